@@ -1,0 +1,168 @@
+//! Command-line arguments (clap), resolved once into a frozen configuration.
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use eavesdrop::engine::EngineConfig;
+use eavesdrop::flow::Limits;
+use eavesdrop::render::hexdump::HexMode;
+use eavesdrop::render::style::ColorChoice;
+use eavesdrop::render::time::TimeFormat;
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const ABOUT: &str = "Show what an eavesdropper can read in a packet capture.";
+
+const LONG_ABOUT: &str = "\
+Show what an eavesdropper can read in a packet capture.
+
+eavesdrop reads pcap and pcapng files, decodes every layer, follows TCP streams,
+splits TLS records, and labels every captured byte by who can read it:
+
+  leak       readable facts worth pointing at: addresses, ports, server names
+  header     headers every router must see (link, IP, TCP/UDP, TLS record headers)
+  readable   content anyone on the path can read (plaintext, TLS handshakes)
+  opaque     ciphertext (TLS application data, encrypted handshake messages)
+  undecoded  bytes eavesdrop could not classify (never counted as safe)
+
+Packet lines are tcpdump's (`tcpdump -nn`), followed by eavesdrop's description
+of the payload; hex rows are tcpdump's `-X` rows with the labels as colours or
+as a mask row under each row.";
+
+const EXAMPLES: &str = "\
+Examples:
+  eavesdrop captures/tls12-echo.pcapng      show every packet, labelled
+  eavesdrop show -XX --color=always FILE    include link headers, force colour
+  tcpdump -i lo -w - port 1060 | eavesdrop show -
+  eavesdrop show --no-hex -# FILE          packet lines only, numbered";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "eavesdrop",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show every packet like tcpdump -X, each byte labelled by who can read it (default)
+    #[command(after_help = EXAMPLES)]
+    Show(ShowArgs),
+}
+
+const SUBCOMMANDS: &[&str] = &["show", "help"];
+
+/// `eavesdrop FILE` means `eavesdrop show FILE`.
+pub fn with_default_command(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
+    let mut args: Vec<OsString> = args.collect();
+    let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let is_global = matches!(first, "-h" | "--help" | "-V" | "--version");
+    let known = SUBCOMMANDS.contains(&first);
+    if args.len() > 1 && !is_global && !known {
+        args.insert(1, OsString::from("show"));
+    }
+    args
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Capture file (pcap or pcapng); `-` reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Hex rows from the network header (-X, the default); -XX includes the link header
+    #[arg(short = 'X', action = ArgAction::Count)]
+    pub hex: u8,
+
+    /// Packet lines only, no hex rows
+    #[arg(long, conflicts_with = "hex")]
+    pub no_hex: bool,
+
+    /// When to use colour: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE), always, never
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// Timestamps like tcpdump: -t none, -tt Unix seconds, -ttt delta to previous,
+    /// -tttt date and time, -ttttt delta to first
+    #[arg(short = 't', action = ArgAction::Count)]
+    pub time: u8,
+
+    /// Nanosecond timestamps (tcpdump --nano)
+    #[arg(long)]
+    pub nano: bool,
+
+    /// Print frame numbers (tcpdump -#)
+    #[arg(short = '#', long = "number")]
+    pub number: bool,
+
+    /// Absolute TCP sequence numbers (tcpdump -S)
+    #[arg(short = 'S', long = "absolute-tcp-sequence-numbers")]
+    pub absolute: bool,
+
+    /// Accepted for tcpdump habits; eavesdrop never resolves names
+    #[arg(short = 'n', action = ArgAction::Count, hide = true)]
+    pub no_resolve: u8,
+
+    /// Stop after COUNT frames (tcpdump -c)
+    #[arg(short = 'c', value_name = "COUNT")]
+    pub count: Option<u64>,
+
+    /// Do not print notes (truncation, gaps, malformed fields) under packet lines
+    #[arg(long)]
+    pub no_notes: bool,
+
+    /// Flows tracked at once; the least recently active are evicted beyond this
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_flows)]
+    pub max_flows: usize,
+
+    /// Unlabelled bytes buffered per stream direction before they are given up
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_stream_buffer)]
+    pub max_stream_buffer: usize,
+
+    /// Frames held back waiting for classification before the oldest is shown as is
+    #[arg(long, value_name = "N", default_value_t = EngineConfig::default().max_pending_frames)]
+    pub max_pending_frames: usize,
+}
+
+/// The resolved, frozen configuration of `show`.
+#[derive(Debug)]
+pub struct ShowConfig {
+    pub path: PathBuf,
+    pub hex: HexMode,
+    pub color: bool,
+    pub time: TimeFormat,
+    pub nanos: bool,
+    pub numbers: bool,
+    pub absolute_seq: bool,
+    pub count: Option<u64>,
+    pub notes: bool,
+    pub engine: EngineConfig,
+}
+
+impl ShowArgs {
+    pub fn resolve(self) -> ShowConfig {
+        ShowConfig {
+            path: self.file,
+            hex: ShowConfig::hex_mode(self.hex, self.no_hex),
+            color: self.color.enabled(),
+            time: ShowConfig::time_format(self.time),
+            nanos: self.nano,
+            numbers: self.number,
+            absolute_seq: self.absolute,
+            count: self.count,
+            notes: !self.no_notes,
+            engine: EngineConfig {
+                limits: Limits {
+                    max_flows: self.max_flows.max(1),
+                    max_stream_buffer: self.max_stream_buffer.max(64 * 1024),
+                },
+                max_pending_frames: self.max_pending_frames.max(1),
+            },
+        }
+    }
+}

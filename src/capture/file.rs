@@ -1,0 +1,708 @@
+//! Reads legacy pcap (both byte orders, micro- and nanosecond, the "modified" variant)
+//! and pcapng (several sections and interfaces, EPB/SPB/OPB) from any `Read`, streaming:
+//! memory holds one read buffer (grown only for a record that needs it, up to a bound),
+//! never the file.
+//!
+//! pcap-parser does the block parsing. What it leaves to us, handled here:
+//! - its readers return `Incomplete` until the buffer is refilled or grown, and
+//!   `UnexpectedEof` on a cut-off file; both are turned into progress or a clean stop;
+//! - a record's declared length is checked against a bound *before* the buffer grows,
+//!   so a hostile length cannot make us allocate gigabytes;
+//! - the last, cut-off record of a truncated file is still returned with the bytes it
+//!   has (`Frame::cut_by_eof`), then the error says where the file ended;
+//! - the Obsolete Packet Block (type 2) is parsed here; pcap-parser leaves it unknown;
+//! - pcapng timestamp resolutions are computed here: pcap-parser 0.17 rejects every
+//!   power-of-two `if_tsresol`.
+
+use super::{Frame, LinkType, Timestamp};
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
+use std::fs::File;
+use std::io::{self, Cursor, Read};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Largest captured length accepted for one legacy pcap record (libpcap's MAXIMUM_SNAPLEN).
+pub const MAX_RECORD_LEN: u32 = 262_144;
+/// Largest pcapng block accepted (libpcap's limit).
+pub const MAX_BLOCK_LEN: u32 = 16 * 1024 * 1024;
+const INITIAL_BUFFER: usize = 1 << 20;
+const PROBE_LEN: usize = 64 * 1024;
+
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+const PCAPNG_OPB: u32 = 0x0000_0002;
+const PCAPNG_EPB: u32 = 0x0000_0006;
+
+/// Why a capture could not be read (any further).
+#[derive(Debug, Error)]
+pub enum CaptureError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The input holds no bytes at all.
+    #[error("{name} is empty: not a capture")]
+    Empty { name: String },
+    /// The first bytes are not a pcap or pcapng magic number.
+    #[error("{name} is not a pcap or pcapng capture (it starts with {start}){hint}")]
+    NotACapture {
+        name: String,
+        start: String,
+        hint: &'static str,
+    },
+    /// The file ends inside a header or record.
+    #[error("capture ends in the middle of {what} at byte {offset}: {have} of {need} bytes present")]
+    Truncated {
+        what: &'static str,
+        offset: u64,
+        have: u64,
+        need: u64,
+    },
+    /// A header or record is malformed beyond recovery.
+    #[error("capture is corrupt at byte {offset}: {reason}")]
+    Corrupt { offset: u64, reason: String },
+}
+
+/// The file-level format, for messages and `--help`-style summaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Pcap { nanosecond: bool, big_endian: bool },
+    PcapNg,
+}
+
+#[derive(Clone, Debug)]
+struct Interface {
+    link: LinkType,
+    /// Timestamp units per second.
+    resolution: u64,
+    /// Seconds added to every timestamp (if_tsoffset).
+    offset: i64,
+    /// Globally unique number handed out with frames.
+    global: u32,
+}
+
+/// Something the reader noticed that does not stop it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadWarning {
+    pub offset: u64,
+    pub message: String,
+}
+
+/// A streaming reader of pcap and pcapng captures.
+pub struct CaptureReader {
+    inner: Box<dyn PcapReaderIterator + Send>,
+    st: ReaderState,
+}
+
+/// Everything but the pcap-parser reader, so a block borrowed from the reader can be
+/// handled while the state changes.
+struct ReaderState {
+    name: String,
+    format: Format,
+    /// Legacy pcap: the one link type; pcapng: unused.
+    legacy_link: LinkType,
+    legacy_nano: bool,
+    /// pcapng: the current section's interfaces.
+    interfaces: Vec<Interface>,
+    next_global_interface: u32,
+    /// Byte offset in the input of the reader's current position.
+    offset: u64,
+    frames: u64,
+    finished: bool,
+    /// The error to report after handing out the partial last frame.
+    pending_error: Option<CaptureError>,
+    /// Byte order of the current pcapng section.
+    interfaces_big_endian: bool,
+    warnings: Vec<ReadWarning>,
+}
+
+impl std::fmt::Debug for CaptureReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureReader")
+            .field("name", &self.st.name)
+            .field("format", &self.st.format)
+            .field("offset", &self.st.offset)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CaptureReader {
+    /// Opens a capture file; `-` reads standard input.
+    pub fn open(path: &Path) -> Result<CaptureReader, CaptureError> {
+        if path == Path::new("-") {
+            return CaptureReader::from_reader(io::stdin(), "standard input");
+        }
+        let file = File::open(path).map_err(|source| CaptureError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        CaptureReader::from_reader(file, &path.display().to_string())
+    }
+
+    /// Reads a capture from any byte stream (a pipe, a socket, a slice).
+    pub fn from_reader<R: Read + Send + 'static>(
+        mut input: R,
+        name: &str,
+    ) -> Result<CaptureReader, CaptureError> {
+        let io_err = |source| CaptureError::Io {
+            path: PathBuf::from(name),
+            source,
+        };
+        // Pipes deliver short reads: gather a probe's worth before deciding anything.
+        let mut probe = Vec::with_capacity(PROBE_LEN);
+        (&mut input)
+            .take(PROBE_LEN as u64)
+            .read_to_end(&mut probe)
+            .map_err(io_err)?;
+        if probe.is_empty() {
+            return Err(CaptureError::Empty { name: name.into() });
+        }
+        let magic = probe
+            .get(..4)
+            .and_then(|m| <[u8; 4]>::try_from(m).ok())
+            .map(u32::from_le_bytes);
+        let format = match magic {
+            Some(PCAPNG_SHB) => Format::PcapNg,
+            Some(0xa1b2_c3d4) | Some(0xa1b2_cd34) => Format::Pcap {
+                nanosecond: false,
+                big_endian: false,
+            },
+            Some(0xd4c3_b2a1) | Some(0x34cd_b2a1) => Format::Pcap {
+                nanosecond: false,
+                big_endian: true,
+            },
+            Some(0xa1b2_3c4d) => Format::Pcap {
+                nanosecond: true,
+                big_endian: false,
+            },
+            Some(0x4d3c_b2a1) => Format::Pcap {
+                nanosecond: true,
+                big_endian: true,
+            },
+            _ => {
+                return Err(CaptureError::NotACapture {
+                    name: name.into(),
+                    start: describe_start(&probe),
+                    hint: not_a_capture_hint(&probe),
+                })
+            }
+        };
+        let header_need: u64 = match format {
+            Format::Pcap { .. } => 24,
+            Format::PcapNg => 28,
+        };
+        if (probe.len() as u64) < header_need {
+            return Err(CaptureError::Truncated {
+                what: "the file header",
+                offset: 0,
+                have: probe.len() as u64,
+                need: header_need,
+            });
+        }
+        let chained = Cursor::new(probe).chain(input);
+        let corrupt_header = |e: PcapError<&'static [u8]>| CaptureError::Corrupt {
+            offset: 0,
+            reason: format!("the file header cannot be parsed ({})", pcap_error_text(&e)),
+        };
+        let (inner, legacy_link, legacy_nano): (Box<dyn PcapReaderIterator + Send>, _, _) =
+            match format {
+                Format::PcapNg => (
+                    Box::new(PcapNGReader::new(INITIAL_BUFFER, chained).map_err(corrupt_header)?),
+                    LinkType(0),
+                    false,
+                ),
+                Format::Pcap { nanosecond, .. } => {
+                    let reader =
+                        LegacyPcapReader::new(INITIAL_BUFFER, chained).map_err(corrupt_header)?;
+                    (Box::new(reader), LinkType(0), nanosecond)
+                }
+            };
+        Ok(CaptureReader {
+            inner,
+            st: ReaderState {
+            name: name.into(),
+            format,
+            legacy_link,
+            legacy_nano,
+            interfaces: Vec::new(),
+            next_global_interface: 0,
+            offset: 0,
+            frames: 0,
+            finished: false,
+            pending_error: None,
+            interfaces_big_endian: false,
+            warnings: Vec::new(),
+            },
+        })
+    }
+
+    pub fn format(&self) -> Format {
+        self.st.format
+    }
+
+    pub fn name(&self) -> &str {
+        &self.st.name
+    }
+
+    /// Byte offset of the next unread record.
+    pub fn offset(&self) -> u64 {
+        self.st.offset
+    }
+
+    /// Warnings gathered since the last call (unusual but readable input).
+    pub fn take_warnings(&mut self) -> Vec<ReadWarning> {
+        std::mem::take(&mut self.st.warnings)
+    }
+
+    /// The next frame. After `None` or an `Err`, the reader is finished.
+    pub fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
+        if let Some(e) = self.st.pending_error.take() {
+            self.st.finished = true;
+            return Some(Err(e));
+        }
+        if self.st.finished {
+            return None;
+        }
+        let result = self.read_next();
+        if !matches!(result, Some(Ok(_))) || self.st.pending_error.is_some() {
+            self.st.finished = true;
+        }
+        result
+    }
+
+    fn read_next(&mut self) -> Option<Result<Frame, CaptureError>> {
+        let mut stalled = 0u32;
+        loop {
+            let step = match self.inner.next() {
+                Ok((consumed, block)) => {
+                    let frame = self.st.handle_block(block);
+                    Step::Consumed(consumed, frame)
+                }
+                Err(PcapError::Eof) => return None,
+                Err(PcapError::Incomplete(_)) | Err(PcapError::BufferTooSmall) => Step::NeedMore,
+                Err(PcapError::UnexpectedEof) => Step::CutOff,
+                Err(e) => Step::Corrupt(pcap_error_text(&e)),
+            };
+            match step {
+                Step::Consumed(consumed, frame) => {
+                    self.inner.consume(consumed);
+                    self.st.offset += consumed as u64;
+                    match frame {
+                        Ok(Some(frame)) => return Some(Ok(frame)),
+                        Ok(None) => continue,
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                Step::NeedMore => {
+                    if let Err(e) = self.check_declared_length() {
+                        return Some(Err(e));
+                    }
+                    if self.inner.reader_exhausted() {
+                        return self.cut_off();
+                    }
+                    // The declared length was checked above, so this growth is bounded.
+                    let need = self.buffer_need();
+                    if need > INITIAL_BUFFER {
+                        self.inner.grow(need);
+                    }
+                    let before = self.inner.data().len();
+                    if let Err(e) = self.inner.refill() {
+                        return Some(Err(CaptureError::Corrupt {
+                            offset: self.st.offset,
+                            reason: format!("read failed ({})", pcap_error_text(&e)),
+                        }));
+                    }
+                    if self.inner.data().len() > before {
+                        stalled = 0;
+                    } else {
+                        // A full buffer that the parser still finds too short: give it
+                        // room once, then give up rather than spin.
+                        stalled += 1;
+                        let grown = self.inner.grow(before.saturating_mul(2).max(INITIAL_BUFFER));
+                        if stalled > 2 || !grown && before >= MAX_BLOCK_LEN as usize {
+                            return Some(Err(CaptureError::Corrupt {
+                                offset: self.st.offset,
+                                reason: "a record cannot be framed (the parser made no progress)"
+                                    .into(),
+                            }));
+                        }
+                    }
+                }
+                Step::CutOff => return self.cut_off(),
+                Step::Corrupt(reason) => {
+                    return Some(Err(CaptureError::Corrupt {
+                        offset: self.st.offset,
+                        reason,
+                    }))
+                }
+            }
+        }
+    }
+
+    /// Declared length of the record at the head of the buffer, if its header is there.
+    fn declared_record_len(&self) -> Option<(u64, &'static str)> {
+        let data = self.inner.data();
+        match self.st.format {
+            Format::Pcap { big_endian, .. } => {
+                if self.st.frames == 0 && self.st.offset == 0 {
+                    return None;
+                }
+                let caplen = read_u32(data, 8, big_endian)?;
+                Some((16 + u64::from(caplen), "a packet record"))
+            }
+            Format::PcapNg => {
+                let big_endian = self.pcapng_big_endian();
+                let block_type = read_u32(data, 0, big_endian)?;
+                let len = if block_type == PCAPNG_SHB {
+                    // The byte-order magic decides how to read the length.
+                    let bom = read_u32(data, 8, false)?;
+                    read_u32(data, 4, bom != 0x1A2B_3C4D)?
+                } else {
+                    read_u32(data, 4, big_endian)?
+                };
+                Some((u64::from(len), "a pcapng block"))
+            }
+        }
+    }
+
+    fn check_declared_length(&self) -> Result<(), CaptureError> {
+        let Some((len, what)) = self.declared_record_len() else {
+            return Ok(());
+        };
+        let limit = match self.st.format {
+            Format::Pcap { .. } => 16 + u64::from(MAX_RECORD_LEN),
+            Format::PcapNg => u64::from(MAX_BLOCK_LEN),
+        };
+        if len > limit {
+            return Err(CaptureError::Corrupt {
+                offset: self.st.offset,
+                reason: format!(
+                    "{what} declares {len} bytes, more than the {limit}-byte limit; \
+                     the rest of the file cannot be framed"
+                ),
+            });
+        }
+        if matches!(self.st.format, Format::PcapNg) && (len < 12 || len % 4 != 0) {
+            return Err(CaptureError::Corrupt {
+                offset: self.st.offset,
+                reason: format!("{what} declares an impossible length of {len} bytes"),
+            });
+        }
+        Ok(())
+    }
+
+    fn buffer_need(&self) -> usize {
+        self.declared_record_len()
+            .map(|(len, _)| usize::try_from(len).unwrap_or(usize::MAX) + 64)
+            .unwrap_or(0)
+    }
+
+    /// pcap-parser tracks the section's byte order internally; we mirror it from the
+    /// most recent section header (see `handle_ng`).
+    fn pcapng_big_endian(&self) -> bool {
+        self.st.interfaces_big_endian
+    }
+
+    /// The input ended inside a record: hand out what it holds, then say where.
+    fn cut_off(&mut self) -> Option<Result<Frame, CaptureError>> {
+        let data = self.inner.data();
+        let have = data.len() as u64;
+        if have == 0 {
+            return None;
+        }
+        let need = self.declared_record_len().map(|(n, _)| n).unwrap_or(have + 1);
+        let partial = match self.st.format {
+            Format::Pcap { big_endian, .. } => self.st.partial_legacy(self.inner.data(), big_endian),
+            Format::PcapNg => self.st.partial_epb(self.inner.data()),
+        };
+        let error = CaptureError::Truncated {
+            what: match self.st.format {
+                Format::Pcap { .. } => "a packet record",
+                Format::PcapNg => "a pcapng block",
+            },
+            offset: self.st.offset,
+            have,
+            need: need.max(have + 1),
+        };
+        match partial {
+            Some(frame) => {
+                self.st.pending_error = Some(error);
+                Some(Ok(frame))
+            }
+            None => Some(Err(error)),
+        }
+    }
+}
+
+impl ReaderState {
+    fn partial_legacy(&mut self, data: &[u8], big_endian: bool) -> Option<Frame> {
+        let sec = read_u32(data, 0, big_endian)?;
+        let frac = read_u32(data, 4, big_endian)?;
+        let orig_len = read_u32(data, 12, big_endian)?;
+        let bytes = data.get(16..)?.to_vec();
+        self.frames += 1;
+        Some(Frame {
+            number: self.frames,
+            ts: self.legacy_ts(sec, frac),
+            link: self.legacy_link,
+            interface: 0,
+            orig_len,
+            data: bytes,
+            cut_by_eof: true,
+        })
+    }
+
+    fn partial_epb(&mut self, data: &[u8]) -> Option<Frame> {
+        let big_endian = self.interfaces_big_endian;
+        if read_u32(data, 0, big_endian)? != PCAPNG_EPB {
+            return None;
+        }
+        let if_id = read_u32(data, 8, big_endian)?;
+        let high = read_u32(data, 12, big_endian)?;
+        let low = read_u32(data, 16, big_endian)?;
+        let caplen = read_u32(data, 20, big_endian)?;
+        let orig_len = read_u32(data, 24, big_endian)?;
+        let avail = data.get(28..)?;
+        let take = avail.len().min(usize::try_from(caplen).unwrap_or(usize::MAX));
+        let bytes = avail.get(..take)?.to_vec();
+        let iface = self.interfaces.get(usize::try_from(if_id).ok()?)?.clone();
+        self.frames += 1;
+        Some(Frame {
+            number: self.frames,
+            ts: pcapng_ts(high, low, &iface),
+            link: iface.link,
+            interface: iface.global,
+            orig_len,
+            data: bytes,
+            cut_by_eof: true,
+        })
+    }
+
+    fn legacy_ts(&self, sec: u32, frac: u32) -> Timestamp {
+        let nsec = if self.legacy_nano {
+            frac
+        } else {
+            frac.saturating_mul(1000)
+        };
+        Timestamp {
+            sec: i64::from(sec),
+            nsec,
+        }
+    }
+
+    fn handle_block(&mut self, block: PcapBlockOwned<'_>) -> Result<Option<Frame>, CaptureError> {
+        match block {
+            PcapBlockOwned::LegacyHeader(header) => {
+                self.legacy_link = LinkType(header.network.0 as u32);
+                Ok(None)
+            }
+            PcapBlockOwned::Legacy(b) => {
+                self.frames += 1;
+                Ok(Some(Frame {
+                    number: self.frames,
+                    ts: self.legacy_ts(b.ts_sec, b.ts_usec),
+                    link: self.legacy_link,
+                    interface: 0,
+                    orig_len: b.origlen,
+                    data: b.data.to_vec(),
+                    cut_by_eof: false,
+                }))
+            }
+            PcapBlockOwned::NG(block) => self.handle_ng(block),
+        }
+    }
+
+    fn handle_ng(&mut self, block: Block<'_>) -> Result<Option<Frame>, CaptureError> {
+        match block {
+            Block::SectionHeader(shb) => {
+                self.interfaces.clear();
+                self.interfaces_big_endian = shb.big_endian();
+                Ok(None)
+            }
+            Block::InterfaceDescription(idb) => {
+                let resolution = ts_resolution(idb.if_tsresol).unwrap_or_else(|| {
+                    self.warnings.push(ReadWarning {
+                        offset: self.offset,
+                        message: format!(
+                            "interface {} declares an impossible timestamp resolution \
+                             (if_tsresol {:#04x}); assuming microseconds",
+                            self.interfaces.len(),
+                            idb.if_tsresol
+                        ),
+                    });
+                    1_000_000
+                });
+                let global = self.next_global_interface;
+                self.next_global_interface = self.next_global_interface.saturating_add(1);
+                self.interfaces.push(Interface {
+                    link: LinkType(idb.linktype.0 as u32),
+                    resolution,
+                    offset: idb.if_tsoffset,
+                    global,
+                });
+                Ok(None)
+            }
+            Block::EnhancedPacket(epb) => {
+                let iface = self.interface(epb.if_id)?;
+                self.frames += 1;
+                let caplen = usize::try_from(epb.caplen).unwrap_or(usize::MAX);
+                let data = epb.data.get(..caplen).unwrap_or(epb.data);
+                Ok(Some(Frame {
+                    number: self.frames,
+                    ts: pcapng_ts(epb.ts_high, epb.ts_low, &iface),
+                    link: iface.link,
+                    interface: iface.global,
+                    orig_len: epb.origlen,
+                    data: data.to_vec(),
+                    cut_by_eof: false,
+                }))
+            }
+            Block::SimplePacket(spb) => {
+                let iface = self.interface(0)?;
+                self.frames += 1;
+                let caplen = spb.data.len().min(usize::try_from(spb.origlen).unwrap_or(usize::MAX));
+                Ok(Some(Frame {
+                    number: self.frames,
+                    ts: Timestamp::default(),
+                    link: iface.link,
+                    interface: iface.global,
+                    orig_len: spb.origlen,
+                    data: spb.data.get(..caplen).unwrap_or(spb.data).to_vec(),
+                    cut_by_eof: false,
+                }))
+            }
+            Block::Unknown(unknown) if unknown.block_type == PCAPNG_OPB => {
+                self.obsolete_packet(unknown.data)
+            }
+            // Name resolution, statistics, secrets, custom and unknown blocks carry no frames.
+            _ => Ok(None),
+        }
+    }
+
+    /// Obsolete Packet Block: if_id u16, drops u16, ts_high, ts_low, caplen, len, data.
+    fn obsolete_packet(&mut self, body: &[u8]) -> Result<Option<Frame>, CaptureError> {
+        let be = self.interfaces_big_endian;
+        let short = || CaptureError::Corrupt {
+            offset: self.offset,
+            reason: "an obsolete packet block is shorter than its header".into(),
+        };
+        let if_id = read_u16(body, 0, be).ok_or_else(short)?;
+        let high = read_u32(body, 4, be).ok_or_else(short)?;
+        let low = read_u32(body, 8, be).ok_or_else(short)?;
+        let caplen = read_u32(body, 12, be).ok_or_else(short)?;
+        let orig_len = read_u32(body, 16, be).ok_or_else(short)?;
+        let data = body.get(20..).unwrap_or(&[]);
+        let data = data
+            .get(..usize::try_from(caplen).unwrap_or(usize::MAX))
+            .unwrap_or(data);
+        let iface = self.interface(u32::from(if_id))?;
+        self.frames += 1;
+        Ok(Some(Frame {
+            number: self.frames,
+            ts: pcapng_ts(high, low, &iface),
+            link: iface.link,
+            interface: iface.global,
+            orig_len,
+            data: data.to_vec(),
+            cut_by_eof: false,
+        }))
+    }
+
+    fn interface(&self, id: u32) -> Result<Interface, CaptureError> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.interfaces.get(i))
+            .cloned()
+            .ok_or_else(|| CaptureError::Corrupt {
+                offset: self.offset,
+                reason: format!(
+                    "a packet refers to interface {id}, but the section describes {}",
+                    self.interfaces.len()
+                ),
+            })
+    }
+}
+
+enum Step {
+    Consumed(usize, Result<Option<Frame>, CaptureError>),
+    NeedMore,
+    CutOff,
+    Corrupt(String),
+}
+
+fn read_u32(data: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let bytes: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
+        u32::from_be_bytes(bytes)
+    } else {
+        u32::from_le_bytes(bytes)
+    })
+}
+
+fn read_u16(data: &[u8], at: usize, big_endian: bool) -> Option<u16> {
+    let bytes: [u8; 2] = data.get(at..at.checked_add(2)?)?.try_into().ok()?;
+    Some(if big_endian {
+        u16::from_be_bytes(bytes)
+    } else {
+        u16::from_le_bytes(bytes)
+    })
+}
+
+/// Units per second for an `if_tsresol` value (pcapng section 4.2): 10^n, or 2^n when
+/// the top bit is set. `None` when it does not fit in 64 bits.
+fn ts_resolution(tsresol: u8) -> Option<u64> {
+    let n = u32::from(tsresol & 0x7f);
+    if tsresol & 0x80 == 0 {
+        10u64.checked_pow(n)
+    } else {
+        1u64.checked_shl(n).filter(|_| n < 64)
+    }
+}
+
+/// Converts a pcapng timestamp the way libpcap does: whole seconds plus the fraction
+/// truncated to nanoseconds.
+fn pcapng_ts(high: u32, low: u32, iface: &Interface) -> Timestamp {
+    let ticks = (u64::from(high) << 32) | u64::from(low);
+    let res = iface.resolution.max(1);
+    let sec = i64::try_from(ticks / res)
+        .unwrap_or(i64::MAX)
+        .saturating_add(iface.offset);
+    let frac = u128::from(ticks % res);
+    let nsec = u32::try_from(frac * 1_000_000_000 / u128::from(res)).unwrap_or(0);
+    Timestamp { sec, nsec }
+}
+
+fn describe_start(probe: &[u8]) -> String {
+    let hex: Vec<String> = probe.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("bytes {}", hex.join(" "))
+}
+
+fn not_a_capture_hint(probe: &[u8]) -> &'static str {
+    match probe {
+        [0x1f, 0x8b, ..] => "; it looks gzip-compressed: decompress it first (gunzip)",
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => "; it looks zstd-compressed: decompress it first (unzstd)",
+        [b'\n', b'\r', b'\r', b'\n', ..] => "; the pcapng magic is byte-swapped",
+        _ if probe.iter().take(64).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) => {
+            "; it looks like text (tcpdump's text output cannot be read back; use tcpdump -w FILE)"
+        }
+        _ => "",
+    }
+}
+
+fn pcap_error_text<I>(e: &PcapError<I>) -> String {
+    match e {
+        PcapError::Eof => "end of file".into(),
+        PcapError::BufferTooSmall => "a record does not fit the read buffer".into(),
+        PcapError::UnexpectedEof => "unexpected end of file".into(),
+        PcapError::ReadError => "read error".into(),
+        PcapError::Incomplete(n) => format!("{n} more bytes needed"),
+        PcapError::HeaderNotRecognized => "header not recognised".into(),
+        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+            format!("malformed block ({})", kind.description())
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Where frames come from. [`file`] reads pcap and pcapng (from a path or stdin);
+//! live capture (feature `live`) will produce the same [`Frame`]s.
+//!
+//! A `Frame` owns its bytes: the engine may hold it until every payload byte is
+//! classified (deferred release), so it cannot borrow the reader's buffer.
+
+pub mod file;
+
+use std::fmt;
+
+/// A capture's link-layer header type (LINKTYPE_* from the tcpdump.org registry).
+/// Open: unknown values are kept and printed as numbers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    pub const NULL: LinkType = LinkType(0);
+    pub const ETHERNET: LinkType = LinkType(1);
+    /// DLT_RAW on most systems.
+    pub const RAW_12: LinkType = LinkType(12);
+    /// DLT_RAW on OpenBSD.
+    pub const RAW_14: LinkType = LinkType(14);
+    pub const RAW: LinkType = LinkType(101);
+    pub const LOOP: LinkType = LinkType(108);
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    pub const IPV4: LinkType = LinkType(228);
+    pub const IPV6: LinkType = LinkType(229);
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            LinkType::NULL => "NULL",
+            LinkType::ETHERNET => "EN10MB",
+            LinkType::RAW_12 | LinkType::RAW_14 | LinkType::RAW => "RAW",
+            LinkType::LOOP => "LOOP",
+            LinkType::LINUX_SLL => "LINUX_SLL",
+            LinkType::IPV4 => "IPV4",
+            LinkType::IPV6 => "IPV6",
+            LinkType::LINUX_SLL2 => "LINUX_SLL2",
+            LinkType(105) => "IEEE802_11",
+            LinkType(127) => "IEEE802_11_RADIOTAP",
+            LinkType(9) => "PPP",
+            LinkType(50) => "PPP_HDLC",
+            LinkType(239) => "NFLOG",
+            LinkType(252) => "WIRESHARK_UPPER_PDU",
+            _ => return None,
+        })
+    }
+
+    /// Whether eavesdrop decodes frames of this link type.
+    pub fn is_supported(self) -> bool {
+        matches!(
+            self,
+            LinkType::NULL
+                | LinkType::ETHERNET
+                | LinkType::RAW_12
+                | LinkType::RAW_14
+                | LinkType::RAW
+                | LinkType::LOOP
+                | LinkType::LINUX_SLL
+                | LinkType::IPV4
+                | LinkType::IPV6
+                | LinkType::LINUX_SLL2
+        )
+    }
+}
+
+impl fmt::Debug for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "{name} ({})", self.0),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// A capture timestamp: seconds since the Unix epoch and nanoseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp {
+    pub sec: i64,
+    pub nsec: u32,
+}
+
+impl Timestamp {
+    pub fn micros(self) -> u32 {
+        self.nsec / 1000
+    }
+}
+
+/// One captured frame, owned.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// 1-based position in the capture, as tcpdump's `-#` and Wireshark count.
+    pub number: u64,
+    pub ts: Timestamp,
+    pub link: LinkType,
+    /// Interface number, unique across pcapng sections (0 for legacy pcap).
+    pub interface: u32,
+    /// Length of the frame on the wire; `data.len()` is what was captured.
+    pub orig_len: u32,
+    pub data: Vec<u8>,
+    /// The record was cut off by the end of the file, not by the snap length.
+    pub cut_by_eof: bool,
+}
+
+impl Frame {
+    pub fn cap_len(&self) -> u32 {
+        u32::try_from(self.data.len()).unwrap_or(u32::MAX)
+    }
+}

@@ -1,0 +1,158 @@
+//! ICMP (RFC 792), ICMPv6 (RFC 4443) and ARP (RFC 826): decoded by type, their bodies
+//! left to the payload heuristic.
+
+use super::{to_u32, Layer, Walk};
+use crate::fields;
+use crate::span::Visibility;
+use std::net::Ipv4Addr;
+
+/// The 8-byte ICMP/ICMPv6 header.
+mod hdr {
+    use std::ops::Range;
+    pub const TYPE: Range<usize> = 0..1;
+    pub const CODE: Range<usize> = 1..2;
+    pub const CHECKSUM: Range<usize> = 2..4;
+    pub const REST: Range<usize> = 4..8;
+    pub const LEN: usize = REST.end;
+}
+
+/// ARP for Ethernet and IPv4 (RFC 826).
+mod arp {
+    use std::ops::Range;
+    pub const FIXED: Range<usize> = 0..8;
+    pub const SENDER_HW: Range<usize> = 8..14;
+    pub const SENDER_PROTO: Range<usize> = 14..18;
+    pub const TARGET_HW: Range<usize> = 18..24;
+    pub const TARGET_PROTO: Range<usize> = 24..28;
+    pub const LEN: usize = TARGET_PROTO.end;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IcmpLayer {
+    pub v6: bool,
+    /// `None` when the type byte was not captured.
+    pub kind: Option<u8>,
+    pub code: u8,
+    /// Identifier and sequence for echo messages.
+    pub echo: Option<(u16, u16)>,
+    /// Message length per the IP header.
+    pub length: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArpLayer {
+    pub op: u16,
+    /// Sender and target protocol addresses, for Ethernet/IPv4 ARP.
+    pub sender: Option<Ipv4Addr>,
+    pub target: Option<Ipv4Addr>,
+    pub sender_hw: Option<[u8; 6]>,
+    pub target_hw: Option<[u8; 6]>,
+    /// Bytes from the ARP header to the end of the frame on the wire.
+    pub length: u32,
+}
+
+pub(crate) fn icmpv4(walk: &mut Walk<'_>, at: usize, length: u32) {
+    icmp(walk, at, length, false)
+}
+
+pub(crate) fn icmpv6(walk: &mut Walk<'_>, at: usize, length: u32) {
+    icmp(walk, at, length, true)
+}
+
+fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool) {
+    let end = (at + length as usize).min(walk.data.len());
+    let msg = walk.data.get(at..end.max(at)).unwrap_or(&[]);
+    let kind = msg.first().copied();
+    let code = msg.get(1).copied().unwrap_or(0);
+    let is_echo = match (v6, kind) {
+        (false, Some(0 | 8)) | (true, Some(128 | 129)) => true,
+        _ => false,
+    };
+    let echo = (is_echo && msg.len() >= hdr::LEN).then(|| {
+        let b = |i: usize| msg.get(i).copied().unwrap_or(0);
+        (u16::from_be_bytes([b(4), b(5)]), u16::from_be_bytes([b(6), b(7)]))
+    });
+    for (range, field) in [
+        (hdr::TYPE, fields::ICMP_TYPE),
+        (hdr::CODE, fields::ICMP_CODE),
+        (hdr::CHECKSUM, fields::ICMP_CHECKSUM),
+        (hdr::REST, fields::ICMP_REST),
+    ] {
+        walk.span(at, range, field);
+    }
+    walk.layer(Layer::Icmp(IcmpLayer {
+        v6,
+        kind,
+        code,
+        echo,
+        length,
+    }));
+    if msg.len() < hdr::LEN {
+        walk.truncated(if v6 { "icmp6" } else { "icmp" }, at, hdr::LEN);
+        return;
+    }
+    // The body: echo data, or the quoted header of the datagram that caused an error.
+    // Readable to anyone on the path; which is text is decided by the payload heuristic.
+    let body = at + hdr::LEN..end;
+    let text = crate::proto::text::looks_like_text(walk.data.get(body.clone()).unwrap_or(&[]));
+    let vis = if text {
+        Visibility::Cleartext
+    } else {
+        Visibility::Undecoded
+    };
+    let field = if text { fields::TEXT } else { fields::PAYLOAD };
+    walk.span_vis(body.start, 0..body.len(), field, vis);
+}
+
+pub(crate) fn arp(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    let msg = walk.data.get(at..).unwrap_or(&[]);
+    let b = |i: usize| msg.get(i).copied().unwrap_or(0);
+    if msg.len() < arp::FIXED.end {
+        walk.layer(Layer::Arp(ArpLayer {
+            op: 0,
+            sender: None,
+            target: None,
+            sender_hw: None,
+            target_hw: None,
+            length: wire,
+        }));
+        walk.truncated("arp", at, arp::LEN);
+        return;
+    }
+    let op = u16::from_be_bytes([b(6), b(7)]);
+    let ethernet_ipv4 = b(0) == 0 && b(1) == 1 && b(2) == 0x08 && b(3) == 0 && b(4) == 6 && b(5) == 4;
+    walk.span(at, arp::FIXED, fields::ARP_HEADER);
+    let complete = ethernet_ipv4 && msg.len() >= arp::LEN;
+    let ip = |r: std::ops::Range<usize>| -> Option<Ipv4Addr> {
+        let s = msg.get(r)?;
+        Some(Ipv4Addr::new(*s.first()?, *s.get(1)?, *s.get(2)?, *s.get(3)?))
+    };
+    let mac = |r: std::ops::Range<usize>| -> Option<[u8; 6]> { msg.get(r)?.try_into().ok() };
+    let layer = ArpLayer {
+        op,
+        sender: complete.then(|| ip(arp::SENDER_PROTO)).flatten(),
+        target: complete.then(|| ip(arp::TARGET_PROTO)).flatten(),
+        sender_hw: complete.then(|| mac(arp::SENDER_HW)).flatten(),
+        target_hw: complete.then(|| mac(arp::TARGET_HW)).flatten(),
+        length: wire,
+    };
+    if ethernet_ipv4 {
+        for (range, field) in [
+            (arp::SENDER_HW, fields::ARP_SENDER_HW),
+            (arp::SENDER_PROTO, fields::ARP_SENDER_PROTO),
+            (arp::TARGET_HW, fields::ARP_TARGET_HW),
+            (arp::TARGET_PROTO, fields::ARP_TARGET_PROTO),
+        ] {
+            walk.span(at, range, field);
+        }
+        let cap = walk.data.len();
+        if at + arp::LEN < cap {
+            walk.span(at + arp::LEN, 0..cap - at - arp::LEN, fields::TRAILER);
+        }
+    }
+    walk.layer(Layer::Arp(layer));
+    if ethernet_ipv4 && msg.len() < arp::LEN {
+        walk.truncated("arp", at, arp::LEN);
+    }
+    let _ = to_u32(0);
+}

@@ -1,0 +1,464 @@
+//! IPv4 (RFC 791) and IPv6 (RFC 8200) with extension headers.
+//!
+//! Lengths follow tcpdump: the datagram ends where the IP header says (bytes after it
+//! are link padding), a header that declares more than was sent is noted, and the
+//! transport gets the payload length from the IP header, not from the capture.
+
+use super::{icmp, tcp, to_u32, udp, Layer, OtherLayer, Walk};
+use crate::fields;
+use crate::note::{NoteGroup, Severity};
+use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// IPv4 header, RFC 791 section 3.1.
+mod v4 {
+    use std::ops::Range;
+    pub const VERSION_IHL: Range<usize> = 0..1;
+    pub const DSFIELD: Range<usize> = 1..2;
+    pub const TOTAL_LEN: Range<usize> = 2..4;
+    pub const ID: Range<usize> = 4..6;
+    pub const FLAGS_FRAG: Range<usize> = 6..8;
+    pub const TTL: Range<usize> = 8..9;
+    pub const PROTO: Range<usize> = 9..10;
+    pub const CHECKSUM: Range<usize> = 10..12;
+    pub const SRC: Range<usize> = 12..16;
+    pub const DST: Range<usize> = 16..20;
+    pub const MIN_LEN: usize = DST.end;
+}
+
+/// IPv6 header, RFC 8200 section 3.
+mod v6 {
+    use std::ops::Range;
+    pub const VTCFL: Range<usize> = 0..4;
+    pub const PLEN: Range<usize> = 4..6;
+    pub const NXT: Range<usize> = 6..7;
+    pub const HLIM: Range<usize> = 7..8;
+    pub const SRC: Range<usize> = 8..24;
+    pub const DST: Range<usize> = 24..40;
+    pub const LEN: usize = DST.end;
+}
+
+pub const PROTO_HOPOPTS: u8 = 0;
+pub const PROTO_ICMP: u8 = 1;
+pub const PROTO_IPIP: u8 = 4;
+pub const PROTO_TCP: u8 = 6;
+pub const PROTO_UDP: u8 = 17;
+pub const PROTO_IPV6: u8 = 41;
+pub const PROTO_ROUTING: u8 = 43;
+pub const PROTO_FRAGMENT: u8 = 44;
+pub const PROTO_ICMPV6: u8 = 58;
+pub const PROTO_NONE: u8 = 59;
+pub const PROTO_DSTOPTS: u8 = 60;
+const IP_MF: u16 = 0x2000;
+const IP_OFFMASK: u16 = 0x1fff;
+/// How deep IP-in-IP tunnels are followed.
+const MAX_NESTING: usize = 4;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ipv4Layer {
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    pub proto: u8,
+    pub total_len: u16,
+    /// Raw flags + fragment offset field.
+    pub frag: u16,
+    /// tcpdump's "truncated-ip - N bytes missing!": the header declares more than was sent.
+    pub missing: Option<u32>,
+}
+
+impl Ipv4Layer {
+    pub fn fragment_offset(&self) -> u16 {
+        self.frag & IP_OFFMASK
+    }
+    pub fn more_fragments(&self) -> bool {
+        self.frag & IP_MF != 0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ipv6Layer {
+    pub src: Ipv6Addr,
+    pub dst: Ipv6Addr,
+    /// The fixed header's next-header value.
+    pub next_header: u8,
+    pub payload_len: u16,
+    /// tcpdump's "truncated-ip6 - N bytes missing!".
+    pub missing: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipv6ExtKind {
+    HopByHop,
+    DestOpts,
+    Routing { kind: u8, segments_left: u8, len: u8 },
+    Fragment { offset: u16, payload_len: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ipv6ExtLayer {
+    pub kind: Ipv6ExtKind,
+}
+
+fn problem(walk: &mut Walk<'_>, text: String, at: usize) {
+    let cap = walk.data.len();
+    walk.note(Severity::Error, NoteGroup::Malformed, text.clone(), at..cap);
+    walk.layer(Layer::Other(OtherLayer::Problem(text)));
+}
+
+/// IPv4 at `at`; `wire` is the number of bytes from `at` to the end of the frame on the wire.
+pub(crate) fn ipv4(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    ipv4_nested(walk, at, wire, 0)
+}
+
+fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
+    let rest = walk.data.get(at..).unwrap_or(&[]);
+    if let Some(version) = rest.first().map(|b| b >> 4) {
+        if version != 4 {
+            let text = if version == 6 {
+                "IP6, wrong link-layer encapsulation (invalid)".to_string()
+            } else {
+                format!("IP{version} (invalid)")
+            };
+            problem(walk, text, at);
+            return;
+        }
+    }
+    let header = match Ipv4HeaderSlice::from_slice(rest) {
+        Ok(h) => h,
+        Err(etherparse::err::ipv4::HeaderSliceError::Content(
+            etherparse::err::ipv4::HeaderError::HeaderLengthSmallerThanHeader { ihl },
+        )) if rest.len() >= v4::MIN_LEN && wire >= to_u32(v4::MIN_LEN) => {
+            label_v4_fixed(walk, at);
+            problem(walk, format!("IP bad-hlen {}", u32::from(ihl) * 4), at);
+            return;
+        }
+        Err(_) => {
+            if rest.len() < v4::MIN_LEN {
+                walk.layer(Layer::Other(OtherLayer::Problem("IP ".into())));
+                walk.truncated("ip", at, v4::MIN_LEN);
+            } else {
+                // The options run past the captured bytes.
+                label_v4_fixed(walk, at);
+                let ihl = usize::from(rest.first().map_or(5, |b| b & 0x0f)) * 4;
+                walk.layer(Layer::Other(OtherLayer::Problem("IP ".into())));
+                walk.truncated("ip", at, ihl);
+            }
+            return;
+        }
+    };
+    if wire < to_u32(v4::MIN_LEN) {
+        label_v4_fixed(walk, at);
+        problem(walk, format!("IP truncated-ip {wire}"), at);
+        return;
+    }
+    let hlen = header.slice().len();
+    let total_len = header.total_len();
+    label_v4_fixed(walk, at);
+    walk.span(at, v4::MIN_LEN..hlen, fields::IP_OPTIONS);
+    let missing = (u32::from(total_len) > wire).then(|| u32::from(total_len) - wire);
+    if let Some(n) = missing {
+        walk.note(
+            Severity::Warn,
+            NoteGroup::Truncated,
+            format!("IPv4 total length {total_len} is {n} bytes more than the frame carries"),
+            at..at + hlen,
+        );
+    }
+    let layer = Ipv4Layer {
+        src: header.source_addr(),
+        dst: header.destination_addr(),
+        proto: header.protocol().0,
+        total_len,
+        frag: u16::from_be_bytes([
+            header.slice().get(6).copied().unwrap_or(0),
+            header.slice().get(7).copied().unwrap_or(0),
+        ]),
+        missing,
+    };
+    if usize::from(total_len) < hlen {
+        walk.layer(Layer::Ipv4(layer));
+        problem(walk, format!("bad-len {total_len}"), at);
+        return;
+    }
+    let end = at + usize::from(total_len);
+    trailer(walk, end);
+    let payload_len = u32::from(total_len) - to_u32(hlen);
+    let proto = layer.proto;
+    let fragment_offset = layer.fragment_offset();
+    let more = layer.more_fragments();
+    let src = IpAddr::V4(layer.src);
+    let dst = IpAddr::V4(layer.dst);
+    walk.layer(Layer::Ipv4(layer));
+    let start = at + hlen;
+    if fragment_offset != 0 {
+        fragment_payload(walk, start, end, u32::from(fragment_offset) * 8);
+        walk.layer(Layer::Other(OtherLayer::Fragment { proto }));
+        return;
+    }
+    let ip = IpContext {
+        src,
+        dst,
+        addr_prefix: true,
+        fragmented: more,
+        datagram_end: end,
+    };
+    transport(walk, start, payload_len, proto, &ip, depth);
+    if more {
+        mark_first_fragment(walk);
+    }
+}
+
+fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
+    let table = [
+        (v4::VERSION_IHL, fields::IP_VERSION_IHL),
+        (v4::DSFIELD, fields::IP_DSFIELD),
+        (v4::TOTAL_LEN, fields::IP_LEN),
+        (v4::ID, fields::IP_ID),
+        (v4::FLAGS_FRAG, fields::IP_FLAGS),
+        (v4::TTL, fields::IP_TTL),
+        (v4::PROTO, fields::IP_PROTO),
+        (v4::CHECKSUM, fields::IP_CHECKSUM),
+        (v4::SRC, fields::IP_SRC),
+        (v4::DST, fields::IP_DST),
+    ];
+    for (range, field) in table {
+        walk.span(at, range, field);
+    }
+}
+
+/// Bytes after the datagram, up to the end of the capture: link-layer padding.
+fn trailer(walk: &mut Walk<'_>, end: usize) {
+    let cap = walk.data.len();
+    if end < cap {
+        walk.span(end, 0..cap - end, fields::TRAILER);
+    }
+}
+
+/// A payload that is part of a fragmented datagram: not decoded until reassembly.
+fn fragment_payload(walk: &mut Walk<'_>, start: usize, end: usize, offset: u32) {
+    walk.span(start, 0..end.saturating_sub(start), fields::IP_FRAGMENT);
+    walk.note(
+        Severity::Note,
+        NoteGroup::Reassembly,
+        format!("IP fragment at offset {offset}: not reassembled, payload left undecoded"),
+        start..end,
+    );
+}
+
+/// What the transport layer needs to know about the IP header above it.
+pub(crate) struct IpContext {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// tcpdump prints addresses with the ports only when the IP header's own
+    /// next-header field names the transport (no IPv6 extension headers between).
+    pub addr_prefix: bool,
+    /// More fragments follow (this is the first fragment).
+    pub fragmented: bool,
+    /// Frame offset where the datagram ends.
+    pub datagram_end: usize,
+}
+
+fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext, depth: usize) {
+    match proto {
+        PROTO_TCP => tcp::decode(walk, at, len, ip),
+        PROTO_UDP => udp::decode(walk, at, len, ip),
+        PROTO_ICMP if ip.src.is_ipv4() => icmp::icmpv4(walk, at, len),
+        PROTO_ICMPV6 if ip.src.is_ipv6() => icmp::icmpv6(walk, at, len),
+        PROTO_IPIP | PROTO_IPV6 if depth < MAX_NESTING => {
+            if proto == PROTO_IPIP {
+                ipv4_nested(walk, at, len, depth + 1)
+            } else {
+                ipv6_nested(walk, at, len, depth + 1)
+            }
+        }
+        PROTO_NONE => {
+            walk.layer(Layer::Other(OtherLayer::Problem("no next header".into())));
+        }
+        other => {
+            let end = ip.datagram_end.min(walk.data.len());
+            walk.note(
+                Severity::Note,
+                NoteGroup::Undecoded,
+                format!("IP protocol {other} is not decoded"),
+                at..end,
+            );
+            walk.layer(Layer::Other(OtherLayer::IpProto { proto: other, len }));
+        }
+    }
+}
+
+/// IPv6 at `at`; `wire` is the number of bytes from `at` to the end of the frame on the wire.
+pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    ipv6_nested(walk, at, wire, 0)
+}
+
+fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
+    let rest = walk.data.get(at..).unwrap_or(&[]);
+    if rest.len() < v6::LEN {
+        walk.truncated("ip6", at, v6::LEN);
+        return;
+    }
+    let fixed = [
+        (v6::VTCFL, fields::IPV6_VTCFL),
+        (v6::PLEN, fields::IPV6_PLEN),
+        (v6::NXT, fields::IPV6_NXT),
+        (v6::HLIM, fields::IPV6_HLIM),
+        (v6::SRC, fields::IPV6_SRC),
+        (v6::DST, fields::IPV6_DST),
+    ];
+    for (range, field) in fixed {
+        walk.span(at, range, field);
+    }
+    if wire < to_u32(v6::LEN) {
+        problem(walk, format!("truncated-ip6 {wire}"), at);
+        return;
+    }
+    let header = match Ipv6HeaderSlice::from_slice(rest) {
+        Ok(h) => h,
+        Err(_) => {
+            let version = rest.first().map_or(0, |b| b >> 4);
+            problem(walk, format!("IP6 version error: {version} != 6"), at);
+            return;
+        }
+    };
+    let payload_len = header.payload_length();
+    let declared = u32::from(payload_len) + to_u32(v6::LEN);
+    let missing = (payload_len != 0 && declared > wire).then(|| declared - wire);
+    if let Some(n) = missing {
+        walk.note(
+            Severity::Warn,
+            NoteGroup::Truncated,
+            format!("IPv6 payload length {payload_len} is {n} bytes more than the frame carries"),
+            at..at + v6::LEN,
+        );
+    }
+    // A zero payload length means a jumbogram (RFC 2675) or nothing; like tcpdump,
+    // take what the frame carries.
+    let len = if payload_len != 0 {
+        declared
+    } else {
+        wire
+    };
+    let end = at + usize::try_from(len).unwrap_or(usize::MAX);
+    trailer(walk, end);
+    let first_next = header.next_header().0;
+    let src = IpAddr::V6(header.source_addr());
+    let dst = IpAddr::V6(header.destination_addr());
+    walk.layer(Layer::Ipv6(Ipv6Layer {
+        src: header.source_addr(),
+        dst: header.destination_addr(),
+        next_header: first_next,
+        payload_len,
+        missing,
+    }));
+
+    let mut next = first_next;
+    let mut pos = at + v6::LEN;
+    let mut remaining = len.saturating_sub(to_u32(v6::LEN));
+    let mut fragmented = false;
+    for _ in 0..16 {
+        match next {
+            PROTO_HOPOPTS | PROTO_DSTOPTS | PROTO_ROUTING => {
+                let (Some(&nh), Some(&hlen)) = (walk.data.get(pos), walk.data.get(pos + 1)) else {
+                    walk.truncated(ext_proto_name(next), pos, 2);
+                    return;
+                };
+                let ext_len = (usize::from(hlen) + 1) * 8;
+                if walk.data.len() < pos + ext_len {
+                    walk.truncated(ext_proto_name(next), pos, ext_len);
+                    return;
+                }
+                let kind = match next {
+                    PROTO_HOPOPTS => Ipv6ExtKind::HopByHop,
+                    PROTO_DSTOPTS => Ipv6ExtKind::DestOpts,
+                    _ => Ipv6ExtKind::Routing {
+                        kind: walk.data.get(pos + 2).copied().unwrap_or(0),
+                        segments_left: walk.data.get(pos + 3).copied().unwrap_or(0),
+                        len: hlen,
+                    },
+                };
+                walk.span(pos, 0..ext_len, fields::IPV6_EXT);
+                walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer { kind }));
+                next = nh;
+                pos += ext_len;
+                remaining = remaining.saturating_sub(to_u32(ext_len));
+            }
+            PROTO_FRAGMENT => {
+                let Some(hdr) = walk.data.get(pos..pos + 8) else {
+                    walk.truncated("frag6", pos, 8);
+                    return;
+                };
+                let nh = hdr.first().copied().unwrap_or(0);
+                let offlg = u16::from_be_bytes([
+                    hdr.get(2).copied().unwrap_or(0),
+                    hdr.get(3).copied().unwrap_or(0),
+                ]);
+                let offset = offlg & 0xfff8;
+                let frag_payload = (u32::from(payload_len) + to_u32(v6::LEN))
+                    .wrapping_sub(to_u32(pos - at))
+                    .wrapping_sub(8);
+                walk.span(pos, 0..8, fields::IPV6_FRAG);
+                walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer {
+                    kind: Ipv6ExtKind::Fragment {
+                        offset,
+                        payload_len: frag_payload,
+                    },
+                }));
+                pos += 8;
+                remaining = remaining.saturating_sub(8);
+                if offset != 0 {
+                    let end = end.min(walk.data.len());
+                    // tcpdump stops after "frag (off|len)" for non-first fragments.
+                    let _ = nh;
+                    fragment_payload(walk, pos, end, u32::from(offset));
+                    return;
+                }
+                fragmented = true;
+                next = nh;
+            }
+            _ => {
+                let ip = IpContext {
+                    src,
+                    dst,
+                    addr_prefix: pos == at + v6::LEN,
+                    fragmented,
+                    datagram_end: end,
+                };
+                transport(walk, pos, remaining, next, &ip, depth);
+                if fragmented {
+                    // First fragment: the transport header is here, the rest later.
+                    mark_first_fragment(walk);
+                }
+                return;
+            }
+        }
+    }
+    walk.note(
+        Severity::Warn,
+        NoteGroup::Malformed,
+        "more than 16 IPv6 extension headers; decoding stopped".into(),
+        pos..walk.data.len(),
+    );
+}
+
+/// The payload of a first fragment cannot be followed as a stream until reassembly.
+fn mark_first_fragment(walk: &mut Walk<'_>) {
+    if let Some(payload) = walk.out.payload.take() {
+        let r = payload.range.clone();
+        walk.span(0, r.start as usize..r.end as usize, fields::IP_FRAGMENT);
+        walk.note(
+            Severity::Note,
+            NoteGroup::Reassembly,
+            "first IP fragment: not reassembled, payload left undecoded".into(),
+            r.start as usize..r.end as usize,
+        );
+    }
+}
+
+fn ext_proto_name(next: u8) -> &'static str {
+    match next {
+        PROTO_HOPOPTS => "hbhopt",
+        PROTO_DSTOPTS => "dstopt",
+        _ => "rt6",
+    }
+}

@@ -1,0 +1,353 @@
+//! Link layers: Ethernet II with 802.1Q/802.1ad tags, BSD loopback (NULL, LOOP),
+//! Linux cooked capture v1 and v2, and raw IP link types.
+
+use super::{ip, to_u32, Layer, OtherLayer, Walk};
+use crate::capture::LinkType;
+use crate::fields;
+use crate::note::{NoteGroup, Severity};
+use etherparse::Ethernet2HeaderSlice;
+use std::ops::Range;
+
+/// Ethernet II, IEEE 802.3 clause 3.2.
+mod eth {
+    use std::ops::Range;
+    pub const DST: Range<usize> = 0..6;
+    pub const SRC: Range<usize> = 6..12;
+    pub const TYPE: Range<usize> = 12..14;
+    pub const LEN: usize = TYPE.end;
+}
+
+/// 802.1Q tag after the outer EtherType.
+mod vlan {
+    use std::ops::Range;
+    pub const TCI: Range<usize> = 0..2;
+    pub const TYPE: Range<usize> = 2..4;
+    pub const LEN: usize = TYPE.end;
+}
+
+/// Linux cooked capture v1 (LINKTYPE_LINUX_SLL).
+mod sll {
+    use std::ops::Range;
+    pub const PKTTYPE: Range<usize> = 0..2;
+    pub const HATYPE: Range<usize> = 2..4;
+    pub const HALEN: Range<usize> = 4..6;
+    pub const ADDR: Range<usize> = 6..14;
+    pub const PROTOCOL: Range<usize> = 14..16;
+    pub const LEN: usize = PROTOCOL.end;
+}
+
+/// Linux cooked capture v2 (LINKTYPE_LINUX_SLL2).
+mod sll2 {
+    use std::ops::Range;
+    pub const PROTOCOL: Range<usize> = 0..2;
+    pub const RESERVED: Range<usize> = 2..4;
+    pub const IFINDEX: Range<usize> = 4..8;
+    pub const HATYPE: Range<usize> = 8..10;
+    pub const PKTTYPE: Range<usize> = 10..11;
+    pub const HALEN: Range<usize> = 11..12;
+    pub const ADDR: Range<usize> = 12..20;
+    pub const LEN: usize = ADDR.end;
+}
+
+const NULL_HDRLEN: usize = 4;
+
+pub const ETHERTYPE_IPV4: u16 = 0x0800;
+pub const ETHERTYPE_ARP: u16 = 0x0806;
+pub const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_VLAN: [u16; 4] = [0x8100, 0x88a8, 0x9100, 0x9200];
+/// Values up to this are 802.3 lengths, not EtherTypes.
+const MAX_ETHERNET_LENGTH: u16 = 1500;
+
+/// What the link layer said, for the packet line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkLayer {
+    Ethernet { src: [u8; 6], dst: [u8; 6], ethertype: u16 },
+    Vlan { tci: u16, ethertype: u16 },
+    Null { family: u32 },
+    Sll { pkttype: u16, protocol: u16 },
+    Sll2 { ifindex: u32, pkttype: u8, protocol: u16 },
+    /// 802.1Q inside a cooked capture: tcpdump prints `ethertype NAME, `.
+    SllVlan { ethertype: u16 },
+}
+
+fn be16(data: &[u8], at: usize) -> Option<u16> {
+    let b = data.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
+}
+
+fn be32(data: &[u8], at: usize) -> Option<u32> {
+    let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u32::from_be_bytes(b))
+}
+
+pub(crate) fn decode(walk: &mut Walk<'_>, link: LinkType) {
+    match link {
+        LinkType::ETHERNET => ethernet(walk),
+        LinkType::NULL | LinkType::LOOP => null(walk),
+        LinkType::LINUX_SLL => cooked_v1(walk),
+        LinkType::LINUX_SLL2 => cooked_v2(walk),
+        LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 => raw(walk, 0),
+        LinkType::IPV4 => ip::ipv4(walk, 0, walk.orig_len),
+        LinkType::IPV6 => ip::ipv6(walk, 0, walk.orig_len),
+        other => {
+            let cap = walk.data.len();
+            walk.span(0, 0..cap, fields::FRAME_UNKNOWN_LINK);
+            walk.layer(Layer::Other(OtherLayer::LinkType {
+                link: other,
+                len: walk.orig_len,
+            }));
+        }
+    }
+}
+
+/// Raw IP: the version nibble decides.
+fn raw(walk: &mut Walk<'_>, at: usize) {
+    let len = walk.orig_len.saturating_sub(to_u32(at));
+    match walk.data.get(at).map(|b| b >> 4) {
+        Some(4) => ip::ipv4(walk, at, len),
+        Some(6) => ip::ipv6(walk, at, len),
+        Some(v) => {
+            walk.layer(Layer::Other(OtherLayer::Problem(format!("ip v{v}"))));
+            let cap = walk.data.len();
+            walk.note(
+                Severity::Warn,
+                NoteGroup::Malformed,
+                format!("raw IP frame with IP version {v}"),
+                at..cap,
+            );
+        }
+        None => walk.truncated("ip", at, 1),
+    }
+}
+
+fn ethernet(walk: &mut Walk<'_>) {
+    let header = match Ethernet2HeaderSlice::from_slice(walk.data) {
+        Ok(h) => h,
+        Err(_) => {
+            // tcpdump prints nothing but the truncation marker for a frame shorter
+            // than its Ethernet header.
+            walk.truncated("ether", 0, eth::LEN);
+            return;
+        }
+    };
+    let (src, dst) = (header.source(), header.destination());
+    let ethertype = header.ether_type().0;
+    walk.span(0, eth::DST, fields::ETH_DST);
+    walk.span(0, eth::SRC, fields::ETH_SRC);
+    walk.span(0, eth::TYPE, fields::ETH_TYPE);
+    walk.layer(Layer::Link(LinkLayer::Ethernet {
+        src,
+        dst,
+        ethertype,
+    }));
+    let wire = walk.orig_len.saturating_sub(to_u32(eth::LEN));
+    ethertype_payload(walk, eth::LEN, ethertype, wire, false);
+}
+
+/// Follows 802.1Q tags, then hands the payload to the network layer.
+fn ethertype_payload(walk: &mut Walk<'_>, mut at: usize, mut ethertype: u16, mut wire: u32, cooked: bool) {
+    let mut tags = 0;
+    while ETHERTYPE_VLAN.contains(&ethertype) {
+        tags += 1;
+        let (Some(tci), Some(inner)) = (be16(walk.data, at), be16(walk.data, at + vlan::TYPE.start))
+        else {
+            walk.truncated("vlan", at, vlan::LEN);
+            return;
+        };
+        if tags > 8 {
+            walk.note(
+                Severity::Warn,
+                NoteGroup::Malformed,
+                "more than 8 stacked VLAN tags; decoding stopped".into(),
+                at..walk.data.len(),
+            );
+            return;
+        }
+        walk.span(at, vlan::TCI, fields::VLAN_TCI);
+        walk.span(at, vlan::TYPE, fields::VLAN_TYPE);
+        walk.layer(Layer::Link(if cooked {
+            LinkLayer::SllVlan { ethertype: inner }
+        } else {
+            LinkLayer::Vlan { tci, ethertype: inner }
+        }));
+        ethertype = inner;
+        at += vlan::LEN;
+        wire = wire.saturating_sub(to_u32(vlan::LEN));
+    }
+    network(walk, at, ethertype, wire);
+}
+
+fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
+    walk.out.net_offset = to_u32(at);
+    match ethertype {
+        ETHERTYPE_IPV4 => ip::ipv4(walk, at, wire),
+        ETHERTYPE_IPV6 => ip::ipv6(walk, at, wire),
+        ETHERTYPE_ARP => super::icmp::arp(walk, at, wire),
+        other => {
+            let cap = walk.data.len();
+            let kind = if other <= MAX_ETHERNET_LENGTH {
+                "802.3 LLC frame"
+            } else {
+                "EtherType"
+            };
+            walk.note(
+                Severity::Note,
+                NoteGroup::Undecoded,
+                format!("{kind} {other:#06x} is not decoded"),
+                at..cap,
+            );
+            walk.layer(Layer::Other(OtherLayer::EtherType {
+                ethertype: other,
+                len: walk.orig_len,
+            }));
+        }
+    }
+}
+
+fn null(walk: &mut Walk<'_>) {
+    let Some(raw) = walk.data.get(..NULL_HDRLEN) else {
+        walk.truncated("null", 0, NULL_HDRLEN);
+        return;
+    };
+    // Host byte order of the capturing machine (NULL) or network order (LOOP): like
+    // tcpdump, read little-endian and swap when the upper half is not zero.
+    let mut family = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+    if family & 0xffff_0000 != 0 {
+        family = family.swap_bytes();
+    }
+    walk.span(0, 0..NULL_HDRLEN, fields::NULL_FAMILY);
+    walk.layer(Layer::Link(LinkLayer::Null { family }));
+    walk.out.net_offset = to_u32(NULL_HDRLEN);
+    let wire = walk.orig_len.saturating_sub(to_u32(NULL_HDRLEN));
+    match family {
+        2 => ip::ipv4(walk, NULL_HDRLEN, wire),
+        24 | 28 | 30 => ip::ipv6(walk, NULL_HDRLEN, wire),
+        other => {
+            let cap = walk.data.len();
+            walk.note(
+                Severity::Note,
+                NoteGroup::Undecoded,
+                format!("loopback address family {other} is not decoded"),
+                NULL_HDRLEN..cap,
+            );
+            walk.layer(Layer::Other(OtherLayer::NullFamily {
+                family: other,
+                len: walk.orig_len,
+            }));
+        }
+    }
+}
+
+fn cooked_v1(walk: &mut Walk<'_>) {
+    let (Some(pkttype), Some(protocol)) = (be16(walk.data, 0), be16(walk.data, sll::PROTOCOL.start))
+    else {
+        walk.truncated("sll", 0, sll::LEN);
+        return;
+    };
+    let fields: [(Range<usize>, fields::FieldId); 5] = [
+        (sll::PKTTYPE, fields::SLL_PKTTYPE),
+        (sll::HATYPE, fields::SLL_HATYPE),
+        (sll::HALEN, fields::SLL_HALEN),
+        (sll::ADDR, fields::SLL_ADDR),
+        (sll::PROTOCOL, fields::SLL_PROTOCOL),
+    ];
+    for (range, field) in fields {
+        walk.span(0, range, field);
+    }
+    walk.layer(Layer::Link(LinkLayer::Sll { pkttype, protocol }));
+    let wire = walk.orig_len.saturating_sub(to_u32(sll::LEN));
+    walk.out.net_offset = to_u32(sll::LEN);
+    ethertype_payload(walk, sll::LEN, protocol, wire, true);
+}
+
+fn cooked_v2(walk: &mut Walk<'_>) {
+    let (Some(protocol), Some(ifindex), Some(&pkttype)) = (
+        be16(walk.data, sll2::PROTOCOL.start),
+        be32(walk.data, sll2::IFINDEX.start),
+        walk.data.get(sll2::PKTTYPE.start).filter(|_| walk.data.len() >= sll2::LEN),
+    ) else {
+        walk.truncated("sll2", 0, sll2::LEN);
+        return;
+    };
+    let fields: [(Range<usize>, fields::FieldId); 7] = [
+        (sll2::PROTOCOL, fields::SLL_PROTOCOL),
+        (sll2::RESERVED, fields::SLL_RESERVED),
+        (sll2::IFINDEX, fields::SLL_IFINDEX),
+        (sll2::HATYPE, fields::SLL_HATYPE),
+        (sll2::PKTTYPE, fields::SLL_PKTTYPE),
+        (sll2::HALEN, fields::SLL_HALEN),
+        (sll2::ADDR, fields::SLL_ADDR),
+    ];
+    for (range, field) in fields {
+        walk.span(0, range, field);
+    }
+    walk.layer(Layer::Link(LinkLayer::Sll2 {
+        ifindex,
+        pkttype,
+        protocol,
+    }));
+    let wire = walk.orig_len.saturating_sub(to_u32(sll2::LEN));
+    walk.out.net_offset = to_u32(sll2::LEN);
+    ethertype_payload(walk, sll2::LEN, protocol, wire, true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Frame;
+    use crate::decode::{decode, Decoded};
+    use crate::span::{ByteMap, Label};
+
+    fn run(link: LinkType, data: &[u8]) -> Decoded {
+        let frame = Frame {
+            number: 1,
+            ts: Default::default(),
+            link,
+            interface: 0,
+            orig_len: data.len() as u32,
+            data: data.to_vec(),
+            cut_by_eof: false,
+        };
+        let mut d = Decoded::default();
+        decode(&frame, &mut d);
+        d
+    }
+
+    #[test]
+    fn ethernet_cut_at_13_is_truncated_ether() {
+        let d = run(LinkType::ETHERNET, &[0u8; 13]);
+        assert_eq!(d.truncated, Some("ether"));
+        let map = ByteMap::build(13, &d.spans);
+        assert_eq!(map.count_in(0..13)[Label::Undecoded.index()], 13);
+    }
+
+    #[test]
+    fn null_family_is_read_in_either_byte_order() {
+        let le = run(LinkType::NULL, &[2, 0, 0, 0]);
+        let be = run(LinkType::NULL, &[0, 0, 0, 2]);
+        for d in [le, be] {
+            assert_eq!(d.layers.first(), Some(&Layer::Link(LinkLayer::Null { family: 2 })));
+        }
+    }
+
+    #[test]
+    fn stacked_vlan_tags_are_followed() {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x88, 0xa8, 0x00, 0x0a, 0x81, 0x00, 0x00, 0x14, 0x08, 0x06]);
+        let d = run(LinkType::ETHERNET, &f);
+        let vlans = d
+            .layers
+            .iter()
+            .filter(|l| matches!(l, Layer::Link(LinkLayer::Vlan { .. })))
+            .count();
+        assert_eq!(vlans, 2);
+        assert_eq!(d.net_offset, 22);
+    }
+
+    #[test]
+    fn unknown_link_type_is_all_undecoded() {
+        let d = run(LinkType(147), &[1, 2, 3]);
+        let map = ByteMap::build(3, &d.spans);
+        assert_eq!(map.count_in(0..3)[Label::Undecoded.index()], 3);
+    }
+}

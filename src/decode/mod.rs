@@ -1,0 +1,276 @@
+//! One frame → spans, notes and an owned summary of each layer.
+//!
+//! Decoding is stateless: the same bytes always decode the same way. The walk is
+//! link → network → transport; each layer emits one span per header field (with the
+//! field's default visibility), pushes an owned [`Layer`] summary for the packet-line
+//! renderer, and hands on the rest. Malformed or cut-off input is data: it ends the
+//! walk with a note and the bytes left over become `Undecoded` (by the ByteMap rule),
+//! never an error.
+//!
+//! etherparse validates and reads the fixed headers; offsets of individual fields come
+//! from the per-protocol tables in each module.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+pub mod icmp;
+pub mod ip;
+pub mod link;
+pub mod tcp;
+pub mod udp;
+
+use crate::capture::{Frame, LinkType};
+use crate::fields::FieldId;
+use crate::note::{Note, NoteGroup, Severity};
+use crate::span::{Span, Visibility};
+use std::net::IpAddr;
+use std::ops::Range;
+
+pub use icmp::{ArpLayer, IcmpLayer};
+pub use ip::{Ipv4Layer, Ipv6ExtKind, Ipv6ExtLayer, Ipv6Layer};
+pub use link::LinkLayer;
+pub use tcp::{TcpFlags, TcpLayer};
+pub use udp::UdpLayer;
+
+/// Owned summary of one decoded layer, in wire order. Enough to print tcpdump's line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layer {
+    Link(LinkLayer),
+    Ipv4(Ipv4Layer),
+    Ipv6(Ipv6Layer),
+    Ipv6Ext(Ipv6ExtLayer),
+    Tcp(TcpLayer),
+    Udp(UdpLayer),
+    Icmp(IcmpLayer),
+    Arp(ArpLayer),
+    /// A protocol eavesdrop does not decode, named as tcpdump would.
+    Other(OtherLayer),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OtherLayer {
+    /// An IP payload protocol without a decoder (tcpdump: ` ip-proto-N LEN`).
+    IpProto { proto: u8, len: u32 },
+    /// A non-first IP fragment (tcpdump: ` ip-proto-N` after the addresses).
+    Fragment { proto: u8 },
+    /// An EtherType without a decoder.
+    EtherType { ethertype: u16, len: u32 },
+    /// A BSD loopback address family without a decoder.
+    NullFamily { family: u32, len: u32 },
+    /// A link type without a decoder.
+    LinkType { link: LinkType, len: u32 },
+    /// tcpdump-style problem text at this point in the line (`truncated-ip 12`).
+    Problem(String),
+}
+
+/// Where a flow's payload came from: the 5-tuple as seen in this frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Endpoints {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub sport: u16,
+    pub dport: u16,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp {
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+    },
+    Udp,
+}
+
+/// The transport payload of a frame, to be classified by a stream or datagram dissector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payload {
+    pub endpoints: Endpoints,
+    pub transport: Transport,
+    /// Captured payload bytes, frame-relative.
+    pub range: Range<u32>,
+    /// Payload length the headers declare; more than `range.len()` when cut short.
+    pub wire_len: u32,
+}
+
+/// Everything decoding one frame produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decoded {
+    pub spans: Vec<Span>,
+    pub notes: Vec<Note>,
+    pub layers: Vec<Layer>,
+    /// Offset of the network-layer header: where `tcpdump -X` starts its hex.
+    pub net_offset: u32,
+    /// Transport payload for the flow stage, if any.
+    pub payload: Option<Payload>,
+    /// tcpdump's `[|proto]`: the protocol whose header ran past the captured bytes.
+    pub truncated: Option<&'static str>,
+    /// `len < caplen`, zero lengths and the like: tcpdump prints only the header line.
+    pub invalid_header: Option<String>,
+}
+
+impl Decoded {
+    pub fn clear(&mut self) {
+        self.spans.clear();
+        self.notes.clear();
+        self.layers.clear();
+        self.net_offset = 0;
+        self.payload = None;
+        self.truncated = None;
+        self.invalid_header = None;
+    }
+}
+
+/// The bytes of one frame and the output being built, handed down the layers.
+pub(crate) struct Walk<'a> {
+    pub data: &'a [u8],
+    pub out: &'a mut Decoded,
+    /// Bytes the frame had on the wire (may exceed `data.len()`).
+    pub orig_len: u32,
+}
+
+impl Walk<'_> {
+    pub fn cap_len(&self) -> u32 {
+        u32::try_from(self.data.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Labels `base + range` with `field`, clipped to the captured bytes.
+    pub fn span(&mut self, base: usize, range: Range<usize>, field: FieldId) {
+        self.span_vis(base, range, field, field.def().vis);
+    }
+
+    pub fn span_vis(&mut self, base: usize, range: Range<usize>, field: FieldId, vis: Visibility) {
+        let cap = self.data.len();
+        let start = base.saturating_add(range.start).min(cap);
+        let end = base.saturating_add(range.end).min(cap);
+        if start < end {
+            self.out.spans.push(Span::new(to_u32(start)..to_u32(end), field, vis));
+        }
+    }
+
+    pub fn note(&mut self, severity: Severity, group: NoteGroup, text: String, range: Range<usize>) {
+        let cap = self.data.len();
+        let r = to_u32(range.start.min(cap))..to_u32(range.end.min(cap));
+        self.out.notes.push(Note::new(severity, group, text).at(r));
+    }
+
+    pub fn layer(&mut self, layer: Layer) {
+        self.out.layers.push(layer);
+    }
+
+    /// Records that a header was cut off by the capture (tcpdump's `[|proto]`).
+    pub fn truncated(&mut self, proto: &'static str, at: usize, need: usize) {
+        if self.out.truncated.is_none() {
+            self.out.truncated = Some(proto);
+        }
+        let have = self.data.len().saturating_sub(at);
+        self.note(
+            Severity::Warn,
+            NoteGroup::Truncated,
+            format!("{proto} header cut off by the capture: {have} of {need} bytes captured"),
+            at..self.data.len(),
+        );
+        self.span(at, 0..need, crate::fields::FRAME_CUT);
+    }
+}
+
+pub(crate) fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Decodes one frame into `out` (cleared first; reusing it saves allocations).
+pub fn decode(frame: &Frame, out: &mut Decoded) {
+    out.clear();
+    if let Some(problem) = invalid_header(frame) {
+        out.invalid_header = Some(problem.clone());
+        out.notes.push(Note::new(Severity::Error, NoteGroup::Malformed, problem));
+        return;
+    }
+    let mut walk = Walk {
+        data: &frame.data,
+        out,
+        orig_len: frame.orig_len,
+    };
+    if frame.cut_by_eof {
+        let cap = walk.cap_len();
+        walk.out.notes.push(Note::new(
+            Severity::Error,
+            NoteGroup::Truncated,
+            format!(
+                "the file ends inside this frame: {cap} of its {} captured bytes are present",
+                frame.orig_len
+            ),
+        ));
+    } else if frame.orig_len > frame.cap_len() {
+        let cap = walk.cap_len();
+        walk.out.notes.push(Note::new(
+            Severity::Note,
+            NoteGroup::Truncated,
+            format!(
+                "frame cut by the snap length: {cap} of {} bytes captured",
+                frame.orig_len
+            ),
+        ));
+    }
+    link::decode(&mut walk, frame.link);
+}
+
+/// tcpdump's sanity checks on the record header (print.c), same wording.
+fn invalid_header(frame: &Frame) -> Option<String> {
+    const MAXIMUM_SNAPLEN: u32 = 262_144;
+    let caplen = frame.cap_len();
+    let len = frame.orig_len;
+    let mut parts: Vec<String> = Vec::new();
+    if caplen == 0 {
+        parts.push("caplen==0".into());
+    }
+    if len == 0 {
+        parts.push("len==0".into());
+    } else if len < caplen && !frame.cut_by_eof {
+        parts.push(format!("len({len}) < caplen({caplen})"));
+    }
+    if caplen > MAXIMUM_SNAPLEN {
+        parts.push(format!("caplen({caplen}) > {MAXIMUM_SNAPLEN}"));
+    }
+    if len > MAXIMUM_SNAPLEN {
+        parts.push(format!("len({len}) > {MAXIMUM_SNAPLEN}"));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("[Invalid header: {}]", parts.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(link: LinkType, data: Vec<u8>, orig_len: u32) -> Frame {
+        Frame {
+            number: 1,
+            ts: Default::default(),
+            link,
+            interface: 0,
+            orig_len,
+            data,
+            cut_by_eof: false,
+        }
+    }
+
+    #[test]
+    fn zero_length_frame_is_an_invalid_header_like_tcpdump() {
+        let mut d = Decoded::default();
+        decode(&frame(LinkType::ETHERNET, vec![], 0), &mut d);
+        assert_eq!(d.invalid_header.as_deref(), Some("[Invalid header: caplen==0, len==0]"));
+    }
+
+    #[test]
+    fn orig_len_below_caplen_is_invalid() {
+        let mut d = Decoded::default();
+        decode(&frame(LinkType::ETHERNET, vec![0; 20], 10), &mut d);
+        assert_eq!(d.invalid_header.as_deref(), Some("[Invalid header: len(10) < caplen(20)]"));
+    }
+}

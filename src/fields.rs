@@ -1,0 +1,189 @@
+//! The static field registry: every span points at one of these definitions.
+//!
+//! Names follow Wireshark's display-filter names where one exists (`ip.src`,
+//! `tcp.dstport`, `tls.handshake.type`), so an analyst can carry them across. Each
+//! definition carries the default [`Visibility`] of its bytes and, for facts worth
+//! pointing at, a [`LeakKind`]. References are to the RFC section defining the field.
+
+use crate::span::{LeakKind, Visibility};
+use std::fmt;
+
+/// A field definition: dotted name, default visibility, leak kind, one-line meaning.
+#[derive(Debug)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub vis: Visibility,
+    pub leak: Option<LeakKind>,
+    pub doc: &'static str,
+}
+
+/// An index into [`FIELDS`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(u16);
+
+impl FieldId {
+    pub fn def(self) -> &'static FieldDef {
+        // Every FieldId is made by the macro below from a valid index.
+        &FIELDS[usize::from(self.0)]
+    }
+
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+}
+
+impl fmt::Debug for FieldId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+macro_rules! fields {
+    ($( $id:ident = $name:literal, $vis:ident, $leak:expr, $doc:literal; )*) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms, dead_code)]
+        #[repr(u16)]
+        enum Index { $( $id, )* }
+        $( pub const $id: FieldId = FieldId(Index::$id as u16); )*
+        /// Every field eavesdrop knows, in registry order.
+        pub static FIELDS: &[FieldDef] = &[
+            $( FieldDef { name: $name, vis: Visibility::$vis, leak: $leak, doc: $doc }, )*
+        ];
+    };
+}
+
+use LeakKind::*;
+
+fields! {
+    // Whole-frame and generic payload fields.
+    FRAME_UNKNOWN_LINK = "frame.unknown_link", Undecoded, None, "frame of a link type eavesdrop does not decode";
+    FRAME_CUT = "frame.cut", Undecoded, None, "header bytes cut off before the layer could be decoded";
+    PAYLOAD = "data", Undecoded, None, "payload bytes not classified by any dissector";
+    TEXT = "data.text", Cleartext, None, "payload that is readable text";
+    TRAILER = "eth.trailer", Metadata, None, "bytes after the IP datagram (Ethernet padding)";
+
+    // Ethernet II, IEEE 802.3 / 802.1Q.
+    ETH_DST = "eth.dst", Metadata, Some(Address), "destination MAC address (IEEE 802.3 clause 3.2.3)";
+    ETH_SRC = "eth.src", Metadata, Some(Address), "source MAC address (IEEE 802.3 clause 3.2.3)";
+    ETH_TYPE = "eth.type", Metadata, None, "EtherType or 802.3 length";
+    VLAN_TCI = "vlan.tci", Metadata, None, "802.1Q tag control information (priority, DEI, VLAN id)";
+    VLAN_TYPE = "vlan.etype", Metadata, None, "EtherType after an 802.1Q/802.1ad tag";
+
+    // BSD loopback (LINKTYPE_NULL, LINKTYPE_LOOP).
+    NULL_FAMILY = "null.family", Metadata, None, "address family of a BSD loopback frame";
+
+    // Linux cooked capture v1 and v2.
+    SLL_PKTTYPE = "sll.pkttype", Metadata, None, "packet direction (in, out, broadcast…)";
+    SLL_HATYPE = "sll.hatype", Metadata, None, "ARPHRD link-layer address type";
+    SLL_HALEN = "sll.halen", Metadata, None, "link-layer address length";
+    SLL_ADDR = "sll.src.eth", Metadata, Some(Address), "link-layer source address";
+    SLL_PROTOCOL = "sll.etype", Metadata, None, "protocol type (EtherType)";
+    SLL_IFINDEX = "sll.ifindex", Metadata, None, "capturing interface index (SLL2)";
+    SLL_RESERVED = "sll.reserved", Metadata, None, "reserved (SLL2)";
+
+    // IPv4, RFC 791 section 3.1.
+    IP_VERSION_IHL = "ip.hdr_len", Metadata, None, "version and header length";
+    IP_DSFIELD = "ip.dsfield", Metadata, None, "DSCP and ECN (RFC 2474, RFC 3168)";
+    IP_LEN = "ip.len", Metadata, None, "total length";
+    IP_ID = "ip.id", Metadata, None, "identification";
+    IP_FLAGS = "ip.flags", Metadata, None, "flags and fragment offset";
+    IP_TTL = "ip.ttl", Metadata, None, "time to live";
+    IP_PROTO = "ip.proto", Metadata, None, "protocol of the payload";
+    IP_CHECKSUM = "ip.checksum", Metadata, None, "header checksum";
+    IP_SRC = "ip.src", Metadata, Some(Address), "source address";
+    IP_DST = "ip.dst", Metadata, Some(Address), "destination address";
+    IP_OPTIONS = "ip.options", Metadata, None, "IPv4 options (RFC 791 section 3.1)";
+    IP_FRAGMENT = "ip.fragment", Undecoded, None, "payload of an IP fragment (not reassembled)";
+
+    // IPv6, RFC 8200 section 3 and 4.
+    IPV6_VTCFL = "ipv6.flow", Metadata, None, "version, traffic class and flow label";
+    IPV6_PLEN = "ipv6.plen", Metadata, None, "payload length";
+    IPV6_NXT = "ipv6.nxt", Metadata, None, "next header";
+    IPV6_HLIM = "ipv6.hlim", Metadata, None, "hop limit";
+    IPV6_SRC = "ipv6.src", Metadata, Some(Address), "source address";
+    IPV6_DST = "ipv6.dst", Metadata, Some(Address), "destination address";
+    IPV6_EXT = "ipv6.ext", Metadata, None, "extension header (hop-by-hop, routing, destination options)";
+    IPV6_FRAG = "ipv6.fraghdr", Metadata, None, "fragment header (RFC 8200 section 4.5)";
+
+    // TCP, RFC 9293 section 3.1.
+    TCP_SRCPORT = "tcp.srcport", Metadata, Some(Port), "source port";
+    TCP_DSTPORT = "tcp.dstport", Metadata, Some(Port), "destination port";
+    TCP_SEQ = "tcp.seq", Metadata, None, "sequence number";
+    TCP_ACK = "tcp.ack", Metadata, None, "acknowledgment number";
+    TCP_OFFSET_FLAGS = "tcp.flags", Metadata, None, "data offset and control bits";
+    TCP_WINDOW = "tcp.window_size", Metadata, None, "window";
+    TCP_CHECKSUM = "tcp.checksum", Metadata, None, "checksum";
+    TCP_URGENT = "tcp.urgent_pointer", Metadata, None, "urgent pointer";
+    TCP_OPTIONS = "tcp.options", Metadata, None, "options (MSS, window scale, SACK, timestamps…)";
+
+    // UDP, RFC 768.
+    UDP_SRCPORT = "udp.srcport", Metadata, Some(Port), "source port";
+    UDP_DSTPORT = "udp.dstport", Metadata, Some(Port), "destination port";
+    UDP_LENGTH = "udp.length", Metadata, None, "length of header and data";
+    UDP_CHECKSUM = "udp.checksum", Metadata, None, "checksum";
+
+    // ICMP (RFC 792) and ICMPv6 (RFC 4443).
+    ICMP_TYPE = "icmp.type", Metadata, None, "message type";
+    ICMP_CODE = "icmp.code", Metadata, None, "message code";
+    ICMP_CHECKSUM = "icmp.checksum", Metadata, None, "checksum";
+    ICMP_REST = "icmp.rest", Metadata, None, "rest of header (identifier, sequence, pointer…)";
+
+    // ARP, RFC 826.
+    ARP_HEADER = "arp.hdr", Metadata, None, "hardware and protocol types, sizes, opcode";
+    ARP_SENDER_HW = "arp.src.hw_mac", Metadata, Some(Address), "sender hardware address";
+    ARP_SENDER_PROTO = "arp.src.proto_ipv4", Metadata, Some(Address), "sender protocol address";
+    ARP_TARGET_HW = "arp.dst.hw_mac", Metadata, Some(Address), "target hardware address";
+    ARP_TARGET_PROTO = "arp.dst.proto_ipv4", Metadata, Some(Address), "target protocol address";
+
+    // TLS record layer, RFC 8446 section 5.1 / RFC 5246 section 6.2.
+    TLS_RECORD_TYPE = "tls.record.content_type", Metadata, None, "record content type";
+    TLS_RECORD_VERSION = "tls.record.version", Metadata, None, "record legacy version";
+    TLS_RECORD_LENGTH = "tls.record.length", Metadata, None, "record length";
+    // TLS handshake, RFC 8446 section 4.
+    TLS_HS_TYPE = "tls.handshake.type", Cleartext, None, "handshake message type";
+    TLS_HS_LENGTH = "tls.handshake.length", Cleartext, None, "handshake message length";
+    TLS_HS_BODY = "tls.handshake", Cleartext, None, "handshake message body";
+    TLS_HS_SNI = "tls.handshake.extensions_server_name", Cleartext, Some(ServerName), "server name (RFC 6066 section 3)";
+    TLS_HS_ALPN = "tls.handshake.extensions_alpn_str", Cleartext, Some(Alpn), "application protocol (RFC 7301)";
+    TLS_HS_ENCRYPTED = "tls.handshake.encrypted", Opaque, None, "encrypted handshake message (after ChangeCipherSpec)";
+    TLS_CCS = "tls.change_cipher_spec", Cleartext, None, "ChangeCipherSpec message";
+    TLS_ALERT = "tls.alert_message", Cleartext, None, "alert level and description";
+    TLS_ALERT_ENCRYPTED = "tls.alert_message.encrypted", Opaque, None, "encrypted alert";
+    TLS_APP_DATA = "tls.app_data", Opaque, None, "application data (RFC 8446 section 5.2)";
+    TLS_HEARTBEAT = "tls.heartbeat_message", Cleartext, None, "heartbeat message (RFC 6520)";
+    TLS_HEARTBEAT_ENCRYPTED = "tls.heartbeat_message.encrypted", Opaque, None, "encrypted heartbeat message";
+    TLS_UNSYNCED = "tls.unsynced", Undecoded, None, "bytes of a TLS stream after framing was lost";
+}
+
+/// Looks a field up by its dotted name.
+pub fn by_name(name: &str) -> Option<FieldId> {
+    FIELDS
+        .iter()
+        .position(|f| f.name == name)
+        .and_then(|i| u16::try_from(i).ok())
+        .map(FieldId)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_dotted() {
+        let mut names: Vec<&str> = FIELDS.iter().map(|f| f.name).collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n, "duplicate field name");
+        for f in FIELDS {
+            assert!(f.name.contains('.') || f.name == "data", "{} is not dotted", f.name);
+        }
+    }
+
+    #[test]
+    fn constants_point_at_their_definitions() {
+        assert_eq!(IP_SRC.name(), "ip.src");
+        assert_eq!(TCP_DSTPORT.def().leak, Some(LeakKind::Port));
+        assert_eq!(by_name("tls.app_data"), Some(TLS_APP_DATA));
+        assert_eq!(by_name("no.such.field"), None);
+    }
+}

@@ -1,0 +1,24 @@
+//! eavesdrop: what can someone on the path read in a packet capture, and what does
+//! encryption hide?
+//!
+//! The library reads pcap/pcapng ([`capture`]), decodes every frame into labelled
+//! spans ([`decode`], [`span`], [`fields`]), follows TCP streams ([`flow`]), splits TLS
+//! records and other payloads ([`proto`]), and hands frames whose every byte is
+//! labelled to an output mode ([`render`]) through the [`engine`].
+
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod decode;
+pub mod engine;
+pub mod fields;
+pub mod flow;
+pub mod note;
+pub mod proto;
+pub mod render;
+pub mod span;
+
+pub use capture::file::{CaptureError, CaptureReader};
+pub use capture::{Frame, LinkType, Timestamp};
+pub use engine::{Engine, EngineConfig, Summary};
+pub use span::{ByteMap, Label, LeakKind, Span, Visibility};

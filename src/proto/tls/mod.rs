@@ -1,0 +1,734 @@
+//! TLS over a reassembled TCP stream: record framing, plaintext handshake messages,
+//! and the rules that decide what an observer can read (DESIGN.md, "TLS visibility
+//! rules").
+//!
+//! Per direction, a small state machine ([`Phase`]) walks record headers. What a
+//! record's body is worth to an observer is decided at its header:
+//! - `application_data` is always opaque (in TLS 1.3 it also hides the real type);
+//! - after a ChangeCipherSpec in a TLS ≤ 1.2 direction, everything is opaque;
+//! - plaintext handshake records are parsed message by message. A message may span
+//!   records, so handshake records are gathered until the messages they hold are
+//!   complete (bounded by [`MAX_HANDSHAKE_GATHER`]) before any of their bytes are
+//!   labelled: the frames carrying them wait (deferred release).
+//!
+//! Opaque bodies are labelled as they arrive, so a 16 KiB record never holds frames.
+
+pub mod handshake;
+pub mod record;
+
+use super::{Desc, Direction, Emitter};
+use crate::fields::{self, FieldId};
+use crate::note::{NoteGroup, Severity};
+use crate::span::Visibility;
+use record::{hdr, plausible_header, Plausible, RecordHeader};
+use std::ops::Range;
+
+pub use record::{ContentType, HandshakeType, TlsVersion};
+
+/// Handshake bytes gathered across records before giving up on whole-message parsing.
+pub const MAX_HANDSHAKE_GATHER: usize = 128 * 1024;
+
+/// Where a direction's framing stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    /// The next byte starts a record header.
+    Header,
+    /// Inside a record body that is labelled as it arrives.
+    Body {
+        remaining: u32,
+        field: FieldId,
+        vis: Visibility,
+    },
+    /// Framing was lost (a gap, or bytes that are not a record header): everything is
+    /// undecoded until a plausible record header is found again.
+    Lost,
+}
+
+#[derive(Clone, Debug)]
+struct DirState {
+    phase: Phase,
+    /// A TLS ≤ 1.2 ChangeCipherSpec was sent: what follows is encrypted.
+    cipher_active: bool,
+    /// Record version last seen, to confirm a resynchronisation point.
+    record_version: Option<[u8; 2]>,
+    /// Handshake bytes still to come of a message that could not be parsed whole.
+    hs_skip: u64,
+    /// Handshake message framing is unknown (after a gap inside handshake records).
+    hs_unsynced: bool,
+}
+
+impl Default for DirState {
+    fn default() -> Self {
+        DirState {
+            phase: Phase::Header,
+            cipher_active: false,
+            record_version: None,
+            hs_skip: 0,
+            hs_unsynced: false,
+        }
+    }
+}
+
+/// What an observer learned from one TLS connection so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsFacts {
+    /// The version the ServerHello selected.
+    pub version: Option<TlsVersion>,
+    /// The highest version the ClientHello offered.
+    pub offered: Option<TlsVersion>,
+    pub cipher: Option<u16>,
+    pub sni: Option<String>,
+    pub client_hello_seen: bool,
+    pub server_hello_seen: bool,
+}
+
+/// The TLS dissector of one TCP connection.
+#[derive(Clone, Debug, Default)]
+pub struct TlsStream {
+    dirs: [DirState; 2],
+    pub facts: TlsFacts,
+    scratch: Vec<u8>,
+}
+
+/// One record inside a gathered run of handshake records.
+#[derive(Clone, Copy, Debug)]
+struct Piece {
+    /// Stream offset of the record header.
+    header_at: u64,
+    /// Offset of this record's body within the gathered handshake bytes.
+    concat_start: usize,
+    len: usize,
+    version: TlsVersion,
+}
+
+impl TlsStream {
+    pub fn new() -> TlsStream {
+        TlsStream::default()
+    }
+
+    fn dir(&mut self, dir: Direction) -> &mut DirState {
+        // `index()` is 0 or 1.
+        match dir {
+            Direction::ToServer => &mut self.dirs[0],
+            Direction::ToClient => &mut self.dirs[1],
+        }
+    }
+
+    /// The version label for records: the negotiated one, else what the record says.
+    fn label_version(&self, record: TlsVersion) -> TlsVersion {
+        self.facts.version.unwrap_or(record)
+    }
+
+    /// Labels bytes from the front of `data` (stream offset `base`); returns how many
+    /// are done. The rest must be offered again, with more appended.
+    pub fn feed(&mut self, dir: Direction, base: u64, data: &[u8], out: &mut Emitter) -> usize {
+        let mut pos = 0usize;
+        loop {
+            let rest = data.get(pos..).unwrap_or(&[]);
+            if rest.is_empty() {
+                return pos;
+            }
+            let at = base + pos as u64;
+            match self.dir(dir).phase.clone() {
+                Phase::Body {
+                    remaining,
+                    field,
+                    vis,
+                } => {
+                    let n = rest.len().min(remaining as usize);
+                    out.span(at..at + n as u64, field, vis);
+                    pos += n;
+                    let left = remaining - n as u32;
+                    self.dir(dir).phase = if left == 0 {
+                        Phase::Header
+                    } else {
+                        Phase::Body {
+                            remaining: left,
+                            field,
+                            vis,
+                        }
+                    };
+                }
+                Phase::Lost => match self.resync_point(dir, rest) {
+                    Some(skip) => {
+                        out.span(at..at + skip as u64, fields::TLS_UNSYNCED, Visibility::Undecoded);
+                        if skip < rest.len() {
+                            out.note(
+                                at + skip as u64..at + skip as u64 + 5,
+                                Severity::Note,
+                                NoteGroup::Sequence,
+                                "TLS record framing found again".into(),
+                            );
+                            let state = self.dir(dir);
+                            state.phase = Phase::Header;
+                            // Best effort: assume handshake messages start with the record.
+                            state.hs_unsynced = false;
+                            state.hs_skip = 0;
+                        }
+                        pos += skip;
+                    }
+                    None => {
+                        // Keep the last bytes: they may begin a record header.
+                        let keep = rest.len().min(hdr::LEN - 1);
+                        let n = rest.len() - keep;
+                        out.span(at..at + n as u64, fields::TLS_UNSYNCED, Visibility::Undecoded);
+                        return pos + n;
+                    }
+                },
+                Phase::Header => match plausible_header(rest) {
+                    Plausible::NeedMore => return pos,
+                    Plausible::No => {
+                        out.note(
+                            at..at + rest.len().min(hdr::LEN) as u64,
+                            Severity::Warn,
+                            NoteGroup::Malformed,
+                            "bytes where a TLS record header should be are not one; \
+                             framing lost"
+                                .into(),
+                        );
+                        self.dir(dir).phase = Phase::Lost;
+                        // Do not rescan from this very byte.
+                        out.span(at..at + 1, fields::TLS_UNSYNCED, Visibility::Undecoded);
+                        pos += 1;
+                    }
+                    Plausible::Yes(h) => match self.record(dir, base, data, pos, h, out) {
+                        Some(next) => pos = next,
+                        None => return pos,
+                    },
+                },
+            }
+        }
+    }
+
+    /// Handles the record whose header starts at `pos`. Returns the position after
+    /// what it labelled, or `None` to wait for more bytes.
+    fn record(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        pos: usize,
+        h: RecordHeader,
+        out: &mut Emitter,
+    ) -> Option<usize> {
+        let at = base + pos as u64;
+        let body_len = usize::from(h.len);
+        let end = pos + hdr::LEN + body_len;
+        let state = self.dir(dir);
+        let encrypted = state.cipher_active;
+        state.record_version = data
+            .get(pos + 1..pos + 3)
+            .and_then(|v| <[u8; 2]>::try_from(v).ok());
+        match h.content {
+            ContentType::HANDSHAKE if !encrypted => {
+                return self.handshake_run(dir, base, data, pos, out);
+            }
+            ContentType::CHANGE_CIPHER_SPEC | ContentType::ALERT if !encrypted => {
+                let body = data.get(pos + hdr::LEN..end)?;
+                self.header_spans(at, h, false, out);
+                let body_at = at + hdr::LEN as u64;
+                if h.content == ContentType::CHANGE_CIPHER_SPEC {
+                    out.field(body_at..body_at + body_len as u64, fields::TLS_CCS);
+                    // In TLS 1.3 this is the compatibility record (RFC 8446 appendix D.4).
+                    let tls13 = self.facts.version.is_some_and(|v| v.is_tls13());
+                    if !tls13 {
+                        self.dir(dir).cipher_active = true;
+                    }
+                } else {
+                    out.field(body_at..body_at + body_len as u64, fields::TLS_ALERT);
+                    if let [level, description] = body {
+                        out.event(
+                            body_at,
+                            Desc::TlsAlert {
+                                level: *level,
+                                description: *description,
+                            },
+                        );
+                    }
+                }
+                Some(end)
+            }
+            ContentType::ALERT if !encrypted && h.len != 2 => {
+                // A plaintext alert is exactly two bytes: this one is encrypted, so the
+                // ChangeCipherSpec before it was missed.
+                self.dir(dir).cipher_active = true;
+                self.record(dir, base, data, pos, h, out)
+            }
+            _ => {
+                if h.content == ContentType::APPLICATION_DATA {
+                    // Application data means keys are in use in this direction: in TLS
+                    // ≤ 1.2 a ChangeCipherSpec came first, even if it was not captured.
+                    self.dir(dir).cipher_active = true;
+                }
+                // Labelled as it arrives: application data, anything encrypted, heartbeats.
+                self.header_spans(at, h, encrypted || h.content == ContentType::APPLICATION_DATA, out);
+                let (field, vis) = match h.content {
+                    ContentType::APPLICATION_DATA => (fields::TLS_APP_DATA, Visibility::Opaque),
+                    ContentType::HANDSHAKE => (fields::TLS_HS_ENCRYPTED, Visibility::Opaque),
+                    ContentType::ALERT => (fields::TLS_ALERT_ENCRYPTED, Visibility::Opaque),
+                    ContentType::HEARTBEAT if encrypted => {
+                        (fields::TLS_HEARTBEAT_ENCRYPTED, Visibility::Opaque)
+                    }
+                    ContentType::HEARTBEAT => (fields::TLS_HEARTBEAT, Visibility::Cleartext),
+                    _ => (fields::TLS_APP_DATA, Visibility::Opaque),
+                };
+                self.dir(dir).phase = if body_len == 0 {
+                    Phase::Header
+                } else {
+                    Phase::Body {
+                        remaining: u32::from(h.len),
+                        field,
+                        vis,
+                    }
+                };
+                Some(pos + hdr::LEN)
+            }
+        }
+    }
+
+    fn header_spans(&self, at: u64, h: RecordHeader, encrypted: bool, out: &mut Emitter) {
+        let r = |range: Range<usize>| at + range.start as u64..at + range.end as u64;
+        out.field(r(hdr::TYPE), fields::TLS_RECORD_TYPE);
+        out.field(r(hdr::VERSION), fields::TLS_RECORD_VERSION);
+        out.field(r(hdr::LENGTH), fields::TLS_RECORD_LENGTH);
+        out.event(
+            at,
+            Desc::TlsRecord {
+                version: self.label_version(h.version),
+                content: h.content,
+                len: h.len,
+                encrypted,
+            },
+        );
+    }
+
+    /// Gathers consecutive plaintext handshake records from `pos` until the handshake
+    /// bytes end on a message boundary, then labels and parses them all.
+    fn handshake_run(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        pos: usize,
+        out: &mut Emitter,
+    ) -> Option<usize> {
+        let mut pieces: Vec<Piece> = Vec::new();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let skip = self.dir(dir).hs_skip;
+        let unsynced = self.dir(dir).hs_unsynced;
+        let mut p = pos;
+        let mut complete = false;
+        loop {
+            let h = match plausible_header(data.get(p..).unwrap_or(&[])) {
+                Plausible::Yes(h) if h.content == ContentType::HANDSHAKE => h,
+                // The run ends without reaching a message boundary.
+                Plausible::Yes(_) | Plausible::No => break,
+                Plausible::NeedMore => {
+                    self.scratch = scratch;
+                    return None;
+                }
+            };
+            let body = data.get(p + hdr::LEN..p + hdr::LEN + usize::from(h.len));
+            let Some(body) = body else {
+                if pieces.is_empty() || scratch.len() < MAX_HANDSHAKE_GATHER {
+                    self.scratch = scratch;
+                    return None;
+                }
+                break;
+            };
+            pieces.push(Piece {
+                header_at: base + p as u64,
+                concat_start: scratch.len(),
+                len: body.len(),
+                version: h.version,
+            });
+            scratch.extend_from_slice(body);
+            p += hdr::LEN + body.len();
+            if unsynced || message_boundary(&scratch, skip) {
+                complete = true;
+                break;
+            }
+            if scratch.len() >= MAX_HANDSHAKE_GATHER {
+                break;
+            }
+        }
+        if !complete && pieces.is_empty() {
+            self.scratch = scratch;
+            return None;
+        }
+        if !complete && data.len() <= p {
+            // The run may go on in bytes not yet seen: wait, unless the gather bound is hit.
+            if scratch.len() < MAX_HANDSHAKE_GATHER {
+                self.scratch = scratch;
+                return None;
+            }
+        }
+        for piece in &pieces {
+            let h = RecordHeader {
+                content: ContentType::HANDSHAKE,
+                version: piece.version,
+                len: u16::try_from(piece.len).unwrap_or(u16::MAX),
+            };
+            self.header_spans(piece.header_at, h, false, out);
+        }
+        let map = PieceMap { pieces: &pieces };
+        self.handshake_messages(dir, &scratch, &map, skip, unsynced, out);
+        self.scratch = scratch;
+        Some(p)
+    }
+
+    /// Labels and parses the messages in gathered handshake bytes.
+    fn handshake_messages(
+        &mut self,
+        dir: Direction,
+        hs: &[u8],
+        map: &PieceMap<'_>,
+        skip: u64,
+        unsynced: bool,
+        out: &mut Emitter,
+    ) {
+        let total = hs.len();
+        if unsynced {
+            map.span(0..total, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+            return;
+        }
+        let mut off = usize::try_from(skip).unwrap_or(usize::MAX).min(total);
+        map.span(0..off, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+        self.dir(dir).hs_skip = skip - off as u64;
+        while off < total {
+            let Some(head) = hs.get(off..off + 4) else {
+                // A message header split past the end of what was gathered.
+                map.span(off..total, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+                self.dir(dir).hs_unsynced = true;
+                return;
+            };
+            let msg = HandshakeType(head.first().copied().unwrap_or(0));
+            let len = u32::from_be_bytes([0, head.get(1).copied().unwrap_or(0), head.get(2).copied().unwrap_or(0), head.get(3).copied().unwrap_or(0)]) as usize;
+            map.span(off..off + 1, fields::TLS_HS_TYPE, Visibility::Cleartext, out);
+            map.span(off + 1..off + 4, fields::TLS_HS_LENGTH, Visibility::Cleartext, out);
+            let body_start = off + 4;
+            let body_end = body_start + len;
+            let mut version = self.label_version(map.version_at(off));
+            let mut detail = Vec::new();
+            match hs.get(body_start..body_end) {
+                Some(body) => {
+                    let (leaks, said) = self.parse_message(msg, body, &mut detail, map, off, out);
+                    if let Some(v) = said {
+                        version = v;
+                    }
+                    let mut cursor = 0usize;
+                    for (range, field) in leaks {
+                        if range.start < cursor {
+                            continue;
+                        }
+                        map.span(body_start + cursor..body_start + range.start, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+                        map.span(body_start + range.start..body_start + range.end, field, Visibility::Cleartext, out);
+                        cursor = range.end;
+                    }
+                    map.span(body_start + cursor..body_end, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+                }
+                None => {
+                    // Longer than what was gathered: label what is here, skip the rest later.
+                    map.span(body_start.min(total)..total, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+                    self.dir(dir).hs_skip = (body_end - total) as u64;
+                    map.note(
+                        off..total,
+                        Severity::Note,
+                        NoteGroup::Reassembly,
+                        format!(
+                            "{msg} message of {len} bytes continues past the {} bytes gathered; \
+                             labelled readable but not parsed",
+                            total - off
+                        ),
+                        out,
+                    );
+                }
+            }
+            if let Some(at) = map.stream_offset(off) {
+                out.event(at, Desc::TlsHandshake { version, msg, detail });
+            }
+            off = body_end.min(total);
+            if body_end > total {
+                break;
+            }
+        }
+    }
+
+    /// Learns from one whole handshake message. Returns message-relative leak ranges,
+    /// and the version the message speaks for (a ClientHello's highest offer, the
+    /// ServerHello's choice).
+    fn parse_message(
+        &mut self,
+        msg: HandshakeType,
+        body: &[u8],
+        detail: &mut Vec<String>,
+        map: &PieceMap<'_>,
+        off: usize,
+        out: &mut Emitter,
+    ) -> (Vec<(Range<usize>, FieldId)>, Option<TlsVersion>) {
+        match msg {
+            HandshakeType::CLIENT_HELLO => match handshake::client_hello(body) {
+                Some(ch) => {
+                    self.facts.client_hello_seen = true;
+                    self.facts.offered = Some(ch.max_version());
+                    if let Some(name) = ch.server_names.first() {
+                        let sni = String::from_utf8_lossy(&name.value).into_owned();
+                        detail.push(format!("SNI={sni}"));
+                        self.facts.sni.get_or_insert(sni);
+                    }
+                    if !ch.alpn.is_empty() {
+                        let list: Vec<String> = ch
+                            .alpn
+                            .iter()
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .collect();
+                        detail.push(format!("ALPN={}", list.join(",")));
+                    }
+                    (ch.leak_spans(), Some(ch.max_version()))
+                }
+                None => {
+                    map.note(off..off + 4 + body.len(), Severity::Warn, NoteGroup::Malformed, "ClientHello could not be parsed".into(), out);
+                    (Vec::new(), None)
+                }
+            },
+            HandshakeType::SERVER_HELLO => match handshake::server_hello(body) {
+                Some(sh) => {
+                    self.facts.server_hello_seen = true;
+                    self.facts.cipher = Some(sh.cipher);
+                    if sh.retry_request {
+                        detail.push("HelloRetryRequest".into());
+                    }
+                    self.facts.version = Some(sh.selected);
+                    if !sh.alpn.is_empty() {
+                        let list: Vec<String> = sh
+                            .alpn
+                            .iter()
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .collect();
+                        detail.push(format!("ALPN={}", list.join(",")));
+                    }
+                    let leaks = sh
+                        .alpn
+                        .iter()
+                        .map(|a| (a.range.clone(), fields::TLS_HS_ALPN))
+                        .collect();
+                    (leaks, Some(sh.selected))
+                }
+                None => {
+                    map.note(off..off + 4 + body.len(), Severity::Warn, NoteGroup::Malformed, "ServerHello could not be parsed".into(), out);
+                    (Vec::new(), None)
+                }
+            },
+            _ => (Vec::new(), None),
+        }
+    }
+
+    /// Finds where framing can resume in `bytes`: the offset of a plausible record
+    /// header confirmed by the next one (or by the record version seen before), else `None`.
+    fn resync_point(&mut self, dir: Direction, bytes: &[u8]) -> Option<usize> {
+        let known = self.dir(dir).record_version;
+        for i in 0..bytes.len().saturating_sub(hdr::LEN - 1) {
+            let Plausible::Yes(h) = plausible_header(bytes.get(i..)?) else {
+                continue;
+            };
+            let next = i + hdr::LEN + usize::from(h.len);
+            let confirmed = match plausible_header(bytes.get(next..).unwrap_or(&[])) {
+                Plausible::Yes(_) => true,
+                Plausible::No => false,
+                Plausible::NeedMore => {
+                    known.is_some_and(|v| bytes.get(i + 1..i + 3) == Some(&v[..]))
+                        && h.content == ContentType::APPLICATION_DATA
+                }
+            };
+            if confirmed {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Bytes are missing from the stream at this point (lost segment, snap length).
+    /// Inside an opaque or streamed body the framing survives; anywhere else it is lost.
+    pub fn gap(&mut self, dir: Direction, len: u64, out: &mut Emitter, at: u64) {
+        let state = self.dir(dir);
+        match state.phase.clone() {
+            Phase::Body {
+                remaining,
+                field,
+                vis,
+            } if u64::from(remaining) > len => {
+                state.phase = Phase::Body {
+                    remaining: remaining - len as u32,
+                    field,
+                    vis,
+                };
+            }
+            Phase::Body { remaining, .. } if u64::from(remaining) == len => {
+                state.phase = Phase::Header;
+            }
+            Phase::Lost => {}
+            _ => {
+                state.phase = Phase::Lost;
+                out.note(
+                    at..at + len,
+                    Severity::Warn,
+                    NoteGroup::Sequence,
+                    format!("{len} bytes missing from the TLS stream; framing lost until a record header is found"),
+                );
+            }
+        }
+    }
+
+    /// Framing is gone (bytes were given up as undecoded by the flow stage).
+    pub fn lose_sync(&mut self, dir: Direction) {
+        self.dir(dir).phase = Phase::Lost;
+    }
+
+    /// Labels whatever is left at the end of a direction (or before a gap): a cut-off
+    /// record keeps the labels its header implies.
+    pub fn flush(&mut self, dir: Direction, base: u64, data: &[u8], out: &mut Emitter) {
+        let done = self.feed(dir, base, data, out);
+        let rest = data.get(done..).unwrap_or(&[]);
+        if rest.is_empty() {
+            return;
+        }
+        let at = base + done as u64;
+        let end = at + rest.len() as u64;
+        match (self.dir(dir).phase.clone(), plausible_header(rest)) {
+            (Phase::Header, Plausible::Yes(h)) => {
+                let encrypted = self.dir(dir).cipher_active;
+                self.header_spans(at, h, encrypted || h.content == ContentType::APPLICATION_DATA, out);
+                let readable = !encrypted && h.content != ContentType::APPLICATION_DATA;
+                let (field, vis) = if readable {
+                    (fields::TLS_HS_BODY, Visibility::Cleartext)
+                } else {
+                    (fields::TLS_APP_DATA, Visibility::Opaque)
+                };
+                out.span(at + hdr::LEN as u64..end, field, vis);
+                let have = rest.len() - hdr::LEN;
+                if readable && h.content == ContentType::HANDSHAKE && !self.dir(dir).hs_unsynced {
+                    if let Some(&t) = rest.get(hdr::LEN) {
+                        out.event(
+                            at + hdr::LEN as u64,
+                            Desc::TlsHandshake {
+                                version: self.label_version(h.version),
+                                msg: HandshakeType(t),
+                                detail: vec!["cut off".into()],
+                            },
+                        );
+                    }
+                }
+                out.note(
+                    at..end,
+                    Severity::Note,
+                    NoteGroup::Truncated,
+                    format!("TLS record cut off: {have} of {} body bytes", h.len),
+                );
+                let remaining = u32::from(h.len).saturating_sub(have as u32);
+                if readable && h.content == ContentType::HANDSHAKE {
+                    // Message framing survives the cut if the message header was
+                    // captured and its end is at or past the record's end.
+                    let body = rest.get(hdr::LEN..).unwrap_or(&[]);
+                    let state = self.dir(dir);
+                    match body.get(..4) {
+                        Some(&[_, a, b, c]) if !state.hs_unsynced && state.hs_skip == 0 => {
+                            let msg_end = 4 + u64::from(u32::from_be_bytes([0, a, b, c]));
+                            let rec_end = u64::from(h.len);
+                            if msg_end >= rec_end {
+                                state.hs_skip = msg_end - rec_end;
+                            } else {
+                                state.hs_unsynced = true;
+                            }
+                        }
+                        _ => state.hs_unsynced = true,
+                    }
+                }
+                self.dir(dir).phase = if remaining == 0 {
+                    Phase::Header
+                } else {
+                    Phase::Body {
+                        remaining,
+                        field,
+                        vis,
+                    }
+                };
+            }
+            (Phase::Header, _) => {
+                out.span(at..end, fields::TLS_RECORD_TYPE, Visibility::Metadata);
+                out.note(at..end, Severity::Note, NoteGroup::Truncated, "TLS record header cut off".into());
+                self.dir(dir).phase = Phase::Lost;
+            }
+            _ => out.span(at..end, fields::TLS_UNSYNCED, Visibility::Undecoded),
+        }
+    }
+}
+
+/// True when `hs` (after skipping `skip` bytes of an earlier message) ends exactly
+/// at the end of a handshake message.
+fn message_boundary(hs: &[u8], skip: u64) -> bool {
+    let mut off = usize::try_from(skip).unwrap_or(usize::MAX);
+    loop {
+        if off == hs.len() {
+            return true;
+        }
+        let Some(head) = hs.get(off..off + 4) else {
+            return false;
+        };
+        let len = u32::from_be_bytes([0, head.get(1).copied().unwrap_or(0), head.get(2).copied().unwrap_or(0), head.get(3).copied().unwrap_or(0)]) as usize;
+        off += 4 + len;
+        if off > hs.len() {
+            return false;
+        }
+    }
+}
+
+/// Maps offsets in gathered handshake bytes back to stream offsets.
+struct PieceMap<'a> {
+    pieces: &'a [Piece],
+}
+
+impl PieceMap<'_> {
+    fn stream_offset(&self, concat: usize) -> Option<u64> {
+        let piece = self
+            .pieces
+            .iter()
+            .find(|p| concat >= p.concat_start && concat < p.concat_start + p.len)?;
+        Some(piece.header_at + hdr::LEN as u64 + (concat - piece.concat_start) as u64)
+    }
+
+    fn version_at(&self, concat: usize) -> TlsVersion {
+        self.pieces
+            .iter()
+            .find(|p| concat >= p.concat_start && concat < p.concat_start + p.len)
+            .or(self.pieces.first())
+            .map_or(TlsVersion::UNKNOWN, |p| p.version)
+    }
+
+    /// Labels a range of gathered bytes, split at record boundaries.
+    fn span(&self, range: Range<usize>, field: FieldId, vis: Visibility, out: &mut Emitter) {
+        for p in self.pieces {
+            let s = range.start.max(p.concat_start);
+            let e = range.end.min(p.concat_start + p.len);
+            if s < e {
+                let body = p.header_at + hdr::LEN as u64;
+                out.span(
+                    body + (s - p.concat_start) as u64..body + (e - p.concat_start) as u64,
+                    field,
+                    vis,
+                );
+            }
+        }
+    }
+
+    fn note(&self, range: Range<usize>, severity: Severity, group: NoteGroup, text: String, out: &mut Emitter) {
+        let start = self.stream_offset(range.start).unwrap_or(0);
+        let end = self
+            .stream_offset(range.end.saturating_sub(1))
+            .map_or(start, |e| e + 1);
+        out.note(start..end, severity, group, text);
+    }
+}
+
+#[cfg(test)]
+mod tests;

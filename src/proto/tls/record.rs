@@ -1,0 +1,251 @@
+//! TLS wire numbers and the record header (RFC 8446 section 5.1, RFC 5246 section 6.2.1).
+//! Open newtypes: unknown values are kept and shown in hex, never an error.
+
+use std::fmt;
+
+/// Record header: content type, legacy version, length.
+pub mod hdr {
+    use std::ops::Range;
+    pub const TYPE: Range<usize> = 0..1;
+    pub const VERSION: Range<usize> = 1..3;
+    pub const LENGTH: Range<usize> = 3..5;
+    pub const LEN: usize = LENGTH.end;
+}
+
+/// Largest record body a peer may send: 2^14 plus expansion (RFC 5246 section 6.2.3).
+pub const MAX_RECORD_BODY: u16 = (1 << 14) + 2048;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContentType(pub u8);
+
+impl ContentType {
+    pub const CHANGE_CIPHER_SPEC: ContentType = ContentType(20);
+    pub const ALERT: ContentType = ContentType(21);
+    pub const HANDSHAKE: ContentType = ContentType(22);
+    pub const APPLICATION_DATA: ContentType = ContentType(23);
+    pub const HEARTBEAT: ContentType = ContentType(24);
+
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            ContentType::CHANGE_CIPHER_SPEC => "ChangeCipherSpec",
+            ContentType::ALERT => "Alert",
+            ContentType::HANDSHAKE => "Handshake",
+            ContentType::APPLICATION_DATA => "ApplicationData",
+            ContentType::HEARTBEAT => "Heartbeat",
+            _ => return None,
+        })
+    }
+
+    pub fn is_known(self) -> bool {
+        self.name().is_some()
+    }
+}
+
+impl fmt::Display for ContentType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "ContentType({:#04x})", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for ContentType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A protocol version as it appears on the wire.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TlsVersion(pub u16);
+
+impl TlsVersion {
+    pub const SSL3: TlsVersion = TlsVersion(0x0300);
+    pub const TLS10: TlsVersion = TlsVersion(0x0301);
+    pub const TLS11: TlsVersion = TlsVersion(0x0302);
+    pub const TLS12: TlsVersion = TlsVersion(0x0303);
+    pub const TLS13: TlsVersion = TlsVersion(0x0304);
+    /// Not a version: "not known yet" (handshake not seen).
+    pub const UNKNOWN: TlsVersion = TlsVersion(0);
+
+    /// Reserved GREASE values (RFC 8701): 0x?a?a with both bytes equal.
+    pub fn is_grease(self) -> bool {
+        self.0 & 0x0f0f == 0x0a0a && self.0 >> 8 == self.0 & 0xff
+    }
+
+    /// TLS 1.3, or one of its drafts (0x7fxx).
+    pub fn is_tls13(self) -> bool {
+        self == TlsVersion::TLS13 || self.0 >> 8 == 0x7f
+    }
+
+    /// Wireshark's short names: `TLSv1.2`, `SSLv3`; `TLS` when unknown.
+    pub fn label(self) -> String {
+        match self {
+            TlsVersion::UNKNOWN => "TLS".into(),
+            TlsVersion::SSL3 => "SSLv3".into(),
+            TlsVersion::TLS10 => "TLSv1".into(),
+            TlsVersion::TLS11 => "TLSv1.1".into(),
+            TlsVersion::TLS12 => "TLSv1.2".into(),
+            TlsVersion::TLS13 => "TLSv1.3".into(),
+            v if v.0 >> 8 == 0x7f => format!("TLSv1.3-draft{}", v.0 & 0xff),
+            v => format!("TLS({:#06x})", v.0),
+        }
+    }
+}
+
+impl fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+impl fmt::Debug for TlsVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Handshake message type (RFC 8446 section 4, RFC 5246 section 7.4).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HandshakeType(pub u8);
+
+impl HandshakeType {
+    pub const HELLO_REQUEST: HandshakeType = HandshakeType(0);
+    pub const CLIENT_HELLO: HandshakeType = HandshakeType(1);
+    pub const SERVER_HELLO: HandshakeType = HandshakeType(2);
+    pub const NEW_SESSION_TICKET: HandshakeType = HandshakeType(4);
+    pub const END_OF_EARLY_DATA: HandshakeType = HandshakeType(5);
+    pub const ENCRYPTED_EXTENSIONS: HandshakeType = HandshakeType(8);
+    pub const CERTIFICATE: HandshakeType = HandshakeType(11);
+    pub const SERVER_KEY_EXCHANGE: HandshakeType = HandshakeType(12);
+    pub const CERTIFICATE_REQUEST: HandshakeType = HandshakeType(13);
+    pub const SERVER_HELLO_DONE: HandshakeType = HandshakeType(14);
+    pub const CERTIFICATE_VERIFY: HandshakeType = HandshakeType(15);
+    pub const CLIENT_KEY_EXCHANGE: HandshakeType = HandshakeType(16);
+    pub const FINISHED: HandshakeType = HandshakeType(20);
+    pub const CERTIFICATE_STATUS: HandshakeType = HandshakeType(22);
+    pub const KEY_UPDATE: HandshakeType = HandshakeType(24);
+    pub const COMPRESSED_CERTIFICATE: HandshakeType = HandshakeType(25);
+    pub const MESSAGE_HASH: HandshakeType = HandshakeType(254);
+
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            HandshakeType::HELLO_REQUEST => "HelloRequest",
+            HandshakeType::CLIENT_HELLO => "ClientHello",
+            HandshakeType::SERVER_HELLO => "ServerHello",
+            HandshakeType::NEW_SESSION_TICKET => "NewSessionTicket",
+            HandshakeType::END_OF_EARLY_DATA => "EndOfEarlyData",
+            HandshakeType::ENCRYPTED_EXTENSIONS => "EncryptedExtensions",
+            HandshakeType::CERTIFICATE => "Certificate",
+            HandshakeType::SERVER_KEY_EXCHANGE => "ServerKeyExchange",
+            HandshakeType::CERTIFICATE_REQUEST => "CertificateRequest",
+            HandshakeType::SERVER_HELLO_DONE => "ServerHelloDone",
+            HandshakeType::CERTIFICATE_VERIFY => "CertificateVerify",
+            HandshakeType::CLIENT_KEY_EXCHANGE => "ClientKeyExchange",
+            HandshakeType::FINISHED => "Finished",
+            HandshakeType::CERTIFICATE_STATUS => "CertificateStatus",
+            HandshakeType::KEY_UPDATE => "KeyUpdate",
+            HandshakeType::COMPRESSED_CERTIFICATE => "CompressedCertificate",
+            HandshakeType::MESSAGE_HASH => "MessageHash",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for HandshakeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => f.write_str(n),
+            None => write!(f, "Handshake({:#04x})", self.0),
+        }
+    }
+}
+
+impl fmt::Debug for HandshakeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A parsed record header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordHeader {
+    pub content: ContentType,
+    pub version: TlsVersion,
+    pub len: u16,
+}
+
+/// How far the first bytes of a stream look like TLS records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plausible {
+    Yes(RecordHeader),
+    /// Consistent so far, but fewer than 5 bytes.
+    NeedMore,
+    No,
+}
+
+/// Checks a record header: known content type, SSLv3..TLS 1.3 major version 3 with
+/// minor ≤ 4, and a length no peer may exceed.
+pub fn plausible_header(bytes: &[u8]) -> Plausible {
+    let content = match bytes.first() {
+        Some(&t) if ContentType(t).is_known() => ContentType(t),
+        Some(_) => return Plausible::No,
+        None => return Plausible::NeedMore,
+    };
+    match bytes.get(1) {
+        Some(3) => {}
+        Some(_) => return Plausible::No,
+        None => return Plausible::NeedMore,
+    }
+    let minor = match bytes.get(2) {
+        Some(&m) if m <= 4 => m,
+        Some(_) => return Plausible::No,
+        None => return Plausible::NeedMore,
+    };
+    let (Some(&hi), Some(&lo)) = (bytes.get(3), bytes.get(4)) else {
+        return Plausible::NeedMore;
+    };
+    let len = u16::from_be_bytes([hi, lo]);
+    if len > MAX_RECORD_BODY || (len == 0 && content != ContentType::APPLICATION_DATA) {
+        return Plausible::No;
+    }
+    Plausible::Yes(RecordHeader {
+        content,
+        version: TlsVersion(0x0300 | u16::from(minor)),
+        len,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_hello_record_header_is_plausible() {
+        let Plausible::Yes(h) = plausible_header(&[22, 3, 1, 0x02, 0x00]) else {
+            panic!("not plausible")
+        };
+        assert_eq!(h.content, ContentType::HANDSHAKE);
+        assert_eq!(h.version, TlsVersion::TLS10);
+        assert_eq!(h.len, 512);
+    }
+
+    #[test]
+    fn partial_and_wrong_headers() {
+        assert_eq!(plausible_header(&[22, 3]), Plausible::NeedMore);
+        assert_eq!(plausible_header(&[22, 4]), Plausible::No);
+        assert_eq!(plausible_header(b"GET /"), Plausible::No);
+        // A record header declaring 2^16-1 bytes: more than any peer may send.
+        assert_eq!(plausible_header(&[23, 3, 3, 0xff, 0xff]), Plausible::No);
+    }
+
+    #[test]
+    fn unknown_values_print_in_hex() {
+        assert_eq!(ContentType(99).to_string(), "ContentType(0x63)");
+        assert_eq!(HandshakeType(99).to_string(), "Handshake(0x63)");
+        assert_eq!(TlsVersion(0x0a0a).label(), "TLS(0x0a0a)");
+        assert!(TlsVersion(0x0a0a).is_grease());
+        assert!(!TlsVersion::TLS12.is_grease());
+    }
+}

@@ -1,0 +1,309 @@
+//! `eavesdrop show`: tcpdump's packet line, eavesdrop's notes, and `tcpdump -X` hex
+//! rows with every byte labelled — by colour, or by a mask row under each hex row.
+//!
+//! Hex rows are tcpdump's exactly (`\t0x0000:  4500 0034 …  E..4…`), from the
+//! network header (`-X`) or the link header (`-XX`). The mask row puts one symbol per
+//! byte under both of the byte's hex digits and under its ASCII character.
+//! This is the hot path: rows are assembled in a stack buffer from lookup tables and
+//! written to one large output buffer.
+
+use super::line::{LineOptions, LineWriter};
+use super::style::{label_word, mask_symbol, Palette};
+use super::summary::write_summary;
+use super::time::Clock;
+use super::{FrameView, Sink};
+use crate::engine::Summary;
+use crate::note::Severity;
+use crate::span::{Label, Run};
+use std::io::{self, Write};
+
+/// Which bytes the hex rows show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HexMode {
+    /// No hex rows.
+    None,
+    /// From the network-layer header, like `tcpdump -X`.
+    #[default]
+    Network,
+    /// The whole frame, like `tcpdump -XX`.
+    Link,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct ShowOptions {
+    pub hex: HexMode,
+    pub color: bool,
+    pub notes: bool,
+    pub line: LineOptions,
+}
+
+const FLUSH_AT: usize = 256 * 1024;
+
+static HEX: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [digits[i >> 4], digits[i & 15]];
+        i += 1;
+    }
+    t
+};
+
+fn ascii(b: u8) -> u8 {
+    if b > 0x20 && b < 0x7f {
+        b
+    } else {
+        b'.'
+    }
+}
+
+pub struct ShowSink<W: Write, E: Write> {
+    out: W,
+    err: E,
+    buf: Vec<u8>,
+    line: LineWriter,
+    opts: ShowOptions,
+    palette: Palette,
+    legend_done: bool,
+    /// Per-row labels scratch.
+    labels: [Label; 16],
+}
+
+impl<W: Write, E: Write> ShowSink<W, E> {
+    pub fn new(out: W, err: E, opts: ShowOptions, clock: Clock) -> ShowSink<W, E> {
+        ShowSink {
+            out,
+            err,
+            buf: Vec::with_capacity(FLUSH_AT + 64 * 1024),
+            line: LineWriter::new(opts.line, clock),
+            opts,
+            palette: Palette::new(),
+            legend_done: false,
+            labels: [Label::Undecoded; 16],
+        }
+    }
+
+    pub fn into_inner(self) -> (W, E) {
+        (self.out, self.err)
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn legend(&mut self) {
+        self.legend_done = true;
+        if self.opts.hex == HexMode::None {
+            return;
+        }
+        let b = &mut self.buf;
+        b.extend_from_slice(b"legend:");
+        for label in Label::ALL {
+            b.push(b' ');
+            if self.opts.color {
+                b.extend_from_slice(self.palette.on(label));
+                b.extend_from_slice(label_word(label).as_bytes());
+                b.extend_from_slice(&self.palette.reset);
+            } else {
+                b.push(mask_symbol(label));
+                b.push(b' ');
+                b.extend_from_slice(label_word(label).as_bytes());
+            }
+            if label != Label::Undecoded {
+                b.push(b',');
+            }
+        }
+        b.extend_from_slice(b"  (leak: addresses, ports, names an observer reads)\n");
+    }
+
+    fn notes(&mut self, view: &FrameView<'_>) {
+        for note in &view.decoded.notes {
+            let (tag, style): (&[u8], &[u8]) = match note.severity {
+                Severity::Note => (b"note", &self.palette.dim),
+                Severity::Warn => (b"warn", &self.palette.warn),
+                Severity::Error => (b"error", &self.palette.error),
+            };
+            let b = &mut self.buf;
+            b.extend_from_slice(b"\t");
+            if self.opts.color {
+                b.extend_from_slice(style);
+            }
+            b.push(b'(');
+            b.extend_from_slice(tag);
+            b.extend_from_slice(b") ");
+            b.extend_from_slice(note.group.name().as_bytes());
+            b.extend_from_slice(b": ");
+            b.extend_from_slice(super::escape(&note.text).as_bytes());
+            if self.opts.color {
+                b.extend_from_slice(&self.palette.reset);
+            }
+            b.push(b'\n');
+        }
+    }
+
+    /// Hex rows of `data`, whose first byte is frame offset `start`.
+    fn hex(&mut self, data: &[u8], start: u32, runs: &[Run]) {
+        let mut run_i = runs.partition_point(|r| r.end <= start);
+        for (row, chunk) in data.chunks(16).enumerate() {
+            let off = row * 16;
+            let first = start + off as u32;
+            // Labels of this row's bytes.
+            let mut uniform = None;
+            if let Some(r) = runs.get(run_i) {
+                if r.start <= first && r.end >= first + chunk.len() as u32 {
+                    uniform = Some(r.label);
+                }
+            }
+            match uniform {
+                Some(l) => self.labels[..chunk.len()].fill(l),
+                None => {
+                    for (i, slot) in self.labels[..chunk.len()].iter_mut().enumerate() {
+                        let pos = first + i as u32;
+                        while runs.get(run_i).is_some_and(|r| r.end <= pos) {
+                            run_i += 1;
+                        }
+                        *slot = runs
+                            .get(run_i)
+                            .filter(|r| r.start <= pos)
+                            .map_or(Label::Undecoded, |r| r.label);
+                    }
+                }
+            }
+            while runs.get(run_i).is_some_and(|r| r.end <= first + chunk.len() as u32) {
+                run_i += 1;
+            }
+            if self.opts.color {
+                self.color_row(off, chunk);
+            } else {
+                self.mask_row(off, chunk);
+            }
+        }
+    }
+
+    fn offset_prefix(&mut self, off: usize) -> usize {
+        let b = &mut self.buf;
+        let before = b.len();
+        b.extend_from_slice(b"\t0x");
+        let mut digits = 4;
+        while off >> (4 * digits) != 0 {
+            digits += 1;
+        }
+        for d in (0..digits).rev() {
+            b.push(HEX[(off >> (4 * d)) & 0xf][1]);
+        }
+        b.extend_from_slice(b": ");
+        b.len() - before
+    }
+
+    /// One `tcpdump -X` row, then its mask row.
+    fn mask_row(&mut self, off: usize, chunk: &[u8]) {
+        let prefix = self.offset_prefix(off);
+        // " xxxx" per pair, padded to 40, two spaces, ASCII: at most 58 bytes.
+        let mut row = [b' '; 58];
+        let mut mask = [b' '; 58];
+        for (i, &byte) in chunk.iter().enumerate() {
+            let col = 1 + (i / 2) * 5 + (i % 2) * 2;
+            let [h, l] = HEX[byte as usize];
+            row[col] = h;
+            row[col + 1] = l;
+            let sym = mask_symbol(self.labels[i]);
+            mask[col] = sym;
+            mask[col + 1] = sym;
+            row[42 + i] = ascii(byte);
+            mask[42 + i] = sym;
+        }
+        let end = 42 + chunk.len();
+        self.buf.extend_from_slice(&row[..end]);
+        self.buf.push(b'\n');
+        self.buf.push(b'\t');
+        self.buf.extend(std::iter::repeat_n(b' ', prefix - 1));
+        self.buf.extend_from_slice(&mask[..end]);
+        self.buf.push(b'\n');
+    }
+
+    /// One `tcpdump -X` row, coloured by label.
+    fn color_row(&mut self, off: usize, chunk: &[u8]) {
+        self.offset_prefix(off);
+        let mut current: Option<Label> = None;
+        let mut width = 0;
+        for (i, &byte) in chunk.iter().enumerate() {
+            if i % 2 == 0 {
+                self.buf.push(b' ');
+                width += 1;
+            }
+            let l = self.labels[i];
+            if current != Some(l) {
+                self.buf.extend_from_slice(&self.palette.reset);
+                self.buf.extend_from_slice(self.palette.on(l));
+                current = Some(l);
+            }
+            self.buf.extend_from_slice(&HEX[byte as usize]);
+            width += 2;
+        }
+        self.buf.extend_from_slice(&self.palette.reset);
+        self.buf.extend(std::iter::repeat_n(b' ', 40 - width + 2));
+        current = None;
+        for (i, &byte) in chunk.iter().enumerate() {
+            let l = self.labels[i];
+            if current != Some(l) {
+                self.buf.extend_from_slice(&self.palette.reset);
+                self.buf.extend_from_slice(self.palette.on(l));
+                current = Some(l);
+            }
+            self.buf.push(ascii(byte));
+        }
+        self.buf.extend_from_slice(&self.palette.reset);
+        self.buf.push(b'\n');
+    }
+}
+
+impl<W: Write, E: Write> Sink for ShowSink<W, E> {
+    fn frame(&mut self, view: &FrameView<'_>) -> io::Result<()> {
+        if !self.legend_done {
+            self.legend();
+        }
+        self.line.write(&mut self.buf, view);
+        self.buf.push(b'\n');
+        if self.opts.notes {
+            self.notes(view);
+        }
+        let data = &view.frame.data;
+        let start = match self.opts.hex {
+            HexMode::None => None,
+            HexMode::Network => Some(view.decoded.net_offset),
+            HexMode::Link => Some(0),
+        };
+        if let Some(start) = start {
+            if view.decoded.invalid_header.is_none() {
+                if let Some(bytes) = data.get(start as usize..).filter(|b| !b.is_empty()) {
+                    self.hex(bytes, start, view.map.runs());
+                }
+            }
+        }
+        if self.buf.len() >= FLUSH_AT {
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        // Keep stdout and stderr in order on a terminal.
+        self.flush_buf()?;
+        self.out.flush()?;
+        writeln!(self.err, "eavesdrop: warning: {}", super::escape(text))
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.flush_buf()?;
+        self.out.flush()?;
+        let mut text = Vec::new();
+        write_summary(&mut text, summary, self.opts.color.then_some(&self.palette));
+        self.err.write_all(&text)?;
+        self.err.flush()
+    }
+}

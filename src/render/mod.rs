@@ -1,0 +1,76 @@
+//! Renderers: each output mode implements [`Sink`]. Renderers never parse: they read
+//! the decoded layers, the byte map and the descriptions the engine hands them.
+//! Colour, widths and formats are decided before a renderer is built.
+//!
+//! Everything that came from a capture is escaped before it reaches a terminal
+//! ([`escape`]): no control byte from the wire is ever written raw.
+
+pub mod hexdump;
+pub mod line;
+pub mod style;
+pub mod summary;
+pub mod time;
+
+use crate::capture::Frame;
+use crate::decode::Decoded;
+use crate::engine::Summary;
+use crate::proto::Desc;
+use crate::span::ByteMap;
+use std::io;
+
+/// A frame whose bytes are all classified, as handed to a sink.
+pub struct FrameView<'a> {
+    pub frame: &'a Frame,
+    pub decoded: &'a Decoded,
+    pub map: &'a ByteMap,
+    /// Descriptions of what starts in this frame's payload, in stream order.
+    pub events: &'a [Desc],
+}
+
+/// An output mode.
+pub trait Sink {
+    /// One frame, in capture order.
+    fn frame(&mut self, view: &FrameView<'_>) -> io::Result<()>;
+    /// A warning not tied to a frame (unsupported link type…). Never hides data.
+    fn warning(&mut self, text: &str) -> io::Result<()>;
+    /// The end of the capture.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+}
+
+/// Makes text from a capture safe for a terminal: printable ASCII and other
+/// printable characters pass; control characters (C0, DEL, C1, and the bidi
+/// controls) become `\xNN` / `\u{NNNN}` escapes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_bytes_never_pass_raw() {
+        assert_eq!(escape("evil\x1b[2Jname"), "evil\\x1b[2Jname");
+        assert_eq!(escape("a\u{9b}b"), "a\\u{009b}b");
+        assert_eq!(escape("left\u{202e}right"), "left\\u{202e}right");
+        assert_eq!(escape("bücher.example"), "bücher.example");
+        assert_eq!(escape("back\\slash"), "back\\\\slash");
+    }
+}

@@ -1,0 +1,85 @@
+//! The closing summary, written to stderr so it is never mistaken for packet output.
+
+use super::style::{label_word, Palette};
+use crate::engine::Summary;
+use crate::note::NoteGroup;
+use crate::span::Label;
+use std::fmt::Write as _;
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Palette>) {
+    let total: u64 = counts.iter().sum();
+    let _ = write!(s, "{total:>10}");
+    if total == 0 {
+        return;
+    }
+    s.push_str(" =");
+    for (i, label) in Label::ALL.iter().enumerate() {
+        let n = counts[label.index()];
+        let pct = n as f64 * 100.0 / total as f64;
+        if i > 0 {
+            s.push_str(" +");
+        }
+        let word = label_word(*label);
+        match palette {
+            Some(p) => {
+                let on = String::from_utf8_lossy(p.on(*label)).into_owned();
+                let reset = String::from_utf8_lossy(&p.reset).into_owned();
+                let _ = write!(s, " {on}{word}{reset} {n} ({pct:.1}%)");
+            }
+            None => {
+                let _ = write!(s, " {word} {n} ({pct:.1}%)");
+            }
+        }
+    }
+}
+
+/// Appends the summary text.
+pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>) {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "summary: {}, {} ({} TCP of which {} TLS, {} UDP)",
+        plural(sum.frames, "frame", "frames"),
+        plural(sum.flows, "flow", "flows"),
+        sum.tcp_flows,
+        sum.tls_flows,
+        sum.udp_flows
+    );
+    s.push_str("  captured bytes");
+    breakdown(&mut s, &sum.bytes, palette);
+    s.push('\n');
+    s.push_str("  payload bytes ");
+    breakdown(&mut s, &sum.payload, palette);
+    s.push('\n');
+    let notes: Vec<String> = NoteGroup::ALL
+        .iter()
+        .filter(|g| sum.notes[g.index()] > 0)
+        .map(|g| format!("{} {}", sum.notes[g.index()], g.name()))
+        .collect();
+    if notes.is_empty() {
+        s.push_str("  notes: none\n");
+    } else {
+        let _ = writeln!(s, "  notes: {}", notes.join(", "));
+    }
+    if !sum.unsupported_links.is_empty() {
+        let list: Vec<String> = sum
+            .unsupported_links
+            .iter()
+            .map(|(l, n)| format!("{} of link type {l}", plural(*n, "frame", "frames")))
+            .collect();
+        let _ = writeln!(s, "  not decoded: {}", list.join(", "));
+    }
+    if sum.forced_releases > 0 || sum.evicted_flows > 0 {
+        let _ = writeln!(
+            s,
+            "  limits hit: {} released early, {} evicted",
+            plural(sum.forced_releases, "frame", "frames"),
+            plural(sum.evicted_flows, "flow", "flows")
+        );
+    }
+    out.extend_from_slice(s.as_bytes());
+}

@@ -1,0 +1,275 @@
+//! tcpdump's timestamp forms (`-t` … `-ttttt`), in local time like tcpdump.
+//!
+//! tcpdump calls `localtime()` for every packet, which costs more than half of its
+//! run time on large files. Here the UTC offset is looked up once and reused until
+//! the next time-zone transition (found with jiff from the system tz database), so
+//! the per-packet cost is integer arithmetic.
+
+use crate::capture::Timestamp;
+use jiff::tz::TimeZone;
+
+/// Which form, as tcpdump's repeated `-t` selects.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// `HH:MM:SS.ffffff` in local time (no `-t`).
+    #[default]
+    Local,
+    /// No timestamp (`-t`).
+    None,
+    /// Seconds since the epoch (`-tt`).
+    Unix,
+    /// Delta since the previous frame (`-ttt`).
+    SincePrevious,
+    /// Date and local time (`-tttt`).
+    LocalDate,
+    /// Delta since the first frame (`-ttttt`).
+    SinceFirst,
+}
+
+impl TimeFormat {
+    /// From the number of `-t` flags.
+    pub fn from_count(n: u8) -> TimeFormat {
+        match n {
+            0 => TimeFormat::Local,
+            1 => TimeFormat::None,
+            2 => TimeFormat::Unix,
+            3 => TimeFormat::SincePrevious,
+            4 => TimeFormat::LocalDate,
+            _ => TimeFormat::SinceFirst,
+        }
+    }
+}
+
+/// The local UTC offset valid over a span of time.
+#[derive(Clone, Copy, Debug)]
+struct OffsetSpan {
+    from: i64,
+    until: i64,
+    offset: i64,
+}
+
+pub struct Clock {
+    format: TimeFormat,
+    nanos: bool,
+    tz: TimeZone,
+    cache: Option<OffsetSpan>,
+    reference: Option<Timestamp>,
+}
+
+impl Clock {
+    /// `tz`: the zone for local times (normally [`TimeZone::system`], which honours TZ).
+    pub fn new(format: TimeFormat, nanos: bool, tz: TimeZone) -> Clock {
+        Clock {
+            format,
+            nanos,
+            tz,
+            cache: None,
+            reference: None,
+        }
+    }
+
+    /// The UTC offset in seconds at `sec`, from the cache when it covers `sec`.
+    fn offset_at(&mut self, sec: i64) -> i64 {
+        if let Some(c) = self.cache {
+            if (c.from..c.until).contains(&sec) {
+                return c.offset;
+            }
+        }
+        let Ok(ts) = jiff::Timestamp::from_second(sec) else {
+            return 0;
+        };
+        let offset = i64::from(self.tz.to_offset(ts).seconds());
+        // Valid from here until the next transition; an earlier time looks up again.
+        let from = sec;
+        let until = self
+            .tz
+            .following(ts)
+            .next()
+            .map_or(i64::MAX, |t| t.timestamp().as_second());
+        self.cache = Some(OffsetSpan {
+            from,
+            until,
+            offset,
+        });
+        offset
+    }
+
+    /// Appends the timestamp and its trailing space (nothing for `-t`).
+    pub fn write(&mut self, out: &mut Vec<u8>, ts: Timestamp) {
+        match self.format {
+            TimeFormat::None => {}
+            TimeFormat::Local | TimeFormat::LocalDate => {
+                if !valid(ts) {
+                    out.extend_from_slice(b"[Error converting time] ");
+                    return;
+                }
+                let local = ts.sec + self.offset_at(ts.sec);
+                if self.format == TimeFormat::LocalDate {
+                    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+                    push_num(out, y as u64, 4);
+                    out.push(b'-');
+                    push_num(out, u64::from(m), 2);
+                    out.push(b'-');
+                    push_num(out, u64::from(d), 2);
+                    out.push(b' ');
+                }
+                push_hms(out, local.rem_euclid(86_400) as u64);
+                self.frac(out, ts.nsec);
+                out.push(b' ');
+            }
+            TimeFormat::Unix => {
+                if !valid(ts) {
+                    out.extend_from_slice(b"[Error converting time] ");
+                    return;
+                }
+                push_num(out, ts.sec as u64, 1);
+                self.frac(out, ts.nsec);
+                out.push(b' ');
+            }
+            TimeFormat::SincePrevious | TimeFormat::SinceFirst => {
+                let reference = *self.reference.get_or_insert(ts);
+                let unit: i128 = if self.nanos { 1 } else { 1000 };
+                let a = (i128::from(ts.sec) * 1_000_000_000 + i128::from(ts.nsec)) / unit;
+                let b = (i128::from(reference.sec) * 1_000_000_000 + i128::from(reference.nsec)) / unit;
+                let diff = a - b;
+                out.push(if diff < 0 { b'-' } else { b' ' });
+                let diff = diff.unsigned_abs();
+                let per_sec: u128 = if self.nanos { 1_000_000_000 } else { 1_000_000 };
+                let secs = (diff / per_sec) as u64;
+                if secs & 0x8000_0000 != 0 {
+                    out.extend_from_slice(b"[Error converting time] ");
+                } else {
+                    push_hms(out, secs % 86_400);
+                    let frac = (diff % per_sec) as u64;
+                    out.push(b'.');
+                    push_num(out, frac, if self.nanos { 9 } else { 6 });
+                    out.push(b' ');
+                }
+                if self.format == TimeFormat::SincePrevious {
+                    self.reference = Some(ts);
+                }
+            }
+        }
+    }
+
+    fn frac(&self, out: &mut Vec<u8>, nsec: u32) {
+        out.push(b'.');
+        if self.nanos {
+            push_num(out, u64::from(nsec), 9);
+        } else {
+            push_num(out, u64::from(nsec / 1000), 6);
+        }
+    }
+}
+
+/// tcpdump refuses times with bit 31 set ("[Error converting time]").
+fn valid(ts: Timestamp) -> bool {
+    (0..0x8000_0000).contains(&ts.sec)
+}
+
+fn push_hms(out: &mut Vec<u8>, secs_of_day: u64) {
+    push_num(out, secs_of_day / 3600, 2);
+    out.push(b':');
+    push_num(out, secs_of_day / 60 % 60, 2);
+    out.push(b':');
+    push_num(out, secs_of_day % 60, 2);
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits.
+pub fn push_num(out: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = buf.len() - i;
+    for _ in digits..width {
+        out.push(b'0');
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(format: TimeFormat, tz: &str, stamps: &[(i64, u32)]) -> Vec<String> {
+        let tz = TimeZone::get(tz).unwrap();
+        let mut clock = Clock::new(format, false, tz);
+        stamps
+            .iter()
+            .map(|&(sec, nsec)| {
+                let mut out = Vec::new();
+                clock.write(&mut out, Timestamp { sec, nsec });
+                String::from_utf8(out).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utc_and_unix_forms() {
+        let t = [(1_700_000_000, 123_456_789)];
+        assert_eq!(show(TimeFormat::Local, "UTC", &t), ["22:13:20.123456 "]);
+        assert_eq!(show(TimeFormat::Unix, "UTC", &t), ["1700000000.123456 "]);
+        assert_eq!(show(TimeFormat::LocalDate, "UTC", &t), ["2023-11-14 22:13:20.123456 "]);
+        assert_eq!(show(TimeFormat::None, "UTC", &t), [""]);
+    }
+
+    #[test]
+    fn offset_follows_dst_transitions() {
+        // 2023-03-12 06:59:59 UTC is 01:59:59 EST; one second later it is 03:00:00 EDT.
+        let t = [(1_678_604_399, 0), (1_678_604_400, 0), (1_678_604_399, 0)];
+        assert_eq!(
+            show(TimeFormat::Local, "America/New_York", &t),
+            ["01:59:59.000000 ", "03:00:00.000000 ", "01:59:59.000000 "]
+        );
+    }
+
+    #[test]
+    fn deltas_like_tcpdump() {
+        let t = [(100, 500_000_000), (101, 0), (100, 0)];
+        assert_eq!(
+            show(TimeFormat::SincePrevious, "UTC", &t),
+            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:01.000000 "]
+        );
+        assert_eq!(
+            show(TimeFormat::SinceFirst, "UTC", &t),
+            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:00.500000 "]
+        );
+    }
+
+    #[test]
+    fn times_past_2038_are_refused_like_tcpdump() {
+        let t = [(0x8000_0000, 0), (-1, 0)];
+        assert_eq!(
+            show(TimeFormat::Local, "UTC", &t),
+            ["[Error converting time] ", "[Error converting time] "]
+        );
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+    }
+}

@@ -1,0 +1,351 @@
+//! The core model: every captured byte gets a label saying who can read it.
+//!
+//! A [`Span`] ties a byte range of one frame to a field of the static registry
+//! ([`crate::fields`]) and to a [`Visibility`]. Decoders and stream dissectors emit
+//! *leaf* spans (no span contains another); [`ByteMap::build`] turns a frame's spans
+//! into a run-length list of [`Label`]s.
+//!
+//! Invariant, relied on by every renderer: a `ByteMap` covers `0..len` exactly once,
+//! in order, with no empty runs. Bytes no span claims become [`Label::Undecoded`], so
+//! nothing is ever silently counted as safe.
+
+use crate::fields::FieldId;
+use std::fmt;
+use std::ops::Range;
+
+/// Who can read a byte, from the point of view of an on-path observer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Visibility {
+    /// Headers that must travel readable: link, IP, TCP/UDP, TLS record headers.
+    Metadata,
+    /// Readable content: plaintext protocols, handshake messages sent in the clear.
+    Cleartext,
+    /// Ciphertext: nobody without the keys can read it.
+    Opaque,
+    /// Not classified: unknown protocol, a gap, a cut-off frame. Never counted as safe.
+    Undecoded,
+}
+
+impl Visibility {
+    pub const ALL: [Visibility; 4] = [
+        Visibility::Metadata,
+        Visibility::Cleartext,
+        Visibility::Opaque,
+        Visibility::Undecoded,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Visibility::Metadata => "metadata",
+            Visibility::Cleartext => "cleartext",
+            Visibility::Opaque => "opaque",
+            Visibility::Undecoded => "undecoded",
+        }
+    }
+}
+
+impl fmt::Display for Visibility {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What kind of fact a readable field gives away. Fields that carry one are "leaks":
+/// the renderers point at them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LeakKind {
+    /// A link or network address (MAC, IPv4, IPv6).
+    Address,
+    /// A transport port number.
+    Port,
+    /// A server name sent in a TLS ClientHello (SNI).
+    ServerName,
+    /// A name inside a certificate (subject, issuer, SAN).
+    CertificateName,
+    /// An application protocol offered or chosen (ALPN).
+    Alpn,
+    /// A URL, path or Host header.
+    Url,
+    /// A cookie.
+    Cookie,
+    /// A password, token or other credential.
+    Credential,
+    /// A DNS name asked or answered.
+    DnsName,
+}
+
+impl LeakKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LeakKind::Address => "address",
+            LeakKind::Port => "port",
+            LeakKind::ServerName => "server name",
+            LeakKind::CertificateName => "certificate name",
+            LeakKind::Alpn => "ALPN",
+            LeakKind::Url => "URL",
+            LeakKind::Cookie => "cookie",
+            LeakKind::Credential => "credential",
+            LeakKind::DnsName => "DNS name",
+        }
+    }
+}
+
+/// One labelled byte range of a frame. `range` is relative to the first captured byte.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub range: Range<u32>,
+    pub field: FieldId,
+    pub vis: Visibility,
+}
+
+impl Span {
+    pub fn new(range: Range<u32>, field: FieldId, vis: Visibility) -> Span {
+        Span { range, field, vis }
+    }
+
+    /// A span with the field's default visibility.
+    pub fn field(range: Range<u32>, field: FieldId) -> Span {
+        let vis = field.def().vis;
+        Span { range, field, vis }
+    }
+
+    pub fn len(&self) -> u32 {
+        self.range.end.saturating_sub(self.range.start)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The renderer's label for this span's bytes.
+    pub fn label(&self) -> Label {
+        Label::of(self.vis, self.field)
+    }
+}
+
+/// The five classes renderers distinguish: the four visibilities, with readable bytes
+/// that carry a [`LeakKind`] singled out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Label {
+    /// Readable and worth pointing at: addresses, ports, SNI, certificate names…
+    Leak = 0,
+    Metadata = 1,
+    Cleartext = 2,
+    Opaque = 3,
+    Undecoded = 4,
+}
+
+impl Label {
+    pub const COUNT: usize = 5;
+    pub const ALL: [Label; Label::COUNT] = [
+        Label::Leak,
+        Label::Metadata,
+        Label::Cleartext,
+        Label::Opaque,
+        Label::Undecoded,
+    ];
+
+    pub fn of(vis: Visibility, field: FieldId) -> Label {
+        match vis {
+            Visibility::Metadata | Visibility::Cleartext if field.def().leak.is_some() => {
+                Label::Leak
+            }
+            Visibility::Metadata => Label::Metadata,
+            Visibility::Cleartext => Label::Cleartext,
+            Visibility::Opaque => Label::Opaque,
+            Visibility::Undecoded => Label::Undecoded,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The visibility this label counts under (a leak is readable metadata or content).
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::Leak => "leak",
+            Label::Metadata => "metadata",
+            Label::Cleartext => "cleartext",
+            Label::Opaque => "opaque",
+            Label::Undecoded => "undecoded",
+        }
+    }
+}
+
+/// One run of equally labelled bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub start: u32,
+    pub end: u32,
+    pub label: Label,
+}
+
+/// Per frame: a run-length list of labels covering every captured byte exactly once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ByteMap {
+    runs: Vec<Run>,
+    len: u32,
+}
+
+impl ByteMap {
+    /// Builds the map for a frame of `len` captured bytes. Spans may come in any order;
+    /// where two overlap (a dissector bug), the one starting first keeps the bytes.
+    /// Bytes outside every span are `Undecoded`; spans past `len` are clipped.
+    pub fn build(len: u32, spans: &[Span]) -> ByteMap {
+        let mut order: Vec<(u32, u32, Label)> = spans
+            .iter()
+            .filter(|s| s.range.start < s.range.end && s.range.start < len)
+            .map(|s| (s.range.start, s.range.end.min(len), s.label()))
+            .collect();
+        // Spans arrive nearly sorted (headers, then payload in stream order).
+        order.sort_by_key(|&(start, _, _)| start);
+        let mut map = ByteMap {
+            runs: Vec::with_capacity(order.len() + 2),
+            len,
+        };
+        let mut pos = 0u32;
+        for (start, end, label) in order {
+            if end <= pos {
+                continue;
+            }
+            if start > pos {
+                map.push(pos, start, Label::Undecoded);
+            }
+            map.push(start.max(pos), end, label);
+            pos = end;
+        }
+        if pos < len {
+            map.push(pos, len, Label::Undecoded);
+        }
+        map
+    }
+
+    fn push(&mut self, start: u32, end: u32, label: Label) {
+        if start >= end {
+            return;
+        }
+        if let Some(last) = self.runs.last_mut() {
+            if last.label == label && last.end == start {
+                last.end = end;
+                return;
+            }
+        }
+        self.runs.push(Run { start, end, label });
+    }
+
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
+    }
+
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes per label inside `range` (clipped to the frame).
+    pub fn count_in(&self, range: Range<u32>) -> [u64; Label::COUNT] {
+        let mut counts = [0u64; Label::COUNT];
+        for run in &self.runs {
+            let s = run.start.max(range.start);
+            let e = run.end.min(range.end);
+            if s < e {
+                counts[run.label.index()] += u64::from(e - s);
+            }
+        }
+        counts
+    }
+
+    /// The label of one byte, for tests and tools; renderers walk [`ByteMap::runs`].
+    pub fn label_at(&self, pos: u32) -> Option<Label> {
+        let i = self.runs.partition_point(|r| r.end <= pos);
+        self.runs.get(i).filter(|r| r.start <= pos).map(|r| r.label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields;
+
+    fn check_cover(map: &ByteMap) {
+        let mut pos = 0;
+        for run in map.runs() {
+            assert_eq!(run.start, pos, "runs must be contiguous");
+            assert!(run.end > run.start, "no empty runs");
+            pos = run.end;
+        }
+        assert_eq!(pos, map.len(), "runs must reach the end");
+    }
+
+    #[test]
+    fn gaps_become_undecoded() {
+        let spans = [
+            Span::field(0..4, fields::IP_SRC),
+            Span::new(10..12, fields::PAYLOAD, Visibility::Opaque),
+        ];
+        let map = ByteMap::build(16, &spans);
+        check_cover(&map);
+        assert_eq!(map.label_at(0), Some(Label::Leak));
+        assert_eq!(map.label_at(4), Some(Label::Undecoded));
+        assert_eq!(map.label_at(11), Some(Label::Opaque));
+        assert_eq!(map.label_at(15), Some(Label::Undecoded));
+        assert_eq!(map.label_at(16), None);
+    }
+
+    #[test]
+    fn overlapping_spans_first_start_wins_and_cover_holds() {
+        let spans = [
+            Span::new(4..12, fields::PAYLOAD, Visibility::Cleartext),
+            Span::new(0..8, fields::PAYLOAD, Visibility::Opaque),
+            Span::new(30..40, fields::PAYLOAD, Visibility::Opaque),
+        ];
+        let map = ByteMap::build(20, &spans);
+        check_cover(&map);
+        assert_eq!(map.label_at(7), Some(Label::Opaque));
+        assert_eq!(map.label_at(9), Some(Label::Cleartext));
+        assert_eq!(map.count_in(0..20)[Label::Undecoded.index()], 8);
+    }
+
+    #[test]
+    fn adjacent_equal_labels_merge() {
+        let spans = [
+            Span::new(0..2, fields::PAYLOAD, Visibility::Opaque),
+            Span::new(2..5, fields::PAYLOAD, Visibility::Opaque),
+        ];
+        let map = ByteMap::build(5, &spans);
+        assert_eq!(map.runs().len(), 1);
+    }
+
+    #[test]
+    fn every_byte_once_for_arbitrary_spans() {
+        // A small deterministic pseudo-random walk over span layouts.
+        let mut x: u32 = 0x1234_5678;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for _ in 0..500 {
+            let len = next() % 200;
+            let n = next() % 12;
+            let spans: Vec<Span> = (0..n)
+                .map(|_| {
+                    let a = next() % 220;
+                    let b = a + next() % 40;
+                    let vis = Visibility::ALL[(next() % 4) as usize];
+                    Span::new(a..b, fields::PAYLOAD, vis)
+                })
+                .collect();
+            let map = ByteMap::build(len, &spans);
+            check_cover(&map);
+            let total: u64 = map.count_in(0..len).iter().sum();
+            assert_eq!(total, u64::from(len));
+        }
+    }
+}
