@@ -68,6 +68,11 @@ fields! {
     VLAN_TCI = "vlan.tci", Metadata, None, "802.1Q tag control information (priority, DEI, VLAN id)";
     VLAN_TYPE = "vlan.etype", Metadata, None, "EtherType after an 802.1Q/802.1ad tag";
 
+    // MPLS (RFC 3032) and PPPoE (RFC 2516).
+    MPLS_LABEL = "mpls.label", Metadata, None, "MPLS label stack entry (label, traffic class, bottom of stack, TTL)";
+    PPPOE_HEADER = "pppoes.header", Metadata, None, "PPPoE version, type, code, session id and length";
+    PPP_PROTOCOL = "ppp.protocol", Metadata, None, "PPP protocol number";
+
     // BSD loopback (LINKTYPE_NULL, LINKTYPE_LOOP).
     NULL_FAMILY = "null.family", Metadata, None, "address family of a BSD loopback frame";
 

@@ -86,11 +86,12 @@ pub struct Ipv6Layer {
     pub missing: Option<u32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ipv6ExtKind {
     HopByHop,
     DestOpts,
-    Routing { kind: u8, segments_left: u8, len: u8 },
+    /// The whole routing header, for tcpdump's address list.
+    Routing { header: Vec<u8> },
     Fragment { offset: u16, payload_len: u32 },
 }
 
@@ -372,9 +373,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                     PROTO_HOPOPTS => Ipv6ExtKind::HopByHop,
                     PROTO_DSTOPTS => Ipv6ExtKind::DestOpts,
                     _ => Ipv6ExtKind::Routing {
-                        kind: walk.data.get(pos + 2).copied().unwrap_or(0),
-                        segments_left: walk.data.get(pos + 3).copied().unwrap_or(0),
-                        len: hlen,
+                        header: walk.data.get(pos..pos + ext_len).unwrap_or(&[]).to_vec(),
                     },
                 };
                 walk.span(pos, 0..ext_len, fields::IPV6_EXT);

@@ -54,6 +54,15 @@ const NULL_HDRLEN: usize = 4;
 pub const ETHERTYPE_IPV4: u16 = 0x0800;
 pub const ETHERTYPE_ARP: u16 = 0x0806;
 pub const ETHERTYPE_IPV6: u16 = 0x86dd;
+pub const ETHERTYPE_MPLS: u16 = 0x8847;
+pub const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
+pub const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
+/// PPP protocol numbers (RFC 1661) for IP inside PPPoE.
+const PPP_IPV4: u16 = 0x0021;
+const PPP_IPV6: u16 = 0x0057;
+const PPPOE_HDRLEN: usize = 6;
+/// MPLS labels followed before giving up (a hostile stack never sets bottom-of-stack).
+const MAX_MPLS_LABELS: usize = 16;
 const ETHERTYPE_VLAN: [u16; 4] = [0x8100, 0x88a8, 0x9100, 0x9200];
 /// Values up to this are 802.3 lengths, not EtherTypes.
 const MAX_ETHERNET_LENGTH: u16 = 1500;
@@ -68,6 +77,10 @@ pub enum LinkLayer {
     Sll2 { ifindex: u32, pkttype: u8, protocol: u16 },
     /// 802.1Q inside a cooked capture: tcpdump prints `ethertype NAME, `.
     SllVlan { ethertype: u16 },
+    /// An MPLS label stack (RFC 3032), outermost first.
+    Mpls { labels: Vec<u32> },
+    /// A PPPoE session header (RFC 2516) and the PPP protocol after it.
+    Pppoe { session: u16, len: u16, wire: u32, ppp_protocol: u16 },
 }
 
 fn be16(data: &[u8], at: usize) -> Option<u16> {
@@ -183,6 +196,8 @@ fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
         ETHERTYPE_IPV4 => ip::ipv4(walk, at, wire),
         ETHERTYPE_IPV6 => ip::ipv6(walk, at, wire),
         ETHERTYPE_ARP => super::icmp::arp(walk, at, wire),
+        ETHERTYPE_MPLS | ETHERTYPE_MPLS_MULTICAST => mpls(walk, at, wire),
+        ETHERTYPE_PPPOE_SESSION => pppoe_session(walk, at, wire),
         other => {
             let cap = walk.data.len();
             let kind = if other <= MAX_ETHERNET_LENGTH {
@@ -200,6 +215,90 @@ fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
                 ethertype: other,
                 len: walk.orig_len,
             }));
+        }
+    }
+}
+
+/// An MPLS label stack, then IPv4 or IPv6 guessed like tcpdump does (from the
+/// reserved null labels, else the first nibble).
+fn mpls(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    let mut labels = Vec::new();
+    let mut pos = at;
+    loop {
+        let Some(entry) = be32(walk.data, pos) else {
+            walk.layer(Layer::Link(LinkLayer::Mpls { labels }));
+            walk.truncated("mpls", pos, 4);
+            return;
+        };
+        walk.span(pos, 0..4, fields::MPLS_LABEL);
+        labels.push(entry);
+        pos += 4;
+        if entry & 0x100 != 0 {
+            break;
+        }
+        if labels.len() >= MAX_MPLS_LABELS {
+            walk.note(
+                Severity::Warn,
+                NoteGroup::Malformed,
+                format!("MPLS label stack without bottom-of-stack after {MAX_MPLS_LABELS} labels"),
+                pos..walk.data.len(),
+            );
+            walk.layer(Layer::Link(LinkLayer::Mpls { labels }));
+            return;
+        }
+    }
+    let last = labels.last().map_or(0, |e| e >> 12);
+    walk.layer(Layer::Link(LinkLayer::Mpls { labels }));
+    let wire = wire.saturating_sub(to_u32(pos - at));
+    let first = walk.data.get(pos).copied();
+    match (last, first) {
+        (0 | 3, _) | (_, Some(0x45..=0x4f)) => ip::ipv4(walk, pos, wire),
+        (2, _) | (_, Some(0x60..=0x6f)) => ip::ipv6(walk, pos, wire),
+        _ => {
+            let cap = walk.data.len();
+            walk.note(
+                Severity::Note,
+                NoteGroup::Undecoded,
+                "MPLS payload is not IP".into(),
+                pos..cap,
+            );
+        }
+    }
+}
+
+/// A PPPoE session packet carrying PPP (RFC 2516 section 4, RFC 1661 section 2).
+fn pppoe_session(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    let (Some(session), Some(len), Some(protocol)) = (
+        be16(walk.data, at + 2),
+        be16(walk.data, at + 4),
+        be16(walk.data, at + PPPOE_HDRLEN),
+    ) else {
+        walk.truncated("pppoe", at, PPPOE_HDRLEN + 2);
+        return;
+    };
+    walk.span(at, 0..PPPOE_HDRLEN, fields::PPPOE_HEADER);
+    walk.span(at, PPPOE_HDRLEN..PPPOE_HDRLEN + 2, fields::PPP_PROTOCOL);
+    let payload_wire = wire.saturating_sub(to_u32(PPPOE_HDRLEN));
+    walk.layer(Layer::Link(LinkLayer::Pppoe {
+        session,
+        len,
+        wire: payload_wire,
+        ppp_protocol: protocol,
+    }));
+    // The PPPoE length bounds what follows (tcpdump trims to it).
+    let inner = u32::from(len).min(payload_wire).saturating_sub(2);
+    let ip_at = at + PPPOE_HDRLEN + 2;
+    match protocol {
+        PPP_IPV4 => ip::ipv4(walk, ip_at, inner),
+        PPP_IPV6 => ip::ipv6(walk, ip_at, inner),
+        other => {
+            let cap = walk.data.len();
+            walk.note(
+                Severity::Note,
+                NoteGroup::Undecoded,
+                format!("PPP protocol {other:#06x} is not decoded"),
+                ip_at..cap,
+            );
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct LineOptions {
     pub numbers: bool,
     /// `-S`: absolute sequence numbers.
     pub absolute_seq: bool,
+    /// Append eavesdrop's description of the payload after tcpdump's part.
+    pub describe: bool,
 }
 
 /// State carried from line to line.
@@ -87,7 +89,12 @@ impl LineWriter {
         if let Some(proto) = d.truncated {
             let _ = write!(s, " [|{proto}]");
         }
-        if let Some(desc) = describe_payload(view.decoded, view.map, view.events) {
+        let desc = if self.opts.describe {
+            describe_payload(view.decoded, view.map, view.events)
+        } else {
+            None
+        };
+        if let Some(desc) = desc {
             s.push_str(": ");
             s.push_str(&escape(&desc));
         }
@@ -109,6 +116,31 @@ impl LineWriter {
                     LinkLayer::SllVlan { ethertype } => {
                         let _ = write!(s, "ethertype {}, ", ethertype_name(*ethertype));
                     }
+                    LinkLayer::Mpls { labels } => {
+                        s.push_str("MPLS");
+                        for e in labels {
+                            let _ = write!(s, " (label {}, tc {}", e >> 12, (e >> 9) & 7);
+                            if e & 0x100 != 0 {
+                                s.push_str(", [S]");
+                            }
+                            let _ = write!(s, ", ttl {})", e & 0xff);
+                        }
+                        if labels.last().is_some_and(|e| e & 0x100 != 0) {
+                            s.push(' ');
+                        }
+                    }
+                    LinkLayer::Pppoe {
+                        session, len, wire, ..
+                    } => {
+                        s.push_str("PPPoE ");
+                        if u32::from(*len) > *wire {
+                            let _ = write!(s, " [len {len} > {wire}!]");
+                        }
+                        if *session != 0 {
+                            let _ = write!(s, " [ses {session:#x}]");
+                        }
+                        s.push(' ');
+                    }
                     LinkLayer::Vlan { .. } | LinkLayer::Null { .. } | LinkLayer::Sll { .. } => {}
                 },
                 Layer::Ipv4(ip) => ipv4(s, ip, next),
@@ -116,12 +148,10 @@ impl LineWriter {
                 Layer::Ipv6Ext(ext) => match ext.kind {
                     Ipv6ExtKind::HopByHop => s.push_str("HBH "),
                     Ipv6ExtKind::DestOpts => s.push_str("DSTOPT "),
-                    Ipv6ExtKind::Routing {
-                        kind,
-                        segments_left,
-                        len,
-                    } => {
-                        let _ = write!(s, "srcrt (len={len}, type={kind}, segleft={segments_left}) ");
+                    Ipv6ExtKind::Routing { ref header } => {
+                        if !rt6(s, header) {
+                            return;
+                        }
                     }
                     Ipv6ExtKind::Fragment {
                         offset,
@@ -476,6 +506,67 @@ fn tcp_options(s: &mut String, f: &TcpFixed, rev: bool, thseq: u32, thack: u32) 
         }
     }
     s.push(']');
+    true
+}
+
+/// tcpdump's `rt6_print`. Returns false where tcpdump stops the line (invalid header).
+fn rt6(s: &mut String, h: &[u8]) -> bool {
+    let b = |i: usize| h.get(i).copied().unwrap_or(0);
+    let len = u32::from(b(1));
+    let kind = b(2);
+    let _ = write!(s, "RT6 (len={len}, type={kind}");
+    if kind == 0 {
+        s.push_str(" [Deprecated]");
+    }
+    let _ = write!(s, ", segleft={}", b(3));
+    let addrs = |s: &mut String, from: usize| {
+        for i in 0..(len / 2) as usize {
+            let at = from + i * 16;
+            match h.get(at..at + 16).and_then(|a| <[u8; 16]>::try_from(a).ok()) {
+                Some(a) => {
+                    let _ = write!(s, ", [{i}]{}", ipv6_text(&Ipv6Addr::from(a)));
+                }
+                None => return false,
+            }
+        }
+        true
+    };
+    match kind {
+        0 | 2 => {
+            let reserved = u32::from_be_bytes([b(4), b(5), b(6), b(7)]);
+            if reserved != 0 {
+                let _ = write!(s, ", rsv=0x{reserved:x}");
+            }
+            if len % 2 == 1 {
+                let _ = write!(s, " (invalid length {len}) (invalid)");
+                return false;
+            }
+            if !addrs(s, 8) {
+                s.push_str(" [|rt6]");
+                return false;
+            }
+        }
+        4 => {
+            let _ = write!(s, ", last-entry={}", b(4));
+            if b(5) != 0 {
+                let _ = write!(s, ", flags=0x{:x}", b(5));
+            }
+            let _ = write!(s, ", tag={:x}", u16::from_be_bytes([b(6), b(7)]));
+            if len % 2 == 1 {
+                let _ = write!(s, " (invalid length {len}) (invalid)");
+                return false;
+            }
+            if !addrs(s, 8) {
+                s.push_str(" [|rt6]");
+                return false;
+            }
+        }
+        _ => {
+            s.push_str(" (unknown type) (invalid)");
+            return false;
+        }
+    }
+    s.push_str(") ");
     true
 }
 

@@ -116,6 +116,10 @@ pub struct ShowArgs {
     #[arg(long)]
     pub no_notes: bool,
 
+    /// Print only tcpdump's part of each packet line, without eavesdrop's description
+    #[arg(long)]
+    pub no_describe: bool,
+
     /// Flows tracked at once; the least recently active are evicted beyond this
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_flows)]
     pub max_flows: usize,
@@ -141,6 +145,7 @@ pub struct ShowConfig {
     pub absolute_seq: bool,
     pub count: Option<u64>,
     pub notes: bool,
+    pub describe: bool,
     pub engine: EngineConfig,
 }
 
@@ -156,6 +161,7 @@ impl ShowArgs {
             absolute_seq: self.absolute,
             count: self.count,
             notes: !self.no_notes,
+            describe: !self.no_describe,
             engine: EngineConfig {
                 limits: Limits {
                     max_flows: self.max_flows.max(1),

@@ -56,6 +56,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         line: LineOptions {
             numbers: config.numbers,
             absolute_seq: config.absolute_seq,
+            describe: config.describe,
         },
     };
     let sink = ShowSink::new(stdout, stderr, opts, clock);
