@@ -51,7 +51,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show every packet like tcpdump -X, each byte labelled by who can read it (default)
-    #[command(after_help = EXAMPLES)]
+    #[command(long_about = LONG_ABOUT, after_help = EXAMPLES)]
     Show(ShowArgs),
 }
 

@@ -1,0 +1,147 @@
+//! Helpers shared by the integration tests: running the binary with a scrubbed
+//! environment, and writing small pcap files byte by byte.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn exe() -> &'static str {
+    env!("CARGO_BIN_EXE_eavesdrop")
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn capture(name: &str) -> PathBuf {
+    repo().join("captures").join(name)
+}
+
+/// The sample captures in captures/, sorted.
+pub fn sample_captures() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("captures"))
+        .expect("captures/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".pcap") || n.ends_with(".pcapng")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A command with the environment scrubbed: no colour hints, UTC, no terminal width.
+pub fn eavesdrop() -> Command {
+    let mut c = Command::new(exe());
+    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "COLUMNS", "LANG", "LC_ALL"] {
+        c.env_remove(var);
+    }
+    c.env("TZ", "UTC");
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    eavesdrop().args(args).output().expect("run eavesdrop")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// True when `tool` can be run.
+pub fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Peers are required when CI says so: a missing tool then fails instead of skipping.
+pub fn peers_required() -> bool {
+    std::env::var_os("EAVESDROP_REQUIRE_PEERS").is_some()
+}
+
+/// Legacy pcap, little-endian, microseconds.
+pub struct Pcap {
+    pub bytes: Vec<u8>,
+}
+
+impl Pcap {
+    pub fn new(linktype: u32, snaplen: u32) -> Pcap {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        bytes.extend_from_slice(&2u16.to_le_bytes());
+        bytes.extend_from_slice(&4u16.to_le_bytes());
+        bytes.extend_from_slice(&0i32.to_le_bytes());
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        bytes.extend_from_slice(&snaplen.to_le_bytes());
+        bytes.extend_from_slice(&linktype.to_le_bytes());
+        Pcap { bytes }
+    }
+
+    /// A record holding `data` of a frame that was `orig_len` bytes on the wire.
+    pub fn record(mut self, sec: u32, data: &[u8], orig_len: u32) -> Pcap {
+        self.bytes.extend_from_slice(&sec.to_le_bytes());
+        self.bytes.extend_from_slice(&0u32.to_le_bytes());
+        self.bytes.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        self.bytes.extend_from_slice(&orig_len.to_le_bytes());
+        self.bytes.extend_from_slice(data);
+        self
+    }
+
+    pub fn frame(self, sec: u32, data: &[u8]) -> Pcap {
+        let n = data.len() as u32;
+        self.record(sec, data, n)
+    }
+
+    pub fn write(&self, dir: &Path, name: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, &self.bytes).expect("write pcap");
+        p
+    }
+}
+
+fn checksum(data: &[u8]) -> u16 {
+    let mut sum = 0u32;
+    for c in data.chunks(2) {
+        let w = u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]);
+        sum += u32::from(w);
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// An IPv4 + TCP packet (raw IP, no link header) with the given flags and payload.
+pub fn ipv4_tcp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let total = 20 + 20 + payload.len();
+    let mut p = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0x40, 0, 64, 6, 0, 0];
+    p.extend_from_slice(&src);
+    p.extend_from_slice(&dst);
+    let c = checksum(&p);
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+    p.extend_from_slice(&sport.to_be_bytes());
+    p.extend_from_slice(&dport.to_be_bytes());
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&ack.to_be_bytes());
+    p.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    p.extend_from_slice(payload);
+    p
+}
+
+/// Wraps a raw IP packet in an Ethernet II header.
+pub fn ethernet(ip: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    f.extend_from_slice(ip);
+    f
+}
+
+pub fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("eavesdrop-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tempdir");
+    d
+}
