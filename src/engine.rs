@@ -144,7 +144,9 @@ impl<S: Sink> Engine<S> {
         let range = (payload.range.start, payload.range.end);
         match payload.transport {
             Transport::Udp => {
-                let (slot, _) = self.flows.lookup(FlowProto::Udp, &payload.endpoints, number, None);
+                let (slot, _) = self
+                    .flows
+                    .lookup(FlowProto::Udp, &payload.endpoints, number, None);
                 self.after_lookup(number);
                 if let Some(flow) = self.flows.get_mut(slot) {
                     let dir = flow.direction(&payload.endpoints);
@@ -157,6 +159,19 @@ impl<S: Sink> Engine<S> {
             Transport::Tcp { seq, flags, .. } => {
                 let syn = (flags.has(decode::TcpFlags::SYN) && !flags.has(decode::TcpFlags::ACK))
                     .then_some(seq);
+                // A segment that carries nothing (a bare ACK) of an unknown connection,
+                // such as the last ACK after both FINs, does not open a flow.
+                let carries = range.1 > range.0
+                    || payload.wire_len > 0
+                    || flags.0 & (decode::TcpFlags::SYN | decode::TcpFlags::FIN) != 0;
+                if !carries
+                    && self
+                        .flows
+                        .find(FlowProto::Tcp, &payload.endpoints)
+                        .is_none()
+                {
+                    return;
+                }
                 let (slot, retired) =
                     self.flows
                         .lookup(FlowProto::Tcp, &payload.endpoints, number, syn);
@@ -165,12 +180,16 @@ impl<S: Sink> Engine<S> {
                 }
                 self.after_lookup(number);
                 let limits = self.config.limits;
-                let Some(flow) = self.flows.get_mut(slot) else { return };
+                let Some(flow) = self.flows.get_mut(slot) else {
+                    return;
+                };
                 let dir = flow.direction(&payload.endpoints);
                 if let Some(n) = flow.packets.get_mut(dir.index()) {
                     *n += 1;
                 }
-                let Some(p) = self.pending.back_mut() else { return };
+                let Some(p) = self.pending.back_mut() else {
+                    return;
+                };
                 let data = p
                     .frame
                     .data
@@ -201,13 +220,16 @@ impl<S: Sink> Engine<S> {
                 }
                 project(flow, dir, &mut self.emitter, &mut self.pending, number);
                 if flags.has(decode::TcpFlags::RST) {
-                    for d in [Direction::ToServer, Direction::ToClient] {
-                        flow::finish_dir(flow, d, &mut self.emitter);
-                        project(flow, d, &mut self.emitter, &mut self.pending, number);
-                    }
+                    flow.reset = true;
                 } else if flags.has(decode::TcpFlags::FIN) {
                     flow::finish_dir(flow, dir, &mut self.emitter);
                     project(flow, dir, &mut self.emitter, &mut self.pending, number);
+                }
+                if flow.closed() {
+                    // Memory follows open connections: a closed one leaves the table.
+                    if let Some(mut done) = self.flows.close(slot) {
+                        self.finish_flow(&mut done, number);
+                    }
                 }
             }
         }
@@ -222,8 +244,14 @@ impl<S: Sink> Engine<S> {
 
     /// A UDP payload: text or undecoded, labelled at once.
     fn datagram(&mut self, range: (u32, u32)) {
-        let Some(p) = self.pending.back_mut() else { return };
-        let bytes = p.frame.data.get(range.0 as usize..range.1 as usize).unwrap_or(&[]);
+        let Some(p) = self.pending.back_mut() else {
+            return;
+        };
+        let bytes = p
+            .frame
+            .data
+            .get(range.0 as usize..range.1 as usize)
+            .unwrap_or(&[]);
         if bytes.is_empty() {
             return;
         }
@@ -233,7 +261,9 @@ impl<S: Sink> Engine<S> {
         } else {
             (fields::PAYLOAD, Visibility::Undecoded)
         };
-        p.decoded.spans.push(Span::new(range.0..range.1, field, vis));
+        p.decoded
+            .spans
+            .push(Span::new(range.0..range.1, field, vis));
     }
 
     /// Labels what a flow still buffers and maps it onto its frames.

@@ -180,7 +180,11 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), n, "duplicate field name");
         for f in FIELDS {
-            assert!(f.name.contains('.') || f.name == "data", "{} is not dotted", f.name);
+            assert!(
+                f.name.contains('.') || f.name == "data",
+                "{} is not dotted",
+                f.name
+            );
         }
     }
 

@@ -17,7 +17,10 @@ fn missing_file_is_an_error_naming_the_path() {
     let out = run(&["show", "/nonexistent/capture.pcap"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("cannot read /nonexistent/capture.pcap"), "{err}");
+    assert!(
+        err.contains("cannot read /nonexistent/capture.pcap"),
+        "{err}"
+    );
     assert!(err.contains("No such file"), "{err}");
 }
 
@@ -28,18 +31,29 @@ fn empty_file_is_an_error() {
     std::fs::write(&p, b"").unwrap();
     let out = run(&["show", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("is empty: not a capture"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is empty: not a capture"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn text_file_is_not_a_capture_with_a_hint() {
     let dir = tempdir("text");
     let p = dir.join("dump.txt");
-    std::fs::write(&p, "12:00:00.000000 IP 127.0.0.1.1 > 127.0.0.1.2: Flags [S]\n").unwrap();
+    std::fs::write(
+        &p,
+        "12:00:00.000000 IP 127.0.0.1.1 > 127.0.0.1.2: Flags [S]\n",
+    )
+    .unwrap();
     let out = run(&["show", p.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("is not a pcap or pcapng capture (it starts with bytes 31 32 3a 30)"), "{err}");
+    assert!(
+        err.contains("is not a pcap or pcapng capture (it starts with bytes 31 32 3a 30)"),
+        "{err}"
+    );
     assert!(err.contains("looks like text"), "{err}");
 }
 
@@ -57,14 +71,23 @@ fn gzip_file_gets_a_decompress_hint() {
 /// shown exactly as from the whole file, the cut frame with what it has, then exit 2.
 fn truncated_mid_record(name: &str, keep_of_last: usize) {
     let bytes = std::fs::read(capture(name)).unwrap();
-    let full = run(&["show", "--color=never", "--no-notes", capture(name).to_str().unwrap()]);
+    let full = run(&[
+        "show",
+        "--color=never",
+        "--no-notes",
+        capture(name).to_str().unwrap(),
+    ]);
     assert!(full.status.success());
     let full_text = text(&full.stdout);
-    let frames = full_text.lines().filter(|l| !l.starts_with('\t') && !l.starts_with("legend")).count();
+    let frames = full_text
+        .lines()
+        .filter(|l| !l.starts_with('\t') && !l.starts_with("legend"))
+        .count();
     assert!(frames > 2);
 
     // Find the start of the last record by reading the capture with our library.
-    let mut reader = eavesdrop::CaptureReader::from_reader(std::io::Cursor::new(bytes.clone()), name).unwrap();
+    let mut reader =
+        eavesdrop::CaptureReader::from_reader(std::io::Cursor::new(bytes.clone()), name).unwrap();
     let mut last_start = 0;
     let mut prev_offset = reader.offset();
     while let Some(f) = reader.next_frame() {
@@ -85,11 +108,17 @@ fn truncated_mid_record(name: &str, keep_of_last: usize) {
     assert!(err.contains("capture ends in the middle of"), "{err}");
     assert!(err.contains("every frame before it was shown"), "{err}");
     let got = text(&out.stdout);
-    let got_frames: Vec<&str> = got.lines().filter(|l| !l.starts_with('\t') && !l.starts_with("legend")).collect();
+    let got_frames: Vec<&str> = got
+        .lines()
+        .filter(|l| !l.starts_with('\t') && !l.starts_with("legend"))
+        .collect();
     assert_eq!(got_frames.len(), frames, "the cut frame is still shown");
     // All complete frames print exactly as from the whole file (labels may differ
     // only in the cut frame).
-    let want_lines: Vec<&str> = full_text.lines().filter(|l| !l.starts_with('\t') && !l.starts_with("legend")).collect();
+    let want_lines: Vec<&str> = full_text
+        .lines()
+        .filter(|l| !l.starts_with('\t') && !l.starts_with("legend"))
+        .collect();
     assert_eq!(got_frames[..frames - 1], want_lines[..frames - 1]);
     assert!(got.contains("the file ends inside this frame"), "{got}");
 }
@@ -107,23 +136,45 @@ fn pcapng_truncated_mid_block_keeps_every_frame() {
 #[test]
 fn unknown_link_type_warns_once_and_shows_bytes_undecoded() {
     let dir = tempdir("linktype");
-    let p = Pcap::new(147, 65535).frame(1, b"\x01\x02\x03abc").frame(2, b"\x04\x05").write(&dir, "user0.pcap");
+    let p = Pcap::new(147, 65535)
+        .frame(1, b"\x01\x02\x03abc")
+        .frame(2, b"\x04\x05")
+        .write(&dir, "user0.pcap");
     let out = run(&["show", "--color=never", p.to_str().unwrap()]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(0));
     let err = text(&out.stderr);
-    assert_eq!(err.matches("does not decode").count(), 1, "one warning per interface: {err}");
+    assert_eq!(
+        err.matches("does not decode").count(),
+        1,
+        "one warning per interface: {err}"
+    );
     assert!(err.contains("link type 147"), "{err}");
-    assert!(err.contains("not decoded: 2 frames of link type 147"), "{err}");
+    assert!(
+        err.contains("not decoded: 2 frames of link type 147"),
+        "{err}"
+    );
     let got = text(&out.stdout);
-    assert!(got.contains("[link type 147 not decoded], length 6"), "{got}");
+    assert!(
+        got.contains("[link type 147 not decoded], length 6"),
+        "{got}"
+    );
     assert!(got.contains("?? ????"), "undecoded mask: {got}");
 }
 
 #[test]
 fn zero_length_and_cut_frames() {
     let dir = tempdir("cut");
-    let syn = ethernet(&ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 443, 1, 0, 0x02, b""));
+    let syn = ethernet(&ipv4_tcp(
+        [10, 0, 0, 1],
+        [10, 0, 0, 2],
+        40000,
+        443,
+        1,
+        0,
+        0x02,
+        b"",
+    ));
     let p = Pcap::new(1, 30)
         .record(1, &[], 0)
         .record(2, &syn[..30], syn.len() as u32)
@@ -135,7 +186,10 @@ fn zero_length_and_cut_frames() {
     assert!(got.contains("[Invalid header: caplen==0, len==0]"), "{got}");
     // tcpdump prints "IP " then the truncation marker when the IP header is cut.
     assert!(got.contains("00:00:02.000000 IP  [|ip]"), "{got}");
-    assert!(got.contains("frame cut by the snap length: 30 of 54 bytes captured"), "{got}");
+    assert!(
+        got.contains("frame cut by the snap length: 30 of 54 bytes captured"),
+        "{got}"
+    );
 }
 
 #[test]
@@ -147,15 +201,31 @@ fn garbage_on_port_443_stays_undecoded() {
         x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
         junk.push((x >> 16) as u8 | 0x80);
     }
-    let seg = ethernet(&ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 443, 1000, 1, 0x18, &junk));
-    let p = Pcap::new(1, 65535).frame(1, &seg).write(&dir, "garbage.pcap");
+    let seg = ethernet(&ipv4_tcp(
+        [10, 0, 0, 1],
+        [10, 0, 0, 2],
+        40000,
+        443,
+        1000,
+        1,
+        0x18,
+        &junk,
+    ));
+    let p = Pcap::new(1, 65535)
+        .frame(1, &seg)
+        .write(&dir, "garbage.pcap");
     let out = run(&["show", "--color=never", p.to_str().unwrap()]);
     assert_no_panic(&out);
     let got = text(&out.stdout);
     assert!(got.contains("length 300: 300 bytes undecoded"), "{got}");
-    let masks = got.lines().filter(|l| l.starts_with("\t ") || l.starts_with("\t\t"));
+    let masks = got
+        .lines()
+        .filter(|l| l.starts_with("\t ") || l.starts_with("\t\t"));
     for m in masks {
-        assert!(!m.contains('r') && !m.contains('#'), "nothing readable or opaque: {m}");
+        assert!(
+            !m.contains('r') && !m.contains('#'),
+            "nothing readable or opaque: {m}"
+        );
     }
     assert!(got.contains("handshake not seen"), "{got}");
 }
@@ -163,7 +233,16 @@ fn garbage_on_port_443_stays_undecoded() {
 #[test]
 fn absurd_record_length_stops_with_everything_before_it_shown() {
     let dir = tempdir("absurd");
-    let syn = ethernet(&ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 80, 1, 0, 0x02, b""));
+    let syn = ethernet(&ipv4_tcp(
+        [10, 0, 0, 1],
+        [10, 0, 0, 2],
+        40000,
+        80,
+        1,
+        0,
+        0x02,
+        b"",
+    ));
     let mut pcap = Pcap::new(1, 65535).frame(1, &syn);
     // A record header declaring a 4 GB packet.
     pcap.bytes.extend_from_slice(&2u32.to_le_bytes());
@@ -176,14 +255,18 @@ fn absurd_record_length_stops_with_everything_before_it_shown() {
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("declares 4294967296 bytes, more than the 262160-byte limit"), "{err}");
+    assert!(
+        err.contains("declares 4294967296 bytes, more than the 262160-byte limit"),
+        "{err}"
+    );
     assert!(text(&out.stdout).contains("10.0.0.1.40000 > 10.0.0.2.80: Flags [S]"));
 }
 
 #[test]
 fn absurd_pcapng_block_length_is_an_error() {
     let bytes = std::fs::read(capture("tls12-echo.pcapng")).unwrap();
-    let mut reader = eavesdrop::CaptureReader::from_reader(std::io::Cursor::new(bytes.clone()), "x").unwrap();
+    let mut reader =
+        eavesdrop::CaptureReader::from_reader(std::io::Cursor::new(bytes.clone()), "x").unwrap();
     reader.next_frame().unwrap().unwrap();
     let second = reader.offset() as usize;
     let mut bad = bytes[..second].to_vec();
@@ -196,21 +279,39 @@ fn absurd_pcapng_block_length_is_an_error() {
     let out = run(&["show", "--color=never", p.to_str().unwrap()]);
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("a pcapng block declares 2147483632 bytes"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("a pcapng block declares 2147483632 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn ip_length_beyond_the_frame_and_tls_length_beyond_any_record() {
     let dir = tempdir("lengths");
     // An IPv4 header claiming 65535 bytes in a 60-byte packet.
-    let mut ip = ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 443, 1, 1, 0x18, &[23, 3, 3, 0xff, 0xff, 1, 2, 3]);
+    let mut ip = ipv4_tcp(
+        [10, 0, 0, 1],
+        [10, 0, 0, 2],
+        40000,
+        443,
+        1,
+        1,
+        0x18,
+        &[23, 3, 3, 0xff, 0xff, 1, 2, 3],
+    );
     ip[2] = 0xff;
     ip[3] = 0xff;
-    let p = Pcap::new(101, 65535).frame(1, &ip).write(&dir, "lengths.pcap");
+    let p = Pcap::new(101, 65535)
+        .frame(1, &ip)
+        .write(&dir, "lengths.pcap");
     let out = run(&["show", "--color=never", p.to_str().unwrap()]);
     assert_no_panic(&out);
     let got = text(&out.stdout);
-    assert!(got.contains("IP truncated-ip - 65487 bytes missing! 10.0.0.1.40000 > 10.0.0.2.443"), "{got}");
+    assert!(
+        got.contains("IP truncated-ip - 65487 bytes missing! 10.0.0.1.40000 > 10.0.0.2.443"),
+        "{got}"
+    );
     // The TLS-looking header declares 65535 bytes, more than a record may hold: not TLS.
     assert!(!got.contains("TLS"), "{got}");
 }
@@ -243,7 +344,11 @@ fn reads_standard_input() {
 #[test]
 fn closed_pipe_exits_quietly() {
     let mut child = eavesdrop()
-        .args(["show", "--color=never", capture("tls12-echo.pcapng").to_str().unwrap()])
+        .args([
+            "show",
+            "--color=never",
+            capture("tls12-echo.pcapng").to_str().unwrap(),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -254,7 +359,11 @@ fn closed_pipe_exits_quietly() {
     drop(stdout);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(!text(&out.stderr).contains("error"), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("error"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

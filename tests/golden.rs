@@ -25,7 +25,16 @@ fn show_every_sample_capture() {
 #[test]
 fn show_link_headers_numbers_and_dates() {
     let f = capture("tls13-echo-ipv6.pcap");
-    let output = show(&["show", "--color=never", "-XX", "-#", "-tttt", "-c", "4", f.to_str().unwrap()]);
+    let output = show(&[
+        "show",
+        "--color=never",
+        "-XX",
+        "-#",
+        "-tttt",
+        "-c",
+        "4",
+        f.to_str().unwrap(),
+    ]);
     insta::assert_snapshot!("show_xx_numbers_dates", output);
 }
 
@@ -46,13 +55,19 @@ fn colour_marks_leaks_readable_and_opaque_bytes() {
     let leak = "\x1b[1m\x1b[30m\x1b[43m";
     let readable = "\x1b[1m\x1b[32m";
     let opaque = "\x1b[34m";
-    assert!(got.contains(&format!("{leak}7f00")), "addresses highlighted as leaks");
+    assert!(
+        got.contains(&format!("{leak}7f00")),
+        "addresses highlighted as leaks"
+    );
     // The SNI "localhost" inside the ClientHello, as ASCII in the right column.
     assert!(got.contains(&format!("{leak}loc")), "SNI highlighted");
     assert!(got.contains(readable), "readable bytes in green");
     assert!(got.contains(opaque), "ciphertext in blue");
     // With colour there are no mask rows.
-    assert!(!got.contains("\t         ----"), "mask rows only without colour");
+    assert!(
+        !got.contains("\t         ----"),
+        "mask rows only without colour"
+    );
     // NO_COLOR wins over auto, and never writes escapes.
     let plain = eavesdrop()
         .args(["show", f.to_str().unwrap()])
@@ -71,20 +86,35 @@ fn colour_marks_leaks_readable_and_opaque_bytes() {
 
 #[test]
 fn the_textbook_lesson_reads_at_a_glance() {
-    let plain = show(&["show", "--color=never", capture("plain-echo.pcap").to_str().unwrap()]);
-    let tls12 = show(&["show", "--color=never", capture("tls12-echo.pcapng").to_str().unwrap()]);
-    let tls13 = show(&["show", "--color=never", capture("tls13-echo.pcapng").to_str().unwrap()]);
+    let plain = show(&[
+        "show",
+        "--color=never",
+        capture("plain-echo.pcap").to_str().unwrap(),
+    ]);
+    let tls12 = show(&[
+        "show",
+        "--color=never",
+        capture("tls12-echo.pcapng").to_str().unwrap(),
+    ]);
+    let tls13 = show(&[
+        "show",
+        "--color=never",
+        capture("tls13-echo.pcapng").to_str().unwrap(),
+    ]);
     // Plaintext: the message is readable.
     assert!(plain.contains("length 31: plaintext, 31 bytes"));
     assert!(plain.contains("Simple.is.be") && plain.contains("tter.than.comple"));
     // TLS 1.2: the CA's name travels readable in the certificate; the message does not.
-    assert!(tls12.contains("TLSv1.2 ServerHello (ALPN=echo), Certificate, ServerKeyExchange, ServerHelloDone"));
+    assert!(tls12.contains(
+        "TLSv1.2 ServerHello (ALPN=echo), Certificate, ServerKeyExchange, ServerHelloDone"
+    ));
     assert!(tls12.contains("sdrop.Teaching.C"));
     assert!(!tls12.contains("Simple") && !tls12.contains("tter.than"));
     assert!(tls12.contains("TLSv1.2 ApplicationData, 55 bytes opaque"));
     // TLS 1.3: everything after the ServerHello is opaque; the SNI is still readable.
     assert!(tls13.contains("TLSv1.3 ClientHello (SNI=localhost, ALPN=echo)"));
-    assert!(tls13.contains("TLSv1.3 ServerHello, ChangeCipherSpec, ApplicationData x4, 1296 bytes opaque"));
+    assert!(tls13
+        .contains("TLSv1.3 ServerHello, ChangeCipherSpec, ApplicationData x4, 1296 bytes opaque"));
     assert!(!tls13.contains("Eavesdrop"));
     // Addresses and ports in the clear everywhere.
     for out in [&plain, &tls12, &tls13] {

@@ -55,7 +55,9 @@ pub enum CaptureError {
         hint: &'static str,
     },
     /// The file ends inside a header or record.
-    #[error("capture ends in the middle of {what} at byte {offset}: {have} of {need} bytes present")]
+    #[error(
+        "capture ends in the middle of {what} at byte {offset}: {have} of {need} bytes present"
+    )]
     Truncated {
         what: &'static str,
         offset: u64,
@@ -224,18 +226,18 @@ impl CaptureReader {
         Ok(CaptureReader {
             inner,
             st: ReaderState {
-            name: name.into(),
-            format,
-            legacy_link,
-            legacy_nano,
-            interfaces: Vec::new(),
-            next_global_interface: 0,
-            offset: 0,
-            frames: 0,
-            finished: false,
-            pending_error: None,
-            interfaces_big_endian: false,
-            warnings: Vec::new(),
+                name: name.into(),
+                format,
+                legacy_link,
+                legacy_nano,
+                interfaces: Vec::new(),
+                next_global_interface: 0,
+                offset: 0,
+                frames: 0,
+                finished: false,
+                pending_error: None,
+                interfaces_big_endian: false,
+                warnings: Vec::new(),
             },
         })
     }
@@ -322,7 +324,9 @@ impl CaptureReader {
                         // A full buffer that the parser still finds too short: give it
                         // room once, then give up rather than spin.
                         stalled += 1;
-                        let grown = self.inner.grow(before.saturating_mul(2).max(INITIAL_BUFFER));
+                        let grown = self
+                            .inner
+                            .grow(before.saturating_mul(2).max(INITIAL_BUFFER));
                         if stalled > 2 || !grown && before >= MAX_BLOCK_LEN as usize {
                             return Some(Err(CaptureError::Corrupt {
                                 offset: self.st.offset,
@@ -414,9 +418,14 @@ impl CaptureReader {
         if have == 0 {
             return None;
         }
-        let need = self.declared_record_len().map(|(n, _)| n).unwrap_or(have + 1);
+        let need = self
+            .declared_record_len()
+            .map(|(n, _)| n)
+            .unwrap_or(have + 1);
         let partial = match self.st.format {
-            Format::Pcap { big_endian, .. } => self.st.partial_legacy(self.inner.data(), big_endian),
+            Format::Pcap { big_endian, .. } => {
+                self.st.partial_legacy(self.inner.data(), big_endian)
+            }
             Format::PcapNg => self.st.partial_epb(self.inner.data()),
         };
         let error = CaptureError::Truncated {
@@ -467,7 +476,9 @@ impl ReaderState {
         let caplen = read_u32(data, 20, big_endian)?;
         let orig_len = read_u32(data, 24, big_endian)?;
         let avail = data.get(28..)?;
-        let take = avail.len().min(usize::try_from(caplen).unwrap_or(usize::MAX));
+        let take = avail
+            .len()
+            .min(usize::try_from(caplen).unwrap_or(usize::MAX));
         let bytes = avail.get(..take)?.to_vec();
         let iface = self.interfaces.get(usize::try_from(if_id).ok()?)?.clone();
         self.frames += 1;
@@ -564,7 +575,10 @@ impl ReaderState {
             Block::SimplePacket(spb) => {
                 let iface = self.interface(0)?;
                 self.frames += 1;
-                let caplen = spb.data.len().min(usize::try_from(spb.origlen).unwrap_or(usize::MAX));
+                let caplen = spb
+                    .data
+                    .len()
+                    .min(usize::try_from(spb.origlen).unwrap_or(usize::MAX));
                 Ok(Some(Frame {
                     number: self.frames,
                     ts: Timestamp::default(),
@@ -686,7 +700,11 @@ fn not_a_capture_hint(probe: &[u8]) -> &'static str {
         [0x1f, 0x8b, ..] => "; it looks gzip-compressed: decompress it first (gunzip)",
         [0x28, 0xb5, 0x2f, 0xfd, ..] => "; it looks zstd-compressed: decompress it first (unzstd)",
         [b'\n', b'\r', b'\r', b'\n', ..] => "; the pcapng magic is byte-swapped",
-        _ if probe.iter().take(64).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) => {
+        _ if probe
+            .iter()
+            .take(64)
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) =>
+        {
             "; it looks like text (tcpdump's text output cannot be read back; use tcpdump -w FILE)"
         }
         _ => "",

@@ -1,7 +1,7 @@
 //! ICMP (RFC 792), ICMPv6 (RFC 4443) and ARP (RFC 826): decoded by type, their bodies
 //! left to the payload heuristic.
 
-use super::{to_u32, Layer, Walk};
+use super::{Layer, Walk};
 use crate::fields;
 use crate::span::Visibility;
 use std::net::Ipv4Addr;
@@ -64,13 +64,13 @@ fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool) {
     let msg = walk.data.get(at..end.max(at)).unwrap_or(&[]);
     let kind = msg.first().copied();
     let code = msg.get(1).copied().unwrap_or(0);
-    let is_echo = match (v6, kind) {
-        (false, Some(0 | 8)) | (true, Some(128 | 129)) => true,
-        _ => false,
-    };
+    let is_echo = matches!((v6, kind), (false, Some(0 | 8)) | (true, Some(128 | 129)));
     let echo = (is_echo && msg.len() >= hdr::LEN).then(|| {
         let b = |i: usize| msg.get(i).copied().unwrap_or(0);
-        (u16::from_be_bytes([b(4), b(5)]), u16::from_be_bytes([b(6), b(7)]))
+        (
+            u16::from_be_bytes([b(4), b(5)]),
+            u16::from_be_bytes([b(6), b(7)]),
+        )
     });
     for (range, field) in [
         (hdr::TYPE, fields::ICMP_TYPE),
@@ -120,12 +120,18 @@ pub(crate) fn arp(walk: &mut Walk<'_>, at: usize, wire: u32) {
         return;
     }
     let op = u16::from_be_bytes([b(6), b(7)]);
-    let ethernet_ipv4 = b(0) == 0 && b(1) == 1 && b(2) == 0x08 && b(3) == 0 && b(4) == 6 && b(5) == 4;
+    let ethernet_ipv4 =
+        b(0) == 0 && b(1) == 1 && b(2) == 0x08 && b(3) == 0 && b(4) == 6 && b(5) == 4;
     walk.span(at, arp::FIXED, fields::ARP_HEADER);
     let complete = ethernet_ipv4 && msg.len() >= arp::LEN;
     let ip = |r: std::ops::Range<usize>| -> Option<Ipv4Addr> {
         let s = msg.get(r)?;
-        Some(Ipv4Addr::new(*s.first()?, *s.get(1)?, *s.get(2)?, *s.get(3)?))
+        Some(Ipv4Addr::new(
+            *s.first()?,
+            *s.get(1)?,
+            *s.get(2)?,
+            *s.get(3)?,
+        ))
     };
     let mac = |r: std::ops::Range<usize>| -> Option<[u8; 6]> { msg.get(r)?.try_into().ok() };
     let layer = ArpLayer {
@@ -154,5 +160,4 @@ pub(crate) fn arp(walk: &mut Walk<'_>, at: usize, wire: u32) {
     if ethernet_ipv4 && msg.len() < arp::LEN {
         walk.truncated("arp", at, arp::LEN);
     }
-    let _ = to_u32(0);
 }

@@ -91,8 +91,13 @@ pub enum Ipv6ExtKind {
     HopByHop,
     DestOpts,
     /// The whole routing header, for tcpdump's address list.
-    Routing { header: Vec<u8> },
-    Fragment { offset: u16, payload_len: u32 },
+    Routing {
+        header: Vec<u8>,
+    },
+    Fragment {
+        offset: u16,
+        payload_len: u32,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -335,11 +340,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
     }
     // A zero payload length means a jumbogram (RFC 2675) or nothing; like tcpdump,
     // take what the frame carries.
-    let len = if payload_len != 0 {
-        declared
-    } else {
-        wire
-    };
+    let len = if payload_len != 0 { declared } else { wire };
     let end = at + usize::try_from(len).unwrap_or(usize::MAX);
     trailer(walk, end);
     let first_next = header.next_header().0;

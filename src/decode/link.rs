@@ -70,17 +70,42 @@ const MAX_ETHERNET_LENGTH: u16 = 1500;
 /// What the link layer said, for the packet line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LinkLayer {
-    Ethernet { src: [u8; 6], dst: [u8; 6], ethertype: u16 },
-    Vlan { tci: u16, ethertype: u16 },
-    Null { family: u32 },
-    Sll { pkttype: u16, protocol: u16 },
-    Sll2 { ifindex: u32, pkttype: u8, protocol: u16 },
+    Ethernet {
+        src: [u8; 6],
+        dst: [u8; 6],
+        ethertype: u16,
+    },
+    Vlan {
+        tci: u16,
+        ethertype: u16,
+    },
+    Null {
+        family: u32,
+    },
+    Sll {
+        pkttype: u16,
+        protocol: u16,
+    },
+    Sll2 {
+        ifindex: u32,
+        pkttype: u8,
+        protocol: u16,
+    },
     /// 802.1Q inside a cooked capture: tcpdump prints `ethertype NAME, `.
-    SllVlan { ethertype: u16 },
+    SllVlan {
+        ethertype: u16,
+    },
     /// An MPLS label stack (RFC 3032), outermost first.
-    Mpls { labels: Vec<u32> },
+    Mpls {
+        labels: Vec<u32>,
+    },
     /// A PPPoE session header (RFC 2516) and the PPP protocol after it.
-    Pppoe { session: u16, len: u16, wire: u32, ppp_protocol: u16 },
+    Pppoe {
+        session: u16,
+        len: u16,
+        wire: u32,
+        ppp_protocol: u16,
+    },
 }
 
 fn be16(data: &[u8], at: usize) -> Option<u16> {
@@ -158,11 +183,18 @@ fn ethernet(walk: &mut Walk<'_>) {
 }
 
 /// Follows 802.1Q tags, then hands the payload to the network layer.
-fn ethertype_payload(walk: &mut Walk<'_>, mut at: usize, mut ethertype: u16, mut wire: u32, cooked: bool) {
+fn ethertype_payload(
+    walk: &mut Walk<'_>,
+    mut at: usize,
+    mut ethertype: u16,
+    mut wire: u32,
+    cooked: bool,
+) {
     let mut tags = 0;
     while ETHERTYPE_VLAN.contains(&ethertype) {
         tags += 1;
-        let (Some(tci), Some(inner)) = (be16(walk.data, at), be16(walk.data, at + vlan::TYPE.start))
+        let (Some(tci), Some(inner)) =
+            (be16(walk.data, at), be16(walk.data, at + vlan::TYPE.start))
         else {
             walk.truncated("vlan", at, vlan::LEN);
             return;
@@ -181,7 +213,10 @@ fn ethertype_payload(walk: &mut Walk<'_>, mut at: usize, mut ethertype: u16, mut
         walk.layer(Layer::Link(if cooked {
             LinkLayer::SllVlan { ethertype: inner }
         } else {
-            LinkLayer::Vlan { tci, ethertype: inner }
+            LinkLayer::Vlan {
+                tci,
+                ethertype: inner,
+            }
         }));
         ethertype = inner;
         at += vlan::LEN;
@@ -304,13 +339,17 @@ fn pppoe_session(walk: &mut Walk<'_>, at: usize, wire: u32) {
 }
 
 fn null(walk: &mut Walk<'_>) {
-    let Some(raw) = walk.data.get(..NULL_HDRLEN) else {
+    let Some(raw) = walk
+        .data
+        .get(..NULL_HDRLEN)
+        .and_then(|r| <[u8; 4]>::try_from(r).ok())
+    else {
         walk.truncated("null", 0, NULL_HDRLEN);
         return;
     };
     // Host byte order of the capturing machine (NULL) or network order (LOOP): like
     // tcpdump, read little-endian and swap when the upper half is not zero.
-    let mut family = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+    let mut family = u32::from_le_bytes(raw);
     if family & 0xffff_0000 != 0 {
         family = family.swap_bytes();
     }
@@ -338,7 +377,8 @@ fn null(walk: &mut Walk<'_>) {
 }
 
 fn cooked_v1(walk: &mut Walk<'_>) {
-    let (Some(pkttype), Some(protocol)) = (be16(walk.data, 0), be16(walk.data, sll::PROTOCOL.start))
+    let (Some(pkttype), Some(protocol)) =
+        (be16(walk.data, 0), be16(walk.data, sll::PROTOCOL.start))
     else {
         walk.truncated("sll", 0, sll::LEN);
         return;
@@ -363,7 +403,9 @@ fn cooked_v2(walk: &mut Walk<'_>) {
     let (Some(protocol), Some(ifindex), Some(&pkttype)) = (
         be16(walk.data, sll2::PROTOCOL.start),
         be32(walk.data, sll2::IFINDEX.start),
-        walk.data.get(sll2::PKTTYPE.start).filter(|_| walk.data.len() >= sll2::LEN),
+        walk.data
+            .get(sll2::PKTTYPE.start)
+            .filter(|_| walk.data.len() >= sll2::LEN),
     ) else {
         walk.truncated("sll2", 0, sll2::LEN);
         return;
@@ -425,7 +467,10 @@ mod tests {
         let le = run(LinkType::NULL, &[2, 0, 0, 0]);
         let be = run(LinkType::NULL, &[0, 0, 0, 2]);
         for d in [le, be] {
-            assert_eq!(d.layers.first(), Some(&Layer::Link(LinkLayer::Null { family: 2 })));
+            assert_eq!(
+                d.layers.first(),
+                Some(&Layer::Link(LinkLayer::Null { family: 2 }))
+            );
         }
     }
 

@@ -76,11 +76,7 @@ pub struct Endpoints {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transport {
-    Tcp {
-        seq: u32,
-        ack: u32,
-        flags: TcpFlags,
-    },
+    Tcp { seq: u32, ack: u32, flags: TcpFlags },
     Udp,
 }
 
@@ -146,11 +142,19 @@ impl Walk<'_> {
         let start = base.saturating_add(range.start).min(cap);
         let end = base.saturating_add(range.end).min(cap);
         if start < end {
-            self.out.spans.push(Span::new(to_u32(start)..to_u32(end), field, vis));
+            self.out
+                .spans
+                .push(Span::new(to_u32(start)..to_u32(end), field, vis));
         }
     }
 
-    pub fn note(&mut self, severity: Severity, group: NoteGroup, text: String, range: Range<usize>) {
+    pub fn note(
+        &mut self,
+        severity: Severity,
+        group: NoteGroup,
+        text: String,
+        range: Range<usize>,
+    ) {
         let cap = self.data.len();
         let r = to_u32(range.start.min(cap))..to_u32(range.end.min(cap));
         self.out.notes.push(Note::new(severity, group, text).at(r));
@@ -185,7 +189,8 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
     out.clear();
     if let Some(problem) = invalid_header(frame) {
         out.invalid_header = Some(problem.clone());
-        out.notes.push(Note::new(Severity::Error, NoteGroup::Malformed, problem));
+        out.notes
+            .push(Note::new(Severity::Error, NoteGroup::Malformed, problem));
         return;
     }
     let mut walk = Walk {
@@ -264,13 +269,19 @@ mod tests {
     fn zero_length_frame_is_an_invalid_header_like_tcpdump() {
         let mut d = Decoded::default();
         decode(&frame(LinkType::ETHERNET, vec![], 0), &mut d);
-        assert_eq!(d.invalid_header.as_deref(), Some("[Invalid header: caplen==0, len==0]"));
+        assert_eq!(
+            d.invalid_header.as_deref(),
+            Some("[Invalid header: caplen==0, len==0]")
+        );
     }
 
     #[test]
     fn orig_len_below_caplen_is_invalid() {
         let mut d = Decoded::default();
         decode(&frame(LinkType::ETHERNET, vec![0; 20], 10), &mut d);
-        assert_eq!(d.invalid_header.as_deref(), Some("[Invalid header: len(10) < caplen(20)]"));
+        assert_eq!(
+            d.invalid_header.as_deref(),
+            Some("[Invalid header: len(10) < caplen(20)]")
+        );
     }
 }

@@ -141,7 +141,10 @@ impl TcpLayer {
 }
 
 fn be16(d: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([d.get(at).copied().unwrap_or(0), d.get(at + 1).copied().unwrap_or(0)])
+    u16::from_be_bytes([
+        d.get(at).copied().unwrap_or(0),
+        d.get(at + 1).copied().unwrap_or(0),
+    ])
 }
 
 pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext) {
@@ -167,7 +170,11 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     walk.span(at, hdr::DST_PORT, fields::TCP_DSTPORT);
     if avail.len() < hdr::MIN_LEN {
         walk.layer(Layer::Tcp(layer));
-        walk.truncated("tcp", at + hdr::DST_PORT.end, hdr::MIN_LEN - hdr::DST_PORT.end);
+        walk.truncated(
+            "tcp",
+            at + hdr::DST_PORT.end,
+            hdr::MIN_LEN - hdr::DST_PORT.end,
+        );
         return;
     }
     let table = [
@@ -279,8 +286,8 @@ mod tests {
             127, 0, 0, 1,
         ];
         p.extend_from_slice(&[
-            0xa8, 0xca, 0x04, 0x24, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0, 0, 0, 0,
-            2, 4, 0x05, 0xb4,
+            0xa8, 0xca, 0x04, 0x24, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0xff, 0xff, 0, 0, 0, 0, 2,
+            4, 0x05, 0xb4,
         ]);
         p
     }
@@ -321,7 +328,10 @@ mod tests {
             panic!("no TCP layer: {:?}", d.layers)
         };
         assert_eq!(tcp.ports, Some((43210, 1060)));
-        assert_eq!(tcp.fixed.as_ref().map(|f| f.options.as_slice()), Some(&[2, 4, 5, 0xb4][..]));
+        assert_eq!(
+            tcp.fixed.as_ref().map(|f| f.options.as_slice()),
+            Some(&[2, 4, 5, 0xb4][..])
+        );
     }
 
     #[test]

@@ -48,7 +48,10 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         Err(_) => {
             if avail.len() >= hdr::DST_PORT.end {
                 let p = |i: usize| {
-                    u16::from_be_bytes([avail.get(i).copied().unwrap_or(0), avail.get(i + 1).copied().unwrap_or(0)])
+                    u16::from_be_bytes([
+                        avail.get(i).copied().unwrap_or(0),
+                        avail.get(i + 1).copied().unwrap_or(0),
+                    ])
                 };
                 layer.ports = Some((p(0), p(2)));
                 walk.span(at, hdr::SRC_PORT, fields::UDP_SRCPORT);

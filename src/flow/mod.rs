@@ -139,6 +139,8 @@ pub struct Flow {
     client_isn: Option<u32>,
     pub tcp: [TcpDir; 2],
     pub app: App,
+    /// A RST was seen: the connection is over.
+    pub reset: bool,
 }
 
 impl Flow {
@@ -148,6 +150,11 @@ impl Flow {
         } else {
             Direction::ToClient
         }
+    }
+
+    /// Both sides sent FIN, or one sent RST: nothing more will be streamed.
+    pub fn closed(&self) -> bool {
+        self.reset || self.tcp.iter().all(|d| d.fin)
     }
 
     pub fn tls(&self) -> Option<&TlsStream> {
@@ -204,6 +211,16 @@ impl FlowTable {
         self.flows.get_mut(slot)
     }
 
+    /// Finds a flow without creating one.
+    pub fn find(&mut self, proto: FlowProto, e: &Endpoints) -> Option<usize> {
+        self.index.get(&FlowKey::new(proto, e)).copied()
+    }
+
+    /// Takes a finished flow out of the table (both sides closed, or reset).
+    pub fn close(&mut self, slot: usize) -> Option<Flow> {
+        self.remove(slot)
+    }
+
     /// Finds or creates the flow of a packet. A SYN with a new ISN on a known TCP
     /// flow starts a new flow (port reuse); the old one is returned for finishing.
     pub fn lookup(
@@ -217,7 +234,9 @@ impl FlowTable {
         let mut retired = None;
         if let Some(&slot) = self.index.get(&key) {
             let reuse = match (syn, self.flows.get(slot)) {
-                (Some(isn), Some(f)) => f.client_isn.is_some_and(|old| old != isn) && (e.src, e.sport) == f.client,
+                (Some(isn), Some(f)) => {
+                    f.client_isn.is_some_and(|old| old != isn) && (e.src, e.sport) == f.client
+                }
                 _ => false,
             };
             if !reuse {
@@ -243,6 +262,7 @@ impl FlowTable {
             client_isn: syn,
             tcp: [TcpDir::default(), TcpDir::default()],
             app: App::Detecting,
+            reset: false,
         };
         self.next_id += 1;
         self.flows.push(flow);
@@ -270,7 +290,9 @@ impl FlowTable {
         if n < ages.len() {
             ages.select_nth_unstable(n);
         }
-        let cutoff = ages.get(n.min(ages.len().saturating_sub(1))).map_or(0, |a| a.0);
+        let cutoff = ages
+            .get(n.min(ages.len().saturating_sub(1)))
+            .map_or(0, |a| a.0);
         let mut i = 0;
         let mut removed = 0;
         while i < self.flows.len() && removed < n {
@@ -325,7 +347,11 @@ pub fn tcp_segment(
         Some(n) => n,
         None => {
             if !syn {
-                let what = if flow.syn_seen { "this direction's SYN" } else { "the TCP handshake" };
+                let what = if flow.syn_seen {
+                    "this direction's SYN"
+                } else {
+                    "the TCP handshake"
+                };
                 result.notes.push((
                     Severity::Note,
                     NoteGroup::Sequence,
@@ -340,7 +366,9 @@ pub fn tcp_segment(
     let mut skip = 0usize;
     if delta < 0 {
         // Some or all of this segment was seen before.
-        let dup = usize::try_from(delta.unsigned_abs()).unwrap_or(usize::MAX).min(data.len());
+        let dup = usize::try_from(delta.unsigned_abs())
+            .unwrap_or(usize::MAX)
+            .min(data.len());
         if dup > 0 {
             result.retransmitted = Some((frame_range.0, frame_range.0 + dup as u32));
             result.notes.push((
@@ -374,8 +402,7 @@ pub fn tcp_segment(
         });
         result.streamed = Some((off, off + fresh.len() as u32));
         state.next_off += fresh.len() as u64;
-        state.buf.extend_from_slice(fresh);
-        run_dissector(flow, dir, false, limits, out);
+        run_dissector_with(flow, dir, fresh, limits, out);
     }
     // Bytes the segment carried on the wire but the capture cut off.
     let captured_end = (skip as u64).max(data.len() as u64);
@@ -410,7 +437,9 @@ fn stream_gap(flow: &mut Flow, dir: Direction, len: u64, limits: &Limits, out: &
     // Whatever is buffered must be labelled before the hole.
     run_dissector(flow, dir, true, limits, out);
     let d = dir.index();
-    let Some(state) = flow.tcp.get_mut(d) else { return };
+    let Some(state) = flow.tcp.get_mut(d) else {
+        return;
+    };
     let at = state.next_off;
     state.next_off += len;
     state.buf_base = state.next_off;
@@ -423,6 +452,45 @@ fn stream_gap(flow: &mut Flow, dir: Direction, len: u64, limits: &Limits, out: &
 /// Labels everything buffered in a direction (end of stream).
 pub fn finish_dir(flow: &mut Flow, dir: Direction, out: &mut Emitter) {
     run_dissector(flow, dir, true, &Limits::default(), out);
+}
+
+/// Runs the dissector over buffered bytes plus `fresh` ones. When nothing is
+/// buffered (the common case) the fresh bytes are read in place and only what the
+/// dissector leaves is copied.
+fn run_dissector_with(
+    flow: &mut Flow,
+    dir: Direction,
+    fresh: &[u8],
+    limits: &Limits,
+    out: &mut Emitter,
+) {
+    let d = dir.index();
+    let direct =
+        flow.tcp.get(d).is_some_and(|s| s.buf.is_empty()) && !matches!(flow.app, App::Detecting);
+    if !direct {
+        if let Some(state) = flow.tcp.get_mut(d) {
+            state.buf.extend_from_slice(fresh);
+        }
+        run_dissector(flow, dir, false, limits, out);
+        return;
+    }
+    let Some(state) = flow.tcp.get_mut(d) else {
+        return;
+    };
+    let base = state.buf_base;
+    let done = match &mut flow.app {
+        App::Tls(tls) => tls.feed(dir, base, fresh, out),
+        App::Other => {
+            text::classify_chunk(base, fresh, out);
+            fresh.len()
+        }
+        App::Detecting => 0,
+    }
+    .min(fresh.len());
+    state.buf_base += done as u64;
+    state
+        .buf
+        .extend_from_slice(fresh.get(done..).unwrap_or(&[]));
 }
 
 /// Runs the flow's dissector over a direction's buffered bytes. With `flush`, every
@@ -440,7 +508,9 @@ fn run_dissector(flow: &mut Flow, dir: Direction, flush: bool, limits: &Limits, 
             Plausible::NeedMore | Plausible::No => App::Other,
         };
     }
-    let Some(state) = flow.tcp.get_mut(d) else { return };
+    let Some(state) = flow.tcp.get_mut(d) else {
+        return;
+    };
     let base = state.buf_base;
     let done = match &mut flow.app {
         App::Tls(tls) => {

@@ -50,12 +50,60 @@ static HEX: [[u8; 2]; 256] = {
     t
 };
 
-fn ascii(b: u8) -> u8 {
-    if b > 0x20 && b < 0x7f {
-        b
-    } else {
-        b'.'
+/// tcpdump's ASCII column: graphic characters as themselves, anything else as `.`.
+static ASCII: [u8; 256] = {
+    let mut t = [b'.'; 256];
+    let mut i = 0x21;
+    while i < 0x7f {
+        t[i] = i as u8;
+        i += 1;
     }
+    t
+};
+
+/// Bytes of a hex row after its offset prefix: 40 hex, 2 spaces, 16 ASCII, newline.
+const ROW: usize = 40 + 2 + 16 + 1;
+
+/// A full 16-byte `tcpdump -X` row at an offset below 0x10000, newline included.
+fn full_row(off: usize, chunk: &[u8; 16]) -> [u8; 68] {
+    let mut r = [b' '; 68];
+    r[0] = b'\t';
+    r[1] = b'0';
+    r[2] = b'x';
+    let [a, b] = HEX[(off >> 8) & 0xff];
+    let [c, d] = HEX[off & 0xff];
+    r[3] = a;
+    r[4] = b;
+    r[5] = c;
+    r[6] = d;
+    r[7] = b':';
+    for p in 0..8 {
+        let base = 10 + p * 5;
+        let [h0, l0] = HEX[chunk[2 * p] as usize];
+        let [h1, l1] = HEX[chunk[2 * p + 1] as usize];
+        r[base] = h0;
+        r[base + 1] = l0;
+        r[base + 2] = h1;
+        r[base + 3] = l1;
+    }
+    for i in 0..16 {
+        r[51 + i] = ASCII[chunk[i] as usize];
+    }
+    r[67] = b'\n';
+    r
+}
+
+/// The mask row of a full row whose 16 bytes share one label.
+fn mask_template(label: Label) -> Vec<u8> {
+    let sym = mask_symbol(label);
+    let mut t = b"\t        ".to_vec();
+    for _ in 0..8 {
+        t.extend_from_slice(&[b' ', sym, sym, sym, sym]);
+    }
+    t.extend_from_slice(b"  ");
+    t.extend(std::iter::repeat_n(sym, 16));
+    t.push(b'\n');
+    t
 }
 
 pub struct ShowSink<W: Write, E: Write> {
@@ -68,6 +116,7 @@ pub struct ShowSink<W: Write, E: Write> {
     legend_done: bool,
     /// Per-row labels scratch.
     labels: [Label; 16],
+    mask_templates: [Vec<u8>; Label::COUNT],
 }
 
 impl<W: Write, E: Write> ShowSink<W, E> {
@@ -81,6 +130,7 @@ impl<W: Write, E: Write> ShowSink<W, E> {
             palette: Palette::new(),
             legend_done: false,
             labels: [Label::Undecoded; 16],
+            mask_templates: Label::ALL.map(mask_template),
         }
     }
 
@@ -159,7 +209,9 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                     uniform = Some(r.label);
                 }
             }
+            let needs_labels = self.opts.color || chunk.len() < 16 || off > 0xffff;
             match uniform {
+                Some(_) if !needs_labels => {}
                 Some(l) => self.labels[..chunk.len()].fill(l),
                 None => {
                     for (i, slot) in self.labels[..chunk.len()].iter_mut().enumerate() {
@@ -174,19 +226,37 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                     }
                 }
             }
-            while runs.get(run_i).is_some_and(|r| r.end <= first + chunk.len() as u32) {
+            while runs
+                .get(run_i)
+                .is_some_and(|r| r.end <= first + chunk.len() as u32)
+            {
                 run_i += 1;
             }
             if self.opts.color {
                 self.color_row(off, chunk);
             } else {
-                self.mask_row(off, chunk);
+                self.mask_row(off, chunk, uniform);
             }
         }
     }
 
+    /// `\t0x0000: ` (more digits past 0xffff, as printf's `%04x` gives).
     fn offset_prefix(&mut self, off: usize) -> usize {
         let b = &mut self.buf;
+        if off <= 0xffff {
+            b.extend_from_slice(&[
+                b'\t',
+                b'0',
+                b'x',
+                HEX[off >> 8][0],
+                HEX[off >> 8][1],
+                HEX[off & 0xff][0],
+                HEX[off & 0xff][1],
+                b':',
+                b' ',
+            ]);
+            return 9;
+        }
         let before = b.len();
         b.extend_from_slice(b"\t0x");
         let mut digits = 4;
@@ -201,29 +271,55 @@ impl<W: Write, E: Write> ShowSink<W, E> {
     }
 
     /// One `tcpdump -X` row, then its mask row.
-    fn mask_row(&mut self, off: usize, chunk: &[u8]) {
+    fn mask_row(&mut self, off: usize, chunk: &[u8], uniform: Option<Label>) {
+        if let (Ok(full), true) = (<&[u8; 16]>::try_from(chunk), off <= 0xffff) {
+            // The common case, in fixed-size arrays the compiler can unroll.
+            self.buf.extend_from_slice(&full_row(off, full));
+            match uniform {
+                Some(label) => self
+                    .buf
+                    .extend_from_slice(&self.mask_templates[label.index()]),
+                None => {
+                    let mut mask = [b' '; 68];
+                    mask[0] = b'\t';
+                    for (i, label) in self.labels.iter().enumerate() {
+                        let sym = mask_symbol(*label);
+                        let col = 10 + (i / 2) * 5 + (i % 2) * 2;
+                        mask[col] = sym;
+                        mask[col + 1] = sym;
+                        mask[51 + i] = sym;
+                    }
+                    mask[67] = b'\n';
+                    self.buf.extend_from_slice(&mask);
+                }
+            }
+            return;
+        }
         let prefix = self.offset_prefix(off);
-        // " xxxx" per pair, padded to 40, two spaces, ASCII: at most 58 bytes.
-        let mut row = [b' '; 58];
-        let mut mask = [b' '; 58];
+        // " xxxx" per pair, padded to 40, two spaces, ASCII, newline.
+        let mut row = [b' '; ROW];
         for (i, &byte) in chunk.iter().enumerate() {
             let col = 1 + (i / 2) * 5 + (i % 2) * 2;
             let [h, l] = HEX[byte as usize];
             row[col] = h;
             row[col + 1] = l;
-            let sym = mask_symbol(self.labels[i]);
-            mask[col] = sym;
-            mask[col + 1] = sym;
-            row[42 + i] = ascii(byte);
-            mask[42 + i] = sym;
+            row[42 + i] = ASCII[byte as usize];
         }
         let end = 42 + chunk.len();
-        self.buf.extend_from_slice(&row[..end]);
-        self.buf.push(b'\n');
+        row[end] = b'\n';
+        self.buf.extend_from_slice(&row[..=end]);
+        let mut mask = [b' '; ROW];
+        for i in 0..chunk.len() {
+            let sym = mask_symbol(self.labels[i]);
+            let col = 1 + (i / 2) * 5 + (i % 2) * 2;
+            mask[col] = sym;
+            mask[col + 1] = sym;
+            mask[42 + i] = sym;
+        }
+        mask[end] = b'\n';
         self.buf.push(b'\t');
         self.buf.extend(std::iter::repeat_n(b' ', prefix - 1));
-        self.buf.extend_from_slice(&mask[..end]);
-        self.buf.push(b'\n');
+        self.buf.extend_from_slice(&mask[..=end]);
     }
 
     /// One `tcpdump -X` row, coloured by label.
@@ -255,7 +351,7 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                 self.buf.extend_from_slice(self.palette.on(l));
                 current = Some(l);
             }
-            self.buf.push(ascii(byte));
+            self.buf.push(ASCII[byte as usize]);
         }
         self.buf.extend_from_slice(&self.palette.reset);
         self.buf.push(b'\n');

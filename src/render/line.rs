@@ -25,9 +25,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
-/// Entries kept for relative sequence numbers; tcpdump never forgets, we clear the
-/// table when it is full (later segments of old connections then print absolute).
-const MAX_SEQ_ENTRIES: usize = 1 << 20;
+/// Entries kept per generation for relative sequence numbers. tcpdump never forgets;
+/// here a full generation becomes the old one and the one before is dropped, so the
+/// table holds the connections seen most recently (at most twice this many).
+const SEQ_GENERATION: usize = 1 << 17;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct SeqKey {
@@ -58,6 +59,7 @@ pub struct LineWriter {
     opts: LineOptions,
     clock: Clock,
     seq: HashMap<SeqKey, SeqEntry>,
+    seq_old: HashMap<SeqKey, SeqEntry>,
     ifnames: Option<HashMap<u32, String>>,
 }
 
@@ -67,6 +69,7 @@ impl LineWriter {
             opts,
             clock,
             seq: HashMap::new(),
+            seq_old: HashMap::new(),
             ifnames: None,
         }
     }
@@ -109,7 +112,9 @@ impl LineWriter {
             match layer {
                 Layer::Link(link) => match link {
                     LinkLayer::Ethernet { src, dst, .. } => ether = Some((*src, *dst)),
-                    LinkLayer::Sll2 { ifindex, pkttype, .. } => {
+                    LinkLayer::Sll2 {
+                        ifindex, pkttype, ..
+                    } => {
                         let name = self.ifname(*ifindex);
                         let _ = write!(s, "{name:<5} {:<3} ", sll_pkttype(u16::from(*pkttype)));
                     }
@@ -239,7 +244,12 @@ impl LineWriter {
                     ports: u32::from(sport) << 16 | u32::from(dport),
                 }
             };
-            let found = self.seq.get(&key).copied();
+            let found = match self.seq.get(&key) {
+                Some(e) => Some(*e),
+                None => self.seq_old.remove(&key).inspect(|e| {
+                    self.seq.insert(key, *e);
+                }),
+            };
             let entry = match found {
                 Some(e) if !f.flags.has(TcpFlags::SYN) => {
                     if rev {
@@ -263,8 +273,8 @@ impl LineWriter {
                             ack: ack.wrapping_sub(1),
                         }
                     };
-                    if self.seq.len() >= MAX_SEQ_ENTRIES && found.is_none() {
-                        self.seq.clear();
+                    if self.seq.len() >= SEQ_GENERATION {
+                        self.seq_old = std::mem::take(&mut self.seq);
                     }
                     self.seq.insert(key, e);
                     e
@@ -430,7 +440,12 @@ fn tcp_options(s: &mut String, f: &TcpFixed, rev: bool, thseq: u32, thack: u32) 
             20 => {
                 datalen = 2;
                 lencheck!(datalen);
-                let _ = write!(s, " cap {:02x} id {}", get(cp).unwrap_or(0), get(cp + 1).unwrap_or(0));
+                let _ = write!(
+                    s,
+                    " cap {:02x} id {}",
+                    get(cp).unwrap_or(0),
+                    get(cp + 1).unwrap_or(0)
+                );
             }
             29 => {
                 datalen = len - 2;
@@ -454,16 +469,27 @@ fn tcp_options(s: &mut String, f: &TcpFixed, rev: bool, thseq: u32, thack: u32) 
             28 => {
                 datalen = 2;
                 lencheck!(datalen);
-                let raw = u32::from(u16::from_be_bytes([get(cp).unwrap_or(0), get(cp + 1).unwrap_or(0)]));
+                let raw = u32::from(u16::from_be_bytes([
+                    get(cp).unwrap_or(0),
+                    get(cp + 1).unwrap_or(0),
+                ]));
                 let _ = write!(s, " 0x{raw:x}");
-                let v = if raw & 1 != 0 { (raw >> 1) * 60 } else { raw >> 1 };
+                let v = if raw & 1 != 0 {
+                    (raw >> 1) * 60
+                } else {
+                    raw >> 1
+                };
                 let _ = write!(s, " {v}");
             }
             34 => {
                 datalen = len - 2;
                 lencheck!(datalen);
                 s.push(' ');
-                fastopen(s, bytes.get(cp..cp + datalen as usize).unwrap_or(&[]), false);
+                fastopen(
+                    s,
+                    bytes.get(cp..cp + datalen as usize).unwrap_or(&[]),
+                    false,
+                );
             }
             254 => {
                 datalen = len - 2;
@@ -475,7 +501,11 @@ fn tcp_options(s: &mut String, f: &TcpFixed, rev: bool, thseq: u32, thack: u32) 
                 let magic = u16::from_be_bytes([get(cp).unwrap_or(0), get(cp + 1).unwrap_or(0)]);
                 s.push('-');
                 if magic == 0xf989 {
-                    fastopen(s, bytes.get(cp + 2..cp + datalen as usize).unwrap_or(&[]), true);
+                    fastopen(
+                        s,
+                        bytes.get(cp + 2..cp + datalen as usize).unwrap_or(&[]),
+                        true,
+                    );
                 } else {
                     let _ = write!(s, "{magic:04x}");
                 }
@@ -522,7 +552,10 @@ fn rt6(s: &mut String, h: &[u8]) -> bool {
     let addrs = |s: &mut String, from: usize| {
         for i in 0..(len / 2) as usize {
             let at = from + i * 16;
-            match h.get(at..at + 16).and_then(|a| <[u8; 16]>::try_from(a).ok()) {
+            match h
+                .get(at..at + 16)
+                .and_then(|a| <[u8; 16]>::try_from(a).ok())
+            {
                 Some(a) => {
                     let _ = write!(s, ", [{i}]{}", ipv6_text(&Ipv6Addr::from(a)));
                 }
@@ -824,7 +857,10 @@ pub fn ipv6_text(a: &Ipv6Addr) -> String {
 }
 
 fn mac(m: &[u8; 6]) -> String {
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5])
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
 }
 
 fn sll_pkttype(t: u16) -> &'static str {

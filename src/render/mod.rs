@@ -40,7 +40,10 @@ pub trait Sink {
 /// Makes text from a capture safe for a terminal: printable ASCII and other
 /// printable characters pass; control characters (C0, DEL, C1, and the bidi
 /// controls) become `\xNN` / `\u{NNNN}` escapes.
-pub fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -54,7 +57,7 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 fn is_bidi_control(c: char) -> bool {

@@ -84,7 +84,11 @@ impl Palette {
             on: Label::ALL.map(|l| render(label_style(l))),
             reset: Style::new().render_reset().to_string().into_bytes(),
             warn: render(Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)))),
-            error: render(Style::new().bold().fg_color(Some(Color::Ansi(AnsiColor::Red)))),
+            error: render(
+                Style::new()
+                    .bold()
+                    .fg_color(Some(Color::Ansi(AnsiColor::Red))),
+            ),
             dim: render(Style::new().dimmed()),
         }
     }

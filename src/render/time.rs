@@ -130,7 +130,8 @@ impl Clock {
                 let reference = *self.reference.get_or_insert(ts);
                 let unit: i128 = if self.nanos { 1 } else { 1000 };
                 let a = (i128::from(ts.sec) * 1_000_000_000 + i128::from(ts.nsec)) / unit;
-                let b = (i128::from(reference.sec) * 1_000_000_000 + i128::from(reference.nsec)) / unit;
+                let b =
+                    (i128::from(reference.sec) * 1_000_000_000 + i128::from(reference.nsec)) / unit;
                 let diff = a - b;
                 out.push(if diff < 0 { b'-' } else { b' ' });
                 let diff = diff.unsigned_abs();
@@ -230,7 +231,10 @@ mod tests {
         let t = [(1_700_000_000, 123_456_789)];
         assert_eq!(show(TimeFormat::Local, "UTC", &t), ["22:13:20.123456 "]);
         assert_eq!(show(TimeFormat::Unix, "UTC", &t), ["1700000000.123456 "]);
-        assert_eq!(show(TimeFormat::LocalDate, "UTC", &t), ["2023-11-14 22:13:20.123456 "]);
+        assert_eq!(
+            show(TimeFormat::LocalDate, "UTC", &t),
+            ["2023-11-14 22:13:20.123456 "]
+        );
         assert_eq!(show(TimeFormat::None, "UTC", &t), [""]);
     }
 
@@ -249,11 +253,19 @@ mod tests {
         let t = [(100, 500_000_000), (101, 0), (100, 0)];
         assert_eq!(
             show(TimeFormat::SincePrevious, "UTC", &t),
-            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:01.000000 "]
+            [
+                " 00:00:00.000000 ",
+                " 00:00:00.500000 ",
+                "-00:00:01.000000 "
+            ]
         );
         assert_eq!(
             show(TimeFormat::SinceFirst, "UTC", &t),
-            [" 00:00:00.000000 ", " 00:00:00.500000 ", "-00:00:00.500000 "]
+            [
+                " 00:00:00.000000 ",
+                " 00:00:00.500000 ",
+                "-00:00:00.500000 "
+            ]
         );
     }
 

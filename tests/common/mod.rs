@@ -35,7 +35,15 @@ pub fn sample_captures() -> Vec<PathBuf> {
 /// A command with the environment scrubbed: no colour hints, UTC, no terminal width.
 pub fn eavesdrop() -> Command {
     let mut c = Command::new(exe());
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "COLUMNS", "LANG", "LC_ALL"] {
+    for var in [
+        "NO_COLOR",
+        "CLICOLOR",
+        "CLICOLOR_FORCE",
+        "TERM",
+        "COLUMNS",
+        "LANG",
+        "LC_ALL",
+    ] {
         c.env_remove(var);
     }
     c.env("TZ", "UTC");
@@ -85,7 +93,8 @@ impl Pcap {
     pub fn record(mut self, sec: u32, data: &[u8], orig_len: u32) -> Pcap {
         self.bytes.extend_from_slice(&sec.to_le_bytes());
         self.bytes.extend_from_slice(&0u32.to_le_bytes());
-        self.bytes.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        self.bytes
+            .extend_from_slice(&(data.len() as u32).to_le_bytes());
         self.bytes.extend_from_slice(&orig_len.to_le_bytes());
         self.bytes.extend_from_slice(data);
         self
@@ -116,9 +125,32 @@ fn checksum(data: &[u8]) -> u16 {
 }
 
 /// An IPv4 + TCP packet (raw IP, no link header) with the given flags and payload.
-pub fn ipv4_tcp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+#[allow(clippy::too_many_arguments)] // the header's own fields, in wire order
+pub fn ipv4_tcp(
+    src: [u8; 4],
+    dst: [u8; 4],
+    sport: u16,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
     let total = 20 + 20 + payload.len();
-    let mut p = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0x40, 0, 64, 6, 0, 0];
+    let mut p = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        1,
+        0x40,
+        0,
+        64,
+        6,
+        0,
+        0,
+    ];
     p.extend_from_slice(&src);
     p.extend_from_slice(&dst);
     let c = checksum(&p);

@@ -16,9 +16,8 @@ pub const EXT_SUPPORTED_VERSIONS: u16 = 43;
 
 /// SHA-256("HelloRetryRequest"): the ServerHello random of a HelloRetryRequest.
 const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
-    0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
-    0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// A fact with the message-relative bytes it came from.
@@ -54,7 +53,11 @@ impl ClientHello {
             .server_names
             .iter()
             .map(|n| (n.range.clone(), fields::TLS_HS_SNI))
-            .chain(self.alpn.iter().map(|a| (a.range.clone(), fields::TLS_HS_ALPN)))
+            .chain(
+                self.alpn
+                    .iter()
+                    .map(|a| (a.range.clone(), fields::TLS_HS_ALPN)),
+            )
             .collect();
         out.sort_by_key(|(r, _)| r.start);
         out
@@ -162,7 +165,8 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
                     }
                 }
                 EXT_ALPN => {
-                    if let Ok((_, TlsExtension::ALPN(list))) = parse_tls_extension_alpn_content(data)
+                    if let Ok((_, TlsExtension::ALPN(list))) =
+                        parse_tls_extension_alpn_content(data)
                     {
                         out.alpn = located_names(body, &list);
                     }
@@ -175,7 +179,7 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A minimal ClientHello body: TLS 1.2 legacy version, no session id, one suite,
@@ -196,7 +200,9 @@ mod tests {
         ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
         ext.extend_from_slice(name);
         ext.extend_from_slice(&[0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, b'h', b'2']);
-        ext.extend_from_slice(&[0x00, 0x2b, 0x00, 0x07, 0x06, 0x3a, 0x3a, 0x03, 0x04, 0x03, 0x03]);
+        ext.extend_from_slice(&[
+            0x00, 0x2b, 0x00, 0x07, 0x06, 0x3a, 0x3a, 0x03, 0x04, 0x03, 0x03,
+        ]);
         b.extend_from_slice(&(ext.len() as u16).to_be_bytes());
         b.extend_from_slice(&ext);
         b

@@ -151,7 +151,11 @@ impl TlsStream {
                 }
                 Phase::Lost => match self.resync_point(dir, rest) {
                     Some(skip) => {
-                        out.span(at..at + skip as u64, fields::TLS_UNSYNCED, Visibility::Undecoded);
+                        out.span(
+                            at..at + skip as u64,
+                            fields::TLS_UNSYNCED,
+                            Visibility::Undecoded,
+                        );
                         if skip < rest.len() {
                             out.note(
                                 at + skip as u64..at + skip as u64 + 5,
@@ -171,7 +175,11 @@ impl TlsStream {
                         // Keep the last bytes: they may begin a record header.
                         let keep = rest.len().min(hdr::LEN - 1);
                         let n = rest.len() - keep;
-                        out.span(at..at + n as u64, fields::TLS_UNSYNCED, Visibility::Undecoded);
+                        out.span(
+                            at..at + n as u64,
+                            fields::TLS_UNSYNCED,
+                            Visibility::Undecoded,
+                        );
                         return pos + n;
                     }
                 },
@@ -220,8 +228,12 @@ impl TlsStream {
             .get(pos + 1..pos + 3)
             .and_then(|v| <[u8; 2]>::try_from(v).ok());
         match h.content {
-            ContentType::HANDSHAKE if !encrypted => {
-                return self.handshake_run(dir, base, data, pos, out);
+            ContentType::HANDSHAKE if !encrypted => self.handshake_run(dir, base, data, pos, out),
+            ContentType::ALERT if !encrypted && h.len != 2 => {
+                // A plaintext alert is exactly two bytes: this one is encrypted, so the
+                // ChangeCipherSpec before it was missed.
+                self.dir(dir).cipher_active = true;
+                self.record(dir, base, data, pos, h, out)
             }
             ContentType::CHANGE_CIPHER_SPEC | ContentType::ALERT if !encrypted => {
                 let body = data.get(pos + hdr::LEN..end)?;
@@ -248,12 +260,6 @@ impl TlsStream {
                 }
                 Some(end)
             }
-            ContentType::ALERT if !encrypted && h.len != 2 => {
-                // A plaintext alert is exactly two bytes: this one is encrypted, so the
-                // ChangeCipherSpec before it was missed.
-                self.dir(dir).cipher_active = true;
-                self.record(dir, base, data, pos, h, out)
-            }
             _ => {
                 if h.content == ContentType::APPLICATION_DATA {
                     // Application data means keys are in use in this direction: in TLS
@@ -261,7 +267,12 @@ impl TlsStream {
                     self.dir(dir).cipher_active = true;
                 }
                 // Labelled as it arrives: application data, anything encrypted, heartbeats.
-                self.header_spans(at, h, encrypted || h.content == ContentType::APPLICATION_DATA, out);
+                self.header_spans(
+                    at,
+                    h,
+                    encrypted || h.content == ContentType::APPLICATION_DATA,
+                    out,
+                );
                 let (field, vis) = match h.content {
                     ContentType::APPLICATION_DATA => (fields::TLS_APP_DATA, Visibility::Opaque),
                     ContentType::HANDSHAKE => (fields::TLS_HS_ENCRYPTED, Visibility::Opaque),
@@ -404,9 +415,24 @@ impl TlsStream {
                 return;
             };
             let msg = HandshakeType(head.first().copied().unwrap_or(0));
-            let len = u32::from_be_bytes([0, head.get(1).copied().unwrap_or(0), head.get(2).copied().unwrap_or(0), head.get(3).copied().unwrap_or(0)]) as usize;
-            map.span(off..off + 1, fields::TLS_HS_TYPE, Visibility::Cleartext, out);
-            map.span(off + 1..off + 4, fields::TLS_HS_LENGTH, Visibility::Cleartext, out);
+            let len = u32::from_be_bytes([
+                0,
+                head.get(1).copied().unwrap_or(0),
+                head.get(2).copied().unwrap_or(0),
+                head.get(3).copied().unwrap_or(0),
+            ]) as usize;
+            map.span(
+                off..off + 1,
+                fields::TLS_HS_TYPE,
+                Visibility::Cleartext,
+                out,
+            );
+            map.span(
+                off + 1..off + 4,
+                fields::TLS_HS_LENGTH,
+                Visibility::Cleartext,
+                out,
+            );
             let body_start = off + 4;
             let body_end = body_start + len;
             let mut version = self.label_version(map.version_at(off));
@@ -422,15 +448,35 @@ impl TlsStream {
                         if range.start < cursor {
                             continue;
                         }
-                        map.span(body_start + cursor..body_start + range.start, fields::TLS_HS_BODY, Visibility::Cleartext, out);
-                        map.span(body_start + range.start..body_start + range.end, field, Visibility::Cleartext, out);
+                        map.span(
+                            body_start + cursor..body_start + range.start,
+                            fields::TLS_HS_BODY,
+                            Visibility::Cleartext,
+                            out,
+                        );
+                        map.span(
+                            body_start + range.start..body_start + range.end,
+                            field,
+                            Visibility::Cleartext,
+                            out,
+                        );
                         cursor = range.end;
                     }
-                    map.span(body_start + cursor..body_end, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+                    map.span(
+                        body_start + cursor..body_end,
+                        fields::TLS_HS_BODY,
+                        Visibility::Cleartext,
+                        out,
+                    );
                 }
                 None => {
                     // Longer than what was gathered: label what is here, skip the rest later.
-                    map.span(body_start.min(total)..total, fields::TLS_HS_BODY, Visibility::Cleartext, out);
+                    map.span(
+                        body_start.min(total)..total,
+                        fields::TLS_HS_BODY,
+                        Visibility::Cleartext,
+                        out,
+                    );
                     self.dir(dir).hs_skip = (body_end - total) as u64;
                     map.note(
                         off..total,
@@ -446,7 +492,14 @@ impl TlsStream {
                 }
             }
             if let Some(at) = map.stream_offset(off) {
-                out.event(at, Desc::TlsHandshake { version, msg, detail });
+                out.event(
+                    at,
+                    Desc::TlsHandshake {
+                        version,
+                        msg,
+                        detail,
+                    },
+                );
             }
             off = body_end.min(total);
             if body_end > total {
@@ -488,7 +541,13 @@ impl TlsStream {
                     (ch.leak_spans(), Some(ch.max_version()))
                 }
                 None => {
-                    map.note(off..off + 4 + body.len(), Severity::Warn, NoteGroup::Malformed, "ClientHello could not be parsed".into(), out);
+                    map.note(
+                        off..off + 4 + body.len(),
+                        Severity::Warn,
+                        NoteGroup::Malformed,
+                        "ClientHello could not be parsed".into(),
+                        out,
+                    );
                     (Vec::new(), None)
                 }
             },
@@ -516,7 +575,13 @@ impl TlsStream {
                     (leaks, Some(sh.selected))
                 }
                 None => {
-                    map.note(off..off + 4 + body.len(), Severity::Warn, NoteGroup::Malformed, "ServerHello could not be parsed".into(), out);
+                    map.note(
+                        off..off + 4 + body.len(),
+                        Severity::Warn,
+                        NoteGroup::Malformed,
+                        "ServerHello could not be parsed".into(),
+                        out,
+                    );
                     (Vec::new(), None)
                 }
             },
@@ -598,7 +663,12 @@ impl TlsStream {
         match (self.dir(dir).phase.clone(), plausible_header(rest)) {
             (Phase::Header, Plausible::Yes(h)) => {
                 let encrypted = self.dir(dir).cipher_active;
-                self.header_spans(at, h, encrypted || h.content == ContentType::APPLICATION_DATA, out);
+                self.header_spans(
+                    at,
+                    h,
+                    encrypted || h.content == ContentType::APPLICATION_DATA,
+                    out,
+                );
                 let readable = !encrypted && h.content != ContentType::APPLICATION_DATA;
                 let (field, vis) = if readable {
                     (fields::TLS_HS_BODY, Visibility::Cleartext)
@@ -656,7 +726,12 @@ impl TlsStream {
             }
             (Phase::Header, _) => {
                 out.span(at..end, fields::TLS_RECORD_TYPE, Visibility::Metadata);
-                out.note(at..end, Severity::Note, NoteGroup::Truncated, "TLS record header cut off".into());
+                out.note(
+                    at..end,
+                    Severity::Note,
+                    NoteGroup::Truncated,
+                    "TLS record header cut off".into(),
+                );
                 self.dir(dir).phase = Phase::Lost;
             }
             _ => out.span(at..end, fields::TLS_UNSYNCED, Visibility::Undecoded),
@@ -675,7 +750,12 @@ fn message_boundary(hs: &[u8], skip: u64) -> bool {
         let Some(head) = hs.get(off..off + 4) else {
             return false;
         };
-        let len = u32::from_be_bytes([0, head.get(1).copied().unwrap_or(0), head.get(2).copied().unwrap_or(0), head.get(3).copied().unwrap_or(0)]) as usize;
+        let len = u32::from_be_bytes([
+            0,
+            head.get(1).copied().unwrap_or(0),
+            head.get(2).copied().unwrap_or(0),
+            head.get(3).copied().unwrap_or(0),
+        ]) as usize;
         off += 4 + len;
         if off > hs.len() {
             return false;
@@ -721,7 +801,14 @@ impl PieceMap<'_> {
         }
     }
 
-    fn note(&self, range: Range<usize>, severity: Severity, group: NoteGroup, text: String, out: &mut Emitter) {
+    fn note(
+        &self,
+        range: Range<usize>,
+        severity: Severity,
+        group: NoteGroup,
+        text: String,
+        out: &mut Emitter,
+    ) {
         let start = self.stream_offset(range.start).unwrap_or(0);
         let end = self
             .stream_offset(range.end.saturating_sub(1))

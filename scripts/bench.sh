@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Throughput and peak memory of `eavesdrop show` against `tcpdump -nn -X` on the same
+# synthetic capture, in the same run. Results go to stdout as a markdown table; copy
+# them into docs/benchmarks.md with the date and machine.
+#
+# Usage: scripts/bench.sh [MEGABYTES]      (default 600; the capture is cached in bench-data/)
+# Needs: tcpdump, GNU time (Debian: apt-get install tcpdump time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mb=${1:-600}
+cap=bench-data/bench-${mb}MB.pcap
+cargo build --release --quiet --bin eavesdrop --example gen_bench_capture
+mkdir -p bench-data
+[ -f "$cap" ] || ./target/release/examples/gen_bench_capture "$cap" "$mb" 48
+bytes=$(stat -c %s "$cap")
+export TZ=UTC
+
+# run VAR NAME CMD...: best wall time of 3 runs (kept in $VAR), peak RSS of the last.
+run() {
+  local var=$1 name=$2; shift 2
+  local best= rss=
+  for _ in 1 2 3; do
+    local out
+    /usr/bin/time -f "%e %M" -o bench-data/.time "$@" > /dev/null 2>/dev/null
+    out=$(tail -1 bench-data/.time)
+    local t=${out% *}; rss=${out#* }
+    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+  done
+  local mbs
+  mbs=$(awk "BEGIN{printf \"%.0f\", $bytes/1e6/$best}")
+  printf '| %s | %.2f s | %s MB/s | %s MiB |\n' "$name" "$best" "$mbs" "$((rss / 1024))"
+  printf -v "$var" '%s' "$best"
+}
+
+echo "capture: $cap ($bytes bytes, $(nproc) cores, $(date -u +%Y-%m-%d))"
+echo
+echo "| command | wall (best of 3) | throughput | peak RSS |"
+echo "|---|---|---|---|"
+run t_tcpdump_x "tcpdump -nn -X" tcpdump -nn -X -r "$cap"
+run t_show "eavesdrop show --color=never" ./target/release/eavesdrop show --color=never "$cap"
+run t_nohex "eavesdrop show --no-hex" ./target/release/eavesdrop show --no-hex "$cap"
+run t_tcpdump "tcpdump -nn" tcpdump -nn -r "$cap"
+echo
+
+awk -v a="$t_tcpdump_x" -v b="$t_show" \
+  'BEGIN{printf "eavesdrop show (hex and mask rows) is %.1fx as fast as tcpdump -nn -X\n", a/b}'

@@ -1,0 +1,345 @@
+//! Named byte fixtures for the TLS stream dissector.
+
+use super::*;
+use crate::span::Visibility::*;
+
+fn record(ctype: u8, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![ctype, 3, 3];
+    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    r.extend_from_slice(body);
+    r
+}
+
+fn handshake(msg: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![msg];
+    m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    m.extend_from_slice(body);
+    m
+}
+
+fn client_hello() -> Vec<u8> {
+    handshake(1, &handshake::tests::client_hello_body("example.com"))
+}
+
+fn server_hello(version: u16) -> Vec<u8> {
+    let mut b = vec![3, 3];
+    b.extend_from_slice(&[0x22; 32]);
+    b.push(0);
+    b.extend_from_slice(&[0x13, 0x01, 0]);
+    b.extend_from_slice(&[0, 6, 0, 0x2b, 0, 2]);
+    b.extend_from_slice(&version.to_be_bytes());
+    handshake(2, &b)
+}
+
+/// Per-byte (visibility, field) of one direction, filled from emitted spans.
+struct Labels {
+    vis: Vec<Option<(Visibility, &'static str)>>,
+}
+
+impl Labels {
+    fn new(len: usize) -> Labels {
+        Labels {
+            vis: vec![None; len],
+        }
+    }
+    fn take(&mut self, out: &mut Emitter) {
+        for s in out.spans.drain(..) {
+            for i in s.range.clone() {
+                let slot = &mut self.vis[i as usize];
+                assert!(slot.is_none(), "byte {i} labelled twice");
+                *slot = Some((s.vis, s.field.name()));
+            }
+        }
+    }
+    fn at(&self, i: usize) -> (Visibility, &'static str) {
+        self.vis[i].unwrap_or_else(|| panic!("byte {i} not labelled"))
+    }
+    fn all_labelled(&self) -> bool {
+        self.vis.iter().all(|v| v.is_some())
+    }
+}
+
+/// Feeds one direction's bytes in the given chunk sizes, like segments arriving.
+fn feed_chunks(
+    tls: &mut TlsStream,
+    dir: Direction,
+    stream: &[u8],
+    chunks: &[usize],
+) -> (Labels, Emitter) {
+    let mut labels = Labels::new(stream.len());
+    let mut out = Emitter::default();
+    let mut events = Emitter::default();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut base = 0u64;
+    let mut pos = 0;
+    for &n in chunks.iter().chain(std::iter::once(&usize::MAX)) {
+        let end = pos + n.min(stream.len() - pos);
+        buf.extend_from_slice(&stream[pos..end]);
+        pos = end;
+        let done = tls.feed(dir, base, &buf, &mut out);
+        buf.drain(..done);
+        base += done as u64;
+        labels.take(&mut out);
+        events.events.append(&mut out.events);
+        events.notes.append(&mut out.notes);
+        if pos == stream.len() {
+            break;
+        }
+    }
+    tls.flush(dir, base, &buf, &mut out);
+    labels.take(&mut out);
+    events.events.append(&mut out.events);
+    events.notes.append(&mut out.notes);
+    (labels, events)
+}
+
+#[test]
+fn tls12_handshake_then_encrypted_finished_and_app_data() {
+    let mut tls = TlsStream::new();
+    let ch = record(22, &client_hello());
+    let (labels, ev) = feed_chunks(&mut tls, Direction::ToServer, &ch, &[ch.len()]);
+    assert!(labels.all_labelled());
+    assert_eq!(labels.at(0), (Metadata, "tls.record.content_type"));
+    assert_eq!(labels.at(5), (Cleartext, "tls.handshake.type"));
+    let sni_at = ch.windows(11).position(|w| w == b"example.com").unwrap();
+    assert_eq!(
+        labels.at(sni_at),
+        (Cleartext, "tls.handshake.extensions_server_name")
+    );
+    assert!(ev.events.iter().any(|e| matches!(&e.desc, Desc::TlsHandshake { detail, .. } if detail.contains(&"SNI=example.com".to_string()))));
+
+    let mut server = record(22, &server_hello(0x0303));
+    server.extend(record(20, &[1]));
+    let finished_at = server.len();
+    server.extend(record(22, &[0xab; 40]));
+    let data_at = server.len();
+    server.extend(record(23, &[0xcd; 30]));
+    let (labels, _) = feed_chunks(&mut tls, Direction::ToClient, &server, &[server.len()]);
+    assert!(labels.all_labelled());
+    assert_eq!(tls.facts.version, Some(TlsVersion::TLS12));
+    assert_eq!(labels.at(finished_at + 4), (Metadata, "tls.record.length"));
+    assert_eq!(
+        labels.at(finished_at + 5),
+        (Opaque, "tls.handshake.encrypted")
+    );
+    assert_eq!(labels.at(data_at + 5), (Opaque, "tls.app_data"));
+}
+
+#[test]
+fn record_split_across_segments_is_labelled_as_it_arrives() {
+    let mut tls = TlsStream::new();
+    let rec = record(23, &[0x77; 100]);
+    let mut out = Emitter::default();
+    // Header plus some body: everything so far is labelled, nothing held back.
+    assert_eq!(tls.feed(Direction::ToServer, 0, &rec[..30], &mut out), 30);
+    assert_eq!(
+        tls.feed(Direction::ToServer, 30, &rec[30..90], &mut out),
+        60
+    );
+    assert_eq!(tls.feed(Direction::ToServer, 90, &rec[90..], &mut out), 15);
+    let opaque: u64 = out
+        .spans
+        .iter()
+        .filter(|s| s.vis == Opaque)
+        .map(|s| s.range.end - s.range.start)
+        .sum();
+    assert_eq!(opaque, 100);
+}
+
+#[test]
+fn record_header_split_waits_for_its_five_bytes() {
+    let mut tls = TlsStream::new();
+    let rec = record(23, &[1; 10]);
+    let mut out = Emitter::default();
+    assert_eq!(tls.feed(Direction::ToServer, 0, &rec[..3], &mut out), 0);
+    assert!(out.spans.is_empty());
+    assert_eq!(tls.feed(Direction::ToServer, 0, &rec, &mut out), rec.len());
+}
+
+#[test]
+fn sni_split_across_two_records() {
+    // One ClientHello in two handshake records: nothing is labelled until the message
+    // is whole, then the SNI is a leak in both pieces' frames.
+    let msg = client_hello();
+    let cut = msg.windows(11).position(|w| w == b"example.com").unwrap() + 4;
+    let mut stream = record(22, &msg[..cut]);
+    let second = stream.len();
+    stream.extend(record(22, &msg[cut..]));
+    let mut tls = TlsStream::new();
+    let mut out = Emitter::default();
+    assert_eq!(
+        tls.feed(Direction::ToServer, 0, &stream[..second + 3], &mut out),
+        0,
+        "waits"
+    );
+    let (labels, ev) = feed_chunks(
+        &mut TlsStream::new(),
+        Direction::ToServer,
+        &stream,
+        &[second + 3, 100],
+    );
+    assert!(labels.all_labelled());
+    let sni = stream.windows(4).position(|w| w == b"exam").unwrap();
+    assert_eq!(
+        labels.at(sni),
+        (Cleartext, "tls.handshake.extensions_server_name")
+    );
+    assert_eq!(
+        labels.at(second),
+        (Metadata, "tls.record.content_type"),
+        "second record header"
+    );
+    assert_eq!(
+        labels.at(second + 5),
+        (Cleartext, "tls.handshake.extensions_server_name")
+    );
+    let hellos = ev
+        .events
+        .iter()
+        .filter(|e| matches!(e.desc, Desc::TlsHandshake { .. }))
+        .count();
+    assert_eq!(hellos, 1);
+}
+
+#[test]
+fn tls13_everything_after_server_hello_is_opaque_and_compat_ccs_is_not_a_switch() {
+    let mut tls = TlsStream::new();
+    let mut server = record(22, &server_hello(0x0304));
+    server.extend(record(20, &[1]));
+    let enc = server.len();
+    server.extend(record(23, &[9; 50]));
+    let (labels, _) = feed_chunks(&mut tls, Direction::ToClient, &server, &[server.len()]);
+    assert_eq!(tls.facts.version, Some(TlsVersion::TLS13));
+    assert_eq!(labels.at(enc + 5), (Opaque, "tls.app_data"));
+    // The client's compatibility CCS, then a plaintext alert (it failed before keys).
+    let mut client = record(20, &[1]);
+    let alert = client.len();
+    client.extend(record(21, &[2, 40]));
+    let (labels, ev) = feed_chunks(&mut tls, Direction::ToServer, &client, &[client.len()]);
+    assert_eq!(labels.at(alert + 5), (Cleartext, "tls.alert_message"));
+    assert!(ev.events.iter().any(|e| matches!(
+        e.desc,
+        Desc::TlsAlert {
+            level: 2,
+            description: 40
+        }
+    )));
+}
+
+#[test]
+fn alert_longer_than_two_bytes_is_encrypted_even_without_a_ccs() {
+    let mut tls = TlsStream::new();
+    let rec = record(21, &[0x55; 26]);
+    let (labels, _) = feed_chunks(&mut tls, Direction::ToServer, &rec, &[rec.len()]);
+    assert_eq!(labels.at(6), (Opaque, "tls.alert_message.encrypted"));
+}
+
+#[test]
+fn garbage_is_undecoded_until_framing_is_found_again() {
+    let mut stream = b"this is not a record header at all".to_vec();
+    let rec_at = stream.len();
+    stream.extend(record(23, &[1; 20]));
+    stream.extend(record(23, &[2; 20]));
+    let (labels, ev) = feed_chunks(
+        &mut TlsStream::new(),
+        Direction::ToServer,
+        &stream,
+        &[stream.len()],
+    );
+    assert!(labels.all_labelled());
+    assert_eq!(labels.at(0).0, Undecoded);
+    assert_eq!(labels.at(rec_at - 1).0, Undecoded);
+    assert_eq!(labels.at(rec_at), (Metadata, "tls.record.content_type"));
+    assert_eq!(labels.at(rec_at + 5).0, Opaque);
+    assert!(ev
+        .notes
+        .iter()
+        .any(|n| n.text.contains("framing found again")));
+}
+
+#[test]
+fn gap_inside_an_opaque_body_keeps_the_framing() {
+    let mut tls = TlsStream::new();
+    let rec1 = record(23, &[1; 100]);
+    let rec2 = record(23, &[2; 10]);
+    let mut out = Emitter::default();
+    assert_eq!(tls.feed(Direction::ToServer, 0, &rec1[..40], &mut out), 40);
+    tls.gap(Direction::ToServer, 65, &mut out, 40);
+    assert_eq!(
+        tls.feed(Direction::ToServer, 105, &rec2, &mut out),
+        rec2.len()
+    );
+    assert!(out.notes.is_empty(), "no framing lost: {:?}", out.notes);
+    assert_eq!(out.spans.last().map(|s| s.vis), Some(Opaque));
+}
+
+#[test]
+fn gap_at_a_record_header_loses_framing() {
+    let mut tls = TlsStream::new();
+    let mut out = Emitter::default();
+    tls.gap(Direction::ToServer, 10, &mut out, 0);
+    assert!(out.notes.iter().any(|n| n.text.contains("framing lost")));
+    let junk = [0x42u8; 20];
+    assert_eq!(
+        tls.feed(Direction::ToServer, 10, &junk, &mut out),
+        16,
+        "keeps 4 bytes that may start a header"
+    );
+    assert!(out.spans.iter().all(|s| s.vis == Undecoded));
+}
+
+#[test]
+fn record_header_declaring_two_to_the_sixteen_is_not_tls() {
+    let mut out = Emitter::default();
+    let mut tls = TlsStream::new();
+    let done = tls.feed(
+        Direction::ToServer,
+        0,
+        &[23, 3, 3, 0xff, 0xff, 0, 0, 0, 0, 0, 0],
+        &mut out,
+    );
+    assert!(done <= 11);
+    assert!(out.spans.iter().all(|s| s.vis == Undecoded));
+}
+
+#[test]
+fn handshake_message_longer_than_the_gather_bound_is_readable_but_not_parsed() {
+    // A Certificate message declaring 2^24-1 bytes, sent in full records.
+    let mut msg = vec![11, 0xff, 0xff, 0xff];
+    msg.extend(std::iter::repeat_n(0x30u8, 200_000));
+    let mut stream = Vec::new();
+    for chunk in msg.chunks(16_000) {
+        stream.extend(record(22, chunk));
+    }
+    let mut tls = TlsStream::new();
+    let (labels, ev) = feed_chunks(
+        &mut tls,
+        Direction::ToClient,
+        &stream,
+        &vec![1448; stream.len() / 1448 + 1],
+    );
+    assert!(labels.all_labelled());
+    assert!(labels
+        .vis
+        .iter()
+        .flatten()
+        .all(|(v, _)| matches!(v, Metadata | Cleartext)));
+    assert!(
+        ev.notes.iter().any(|n| n.text.contains("not parsed")),
+        "{:?}",
+        ev.notes
+    );
+    assert!(tls.scratch.capacity() <= 2 * MAX_HANDSHAKE_GATHER + 32 * 1024);
+}
+
+#[test]
+fn empty_input_and_lone_bytes_never_panic() {
+    let mut tls = TlsStream::new();
+    let mut out = Emitter::default();
+    assert_eq!(tls.feed(Direction::ToServer, 0, &[], &mut out), 0);
+    for b in 0..=255u8 {
+        let mut t = TlsStream::new();
+        let _ = t.feed(Direction::ToClient, 0, &[b], &mut out);
+        t.flush(Direction::ToClient, 0, &[b], &mut out);
+    }
+}
