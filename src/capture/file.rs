@@ -724,3 +724,200 @@ fn pcap_error_text<I>(e: &PcapError<I>) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let mut body = body.to_vec();
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        let len = (body.len() + 12) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&len.to_le_bytes());
+        b.extend_from_slice(&body);
+        b.extend_from_slice(&len.to_le_bytes());
+        b
+    }
+
+    fn shb() -> Vec<u8> {
+        let mut body = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+        body.extend_from_slice(&1u16.to_le_bytes());
+        body.extend_from_slice(&0u16.to_le_bytes());
+        body.extend_from_slice(&(-1i64).to_le_bytes());
+        block(PCAPNG_SHB, &body)
+    }
+
+    fn idb(linktype: u16, tsresol: Option<u8>) -> Vec<u8> {
+        let mut body = linktype.to_le_bytes().to_vec();
+        body.extend_from_slice(&[0, 0]);
+        body.extend_from_slice(&65535u32.to_le_bytes());
+        if let Some(r) = tsresol {
+            body.extend_from_slice(&[9, 0, 1, 0, r, 0, 0, 0]);
+        }
+        body.extend_from_slice(&[0, 0, 0, 0]);
+        block(1, &body)
+    }
+
+    fn epb(if_id: u32, ticks: u64, data: &[u8], orig: u32) -> Vec<u8> {
+        let mut body = if_id.to_le_bytes().to_vec();
+        body.extend_from_slice(&((ticks >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(ticks as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&orig.to_le_bytes());
+        body.extend_from_slice(data);
+        block(PCAPNG_EPB, &body)
+    }
+
+    fn read_all(bytes: Vec<u8>) -> (Vec<Frame>, Option<CaptureError>) {
+        let mut r = CaptureReader::from_reader(Cursor::new(bytes), "test").unwrap();
+        let mut frames = Vec::new();
+        let mut err = None;
+        while let Some(f) = r.next_frame() {
+            match f {
+                Ok(f) => frames.push(f),
+                Err(e) => err = Some(e),
+            }
+        }
+        (frames, err)
+    }
+
+    #[test]
+    fn pcapng_sections_interfaces_and_timestamp_resolutions() {
+        let mut f = shb();
+        f.extend(idb(1, Some(9))); // nanoseconds
+        f.extend(idb(101, Some(0x80 | 20))); // 2^-20 seconds
+        f.extend(epb(0, 1_700_000_000_123_456_789, &[0xaa; 20], 60));
+        f.extend(epb(
+            1,
+            (1_700_000_000u64 << 20) | (1 << 19),
+            &[0x45; 20],
+            20,
+        ));
+        // Simple packet block: interface 0, no timestamp.
+        let mut spb = 20u32.to_le_bytes().to_vec();
+        spb.extend_from_slice(&[0xbb; 20]);
+        f.extend(block(3, &spb));
+        // Obsolete packet block on interface 1.
+        let mut opb = 1u16.to_le_bytes().to_vec();
+        opb.extend_from_slice(&0u16.to_le_bytes());
+        opb.extend_from_slice(&0u32.to_le_bytes());
+        opb.extend_from_slice(&(1u32 << 20).to_le_bytes());
+        opb.extend_from_slice(&4u32.to_le_bytes());
+        opb.extend_from_slice(&4u32.to_le_bytes());
+        opb.extend_from_slice(&[1, 2, 3, 4]);
+        f.extend(block(PCAPNG_OPB, &opb));
+        // A second section: interfaces start again, numbered on.
+        f.extend(shb());
+        f.extend(idb(113, None));
+        f.extend(epb(0, 5_000_000, &[0; 16], 16));
+        let (frames, err) = read_all(f);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(frames.len(), 5);
+        assert_eq!(frames[0].link, LinkType::ETHERNET);
+        assert_eq!(
+            frames[0].ts,
+            Timestamp {
+                sec: 1_700_000_000,
+                nsec: 123_456_789
+            }
+        );
+        assert_eq!(frames[0].orig_len, 60);
+        assert_eq!(frames[1].link, LinkType::RAW);
+        assert_eq!(
+            frames[1].ts,
+            Timestamp {
+                sec: 1_700_000_000,
+                nsec: 500_000_000
+            }
+        );
+        assert_eq!(frames[2].data, vec![0xbb; 20]);
+        assert_eq!(frames[3].interface, 1);
+        assert_eq!(frames[3].ts, Timestamp { sec: 1, nsec: 0 });
+        assert_eq!(frames[4].link, LinkType::LINUX_SLL);
+        assert_eq!(
+            frames[4].interface, 2,
+            "interfaces are unique across sections"
+        );
+        assert_eq!(
+            frames[4].ts,
+            Timestamp { sec: 5, nsec: 0 },
+            "default resolution is microseconds"
+        );
+        assert_eq!(
+            frames.iter().map(|f| f.number).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+    }
+
+    #[test]
+    fn big_endian_nanosecond_pcap() {
+        let mut f = Vec::new();
+        f.extend_from_slice(&0xa1b2_3c4du32.to_be_bytes());
+        f.extend_from_slice(&2u16.to_be_bytes());
+        f.extend_from_slice(&4u16.to_be_bytes());
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&65535u32.to_be_bytes());
+        f.extend_from_slice(&101u32.to_be_bytes());
+        for (sec, ns) in [(10u32, 999_999_999u32), (11, 5)] {
+            f.extend_from_slice(&sec.to_be_bytes());
+            f.extend_from_slice(&ns.to_be_bytes());
+            f.extend_from_slice(&4u32.to_be_bytes());
+            f.extend_from_slice(&40u32.to_be_bytes());
+            f.extend_from_slice(&[0x45, 0, 0, 40]);
+        }
+        let r = CaptureReader::from_reader(Cursor::new(f.clone()), "t").unwrap();
+        assert_eq!(
+            r.format(),
+            Format::Pcap {
+                nanosecond: true,
+                big_endian: true
+            }
+        );
+        let (frames, err) = read_all(f);
+        assert!(err.is_none());
+        assert_eq!(
+            frames[0].ts,
+            Timestamp {
+                sec: 10,
+                nsec: 999_999_999
+            }
+        );
+        assert_eq!(frames[1].ts.micros(), 0);
+        assert_eq!(frames[1].orig_len, 40);
+        assert_eq!(frames[1].link, LinkType::RAW);
+    }
+
+    #[test]
+    fn a_packet_on_an_undeclared_interface_is_corrupt() {
+        let mut f = shb();
+        f.extend(idb(1, None));
+        f.extend(epb(0, 0, &[1; 8], 8));
+        f.extend(epb(7, 0, &[1; 8], 8));
+        let (frames, err) = read_all(f);
+        assert_eq!(frames.len(), 1);
+        let msg = err.unwrap().to_string();
+        assert!(
+            msg.contains("refers to interface 7, but the section describes 1"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn header_cut_short_is_truncated_not_a_panic() {
+        let bytes = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+        let err = CaptureReader::from_reader(Cursor::new(bytes), "t").unwrap_err();
+        assert!(err.to_string().contains("the file header"), "{err}");
+    }
+
+    #[test]
+    fn resolution_values() {
+        assert_eq!(ts_resolution(6), Some(1_000_000));
+        assert_eq!(ts_resolution(9), Some(1_000_000_000));
+        assert_eq!(ts_resolution(0x80 | 10), Some(1024));
+        assert_eq!(ts_resolution(20), None);
+        assert_eq!(ts_resolution(0x80 | 64), None);
+    }
+}
