@@ -11,7 +11,7 @@
 use crate::capture::{Frame, LinkType};
 use crate::decode::{self, Decoded, Transport};
 use crate::fields;
-use crate::flow::{self, Flow, FlowProto, FlowTable, Limits};
+use crate::flow::{self, Flow, FlowProto, FlowTable, Limits, SegmentIn};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::{text, Desc, Direction, Emitter};
 use crate::render::{FrameView, Sink};
@@ -180,7 +180,7 @@ impl<S: Sink> Engine<S> {
                 }
                 self.after_lookup(number);
                 let limits = self.config.limits;
-                let Some(flow) = self.flows.get_mut(slot) else {
+                let Some((flow, shared)) = self.flows.get_with_shared(slot) else {
                     return;
                 };
                 let dir = flow.direction(&payload.endpoints);
@@ -195,50 +195,55 @@ impl<S: Sink> Engine<S> {
                     .data
                     .get(range.0 as usize..range.1 as usize)
                     .unwrap_or(&[]);
-                let result = flow::tcp_segment(
-                    flow,
-                    dir,
+                let seg = SegmentIn {
                     seq,
                     flags,
                     data,
-                    range,
-                    payload.wire_len,
-                    number,
-                    &limits,
-                    &mut self.emitter,
-                );
-                if result.streamed.is_some() {
-                    p.open += 1;
+                    frame: number,
+                    frame_off: range.0,
+                    wire_len: payload.wire_len,
+                };
+                let mut result =
+                    flow::tcp::segment(flow, dir, seg, &limits, shared, &mut self.emitter);
+                p.open += result.opened;
+                for (r, field, vis) in result.immediate.drain(..) {
+                    p.decoded.spans.push(Span::new(r, field, vis));
                 }
-                if let Some((s, e)) = result.retransmitted {
-                    p.decoded
-                        .spans
-                        .push(Span::new(s..e, fields::PAYLOAD, Visibility::Undecoded));
-                }
-                for (severity, group, text) in result.notes {
+                for (severity, group, text) in result.notes.drain(..) {
                     p.decoded.notes.push(Note::new(severity, group, text));
                 }
                 project(flow, dir, &mut self.emitter, &mut self.pending, number);
                 if flags.has(decode::TcpFlags::RST) {
                     flow.reset = true;
-                } else if flags.has(decode::TcpFlags::FIN) {
-                    flow::finish_dir(flow, dir, &mut self.emitter);
-                    project(flow, dir, &mut self.emitter, &mut self.pending, number);
-                }
-                if flow.closed() {
-                    // Memory follows open connections: a closed one leaves the table.
-                    if let Some(mut done) = self.flows.close(slot) {
-                        self.finish_flow(&mut done, number);
+                    for d in [Direction::ToServer, Direction::ToClient] {
+                        flow::tcp::finish_dir(
+                            flow,
+                            d,
+                            shared,
+                            &mut result.dropped,
+                            &mut self.emitter,
+                        );
+                        project(flow, d, &mut self.emitter, &mut self.pending, number);
                     }
+                }
+                let closed = flow.closed();
+                release_dropped(&mut self.pending, result.dropped);
+                if closed {
+                    // Memory follows open connections: a closed one keeps only what late
+                    // retransmissions need, and leaves the table a little later.
+                    self.flows.linger(slot, number);
                 }
             }
         }
     }
 
-    /// Finishes flows the table evicted to make room.
+    /// Finishes flows the table evicted to make room, or whose lingering is over.
     fn after_lookup(&mut self, current: u64) {
         for mut evicted in self.flows.drain_evicted() {
             self.finish_flow(&mut evicted, current);
+        }
+        for mut old in self.flows.sweep(current) {
+            self.finish_flow(&mut old, current);
         }
     }
 
@@ -276,18 +281,26 @@ impl<S: Sink> Engine<S> {
         if flow.tls().is_some() {
             self.summary.tls_flows += 1;
         }
+        let mut dropped = Vec::new();
         for d in [Direction::ToServer, Direction::ToClient] {
-            flow::finish_dir(flow, d, &mut self.emitter);
+            flow::tcp::finish_dir(
+                flow,
+                d,
+                &mut self.flows.shared,
+                &mut dropped,
+                &mut self.emitter,
+            );
             project(flow, d, &mut self.emitter, &mut self.pending, current);
-            // Segments that never got labels (a dissector bug) must not hold frames.
+            // Stretches that never got labels (a dissector bug) must not hold frames.
             if let Some(state) = flow.tcp.get_mut(d.index()) {
-                for seg in state.segs.drain(..) {
+                for seg in state.segs.drain(..).chain(state.dups.drain(..)) {
                     if let Some(p) = pending_mut(&mut self.pending, seg.frame) {
                         p.open = p.open.saturating_sub(1);
                     }
                 }
             }
         }
+        release_dropped(&mut self.pending, dropped);
     }
 
     fn release_ready(&mut self) -> io::Result<()> {
@@ -380,10 +393,18 @@ fn project(
     };
     for span in out.spans.drain(..) {
         let first = state.segs.partition_point(|s| s.end() <= span.range.start);
-        for seg in state.segs.iter().skip(first) {
-            if seg.start >= span.range.end {
-                break;
-            }
+        let carriers = state
+            .segs
+            .iter()
+            .skip(first)
+            .take_while(|seg| seg.start < span.range.end)
+            .chain(
+                state
+                    .dups
+                    .iter()
+                    .filter(|d| d.start < span.range.end && d.end() > span.range.start),
+            );
+        for seg in carriers {
             let s = span.range.start.max(seg.start);
             let e = span.range.end.min(seg.end());
             if let Some(p) = pending_mut(pending, seg.frame) {
@@ -392,6 +413,7 @@ fn project(
                 p.decoded.spans.push(Span::new(a..b, span.field, span.vis));
             }
         }
+        state.remember(&span);
     }
     for event in out.events.drain(..) {
         let frame = seg_frame(&state.segs, event.at).unwrap_or(current);
@@ -424,6 +446,34 @@ fn project(
             if let Some(p) = pending_mut(pending, seg.frame) {
                 p.open = p.open.saturating_sub(1);
             }
+        }
+    }
+    if !state.dups.is_empty() {
+        state.dups.retain(|seg| {
+            let keep = seg.end() > done;
+            if !keep {
+                if let Some(p) = pending_mut(pending, seg.frame) {
+                    p.open = p.open.saturating_sub(1);
+                }
+            }
+            keep
+        });
+    }
+}
+
+/// Held segments that were given up: their frames stop waiting, with a note.
+fn release_dropped(pending: &mut VecDeque<Pending>, dropped: Vec<(u64, std::ops::Range<u32>)>) {
+    for (frame, range) in dropped {
+        if let Some(p) = pending_mut(pending, frame) {
+            p.open = p.open.saturating_sub(1);
+            p.decoded.notes.push(
+                Note::new(
+                    Severity::Warn,
+                    NoteGroup::Reassembly,
+                    "this segment came after a hole that was never filled: left undecoded",
+                )
+                .at(range),
+            );
         }
     }
 }

@@ -128,6 +128,18 @@ pub struct ShowArgs {
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_stream_buffer)]
     pub max_stream_buffer: usize,
 
+    /// Out-of-order bytes held per stream direction before a hole is declared lost
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_held_bytes)]
+    pub max_held_bytes: usize,
+
+    /// Out-of-order segments held per stream direction before a hole is declared lost
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_held_segments)]
+    pub max_held_segments: usize,
+
+    /// Out-of-order bytes held by all streams together
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_held_total)]
+    pub max_held_total: usize,
+
     /// Frames held back waiting for classification before the oldest is shown as is
     #[arg(long, value_name = "N", default_value_t = EngineConfig::default().max_pending_frames)]
     pub max_pending_frames: usize,
@@ -166,6 +178,9 @@ impl ShowArgs {
                 limits: Limits {
                     max_flows: self.max_flows.max(1),
                     max_stream_buffer: self.max_stream_buffer.max(64 * 1024),
+                    max_held_bytes: self.max_held_bytes,
+                    max_held_segments: self.max_held_segments,
+                    max_held_total: self.max_held_total,
                 },
                 max_pending_frames: self.max_pending_frames.max(1),
             },

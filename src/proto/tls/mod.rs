@@ -645,6 +645,11 @@ impl TlsStream {
         }
     }
 
+    /// Releases the gathering buffer (the connection is over).
+    pub fn compact(&mut self) {
+        self.scratch = Vec::new();
+    }
+
     /// Framing is gone (bytes were given up as undecoded by the flow stage).
     pub fn lose_sync(&mut self, dir: Direction) {
         self.dir(dir).phase = Phase::Lost;

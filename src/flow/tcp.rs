@@ -1,0 +1,729 @@
+//! One direction of a TCP connection: reassembly into a contiguous stream, and the
+//! bookkeeping that lets labels find their way back to every frame that carried a byte.
+//!
+//! Stream offsets are 64-bit, counted from the first byte followed (after the SYN, or
+//! the first segment seen when the handshake was not captured); sequence numbers wrap.
+//! A segment's bytes fall in four places:
+//! 1. already labelled: a retransmission; its bytes take the labels of their first copy
+//!    (kept in a short label history), with a note;
+//! 2. delivered but not yet labelled (a dissector waits for more): the frame becomes a
+//!    *duplicate carrier* and receives the same labels when they come;
+//! 3. held out of order: bytes already held are duplicates again; new bytes are held;
+//! 4. next in order: delivered to the dissector, then every held segment that follows.
+//!
+//! First copy wins everywhere; when a later copy carries different bytes and the first
+//! is still at hand, a note says so. A hole that does not fill before the bounds are hit
+//! (held bytes or segments per direction, held bytes in total), before the FIN, or before
+//! the end of the capture is declared lost: the dissector is told, and labels what
+//! follows as best it can (TLS keeps its framing inside a record of known length).
+
+use super::{App, Flow, Limits, SegRef};
+use crate::decode::TcpFlags;
+use crate::fields::{self, FieldId};
+use crate::note::{NoteGroup, Severity};
+use crate::proto::tls::record::{plausible_header, Plausible};
+use crate::proto::{text, Direction, Emitter, StreamSpan};
+use crate::span::Visibility;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+
+/// Stream bytes behind the labelled point whose labels are remembered for
+/// retransmissions.
+const HISTORY_WINDOW: u64 = 256 * 1024;
+
+/// A segment held until the bytes before it arrive.
+#[derive(Debug)]
+struct Held {
+    data: Vec<u8>,
+    frame: u64,
+    frame_off: u32,
+    /// Bytes the segment carried on the wire after `data` that were not captured.
+    cut: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct TcpDir {
+    /// Sequence number of stream offset `next_off`; `None` before the first segment.
+    next_seq: Option<u32>,
+    /// Stream offset of the next byte expected in order.
+    next_off: u64,
+    /// Delivered bytes not yet labelled, from stream offset `buf_base` to `next_off`.
+    buf: Vec<u8>,
+    buf_base: u64,
+    /// Delivered stretches whose frames wait for labels: sorted, not overlapping.
+    pub segs: VecDeque<SegRef>,
+    /// Other frames carrying copies of bytes not yet labelled.
+    pub dups: Vec<SegRef>,
+    /// Segments ahead of `next_off`, by stream offset.
+    held: BTreeMap<u64, Held>,
+    held_bytes: usize,
+    /// Labels already given, for retransmitted copies.
+    history: VecDeque<StreamSpan>,
+    /// Stream offset just after the FIN.
+    fin_at: Option<u64>,
+    /// The direction is over: everything was labelled.
+    pub finished: bool,
+}
+
+impl TcpDir {
+    /// Stream offset up to which every byte is labelled.
+    pub fn labelled_to(&self) -> u64 {
+        self.buf_base
+    }
+
+    /// Releases buffer memory of a finished direction (labels history stays).
+    pub fn compact(&mut self) {
+        self.buf = Vec::new();
+        self.segs.shrink_to_fit();
+        self.dups.shrink_to_fit();
+    }
+
+    pub fn fin_seen(&self) -> bool {
+        self.fin_at.is_some()
+    }
+
+    pub fn held_bytes(&self) -> usize {
+        self.held_bytes
+    }
+
+    /// Remembers labels given, for retransmissions; forgets what is far behind.
+    pub fn remember(&mut self, span: &StreamSpan) {
+        if let Some(last) = self.history.back_mut() {
+            if last.range.end == span.range.start
+                && last.field == span.field
+                && last.vis == span.vis
+            {
+                last.range.end = span.range.end;
+                return;
+            }
+        }
+        // Dissectors may label a later byte first (a record header before the message
+        // it precedes): keep the history sorted by offset.
+        let at = self
+            .history
+            .partition_point(|s| s.range.start <= span.range.start);
+        self.history.insert(at, span.clone());
+        let floor = self.buf_base.saturating_sub(HISTORY_WINDOW);
+        while self.history.front().is_some_and(|s| s.range.end <= floor) {
+            self.history.pop_front();
+        }
+    }
+
+    /// The remembered labels of `range`, with `Undecoded` where none are left.
+    fn recall(&self, range: Range<u64>) -> Vec<(Range<u64>, FieldId, Visibility)> {
+        let mut out = Vec::new();
+        let mut pos = range.start;
+        let first = self.history.partition_point(|s| s.range.end <= range.start);
+        for s in self.history.iter().skip(first) {
+            if s.range.start >= range.end {
+                break;
+            }
+            let a = s.range.start.max(pos);
+            let b = s.range.end.min(range.end);
+            if a > pos {
+                out.push((pos..a, fields::PAYLOAD, Visibility::Undecoded));
+            }
+            if a < b {
+                out.push((a..b, s.field, s.vis));
+                pos = b;
+            }
+        }
+        if pos < range.end {
+            out.push((pos..range.end, fields::PAYLOAD, Visibility::Undecoded));
+        }
+        out
+    }
+}
+
+/// One captured TCP segment, as the engine hands it over.
+#[derive(Clone, Copy, Debug)]
+pub struct SegmentIn<'a> {
+    pub seq: u32,
+    pub flags: TcpFlags,
+    /// Captured payload bytes.
+    pub data: &'a [u8],
+    pub frame: u64,
+    /// Frame offset of `data[0]`.
+    pub frame_off: u32,
+    /// Payload length on the wire (more than `data.len()` when cut by the snap length).
+    pub wire_len: u32,
+}
+
+/// What a segment did, beyond the labels that come out of the dissector.
+#[derive(Debug, Default)]
+pub struct SegmentResult {
+    /// Stretches of this frame registered to wait for labels.
+    pub opened: u32,
+    /// Labels known at once (retransmitted copies), frame-relative.
+    pub immediate: Vec<(Range<u32>, FieldId, Visibility)>,
+    /// Held stretches of *other* frames given up (their frames stop waiting; their
+    /// bytes stay undecoded).
+    pub dropped: Vec<(u64, Range<u32>)>,
+    pub notes: Vec<(Severity, NoteGroup, String)>,
+}
+
+/// Budget shared by all flows.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub held_bytes: usize,
+}
+
+fn frame_range(frame_off: u32, seg_start: u64, range: &Range<u64>) -> Range<u32> {
+    let a = frame_off + (range.start - seg_start) as u32;
+    let b = frame_off + (range.end - seg_start) as u32;
+    a..b
+}
+
+/// Takes one segment of `dir` through reassembly.
+pub fn segment(
+    flow: &mut Flow,
+    dir: Direction,
+    seg: SegmentIn<'_>,
+    limits: &Limits,
+    shared: &mut Shared,
+    out: &mut Emitter,
+) -> SegmentResult {
+    let mut res = SegmentResult::default();
+    let d = dir.index();
+    let syn = seg.flags.has(TcpFlags::SYN);
+    // The first byte of data: a SYN occupies one sequence number.
+    let data_seq = if syn {
+        seg.seq.wrapping_add(1)
+    } else {
+        seg.seq
+    };
+    let syn_seen = flow.syn_seen;
+    let Some(st) = flow.tcp.get_mut(d) else {
+        return res;
+    };
+    let next_seq = match st.next_seq {
+        Some(n) => n,
+        None => {
+            if !syn {
+                let what = if syn_seen {
+                    "this direction's SYN"
+                } else {
+                    "the TCP handshake"
+                };
+                res.notes.push((
+                    Severity::Note,
+                    NoteGroup::Sequence,
+                    format!("{what} was not captured: the stream is followed from here (handshake not seen)"),
+                ));
+            }
+            st.next_seq = Some(data_seq);
+            data_seq
+        }
+    };
+    let delta = i64::from(data_seq.wrapping_sub(next_seq) as i32);
+    let mut start = st.next_off as i64 + delta;
+    let mut data = seg.data;
+    let mut frame_off = seg.frame_off;
+    let wire_end = start + i64::from(seg.wire_len);
+    if start < 0 {
+        // Bytes from before the point where the stream was picked up.
+        let skip = usize::try_from(-start)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        if skip > 0 {
+            res.immediate.push((
+                frame_off..frame_off + skip as u32,
+                fields::PAYLOAD,
+                Visibility::Undecoded,
+            ));
+            res.notes.push((
+                Severity::Note,
+                NoteGroup::Sequence,
+                format!(
+                    "{skip} bytes precede the first byte followed in this stream: left undecoded"
+                ),
+            ));
+        }
+        data = data.get(skip..).unwrap_or(&[]);
+        frame_off += skip as u32;
+        start += skip as i64;
+    }
+    if seg.flags.has(TcpFlags::FIN) && wire_end >= 0 {
+        st.fin_at.get_or_insert(wire_end as u64);
+    }
+    if start < 0 {
+        return res;
+    }
+    let start = start as u64;
+    let cap_end = start + data.len() as u64;
+    let slice = |r: &Range<u64>| {
+        data.get((r.start - start) as usize..(r.end - start) as usize)
+            .unwrap_or(&[])
+    };
+
+    // Walk the segment's bytes; each step takes the longest stretch that falls in one
+    // place. Delivering may move the stream forward under the walk, so the places are
+    // looked up again at every step.
+    let mut pos = start;
+    let mut retransmitted = 0u64;
+    while pos < cap_end {
+        let Some(st) = flow.tcp.get_mut(d) else { break };
+        if pos < st.buf_base {
+            // 1. Already labelled: a retransmission takes its first copy's labels.
+            let r = pos..cap_end.min(st.buf_base);
+            for (lr, field, vis) in st.recall(r.clone()) {
+                res.immediate
+                    .push((frame_range(frame_off, start, &lr), field, vis));
+            }
+            retransmitted += r.end - r.start;
+            pos = r.end;
+            continue;
+        }
+        if pos < st.next_off {
+            // 2. Delivered, waiting for labels: this frame carries a duplicate.
+            let r = pos..cap_end.min(st.next_off);
+            let first = st
+                .buf
+                .get((r.start - st.buf_base) as usize..(r.end - st.buf_base) as usize);
+            if first.is_some_and(|f| f != slice(&r)) {
+                res.notes.push(differs(r.end - r.start));
+            }
+            st.dups.push(SegRef {
+                start: r.start,
+                len: (r.end - r.start) as u32,
+                frame: seg.frame,
+                frame_off: frame_range(frame_off, start, &r).start,
+            });
+            res.opened += 1;
+            retransmitted += r.end - r.start;
+            pos = r.end;
+            continue;
+        }
+        // 3. Ahead: a held segment covering `pos` makes this a duplicate too.
+        let covering = st
+            .held
+            .range(..=pos)
+            .next_back()
+            .filter(|(s, h)| **s + h.data.len() as u64 > pos)
+            .map(|(s, h)| (*s, *s + h.data.len() as u64));
+        if let Some((hs, he)) = covering {
+            let r = pos..cap_end.min(he);
+            if let Some(h) = st.held.get(&hs) {
+                let first = h.data.get((r.start - hs) as usize..(r.end - hs) as usize);
+                if first.is_some_and(|f| f != slice(&r)) {
+                    res.notes.push(differs(r.end - r.start));
+                }
+            }
+            st.dups.push(SegRef {
+                start: r.start,
+                len: (r.end - r.start) as u32,
+                frame: seg.frame,
+                frame_off: frame_range(frame_off, start, &r).start,
+            });
+            res.opened += 1;
+            retransmitted += r.end - r.start;
+            pos = r.end;
+            continue;
+        }
+        // 4. New bytes: deliver them if they are next, else hold them. After the
+        // direction ended (FIN or RST and everything before it) there is no stream left.
+        if st.finished {
+            let r = pos..cap_end;
+            res.immediate.push((
+                frame_range(frame_off, start, &r),
+                fields::PAYLOAD,
+                Visibility::Undecoded,
+            ));
+            res.notes.push((
+                Severity::Note,
+                NoteGroup::Sequence,
+                format!(
+                    "{} bytes after the end of the stream (FIN or RST): left undecoded",
+                    r.end - r.start
+                ),
+            ));
+            break;
+        }
+        let next_held = st
+            .held
+            .range(pos + 1..)
+            .next()
+            .map_or(u64::MAX, |(s, _)| *s);
+        let r = pos..cap_end.min(next_held);
+        let piece = slice(&r);
+        let piece_off = frame_range(frame_off, start, &r).start;
+        res.opened += 1;
+        if r.start == st.next_off {
+            deliver(flow, dir, piece, seg.frame, piece_off, limits, out);
+            drain_held(flow, dir, limits, shared, &mut res.dropped, out);
+        } else {
+            st.held_bytes += piece.len();
+            shared.held_bytes += piece.len();
+            st.held.insert(
+                r.start,
+                Held {
+                    data: piece.to_vec(),
+                    frame: seg.frame,
+                    frame_off: piece_off,
+                    cut: 0,
+                },
+            );
+        }
+        pos = r.end;
+    }
+    if retransmitted > 0 {
+        res.notes.push((
+            Severity::Note,
+            NoteGroup::Sequence,
+            format!(
+                "{retransmitted} bytes retransmitted or overlapping: labelled as their first copy"
+            ),
+        ));
+    }
+    // Bytes the segment had on the wire beyond what was captured (snap length).
+    let wire_end = wire_end.max(0) as u64;
+    if wire_end > cap_end && data.len() < seg.wire_len as usize {
+        let cut = wire_end - cap_end;
+        let Some(st) = flow.tcp.get_mut(d) else {
+            return res;
+        };
+        if cap_end == st.next_off {
+            stream_gap(flow, dir, cut, Missing::Cut, limits, out);
+            drain_held(flow, dir, limits, shared, &mut res.dropped, out);
+        } else if let Some((_, h)) = st
+            .held
+            .range_mut(..cap_end)
+            .next_back()
+            .filter(|(s, h)| **s + h.data.len() as u64 == cap_end)
+        {
+            h.cut = h.cut.max(cut);
+        }
+    }
+    enforce_bounds(flow, dir, limits, shared, &mut res, out);
+    if flow.tcp.get(d).is_some_and(|s| {
+        s.fin_at
+            .is_some_and(|f| s.next_off >= f && s.held.is_empty())
+    }) {
+        finish_dir(flow, dir, shared, &mut res.dropped, out);
+    }
+    res
+}
+
+fn differs(n: u64) -> (Severity, NoteGroup, String) {
+    (
+        Severity::Warn,
+        NoteGroup::Sequence,
+        format!("{n} retransmitted bytes differ from their first copy: the first copy's labels are kept"),
+    )
+}
+
+/// Appends bytes at `next_off` and runs the dissector.
+fn deliver(
+    flow: &mut Flow,
+    dir: Direction,
+    piece: &[u8],
+    frame: u64,
+    frame_off: u32,
+    limits: &Limits,
+    out: &mut Emitter,
+) {
+    let Some(st) = flow.tcp.get_mut(dir.index()) else {
+        return;
+    };
+    st.segs.push_back(SegRef {
+        start: st.next_off,
+        len: piece.len() as u32,
+        frame,
+        frame_off,
+    });
+    st.next_off += piece.len() as u64;
+    if let Some(n) = st.next_seq.as_mut() {
+        *n = n.wrapping_add(piece.len() as u32);
+    }
+    run_dissector_with(flow, dir, piece, limits, out);
+}
+
+/// Delivers every held segment that now follows in order. Held bytes the stream has
+/// already passed (a gap declared over them) are trimmed, or the segment dropped.
+fn drain_held(
+    flow: &mut Flow,
+    dir: Direction,
+    limits: &Limits,
+    shared: &mut Shared,
+    dropped: &mut Vec<(u64, Range<u32>)>,
+    out: &mut Emitter,
+) {
+    loop {
+        let Some(st) = flow.tcp.get_mut(dir.index()) else {
+            return;
+        };
+        let Some(entry) = st.held.first_entry() else {
+            return;
+        };
+        let key = *entry.key();
+        if key > st.next_off {
+            return;
+        }
+        let mut held = entry.remove();
+        if key < st.next_off {
+            let behind = usize::try_from(st.next_off - key).unwrap_or(usize::MAX);
+            st.held_bytes -= held.data.len();
+            shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
+            if behind >= held.data.len() {
+                dropped.push((
+                    held.frame,
+                    held.frame_off..held.frame_off + held.data.len() as u32,
+                ));
+                continue;
+            }
+            held.data.drain(..behind);
+            held.frame_off += behind as u32;
+            st.held_bytes += held.data.len();
+            shared.held_bytes += held.data.len();
+            st.held.insert(st.next_off, held);
+            continue;
+        }
+        st.held_bytes -= held.data.len();
+        shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
+        deliver(
+            flow,
+            dir,
+            &held.data,
+            held.frame,
+            held.frame_off,
+            limits,
+            out,
+        );
+        if held.cut > 0 {
+            stream_gap(flow, dir, held.cut, Missing::Cut, limits, out);
+        }
+    }
+}
+
+/// Gives up holes until the held bytes are within bounds.
+fn enforce_bounds(
+    flow: &mut Flow,
+    dir: Direction,
+    limits: &Limits,
+    shared: &mut Shared,
+    res: &mut SegmentResult,
+    out: &mut Emitter,
+) {
+    loop {
+        let Some(st) = flow.tcp.get(dir.index()) else {
+            return;
+        };
+        let over = st.held_bytes > limits.max_held_bytes
+            || st.held.len() > limits.max_held_segments
+            || (shared.held_bytes > limits.max_held_total && !st.held.is_empty());
+        if !over {
+            return;
+        }
+        let (held_bytes, held_segs) = (st.held_bytes, st.held.len());
+        if !give_up_first_hole(flow, dir, limits, shared, &mut res.dropped, out) {
+            return;
+        }
+        res.notes.push((
+            Severity::Warn,
+            NoteGroup::Reassembly,
+            format!(
+                "a missing segment held up {held_bytes} bytes in {held_segs} segments (limits: {} bytes, \
+                 {} segments per direction, {} in total): the hole is treated as lost",
+                limits.max_held_bytes, limits.max_held_segments, limits.max_held_total
+            ),
+        ));
+    }
+}
+
+/// Declares the first hole lost and delivers what follows it. False if nothing is held.
+fn give_up_first_hole(
+    flow: &mut Flow,
+    dir: Direction,
+    limits: &Limits,
+    shared: &mut Shared,
+    dropped: &mut Vec<(u64, Range<u32>)>,
+    out: &mut Emitter,
+) -> bool {
+    let Some(st) = flow.tcp.get(dir.index()) else {
+        return false;
+    };
+    let Some(first) = st.held.keys().next().copied() else {
+        return false;
+    };
+    let gap = first.saturating_sub(st.next_off);
+    stream_gap(flow, dir, gap, Missing::Lost, limits, out);
+    // Always progresses: the first held segment is delivered, trimmed or dropped.
+    drain_held(flow, dir, limits, shared, dropped, out);
+    true
+}
+
+/// Why bytes are missing from a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Missing {
+    /// Never seen: a lost segment (or one the capture missed).
+    Lost,
+    /// Carried by a frame but cut by the snap length (the frame says so already).
+    Cut,
+}
+
+/// `len` bytes are missing at the current stream position.
+fn stream_gap(
+    flow: &mut Flow,
+    dir: Direction,
+    len: u64,
+    why: Missing,
+    limits: &Limits,
+    out: &mut Emitter,
+) {
+    if len == 0 {
+        return;
+    }
+    // Whatever is buffered must be labelled before the hole.
+    run_dissector(flow, dir, true, limits, out);
+    let Some(st) = flow.tcp.get_mut(dir.index()) else {
+        return;
+    };
+    let at = st.next_off;
+    if why == Missing::Lost {
+        let what = if len == 1 { "byte" } else { "bytes" };
+        out.note(
+            at..at + len,
+            Severity::Warn,
+            NoteGroup::Sequence,
+            format!("{len} {what} of the stream never arrived (a lost segment, or one the capture missed)"),
+        );
+    }
+    st.next_off += len;
+    st.buf_base = st.next_off;
+    if let Some(n) = st.next_seq.as_mut() {
+        *n = n.wrapping_add(len as u32);
+    }
+    match &mut flow.app {
+        App::Tls(tls) => tls.gap(dir, len, out, at),
+        App::Detecting | App::Other => {}
+    }
+}
+
+/// Ends a direction: every hole is lost, every byte gets a label. Frames of held
+/// segments that could not be delivered are returned in `dropped`.
+pub fn finish_dir(
+    flow: &mut Flow,
+    dir: Direction,
+    shared: &mut Shared,
+    dropped: &mut Vec<(u64, Range<u32>)>,
+    out: &mut Emitter,
+) {
+    let limits = Limits::default();
+    while give_up_first_hole(flow, dir, &limits, shared, dropped, out) {}
+    run_dissector(flow, dir, true, &limits, out);
+    if let Some(st) = flow.tcp.get_mut(dir.index()) {
+        for (_, h) in std::mem::take(&mut st.held) {
+            shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());
+            dropped.push((h.frame, h.frame_off..h.frame_off + h.data.len() as u32));
+        }
+        st.held_bytes = 0;
+        st.finished = true;
+    }
+}
+
+/// Runs the dissector over buffered bytes plus `fresh` ones. When nothing is buffered
+/// (the common case) the fresh bytes are read in place and only what the dissector
+/// leaves is copied.
+fn run_dissector_with(
+    flow: &mut Flow,
+    dir: Direction,
+    fresh: &[u8],
+    limits: &Limits,
+    out: &mut Emitter,
+) {
+    let d = dir.index();
+    let direct =
+        flow.tcp.get(d).is_some_and(|s| s.buf.is_empty()) && !matches!(flow.app, App::Detecting);
+    if !direct {
+        if let Some(state) = flow.tcp.get_mut(d) {
+            state.buf.extend_from_slice(fresh);
+        }
+        run_dissector(flow, dir, false, limits, out);
+        return;
+    }
+    let Some(state) = flow.tcp.get_mut(d) else {
+        return;
+    };
+    let base = state.buf_base;
+    let done = match &mut flow.app {
+        App::Tls(tls) => tls.feed(dir, base, fresh, out),
+        App::Other => {
+            text::classify_chunk(base, fresh, out);
+            fresh.len()
+        }
+        App::Detecting => 0,
+    }
+    .min(fresh.len());
+    state.buf_base += done as u64;
+    state
+        .buf
+        .extend_from_slice(fresh.get(done..).unwrap_or(&[]));
+    enforce_buffer_bound(flow, dir, limits, out);
+}
+
+/// Runs the flow's dissector over a direction's buffered bytes. With `flush`, every
+/// buffered byte is labelled (end of stream, or a gap follows).
+fn run_dissector(flow: &mut Flow, dir: Direction, flush: bool, limits: &Limits, out: &mut Emitter) {
+    let d = dir.index();
+    if flow.tcp.get(d).is_none_or(|s| s.buf.is_empty()) {
+        return;
+    }
+    if matches!(flow.app, App::Detecting) {
+        let first = flow.tcp.get(d).map(|s| s.buf.as_slice()).unwrap_or(&[]);
+        flow.app = match plausible_header(first) {
+            Plausible::Yes(_) => App::Tls(Box::default()),
+            Plausible::NeedMore if !flush => return,
+            Plausible::NeedMore | Plausible::No => App::Other,
+        };
+    }
+    let Some(state) = flow.tcp.get_mut(d) else {
+        return;
+    };
+    let base = state.buf_base;
+    let done = match &mut flow.app {
+        App::Tls(tls) => {
+            if flush {
+                tls.flush(dir, base, &state.buf, out);
+                state.buf.len()
+            } else {
+                tls.feed(dir, base, &state.buf, out)
+            }
+        }
+        App::Other => {
+            text::classify_chunk(base, &state.buf, out);
+            state.buf.len()
+        }
+        App::Detecting => 0,
+    };
+    let done = done.min(state.buf.len());
+    state.buf.drain(..done);
+    state.buf_base += done as u64;
+    enforce_buffer_bound(flow, dir, limits, out);
+}
+
+/// Unlabelled bytes beyond the stream buffer bound are given up as undecoded.
+fn enforce_buffer_bound(flow: &mut Flow, dir: Direction, limits: &Limits, out: &mut Emitter) {
+    let Some(state) = flow.tcp.get_mut(dir.index()) else {
+        return;
+    };
+    if state.buf.len() <= limits.max_stream_buffer {
+        return;
+    }
+    let at = state.buf_base;
+    let n = state.buf.len() as u64;
+    out.span(at..at + n, fields::PAYLOAD, Visibility::Undecoded);
+    out.note(
+        at..at + n,
+        Severity::Warn,
+        NoteGroup::Reassembly,
+        format!(
+            "{n} bytes waited for a complete message beyond the {}-byte stream buffer; left undecoded",
+            limits.max_stream_buffer
+        ),
+    );
+    state.buf.clear();
+    state.buf_base += n;
+    if let App::Tls(tls) = &mut flow.app {
+        tls.lose_sync(dir);
+    }
+}

@@ -1,0 +1,255 @@
+//! Property: any reordering or duplication of a flow's segments yields the same label
+//! for every stream byte as the in-order capture (after the handshake, which any
+//! real reordering keeps first).
+
+use eavesdrop::decode::Transport;
+use eavesdrop::engine::{Engine, EngineConfig, Summary};
+use eavesdrop::render::{FrameView, Sink};
+use eavesdrop::{Frame, Label, LinkType, Timestamp};
+use std::collections::BTreeMap;
+use std::io;
+
+/// Records, for every payload byte released, its direction, sequence number and label.
+#[derive(Default)]
+struct Collect {
+    labels: BTreeMap<(bool, u32), Label>,
+    frames: usize,
+}
+
+impl Sink for Collect {
+    fn frame(&mut self, v: &FrameView<'_>) -> io::Result<()> {
+        self.frames += 1;
+        let Some(p) = &v.decoded.payload else {
+            return Ok(());
+        };
+        let Transport::Tcp { seq, .. } = p.transport else {
+            return Ok(());
+        };
+        let to_server = p.endpoints.dport == 443;
+        for (i, pos) in p.range.clone().enumerate() {
+            let label = v.map.label_at(pos).expect("covered");
+            let key = (to_server, seq.wrapping_add(i as u32));
+            // A duplicate must carry the same label as its first copy.
+            if let Some(old) = self.labels.insert(key, label) {
+                assert_eq!(old, label, "copies of byte {key:?} labelled differently");
+            }
+        }
+        Ok(())
+    }
+    fn warning(&mut self, _: &str) -> io::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, _: &Summary) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn packet(to_server: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let (src, dst, sport, dport) = if to_server {
+        ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 443u16)
+    } else {
+        ([10, 0, 0, 2], [10, 0, 0, 1], 443, 40000)
+    };
+    let total = 40 + payload.len();
+    let mut p = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        0,
+        0x40,
+        0,
+        64,
+        6,
+        0,
+        0,
+    ];
+    p.extend_from_slice(&src);
+    p.extend_from_slice(&dst);
+    p.extend_from_slice(&sport.to_be_bytes());
+    p.extend_from_slice(&dport.to_be_bytes());
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend_from_slice(&ack.to_be_bytes());
+    p.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    p.extend_from_slice(payload);
+    p
+}
+
+fn record(t: u8, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![t, 3, 3];
+    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    r.extend_from_slice(body);
+    r
+}
+
+fn handshake(t: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![t];
+    m.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    m.extend_from_slice(body);
+    m
+}
+
+fn client_hello() -> Vec<u8> {
+    let mut b = vec![3, 3];
+    b.extend_from_slice(&[7; 32]);
+    b.push(0);
+    b.extend_from_slice(&[0, 2, 0x13, 0x01, 1, 0]);
+    let name = b"reorder.example";
+    let mut sni = ((name.len() + 3) as u16).to_be_bytes().to_vec();
+    sni.push(0);
+    sni.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    sni.extend_from_slice(name);
+    let mut ext = vec![0, 0];
+    ext.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+    ext.extend_from_slice(&sni);
+    // Padding so the hello spans several segments.
+    ext.extend_from_slice(&[0, 21, 0x02, 0x00]);
+    ext.extend_from_slice(&[0; 512]);
+    b.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    b.extend_from_slice(&ext);
+    record(22, &handshake(1, &b))
+}
+
+/// A TLS 1.2-shaped session, as (to_server, stream bytes) in the order sent.
+fn session() -> Vec<(bool, Vec<u8>)> {
+    let mut server_flight = handshake(2, &{
+        let mut b = vec![3, 3];
+        b.extend_from_slice(&[9; 32]);
+        b.push(0);
+        b.extend_from_slice(&[0xc0, 0x2f, 0, 0, 0]);
+        b
+    });
+    server_flight.extend(handshake(11, &[0x30; 900]));
+    server_flight.extend(handshake(14, &[]));
+    let mut client_fin = record(22, &handshake(16, &[0x44; 66]));
+    client_fin.extend(record(20, &[1]));
+    client_fin.extend(record(22, &[0x55; 40]));
+    let mut server_fin = record(20, &[1]);
+    server_fin.extend(record(22, &[0x66; 40]));
+    vec![
+        (true, client_hello()),
+        // The server flight as two handshake records, a message spanning them.
+        (false, {
+            let mut v = record(22, &server_flight[..600]);
+            v.extend(record(22, &server_flight[600..]));
+            v
+        }),
+        (true, client_fin),
+        (false, server_fin),
+        (true, record(23, &[0x77; 3000])),
+        (false, record(23, &[0x88; 5000])),
+    ]
+}
+
+/// Segments (to_server, seq, flags, payload) of the session, in order.
+fn segments(mss: usize) -> Vec<(bool, u32, u8, Vec<u8>)> {
+    let (mut cseq, mut sseq) = (1000u32, 5_000_000u32);
+    let mut out = vec![(true, cseq, 0x02u8, vec![]), (false, sseq, 0x12u8, vec![])];
+    cseq += 1;
+    sseq += 1;
+    for (to_server, bytes) in session() {
+        for chunk in bytes.chunks(mss) {
+            let seq = if to_server { &mut cseq } else { &mut sseq };
+            out.push((to_server, *seq, 0x18, chunk.to_vec()));
+            *seq = seq.wrapping_add(chunk.len() as u32);
+        }
+    }
+    out.push((true, cseq, 0x11, vec![]));
+    out.push((false, sseq, 0x11, vec![]));
+    out
+}
+
+fn run(order: &[(bool, u32, u8, Vec<u8>)]) -> Collect {
+    // Bounds wide enough that no hole is given up: the property is about reordering.
+    let mut config = EngineConfig::default();
+    config.limits.max_held_segments = 1 << 20;
+    config.limits.max_held_bytes = 1 << 30;
+    let mut engine = Engine::new(Collect::default(), config);
+    for (i, (to_server, seq, flags, payload)) in order.iter().enumerate() {
+        let data = packet(*to_server, *seq, 1, *flags, payload);
+        let frame = Frame {
+            number: i as u64 + 1,
+            ts: Timestamp {
+                sec: i as i64,
+                nsec: 0,
+            },
+            link: LinkType::RAW,
+            interface: 0,
+            orig_len: data.len() as u32,
+            data,
+            cut_by_eof: false,
+        };
+        engine.push(frame).unwrap();
+    }
+    engine.finish().unwrap().0
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn any_reordering_or_duplication_labels_like_in_order() {
+    for mss in [200, 1448, 37, 3] {
+        reorder_with_mss(mss, if mss < 10 { 6 } else { 40 });
+    }
+}
+
+fn reorder_with_mss(mss: usize, seeds: u64) {
+    let in_order = segments(mss);
+    let want = run(&in_order);
+    assert_eq!(want.frames, in_order.len());
+    let counts = |c: &Collect| {
+        let mut n = [0usize; 5];
+        for l in c.labels.values() {
+            n[l.index()] += 1;
+        }
+        n
+    };
+    let n = counts(&want);
+    assert!(n[Label::Leak.index()] >= 15, "the SNI is a leak: {n:?}");
+    assert!(
+        n[Label::Cleartext.index()] > 1000 && n[Label::Opaque.index()] > 8000,
+        "{n:?}"
+    );
+    assert_eq!(n[Label::Undecoded.index()], 0, "{n:?}");
+
+    for seed in 1..=seeds {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        // Keep the handshake first; shuffle everything else, duplicate some segments.
+        let (head, rest) = in_order.split_at(2);
+        let mut rest: Vec<_> = rest.to_vec();
+        for i in (1..rest.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            rest.swap(i, j);
+        }
+        let dups: Vec<_> = (0..rest.len() / 4)
+            .map(|_| rest[(rng.next() % rest.len() as u64) as usize].clone())
+            .collect();
+        for d in dups {
+            let at = (rng.next() % (rest.len() as u64 + 1)) as usize;
+            rest.insert(at, d);
+        }
+        let order: Vec<_> = head.iter().cloned().chain(rest).collect();
+        let got = run(&order);
+        assert_eq!(
+            got.frames,
+            order.len(),
+            "mss {mss} seed {seed}: every frame released"
+        );
+        for (key, label) in &want.labels {
+            assert_eq!(
+                got.labels.get(key),
+                Some(label),
+                "mss {mss} seed {seed}: byte {key:?}"
+            );
+        }
+    }
+}
