@@ -137,6 +137,10 @@ impl<S: Sink> Engine<S> {
 
     /// Sends the newest frame's payload to its flow.
     fn payload(&mut self, number: u64) {
+        // Closed flows whose lingering is over leave first: removing moves slots.
+        for mut old in self.flows.sweep(number) {
+            self.finish_flow(&mut old, number);
+        }
         let Some(p) = self.pending.back() else { return };
         let Some(payload) = p.decoded.payload.clone() else {
             return;
@@ -237,13 +241,11 @@ impl<S: Sink> Engine<S> {
         }
     }
 
-    /// Finishes flows the table evicted to make room, or whose lingering is over.
+    /// Finishes flows the table evicted to make room. (Evicting happens inside
+    /// `lookup`, before the new flow gets its slot, so slots stay valid.)
     fn after_lookup(&mut self, current: u64) {
         for mut evicted in self.flows.drain_evicted() {
             self.finish_flow(&mut evicted, current);
-        }
-        for mut old in self.flows.sweep(current) {
-            self.finish_flow(&mut old, current);
         }
     }
 
