@@ -10,12 +10,11 @@
 
 use crate::capture::{Frame, LinkType};
 use crate::decode::{self, Decoded, Transport};
-use crate::fields;
 use crate::flow::{self, Flow, FlowProto, FlowTable, Limits, SegmentIn};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::{text, Desc, Direction, Emitter};
 use crate::render::{FrameView, Sink};
-use crate::span::{ByteMap, Label, Span, Visibility};
+use crate::span::{ByteMap, Label, Span};
 use std::collections::{HashSet, VecDeque};
 use std::io;
 
@@ -158,7 +157,7 @@ impl<S: Sink> Engine<S> {
                         *n += 1;
                     }
                 }
-                self.datagram(range);
+                self.datagram(range, (payload.endpoints.sport, payload.endpoints.dport));
             }
             Transport::Tcp { seq, flags, .. } => {
                 let syn = (flags.has(decode::TcpFlags::SYN) && !flags.has(decode::TcpFlags::ACK))
@@ -250,7 +249,7 @@ impl<S: Sink> Engine<S> {
     }
 
     /// A UDP payload: text or undecoded, labelled at once.
-    fn datagram(&mut self, range: (u32, u32)) {
+    fn datagram(&mut self, range: (u32, u32), ports: (u16, u16)) {
         let Some(p) = self.pending.back_mut() else {
             return;
         };
@@ -262,18 +261,30 @@ impl<S: Sink> Engine<S> {
         if bytes.is_empty() {
             return;
         }
-        let (field, vis) = if text::looks_like_text(bytes) {
-            p.events.push(Desc::Text);
-            (fields::TEXT, Visibility::Cleartext)
+        // Frame offsets stand in for stream offsets: one datagram, one frame.
+        let out = &mut self.emitter;
+        out.clear();
+        let dns_ports = [53, 5353, 5355];
+        if dns_ports.contains(&ports.0) || dns_ports.contains(&ports.1) {
+            crate::proto::dns::message(u64::from(range.0), bytes, out);
         } else {
-            (fields::PAYLOAD, Visibility::Undecoded)
-        };
-        p.decoded
-            .spans
-            .push(Span::new(range.0..range.1, field, vis));
+            text::classify_chunk(u64::from(range.0), bytes, out);
+        }
+        for s in out.spans.drain(..) {
+            p.decoded.spans.push(Span::new(
+                s.range.start as u32..s.range.end as u32,
+                s.field,
+                s.vis,
+            ));
+        }
+        p.events.extend(out.events.drain(..).map(|e| e.desc));
+        for n in out.notes.drain(..) {
+            p.decoded.notes.push(
+                Note::new(n.severity, n.group, n.text).at(n.at.start as u32..n.at.end as u32),
+            );
+        }
     }
 
-    /// Labels what a flow still buffers and maps it onto its frames.
     /// Every flow passes here exactly once (replaced, evicted, or at the end).
     fn finish_flow(&mut self, flow: &mut Flow, current: u64) {
         match flow.key.proto {

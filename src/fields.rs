@@ -157,6 +157,43 @@ fields! {
     TLS_HEARTBEAT = "tls.heartbeat_message", Cleartext, None, "heartbeat message (RFC 6520)";
     TLS_HEARTBEAT_ENCRYPTED = "tls.heartbeat_message.encrypted", Opaque, None, "encrypted heartbeat message";
     TLS_UNSYNCED = "tls.unsynced", Undecoded, None, "bytes of a TLS stream after framing was lost";
+
+    // Payload heuristics.
+    DATA_HIGH_ENTROPY = "data.high_entropy", Undecoded, None, "unrecognised bytes that look encrypted or compressed";
+    DATA_BINARY = "data.binary", Undecoded, None, "unrecognised structured binary bytes";
+
+    // HTTP/1.x, RFC 9112.
+    HTTP_METHOD = "http.request.method", Cleartext, None, "request method (RFC 9112 section 3)";
+    HTTP_URI = "http.request.uri", Cleartext, Some(Url), "request target (RFC 9112 section 3.2)";
+    HTTP_VERSION = "http.request.version", Cleartext, None, "protocol version";
+    HTTP_STATUS = "http.response.code", Cleartext, None, "status code (RFC 9112 section 4)";
+    HTTP_REASON = "http.response.phrase", Cleartext, None, "reason phrase";
+    HTTP_HEADER = "http.header", Cleartext, None, "header field (RFC 9110 section 5)";
+    HTTP_HOST = "http.host", Cleartext, Some(Url), "Host header (RFC 9110 section 7.2)";
+    HTTP_COOKIE = "http.cookie", Cleartext, Some(Cookie), "Cookie header (RFC 6265 section 5.4)";
+    HTTP_SET_COOKIE = "http.set_cookie", Cleartext, Some(Cookie), "Set-Cookie header (RFC 6265 section 4.1)";
+    HTTP_AUTHORIZATION = "http.authorization", Cleartext, Some(Credential), "Authorization or Proxy-Authorization (RFC 9110 section 11.6)";
+    HTTP_LINE = "http.line", Cleartext, None, "separators and line ends of a request or response head";
+    HTTP_BODY = "http.file_data", Cleartext, None, "message body (RFC 9112 section 6)";
+
+    // Mail and file transfer commands: SMTP (RFC 5321), POP3 (RFC 1939), IMAP (RFC 9051), FTP (RFC 959).
+    MAIL_COMMAND = "smtp.req.command", Cleartext, None, "client command (SMTP, POP3, IMAP, FTP)";
+    MAIL_PARAMETER = "smtp.req.parameter", Cleartext, None, "command parameter";
+    MAIL_CREDENTIAL = "smtp.auth.credential", Cleartext, Some(Credential), "user name or password (USER/PASS, LOGIN, AUTH PLAIN/LOGIN)";
+    MAIL_RESPONSE = "smtp.response", Cleartext, None, "server reply";
+    MAIL_DATA = "smtp.data", Cleartext, None, "message content (SMTP DATA)";
+    TELNET_COMMAND = "telnet.cmd", Cleartext, None, "Telnet option negotiation (RFC 854)";
+    TELNET_DATA = "telnet.data", Cleartext, None, "Telnet data";
+    PGSQL_MESSAGE = "pgsql.message", Cleartext, None, "PostgreSQL message before TLS (SSLRequest and its answer)";
+
+    // DNS, RFC 1035 section 4.
+    DNS_LENGTH = "dns.length", Metadata, None, "message length (DNS over TCP, RFC 1035 section 4.2.2)";
+    DNS_HEADER = "dns.header", Cleartext, None, "id, flags and counts";
+    DNS_QRY_NAME = "dns.qry.name", Cleartext, Some(DnsName), "name asked";
+    DNS_RESP_NAME = "dns.resp.name", Cleartext, Some(DnsName), "name answered";
+    DNS_META = "dns.rr", Cleartext, None, "type, class, TTL, lengths";
+    DNS_ADDRESS = "dns.a", Cleartext, Some(Address), "address in an answer (A, AAAA)";
+    DNS_DATA = "dns.rdata", Cleartext, None, "other answer data";
 }
 
 /// Looks a field up by its dotted name.

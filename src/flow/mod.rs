@@ -14,6 +14,7 @@
 pub mod tcp;
 
 use crate::decode::Endpoints;
+use crate::proto::stream::StreamDissector;
 use crate::proto::tls::TlsStream;
 use crate::proto::{AppProto, Direction};
 use std::collections::HashMap;
@@ -90,17 +91,15 @@ impl SegRef {
 pub enum App {
     /// Not enough bytes yet to tell.
     Detecting,
-    Tls(Box<TlsStream>),
-    /// Not TLS: each chunk is text or undecoded.
-    Other,
+    Known(Box<StreamDissector>),
 }
 
 impl App {
     pub fn proto(&self) -> Option<AppProto> {
         match self {
             App::Detecting => None,
-            App::Tls(_) => Some(AppProto::Tls),
-            App::Other => Some(AppProto::Text),
+            App::Known(d) if d.tls().is_some() => Some(AppProto::Tls),
+            App::Known(_) => Some(AppProto::Text),
         }
     }
 }
@@ -142,9 +141,19 @@ impl Flow {
 
     pub fn tls(&self) -> Option<&TlsStream> {
         match &self.app {
-            App::Tls(t) => Some(t),
-            _ => None,
+            App::Known(d) => d.tls(),
+            App::Detecting => None,
         }
+    }
+
+    /// (client port, server port).
+    pub fn ports(&self) -> (u16, u16) {
+        let server = if self.key.lo == self.client {
+            self.key.hi
+        } else {
+            self.key.lo
+        };
+        (self.client.1, server.1)
     }
 }
 
@@ -218,8 +227,8 @@ impl FlowTable {
         for dir in &mut flow.tcp {
             dir.compact();
         }
-        if let App::Tls(tls) = &mut flow.app {
-            tls.compact();
+        if let App::Known(d) = &mut flow.app {
+            d.compact();
         }
         self.lingering.push_back((flow.id, flow.key, frame));
     }

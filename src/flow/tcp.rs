@@ -21,8 +21,8 @@ use super::{App, Flow, Limits, SegRef};
 use crate::decode::TcpFlags;
 use crate::fields::{self, FieldId};
 use crate::note::{NoteGroup, Severity};
-use crate::proto::tls::record::{plausible_header, Plausible};
-use crate::proto::{text, Direction, Emitter, StreamSpan};
+use crate::proto::stream::StreamDissector;
+use crate::proto::{Direction, Emitter, StreamSpan};
 use crate::span::Visibility;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
@@ -593,9 +593,8 @@ fn stream_gap(
     if let Some(n) = st.next_seq.as_mut() {
         *n = n.wrapping_add(len as u32);
     }
-    match &mut flow.app {
-        App::Tls(tls) => tls.gap(dir, len, out, at),
-        App::Detecting | App::Other => {}
+    if let App::Known(d) = &mut flow.app {
+        d.gap(dir, len, out, at);
     }
 }
 
@@ -633,7 +632,7 @@ fn run_dissector_with(
 ) {
     let d = dir.index();
     let direct =
-        flow.tcp.get(d).is_some_and(|s| s.buf.is_empty()) && !matches!(flow.app, App::Detecting);
+        flow.tcp.get(d).is_some_and(|s| s.buf.is_empty()) && matches!(flow.app, App::Known(_));
     if !direct {
         if let Some(state) = flow.tcp.get_mut(d) {
             state.buf.extend_from_slice(fresh);
@@ -646,11 +645,7 @@ fn run_dissector_with(
     };
     let base = state.buf_base;
     let done = match &mut flow.app {
-        App::Tls(tls) => tls.feed(dir, base, fresh, out),
-        App::Other => {
-            text::classify_chunk(base, fresh, out);
-            fresh.len()
-        }
+        App::Known(dis) => dis.feed(dir, base, fresh, false, out),
         App::Detecting => 0,
     }
     .min(fresh.len());
@@ -669,29 +664,25 @@ fn run_dissector(flow: &mut Flow, dir: Direction, flush: bool, limits: &Limits, 
         return;
     }
     if matches!(flow.app, App::Detecting) {
+        let ports = flow.ports();
         let first = flow.tcp.get(d).map(|s| s.buf.as_slice()).unwrap_or(&[]);
-        flow.app = match plausible_header(first) {
-            Plausible::Yes(_) => App::Tls(Box::default()),
-            Plausible::NeedMore if !flush => return,
-            Plausible::NeedMore | Plausible::No => App::Other,
-        };
+        match StreamDissector::detect(first, dir, ports, flush) {
+            Some(dis) => flow.app = App::Known(Box::new(dis)),
+            None => return,
+        }
     }
     let Some(state) = flow.tcp.get_mut(d) else {
         return;
     };
     let base = state.buf_base;
     let done = match &mut flow.app {
-        App::Tls(tls) => {
+        App::Known(dis) => {
+            let n = dis.feed(dir, base, &state.buf, flush, out);
             if flush {
-                tls.flush(dir, base, &state.buf, out);
                 state.buf.len()
             } else {
-                tls.feed(dir, base, &state.buf, out)
+                n
             }
-        }
-        App::Other => {
-            text::classify_chunk(base, &state.buf, out);
-            state.buf.len()
         }
         App::Detecting => 0,
     };
@@ -723,7 +714,7 @@ fn enforce_buffer_bound(flow: &mut Flow, dir: Direction, limits: &Limits, out: &
     );
     state.buf.clear();
     state.buf_base += n;
-    if let App::Tls(tls) = &mut flow.app {
-        tls.lose_sync(dir);
+    if let App::Known(d) = &mut flow.app {
+        d.lose_sync(dir);
     }
 }

@@ -14,6 +14,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod dns;
+pub mod plain;
+pub mod stream;
 pub mod text;
 pub mod tls;
 
@@ -85,6 +88,18 @@ pub enum Desc {
     TlsAlert { level: u8, description: u8 },
     /// Readable text.
     Text,
+    /// A plaintext application message: `HTTP GET /login`, `SMTP STARTTLS`; `leaks`
+    /// name what it gives away (`Authorization: Basic alice:secret`).
+    App {
+        proto: &'static str,
+        text: String,
+        leaks: Vec<String>,
+    },
+    /// A fact an observer learns, decoded where it was encoded, for reports.
+    Leak {
+        kind: crate::span::LeakKind,
+        value: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use super::{Desc, Emitter};
 use crate::fields;
+use crate::note::{NoteGroup, Severity};
 use crate::span::Visibility;
 
 /// True when every byte is printable: ASCII graphic characters, space, tab, CR, LF,
@@ -27,13 +28,84 @@ pub fn looks_like_text(bytes: &[u8]) -> bool {
 
 /// Labels a chunk of an unrecognised stream or datagram at `base` as text or undecoded.
 pub fn classify_chunk(base: u64, bytes: &[u8], out: &mut Emitter) {
+    classify_chunk_explained(base, bytes, false, out);
+}
+
+/// Shannon entropy of the bytes, in bits per byte (0 to 8).
+pub fn entropy(bytes: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        // `b` is a u8: every index is in range.
+        if let Some(c) = counts.get_mut(usize::from(b)) {
+            *c += 1;
+        }
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Chunks shorter than this are too small to judge by entropy.
+const ENTROPY_MIN: usize = 128;
+/// Above this many bits per byte, bytes look encrypted or compressed (random data of
+/// a few hundred bytes already measures about 7.2).
+const ENTROPY_HIGH: f64 = 7.0;
+
+/// Like [`classify_chunk`]; with `explain`, says in a note why bytes that are not text
+/// stay undecoded: they look encrypted or compressed (high entropy), or like structured
+/// binary. Returns true when it gave that note.
+pub fn classify_chunk_explained(base: u64, bytes: &[u8], explain: bool, out: &mut Emitter) -> bool {
     let end = base + bytes.len() as u64;
     if looks_like_text(bytes) {
         out.field(base..end, fields::TEXT);
         out.event(base, Desc::Text);
-    } else {
-        out.span(base..end, fields::PAYLOAD, Visibility::Undecoded);
+        return false;
     }
+    if bytes.len() < ENTROPY_MIN {
+        out.span(base..end, fields::PAYLOAD, Visibility::Undecoded);
+        return false;
+    }
+    let h = entropy(bytes);
+    let (field, evidence) = if h >= ENTROPY_HIGH {
+        (
+            fields::DATA_HIGH_ENTROPY,
+            format!(
+                "looks encrypted or compressed: {h:.2} bits of entropy per byte over {} bytes",
+                bytes.len()
+            ),
+        )
+    } else {
+        let zeros = bytes.iter().filter(|&&b| b == 0).count() * 100 / bytes.len();
+        let printable = bytes
+            .iter()
+            .filter(|b| b.is_ascii_graphic() || **b == b' ')
+            .count()
+            * 100
+            / bytes.len();
+        (
+            fields::DATA_BINARY,
+            format!(
+                "looks like structured binary: {h:.2} bits of entropy per byte, {zeros}% zero bytes, \
+                 {printable}% printable"
+            ),
+        )
+    };
+    out.span(base..end, field, Visibility::Undecoded);
+    if explain {
+        out.note(
+            base..end,
+            Severity::Note,
+            NoteGroup::Undecoded,
+            format!("unrecognised payload {evidence}"),
+        );
+    }
+    explain
 }
 
 #[cfg(test)]
@@ -44,6 +116,26 @@ mod tests {
     fn the_textbook_message_is_text() {
         assert!(looks_like_text(b"Simple is better than complex\n"));
         assert!(looks_like_text("Größe: 3 × 4\r\n".as_bytes()));
+    }
+
+    #[test]
+    fn entropy_tells_random_from_structured() {
+        let mut x: u32 = 7;
+        let random: Vec<u8> = (0..1000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (x >> 16) as u8
+            })
+            .collect();
+        assert!(entropy(&random) > 7.5);
+        let structured: Vec<u8> = (0..1000u32)
+            .map(|i| (i % 16) as u8 * (i % 3) as u8)
+            .collect();
+        assert!(entropy(&structured) < 5.0);
+        let mut out = Emitter::default();
+        assert!(classify_chunk_explained(0, &random, true, &mut out));
+        assert!(out.notes[0].text.contains("looks encrypted or compressed"));
+        assert_eq!(out.spans[0].field, fields::DATA_HIGH_ENTROPY);
     }
 
     #[test]

@@ -938,6 +938,7 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     let opaque = counts[Label::Opaque.index()];
     let undecoded = counts[Label::Undecoded.index()];
     let mut items: Vec<String> = Vec::new();
+    let mut apps: Vec<(&str, String)> = Vec::new();
     let mut version = None;
     let mut hello_seen = false;
     let mut tls = false;
@@ -994,7 +995,19 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                     alert_description(*description)
                 ));
             }
-            Desc::Text => {}
+            Desc::App { proto, text, leaks } => {
+                let mut item = String::new();
+                if apps.last().is_none_or(|(p, _)| p != proto) {
+                    item.push_str(proto);
+                    item.push(' ');
+                }
+                item.push_str(text);
+                if !leaks.is_empty() {
+                    let _ = write!(item, " [{}]", leaks.join("; "));
+                }
+                apps.push((proto, item));
+            }
+            Desc::Text | Desc::Leak { .. } => {}
         }
     }
     let tls_bytes = d
@@ -1002,7 +1015,18 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         .iter()
         .any(|s| s.range.start >= payload.range.start && s.field.name().starts_with("tls."));
     let mut out = String::new();
+    if !apps.is_empty() {
+        const SHOWN: usize = 6;
+        let shown: Vec<&str> = apps.iter().take(SHOWN).map(|(_, t)| t.as_str()).collect();
+        out.push_str(&shown.join(", "));
+        if apps.len() > SHOWN {
+            let _ = write!(out, ", … ({} more)", apps.len() - SHOWN);
+        }
+    }
     if tls || tls_bytes {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
         let v = version.map_or_else(|| "TLS".to_string(), |v| v.label());
         out.push_str(&v);
         out.push(' ');
@@ -1017,13 +1041,18 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         if items.is_empty() && readable > 0 {
             let _ = write!(out, ", {readable} bytes readable");
         }
-    } else if readable > 0 {
+    } else if readable > 0 && apps.is_empty() {
         let _ = write!(out, "plaintext, {readable} bytes");
         if opaque > 0 {
             let _ = write!(out, ", {opaque} bytes opaque");
         }
     } else if opaque > 0 {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
         let _ = write!(out, "{opaque} bytes opaque");
+    } else if readable > 0 && out.is_empty() {
+        let _ = write!(out, "{readable} bytes readable");
     }
     if undecoded > 0 {
         if !out.is_empty() {

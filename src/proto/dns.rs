@@ -1,0 +1,315 @@
+//! DNS messages (RFC 1035 section 4), over UDP or TCP: every name asked or answered
+//! is a leak, and so is every address in an answer.
+//!
+//! Compression pointers are followed to spell names out (backwards only, at most 32
+//! hops), but a name's span covers only its own bytes in the message.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+use super::{Desc, Emitter};
+use crate::fields::{self, FieldId};
+use crate::note::{NoteGroup, Severity};
+use crate::span::{LeakKind, Visibility};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+const HEADER: usize = 12;
+const MAX_HOPS: usize = 32;
+const MAX_NAME: usize = 255;
+/// Records read per message (a hostile count cannot make us loop long).
+const MAX_RECORDS: usize = 256;
+
+fn be16(m: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*m.get(at)?, *m.get(at + 1)?]))
+}
+
+/// Reads the name at `at`: its dotted text and where its own bytes end.
+fn name(m: &[u8], at: usize) -> Option<(String, usize)> {
+    let mut text = String::new();
+    let mut pos = at;
+    let mut end = None;
+    let mut hops = 0;
+    loop {
+        let len = *m.get(pos)?;
+        match len {
+            0 => {
+                end.get_or_insert(pos + 1);
+                break;
+            }
+            l if l & 0xc0 == 0xc0 => {
+                let target = usize::from(u16::from_be_bytes([l & 0x3f, *m.get(pos + 1)?]));
+                end.get_or_insert(pos + 2);
+                hops += 1;
+                if hops > MAX_HOPS || target >= pos {
+                    return None;
+                }
+                pos = target;
+            }
+            l if l & 0xc0 == 0 => {
+                let label = m.get(pos + 1..pos + 1 + usize::from(l))?;
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(&String::from_utf8_lossy(label));
+                if text.len() > MAX_NAME {
+                    return None;
+                }
+                pos += 1 + usize::from(l);
+            }
+            _ => return None,
+        }
+    }
+    if text.is_empty() {
+        text.push('.');
+    }
+    Some((text, end?))
+}
+
+fn type_name(t: u16) -> String {
+    match t {
+        1 => "A".into(),
+        2 => "NS".into(),
+        5 => "CNAME".into(),
+        6 => "SOA".into(),
+        12 => "PTR".into(),
+        15 => "MX".into(),
+        16 => "TXT".into(),
+        28 => "AAAA".into(),
+        33 => "SRV".into(),
+        64 => "SVCB".into(),
+        65 => "HTTPS".into(),
+        255 => "ANY".into(),
+        other => format!("TYPE{other}"),
+    }
+}
+
+/// Labels one DNS message whose first byte is at stream or frame offset `at`.
+pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
+    let span = |out: &mut Emitter, r: std::ops::Range<usize>, f: FieldId| {
+        out.field(at + r.start as u64..at + r.end as u64, f);
+    };
+    if m.len() < HEADER {
+        out.span(
+            at..at + m.len() as u64,
+            fields::PAYLOAD,
+            Visibility::Undecoded,
+        );
+        out.note(
+            at..at + m.len() as u64,
+            Severity::Warn,
+            NoteGroup::Malformed,
+            format!(
+                "DNS message of {} bytes, shorter than its 12-byte header",
+                m.len()
+            ),
+        );
+        return;
+    }
+    span(out, 0..HEADER, fields::DNS_HEADER);
+    let flags = be16(m, 2).unwrap_or(0);
+    let response = flags & 0x8000 != 0;
+    let rcode = flags & 0xf;
+    let counts: Vec<usize> = (0..4)
+        .map(|i| usize::from(be16(m, 4 + 2 * i).unwrap_or(0)))
+        .collect();
+    let mut pos = HEADER;
+    let mut first_question: Option<(String, u16)> = None;
+    let mut first_answer: Option<String> = None;
+    let mut ok = true;
+    'records: for (section, &count) in counts.iter().enumerate() {
+        for _ in 0..count.min(MAX_RECORDS) {
+            let Some((text, name_end)) = name(m, pos) else {
+                ok = false;
+                break 'records;
+            };
+            let field = if section == 0 {
+                fields::DNS_QRY_NAME
+            } else {
+                fields::DNS_RESP_NAME
+            };
+            span(out, pos..name_end, field);
+            out.event(
+                at + pos as u64,
+                Desc::Leak {
+                    kind: LeakKind::DnsName,
+                    value: text.clone(),
+                },
+            );
+            let Some(rtype) = be16(m, name_end) else {
+                ok = false;
+                break 'records;
+            };
+            if section == 0 {
+                if name_end + 4 > m.len() {
+                    ok = false;
+                    break 'records;
+                }
+                span(out, name_end..name_end + 4, fields::DNS_META);
+                first_question.get_or_insert((text, rtype));
+                pos = name_end + 4;
+                continue;
+            }
+            let Some(rdlen) = be16(m, name_end + 8) else {
+                ok = false;
+                break 'records;
+            };
+            let rdata = name_end + 10;
+            let rend = rdata + usize::from(rdlen);
+            if rend > m.len() {
+                ok = false;
+                break 'records;
+            }
+            span(out, name_end..rdata, fields::DNS_META);
+            let data = m.get(rdata..rend).unwrap_or(&[]);
+            let shown = match (rtype, data.len()) {
+                (1, 4) => {
+                    span(out, rdata..rend, fields::DNS_ADDRESS);
+                    let a: [u8; 4] = data.try_into().unwrap_or([0; 4]);
+                    Some(Ipv4Addr::from(a).to_string())
+                }
+                (28, 16) => {
+                    span(out, rdata..rend, fields::DNS_ADDRESS);
+                    let a: [u8; 16] = data.try_into().unwrap_or([0; 16]);
+                    Some(Ipv6Addr::from(a).to_string())
+                }
+                (2 | 5 | 12, _) => match name(m, rdata) {
+                    Some((target, e)) if e <= rend => {
+                        span(out, rdata..rend, fields::DNS_RESP_NAME);
+                        Some(target)
+                    }
+                    _ => {
+                        span(out, rdata..rend, fields::DNS_DATA);
+                        None
+                    }
+                },
+                _ => {
+                    span(out, rdata..rend, fields::DNS_DATA);
+                    None
+                }
+            };
+            if section == 1 {
+                if let Some(v) = shown {
+                    if matches!(rtype, 1 | 28) {
+                        out.event(
+                            at + rdata as u64,
+                            Desc::Leak {
+                                kind: LeakKind::Address,
+                                value: v.clone(),
+                            },
+                        );
+                    }
+                    first_answer.get_or_insert(format!("{} {v}", type_name(rtype)));
+                }
+            }
+            pos = rend;
+        }
+    }
+    if !ok || pos < m.len() {
+        let what = if ok {
+            "bytes after the last record"
+        } else {
+            "a record runs past its message"
+        };
+        out.span(
+            at + pos as u64..at + m.len() as u64,
+            fields::PAYLOAD,
+            Visibility::Undecoded,
+        );
+        out.note(
+            at + pos as u64..at + m.len() as u64,
+            Severity::Warn,
+            NoteGroup::Malformed,
+            format!("malformed DNS message: {what}; the rest is left undecoded"),
+        );
+    }
+    let text = match (response, &first_question) {
+        (false, Some((q, t))) => format!("{}? {q}", type_name(*t)),
+        (true, Some((q, _))) => match (&first_answer, rcode) {
+            (Some(a), 0) => format!("{q} {a}"),
+            (None, 0) => format!("{q}: no answer"),
+            (_, 3) => format!("{q}: NXDOMAIN"),
+            (_, c) => format!("{q}: rcode {c}"),
+        },
+        (_, None) => if response { "response" } else { "query" }.to_string(),
+    };
+    out.event(
+        at,
+        Desc::App {
+            proto: "DNS",
+            text,
+            leaks: vec![],
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(name: &str) -> Vec<u8> {
+        let mut m = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        for label in name.split('.') {
+            m.push(label.len() as u8);
+            m.extend_from_slice(label.as_bytes());
+        }
+        m.extend_from_slice(&[0, 0, 1, 0, 1]);
+        m
+    }
+
+    #[test]
+    fn query_name_is_a_leak_and_described() {
+        let m = query("www.example.com");
+        let mut out = Emitter::default();
+        message(100, &m, &mut out);
+        assert!(out
+            .spans
+            .iter()
+            .any(|s| s.field == fields::DNS_QRY_NAME && s.range == (112..129)));
+        assert!(out
+            .events
+            .iter()
+            .any(|e| matches!(&e.desc, Desc::App { text, .. } if text == "A? www.example.com")));
+        assert!(out.notes.is_empty());
+    }
+
+    #[test]
+    fn answer_with_a_compression_pointer() {
+        let mut m = query("example.com");
+        m[2] = 0x81;
+        m[3] = 0x80;
+        m[7] = 1;
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 93, 184, 216, 34]);
+        let mut out = Emitter::default();
+        message(0, &m, &mut out);
+        assert!(out.events.iter().any(
+            |e| matches!(&e.desc, Desc::App { text, .. } if text == "example.com A 93.184.216.34")
+        ));
+        assert!(out.spans.iter().any(|s| s.field == fields::DNS_ADDRESS));
+        assert!(out.notes.is_empty(), "{:?}", out.notes);
+    }
+
+    #[test]
+    fn pointer_loops_and_short_messages_are_notes() {
+        // A name that points at itself.
+        let mut m = vec![0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1];
+        let mut out = Emitter::default();
+        message(0, &m, &mut out);
+        assert!(!out.notes.is_empty());
+        m.truncate(5);
+        let mut out = Emitter::default();
+        message(0, &m, &mut out);
+        assert!(out.spans.iter().all(|s| s.vis == Visibility::Undecoded));
+    }
+
+    #[test]
+    fn a_huge_record_count_stops_at_the_end_of_the_message() {
+        let mut m = query("a.b");
+        m[4] = 0xff;
+        m[5] = 0xff;
+        let mut out = Emitter::default();
+        message(0, &m, &mut out);
+        assert!(out.notes.iter().any(|n| n.text.contains("malformed")));
+    }
+}

@@ -1,0 +1,407 @@
+//! HTTP/1.x (RFC 9112): request and status lines, header fields, bodies framed by
+//! Content-Length, chunked transfer coding, or the end of the connection.
+//!
+//! Leaks: the request target and Host (URLs), Cookie and Set-Cookie, Authorization and
+//! Proxy-Authorization (credentials; Basic is decoded for the description).
+
+use super::{line_spans, line_text, tls_starts, words, Fed, MAX_LINE};
+use crate::fields::{self, FieldId};
+use crate::note::{NoteGroup, Severity};
+use crate::proto::tls::record::Plausible;
+use crate::proto::{Desc, Direction, Emitter};
+use crate::span::LeakKind;
+use base64::Engine as _;
+use std::ops::Range;
+
+const METHODS: &[&[u8]] = &[
+    b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE",
+];
+
+/// True when bytes look like the start of an HTTP/1.x request line.
+pub fn looks_like_request(bytes: &[u8]) -> bool {
+    METHODS.iter().any(|m| {
+        bytes.len() > m.len()
+            && bytes.get(..m.len()) == Some(m)
+            && bytes.get(m.len()) == Some(&b' ')
+    })
+}
+
+/// What a request asked for, as far as its response's framing cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Req {
+    Head,
+    Connect,
+    Other,
+}
+
+/// Requests awaiting responses (for HEAD and CONNECT), bounded.
+pub type Requests = std::collections::VecDeque<Req>;
+const MAX_REQUESTS: usize = 64;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Body {
+    /// No body is being read: the next bytes start a message head.
+    #[default]
+    None,
+    /// This many body bytes remain.
+    Length(u64),
+    /// Chunked transfer coding: expecting a chunk-size line.
+    ChunkSize,
+    /// Inside a chunk: this many bytes, then CRLF.
+    ChunkData(u64),
+    /// After the last chunk: trailer lines until an empty one.
+    Trailer,
+    /// Until the connection ends.
+    UntilClose,
+    /// Framing lost (a gap inside a message): readable text until a head appears.
+    Lost,
+}
+
+/// One direction of an HTTP connection.
+#[derive(Debug, Default)]
+pub struct HttpDir {
+    body: Body,
+    /// Inside a message head (after the start line).
+    in_head: bool,
+    /// Framing gathered from the current head.
+    content_length: Option<u64>,
+    chunked: bool,
+    /// A response without a body (HEAD request, 1xx/204/304).
+    no_body: bool,
+    /// This response answers CONNECT with 2xx: a tunnel (TLS, or anything) follows.
+    tunnel: bool,
+    /// The request this response answers.
+    answers: Option<Req>,
+    status: u16,
+    /// Facts of the current head, for its event.
+    start_at: u64,
+    start_text: String,
+    leaks: Vec<String>,
+}
+
+impl HttpDir {
+    pub fn gap(&mut self) {
+        self.body = Body::Lost;
+        self.in_head = false;
+    }
+
+    pub fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        requests: &mut Requests,
+        out: &mut Emitter,
+    ) -> Fed {
+        let mut pos = 0usize;
+        while pos < data.len() {
+            let rest = data.get(pos..).unwrap_or(&[]);
+            let at = base + pos as u64;
+            match self.body {
+                Body::Length(n) => {
+                    let take = (rest.len() as u64).min(n) as usize;
+                    out.field(at..at + take as u64, fields::HTTP_BODY);
+                    pos += take;
+                    self.body = if n - take as u64 == 0 {
+                        Body::None
+                    } else {
+                        Body::Length(n - take as u64)
+                    };
+                    continue;
+                }
+                Body::ChunkData(n) => {
+                    let take = (rest.len() as u64).min(n) as usize;
+                    out.field(at..at + take as u64, fields::HTTP_BODY);
+                    pos += take;
+                    self.body = if n - take as u64 == 0 {
+                        Body::ChunkSize
+                    } else {
+                        Body::ChunkData(n - take as u64)
+                    };
+                    continue;
+                }
+                Body::UntilClose => {
+                    out.field(at..at + rest.len() as u64, fields::HTTP_BODY);
+                    return Fed::Done(data.len());
+                }
+                Body::None | Body::ChunkSize | Body::Trailer | Body::Lost => {}
+            }
+            if self.body == Body::None && !self.in_head {
+                // A message boundary: TLS may start here (after CONNECT, or Upgrade).
+                match tls_starts(rest) {
+                    Plausible::Yes(_) => return Fed::SwitchToTls(pos),
+                    Plausible::NeedMore if !flush => return Fed::Done(pos),
+                    _ => {}
+                }
+                if self.tunnel {
+                    // A tunnel carrying something other than TLS: readable or not, as bytes go.
+                    crate::proto::text::classify_chunk(at, rest, out);
+                    return Fed::Done(data.len());
+                }
+            }
+            let line = match rest.iter().position(|&b| b == b'\n') {
+                Some(nl) if nl < MAX_LINE => rest.get(..=nl).unwrap_or(rest),
+                _ if rest.len() >= MAX_LINE => {
+                    out.field(at..at + MAX_LINE as u64, fields::HTTP_HEADER);
+                    out.note(
+                        at..at + MAX_LINE as u64,
+                        Severity::Note,
+                        NoteGroup::Malformed,
+                        format!("an HTTP line longer than {MAX_LINE} bytes: labelled readable, not parsed"),
+                    );
+                    pos += MAX_LINE;
+                    continue;
+                }
+                _ if flush => rest,
+                _ => return Fed::Done(pos),
+            };
+            self.line(dir, line, at, requests, out);
+            pos += line.len();
+        }
+        if flush {
+            self.flush_event(out);
+        }
+        Fed::Done(pos)
+    }
+
+    fn line(
+        &mut self,
+        dir: Direction,
+        line: &[u8],
+        at: u64,
+        requests: &mut Requests,
+        out: &mut Emitter,
+    ) {
+        let len = line.len();
+        match self.body {
+            Body::ChunkSize => {
+                let text = line_text(line);
+                let size = text
+                    .split(';')
+                    .next()
+                    .map(str::trim)
+                    .and_then(|h| u64::from_str_radix(h, 16).ok());
+                line_spans(out, at, len, &[], fields::HTTP_LINE);
+                self.body = match size {
+                    Some(0) => Body::Trailer,
+                    Some(n) => Body::ChunkData(n + 2),
+                    None => Body::Lost,
+                };
+                return;
+            }
+            Body::Trailer => {
+                line_spans(out, at, len, &[], fields::HTTP_HEADER);
+                if line_text(line).is_empty() {
+                    self.body = Body::None;
+                }
+                return;
+            }
+            Body::Lost => {
+                let ok = if dir == Direction::ToServer {
+                    looks_like_request(line)
+                } else {
+                    line.starts_with(b"HTTP/1.")
+                };
+                if !ok {
+                    out.field(at..at + len as u64, fields::TEXT);
+                    return;
+                }
+                self.body = Body::None;
+            }
+            _ => {}
+        }
+        if !self.in_head {
+            self.start_line(dir, line, at, requests, out);
+            return;
+        }
+        if line_text(line).is_empty() {
+            // The end of the head.
+            line_spans(out, at, len, &[], fields::HTTP_LINE);
+            self.in_head = false;
+            self.flush_event(out);
+            if self.answers == Some(Req::Connect) && (200..300).contains(&self.status) {
+                self.tunnel = true;
+            }
+            self.body = if self.no_body || self.tunnel {
+                Body::None
+            } else if self.chunked {
+                Body::ChunkSize
+            } else if let Some(n) = self.content_length {
+                if n == 0 {
+                    Body::None
+                } else {
+                    Body::Length(n)
+                }
+            } else if dir == Direction::ToClient {
+                Body::UntilClose
+            } else {
+                Body::None
+            };
+            return;
+        }
+        self.header(line, at, out);
+    }
+
+    fn start_line(
+        &mut self,
+        dir: Direction,
+        line: &[u8],
+        at: u64,
+        requests: &mut Requests,
+        out: &mut Emitter,
+    ) {
+        let w = words(line);
+        self.leaks.clear();
+        self.content_length = None;
+        self.chunked = false;
+        self.no_body = false;
+        self.start_at = at;
+        let len = line.len();
+        if dir == Direction::ToServer && looks_like_request(line) {
+            let parts: Vec<(Range<usize>, FieldId)> = w
+                .iter()
+                .take(3)
+                .zip([fields::HTTP_METHOD, fields::HTTP_URI, fields::HTTP_VERSION])
+                .map(|(r, f)| (r.clone(), f))
+                .collect();
+            line_spans(out, at, len, &parts, fields::HTTP_LINE);
+            let method = w.first().and_then(|r| line.get(r.clone())).unwrap_or(&[]);
+            let target = w.get(1).and_then(|r| line.get(r.clone())).unwrap_or(&[]);
+            self.start_text = format!(
+                "{} {}",
+                String::from_utf8_lossy(method),
+                String::from_utf8_lossy(target)
+            );
+            if !target.is_empty() {
+                out.event(
+                    at,
+                    Desc::Leak {
+                        kind: LeakKind::Url,
+                        value: String::from_utf8_lossy(target).into_owned(),
+                    },
+                );
+            }
+            self.in_head = true;
+            if requests.len() < MAX_REQUESTS {
+                requests.push_back(match method {
+                    b"HEAD" => Req::Head,
+                    b"CONNECT" => Req::Connect,
+                    _ => Req::Other,
+                });
+            }
+        } else if line.starts_with(b"HTTP/1.") {
+            let parts: Vec<(Range<usize>, FieldId)> = w
+                .iter()
+                .take(2)
+                .zip([fields::HTTP_VERSION, fields::HTTP_STATUS])
+                .map(|(r, f)| (r.clone(), f))
+                .chain(
+                    w.get(2)
+                        .map(|r| (r.start..line_text(line).len(), fields::HTTP_REASON)),
+                )
+                .collect();
+            line_spans(out, at, len, &parts, fields::HTTP_LINE);
+            let code: u16 = w
+                .get(1)
+                .and_then(|r| line.get(r.clone()))
+                .and_then(|c| std::str::from_utf8(c).ok())
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            // A 1xx is followed by the real response to the same request.
+            self.answers = if (100..200).contains(&code) {
+                requests.front().copied()
+            } else {
+                requests.pop_front()
+            };
+            self.no_body = (100..200).contains(&code)
+                || code == 204
+                || code == 304
+                || self.answers == Some(Req::Head);
+            self.start_text = line_text(line);
+            self.in_head = true;
+            self.status = code;
+        } else {
+            // Not HTTP after all (or framing lost): readable text, no parsing.
+            out.field(at..at + len as u64, fields::TEXT);
+            self.body = Body::Lost;
+        }
+    }
+
+    fn header(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
+        let len = line.len();
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            line_spans(out, at, len, &[], fields::HTTP_HEADER);
+            return;
+        };
+        let name = line.get(..colon).unwrap_or(&[]);
+        let value_start = colon
+            + 1
+            + line.get(colon + 1..).map_or(0, |r| {
+                r.iter().take_while(|&&b| b == b' ' || b == b'\t').count()
+            });
+        let value_end = line_text(line).len().max(value_start);
+        let value = line.get(value_start..value_end).unwrap_or(&[]);
+        let lname = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let vtext = String::from_utf8_lossy(value).into_owned();
+        let (field, leak) = match lname.as_str() {
+            "host" => (fields::HTTP_HOST, Some((LeakKind::Url, vtext.clone()))),
+            "cookie" => (fields::HTTP_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
+            "set-cookie" => (
+                fields::HTTP_SET_COOKIE,
+                Some((LeakKind::Cookie, vtext.clone())),
+            ),
+            "authorization" | "proxy-authorization" => {
+                let shown = describe_authorization(&vtext);
+                self.leaks
+                    .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                (
+                    fields::HTTP_AUTHORIZATION,
+                    Some((LeakKind::Credential, shown)),
+                )
+            }
+            _ => (fields::HTTP_HEADER, None),
+        };
+        match lname.as_str() {
+            "content-length" => self.content_length = vtext.trim().parse().ok(),
+            "transfer-encoding" => self.chunked = vtext.to_ascii_lowercase().contains("chunked"),
+            "cookie" | "set-cookie" => self.leaks.push(String::from_utf8_lossy(name).into_owned()),
+            _ => {}
+        }
+        let parts = [
+            (0..colon, fields::HTTP_HEADER),
+            (value_start..value_end, field),
+        ];
+        line_spans(out, at, len, &parts, fields::HTTP_HEADER);
+        if let Some((kind, value)) = leak {
+            out.event(at + value_start as u64, Desc::Leak { kind, value });
+        }
+    }
+
+    fn flush_event(&mut self, out: &mut Emitter) {
+        if self.start_text.is_empty() {
+            return;
+        }
+        out.event(
+            self.start_at,
+            Desc::App {
+                proto: "HTTP",
+                text: std::mem::take(&mut self.start_text),
+                leaks: std::mem::take(&mut self.leaks),
+            },
+        );
+    }
+}
+
+/// `Basic YWxpY2U6c2VjcmV0` → `Basic alice:secret`; other schemes as they are.
+fn describe_authorization(value: &str) -> String {
+    let mut it = value.splitn(2, ' ');
+    let scheme = it.next().unwrap_or("");
+    let rest = it.next().unwrap_or("").trim();
+    if scheme.eq_ignore_ascii_case("basic") {
+        if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(rest) {
+            return format!("{scheme} {}", String::from_utf8_lossy(&decoded));
+        }
+    }
+    value.to_string()
+}

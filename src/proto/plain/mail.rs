@@ -1,0 +1,271 @@
+//! Line protocols where clients send commands and servers answer with status lines:
+//! SMTP (RFC 5321, AUTH RFC 4954), POP3 (RFC 1939, RFC 5034), IMAP (RFC 9051) and
+//! FTP (RFC 959, AUTH TLS RFC 4217).
+//!
+//! Credentials are what an observer most wants: USER/PASS, IMAP LOGIN, and AUTH PLAIN
+//! and LOGIN exchanges (base64, decoded for the description and the report). SMTP
+//! message content after DATA is readable too.
+
+use super::{line_spans, line_text, words, Proto};
+use crate::fields;
+use crate::proto::{Desc, Direction, Emitter};
+use crate::span::LeakKind;
+use base64::Engine as _;
+use std::ops::Range;
+
+/// Longest text kept for a description.
+const SHOWN: usize = 72;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Auth {
+    Plain,
+    Login,
+    Other,
+}
+
+#[derive(Debug)]
+pub struct MailState {
+    proto: Proto,
+    /// SMTP: DATA sent, waiting for 354.
+    data_requested: bool,
+    /// SMTP: inside the message, until a line with a single dot.
+    in_data: bool,
+    /// An AUTH or AUTHENTICATE exchange in progress.
+    auth: Option<Auth>,
+    /// Client lines of the exchange so far (LOGIN: user name, then password).
+    auth_step: u8,
+    /// The server asked for the next piece of the exchange (334, or `+`).
+    credential_next: bool,
+    /// Inside a multi-line server reply (`250-…`).
+    reply_open: bool,
+}
+
+impl MailState {
+    pub fn new(proto: Proto) -> MailState {
+        MailState {
+            proto,
+            data_requested: false,
+            in_data: false,
+            auth: None,
+            auth_step: 0,
+            credential_next: false,
+            reply_open: false,
+        }
+    }
+
+    pub fn gap(&mut self, dir: Direction) {
+        if dir == Direction::ToServer {
+            self.credential_next = false;
+        } else {
+            self.reply_open = false;
+        }
+    }
+
+    pub fn line(&mut self, dir: Direction, line: &[u8], at: u64, out: &mut Emitter) {
+        match dir {
+            Direction::ToServer => self.client(line, at, out),
+            Direction::ToClient => self.server(line, at, out),
+        }
+    }
+
+    fn event(&self, out: &mut Emitter, at: u64, text: String, leaks: Vec<String>) {
+        out.event(
+            at,
+            Desc::App {
+                proto: self.proto.name(),
+                text: shorten(&text),
+                leaks,
+            },
+        );
+    }
+
+    fn credential(&self, out: &mut Emitter, at: u64, shown: String) {
+        out.event(
+            at,
+            Desc::Leak {
+                kind: LeakKind::Credential,
+                value: shown,
+            },
+        );
+    }
+
+    fn client(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
+        let len = line.len();
+        let text_len = line_text(line).len();
+        if self.in_data {
+            out.field(at..at + len as u64, fields::MAIL_DATA);
+            if line_text(line) == "." {
+                self.in_data = false;
+                self.event(out, at, "end of message".into(), vec![]);
+            }
+            return;
+        }
+        if self.credential_next && self.auth.is_some() {
+            // A base64 piece of an AUTH exchange.
+            self.credential_next = false;
+            line_spans(
+                out,
+                at,
+                len,
+                &[(0..text_len, fields::MAIL_CREDENTIAL)],
+                fields::MAIL_PARAMETER,
+            );
+            let decoded = b64(&line_text(line));
+            let shown = match (self.auth, self.auth_step) {
+                (Some(Auth::Plain), _) => plain_credentials(&decoded),
+                (Some(Auth::Login), 0) => format!("user={decoded}"),
+                (Some(Auth::Login), _) => format!("password={decoded}"),
+                _ => decoded,
+            };
+            self.auth_step = self.auth_step.saturating_add(1);
+            self.credential(out, at, shown.clone());
+            self.event(out, at, "AUTH continuation".into(), vec![shown]);
+            return;
+        }
+        let w = words(line);
+        // IMAP commands start with a tag.
+        let (tag, cmd_i) = if self.proto == Proto::Imap {
+            (w.first().cloned(), 1)
+        } else {
+            (None, 0)
+        };
+        let Some(cmd_r) = w.get(cmd_i).cloned() else {
+            line_spans(out, at, len, &[], fields::MAIL_PARAMETER);
+            return;
+        };
+        let cmd =
+            String::from_utf8_lossy(line.get(cmd_r.clone()).unwrap_or(&[])).to_ascii_uppercase();
+        let args: Vec<Range<usize>> = w.iter().skip(cmd_i + 1).cloned().collect();
+        let arg = |i: usize| -> String {
+            args.get(i)
+                .and_then(|r| line.get(r.clone()))
+                .map(|b| String::from_utf8_lossy(b).trim_matches('"').to_string())
+                .unwrap_or_default()
+        };
+        let rest_range = args.first().map(|a| a.start..text_len);
+        let mut parts: Vec<(Range<usize>, fields::FieldId)> = Vec::new();
+        if let Some(t) = tag {
+            parts.push((t, fields::MAIL_PARAMETER));
+        }
+        parts.push((cmd_r, fields::MAIL_COMMAND));
+        let mut leaks = Vec::new();
+        match (self.proto, cmd.as_str()) {
+            (Proto::Pop3 | Proto::Ftp, "USER") | (Proto::Pop3 | Proto::Ftp, "PASS") => {
+                if let Some(r) = rest_range.clone() {
+                    parts.push((r, fields::MAIL_CREDENTIAL));
+                }
+                let what = if cmd == "USER" { "user" } else { "password" };
+                let shown = format!("{what}={}", rest_text(line, rest_range.as_ref()));
+                self.credential(out, at, shown.clone());
+                leaks.push(shown);
+            }
+            (Proto::Pop3, "APOP") => {
+                if let Some(r) = rest_range.clone() {
+                    parts.push((r, fields::MAIL_CREDENTIAL));
+                }
+                let shown = format!("user={} digest={}", arg(0), arg(1));
+                self.credential(out, at, shown.clone());
+                leaks.push(shown);
+            }
+            (Proto::Imap, "LOGIN") => {
+                if let Some(r) = rest_range.clone() {
+                    parts.push((r, fields::MAIL_CREDENTIAL));
+                }
+                let shown = format!("user={} password={}", arg(0), arg(1));
+                self.credential(out, at, shown.clone());
+                leaks.push(shown);
+            }
+            (_, "AUTH" | "AUTHENTICATE") => {
+                let mech = arg(0).to_ascii_uppercase();
+                self.auth = Some(match mech.as_str() {
+                    "PLAIN" => Auth::Plain,
+                    "LOGIN" => Auth::Login,
+                    _ => Auth::Other,
+                });
+                self.auth_step = 0;
+                if let Some(r) = args.first() {
+                    parts.push((r.clone(), fields::MAIL_PARAMETER));
+                }
+                if let Some(initial) = args.get(1) {
+                    parts.push((initial.start..text_len, fields::MAIL_CREDENTIAL));
+                    let decoded = b64(&arg(1));
+                    let shown = match self.auth {
+                        Some(Auth::Plain) => plain_credentials(&decoded),
+                        Some(Auth::Login) => format!("user={decoded}"),
+                        _ => decoded,
+                    };
+                    self.auth_step = 1;
+                    self.credential(out, at, shown.clone());
+                    leaks.push(shown);
+                }
+            }
+            (Proto::Smtp, "DATA") => self.data_requested = true,
+            _ => {}
+        }
+        line_spans(out, at, len, &parts, fields::MAIL_PARAMETER);
+        let shown_cmd = match cmd.as_str() {
+            "USER" | "PASS" | "LOGIN" | "APOP" => cmd.clone(),
+            "AUTH" | "AUTHENTICATE" => format!("{cmd} {}", arg(0)),
+            _ => line_text(line),
+        };
+        self.event(out, at, shown_cmd, leaks);
+    }
+
+    fn server(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
+        let len = line.len();
+        out.field(at..at + len as u64, fields::MAIL_RESPONSE);
+        let text = line_text(line);
+        let code: Option<u16> = text.get(..3).and_then(|c| c.parse().ok());
+        let continuation = text.starts_with('+') && !text.starts_with("+OK");
+        match (self.proto, code) {
+            (Proto::Smtp, Some(334)) | (Proto::Ftp, Some(334)) => self.credential_next = true,
+            (Proto::Smtp, Some(354)) if self.data_requested => {
+                self.in_data = true;
+                self.data_requested = false;
+            }
+            (Proto::Smtp, Some(c)) if c >= 400 => {
+                self.data_requested = false;
+                self.auth = None;
+            }
+            (Proto::Smtp, Some(235)) => self.auth = None,
+            (Proto::Pop3 | Proto::Imap, _) if continuation => self.credential_next = true,
+            _ => {}
+        }
+        let multi = text.as_bytes().get(3) == Some(&b'-') && code.is_some();
+        if !self.reply_open {
+            self.event(out, at, text, vec![]);
+        }
+        self.reply_open = multi;
+    }
+}
+
+fn rest_text(line: &[u8], r: Option<&Range<usize>>) -> String {
+    r.and_then(|r| line.get(r.clone()))
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .unwrap_or_default()
+}
+
+fn b64(s: &str) -> String {
+    match base64::engine::general_purpose::STANDARD.decode(s.trim()) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => s.to_string(),
+    }
+}
+
+/// AUTH PLAIN's `authzid NUL authcid NUL passwd` (RFC 4616 section 2).
+fn plain_credentials(decoded: &str) -> String {
+    let parts: Vec<&str> = decoded.split('\0').collect();
+    match parts.as_slice() {
+        [_, user, pass] => format!("user={user} password={pass}"),
+        _ => decoded.to_string(),
+    }
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= SHOWN {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(SHOWN).collect();
+    t.push('…');
+    t
+}

@@ -1,0 +1,329 @@
+//! Named fixtures for the plaintext protocols and the hand-over to TLS.
+
+use super::*;
+use crate::proto::stream::StreamDissector;
+use crate::span::Visibility::*;
+
+/// Runs one direction's bytes through a dissector in the given chunks; returns the
+/// field name of every byte and the emitter's events.
+fn run(
+    dis: &mut StreamDissector,
+    dir: Direction,
+    bytes: &[u8],
+    chunks: &[usize],
+) -> (Vec<(&'static str, Visibility)>, Vec<Desc>) {
+    let mut labels = vec![("", Undecoded); bytes.len()];
+    let mut seen = vec![false; bytes.len()];
+    let mut out = Emitter::default();
+    let mut events = Vec::new();
+    let mut buf = Vec::new();
+    let mut base = 0u64;
+    let mut pos = 0;
+    let mut take = |out: &mut Emitter| {
+        for s in out.spans.drain(..) {
+            for i in s.range.clone() {
+                assert!(!seen[i as usize], "byte {i} labelled twice");
+                seen[i as usize] = true;
+                labels[i as usize] = (s.field.name(), s.vis);
+            }
+        }
+        events.extend(out.events.drain(..).map(|e| e.desc));
+    };
+    for &n in chunks {
+        let end = (pos + n).min(bytes.len());
+        buf.extend_from_slice(&bytes[pos..end]);
+        pos = end;
+        let done = dis.feed(dir, base, &buf, false, &mut out);
+        buf.drain(..done);
+        base += done as u64;
+        take(&mut out);
+    }
+    buf.extend_from_slice(&bytes[pos..]);
+    dis.feed(dir, base, &buf, true, &mut out);
+    take(&mut out);
+    assert!(seen.iter().all(|&s| s), "every byte labelled");
+    (labels, events)
+}
+
+fn app_texts(events: &[Desc]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Desc::App { proto, text, leaks } => Some(format!("{proto} {text} {leaks:?}")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn field_at<'a>(
+    labels: &'a [(&'static str, Visibility)],
+    bytes: &[u8],
+    needle: &[u8],
+) -> &'a (&'static str, Visibility) {
+    let i = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("needle");
+    &labels[i]
+}
+
+#[test]
+fn http_request_with_basic_auth_cookie_and_body() {
+    let req = b"POST /login?next=/home HTTP/1.1\r\nHost: shop.example\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\nCookie: sid=42\r\nContent-Length: 11\r\n\r\nuser=alice&";
+    let mut dis = StreamDissector::detect(req, Direction::ToServer, (40000, 80), false).unwrap();
+    let (labels, events) = run(&mut dis, Direction::ToServer, req, &[20, 30, 1000]);
+    assert_eq!(field_at(&labels, req, b"POST").0, "http.request.method");
+    assert_eq!(field_at(&labels, req, b"/login").0, "http.request.uri");
+    assert_eq!(field_at(&labels, req, b"shop.example").0, "http.host");
+    assert_eq!(field_at(&labels, req, b"YWxp").0, "http.authorization");
+    assert_eq!(field_at(&labels, req, b"sid=42").0, "http.cookie");
+    assert_eq!(field_at(&labels, req, b"user=alice").0, "http.file_data");
+    let apps = app_texts(&events);
+    assert_eq!(apps.len(), 1, "{apps:?}");
+    assert!(apps[0].contains("HTTP POST /login?next=/home"), "{apps:?}");
+    assert!(
+        apps[0].contains("Authorization: Basic alice:secret"),
+        "{apps:?}"
+    );
+    assert!(events.iter().any(|e| matches!(e, Desc::Leak { kind: crate::span::LeakKind::Credential, value } if value == "Basic alice:secret")));
+}
+
+#[test]
+fn http_chunked_response_then_a_second_response() {
+    let resp = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nSet-Cookie: a=b\r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n";
+    let mut dis = StreamDissector::detect(resp, Direction::ToClient, (40000, 80), false).unwrap();
+    let (labels, events) = run(&mut dis, Direction::ToClient, resp, &[7, 7, 7, 1000]);
+    assert_eq!(field_at(&labels, resp, b"hello").0, "http.file_data");
+    assert_eq!(field_at(&labels, resp, b"a=b").0, "http.set_cookie");
+    assert_eq!(field_at(&labels, resp, b"304").0, "http.response.code");
+    assert_eq!(app_texts(&events).len(), 2);
+}
+
+#[test]
+fn http_line_of_ten_megabytes_is_labelled_without_being_held() {
+    let mut req = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
+    req.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
+    req.extend_from_slice(b"\r\n\r\n");
+    let mut dis = StreamDissector::detect(&req, Direction::ToServer, (1, 80), false).unwrap();
+    let mut out = Emitter::default();
+    // Fed in one go, the dissector labels all but less than a line's bound.
+    let done = dis.feed(Direction::ToServer, 0, &req, false, &mut out);
+    assert!(
+        req.len() - done < MAX_LINE,
+        "held {} bytes",
+        req.len() - done
+    );
+    assert!(out.notes.iter().any(|n| n.text.contains("longer than")));
+}
+
+#[test]
+fn smtp_auth_plain_and_login_and_data() {
+    let server = b"220 mail.example ESMTP\r\n250-mail.example\r\n250 AUTH PLAIN LOGIN\r\n235 ok\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 ok\r\n354 go ahead\r\n250 queued\r\n";
+    let client = b"EHLO me\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nAUTH LOGIN\r\nYm9i\r\naHVudGVyMg==\r\nDATA\r\nSubject: hi\r\n\r\nsecret plans\r\n.\r\nQUIT\r\n";
+    let mut dis = StreamDissector::detect(server, Direction::ToClient, (40000, 25), false).unwrap();
+    assert_eq!(dis.plain_proto(), Proto::Smtp);
+    // Interleave like the real exchange: replies before the client lines they allow.
+    let mut out = Emitter::default();
+    let mut events = Vec::new();
+    let mut s_pos = 0u64;
+    let mut c_pos = 0u64;
+    let s_lines: Vec<&[u8]> = server.split_inclusive(|&b| b == b'\n').collect();
+    let c_lines: Vec<&[u8]> = client.split_inclusive(|&b| b == b'\n').collect();
+    let order = [
+        (true, 0),
+        (true, 1),
+        (true, 2),
+        (false, 0),
+        (false, 1),
+        (true, 3),
+        (false, 2),
+        (true, 4),
+        (false, 3),
+        (true, 5),
+        (false, 4),
+        (true, 6),
+        (false, 5),
+        (true, 7),
+        (false, 6),
+        (false, 7),
+        (false, 8),
+        (false, 9),
+        (true, 8),
+        (false, 10),
+    ];
+    let mut client_fields = Vec::new();
+    for (srv, i) in order {
+        let (line, pos, dir) = if srv {
+            (s_lines[i], &mut s_pos, Direction::ToClient)
+        } else {
+            (c_lines[i], &mut c_pos, Direction::ToServer)
+        };
+        let n = dis.feed(dir, *pos, line, false, &mut out);
+        assert_eq!(n, line.len());
+        if !srv {
+            client_fields.push((
+                String::from_utf8_lossy(line).into_owned(),
+                out.spans.iter().map(|s| s.field.name()).collect::<Vec<_>>(),
+            ));
+        }
+        *pos += n as u64;
+        out.spans.clear();
+        events.extend(out.events.drain(..).map(|e| e.desc));
+    }
+    let creds: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Desc::Leak {
+                kind: crate::span::LeakKind::Credential,
+                value,
+            } => Some(value.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        creds,
+        ["user=alice password=secret", "user=bob", "password=hunter2"]
+    );
+    let data_line = client_fields
+        .iter()
+        .find(|(l, _)| l.starts_with("secret plans"))
+        .unwrap();
+    assert_eq!(data_line.1, ["smtp.data"]);
+    let quit = client_fields
+        .iter()
+        .find(|(l, _)| l.starts_with("QUIT"))
+        .unwrap();
+    assert_eq!(
+        quit.1[0], "smtp.req.command",
+        "after the dot, commands again"
+    );
+}
+
+#[test]
+fn starttls_hands_the_stream_to_tls() {
+    let mut dis =
+        StreamDissector::detect(b"220 x ESMTP\r\n", Direction::ToClient, (1, 25), false).unwrap();
+    let mut out = Emitter::default();
+    dis.feed(Direction::ToClient, 0, b"220 x ESMTP\r\n", false, &mut out);
+    let mut client = b"STARTTLS\r\n".to_vec();
+    let hello_at = client.len();
+    // A ClientHello record header and the first bytes of its body.
+    client.extend_from_slice(&[22, 3, 1, 0, 10, 1, 0, 0, 6, 3, 3, 0, 0, 0, 0]);
+    let n = dis.feed(Direction::ToServer, 0, &client, false, &mut out);
+    assert!(n >= hello_at);
+    let tls_span = out
+        .spans
+        .iter()
+        .find(|s| s.range.start == hello_at as u64)
+        .unwrap();
+    assert_eq!(tls_span.field.name(), "tls.record.content_type");
+    assert_eq!(dis.stack(), "SMTP › TLS");
+}
+
+#[test]
+fn pop3_user_pass_and_stls() {
+    let client = b"USER alice\r\nPASS s3cret\r\nSTLS\r\n";
+    let mut dis =
+        StreamDissector::detect(b"+OK POP3 ready\r\n", Direction::ToClient, (1, 110), false)
+            .unwrap();
+    let (labels, events) = run(&mut dis, Direction::ToServer, client, &[1000]);
+    assert_eq!(
+        field_at(&labels, client, b"s3cret").0,
+        "smtp.auth.credential"
+    );
+    assert_eq!(
+        field_at(&labels, client, b"alice").0,
+        "smtp.auth.credential"
+    );
+    assert_eq!(field_at(&labels, client, b"STLS").0, "smtp.req.command");
+    let apps = app_texts(&events);
+    assert!(
+        apps.iter()
+            .any(|a| a.contains("PASS") && a.contains("password=s3cret")),
+        "{apps:?}"
+    );
+}
+
+#[test]
+fn imap_login_and_ftp_auth_tls() {
+    let client = b"a1 LOGIN \"alice\" \"pw\"\r\n";
+    let mut dis =
+        StreamDissector::detect(b"* OK IMAP4rev1\r\n", Direction::ToClient, (1, 143), false)
+            .unwrap();
+    let (_, events) = run(&mut dis, Direction::ToServer, client, &[1000]);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Desc::Leak { value, .. } if value == "user=alice password=pw")));
+
+    let mut ftp = StreamDissector::detect(
+        b"220 FTP server ready\r\n",
+        Direction::ToClient,
+        (1, 21),
+        false,
+    )
+    .unwrap();
+    assert_eq!(ftp.plain_proto(), Proto::Ftp);
+    let (labels, _) = run(
+        &mut ftp,
+        Direction::ToServer,
+        b"USER bob\r\nPASS pw2\r\n",
+        &[5, 100],
+    );
+    assert_eq!(labels[15].0, "smtp.auth.credential");
+}
+
+#[test]
+fn socks_then_tls_is_found_by_content() {
+    // A SOCKS5 greeting and connect request, then a ClientHello.
+    let mut client = vec![5, 1, 0];
+    client.extend_from_slice(&[5, 1, 0, 3, 11]);
+    client.extend_from_slice(b"example.com");
+    client.extend_from_slice(&[1, 187]);
+    let hello_at = client.len();
+    client.extend_from_slice(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0]);
+    let mut dis =
+        StreamDissector::detect(&client, Direction::ToServer, (50000, 1080), false).unwrap();
+    // Segment boundaries as sent: greeting, request, hello.
+    let (labels, _) = run(
+        &mut dis,
+        Direction::ToServer,
+        &client,
+        &[3, hello_at - 3, 100],
+    );
+    assert_eq!(labels[hello_at].0, "tls.record.content_type");
+    assert!(dis.tls().is_some());
+}
+
+#[test]
+fn telnet_commands_and_data() {
+    let bytes = [0xff, 0xfd, 0x18, b'l', b'o', b'g', b'i', b'n', 0xff, 0xf9];
+    let mut dis = StreamDissector::detect(&bytes, Direction::ToClient, (1, 23), false).unwrap();
+    let (labels, _) = run(&mut dis, Direction::ToClient, &bytes, &[100]);
+    assert_eq!(labels[0].0, "telnet.cmd");
+    assert_eq!(labels[3].0, "telnet.data");
+    assert_eq!(labels[9].0, "telnet.cmd");
+}
+
+#[test]
+fn postgres_ssl_request_then_tls() {
+    let mut client = vec![0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
+    client.extend_from_slice(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0]);
+    let mut dis = StreamDissector::detect(&client, Direction::ToServer, (1, 5432), false).unwrap();
+    let (labels, events) = run(&mut dis, Direction::ToServer, &client, &[8, 100]);
+    assert_eq!(labels[0].0, "pgsql.message");
+    assert_eq!(labels[8].0, "tls.record.content_type");
+    assert!(app_texts(&events).iter().any(|a| a.contains("SSLRequest")));
+}
+
+#[test]
+fn dns_over_tcp_with_length_prefix() {
+    let mut msg = vec![
+        0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, b'f', b'o', b'o', 0, 0, 1, 0, 1,
+    ];
+    let mut bytes = (msg.len() as u16).to_be_bytes().to_vec();
+    bytes.append(&mut msg);
+    let mut dis = StreamDissector::detect(&bytes, Direction::ToServer, (1, 53), false).unwrap();
+    let (labels, _) = run(&mut dis, Direction::ToServer, &bytes, &[1, 5, 100]);
+    assert_eq!(labels[0].0, "dns.length");
+    assert_eq!(labels[14].0, "dns.qry.name");
+}
