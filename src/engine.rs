@@ -151,13 +151,55 @@ impl<S: Sink> Engine<S> {
                     .flows
                     .lookup(FlowProto::Udp, &payload.endpoints, number, None);
                 self.after_lookup(number);
-                if let Some(flow) = self.flows.get_mut(slot) {
-                    let dir = flow.direction(&payload.endpoints);
-                    if let Some(n) = flow.packets.get_mut(dir.index()) {
-                        *n += 1;
-                    }
+                let Some(flow) = self.flows.get_mut(slot) else {
+                    return;
+                };
+                let dir = flow.direction(&payload.endpoints);
+                if let Some(n) = flow.packets.get_mut(dir.index()) {
+                    *n += 1;
                 }
-                self.datagram(range, (payload.endpoints.sport, payload.endpoints.dport));
+                let Some(p) = self.pending.back_mut() else {
+                    return;
+                };
+                let bytes = p
+                    .frame
+                    .data
+                    .get(range.0 as usize..range.1 as usize)
+                    .unwrap_or(&[]);
+                if bytes.is_empty() {
+                    return;
+                }
+                // Frame offsets stand in for stream offsets: one datagram, one frame.
+                let out = &mut self.emitter;
+                out.clear();
+                let ports = (payload.endpoints.sport, payload.endpoints.dport);
+                let dns_ports = [53, 5353, 5355];
+                if flow.quic.is_some() || crate::proto::quic::looks_like_quic(bytes) {
+                    flow.quic.get_or_insert_with(Box::default).datagram(
+                        dir,
+                        u64::from(range.0),
+                        bytes,
+                        out,
+                    );
+                } else if dns_ports.contains(&ports.0) || dns_ports.contains(&ports.1) {
+                    crate::proto::dns::message(u64::from(range.0), bytes, out);
+                } else {
+                    text::classify_chunk(u64::from(range.0), bytes, out);
+                }
+                for s in out.spans.drain(..) {
+                    p.decoded.spans.push(Span::new(
+                        s.range.start as u32..s.range.end as u32,
+                        s.field,
+                        s.vis,
+                    ));
+                }
+                p.events.extend(out.events.drain(..).map(|e| e.desc));
+                for n in out.notes.drain(..) {
+                    p.decoded.notes.push(
+                        Note::new(n.severity, n.group, n.text)
+                            .at(n.at.start as u32..n.at.end as u32),
+                    );
+                }
             }
             Transport::Tcp { seq, flags, .. } => {
                 let syn = (flags.has(decode::TcpFlags::SYN) && !flags.has(decode::TcpFlags::ACK))
@@ -249,42 +291,6 @@ impl<S: Sink> Engine<S> {
     }
 
     /// A UDP payload: text or undecoded, labelled at once.
-    fn datagram(&mut self, range: (u32, u32), ports: (u16, u16)) {
-        let Some(p) = self.pending.back_mut() else {
-            return;
-        };
-        let bytes = p
-            .frame
-            .data
-            .get(range.0 as usize..range.1 as usize)
-            .unwrap_or(&[]);
-        if bytes.is_empty() {
-            return;
-        }
-        // Frame offsets stand in for stream offsets: one datagram, one frame.
-        let out = &mut self.emitter;
-        out.clear();
-        let dns_ports = [53, 5353, 5355];
-        if dns_ports.contains(&ports.0) || dns_ports.contains(&ports.1) {
-            crate::proto::dns::message(u64::from(range.0), bytes, out);
-        } else {
-            text::classify_chunk(u64::from(range.0), bytes, out);
-        }
-        for s in out.spans.drain(..) {
-            p.decoded.spans.push(Span::new(
-                s.range.start as u32..s.range.end as u32,
-                s.field,
-                s.vis,
-            ));
-        }
-        p.events.extend(out.events.drain(..).map(|e| e.desc));
-        for n in out.notes.drain(..) {
-            p.decoded.notes.push(
-                Note::new(n.severity, n.group, n.text).at(n.at.start as u32..n.at.end as u32),
-            );
-        }
-    }
-
     /// Every flow passes here exactly once (replaced, evicted, or at the end).
     fn finish_flow(&mut self, flow: &mut Flow, current: u64) {
         match flow.key.proto {

@@ -186,6 +186,13 @@ fields! {
     TELNET_DATA = "telnet.data", Cleartext, None, "Telnet data";
     PGSQL_MESSAGE = "pgsql.message", Cleartext, None, "PostgreSQL message before TLS (SSLRequest and its answer)";
 
+    // QUIC, RFC 9000 section 17 and RFC 9001 section 5.
+    QUIC_HEADER = "quic.header", Metadata, None, "packet header: form, version, connection IDs, token, length, packet number, AEAD tag";
+    QUIC_FRAME = "quic.frame", Cleartext, None, "frame of an Initial packet (readable: Initial keys are public)";
+    QUIC_CRYPTO = "quic.crypto", Cleartext, None, "CRYPTO data of an Initial packet: TLS handshake, readable to anyone";
+    QUIC_PADDING = "quic.padding", Cleartext, None, "PADDING frames";
+    QUIC_PROTECTED = "quic.protected_payload", Opaque, None, "payload of a Handshake, 0-RTT or 1-RTT packet";
+
     // DNS, RFC 1035 section 4.
     DNS_LENGTH = "dns.length", Metadata, None, "message length (DNS over TCP, RFC 1035 section 4.2.2)";
     DNS_HEADER = "dns.header", Cleartext, None, "id, flags and counts";

@@ -123,6 +123,8 @@ pub struct Flow {
     pub reset: bool,
     /// Closed and lingering in the table for late retransmissions.
     lingering: bool,
+    /// A UDP flow that turned out to be QUIC.
+    pub quic: Option<Box<crate::proto::quic::QuicFlow>>,
 }
 
 impl Flow {
@@ -264,9 +266,13 @@ impl FlowTable {
         let key = FlowKey::new(proto, e);
         let mut retired = None;
         if let Some(&slot) = self.index.get(&key) {
+            // A SYN starts a new connection when the old one is over (reset, or both
+            // sides finished), or when its ISN differs from the old one's.
             let reuse = match (syn, self.flows.get(slot)) {
                 (Some(isn), Some(f)) => {
-                    f.client_isn.is_some_and(|old| old != isn) && (e.src, e.sport) == f.client
+                    f.closed()
+                        || f.client_isn.is_some_and(|old| old != isn)
+                            && (e.src, e.sport) == f.client
                 }
                 _ => false,
             };
@@ -295,6 +301,7 @@ impl FlowTable {
             app: App::Detecting,
             reset: false,
             lingering: false,
+            quic: None,
         };
         self.next_id += 1;
         self.flows.push(flow);

@@ -16,6 +16,7 @@
 
 pub mod dns;
 pub mod plain;
+pub mod quic;
 pub mod stream;
 pub mod text;
 pub mod tls;

@@ -1,0 +1,646 @@
+//! QUIC (RFC 9000, RFC 9001, QUIC v2 RFC 9369): what an observer reads of it.
+//!
+//! Initial packets are encrypted, but with keys derived from the client's first
+//! Destination Connection ID, which travels in the clear: anyone on the path can
+//! decrypt them (RFC 9001 section 5.2). So the ClientHello inside (SNI, ALPN) is as
+//! readable as TLS over TCP, and eavesdrop labels Initial payloads readable, with the
+//! SNI bytes marked where they sit (AES-GCM keeps plaintext and ciphertext aligned).
+//! Handshake, 0-RTT and 1-RTT packets are opaque.
+
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
+
+use super::tls::handshake;
+use super::tls::{HandshakeType, TlsVersion};
+use super::{Desc, Direction, Emitter};
+use crate::fields;
+use crate::note::{NoteGroup, Severity};
+use crate::span::{LeakKind, Visibility};
+use aes::cipher::{BlockEncrypt, KeyInit};
+use aes_gcm::aead::AeadInPlace;
+use aes_gcm::{Aes128Gcm, Nonce, Tag};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use std::collections::BTreeMap;
+
+/// CRYPTO bytes gathered per direction, at most (a ClientHello with post-quantum
+/// key shares is about 2 KB).
+const MAX_CRYPTO: u64 = 64 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PacketType {
+    Initial,
+    ZeroRtt,
+    Handshake,
+    Retry,
+}
+
+const V1: [u8; 20] = [
+    0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17, 0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad,
+    0xcc, 0xbb, 0x7f, 0x0a,
+];
+const V2: [u8; 20] = [
+    0x0d, 0xed, 0xe3, 0xde, 0xf7, 0x00, 0xa6, 0xdb, 0x81, 0x93, 0x81, 0xbe, 0x6e, 0x26, 0x9d, 0xcb,
+    0xf9, 0xbd, 0x2e, 0xd9,
+];
+const D29: [u8; 20] = [
+    0xaf, 0xbf, 0xec, 0x28, 0x99, 0x93, 0xd2, 0x4c, 0x9e, 0x97, 0x86, 0xf1, 0x9c, 0x61, 0x11, 0xe0,
+    0x43, 0x90, 0xa8, 0x99,
+];
+const D23: [u8; 20] = [
+    0xc3, 0xee, 0xf7, 0x12, 0xc7, 0x2e, 0xbb, 0x5a, 0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4, 0x63, 0x65,
+    0xbe, 0xf9, 0xf5, 0x02,
+];
+const D22: [u8; 20] = [
+    0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd,
+    0x7a, 0x02, 0x64, 0x4a,
+];
+/// Google QUIC with TLS, versions T050 and T051 (as nDPI and Wireshark use them).
+const T50: [u8; 20] = [
+    0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c,
+    0x60, 0x48, 0x83, 0x10,
+];
+const T51: [u8; 20] = [
+    0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc,
+    0xda, 0x6e, 0x03, 0x3d,
+];
+
+/// The Initial salts to try for a version (several for the reserved versions that
+/// force version negotiation), and whether it uses QUIC v2's labels.
+fn version_params(v: u32) -> Option<(&'static [[u8; 20]], bool)> {
+    Some(match v {
+        0x0000_0001 => (std::slice::from_ref(&V1), false),
+        0x6b33_43cf => (std::slice::from_ref(&V2), true),
+        0xff00_001d..=0xff00_0020 => (std::slice::from_ref(&D29), false),
+        0xff00_0017..=0xff00_001c => (std::slice::from_ref(&D23), false),
+        0xff00_0016 | 0xface_b001 => (std::slice::from_ref(&D22), false),
+        0xface_b002 | 0xface_b00e => (std::slice::from_ref(&D23), false),
+        0x5430_3530 => (std::slice::from_ref(&T50), false),
+        0x5430_3531 => (std::slice::from_ref(&T51), false),
+        v if v & 0x0f0f_0f0f == 0x0a0a_0a0a => {
+            const RESERVED: [[u8; 20]; 2] = [D29, V1];
+            (&RESERVED, false)
+        }
+        _ => return None,
+    })
+}
+
+/// Known version numbers, for recognising QUIC by content.
+fn known_version(v: u32) -> bool {
+    version_params(v).is_some() || v >> 8 == 0xff_0000 || v & 0x0f0f_0f0f == 0x0a0a_0a0a
+}
+
+fn packet_type(b0: u8, v2: bool) -> PacketType {
+    let t = (b0 >> 4) & 3;
+    match (v2, t) {
+        (false, 0) | (true, 1) => PacketType::Initial,
+        (false, 1) | (true, 2) => PacketType::ZeroRtt,
+        (false, 2) | (true, 3) => PacketType::Handshake,
+        _ => PacketType::Retry,
+    }
+}
+
+/// Reads a variable-length integer (RFC 9000 section 16).
+fn varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+    let first = *b.get(*pos)?;
+    let len = 1usize << (first >> 6);
+    let bytes = b.get(*pos..*pos + len)?;
+    let mut v = u64::from(first & 0x3f);
+    for &x in bytes.get(1..)? {
+        v = (v << 8) | u64::from(x);
+    }
+    *pos += len;
+    Some(v)
+}
+
+/// HKDF-Expand-Label with an empty context (RFC 8446 section 7.1).
+fn expand_label(prk: &Hkdf<Sha256>, label: &str, out: &mut [u8]) -> Option<()> {
+    let full = format!("tls13 {label}");
+    let mut info = Vec::with_capacity(4 + full.len());
+    info.extend_from_slice(&u16::try_from(out.len()).ok()?.to_be_bytes());
+    info.push(u8::try_from(full.len()).ok()?);
+    info.extend_from_slice(full.as_bytes());
+    info.push(0);
+    prk.expand(&info, out).ok()
+}
+
+/// The Initial keys of one side (RFC 9001 section 5.2).
+struct Keys {
+    key: [u8; 16],
+    iv: [u8; 12],
+    hp: [u8; 16],
+}
+
+fn initial_keys(salt: &[u8; 20], v2: bool, dcid: &[u8], server: bool) -> Option<Keys> {
+    let (_, initial) = Hkdf::<Sha256>::extract(Some(salt), dcid);
+    let mut secret = [0u8; 32];
+    expand_label(
+        &initial,
+        if server { "server in" } else { "client in" },
+        &mut secret,
+    )?;
+    let side = Hkdf::<Sha256>::from_prk(&secret).ok()?;
+    let (lk, li, lh) = if v2 {
+        ("quicv2 key", "quicv2 iv", "quicv2 hp")
+    } else {
+        ("quic key", "quic iv", "quic hp")
+    };
+    let mut k = Keys {
+        key: [0; 16],
+        iv: [0; 12],
+        hp: [0; 16],
+    };
+    expand_label(&side, lk, &mut k.key)?;
+    expand_label(&side, li, &mut k.iv)?;
+    expand_label(&side, lh, &mut k.hp)?;
+    Some(k)
+}
+
+/// Removes header protection and decrypts an Initial packet whose packet number starts
+/// at `pn_at` and whose protected part ends at `end`. Returns the packet number length
+/// and the plaintext payload.
+fn decrypt(packet: &[u8], pn_at: usize, end: usize, keys: &Keys) -> Option<(usize, Vec<u8>)> {
+    let sample = packet.get(pn_at + 4..pn_at + 20)?;
+    let hp = aes::Aes128::new_from_slice(&keys.hp).ok()?;
+    let mut block = aes::Block::clone_from_slice(sample);
+    hp.encrypt_block(&mut block);
+    let mask = block;
+    let mut header = packet.get(..pn_at + 4)?.to_vec();
+    let b0 = header.first_mut()?;
+    *b0 ^= mask.first()? & 0x0f;
+    let pn_len = usize::from(*b0 & 3) + 1;
+    let mut pn: u64 = 0;
+    for i in 0..pn_len {
+        let byte = header.get_mut(pn_at + i)?;
+        *byte ^= mask.get(1 + i)?;
+        pn = (pn << 8) | u64::from(*byte);
+    }
+    header.truncate(pn_at + pn_len);
+    let mut nonce = keys.iv;
+    for (i, b) in pn.to_be_bytes().iter().enumerate() {
+        if let Some(n) = nonce.get_mut(4 + i) {
+            *n ^= b;
+        }
+    }
+    let body = packet.get(pn_at + pn_len..end)?;
+    let split = body.len().checked_sub(16)?;
+    let (ct, tag) = body.split_at(split);
+    let mut buf = ct.to_vec();
+    let aead = Aes128Gcm::new_from_slice(&keys.key).ok()?;
+    aead.decrypt_in_place_detached(
+        Nonce::from_slice(&nonce),
+        &header,
+        &mut buf,
+        Tag::from_slice(tag),
+    )
+    .ok()?;
+    Some((pn_len, buf))
+}
+
+/// One direction's CRYPTO stream of Initial packets.
+#[derive(Debug, Default)]
+struct Crypto {
+    /// Contiguous bytes from offset 0.
+    data: Vec<u8>,
+    /// Pieces ahead of `data`.
+    ahead: BTreeMap<u64, Vec<u8>>,
+    /// The hello in it was read.
+    done: bool,
+}
+
+impl Crypto {
+    fn add(&mut self, offset: u64, bytes: &[u8]) {
+        if self.done || offset.saturating_add(bytes.len() as u64) > MAX_CRYPTO {
+            return;
+        }
+        self.ahead.entry(offset).or_insert_with(|| bytes.to_vec());
+        while let Some(entry) = self.ahead.first_entry() {
+            let at = *entry.key();
+            let have = self.data.len() as u64;
+            if at > have {
+                break;
+            }
+            let piece = entry.remove();
+            let skip = usize::try_from(have - at).unwrap_or(usize::MAX);
+            if let Some(new) = piece.get(skip..) {
+                self.data.extend_from_slice(new);
+            }
+        }
+    }
+
+    /// The first handshake message, once whole.
+    fn message(&self) -> Option<(HandshakeType, &[u8])> {
+        let head = self.data.get(..4)?;
+        let len = usize::try_from(u32::from_be_bytes([
+            0,
+            *head.get(1)?,
+            *head.get(2)?,
+            *head.get(3)?,
+        ]))
+        .ok()?;
+        let body = self.data.get(4..4 + len)?;
+        Some((HandshakeType(*head.first()?), body))
+    }
+}
+
+/// What one QUIC connection told an observer so far.
+#[derive(Debug, Default)]
+pub struct QuicFlow {
+    /// The client's first Destination Connection ID: the key material of Initials.
+    original_dcid: Option<Vec<u8>>,
+    version: Option<u32>,
+    crypto: [Crypto; 2],
+    pub sni: Option<String>,
+}
+
+/// True when a datagram looks like the start of QUIC: a long header with a known
+/// version and sane connection ID lengths.
+pub fn looks_like_quic(b: &[u8]) -> bool {
+    let (Some(&b0), Some(v)) = (
+        b.first(),
+        b.get(1..5).and_then(|v| <[u8; 4]>::try_from(v).ok()),
+    ) else {
+        return false;
+    };
+    let version = u32::from_be_bytes(v);
+    b0 & 0x80 != 0 && known_version(version) && b.get(5).is_some_and(|&l| l <= 20)
+}
+
+impl QuicFlow {
+    /// Labels one datagram of `dir` whose first byte is at frame offset `at`.
+    pub fn datagram(&mut self, dir: Direction, at: u64, b: &[u8], out: &mut Emitter) {
+        let mut pos = 0usize;
+        while pos < b.len() {
+            let rest = b.get(pos..).unwrap_or(&[]);
+            let here = at + pos as u64;
+            match self.packet(dir, here, rest, out) {
+                Some(n) if n > 0 => pos += n,
+                _ => {
+                    // Not a packet we can frame: trailing padding, or damage.
+                    let field = if rest.iter().all(|&x| x == 0) {
+                        fields::QUIC_PADDING
+                    } else {
+                        fields::PAYLOAD
+                    };
+                    out.span(here..at + b.len() as u64, field, field.def().vis);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Labels one packet; returns its length.
+    fn packet(&mut self, dir: Direction, at: u64, b: &[u8], out: &mut Emitter) -> Option<usize> {
+        let b0 = *b.first()?;
+        let r = |s: usize, e: usize| at + s as u64..at + e as u64;
+        if b0 & 0x80 == 0 {
+            // Short header: 1-RTT, everything after the first byte is protected.
+            out.field(r(0, 1), fields::QUIC_HEADER);
+            out.field(r(1, b.len()), fields::QUIC_PROTECTED);
+            out.event(
+                at,
+                Desc::App {
+                    proto: "QUIC",
+                    text: "1-RTT".into(),
+                    leaks: vec![],
+                },
+            );
+            return Some(b.len());
+        }
+        let v = b.get(1..5)?;
+        let version = u32::from_be_bytes([*v.first()?, *v.get(1)?, *v.get(2)?, *v.get(3)?]);
+        let mut pos = 5usize;
+        let dcid_len = usize::from(*b.get(pos)?);
+        let dcid = b.get(pos + 1..pos + 1 + dcid_len)?.to_vec();
+        pos += 1 + dcid_len;
+        let scid_len = usize::from(*b.get(pos)?);
+        let scid = b.get(pos + 1..pos + 1 + scid_len)?.to_vec();
+        pos += 1 + scid_len;
+        out.field(r(0, pos), fields::QUIC_HEADER);
+        if version == 0 {
+            out.field(r(pos, b.len()), fields::QUIC_HEADER);
+            out.event(
+                at,
+                Desc::App {
+                    proto: "QUIC",
+                    text: "version negotiation".into(),
+                    leaks: vec![],
+                },
+            );
+            return Some(b.len());
+        }
+        let v2 = version == 0x6b33_43cf;
+        let kind = packet_type(b0, v2);
+        if kind == PacketType::Retry {
+            out.field(r(pos, b.len()), fields::QUIC_HEADER);
+            out.event(
+                at,
+                Desc::App {
+                    proto: "QUIC",
+                    text: "Retry".into(),
+                    leaks: vec![],
+                },
+            );
+            if dir == Direction::ToClient {
+                // The client's next Initials use the Retry's Source Connection ID.
+                self.original_dcid = Some(scid);
+            }
+            return Some(b.len());
+        }
+        let hdr_start = pos;
+        if kind == PacketType::Initial {
+            let token_len = usize::try_from(varint(b, &mut pos)?).ok()?;
+            pos = pos.checked_add(token_len)?;
+        }
+        let length = usize::try_from(varint(b, &mut pos)?).ok()?;
+        out.field(r(hdr_start, pos.min(b.len())), fields::QUIC_HEADER);
+        let pn_at = pos;
+        let end = pn_at.checked_add(length)?;
+        if end > b.len() {
+            out.field(r(pn_at.min(b.len()), b.len()), fields::QUIC_PROTECTED);
+            out.note(
+                r(0, b.len()),
+                Severity::Warn,
+                NoteGroup::Truncated,
+                "QUIC packet longer than its datagram".into(),
+            );
+            return Some(b.len());
+        }
+        if kind != PacketType::Initial {
+            out.field(r(pn_at, end), fields::QUIC_PROTECTED);
+            let name = if kind == PacketType::Handshake {
+                "Handshake"
+            } else {
+                "0-RTT"
+            };
+            out.event(
+                at,
+                Desc::App {
+                    proto: "QUIC",
+                    text: name.into(),
+                    leaks: vec![],
+                },
+            );
+            return Some(end);
+        }
+        // An Initial: decrypt with keys anyone can derive.
+        if dir == Direction::ToServer && self.original_dcid.is_none() {
+            self.original_dcid = Some(dcid.clone());
+        }
+        self.version.get_or_insert(version);
+        let key_cid = self.original_dcid.clone().unwrap_or(dcid);
+        let decrypted = version_params(version).and_then(|(salts, v2)| {
+            salts.iter().find_map(|salt| {
+                let keys = initial_keys(salt, v2, &key_cid, dir == Direction::ToClient)?;
+                decrypt(b, pn_at, end, &keys)
+            })
+        });
+        let Some((pn_len, plain)) = decrypted else {
+            out.field(r(pn_at, end), fields::QUIC_PROTECTED);
+            out.note(
+                r(0, end),
+                Severity::Note,
+                NoteGroup::Undecoded,
+                format!("QUIC Initial (version {version:#010x}) could not be decrypted: its keys come from a connection ID not seen"),
+            );
+            out.event(
+                at,
+                Desc::App {
+                    proto: "QUIC",
+                    text: "Initial".into(),
+                    leaks: vec![],
+                },
+            );
+            return Some(end);
+        };
+        out.field(r(pn_at, pn_at + pn_len), fields::QUIC_HEADER);
+        let payload_at = pn_at + pn_len;
+        let tag_at = end - 16;
+        self.frames(dir, at + payload_at as u64, &plain, out);
+        out.field(r(tag_at, end), fields::QUIC_HEADER);
+        Some(end)
+    }
+
+    /// Reads the frames of a decrypted Initial payload (RFC 9000 section 19).
+    fn frames(&mut self, dir: Direction, at: u64, p: &[u8], out: &mut Emitter) {
+        let mut pos = 0usize;
+        let d = dir.index();
+        while pos < p.len() {
+            let start = pos;
+            let Some(kind) = varint(p, &mut pos) else {
+                break;
+            };
+            match kind {
+                0x00 => {
+                    while p.get(pos) == Some(&0) {
+                        pos += 1;
+                    }
+                    out.field(at + start as u64..at + pos as u64, fields::QUIC_PADDING);
+                    continue;
+                }
+                0x01 => {}
+                0x02 | 0x03 => {
+                    let ok = (|| {
+                        varint(p, &mut pos)?;
+                        varint(p, &mut pos)?;
+                        let ranges = varint(p, &mut pos)?;
+                        varint(p, &mut pos)?;
+                        for _ in 0..ranges.min(256) {
+                            varint(p, &mut pos)?;
+                            varint(p, &mut pos)?;
+                        }
+                        if kind == 0x03 {
+                            for _ in 0..3 {
+                                varint(p, &mut pos)?;
+                            }
+                        }
+                        Some(())
+                    })();
+                    if ok.is_none() {
+                        break;
+                    }
+                }
+                0x06 => {
+                    let (Some(offset), Some(len)) = (varint(p, &mut pos), varint(p, &mut pos))
+                    else {
+                        break;
+                    };
+                    let len = usize::try_from(len).unwrap_or(usize::MAX);
+                    out.field(at + start as u64..at + pos as u64, fields::QUIC_FRAME);
+                    let Some(data) = p.get(pos..pos.saturating_add(len)) else {
+                        break;
+                    };
+                    if let Some(c) = self.crypto.get_mut(d) {
+                        c.add(offset, data);
+                    }
+                    // Leak spans inside this frame, if the hello's facts sit here.
+                    self.crypto_spans(d, offset, at + pos as u64, data.len(), out);
+                    pos += len;
+                    continue;
+                }
+                0x1c | 0x1d => {
+                    let ok = (|| {
+                        varint(p, &mut pos)?;
+                        if kind == 0x1c {
+                            varint(p, &mut pos)?;
+                        }
+                        let reason = usize::try_from(varint(p, &mut pos)?).ok()?;
+                        pos = pos.checked_add(reason)?;
+                        Some(())
+                    })();
+                    if ok.is_none() || pos > p.len() {
+                        break;
+                    }
+                }
+                _ => break,
+            }
+            out.field(
+                at + start as u64..at + pos.min(p.len()) as u64,
+                fields::QUIC_FRAME,
+            );
+        }
+        if pos < p.len() {
+            out.field(at + pos as u64..at + p.len() as u64, fields::QUIC_FRAME);
+        }
+        self.hello(dir, at, out);
+    }
+
+    /// Labels the CRYPTO bytes of a frame: readable, with the hello's SNI and ALPN as
+    /// leaks where they fall in this frame.
+    fn crypto_spans(&mut self, d: usize, offset: u64, at: u64, len: usize, out: &mut Emitter) {
+        let mut leaks: Vec<(std::ops::Range<u64>, fields::FieldId)> = Vec::new();
+        if let Some(c) = self.crypto.get(d) {
+            if let Some((HandshakeType::CLIENT_HELLO, body)) = c.message() {
+                if let Some(ch) = handshake::client_hello(body) {
+                    for (range, field) in ch.leak_spans() {
+                        // Offsets in the crypto stream: 4 header bytes before the body.
+                        let s = range.start as u64 + 4;
+                        let e = range.end as u64 + 4;
+                        leaks.push((s..e, field));
+                    }
+                }
+            }
+        }
+        let frame = offset..offset + len as u64;
+        let mut cursor = frame.start;
+        for (r, field) in leaks {
+            let s = r.start.max(frame.start);
+            let e = r.end.min(frame.end);
+            if s >= e || s < cursor {
+                continue;
+            }
+            out.field(
+                at + (cursor - offset)..at + (s - offset),
+                fields::QUIC_CRYPTO,
+            );
+            out.span(
+                at + (s - offset)..at + (e - offset),
+                field,
+                Visibility::Cleartext,
+            );
+            cursor = e;
+        }
+        out.field(
+            at + (cursor - offset)..at + (frame.end - offset),
+            fields::QUIC_CRYPTO,
+        );
+    }
+
+    /// Reports the hello once its CRYPTO bytes are complete.
+    fn hello(&mut self, dir: Direction, at: u64, out: &mut Emitter) {
+        let d = dir.index();
+        let Some(c) = self.crypto.get_mut(d) else {
+            return;
+        };
+        if c.done {
+            return;
+        }
+        let Some((msg, body)) = c.message() else {
+            return;
+        };
+        let mut detail = Vec::new();
+        let mut version = TlsVersion::TLS13;
+        match msg {
+            HandshakeType::CLIENT_HELLO => {
+                if let Some(ch) = handshake::client_hello(body) {
+                    if let Some(n) = ch.server_names.first() {
+                        let sni = String::from_utf8_lossy(&n.value).into_owned();
+                        detail.push(format!("SNI={sni}"));
+                        out.event(
+                            at,
+                            Desc::Leak {
+                                kind: LeakKind::ServerName,
+                                value: sni.clone(),
+                            },
+                        );
+                        self.sni.get_or_insert(sni);
+                    }
+                    if !ch.alpn.is_empty() {
+                        let list: Vec<String> = ch
+                            .alpn
+                            .iter()
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .collect();
+                        detail.push(format!("ALPN={}", list.join(",")));
+                    }
+                    version = ch.max_version();
+                }
+            }
+            HandshakeType::SERVER_HELLO => {
+                if let Some(sh) = handshake::server_hello(body) {
+                    version = sh.selected;
+                }
+            }
+            _ => {}
+        }
+        c.done = true;
+        c.ahead.clear();
+        out.event(
+            at,
+            Desc::TlsHandshake {
+                version,
+                msg,
+                detail,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 9001 appendix A.1: the client Initial keys for DCID 0x8394c8f03e515708.
+    #[test]
+    fn initial_keys_match_rfc_9001_appendix_a() {
+        let dcid = [0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08];
+        let k = initial_keys(&V1, false, &dcid, false).unwrap();
+        assert_eq!(hex::encode(k.key), "1f369613dd76d5467730efcbe3b1a22d");
+        assert_eq!(hex::encode(k.iv), "fa044b2f42a3fd3b46fb255c");
+        assert_eq!(hex::encode(k.hp), "9f50449e04a0e810283a1e9933adedd2");
+        let s = initial_keys(&V1, false, &dcid, true).unwrap();
+        assert_eq!(hex::encode(s.key), "cf3a5331653c364c88f0f379b6067e37");
+    }
+
+    #[test]
+    fn varints() {
+        let b = [0x25, 0x7b, 0xbd, 0x9d, 0x7f, 0x3e, 0x7d];
+        let mut pos = 0;
+        assert_eq!(varint(&b, &mut pos), Some(37));
+        assert_eq!(varint(&b, &mut pos), Some(15293));
+        assert_eq!(varint(&[0xc2, 0x19], &mut 0), None, "cut short");
+    }
+
+    #[test]
+    fn garbage_with_a_long_header_bit_never_panics() {
+        let mut q = QuicFlow::default();
+        let mut out = Emitter::default();
+        for n in 0..64u8 {
+            let mut b = vec![0xc0, 0, 0, 0, 1, 8];
+            b.extend((0..n).map(|i| i.wrapping_mul(37)));
+            q.datagram(Direction::ToServer, 0, &b, &mut out);
+        }
+    }
+}
