@@ -106,15 +106,18 @@ fn the_textbook_lesson_reads_at_a_glance() {
     assert!(plain.contains("Simple.is.be") && plain.contains("tter.than.comple"));
     // TLS 1.2: the CA's name travels readable in the certificate; the message does not.
     assert!(tls12.contains(
-        "TLSv1.2 ServerHello (ALPN=echo), Certificate, ServerKeyExchange, ServerHelloDone"
+        "TLSv1.2 ServerHello (cipher=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, ALPN=echo), \
+         Certificate, ServerKeyExchange, ServerHelloDone"
     ));
     assert!(tls12.contains("sdrop.Teaching.C"));
     assert!(!tls12.contains("Simple") && !tls12.contains("tter.than"));
     assert!(tls12.contains("TLSv1.2 ApplicationData, 55 bytes opaque"));
     // TLS 1.3: everything after the ServerHello is opaque; the SNI is still readable.
     assert!(tls13.contains("TLSv1.3 ClientHello (SNI=localhost, ALPN=echo)"));
-    assert!(tls13
-        .contains("TLSv1.3 ServerHello, ChangeCipherSpec, ApplicationData x4, 1296 bytes opaque"));
+    assert!(tls13.contains(
+        "TLSv1.3 ServerHello (cipher=TLS_AES_256_GCM_SHA384), ChangeCipherSpec, \
+         ApplicationData x4, 1296 bytes opaque"
+    ));
     assert!(!tls13.contains("Eavesdrop"));
     // Addresses and ports in the clear everywhere.
     for out in [&plain, &tls12, &tls13] {

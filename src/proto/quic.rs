@@ -591,6 +591,7 @@ impl QuicFlow {
             HandshakeType::SERVER_HELLO => {
                 if let Some(sh) = handshake::server_hello(body) {
                     version = sh.selected;
+                    detail.push(format!("cipher={}", super::tls::cipher_name(sh.cipher)));
                 }
             }
             _ => {}

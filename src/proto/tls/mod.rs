@@ -559,6 +559,7 @@ impl TlsStream {
                         detail.push("HelloRetryRequest".into());
                     }
                     self.facts.version = Some(sh.selected);
+                    detail.push(format!("cipher={}", cipher_name(sh.cipher)));
                     if !sh.alpn.is_empty() {
                         let list: Vec<String> = sh
                             .alpn
@@ -741,6 +742,14 @@ impl TlsStream {
             }
             _ => out.span(at..end, fields::TLS_UNSYNCED, Visibility::Undecoded),
         }
+    }
+}
+
+/// The IANA name of a cipher suite (from tls-parser's table), or its number in hex.
+pub fn cipher_name(id: u16) -> String {
+    match tls_parser::TlsCipherSuite::from_id(id) {
+        Some(c) => c.name.to_string(),
+        None => format!("{id:#06x}"),
     }
 }
 
