@@ -233,3 +233,220 @@ fn packet_lines_agree_on_the_development_corpus() {
         tally.disagreements.join("\n")
     );
 }
+
+/// TLS facts of one capture, as a multiset per kind ("sni", "hs:ClientHello",
+/// "cipher:TLS_AES_128_GCM_SHA256"…).
+type Facts = BTreeMap<String, u64>;
+
+fn tls_name(t: &str) -> Option<&'static str> {
+    Some(match t {
+        "1" => "ClientHello",
+        "2" => "ServerHello",
+        "4" => "NewSessionTicket",
+        "11" => "Certificate",
+        "12" => "ServerKeyExchange",
+        "13" => "CertificateRequest",
+        "14" => "ServerHelloDone",
+        "16" => "ClientKeyExchange",
+        _ => return None,
+    })
+}
+
+fn tshark_facts(file: &Path) -> Facts {
+    // Decryption secrets embedded in a pcapng would let tshark see inside TLS 1.3;
+    // an observer has no such keys, so compare on a copy without them.
+    let stripped = std::env::temp_dir().join(format!(
+        "eavesdrop-nosecrets-{}-{}",
+        std::process::id(),
+        file.file_name().unwrap().to_string_lossy()
+    ));
+    let editcap = |args: &[&str]| {
+        Command::new("editcap")
+            .args(args)
+            .arg(file)
+            .arg(&stripped)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    // Some files cannot be rewritten as pcapng; as pcap they lose their secrets too.
+    let input = if editcap(&["--discard-all-secrets"]) || editcap(&["-F", "pcap"]) {
+        stripped.clone()
+    } else {
+        file.to_path_buf()
+    };
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&input)
+        .args(["-Y", "tls.handshake", "-T", "fields", "-E", "separator=\t", "-e", "tls.handshake.type"])
+        .args(["-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.ciphersuite"])
+        .output()
+        .expect("tshark");
+    let mut facts = Facts::new();
+    for line in text(&out.stdout).lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let types: Vec<&str> = cols.first().map_or(vec![], |c| c.split(',').collect());
+        for t in &types {
+            if let Some(n) = tls_name(t) {
+                *facts.entry(format!("hs:{n}")).or_default() += 1;
+            }
+        }
+        for sni in cols.get(1).map_or(vec![], |c| c.split(',').collect()) {
+            if !sni.is_empty() {
+                facts.insert(format!("sni:{sni}"), 1);
+            }
+        }
+    }
+    // Frames with ServerHellos and no ClientHello list the chosen suites.
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&input)
+        .args(["-Y", "tls.handshake.type == 2 && !(tls.handshake.type == 1)", "-T", "fields"])
+        .args(["-e", "tls.handshake.ciphersuite"])
+        .output()
+        .expect("tshark");
+    let _ = std::fs::remove_file(&stripped);
+    for line in text(&out.stdout).lines() {
+        for id in line.split(',') {
+            if let Ok(id) = u16::from_str_radix(id.trim().trim_start_matches("0x"), 16) {
+                if let Some(c) = tls_parser::TlsCipherSuite::from_id(id) {
+                    *facts.entry(format!("cipher:{}", c.name)).or_default() += 1;
+                }
+            }
+        }
+    }
+    facts
+}
+
+fn eavesdrop_facts(file: &Path) -> Facts {
+    let mut cmd = eavesdrop();
+    cmd.args(["show", "--no-hex", "--no-notes", "--color=never"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let mut facts = Facts::new();
+    for line in text(&out.stdout).lines() {
+        let Some(desc) = line.split(", length ").nth(1).and_then(|r| r.split_once(": ")).map(|(_, d)| d) else {
+            continue;
+        };
+        // Items are "Name (detail, …)" separated by ", " outside brackets.
+        let mut depth = 0;
+        let mut item = String::new();
+        let mut items = Vec::new();
+        for c in desc.chars() {
+            match c {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    items.push(std::mem::take(&mut item));
+                    continue;
+                }
+                _ => {}
+            }
+            item.push(c);
+        }
+        items.push(item);
+        for item in items {
+            let item = item.trim();
+            let item = item.split_once(' ').filter(|(v, _)| v.starts_with("TLS") || v.starts_with("SSL")).map_or(item, |(_, r)| r);
+            let (name, detail) = item.split_once(" (").unwrap_or((item, ""));
+            if matches!(
+                name,
+                "ClientHello" | "ServerHello" | "NewSessionTicket" | "Certificate" | "ServerKeyExchange"
+                    | "CertificateRequest" | "ServerHelloDone" | "ClientKeyExchange"
+            ) && !detail.contains("cut off")
+            {
+                *facts.entry(format!("hs:{name}")).or_default() += 1;
+            }
+            for d in detail.trim_end_matches(')').split(", ") {
+                if let Some(s) = d.strip_prefix("SNI=") {
+                    facts.insert(format!("sni:{s}"), 1);
+                }
+                if let Some(c) = d.strip_prefix("cipher=") {
+                    *facts.entry(format!("cipher:{c}")).or_default() += 1;
+                }
+            }
+        }
+    }
+    facts
+}
+
+/// SNIs tshark reads that eavesdrop does not, by design (see docs/design.md): Google
+/// QUIC T050/T051 framing, and TLS inside GTP-U tunnels.
+const SNI_EXCEPTIONS: &[&str] = &["quic_t50.pcap", "quic_t51.pcap", "tls_invalid_reads.pcap"];
+
+fn compare_tls(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>) {
+    let mut snis = 0;
+    let mut missing_sni = Vec::new();
+    let mut other = Vec::new();
+    for file in files {
+        let theirs = tshark_facts(file);
+        if theirs.is_empty() {
+            continue;
+        }
+        let ours = eavesdrop_facts(file);
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        // With secrets in the file that editcap could not strip, tshark sees inside
+        // encrypted handshakes: only the SNIs are comparable.
+        let secrets = Command::new("capinfos")
+            .arg(file)
+            .output()
+            .is_ok_and(|o| text(&o.stdout).lines().any(|l| l.starts_with("Number of decryption secrets") && !l.ends_with(" 0")));
+        for (k, n) in &theirs {
+            let got = ours.get(k).copied().unwrap_or(0);
+            if let Some(sni) = k.strip_prefix("sni:") {
+                snis += 1;
+                if got == 0 && !SNI_EXCEPTIONS.contains(&name.as_str()) {
+                    missing_sni.push(format!("{}: SNI {sni}", file.display()));
+                }
+            } else if got != *n && !secrets {
+                other.push(format!("{}: {k}: tshark {n}, eavesdrop {got}", file.display()));
+            }
+        }
+        for (k, n) in &ours {
+            if !k.starts_with("sni:") && !theirs.contains_key(k) && !secrets {
+                other.push(format!("{}: {k}: tshark 0, eavesdrop {n}", file.display()));
+            }
+        }
+    }
+    (snis, missing_sni, other)
+}
+
+fn tshark_available() -> bool {
+    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok && peers_required() {
+        panic!("tshark is required (EAVESDROP_REQUIRE_PEERS) but not installed");
+    }
+    ok
+}
+
+#[test]
+fn tls_facts_agree_with_tshark_on_sample_captures() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let (snis, missing, other) = compare_tls(&sample_captures());
+    assert!(snis >= 3, "the TLS captures name localhost: {snis}");
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    assert!(other.is_empty(), "{}", other.join("\n"));
+}
+
+#[test]
+fn tls_facts_agree_with_tshark_on_the_development_corpus() {
+    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
+        eprintln!("EAVESDROP_CORPUS not set: skipped");
+        return;
+    };
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let files = corpus_files(Path::new(&dir));
+    let (snis, missing, other) = compare_tls(&files);
+    eprintln!(
+        "{snis} SNIs read by tshark, {} missed by eavesdrop; {} other TLS facts differ:\n{}",
+        missing.len(),
+        other.len(),
+        other.join("\n")
+    );
+    assert!(snis > 300);
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
