@@ -277,8 +277,22 @@ fn tshark_facts(file: &Path) -> Facts {
     let out = Command::new("tshark")
         .args(["-n", "-r"])
         .arg(&input)
-        .args(["-Y", "tls.handshake", "-T", "fields", "-E", "separator=\t", "-e", "tls.handshake.type"])
-        .args(["-e", "tls.handshake.extensions_server_name", "-e", "tls.handshake.ciphersuite"])
+        .args([
+            "-Y",
+            "tls.handshake",
+            "-T",
+            "fields",
+            "-E",
+            "separator=\t",
+            "-e",
+            "tls.handshake.type",
+        ])
+        .args([
+            "-e",
+            "tls.handshake.extensions_server_name",
+            "-e",
+            "tls.handshake.ciphersuite",
+        ])
         .output()
         .expect("tshark");
     let mut facts = Facts::new();
@@ -300,7 +314,12 @@ fn tshark_facts(file: &Path) -> Facts {
     let out = Command::new("tshark")
         .args(["-n", "-r"])
         .arg(&input)
-        .args(["-Y", "tls.handshake.type == 2 && !(tls.handshake.type == 1)", "-T", "fields"])
+        .args([
+            "-Y",
+            "tls.handshake.type == 2 && !(tls.handshake.type == 1)",
+            "-T",
+            "fields",
+        ])
         .args(["-e", "tls.handshake.ciphersuite"])
         .output()
         .expect("tshark");
@@ -319,11 +338,17 @@ fn tshark_facts(file: &Path) -> Facts {
 
 fn eavesdrop_facts(file: &Path) -> Facts {
     let mut cmd = eavesdrop();
-    cmd.args(["show", "--no-hex", "--no-notes", "--color=never"]).arg(file);
+    cmd.args(["show", "--no-hex", "--no-notes", "--color=never"])
+        .arg(file);
     let out = output_within(cmd, 60, &file.display().to_string());
     let mut facts = Facts::new();
     for line in text(&out.stdout).lines() {
-        let Some(desc) = line.split(", length ").nth(1).and_then(|r| r.split_once(": ")).map(|(_, d)| d) else {
+        let Some(desc) = line
+            .split(", length ")
+            .nth(1)
+            .and_then(|r| r.split_once(": "))
+            .map(|(_, d)| d)
+        else {
             continue;
         };
         // Items are "Name (detail, …)" separated by ", " outside brackets.
@@ -345,12 +370,21 @@ fn eavesdrop_facts(file: &Path) -> Facts {
         items.push(item);
         for item in items {
             let item = item.trim();
-            let item = item.split_once(' ').filter(|(v, _)| v.starts_with("TLS") || v.starts_with("SSL")).map_or(item, |(_, r)| r);
+            let item = item
+                .split_once(' ')
+                .filter(|(v, _)| v.starts_with("TLS") || v.starts_with("SSL"))
+                .map_or(item, |(_, r)| r);
             let (name, detail) = item.split_once(" (").unwrap_or((item, ""));
             if matches!(
                 name,
-                "ClientHello" | "ServerHello" | "NewSessionTicket" | "Certificate" | "ServerKeyExchange"
-                    | "CertificateRequest" | "ServerHelloDone" | "ClientKeyExchange"
+                "ClientHello"
+                    | "ServerHello"
+                    | "NewSessionTicket"
+                    | "Certificate"
+                    | "ServerKeyExchange"
+                    | "CertificateRequest"
+                    | "ServerHelloDone"
+                    | "ClientKeyExchange"
             ) && !detail.contains("cut off")
             {
                 *facts.entry(format!("hs:{name}")).or_default() += 1;
@@ -385,10 +419,11 @@ fn compare_tls(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>) {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         // With secrets in the file that editcap could not strip, tshark sees inside
         // encrypted handshakes: only the SNIs are comparable.
-        let secrets = Command::new("capinfos")
-            .arg(file)
-            .output()
-            .is_ok_and(|o| text(&o.stdout).lines().any(|l| l.starts_with("Number of decryption secrets") && !l.ends_with(" 0")));
+        let secrets = Command::new("capinfos").arg(file).output().is_ok_and(|o| {
+            text(&o.stdout)
+                .lines()
+                .any(|l| l.starts_with("Number of decryption secrets") && !l.ends_with(" 0"))
+        });
         for (k, n) in &theirs {
             let got = ours.get(k).copied().unwrap_or(0);
             if let Some(sni) = k.strip_prefix("sni:") {
@@ -397,7 +432,10 @@ fn compare_tls(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>) {
                     missing_sni.push(format!("{}: SNI {sni}", file.display()));
                 }
             } else if got != *n && !secrets {
-                other.push(format!("{}: {k}: tshark {n}, eavesdrop {got}", file.display()));
+                other.push(format!(
+                    "{}: {k}: tshark {n}, eavesdrop {got}",
+                    file.display()
+                ));
             }
         }
         for (k, n) in &ours {
@@ -410,7 +448,10 @@ fn compare_tls(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>) {
 }
 
 fn tshark_available() -> bool {
-    let ok = Command::new("tshark").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok && peers_required() {
         panic!("tshark is required (EAVESDROP_REQUIRE_PEERS) but not installed");
     }

@@ -295,6 +295,11 @@ impl QuicFlow {
     fn packet(&mut self, dir: Direction, at: u64, b: &[u8], out: &mut Emitter) -> Option<usize> {
         let b0 = *b.first()?;
         let r = |s: usize, e: usize| at + s as u64..at + e as u64;
+        if b.iter().all(|&x| x == 0) {
+            // Datagram padding after the last packet (RFC 9000 section 14.1).
+            out.field(r(0, b.len()), fields::QUIC_PADDING);
+            return Some(b.len());
+        }
         if b0 & 0x80 == 0 {
             // Short header: 1-RTT, everything after the first byte is protected.
             out.field(r(0, 1), fields::QUIC_HEADER);
@@ -343,10 +348,9 @@ impl QuicFlow {
                     leaks: vec![],
                 },
             );
-            if dir == Direction::ToClient {
-                // The client's next Initials use the Retry's Source Connection ID.
-                self.original_dcid = Some(scid);
-            }
+            // The client's next Initials take their keys from this Source Connection ID;
+            // they are recognised by trying their own Destination Connection ID.
+            let _ = scid;
             return Some(b.len());
         }
         let hdr_start = pos;
@@ -385,17 +389,30 @@ impl QuicFlow {
             );
             return Some(end);
         }
-        // An Initial: decrypt with keys anyone can derive.
-        if dir == Direction::ToServer && self.original_dcid.is_none() {
-            self.original_dcid = Some(dcid.clone());
-        }
+        // An Initial: decrypt with keys anyone can derive. The key material is the
+        // client's first Destination Connection ID (or, after a Retry, the new one the
+        // client then uses); a client Initial that only its own DCID opens starts a new
+        // handshake on this address pair.
         self.version.get_or_insert(version);
-        let key_cid = self.original_dcid.clone().unwrap_or(dcid);
+        let mut candidates: Vec<Vec<u8>> = self.original_dcid.iter().cloned().collect();
+        if dir == Direction::ToServer && self.original_dcid.as_ref() != Some(&dcid) {
+            candidates.push(dcid.clone());
+        }
         let decrypted = version_params(version).and_then(|(salts, v2)| {
-            salts.iter().find_map(|salt| {
-                let keys = initial_keys(salt, v2, &key_cid, dir == Direction::ToClient)?;
-                decrypt(b, pn_at, end, &keys)
+            candidates.iter().find_map(|cid| {
+                salts.iter().find_map(|salt| {
+                    let keys = initial_keys(salt, v2, cid, dir == Direction::ToClient)?;
+                    decrypt(b, pn_at, end, &keys).map(|d| (cid.clone(), d))
+                })
             })
+        });
+        let decrypted = decrypted.map(|(cid, d)| {
+            if self.original_dcid.as_ref() != Some(&cid) {
+                // A new key basis: a new connection, or the handshake again after Retry.
+                self.original_dcid = Some(cid);
+                self.crypto = Default::default();
+            }
+            d
         });
         let Some((pn_len, plain)) = decrypted else {
             out.field(r(pn_at, end), fields::QUIC_PROTECTED);
@@ -416,6 +433,14 @@ impl QuicFlow {
             return Some(end);
         };
         out.field(r(pn_at, pn_at + pn_len), fields::QUIC_HEADER);
+        out.event(
+            at,
+            Desc::App {
+                proto: "QUIC",
+                text: "Initial".into(),
+                leaks: vec![],
+            },
+        );
         let payload_at = pn_at + pn_len;
         let tag_at = end - 16;
         self.frames(dir, at + payload_at as u64, &plain, out);

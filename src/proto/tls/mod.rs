@@ -384,12 +384,15 @@ impl TlsStream {
             self.header_spans(piece.header_at, h, false, out);
         }
         let map = PieceMap { pieces: &pieces };
-        self.handshake_messages(dir, &scratch, &map, skip, unsynced, out);
+        self.handshake_messages(dir, &scratch, &map, skip, unsynced, false, out);
         self.scratch = scratch;
         Some(p)
     }
 
     /// Labels and parses the messages in gathered handshake bytes.
+    /// With `cut`, the bytes end where the capture ended: an incomplete last message
+    /// is reported "cut off".
+    #[allow(clippy::too_many_arguments)] // the gathered run and how it ends
     fn handshake_messages(
         &mut self,
         dir: Direction,
@@ -397,6 +400,7 @@ impl TlsStream {
         map: &PieceMap<'_>,
         skip: u64,
         unsynced: bool,
+        cut: bool,
         out: &mut Emitter,
     ) {
         let total = hs.len();
@@ -412,6 +416,16 @@ impl TlsStream {
                 // A message header split past the end of what was gathered.
                 map.span(off..total, fields::TLS_HS_BODY, Visibility::Cleartext, out);
                 self.dir(dir).hs_unsynced = true;
+                if let (true, Some(&t), Some(at)) = (cut, hs.get(off), map.stream_offset(off)) {
+                    out.event(
+                        at,
+                        Desc::TlsHandshake {
+                            version: self.label_version(map.version_at(off)),
+                            msg: HandshakeType(t),
+                            detail: vec!["cut off".into()],
+                        },
+                    );
+                }
                 return;
             };
             let msg = HandshakeType(head.first().copied().unwrap_or(0));
@@ -478,17 +492,21 @@ impl TlsStream {
                         out,
                     );
                     self.dir(dir).hs_skip = (body_end - total) as u64;
-                    map.note(
-                        off..total,
-                        Severity::Note,
-                        NoteGroup::Reassembly,
-                        format!(
-                            "{msg} message of {len} bytes continues past the {} bytes gathered; \
-                             labelled readable but not parsed",
-                            total - off
-                        ),
-                        out,
-                    );
+                    if cut {
+                        detail.push("cut off".into());
+                    } else {
+                        map.note(
+                            off..total,
+                            Severity::Note,
+                            NoteGroup::Reassembly,
+                            format!(
+                                "{msg} message of {len} bytes continues past the {} bytes gathered; \
+                                 labelled readable but not parsed",
+                                total - off
+                            ),
+                            out,
+                        );
+                    }
                 }
             }
             if let Some(at) = map.stream_offset(off) {
@@ -681,43 +699,43 @@ impl TlsStream {
                 } else {
                     (fields::TLS_APP_DATA, Visibility::Opaque)
                 };
-                out.span(at + hdr::LEN as u64..end, field, vis);
                 let have = rest.len() - hdr::LEN;
-                if readable && h.content == ContentType::HANDSHAKE && !self.dir(dir).hs_unsynced {
-                    if let Some(&t) = rest.get(hdr::LEN) {
-                        out.event(
-                            at + hdr::LEN as u64,
-                            Desc::TlsHandshake {
-                                version: self.label_version(h.version),
-                                msg: HandshakeType(t),
-                                detail: vec!["cut off".into()],
-                            },
-                        );
-                    }
-                }
+                let remaining = u32::from(h.len).saturating_sub(have as u32);
+                let body = rest.get(hdr::LEN..).unwrap_or(&[]);
                 out.note(
                     at..end,
                     Severity::Note,
                     NoteGroup::Truncated,
                     format!("TLS record cut off: {have} of {} body bytes", h.len),
                 );
-                let remaining = u32::from(h.len).saturating_sub(have as u32);
-                if readable && h.content == ContentType::HANDSHAKE {
-                    // Message framing survives the cut if the message header was
-                    // captured and its end is at or past the record's end.
-                    let body = rest.get(hdr::LEN..).unwrap_or(&[]);
+                if readable && h.content == ContentType::HANDSHAKE && !self.dir(dir).hs_unsynced {
+                    // Parse the whole messages that are here; the last one is cut.
+                    let piece = Piece {
+                        header_at: at,
+                        concat_start: 0,
+                        len: body.len(),
+                        version: h.version,
+                    };
+                    let skip = self.dir(dir).hs_skip;
+                    let pieces = [piece];
+                    let map = PieceMap { pieces: &pieces };
+                    self.handshake_messages(dir, body, &map, skip, false, true, out);
+                    // The missing rest of the record belongs to the cut message, if
+                    // the message reaches that far; otherwise messages follow unseen.
                     let state = self.dir(dir);
-                    match body.get(..4) {
-                        Some(&[_, a, b, c]) if !state.hs_unsynced && state.hs_skip == 0 => {
-                            let msg_end = 4 + u64::from(u32::from_be_bytes([0, a, b, c]));
-                            let rec_end = u64::from(h.len);
-                            if msg_end >= rec_end {
-                                state.hs_skip = msg_end - rec_end;
-                            } else {
-                                state.hs_unsynced = true;
-                            }
+                    if !state.hs_unsynced {
+                        let missing = u64::from(remaining);
+                        if state.hs_skip >= missing && state.hs_skip > 0 {
+                            state.hs_skip -= missing;
+                        } else if missing > 0 {
+                            state.hs_unsynced = true;
+                            state.hs_skip = 0;
                         }
-                        _ => state.hs_unsynced = true,
+                    }
+                } else {
+                    out.span(at + hdr::LEN as u64..end, field, vis);
+                    if readable && h.content == ContentType::HANDSHAKE {
+                        self.dir(dir).hs_unsynced = true;
                     }
                 }
                 self.dir(dir).phase = if remaining == 0 {
