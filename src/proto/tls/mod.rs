@@ -55,6 +55,8 @@ struct DirState {
     hs_skip: u64,
     /// Handshake message framing is unknown (after a gap inside handshake records).
     hs_unsynced: bool,
+    /// Records seen in this direction (an SSLv2-format hello can only come first).
+    records: u64,
 }
 
 impl Default for DirState {
@@ -65,6 +67,7 @@ impl Default for DirState {
             record_version: None,
             hs_skip: 0,
             hs_unsynced: false,
+            records: 0,
         }
     }
 }
@@ -183,6 +186,19 @@ impl TlsStream {
                         return pos + n;
                     }
                 },
+                Phase::Header if self.dir(dir).records == 0 && rest.first().is_some_and(|b| b & 0x80 != 0) => {
+                    match self.sslv2_hello(dir, at, rest, out) {
+                        Some(n) => {
+                            self.dir(dir).records += 1;
+                            pos += n;
+                        }
+                        None if rest.len() < 5 => return pos,
+                        None => {
+                            // Not SSLv2 after all: let the record-header path judge it.
+                            self.dir(dir).records += 1;
+                        }
+                    }
+                }
                 Phase::Header => match plausible_header(rest) {
                     Plausible::NeedMore => return pos,
                     Plausible::No => {
@@ -223,6 +239,7 @@ impl TlsStream {
         let body_len = usize::from(h.len);
         let end = pos + hdr::LEN + body_len;
         let state = self.dir(dir);
+        state.records += 1;
         let encrypted = state.cipher_active;
         state.record_version = data
             .get(pos + 1..pos + 3)
@@ -295,6 +312,56 @@ impl TlsStream {
                 Some(pos + hdr::LEN)
             }
         }
+    }
+
+    /// An SSLv2-format record at the start of a direction (RFC 6101 appendix E,
+    /// RFC 5246 appendix E.2): a CLIENT-HELLO (often the SSLv2-compatible hello of a TLS
+    /// client) or a SERVER-HELLO, readable. Returns its length, or `None` if the bytes
+    /// are not one (or not all here yet).
+    fn sslv2_hello(&mut self, dir: Direction, at: u64, b: &[u8], out: &mut Emitter) -> Option<usize> {
+        let (&b0, &b1, &kind) = (b.first()?, b.get(1)?, b.get(2)?);
+        let len = usize::from(u16::from_be_bytes([b0 & 0x7f, b1]));
+        let version = TlsVersion(u16::from_be_bytes([*b.get(3)?, *b.get(4)?]));
+        let plausible = matches!(kind, 1 | 4)
+            && (version.0 == 0x0002 || (0x0300..=0x0304).contains(&version.0))
+            && (9..=16_383).contains(&len);
+        if !plausible {
+            return None;
+        }
+        let body = b.get(2..2 + len)?;
+        out.field(at..at + 2, fields::TLS_RECORD_LENGTH);
+        out.field(at + 2..at + 2 + len as u64, fields::TLS_HS_BODY);
+        let msg = if kind == 1 {
+            HandshakeType::CLIENT_HELLO
+        } else {
+            HandshakeType::SERVER_HELLO
+        };
+        let mut detail = vec!["SSLv2 format".to_string()];
+        if kind == 1 {
+            // cipher_spec_length, session_id_length, challenge_length: the offered
+            // version is the facts we have (no extensions, so no SNI).
+            self.facts.client_hello_seen = true;
+            self.facts.offered = Some(version);
+            if let (Some(cs), Some(sid), Some(ch)) = (body.get(3..5), body.get(5..7), body.get(7..9)) {
+                let n = |x: &[u8]| usize::from(u16::from_be_bytes([*x.first().unwrap_or(&0), *x.get(1).unwrap_or(&0)]));
+                if 9 + n(cs) + n(sid) + n(ch) != len {
+                    detail.push("lengths disagree".into());
+                }
+            }
+        } else {
+            self.facts.server_hello_seen = true;
+            self.facts.version = Some(TlsVersion(0x0002));
+        }
+        let _ = dir;
+        out.event(
+            at,
+            Desc::TlsHandshake {
+                version: if version.0 == 0x0002 { TlsVersion(0x0002) } else { version },
+                msg,
+                detail,
+            },
+        );
+        Some(2 + len)
     }
 
     fn header_spans(&self, at: u64, h: RecordHeader, encrypted: bool, out: &mut Emitter) {

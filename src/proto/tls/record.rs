@@ -83,6 +83,7 @@ impl TlsVersion {
     pub fn label(self) -> String {
         match self {
             TlsVersion::UNKNOWN => "TLS".into(),
+            TlsVersion(0x0002) => "SSLv2".into(),
             TlsVersion::SSL3 => "SSLv3".into(),
             TlsVersion::TLS10 => "TLSv1".into(),
             TlsVersion::TLS11 => "TLSv1.1".into(),

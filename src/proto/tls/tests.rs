@@ -343,3 +343,23 @@ fn empty_input_and_lone_bytes_never_panic() {
         t.flush(Direction::ToClient, 0, &[b], &mut out);
     }
 }
+
+#[test]
+fn sslv2_compatible_client_hello_then_tls_records() {
+    // SSLv2 CLIENT-HELLO: length 0x8000|n, type 1, version 3.1, 3 cipher specs, 16-byte challenge.
+    let mut hello = vec![0x80, 0, 1, 3, 1, 0, 9, 0, 0, 0, 16];
+    hello.extend_from_slice(&[0, 0, 0x2f, 0, 0, 0x35, 0, 0, 0x0a]);
+    hello.extend_from_slice(&[0xab; 16]);
+    hello[1] = (hello.len() - 2) as u8;
+    let mut tls = TlsStream::new();
+    let (labels, ev) = feed_chunks(&mut tls, Direction::ToServer, &hello, &[hello.len()]);
+    assert!(labels.all_labelled());
+    assert_eq!(labels.at(0), (Metadata, "tls.record.length"));
+    assert_eq!(labels.at(2).0, Cleartext);
+    assert!(ev.events.iter().any(|e| matches!(&e.desc, Desc::TlsHandshake { msg, detail, .. }
+        if *msg == HandshakeType::CLIENT_HELLO && detail.contains(&"SSLv2 format".to_string()))));
+    // The server answers with ordinary TLS records.
+    let server = record(22, &server_hello(0x0303));
+    let (labels, _) = feed_chunks(&mut tls, Direction::ToClient, &server, &[server.len()]);
+    assert_eq!(labels.at(0), (Metadata, "tls.record.content_type"));
+}
