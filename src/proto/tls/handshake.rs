@@ -1,9 +1,10 @@
-//! ClientHello and ServerHello contents (RFC 8446 sections 4.1.2 and 4.1.3) with the
-//! byte ranges of the facts an observer learns from them.
+//! ClientHello, ServerHello and Certificate contents (RFC 8446 sections 4.1.2, 4.1.3,
+//! 4.4.2; RFC 5246 section 7.4.2) with a span for every field, and the facts an
+//! observer learns from them: server names, ALPN, versions, certificate names.
 //!
-//! tls-parser validates the hello structure and parses extension contents; the
-//! extension list is walked here so every extension keeps its offset (tls-parser
-//! returns borrowed slices, so an offset is a pointer difference, computed safely).
+//! tls-parser validates the hellos and parses extension contents; x509-parser reads
+//! certificates. Field offsets are walked here: both parsers return borrowed slices,
+//! so an offset is a pointer difference, computed safely.
 
 use super::record::TlsVersion;
 use crate::fields::{self, FieldId};
@@ -11,14 +12,60 @@ use std::ops::Range;
 use tls_parser::{parse_tls_extension_alpn_content, parse_tls_extension_sni_content, TlsExtension};
 
 pub const EXT_SERVER_NAME: u16 = 0;
+pub const EXT_SUPPORTED_GROUPS: u16 = 10;
+pub const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
 pub const EXT_ALPN: u16 = 16;
+pub const EXT_PADDING: u16 = 21;
+pub const EXT_COMPRESS_CERTIFICATE: u16 = 27;
+pub const EXT_PRE_SHARED_KEY: u16 = 41;
+pub const EXT_EARLY_DATA: u16 = 42;
 pub const EXT_SUPPORTED_VERSIONS: u16 = 43;
+pub const EXT_PSK_MODES: u16 = 45;
+pub const EXT_KEY_SHARE: u16 = 51;
+/// Encrypted ClientHello (draft-ietf-tls-esni).
+pub const EXT_ECH: u16 = 0xfe0d;
 
 /// SHA-256("HelloRetryRequest"): the ServerHello random of a HelloRetryRequest.
 const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
+
+/// Message-relative field spans: sorted, not overlapping (gaps are plain body).
+pub type Fields = Vec<(Range<usize>, FieldId)>;
+
+/// Lays `over` on top of `base`: where they overlap, `over` wins; the result is leaves.
+fn overlay(mut base: Fields, mut over: Fields) -> Fields {
+    base.sort_by_key(|(r, _)| r.start);
+    over.sort_by_key(|(r, _)| r.start);
+    let mut out = Fields::new();
+    let mut oi = over.iter().peekable();
+    for (r, f) in base {
+        let mut pos = r.start;
+        while let Some((o, of)) = oi.peek() {
+            if o.start >= r.end {
+                break;
+            }
+            if o.start > pos {
+                out.push((pos..o.start, f));
+            }
+            if o.end > pos.max(o.start) {
+                out.push((o.start.max(pos)..o.end.min(r.end).max(o.start.max(pos)), *of));
+            }
+            pos = pos.max(o.end);
+            if o.end <= r.end {
+                oi.next();
+            } else {
+                break;
+            }
+        }
+        if pos < r.end {
+            out.push((pos..r.end, f));
+        }
+    }
+    out.retain(|(r, _)| r.start < r.end);
+    out
+}
 
 /// A fact with the message-relative bytes it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,6 +81,9 @@ pub struct ClientHello {
     pub alpn: Vec<Located<Vec<u8>>>,
     /// supported_versions, GREASE included, in the client's order.
     pub versions: Vec<TlsVersion>,
+    /// An encrypted inner ClientHello was offered (ECH).
+    pub ech: bool,
+    pub spans: Fields,
 }
 
 impl ClientHello {
@@ -47,20 +97,9 @@ impl ClientHello {
             .unwrap_or(TlsVersion(self.legacy_version))
     }
 
-    /// Ranges of leak fields, for labelling.
-    pub fn leak_spans(&self) -> Vec<(Range<usize>, FieldId)> {
-        let mut out: Vec<(Range<usize>, FieldId)> = self
-            .server_names
-            .iter()
-            .map(|n| (n.range.clone(), fields::TLS_HS_SNI))
-            .chain(
-                self.alpn
-                    .iter()
-                    .map(|a| (a.range.clone(), fields::TLS_HS_ALPN)),
-            )
-            .collect();
-        out.sort_by_key(|(r, _)| r.start);
-        out
+    /// Every field's span, for labelling.
+    pub fn leak_spans(&self) -> Fields {
+        self.spans.clone()
     }
 }
 
@@ -72,6 +111,7 @@ pub struct ServerHello {
     pub selected: TlsVersion,
     pub retry_request: bool,
     pub alpn: Vec<Located<Vec<u8>>>,
+    pub spans: Fields,
 }
 
 /// Offset of `sub` inside `base`, when it is a sub-slice of it.
@@ -108,6 +148,42 @@ fn located_names(body: &[u8], names: &[&[u8]]) -> Vec<Located<Vec<u8>>> {
         .collect()
 }
 
+/// The field an extension's data gets.
+fn extension_field(kind: u16) -> FieldId {
+    match kind {
+        EXT_SUPPORTED_VERSIONS => fields::TLS_HS_SUPPORTED_VERSIONS,
+        EXT_SUPPORTED_GROUPS => fields::TLS_HS_SUPPORTED_GROUPS,
+        EXT_SIGNATURE_ALGORITHMS => fields::TLS_HS_SIG_ALGS,
+        EXT_KEY_SHARE => fields::TLS_HS_KEY_SHARE,
+        EXT_PRE_SHARED_KEY | EXT_PSK_MODES | EXT_EARLY_DATA => fields::TLS_HS_PSK,
+        EXT_PADDING => fields::TLS_HS_PADDING,
+        EXT_COMPRESS_CERTIFICATE => fields::TLS_HS_COMPRESS_CERT,
+        EXT_ECH => fields::TLS_HS_ECH,
+        k if k & 0x0f0f == 0x0a0a && k >> 8 == k & 0xff => fields::TLS_HS_GREASE,
+        _ => fields::TLS_HS_EXTENSION_DATA,
+    }
+}
+
+/// Spans of an extension block at `at` in `body`: each header, and its data.
+fn extension_spans(body: &[u8], block: &[u8], spans: &mut Fields) {
+    let Some(at) = offset_in(body, block) else { return };
+    let mut pos = at;
+    for (kind, data) in extensions(block) {
+        spans.push((pos..pos + 4, fields::TLS_HS_EXTENSION));
+        spans.push((pos + 4..pos + 4 + data.len(), extension_field(kind)));
+        pos += 4 + data.len();
+    }
+}
+
+/// Spans of the fixed part of a hello: version, random, session id, then the rest.
+fn hello_prefix(body: &[u8], sid_len: usize, spans: &mut Fields) -> usize {
+    spans.push((0..2, fields::TLS_HS_VERSION));
+    spans.push((2..34, fields::TLS_HS_RANDOM));
+    spans.push((34..35 + sid_len, fields::TLS_HS_SESSION_ID));
+    let _ = body;
+    35 + sid_len
+}
+
 /// Parses a ClientHello body (after the 4-byte handshake header). `None` if malformed.
 pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
     let (_, ch) = tls_parser::parse_tls_handshake_client_hello(body).ok()?;
@@ -115,34 +191,49 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
         legacy_version: ch.version.0,
         ..ClientHello::default()
     };
-    let Some(ext) = ch.ext else {
-        return Some(out);
-    };
-    for (kind, data) in extensions(ext) {
-        match kind {
-            EXT_SERVER_NAME => {
-                if let Ok((_, TlsExtension::SNI(list))) = parse_tls_extension_sni_content(data) {
-                    let names: Vec<&[u8]> = list.iter().map(|(_, n)| *n).collect();
-                    out.server_names = located_names(body, &names);
+    let mut spans = Fields::new();
+    let sid_len = usize::from(*body.get(34)?);
+    let mut pos = hello_prefix(body, sid_len, &mut spans);
+    let cs_len = usize::from(u16::from_be_bytes([*body.get(pos)?, *body.get(pos + 1)?]));
+    spans.push((pos..pos + 2 + cs_len, fields::TLS_HS_CIPHERSUITES));
+    pos += 2 + cs_len;
+    let comp_len = usize::from(*body.get(pos)?);
+    spans.push((pos..pos + 1 + comp_len, fields::TLS_HS_COMPRESSION));
+    pos += 1 + comp_len;
+    let mut leaks = Fields::new();
+    if let Some(ext) = ch.ext {
+        spans.push((pos..pos + 2, fields::TLS_HS_EXTENSIONS_LENGTH));
+        extension_spans(body, ext, &mut spans);
+        for (kind, data) in extensions(ext) {
+            match kind {
+                EXT_SERVER_NAME => {
+                    if let Ok((_, TlsExtension::SNI(list))) = parse_tls_extension_sni_content(data) {
+                        let names: Vec<&[u8]> = list.iter().map(|(_, n)| *n).collect();
+                        out.server_names = located_names(body, &names);
+                    }
                 }
-            }
-            EXT_ALPN => {
-                if let Ok((_, TlsExtension::ALPN(list))) = parse_tls_extension_alpn_content(data) {
-                    out.alpn = located_names(body, &list);
+                EXT_ALPN => {
+                    if let Ok((_, TlsExtension::ALPN(list))) = parse_tls_extension_alpn_content(data) {
+                        out.alpn = located_names(body, &list);
+                    }
                 }
-            }
-            EXT_SUPPORTED_VERSIONS => {
-                // u8 length, then u16 versions (RFC 8446 section 4.2.1).
-                if let Some((_, list)) = data.split_first() {
-                    out.versions = list
-                        .chunks_exact(2)
-                        .filter_map(|c| Some(TlsVersion(u16::from_be_bytes(c.try_into().ok()?))))
-                        .collect();
+                EXT_SUPPORTED_VERSIONS => {
+                    // u8 length, then u16 versions (RFC 8446 section 4.2.1).
+                    if let Some((_, list)) = data.split_first() {
+                        out.versions = list
+                            .chunks_exact(2)
+                            .filter_map(|c| Some(TlsVersion(u16::from_be_bytes(c.try_into().ok()?))))
+                            .collect();
+                    }
                 }
+                EXT_ECH => out.ech = true,
+                _ => {}
             }
-            _ => {}
         }
+        leaks.extend(out.server_names.iter().map(|n| (n.range.clone(), fields::TLS_HS_SNI)));
+        leaks.extend(out.alpn.iter().map(|a| (a.range.clone(), fields::TLS_HS_ALPN)));
     }
+    out.spans = overlay(spans, leaks);
     Some(out)
 }
 
@@ -155,8 +246,17 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
         selected: TlsVersion(sh.version.0),
         retry_request: sh.random == HRR_RANDOM,
         alpn: Vec::new(),
+        spans: Fields::new(),
     };
+    let mut spans = Fields::new();
+    let sid_len = usize::from(*body.get(34)?);
+    let pos = hello_prefix(body, sid_len, &mut spans);
+    spans.push((pos..pos + 2, fields::TLS_HS_CIPHERSUITES));
+    spans.push((pos + 2..pos + 3, fields::TLS_HS_COMPRESSION));
+    let mut leaks = Fields::new();
     if let Some(ext) = sh.ext {
+        spans.push((pos + 3..pos + 5, fields::TLS_HS_EXTENSIONS_LENGTH));
+        extension_spans(body, ext, &mut spans);
         for (kind, data) in extensions(ext) {
             match kind {
                 EXT_SUPPORTED_VERSIONS => {
@@ -165,16 +265,134 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
                     }
                 }
                 EXT_ALPN => {
-                    if let Ok((_, TlsExtension::ALPN(list))) =
-                        parse_tls_extension_alpn_content(data)
-                    {
+                    if let Ok((_, TlsExtension::ALPN(list))) = parse_tls_extension_alpn_content(data) {
                         out.alpn = located_names(body, &list);
                     }
                 }
                 _ => {}
             }
         }
+        leaks.extend(out.alpn.iter().map(|a| (a.range.clone(), fields::TLS_HS_ALPN)));
     }
+    out.spans = overlay(spans, leaks);
+    Some(out)
+}
+
+/// What one certificate tells an observer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertFacts {
+    pub subject: String,
+    pub issuer: String,
+    pub sans: Vec<String>,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+}
+
+impl CertFacts {
+    /// The subject's common name, or its whole name.
+    pub fn short_subject(&self) -> String {
+        short_name(&self.subject)
+    }
+    pub fn short_issuer(&self) -> String {
+        short_name(&self.issuer)
+    }
+}
+
+fn short_name(dn: &str) -> String {
+    dn.split(", ")
+        .find_map(|p| p.strip_prefix("CN="))
+        .map_or_else(|| dn.to_string(), str::to_string)
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Certificates {
+    pub certs: Vec<CertFacts>,
+    /// Certificates that could not be parsed (garbage DER), by position.
+    pub malformed: Vec<usize>,
+    pub spans: Fields,
+}
+
+/// Reads a DER header at `at`: (tag, header length, content length).
+fn der_header(b: &[u8], at: usize) -> Option<(u8, usize, usize)> {
+    let tag = *b.get(at)?;
+    let first = *b.get(at + 1)?;
+    if first & 0x80 == 0 {
+        return Some((tag, 2, usize::from(first)));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let mut len = 0usize;
+    for i in 0..n {
+        len = (len << 8) | usize::from(*b.get(at + 2 + i)?);
+    }
+    Some((tag, 2 + n, len))
+}
+
+/// Parses a TLS 1.0-1.2 Certificate body: the chain, each certificate's names.
+pub fn certificate(body: &[u8]) -> Option<Certificates> {
+    let u24 = |at: usize| -> Option<usize> {
+        Some(usize::try_from(u32::from_be_bytes([0, *body.get(at)?, *body.get(at + 1)?, *body.get(at + 2)?])).ok()?)
+    };
+    let list_len = u24(0)?;
+    let mut out = Certificates::default();
+    let mut spans = Fields::new();
+    let mut leaks = Fields::new();
+    spans.push((0..3, fields::TLS_CERT_LENGTH));
+    let end = (3 + list_len).min(body.len());
+    let mut pos = 3;
+    let mut index = 0;
+    while pos + 3 <= end {
+        let len = u24(pos)?;
+        spans.push((pos..pos + 3, fields::TLS_CERT_LENGTH));
+        let der_at = pos + 3;
+        let der = body.get(der_at..der_at + len)?;
+        spans.push((der_at..der_at + len, fields::TLS_CERT));
+        match x509_parser::parse_x509_certificate(der) {
+            Ok((_, cert)) => {
+                let mut facts = CertFacts {
+                    subject: cert.subject().to_string(),
+                    issuer: cert.issuer().to_string(),
+                    serial: cert.raw_serial_as_string(),
+                    not_before: cert.validity().not_before.to_string(),
+                    not_after: cert.validity().not_after.to_string(),
+                    ..CertFacts::default()
+                };
+                let mut mark = |sub: &[u8], field: FieldId| {
+                    if let Some(off) = offset_in(der, sub) {
+                        leaks.push((der_at + off..der_at + off + sub.len(), field));
+                    }
+                };
+                mark(cert.subject().as_raw(), fields::X509_SUBJECT);
+                mark(cert.issuer().as_raw(), fields::X509_ISSUER);
+                mark(cert.raw_serial(), fields::X509_SERIAL);
+                // The validity SEQUENCE comes right after the issuer (RFC 5280 section 4.1).
+                if let Some(issuer_at) = offset_in(der, cert.issuer().as_raw()) {
+                    let v_at = issuer_at + cert.issuer().as_raw().len();
+                    if let Some((0x30, h, l)) = der_header(der, v_at) {
+                        if let Some(v) = der.get(v_at..v_at + h + l) {
+                            mark(v, fields::X509_VALIDITY);
+                        }
+                    }
+                }
+                if let Ok(Some(san)) = cert.subject_alternative_name() {
+                    for name in &san.value.general_names {
+                        if let x509_parser::extensions::GeneralName::DNSName(d) = name {
+                            facts.sans.push((*d).to_string());
+                            mark(d.as_bytes(), fields::X509_SAN);
+                        }
+                    }
+                }
+                out.certs.push(facts);
+            }
+            Err(_) => out.malformed.push(index),
+        }
+        pos = der_at + len;
+        index += 1;
+    }
+    out.spans = overlay(spans, leaks);
     Some(out)
 }
 

@@ -538,7 +538,7 @@ impl TlsStream {
                         map.span(
                             body_start + range.start..body_start + range.end,
                             field,
-                            Visibility::Cleartext,
+                            field.def().vis,
                             out,
                         );
                         cursor = range.end;
@@ -653,12 +653,7 @@ impl TlsStream {
                             .collect();
                         detail.push(format!("ALPN={}", list.join(",")));
                     }
-                    let leaks = sh
-                        .alpn
-                        .iter()
-                        .map(|a| (a.range.clone(), fields::TLS_HS_ALPN))
-                        .collect();
-                    (leaks, Some(sh.selected))
+                    (sh.spans, Some(sh.selected))
                 }
                 None => {
                     map.note(
@@ -670,6 +665,46 @@ impl TlsStream {
                     );
                     (Vec::new(), None)
                 }
+            },
+            HandshakeType::CERTIFICATE => match handshake::certificate(body) {
+                Some(certs) => {
+                    if let Some(first) = certs.certs.first() {
+                        detail.push(format!("CN={}", first.short_subject()));
+                        detail.push(format!("issuer={}", first.short_issuer()));
+                    }
+                    if certs.certs.len() + certs.malformed.len() > 1 {
+                        detail.push(format!("{} certificates", certs.certs.len() + certs.malformed.len()));
+                    }
+                    let at = map.stream_offset(off).unwrap_or(0);
+                    for c in &certs.certs {
+                        for v in std::iter::once(&c.subject)
+                            .chain(std::iter::once(&c.issuer))
+                            .chain(c.sans.iter())
+                        {
+                            out.event(
+                                at,
+                                Desc::Leak {
+                                    kind: crate::span::LeakKind::CertificateName,
+                                    value: v.clone(),
+                                },
+                            );
+                        }
+                    }
+                    if !certs.malformed.is_empty() {
+                        map.note(
+                            off..off + 4 + body.len(),
+                            Severity::Warn,
+                            NoteGroup::Malformed,
+                            format!(
+                                "{} certificate(s) in the chain are not valid DER: readable, names not read",
+                                certs.malformed.len()
+                            ),
+                            out,
+                        );
+                    }
+                    (certs.spans, None)
+                }
+                None => (Vec::new(), None),
             },
             _ => (Vec::new(), None),
         }
