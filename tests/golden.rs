@@ -111,8 +111,15 @@ fn the_textbook_lesson_reads_at_a_glance() {
     ));
     // … and marked as a leak (the issuer name, under its hex row).
     let lines: Vec<&str> = tls12.lines().collect();
-    let row = lines.iter().position(|l| l.ends_with("sdrop.Teaching.C")).unwrap();
-    assert!(lines[row + 1].ends_with("^^^^^^^^^^^^^^^^"), "{}", lines[row + 1]);
+    let row = lines
+        .iter()
+        .position(|l| l.ends_with("sdrop.Teaching.C"))
+        .unwrap();
+    assert!(
+        lines[row + 1].ends_with("^^^^^^^^^^^^^^^^"),
+        "{}",
+        lines[row + 1]
+    );
     assert!(!tls12.contains("Simple") && !tls12.contains("tter.than"));
     assert!(tls12.contains("TLSv1.2 ApplicationData, 55 bytes opaque"));
     // TLS 1.3: everything after the ServerHello is opaque; the SNI is still readable.

@@ -50,7 +50,10 @@ fn overlay(mut base: Fields, mut over: Fields) -> Fields {
                 out.push((pos..o.start, f));
             }
             if o.end > pos.max(o.start) {
-                out.push((o.start.max(pos)..o.end.min(r.end).max(o.start.max(pos)), *of));
+                out.push((
+                    o.start.max(pos)..o.end.min(r.end).max(o.start.max(pos)),
+                    *of,
+                ));
             }
             pos = pos.max(o.end);
             if o.end <= r.end {
@@ -166,7 +169,9 @@ fn extension_field(kind: u16) -> FieldId {
 
 /// Spans of an extension block at `at` in `body`: each header, and its data.
 fn extension_spans(body: &[u8], block: &[u8], spans: &mut Fields) {
-    let Some(at) = offset_in(body, block) else { return };
+    let Some(at) = offset_in(body, block) else {
+        return;
+    };
     let mut pos = at;
     for (kind, data) in extensions(block) {
         spans.push((pos..pos + 4, fields::TLS_HS_EXTENSION));
@@ -207,13 +212,16 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
         for (kind, data) in extensions(ext) {
             match kind {
                 EXT_SERVER_NAME => {
-                    if let Ok((_, TlsExtension::SNI(list))) = parse_tls_extension_sni_content(data) {
+                    if let Ok((_, TlsExtension::SNI(list))) = parse_tls_extension_sni_content(data)
+                    {
                         let names: Vec<&[u8]> = list.iter().map(|(_, n)| *n).collect();
                         out.server_names = located_names(body, &names);
                     }
                 }
                 EXT_ALPN => {
-                    if let Ok((_, TlsExtension::ALPN(list))) = parse_tls_extension_alpn_content(data) {
+                    if let Ok((_, TlsExtension::ALPN(list))) =
+                        parse_tls_extension_alpn_content(data)
+                    {
                         out.alpn = located_names(body, &list);
                     }
                 }
@@ -222,7 +230,9 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
                     if let Some((_, list)) = data.split_first() {
                         out.versions = list
                             .chunks_exact(2)
-                            .filter_map(|c| Some(TlsVersion(u16::from_be_bytes(c.try_into().ok()?))))
+                            .filter_map(|c| {
+                                Some(TlsVersion(u16::from_be_bytes(c.try_into().ok()?)))
+                            })
                             .collect();
                     }
                 }
@@ -230,8 +240,16 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
                 _ => {}
             }
         }
-        leaks.extend(out.server_names.iter().map(|n| (n.range.clone(), fields::TLS_HS_SNI)));
-        leaks.extend(out.alpn.iter().map(|a| (a.range.clone(), fields::TLS_HS_ALPN)));
+        leaks.extend(
+            out.server_names
+                .iter()
+                .map(|n| (n.range.clone(), fields::TLS_HS_SNI)),
+        );
+        leaks.extend(
+            out.alpn
+                .iter()
+                .map(|a| (a.range.clone(), fields::TLS_HS_ALPN)),
+        );
     }
     out.spans = overlay(spans, leaks);
     Some(out)
@@ -265,14 +283,20 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
                     }
                 }
                 EXT_ALPN => {
-                    if let Ok((_, TlsExtension::ALPN(list))) = parse_tls_extension_alpn_content(data) {
+                    if let Ok((_, TlsExtension::ALPN(list))) =
+                        parse_tls_extension_alpn_content(data)
+                    {
                         out.alpn = located_names(body, &list);
                     }
                 }
                 _ => {}
             }
         }
-        leaks.extend(out.alpn.iter().map(|a| (a.range.clone(), fields::TLS_HS_ALPN)));
+        leaks.extend(
+            out.alpn
+                .iter()
+                .map(|a| (a.range.clone(), fields::TLS_HS_ALPN)),
+        );
     }
     out.spans = overlay(spans, leaks);
     Some(out)
@@ -334,7 +358,15 @@ fn der_header(b: &[u8], at: usize) -> Option<(u8, usize, usize)> {
 /// Parses a TLS 1.0-1.2 Certificate body: the chain, each certificate's names.
 pub fn certificate(body: &[u8]) -> Option<Certificates> {
     let u24 = |at: usize| -> Option<usize> {
-        Some(usize::try_from(u32::from_be_bytes([0, *body.get(at)?, *body.get(at + 1)?, *body.get(at + 2)?])).ok()?)
+        Some(
+            usize::try_from(u32::from_be_bytes([
+                0,
+                *body.get(at)?,
+                *body.get(at + 1)?,
+                *body.get(at + 2)?,
+            ]))
+            .ok()?,
+        )
     };
     let list_len = u24(0)?;
     let mut out = Certificates::default();
@@ -435,6 +467,107 @@ pub(crate) mod tests {
         assert_eq!(&body[sni.range.clone()], b"example.com");
         assert_eq!(&body[ch.alpn[0].range.clone()], b"h2");
         assert_eq!(ch.max_version(), TlsVersion::TLS13, "GREASE is ignored");
+    }
+
+    fn certificate_body(ders: &[Vec<u8>]) -> Vec<u8> {
+        let mut list = Vec::new();
+        for d in ders {
+            list.extend_from_slice(&(d.len() as u32).to_be_bytes()[1..]);
+            list.extend_from_slice(d);
+        }
+        let mut body = (list.len() as u32).to_be_bytes()[1..].to_vec();
+        body.extend(list);
+        body
+    }
+
+    fn sample_der() -> Vec<u8> {
+        use base64::Engine as _;
+        let pem = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/captures/certs/server.crt"
+        ))
+        .unwrap();
+        let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap()
+    }
+
+    #[test]
+    fn certificate_names_are_leaks_at_their_bytes() {
+        let body = certificate_body(&[sample_der()]);
+        let certs = certificate(&body).expect("parses");
+        let c = &certs.certs[0];
+        assert_eq!(c.short_subject(), "localhost");
+        assert_eq!(c.short_issuer(), "Eavesdrop Teaching CA");
+        assert_eq!(c.sans, ["localhost"]);
+        let issuer = certs
+            .spans
+            .iter()
+            .find(|(_, f)| *f == fields::X509_ISSUER)
+            .unwrap();
+        let text = String::from_utf8_lossy(&body[issuer.0.clone()]);
+        assert!(text.contains("Eavesdrop Teaching CA"), "{text}");
+        let san = certs
+            .spans
+            .iter()
+            .find(|(_, f)| *f == fields::X509_SAN)
+            .unwrap();
+        assert_eq!(&body[san.0.clone()], b"localhost");
+        // Spans are leaves, in order.
+        for w in certs.spans.windows(2) {
+            assert!(w[0].0.end <= w[1].0.start, "{:?}", w);
+        }
+    }
+
+    #[test]
+    fn certificate_with_garbage_der_is_readable_but_unnamed() {
+        let body = certificate_body(&[vec![0x30, 0x82, 0xff, 0xff, 1, 2, 3], sample_der()]);
+        let certs = certificate(&body).expect("framing is fine");
+        assert_eq!(certs.malformed, [0]);
+        assert_eq!(certs.certs.len(), 1);
+    }
+
+    #[test]
+    fn ech_payload_is_opaque_and_the_outer_sni_a_leak() {
+        let mut body = client_hello_body("public.example");
+        // Append an ECH extension (0xfe0d) with 20 bytes of payload.
+        let ext_len_at = 2 + 32 + 1 + 4 + 2;
+        let old = u16::from_be_bytes([body[ext_len_at], body[ext_len_at + 1]]);
+        body[ext_len_at..ext_len_at + 2].copy_from_slice(&(old + 24).to_be_bytes());
+        body.extend_from_slice(&[0xfe, 0x0d, 0, 20]);
+        body.extend_from_slice(&[0x99; 20]);
+        let ch = client_hello(&body).expect("parses");
+        assert!(ch.ech);
+        let ech = ch
+            .spans
+            .iter()
+            .find(|(_, f)| *f == fields::TLS_HS_ECH)
+            .unwrap();
+        assert_eq!(ech.0.len(), 20);
+        assert_eq!(
+            fields::TLS_HS_ECH.def().vis,
+            crate::span::Visibility::Opaque
+        );
+        assert!(ch.spans.iter().any(|(_, f)| *f == fields::TLS_HS_SNI));
+    }
+
+    #[test]
+    fn overlay_keeps_leaves() {
+        let base = vec![
+            (0..10, fields::TLS_HS_BODY),
+            (10..20, fields::TLS_HS_EXTENSION_DATA),
+        ];
+        let over = vec![(5..12, fields::TLS_HS_SNI)];
+        assert_eq!(
+            overlay(base, over),
+            vec![
+                (0..5, fields::TLS_HS_BODY),
+                (5..10, fields::TLS_HS_SNI),
+                (10..12, fields::TLS_HS_SNI),
+                (12..20, fields::TLS_HS_EXTENSION_DATA)
+            ]
+        );
     }
 
     #[test]

@@ -186,7 +186,10 @@ impl TlsStream {
                         return pos + n;
                     }
                 },
-                Phase::Header if self.dir(dir).records == 0 && rest.first().is_some_and(|b| b & 0x80 != 0) => {
+                Phase::Header
+                    if self.dir(dir).records == 0
+                        && rest.first().is_some_and(|b| b & 0x80 != 0) =>
+                {
                     match self.sslv2_hello(dir, at, rest, out) {
                         Some(n) => {
                             self.dir(dir).records += 1;
@@ -318,7 +321,13 @@ impl TlsStream {
     /// RFC 5246 appendix E.2): a CLIENT-HELLO (often the SSLv2-compatible hello of a TLS
     /// client) or a SERVER-HELLO, readable. Returns its length, or `None` if the bytes
     /// are not one (or not all here yet).
-    fn sslv2_hello(&mut self, dir: Direction, at: u64, b: &[u8], out: &mut Emitter) -> Option<usize> {
+    fn sslv2_hello(
+        &mut self,
+        dir: Direction,
+        at: u64,
+        b: &[u8],
+        out: &mut Emitter,
+    ) -> Option<usize> {
         let (&b0, &b1, &kind) = (b.first()?, b.get(1)?, b.get(2)?);
         let len = usize::from(u16::from_be_bytes([b0 & 0x7f, b1]));
         let version = TlsVersion(u16::from_be_bytes([*b.get(3)?, *b.get(4)?]));
@@ -342,8 +351,15 @@ impl TlsStream {
             // version is the facts we have (no extensions, so no SNI).
             self.facts.client_hello_seen = true;
             self.facts.offered = Some(version);
-            if let (Some(cs), Some(sid), Some(ch)) = (body.get(3..5), body.get(5..7), body.get(7..9)) {
-                let n = |x: &[u8]| usize::from(u16::from_be_bytes([*x.first().unwrap_or(&0), *x.get(1).unwrap_or(&0)]));
+            if let (Some(cs), Some(sid), Some(ch)) =
+                (body.get(3..5), body.get(5..7), body.get(7..9))
+            {
+                let n = |x: &[u8]| {
+                    usize::from(u16::from_be_bytes([
+                        *x.first().unwrap_or(&0),
+                        *x.get(1).unwrap_or(&0),
+                    ]))
+                };
                 if 9 + n(cs) + n(sid) + n(ch) != len {
                     detail.push("lengths disagree".into());
                 }
@@ -356,7 +372,11 @@ impl TlsStream {
         out.event(
             at,
             Desc::TlsHandshake {
-                version: if version.0 == 0x0002 { TlsVersion(0x0002) } else { version },
+                version: if version.0 == 0x0002 {
+                    TlsVersion(0x0002)
+                } else {
+                    version
+                },
                 msg,
                 detail,
             },
@@ -673,7 +693,10 @@ impl TlsStream {
                         detail.push(format!("issuer={}", first.short_issuer()));
                     }
                     if certs.certs.len() + certs.malformed.len() > 1 {
-                        detail.push(format!("{} certificates", certs.certs.len() + certs.malformed.len()));
+                        detail.push(format!(
+                            "{} certificates",
+                            certs.certs.len() + certs.malformed.len()
+                        ));
                     }
                     let at = map.stream_offset(off).unwrap_or(0);
                     for c in &certs.certs {

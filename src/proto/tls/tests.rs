@@ -356,7 +356,10 @@ fn sslv2_compatible_client_hello_then_tls_records() {
     assert!(labels.all_labelled());
     assert_eq!(labels.at(0), (Metadata, "tls.record.length"));
     assert_eq!(labels.at(2).0, Cleartext);
-    assert!(ev.events.iter().any(|e| matches!(&e.desc, Desc::TlsHandshake { msg, detail, .. }
+    assert!(ev
+        .events
+        .iter()
+        .any(|e| matches!(&e.desc, Desc::TlsHandshake { msg, detail, .. }
         if *msg == HandshakeType::CLIENT_HELLO && detail.contains(&"SSLv2 format".to_string()))));
     // The server answers with ordinary TLS records.
     let server = record(22, &server_hello(0x0303));
