@@ -358,15 +358,8 @@ fn der_header(b: &[u8], at: usize) -> Option<(u8, usize, usize)> {
 /// Parses a TLS 1.0-1.2 Certificate body: the chain, each certificate's names.
 pub fn certificate(body: &[u8]) -> Option<Certificates> {
     let u24 = |at: usize| -> Option<usize> {
-        Some(
-            usize::try_from(u32::from_be_bytes([
-                0,
-                *body.get(at)?,
-                *body.get(at + 1)?,
-                *body.get(at + 2)?,
-            ]))
-            .ok()?,
-        )
+        let bytes = [0, *body.get(at)?, *body.get(at + 1)?, *body.get(at + 2)?];
+        usize::try_from(u32::from_be_bytes(bytes)).ok()
     };
     let list_len = u24(0)?;
     let mut out = Certificates::default();
