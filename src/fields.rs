@@ -199,6 +199,7 @@ fields! {
     HTTP_AUTHORIZATION = "http.authorization", Cleartext, Some(Credential), "Authorization or Proxy-Authorization (RFC 9110 section 11.6)";
     HTTP_LINE = "http.line", Cleartext, None, "separators and line ends of a request or response head";
     HTTP_BODY = "http.file_data", Cleartext, None, "message body (RFC 9112 section 6)";
+    HTTP_FORM_CREDENTIAL = "urlencoded-form.value", Cleartext, Some(Credential), "a user name or password in a submitted form (application/x-www-form-urlencoded)";
 
     // Mail and file transfer commands: SMTP (RFC 5321), POP3 (RFC 1939), IMAP (RFC 9051), FTP (RFC 959).
     MAIL_COMMAND = "smtp.req.command", Cleartext, None, "client command (SMTP, POP3, IMAP, FTP)";

@@ -199,7 +199,9 @@ pub fn segment(
     let next_seq = match st.next_seq {
         Some(n) => n,
         None => {
-            if !syn {
+            // Only data makes the missing handshake matter: a bare RST
+            // answering a refused SYN is not a stream picked up midway.
+            if !syn && seg.wire_len > 0 {
                 let what = if syn_seen {
                     "this direction's SYN"
                 } else {
@@ -261,6 +263,7 @@ pub fn segment(
     // looked up again at every step.
     let mut pos = start;
     let mut retransmitted = 0u64;
+    let mut held_any = false;
     while pos < cap_end {
         let Some(st) = flow.tcp.get_mut(d) else { break };
         if pos < st.buf_base {
@@ -349,9 +352,28 @@ pub fn segment(
         let piece_off = frame_range(frame_off, start, &r).start;
         res.opened += 1;
         if r.start == st.next_off {
+            let waiting = st.held_bytes;
             deliver(flow, dir, piece, seg.frame, piece_off, limits, out);
             drain_held(flow, dir, limits, shared, &mut res.dropped, out);
+            if waiting > 0 {
+                res.notes.push((
+                    Severity::Note,
+                    NoteGroup::Sequence,
+                    format!("arrived out of order: fills a hole before {waiting} bytes that came earlier"),
+                ));
+            }
         } else {
+            if !held_any {
+                held_any = true;
+                res.notes.push((
+                    Severity::Note,
+                    NoteGroup::Sequence,
+                    format!(
+                        "{} bytes before this segment have not arrived yet: held until they do",
+                        r.start - st.next_off
+                    ),
+                ));
+            }
             st.held_bytes += piece.len();
             shared.held_bytes += piece.len();
             st.held.insert(

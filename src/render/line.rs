@@ -997,7 +997,8 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
             }
             Desc::App { proto, text, leaks } => {
                 let mut item = String::new();
-                if apps.last().is_none_or(|(p, _)| p != proto) {
+                // "HTTP HTTP/1.1 200 OK" reads better as "HTTP/1.1 200 OK".
+                if apps.last().is_none_or(|(p, _)| p != proto) && !text.starts_with(*proto) {
                     item.push_str(proto);
                     item.push(' ');
                 }

@@ -2,7 +2,8 @@
 //! Content-Length, chunked transfer coding, or the end of the connection.
 //!
 //! Leaks: the request target and Host (URLs), Cookie and Set-Cookie, Authorization and
-//! Proxy-Authorization (credentials; Basic is decoded for the description).
+//! Proxy-Authorization (credentials; Basic is decoded for the description), and the
+//! user name and password fields of a submitted form (`application/x-www-form-urlencoded`).
 
 use super::{line_spans, line_text, tls_starts, words, Fed, MAX_LINE};
 use crate::fields::{self, FieldId};
@@ -55,7 +56,12 @@ enum Body {
     UntilClose,
     /// Framing lost (a gap inside a message): readable text until a head appears.
     Lost,
+    /// A submitted form of this many bytes, read whole to find its credential fields.
+    Form(u64),
 }
+
+/// The largest form body read whole for its fields; longer ones are plain body bytes.
+const MAX_FORM: u64 = 16 * 1024;
 
 /// One direction of an HTTP connection.
 #[derive(Debug, Default)]
@@ -66,6 +72,8 @@ pub struct HttpDir {
     /// Framing gathered from the current head.
     content_length: Option<u64>,
     chunked: bool,
+    /// Content-Type: application/x-www-form-urlencoded.
+    form: bool,
     /// A response without a body (HEAD request, 1xx/204/304).
     no_body: bool,
     /// This response answers CONNECT with 2xx: a tunnel (TLS, or anything) follows.
@@ -124,6 +132,17 @@ impl HttpDir {
                 Body::UntilClose => {
                     out.field(at..at + rest.len() as u64, fields::HTTP_BODY);
                     return Fed::Done(data.len());
+                }
+                Body::Form(n) => {
+                    if (rest.len() as u64) < n && !flush {
+                        return Fed::Done(pos);
+                    }
+                    let take = (rest.len() as u64).min(n) as usize;
+                    self.form_fields(rest.get(..take).unwrap_or(&[]), at, out);
+                    self.flush_event(out);
+                    pos += take;
+                    self.body = Body::None;
+                    continue;
                 }
                 Body::None | Body::ChunkSize | Body::Trailer | Body::Lost => {}
             }
@@ -219,6 +238,19 @@ impl HttpDir {
             // The end of the head.
             line_spans(out, at, len, &[], fields::HTTP_LINE);
             self.in_head = false;
+            let form = match self.content_length {
+                Some(n)
+                    if self.form && dir == Direction::ToServer && (1..=MAX_FORM).contains(&n) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            };
+            if let Some(n) = form {
+                // The head's event waits for the form, to name its credentials too.
+                self.body = Body::Form(n);
+                return;
+            }
             self.flush_event(out);
             if self.answers == Some(Req::Connect) && (200..300).contains(&self.status) {
                 self.tunnel = true;
@@ -255,6 +287,7 @@ impl HttpDir {
         self.leaks.clear();
         self.content_length = None;
         self.chunked = false;
+        self.form = false;
         self.no_body = false;
         self.start_at = at;
         let len = line.len();
@@ -365,6 +398,11 @@ impl HttpDir {
         match lname.as_str() {
             "content-length" => self.content_length = vtext.trim().parse().ok(),
             "transfer-encoding" => self.chunked = vtext.to_ascii_lowercase().contains("chunked"),
+            "content-type" => {
+                self.form = vtext
+                    .to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded");
+            }
             "cookie" | "set-cookie" => self.leaks.push(String::from_utf8_lossy(name).into_owned()),
             _ => {}
         }
@@ -376,6 +414,35 @@ impl HttpDir {
         if let Some((kind, value)) = leak {
             out.event(at + value_start as u64, Desc::Leak { kind, value });
         }
+    }
+
+    /// `user=alice&password=secret`: values of fields named like user names or
+    /// passwords are credential leaks, named on the request's line.
+    fn form_fields(&mut self, body: &[u8], at: u64, out: &mut Emitter) {
+        let mut parts: Vec<(Range<usize>, FieldId)> = Vec::new();
+        let mut start = 0usize;
+        for pair in body.split(|&b| b == b'&') {
+            let end = start + pair.len();
+            if let Some(eq) = pair.iter().position(|&b| b == b'=') {
+                let name = percent_decode(pair.get(..eq).unwrap_or(&[]));
+                let value = percent_decode(pair.get(eq + 1..).unwrap_or(&[]));
+                if is_credential_name(&name) && !value.is_empty() {
+                    let vr = start + eq + 1..end;
+                    parts.push((vr.clone(), fields::HTTP_FORM_CREDENTIAL));
+                    let shown = format!("{name}={value}");
+                    out.event(
+                        at + vr.start as u64,
+                        Desc::Leak {
+                            kind: LeakKind::Credential,
+                            value: shown.clone(),
+                        },
+                    );
+                    self.leaks.push(format!("form {shown}"));
+                }
+            }
+            start = end + 1;
+        }
+        line_spans(out, at, body.len(), &parts, fields::HTTP_BODY);
     }
 
     fn flush_event(&mut self, out: &mut Emitter) {
@@ -391,6 +458,51 @@ impl HttpDir {
             },
         );
     }
+}
+
+/// Form field names that carry a user name or a secret.
+fn is_credential_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    const EXACT: &[&str] = &[
+        "user",
+        "username",
+        "user_name",
+        "login",
+        "email",
+        "userid",
+        "uid",
+        "pin",
+        "otp",
+        "token",
+        "secret",
+        "api_key",
+        "apikey",
+        "access_token",
+        "client_secret",
+    ];
+    EXACT.contains(&n.as_str()) || n.contains("pass") || n.contains("pwd")
+}
+
+/// `%41+b` → `A b` (application/x-www-form-urlencoded); bad escapes stay as they are.
+fn percent_decode(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).and_then(|&c| (c as char).to_digit(16));
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(i + 1), hex(i + 2)) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `Basic YWxpY2U6c2VjcmV0` → `Basic alice:secret`; other schemes as they are.

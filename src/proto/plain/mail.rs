@@ -36,8 +36,6 @@ pub struct MailState {
     auth_step: u8,
     /// The server asked for the next piece of the exchange (334, or `+`).
     credential_next: bool,
-    /// Inside a multi-line server reply (`250-…`).
-    reply_open: bool,
 }
 
 impl MailState {
@@ -49,15 +47,12 @@ impl MailState {
             auth: None,
             auth_step: 0,
             credential_next: false,
-            reply_open: false,
         }
     }
 
     pub fn gap(&mut self, dir: Direction) {
         if dir == Direction::ToServer {
             self.credential_next = false;
-        } else {
-            self.reply_open = false;
         }
     }
 
@@ -231,11 +226,7 @@ impl MailState {
             (Proto::Pop3 | Proto::Imap, _) if continuation => self.credential_next = true,
             _ => {}
         }
-        let multi = text.as_bytes().get(3) == Some(&b'-') && code.is_some();
-        if !self.reply_open {
-            self.event(out, at, text, vec![]);
-        }
-        self.reply_open = multi;
+        self.event(out, at, text, vec![]);
     }
 }
 

@@ -327,3 +327,43 @@ fn dns_over_tcp_with_length_prefix() {
     assert_eq!(labels[0].0, "dns.length");
     assert_eq!(labels[14].0, "dns.qry.name");
 }
+
+#[test]
+fn http_form_credentials_are_leaks_in_any_chunking() {
+    let req = b"POST /login HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 44\r\n\r\nuser=alice%40mail&password=s3cr%21t&remember";
+    for chunks in [&[1000][..], &[5, 60, 70, 3, 2][..], &[120, 1, 1, 1][..]] {
+        let mut dis =
+            StreamDissector::detect(req, Direction::ToServer, (40000, 80), false).unwrap();
+        let (labels, events) = run(&mut dis, Direction::ToServer, req, chunks);
+        assert_eq!(
+            field_at(&labels, req, b"alice%40").0,
+            "urlencoded-form.value"
+        );
+        assert_eq!(
+            field_at(&labels, req, b"s3cr%21t").0,
+            "urlencoded-form.value"
+        );
+        assert_eq!(field_at(&labels, req, b"&password").0, "http.file_data");
+        assert_eq!(field_at(&labels, req, b"remember").0, "http.file_data");
+        assert_eq!(
+            app_texts(&events),
+            ["HTTP POST /login [\"form user=alice@mail\", \"form password=s3cr!t\"]"],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn http_form_that_is_not_urlencoded_or_too_big_is_body() {
+    let mut req = b"POST /up HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\npassword=secret".to_vec();
+    let mut dis = StreamDissector::detect(&req, Direction::ToServer, (40000, 80), false).unwrap();
+    let (labels, events) = run(&mut dis, Direction::ToServer, &req, &[1000]);
+    assert_eq!(field_at(&labels, &req, b"secret").0, "http.file_data");
+    assert_eq!(app_texts(&events), ["HTTP POST /up []"]);
+    // Over the form limit: not held, plain body.
+    let body = format!("password=x{}", "a".repeat(20_000));
+    req = format!("POST /up HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes();
+    let mut dis = StreamDissector::detect(&req, Direction::ToServer, (40000, 80), false).unwrap();
+    let (labels, _) = run(&mut dis, Direction::ToServer, &req, &[100, 100, 100_000]);
+    assert_eq!(field_at(&labels, &req, b"password=x").0, "http.file_data");
+}

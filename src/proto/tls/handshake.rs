@@ -86,6 +86,7 @@ pub struct ClientHello {
     pub versions: Vec<TlsVersion>,
     /// An encrypted inner ClientHello was offered (ECH).
     pub ech: bool,
+    pub session_id: Vec<u8>,
     pub spans: Fields,
 }
 
@@ -114,6 +115,9 @@ pub struct ServerHello {
     pub selected: TlsVersion,
     pub retry_request: bool,
     pub alpn: Vec<Located<Vec<u8>>>,
+    pub session_id: Vec<u8>,
+    /// The server accepted a pre-shared key (TLS 1.3 resumption, RFC 8446 section 4.2.11).
+    pub psk: bool,
     pub spans: Fields,
 }
 
@@ -194,6 +198,7 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
     let (_, ch) = tls_parser::parse_tls_handshake_client_hello(body).ok()?;
     let mut out = ClientHello {
         legacy_version: ch.version.0,
+        session_id: ch.session_id.map(<[u8]>::to_vec).unwrap_or_default(),
         ..ClientHello::default()
     };
     let mut spans = Fields::new();
@@ -264,6 +269,8 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
         selected: TlsVersion(sh.version.0),
         retry_request: sh.random == HRR_RANDOM,
         alpn: Vec::new(),
+        session_id: sh.session_id.map(<[u8]>::to_vec).unwrap_or_default(),
+        psk: false,
         spans: Fields::new(),
     };
     let mut spans = Fields::new();
@@ -282,6 +289,7 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
                         out.selected = TlsVersion(u16::from_be_bytes([*hi, *lo]));
                     }
                 }
+                EXT_PRE_SHARED_KEY => out.psk = true,
                 EXT_ALPN => {
                     if let Ok((_, TlsExtension::ALPN(list))) =
                         parse_tls_extension_alpn_content(data)

@@ -83,6 +83,9 @@ pub struct TlsFacts {
     pub sni: Option<String>,
     pub client_hello_seen: bool,
     pub server_hello_seen: bool,
+    /// An abbreviated handshake: the server resumed an earlier session (a session id
+    /// or ticket in TLS 1.2 and before, a pre-shared key in TLS 1.3).
+    pub resumed: bool,
 }
 
 /// The TLS dissector of one TCP connection.
@@ -90,6 +93,8 @@ pub struct TlsFacts {
 pub struct TlsStream {
     dirs: [DirState; 2],
     pub facts: TlsFacts,
+    /// The ClientHello's session id, to recognise a resumed session.
+    client_session_id: Vec<u8>,
     scratch: Vec<u8>,
 }
 
@@ -630,6 +635,7 @@ impl TlsStream {
                 Some(ch) => {
                     self.facts.client_hello_seen = true;
                     self.facts.offered = Some(ch.max_version());
+                    self.client_session_id = ch.session_id.clone();
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
                         detail.push(format!("SNI={sni}"));
@@ -665,6 +671,18 @@ impl TlsStream {
                     }
                     self.facts.version = Some(sh.selected);
                     detail.push(format!("cipher={}", cipher_name(sh.cipher)));
+                    // TLS 1.2 and before: echoing the client's session id accepts it
+                    // (RFC 5246 section 7.4.1.3; RFC 5077 section 3.4 for tickets). TLS 1.3
+                    // always echoes it, so only an accepted pre-shared key counts there.
+                    let resumed = if sh.selected.is_tls13() {
+                        sh.psk
+                    } else {
+                        !sh.session_id.is_empty() && sh.session_id == self.client_session_id
+                    };
+                    if resumed {
+                        self.facts.resumed = true;
+                        detail.push("resumed".into());
+                    }
                     if !sh.alpn.is_empty() {
                         let list: Vec<String> = sh
                             .alpn
