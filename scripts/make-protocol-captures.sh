@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The protocol samples of captures/ (see captures/README.md), made with real clients and
 # servers on loopback (scripts/protocols.py: aiosmtpd, smtplib, curl, pyftpdlib, dnslib,
-# dig, Python ssl) and, for reordering and loss, across two network namespaces joined by
-# a veth pair with netem. Needs root, tcpdump, editcap, curl, dig, iproute2, and
-# `pip install aiosmtpd pyftpdlib dnslib`.
+# dig, Python ssl); reordering and loss rewritten with scapy (kernel netem is not
+# available on the machine these were made on); IP fragments made by the kernel, in a
+# network namespace whose loopback has a 1280-byte MTU, and crafted with scapy. Needs
+# root, tcpdump, editcap, curl, dig, iproute2, and `pip install aiosmtpd pyftpdlib
+# dnslib scapy`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=captures
@@ -47,5 +49,18 @@ sleep 1
 kill -INT "$tpid"; wait "$tpid" || true
 cp /tmp/eav-bulk.pcap "$out/tls13-bulk.pcap"
 python3 scripts/reorder.py "$out/tls13-bulk.pcap" "$out/tls13-reordered.pcap"
+# IP fragments: a DNS answer bigger than the MTU, over IPv4 and IPv6, fragmented by the
+# kernel (a namespace of our own, so the MTU change touches nothing else).
+ip netns add eavfrag 2>/dev/null || true
+ip -n eavfrag link set lo mtu 1280 up
+ip netns exec eavfrag bash -c '
+  tcpdump -i lo -U -s 262144 -w "$0" "udp or ip6" 2>/dev/null & p=$!
+  sleep 1.5; python3 scripts/protocols.py dns-big; sleep 1
+  kill -INT $p; wait $p || true' "$out/dns-fragmented.pcap"
+ip netns delete eavfrag
+# Fragments as hostile networks send them: out of order, duplicated, overlapping with
+# different bytes, one missing.
+python3 scripts/fragments.py "$out/ip-fragments.pcap"
+
 chmod 644 "$out"/*.pcap* "$out"/*.keylog
 ls -l "$out"

@@ -167,6 +167,30 @@ def dns():
         tcp.stop()
 
 
+def dns_big():
+    """A DNS answer larger than the MTU over UDP: the kernel fragments it."""
+    from dnslib import QTYPE, RR, TXT
+    from dnslib.server import BaseResolver, DNSServer
+
+    class Resolver(BaseResolver):
+        def resolve(self, request, handler):
+            reply = request.reply()
+            chunks = [f"v=key{i:03d} " + "k" * 180 for i in range(14)]
+            reply.add_answer(RR(request.q.qname, QTYPE.TXT, rdata=TXT(chunks), ttl=60))
+            return reply
+
+    servers = [DNSServer(Resolver(), address=a, port=53) for a in ("127.0.0.1", "::1")]
+    for s in servers:
+        s.start_thread()
+    try:
+        for server in ("127.0.0.1", "::1"):
+            subprocess.run(["dig", f"@{server}", "+tries=1", "+time=2", "+bufsize=4096",
+                            "+ignore", "keys.example.test", "TXT"], check=True, capture_output=True)
+    finally:
+        for s in servers:
+            s.stop()
+
+
 def tls12_resume(keylog):
     sctx = tls_server_context(keylog, ssl.TLSVersion.TLSv1_2)
     cctx = tls_client_context(keylog, ssl.TLSVersion.TLSv1_2)
@@ -242,7 +266,7 @@ def bulk_tls13(host, port, size, keylog, server_only):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["smtp-starttls", "smtp-auth", "http-basic", "ftp", "dns", "tls12-resume", "bulk-server", "bulk-client"])
+    ap.add_argument("mode", choices=["smtp-starttls", "smtp-auth", "http-basic", "ftp", "dns", "tls12-resume", "dns-big", "bulk-server", "bulk-client"])
     ap.add_argument("--keylog")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=4433)
@@ -259,6 +283,8 @@ def main():
         ftp(a.root)
     elif a.mode == "dns":
         dns()
+    elif a.mode == "dns-big":
+        dns_big()
     elif a.mode == "tls12-resume":
         tls12_resume(a.keylog)
     elif a.mode == "bulk-server":

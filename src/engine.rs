@@ -9,7 +9,9 @@
 //! The same path serves files and live capture: the source only calls [`Engine::push`].
 
 use crate::capture::{Frame, LinkType};
-use crate::decode::{self, Decoded, Transport};
+use crate::decode::{self, Decoded, FragmentInfo, Payload, Transport};
+use crate::fields;
+use crate::flow::frag::{Added, Datagram, Defrag, FragLimits, GaveUp};
 use crate::flow::{self, Flow, FlowProto, FlowTable, Limits, SegmentIn};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::{text, Desc, Direction, Emitter};
@@ -17,6 +19,7 @@ use crate::render::{FrameView, Sink};
 use crate::span::{ByteMap, Label, Span};
 use std::collections::{HashSet, VecDeque};
 use std::io;
+use std::net::IpAddr;
 
 /// Engine bounds and switches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +27,8 @@ pub struct EngineConfig {
     pub limits: Limits,
     /// Frames held for classification before the oldest is released as it is.
     pub max_pending_frames: usize,
+    /// IP fragment reassembly bounds.
+    pub frag: FragLimits,
 }
 
 impl Default for EngineConfig {
@@ -31,6 +36,7 @@ impl Default for EngineConfig {
         EngineConfig {
             limits: Limits::default(),
             max_pending_frames: 50_000,
+            frag: FragLimits::default(),
         }
     }
 }
@@ -72,6 +78,7 @@ pub struct Engine<S: Sink> {
     emitter: Emitter,
     summary: Summary,
     warned_interfaces: HashSet<u32>,
+    defrag: Defrag,
 }
 
 impl<S: Sink> Engine<S> {
@@ -84,6 +91,7 @@ impl<S: Sink> Engine<S> {
             emitter: Emitter::default(),
             summary: Summary::default(),
             warned_interfaces: HashSet::new(),
+            defrag: Defrag::new(config.frag),
         }
     }
 
@@ -134,122 +142,171 @@ impl<S: Sink> Engine<S> {
         Ok(())
     }
 
-    /// Sends the newest frame's payload to its flow.
+    /// Sends the newest frame's payload to its flow (an IP fragment first to its
+    /// datagram).
     fn payload(&mut self, number: u64) {
         // Closed flows whose lingering is over leave first: removing moves slots.
         for mut old in self.flows.sweep(number) {
             self.finish_flow(&mut old, number);
         }
         let Some(p) = self.pending.back() else { return };
+        if !self.defrag.is_empty() {
+            let mut gave_up = Vec::new();
+            self.defrag.expire(p.frame.ts, &mut gave_up);
+            self.fragments_given_up(gave_up);
+        }
+        let Some(p) = self.pending.back() else { return };
+        if let Some(info) = p.decoded.fragment.clone() {
+            self.fragment(number, &info);
+            return;
+        }
         let Some(payload) = p.decoded.payload.clone() else {
             return;
         };
-        let range = (payload.range.start, payload.range.end);
+        let one = [Carrier {
+            at: 0,
+            len: p.frame.cap_len(),
+            frame: number,
+            frame_off: 0,
+        }];
         match payload.transport {
-            Transport::Udp => {
-                let (slot, _) = self
-                    .flows
-                    .lookup(FlowProto::Udp, &payload.endpoints, number, None);
-                self.after_lookup(number);
-                let Some(flow) = self.flows.get_mut(slot) else {
-                    return;
-                };
-                let dir = flow.direction(&payload.endpoints);
-                if let Some(n) = flow.packets.get_mut(dir.index()) {
-                    *n += 1;
-                }
-                let Some(p) = self.pending.back_mut() else {
-                    return;
-                };
-                let bytes = p
-                    .frame
-                    .data
-                    .get(range.0 as usize..range.1 as usize)
-                    .unwrap_or(&[]);
-                if bytes.is_empty() {
-                    return;
-                }
-                // Frame offsets stand in for stream offsets: one datagram, one frame.
-                let out = &mut self.emitter;
-                out.clear();
-                let ports = (payload.endpoints.sport, payload.endpoints.dport);
-                let dns_ports = [53, 5353, 5355];
-                if flow.quic.is_some() || crate::proto::quic::looks_like_quic(bytes) {
-                    flow.quic.get_or_insert_with(Box::default).datagram(
-                        dir,
-                        u64::from(range.0),
-                        bytes,
-                        out,
-                    );
-                } else if dns_ports.contains(&ports.0) || dns_ports.contains(&ports.1) {
-                    crate::proto::dns::message(u64::from(range.0), bytes, out);
-                } else {
-                    text::classify_chunk(u64::from(range.0), bytes, out);
-                }
-                for s in out.spans.drain(..) {
-                    p.decoded.spans.push(Span::new(
-                        s.range.start as u32..s.range.end as u32,
-                        s.field,
-                        s.vis,
-                    ));
-                }
-                p.events.extend(out.events.drain(..).map(|e| e.desc));
-                for n in out.notes.drain(..) {
-                    p.decoded.notes.push(
-                        Note::new(n.severity, n.group, n.text)
-                            .at(n.at.start as u32..n.at.end as u32),
-                    );
-                }
-            }
-            Transport::Tcp { seq, flags, .. } => {
-                let syn = (flags.has(decode::TcpFlags::SYN) && !flags.has(decode::TcpFlags::ACK))
-                    .then_some(seq);
-                // A segment that carries nothing (a bare ACK) of an unknown connection,
-                // such as the last ACK after both FINs, does not open a flow.
-                let carries = range.1 > range.0
-                    || payload.wire_len > 0
-                    || flags.0 & (decode::TcpFlags::SYN | decode::TcpFlags::FIN) != 0;
-                if !carries
-                    && self
-                        .flows
-                        .find(FlowProto::Tcp, &payload.endpoints)
-                        .is_none()
-                {
-                    return;
-                }
-                let (slot, retired) =
-                    self.flows
-                        .lookup(FlowProto::Tcp, &payload.endpoints, number, syn);
-                if let Some(mut old) = retired {
-                    self.finish_flow(&mut old, number);
-                }
-                self.after_lookup(number);
-                let limits = self.config.limits;
-                let Some((flow, shared)) = self.flows.get_with_shared(slot) else {
-                    return;
-                };
-                let dir = flow.direction(&payload.endpoints);
-                if let Some(n) = flow.packets.get_mut(dir.index()) {
-                    *n += 1;
-                }
-                let Some(p) = self.pending.back_mut() else {
-                    return;
-                };
-                let data = p
-                    .frame
-                    .data
-                    .get(range.0 as usize..range.1 as usize)
-                    .unwrap_or(&[]);
-                let seg = SegmentIn {
-                    seq,
-                    flags,
-                    data,
+            Transport::Udp => self.udp(number, &payload, None, &one),
+            Transport::Tcp { .. } => {
+                let piece = TcpPiece {
                     frame: number,
-                    frame_off: range.0,
+                    frame_off: payload.range.start,
+                    seq_off: 0,
+                    data: None,
+                    len: payload.range.end - payload.range.start,
                     wire_len: payload.wire_len,
                 };
-                let mut result =
-                    flow::tcp::segment(flow, dir, seg, &limits, shared, &mut self.emitter);
+                self.tcp(number, &payload, vec![piece]);
+            }
+        }
+    }
+
+    /// A UDP datagram's payload: DNS, QUIC, or by content. `bytes` is the reassembled
+    /// datagram when it came in fragments (else the newest frame), and `carriers`
+    /// place its offsets in frames.
+    fn udp(&mut self, number: u64, payload: &Payload, bytes: Option<&[u8]>, carriers: &[Carrier]) {
+        let (slot, _) = self
+            .flows
+            .lookup(FlowProto::Udp, &payload.endpoints, number, None);
+        self.after_lookup(number);
+        let Some(flow) = self.flows.get_mut(slot) else {
+            return;
+        };
+        let dir = flow.direction(&payload.endpoints);
+        if let Some(n) = flow.packets.get_mut(dir.index()) {
+            *n += 1;
+        }
+        let range = payload.range.start as usize..payload.range.end as usize;
+        let out = &mut self.emitter;
+        out.clear();
+        {
+            let bytes = match bytes {
+                Some(b) => b.get(range.clone()).unwrap_or(&[]),
+                None => self
+                    .pending
+                    .back()
+                    .and_then(|p| p.frame.data.get(range.clone()))
+                    .unwrap_or(&[]),
+            };
+            if bytes.is_empty() {
+                return;
+            }
+            let base = payload.range.start as u64;
+            let ports = (payload.endpoints.sport, payload.endpoints.dport);
+            let dns_ports = [53, 5353, 5355];
+            if flow.quic.is_some() || crate::proto::quic::looks_like_quic(bytes) {
+                flow.quic
+                    .get_or_insert_with(Box::default)
+                    .datagram(dir, base, bytes, out);
+            } else if dns_ports.contains(&ports.0) || dns_ports.contains(&ports.1) {
+                crate::proto::dns::message(base, bytes, out);
+            } else {
+                text::classify_chunk(base, bytes, out);
+            }
+        }
+        place(&mut self.pending, carriers, out, number);
+    }
+
+    /// A TCP segment, in one piece, or in several when it came in IP fragments.
+    fn tcp(&mut self, number: u64, payload: &Payload, pieces: Vec<TcpPiece>) {
+        let Transport::Tcp { seq, flags, .. } = payload.transport else {
+            return;
+        };
+        let syn =
+            (flags.has(decode::TcpFlags::SYN) && !flags.has(decode::TcpFlags::ACK)).then_some(seq);
+        // A segment that carries nothing (a bare ACK) of an unknown connection,
+        // such as the last ACK after both FINs, does not open a flow.
+        let carries = payload.range.end > payload.range.start
+            || payload.wire_len > 0
+            || flags.0 & (decode::TcpFlags::SYN | decode::TcpFlags::FIN) != 0;
+        if !carries
+            && self
+                .flows
+                .find(FlowProto::Tcp, &payload.endpoints)
+                .is_none()
+        {
+            return;
+        }
+        let (slot, retired) = self
+            .flows
+            .lookup(FlowProto::Tcp, &payload.endpoints, number, syn);
+        if let Some(mut old) = retired {
+            self.finish_flow(&mut old, number);
+        }
+        self.after_lookup(number);
+        let limits = self.config.limits;
+        let Some((flow, shared)) = self.flows.get_with_shared(slot) else {
+            return;
+        };
+        let dir = flow.direction(&payload.endpoints);
+        if let Some(n) = flow.packets.get_mut(dir.index()) {
+            *n += 1;
+        }
+        let mut dropped = Vec::new();
+        let last = pieces.len().saturating_sub(1);
+        let data_seq = if flags.has(decode::TcpFlags::SYN) {
+            seq.wrapping_add(1)
+        } else {
+            seq
+        };
+        for (i, piece) in pieces.iter().enumerate() {
+            // SYN belongs to the first piece, FIN and RST to the last.
+            let mut f = flags.0;
+            if i > 0 {
+                f &= !decode::TcpFlags::SYN;
+            }
+            if i != last {
+                f &= !(decode::TcpFlags::FIN | decode::TcpFlags::RST);
+            }
+            let piece_seq = if i == 0 {
+                seq
+            } else {
+                data_seq.wrapping_add(piece.seq_off)
+            };
+            let data: &[u8] = match &piece.data {
+                Some(v) => v,
+                None => pending_ref(&self.pending, piece.frame)
+                    .and_then(|p| {
+                        p.frame
+                            .data
+                            .get(piece.frame_off as usize..(piece.frame_off + piece.len) as usize)
+                    })
+                    .unwrap_or(&[]),
+            };
+            let seg = SegmentIn {
+                seq: piece_seq,
+                flags: decode::TcpFlags(f),
+                data,
+                frame: piece.frame,
+                frame_off: piece.frame_off,
+                wire_len: piece.wire_len,
+            };
+            let mut result = flow::tcp::segment(flow, dir, seg, &limits, shared, &mut self.emitter);
+            if let Some(p) = pending_mut(&mut self.pending, piece.frame) {
                 p.open += result.opened;
                 for (r, field, vis) in result.immediate.drain(..) {
                     p.decoded.spans.push(Span::new(r, field, vis));
@@ -257,26 +314,212 @@ impl<S: Sink> Engine<S> {
                 for (severity, group, text) in result.notes.drain(..) {
                     p.decoded.notes.push(Note::new(severity, group, text));
                 }
-                project(flow, dir, &mut self.emitter, &mut self.pending, number);
-                if flags.has(decode::TcpFlags::RST) {
-                    flow.reset = true;
-                    for d in [Direction::ToServer, Direction::ToClient] {
-                        flow::tcp::finish_dir(
-                            flow,
-                            d,
-                            shared,
-                            &mut result.dropped,
-                            &mut self.emitter,
-                        );
-                        project(flow, d, &mut self.emitter, &mut self.pending, number);
-                    }
+            }
+            dropped.append(&mut result.dropped);
+            project(flow, dir, &mut self.emitter, &mut self.pending, number);
+        }
+        if flags.has(decode::TcpFlags::RST) {
+            flow.reset = true;
+            for d in [Direction::ToServer, Direction::ToClient] {
+                flow::tcp::finish_dir(flow, d, shared, &mut dropped, &mut self.emitter);
+                project(flow, d, &mut self.emitter, &mut self.pending, number);
+            }
+        }
+        let closed = flow.closed();
+        release_dropped(&mut self.pending, dropped);
+        if closed {
+            // Memory follows open connections: a closed one keeps only what late
+            // retransmissions need, and leaves the table a little later.
+            self.flows.linger(slot, number);
+        }
+    }
+
+    /// An IP fragment: held until its datagram is whole, then the datagram is decoded
+    /// as if it had come in one piece.
+    fn fragment(&mut self, number: u64, info: &FragmentInfo) {
+        let Some(p) = self.pending.back_mut() else {
+            return;
+        };
+        let data = p
+            .frame
+            .data
+            .get(info.range.start as usize..info.range.end as usize)
+            .unwrap_or(&[]);
+        let mut gave_up = Vec::new();
+        let added = self
+            .defrag
+            .add(info, data, number, p.frame.ts, &mut gave_up);
+        match added {
+            Added::Held => p.open += 1,
+            Added::Complete(d) => {
+                p.open += 1;
+                self.reassembled(d, number);
+            }
+            Added::Refused(why) => {
+                p.decoded.notes.push(
+                    Note::new(Severity::Warn, NoteGroup::Reassembly, why).at(info.range.clone()),
+                );
+            }
+        }
+        self.fragments_given_up(gave_up);
+    }
+
+    /// A whole datagram: decoded from a rebuilt IP header plus the gathered payload;
+    /// every label goes to the frame that carried its byte.
+    fn reassembled(&mut self, d: Datagram, number: u64) {
+        let v6 = d.src.is_ipv6();
+        let h: u32 = if v6 { 40 } else { 20 };
+        let len = d.bytes.len() as u32;
+        let mut pkt = Vec::with_capacity((h + len) as usize);
+        match (d.src, d.dst) {
+            (IpAddr::V4(s), IpAddr::V4(t)) => {
+                let Ok(total) = u16::try_from(h + len) else {
+                    self.fragments_given_up(vec![(d, GaveUp::TooBig)]);
+                    return;
+                };
+                pkt.extend_from_slice(&[0x45, 0]);
+                pkt.extend_from_slice(&total.to_be_bytes());
+                pkt.extend_from_slice(&(d.id as u16).to_be_bytes());
+                pkt.extend_from_slice(&[0, 0, 64, d.proto, 0, 0]);
+                pkt.extend_from_slice(&s.octets());
+                pkt.extend_from_slice(&t.octets());
+            }
+            (IpAddr::V6(s), IpAddr::V6(t)) => {
+                pkt.extend_from_slice(&[0x60, 0, 0, 0]);
+                pkt.extend_from_slice(&(len as u16).to_be_bytes());
+                pkt.extend_from_slice(&[d.proto, 64]);
+                pkt.extend_from_slice(&s.octets());
+                pkt.extend_from_slice(&t.octets());
+            }
+            _ => return,
+        }
+        pkt.extend_from_slice(&d.bytes);
+        let frame = Frame {
+            number,
+            ts: self.pending.back().map(|p| p.frame.ts).unwrap_or_default(),
+            link: LinkType::RAW,
+            interface: 0,
+            orig_len: h + len,
+            data: pkt,
+            cut_by_eof: false,
+        };
+        let mut dec = Decoded::default();
+        decode::decode(&frame, &mut dec);
+        let carriers: Vec<Carrier> = d
+            .pieces
+            .iter()
+            .map(|p| Carrier {
+                at: h + p.offset,
+                len: p.len,
+                frame: p.frame,
+                frame_off: p.frame_off,
+            })
+            .collect();
+        let frames = d.frames();
+        for &f in &frames {
+            if let Some(p) = pending_mut(&mut self.pending, f) {
+                p.decoded.spans.retain(|s| s.field != fields::IP_FRAGMENT);
+            }
+        }
+        // The transport header's labels (the rebuilt IP header is nobody's bytes).
+        let out = &mut self.emitter;
+        out.clear();
+        for s in &dec.spans {
+            if s.range.start >= h {
+                out.spans.push(crate::proto::StreamSpan {
+                    range: u64::from(s.range.start)..u64::from(s.range.end),
+                    field: s.field,
+                    vis: s.vis,
+                });
+            }
+        }
+        for n in &dec.notes {
+            let at = n.range.clone().unwrap_or(h..h);
+            if at.start >= h {
+                out.note(
+                    u64::from(at.start)..u64::from(at.end),
+                    n.severity,
+                    n.group,
+                    n.text.clone(),
+                );
+            }
+        }
+        place(&mut self.pending, &carriers, out, number);
+        let first = frames.first().copied().unwrap_or(number);
+        if let Some(p) = pending_mut(&mut self.pending, first) {
+            p.decoded.notes.push(Note::new(
+                Severity::Note,
+                NoteGroup::Reassembly,
+                format!(
+                    "IP datagram {} reassembled from {} fragments ({} bytes)",
+                    d.id,
+                    d.pieces.len(),
+                    len
+                ),
+            ));
+        }
+        for &(f, n) in &d.conflicts {
+            if let Some(p) = pending_mut(&mut self.pending, f) {
+                p.decoded.notes.push(Note::new(
+                    Severity::Warn,
+                    NoteGroup::Reassembly,
+                    format!(
+                        "this IP fragment overlaps an earlier one and differs in {n} bytes: \
+                         labelled as the first copy (overlaps that disagree are an evasion trick)"
+                    ),
+                ));
+            }
+        }
+        if let Some(payload) = dec.payload.clone() {
+            match payload.transport {
+                Transport::Udp => self.udp(number, &payload, Some(&frame.data), &carriers),
+                Transport::Tcp { .. } => {
+                    let pieces = tcp_pieces(&payload, &carriers, &frame.data);
+                    self.tcp(number, &payload, pieces);
                 }
-                let closed = flow.closed();
-                release_dropped(&mut self.pending, result.dropped);
-                if closed {
-                    // Memory follows open connections: a closed one keeps only what late
-                    // retransmissions need, and leaves the table a little later.
-                    self.flows.linger(slot, number);
+            }
+        }
+        for &f in &frames {
+            if let Some(p) = pending_mut(&mut self.pending, f) {
+                p.open = p.open.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Datagrams that will not complete: their fragments stop waiting, with a note.
+    fn fragments_given_up(&mut self, gave_up: Vec<(Datagram, GaveUp)>) {
+        for (d, why) in gave_up {
+            let limits = self.defrag.limits;
+            let reason = match why {
+                GaveUp::Timeout => format!(
+                    "its fragments did not all arrive within {} s",
+                    limits.timeout_secs
+                ),
+                GaveUp::Evicted => format!(
+                    "more than {} datagrams or {} bytes of fragments were waiting",
+                    limits.max_datagrams, limits.max_bytes
+                ),
+                GaveUp::End => "the capture ended first".into(),
+                GaveUp::TooBig => "it would be larger than an IP datagram can be".into(),
+            };
+            let what = if d.cut {
+                "a fragment was cut short by the capture's snap length".to_string()
+            } else {
+                d.missing()
+            };
+            let text = format!(
+                "IP datagram {} not reassembled ({reason}; {what}): fragment payload left undecoded",
+                d.id
+            );
+            for piece in &d.pieces {
+                if let Some(p) = pending_mut(&mut self.pending, piece.frame) {
+                    p.open = p.open.saturating_sub(1);
+                    if !p.decoded.notes.iter().any(|n| n.text == text) {
+                        p.decoded.notes.push(
+                            Note::new(Severity::Warn, NoteGroup::Reassembly, text.clone())
+                                .at(piece.frame_off..piece.frame_off + piece.len),
+                        );
+                    }
                 }
             }
         }
@@ -356,8 +599,8 @@ impl<S: Sink> Engine<S> {
         for run in map.runs() {
             s.bytes[run.label.index()] += u64::from(run.end - run.start);
         }
-        if let Some(payload) = &p.decoded.payload {
-            let counts = map.count_in(payload.range.clone());
+        if let Some(range) = p.decoded.payload_range() {
+            let counts = map.count_in(range);
             for (total, n) in s.payload.iter_mut().zip(counts) {
                 *total += n;
             }
@@ -378,6 +621,9 @@ impl<S: Sink> Engine<S> {
     /// hands the summary to the sink.
     pub fn finish(mut self) -> io::Result<(S, Summary)> {
         let last = self.pending.back().map_or(0, |p| p.frame.number);
+        let mut gave_up = Vec::new();
+        self.defrag.drain(&mut gave_up);
+        self.fragments_given_up(gave_up);
         for mut flow in self.flows.drain_all() {
             self.finish_flow(&mut flow, last);
         }
@@ -388,6 +634,123 @@ impl<S: Sink> Engine<S> {
         self.summary.evicted_flows = self.flows.evicted();
         self.sink.finish(&self.summary)?;
         Ok((self.sink, self.summary))
+    }
+}
+
+fn pending_ref(pending: &VecDeque<Pending>, frame: u64) -> Option<&Pending> {
+    let head = pending.front()?.frame.number;
+    let i = usize::try_from(frame.checked_sub(head)?).ok()?;
+    pending.get(i)
+}
+
+/// Where a stretch of a (possibly reassembled) datagram sits: datagram offset and
+/// length, frame and frame offset. An unfragmented frame is its own single carrier.
+#[derive(Clone, Copy, Debug)]
+struct Carrier {
+    at: u32,
+    len: u32,
+    frame: u64,
+    frame_off: u32,
+}
+
+/// A TCP segment's payload in one frame: all of it, or one IP fragment's share.
+struct TcpPiece {
+    frame: u64,
+    frame_off: u32,
+    /// Offset of this piece in the segment's payload.
+    seq_off: u32,
+    /// Bytes of a reassembled datagram; `None`: the frame's own bytes.
+    data: Option<Vec<u8>>,
+    len: u32,
+    wire_len: u32,
+}
+
+/// Splits a reassembled segment's payload into the fragments that carried it (first
+/// copy of each byte; duplicates are labelled through `place`).
+fn tcp_pieces(payload: &Payload, carriers: &[Carrier], bytes: &[u8]) -> Vec<TcpPiece> {
+    let mut pieces = Vec::new();
+    let mut sorted: Vec<&Carrier> = carriers.iter().collect();
+    sorted.sort_by_key(|c| c.at);
+    for c in sorted {
+        // Every fragment's share, duplicates too: TCP reassembly labels a repeated
+        // stretch as its first copy.
+        let start = c.at.max(payload.range.start);
+        let end = (c.at + c.len).min(payload.range.end);
+        if end <= start {
+            continue;
+        }
+        let data = bytes
+            .get(start as usize..end as usize)
+            .unwrap_or(&[])
+            .to_vec();
+        pieces.push(TcpPiece {
+            frame: c.frame,
+            frame_off: c.frame_off + (start - c.at),
+            seq_off: start - payload.range.start,
+            len: end - start,
+            wire_len: end - start,
+            data: Some(data),
+        });
+    }
+    if pieces.is_empty() {
+        // A segment without payload (a fragmented bare header): flags only.
+        if let Some(c) = carriers.iter().min_by_key(|c| c.at) {
+            pieces.push(TcpPiece {
+                frame: c.frame,
+                frame_off: c.frame_off,
+                seq_off: 0,
+                data: Some(Vec::new()),
+                len: 0,
+                wire_len: 0,
+            });
+        }
+    }
+    pieces
+}
+
+/// Puts what a datagram dissector emitted (offsets in the datagram) on the frames
+/// that carry those bytes; events and notes outside every carrier go to `current`.
+fn place(pending: &mut VecDeque<Pending>, carriers: &[Carrier], out: &mut Emitter, current: u64) {
+    let find = |at: u64| {
+        carriers
+            .iter()
+            .find(|c| u64::from(c.at) <= at && at < u64::from(c.at + c.len))
+    };
+    for s in out.spans.drain(..) {
+        for c in carriers {
+            let a = s.range.start.max(u64::from(c.at));
+            let b = s.range.end.min(u64::from(c.at + c.len));
+            if a >= b {
+                continue;
+            }
+            if let Some(p) = pending_mut(pending, c.frame) {
+                let fa = c.frame_off + (a - u64::from(c.at)) as u32;
+                let fb = c.frame_off + (b - u64::from(c.at)) as u32;
+                p.decoded.spans.push(Span::new(fa..fb, s.field, s.vis));
+            }
+        }
+    }
+    for e in out.events.drain(..) {
+        let frame = find(e.at).map_or(current, |c| c.frame);
+        if let Some(p) = pending_mut(pending, frame) {
+            p.events.push(e.desc);
+        }
+    }
+    for n in out.notes.drain(..) {
+        let (frame, range) = match find(n.at.start) {
+            Some(c) => {
+                let a = c.frame_off + (n.at.start - u64::from(c.at)) as u32;
+                let b =
+                    c.frame_off + (n.at.end.min(u64::from(c.at + c.len)) - u64::from(c.at)) as u32;
+                (c.frame, Some(a..b))
+            }
+            None => (current, None),
+        };
+        if let Some(p) = pending_mut(pending, frame) {
+            let mut note = Note::new(n.severity, n.group, n.text);
+            note.range = range;
+            p.decoded.notes.push(note);
+        }
     }
 }
 

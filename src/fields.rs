@@ -97,7 +97,7 @@ fields! {
     IP_SRC = "ip.src", Metadata, Some(Address), "source address";
     IP_DST = "ip.dst", Metadata, Some(Address), "destination address";
     IP_OPTIONS = "ip.options", Metadata, None, "IPv4 options (RFC 791 section 3.1)";
-    IP_FRAGMENT = "ip.fragment", Undecoded, None, "payload of an IP fragment (not reassembled)";
+    IP_FRAGMENT = "ip.fragment", Undecoded, None, "payload of an IP fragment whose datagram was not reassembled";
 
     // IPv6, RFC 8200 section 3 and 4.
     IPV6_VTCFL = "ipv6.flow", Metadata, None, "version, traffic class and flow label";

@@ -130,3 +130,65 @@ fn reordered_capture_holds_then_releases_and_names_the_loss() {
     assert!(s.contains("6354 bytes of the stream never arrived"), "{s}");
     assert!(text(&out.stderr).contains("undecoded 0 (0.0%)"));
 }
+
+#[test]
+fn kernel_fragmented_dns_answer_is_reassembled_over_ipv4_and_ipv6() {
+    let out = run(&[
+        "show",
+        "--no-hex",
+        "--color=never",
+        capture("dns-fragmented.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    let answers: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains("DNS keys.example.test TXT \"v=key000 "))
+        .collect();
+    assert_eq!(answers.len(), 2, "{s}");
+    assert!(
+        answers[1].contains("IP6 ::1 > ::1: frag (0|1232) 53 > "),
+        "{s}"
+    );
+    assert_eq!(
+        s.matches("reassembled from 3 fragments (2715 bytes)")
+            .count(),
+        2,
+        "{s}"
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("undecoded 0 (0.0%)"), "{err}");
+}
+
+#[test]
+fn hostile_fragments_reassemble_first_copy_wins_and_missing_ones_are_named() {
+    let out = run(&[
+        "show",
+        "--no-hex",
+        "--color=never",
+        capture("ip-fragments.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    // Last-first, one fragment twice: the request and its credentials are found, on
+    // the first fragment's line.
+    assert!(
+        s.contains("length 20: HTTP GET /account [Authorization: Basic alice:hunter2]"),
+        "{s}"
+    );
+    assert!(
+        s.contains("reassembled from 5 fragments (130 bytes)"),
+        "{s}"
+    );
+    // The overlapping fragment that disagrees: the first copy's name is shown.
+    assert!(s.contains("DNS A? intranet.secret-project.example"), "{s}");
+    assert!(
+        s.contains("overlaps an earlier one and differs in 24 bytes"),
+        "{s}"
+    );
+    // The IPv6 datagram whose middle fragment never came.
+    assert_eq!(s.matches("bytes 88..176 never arrived").count(), 2, "{s}");
+    let lines: Vec<&str> = s.lines().filter(|l| l.contains("frag (")).collect();
+    assert!(
+        lines.iter().all(|l| l.contains("bytes undecoded")),
+        "{lines:#?}"
+    );
+}

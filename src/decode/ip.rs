@@ -4,7 +4,7 @@
 //! are link padding), a header that declares more than was sent is noted, and the
 //! transport gets the payload length from the IP header, not from the capture.
 
-use super::{icmp, tcp, to_u32, udp, Layer, OtherLayer, Walk};
+use super::{icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
 use crate::fields;
 use crate::note::{NoteGroup, Severity};
 use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
@@ -196,8 +196,26 @@ fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
     let dst = IpAddr::V4(layer.dst);
     walk.layer(Layer::Ipv4(layer));
     let start = at + hlen;
+    if (fragment_offset != 0 || more) && walk.out.fragment.is_none() {
+        let id = walk
+            .data
+            .get(at + 4..at + 6)
+            .and_then(|b| <[u8; 2]>::try_from(b).ok())
+            .map_or(0, |b| u32::from(u16::from_be_bytes(b)));
+        walk.out.fragment = Some(FragmentInfo {
+            src,
+            dst,
+            id,
+            proto,
+            offset: u32::from(fragment_offset) * 8,
+            more,
+            range: to_u32(start.min(walk.data.len()))..to_u32(end.min(walk.data.len())),
+            wire_len: payload_len,
+            data_start: to_u32(start.min(walk.data.len())),
+        });
+    }
     if fragment_offset != 0 {
-        fragment_payload(walk, start, end, u32::from(fragment_offset) * 8);
+        fragment_payload(walk, start, end);
         walk.layer(Layer::Other(OtherLayer::Fragment { proto }));
         return;
     }
@@ -240,15 +258,10 @@ fn trailer(walk: &mut Walk<'_>, end: usize) {
     }
 }
 
-/// A payload that is part of a fragmented datagram: not decoded until reassembly.
-fn fragment_payload(walk: &mut Walk<'_>, start: usize, end: usize, offset: u32) {
+/// A payload that is part of a fragmented datagram: undecoded until reassembly
+/// (the engine) replaces this span with the reassembled datagram's labels.
+fn fragment_payload(walk: &mut Walk<'_>, start: usize, end: usize) {
     walk.span(start, 0..end.saturating_sub(start), fields::IP_FRAGMENT);
-    walk.note(
-        Severity::Note,
-        NoteGroup::Reassembly,
-        format!("IP fragment at offset {offset}: not reassembled, payload left undecoded"),
-        start..end,
-    );
 }
 
 /// What the transport layer needs to know about the IP header above it.
@@ -397,6 +410,24 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                 let frag_payload = (u32::from(payload_len) + to_u32(v6::LEN))
                     .wrapping_sub(to_u32(pos - at))
                     .wrapping_sub(8);
+                if walk.out.fragment.is_none() {
+                    let id = hdr
+                        .get(4..8)
+                        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                        .map_or(0, u32::from_be_bytes);
+                    let data_at = (pos + 8).min(walk.data.len());
+                    walk.out.fragment = Some(FragmentInfo {
+                        src,
+                        dst,
+                        id,
+                        proto: nh,
+                        offset: u32::from(offset),
+                        more: offlg & 1 != 0,
+                        range: to_u32(data_at)..to_u32(end.min(walk.data.len()).max(data_at)),
+                        wire_len: frag_payload,
+                        data_start: to_u32(data_at),
+                    });
+                }
                 walk.span(pos, 0..8, fields::IPV6_FRAG);
                 walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer {
                     kind: Ipv6ExtKind::Fragment {
@@ -409,8 +440,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                 if offset != 0 {
                     let end = end.min(walk.data.len());
                     // tcpdump stops after "frag (off|len)" for non-first fragments.
-                    let _ = nh;
-                    fragment_payload(walk, pos, end, u32::from(offset));
+                    fragment_payload(walk, pos, end);
                     return;
                 }
                 fragmented = true;
@@ -446,12 +476,9 @@ fn mark_first_fragment(walk: &mut Walk<'_>) {
     if let Some(payload) = walk.out.payload.take() {
         let r = payload.range.clone();
         walk.span(0, r.start as usize..r.end as usize, fields::IP_FRAGMENT);
-        walk.note(
-            Severity::Note,
-            NoteGroup::Reassembly,
-            "first IP fragment: not reassembled, payload left undecoded".into(),
-            r.start as usize..r.end as usize,
-        );
+        if let Some(f) = walk.out.fragment.as_mut() {
+            f.data_start = r.start.clamp(f.range.start, f.range.end);
+        }
     }
 }
 

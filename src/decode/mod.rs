@@ -91,6 +91,27 @@ pub struct Payload {
     pub wire_len: u32,
 }
 
+/// What decoding learned about one fragment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FragmentInfo {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub id: u32,
+    /// The protocol of the reassembled payload (IPv4 protocol, IPv6 next header).
+    pub proto: u8,
+    /// Byte offset of this fragment's payload in the datagram's payload.
+    pub offset: u32,
+    /// More fragments follow (MF).
+    pub more: bool,
+    /// This fragment's payload in the frame: captured bytes.
+    pub range: Range<u32>,
+    /// This fragment's payload length as the IP header declares it.
+    pub wire_len: u32,
+    /// Where transport payload starts in the frame: after the transport header in a
+    /// first fragment, `range.start` in the others.
+    pub data_start: u32,
+}
+
 /// Everything decoding one frame produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Decoded {
@@ -105,9 +126,21 @@ pub struct Decoded {
     pub truncated: Option<&'static str>,
     /// `len < caplen`, zero lengths and the like: tcpdump prints only the header line.
     pub invalid_header: Option<String>,
+    /// This frame carries an IP fragment (the outermost one, if tunnels nest).
+    pub fragment: Option<FragmentInfo>,
 }
 
 impl Decoded {
+    /// The frame's transport payload: the payload's range, or for an IP fragment the
+    /// part of it after any transport header.
+    pub fn payload_range(&self) -> Option<Range<u32>> {
+        match (&self.payload, &self.fragment) {
+            (Some(p), _) => Some(p.range.clone()),
+            (None, Some(f)) => Some(f.data_start.min(f.range.end)..f.range.end),
+            (None, None) => None,
+        }
+    }
+
     pub fn clear(&mut self) {
         self.spans.clear();
         self.notes.clear();
@@ -116,6 +149,7 @@ impl Decoded {
         self.payload = None;
         self.truncated = None;
         self.invalid_header = None;
+        self.fragment = None;
     }
 }
 

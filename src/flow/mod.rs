@@ -11,6 +11,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+pub mod frag;
 pub mod tcp;
 
 use crate::decode::Endpoints;

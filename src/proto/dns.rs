@@ -174,6 +174,26 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                     let a: [u8; 16] = data.try_into().unwrap_or([0; 16]);
                     Some(Ipv6Addr::from(a).to_string())
                 }
+                (16, _) => {
+                    span(out, rdata..rend, fields::DNS_DATA);
+                    // The first character-string (RFC 1035 section 3.3.14), shortened.
+                    let n = usize::from(data.first().copied().unwrap_or(0));
+                    let text =
+                        String::from_utf8_lossy(data.get(1..1 + n).unwrap_or(&[])).into_owned();
+                    let short: String = text.chars().take(40).collect();
+                    let more = if short.len() < text.len() { "…" } else { "" };
+                    Some(format!("\"{short}{more}\""))
+                }
+                (15, _) => match name(m, rdata + 2) {
+                    Some((target, e)) if e <= rend => {
+                        span(out, rdata..rend, fields::DNS_RESP_NAME);
+                        Some(format!("{} {target}", be16(m, rdata).unwrap_or(0)))
+                    }
+                    _ => {
+                        span(out, rdata..rend, fields::DNS_DATA);
+                        None
+                    }
+                },
                 (2 | 5 | 12, _) => match name(m, rdata) {
                     Some((target, e)) if e <= rend => {
                         span(out, rdata..rend, fields::DNS_RESP_NAME);
@@ -201,6 +221,8 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                         );
                     }
                     first_answer.get_or_insert(format!("{} {v}", type_name(rtype)));
+                } else {
+                    first_answer.get_or_insert(type_name(rtype));
                 }
             }
             pos = rend;

@@ -928,8 +928,8 @@ fn local_interface_names() -> HashMap<u32, String> {
 /// eavesdrop's own words about a frame's payload: the TLS records and handshake
 /// messages that start in it, or what kind of bytes it carries.
 pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<String> {
-    let payload = d.payload.as_ref()?;
-    let counts = map.count_in(payload.range.clone());
+    let payload_range = d.payload_range()?;
+    let counts = map.count_in(payload_range.clone());
     let total: u64 = counts.iter().sum();
     if total == 0 && events.is_empty() {
         return None;
@@ -1014,7 +1014,7 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     let tls_bytes = d
         .spans
         .iter()
-        .any(|s| s.range.start >= payload.range.start && s.field.name().starts_with("tls."));
+        .any(|s| s.range.start >= payload_range.start && s.field.name().starts_with("tls."));
     let mut out = String::new();
     if !apps.is_empty() {
         const SHOWN: usize = 6;

@@ -2,6 +2,7 @@
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 use eavesdrop::engine::EngineConfig;
+use eavesdrop::flow::frag::FragLimits;
 use eavesdrop::flow::Limits;
 use eavesdrop::render::hexdump::HexMode;
 use eavesdrop::render::style::ColorChoice;
@@ -143,6 +144,14 @@ pub struct ShowArgs {
     /// Frames held back waiting for classification before the oldest is shown as is
     #[arg(long, value_name = "N", default_value_t = EngineConfig::default().max_pending_frames)]
     pub max_pending_frames: usize,
+
+    /// Bytes of IP fragments held, all datagrams together, while they wait for the rest
+    #[arg(long, value_name = "BYTES", default_value_t = FragLimits::default().max_bytes)]
+    pub max_fragment_bytes: usize,
+
+    /// Seconds (capture time) a fragmented datagram may take to arrive whole
+    #[arg(long, value_name = "SECS", default_value_t = FragLimits::default().timeout_secs)]
+    pub fragment_timeout: i64,
 }
 
 /// The resolved, frozen configuration of `show`.
@@ -183,6 +192,11 @@ impl ShowArgs {
                     max_held_total: self.max_held_total,
                 },
                 max_pending_frames: self.max_pending_frames.max(1),
+                frag: FragLimits {
+                    max_bytes: self.max_fragment_bytes,
+                    timeout_secs: self.fragment_timeout.max(0),
+                    ..FragLimits::default()
+                },
             },
         }
     }

@@ -158,6 +158,11 @@ impl HttpDir {
                     crate::proto::text::classify_chunk(at, rest, out);
                     return Fed::Done(data.len());
                 }
+                // Wait for the whole head (bounded), so its description lands on the
+                // frame where the message starts, and that frame waits for it.
+                if !flush && rest.len() < MAX_LINE && !head_complete(rest) {
+                    return Fed::Done(pos);
+                }
             }
             let line = match rest.iter().position(|&b| b == b'\n') {
                 Some(nl) if nl < MAX_LINE => rest.get(..=nl).unwrap_or(rest),
@@ -458,6 +463,11 @@ impl HttpDir {
             },
         );
     }
+}
+
+/// The bytes hold a whole message head: a line that is empty (CRLF or LF alone).
+fn head_complete(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == b"\n\n") || bytes.windows(3).any(|w| w == b"\n\r\n")
 }
 
 /// Form field names that carry a user name or a secret.
