@@ -62,6 +62,15 @@ pub struct Summary {
     pub unsupported_links: Vec<(LinkType, u64)>,
 }
 
+/// See [`Engine::holding`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Holding {
+    pub pending_frames: usize,
+    pub held_tcp_bytes: usize,
+    pub held_fragment_bytes: usize,
+    pub flows: usize,
+}
+
 struct Pending {
     frame: Frame,
     decoded: Decoded,
@@ -92,6 +101,17 @@ impl<S: Sink> Engine<S> {
             summary: Summary::default(),
             warned_interfaces: HashSet::new(),
             defrag: Defrag::new(config.frag),
+        }
+    }
+
+    /// What the engine holds right now (frames waiting for labels, out-of-order TCP
+    /// bytes, IP fragment bytes), to check it against the bounds.
+    pub fn holding(&self) -> Holding {
+        Holding {
+            pending_frames: self.pending.len(),
+            held_tcp_bytes: self.flows.shared.held_bytes,
+            held_fragment_bytes: self.defrag.held_bytes(),
+            flows: self.flows.len(),
         }
     }
 

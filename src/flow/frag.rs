@@ -223,6 +223,11 @@ impl Defrag {
         self.open.is_empty()
     }
 
+    /// Bytes held by all open datagrams.
+    pub fn held_bytes(&self) -> usize {
+        self.held
+    }
+
     /// Takes one fragment; `data` is its captured payload. Datagrams given up to make
     /// room are returned in `gave_up`.
     pub fn add(

@@ -202,6 +202,15 @@ impl FlowTable {
         self.evicted
     }
 
+    /// Flows in the table now (open or lingering).
+    pub fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.flows.is_empty()
+    }
+
     pub fn get_mut(&mut self, slot: usize) -> Option<&mut Flow> {
         self.flows.get_mut(slot)
     }

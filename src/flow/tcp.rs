@@ -30,6 +30,8 @@ use std::ops::Range;
 /// Stream bytes behind the labelled point whose labels are remembered for
 /// retransmissions.
 const HISTORY_WINDOW: u64 = 256 * 1024;
+/// Delivered bytes kept per direction to compare retransmissions with (see `recent`).
+const RECENT: usize = 2048;
 
 /// A segment held until the bytes before it arrive.
 #[derive(Debug)]
@@ -59,6 +61,11 @@ pub struct TcpDir {
     held_bytes: usize,
     /// Labels already given, for retransmitted copies.
     history: VecDeque<StreamSpan>,
+    /// The last bytes delivered (a ring of up to RECENT bytes ending at `next_off`), so
+    /// a retransmission of bytes already labelled can be compared with its first copy.
+    recent: Vec<u8>,
+    /// How many of the bytes before `next_off` `recent` holds.
+    recent_len: usize,
     /// Stream offset just after the FIN.
     fin_at: Option<u64>,
     /// The direction is over: everything was labelled.
@@ -74,6 +81,8 @@ impl TcpDir {
     /// Releases buffer memory of a finished direction (labels history stays).
     pub fn compact(&mut self) {
         self.buf = Vec::new();
+        self.recent = Vec::new();
+        self.recent_len = 0;
         self.segs.shrink_to_fit();
         self.dups.shrink_to_fit();
     }
@@ -84,6 +93,43 @@ impl TcpDir {
 
     pub fn held_bytes(&self) -> usize {
         self.held_bytes
+    }
+
+    /// Keeps `bytes`, just delivered, as the newest of the recent bytes. Call before
+    /// `next_off` moves past them.
+    fn keep_recent(&mut self, bytes: &[u8]) {
+        if self.recent.len() < RECENT {
+            self.recent.resize(RECENT, 0);
+        }
+        let tail = bytes
+            .get(bytes.len().saturating_sub(RECENT)..)
+            .unwrap_or(bytes);
+        let start = self.next_off + (bytes.len() - tail.len()) as u64;
+        for (i, &b) in tail.iter().enumerate() {
+            if let Some(slot) = self
+                .recent
+                .get_mut(((start + i as u64) % RECENT as u64) as usize)
+            {
+                *slot = b;
+            }
+        }
+        self.recent_len = (self.recent_len + bytes.len()).min(RECENT);
+    }
+
+    /// Whether `data`, a copy of stream bytes `r` already delivered, differs from the
+    /// first copy where the recent bytes still hold it. `None`: not comparable.
+    fn differs_from_recent(&self, r: &Range<u64>, data: &[u8]) -> Option<bool> {
+        let oldest = self.next_off - self.recent_len as u64;
+        let from = r.start.max(oldest);
+        if from >= r.end || self.recent.is_empty() {
+            return None;
+        }
+        let differs = (from..r.end).any(|off| {
+            let first = self.recent.get((off % RECENT as u64) as usize);
+            let now = data.get((off - r.start) as usize);
+            first != now
+        });
+        Some(differs)
     }
 
     /// Remembers labels given, for retransmissions; forgets what is far behind.
@@ -269,6 +315,9 @@ pub fn segment(
         if pos < st.buf_base {
             // 1. Already labelled: a retransmission takes its first copy's labels.
             let r = pos..cap_end.min(st.buf_base);
+            if st.differs_from_recent(&r, slice(&r)) == Some(true) {
+                res.notes.push(differs(r.end - r.start));
+            }
             for (lr, field, vis) in st.recall(r.clone()) {
                 res.immediate
                     .push((frame_range(frame_off, start, &lr), field, vis));
@@ -453,6 +502,7 @@ fn deliver(
         frame,
         frame_off,
     });
+    st.keep_recent(piece);
     st.next_off += piece.len() as u64;
     if let Some(n) = st.next_seq.as_mut() {
         *n = n.wrapping_add(piece.len() as u32);
@@ -612,6 +662,7 @@ fn stream_gap(
     }
     st.next_off += len;
     st.buf_base = st.next_off;
+    st.recent_len = 0;
     if let Some(n) = st.next_seq.as_mut() {
         *n = n.wrapping_add(len as u32);
     }

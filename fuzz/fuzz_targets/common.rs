@@ -1,0 +1,62 @@
+//! Shared by the fuzz targets: frames are rendered exactly as `show` renders them
+//! (lines, notes, hex with labels), into a writer that checks what a terminal would
+//! receive; and every captured byte must have a label.
+
+use eavesdrop::engine::{EngineConfig, Summary};
+use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
+use eavesdrop::render::line::LineOptions;
+use eavesdrop::render::time::{Clock, TimeFormat};
+use eavesdrop::render::{FrameView, Sink};
+use eavesdrop::Engine;
+use std::io::{self, Write};
+
+/// Accepts text only: a control byte from a capture reaching the terminal is a bug.
+pub struct Terminal;
+
+impl Write for Terminal {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for &b in buf {
+            assert!(
+                b >= 0x20 || b == b'\n' || b == b'\t',
+                "control byte {b:#04x} written to the terminal"
+            );
+            assert!(b != 0x7f, "DEL written to the terminal");
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+pub struct Checked(ShowSink<Terminal, Terminal>);
+
+impl Sink for Checked {
+    fn frame(&mut self, v: &FrameView<'_>) -> io::Result<()> {
+        for i in 0..v.frame.cap_len() {
+            assert!(v.map.label_at(i).is_some(), "byte {i} unlabelled");
+        }
+        self.0.frame(v)
+    }
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        self.0.warning(text)
+    }
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        self.0.finish(s)
+    }
+}
+
+pub fn engine(config: EngineConfig) -> Engine<Checked> {
+    let opts = ShowOptions {
+        hex: HexMode::Link,
+        color: false,
+        notes: true,
+        line: LineOptions {
+            numbers: true,
+            absolute_seq: false,
+            describe: true,
+        },
+    };
+    let clock = Clock::new(TimeFormat::default(), true, jiff::tz::TimeZone::UTC);
+    Engine::new(Checked(ShowSink::new(Terminal, Terminal, opts, clock)), config)
+}

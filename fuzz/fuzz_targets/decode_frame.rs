@@ -1,0 +1,29 @@
+//! One frame of arbitrary bytes under each link type eavesdrop decodes.
+#![no_main]
+
+use eavesdrop::{EngineConfig, Frame, LinkType, Timestamp};
+use libfuzzer_sys::fuzz_target;
+
+mod common;
+
+const LINKS: [u32; 10] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, bytes)) = data.split_first() else {
+        return;
+    };
+    let link = LinkType(LINKS[usize::from(pick) % LINKS.len()]);
+    let mut engine = common::engine(EngineConfig::default());
+    let frame = Frame {
+        number: 1,
+        ts: Timestamp { sec: 0, nsec: 0 },
+        link,
+        interface: 0,
+        // Sometimes claim more bytes on the wire than captured.
+        orig_len: bytes.len() as u32 + u32::from(pick >> 4),
+        data: bytes.to_vec(),
+        cut_by_eof: false,
+    };
+    engine.push(frame).unwrap();
+    engine.finish().unwrap();
+});
