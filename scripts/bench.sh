@@ -44,3 +44,22 @@ echo
 
 awk -v a="$t_tcpdump_x" -v b="$t_show" \
   'BEGIN{printf "eavesdrop show (hex and mask rows) is %.1fx as fast as tcpdump -nn -X\n", a/b}'
+
+# Hostile inputs: memory must stay at the configured bounds however long they run.
+echo
+echo "hostile captures (peak RSS must not grow with their size):"
+echo
+echo "| capture | command | wall | peak RSS |"
+echo "|---|---|---|---|"
+cargo build --release --quiet --example gen_hostile_capture
+for spec in "ooo 250000" "ooo 1000000" "frags 5000" "frags 20000"; do
+  set -- $spec
+  f=bench-data/hostile-$1-$2.pcap
+  [ -f "$f" ] || ./target/release/examples/gen_hostile_capture "$1" "$f" "$2"
+  for cmd in "tcpdump -nn -X -r" "./target/release/eavesdrop show --color=never"; do
+    /usr/bin/time -f "%e %M" -o bench-data/.time $cmd "$f" > /dev/null 2>/dev/null || true
+    out=$(tail -1 bench-data/.time)
+    printf '| %s (%s MB) | %s | %s s | %s MiB |\n' "$1 $2" "$(( $(stat -c %s "$f") / 1000000 ))" \
+      "${cmd%% *}" "${out% *}" "$(( ${out#* } / 1024 ))"
+  done
+done

@@ -22,9 +22,11 @@ impl Sink for Collect {
         let Some(p) = &v.decoded.payload else {
             return Ok(());
         };
-        let Transport::Tcp { seq, .. } = p.transport else {
+        let Transport::Tcp { seq, flags, .. } = p.transport else {
             return Ok(());
         };
+        // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
+        let seq = seq.wrapping_add(u32::from(flags.has(eavesdrop::decode::TcpFlags::SYN)));
         let to_server = p.endpoints.dport == 443;
         for (i, pos) in p.range.clone().enumerate() {
             let label = v.map.label_at(pos).expect("covered");
@@ -352,9 +354,10 @@ fn labels_of_file(name: &str, server_port: u16) -> BTreeMap<(bool, u32), Label> 
             let Some(p) = &v.decoded.payload else {
                 return Ok(());
             };
-            let Transport::Tcp { seq, .. } = p.transport else {
+            let Transport::Tcp { seq, flags, .. } = p.transport else {
                 return Ok(());
             };
+            let seq = seq.wrapping_add(u32::from(flags.has(eavesdrop::decode::TcpFlags::SYN)));
             let to_server = p.endpoints.dport == self.0;
             for (i, pos) in p.range.clone().enumerate() {
                 let label = v.map.label_at(pos).expect("covered");
@@ -543,4 +546,88 @@ impl Sink for Notes {
     fn finish(&mut self, _: &Summary) -> io::Result<()> {
         Ok(())
     }
+}
+
+/// The session with the given initial sequence numbers, labels keyed by stream offset.
+fn labels_by_offset(cisn: u32, sisn: u32, tfo: bool) -> BTreeMap<(bool, u32), Label> {
+    let mut segs = Vec::new();
+    let (mut cseq, mut sseq) = (cisn.wrapping_add(1), sisn.wrapping_add(1));
+    let mut session = session();
+    if tfo {
+        // TCP Fast Open: the ClientHello rides on the SYN (RFC 7413).
+        let (_, hello) = session.remove(0);
+        segs.push((true, cisn, 0x02u8, hello.clone()));
+        cseq = cseq.wrapping_add(hello.len() as u32);
+    } else {
+        segs.push((true, cisn, 0x02u8, vec![]));
+    }
+    segs.push((false, sisn, 0x12, vec![]));
+    for (to_server, bytes) in session {
+        for chunk in bytes.chunks(700) {
+            let seq = if to_server { &mut cseq } else { &mut sseq };
+            segs.push((to_server, *seq, 0x18, chunk.to_vec()));
+            *seq = seq.wrapping_add(chunk.len() as u32);
+        }
+    }
+    let mut engine = Engine::new(Collect::default(), EngineConfig::default());
+    for (n, (to_server, seq, flags, payload)) in segs.iter().enumerate() {
+        let data = packet(*to_server, *seq, 1, *flags, payload);
+        engine
+            .push(Frame {
+                number: n as u64 + 1,
+                ts: Timestamp { sec: 0, nsec: 0 },
+                link: LinkType::RAW,
+                interface: 0,
+                orig_len: data.len() as u32,
+                data,
+                cut_by_eof: false,
+            })
+            .unwrap();
+    }
+    let (c, _) = engine.finish().unwrap();
+    c.labels
+        .into_iter()
+        .map(|((to_server, seq), l)| {
+            let isn = if to_server { cisn } else { sisn };
+            ((to_server, seq.wrapping_sub(isn)), l)
+        })
+        .collect()
+}
+
+/// Equal label maps, or the first difference (the maps are too big to print).
+fn assert_same(
+    got: &BTreeMap<(bool, u32), Label>,
+    want: &BTreeMap<(bool, u32), Label>,
+    what: &str,
+) {
+    for (k, v) in want {
+        assert_eq!(got.get(k), Some(v), "{what}: byte {k:?}");
+    }
+    assert_eq!(got.len(), want.len(), "{what}: byte count");
+}
+
+#[test]
+fn sequence_numbers_wrapping_around_change_nothing() {
+    let plain = labels_by_offset(1000, 5_000_000, false);
+    assert!(plain.values().all(|l| *l != Label::Undecoded));
+    for (c, s) in [(u32::MAX - 300, u32::MAX - 5000), (u32::MAX, 0xffff_ff00)] {
+        assert_same(
+            &labels_by_offset(c, s, false),
+            &plain,
+            &format!("ISNs {c:#x} {s:#x}"),
+        );
+    }
+}
+
+#[test]
+fn tcp_fast_open_data_on_the_syn_is_the_start_of_the_stream() {
+    let plain = labels_by_offset(1000, 5_000_000, false);
+    let tfo = labels_by_offset(1000, 5_000_000, true);
+    assert_same(&tfo, &plain, "data on the SYN");
+    // Also across the wrap.
+    assert_same(
+        &labels_by_offset(u32::MAX - 10, 77, true),
+        &plain,
+        "across the wrap",
+    );
 }
