@@ -16,8 +16,9 @@ use crate::flow::{self, Flow, FlowProto, FlowTable, Limits, SegmentIn};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::{text, Desc, Direction, Emitter};
 use crate::render::{FrameView, Sink};
+use crate::report::{FlowEnd, FlowReport, MAX_SIZES};
 use crate::span::{ByteMap, Label, Span};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::net::IpAddr;
 
@@ -29,6 +30,8 @@ pub struct EngineConfig {
     pub max_pending_frames: usize,
     /// IP fragment reassembly bounds.
     pub frag: FragLimits,
+    /// Build a [`FlowReport`] per flow and hand it to the sink when the flow ends.
+    pub reports: bool,
 }
 
 impl Default for EngineConfig {
@@ -37,6 +40,7 @@ impl Default for EngineConfig {
             limits: Limits::default(),
             max_pending_frames: 50_000,
             frag: FragLimits::default(),
+            reports: false,
         }
     }
 }
@@ -74,6 +78,8 @@ pub struct Holding {
 struct Pending {
     frame: Frame,
     decoded: Decoded,
+    /// The flow (id) and direction this frame's payload belongs to.
+    flow: Option<(u64, Direction)>,
     /// Stream segments of this frame not yet fully labelled.
     open: u32,
     events: Vec<Desc>,
@@ -88,6 +94,11 @@ pub struct Engine<S: Sink> {
     summary: Summary,
     warned_interfaces: HashSet<u32>,
     defrag: Defrag,
+    /// Reports of flows whose frames are still on their way (`config.reports`).
+    reports: HashMap<u64, FlowReport>,
+    /// Flows that ended: (last frame pushed when they ended, id). Their report leaves
+    /// once that frame has been released.
+    ended: VecDeque<(u64, u64)>,
 }
 
 impl<S: Sink> Engine<S> {
@@ -101,6 +112,8 @@ impl<S: Sink> Engine<S> {
             summary: Summary::default(),
             warned_interfaces: HashSet::new(),
             defrag: Defrag::new(config.frag),
+            reports: HashMap::new(),
+            ended: VecDeque::new(),
         }
     }
 
@@ -135,6 +148,7 @@ impl<S: Sink> Engine<S> {
         self.pending.push_back(Pending {
             frame,
             decoded,
+            flow: None,
             open: 0,
             events: Vec::new(),
         });
@@ -167,7 +181,12 @@ impl<S: Sink> Engine<S> {
     fn payload(&mut self, number: u64) {
         // Closed flows whose lingering is over leave first: removing moves slots.
         for mut old in self.flows.sweep(number) {
-            self.finish_flow(&mut old, number);
+            let why = if old.reset {
+                FlowEnd::Reset
+            } else {
+                FlowEnd::Closed
+            };
+            self.finish_flow(&mut old, number, why);
         }
         let Some(p) = self.pending.back() else { return };
         if !self.defrag.is_empty() {
@@ -219,6 +238,16 @@ impl<S: Sink> Engine<S> {
         let dir = flow.direction(&payload.endpoints);
         if let Some(n) = flow.packets.get_mut(dir.index()) {
             *n += 1;
+        }
+        for c in carriers {
+            if let Some(p) = pending_mut(&mut self.pending, c.frame) {
+                p.flow = Some((flow.id, dir));
+            }
+        }
+        if self.config.reports {
+            self.reports
+                .entry(flow.id)
+                .or_insert_with(|| new_report(flow));
         }
         let range = payload.range.start as usize..payload.range.end as usize;
         let out = &mut self.emitter;
@@ -275,7 +304,14 @@ impl<S: Sink> Engine<S> {
             .flows
             .lookup(FlowProto::Tcp, &payload.endpoints, number, syn);
         if let Some(mut old) = retired {
-            self.finish_flow(&mut old, number);
+            let why = if old.reset {
+                FlowEnd::Reset
+            } else if old.closed() {
+                FlowEnd::Closed
+            } else {
+                FlowEnd::Replaced
+            };
+            self.finish_flow(&mut old, number, why);
         }
         self.after_lookup(number);
         let limits = self.config.limits;
@@ -285,6 +321,16 @@ impl<S: Sink> Engine<S> {
         let dir = flow.direction(&payload.endpoints);
         if let Some(n) = flow.packets.get_mut(dir.index()) {
             *n += 1;
+        }
+        for piece in &pieces {
+            if let Some(p) = pending_mut(&mut self.pending, piece.frame) {
+                p.flow = Some((flow.id, dir));
+            }
+        }
+        if self.config.reports {
+            self.reports
+                .entry(flow.id)
+                .or_insert_with(|| new_report(flow));
         }
         let mut dropped = Vec::new();
         let last = pieces.len().saturating_sub(1);
@@ -549,13 +595,13 @@ impl<S: Sink> Engine<S> {
     /// `lookup`, before the new flow gets its slot, so slots stay valid.)
     fn after_lookup(&mut self, current: u64) {
         for mut evicted in self.flows.drain_evicted() {
-            self.finish_flow(&mut evicted, current);
+            self.finish_flow(&mut evicted, current, FlowEnd::Evicted);
         }
     }
 
     /// A UDP payload: text or undecoded, labelled at once.
     /// Every flow passes here exactly once (replaced, evicted, or at the end).
-    fn finish_flow(&mut self, flow: &mut Flow, current: u64) {
+    fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd) {
         match flow.key.proto {
             FlowProto::Tcp => self.summary.tcp_flows += 1,
             FlowProto::Udp => self.summary.udp_flows += 1,
@@ -583,9 +629,40 @@ impl<S: Sink> Engine<S> {
             }
         }
         release_dropped(&mut self.pending, dropped);
+        if self.config.reports {
+            let after = self.pending.back().map_or(current, |p| p.frame.number);
+            let report = self
+                .reports
+                .entry(flow.id)
+                .or_insert_with(|| new_report(flow));
+            flow_facts(report, flow, why);
+            self.ended.push_back((after, flow.id));
+        }
+    }
+
+    /// Hands over the reports of ended flows whose frames have all been released.
+    fn emit_ended(&mut self) -> io::Result<()> {
+        // Frames before the first pending one are all released.
+        let released = self
+            .pending
+            .front()
+            .map_or(u64::MAX, |p| p.frame.number.saturating_sub(1));
+        while let Some(&(after, id)) = self.ended.front() {
+            if after > released {
+                break;
+            }
+            self.ended.pop_front();
+            if let Some(report) = self.reports.remove(&id) {
+                self.sink.flow(&report)?;
+            }
+        }
+        Ok(())
     }
 
     fn release_ready(&mut self) -> io::Result<()> {
+        if !self.ended.is_empty() {
+            self.emit_ended()?;
+        }
         loop {
             let ready = match self.pending.front() {
                 Some(p) => p.open == 0 || self.pending.len() > self.config.max_pending_frames,
@@ -596,6 +673,9 @@ impl<S: Sink> Engine<S> {
             }
             if let Some(p) = self.pending.pop_front() {
                 self.release(p)?;
+            }
+            if !self.ended.is_empty() {
+                self.emit_ended()?;
             }
         }
     }
@@ -628,11 +708,17 @@ impl<S: Sink> Engine<S> {
         for note in &p.decoded.notes {
             s.notes[note.group.index()] += 1;
         }
+        if let Some((id, dir)) = p.flow {
+            if let Some(report) = self.reports.get_mut(&id) {
+                account(report, dir, &p, &map);
+            }
+        }
         let view = FrameView {
             frame: &p.frame,
             decoded: &p.decoded,
             map: &map,
             events: &p.events,
+            flow: p.flow,
         };
         self.sink.frame(&view)
     }
@@ -645,15 +731,162 @@ impl<S: Sink> Engine<S> {
         self.defrag.drain(&mut gave_up);
         self.fragments_given_up(gave_up);
         for mut flow in self.flows.drain_all() {
-            self.finish_flow(&mut flow, last);
+            let why = if flow.reset {
+                FlowEnd::Reset
+            } else if flow.closed() {
+                FlowEnd::Closed
+            } else {
+                FlowEnd::Open
+            };
+            self.finish_flow(&mut flow, last, why);
         }
         while let Some(p) = self.pending.pop_front() {
             self.release(p)?;
+        }
+        self.emit_ended()?;
+        // Reports of flows that never ended (none should remain), oldest first.
+        let mut rest: Vec<FlowReport> = self.reports.drain().map(|(_, r)| r).collect();
+        rest.sort_by_key(|r| r.id);
+        for r in &rest {
+            self.sink.flow(r)?;
         }
         self.summary.flows = self.flows.total();
         self.summary.evicted_flows = self.flows.evicted();
         self.sink.finish(&self.summary)?;
         Ok((self.sink, self.summary))
+    }
+}
+
+fn new_report(flow: &Flow) -> FlowReport {
+    let server = if flow.key.lo == flow.client {
+        flow.key.hi
+    } else {
+        flow.key.lo
+    };
+    let transport = match flow.key.proto {
+        FlowProto::Tcp => crate::report::Transport::Tcp,
+        FlowProto::Udp => crate::report::Transport::Udp,
+    };
+    FlowReport::new(flow.id, transport, flow.client, server)
+}
+
+/// What a flow tells at its end: its protocol stack and TLS facts.
+fn flow_facts(r: &mut FlowReport, flow: &Flow, why: FlowEnd) {
+    r.end_reason = why;
+    r.syn_seen = flow.syn_seen;
+    r.stack.truncate(1);
+    let mut tls = None;
+    if let flow::App::Known(d) = &flow.app {
+        for layer in d.layers() {
+            r.stack.push(layer.to_string());
+        }
+        tls = d.tls().map(|t| t.facts.clone());
+    }
+    if let Some(q) = &flow.quic {
+        r.stack.push("QUIC".into());
+        r.stack.push("TLS".into());
+        tls = Some(q.facts.clone());
+    } else if flow.key.proto == FlowProto::Udp {
+        let (c, s) = flow.ports();
+        if [53, 5353, 5355].contains(&c) || [53, 5353, 5355].contains(&s) {
+            r.stack.push("DNS".into());
+        }
+    }
+    if let Some(t) = &tls {
+        if let Some(last) = r.stack.last_mut() {
+            if last == "TLS" {
+                *last = crate::report::tls_layer(t);
+            }
+        }
+    }
+    r.tls = tls;
+}
+
+/// Adds one released frame to its flow's report.
+fn account(r: &mut FlowReport, dir: Direction, p: &Pending, map: &ByteMap) {
+    if r.first_frame == 0 {
+        r.first_frame = p.frame.number;
+        r.start = p.frame.ts;
+    }
+    r.last_frame = p.frame.number;
+    r.end = p.frame.ts;
+    r.notes += p.decoded.notes.len() as u64;
+    let Some(d) = r.dirs.get_mut(dir.index()) else {
+        return;
+    };
+    d.packets += 1;
+    d.bytes += u64::from(p.frame.orig_len);
+    let mut payload_len = 0u32;
+    if let Some(range) = p.decoded.payload_range() {
+        payload_len = range.end - range.start;
+        for (total, n) in d.payload.iter_mut().zip(map.count_in(range.clone())) {
+            *total += n;
+        }
+        for s in &p.decoded.spans {
+            if s.range.start < range.start || s.range.end > range.end {
+                continue;
+            }
+            let readable = matches!(s.label(), Label::Cleartext | Label::Leak);
+            let name = s.field.name();
+            let handshake =
+                name.starts_with("tls.") || name.starts_with("x509") || name.starts_with("quic.");
+            if readable && !handshake {
+                d.plaintext += u64::from(s.range.end - s.range.start);
+                let bytes = p
+                    .frame
+                    .data
+                    .get(s.range.start as usize..s.range.end as usize)
+                    .unwrap_or(&[]);
+                // The first stretch that reads as text (tcpdump -A style) is the sample.
+                let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
+                if r.first_plaintext.is_none()
+                    && printable >= 3.min(bytes.len())
+                    && printable * 2 >= bytes.len()
+                {
+                    let sample: String = bytes
+                        .iter()
+                        .take(60)
+                        .map(|&b| {
+                            if (0x20..0x7f).contains(&b) {
+                                b as char
+                            } else {
+                                '.'
+                            }
+                        })
+                        .collect();
+                    r.first_plaintext = Some((p.frame.number, name, sample));
+                }
+            }
+        }
+        if r.first_undecoded.is_none() && map.count_in(range)[Label::Undecoded.index()] > 0 {
+            r.first_undecoded = Some(p.frame.number);
+        }
+    }
+    let mut tls_records = false;
+    for e in &p.events {
+        match e {
+            Desc::TlsRecord { len, .. } => {
+                tls_records = true;
+                if let Some(d) = r.dirs.get_mut(dir.index()) {
+                    if d.sizes.len() < MAX_SIZES {
+                        d.sizes.push(u32::from(*len));
+                    }
+                }
+            }
+            Desc::Leak { kind, value } => {
+                r.leak(*kind, value, p.frame.number, dir);
+            }
+            _ => {}
+        }
+    }
+    r.records_seen |= tls_records;
+    let records = r.records_seen;
+    let Some(d) = r.dirs.get_mut(dir.index()) else {
+        return;
+    };
+    // Before TLS (or without it) each payload is a message; after, records count.
+    if !records && payload_len > 0 && d.sizes.len() < MAX_SIZES {
+        d.sizes.push(payload_len);
     }
 }
 

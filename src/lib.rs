@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod capture;
+pub mod check;
 pub mod decode;
 pub mod engine;
 pub mod fields;
@@ -16,6 +17,7 @@ pub mod flow;
 pub mod note;
 pub mod proto;
 pub mod render;
+pub mod report;
 pub mod span;
 
 pub use capture::file::{CaptureError, CaptureReader};

@@ -130,13 +130,16 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                 fields::DNS_RESP_NAME
             };
             span(out, pos..name_end, field);
-            out.event(
-                at + pos as u64,
-                Desc::Leak {
-                    kind: LeakKind::DnsName,
-                    value: text.clone(),
-                },
-            );
+            // The root (an EDNS OPT record's owner) names nothing.
+            if text != "." && !text.is_empty() {
+                out.event(
+                    at + pos as u64,
+                    Desc::Leak {
+                        kind: LeakKind::DnsName,
+                        value: text.clone(),
+                    },
+                );
+            }
             let Some(rtype) = be16(m, name_end) else {
                 ok = false;
                 break 'records;

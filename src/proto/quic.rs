@@ -253,6 +253,8 @@ pub struct QuicFlow {
     version: Option<u32>,
     crypto: [Crypto; 2],
     pub sni: Option<String>,
+    /// What the Initials' hellos told an observer.
+    pub facts: super::tls::TlsFacts,
 }
 
 /// True when a datagram looks like the start of QUIC: a long header with a known
@@ -600,7 +602,8 @@ impl QuicFlow {
                                 value: sni.clone(),
                             },
                         );
-                        self.sni.get_or_insert(sni);
+                        self.sni.get_or_insert(sni.clone());
+                        self.facts.sni.get_or_insert(sni);
                     }
                     if !ch.alpn.is_empty() {
                         let list: Vec<String> = ch
@@ -609,14 +612,33 @@ impl QuicFlow {
                             .map(|a| String::from_utf8_lossy(&a.value).into_owned())
                             .collect();
                         detail.push(format!("ALPN={}", list.join(",")));
+                        if self.facts.alpn_offered.is_empty() {
+                            self.facts.alpn_offered = list;
+                        }
                     }
                     version = ch.max_version();
+                    self.facts.client_hello_seen = true;
+                    self.facts.offered.get_or_insert(version);
+                    if self.facts.ja4.is_none() {
+                        self.facts.ja3 = Some(super::tls::fingerprint::ja3(&ch));
+                        self.facts.ja4 = Some(super::tls::fingerprint::ja4(&ch, true));
+                    }
                 }
             }
             HandshakeType::SERVER_HELLO => {
                 if let Some(sh) = handshake::server_hello(body) {
                     version = sh.selected;
                     detail.push(format!("cipher={}", super::tls::cipher_name(sh.cipher)));
+                    self.facts.server_hello_seen = true;
+                    self.facts.version = Some(sh.selected);
+                    self.facts.cipher = Some(sh.cipher);
+                    if let Some(a) = sh.alpn.first() {
+                        self.facts.alpn_chosen =
+                            Some(String::from_utf8_lossy(&a.value).into_owned());
+                    }
+                    if self.facts.ja3s.is_none() {
+                        self.facts.ja3s = Some(super::tls::fingerprint::ja3s(&sh));
+                    }
                 }
             }
             _ => {}

@@ -68,6 +68,33 @@ impl StreamDissector {
         }
     }
 
+    /// The layers above TCP, outermost first: `["SMTP", "STARTTLS", "TLS"]`. The TLS
+    /// layer is named without its version (the report adds it).
+    pub fn layers(&self) -> Vec<&'static str> {
+        let upgrade = match self.plain.proto {
+            Proto::Smtp | Proto::Imap => "STARTTLS",
+            Proto::Pop3 => "STLS",
+            Proto::Ftp => "AUTH TLS",
+            Proto::Http => "CONNECT",
+            Proto::Postgres => "SSLRequest",
+            _ => "",
+        };
+        match (&self.tls, self.plain.proto) {
+            (Some(_), Proto::Unknown) if self.tls_from.iter().flatten().any(|&o| o > 0) => {
+                vec!["data", "TLS"]
+            }
+            (Some(_), Proto::Unknown) => vec!["TLS"],
+            (Some(_), p) => {
+                if upgrade.is_empty() {
+                    vec![p.name(), "TLS"]
+                } else {
+                    vec![p.name(), upgrade, "TLS"]
+                }
+            }
+            (None, p) => vec![p.name()],
+        }
+    }
+
     pub fn plain_proto(&self) -> Proto {
         self.plain.proto
     }

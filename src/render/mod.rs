@@ -5,7 +5,10 @@
 //! Everything that came from a capture is escaped before it reaches a terminal
 //! ([`escape`]): no control byte from the wire is ever written raw.
 
+pub mod check;
+pub mod flows;
 pub mod hexdump;
+pub mod json;
 pub mod line;
 pub mod style;
 pub mod summary;
@@ -25,6 +28,8 @@ pub struct FrameView<'a> {
     pub map: &'a ByteMap,
     /// Descriptions of what starts in this frame's payload, in stream order.
     pub events: &'a [Desc],
+    /// The flow (its id) and direction of this frame's payload, if it has one.
+    pub flow: Option<(u64, crate::proto::Direction)>,
 }
 
 /// An output mode.
@@ -35,6 +40,10 @@ pub trait Sink {
     fn warning(&mut self, text: &str) -> io::Result<()>;
     /// The end of the capture.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// A flow ended and all its frames were shown (only with `EngineConfig::reports`).
+    fn flow(&mut self, _report: &crate::report::FlowReport) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Makes text from a capture safe for a terminal: printable ASCII and other

@@ -33,7 +33,9 @@ Examples:
   eavesdrop captures/tls12-echo.pcapng      show every packet, labelled
   eavesdrop show -XX --color=always FILE    include link headers, force colour
   tcpdump -i lo -w - port 1060 | eavesdrop show -
-  eavesdrop show --no-hex -# FILE          packet lines only, numbered";
+  eavesdrop show --no-hex -# FILE          packet lines only, numbered
+  eavesdrop flows FILE                      what each connection gave away
+  eavesdrop check --deny plaintext FILE     fail (exit 1) if content travels in clear";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,9 +56,15 @@ pub enum Command {
     /// Show every packet like tcpdump -X, each byte labelled by who can read it (default)
     #[command(long_about = LONG_ABOUT, after_help = EXAMPLES)]
     Show(ShowArgs),
+    /// What each connection gave away: one entry per flow, with a verdict
+    #[command(long_about = FLOWS_ABOUT, after_help = FLOWS_EXAMPLES)]
+    Flows(FlowsArgs),
+    /// Pass or fail captures against rules, for CI (exit 0 pass, 1 fail, 2 error)
+    #[command(long_about = CHECK_ABOUT, after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
 }
 
-const SUBCOMMANDS: &[&str] = &["show", "help"];
+const SUBCOMMANDS: &[&str] = &["show", "flows", "check", "help"];
 
 /// `eavesdrop FILE` means `eavesdrop show FILE`.
 pub fn with_default_command(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
@@ -121,6 +129,19 @@ pub struct ShowArgs {
     #[arg(long)]
     pub no_describe: bool,
 
+    /// Print JSON Lines (one object per frame, then the summary) instead of text;
+    /// see docs/json.md
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub limits: EngineArgs,
+}
+
+/// Bounds on what a capture can make eavesdrop hold (shared by every subcommand).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct EngineArgs {
     /// Flows tracked at once; the least recently active are evicted beyond this
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_flows)]
     pub max_flows: usize,
@@ -154,6 +175,113 @@ pub struct ShowArgs {
     pub fragment_timeout: i64,
 }
 
+impl EngineArgs {
+    pub fn config(&self, reports: bool) -> EngineConfig {
+        EngineConfig {
+            limits: Limits {
+                max_flows: self.max_flows.max(1),
+                max_stream_buffer: self.max_stream_buffer.max(64 * 1024),
+                max_held_bytes: self.max_held_bytes,
+                max_held_segments: self.max_held_segments,
+                max_held_total: self.max_held_total,
+            },
+            max_pending_frames: self.max_pending_frames.max(1),
+            frag: FragLimits {
+                max_bytes: self.max_fragment_bytes,
+                timeout_secs: self.fragment_timeout.max(0),
+                ..FragLimits::default()
+            },
+            reports,
+        }
+    }
+}
+
+const FLOWS_ABOUT: &str = "\
+One entry per flow (TCP connection or UDP conversation): endpoints, packets and bytes
+each way, the protocol stack as found (TCP › SMTP › STARTTLS › TLS 1.2), TLS version,
+cipher, SNI, ALPN, certificate names, fingerprints (JA4, JA3, JA3S), payload bytes by
+who can read them, every leak with the frame where it was first seen, the first
+record sizes each way, and a one-line verdict. Flows are printed as they end (closed,
+reset, evicted, or open at the end of the capture), then totals.";
+
+const FLOWS_EXAMPLES: &str = "\
+Examples:
+  eavesdrop flows captures/smtp-starttls.pcap
+  eavesdrop flows --json a.pcap b.pcapng | jq 'select(.type == \"flow\") | .tls.sni'";
+
+#[derive(Debug, Args)]
+pub struct FlowsArgs {
+    /// Capture files (pcap or pcapng); `-` reads standard input
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Print JSON Lines (one object per flow, then the summary); see docs/json.md
+    #[arg(long)]
+    pub json: bool,
+
+    /// When to use colour: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE), always, never
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub limits: EngineArgs,
+}
+
+const CHECK_ABOUT: &str = "\
+Check captures against rules, for CI. Exit status: 0 when every rule holds, 1 when one
+is violated (each violation is listed with its flow, frame, field and value), 2 on an
+error (unreadable capture, bad policy).
+
+Rules:
+  --deny plaintext     application content readable outside a TLS or QUIC handshake
+                       (commands before STARTTLS count; DNS counts)
+  --deny credentials   passwords, tokens, Basic credentials, AUTH PLAIN/LOGIN, form fields
+  --deny undecoded     strict: bytes nobody could classify
+  --min-tls 1.2        every TLS flow negotiates at least this version
+  --deny-sni PATTERN   no ClientHello names a server matching PATTERN (* and ?)
+  --allow SPEC         exempt flows: PORT, PORT/tcp, PORT/udp, ADDR, ADDR:PORT
+  --policy FILE        the same rules in TOML: deny = [..], min_tls = \"1.2\",
+                       deny_sni = [..], allow = [..]";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  eavesdrop check --deny plaintext --deny credentials --min-tls 1.2 test-run.pcap
+  eavesdrop check --policy ci/eavesdrop.toml --allow 53/udp --json *.pcap";
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Capture files (pcap or pcapng); `-` reads standard input
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Deny a kind of exposure: plaintext, credentials or undecoded (repeatable)
+    #[arg(long, value_name = "RULE")]
+    pub deny: Vec<String>,
+
+    /// The lowest TLS version a TLS flow may negotiate: 1.0, 1.1, 1.2 or 1.3
+    #[arg(long, value_name = "VERSION")]
+    pub min_tls: Option<String>,
+
+    /// Fail when a ClientHello's server name matches PATTERN (* and ?; repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub deny_sni: Vec<String>,
+
+    /// Exempt flows: PORT, PORT/tcp, PORT/udp, ADDR or ADDR:PORT (repeatable)
+    #[arg(long, value_name = "SPEC")]
+    pub allow: Vec<String>,
+
+    /// A policy file (TOML) with the same rules; flags add to it
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Print JSON Lines (violation objects and one check object per file)
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub limits: EngineArgs,
+}
+
 /// The resolved, frozen configuration of `show`.
 #[derive(Debug)]
 pub struct ShowConfig {
@@ -167,6 +295,7 @@ pub struct ShowConfig {
     pub count: Option<u64>,
     pub notes: bool,
     pub describe: bool,
+    pub json: bool,
     pub engine: EngineConfig,
 }
 
@@ -183,21 +312,8 @@ impl ShowArgs {
             count: self.count,
             notes: !self.no_notes,
             describe: !self.no_describe,
-            engine: EngineConfig {
-                limits: Limits {
-                    max_flows: self.max_flows.max(1),
-                    max_stream_buffer: self.max_stream_buffer.max(64 * 1024),
-                    max_held_bytes: self.max_held_bytes,
-                    max_held_segments: self.max_held_segments,
-                    max_held_total: self.max_held_total,
-                },
-                max_pending_frames: self.max_pending_frames.max(1),
-                frag: FragLimits {
-                    max_bytes: self.max_fragment_bytes,
-                    timeout_secs: self.fragment_timeout.max(0),
-                    ..FragLimits::default()
-                },
-            },
+            json: self.json,
+            engine: self.limits.config(false),
         }
     }
 }

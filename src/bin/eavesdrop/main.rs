@@ -4,13 +4,19 @@
 mod args;
 
 use anyhow::Context as _;
-use args::{Cli, Command, ShowArgs};
+use args::{CheckArgs, Cli, Command, FlowsArgs, ShowArgs};
 use clap::Parser as _;
+use eavesdrop::check::{parse_tls_version, Policy};
+use eavesdrop::render::check::CheckSink;
+use eavesdrop::render::flows::FlowsSink;
 use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
+use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::time::{Clock, TimeFormat};
-use eavesdrop::{CaptureReader, Engine};
+use eavesdrop::render::Sink;
+use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
 use std::io::{self, Write as _};
+use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -39,11 +45,158 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Show(args) => show(args),
+        Command::Flows(args) => flows(args),
+        Command::Check(args) => check(args),
     }
+}
+
+/// Reads one capture through an engine into `sink`. Returns the sink, and the error
+/// that stopped reading part way (everything before it went through).
+fn read_into<S: Sink>(
+    path: &Path,
+    sink: S,
+    config: EngineConfig,
+    count: Option<u64>,
+) -> anyhow::Result<(S, Option<CaptureError>)> {
+    let mut reader = CaptureReader::open(path)?;
+    let mut engine = Engine::new(sink, config);
+    let mut failure = None;
+    let mut n = 0u64;
+    while let Some(next) = reader.next_frame() {
+        for w in reader.take_warnings() {
+            engine.warning(&format!("at byte {}: {}", w.offset, w.message))?;
+        }
+        match next {
+            Ok(frame) => {
+                engine.push(frame).context("writing output")?;
+                n += 1;
+                if count.is_some_and(|c| n >= c) {
+                    break;
+                }
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let (sink, _summary) = engine.finish().context("writing output")?;
+    Ok((sink, failure))
+}
+
+fn damaged(path: &Path, e: &CaptureError, what: &str) {
+    let _ = io::stdout().flush();
+    eprintln!(
+        "eavesdrop: error: {}: {e} (everything before it was {what})",
+        path.display()
+    );
+}
+
+fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
+    let config = args.limits.config(true);
+    let color = args.color.enabled() && !args.json;
+    let mut code = ExitCode::SUCCESS;
+    for path in &args.files {
+        let name = path.display().to_string();
+        let failure = if args.json {
+            let sink = JsonSink::new(io::stdout().lock(), JsonMode::Flows, &name);
+            read_into(path, sink, config, None).map(|(_, f)| f)
+        } else {
+            let sink = FlowsSink::new(io::stdout().lock(), io::stderr(), color, &name);
+            read_into(path, sink, config, None).map(|(_, f)| f)
+        };
+        match failure {
+            Ok(None) => {}
+            Ok(Some(e)) => {
+                damaged(path, &e, "reported");
+                code = ExitCode::from(2);
+            }
+            Err(e) if is_broken_pipe(&e) => return Err(e),
+            Err(e) => {
+                eprintln!("eavesdrop: error: {e:#}");
+                code = ExitCode::from(2);
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let mut policy = match &args.policy {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read policy {}", p.display()))?;
+            Policy::from_toml(&text, &p.display().to_string()).map_err(anyhow::Error::msg)?
+        }
+        None => Policy::default(),
+    };
+    let mut flags = Policy::default();
+    for d in &args.deny {
+        flags.deny.push(d.parse().map_err(anyhow::Error::msg)?);
+    }
+    if let Some(v) = &args.min_tls {
+        flags.min_tls = Some(parse_tls_version(v).map_err(anyhow::Error::msg)?);
+    }
+    flags.deny_sni = args.deny_sni.clone();
+    for a in &args.allow {
+        flags.allow.push(a.parse().map_err(anyhow::Error::msg)?);
+    }
+    policy.merge(flags);
+    if policy.is_empty() {
+        anyhow::bail!(
+            "no rules to check: give --deny, --min-tls, --deny-sni or --policy (see eavesdrop check --help)"
+        );
+    }
+    let config = args.limits.config(true);
+    let mut violated = false;
+    let mut failed = false;
+    for path in &args.files {
+        let name = path.display().to_string();
+        let sink = CheckSink::new(
+            io::stdout().lock(),
+            io::stderr(),
+            args.json,
+            &name,
+            policy.clone(),
+        );
+        match read_into(path, sink, config, None) {
+            Ok((sink, failure)) => {
+                violated |= sink.violations > 0;
+                if let Some(e) = failure {
+                    damaged(path, &e, "checked");
+                    failed = true;
+                }
+            }
+            Err(e) if is_broken_pipe(&e) => return Err(e),
+            Err(e) => {
+                eprintln!("eavesdrop: error: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else if violated {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let config = args.resolve();
+    if config.json {
+        let name = config.path.display().to_string();
+        let sink = JsonSink::new(io::stdout().lock(), JsonMode::Frames, &name);
+        let (_, failure) = read_into(&config.path, sink, config.engine, config.count)?;
+        return Ok(match failure {
+            None => ExitCode::SUCCESS,
+            Some(e) => {
+                damaged(&config.path, &e, "shown");
+                ExitCode::from(2)
+            }
+        });
+    }
     let mut reader = CaptureReader::open(&config.path)?;
     let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
     let clock = Clock::new(config.time, config.nanos, tz);

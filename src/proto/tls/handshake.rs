@@ -13,6 +13,7 @@ use tls_parser::{parse_tls_extension_alpn_content, parse_tls_extension_sni_conte
 
 pub const EXT_SERVER_NAME: u16 = 0;
 pub const EXT_SUPPORTED_GROUPS: u16 = 10;
+pub const EXT_EC_POINT_FORMATS: u16 = 11;
 pub const EXT_SIGNATURE_ALGORITHMS: u16 = 13;
 pub const EXT_ALPN: u16 = 16;
 pub const EXT_PADDING: u16 = 21;
@@ -87,6 +88,13 @@ pub struct ClientHello {
     /// An encrypted inner ClientHello was offered (ECH).
     pub ech: bool,
     pub session_id: Vec<u8>,
+    /// Cipher suites, extension types, groups, point formats and signature algorithms
+    /// in the client's order (GREASE included), for fingerprints.
+    pub ciphers: Vec<u16>,
+    pub extensions: Vec<u16>,
+    pub groups: Vec<u16>,
+    pub point_formats: Vec<u8>,
+    pub sig_algs: Vec<u16>,
     pub spans: Fields,
 }
 
@@ -118,7 +126,17 @@ pub struct ServerHello {
     pub session_id: Vec<u8>,
     /// The server accepted a pre-shared key (TLS 1.3 resumption, RFC 8446 section 4.2.11).
     pub psk: bool,
+    /// Extension types in the server's order, for JA3S.
+    pub extensions: Vec<u16>,
     pub spans: Fields,
+}
+
+/// Big-endian u16 values, an odd last byte ignored.
+fn u16_list(bytes: &[u8]) -> Vec<u16> {
+    bytes
+        .chunks_exact(2)
+        .filter_map(|c| Some(u16::from_be_bytes(c.try_into().ok()?)))
+        .collect()
 }
 
 /// Offset of `sub` inside `base`, when it is a sub-slice of it.
@@ -199,6 +217,7 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
     let mut out = ClientHello {
         legacy_version: ch.version.0,
         session_id: ch.session_id.map(<[u8]>::to_vec).unwrap_or_default(),
+        ciphers: ch.ciphers.iter().map(|c| c.0).collect(),
         ..ClientHello::default()
     };
     let mut spans = Fields::new();
@@ -215,7 +234,15 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
         spans.push((pos..pos + 2, fields::TLS_HS_EXTENSIONS_LENGTH));
         extension_spans(body, ext, &mut spans);
         for (kind, data) in extensions(ext) {
+            out.extensions.push(kind);
             match kind {
+                EXT_SUPPORTED_GROUPS => out.groups = u16_list(data.get(2..).unwrap_or(&[])),
+                EXT_EC_POINT_FORMATS => {
+                    out.point_formats = data.get(1..).unwrap_or(&[]).to_vec();
+                }
+                EXT_SIGNATURE_ALGORITHMS => {
+                    out.sig_algs = u16_list(data.get(2..).unwrap_or(&[]));
+                }
                 EXT_SERVER_NAME => {
                     if let Ok((_, TlsExtension::SNI(list))) = parse_tls_extension_sni_content(data)
                     {
@@ -271,6 +298,7 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
         alpn: Vec::new(),
         session_id: sh.session_id.map(<[u8]>::to_vec).unwrap_or_default(),
         psk: false,
+        extensions: Vec::new(),
         spans: Fields::new(),
     };
     let mut spans = Fields::new();
@@ -283,6 +311,7 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
         spans.push((pos + 3..pos + 5, fields::TLS_HS_EXTENSIONS_LENGTH));
         extension_spans(body, ext, &mut spans);
         for (kind, data) in extensions(ext) {
+            out.extensions.push(kind);
             match kind {
                 EXT_SUPPORTED_VERSIONS => {
                     if let [hi, lo] = data {

@@ -13,6 +13,7 @@
 //!
 //! Opaque bodies are labelled as they arrive, so a 16 KiB record never holds frames.
 
+pub mod fingerprint;
 pub mod handshake;
 pub mod record;
 
@@ -86,7 +87,27 @@ pub struct TlsFacts {
     /// An abbreviated handshake: the server resumed an earlier session (a session id
     /// or ticket in TLS 1.2 and before, a pre-shared key in TLS 1.3).
     pub resumed: bool,
+    /// ALPN protocols the client offered, and the one the server chose.
+    pub alpn_offered: Vec<String>,
+    pub alpn_chosen: Option<String>,
+    /// Names in the certificates seen (TLS 1.2 and before), leaf first.
+    pub certificates: Vec<CertNames>,
+    /// Fingerprints of the first ClientHello and ServerHello.
+    pub ja3: Option<String>,
+    pub ja3s: Option<String>,
+    pub ja4: Option<String>,
 }
+
+/// What one certificate names, as an observer reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertNames {
+    pub subject: String,
+    pub issuer: String,
+    pub sans: Vec<String>,
+}
+
+/// Certificates kept per connection, at most (a chain is rarely longer).
+const MAX_CERTS: usize = 8;
 
 /// The TLS dissector of one TCP connection.
 #[derive(Clone, Debug, Default)]
@@ -639,6 +660,15 @@ impl TlsStream {
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
                         detail.push(format!("SNI={sni}"));
+                        if let Some(at) = map.stream_offset(off + 4 + name.range.start) {
+                            out.event(
+                                at,
+                                Desc::Leak {
+                                    kind: crate::span::LeakKind::ServerName,
+                                    value: sni.clone(),
+                                },
+                            );
+                        }
                         self.facts.sni.get_or_insert(sni);
                     }
                     if !ch.alpn.is_empty() {
@@ -648,6 +678,13 @@ impl TlsStream {
                             .map(|a| String::from_utf8_lossy(&a.value).into_owned())
                             .collect();
                         detail.push(format!("ALPN={}", list.join(",")));
+                        if self.facts.alpn_offered.is_empty() {
+                            self.facts.alpn_offered = list;
+                        }
+                    }
+                    if self.facts.ja4.is_none() {
+                        self.facts.ja3 = Some(fingerprint::ja3(&ch));
+                        self.facts.ja4 = Some(fingerprint::ja4(&ch, false));
                     }
                     (ch.leak_spans(), Some(ch.max_version()))
                 }
@@ -690,6 +727,10 @@ impl TlsStream {
                             .map(|a| String::from_utf8_lossy(&a.value).into_owned())
                             .collect();
                         detail.push(format!("ALPN={}", list.join(",")));
+                        self.facts.alpn_chosen = list.into_iter().next();
+                    }
+                    if self.facts.ja3s.is_none() && !sh.retry_request {
+                        self.facts.ja3s = Some(fingerprint::ja3s(&sh));
                     }
                     (sh.spans, Some(sh.selected))
                 }
@@ -718,6 +759,13 @@ impl TlsStream {
                     }
                     let at = map.stream_offset(off).unwrap_or(0);
                     for c in &certs.certs {
+                        if self.facts.certificates.len() < MAX_CERTS {
+                            self.facts.certificates.push(CertNames {
+                                subject: c.subject.clone(),
+                                issuer: c.issuer.clone(),
+                                sans: c.sans.clone(),
+                            });
+                        }
                         for v in std::iter::once(&c.subject)
                             .chain(std::iter::once(&c.issuer))
                             .chain(c.sans.iter())

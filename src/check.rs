@@ -1,0 +1,397 @@
+//! `eavesdrop check`: policies for CI, evaluated on flow reports.
+//!
+//! Rules: `plaintext` (application content readable outside any TLS or QUIC handshake;
+//! commands before STARTTLS count), `credentials`, `undecoded` (strict: bytes nobody
+//! could classify), a minimum TLS version, and server names that must not appear.
+//! Flows matching an `allow` entry are exempt. A policy comes from flags, from a TOML
+//! file, or both (their union).
+
+use crate::proto::tls::TlsVersion;
+use crate::report::{FlowReport, Transport};
+use crate::span::LeakKind;
+use serde::Deserialize;
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// A rule that can be denied with `--deny`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Deny {
+    Plaintext,
+    Credentials,
+    Undecoded,
+}
+
+impl Deny {
+    pub const ALL: [Deny; 3] = [Deny::Plaintext, Deny::Credentials, Deny::Undecoded];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Deny::Plaintext => "plaintext",
+            Deny::Credentials => "credentials",
+            Deny::Undecoded => "undecoded",
+        }
+    }
+}
+
+impl FromStr for Deny {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Deny, String> {
+        Deny::ALL
+            .into_iter()
+            .find(|d| d.name() == s)
+            .ok_or_else(|| {
+                format!("unknown rule `{s}` (expected plaintext, credentials or undecoded)")
+            })
+    }
+}
+
+/// A flow exempt from the rules: `PORT`, `PORT/tcp`, `PORT/udp`, `ADDR`, `ADDR:PORT`
+/// (IPv6 in brackets: `[::1]:8080`). A port or address matches either end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allow {
+    pub addr: Option<IpAddr>,
+    pub port: Option<u16>,
+    pub transport: Option<Transport>,
+}
+
+impl FromStr for Allow {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Allow, String> {
+        let bad =
+            || format!("bad --allow `{s}`: expected PORT, PORT/tcp, PORT/udp, ADDR or ADDR:PORT");
+        let (spec, transport) = match s.rsplit_once('/') {
+            Some((p, "tcp")) => (p, Some(Transport::Tcp)),
+            Some((p, "udp")) => (p, Some(Transport::Udp)),
+            Some(_) => return Err(bad()),
+            None => (s, None),
+        };
+        if let Ok(port) = spec.parse::<u16>() {
+            return Ok(Allow {
+                addr: None,
+                port: Some(port),
+                transport,
+            });
+        }
+        if let Ok(addr) = spec.parse::<IpAddr>() {
+            return Ok(Allow {
+                addr: Some(addr),
+                port: None,
+                transport,
+            });
+        }
+        if let Ok(sock) = spec.parse::<std::net::SocketAddr>() {
+            return Ok(Allow {
+                addr: Some(sock.ip()),
+                port: Some(sock.port()),
+                transport,
+            });
+        }
+        Err(bad())
+    }
+}
+
+impl Allow {
+    fn matches(&self, r: &FlowReport) -> bool {
+        if self.transport.is_some_and(|t| t != r.transport) {
+            return false;
+        }
+        [r.client, r.server]
+            .iter()
+            .any(|(a, p)| self.addr.is_none_or(|x| x == *a) && self.port.is_none_or(|x| x == *p))
+    }
+}
+
+/// The rules to check.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub deny: Vec<Deny>,
+    pub min_tls: Option<TlsVersion>,
+    pub deny_sni: Vec<String>,
+    pub allow: Vec<Allow>,
+}
+
+/// `1.2` → TLS 1.2 (also `1.0`, `1.1`, `1.3`, `ssl3`).
+pub fn parse_tls_version(s: &str) -> Result<TlsVersion, String> {
+    Ok(
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .trim_start_matches("tls")
+            .trim()
+        {
+            "1.0" | "1" => TlsVersion::TLS10,
+            "1.1" => TlsVersion::TLS11,
+            "1.2" => TlsVersion::TLS12,
+            "1.3" => TlsVersion::TLS13,
+            "ssl3" | "sslv3" => TlsVersion(0x0300),
+            _ => {
+                return Err(format!(
+                    "unknown TLS version `{s}` (expected 1.0, 1.1, 1.2 or 1.3)"
+                ))
+            }
+        },
+    )
+}
+
+/// The policy file (TOML). Unknown keys are errors, named with their line.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    #[serde(default)]
+    deny: Vec<String>,
+    min_tls: Option<String>,
+    #[serde(default)]
+    deny_sni: Vec<String>,
+    #[serde(default)]
+    allow: Vec<String>,
+}
+
+impl Policy {
+    /// Reads a policy file's text; `name` is for messages.
+    pub fn from_toml(text: &str, name: &str) -> Result<Policy, String> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| {
+            // toml's messages name the line and column, and the unknown key.
+            format!("{name}: {}", e.to_string().trim_end())
+        })?;
+        let mut p = Policy::default();
+        for d in &file.deny {
+            p.deny
+                .push(d.parse().map_err(|e| format!("{name}: deny: {e}"))?);
+        }
+        if let Some(v) = &file.min_tls {
+            p.min_tls = Some(parse_tls_version(v).map_err(|e| format!("{name}: min_tls: {e}"))?);
+        }
+        p.deny_sni = file.deny_sni;
+        for a in &file.allow {
+            p.allow
+                .push(a.parse().map_err(|e| format!("{name}: allow: {e}"))?);
+        }
+        Ok(p)
+    }
+
+    /// Adds another policy's rules (flags on top of a file).
+    pub fn merge(&mut self, other: Policy) {
+        for d in other.deny {
+            if !self.deny.contains(&d) {
+                self.deny.push(d);
+            }
+        }
+        if let Some(v) = other.min_tls {
+            self.min_tls = Some(self.min_tls.map_or(v, |m| m.max(v)));
+        }
+        self.deny_sni.extend(other.deny_sni);
+        self.allow.extend(other.allow);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.deny.is_empty() && self.min_tls.is_none() && self.deny_sni.is_empty()
+    }
+
+    /// The rules in words, for the report.
+    pub fn describe(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .deny
+            .iter()
+            .map(|d| format!("deny {}", d.name()))
+            .collect();
+        if let Some(v) = self.min_tls {
+            out.push(format!("min {}", spaced(v)));
+        }
+        for p in &self.deny_sni {
+            out.push(format!("deny SNI {p}"));
+        }
+        out
+    }
+
+    /// Every violation in one flow.
+    pub fn check(&self, r: &FlowReport) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if self.allow.iter().any(|a| a.matches(r)) {
+            return out;
+        }
+        let v = |rule: &str, frame: u64, field: &str, value: String| Violation {
+            rule: rule.to_string(),
+            flow: r.id,
+            client: r.client,
+            server: r.server,
+            frame,
+            field: field.to_string(),
+            value,
+        };
+        if self.deny.contains(&Deny::Plaintext) {
+            if let Some((frame, field, sample)) = &r.first_plaintext {
+                out.push(v(
+                    "plaintext",
+                    *frame,
+                    field,
+                    format!("{} bytes readable, starting \"{sample}\"", r.plaintext()),
+                ));
+            }
+        }
+        if self.deny.contains(&Deny::Credentials) {
+            for l in r.credentials() {
+                out.push(v("credentials", l.frame, "credential", l.value.clone()));
+            }
+        }
+        if self.deny.contains(&Deny::Undecoded) {
+            if let Some(frame) = r.first_undecoded {
+                let n = r.payload()[crate::span::Label::Undecoded.index()];
+                out.push(v(
+                    "undecoded",
+                    frame,
+                    "payload",
+                    format!("{n} bytes undecoded"),
+                ));
+            }
+        }
+        if let (Some(min), Some(t)) = (self.min_tls, &r.tls) {
+            if let Some(got) = t.version {
+                if got.0 < min.0 && !got.is_tls13() {
+                    out.push(v(
+                        "min-tls",
+                        r.first_frame,
+                        "tls.handshake.version",
+                        format!("{} (minimum {})", spaced(got), spaced(min)),
+                    ));
+                }
+            }
+        }
+        if let Some(sni) = r.tls.as_ref().and_then(|t| t.sni.as_ref()) {
+            for pattern in &self.deny_sni {
+                if glob(pattern, sni) {
+                    let frame = r
+                        .leaks
+                        .iter()
+                        .find(|l| l.kind == LeakKind::ServerName)
+                        .map_or(r.first_frame, |l| l.frame);
+                    out.push(v(
+                        "deny-sni",
+                        frame,
+                        "tls.handshake.extensions_server_name",
+                        format!("{sni} (matches {pattern})"),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `TLS 1.2`, `SSL 3`.
+fn spaced(v: TlsVersion) -> String {
+    v.label().replacen('v', " ", 1)
+}
+
+/// A TLS flow whose version could not be checked (its ServerHello was not seen).
+pub fn version_unknown(p: &Policy, r: &FlowReport) -> bool {
+    p.min_tls.is_some()
+        && r.tls.as_ref().is_some_and(|t| t.version.is_none())
+        && !p.allow.iter().any(|a| a.matches(r))
+}
+
+/// One broken rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub rule: String,
+    pub flow: u64,
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+    pub frame: u64,
+    pub field: String,
+    pub value: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ep = |e: &(IpAddr, u16)| match e.0 {
+            IpAddr::V4(a) => format!("{a}:{}", e.1),
+            IpAddr::V6(a) => format!("[{a}]:{}", e.1),
+        };
+        write!(
+            f,
+            "{}: flow {} {} → {}, frame {}, {} = {}",
+            self.rule,
+            self.flow,
+            ep(&self.client),
+            ep(&self.server),
+            self.frame,
+            self.field,
+            crate::render::escape(&self.value)
+        )
+    }
+}
+
+/// Shell-style wildcard match, case-insensitive: `*` any run, `?` one character.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_lowercase().chars().collect();
+    let t: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let (mut star, mut mark) = (None, 0usize);
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some(pi);
+                mark = ti;
+                pi += 1;
+            }
+            Some(&c) if c == '?' || Some(&c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some(s) => {
+                    pi = s + 1;
+                    mark += 1;
+                    ti = mark;
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..).unwrap_or(&[]).iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("*.example.com", "www.Example.com"));
+        assert!(!glob("*.example.com", "example.com"));
+        assert!(glob("exa?ple.*", "example.org"));
+        assert!(glob("*", ""));
+        assert!(!glob("a*b", "ac"));
+    }
+
+    #[test]
+    fn policy_file_names_unknown_keys_and_their_line() {
+        let err =
+            Policy::from_toml("deny = [\"plaintext\"]\nmin_tsl = \"1.2\"\n", "p.toml").unwrap_err();
+        assert!(err.contains("min_tsl"), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        let err = Policy::from_toml("deny = [\"plaintxt\"]\n", "p.toml").unwrap_err();
+        assert!(err.contains("unknown rule `plaintxt`"), "{err}");
+        let err = Policy::from_toml("min_tls = \"1.4\"\n", "p.toml").unwrap_err();
+        assert!(err.contains("unknown TLS version"), "{err}");
+        let p = Policy::from_toml(
+            "deny = [\"plaintext\", \"credentials\"]\nmin_tls = \"1.2\"\ndeny_sni = [\"*.corp\"]\nallow = [\"53/udp\", \"[::1]:8080\"]\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.deny, vec![Deny::Plaintext, Deny::Credentials]);
+        assert_eq!(p.min_tls, Some(TlsVersion::TLS12));
+        assert_eq!(p.allow.len(), 2);
+        assert_eq!(p.allow[1].port, Some(8080));
+    }
+
+    #[test]
+    fn allow_specs() {
+        assert!("53/udp".parse::<Allow>().is_ok());
+        assert!("10.0.0.1".parse::<Allow>().is_ok());
+        assert!("10.0.0.1:443/tcp".parse::<Allow>().is_ok());
+        assert!("53/icmp".parse::<Allow>().is_err());
+        assert!("host:53".parse::<Allow>().is_err());
+    }
+}

@@ -1,0 +1,240 @@
+//! TLS fingerprints an observer computes from the hellos: JA3 and JA3S (Salesforce,
+//! BSD-3-Clause), and JA4 for the client (FoxIO, BSD-3-Clause; JA4S and JA4X are under
+//! the FoxIO licence and are not implemented).
+//!
+//! JA3: `version,ciphers,extensions,groups,point_formats` in the client's order, GREASE
+//! removed, as decimal lists, MD5. JA3S: `version,cipher,extensions`, MD5.
+//! JA4: `t13d1516h2_<ciphers>_<extensions>`: protocol, highest version offered, SNI or
+//! not, counts, ALPN's first and last characters; then the truncated SHA-256 of the
+//! sorted cipher list, and of the sorted extension list (without SNI and ALPN) with the
+//! signature algorithms in their order.
+
+use super::handshake::{ClientHello, ServerHello, EXT_ALPN, EXT_SERVER_NAME};
+use md5::{Digest, Md5};
+use sha2::Sha256;
+
+/// GREASE values (RFC 8701): 0x0a0a, 0x1a1a, … 0xfafa.
+pub fn is_grease(v: u16) -> bool {
+    v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
+}
+
+fn decimal(list: impl Iterator<Item = u64>) -> String {
+    list.map(|v| v.to_string()).collect::<Vec<_>>().join("-")
+}
+
+fn no_grease(list: &[u16]) -> impl Iterator<Item = u16> + '_ {
+    list.iter().copied().filter(|&v| !is_grease(v))
+}
+
+/// The JA3 string, before hashing.
+pub fn ja3_string(ch: &ClientHello) -> String {
+    format!(
+        "{},{},{},{},{}",
+        ch.legacy_version,
+        decimal(no_grease(&ch.ciphers).map(u64::from)),
+        decimal(no_grease(&ch.extensions).map(u64::from)),
+        decimal(no_grease(&ch.groups).map(u64::from)),
+        decimal(ch.point_formats.iter().map(|&p| u64::from(p))),
+    )
+}
+
+pub fn ja3(ch: &ClientHello) -> String {
+    hex::encode(Md5::digest(ja3_string(ch).as_bytes()))
+}
+
+/// The JA3S string, before hashing.
+pub fn ja3s_string(sh: &ServerHello) -> String {
+    format!(
+        "{},{},{}",
+        sh.legacy_version,
+        sh.cipher,
+        decimal(no_grease(&sh.extensions).map(u64::from))
+    )
+}
+
+pub fn ja3s(sh: &ServerHello) -> String {
+    hex::encode(Md5::digest(ja3s_string(sh).as_bytes()))
+}
+
+fn version_code(v: u16) -> &'static str {
+    match v {
+        0x0304 => "13",
+        0x0303 => "12",
+        0x0302 => "11",
+        0x0301 => "10",
+        0x0300 => "s3",
+        0x0002 => "s2",
+        0xfeff => "d1",
+        0xfefd => "d2",
+        0xfefc => "d3",
+        _ => "00",
+    }
+}
+
+fn sha12(text: &str) -> String {
+    let mut h = hex::encode(Sha256::digest(text.as_bytes()));
+    h.truncate(12);
+    h
+}
+
+fn hex4(list: impl Iterator<Item = u16>) -> String {
+    list.map(|v| format!("{v:04x}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The first and last characters of the first ALPN value, or of its hex form when
+/// either byte is not alphanumeric; `00` without ALPN.
+fn alpn_code(first: Option<&[u8]>) -> String {
+    let Some(v) = first.filter(|v| !v.is_empty()) else {
+        return "00".into();
+    };
+    let (a, z) = (
+        v.first().copied().unwrap_or(0),
+        v.last().copied().unwrap_or(0),
+    );
+    if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() {
+        format!("{}{}", a as char, z as char)
+    } else {
+        let h = hex::encode(v);
+        let mut chars = h.chars();
+        let first = chars.next().unwrap_or('0');
+        let last = h.chars().last().unwrap_or('0');
+        format!("{first}{last}")
+    }
+}
+
+/// JA4 of a ClientHello; `quic`: it came in a QUIC Initial.
+pub fn ja4(ch: &ClientHello, quic: bool) -> String {
+    let version = ch
+        .versions
+        .iter()
+        .copied()
+        .map(|v| v.0)
+        .filter(|&v| !is_grease(v))
+        .max()
+        .unwrap_or(ch.legacy_version);
+    let ciphers: Vec<u16> = no_grease(&ch.ciphers).collect();
+    let exts: Vec<u16> = no_grease(&ch.extensions).collect();
+    let sni = if ch.extensions.contains(&EXT_SERVER_NAME) {
+        'd'
+    } else {
+        'i'
+    };
+    let a = format!(
+        "{}{}{sni}{:02}{:02}{}",
+        if quic { 'q' } else { 't' },
+        version_code(version),
+        ciphers.len().min(99),
+        exts.len().min(99),
+        alpn_code(ch.alpn.first().map(|a| a.value.as_slice())),
+    );
+    let b = if ciphers.is_empty() {
+        "000000000000".to_string()
+    } else {
+        let mut sorted = ciphers.clone();
+        sorted.sort_unstable();
+        sha12(&hex4(sorted.into_iter()))
+    };
+    let mut sorted: Vec<u16> = exts
+        .iter()
+        .copied()
+        .filter(|&e| e != EXT_SERVER_NAME && e != EXT_ALPN)
+        .collect();
+    sorted.sort_unstable();
+    let c = if sorted.is_empty() {
+        "000000000000".to_string()
+    } else {
+        let sigs: Vec<u16> = no_grease(&ch.sig_algs).collect();
+        let mut text = hex4(sorted.into_iter());
+        if !sigs.is_empty() {
+            text.push('_');
+            text.push_str(&hex4(sigs.into_iter()));
+        }
+        sha12(&text)
+    };
+    format!("{a}_{b}_{c}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::tls::handshake::Located;
+    use crate::proto::tls::TlsVersion;
+
+    fn hexes(s: &str) -> Vec<u16> {
+        s.split(',')
+            .map(|h| u16::from_str_radix(h, 16).unwrap())
+            .collect()
+    }
+
+    /// A Chrome ClientHello as published with its fingerprints (ja4_ro, ja3_text, and
+    /// the hashes ja4 and ja3_hash computed by the reference implementations).
+    fn chrome() -> ClientHello {
+        ClientHello {
+            legacy_version: 0x0303,
+            versions: vec![TlsVersion(0x0304), TlsVersion(0x0303)],
+            ciphers: hexes(
+                "1301,1302,1303,c02b,c02f,c02c,c030,cca9,cca8,c013,c014,009c,009d,002f,0035",
+            ),
+            extensions: hexes(
+                "002d,0033,0010,fe0d,0017,44cd,0000,000b,000a,002b,ff01,0023,0012,0005,000d,001b",
+            ),
+            groups: vec![4588, 29, 23, 24],
+            point_formats: vec![0],
+            sig_algs: hexes("0403,0804,0401,0503,0805,0501,0806,0601"),
+            alpn: vec![Located {
+                value: b"h2".to_vec(),
+                range: 0..2,
+            }],
+            ..ClientHello::default()
+        }
+    }
+
+    #[test]
+    fn ja4_and_ja3_match_published_vectors() {
+        let mut ch = chrome();
+        assert_eq!(ja4(&ch, false), "t13d1516h2_8daaf6152771_d8a2da3f94cd");
+        assert_eq!(
+            ja3_string(&ch),
+            "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,\
+             45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0"
+        );
+        assert_eq!(ja3(&ch), "98487aa16281980e7d1120d399efb6a4");
+        // GREASE anywhere changes nothing.
+        ch.ciphers.insert(0, 0x2a2a);
+        ch.extensions.insert(3, 0xdada);
+        ch.groups.insert(0, 0x8a8a);
+        ch.versions.insert(0, TlsVersion(0x7a7a));
+        assert_eq!(ja4(&ch, false), "t13d1516h2_8daaf6152771_d8a2da3f94cd");
+        assert_eq!(ja3(&ch), "98487aa16281980e7d1120d399efb6a4");
+        assert!(ja4(&ch, true).starts_with("q13d1516h2_"));
+    }
+
+    #[test]
+    fn ja4_edge_cases() {
+        let mut ch = chrome();
+        ch.alpn[0].value = b"http/1.1".to_vec();
+        assert!(ja4(&ch, false).starts_with("t13d1516h1_"));
+        ch.alpn[0].value = vec![0xab, b'x', 0x01];
+        assert!(
+            ja4(&ch, false).starts_with("t13d1516a1_"),
+            "{}",
+            ja4(&ch, false)
+        );
+        ch.alpn.clear();
+        ch.extensions.retain(|&e| e != 0);
+        ch.versions.clear();
+        assert!(
+            ja4(&ch, false).starts_with("t12i151500_"),
+            "{}",
+            ja4(&ch, false)
+        );
+        let empty = ClientHello {
+            legacy_version: 0x0301,
+            ..ClientHello::default()
+        };
+        assert_eq!(ja4(&empty, false), "t10i000000_000000000000_000000000000");
+        assert!(is_grease(0xfafa) && is_grease(0x0a0a) && !is_grease(0x0a1a));
+    }
+}

@@ -1,0 +1,160 @@
+//! `eavesdrop check` output: one line per violation as flows end, then the verdict;
+//! or JSON Lines (`violation` objects and one `check` object).
+
+use super::json::VERSION;
+use super::{escape, FrameView, Sink};
+use crate::check::{version_unknown, Deny, Policy, Violation};
+use crate::engine::Summary;
+use crate::report::FlowReport;
+use crate::span::Label;
+use serde_json::json;
+use std::io::{self, Write};
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub struct CheckSink<W: Write, E: Write> {
+    out: W,
+    err: E,
+    json: bool,
+    file: String,
+    policy: Policy,
+    pub violations: u64,
+    flows: u64,
+    unknown_versions: u64,
+    /// Frames outside any flow with undecoded bytes: (first frame, count, bytes).
+    stray_undecoded: Option<(u64, u64, u64)>,
+}
+
+impl<W: Write, E: Write> CheckSink<W, E> {
+    pub fn new(out: W, err: E, json: bool, file: &str, policy: Policy) -> CheckSink<W, E> {
+        CheckSink {
+            out,
+            err,
+            json,
+            file: file.to_string(),
+            policy,
+            violations: 0,
+            flows: 0,
+            unknown_versions: 0,
+            stray_undecoded: None,
+        }
+    }
+
+    fn report(&mut self, v: &Violation) -> io::Result<()> {
+        self.violations += 1;
+        if self.json {
+            let ep = |e: &(std::net::IpAddr, u16)| json!({"ip": e.0.to_string(), "port": e.1});
+            let line = json!({
+                "type": "violation",
+                "version": VERSION,
+                "file": self.file,
+                "rule": v.rule,
+                "flow": v.flow,
+                "client": ep(&v.client),
+                "server": ep(&v.server),
+                "frame": v.frame,
+                "field": v.field,
+                "value": v.value,
+            });
+            writeln!(self.out, "{line}")
+        } else {
+            writeln!(self.out, "{}: FAIL {v}", escape(&self.file))
+        }
+    }
+}
+
+impl<W: Write, E: Write> Sink for CheckSink<W, E> {
+    fn frame(&mut self, v: &FrameView<'_>) -> io::Result<()> {
+        if v.flow.is_some() || !self.policy.deny.contains(&Deny::Undecoded) {
+            return Ok(());
+        }
+        let n: u64 = v
+            .map
+            .runs()
+            .iter()
+            .filter(|r| r.label == Label::Undecoded)
+            .map(|r| u64::from(r.end - r.start))
+            .sum();
+        if n > 0 {
+            let s = self.stray_undecoded.get_or_insert((v.frame.number, 0, 0));
+            s.1 += 1;
+            s.2 += n;
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        self.out.flush()?;
+        writeln!(self.err, "eavesdrop: warning: {}", escape(text))
+    }
+
+    fn flow(&mut self, r: &FlowReport) -> io::Result<()> {
+        self.flows += 1;
+        if version_unknown(&self.policy, r) {
+            self.unknown_versions += 1;
+        }
+        for v in self.policy.check(r) {
+            self.report(&v)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+        if let Some((frame, frames, bytes)) = self.stray_undecoded {
+            self.violations += 1;
+            if self.json {
+                let line = json!({
+                    "type": "violation", "version": VERSION, "file": self.file,
+                    "rule": "undecoded", "flow": null, "frame": frame, "field": "frame",
+                    "value": format!("{bytes} bytes undecoded in {frames} frames outside any flow"),
+                });
+                writeln!(self.out, "{line}")?;
+            } else {
+                writeln!(
+                    self.out,
+                    "{}: FAIL undecoded: {bytes} bytes in {frames} frames outside any flow, first frame {frame}",
+                    escape(&self.file)
+                )?;
+            }
+        }
+        let rules = self.policy.describe();
+        if self.json {
+            let line = json!({
+                "type": "check",
+                "version": VERSION,
+                "file": self.file,
+                "passed": self.violations == 0,
+                "violations": self.violations,
+                "flows": self.flows,
+                "rules": rules,
+                "tls_version_unknown": self.unknown_versions,
+            });
+            writeln!(self.out, "{line}")?;
+        } else {
+            let verdict = if self.violations == 0 { "PASS" } else { "FAIL" };
+            writeln!(
+                self.out,
+                "{}: {verdict}: {} in {} ({})",
+                escape(&self.file),
+                plural(self.violations, "violation"),
+                plural(self.flows, "flow"),
+                rules.join(", ")
+            )?;
+            if self.unknown_versions > 0 {
+                writeln!(
+                    self.out,
+                    "{}: note: {} TLS flows without a ServerHello: their version could not be checked",
+                    escape(&self.file),
+                    self.unknown_versions
+                )?;
+            }
+        }
+        self.out.flush()
+    }
+}

@@ -1,0 +1,398 @@
+//! JSON Lines (docs/json.md, schema docs/eavesdrop.schema.json): one object per line,
+//! each with `"type"` (`frame`, `flow`, `note`, `summary`) and `"version"`.
+//!
+//! `show --json` writes frames (with their spans and notes) and the summary; `flows
+//! --json` writes flows and the summary. Strings from a capture are JSON-escaped by
+//! serde_json, so control bytes never reach a terminal raw.
+
+use super::line::{describe_payload, LineOptions, LineWriter};
+use super::style::label_word;
+use super::time::{Clock, TimeFormat};
+use super::{FrameView, Sink};
+use crate::capture::Timestamp;
+use crate::decode::Transport as DecodedTransport;
+use crate::engine::Summary;
+use crate::note::{Note, NoteGroup};
+use crate::proto::tls::{cipher_name, TlsFacts, TlsVersion};
+use crate::proto::Direction;
+use crate::report::{DirStats, FlowReport};
+use crate::span::{Label, LeakKind};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// The version of the JSON format. Changing the meaning or type of a key, or removing
+/// one, is a new version; adding keys is not.
+pub const VERSION: u32 = 1;
+
+/// Leak values longer than this are not copied into span objects.
+const SHORT: usize = 64;
+
+/// What a [`JsonSink`] writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonMode {
+    /// Frames, notes and the summary (`show --json`).
+    Frames,
+    /// Flows and the summary (`flows --json`).
+    Flows,
+}
+
+pub struct JsonSink<W: Write> {
+    out: W,
+    mode: JsonMode,
+    file: String,
+    line: LineWriter,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> JsonSink<W> {
+    pub fn new(out: W, mode: JsonMode, file: &str) -> JsonSink<W> {
+        let opts = LineOptions {
+            numbers: false,
+            absolute_seq: false,
+            describe: false,
+        };
+        let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
+        JsonSink {
+            out,
+            mode,
+            file: file.to_string(),
+            line: LineWriter::new(opts, clock),
+            buf: Vec::with_capacity(64 * 1024),
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn emit(&mut self, value: &impl Serialize) -> io::Result<()> {
+        emit(&mut self.buf, &mut self.out, value)
+    }
+}
+
+fn emit<W: Write>(buf: &mut Vec<u8>, out: &mut W, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *buf, value).map_err(io::Error::other)?;
+    buf.push(b'\n');
+    if buf.len() >= 256 * 1024 {
+        out.write_all(buf)?;
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// RFC 3339 in UTC, with the capture's precision (nanoseconds are kept).
+pub fn rfc3339(ts: Timestamp) -> String {
+    jiff::Timestamp::new(ts.sec, ts.nsec as i32)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn label_counts(counts: &[u64; Label::COUNT]) -> Value {
+    let mut m = serde_json::Map::new();
+    for l in Label::ALL {
+        m.insert(label_word(l).to_string(), json!(counts[l.index()]));
+    }
+    Value::Object(m)
+}
+
+/// A short readable form of a leaked field's bytes: addresses and ports as such,
+/// printable text as text, anything else in hex.
+fn short_value(kind: LeakKind, bytes: &[u8]) -> Option<String> {
+    if bytes.is_empty() || bytes.len() > SHORT {
+        return None;
+    }
+    Some(match (kind, bytes.len()) {
+        (LeakKind::Address, 4) => {
+            let a: [u8; 4] = bytes.try_into().ok()?;
+            Ipv4Addr::from(a).to_string()
+        }
+        (LeakKind::Address, 16) => {
+            let a: [u8; 16] = bytes.try_into().ok()?;
+            Ipv6Addr::from(a).to_string()
+        }
+        (LeakKind::Address, 6) => bytes
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
+        (LeakKind::Port, 2) => u16::from_be_bytes([bytes[0], bytes[1]]).to_string(),
+        _ if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) => {
+            String::from_utf8_lossy(bytes).into_owned()
+        }
+        _ => hex::encode(bytes),
+    })
+}
+
+#[derive(Serialize)]
+struct SpanJson<'a> {
+    field: &'static str,
+    layer: &'a str,
+    start: u32,
+    end: u32,
+    visibility: &'static str,
+    label: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leak: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NoteJson<'a> {
+    severity: &'static str,
+    group: &'static str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end: Option<u32>,
+}
+
+fn note_json(n: &Note) -> NoteJson<'_> {
+    NoteJson {
+        severity: n.severity.name(),
+        group: n.group.name(),
+        text: &n.text,
+        start: n.range.as_ref().map(|r| r.start),
+        end: n.range.as_ref().map(|r| r.end),
+    }
+}
+
+#[derive(Serialize)]
+struct FrameJson<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    version: u32,
+    file: &'a str,
+    frame: u64,
+    time: String,
+    interface: u32,
+    link: u32,
+    caplen: u32,
+    len: u32,
+    /// Offset where `tcpdump -X` starts its hex (the network header).
+    net_offset: u32,
+    /// tcpdump's packet line, without the timestamp.
+    line: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flow: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    direction: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transport: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<[u32; 2]>,
+    counts: Value,
+    spans: Vec<SpanJson<'a>>,
+    notes: Vec<NoteJson<'a>>,
+}
+
+impl<W: Write> Sink for JsonSink<W> {
+    fn frame(&mut self, v: &FrameView<'_>) -> io::Result<()> {
+        if self.mode != JsonMode::Frames {
+            return Ok(());
+        }
+        let mut line = Vec::with_capacity(160);
+        self.line.write(&mut line, v);
+        let mut counts = [0u64; Label::COUNT];
+        for run in v.map.runs() {
+            counts[run.label.index()] += u64::from(run.end - run.start);
+        }
+        let mut spans: Vec<&crate::span::Span> = v.decoded.spans.iter().collect();
+        spans.sort_by_key(|s| (s.range.start, s.range.end));
+        let cap = v.frame.cap_len();
+        let mut pos = 0u32;
+        let mut out = Vec::with_capacity(spans.len());
+        for s in spans {
+            // The byte map's rule: the first span keeps overlapping bytes.
+            let start = s.range.start.max(pos);
+            let end = s.range.end.min(cap);
+            if start >= end {
+                continue;
+            }
+            pos = end;
+            let name = s.field.name();
+            let label = s.label();
+            let leak = s.field.def().leak.filter(|_| label == Label::Leak);
+            let value = leak.and_then(|k| {
+                v.frame
+                    .data
+                    .get(start as usize..end as usize)
+                    .and_then(|b| short_value(k, b))
+            });
+            out.push(SpanJson {
+                field: name,
+                layer: name.split('.').next().unwrap_or(name),
+                start,
+                end,
+                visibility: s.vis.name(),
+                label: label_word(label),
+                leak: leak.map(LeakKind::name),
+                value,
+            });
+        }
+        let (transport, payload) = match &v.decoded.payload {
+            Some(p) => (
+                Some(match p.transport {
+                    DecodedTransport::Tcp { .. } => "tcp",
+                    DecodedTransport::Udp => "udp",
+                }),
+                Some([p.range.start, p.range.end]),
+            ),
+            None => (None, v.decoded.payload_range().map(|r| [r.start, r.end])),
+        };
+        let frame = FrameJson {
+            kind: "frame",
+            version: VERSION,
+            file: &self.file,
+            frame: v.frame.number,
+            time: rfc3339(v.frame.ts),
+            interface: v.frame.interface,
+            link: v.frame.link.0,
+            caplen: cap,
+            len: v.frame.orig_len,
+            net_offset: v.decoded.net_offset,
+            line: String::from_utf8_lossy(&line).into_owned(),
+            description: describe_payload(v.decoded, v.map, v.events),
+            flow: v.flow.map(|(id, _)| id),
+            direction: v.flow.map(|(_, d)| dir_name(d)),
+            transport,
+            payload,
+            counts: label_counts(&counts),
+            spans: out,
+            notes: v.decoded.notes.iter().map(note_json).collect(),
+        };
+        emit(&mut self.buf, &mut self.out, &frame)
+    }
+
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        let v = json!({
+            "type": "note",
+            "version": VERSION,
+            "file": self.file,
+            "severity": "warn",
+            "group": NoteGroup::Protocol.name(),
+            "text": text,
+        });
+        self.emit(&v)
+    }
+
+    fn flow(&mut self, r: &FlowReport) -> io::Result<()> {
+        if self.mode != JsonMode::Flows {
+            return Ok(());
+        }
+        let v = flow_json(r, &self.file);
+        self.emit(&v)
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let v = summary_json(s, &self.file);
+        self.emit(&v)?;
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
+        self.out.flush()
+    }
+}
+
+pub fn summary_json(s: &Summary, file: &str) -> Value {
+    let mut notes = serde_json::Map::new();
+    for g in NoteGroup::ALL {
+        notes.insert(g.name().to_string(), json!(s.notes[g.index()]));
+    }
+    json!({
+        "type": "summary",
+        "version": VERSION,
+        "file": file,
+        "frames": s.frames,
+        "flows": s.flows,
+        "tcp_flows": s.tcp_flows,
+        "udp_flows": s.udp_flows,
+        "tls_flows": s.tls_flows,
+        "bytes": label_counts(&s.bytes),
+        "payload": label_counts(&s.payload),
+        "notes": Value::Object(notes),
+        "forced_releases": s.forced_releases,
+        "evicted_flows": s.evicted_flows,
+        "unsupported_links": s.unsupported_links.iter()
+            .map(|(l, n)| json!({"link": l.0, "frames": n}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+fn version_json(v: TlsVersion) -> Value {
+    json!({"id": v.0, "name": v.label()})
+}
+
+fn dir_json(d: &DirStats) -> Value {
+    json!({
+        "packets": d.packets,
+        "bytes": d.bytes,
+        "payload": label_counts(&d.payload),
+        "plaintext": d.plaintext,
+        "sizes": d.sizes,
+    })
+}
+
+pub fn tls_json(t: &TlsFacts) -> Value {
+    json!({
+        "version": t.version.map(version_json),
+        "offered": t.offered.map(version_json),
+        "cipher": t.cipher.map(|c| json!({"id": c, "name": cipher_name(c)})),
+        "sni": t.sni,
+        "alpn_offered": t.alpn_offered,
+        "alpn": t.alpn_chosen,
+        "certificates": t.certificates.iter()
+            .map(|c| json!({"subject": c.subject, "issuer": c.issuer, "san": c.sans}))
+            .collect::<Vec<_>>(),
+        "client_hello_seen": t.client_hello_seen,
+        "server_hello_seen": t.server_hello_seen,
+        "resumed": t.resumed,
+        "ja3": t.ja3,
+        "ja3s": t.ja3s,
+        "ja4": t.ja4,
+    })
+}
+
+fn dir_name(d: Direction) -> &'static str {
+    match d {
+        Direction::ToServer => "to_server",
+        Direction::ToClient => "to_client",
+    }
+}
+
+pub fn flow_json(r: &FlowReport, file: &str) -> Value {
+    let duration =
+        (r.end.sec - r.start.sec) as f64 + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
+    json!({
+        "type": "flow",
+        "version": VERSION,
+        "file": file,
+        "id": r.id,
+        "transport": r.transport.name().to_ascii_lowercase(),
+        "client": {"ip": r.client.0.to_string(), "port": r.client.1},
+        "server": {"ip": r.server.0.to_string(), "port": r.server.1},
+        "first_frame": r.first_frame,
+        "last_frame": r.last_frame,
+        "start": rfc3339(r.start),
+        "duration": (duration.max(0.0) * 1e6).round() / 1e6,
+        "end": r.end_reason.name(),
+        "syn_seen": r.syn_seen,
+        "stack": r.stack,
+        "to_server": dir_json(&r.dirs[0]),
+        "to_client": dir_json(&r.dirs[1]),
+        "tls": r.tls.as_ref().map(tls_json),
+        "leaks": r.leaks.iter().map(|l| json!({
+            "kind": l.kind.name(),
+            "value": l.value,
+            "frame": l.frame,
+            "direction": dir_name(l.dir),
+        })).collect::<Vec<_>>(),
+        "leaks_dropped": r.leaks_dropped,
+        "notes": r.notes,
+        "verdict": r.verdict(),
+    })
+}

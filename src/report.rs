@@ -1,0 +1,265 @@
+//! Per-flow reports: what an observer learned from one TCP connection or UDP
+//! conversation. The engine fills a [`FlowReport`] as the flow's frames are released
+//! (counts, leaks, sizes) and when the flow ends (protocol stack, TLS facts), then
+//! hands it to the sink; memory follows the flows in flight, not the file.
+
+use crate::capture::Timestamp;
+use crate::proto::tls::{CertNames, TlsFacts, TlsVersion};
+use crate::proto::Direction;
+use crate::span::{Label, LeakKind};
+use std::net::IpAddr;
+
+/// Distinct leaks kept per flow; more are counted in `leaks_dropped`.
+pub const MAX_LEAKS: usize = 32;
+/// Characters kept of a leaked value.
+pub const MAX_VALUE: usize = 200;
+/// Record or message sizes kept per direction.
+pub const MAX_SIZES: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "TCP",
+            Transport::Udp => "UDP",
+        }
+    }
+}
+
+/// How a flow's report came to be written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowEnd {
+    /// Both sides sent FIN.
+    Closed,
+    /// A RST ended it.
+    Reset,
+    /// A new connection reused its addresses and ports.
+    Replaced,
+    /// Evicted from the flow table (`--max-flows`): the report covers what was seen.
+    Evicted,
+    /// Still open when the capture ended.
+    Open,
+}
+
+impl FlowEnd {
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowEnd::Closed => "closed",
+            FlowEnd::Reset => "reset",
+            FlowEnd::Replaced => "replaced",
+            FlowEnd::Evicted => "evicted",
+            FlowEnd::Open => "open",
+        }
+    }
+}
+
+/// One direction's traffic.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DirStats {
+    pub packets: u64,
+    /// Frame bytes on the wire.
+    pub bytes: u64,
+    /// Transport payload bytes per label.
+    pub payload: [u64; Label::COUNT],
+    /// Readable payload bytes outside any TLS or QUIC handshake: application content.
+    pub plaintext: u64,
+    /// Sizes of the first TLS records (or, without TLS, of the first payloads): what
+    /// traffic analysis still sees when the content is opaque.
+    pub sizes: Vec<u32>,
+}
+
+/// Something the observer read, where it was first seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeakSeen {
+    pub kind: LeakKind,
+    pub value: String,
+    pub frame: u64,
+    pub dir: Direction,
+}
+
+/// Everything known about one flow.
+#[derive(Clone, Debug)]
+pub struct FlowReport {
+    /// 1-based, in order of first appearance (as the flow table numbers flows).
+    pub id: u64,
+    pub transport: Transport,
+    /// The endpoint that opened the flow (sent the SYN, or the first packet).
+    pub client: (IpAddr, u16),
+    pub server: (IpAddr, u16),
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// `[to the server, to the client]`.
+    pub dirs: [DirStats; 2],
+    /// The protocol stack as found, outermost first: `TCP`, `SMTP`, `STARTTLS`, `TLS 1.2`.
+    pub stack: Vec<String>,
+    pub tls: Option<TlsFacts>,
+    /// The TCP handshake (SYN) was captured.
+    pub syn_seen: bool,
+    pub end_reason: FlowEnd,
+    pub leaks: Vec<LeakSeen>,
+    pub leaks_dropped: u64,
+    /// Notes attached to the flow's frames.
+    pub notes: u64,
+    /// Where application content was first readable: frame, field, a short sample.
+    pub first_plaintext: Option<(u64, &'static str, String)>,
+    /// The first frame with payload bytes nobody could classify.
+    pub first_undecoded: Option<u64>,
+    /// TLS records were seen: sizes count records from then on.
+    pub records_seen: bool,
+}
+
+impl FlowReport {
+    pub fn new(
+        id: u64,
+        transport: Transport,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+    ) -> FlowReport {
+        FlowReport {
+            id,
+            transport,
+            client,
+            server,
+            first_frame: 0,
+            last_frame: 0,
+            start: Timestamp::default(),
+            end: Timestamp::default(),
+            dirs: [DirStats::default(), DirStats::default()],
+            stack: vec![transport.name().to_string()],
+            tls: None,
+            syn_seen: false,
+            end_reason: FlowEnd::Open,
+            leaks: Vec::new(),
+            leaks_dropped: 0,
+            notes: 0,
+            first_plaintext: None,
+            first_undecoded: None,
+            records_seen: false,
+        }
+    }
+
+    /// Records a leak unless the same kind and value was seen before.
+    pub fn leak(&mut self, kind: LeakKind, value: &str, frame: u64, dir: Direction) {
+        let value: String = value.chars().take(MAX_VALUE).collect();
+        if self
+            .leaks
+            .iter()
+            .any(|l| l.kind == kind && l.value == value)
+        {
+            return;
+        }
+        if self.leaks.len() >= MAX_LEAKS {
+            self.leaks_dropped += 1;
+            return;
+        }
+        self.leaks.push(LeakSeen {
+            kind,
+            value,
+            frame,
+            dir,
+        });
+    }
+
+    /// Payload bytes per label, both directions.
+    pub fn payload(&self) -> [u64; Label::COUNT] {
+        let mut t = [0u64; Label::COUNT];
+        for d in &self.dirs {
+            for (a, b) in t.iter_mut().zip(d.payload) {
+                *a += b;
+            }
+        }
+        t
+    }
+
+    pub fn plaintext(&self) -> u64 {
+        self.dirs.iter().map(|d| d.plaintext).sum()
+    }
+
+    pub fn credentials(&self) -> impl Iterator<Item = &LeakSeen> {
+        self.leaks.iter().filter(|l| l.kind == LeakKind::Credential)
+    }
+
+    /// The negotiated TLS version, when a ServerHello was seen.
+    pub fn tls_version(&self) -> Option<TlsVersion> {
+        self.tls.as_ref().and_then(|t| t.version)
+    }
+
+    /// `TCP › SMTP › STARTTLS › TLS 1.2`.
+    pub fn stack_text(&self) -> String {
+        self.stack.join(" › ")
+    }
+
+    /// One line a student can read: is the content readable, and what is visible.
+    pub fn verdict(&self) -> String {
+        let p = self.payload();
+        let total: u64 = p.iter().sum();
+        let opaque = p[Label::Opaque.index()];
+        let undecoded = p[Label::Undecoded.index()];
+        let plain = self.plaintext();
+        let mut visible = vec!["addresses".to_string(), "ports".to_string()];
+        if let Some(t) = &self.tls {
+            if let Some(sni) = &t.sni {
+                visible.push(format!("SNI={sni}"));
+            }
+            if let Some(a) = &t.alpn_chosen {
+                visible.push(format!("ALPN={a}"));
+            } else if !t.alpn_offered.is_empty() {
+                visible.push(format!("ALPN={}", t.alpn_offered.join(",")));
+            }
+            if !t.certificates.is_empty() {
+                visible.push("certificate names".into());
+            }
+        }
+        let creds: Vec<&str> = self.credentials().map(|l| l.value.as_str()).collect();
+        let content = if total == 0 {
+            "no payload".to_string()
+        } else if !creds.is_empty() {
+            format!("CREDENTIALS READABLE ({})", creds.join("; "))
+        } else if plain > 0 && opaque > 0 {
+            format!("partly readable: {plain} bytes of content in the clear, {opaque} bytes opaque")
+        } else if plain > 0 {
+            format!("content readable ({plain} bytes)")
+        } else if opaque > 0 {
+            "content opaque".to_string()
+        } else if undecoded > 0 {
+            format!("content not classified ({undecoded} bytes undecoded)")
+        } else {
+            "only handshake bytes".to_string()
+        };
+        let kinds = [
+            (LeakKind::Url, "URLs"),
+            (LeakKind::Cookie, "cookies"),
+            (LeakKind::DnsName, "DNS names"),
+        ];
+        for (kind, name) in kinds {
+            if self.leaks.iter().any(|l| l.kind == kind) {
+                visible.push(name.into());
+            }
+        }
+        format!("{content}; visible: {}", visible.join(", "))
+    }
+}
+
+/// The stack of a TLS flow: `TLS 1.3`, or `TLS` before a version was negotiated.
+pub fn tls_layer(facts: &TlsFacts) -> String {
+    match facts.version {
+        Some(v) => {
+            let l = v.label();
+            // "TLSv1.3" → "TLS 1.3", "SSLv3" → "SSL 3".
+            l.replacen('v', " ", 1)
+        }
+        None => "TLS".to_string(),
+    }
+}
+
+/// What a certificate's names look like in a report: `CN=…` subject and issuer.
+pub fn cert_summary(c: &CertNames) -> String {
+    format!("{} (issuer {})", c.subject, c.issuer)
+}
