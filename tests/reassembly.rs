@@ -631,3 +631,44 @@ fn tcp_fast_open_data_on_the_syn_is_the_start_of_the_stream() {
         "across the wrap",
     );
 }
+
+/// Regression (ndpi tls_invalid_reads.pcap): a SYN-ACK whose IPv4 total length claims
+/// 4096 bytes more than the frame had on the wire. Bytes never sent are not a hole:
+/// the server's data after it is labelled as usual.
+#[test]
+fn corrupt_ip_length_on_a_syn_ack_does_not_swallow_the_stream() {
+    let mut syn_ack = packet(false, 5000, 1001, 0x12, &[]);
+    let claimed = (syn_ack.len() + 4096) as u16;
+    syn_ack[2..4].copy_from_slice(&claimed.to_be_bytes());
+    let flight = record(22, &handshake(14, &[]));
+    let frames = vec![
+        packet(true, 1000, 0, 0x02, &[]),
+        syn_ack,
+        packet(true, 1001, 5001, 0x10, &[]),
+        packet(true, 1001, 5001, 0x18, &client_hello()),
+        packet(false, 5001, 1001, 0x18, &flight),
+    ];
+    let mut engine = Engine::new(Collect::default(), EngineConfig::default());
+    for (i, data) in frames.into_iter().enumerate() {
+        engine
+            .push(Frame {
+                number: i as u64 + 1,
+                ts: Timestamp { sec: 0, nsec: 0 },
+                link: LinkType::RAW,
+                interface: 0,
+                orig_len: data.len() as u32,
+                data,
+                cut_by_eof: false,
+            })
+            .unwrap();
+    }
+    let (c, _) = engine.finish().unwrap();
+    let server: Vec<Label> = c
+        .labels
+        .iter()
+        .filter(|((to_server, _), _)| !to_server)
+        .map(|(_, l)| *l)
+        .collect();
+    assert_eq!(server.len(), flight.len());
+    assert!(server.iter().all(|l| *l != Label::Undecoded), "{server:?}");
+}

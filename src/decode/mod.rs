@@ -154,6 +154,11 @@ impl Decoded {
 }
 
 /// The bytes of one frame and the output being built, handed down the layers.
+/// Bytes the frame had on the wire from frame offset `at` on.
+pub(crate) fn wire_after(walk: &Walk<'_>, at: usize) -> u32 {
+    walk.orig_len.max(walk.cap_len()).saturating_sub(to_u32(at))
+}
+
 pub(crate) struct Walk<'a> {
     pub data: &'a [u8],
     pub out: &'a mut Decoded,

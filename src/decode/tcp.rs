@@ -250,7 +250,9 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         },
         transport: Transport::Tcp { seq, ack, flags },
         range: to_u32(start)..to_u32(end.max(start)),
-        wire_len: length - header_len,
+        // The IP header may claim more than the frame had on the wire (a corrupt
+        // length): what was never sent cannot be missing from the stream.
+        wire_len: (length - header_len).min(super::wire_after(walk, start)),
     });
 }
 

@@ -118,6 +118,6 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         },
         transport: Transport::Udp,
         range: to_u32(start)..to_u32(data_end.max(start)),
-        wire_len: data_len,
+        wire_len: data_len.min(super::wire_after(walk, start)),
     });
 }

@@ -71,7 +71,8 @@ const T51: [u8; 20] = [
 /// force version negotiation), and whether it uses QUIC v2's labels.
 fn version_params(v: u32) -> Option<(&'static [[u8; 20]], bool)> {
     Some(match v {
-        0x0000_0001 => (std::slice::from_ref(&V1), false),
+        // Drafts 33 and 34 already use the RFC 9001 salt.
+        0x0000_0001 | 0xff00_0021 | 0xff00_0022 => (std::slice::from_ref(&V1), false),
         0x6b33_43cf => (std::slice::from_ref(&V2), true),
         0xff00_001d..=0xff00_0020 => (std::slice::from_ref(&D29), false),
         0xff00_0017..=0xff00_001c => (std::slice::from_ref(&D23), false),
@@ -206,13 +207,19 @@ struct Crypto {
     data: Vec<u8>,
     /// Pieces ahead of `data`.
     ahead: BTreeMap<u64, Vec<u8>>,
-    /// The hello in it was read.
-    done: bool,
+    /// Offset of the next message not yet read (a HelloRetryRequest and the second
+    /// ClientHello follow the first ones in the same stream).
+    next: usize,
+    /// Messages read; Initial packets carry only hellos, so a few are all there is.
+    read: usize,
 }
+
+/// Handshake messages read per direction from Initial packets.
+const MAX_MESSAGES: usize = 4;
 
 impl Crypto {
     fn add(&mut self, offset: u64, bytes: &[u8]) {
-        if self.done || offset.saturating_add(bytes.len() as u64) > MAX_CRYPTO {
+        if self.read >= MAX_MESSAGES || offset.saturating_add(bytes.len() as u64) > MAX_CRYPTO {
             return;
         }
         self.ahead.entry(offset).or_insert_with(|| bytes.to_vec());
@@ -230,9 +237,9 @@ impl Crypto {
         }
     }
 
-    /// The first handshake message, once whole.
-    fn message(&self) -> Option<(HandshakeType, &[u8])> {
-        let head = self.data.get(..4)?;
+    /// The handshake message starting at stream offset `at`, once whole.
+    fn message_at(&self, at: usize) -> Option<(HandshakeType, &[u8])> {
+        let head = self.data.get(at..at + 4)?;
         let len = usize::try_from(u32::from_be_bytes([
             0,
             *head.get(1)?,
@@ -240,8 +247,22 @@ impl Crypto {
             *head.get(3)?,
         ]))
         .ok()?;
-        let body = self.data.get(4..4 + len)?;
+        let body = self.data.get(at + 4..at + 4 + len)?;
         Some((HandshakeType(*head.first()?), body))
+    }
+
+    /// Every whole message from the start: (offset, type, body).
+    fn messages(&self) -> Vec<(usize, HandshakeType, &[u8])> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while out.len() < MAX_MESSAGES {
+            let Some((t, body)) = self.message_at(at) else {
+                break;
+            };
+            out.push((at, t, body));
+            at += 4 + body.len();
+        }
+        out
     }
 }
 
@@ -395,7 +416,12 @@ impl QuicFlow {
         // client's first Destination Connection ID (or, after a Retry, the new one the
         // client then uses); a client Initial that only its own DCID opens starts a new
         // handshake on this address pair.
-        self.version.get_or_insert(version);
+        if self.version.is_some_and(|v| v != version) && dir == Direction::ToServer {
+            // After Version Negotiation the client starts its handshake again with the
+            // same connection IDs: a new CRYPTO stream from offset 0.
+            self.crypto = Default::default();
+        }
+        self.version = Some(version);
         let mut candidates: Vec<Vec<u8>> = self.original_dcid.iter().cloned().collect();
         if dir == Direction::ToServer && self.original_dcid.as_ref() != Some(&dcid) {
             candidates.push(dcid.clone());
@@ -539,12 +565,15 @@ impl QuicFlow {
     fn crypto_spans(&mut self, d: usize, offset: u64, at: u64, len: usize, out: &mut Emitter) {
         let mut leaks: Vec<(std::ops::Range<u64>, fields::FieldId)> = Vec::new();
         if let Some(c) = self.crypto.get(d) {
-            if let Some((HandshakeType::CLIENT_HELLO, body)) = c.message() {
+            for (msg_at, t, body) in c.messages() {
+                if t != HandshakeType::CLIENT_HELLO {
+                    continue;
+                }
                 if let Some(ch) = handshake::client_hello(body) {
                     for (range, field) in ch.leak_spans() {
                         // Offsets in the crypto stream: 4 header bytes before the body.
-                        let s = range.start as u64 + 4;
-                        let e = range.end as u64 + 4;
+                        let s = (msg_at + 4 + range.start) as u64;
+                        let e = (msg_at + 4 + range.end) as u64;
                         leaks.push((s..e, field));
                     }
                 }
@@ -575,18 +604,30 @@ impl QuicFlow {
         );
     }
 
-    /// Reports the hello once its CRYPTO bytes are complete.
+    /// Reports each hello once its CRYPTO bytes are complete.
     fn hello(&mut self, dir: Direction, at: u64, out: &mut Emitter) {
         let d = dir.index();
-        let Some(c) = self.crypto.get_mut(d) else {
-            return;
-        };
-        if c.done {
-            return;
+        loop {
+            let Some(c) = self.crypto.get_mut(d) else {
+                return;
+            };
+            if c.read >= MAX_MESSAGES {
+                return;
+            }
+            let Some((msg, body)) = c.message_at(c.next) else {
+                return;
+            };
+            let body = body.to_vec();
+            c.next += 4 + body.len();
+            c.read += 1;
+            if c.read >= MAX_MESSAGES {
+                c.ahead.clear();
+            }
+            self.one_hello(msg, &body, at, out);
         }
-        let Some((msg, body)) = c.message() else {
-            return;
-        };
+    }
+
+    fn one_hello(&mut self, msg: HandshakeType, body: &[u8], at: u64, out: &mut Emitter) {
         let mut detail = Vec::new();
         let mut version = TlsVersion::TLS13;
         match msg {
@@ -628,23 +669,26 @@ impl QuicFlow {
             HandshakeType::SERVER_HELLO => {
                 if let Some(sh) = handshake::server_hello(body) {
                     version = sh.selected;
-                    detail.push(format!("cipher={}", super::tls::cipher_name(sh.cipher)));
-                    self.facts.server_hello_seen = true;
-                    self.facts.version = Some(sh.selected);
-                    self.facts.cipher = Some(sh.cipher);
-                    if let Some(a) = sh.alpn.first() {
-                        self.facts.alpn_chosen =
-                            Some(String::from_utf8_lossy(&a.value).into_owned());
+                    if sh.retry_request {
+                        detail.push("HelloRetryRequest".into());
                     }
-                    if self.facts.ja3s.is_none() {
-                        self.facts.ja3s = Some(super::tls::fingerprint::ja3s(&sh));
+                    detail.push(format!("cipher={}", super::tls::cipher_name(sh.cipher)));
+                    if !sh.retry_request {
+                        self.facts.server_hello_seen = true;
+                        self.facts.version = Some(sh.selected);
+                        self.facts.cipher = Some(sh.cipher);
+                        if let Some(a) = sh.alpn.first() {
+                            self.facts.alpn_chosen =
+                                Some(String::from_utf8_lossy(&a.value).into_owned());
+                        }
+                        if self.facts.ja3s.is_none() {
+                            self.facts.ja3s = Some(super::tls::fingerprint::ja3s(&sh));
+                        }
                     }
                 }
             }
             _ => {}
         }
-        c.done = true;
-        c.ahead.clear();
         out.event(
             at,
             Desc::TlsHandshake {

@@ -267,9 +267,27 @@ impl TlsStream {
         let at = base + pos as u64;
         let body_len = usize::from(h.len);
         let end = pos + hdr::LEN + body_len;
+        let version_known = self.facts.version.is_some();
         let state = self.dir(dir);
         state.records += 1;
-        let encrypted = state.cipher_active;
+        let mut encrypted = state.cipher_active;
+        if encrypted
+            && h.content == ContentType::HANDSHAKE
+            && dir == Direction::ToServer
+            && !version_known
+        {
+            // A client that offered TLS 1.3 sends a compatibility ChangeCipherSpec before
+            // its second ClientHello (after a HelloRetryRequest, RFC 8446 appendix D.4).
+            // Without the server's side in the capture, that hello is recognised by its
+            // own header: type 1, a length that fills the record, a TLS version.
+            let head = data.get(pos + hdr::LEN..pos + hdr::LEN + 6)?;
+            let inner =
+                usize::from(head[1]) << 16 | usize::from(head[2]) << 8 | usize::from(head[3]);
+            if head[0] == 1 && inner + 4 == body_len && head[4] == 3 && head[5] <= 4 {
+                state.cipher_active = false;
+                encrypted = false;
+            }
+        }
         state.record_version = data
             .get(pos + 1..pos + 3)
             .and_then(|v| <[u8; 2]>::try_from(v).ok());

@@ -366,3 +366,39 @@ fn sslv2_compatible_client_hello_then_tls_records() {
     let (labels, _) = feed_chunks(&mut tls, Direction::ToClient, &server, &[server.len()]);
     assert_eq!(labels.at(0), (Metadata, "tls.record.content_type"));
 }
+
+/// A client-side-only capture of TLS 1.3 after a HelloRetryRequest: the client's
+/// compatibility CCS, then its second ClientHello in the clear (ja4/tls-sni.pcapng).
+/// An encrypted Finished after a CCS stays opaque.
+#[test]
+fn second_client_hello_after_compat_ccs_is_readable_without_the_server_side() {
+    let mut tls = TlsStream::new();
+    let mut client = record(22, &client_hello());
+    client.extend(record(20, &[1]));
+    let second = client.len();
+    client.extend(record(22, &client_hello()));
+    let (labels, ev) = feed_chunks(&mut tls, Direction::ToServer, &client, &[client.len()]);
+    assert_eq!(labels.at(second + 5).0, Cleartext);
+    let hellos = ev
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.desc,
+                Desc::TlsHandshake {
+                    msg: HandshakeType::CLIENT_HELLO,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(hellos, 2);
+    // After a CCS, a handshake record that is not a ClientHello is ciphertext.
+    let mut tls = TlsStream::new();
+    let mut client = record(22, &client_hello());
+    client.extend(record(20, &[1]));
+    let fin = client.len();
+    client.extend(record(22, &[0x9c; 40]));
+    let (labels, _) = feed_chunks(&mut tls, Direction::ToServer, &client, &[client.len()]);
+    assert_eq!(labels.at(fin + 5).0, Opaque);
+}
