@@ -5,6 +5,8 @@
 //!   reassembly must hold segments and give holes up at its bounds.
 //! - `frags OUT.pcap [DATAGRAMS]`: UDP datagrams of 60 KB in 8-byte IPv4 fragments
 //!   whose last fragment never comes, so the fragment table fills and must give up.
+//! - `flows OUT.pcap [FLOWS]`: a million (default) one-packet TCP flows that never
+//!   close, each a different client: the flow table must evict, and report every one.
 //!
 //! Usage: cargo run --release --example gen_hostile_capture -- MODE OUT.pcap [N]
 
@@ -51,7 +53,7 @@ fn tcp(seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
 fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(out)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: gen_hostile_capture ooo|frags OUT.pcap [N]");
+        eprintln!("usage: gen_hostile_capture ooo|frags|flows OUT.pcap [N]");
         std::process::exit(2);
     };
     let mut w = BufWriter::new(File::create(out)?);
@@ -86,8 +88,27 @@ fn main() -> std::io::Result<()> {
                 }
             }
         }
+        "flows" => {
+            let flows: u32 = args
+                .get(3)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1_000_000);
+            for i in 0..flows {
+                n += 1;
+                let mut t = ((40000 + i % 20000) as u16).to_be_bytes().to_vec();
+                t.extend_from_slice(&443u16.to_be_bytes());
+                t.extend_from_slice(&i.to_be_bytes());
+                t.extend_from_slice(&1u32.to_be_bytes());
+                t.extend_from_slice(&[0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+                t.extend_from_slice(&[0x17, 3, 3, 0, 4, 1, 2, 3, 4]);
+                let mut p = ipv4(6, i as u16, 0x4000, &t);
+                // A different client address for each flow.
+                p[12..16].copy_from_slice(&[10, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+                record(&mut w, n, &p)?;
+            }
+        }
         _ => {
-            eprintln!("unknown mode {mode}: ooo or frags");
+            eprintln!("unknown mode {mode}: ooo, frags or flows");
             std::process::exit(2);
         }
     }

@@ -52,14 +52,35 @@ echo
 echo "| capture | command | wall | peak RSS |"
 echo "|---|---|---|---|"
 cargo build --release --quiet --example gen_hostile_capture
-for spec in "ooo 250000" "ooo 1000000" "frags 5000" "frags 20000"; do
+for spec in "ooo 250000" "ooo 1000000" "frags 5000" "frags 20000" "flows 100000" "flows 1000000"; do
   set -- $spec
   f=bench-data/hostile-$1-$2.pcap
   [ -f "$f" ] || ./target/release/examples/gen_hostile_capture "$1" "$f" "$2"
-  for cmd in "tcpdump -nn -X -r" "./target/release/eavesdrop show --color=never"; do
+  for cmd in "tcpdump -nn -X -r" "./target/release/eavesdrop show --color=never" "./target/release/eavesdrop flows --color=never"; do
     /usr/bin/time -f "%e %M" -o bench-data/.time $cmd "$f" > /dev/null 2>/dev/null || true
     out=$(tail -1 bench-data/.time)
+    name=${cmd#./target/release/}
     printf '| %s (%s MB) | %s | %s s | %s MiB |\n' "$1 $2" "$(( $(stat -c %s "$f") / 1000000 ))" \
-      "${cmd%% *}" "${out% *}" "$(( ${out#* } / 1024 ))"
+      "${name% -r}" "${out% *}" "$(( ${out#* } / 1024 ))"
   done
 done
+
+# flows mode against the tools analysts use for the same question, on a 1 GiB capture.
+echo
+big=bench-data/bench-1024MB.pcap
+[ -f "$big" ] || ./target/release/examples/gen_bench_capture "$big" 1024 48
+bigbytes=$(stat -c %s "$big")
+echo "flows: $big ($bigbytes bytes)"
+echo
+echo "| command | wall (best of 3) | throughput | peak RSS |"
+echo "|---|---|---|---|"
+bytes=$bigbytes
+run t_flows "eavesdrop flows" ./target/release/eavesdrop flows --color=never "$big"
+run t_flows_json "eavesdrop flows --json" ./target/release/eavesdrop flows --json "$big"
+if command -v tshark > /dev/null; then
+  run t_conv "tshark -q -z conv,tcp" tshark -n -q -z conv,tcp -r "$big"
+fi
+if command -v suricata > /dev/null; then
+  mkdir -p bench-data/suricata
+  run t_suri "suricata (tls log, 2 threads)" suricata -r "$big" -l bench-data/suricata -k none --runmode autofp
+fi

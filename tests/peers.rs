@@ -291,6 +291,10 @@ fn tshark_facts(file: &Path) -> Facts {
             "tls.handshake.extensions_server_name",
             "-e",
             "tls.handshake.ciphersuite",
+            "-e",
+            "tls.handshake.ja3",
+            "-e",
+            "tls.handshake.ja3s",
         ])
         .output()
         .expect("tshark");
@@ -306,6 +310,13 @@ fn tshark_facts(file: &Path) -> Facts {
         for sni in cols.get(1).map_or(vec![], |c| c.split(',').collect()) {
             if !sni.is_empty() {
                 facts.insert(format!("sni:{sni}"), 1);
+            }
+        }
+        for (col, kind) in [(3, "ja3"), (4, "ja3s")] {
+            for h in cols.get(col).map_or(vec![], |c| c.split(',').collect()) {
+                if !h.is_empty() {
+                    facts.insert(format!("{kind}:{h}"), 1);
+                }
             }
         }
     }
@@ -405,12 +416,71 @@ fn eavesdrop_facts(file: &Path) -> Facts {
 /// QUIC T050/T051 framing, and TLS inside GTP-U tunnels.
 const SNI_EXCEPTIONS: &[&str] = &["quic_t50.pcap", "quic_t51.pcap", "tls_invalid_reads.pcap"];
 
+/// SNIs and fingerprints as `flows --json` reports them (and the JSON text itself).
+fn flows_facts(file: &Path) -> (Facts, String) {
+    let mut cmd = eavesdrop();
+    cmd.args(["flows", "--json"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let json = text(&out.stdout);
+    let mut facts = Facts::new();
+    for line in json.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {line}", file.display()));
+        assert!(v["type"].is_string() && v["version"] == 1, "{line}");
+        let tls = &v["tls"];
+        for (key, kind) in [("sni", "sni"), ("ja3", "ja3"), ("ja3s", "ja3s")] {
+            if let Some(s) = tls[key].as_str() {
+                facts.insert(format!("{kind}:{s}"), 1);
+            }
+        }
+    }
+    (facts, json)
+}
+
+/// JA3 and JA3S of tshark and eavesdrop, over all captures compared.
+#[derive(Default)]
+struct Fingerprints {
+    ours: u64,
+    agreed: u64,
+    only_ours: Vec<String>,
+}
+
 fn compare_tls(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>) {
+    let (snis, missing, other, _, _) = compare_tls_full(files);
+    (snis, missing, other)
+}
+
+fn compare_tls_full(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>, Fingerprints, String) {
     let mut snis = 0;
     let mut missing_sni = Vec::new();
     let mut other = Vec::new();
+    let mut prints = Fingerprints::default();
+    let mut all_json = String::new();
     for file in files {
-        let theirs = tshark_facts(file);
+        let theirs_all = tshark_facts(file);
+        let (flows, json) = flows_facts(file);
+        all_json.push_str(&json);
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        // Fingerprints: each one eavesdrop reports (first hello of a flow) must be one
+        // tshark computed for some hello of the capture.
+        for k in flows.keys().filter(|k| k.starts_with("ja3")) {
+            prints.ours += 1;
+            if theirs_all.contains_key(k) {
+                prints.agreed += 1;
+            } else if theirs_all.keys().any(|t| t.starts_with("ja3")) {
+                prints.only_ours.push(format!("{}: {k}", file.display()));
+            }
+        }
+        // Every SNI tshark reads is named by flows --json too.
+        for k in theirs_all.keys().filter(|k| k.starts_with("sni:")) {
+            if !flows.contains_key(k) && !SNI_EXCEPTIONS.contains(&name.as_str()) {
+                missing_sni.push(format!("{}: flows --json lacks {k}", file.display()));
+            }
+        }
+        let theirs: Facts = theirs_all
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("ja3"))
+            .collect();
         if theirs.is_empty() {
             continue;
         }
@@ -443,7 +513,7 @@ fn compare_tls(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>) {
             }
         }
     }
-    (snis, missing_sni, other)
+    (snis, missing_sni, other, prints, all_json)
 }
 
 fn tshark_available() -> bool {
@@ -481,7 +551,45 @@ fn tls_facts_agree_with_tshark_on_the_development_corpus() {
     }
     let root = Path::new(&dir);
     let files = corpus_files(root);
-    let (snis, missing, other) = compare_tls(&files);
+    let (snis, missing, other, prints, json) = compare_tls_full(&files);
+    eprintln!(
+        "JA3/JA3S: {} reported by eavesdrop, {} computed by tshark too; not by tshark:\n{}",
+        prints.ours,
+        prints.agreed,
+        prints.only_ours.join("\n")
+    );
+    assert!(prints.agreed > 200, "{}", prints.agreed);
+    assert!(
+        prints.only_ours.is_empty(),
+        "{}",
+        prints.only_ours.join("\n")
+    );
+    // flows --json over the whole corpus validates against the schema.
+    if std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let data = std::env::temp_dir().join(format!(
+            "eavesdrop-corpus-flows-{}.jsonl",
+            std::process::id()
+        ));
+        std::fs::write(&data, &json).unwrap();
+        let script = "import json,sys,jsonschema\nschema=json.load(open(sys.argv[1]))\nv=jsonschema.validators.validator_for(schema)(schema)\nbad=[f'{n}: {e.message}' for n,l in enumerate(open(sys.argv[2]),1) for e in v.iter_errors(json.loads(l))]\nprint('\\n'.join(bad[:20]))\nsys.exit(1 if bad else 0)\n";
+        let out = Command::new("python3")
+            .args(["-c", script])
+            .arg(repo().join("docs/eavesdrop.schema.json"))
+            .arg(&data)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&data);
+        assert!(
+            out.status.success(),
+            "flows --json on the corpus: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
     eprintln!(
         "{snis} SNIs read by tshark, {} missed by eavesdrop; {} other TLS facts differ:\n{}",
         missing.len(),

@@ -280,10 +280,13 @@ impl TlsStream {
             // its second ClientHello (after a HelloRetryRequest, RFC 8446 appendix D.4).
             // Without the server's side in the capture, that hello is recognised by its
             // own header: type 1, a length that fills the record, a TLS version.
-            let head = data.get(pos + hdr::LEN..pos + hdr::LEN + 6)?;
-            let inner =
-                usize::from(head[1]) << 16 | usize::from(head[2]) << 8 | usize::from(head[3]);
-            if head[0] == 1 && inner + 4 == body_len && head[4] == 3 && head[5] <= 4 {
+            let head: [u8; 6] = data
+                .get(pos + hdr::LEN..pos + hdr::LEN + 6)?
+                .try_into()
+                .ok()?;
+            let [t, l0, l1, l2, major, minor] = head;
+            let inner = usize::from(l0) << 16 | usize::from(l1) << 8 | usize::from(l2);
+            if t == 1 && inner + 4 == body_len && major == 3 && minor <= 4 {
                 state.cipher_active = false;
                 encrypted = false;
             }
