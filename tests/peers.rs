@@ -437,6 +437,17 @@ fn flows_facts(file: &Path) -> (Facts, String) {
     (facts, json)
 }
 
+/// Captures where tshark's fingerprints are not a reference (see
+/// tests/tshark-disagreements.txt for the same frames): it cannot decrypt the QUIC
+/// Initials of quic-forcing-vn-with-data; its JA3 string for tls_invalid_reads frame 4
+/// stops after the ciphers ("769,…," where the JA3 definition gives "769,…,,,"); it does
+/// not reassemble the out-of-order ServerHello of tls-fingerprint-alert.
+const JA3_EXCEPTIONS: &[&str] = &[
+    "quic-forcing-vn-with-data.pcapng",
+    "tls_invalid_reads.pcap",
+    "tls-fingerprint-alert/input.pcap",
+];
+
 /// JA3 and JA3S of tshark and eavesdrop, over all captures compared.
 #[derive(Default)]
 struct Fingerprints {
@@ -467,7 +478,9 @@ fn compare_tls_full(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>, Finger
             prints.ours += 1;
             if theirs_all.contains_key(k) {
                 prints.agreed += 1;
-            } else if theirs_all.keys().any(|t| t.starts_with("ja3")) {
+            } else if theirs_all.keys().any(|t| t.starts_with("ja3"))
+                && !JA3_EXCEPTIONS.iter().any(|e| file.ends_with(e))
+            {
                 prints.only_ours.push(format!("{}: {k}", file.display()));
             }
         }

@@ -227,6 +227,11 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
     spans.push((pos..pos + 2 + cs_len, fields::TLS_HS_CIPHERSUITES));
     pos += 2 + cs_len;
     let comp_len = usize::from(*body.get(pos)?);
+    if comp_len == 0 {
+        // compression_methods<1..2^8-1> (RFC 5246 section 7.4.1.2): not a ClientHello
+        // as sent, whatever a lenient parser makes of it.
+        return None;
+    }
     spans.push((pos..pos + 1 + comp_len, fields::TLS_HS_COMPRESSION));
     pos += 1 + comp_len;
     let mut leaks = Fields::new();
@@ -307,7 +312,17 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
     spans.push((pos..pos + 2, fields::TLS_HS_CIPHERSUITES));
     spans.push((pos + 2..pos + 3, fields::TLS_HS_COMPRESSION));
     let mut leaks = Fields::new();
-    if let Some(ext) = sh.ext {
+    // tls-parser reads no extensions in an SSLv3 ServerHello, though servers send them
+    // (RFC 5746 renegotiation_info): take the block as the bytes say.
+    let ext = sh.ext.or_else(|| {
+        let n = usize::from(u16::from_be_bytes([
+            *body.get(pos + 3)?,
+            *body.get(pos + 4)?,
+        ]));
+        body.get(pos + 5..pos + 5 + n)
+            .filter(|_| pos + 5 + n == body.len())
+    });
+    if let Some(ext) = ext {
         spans.push((pos + 3..pos + 5, fields::TLS_HS_EXTENSIONS_LENGTH));
         extension_spans(body, ext, &mut spans);
         for (kind, data) in extensions(ext) {
@@ -623,5 +638,35 @@ pub(crate) mod tests {
         assert_eq!(sh.selected, TlsVersion::TLS13);
         assert_eq!(sh.cipher, 0x1301);
         assert!(!sh.retry_request);
+    }
+
+    /// An SSLv3 ServerHello with renegotiation_info (arkime/openssl-ssl3.pcap): the
+    /// extension is read (JA3S agrees with tshark's "768,49169,65281").
+    #[test]
+    fn sslv3_server_hello_extensions_are_read() {
+        let mut b = vec![0x03, 0x00];
+        b.extend_from_slice(&[0x22; 32]);
+        b.push(0);
+        b.extend_from_slice(&[0xc0, 0x11, 0x00]);
+        b.extend_from_slice(&[0x00, 0x05, 0xff, 0x01, 0x00, 0x01, 0x00]);
+        let sh = server_hello(&b).expect("parses");
+        assert_eq!(sh.extensions, vec![0xff01]);
+        assert_eq!(
+            crate::proto::tls::fingerprint::ja3s_string(&sh),
+            "768,49169,65281"
+        );
+        assert_eq!(sh.spans.last().map(|(r, _)| r.end), Some(b.len()));
+    }
+
+    #[test]
+    fn client_hello_without_compression_methods_is_not_one() {
+        let good = client_hello_body("example.com");
+        assert!(client_hello(&good).is_some());
+        // version, random, empty session id, then the cipher suites: find the
+        // compression methods length byte after them and make it 0.
+        let cs = usize::from(u16::from_be_bytes([good[35], good[36]]));
+        let mut bad = good.clone();
+        bad[37 + cs] = 0;
+        assert!(client_hello(&bad).is_none());
     }
 }
