@@ -99,6 +99,13 @@ pub struct Engine<S: Sink> {
     /// Flows that ended: (last frame pushed when they ended, id). Their report leaves
     /// once that frame has been released.
     ended: VecDeque<(u64, u64)>,
+    /// Buffers of released frames, for the reader to reuse ([`Engine::spare_buffer`]),
+    /// and decode results to reuse.
+    spare: Vec<Vec<u8>>,
+    spare_decoded: Vec<Decoded>,
+    /// Reused for every frame's byte map.
+    map: ByteMap,
+    map_scratch: Vec<(u32, u32, Label)>,
 }
 
 impl<S: Sink> Engine<S> {
@@ -114,6 +121,10 @@ impl<S: Sink> Engine<S> {
             defrag: Defrag::new(config.frag),
             reports: HashMap::new(),
             ended: VecDeque::new(),
+            map: ByteMap::default(),
+            map_scratch: Vec::new(),
+            spare: Vec::new(),
+            spare_decoded: Vec::new(),
         }
     }
 
@@ -142,7 +153,12 @@ impl<S: Sink> Engine<S> {
         if !frame.link.is_supported() {
             self.unsupported_link(&frame)?;
         }
-        let mut decoded = Decoded::default();
+        let mut decoded = self.spare_decoded.pop().unwrap_or_else(|| Decoded {
+            spans: Vec::with_capacity(32),
+            layers: Vec::with_capacity(6),
+            ..Decoded::default()
+        });
+        decoded.clear();
         decode::decode(&frame, &mut decoded);
         let number = frame.number;
         self.pending.push_back(Pending {
@@ -693,7 +709,8 @@ impl<S: Sink> Engine<S> {
                 ),
             ));
         }
-        let map = ByteMap::build(p.frame.cap_len(), &p.decoded.spans);
+        let mut map = std::mem::take(&mut self.map);
+        map.rebuild(p.frame.cap_len(), &p.decoded.spans, &mut self.map_scratch);
         let s = &mut self.summary;
         s.frames += 1;
         for run in map.runs() {
@@ -720,7 +737,21 @@ impl<S: Sink> Engine<S> {
             events: &p.events,
             flow: p.flow,
         };
-        self.sink.frame(&view)
+        let result = self.sink.frame(&view);
+        self.map = map;
+        if self.spare.len() < 64 {
+            self.spare.push(p.frame.data);
+        }
+        if self.spare_decoded.len() < 64 {
+            self.spare_decoded.push(p.decoded);
+        }
+        result
+    }
+
+    /// A released frame's buffer, for the capture reader to fill again
+    /// ([`crate::CaptureReader::recycle`]).
+    pub fn spare_buffer(&mut self) -> Option<Vec<u8>> {
+        self.spare.pop()
     }
 
     /// Ends the capture: labels everything still buffered, releases every frame, and
@@ -819,47 +850,50 @@ fn account(r: &mut FlowReport, dir: Direction, p: &Pending, map: &ByteMap) {
     let mut payload_len = 0u32;
     if let Some(range) = p.decoded.payload_range() {
         payload_len = range.end - range.start;
-        for (total, n) in d.payload.iter_mut().zip(map.count_in(range.clone())) {
+        let counts = map.count_in(range.clone());
+        for (total, n) in d.payload.iter_mut().zip(counts) {
             *total += n;
+        }
+        if r.first_undecoded.is_none() && counts[Label::Undecoded.index()] > 0 {
+            r.first_undecoded = Some(p.frame.number);
         }
         for s in &p.decoded.spans {
             if s.range.start < range.start || s.range.end > range.end {
                 continue;
             }
-            let readable = matches!(s.label(), Label::Cleartext | Label::Leak);
+            if !matches!(s.label(), Label::Cleartext | Label::Leak) {
+                continue;
+            }
             let name = s.field.name();
             let handshake =
                 name.starts_with("tls.") || name.starts_with("x509") || name.starts_with("quic.");
-            if readable && !handshake {
+            if !handshake {
                 d.plaintext += u64::from(s.range.end - s.range.start);
-                let bytes = p
-                    .frame
-                    .data
-                    .get(s.range.start as usize..s.range.end as usize)
-                    .unwrap_or(&[]);
-                // The first stretch that reads as text (tcpdump -A style) is the sample.
-                let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
-                if r.first_plaintext.is_none()
-                    && printable >= 3.min(bytes.len())
-                    && printable * 2 >= bytes.len()
-                {
-                    let sample: String = bytes
-                        .iter()
-                        .take(60)
-                        .map(|&b| {
-                            if (0x20..0x7f).contains(&b) {
-                                b as char
-                            } else {
-                                '.'
-                            }
-                        })
-                        .collect();
-                    r.first_plaintext = Some((p.frame.number, name, sample));
+                if r.first_plaintext.is_none() {
+                    let bytes = p
+                        .frame
+                        .data
+                        .get(s.range.start as usize..s.range.end as usize)
+                        .unwrap_or(&[]);
+                    // The first stretch that reads as text (tcpdump -A style) is the
+                    // sample.
+                    let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
+                    if printable >= 3.min(bytes.len()) && printable * 2 >= bytes.len() {
+                        let sample: String = bytes
+                            .iter()
+                            .take(60)
+                            .map(|&b| {
+                                if (0x20..0x7f).contains(&b) {
+                                    b as char
+                                } else {
+                                    '.'
+                                }
+                            })
+                            .collect();
+                        r.first_plaintext = Some((p.frame.number, name, sample));
+                    }
                 }
             }
-        }
-        if r.first_undecoded.is_none() && map.count_in(range)[Label::Undecoded.index()] > 0 {
-            r.first_undecoded = Some(p.frame.number);
         }
     }
     let mut tls_records = false;

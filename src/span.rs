@@ -194,19 +194,31 @@ impl ByteMap {
     /// where two overlap (a dissector bug), the one starting first keeps the bytes.
     /// Bytes outside every span are `Undecoded`; spans past `len` are clipped.
     pub fn build(len: u32, spans: &[Span]) -> ByteMap {
-        let mut order: Vec<(u32, u32, Label)> = spans
-            .iter()
-            .filter(|s| s.range.start < s.range.end && s.range.start < len)
-            .map(|s| (s.range.start, s.range.end.min(len), s.label()))
-            .collect();
-        // Spans arrive nearly sorted (headers, then payload in stream order).
-        order.sort_by_key(|&(start, _, _)| start);
-        let mut map = ByteMap {
-            runs: Vec::with_capacity(order.len() + 2),
-            len,
-        };
+        let mut map = ByteMap::default();
+        map.rebuild(len, spans, &mut Vec::new());
+        map
+    }
+
+    /// [`ByteMap::build`] into this map, reusing its memory and `scratch` (the engine
+    /// builds one map per frame).
+    pub fn rebuild(&mut self, len: u32, spans: &[Span], scratch: &mut Vec<(u32, u32, Label)>) {
+        scratch.clear();
+        scratch.extend(
+            spans
+                .iter()
+                .filter(|s| s.range.start < s.range.end && s.range.start < len)
+                .map(|s| (s.range.start, s.range.end.min(len), s.label())),
+        );
+        // Spans arrive nearly sorted (headers, then payload in stream order); the sort
+        // is stable, so the first of two spans starting together keeps the bytes.
+        if !scratch.windows(2).all(|w| w[0].0 <= w[1].0) {
+            scratch.sort_by_key(|&(start, _, _)| start);
+        }
+        self.runs.clear();
+        self.len = len;
+        let map = self;
         let mut pos = 0u32;
-        for (start, end, label) in order {
+        for &(start, end, label) in scratch.iter() {
             if end <= pos {
                 continue;
             }
@@ -219,7 +231,6 @@ impl ByteMap {
         if pos < len {
             map.push(pos, len, Label::Undecoded);
         }
-        map
     }
 
     fn push(&mut self, start: u32, end: u32, label: Label) {

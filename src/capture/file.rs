@@ -115,6 +115,8 @@ struct ReaderState {
     offset: u64,
     frames: u64,
     finished: bool,
+    /// Frame buffers handed back by the consumer, reused for the next frames.
+    spare: Vec<Vec<u8>>,
     /// The error to report after handing out the partial last frame.
     pending_error: Option<CaptureError>,
     /// Byte order of the current pcapng section.
@@ -238,6 +240,7 @@ impl CaptureReader {
                 pending_error: None,
                 interfaces_big_endian: false,
                 warnings: Vec::new(),
+                spare: Vec::new(),
             },
         })
     }
@@ -253,6 +256,13 @@ impl CaptureReader {
     /// Byte offset of the next unread record.
     pub fn offset(&self) -> u64 {
         self.st.offset
+    }
+
+    /// Gives a frame's buffer back for reuse (saves an allocation per frame).
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if self.st.spare.len() < 64 && buf.capacity() <= 256 * 1024 {
+            self.st.spare.push(buf);
+        }
     }
 
     /// Warnings gathered since the last call (unusual but readable input).
@@ -505,6 +515,18 @@ impl ReaderState {
         }
     }
 
+    /// A copy of `bytes` in a recycled buffer when there is one.
+    fn buffer(&mut self, bytes: &[u8]) -> Vec<u8> {
+        match self.spare.pop() {
+            Some(mut v) => {
+                v.clear();
+                v.extend_from_slice(bytes);
+                v
+            }
+            None => bytes.to_vec(),
+        }
+    }
+
     fn handle_block(&mut self, block: PcapBlockOwned<'_>) -> Result<Option<Frame>, CaptureError> {
         match block {
             PcapBlockOwned::LegacyHeader(header) => {
@@ -519,7 +541,7 @@ impl ReaderState {
                     link: self.legacy_link,
                     interface: 0,
                     orig_len: b.origlen,
-                    data: b.data.to_vec(),
+                    data: self.buffer(b.data),
                     cut_by_eof: false,
                 }))
             }
@@ -568,7 +590,7 @@ impl ReaderState {
                     link: iface.link,
                     interface: iface.global,
                     orig_len: epb.origlen,
-                    data: data.to_vec(),
+                    data: self.buffer(data),
                     cut_by_eof: false,
                 }))
             }
@@ -585,7 +607,7 @@ impl ReaderState {
                     link: iface.link,
                     interface: iface.global,
                     orig_len: spb.origlen,
-                    data: spb.data.get(..caplen).unwrap_or(spb.data).to_vec(),
+                    data: self.buffer(spb.data.get(..caplen).unwrap_or(spb.data)),
                     cut_by_eof: false,
                 }))
             }
@@ -621,7 +643,7 @@ impl ReaderState {
             link: iface.link,
             interface: iface.global,
             orig_len,
-            data: data.to_vec(),
+            data: self.buffer(data),
             cut_by_eof: false,
         }))
     }

@@ -105,13 +105,15 @@ impl TcpDir {
             .get(bytes.len().saturating_sub(RECENT)..)
             .unwrap_or(bytes);
         let start = self.next_off + (bytes.len() - tail.len()) as u64;
-        for (i, &b) in tail.iter().enumerate() {
-            if let Some(slot) = self
-                .recent
-                .get_mut(((start + i as u64) % RECENT as u64) as usize)
-            {
-                *slot = b;
-            }
+        // At most two copies: up to the end of the ring, then from its start.
+        let at = (start % RECENT as u64) as usize;
+        let first = (RECENT - at).min(tail.len());
+        let (a, b) = tail.split_at(first);
+        if let Some(dst) = self.recent.get_mut(at..at + a.len()) {
+            dst.copy_from_slice(a);
+        }
+        if let Some(dst) = self.recent.get_mut(..b.len()) {
+            dst.copy_from_slice(b);
         }
         self.recent_len = (self.recent_len + bytes.len()).min(RECENT);
     }

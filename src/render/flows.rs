@@ -159,14 +159,14 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
             verdict
         };
         let _ = writeln!(s, "{pad}verdict: {verdict}");
-        let dur = (r.end.sec - r.start.sec) as f64
+        let dur = (r.end.sec as f64 - r.start.sec as f64)
             + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
         let _ = writeln!(
             s,
             "{pad}frames {}–{}, from {} for {:.3} s{}",
             r.first_frame,
             r.last_frame,
-            rfc3339(r.start),
+            rfc3339(r.start).unwrap_or_else(|| "[a time out of range]".into()),
             dur.max(0.0),
             if r.transport == crate::report::Transport::Tcp && !r.syn_seen {
                 ", TCP handshake not seen"

@@ -82,11 +82,12 @@ fn emit<W: Write>(buf: &mut Vec<u8>, out: &mut W, value: &impl Serialize) -> io:
     Ok(())
 }
 
-/// RFC 3339 in UTC, with the capture's precision (nanoseconds are kept).
-pub fn rfc3339(ts: Timestamp) -> String {
+/// RFC 3339 in UTC, with the capture's precision (nanoseconds are kept); `None` for a
+/// timestamp no calendar date can hold (tcpdump: "[Error converting time]").
+pub fn rfc3339(ts: Timestamp) -> Option<String> {
     jiff::Timestamp::new(ts.sec, ts.nsec as i32)
+        .ok()
         .map(|t| t.to_string())
-        .unwrap_or_default()
 }
 
 fn label_counts(counts: &[u64; Label::COUNT]) -> Value {
@@ -167,7 +168,7 @@ struct FrameJson<'a> {
     version: u32,
     file: &'a str,
     frame: u64,
-    time: String,
+    time: Option<String>,
     interface: u32,
     link: u32,
     caplen: u32,
@@ -365,8 +366,8 @@ fn dir_name(d: Direction) -> &'static str {
 }
 
 pub fn flow_json(r: &FlowReport, file: &str) -> Value {
-    let duration =
-        (r.end.sec - r.start.sec) as f64 + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
+    let duration = (r.end.sec as f64 - r.start.sec as f64)
+        + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
     json!({
         "type": "flow",
         "version": VERSION,

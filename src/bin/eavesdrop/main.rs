@@ -69,6 +69,9 @@ fn read_into<S: Sink>(
         match next {
             Ok(frame) => {
                 engine.push(frame).context("writing output")?;
+                while let Some(buf) = engine.spare_buffer() {
+                    reader.recycle(buf);
+                }
                 n += 1;
                 if count.is_some_and(|c| n >= c) {
                     break;
@@ -223,6 +226,9 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         match next {
             Ok(frame) => {
                 engine.push(frame).context("writing output")?;
+                while let Some(buf) = engine.spare_buffer() {
+                    reader.recycle(buf);
+                }
                 count += 1;
                 if config.count.is_some_and(|c| count >= c) {
                     break;
