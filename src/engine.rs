@@ -696,16 +696,23 @@ impl<S: Sink> Engine<S> {
         }
     }
 
-    fn release(&mut self, mut p: Pending) -> io::Result<()> {
+    fn release(&mut self, p: Pending) -> io::Result<()> {
+        let why = format!(
+            "more than {} frames were waiting",
+            self.config.max_pending_frames
+        );
+        self.release_because(p, &why)
+    }
+
+    fn release_because(&mut self, mut p: Pending, why: &str) -> io::Result<()> {
         if p.open > 0 {
             self.summary.forced_releases += 1;
             p.decoded.notes.push(Note::new(
                 Severity::Warn,
                 NoteGroup::Reassembly,
                 format!(
-                    "released before its payload was classified (more than {} frames were waiting); \
-                     the rest is left undecoded",
-                    self.config.max_pending_frames
+                    "released before its payload was classified ({why}); \
+                     the rest is left undecoded"
                 ),
             ));
         }
@@ -746,6 +753,29 @@ impl<S: Sink> Engine<S> {
             self.spare_decoded.push(p.decoded);
         }
         result
+    }
+
+    /// Live capture: shows every frame up to `number` now, whether or not its bytes are
+    /// all labelled (a message still incomplete after the hold time leaves its bytes in
+    /// that frame undecoded, with a note saying so).
+    pub fn release_through(&mut self, number: u64, held_ms: u64) -> io::Result<()> {
+        let why = format!("held {held_ms} ms waiting for the rest of its message");
+        while self
+            .pending
+            .front()
+            .is_some_and(|p| p.frame.number <= number)
+        {
+            if let Some(p) = self.pending.pop_front() {
+                self.release_because(p, &why)?;
+            }
+        }
+        self.release_ready()?;
+        self.emit_ended()
+    }
+
+    /// Frames waiting for labels right now.
+    pub fn pending_frames(&self) -> usize {
+        self.pending.len()
     }
 
     /// A released frame's buffer, for the capture reader to fill again

@@ -386,3 +386,24 @@ fn help_teaches_the_labels() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2), "no arguments is a usage error");
 }
+
+/// The default build has no libpcap: live capture and BPF filters say how to get them.
+#[cfg(not(feature = "live"))]
+#[test]
+fn live_and_filters_without_libpcap_say_how_to_get_them() {
+    let out = run(&["live"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--features live"),
+        "{}",
+        text(&out.stderr)
+    );
+    let f = capture("tls13-echo.pcapng");
+    let out = run(&["show", f.to_str().unwrap(), "tcp", "port", "443"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the filter \"tcp port 443\" needs libpcap"),
+        "{err}"
+    );
+}

@@ -56,6 +56,7 @@ pub fn engine(config: EngineConfig) -> Engine<Checked> {
             absolute_seq: false,
             describe: true,
         },
+        elide: false,
     };
     let clock = Clock::new(TimeFormat::default(), true, jiff::tz::TimeZone::UTC);
     Engine::new(Checked(ShowSink::new(Terminal, Terminal, opts, clock)), config)

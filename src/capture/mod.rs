@@ -5,6 +5,9 @@
 //! classified (deferred release), so it cannot borrow the reader's buffer.
 
 pub mod file;
+#[cfg(feature = "live")]
+pub mod live;
+pub mod pcapng_write;
 
 use std::fmt;
 

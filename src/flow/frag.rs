@@ -206,8 +206,12 @@ pub enum GaveUp {
 #[derive(Debug, Default)]
 pub struct Defrag {
     open: HashMap<Key, Datagram>,
+    /// Open datagrams by age (`Datagram::order`), to find the oldest at once.
+    by_age: std::collections::BTreeMap<u64, Key>,
     held: usize,
     counter: u64,
+    /// The capture second of the last expiry pass: one pass per second is enough.
+    last_expire: Option<i64>,
     pub limits: FragLimits,
 }
 
@@ -268,6 +272,9 @@ impl Defrag {
         }
         self.counter += 1;
         let order = self.counter;
+        if !self.open.contains_key(&key) {
+            self.by_age.insert(order, key);
+        }
         let d = self.open.entry(key).or_insert_with(|| Datagram {
             src: info.src,
             dst: info.dst,
@@ -319,6 +326,7 @@ impl Defrag {
         });
         if d.complete() {
             if let Some(d) = self.open.remove(&key) {
+                self.by_age.remove(&d.order);
                 self.held = self.held.saturating_sub(d.bytes.len());
                 return Added::Complete(d);
             }
@@ -328,9 +336,10 @@ impl Defrag {
 
     /// Gives up datagrams older than the time limit at `now`.
     pub fn expire(&mut self, now: Timestamp, gave_up: &mut Vec<(Datagram, GaveUp)>) {
-        if self.open.is_empty() {
+        if self.open.is_empty() || self.last_expire.is_some_and(|s| s >= now.sec) {
             return;
         }
+        self.last_expire = Some(now.sec);
         let limit = self.limits.timeout_secs;
         let old: Vec<Key> = self
             .open
@@ -347,6 +356,7 @@ impl Defrag {
     pub fn drain(&mut self, gave_up: &mut Vec<(Datagram, GaveUp)>) {
         let mut all: Vec<Datagram> = self.open.drain().map(|(_, d)| d).collect();
         all.sort_by_key(|d| d.order);
+        self.by_age.clear();
         self.held = 0;
         gave_up.extend(all.into_iter().map(|d| (d, GaveUp::End)));
     }

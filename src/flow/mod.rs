@@ -40,7 +40,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_flows: 200_000,
+            // About 1.6 KiB each (a TLS flow with its dissector): 100 MiB at most.
+            max_flows: 65_536,
             max_stream_buffer: 256 * 1024,
             max_held_bytes: 1024 * 1024,
             max_held_segments: 2048,

@@ -63,9 +63,8 @@ pub struct TcpDir {
     history: VecDeque<StreamSpan>,
     /// The last bytes delivered (a ring of up to RECENT bytes ending at `next_off`), so
     /// a retransmission of bytes already labelled can be compared with its first copy.
-    recent: Vec<u8>,
-    /// How many of the bytes before `next_off` `recent` holds.
-    recent_len: usize,
+    /// Memory follows the bytes seen: a one-packet flow keeps a few bytes, not 2 KiB.
+    recent: VecDeque<u8>,
     /// Stream offset just after the FIN.
     fin_at: Option<u64>,
     /// The direction is over: everything was labelled.
@@ -81,8 +80,7 @@ impl TcpDir {
     /// Releases buffer memory of a finished direction (labels history stays).
     pub fn compact(&mut self) {
         self.buf = Vec::new();
-        self.recent = Vec::new();
-        self.recent_len = 0;
+        self.recent = VecDeque::new();
         self.segs.shrink_to_fit();
         self.dups.shrink_to_fit();
     }
@@ -98,36 +96,24 @@ impl TcpDir {
     /// Keeps `bytes`, just delivered, as the newest of the recent bytes. Call before
     /// `next_off` moves past them.
     fn keep_recent(&mut self, bytes: &[u8]) {
-        if self.recent.len() < RECENT {
-            self.recent.resize(RECENT, 0);
-        }
         let tail = bytes
             .get(bytes.len().saturating_sub(RECENT)..)
             .unwrap_or(bytes);
-        let start = self.next_off + (bytes.len() - tail.len()) as u64;
-        // At most two copies: up to the end of the ring, then from its start.
-        let at = (start % RECENT as u64) as usize;
-        let first = (RECENT - at).min(tail.len());
-        let (a, b) = tail.split_at(first);
-        if let Some(dst) = self.recent.get_mut(at..at + a.len()) {
-            dst.copy_from_slice(a);
-        }
-        if let Some(dst) = self.recent.get_mut(..b.len()) {
-            dst.copy_from_slice(b);
-        }
-        self.recent_len = (self.recent_len + bytes.len()).min(RECENT);
+        let excess = (self.recent.len() + tail.len()).saturating_sub(RECENT);
+        self.recent.drain(..excess.min(self.recent.len()));
+        self.recent.extend(tail.iter().copied());
     }
 
     /// Whether `data`, a copy of stream bytes `r` already delivered, differs from the
     /// first copy where the recent bytes still hold it. `None`: not comparable.
     fn differs_from_recent(&self, r: &Range<u64>, data: &[u8]) -> Option<bool> {
-        let oldest = self.next_off - self.recent_len as u64;
+        let oldest = self.next_off - self.recent.len() as u64;
         let from = r.start.max(oldest);
-        if from >= r.end || self.recent.is_empty() {
+        if from >= r.end.min(self.next_off) {
             return None;
         }
-        let differs = (from..r.end).any(|off| {
-            let first = self.recent.get((off % RECENT as u64) as usize);
+        let differs = (from..r.end.min(self.next_off)).any(|off| {
+            let first = self.recent.get((off - oldest) as usize);
             let now = data.get((off - r.start) as usize);
             first != now
         });
@@ -664,7 +650,7 @@ fn stream_gap(
     }
     st.next_off += len;
     st.buf_base = st.next_off;
-    st.recent_len = 0;
+    st.recent.clear();
     if let Some(n) = st.next_seq.as_mut() {
         *n = n.wrapping_add(len as u32);
     }

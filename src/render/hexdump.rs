@@ -35,6 +35,9 @@ pub struct ShowOptions {
     pub color: bool,
     pub notes: bool,
     pub line: LineOptions,
+    /// Long frames: show only the rows that make a point (a leak, or the first row of
+    /// each label), with a line saying how many were left out. For the demo.
+    pub elide: bool,
 }
 
 const FLUSH_AT: usize = 256 * 1024;
@@ -138,6 +141,12 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         (self.out, self.err)
     }
 
+    /// Writes out what is buffered (live capture shows each packet as it comes).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.flush_buf()?;
+        self.out.flush()
+    }
+
     fn flush_buf(&mut self) -> io::Result<()> {
         if !self.buf.is_empty() {
             self.out.write_all(&self.buf)?;
@@ -196,12 +205,65 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         }
     }
 
-    /// Hex rows of `data`, whose first byte is frame offset `start`.
-    fn hex(&mut self, data: &[u8], start: u32, runs: &[Run]) {
+    /// The rows worth showing of a long frame: those with a leak, and the first row
+    /// where each label appears; runs of other rows become one `…` line.
+    fn hex_elided(&mut self, data: &[u8], start: u32, runs: &[Run]) {
+        let label_at = |pos: u32| {
+            let i = runs.partition_point(|r| r.end <= pos);
+            runs.get(i)
+                .filter(|r| r.start <= pos)
+                .map_or(Label::Undecoded, |r| r.label)
+        };
+        let mut seen = [false; Label::COUNT];
+        let mut hidden = 0usize;
+        for (row, chunk) in data.chunks(16).enumerate() {
+            let first = start + (row * 16) as u32;
+            let labels: Vec<Label> = (0..chunk.len() as u32)
+                .map(|i| label_at(first + i))
+                .collect();
+            let mut show = row < 2 || labels.contains(&Label::Leak);
+            for l in &labels {
+                if !seen[l.index()] {
+                    seen[l.index()] = true;
+                    show = true;
+                }
+            }
+            if show {
+                if hidden > 0 {
+                    self.elided_line(hidden);
+                    hidden = 0;
+                }
+                self.hex(chunk, first, runs, row * 16);
+            } else {
+                hidden += 1;
+            }
+        }
+        if hidden > 0 {
+            self.elided_line(hidden);
+        }
+    }
+
+    fn elided_line(&mut self, rows: usize) {
+        let text = format!(
+            "\t         … {rows} more row{} …\n",
+            if rows == 1 { "" } else { "s" }
+        );
+        if self.opts.color {
+            self.buf.extend_from_slice(&self.palette.dim);
+            self.buf.extend_from_slice(text.as_bytes());
+            self.buf.extend_from_slice(&self.palette.reset);
+        } else {
+            self.buf.extend_from_slice(text.as_bytes());
+        }
+    }
+
+    /// Hex rows of `data`, whose first byte is frame offset `start`; offsets printed
+    /// from `base_off`.
+    fn hex(&mut self, data: &[u8], start: u32, runs: &[Run], base_off: usize) {
         let mut run_i = runs.partition_point(|r| r.end <= start);
         for (row, chunk) in data.chunks(16).enumerate() {
-            let off = row * 16;
-            let first = start + off as u32;
+            let off = base_off + row * 16;
+            let first = start + (row * 16) as u32;
             // Labels of this row's bytes.
             let mut uniform = None;
             if let Some(r) = runs.get(run_i) {
@@ -377,7 +439,11 @@ impl<W: Write, E: Write> Sink for ShowSink<W, E> {
         if let Some(start) = start {
             if view.decoded.invalid_header.is_none() {
                 if let Some(bytes) = data.get(start as usize..).filter(|b| !b.is_empty()) {
-                    self.hex(bytes, start, view.map.runs());
+                    if self.opts.elide && bytes.len() > 12 * 16 {
+                        self.hex_elided(bytes, start, view.map.runs());
+                    } else {
+                        self.hex(bytes, start, view.map.runs(), 0);
+                    }
                 }
             }
         }

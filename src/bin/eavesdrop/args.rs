@@ -62,9 +62,36 @@ pub enum Command {
     /// Pass or fail captures against rules, for CI (exit 0 pass, 1 fail, 2 error)
     #[command(long_about = CHECK_ABOUT, after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// The lesson in three acts: one message in plaintext, over TLS 1.2, over TLS 1.3
+    #[command(long_about = DEMO_ABOUT)]
+    Demo(DemoArgs),
+    /// Capture live (loopback by default) and show packets as they arrive (feature `live`)
+    #[command(long_about = LIVE_ABOUT, after_help = LIVE_EXAMPLES)]
+    Live(LiveArgs),
 }
 
-const SUBCOMMANDS: &[&str] = &["show", "flows", "check", "help"];
+const SUBCOMMANDS: &[&str] = &["show", "flows", "check", "demo", "live", "help"];
+
+const DEMO_ABOUT: &str = "\
+The lesson in three acts, for a class or for yourself: the message \"Simple is better
+than complex.\" sent to an echo server in plaintext, over TLS 1.2 and over TLS 1.3,
+seen the way an eavesdropper on the path sees it. Each act shows the packets that make
+its point (long packets shortened to the rows that matter) with a few sentences of
+narration; a table at the end compares what an observer learned in each.
+
+The captures are built into eavesdrop (captures/ in the source): no network, no
+privileges, no files needed.";
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Wait for Enter between acts (for a class)
+    #[arg(long)]
+    pub step: bool,
+
+    /// When to use colour: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE), always, never
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+}
 
 /// `eavesdrop FILE` means `eavesdrop show FILE`.
 pub fn with_default_command(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
@@ -84,6 +111,30 @@ pub struct ShowArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
+    /// A BPF filter, as tcpdump takes it (`tcp port 443`); needs the `live` feature
+    /// (libpcap compiles it)
+    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    pub filter: Vec<String>,
+
+    #[command(flatten)]
+    pub display: DisplayArgs,
+
+    /// Stop after COUNT frames (tcpdump -c)
+    #[arg(short = 'c', value_name = "COUNT")]
+    pub count: Option<u64>,
+
+    /// Print JSON Lines (one object per frame, then the summary) instead of text;
+    /// see docs/json.md
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub limits: EngineArgs,
+}
+
+/// How packets are printed (shared by `show` and `live`).
+#[derive(Debug, Args)]
+pub struct DisplayArgs {
     /// Hex rows from the network header (-X, the default); -XX includes the link header
     #[arg(short = 'X', action = ArgAction::Count)]
     pub hex: u8,
@@ -117,10 +168,6 @@ pub struct ShowArgs {
     #[arg(short = 'n', action = ArgAction::Count, hide = true)]
     pub no_resolve: u8,
 
-    /// Stop after COUNT frames (tcpdump -c)
-    #[arg(short = 'c', value_name = "COUNT")]
-    pub count: Option<u64>,
-
     /// Do not print notes (truncation, gaps, malformed fields) under packet lines
     #[arg(long)]
     pub no_notes: bool,
@@ -128,11 +175,59 @@ pub struct ShowArgs {
     /// Print only tcpdump's part of each packet line, without eavesdrop's description
     #[arg(long)]
     pub no_describe: bool,
+}
 
-    /// Print JSON Lines (one object per frame, then the summary) instead of text;
-    /// see docs/json.md
+const LIVE_ABOUT: &str = "\
+Capture on an interface (loopback by default) and show every packet as it arrives,
+labelled like `show` labels a file. Needs the `live` feature (libpcap) and the right
+to capture: root, or the capabilities cap_net_raw and cap_net_admin on the binary.
+Ctrl-C stops: the closing summary, then libpcap's received and dropped counts.";
+
+const LIVE_EXAMPLES: &str = "\
+Examples:
+  sudo eavesdrop live                        everything on loopback
+  sudo eavesdrop live tcp port 1060          a BPF filter, as tcpdump takes it
+  sudo eavesdrop live -i eth0 -w out.pcapng port 443   save while showing
+  eavesdrop live --list                      interfaces you can capture on";
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Interface to capture on
+    #[arg(
+        short = 'i',
+        long = "interface",
+        value_name = "IFACE",
+        default_value = "lo"
+    )]
+    pub interface: String,
+
+    /// A BPF filter, as tcpdump takes it (`tcp port 1060`)
+    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    pub filter: Vec<String>,
+
+    /// List the interfaces libpcap can capture on, and exit
     #[arg(long)]
-    pub json: bool,
+    pub list: bool,
+
+    /// Stop after COUNT packets
+    #[arg(short = 'c', value_name = "COUNT")]
+    pub count: Option<u64>,
+
+    /// Bytes captured per packet (tcpdump -s)
+    #[arg(short = 's', value_name = "SNAPLEN", default_value_t = 262_144)]
+    pub snaplen: u32,
+
+    /// Also save the capture to FILE (pcapng)
+    #[arg(short = 'w', value_name = "FILE")]
+    pub write: Option<PathBuf>,
+
+    /// Longest a packet waits for the rest of its message (a handshake split across
+    /// segments) before it is shown anyway, in milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub max_hold_ms: u64,
+
+    #[command(flatten)]
+    pub display: DisplayArgs,
 
     #[command(flatten)]
     pub limits: EngineArgs,
@@ -286,6 +381,8 @@ pub struct CheckArgs {
 #[derive(Debug)]
 pub struct ShowConfig {
     pub path: PathBuf,
+    /// A BPF filter expression; empty for none.
+    pub filter: String,
     pub hex: HexMode,
     pub color: bool,
     pub time: TimeFormat,
@@ -301,17 +398,19 @@ pub struct ShowConfig {
 
 impl ShowArgs {
     pub fn resolve(self) -> ShowConfig {
+        let d = &self.display;
         ShowConfig {
             path: self.file,
-            hex: ShowConfig::hex_mode(self.hex, self.no_hex),
-            color: self.color.enabled(),
-            time: ShowConfig::time_format(self.time),
-            nanos: self.nano,
-            numbers: self.number,
-            absolute_seq: self.absolute,
+            filter: self.filter.join(" "),
+            hex: ShowConfig::hex_mode(d.hex, d.no_hex),
+            color: d.color.enabled(),
+            time: ShowConfig::time_format(d.time),
+            nanos: d.nano,
+            numbers: d.number,
+            absolute_seq: d.absolute,
             count: self.count,
-            notes: !self.no_notes,
-            describe: !self.no_describe,
+            notes: !d.no_notes,
+            describe: !d.no_describe,
             json: self.json,
             engine: self.limits.config(false),
         }

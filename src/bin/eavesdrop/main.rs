@@ -2,9 +2,11 @@
 //! exit codes (0 ok, 1 policy violated, 2 error). A closed pipe (`| head`) exits quietly.
 
 mod args;
+mod demo;
+mod live;
 
 use anyhow::Context as _;
-use args::{CheckArgs, Cli, Command, FlowsArgs, ShowArgs};
+use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, ShowArgs};
 use clap::Parser as _;
 use eavesdrop::check::{parse_tls_version, Policy};
 use eavesdrop::render::check::CheckSink;
@@ -47,6 +49,75 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show(args),
         Command::Flows(args) => flows(args),
         Command::Check(args) => check(args),
+        Command::Demo(args) => demo_cmd(args),
+        Command::Live(args) => live::run(args),
+    }
+}
+
+fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
+    demo::run(
+        &demo::embedded(),
+        args.step,
+        args.color.enabled(),
+        "captures recorded on loopback, built into eavesdrop",
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The frames a BPF filter keeps (built with the `live` feature: libpcap compiles it),
+/// renumbered 1, 2, 3… like `tcpdump -# -r FILE FILTER` counts them.
+struct FrameFilter {
+    #[cfg(feature = "live")]
+    bpf: Option<eavesdrop::capture::live::FileFilter>,
+    kept: u64,
+}
+
+impl FrameFilter {
+    fn new(expr: &str) -> anyhow::Result<FrameFilter> {
+        if expr.trim().is_empty() {
+            return Ok(FrameFilter {
+                #[cfg(feature = "live")]
+                bpf: None,
+                kept: 0,
+            });
+        }
+        #[cfg(feature = "live")]
+        {
+            Ok(FrameFilter {
+                bpf: Some(eavesdrop::capture::live::FileFilter::new(expr)?),
+                kept: 0,
+            })
+        }
+        #[cfg(not(feature = "live"))]
+        {
+            anyhow::bail!(
+                "the filter {expr:?} needs libpcap: rebuild with `cargo build --release \
+                 --features live` (Debian: apt-get install libpcap-dev)"
+            )
+        }
+    }
+
+    fn none() -> FrameFilter {
+        FrameFilter {
+            #[cfg(feature = "live")]
+            bpf: None,
+            kept: 0,
+        }
+    }
+
+    /// The frame, renumbered, if the filter keeps it.
+    #[cfg_attr(not(feature = "live"), allow(unused_mut))]
+    fn apply(&mut self, mut frame: eavesdrop::Frame) -> Option<eavesdrop::Frame> {
+        #[cfg(feature = "live")]
+        if let Some(bpf) = self.bpf.as_mut() {
+            if !bpf.matches(&frame) {
+                return None;
+            }
+            self.kept += 1;
+            frame.number = self.kept;
+        }
+        let _ = self.kept;
+        Some(frame)
     }
 }
 
@@ -57,6 +128,7 @@ fn read_into<S: Sink>(
     sink: S,
     config: EngineConfig,
     count: Option<u64>,
+    filter: &mut FrameFilter,
 ) -> anyhow::Result<(S, Option<CaptureError>)> {
     let mut reader = CaptureReader::open(path)?;
     let mut engine = Engine::new(sink, config);
@@ -68,6 +140,9 @@ fn read_into<S: Sink>(
         }
         match next {
             Ok(frame) => {
+                let Some(frame) = filter.apply(frame) else {
+                    continue;
+                };
                 engine.push(frame).context("writing output")?;
                 while let Some(buf) = engine.spare_buffer() {
                     reader.recycle(buf);
@@ -103,10 +178,10 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
         let name = path.display().to_string();
         let failure = if args.json {
             let sink = JsonSink::new(io::stdout().lock(), JsonMode::Flows, &name);
-            read_into(path, sink, config, None).map(|(_, f)| f)
+            read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
         } else {
             let sink = FlowsSink::new(io::stdout().lock(), io::stderr(), color, &name);
-            read_into(path, sink, config, None).map(|(_, f)| f)
+            read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
         };
         match failure {
             Ok(None) => {}
@@ -162,7 +237,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             &name,
             policy.clone(),
         );
-        match read_into(path, sink, config, None) {
+        match read_into(path, sink, config, None, &mut FrameFilter::none()) {
             Ok((sink, failure)) => {
                 violated |= sink.violations > 0;
                 if let Some(e) = failure {
@@ -188,60 +263,20 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let config = args.resolve();
-    if config.json {
+    let mut filter = FrameFilter::new(&config.filter)?;
+    let failure = if config.json {
         let name = config.path.display().to_string();
         let sink = JsonSink::new(io::stdout().lock(), JsonMode::Frames, &name);
-        let (_, failure) = read_into(&config.path, sink, config.engine, config.count)?;
-        return Ok(match failure {
-            None => ExitCode::SUCCESS,
-            Some(e) => {
-                damaged(&config.path, &e, "shown");
-                ExitCode::from(2)
-            }
-        });
-    }
-    let mut reader = CaptureReader::open(&config.path)?;
-    let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
-    let clock = Clock::new(config.time, config.nanos, tz);
-    let stdout = io::stdout().lock();
-    let stderr = io::stderr();
-    let opts = ShowOptions {
-        hex: config.hex,
-        color: config.color,
-        notes: config.notes,
-        line: LineOptions {
-            numbers: config.numbers,
-            absolute_seq: config.absolute_seq,
-            describe: config.describe,
-        },
+        read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
+    } else {
+        let sink = ShowSink::new(
+            io::stdout().lock(),
+            io::stderr(),
+            show_options(&config),
+            clock(&config),
+        );
+        read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
     };
-    let sink = ShowSink::new(stdout, stderr, opts, clock);
-    let mut engine = Engine::new(sink, config.engine);
-    let mut failure = None;
-    let mut count = 0u64;
-    while let Some(next) = reader.next_frame() {
-        for w in reader.take_warnings() {
-            engine.warning(&format!("at byte {}: {}", w.offset, w.message))?;
-        }
-        match next {
-            Ok(frame) => {
-                engine.push(frame).context("writing output")?;
-                while let Some(buf) = engine.spare_buffer() {
-                    reader.recycle(buf);
-                }
-                count += 1;
-                if config.count.is_some_and(|c| count >= c) {
-                    break;
-                }
-            }
-            Err(e) => {
-                failure = Some(e);
-                break;
-            }
-        }
-    }
-    let (sink, _summary) = engine.finish().context("writing output")?;
-    drop(sink);
     match failure {
         None => Ok(ExitCode::SUCCESS),
         Some(e) => {
@@ -251,6 +286,25 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::from(2))
         }
+    }
+}
+
+fn clock(config: &args::ShowConfig) -> Clock {
+    let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
+    Clock::new(config.time, config.nanos, tz)
+}
+
+fn show_options(config: &args::ShowConfig) -> ShowOptions {
+    ShowOptions {
+        hex: config.hex,
+        color: config.color,
+        notes: config.notes,
+        line: LineOptions {
+            numbers: config.numbers,
+            absolute_seq: config.absolute_seq,
+            describe: config.describe,
+        },
+        elide: false,
     }
 }
 
