@@ -188,3 +188,121 @@ fn without_permission_the_message_names_the_fixes() {
         "{err}"
     );
 }
+
+/// Peak memory of a running process (Linux's VmHWM), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The number on stderr's line ending with `what` ("packets captured").
+fn count(err: &str, what: &str) -> u64 {
+    err.lines()
+        .find(|l| l.ends_with(what))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no '{what}' line: {err}"))
+}
+
+#[test]
+fn a_burst_of_100000_packets_is_counted_with_drops_and_memory_stays_bounded() {
+    if !can_capture() {
+        return;
+    }
+    let port = 30000 + (std::process::id() % 20000) as u16;
+    let filter = format!("udp port {port}");
+    let mut child = eavesdrop()
+        .args(["live", "--no-hex", &filter])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for "listening on" (a short sleep is enough: libpcap opens in milliseconds,
+    // and packets sent before that are simply not counted).
+    std::thread::sleep(Duration::from_millis(700));
+    let burst = r#"
+import socket, sys
+port = int(sys.argv[1])
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", port))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(100000):
+    s.sendto(b"x" * 64, ("127.0.0.1", port))
+"#;
+    let sent = Command::new("python3")
+        .args(["-c", burst, &port.to_string()])
+        .status()
+        .expect("python3");
+    assert!(sent.success());
+    std::thread::sleep(Duration::from_millis(1500));
+    let peak = peak_kib(child.id());
+    interrupt(&child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    let captured = count(&err, "packets captured");
+    let received = count(&err, "packets received by filter");
+    let dropped = count(&err, "packets dropped by kernel");
+    // Loopback packets pass the kernel's filter twice (out and in; libpcap keeps one).
+    assert!(received >= 100_000, "{err}");
+    assert!(captured > 0 && captured <= 100_000, "{err}");
+    assert!(
+        captured + dropped <= received,
+        "captured {captured} + dropped {dropped} > received {received}"
+    );
+    assert_eq!(dropped > 0, err.contains("streams may have holes"), "{err}");
+    // Every captured packet went through the engine and its summary.
+    assert!(err.contains(&format!("summary: {captured} frames")), "{err}");
+    assert!(peak > 0 && peak < 96 * 1024, "peak RSS {peak} KiB");
+}
+
+#[test]
+fn sigint_in_the_middle_of_a_tls_record_keeps_what_was_seen() {
+    if !can_capture() {
+        return;
+    }
+    let port = 45000 + (std::process::id() % 15000) as u16;
+    let filter = format!("tcp port {port}");
+    let (child, _) = start(&["--color=never", &filter]);
+    // A TLS application-data record declaring 16,000 bytes, of which 1,000 are sent;
+    // the connection stays open while eavesdrop is interrupted.
+    let half = r#"
+import os, socket, sys, time
+port = int(sys.argv[1])
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(1)
+c = socket.create_connection(("127.0.0.1", port)); a, _ = l.accept()
+c.sendall(bytes.fromhex("1703033e80") + os.urandom(1000))
+print("sent", flush=True)
+time.sleep(4)
+"#;
+    let mut py = Command::new("python3")
+        .args(["-c", half, &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = [0u8; 5];
+    py.stdout.take().unwrap().read_exact(&mut line).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    interrupt(&child);
+    let out = output_within_child(child, 10);
+    let _ = py.kill();
+    assert_eq!(out.status.code(), Some(0), "stopped cleanly on SIGINT");
+    let s = text(&out.stdout);
+    // The frame with the partial record is shown, its body opaque, nothing readable.
+    assert!(
+        s.contains("length 1005: TLSv1.2 ApplicationData, 1000 bytes opaque"),
+        "{s}"
+    );
+    let rows = s.lines().filter(|l| l.trim_start().starts_with('#')).count();
+    assert!(rows >= 60, "the 1000 bytes are marked opaque: {s}");
+}

@@ -12,7 +12,7 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum LiveError {
     #[error(
-        "no permission to capture on {iface}: run as root (sudo eavesdrop live …), or give \
+        "no permission to capture on {iface}: run as root (sudo eavesdrop …), or give \
          the binary the capture capabilities once: sudo setcap cap_net_raw,cap_net_admin=eip \
          \"$(command -v eavesdrop)\" ({detail})"
     )]

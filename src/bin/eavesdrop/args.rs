@@ -80,7 +80,14 @@ its point (long packets shortened to the rows that matter) with a few sentences 
 narration; a table at the end compares what an observer learned in each.
 
 The captures are built into eavesdrop (captures/ in the source): no network, no
-privileges, no files needed.";
+privileges, no files needed.
+
+With --live (built with the `demo` feature, run as root or with capture capabilities),
+eavesdrop makes the traffic itself: it starts a plaintext echo server, a TLS 1.2 server
+and a TLS 1.3 server on 127.0.0.1 (rustls; a CA named \"Eavesdrop Teaching CA\" and a
+certificate for localhost made on the spot), sends the message through each while
+capturing loopback with libpcap, and tells the story on those packets. --write DIR keeps
+the captures (pcapng) with their key logs (SSLKEYLOGFILE format, for Wireshark).";
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -91,6 +98,14 @@ pub struct DemoArgs {
     /// When to use colour: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE), always, never
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+
+    /// Make the traffic now and capture it on loopback (feature `demo`; needs capture rights)
+    #[arg(long)]
+    pub live: bool,
+
+    /// With --live: keep the captures and key logs in DIR (created if missing)
+    #[arg(long, value_name = "DIR", requires = "live")]
+    pub write: Option<std::path::PathBuf>,
 }
 
 /// `eavesdrop FILE` means `eavesdrop show FILE`.

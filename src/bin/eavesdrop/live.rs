@@ -178,6 +178,13 @@ mod imp {
             if s.if_dropped > 0 {
                 eprintln!("{} packets dropped by interface", s.if_dropped);
             }
+            if s.dropped > 0 {
+                eprintln!(
+                    "eavesdrop: the kernel dropped packets eavesdrop could not read in time: \
+                     streams may have holes (narrow the capture with a filter, add --no-hex, \
+                     or save with -w and read the file afterwards)"
+                );
+            }
         }
         match failure {
             None => Ok(ExitCode::SUCCESS),

@@ -3,6 +3,8 @@
 
 mod args;
 mod demo;
+#[cfg(feature = "demo")]
+mod demo_live;
 mod live;
 
 use anyhow::Context as _;
@@ -55,13 +57,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    demo::run(
-        &demo::embedded(),
-        args.step,
-        args.color.enabled(),
-        "captures recorded on loopback, built into eavesdrop",
-    )?;
+    let (acts, source) = if args.live {
+        (live_acts(&args)?, "captured on loopback just now")
+    } else {
+        (
+            demo::embedded(),
+            "captures recorded on loopback, built into eavesdrop",
+        )
+    };
+    demo::run(&acts, args.step, args.color.enabled(), source)?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(feature = "demo")]
+fn live_acts(args: &DemoArgs) -> anyhow::Result<Vec<demo::Act>> {
+    eprintln!("eavesdrop: making the three exchanges on 127.0.0.1 and capturing them…");
+    let acts = demo_live::acts(args.write.as_deref())?;
+    if let Some(dir) = &args.write {
+        eprintln!(
+            "eavesdrop: captures and key logs written to {}",
+            dir.display()
+        );
+    }
+    Ok(acts)
+}
+
+#[cfg(not(feature = "demo"))]
+fn live_acts(_: &DemoArgs) -> anyhow::Result<Vec<demo::Act>> {
+    anyhow::bail!(
+        "this eavesdrop was built without the live demo: rebuild with `cargo build --release \
+         --features demo` (Debian: apt-get install libpcap-dev), and run it as root or with \
+         capture capabilities; `eavesdrop demo` without --live tells the same story on the \
+         built-in captures"
+    )
 }
 
 /// The frames a BPF filter keeps (built with the `live` feature: libpcap compiles it),
