@@ -98,7 +98,11 @@ fn step_waits_for_enter_and_colour_is_honoured() {
 fn live_demo_without_the_feature_or_write_without_live_is_a_clear_error() {
     let out = run(&["demo", "--write", "/tmp/x"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--live"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--live"),
+        "{}",
+        text(&out.stderr)
+    );
     if cfg!(not(feature = "demo")) {
         let out = run(&["demo", "--live"]);
         assert_eq!(out.status.code(), Some(2));

@@ -41,14 +41,20 @@ fn live_demo_tells_three_acts_on_fresh_traffic_and_keeps_captures_with_keylogs()
     let (plain, tls12, tls13) = (&s[a1..a2], &s[a2..a3], &s[a3..end]);
     assert!(plain.contains("Simple.is.be"), "{plain}");
     assert!(plain.contains("the message is readable in the clear"));
-    assert!(tls12.contains("TLSv1.2 ClientHello (SNI=localhost)"), "{tls12}");
+    assert!(
+        tls12.contains("TLSv1.2 ClientHello (SNI=localhost)"),
+        "{tls12}"
+    );
     assert!(
         tls12.contains("issuer=Eavesdrop Teaching CA"),
         "the CA's name is readable: {tls12}"
     );
     assert!(tls12.contains("the message is opaque"), "{tls12}");
     assert!(!tls12.contains("Simple.is.be"), "{tls12}");
-    assert!(tls13.contains("TLSv1.3 ClientHello (SNI=localhost)"), "{tls13}");
+    assert!(
+        tls13.contains("TLSv1.3 ClientHello (SNI=localhost)"),
+        "{tls13}"
+    );
     assert!(tls13.contains("the certificate is encrypted"), "{tls13}");
     assert!(!tls13.contains("Eavesdrop.T"), "{tls13}");
     assert!(!tls13.contains("Simple.is.be"), "{tls13}");

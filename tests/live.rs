@@ -261,7 +261,10 @@ for i in range(100000):
     );
     assert_eq!(dropped > 0, err.contains("streams may have holes"), "{err}");
     // Every captured packet went through the engine and its summary.
-    assert!(err.contains(&format!("summary: {captured} frames")), "{err}");
+    assert!(
+        err.contains(&format!("summary: {captured} frames")),
+        "{err}"
+    );
     assert!(peak > 0 && peak < 96 * 1024, "peak RSS {peak} KiB");
 }
 
@@ -296,6 +299,7 @@ time.sleep(4)
     interrupt(&child);
     let out = output_within_child(child, 10);
     let _ = py.kill();
+    let _ = py.wait();
     assert_eq!(out.status.code(), Some(0), "stopped cleanly on SIGINT");
     let s = text(&out.stdout);
     // The frame with the partial record is shown, its body opaque, nothing readable.
@@ -303,6 +307,9 @@ time.sleep(4)
         s.contains("length 1005: TLSv1.2 ApplicationData, 1000 bytes opaque"),
         "{s}"
     );
-    let rows = s.lines().filter(|l| l.trim_start().starts_with('#')).count();
+    let rows = s
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .count();
     assert!(rows >= 60, "the 1000 bytes are marked opaque: {s}");
 }

@@ -69,7 +69,8 @@ fn make_pki() -> anyhow::Result<Pki> {
     ])?;
     leaf.distinguished_name
         .push(DnType::OrganizationName, "Eavesdrop Teaching");
-    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
     leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.use_authority_key_identifier_extension = true;
@@ -138,8 +139,7 @@ impl Kind {
 /// Runs the three exchanges under capture; returns the acts for `demo::run`.
 pub fn acts(write: Option<&Path>) -> anyhow::Result<Vec<Act>> {
     if let Some(dir) = write {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let pki = make_pki().context("cannot make the demo's certificates")?;
     let mut acts = Vec::new();
@@ -249,10 +249,7 @@ fn server_config(
     Ok(ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[version])?
         .with_no_client_auth()
-        .with_single_cert(
-            pki.chain.clone(),
-            PrivateKeyDer::Pkcs8(pki.key.clone_key()),
-        )?)
+        .with_single_cert(pki.chain.clone(), PrivateKeyDer::Pkcs8(pki.key.clone_key()))?)
 }
 
 fn client_config(
