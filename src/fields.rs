@@ -209,6 +209,13 @@ fields! {
     MAIL_DATA = "smtp.data", Cleartext, None, "message content (SMTP DATA)";
     TELNET_COMMAND = "telnet.cmd", Cleartext, None, "Telnet option negotiation (RFC 854)";
     TELNET_DATA = "telnet.data", Cleartext, None, "Telnet data";
+    LDAP_MESSAGE = "ldap.LDAPMessage_element", Cleartext, None, "LDAP message before or without TLS (RFC 4511 section 4.1.1)";
+    LDAP_CREDENTIAL = "ldap.simple", Cleartext, Some(Credential), "bind name, simple password or SASL credentials (RFC 4511 section 4.2)";
+    XMPP_XML = "xmpp.xml", Cleartext, None, "XMPP stream before or without TLS (RFC 6120)";
+    XMPP_CREDENTIAL = "xmpp.auth", Cleartext, Some(Credential), "SASL data that gives a user away, or a jabber:iq:auth user name or password (RFC 6120 section 6, XEP-0078)";
+    MYSQL_PACKET = "mysql.packet", Cleartext, None, "MySQL packet before or without TLS: length, sequence, payload";
+    MYSQL_CREDENTIAL = "mysql.user", Cleartext, Some(Credential), "user name and salted password hash of a HandshakeResponse";
+    MYSQL_QUERY = "mysql.query", Cleartext, None, "SQL statement (COM_QUERY, COM_INIT_DB, COM_STMT_PREPARE)";
     PGSQL_MESSAGE = "pgsql.message", Cleartext, None, "PostgreSQL message before TLS (SSLRequest and its answer)";
 
     // QUIC, RFC 9000 section 17 and RFC 9001 section 5.

@@ -192,3 +192,129 @@ fn hostile_fragments_reassemble_first_copy_wins_and_missing_ones_are_named() {
         "{lines:#?}"
     );
 }
+
+/// `flows` of a development-corpus capture (captures made by other projects), or
+/// `None` when EAVESDROP_CORPUS is not set.
+fn corpus_flows(path: &str) -> Option<String> {
+    let dir = std::env::var_os("EAVESDROP_CORPUS")?;
+    let file = std::path::Path::new(&dir).join(path);
+    let out = run(&["flows", "--color=never", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    Some(text(&out.stdout))
+}
+
+#[test]
+fn ldap_mysql_and_xmpp_from_other_projects_are_named_with_their_upgrades() {
+    // Suricata's LDAP StartTLS test: the extended request, then TLS 1.2.
+    let Some(f) = corpus_flows("suricata-verify/ldap-starttls/input.pcap") else {
+        eprintln!("EAVESDROP_CORPUS not set: skipped");
+        return;
+    };
+    assert!(f.contains("TCP › LDAP › StartTLS › TLS 1.2"), "{f}");
+    // Arkime's MySQL with TLS: greeting, SSLRequest, then TLS 1.1.
+    let f = corpus_flows("arkime/mysql-tls.pcap").unwrap();
+    assert!(f.contains("TCP › MySQL › SSLRequest › TLS 1.1"), "{f}");
+    assert!(!f.contains("undecoded"), "every byte classified: {f}");
+    // nDPI's Jabber capture: DIGEST-MD5 gives the user away; a legacy jabber:iq:auth
+    // login sends the password itself.
+    let f = corpus_flows("ndpi/jabber.pcap").unwrap();
+    assert!(f.contains("TCP › XMPP"), "{f}");
+    assert!(
+        f.contains("credential: user=tom (DIGEST-MD5 response)"),
+        "{f}"
+    );
+    assert!(f.contains("credential: password=cloudshark"), "{f}");
+    // Suricata's LDAP bind with SASL CRAM-MD5: a bind, no password in it.
+    let f = corpus_flows("suricata-verify/ldap-bind/ldap.pcap").unwrap();
+    assert!(f.contains("TCP › LDAP"), "{f}");
+    assert!(!f.contains("credential"), "{f}");
+}
+
+#[test]
+fn ldap_simple_bind_is_a_credential_and_starttls_hides_the_second() {
+    let (l, _) = lines("ldap-starttls.pcap");
+    assert!(
+        has(
+            &l,
+            "LDAP bindRequest(1) \"cn=admin,dc=example,dc=org\" simple [user=cn=admin,dc=example,dc=org password=secret]"
+        ),
+        "{l:#?}"
+    );
+    assert!(
+        has(&l, "LDAP searchResEntry(2) \"dc=example,dc=org\""),
+        "{l:#?}"
+    );
+    assert!(has(&l, "LDAP extendedReq(1) StartTLS"), "{l:#?}");
+    assert!(has(&l, "LDAP extendedResp(1) success"), "{l:#?}");
+    assert!(has(&l, "TLSv1.3 ClientHello (SNI=localhost)"), "{l:#?}");
+    // One password on the wire: the StartTLS session's bind is inside TLS.
+    assert_eq!(l.iter().filter(|x| x.contains("password=")).count(), 1);
+    let out = run(&["flows", capture("ldap-starttls.pcap").to_str().unwrap()]);
+    let f = text(&out.stdout);
+    assert!(f.contains("TCP › LDAP › StartTLS › TLS 1.3"), "{f}");
+    assert!(f.contains("CREDENTIALS READABLE"), "{f}");
+}
+
+#[test]
+fn xmpp_plain_login_leaks_and_starttls_session_does_not() {
+    let (l, _) = lines("xmpp-starttls.pcap");
+    assert!(has(&l, "XMPP stream to localhost"), "{l:#?}");
+    assert!(
+        has(
+            &l,
+            "XMPP auth PLAIN, credentials [user=alice password=secret]"
+        ),
+        "{l:#?}"
+    );
+    assert!(
+        has(&l, "XMPP message to alice@localhost/eavesdrop"),
+        "{l:#?}"
+    );
+    assert!(has(&l, "XMPP starttls"), "{l:#?}");
+    assert!(has(&l, "XMPP proceed (TLS follows)"), "{l:#?}");
+    assert!(has(&l, "TLSv1.3 ClientHello (SNI=localhost)"), "{l:#?}");
+    assert_eq!(l.iter().filter(|x| x.contains("password=")).count(), 1);
+    // The message in the clear session is readable; in the TLS one it is not.
+    let out = run(&[
+        "show",
+        "--color=never",
+        capture("xmpp-starttls.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    assert_eq!(
+        s.matches("body>Simple").count(),
+        2,
+        "sent and echoed once, in clear"
+    );
+    let out = run(&["flows", capture("xmpp-starttls.pcap").to_str().unwrap()]);
+    let f = text(&out.stdout);
+    assert!(f.contains("TCP › XMPP › STARTTLS › TLS 1.3"), "{f}");
+}
+
+#[test]
+fn mysql_login_shows_user_and_hash_and_the_ssl_request_switches() {
+    let (l, _) = lines("mysql-tls.pcap");
+    assert!(
+        has(&l, "MySQL server greeting, version 5.5.5-10.11.19-MariaDB"),
+        "{l:#?}"
+    );
+    assert!(
+        has(&l, "MySQL login user=alice [user=alice password hash="),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "MySQL query: SELECT 'Simple is better than complex.' AS message"
+        ),
+        "{l:#?}"
+    );
+    assert!(has(&l, "MySQL result set, 1 column, row"), "{l:#?}");
+    assert!(has(&l, "MySQL SSLRequest"), "{l:#?}");
+    assert!(has(&l, "TLSv1.3 ClientHello"), "{l:#?}");
+    assert_eq!(l.iter().filter(|x| x.contains("MySQL login")).count(), 1);
+    let out = run(&["flows", capture("mysql-tls.pcap").to_str().unwrap()]);
+    let f = text(&out.stdout);
+    assert!(f.contains("TCP › MySQL › SSLRequest › TLS 1.3"), "{f}");
+    assert!(f.contains("TCP › MySQL  "), "{f}");
+}

@@ -76,7 +76,9 @@ impl StreamDissector {
             Proto::Pop3 => "STLS",
             Proto::Ftp => "AUTH TLS",
             Proto::Http => "CONNECT",
-            Proto::Postgres => "SSLRequest",
+            Proto::Postgres | Proto::Mysql => "SSLRequest",
+            Proto::Ldap => "StartTLS",
+            Proto::Xmpp => "STARTTLS",
             _ => "",
         };
         match (&self.tls, self.plain.proto) {

@@ -1,17 +1,20 @@
-//! Plaintext protocols on TCP streams: HTTP/1.x, SMTP, POP3, IMAP, FTP, Telnet, the
-//! PostgreSQL SSLRequest, DNS over TCP, and unrecognised payload.
+//! Plaintext protocols on TCP streams: HTTP/1.x, SMTP, POP3, IMAP, FTP, Telnet, LDAP,
+//! XMPP, MySQL, the PostgreSQL SSLRequest, DNS over TCP, and unrecognised payload.
 //!
 //! Each protocol labels its bytes field by field and reports what it gives away
 //! (URLs, cookies, credentials, names). Every protocol checks, at each message
 //! boundary, whether what follows is a TLS handshake record: that is how STARTTLS,
-//! `AUTH TLS`, `STLS`, SOCKS, HTTP `CONNECT` and database SSL requests hand a
-//! connection over to TLS ([`Fed::SwitchToTls`]).
+//! `AUTH TLS`, `STLS`, LDAP StartTLS, XMPP `<starttls/>`, SOCKS, HTTP `CONNECT` and
+//! database SSL requests hand a connection over to TLS ([`Fed::SwitchToTls`]).
 //!
 //! Lines are bounded ([`MAX_LINE`]): a longer line is labelled readable without being
 //! parsed, with a note, so a 10 MB header line never waits in memory.
 
 pub mod http;
+pub mod ldap;
 pub mod mail;
+pub mod mysql;
+pub mod xmpp;
 
 use super::tls::record::{plausible_header, ContentType, Plausible};
 use super::{text, Desc, Direction, Emitter};
@@ -34,6 +37,9 @@ pub enum Proto {
     Imap,
     Ftp,
     Telnet,
+    Ldap,
+    Xmpp,
+    Mysql,
     Postgres,
     Dns,
     /// Anything else: readable text, or undecoded bytes with an explanation.
@@ -49,6 +55,9 @@ impl Proto {
             Proto::Imap => "IMAP",
             Proto::Ftp => "FTP",
             Proto::Telnet => "Telnet",
+            Proto::Ldap => "LDAP",
+            Proto::Xmpp => "XMPP",
+            Proto::Mysql => "MySQL",
             Proto::Postgres => "PostgreSQL",
             Proto::Dns => "DNS",
             Proto::Unknown => "unknown",
@@ -102,6 +111,15 @@ pub fn detect(first: &[u8], from_client: bool, ports: (u16, u16)) -> Proto {
     if first.get(..8) == Some(&SSL_REQUEST[..]) {
         return Proto::Postgres;
     }
+    if ldap::looks_like(first) {
+        return Proto::Ldap;
+    }
+    if xmpp::looks_like(first, server) {
+        return Proto::Xmpp;
+    }
+    if !from_client && mysql::looks_like_greeting(first) {
+        return Proto::Mysql;
+    }
     if !from_client {
         if starts(b"+OK") {
             return Proto::Pop3;
@@ -128,6 +146,9 @@ pub fn detect(first: &[u8], from_client: bool, ports: (u16, u16)) -> Proto {
         143 => Proto::Imap,
         21 => Proto::Ftp,
         23 => Proto::Telnet,
+        389 | 3268 => Proto::Ldap,
+        5222 | 5269 => Proto::Xmpp,
+        3306 => Proto::Mysql,
         53 => Proto::Dns,
         5432 => Proto::Postgres,
         _ => Proto::Unknown,
@@ -196,6 +217,9 @@ pub struct Plain {
     http: [http::HttpDir; 2],
     requests: http::Requests,
     mail: mail::MailState,
+    ldap: ldap::Ldap,
+    xmpp: xmpp::Xmpp,
+    mysql: mysql::Mysql,
     /// The unrecognised-bytes explanation was given for this direction.
     explained: [bool; 2],
 }
@@ -207,6 +231,9 @@ impl Plain {
             http: Default::default(),
             requests: Default::default(),
             mail: mail::MailState::new(proto),
+            ldap: ldap::Ldap::default(),
+            xmpp: xmpp::Xmpp::default(),
+            mysql: mysql::Mysql::default(),
             explained: [false; 2],
         }
     }
@@ -242,6 +269,9 @@ impl Plain {
                 telnet(base, data, out);
                 Fed::Done(data.len())
             }
+            Proto::Ldap => self.ldap.feed(dir, base, data, flush, out),
+            Proto::Xmpp => self.xmpp.feed(dir, base, data, flush, out),
+            Proto::Mysql => self.mysql.feed(dir, base, data, flush, out),
             Proto::Postgres => postgres(base, data, flush, out),
             Proto::Unknown => {
                 if let Some(f) = upgrade_check(data, flush) {
