@@ -94,8 +94,9 @@ pub struct Engine<S: Sink> {
     summary: Summary,
     warned_interfaces: HashSet<u32>,
     defrag: Defrag,
-    /// Reports of flows whose frames are still on their way (`config.reports`).
-    reports: HashMap<u64, FlowReport>,
+    /// Reports of flows whose frames are still on their way (`config.reports`), boxed:
+    /// a report is large, and the table holds one slot per open flow and more.
+    reports: HashMap<u64, Box<FlowReport>>,
     /// Flows that ended: (last frame pushed when they ended, id). Their report leaves
     /// once that frame has been released.
     ended: VecDeque<(u64, u64)>,
@@ -263,7 +264,7 @@ impl<S: Sink> Engine<S> {
         if self.config.reports {
             self.reports
                 .entry(flow.id)
-                .or_insert_with(|| new_report(flow));
+                .or_insert_with(|| Box::new(new_report(flow)));
         }
         let range = payload.range.start as usize..payload.range.end as usize;
         let out = &mut self.emitter;
@@ -346,7 +347,7 @@ impl<S: Sink> Engine<S> {
         if self.config.reports {
             self.reports
                 .entry(flow.id)
-                .or_insert_with(|| new_report(flow));
+                .or_insert_with(|| Box::new(new_report(flow)));
         }
         let mut dropped = Vec::new();
         let last = pieces.len().saturating_sub(1);
@@ -650,7 +651,7 @@ impl<S: Sink> Engine<S> {
             let report = self
                 .reports
                 .entry(flow.id)
-                .or_insert_with(|| new_report(flow));
+                .or_insert_with(|| Box::new(new_report(flow)));
             flow_facts(report, flow, why);
             self.ended.push_back((after, flow.id));
         }
@@ -806,7 +807,7 @@ impl<S: Sink> Engine<S> {
         }
         self.emit_ended()?;
         // Reports of flows that never ended (none should remain), oldest first.
-        let mut rest: Vec<FlowReport> = self.reports.drain().map(|(_, r)| r).collect();
+        let mut rest: Vec<Box<FlowReport>> = self.reports.drain().map(|(_, r)| r).collect();
         rest.sort_by_key(|r| r.id);
         for r in &rest {
             self.sink.flow(r)?;
