@@ -313,3 +313,44 @@ time.sleep(4)
         .count();
     assert!(rows >= 60, "the 1000 bytes are marked opaque: {s}");
 }
+
+#[test]
+fn a_full_disk_for_the_saved_capture_is_an_error_not_a_silent_loss() {
+    if !can_capture() || !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let port = 21000 + (std::process::id() % 9000) as u16;
+    let filter = format!("tcp port {port}");
+    // Not `start`: this test reads the whole of stderr at the end.
+    let child = eavesdrop()
+        .args([
+            "live",
+            "--color=never",
+            "-c",
+            "4",
+            "-w",
+            "/dev/full",
+            &filter,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    echo("plain", port);
+    let out = output_within_child(child, 10);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a capture that could not be saved fails"
+    );
+    // The packets were still shown, and the counts still printed.
+    assert!(text(&out.stdout).contains("Simple.is.be"));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot write the capture to /dev/full"),
+        "{err}"
+    );
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(err.contains("packets captured"), "{err}");
+}

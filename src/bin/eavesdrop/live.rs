@@ -166,7 +166,13 @@ mod imp {
         sink.flush().context("writing output")?;
         if let Some(mut w) = writer {
             if let Err(e) = w.flush() {
-                failure.get_or_insert(anyhow::Error::new(e).context("cannot write the capture"));
+                let path = args
+                    .write
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string());
+                failure.get_or_insert(
+                    anyhow::Error::new(e).context(format!("cannot write the capture to {path}")),
+                );
             }
         }
         // tcpdump's closing counts.
