@@ -354,3 +354,38 @@ fn a_full_disk_for_the_saved_capture_is_an_error_not_a_silent_loss() {
     assert!(err.contains("No space left on device"), "{err}");
     assert!(err.contains("packets captured"), "{err}");
 }
+
+#[test]
+fn traffic_that_is_not_ip_is_shown_undecoded_and_escaped() {
+    if !can_capture() {
+        return;
+    }
+    let child = eavesdrop()
+        .args(["live", "--color=never", "-c", "1", "ether proto 0x88b5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    // An Ethernet frame of a local experimental EtherType, with an escape sequence in it.
+    let send = r#"
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("lo", 0))
+s.send(b"\x02" * 6 + b"\x04" * 6 + b"\x88\xb5" + b"not IP \x1b[31m" + b"\x00" * 20)
+"#;
+    assert!(Command::new("python3")
+        .args(["-c", send])
+        .status()
+        .unwrap()
+        .success());
+    let out = output_within_child(child, 10);
+    assert_eq!(out.status.code(), Some(0));
+    let s = text(&out.stdout);
+    assert!(s.contains("ethertype Unknown (0x88b5), length 46"), "{s}");
+    assert!(s.contains("EtherType 0x88b5 is not decoded"), "{s}");
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "no raw escape byte reaches the terminal"
+    );
+}
