@@ -299,7 +299,7 @@ fn mysql_login_shows_user_and_hash_and_the_ssl_request_switches() {
         "{l:#?}"
     );
     assert!(
-        has(&l, "MySQL login user=alice [user=alice password hash="),
+        has(&l, "MySQL login user=alice [user=alice password-hash="),
         "{l:#?}"
     );
     assert!(
