@@ -205,7 +205,7 @@ pub enum GaveUp {
 
 #[derive(Debug, Default)]
 pub struct Defrag {
-    open: HashMap<Key, Datagram>,
+    open: HashMap<Key, Datagram, foldhash::fast::RandomState>,
     /// Open datagrams by age (`Datagram::order`), to find the oldest at once.
     by_age: std::collections::BTreeMap<u64, Key>,
     held: usize,

@@ -163,7 +163,7 @@ impl Flow {
 
 pub struct FlowTable {
     limits: Limits,
-    index: HashMap<FlowKey, usize>,
+    index: HashMap<FlowKey, usize, foldhash::fast::RandomState>,
     flows: Vec<Flow>,
     next_id: u64,
     evicted: u64,
@@ -184,7 +184,7 @@ impl FlowTable {
     pub fn new(limits: Limits) -> FlowTable {
         FlowTable {
             limits,
-            index: HashMap::new(),
+            index: HashMap::default(),
             flows: Vec::new(),
             next_id: 1,
             evicted: 0,

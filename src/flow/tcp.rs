@@ -101,7 +101,8 @@ impl TcpDir {
             .unwrap_or(bytes);
         let excess = (self.recent.len() + tail.len()).saturating_sub(RECENT);
         self.recent.drain(..excess.min(self.recent.len()));
-        self.recent.extend(tail.iter().copied());
+        // `extend` over `&u8` copies the slice whole; over `u8` values it goes byte by byte.
+        self.recent.extend(tail);
     }
 
     /// Whether `data`, a copy of stream bytes `r` already delivered, differs from the

@@ -58,8 +58,8 @@ pub struct LineOptions {
 pub struct LineWriter {
     opts: LineOptions,
     clock: Clock,
-    seq: HashMap<SeqKey, SeqEntry>,
-    seq_old: HashMap<SeqKey, SeqEntry>,
+    seq: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
+    seq_old: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
     ifnames: Option<HashMap<u32, String>>,
 }
 
@@ -68,8 +68,8 @@ impl LineWriter {
         LineWriter {
             opts,
             clock,
-            seq: HashMap::new(),
-            seq_old: HashMap::new(),
+            seq: HashMap::default(),
+            seq_old: HashMap::default(),
             ifnames: None,
         }
     }
