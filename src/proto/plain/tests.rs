@@ -367,3 +367,72 @@ fn http_form_that_is_not_urlencoded_or_too_big_is_body() {
     let (labels, _) = run(&mut dis, Direction::ToServer, &req, &[100, 100, 100_000]);
     assert_eq!(field_at(&labels, &req, b"password=x").0, "http.file_data");
 }
+
+#[test]
+fn ldap_bind_then_starttls_hands_over_at_the_message_boundary() {
+    let bind =
+        b"\x30\x2c\x02\x01\x01\x60\x27\x02\x01\x03\x04\x1acn=admin,dc=example,dc=org\x80\x06secret";
+    let start_tls = b"\x30\x1d\x02\x01\x02\x77\x18\x80\x161.3.6.1.4.1.1466.20037";
+    let mut bytes = bind.to_vec();
+    bytes.extend_from_slice(start_tls);
+    bytes.extend_from_slice(&[0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0, 0, 1, 0]);
+    let mut dis =
+        StreamDissector::detect(&bytes, Direction::ToServer, (40000, 389), false).unwrap();
+    assert_eq!(dis.plain_proto(), Proto::Ldap);
+    // Split in the middle of the bind's name and of the StartTLS request.
+    let (labels, events) = run(&mut dis, Direction::ToServer, &bytes, &[5, 20, 30, 1000]);
+    assert_eq!(field_at(&labels, &bytes, b"cn=admin").0, "ldap.simple");
+    assert_eq!(field_at(&labels, &bytes, b"secret").0, "ldap.simple");
+    assert_eq!(
+        field_at(&labels, &bytes, b"1.3.6.1").0,
+        "ldap.LDAPMessage_element"
+    );
+    assert!(
+        labels[bind.len() + start_tls.len()].0.starts_with("tls."),
+        "{labels:?}"
+    );
+    let apps = app_texts(&events);
+    assert!(
+        apps.iter().any(|a| a.contains("extendedReq(2) StartTLS")),
+        "{apps:?}"
+    );
+    assert_eq!(dis.layers(), ["LDAP", "StartTLS", "TLS"]);
+}
+
+#[test]
+fn ldap_and_mysql_lengths_of_gigabytes_are_labelled_as_they_come() {
+    // An LDAP message declaring 4 GiB, and a MySQL packet declaring 16 MiB: neither
+    // waits for its end; every byte fed is labelled at once.
+    let mut ldap = b"\x30\x84\xff\xff\xff\xf0\x02\x01\x01\x63".to_vec();
+    ldap.extend(std::iter::repeat_n(b'x', 200_000));
+    let mut dis = StreamDissector::detect(&ldap, Direction::ToServer, (1, 389), false).unwrap();
+    let mut out = Emitter::default();
+    let mut base = 0u64;
+    for chunk in ldap.chunks(1448) {
+        let done = dis.feed(Direction::ToServer, base, chunk, false, &mut out);
+        assert_eq!(done, chunk.len(), "nothing held");
+        base += done as u64;
+    }
+    let mut mysql = vec![0xff, 0xff, 0xff, 0x00, 0x0a];
+    mysql.extend_from_slice(b"8.0.36\0");
+    mysql.extend(std::iter::repeat_n(0u8, 100_000));
+    let mut dis = StreamDissector::detect(&mysql, Direction::ToClient, (1, 3306), false).unwrap();
+    assert_eq!(dis.plain_proto(), Proto::Mysql);
+    let mut base = 0u64;
+    for chunk in mysql.chunks(1448) {
+        let done = dis.feed(Direction::ToClient, base, chunk, false, &mut out);
+        assert!(chunk.len() - done < 4, "held {} bytes", chunk.len() - done);
+        base += done as u64;
+    }
+    // XMPP text without any `>` is held at most a line's bound.
+    let mut xml = b"<?xml version='1.0'?><stream:stream to='x'><message><body>".to_vec();
+    xml.extend(std::iter::repeat_n(b'a', 3 * MAX_LINE));
+    let mut dis = StreamDissector::detect(&xml, Direction::ToServer, (1, 5222), false).unwrap();
+    assert_eq!(dis.plain_proto(), Proto::Xmpp);
+    let done = dis.feed(Direction::ToServer, 0, &xml, false, &mut out);
+    assert!(
+        xml.len() - done <= MAX_LINE,
+        "held {} bytes",
+        xml.len() - done
+    );
+}
