@@ -657,3 +657,186 @@ fn tls_facts_agree_with_tshark_on_the_development_corpus() {
             .join("\n")
     );
 }
+
+/// LDAP operations (`name(messageID)`), simple-bind credentials, MySQL server
+/// versions, users and queries: what tshark reads, per file, as counts.
+fn tshark_app_facts(file: &Path) -> Facts {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(file)
+        .args([
+            "-Y",
+            "ldap or mysql",
+            "-T",
+            "fields",
+            "-E",
+            "aggregator=\u{1f}",
+        ])
+        .args([
+            "-e",
+            "ldap.messageID",
+            "-e",
+            "ldap.protocolOp",
+            "-e",
+            "ldap.name",
+        ])
+        .args([
+            "-e",
+            "ldap.simple",
+            "-e",
+            "mysql.version",
+            "-e",
+            "mysql.user",
+        ])
+        .args(["-e", "mysql.query"])
+        .output()
+        .expect("tshark");
+    let mut facts = Facts::new();
+    let mut add = |k: String| *facts.entry(k).or_default() += 1;
+    for line in text(&out.stdout).lines() {
+        let f: Vec<Vec<&str>> = line
+            .split('\t')
+            .map(|c| c.split('\u{1f}').filter(|v| !v.is_empty()).collect())
+            .collect();
+        let col = |i: usize| f.get(i).cloned().unwrap_or_default();
+        for (id, op) in col(0).iter().zip(col(1)) {
+            let name = op.parse::<u8>().ok().and_then(ldap_op).unwrap_or("?");
+            add(format!("ldap:{name}({id})"));
+        }
+        for (name, pw) in col(2).iter().zip(col(3)) {
+            add(format!("ldap-simple:{name}:{pw}"));
+        }
+        for v in col(4) {
+            add(format!("mysql-version:{v}"));
+        }
+        for u in col(5) {
+            add(format!("mysql-user:{u}"));
+        }
+        for q in col(6) {
+            add(format!(
+                "mysql-query:{}",
+                q.chars().take(40).collect::<String>()
+            ));
+        }
+    }
+    facts
+}
+
+fn ldap_op(n: u8) -> Option<&'static str> {
+    Some(match n {
+        0 => "bindRequest",
+        1 => "bindResponse",
+        2 => "unbindRequest",
+        3 => "searchRequest",
+        4 => "searchResEntry",
+        5 => "searchResDone",
+        6 => "modifyRequest",
+        7 => "modifyResponse",
+        8 => "addRequest",
+        9 => "addResponse",
+        10 => "delRequest",
+        11 => "delResponse",
+        12 => "modDNRequest",
+        13 => "modDNResponse",
+        14 => "compareRequest",
+        15 => "compareResponse",
+        16 => "abandonRequest",
+        19 => "searchResRef",
+        23 => "extendedReq",
+        24 => "extendedResp",
+        25 => "intermediateResponse",
+        _ => return None,
+    })
+}
+
+/// The same facts from eavesdrop's packet lines.
+fn eavesdrop_app_facts(file: &Path) -> Facts {
+    let mut cmd = eavesdrop();
+    cmd.args(["show", "--no-hex", "--no-notes", "--color=never"])
+        .arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let mut facts = Facts::new();
+    let mut add = |k: String| *facts.entry(k).or_default() += 1;
+    let ops: Vec<&str> = (0..=25).filter_map(ldap_op).collect();
+    for line in text(&out.stdout).lines() {
+        let Some((_, desc)) = line
+            .split_once(", length ")
+            .and_then(|(_, r)| r.split_once(": "))
+        else {
+            continue;
+        };
+        if desc.starts_with("LDAP ") {
+            // Operations are `name(id)` anywhere in the description.
+            for op in &ops {
+                let mut rest = desc;
+                while let Some(at) = rest.find(&format!("{op}(")) {
+                    // A whole word: `unbindRequest(3)` is not a `bindRequest`.
+                    let word = !rest[..at].ends_with(|c: char| c.is_ascii_alphabetic());
+                    let after = &rest[at + op.len() + 1..];
+                    let id: String = after.chars().take_while(char::is_ascii_digit).collect();
+                    if word && after[id.len()..].starts_with(')') {
+                        add(format!("ldap:{op}({id})"));
+                    }
+                    rest = &after[id.len()..];
+                }
+            }
+            if let Some(creds) = desc.split(" simple [user=").nth(1) {
+                if let Some((name, pw)) = creds.trim_end_matches(']').split_once(" password=") {
+                    add(format!("ldap-simple:{name}:{pw}"));
+                }
+            }
+        }
+        if let Some(v) = desc.strip_prefix("MySQL server greeting, version ") {
+            add(format!(
+                "mysql-version:{}",
+                v.trim_end_matches(", TLS offered")
+            ));
+        }
+        if let Some(u) = desc.strip_prefix("MySQL login user=") {
+            add(format!("mysql-user:{}", u.split(" [").next().unwrap_or(u)));
+        }
+        if let Some(q) = desc.strip_prefix("MySQL query: ") {
+            add(format!(
+                "mysql-query:{}",
+                q.chars().take(40).collect::<String>()
+            ));
+        }
+    }
+    facts
+}
+
+#[test]
+fn ldap_and_mysql_facts_agree_with_tshark() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let mut files = vec![capture("ldap-starttls.pcap"), capture("mysql-tls.pcap")];
+    if let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") {
+        let root = Path::new(&dir);
+        for f in [
+            "suricata-verify/ldap-starttls/input.pcap",
+            "suricata-verify/ldap-bind/ldap.pcap",
+            "arkime/mysql-tls.pcap",
+            "arkime/no-syn-ack.pcap",
+            "pcapplusplus/Pcap++Test/PcapExamples/pcapng-example.pcapng",
+        ] {
+            files.push(root.join(f));
+        }
+    }
+    let mut compared = 0;
+    let mut problems = Vec::new();
+    for f in &files {
+        let (theirs, ours) = (tshark_app_facts(f), eavesdrop_app_facts(f));
+        compared += theirs.values().sum::<u64>();
+        if theirs != ours {
+            problems.push(format!(
+                "{}:\n  tshark    {theirs:?}\n  eavesdrop {ours:?}",
+                f.display()
+            ));
+        }
+    }
+    eprintln!("{compared} LDAP/MySQL facts compared");
+    assert!(compared >= 15, "{compared}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
