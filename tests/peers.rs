@@ -840,3 +840,109 @@ fn ldap_and_mysql_facts_agree_with_tshark() {
     assert!(compared >= 15, "{compared}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// XMPP: the kind of the first element tshark names in each frame, against the first
+/// XMPP item on eavesdrop's line for that frame.
+fn xmpp_kinds(file: &Path) -> (BTreeMap<u64, String>, BTreeMap<u64, String>) {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(file)
+        .args([
+            "-Y",
+            "xmpp",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "_ws.col.Info",
+        ])
+        .output()
+        .expect("tshark");
+    let mut theirs = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let Some((n, info)) = line.split_once('\t') else {
+            continue;
+        };
+        let kind = match info.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["STREAM", "END", ..] => "stream end".to_string(),
+            ["STREAM", ..] => "stream".into(),
+            ["AUTH", ..] => "auth".into(),
+            ["SUCCESS", ..] => "auth success".into(),
+            ["FAILURE", ..] => "auth failure".into(),
+            ["STARTTLS", ..] => "starttls".into(),
+            ["PROCEED", ..] => "proceed".into(),
+            ["MESSAGE", ..] => "message".into(),
+            ["PRESENCE", ..] => "presence".into(),
+            [iq, ..] if iq.starts_with("IQ(") => {
+                format!("iq {}", iq.trim_start_matches("IQ(").trim_end_matches(')'))
+            }
+            // CHALLENGE, RESPONSE, FEATURES, XML, UNKNOWN: not named by eavesdrop.
+            _ => continue,
+        };
+        if let Ok(n) = n.parse() {
+            theirs.insert(n, kind);
+        }
+    }
+    let mut cmd = eavesdrop();
+    cmd.args(["show", "--no-hex", "--no-notes", "--color=never", "-#"])
+        .arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let mut ours = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let Some(n) = line
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        let Some(item) = line.split(": XMPP ").nth(1) else {
+            continue;
+        };
+        let item = item.split(", ").next().unwrap_or(item);
+        let kind = match item.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["stream", "end", ..] => "stream end".to_string(),
+            ["auth", "success" | "failure", ..] => item.to_string(),
+            ["iq", t, ..] => format!("iq {t}"),
+            [w, ..] => w.to_string(),
+            [] => continue,
+        };
+        ours.insert(n, kind);
+    }
+    (theirs, ours)
+}
+
+#[test]
+fn xmpp_elements_agree_with_tshark() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let mut files = vec![capture("xmpp-starttls.pcap")];
+    if let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") {
+        files.push(Path::new(&dir).join("ndpi/jabber.pcap"));
+    }
+    let mut compared = 0;
+    let mut problems = Vec::new();
+    for f in &files {
+        let (theirs, ours) = xmpp_kinds(f);
+        // tshark names a message spanning segments on its last segment, eavesdrop on its
+        // first: a match anywhere after the previous element tshark named counts.
+        let mut previous = 0u64;
+        for (&n, kind) in &theirs {
+            compared += 1;
+            if !ours.range(previous + 1..=n).any(|(_, k)| k == kind) {
+                problems.push(format!(
+                    "{} frame {n}: tshark {kind}, eavesdrop {:?}",
+                    f.display(),
+                    ours.get(&n)
+                ));
+            }
+            previous = n;
+        }
+    }
+    eprintln!("{compared} XMPP frames compared");
+    assert!(compared >= 14, "{compared}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
