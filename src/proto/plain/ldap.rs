@@ -179,6 +179,15 @@ pub struct Ldap {
 }
 
 impl Ldap {
+    /// Bytes are missing: where the next message starts is unknown, so the rest of this
+    /// direction is not parsed (TLS is still recognised if it starts).
+    pub fn gap(&mut self, dir: Direction) {
+        if let Some(state) = self.dirs.get_mut(dir.index()) {
+            state.skip = 0;
+            state.lost = true;
+        }
+    }
+
     pub fn feed(
         &mut self,
         dir: Direction,

@@ -295,6 +295,9 @@ impl Plain {
             h.gap();
         }
         self.mail.gap(dir);
+        self.ldap.gap(dir);
+        self.mysql.gap(dir);
+        self.xmpp.gap(dir);
     }
 }
 

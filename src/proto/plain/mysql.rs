@@ -47,6 +47,8 @@ pub fn looks_like_greeting(first: &[u8]) -> bool {
 pub struct MysqlDir {
     /// Bytes of a long packet still to label.
     skip: u64,
+    /// Packet framing was lost to a gap: the rest is classified, not parsed.
+    lost: bool,
 }
 
 #[derive(Debug, Default)]
@@ -73,6 +75,14 @@ enum Result {
 }
 
 impl Mysql {
+    /// Bytes are missing: where the next packet starts is unknown.
+    pub fn gap(&mut self, dir: Direction) {
+        if let Some(state) = self.dirs.get_mut(dir.index()) {
+            state.skip = 0;
+            state.lost = true;
+        }
+    }
+
     pub fn feed(
         &mut self,
         dir: Direction,
@@ -100,6 +110,10 @@ impl Mysql {
                 Plausible::Yes(_) => return Fed::SwitchToTls(pos),
                 Plausible::NeedMore if !flush => return Fed::Done(pos),
                 _ => {}
+            }
+            if self.dirs.get(dir.index()).is_some_and(|s| s.lost) {
+                crate::proto::text::classify_chunk_explained(at, rest, false, out);
+                return Fed::Done(data.len());
             }
             let Some(&[a, b, c, seq]) = rest.get(..4).and_then(|h| <&[u8; 4]>::try_from(h).ok())
             else {

@@ -436,3 +436,28 @@ fn ldap_and_mysql_lengths_of_gigabytes_are_labelled_as_they_come() {
         xml.len() - done
     );
 }
+
+#[test]
+fn a_gap_in_ldap_or_mysql_stops_parsing_instead_of_guessing_lengths() {
+    let mut greeting = vec![40, 0, 0, 0, 0x0a];
+    greeting.extend_from_slice(b"8.0.36\0");
+    greeting.resize(44, 0);
+    let mut dis =
+        StreamDissector::detect(&greeting, Direction::ToClient, (1, 3306), false).unwrap();
+    let mut out = Emitter::default();
+    assert_eq!(
+        dis.feed(Direction::ToClient, 0, &greeting, false, &mut out),
+        44
+    );
+    dis.gap(Direction::ToClient, 100, &mut out, 44);
+    // After the hole: bytes that would read as a 16 MiB packet header.
+    let after = [0xff, 0xff, 0xff, 0x07, b'a', b'b'];
+    let done = dis.feed(Direction::ToClient, 144, &after, false, &mut out);
+    assert_eq!(done, after.len(), "labelled at once, no packet awaited");
+    assert!(
+        !out.events
+            .iter()
+            .any(|e| matches!(&e.desc, Desc::App { text, .. } if text.contains("response"))),
+        "no packet parsed after the gap"
+    );
+}

@@ -43,6 +43,13 @@ pub struct Xmpp {
 }
 
 impl Xmpp {
+    /// Bytes are missing: text left open (a credential) does not continue here.
+    pub fn gap(&mut self, dir: Direction) {
+        if let Some(slot) = self.awaiting.get_mut(dir.index()) {
+            *slot = None;
+        }
+    }
+
     pub fn feed(
         &mut self,
         dir: Direction,
