@@ -7,15 +7,10 @@
 //! not parse is labelled readable and framing goes on from its declared length; bytes
 //! that are not BER at all lose framing until TLS starts.
 
-use super::{line_spans, Fed};
+use super::{app_event, framed, line_spans, Fed, Framing, Header};
 use crate::fields::{self, FieldId};
-use crate::note::{NoteGroup, Severity};
-use crate::proto::{text, Desc, Direction, Emitter};
-use crate::span::LeakKind;
+use crate::proto::{Direction, Emitter};
 use std::ops::Range;
-
-/// Largest message parsed whole; a longer one is labelled as it arrives.
-const MAX_PARSED: usize = 64 * 1024;
 
 /// The StartTLS extended operation's name.
 const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
@@ -164,18 +159,9 @@ pub fn looks_like(first: &[u8]) -> bool {
     first.get(op_at).is_some_and(|&t| op_name(t).is_some())
 }
 
-/// One direction's framing.
-#[derive(Debug, Default)]
-pub struct LdapDir {
-    /// Bytes of a long message still to label without parsing.
-    skip: u64,
-    /// Not BER: everything is classified as unknown bytes (TLS may still start).
-    lost: bool,
-}
-
 #[derive(Debug, Default)]
 pub struct Ldap {
-    dirs: [LdapDir; 2],
+    dirs: [Framing; 2],
 }
 
 impl Ldap {
@@ -183,8 +169,7 @@ impl Ldap {
     /// direction is not parsed (TLS is still recognised if it starts).
     pub fn gap(&mut self, dir: Direction) {
         if let Some(state) = self.dirs.get_mut(dir.index()) {
-            state.skip = 0;
-            state.lost = true;
+            state.lose();
         }
     }
 
@@ -199,74 +184,23 @@ impl Ldap {
         let Some(state) = self.dirs.get_mut(dir.index()) else {
             return Fed::Done(0);
         };
-        let mut pos = 0usize;
-        while pos < data.len() {
-            let rest = data.get(pos..).unwrap_or(&[]);
-            let at = base + pos as u64;
-            if state.skip > 0 {
-                let n = rest
-                    .len()
-                    .min(usize::try_from(state.skip).unwrap_or(usize::MAX));
-                out.field(at..at + n as u64, fields::LDAP_MESSAGE);
-                state.skip -= n as u64;
-                pos += n;
-                continue;
-            }
-            match super::tls_starts(rest) {
-                crate::proto::tls::record::Plausible::Yes(_) => return Fed::SwitchToTls(pos),
-                crate::proto::tls::record::Plausible::NeedMore if !flush => return Fed::Done(pos),
-                _ => {}
-            }
-            if state.lost {
-                text::classify_chunk_explained(at, rest, false, out);
-                return Fed::Done(data.len());
-            }
-            let outer = match header(rest) {
-                None if flush => {
-                    out.field(at..at + rest.len() as u64, fields::LDAP_MESSAGE);
-                    return Fed::Done(data.len());
-                }
-                None => return Fed::Done(pos),
-                Some(Ok(t)) if t.tag == 0x30 => t,
-                Some(_) => {
-                    out.note(
-                        at..at + 1,
-                        Severity::Note,
-                        NoteGroup::Malformed,
-                        "not an LDAP message (no BER SEQUENCE here): the rest is not parsed".into(),
-                    );
-                    state.lost = true;
-                    continue;
-                }
-            };
-            let total = outer.end();
-            if total > MAX_PARSED {
-                // Too long to wait for: the head is described, the rest labelled as it comes.
-                let n = rest.len().min(total);
-                message(at, rest.get(..n).unwrap_or(rest), out);
-                state.skip = (total - n) as u64;
-                pos += n;
-                continue;
-            }
-            match rest.get(..total) {
-                Some(msg) => {
-                    message(at, msg, out);
-                    pos += total;
-                }
-                None if flush => {
-                    message(at, rest, out);
-                    out.note(
-                        at..at + rest.len() as u64,
-                        Severity::Note,
-                        NoteGroup::Truncated,
-                        format!("LDAP message cut off: {} of {total} bytes", rest.len()),
-                    );
-                    return Fed::Done(data.len());
-                }
-                None => return Fed::Done(pos),
-            }
-        }
-        Fed::Done(pos)
+        // Every LDAPMessage is a BER SEQUENCE.
+        let seq = |b: &[u8]| match header(b) {
+            None => Header::NeedMore,
+            Some(Ok(t)) if t.tag == 0x30 => Header::Len(t.end()),
+            Some(_) => Header::Bad,
+        };
+        framed(
+            state,
+            data,
+            base,
+            flush,
+            out,
+            fields::LDAP_MESSAGE,
+            "LDAP",
+            seq,
+            message,
+        )
     }
 }
 
@@ -276,23 +210,7 @@ fn message(at: u64, msg: &[u8], out: &mut Emitter) {
     let mut leaks = Vec::new();
     let text = describe(msg, &mut parts, &mut leaks);
     line_spans(out, at, msg.len(), &parts, fields::LDAP_MESSAGE);
-    for shown in &leaks {
-        out.event(
-            at,
-            Desc::Leak {
-                kind: LeakKind::Credential,
-                value: shown.clone(),
-            },
-        );
-    }
-    out.event(
-        at,
-        Desc::App {
-            proto: "LDAP",
-            text,
-            leaks,
-        },
-    );
+    app_event(out, at, "LDAP", text, leaks);
 }
 
 fn describe(

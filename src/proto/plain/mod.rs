@@ -20,7 +20,7 @@ use super::tls::record::{plausible_header, ContentType, Plausible};
 use super::{text, Desc, Direction, Emitter};
 use crate::fields::{self, FieldId};
 use crate::note::{NoteGroup, Severity};
-use crate::span::Visibility;
+use crate::span::{LeakKind, Visibility};
 use std::ops::Range;
 
 /// PostgreSQL's SSLRequest: length 8, code 80877103 (PostgreSQL protocol, section 55.2.10).
@@ -299,6 +299,143 @@ impl Plain {
         self.mysql.gap(dir);
         self.xmpp.gap(dir);
     }
+}
+
+/// What a length-framed protocol's header says (see [`framed`]).
+pub enum Header {
+    /// More bytes are needed to read it.
+    NeedMore,
+    /// Not this protocol's header: framing is lost.
+    Bad,
+    /// The whole message, header included, is this long.
+    Len(usize),
+}
+
+/// One direction of a length-framed protocol (LDAP's BER, MySQL's packets).
+#[derive(Debug, Default)]
+pub struct Framing {
+    /// Bytes of a long message still to label without parsing.
+    skip: u64,
+    /// Framing was lost (a gap, or bytes that are not a header): the rest is
+    /// classified as unknown payload; TLS is still recognised if it starts.
+    lost: bool,
+}
+
+impl Framing {
+    /// Bytes are missing: where the next message starts is unknown.
+    pub fn lose(&mut self) {
+        self.skip = 0;
+        self.lost = true;
+    }
+}
+
+/// Largest length-framed message parsed whole; a longer one is described from its
+/// first bytes and labelled `field` as the rest arrives, never waited for.
+pub const MAX_FRAMED: usize = 64 * 1024;
+
+/// Runs a length-framed protocol over `data` (stream offset `base`): TLS is looked for
+/// before each message; `header` reads a message's length; `message` labels and
+/// describes a message (or the first [`MAX_FRAMED`] bytes of a longer one, or what is
+/// left of one the stream cut short).
+#[allow(clippy::too_many_arguments)] // the protocol's field, name and two readers
+pub fn framed(
+    st: &mut Framing,
+    data: &[u8],
+    base: u64,
+    flush: bool,
+    out: &mut Emitter,
+    field: FieldId,
+    name: &str,
+    header: impl Fn(&[u8]) -> Header,
+    mut message: impl FnMut(u64, &[u8], &mut Emitter),
+) -> Fed {
+    let mut pos = 0usize;
+    while pos < data.len() {
+        let rest = data.get(pos..).unwrap_or(&[]);
+        let at = base + pos as u64;
+        if st.skip > 0 {
+            let n = rest
+                .len()
+                .min(usize::try_from(st.skip).unwrap_or(usize::MAX));
+            out.field(at..at + n as u64, field);
+            st.skip -= n as u64;
+            pos += n;
+            continue;
+        }
+        match tls_starts(rest) {
+            Plausible::Yes(_) => return Fed::SwitchToTls(pos),
+            Plausible::NeedMore if !flush => return Fed::Done(pos),
+            _ => {}
+        }
+        if st.lost {
+            text::classify_chunk_explained(at, rest, false, out);
+            return Fed::Done(data.len());
+        }
+        let total = match header(rest) {
+            Header::Len(n) => n,
+            Header::NeedMore if flush => {
+                out.field(at..at + rest.len() as u64, field);
+                return Fed::Done(data.len());
+            }
+            Header::NeedMore => return Fed::Done(pos),
+            Header::Bad => {
+                out.note(
+                    at..at + 1,
+                    Severity::Note,
+                    NoteGroup::Malformed,
+                    format!("no {name} message starts here: the rest is not parsed"),
+                );
+                st.lost = true;
+                continue;
+            }
+        };
+        if total > MAX_FRAMED {
+            let n = rest.len().min(total);
+            message(at, rest.get(..n).unwrap_or(rest), out);
+            st.skip = (total - n) as u64;
+            pos += n;
+            continue;
+        }
+        match rest.get(..total) {
+            Some(msg) => {
+                message(at, msg, out);
+                pos += total;
+            }
+            None if flush => {
+                message(at, rest, out);
+                out.note(
+                    at..at + rest.len() as u64,
+                    Severity::Note,
+                    NoteGroup::Truncated,
+                    format!("{name} message cut off: {} of {total} bytes", rest.len()),
+                );
+                return Fed::Done(data.len());
+            }
+            None => return Fed::Done(pos),
+        }
+    }
+    Fed::Done(pos)
+}
+
+/// An application event at `at`, with each credential it shows also reported as a
+/// credential leak (for `flows` and `check`).
+pub fn app_event(
+    out: &mut Emitter,
+    at: u64,
+    proto: &'static str,
+    text: String,
+    leaks: Vec<String>,
+) {
+    for shown in &leaks {
+        out.event(
+            at,
+            Desc::Leak {
+                kind: LeakKind::Credential,
+                value: shown.clone(),
+            },
+        );
+    }
+    out.event(at, Desc::App { proto, text, leaks });
 }
 
 /// At a message boundary: does TLS start here? `None` means go on with the protocol.

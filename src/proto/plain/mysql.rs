@@ -9,16 +9,10 @@
 //! (Connection Phase, Protocol::HandshakeV10, Protocol::SSLRequest,
 //! Protocol::HandshakeResponse41, COM_QUERY).
 
-use super::{line_spans, Fed};
+use super::{app_event, framed, line_spans, Fed, Framing, Header};
 use crate::fields::{self, FieldId};
-use crate::note::{NoteGroup, Severity};
-use crate::proto::tls::record::Plausible;
-use crate::proto::{Desc, Direction, Emitter};
-use crate::span::LeakKind;
+use crate::proto::{Direction, Emitter};
 use std::ops::Range;
-
-/// Largest packet parsed whole; a longer one (a big result row) is labelled as it comes.
-const MAX_PARSED: usize = 64 * 1024;
 
 const CLIENT_CONNECT_WITH_DB: u32 = 0x0008;
 const CLIENT_PROTOCOL_41: u32 = 0x0200;
@@ -44,16 +38,8 @@ pub fn looks_like_greeting(first: &[u8]) -> bool {
 }
 
 #[derive(Debug, Default)]
-pub struct MysqlDir {
-    /// Bytes of a long packet still to label.
-    skip: u64,
-    /// Packet framing was lost to a gap: the rest is classified, not parsed.
-    lost: bool,
-}
-
-#[derive(Debug, Default)]
 pub struct Mysql {
-    dirs: [MysqlDir; 2],
+    dirs: [Framing; 2],
     /// The greeting was seen: the client's next packet is its HandshakeResponse.
     greeted: bool,
     /// The client's HandshakeResponse (or SSLRequest) was seen: packets with sequence
@@ -78,8 +64,7 @@ impl Mysql {
     /// Bytes are missing: where the next packet starts is unknown.
     pub fn gap(&mut self, dir: Direction) {
         if let Some(state) = self.dirs.get_mut(dir.index()) {
-            state.skip = 0;
-            state.lost = true;
+            state.lose();
         }
     }
 
@@ -91,72 +76,35 @@ impl Mysql {
         flush: bool,
         out: &mut Emitter,
     ) -> Fed {
-        let mut pos = 0usize;
-        while pos < data.len() {
-            let rest = data.get(pos..).unwrap_or(&[]);
-            let at = base + pos as u64;
-            if let Some(state) = self.dirs.get_mut(dir.index()) {
-                if state.skip > 0 {
-                    let n = rest
-                        .len()
-                        .min(usize::try_from(state.skip).unwrap_or(usize::MAX));
-                    out.field(at..at + n as u64, fields::MYSQL_PACKET);
-                    state.skip -= n as u64;
-                    pos += n;
-                    continue;
-                }
+        let d = dir.index();
+        // The framing state is lent to `framed` while `packet` needs `self`.
+        let mut state = self.dirs.get_mut(d).map(std::mem::take).unwrap_or_default();
+        let len = |b: &[u8]| match b {
+            [a, b, c, _, ..] => {
+                Header::Len(4 + (usize::from(*a) | usize::from(*b) << 8 | usize::from(*c) << 16))
             }
-            match super::tls_starts(rest) {
-                Plausible::Yes(_) => return Fed::SwitchToTls(pos),
-                Plausible::NeedMore if !flush => return Fed::Done(pos),
-                _ => {}
-            }
-            if self.dirs.get(dir.index()).is_some_and(|s| s.lost) {
-                crate::proto::text::classify_chunk_explained(at, rest, false, out);
-                return Fed::Done(data.len());
-            }
-            let Some(&[a, b, c, seq]) = rest.get(..4).and_then(|h| <&[u8; 4]>::try_from(h).ok())
-            else {
-                if flush {
-                    out.field(at..at + rest.len() as u64, fields::MYSQL_PACKET);
-                    return Fed::Done(data.len());
-                }
-                return Fed::Done(pos);
-            };
-            let len = usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16;
-            let total = 4 + len;
-            if total > MAX_PARSED {
-                let n = rest.len().min(total);
-                self.packet(dir, at, seq, rest.get(..n).unwrap_or(rest), out);
-                if let Some(state) = self.dirs.get_mut(dir.index()) {
-                    state.skip = (total - n) as u64;
-                }
-                pos += n;
-                continue;
-            }
-            match rest.get(..total) {
-                Some(p) => {
-                    self.packet(dir, at, seq, p, out);
-                    pos += total;
-                }
-                None if flush => {
-                    self.packet(dir, at, seq, rest, out);
-                    out.note(
-                        at..at + rest.len() as u64,
-                        Severity::Note,
-                        NoteGroup::Truncated,
-                        format!("MySQL packet cut off: {} of {total} bytes", rest.len()),
-                    );
-                    return Fed::Done(data.len());
-                }
-                None => return Fed::Done(pos),
-            }
+            _ => Header::NeedMore,
+        };
+        let fed = framed(
+            &mut state,
+            data,
+            base,
+            flush,
+            out,
+            fields::MYSQL_PACKET,
+            "MySQL",
+            len,
+            |at, p, out| self.packet(dir, at, p, out),
+        );
+        if let Some(slot) = self.dirs.get_mut(d) {
+            *slot = state;
         }
-        Fed::Done(pos)
+        fed
     }
 
     /// Labels and describes one packet (header included), possibly cut short.
-    fn packet(&mut self, dir: Direction, at: u64, seq: u8, p: &[u8], out: &mut Emitter) {
+    fn packet(&mut self, dir: Direction, at: u64, p: &[u8], out: &mut Emitter) {
+        let seq = p.get(3).copied().unwrap_or(0);
         let payload = p.get(4..).unwrap_or(&[]);
         let mut parts: Vec<(Range<usize>, FieldId)> = Vec::new();
         let mut leaks = Vec::new();
@@ -170,24 +118,8 @@ impl Mysql {
             .map(|(r, f)| (r.start + 4..r.end + 4, f))
             .collect();
         line_spans(out, at, p.len(), &parts, fields::MYSQL_PACKET);
-        for shown in &leaks {
-            out.event(
-                at,
-                Desc::Leak {
-                    kind: LeakKind::Credential,
-                    value: shown.clone(),
-                },
-            );
-        }
         if let Some(text) = text {
-            out.event(
-                at,
-                Desc::App {
-                    proto: "MySQL",
-                    text,
-                    leaks,
-                },
-            );
+            app_event(out, at, "MySQL", text, leaks);
         }
     }
 

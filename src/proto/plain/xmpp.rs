@@ -7,11 +7,10 @@
 //! XML is read tag by tag in what has arrived up to the last `>`, not parsed as a
 //! document: enough to find these elements without holding the stream.
 
-use super::{line_spans, Fed, MAX_LINE};
+use super::{app_event, line_spans, Fed, MAX_LINE};
 use crate::fields::{self, FieldId};
 use crate::proto::tls::record::Plausible;
-use crate::proto::{Desc, Direction, Emitter};
-use crate::span::LeakKind;
+use crate::proto::{Direction, Emitter};
 use base64::Engine as _;
 use std::ops::Range;
 
@@ -82,24 +81,7 @@ impl Xmpp {
         self.scan(dir, chunk, &mut parts, &mut events);
         line_spans(out, base, end, &parts, fields::XMPP_XML);
         for (at, text, leaks) in events {
-            let at = base + at as u64;
-            for shown in &leaks {
-                out.event(
-                    at,
-                    Desc::Leak {
-                        kind: LeakKind::Credential,
-                        value: shown.clone(),
-                    },
-                );
-            }
-            out.event(
-                at,
-                Desc::App {
-                    proto: "XMPP",
-                    text,
-                    leaks,
-                },
-            );
+            app_event(out, base + at as u64, "XMPP", text, leaks);
         }
         Fed::Done(end)
     }
@@ -297,6 +279,7 @@ fn attr(tag: &[u8], key: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::Desc;
 
     #[test]
     fn attributes_and_detection() {
