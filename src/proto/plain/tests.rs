@@ -461,3 +461,28 @@ fn a_gap_in_ldap_or_mysql_stops_parsing_instead_of_guessing_lengths() {
         "no packet parsed after the gap"
     );
 }
+
+#[test]
+fn bytes_that_are_not_ber_stop_ldap_parsing_with_a_note() {
+    let bind = b"\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
+    let mut bytes = bind.to_vec();
+    bytes.extend_from_slice(b"hello, this is not BER at all\r\n");
+    let mut dis = StreamDissector::detect(&bytes, Direction::ToServer, (1, 389), false).unwrap();
+    let mut out = Emitter::default();
+    assert_eq!(
+        dis.feed(Direction::ToServer, 0, &bytes, false, &mut out),
+        bytes.len()
+    );
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.text == "no LDAP message starts here: the rest is not parsed"),
+        "{:?}",
+        out.notes
+    );
+    // The text after the bind is labelled readable text, not LDAP.
+    assert!(out
+        .spans
+        .iter()
+        .any(|s| s.range.start == bind.len() as u64 && s.field == crate::fields::TEXT));
+}
