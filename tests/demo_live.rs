@@ -8,13 +8,6 @@ mod common;
 use common::*;
 use std::process::Command;
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| text(&o.stdout).trim() == "0")
-}
-
 #[test]
 fn live_demo_tells_three_acts_on_fresh_traffic_and_keeps_captures_with_keylogs() {
     if !is_root() {

@@ -11,13 +11,6 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| text(&o.stdout).trim() == "0")
-}
-
 fn can_capture() -> bool {
     let ok = is_root();
     if !ok && peers_required() {

@@ -646,16 +646,8 @@ impl QuicFlow {
                         self.sni.get_or_insert(sni.clone());
                         self.facts.sni.get_or_insert(sni);
                     }
-                    if !ch.alpn.is_empty() {
-                        let list: Vec<String> = ch
-                            .alpn
-                            .iter()
-                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                            .collect();
-                        detail.push(format!("ALPN={}", list.join(",")));
-                        if self.facts.alpn_offered.is_empty() {
-                            self.facts.alpn_offered = list;
-                        }
+                    if let Some(shown) = self.facts.offer_alpn(&ch) {
+                        detail.push(shown);
                     }
                     version = ch.max_version();
                     self.facts.client_hello_seen = true;

@@ -107,6 +107,14 @@ pub fn have(tool: &str) -> bool {
 }
 
 /// Peers are required when CI says so: a missing tool then fails instead of skipping.
+/// Whether the tests run as root (live capture needs it).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| text(&o.stdout).trim() == "0")
+}
+
 pub fn peers_required() -> bool {
     std::env::var_os("EAVESDROP_REQUIRE_PEERS").is_some()
 }

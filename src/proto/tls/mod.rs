@@ -98,6 +98,26 @@ pub struct TlsFacts {
     pub ja4: Option<String>,
 }
 
+impl TlsFacts {
+    /// A ClientHello's ALPN list: kept as the offer (the first one seen wins) and
+    /// returned as the packet line shows it, `ALPN=h2,http/1.1`.
+    pub fn offer_alpn(&mut self, ch: &handshake::ClientHello) -> Option<String> {
+        if ch.alpn.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = ch
+            .alpn
+            .iter()
+            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+            .collect();
+        let shown = format!("ALPN={}", list.join(","));
+        if self.alpn_offered.is_empty() {
+            self.alpn_offered = list;
+        }
+        Some(shown)
+    }
+}
+
 /// What one certificate names, as an observer reads it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CertNames {
@@ -692,16 +712,8 @@ impl TlsStream {
                         }
                         self.facts.sni.get_or_insert(sni);
                     }
-                    if !ch.alpn.is_empty() {
-                        let list: Vec<String> = ch
-                            .alpn
-                            .iter()
-                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
-                            .collect();
-                        detail.push(format!("ALPN={}", list.join(",")));
-                        if self.facts.alpn_offered.is_empty() {
-                            self.facts.alpn_offered = list;
-                        }
+                    if let Some(shown) = self.facts.offer_alpn(&ch) {
+                        detail.push(shown);
                     }
                     if self.facts.ja4.is_none() {
                         self.facts.ja3 = Some(fingerprint::ja3(&ch));
