@@ -92,6 +92,29 @@ fn colour_marks_leaks_readable_and_opaque_bytes() {
     assert!(text(&forced.stdout).contains(leak));
 }
 
+/// Regression: `--color=always` never reset a style (anstyle renders the plain style's
+/// reset as nothing), so the last colour stayed on for the summary and the prompt.
+#[test]
+fn colour_never_outlives_its_line() {
+    let tls12 = capture("tls12-echo.pcapng");
+    let plain = capture("plain-echo.pcap");
+    let auth = capture("http-basic-auth.pcap");
+    let runs: [&[&str]; 4] = [
+        &["show", "--color=always", tls12.to_str().unwrap()],
+        &["show", "--color=always", plain.to_str().unwrap()],
+        &["flows", "--color=always", auth.to_str().unwrap()],
+        &["demo", "--color=always"],
+    ];
+    for args in runs {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(stdout.contains('\x1b'), "{args:?} printed no colour");
+        assert_styles_closed(&format!("{args:?} stdout"), &stdout);
+        assert_styles_closed(&format!("{args:?} stderr"), &stderr);
+    }
+}
+
 #[test]
 fn the_textbook_lesson_reads_at_a_glance() {
     let plain = show(&[

@@ -245,9 +245,10 @@ impl<W: Write, E: Write> ShowSink<W, E> {
 
     fn elided_line(&mut self, rows: usize) {
         let text = format!(
-            "\t         … {rows} more row{} …\n",
+            "\t         … {rows} more row{} …",
             if rows == 1 { "" } else { "s" }
         );
+        // The style closes before the newline: every line ends in the default style.
         if self.opts.color {
             self.buf.extend_from_slice(&self.palette.dim);
             self.buf.extend_from_slice(text.as_bytes());
@@ -255,6 +256,7 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         } else {
             self.buf.extend_from_slice(text.as_bytes());
         }
+        self.buf.push(b'\n');
     }
 
     /// Hex rows of `data`, whose first byte is frame offset `start`; offsets printed

@@ -82,7 +82,9 @@ impl Palette {
         let render = |s: Style| s.render().to_string().into_bytes();
         Palette {
             on: Label::ALL.map(|l| render(label_style(l))),
-            reset: Style::new().render_reset().to_string().into_bytes(),
+            // `Style::new().render_reset()` renders nothing for the plain style: the
+            // explicit SGR 0 is what closes every styled span.
+            reset: anstyle::Reset.render().to_string().into_bytes(),
             warn: render(Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)))),
             error: render(
                 Style::new()

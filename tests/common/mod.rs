@@ -225,3 +225,31 @@ pub fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("tempdir");
     d
 }
+
+/// Panics unless every styled line of `out` closes its style: the last SGR sequence on
+/// any line that has one is a reset (`ESC[0m`), so nothing bleeds into the next line,
+/// the summary on stderr, or the user's prompt after exit.
+pub fn assert_styles_closed(what: &str, out: &str) {
+    for (n, line) in out.split('\n').enumerate() {
+        let mut last = None;
+        let mut rest = line;
+        while let Some(at) = rest.find("\x1b[") {
+            let seq = &rest[at..];
+            let end = seq
+                .find(|c: char| c.is_ascii_alphabetic())
+                .unwrap_or(seq.len() - 1);
+            if seq.as_bytes().get(end) == Some(&b'm') {
+                last = Some(&seq[..=end]);
+            }
+            rest = &seq[end + 1..];
+        }
+        if let Some(sgr) = last {
+            assert_eq!(
+                sgr,
+                "\x1b[0m",
+                "{what}: line {} leaves a style open: {line:?}",
+                n + 1
+            );
+        }
+    }
+}
