@@ -9,12 +9,12 @@
 //! The same path serves files and live capture: the source only calls [`Engine::push`].
 
 use crate::capture::{Frame, LinkType};
-use crate::decode::{self, Decoded, FragmentInfo, Payload, Transport};
-use crate::fields;
+use crate::decode::{self, Decoded, FragmentInfo, Payload, Transport, TransportHeader};
 use crate::flow::frag::{Added, Datagram, Defrag, FragLimits, GaveUp};
-use crate::flow::{self, Flow, FlowProto, FlowTable, Limits, SegmentIn};
+use crate::flow::{self, App, Flow, FlowTable, Limits, SegmentIn};
 use crate::note::{Note, NoteGroup, Severity};
-use crate::proto::{text, Desc, Direction, Emitter};
+use crate::proto::stack::Stack;
+use crate::proto::{Desc, Direction, Emitter};
 use crate::render::{FrameView, Sink};
 use crate::report::{FlowEnd, FlowReport, MAX_SIZES};
 use crate::span::{ByteMap, Label, Span};
@@ -226,8 +226,8 @@ impl<S: Sink> Engine<S> {
             frame_off: 0,
         }];
         match payload.transport {
-            Transport::Udp => self.udp(number, &payload, None, &one),
-            Transport::Tcp { .. } => {
+            TransportHeader::Udp => self.udp(number, &payload, None, &one),
+            TransportHeader::Tcp { .. } => {
                 let piece = TcpPiece {
                     frame: number,
                     frame_off: payload.range.start,
@@ -247,7 +247,7 @@ impl<S: Sink> Engine<S> {
     fn udp(&mut self, number: u64, payload: &Payload, bytes: Option<&[u8]>, carriers: &[Carrier]) {
         let (slot, _) = self
             .flows
-            .lookup(FlowProto::Udp, &payload.endpoints, number, None);
+            .lookup(Transport::Udp, &payload.endpoints, number, None);
         self.after_lookup(number);
         let Some(flow) = self.flows.get_mut(slot) else {
             return;
@@ -282,16 +282,15 @@ impl<S: Sink> Engine<S> {
                 return;
             }
             let base = payload.range.start as u64;
-            let ports = (payload.endpoints.sport, payload.endpoints.dport);
-            let dns_ports = [53, 5353, 5355];
-            if flow.quic.is_some() || crate::proto::quic::looks_like_quic(bytes) {
-                flow.quic
-                    .get_or_insert_with(Box::default)
-                    .datagram(dir, base, bytes, out);
-            } else if dns_ports.contains(&ports.0) || dns_ports.contains(&ports.1) {
-                crate::proto::dns::message(base, bytes, out);
-            } else {
-                text::classify_chunk(base, bytes, out);
+            // An unrecognised UDP flow tries again with each datagram (a QUIC
+            // connection may follow other traffic on the same ports).
+            if !matches!(&flow.app, App::Known(stack) if !stack.is_unknown()) {
+                if let Some(stack) = Stack::detect(bytes, dir, Transport::Udp, flow.ports(), true) {
+                    flow.app = App::Known(Box::new(stack));
+                }
+            }
+            if let App::Known(stack) = &mut flow.app {
+                stack.feed(dir, base, bytes, true, out);
             }
         }
         place(&mut self.pending, carriers, out, number);
@@ -299,7 +298,7 @@ impl<S: Sink> Engine<S> {
 
     /// A TCP segment, in one piece, or in several when it came in IP fragments.
     fn tcp(&mut self, number: u64, payload: &Payload, pieces: Vec<TcpPiece>) {
-        let Transport::Tcp { seq, flags, .. } = payload.transport else {
+        let TransportHeader::Tcp { seq, flags, .. } = payload.transport else {
             return;
         };
         let syn =
@@ -312,14 +311,14 @@ impl<S: Sink> Engine<S> {
         if !carries
             && self
                 .flows
-                .find(FlowProto::Tcp, &payload.endpoints)
+                .find(Transport::Tcp, &payload.endpoints)
                 .is_none()
         {
             return;
         }
         let (slot, retired) = self
             .flows
-            .lookup(FlowProto::Tcp, &payload.endpoints, number, syn);
+            .lookup(Transport::Tcp, &payload.endpoints, number, syn);
         if let Some(mut old) = retired {
             let why = if old.reset {
                 FlowEnd::Reset
@@ -404,7 +403,7 @@ impl<S: Sink> Engine<S> {
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;
             for d in [Direction::ToServer, Direction::ToClient] {
-                flow::tcp::finish_dir(flow, d, shared, &mut dropped, &mut self.emitter);
+                flow::tcp::finish_dir(flow, d, &limits, shared, &mut dropped, &mut self.emitter);
                 project(flow, d, &mut self.emitter, &mut self.pending, number);
             }
         }
@@ -501,7 +500,9 @@ impl<S: Sink> Engine<S> {
         let frames = d.frames();
         for &f in &frames {
             if let Some(p) = pending_mut(&mut self.pending, f) {
-                p.decoded.spans.retain(|s| s.field != fields::IP_FRAGMENT);
+                p.decoded
+                    .spans
+                    .retain(|s| s.field != crate::decode::ip::IP_FRAGMENT);
             }
         }
         // The transport header's labels (the rebuilt IP header is nobody's bytes).
@@ -555,8 +556,8 @@ impl<S: Sink> Engine<S> {
         }
         if let Some(payload) = dec.payload.clone() {
             match payload.transport {
-                Transport::Udp => self.udp(number, &payload, Some(&frame.data), &carriers),
-                Transport::Tcp { .. } => {
+                TransportHeader::Udp => self.udp(number, &payload, Some(&frame.data), &carriers),
+                TransportHeader::Tcp { .. } => {
                     let pieces = tcp_pieces(&payload, &carriers, &frame.data);
                     self.tcp(number, &payload, pieces);
                 }
@@ -620,8 +621,8 @@ impl<S: Sink> Engine<S> {
     /// Every flow passes here exactly once (replaced, evicted, or at the end).
     fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd) {
         match flow.key.proto {
-            FlowProto::Tcp => self.summary.tcp_flows += 1,
-            FlowProto::Udp => self.summary.udp_flows += 1,
+            Transport::Tcp => self.summary.tcp_flows += 1,
+            Transport::Udp => self.summary.udp_flows += 1,
         }
         if flow.tls().is_some() {
             self.summary.tls_flows += 1;
@@ -631,6 +632,7 @@ impl<S: Sink> Engine<S> {
             flow::tcp::finish_dir(
                 flow,
                 d,
+                &self.config.limits,
                 &mut self.flows.shared,
                 &mut dropped,
                 &mut self.emitter,
@@ -831,11 +833,7 @@ fn new_report(flow: &Flow) -> FlowReport {
     } else {
         flow.key.lo
     };
-    let transport = match flow.key.proto {
-        FlowProto::Tcp => crate::report::Transport::Tcp,
-        FlowProto::Udp => crate::report::Transport::Udp,
-    };
-    FlowReport::new(flow.id, transport, flow.client, server)
+    FlowReport::new(flow.id, flow.key.proto, flow.client, server)
 }
 
 /// What a flow tells at its end: its protocol stack and TLS facts.
@@ -843,31 +841,17 @@ fn flow_facts(r: &mut FlowReport, flow: &Flow, why: FlowEnd) {
     r.end_reason = why;
     r.syn_seen = flow.syn_seen;
     r.stack.truncate(1);
-    let mut tls = None;
-    if let flow::App::Known(d) = &flow.app {
-        for layer in d.layers() {
-            r.stack.push(layer.to_string());
-        }
-        tls = d.tls().map(|t| t.facts.clone());
-    }
-    if let Some(q) = &flow.quic {
-        r.stack.push("QUIC".into());
-        r.stack.push("TLS".into());
-        tls = Some(q.facts.clone());
-    } else if flow.key.proto == FlowProto::Udp {
-        let (c, s) = flow.ports();
-        if [53, 5353, 5355].contains(&c) || [53, 5353, 5355].contains(&s) {
-            r.stack.push("DNS".into());
+    let facts = match &flow.app {
+        App::Known(stack) => stack.facts(),
+        App::Detecting => Default::default(),
+    };
+    r.stack.extend(facts.stack);
+    if let Some(t) = &facts.tls {
+        if let Some(last) = r.stack.iter_mut().rev().find(|l| *l == "TLS") {
+            *last = crate::report::tls_layer(t);
         }
     }
-    if let Some(t) = &tls {
-        if let Some(last) = r.stack.last_mut() {
-            if last == "TLS" {
-                *last = crate::report::tls_layer(t);
-            }
-        }
-    }
-    r.tls = tls;
+    r.tls = facts.tls;
 }
 
 /// Adds one released frame to its flow's report.
@@ -902,9 +886,7 @@ fn account(r: &mut FlowReport, dir: Direction, p: &Pending, map: &ByteMap) {
                 continue;
             }
             let name = s.field.name();
-            let handshake =
-                name.starts_with("tls.") || name.starts_with("x509") || name.starts_with("quic.");
-            if !handshake {
+            if s.field.role() == crate::fields::Role::Content {
                 d.plaintext += u64::from(s.range.end - s.range.start);
                 if r.first_plaintext.is_none() {
                     let bytes = p

@@ -4,6 +4,7 @@
 //! hands it to the sink; memory follows the flows in flight, not the file.
 
 use crate::capture::Timestamp;
+pub use crate::decode::Transport;
 use crate::proto::tls::{CertNames, TlsFacts, TlsVersion};
 use crate::proto::Direction;
 use crate::span::{Label, LeakKind};
@@ -15,21 +16,6 @@ pub const MAX_LEAKS: usize = 32;
 pub const MAX_VALUE: usize = 200;
 /// Record or message sizes kept per direction.
 pub const MAX_SIZES: usize = 8;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Transport {
-    Tcp,
-    Udp,
-}
-
-impl Transport {
-    pub fn name(self) -> &'static str {
-        match self {
-            Transport::Tcp => "TCP",
-            Transport::Udp => "UDP",
-        }
-    }
-}
 
 /// How a flow's report came to be written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -281,7 +281,6 @@ impl ByteMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fields;
 
     fn check_cover(map: &ByteMap) {
         let mut pos = 0;
@@ -296,8 +295,8 @@ mod tests {
     #[test]
     fn gaps_become_undecoded() {
         let spans = [
-            Span::field(0..4, fields::IP_SRC),
-            Span::new(10..12, fields::PAYLOAD, Visibility::Opaque),
+            Span::field(0..4, crate::decode::ip::IP_SRC),
+            Span::new(10..12, crate::fields::PAYLOAD, Visibility::Opaque),
         ];
         let map = ByteMap::build(16, &spans);
         check_cover(&map);
@@ -311,9 +310,9 @@ mod tests {
     #[test]
     fn overlapping_spans_first_start_wins_and_cover_holds() {
         let spans = [
-            Span::new(4..12, fields::PAYLOAD, Visibility::Cleartext),
-            Span::new(0..8, fields::PAYLOAD, Visibility::Opaque),
-            Span::new(30..40, fields::PAYLOAD, Visibility::Opaque),
+            Span::new(4..12, crate::fields::PAYLOAD, Visibility::Cleartext),
+            Span::new(0..8, crate::fields::PAYLOAD, Visibility::Opaque),
+            Span::new(30..40, crate::fields::PAYLOAD, Visibility::Opaque),
         ];
         let map = ByteMap::build(20, &spans);
         check_cover(&map);
@@ -325,8 +324,8 @@ mod tests {
     #[test]
     fn adjacent_equal_labels_merge() {
         let spans = [
-            Span::new(0..2, fields::PAYLOAD, Visibility::Opaque),
-            Span::new(2..5, fields::PAYLOAD, Visibility::Opaque),
+            Span::new(0..2, crate::fields::PAYLOAD, Visibility::Opaque),
+            Span::new(2..5, crate::fields::PAYLOAD, Visibility::Opaque),
         ];
         let map = ByteMap::build(5, &spans);
         assert_eq!(map.runs().len(), 1);
@@ -350,7 +349,7 @@ mod tests {
                     let a = next() % 220;
                     let b = a + next() % 40;
                     let vis = Visibility::ALL[(next() % 4) as usize];
-                    Span::new(a..b, fields::PAYLOAD, vis)
+                    Span::new(a..b, crate::fields::PAYLOAD, vis)
                 })
                 .collect();
             let map = ByteMap::build(len, &spans);

@@ -2,7 +2,7 @@
 //! for every stream byte as the in-order capture (after the handshake, which any
 //! real reordering keeps first).
 
-use eavesdrop::decode::Transport;
+use eavesdrop::decode::TransportHeader;
 use eavesdrop::engine::{Engine, EngineConfig, Summary};
 use eavesdrop::render::{FrameView, Sink};
 use eavesdrop::{Frame, Label, LinkType, Timestamp};
@@ -22,7 +22,7 @@ impl Sink for Collect {
         let Some(p) = &v.decoded.payload else {
             return Ok(());
         };
-        let Transport::Tcp { seq, flags, .. } = p.transport else {
+        let TransportHeader::Tcp { seq, flags, .. } = p.transport else {
             return Ok(());
         };
         // Data on a SYN (TCP Fast Open) starts after the SYN's sequence number.
@@ -354,7 +354,7 @@ fn labels_of_file(name: &str, server_port: u16) -> BTreeMap<(bool, u32), Label> 
             let Some(p) = &v.decoded.payload else {
                 return Ok(());
             };
-            let Transport::Tcp { seq, flags, .. } = p.transport else {
+            let TransportHeader::Tcp { seq, flags, .. } = p.transport else {
                 return Ok(());
             };
             let seq = seq.wrapping_add(u32::from(flags.has(eavesdrop::decode::TcpFlags::SYN)));

@@ -2,9 +2,23 @@
 //! left to the payload heuristic.
 
 use super::{Layer, Walk};
-use crate::fields;
 use crate::span::Visibility;
 use std::net::Ipv4Addr;
+
+crate::fields! {
+    proto = "ICMP";
+    // ICMP (RFC 792) and ICMPv6 (RFC 4443).
+    ICMP_TYPE = "icmp.type", Header, Metadata, None, "message type";
+    ICMP_CODE = "icmp.code", Header, Metadata, None, "message code";
+    ICMP_CHECKSUM = "icmp.checksum", Header, Metadata, None, "checksum";
+    ICMP_REST = "icmp.rest", Header, Metadata, None, "rest of header (identifier, sequence, pointer…)";
+    // ARP, RFC 826.
+    ARP_HEADER = "arp.hdr", Header, Metadata, None, "hardware and protocol types, sizes, opcode";
+    ARP_SENDER_HW = "arp.src.hw_mac", Header, Metadata, Some(Address), "sender hardware address";
+    ARP_SENDER_PROTO = "arp.src.proto_ipv4", Header, Metadata, Some(Address), "sender protocol address";
+    ARP_TARGET_HW = "arp.dst.hw_mac", Header, Metadata, Some(Address), "target hardware address";
+    ARP_TARGET_PROTO = "arp.dst.proto_ipv4", Header, Metadata, Some(Address), "target protocol address";
+}
 
 /// The 8-byte ICMP/ICMPv6 header.
 mod hdr {
@@ -73,10 +87,10 @@ fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool) {
         )
     });
     for (range, field) in [
-        (hdr::TYPE, fields::ICMP_TYPE),
-        (hdr::CODE, fields::ICMP_CODE),
-        (hdr::CHECKSUM, fields::ICMP_CHECKSUM),
-        (hdr::REST, fields::ICMP_REST),
+        (hdr::TYPE, ICMP_TYPE),
+        (hdr::CODE, ICMP_CODE),
+        (hdr::CHECKSUM, ICMP_CHECKSUM),
+        (hdr::REST, ICMP_REST),
     ] {
         walk.span(at, range, field);
     }
@@ -94,13 +108,17 @@ fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool) {
     // The body: echo data, or the quoted header of the datagram that caused an error.
     // Readable to anyone on the path; which is text is decided by the payload heuristic.
     let body = at + hdr::LEN..end;
-    let text = crate::proto::text::looks_like_text(walk.data.get(body.clone()).unwrap_or(&[]));
+    let text = crate::proto::unknown::looks_like_text(walk.data.get(body.clone()).unwrap_or(&[]));
     let vis = if text {
         Visibility::Cleartext
     } else {
         Visibility::Undecoded
     };
-    let field = if text { fields::TEXT } else { fields::PAYLOAD };
+    let field = if text {
+        crate::fields::TEXT
+    } else {
+        crate::fields::PAYLOAD
+    };
     walk.span_vis(body.start, 0..body.len(), field, vis);
 }
 
@@ -122,7 +140,7 @@ pub(crate) fn arp(walk: &mut Walk<'_>, at: usize, wire: u32) {
     let op = u16::from_be_bytes([b(6), b(7)]);
     let ethernet_ipv4 =
         b(0) == 0 && b(1) == 1 && b(2) == 0x08 && b(3) == 0 && b(4) == 6 && b(5) == 4;
-    walk.span(at, arp::FIXED, fields::ARP_HEADER);
+    walk.span(at, arp::FIXED, ARP_HEADER);
     let complete = ethernet_ipv4 && msg.len() >= arp::LEN;
     let ip = |r: std::ops::Range<usize>| -> Option<Ipv4Addr> {
         let s = msg.get(r)?;
@@ -144,16 +162,20 @@ pub(crate) fn arp(walk: &mut Walk<'_>, at: usize, wire: u32) {
     };
     if ethernet_ipv4 {
         for (range, field) in [
-            (arp::SENDER_HW, fields::ARP_SENDER_HW),
-            (arp::SENDER_PROTO, fields::ARP_SENDER_PROTO),
-            (arp::TARGET_HW, fields::ARP_TARGET_HW),
-            (arp::TARGET_PROTO, fields::ARP_TARGET_PROTO),
+            (arp::SENDER_HW, ARP_SENDER_HW),
+            (arp::SENDER_PROTO, ARP_SENDER_PROTO),
+            (arp::TARGET_HW, ARP_TARGET_HW),
+            (arp::TARGET_PROTO, ARP_TARGET_PROTO),
         ] {
             walk.span(at, range, field);
         }
         let cap = walk.data.len();
         if at + arp::LEN < cap {
-            walk.span(at + arp::LEN, 0..cap - at - arp::LEN, fields::TRAILER);
+            walk.span(
+                at + arp::LEN,
+                0..cap - at - arp::LEN,
+                crate::fields::TRAILER,
+            );
         }
     }
     walk.layer(Layer::Arp(layer));

@@ -5,10 +5,35 @@
 //! transport gets the payload length from the IP header, not from the capture.
 
 use super::{icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
-use crate::fields;
 use crate::note::{NoteGroup, Severity};
 use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+crate::fields! {
+    proto = "IP";
+    // IPv4, RFC 791 section 3.1.
+    IP_VERSION_IHL = "ip.hdr_len", Header, Metadata, None, "version and header length";
+    IP_DSFIELD = "ip.dsfield", Header, Metadata, None, "DSCP and ECN (RFC 2474, RFC 3168)";
+    IP_LEN = "ip.len", Header, Metadata, None, "total length";
+    IP_ID = "ip.id", Header, Metadata, None, "identification";
+    IP_FLAGS = "ip.flags", Header, Metadata, None, "flags and fragment offset";
+    IP_TTL = "ip.ttl", Header, Metadata, None, "time to live";
+    IP_PROTO = "ip.proto", Header, Metadata, None, "protocol of the payload";
+    IP_CHECKSUM = "ip.checksum", Header, Metadata, None, "header checksum";
+    IP_SRC = "ip.src", Header, Metadata, Some(Address), "source address";
+    IP_DST = "ip.dst", Header, Metadata, Some(Address), "destination address";
+    IP_OPTIONS = "ip.options", Header, Metadata, None, "IPv4 options (RFC 791 section 3.1)";
+    IP_FRAGMENT = "ip.fragment", Unknown, Undecoded, None, "payload of an IP fragment whose datagram was not reassembled";
+    // IPv6, RFC 8200 section 3 and 4.
+    IPV6_VTCFL = "ipv6.flow", Header, Metadata, None, "version, traffic class and flow label";
+    IPV6_PLEN = "ipv6.plen", Header, Metadata, None, "payload length";
+    IPV6_NXT = "ipv6.nxt", Header, Metadata, None, "next header";
+    IPV6_HLIM = "ipv6.hlim", Header, Metadata, None, "hop limit";
+    IPV6_SRC = "ipv6.src", Header, Metadata, Some(Address), "source address";
+    IPV6_DST = "ipv6.dst", Header, Metadata, Some(Address), "destination address";
+    IPV6_EXT = "ipv6.ext", Header, Metadata, None, "extension header (hop-by-hop, routing, destination options)";
+    IPV6_FRAG = "ipv6.fraghdr", Header, Metadata, None, "fragment header (RFC 8200 section 4.5)";
+}
 
 /// IPv4 header, RFC 791 section 3.1.
 mod v4 {
@@ -160,7 +185,7 @@ fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
     let hlen = header.slice().len();
     let total_len = header.total_len();
     label_v4_fixed(walk, at);
-    walk.span(at, v4::MIN_LEN..hlen, fields::IP_OPTIONS);
+    walk.span(at, v4::MIN_LEN..hlen, IP_OPTIONS);
     let missing = (u32::from(total_len) > wire).then(|| u32::from(total_len) - wire);
     if let Some(n) = missing {
         walk.note(
@@ -234,16 +259,16 @@ fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
 
 fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
     let table = [
-        (v4::VERSION_IHL, fields::IP_VERSION_IHL),
-        (v4::DSFIELD, fields::IP_DSFIELD),
-        (v4::TOTAL_LEN, fields::IP_LEN),
-        (v4::ID, fields::IP_ID),
-        (v4::FLAGS_FRAG, fields::IP_FLAGS),
-        (v4::TTL, fields::IP_TTL),
-        (v4::PROTO, fields::IP_PROTO),
-        (v4::CHECKSUM, fields::IP_CHECKSUM),
-        (v4::SRC, fields::IP_SRC),
-        (v4::DST, fields::IP_DST),
+        (v4::VERSION_IHL, IP_VERSION_IHL),
+        (v4::DSFIELD, IP_DSFIELD),
+        (v4::TOTAL_LEN, IP_LEN),
+        (v4::ID, IP_ID),
+        (v4::FLAGS_FRAG, IP_FLAGS),
+        (v4::TTL, IP_TTL),
+        (v4::PROTO, IP_PROTO),
+        (v4::CHECKSUM, IP_CHECKSUM),
+        (v4::SRC, IP_SRC),
+        (v4::DST, IP_DST),
     ];
     for (range, field) in table {
         walk.span(at, range, field);
@@ -254,14 +279,14 @@ fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
 fn trailer(walk: &mut Walk<'_>, end: usize) {
     let cap = walk.data.len();
     if end < cap {
-        walk.span(end, 0..cap - end, fields::TRAILER);
+        walk.span(end, 0..cap - end, crate::fields::TRAILER);
     }
 }
 
 /// A payload that is part of a fragmented datagram: undecoded until reassembly
 /// (the engine) replaces this span with the reassembled datagram's labels.
 fn fragment_payload(walk: &mut Walk<'_>, start: usize, end: usize) {
-    walk.span(start, 0..end.saturating_sub(start), fields::IP_FRAGMENT);
+    walk.span(start, 0..end.saturating_sub(start), IP_FRAGMENT);
 }
 
 /// What the transport layer needs to know about the IP header above it.
@@ -318,12 +343,12 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
         return;
     }
     let fixed = [
-        (v6::VTCFL, fields::IPV6_VTCFL),
-        (v6::PLEN, fields::IPV6_PLEN),
-        (v6::NXT, fields::IPV6_NXT),
-        (v6::HLIM, fields::IPV6_HLIM),
-        (v6::SRC, fields::IPV6_SRC),
-        (v6::DST, fields::IPV6_DST),
+        (v6::VTCFL, IPV6_VTCFL),
+        (v6::PLEN, IPV6_PLEN),
+        (v6::NXT, IPV6_NXT),
+        (v6::HLIM, IPV6_HLIM),
+        (v6::SRC, IPV6_SRC),
+        (v6::DST, IPV6_DST),
     ];
     for (range, field) in fixed {
         walk.span(at, range, field);
@@ -390,7 +415,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                         header: walk.data.get(pos..pos + ext_len).unwrap_or(&[]).to_vec(),
                     },
                 };
-                walk.span(pos, 0..ext_len, fields::IPV6_EXT);
+                walk.span(pos, 0..ext_len, IPV6_EXT);
                 walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer { kind }));
                 next = nh;
                 pos += ext_len;
@@ -428,7 +453,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                         data_start: to_u32(data_at),
                     });
                 }
-                walk.span(pos, 0..8, fields::IPV6_FRAG);
+                walk.span(pos, 0..8, IPV6_FRAG);
                 walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer {
                     kind: Ipv6ExtKind::Fragment {
                         offset,
@@ -475,7 +500,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
 fn mark_first_fragment(walk: &mut Walk<'_>) {
     if let Some(payload) = walk.out.payload.take() {
         let r = payload.range.clone();
-        walk.span(0, r.start as usize..r.end as usize, fields::IP_FRAGMENT);
+        walk.span(0, r.start as usize..r.end as usize, IP_FRAGMENT);
         if let Some(f) = walk.out.fragment.as_mut() {
             f.data_start = r.start.clamp(f.range.start, f.range.end);
         }

@@ -8,6 +8,30 @@ use crate::note::{NoteGroup, Severity};
 use etherparse::Ethernet2HeaderSlice;
 use std::ops::Range;
 
+crate::fields! {
+    proto = "link";
+    // Ethernet II, IEEE 802.3 / 802.1Q.
+    ETH_DST = "eth.dst", Header, Metadata, Some(Address), "destination MAC address (IEEE 802.3 clause 3.2.3)";
+    ETH_SRC = "eth.src", Header, Metadata, Some(Address), "source MAC address (IEEE 802.3 clause 3.2.3)";
+    ETH_TYPE = "eth.type", Header, Metadata, None, "EtherType or 802.3 length";
+    VLAN_TCI = "vlan.tci", Header, Metadata, None, "802.1Q tag control information (priority, DEI, VLAN id)";
+    VLAN_TYPE = "vlan.etype", Header, Metadata, None, "EtherType after an 802.1Q/802.1ad tag";
+    // MPLS (RFC 3032) and PPPoE (RFC 2516).
+    MPLS_LABEL = "mpls.label", Header, Metadata, None, "MPLS label stack entry (label, traffic class, bottom of stack, TTL)";
+    PPPOE_HEADER = "pppoes.header", Header, Metadata, None, "PPPoE version, type, code, session id and length";
+    PPP_PROTOCOL = "ppp.protocol", Header, Metadata, None, "PPP protocol number";
+    // BSD loopback (LINKTYPE_NULL, LINKTYPE_LOOP).
+    NULL_FAMILY = "null.family", Header, Metadata, None, "address family of a BSD loopback frame";
+    // Linux cooked capture v1 and v2.
+    SLL_PKTTYPE = "sll.pkttype", Header, Metadata, None, "packet direction (in, out, broadcast…)";
+    SLL_HATYPE = "sll.hatype", Header, Metadata, None, "ARPHRD link-layer address type";
+    SLL_HALEN = "sll.halen", Header, Metadata, None, "link-layer address length";
+    SLL_ADDR = "sll.src.eth", Header, Metadata, Some(Address), "link-layer source address";
+    SLL_PROTOCOL = "sll.etype", Header, Metadata, None, "protocol type (EtherType)";
+    SLL_IFINDEX = "sll.ifindex", Header, Metadata, None, "capturing interface index (SLL2)";
+    SLL_RESERVED = "sll.reserved", Header, Metadata, None, "reserved (SLL2)";
+}
+
 /// Ethernet II, IEEE 802.3 clause 3.2.
 mod eth {
     use std::ops::Range;
@@ -170,9 +194,9 @@ fn ethernet(walk: &mut Walk<'_>) {
     };
     let (src, dst) = (header.source(), header.destination());
     let ethertype = header.ether_type().0;
-    walk.span(0, eth::DST, fields::ETH_DST);
-    walk.span(0, eth::SRC, fields::ETH_SRC);
-    walk.span(0, eth::TYPE, fields::ETH_TYPE);
+    walk.span(0, eth::DST, ETH_DST);
+    walk.span(0, eth::SRC, ETH_SRC);
+    walk.span(0, eth::TYPE, ETH_TYPE);
     walk.layer(Layer::Link(LinkLayer::Ethernet {
         src,
         dst,
@@ -208,8 +232,8 @@ fn ethertype_payload(
             );
             return;
         }
-        walk.span(at, vlan::TCI, fields::VLAN_TCI);
-        walk.span(at, vlan::TYPE, fields::VLAN_TYPE);
+        walk.span(at, vlan::TCI, VLAN_TCI);
+        walk.span(at, vlan::TYPE, VLAN_TYPE);
         walk.layer(Layer::Link(if cooked {
             LinkLayer::SllVlan { ethertype: inner }
         } else {
@@ -265,7 +289,7 @@ fn mpls(walk: &mut Walk<'_>, at: usize, wire: u32) {
             walk.truncated("mpls", pos, 4);
             return;
         };
-        walk.span(pos, 0..4, fields::MPLS_LABEL);
+        walk.span(pos, 0..4, MPLS_LABEL);
         labels.push(entry);
         pos += 4;
         if entry & 0x100 != 0 {
@@ -311,8 +335,8 @@ fn pppoe_session(walk: &mut Walk<'_>, at: usize, wire: u32) {
         walk.truncated("pppoe", at, PPPOE_HDRLEN + 2);
         return;
     };
-    walk.span(at, 0..PPPOE_HDRLEN, fields::PPPOE_HEADER);
-    walk.span(at, PPPOE_HDRLEN..PPPOE_HDRLEN + 2, fields::PPP_PROTOCOL);
+    walk.span(at, 0..PPPOE_HDRLEN, PPPOE_HEADER);
+    walk.span(at, PPPOE_HDRLEN..PPPOE_HDRLEN + 2, PPP_PROTOCOL);
     let payload_wire = wire.saturating_sub(to_u32(PPPOE_HDRLEN));
     walk.layer(Layer::Link(LinkLayer::Pppoe {
         session,
@@ -353,7 +377,7 @@ fn null(walk: &mut Walk<'_>) {
     if family & 0xffff_0000 != 0 {
         family = family.swap_bytes();
     }
-    walk.span(0, 0..NULL_HDRLEN, fields::NULL_FAMILY);
+    walk.span(0, 0..NULL_HDRLEN, NULL_FAMILY);
     walk.layer(Layer::Link(LinkLayer::Null { family }));
     walk.out.net_offset = to_u32(NULL_HDRLEN);
     let wire = walk.orig_len.saturating_sub(to_u32(NULL_HDRLEN));
@@ -384,11 +408,11 @@ fn cooked_v1(walk: &mut Walk<'_>) {
         return;
     };
     let fields: [(Range<usize>, fields::FieldId); 5] = [
-        (sll::PKTTYPE, fields::SLL_PKTTYPE),
-        (sll::HATYPE, fields::SLL_HATYPE),
-        (sll::HALEN, fields::SLL_HALEN),
-        (sll::ADDR, fields::SLL_ADDR),
-        (sll::PROTOCOL, fields::SLL_PROTOCOL),
+        (sll::PKTTYPE, SLL_PKTTYPE),
+        (sll::HATYPE, SLL_HATYPE),
+        (sll::HALEN, SLL_HALEN),
+        (sll::ADDR, SLL_ADDR),
+        (sll::PROTOCOL, SLL_PROTOCOL),
     ];
     for (range, field) in fields {
         walk.span(0, range, field);
@@ -411,13 +435,13 @@ fn cooked_v2(walk: &mut Walk<'_>) {
         return;
     };
     let fields: [(Range<usize>, fields::FieldId); 7] = [
-        (sll2::PROTOCOL, fields::SLL_PROTOCOL),
-        (sll2::RESERVED, fields::SLL_RESERVED),
-        (sll2::IFINDEX, fields::SLL_IFINDEX),
-        (sll2::HATYPE, fields::SLL_HATYPE),
-        (sll2::PKTTYPE, fields::SLL_PKTTYPE),
-        (sll2::HALEN, fields::SLL_HALEN),
-        (sll2::ADDR, fields::SLL_ADDR),
+        (sll2::PROTOCOL, SLL_PROTOCOL),
+        (sll2::RESERVED, SLL_RESERVED),
+        (sll2::IFINDEX, SLL_IFINDEX),
+        (sll2::HATYPE, SLL_HATYPE),
+        (sll2::PKTTYPE, SLL_PKTTYPE),
+        (sll2::HALEN, SLL_HALEN),
+        (sll2::ADDR, SLL_ADDR),
     ];
     for (range, field) in fields {
         walk.span(0, range, field);

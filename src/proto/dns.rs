@@ -4,16 +4,110 @@
 //! Compression pointers are followed to spell names out (backwards only, at most 32
 //! hops), but a name's span covers only its own bytes in the message.
 
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
-)]
-
-use super::{Desc, Emitter};
-use crate::fields::{self, FieldId};
+use super::registry::{Detect, Protocol};
+use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
+use crate::decode::Transport;
+use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
 use crate::span::{LeakKind, Visibility};
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+crate::fields! {
+    proto = "DNS";
+    // DNS, RFC 1035 section 4.
+    DNS_LENGTH = "dns.length", Header, Metadata, None, "message length (DNS over TCP, RFC 1035 section 4.2.2)";
+    DNS_HEADER = "dns.header", Content, Cleartext, None, "id, flags and counts";
+    DNS_QRY_NAME = "dns.qry.name", Content, Cleartext, Some(DnsName), "name asked";
+    DNS_RESP_NAME = "dns.resp.name", Content, Cleartext, Some(DnsName), "name answered";
+    DNS_META = "dns.rr", Content, Cleartext, None, "type, class, TTL, lengths";
+    DNS_ADDRESS = "dns.a", Content, Cleartext, Some(Address), "address in an answer (A, AAAA)";
+    DNS_DATA = "dns.rdata", Content, Cleartext, None, "other answer data";
+}
+
+/// DNS over UDP: by port (DNS, mDNS, LLMNR), either end.
+pub static UDP_PROTOCOL: Protocol = Protocol {
+    name: "DNS",
+    detect: |_| Detect::No,
+    ports: &PORTS,
+    new: |p| Box::new(Dns(p.transport)),
+    fields: FIELDS,
+};
+
+/// DNS over TCP (RFC 1035 section 4.2.2): by port.
+pub static TCP_PROTOCOL: Protocol = Protocol {
+    name: "DNS",
+    detect: |_| Detect::No,
+    ports: &[53],
+    new: |p| Box::new(Dns(p.transport)),
+    fields: FIELDS,
+};
+
+/// DNS (53), mDNS (5353, RFC 6762) and LLMNR (5355, RFC 4795).
+pub const PORTS: [u16; 3] = [53, 5353, 5355];
+
+/// DNS keeps no state: each message stands alone.
+#[derive(Debug)]
+pub struct Dns(Transport);
+
+impl Dissector for Dns {
+    fn feed(
+        &mut self,
+        _: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> Fed {
+        match self.0 {
+            Transport::Udp => {
+                message(base, data, out);
+                Fed::Done(data.len())
+            }
+            Transport::Tcp => over_tcp(base, data, flush, out),
+        }
+    }
+
+    fn gap(&mut self, _: Direction, _: u64, _: u64, _: &mut Emitter) {}
+
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push("DNS".into());
+    }
+}
+
+/// DNS over TCP: a two-byte length, then a message (RFC 1035 section 4.2.2).
+fn over_tcp(base: u64, data: &[u8], flush: bool, out: &mut Emitter) -> Fed {
+    let mut pos = 0usize;
+    while pos < data.len() {
+        let rest = data.get(pos..).unwrap_or(&[]);
+        let at = base + pos as u64;
+        let Some(len) = be16(rest, 0) else {
+            if flush {
+                out.span(
+                    at..at + rest.len() as u64,
+                    crate::fields::PAYLOAD,
+                    Visibility::Undecoded,
+                );
+                return Fed::Done(data.len());
+            }
+            return Fed::Done(pos);
+        };
+        let len = usize::from(len);
+        match rest.get(2..2 + len) {
+            Some(msg) => {
+                out.field(at..at + 2, DNS_LENGTH);
+                message(at + 2, msg, out);
+                pos += 2 + len;
+            }
+            None if flush => {
+                out.field(at..at + 2, DNS_LENGTH);
+                message(at + 2, rest.get(2..).unwrap_or(&[]), out);
+                return Fed::Done(data.len());
+            }
+            None => return Fed::Done(pos),
+        }
+    }
+    Fed::Done(pos)
+}
 
 const HEADER: usize = 12;
 const MAX_HOPS: usize = 32;
@@ -93,7 +187,7 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
     if m.len() < HEADER {
         out.span(
             at..at + m.len() as u64,
-            fields::PAYLOAD,
+            crate::fields::PAYLOAD,
             Visibility::Undecoded,
         );
         out.note(
@@ -107,7 +201,7 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
         );
         return;
     }
-    span(out, 0..HEADER, fields::DNS_HEADER);
+    span(out, 0..HEADER, DNS_HEADER);
     let flags = be16(m, 2).unwrap_or(0);
     let response = flags & 0x8000 != 0;
     let rcode = flags & 0xf;
@@ -125,9 +219,9 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                 break 'records;
             };
             let field = if section == 0 {
-                fields::DNS_QRY_NAME
+                DNS_QRY_NAME
             } else {
-                fields::DNS_RESP_NAME
+                DNS_RESP_NAME
             };
             span(out, pos..name_end, field);
             // The root (an EDNS OPT record's owner) names nothing.
@@ -149,7 +243,7 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                     ok = false;
                     break 'records;
                 }
-                span(out, name_end..name_end + 4, fields::DNS_META);
+                span(out, name_end..name_end + 4, DNS_META);
                 first_question.get_or_insert((text, rtype));
                 pos = name_end + 4;
                 continue;
@@ -164,21 +258,21 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                 ok = false;
                 break 'records;
             }
-            span(out, name_end..rdata, fields::DNS_META);
+            span(out, name_end..rdata, DNS_META);
             let data = m.get(rdata..rend).unwrap_or(&[]);
             let shown = match (rtype, data.len()) {
                 (1, 4) => {
-                    span(out, rdata..rend, fields::DNS_ADDRESS);
+                    span(out, rdata..rend, DNS_ADDRESS);
                     let a: [u8; 4] = data.try_into().unwrap_or([0; 4]);
                     Some(Ipv4Addr::from(a).to_string())
                 }
                 (28, 16) => {
-                    span(out, rdata..rend, fields::DNS_ADDRESS);
+                    span(out, rdata..rend, DNS_ADDRESS);
                     let a: [u8; 16] = data.try_into().unwrap_or([0; 16]);
                     Some(Ipv6Addr::from(a).to_string())
                 }
                 (16, _) => {
-                    span(out, rdata..rend, fields::DNS_DATA);
+                    span(out, rdata..rend, DNS_DATA);
                     // The first character-string (RFC 1035 section 3.3.14), shortened.
                     let n = usize::from(data.first().copied().unwrap_or(0));
                     let text =
@@ -189,26 +283,26 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                 }
                 (15, _) => match name(m, rdata + 2) {
                     Some((target, e)) if e <= rend => {
-                        span(out, rdata..rend, fields::DNS_RESP_NAME);
+                        span(out, rdata..rend, DNS_RESP_NAME);
                         Some(format!("{} {target}", be16(m, rdata).unwrap_or(0)))
                     }
                     _ => {
-                        span(out, rdata..rend, fields::DNS_DATA);
+                        span(out, rdata..rend, DNS_DATA);
                         None
                     }
                 },
                 (2 | 5 | 12, _) => match name(m, rdata) {
                     Some((target, e)) if e <= rend => {
-                        span(out, rdata..rend, fields::DNS_RESP_NAME);
+                        span(out, rdata..rend, DNS_RESP_NAME);
                         Some(target)
                     }
                     _ => {
-                        span(out, rdata..rend, fields::DNS_DATA);
+                        span(out, rdata..rend, DNS_DATA);
                         None
                     }
                 },
                 _ => {
-                    span(out, rdata..rend, fields::DNS_DATA);
+                    span(out, rdata..rend, DNS_DATA);
                     None
                 }
             };
@@ -239,7 +333,7 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
         };
         out.span(
             at + pos as u64..at + m.len() as u64,
-            fields::PAYLOAD,
+            crate::fields::PAYLOAD,
             Visibility::Undecoded,
         );
         out.note(
@@ -291,7 +385,7 @@ mod tests {
         assert!(out
             .spans
             .iter()
-            .any(|s| s.field == fields::DNS_QRY_NAME && s.range == (112..129)));
+            .any(|s| s.field == DNS_QRY_NAME && s.range == (112..129)));
         assert!(out
             .events
             .iter()
@@ -311,7 +405,7 @@ mod tests {
         assert!(out.events.iter().any(
             |e| matches!(&e.desc, Desc::App { text, .. } if text == "example.com A 93.184.216.34")
         ));
-        assert!(out.spans.iter().any(|s| s.field == fields::DNS_ADDRESS));
+        assert!(out.spans.iter().any(|s| s.field == DNS_ADDRESS));
         assert!(out.notes.is_empty(), "{:?}", out.notes);
     }
 

@@ -1,25 +1,38 @@
-//! Protocol dissectors that work on reassembled stream bytes (and on datagrams).
+//! Protocol dissectors: what a flow's payload says, field by field.
 //!
-//! A dissector sees one direction's contiguous bytes at a time, with their stream
-//! offset, and reports in stream coordinates: spans ([`StreamSpan`]), short
-//! descriptions for packet lines ([`Event`]) and notes. The flow stage maps those
-//! back onto the frames that carried the bytes. A dissector returns how many bytes
-//! from the front it has fully labelled; the rest is offered again with more data.
+//! A protocol is one file here: a type implementing [`Dissector`], its fields (the
+//! [`crate::fields!`] table at the top of the file), and one line in [`registry`] that
+//! says how it is recognised (content first, port second). The same seam serves TCP
+//! streams and UDP datagrams:
 //!
-//! Dissectors are pure functions of their input bytes and their own state: no I/O,
-//! no formatting beyond the owned descriptions.
-
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
-)]
+//! - on TCP, a dissector sees one direction's contiguous, reassembled bytes at a time,
+//!   with their stream offset, and returns how many bytes from the front it has fully
+//!   labelled ([`Fed::Done`]); the rest is offered again with more data appended. A
+//!   protocol that hands its connection to another one at a message boundary (STARTTLS,
+//!   an SSL request, a SOCKS or CONNECT tunnel) says so with [`Fed::Handover`]; the
+//!   flow's [`stack::Stack`] then gives that direction to the protocol found there;
+//! - on UDP, each datagram is fed whole, once, with `flush` set.
+//!
+//! Dissectors report in stream (or datagram) coordinates: spans ([`StreamSpan`]),
+//! short descriptions for packet lines ([`Event`]) and notes. The flow stage maps those
+//! back onto the frames that carried the bytes. Dissectors are pure functions of their
+//! input bytes and their own state: no I/O, no formatting beyond owned descriptions.
+//! A flow holds the state of the protocol it runs, not of every protocol.
 
 pub mod dns;
-pub mod plain;
+pub mod framing;
+pub mod http;
+pub mod ldap;
+pub mod mail;
+pub mod mysql;
+pub mod postgres;
 pub mod quic;
-pub mod stream;
-pub mod text;
+pub mod registry;
+pub mod stack;
+pub mod telnet;
 pub mod tls;
+pub mod unknown;
+pub mod xmpp;
 
 use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
@@ -159,20 +172,69 @@ impl Emitter {
     }
 }
 
-/// What a flow's payload turned out to be.
+/// What a [`Dissector`] did with the bytes it was offered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AppProto {
-    Tls,
-    Text,
-    Unknown,
+pub enum Fed {
+    /// This many bytes from the front are labelled; the rest waits for more.
+    Done(usize),
+    /// This many bytes are labelled, and from the next byte on this direction carries
+    /// another protocol (TLS after STARTTLS, whatever a SOCKS or CONNECT tunnel carries).
+    Handover(usize),
 }
 
-impl fmt::Display for AppProto {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AppProto::Tls => "TLS",
-            AppProto::Text => "text",
-            AppProto::Unknown => "unknown",
-        })
+/// One protocol's dissection of one flow (both directions): its own state only.
+pub trait Dissector: fmt::Debug + Send {
+    /// Labels bytes from the front of `data`, whose first byte is at stream offset
+    /// `base` (for a datagram: its offset in the datagram's frame). With `flush`,
+    /// everything must be labelled: the stream ends, a gap follows, or `data` is a
+    /// whole datagram.
+    fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> Fed;
+
+    /// `len` bytes are missing from the stream at `at` (a lost segment, the snap
+    /// length): message framing is lost until the protocol finds its footing again.
+    /// A note is the dissector's to give, if it has more to say than the flow stage.
+    fn gap(&mut self, dir: Direction, at: u64, len: u64, out: &mut Emitter);
+
+    /// Bytes were given up as undecoded by the flow stage (a buffer bound): framing
+    /// is gone, without a note of the dissector's own.
+    fn lose_sync(&mut self, dir: Direction) {
+        let mut quiet = Emitter::default();
+        self.gap(dir, 0, 0, &mut quiet);
+    }
+
+    /// The connection is over: buffers can go (late retransmissions may still come).
+    fn compact(&mut self) {}
+
+    /// What this protocol tells the flow's report: its layer in the stack, and facts.
+    fn facts(&self, facts: &mut Facts);
+
+    /// What a hand-over from this protocol is called in a flow's stack (`STARTTLS`,
+    /// `SSLRequest`); empty for none.
+    fn handover_name(&self) -> &'static str {
+        ""
+    }
+
+    /// The TLS facts, for protocols that run a TLS handshake (TLS, QUIC, DTLS).
+    fn tls(&self) -> Option<&tls::TlsFacts> {
+        None
     }
 }
+
+/// What a flow's dissectors tell its report when the flow ends.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Protocol layers above the transport, outermost first: `SMTP`, `STARTTLS`, `TLS`.
+    pub stack: Vec<String>,
+    /// What a TLS (or QUIC) handshake told an observer.
+    pub tls: Option<tls::TlsFacts>,
+}
+
+#[cfg(test)]
+mod tests;

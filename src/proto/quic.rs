@@ -7,15 +7,10 @@
 //! SNI bytes marked where they sit (AES-GCM keeps plaintext and ciphertext aligned).
 //! Handshake, 0-RTT and 1-RTT packets are opaque.
 
-#![cfg_attr(
-    not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
-)]
-
+use super::registry::{Detect, Probe, Protocol};
 use super::tls::handshake;
 use super::tls::{HandshakeType, TlsVersion};
-use super::{Desc, Direction, Emitter};
-use crate::fields;
+use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
 use crate::note::{NoteGroup, Severity};
 use crate::span::{LeakKind, Visibility};
 use aes::cipher::{BlockEncrypt, KeyInit};
@@ -24,6 +19,16 @@ use aes_gcm::{Aes128Gcm, Nonce, Tag};
 use hkdf::Hkdf;
 use sha2::Sha256;
 use std::collections::BTreeMap;
+
+crate::fields! {
+    proto = "QUIC";
+    // QUIC, RFC 9000 section 17 and RFC 9001 section 5.
+    QUIC_HEADER = "quic.header", Header, Metadata, None, "packet header: form, version, connection IDs, token, length, packet number, AEAD tag";
+    QUIC_FRAME = "quic.frame", Handshake, Cleartext, None, "frame of an Initial packet (readable: Initial keys are public)";
+    QUIC_CRYPTO = "quic.crypto", Handshake, Cleartext, None, "CRYPTO data of an Initial packet: TLS handshake, readable to anyone";
+    QUIC_PADDING = "quic.padding", Handshake, Cleartext, None, "PADDING frames";
+    QUIC_PROTECTED = "quic.protected_payload", Content, Opaque, None, "payload of a Handshake, 0-RTT or 1-RTT packet";
+}
 
 /// CRYPTO bytes gathered per direction, at most (a ClientHello with post-quantum
 /// key shares is about 2 KB).
@@ -267,6 +272,34 @@ impl Crypto {
 }
 
 /// What one QUIC connection told an observer so far.
+/// QUIC: a long header with a known version (RFC 9000 section 17.2, RFC 9369).
+pub static PROTOCOL: Protocol = Protocol {
+    name: "QUIC",
+    detect: |p: &Probe<'_>| Detect::when(looks_like_quic(p.bytes)),
+    ports: &[],
+    new: |_| Box::<QuicFlow>::default(),
+    fields: FIELDS,
+};
+
+impl Dissector for QuicFlow {
+    fn feed(&mut self, dir: Direction, base: u64, data: &[u8], _: bool, out: &mut Emitter) -> Fed {
+        self.datagram(dir, base, data, out);
+        Fed::Done(data.len())
+    }
+
+    fn gap(&mut self, _: Direction, _: u64, _: u64, _: &mut Emitter) {}
+
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push("QUIC".into());
+        facts.stack.push("TLS".into());
+        facts.tls = Some(self.facts.clone());
+    }
+
+    fn tls(&self) -> Option<&super::tls::TlsFacts> {
+        Some(&self.facts)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct QuicFlow {
     /// The client's first Destination Connection ID: the key material of Initials.
@@ -303,9 +336,9 @@ impl QuicFlow {
                 _ => {
                     // Not a packet we can frame: trailing padding, or damage.
                     let field = if rest.iter().all(|&x| x == 0) {
-                        fields::QUIC_PADDING
+                        QUIC_PADDING
                     } else {
-                        fields::PAYLOAD
+                        crate::fields::PAYLOAD
                     };
                     out.span(here..at + b.len() as u64, field, field.def().vis);
                     return;
@@ -320,13 +353,13 @@ impl QuicFlow {
         let r = |s: usize, e: usize| at + s as u64..at + e as u64;
         if b.iter().all(|&x| x == 0) {
             // Datagram padding after the last packet (RFC 9000 section 14.1).
-            out.field(r(0, b.len()), fields::QUIC_PADDING);
+            out.field(r(0, b.len()), QUIC_PADDING);
             return Some(b.len());
         }
         if b0 & 0x80 == 0 {
             // Short header: 1-RTT, everything after the first byte is protected.
-            out.field(r(0, 1), fields::QUIC_HEADER);
-            out.field(r(1, b.len()), fields::QUIC_PROTECTED);
+            out.field(r(0, 1), QUIC_HEADER);
+            out.field(r(1, b.len()), QUIC_PROTECTED);
             out.event(
                 at,
                 Desc::App {
@@ -346,9 +379,9 @@ impl QuicFlow {
         let scid_len = usize::from(*b.get(pos)?);
         let scid = b.get(pos + 1..pos + 1 + scid_len)?.to_vec();
         pos += 1 + scid_len;
-        out.field(r(0, pos), fields::QUIC_HEADER);
+        out.field(r(0, pos), QUIC_HEADER);
         if version == 0 {
-            out.field(r(pos, b.len()), fields::QUIC_HEADER);
+            out.field(r(pos, b.len()), QUIC_HEADER);
             out.event(
                 at,
                 Desc::App {
@@ -362,7 +395,7 @@ impl QuicFlow {
         let v2 = version == 0x6b33_43cf;
         let kind = packet_type(b0, v2);
         if kind == PacketType::Retry {
-            out.field(r(pos, b.len()), fields::QUIC_HEADER);
+            out.field(r(pos, b.len()), QUIC_HEADER);
             out.event(
                 at,
                 Desc::App {
@@ -382,11 +415,11 @@ impl QuicFlow {
             pos = pos.checked_add(token_len)?;
         }
         let length = usize::try_from(varint(b, &mut pos)?).ok()?;
-        out.field(r(hdr_start, pos.min(b.len())), fields::QUIC_HEADER);
+        out.field(r(hdr_start, pos.min(b.len())), QUIC_HEADER);
         let pn_at = pos;
         let end = pn_at.checked_add(length)?;
         if end > b.len() {
-            out.field(r(pn_at.min(b.len()), b.len()), fields::QUIC_PROTECTED);
+            out.field(r(pn_at.min(b.len()), b.len()), QUIC_PROTECTED);
             out.note(
                 r(0, b.len()),
                 Severity::Warn,
@@ -396,7 +429,7 @@ impl QuicFlow {
             return Some(b.len());
         }
         if kind != PacketType::Initial {
-            out.field(r(pn_at, end), fields::QUIC_PROTECTED);
+            out.field(r(pn_at, end), QUIC_PROTECTED);
             let name = if kind == PacketType::Handshake {
                 "Handshake"
             } else {
@@ -443,7 +476,7 @@ impl QuicFlow {
             d
         });
         let Some((pn_len, plain)) = decrypted else {
-            out.field(r(pn_at, end), fields::QUIC_PROTECTED);
+            out.field(r(pn_at, end), QUIC_PROTECTED);
             out.note(
                 r(0, end),
                 Severity::Note,
@@ -460,7 +493,7 @@ impl QuicFlow {
             );
             return Some(end);
         };
-        out.field(r(pn_at, pn_at + pn_len), fields::QUIC_HEADER);
+        out.field(r(pn_at, pn_at + pn_len), QUIC_HEADER);
         out.event(
             at,
             Desc::App {
@@ -472,7 +505,7 @@ impl QuicFlow {
         let payload_at = pn_at + pn_len;
         let tag_at = end - 16;
         self.frames(dir, at + payload_at as u64, &plain, out);
-        out.field(r(tag_at, end), fields::QUIC_HEADER);
+        out.field(r(tag_at, end), QUIC_HEADER);
         Some(end)
     }
 
@@ -490,7 +523,7 @@ impl QuicFlow {
                     while p.get(pos) == Some(&0) {
                         pos += 1;
                     }
-                    out.field(at + start as u64..at + pos as u64, fields::QUIC_PADDING);
+                    out.field(at + start as u64..at + pos as u64, QUIC_PADDING);
                     continue;
                 }
                 0x01 => {}
@@ -521,7 +554,7 @@ impl QuicFlow {
                         break;
                     };
                     let len = usize::try_from(len).unwrap_or(usize::MAX);
-                    out.field(at + start as u64..at + pos as u64, fields::QUIC_FRAME);
+                    out.field(at + start as u64..at + pos as u64, QUIC_FRAME);
                     let Some(data) = p.get(pos..pos.saturating_add(len)) else {
                         break;
                     };
@@ -549,13 +582,10 @@ impl QuicFlow {
                 }
                 _ => break,
             }
-            out.field(
-                at + start as u64..at + pos.min(p.len()) as u64,
-                fields::QUIC_FRAME,
-            );
+            out.field(at + start as u64..at + pos.min(p.len()) as u64, QUIC_FRAME);
         }
         if pos < p.len() {
-            out.field(at + pos as u64..at + p.len() as u64, fields::QUIC_FRAME);
+            out.field(at + pos as u64..at + p.len() as u64, QUIC_FRAME);
         }
         self.hello(dir, at, out);
     }
@@ -563,7 +593,7 @@ impl QuicFlow {
     /// Labels the CRYPTO bytes of a frame: readable, with the hello's SNI and ALPN as
     /// leaks where they fall in this frame.
     fn crypto_spans(&mut self, d: usize, offset: u64, at: u64, len: usize, out: &mut Emitter) {
-        let mut leaks: Vec<(std::ops::Range<u64>, fields::FieldId)> = Vec::new();
+        let mut leaks: Vec<(std::ops::Range<u64>, crate::fields::FieldId)> = Vec::new();
         if let Some(c) = self.crypto.get(d) {
             for (msg_at, t, body) in c.messages() {
                 if t != HandshakeType::CLIENT_HELLO {
@@ -587,10 +617,7 @@ impl QuicFlow {
             if s >= e || s < cursor {
                 continue;
             }
-            out.field(
-                at + (cursor - offset)..at + (s - offset),
-                fields::QUIC_CRYPTO,
-            );
+            out.field(at + (cursor - offset)..at + (s - offset), QUIC_CRYPTO);
             out.span(
                 at + (s - offset)..at + (e - offset),
                 field,
@@ -600,7 +627,7 @@ impl QuicFlow {
         }
         out.field(
             at + (cursor - offset)..at + (frame.end - offset),
-            fields::QUIC_CRYPTO,
+            QUIC_CRYPTO,
         );
     }
 

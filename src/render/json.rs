@@ -10,7 +10,7 @@ use super::style::label_word;
 use super::time::{Clock, TimeFormat};
 use super::{FrameView, Sink};
 use crate::capture::Timestamp;
-use crate::decode::Transport as DecodedTransport;
+use crate::decode::TransportHeader;
 use crate::engine::Summary;
 use crate::note::{Note, NoteGroup};
 use crate::proto::tls::{cipher_name, TlsFacts, TlsVersion};
@@ -239,8 +239,8 @@ impl<W: Write> Sink for JsonSink<W> {
         let (transport, payload) = match &v.decoded.payload {
             Some(p) => (
                 Some(match p.transport {
-                    DecodedTransport::Tcp { .. } => "tcp",
-                    DecodedTransport::Udp => "udp",
+                    TransportHeader::Tcp { .. } => "tcp",
+                    TransportHeader::Udp => "udp",
                 }),
                 Some([p.range.start, p.range.end]),
             ),

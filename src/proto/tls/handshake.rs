@@ -6,8 +6,9 @@
 //! certificates. Field offsets are walked here: both parsers return borrowed slices,
 //! so an offset is a pointer difference, computed safely.
 
+use super::fields;
 use super::record::TlsVersion;
-use crate::fields::{self, FieldId};
+use crate::fields::FieldId;
 use std::ops::Range;
 use tls_parser::{parse_tls_extension_alpn_content, parse_tls_extension_sni_content, TlsExtension};
 

@@ -13,18 +13,101 @@
 //!
 //! Opaque bodies are labelled as they arrive, so a 16 KiB record never holds frames.
 
+pub mod fields;
 pub mod fingerprint;
 pub mod handshake;
 pub mod record;
 
-use super::{Desc, Direction, Emitter};
-use crate::fields::{self, FieldId};
+use super::registry::{Detect, Probe, Protocol};
+use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
+use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
 use crate::span::Visibility;
 use record::{hdr, plausible_header, Plausible, RecordHeader};
 use std::ops::Range;
 
 pub use record::{ContentType, HandshakeType, TlsVersion};
+
+/// TLS over TCP: recognised by a hello at the start of a direction, or (a capture that
+/// begins mid-connection) by a plausible record header.
+pub static PROTOCOL: Protocol = Protocol {
+    name: "TLS",
+    detect,
+    ports: &[],
+    new: |_| Box::new(TlsStream::new()),
+    fields: fields::FIELDS,
+};
+
+fn detect(p: &Probe<'_>) -> Detect {
+    match starts_here(p.bytes) {
+        Plausible::Yes(_) => Detect::Yes,
+        Plausible::NeedMore => Detect::NeedMore,
+        // TLS that starts with something other than a hello is still TLS.
+        Plausible::No => Detect::when(matches!(plausible_header(p.bytes), Plausible::Yes(_))),
+    }
+}
+
+/// Whether `bytes` begin with a TLS (or SSLv2-compatible) ClientHello or ServerHello:
+/// how a plaintext protocol knows its connection is being handed to TLS.
+pub fn starts_here(bytes: &[u8]) -> Plausible {
+    if let [b0, _, 1, 3, ..] = bytes {
+        // SSLv2-compatible ClientHello (RFC 6101 appendix E, RFC 5246 appendix E.2).
+        if b0 & 0x80 != 0 {
+            return Plausible::Yes(RecordHeader {
+                content: ContentType::HANDSHAKE,
+                version: TlsVersion::SSL3,
+                len: 0,
+            });
+        }
+    }
+    match plausible_header(bytes) {
+        Plausible::Yes(h) if h.content == ContentType::HANDSHAKE => match bytes.get(5) {
+            Some(1 | 2) => Plausible::Yes(h),
+            Some(_) => Plausible::No,
+            None => Plausible::NeedMore,
+        },
+        Plausible::Yes(_) => Plausible::No,
+        other => other,
+    }
+}
+
+impl Dissector for TlsStream {
+    fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> Fed {
+        if flush {
+            self.flush(dir, base, data, out);
+            return Fed::Done(data.len());
+        }
+        Fed::Done(self.records(dir, base, data, out))
+    }
+
+    fn gap(&mut self, dir: Direction, at: u64, len: u64, out: &mut Emitter) {
+        TlsStream::gap(self, dir, len, out, at);
+    }
+
+    fn lose_sync(&mut self, dir: Direction) {
+        self.dir(dir).phase = Phase::Lost;
+    }
+
+    fn compact(&mut self) {
+        self.scratch = Vec::new();
+    }
+
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push("TLS".into());
+        facts.tls = Some(self.facts.clone());
+    }
+
+    fn tls(&self) -> Option<&TlsFacts> {
+        Some(&self.facts)
+    }
+}
 
 /// Handshake bytes gathered across records before giving up on whole-message parsing.
 pub const MAX_HANDSHAKE_GATHER: usize = 128 * 1024;
@@ -168,9 +251,9 @@ impl TlsStream {
         self.facts.version.unwrap_or(record)
     }
 
-    /// Labels bytes from the front of `data` (stream offset `base`); returns how many
-    /// are done. The rest must be offered again, with more appended.
-    pub fn feed(&mut self, dir: Direction, base: u64, data: &[u8], out: &mut Emitter) -> usize {
+    /// Labels records from the front of `data` (stream offset `base`); returns how many
+    /// bytes are done. The rest must be offered again, with more appended.
+    pub fn records(&mut self, dir: Direction, base: u64, data: &[u8], out: &mut Emitter) -> usize {
         let mut pos = 0usize;
         loop {
             let rest = data.get(pos..).unwrap_or(&[]);
@@ -888,20 +971,10 @@ impl TlsStream {
         }
     }
 
-    /// Releases the gathering buffer (the connection is over).
-    pub fn compact(&mut self) {
-        self.scratch = Vec::new();
-    }
-
-    /// Framing is gone (bytes were given up as undecoded by the flow stage).
-    pub fn lose_sync(&mut self, dir: Direction) {
-        self.dir(dir).phase = Phase::Lost;
-    }
-
     /// Labels whatever is left at the end of a direction (or before a gap): a cut-off
     /// record keeps the labels its header implies.
     pub fn flush(&mut self, dir: Direction, base: u64, data: &[u8], out: &mut Emitter) {
-        let done = self.feed(dir, base, data, out);
+        let done = self.records(dir, base, data, out);
         let rest = data.get(done..).unwrap_or(&[]);
         if rest.is_empty() {
             return;

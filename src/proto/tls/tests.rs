@@ -76,7 +76,7 @@ fn feed_chunks(
         let end = pos + n.min(stream.len() - pos);
         buf.extend_from_slice(&stream[pos..end]);
         pos = end;
-        let done = tls.feed(dir, base, &buf, &mut out);
+        let done = tls.records(dir, base, &buf, &mut out);
         buf.drain(..done);
         base += done as u64;
         labels.take(&mut out);
@@ -131,12 +131,18 @@ fn record_split_across_segments_is_labelled_as_it_arrives() {
     let rec = record(23, &[0x77; 100]);
     let mut out = Emitter::default();
     // Header plus some body: everything so far is labelled, nothing held back.
-    assert_eq!(tls.feed(Direction::ToServer, 0, &rec[..30], &mut out), 30);
     assert_eq!(
-        tls.feed(Direction::ToServer, 30, &rec[30..90], &mut out),
+        tls.records(Direction::ToServer, 0, &rec[..30], &mut out),
+        30
+    );
+    assert_eq!(
+        tls.records(Direction::ToServer, 30, &rec[30..90], &mut out),
         60
     );
-    assert_eq!(tls.feed(Direction::ToServer, 90, &rec[90..], &mut out), 15);
+    assert_eq!(
+        tls.records(Direction::ToServer, 90, &rec[90..], &mut out),
+        15
+    );
     let opaque: u64 = out
         .spans
         .iter()
@@ -151,9 +157,12 @@ fn record_header_split_waits_for_its_five_bytes() {
     let mut tls = TlsStream::new();
     let rec = record(23, &[1; 10]);
     let mut out = Emitter::default();
-    assert_eq!(tls.feed(Direction::ToServer, 0, &rec[..3], &mut out), 0);
+    assert_eq!(tls.records(Direction::ToServer, 0, &rec[..3], &mut out), 0);
     assert!(out.spans.is_empty());
-    assert_eq!(tls.feed(Direction::ToServer, 0, &rec, &mut out), rec.len());
+    assert_eq!(
+        tls.records(Direction::ToServer, 0, &rec, &mut out),
+        rec.len()
+    );
 }
 
 #[test]
@@ -168,7 +177,7 @@ fn sni_split_across_two_records() {
     let mut tls = TlsStream::new();
     let mut out = Emitter::default();
     assert_eq!(
-        tls.feed(Direction::ToServer, 0, &stream[..second + 3], &mut out),
+        tls.records(Direction::ToServer, 0, &stream[..second + 3], &mut out),
         0,
         "waits"
     );
@@ -263,10 +272,13 @@ fn gap_inside_an_opaque_body_keeps_the_framing() {
     let rec1 = record(23, &[1; 100]);
     let rec2 = record(23, &[2; 10]);
     let mut out = Emitter::default();
-    assert_eq!(tls.feed(Direction::ToServer, 0, &rec1[..40], &mut out), 40);
+    assert_eq!(
+        tls.records(Direction::ToServer, 0, &rec1[..40], &mut out),
+        40
+    );
     tls.gap(Direction::ToServer, 65, &mut out, 40);
     assert_eq!(
-        tls.feed(Direction::ToServer, 105, &rec2, &mut out),
+        tls.records(Direction::ToServer, 105, &rec2, &mut out),
         rec2.len()
     );
     assert!(out.notes.is_empty(), "no framing lost: {:?}", out.notes);
@@ -281,7 +293,7 @@ fn gap_at_a_record_header_loses_framing() {
     assert!(out.notes.iter().any(|n| n.text.contains("framing lost")));
     let junk = [0x42u8; 20];
     assert_eq!(
-        tls.feed(Direction::ToServer, 10, &junk, &mut out),
+        tls.records(Direction::ToServer, 10, &junk, &mut out),
         16,
         "keeps 4 bytes that may start a header"
     );
@@ -292,7 +304,7 @@ fn gap_at_a_record_header_loses_framing() {
 fn record_header_declaring_two_to_the_sixteen_is_not_tls() {
     let mut out = Emitter::default();
     let mut tls = TlsStream::new();
-    let done = tls.feed(
+    let done = tls.records(
         Direction::ToServer,
         0,
         &[23, 3, 3, 0xff, 0xff, 0, 0, 0, 0, 0, 0],
@@ -336,10 +348,10 @@ fn handshake_message_longer_than_the_gather_bound_is_readable_but_not_parsed() {
 fn empty_input_and_lone_bytes_never_panic() {
     let mut tls = TlsStream::new();
     let mut out = Emitter::default();
-    assert_eq!(tls.feed(Direction::ToServer, 0, &[], &mut out), 0);
+    assert_eq!(tls.records(Direction::ToServer, 0, &[], &mut out), 0);
     for b in 0..=255u8 {
         let mut t = TlsStream::new();
-        let _ = t.feed(Direction::ToClient, 0, &[b], &mut out);
+        let _ = t.records(Direction::ToClient, 0, &[b], &mut out);
         t.flush(Direction::ToClient, 0, &[b], &mut out);
     }
 }

@@ -1,13 +1,21 @@
-//! Named fixtures for the plaintext protocols and the hand-over to TLS.
+//! Named fixtures for the plaintext protocols and the hand-over to TLS, run through a
+//! flow's [`Stack`] as the flow stage runs them (detection included).
 
+use super::stack::Stack;
 use super::*;
-use crate::proto::stream::StreamDissector;
+use crate::decode::Transport;
 use crate::span::Visibility::*;
+use framing::MAX_LINE;
+
+/// The protocol a flow was recognised as (the outermost layer).
+fn outer(dis: &Stack) -> String {
+    dis.facts().stack.first().cloned().unwrap_or_default()
+}
 
 /// Runs one direction's bytes through a dissector in the given chunks; returns the
 /// field name of every byte and the emitter's events.
 fn run(
-    dis: &mut StreamDissector,
+    dis: &mut Stack,
     dir: Direction,
     bytes: &[u8],
     chunks: &[usize],
@@ -70,7 +78,8 @@ fn field_at<'a>(
 #[test]
 fn http_request_with_basic_auth_cookie_and_body() {
     let req = b"POST /login?next=/home HTTP/1.1\r\nHost: shop.example\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\nCookie: sid=42\r\nContent-Length: 11\r\n\r\nuser=alice&";
-    let mut dis = StreamDissector::detect(req, Direction::ToServer, (40000, 80), false).unwrap();
+    let mut dis =
+        Stack::detect(req, Direction::ToServer, Transport::Tcp, (40000, 80), false).unwrap();
     let (labels, events) = run(&mut dis, Direction::ToServer, req, &[20, 30, 1000]);
     assert_eq!(field_at(&labels, req, b"POST").0, "http.request.method");
     assert_eq!(field_at(&labels, req, b"/login").0, "http.request.uri");
@@ -91,7 +100,14 @@ fn http_request_with_basic_auth_cookie_and_body() {
 #[test]
 fn http_chunked_response_then_a_second_response() {
     let resp = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nSet-Cookie: a=b\r\n\r\n5\r\nhello\r\n0\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n";
-    let mut dis = StreamDissector::detect(resp, Direction::ToClient, (40000, 80), false).unwrap();
+    let mut dis = Stack::detect(
+        resp,
+        Direction::ToClient,
+        Transport::Tcp,
+        (40000, 80),
+        false,
+    )
+    .unwrap();
     let (labels, events) = run(&mut dis, Direction::ToClient, resp, &[7, 7, 7, 1000]);
     assert_eq!(field_at(&labels, resp, b"hello").0, "http.file_data");
     assert_eq!(field_at(&labels, resp, b"a=b").0, "http.set_cookie");
@@ -104,7 +120,7 @@ fn http_line_of_ten_megabytes_is_labelled_without_being_held() {
     let mut req = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
     req.extend(std::iter::repeat_n(b'a', 10 * 1024 * 1024));
     req.extend_from_slice(b"\r\n\r\n");
-    let mut dis = StreamDissector::detect(&req, Direction::ToServer, (1, 80), false).unwrap();
+    let mut dis = Stack::detect(&req, Direction::ToServer, Transport::Tcp, (1, 80), false).unwrap();
     let mut out = Emitter::default();
     // Fed in one go, the dissector labels all but less than a line's bound.
     let done = dis.feed(Direction::ToServer, 0, &req, false, &mut out);
@@ -120,8 +136,15 @@ fn http_line_of_ten_megabytes_is_labelled_without_being_held() {
 fn smtp_auth_plain_and_login_and_data() {
     let server = b"220 mail.example ESMTP\r\n250-mail.example\r\n250 AUTH PLAIN LOGIN\r\n235 ok\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 ok\r\n354 go ahead\r\n250 queued\r\n";
     let client = b"EHLO me\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nAUTH LOGIN\r\nYm9i\r\naHVudGVyMg==\r\nDATA\r\nSubject: hi\r\n\r\nsecret plans\r\n.\r\nQUIT\r\n";
-    let mut dis = StreamDissector::detect(server, Direction::ToClient, (40000, 25), false).unwrap();
-    assert_eq!(dis.plain_proto(), Proto::Smtp);
+    let mut dis = Stack::detect(
+        server,
+        Direction::ToClient,
+        Transport::Tcp,
+        (40000, 25),
+        false,
+    )
+    .unwrap();
+    assert_eq!(outer(&dis), "SMTP");
     // Interleave like the real exchange: replies before the client lines they allow.
     let mut out = Emitter::default();
     let mut events = Vec::new();
@@ -201,8 +224,14 @@ fn smtp_auth_plain_and_login_and_data() {
 
 #[test]
 fn starttls_hands_the_stream_to_tls() {
-    let mut dis =
-        StreamDissector::detect(b"220 x ESMTP\r\n", Direction::ToClient, (1, 25), false).unwrap();
+    let mut dis = Stack::detect(
+        b"220 x ESMTP\r\n",
+        Direction::ToClient,
+        Transport::Tcp,
+        (1, 25),
+        false,
+    )
+    .unwrap();
     let mut out = Emitter::default();
     dis.feed(Direction::ToClient, 0, b"220 x ESMTP\r\n", false, &mut out);
     let mut client = b"STARTTLS\r\n".to_vec();
@@ -217,15 +246,20 @@ fn starttls_hands_the_stream_to_tls() {
         .find(|s| s.range.start == hello_at as u64)
         .unwrap();
     assert_eq!(tls_span.field.name(), "tls.record.content_type");
-    assert_eq!(dis.stack(), "SMTP › TLS");
+    assert_eq!(dis.facts().stack, ["SMTP", "STARTTLS", "TLS"]);
 }
 
 #[test]
 fn pop3_user_pass_and_stls() {
     let client = b"USER alice\r\nPASS s3cret\r\nSTLS\r\n";
-    let mut dis =
-        StreamDissector::detect(b"+OK POP3 ready\r\n", Direction::ToClient, (1, 110), false)
-            .unwrap();
+    let mut dis = Stack::detect(
+        b"+OK POP3 ready\r\n",
+        Direction::ToClient,
+        Transport::Tcp,
+        (1, 110),
+        false,
+    )
+    .unwrap();
     let (labels, events) = run(&mut dis, Direction::ToServer, client, &[1000]);
     assert_eq!(
         field_at(&labels, client, b"s3cret").0,
@@ -247,22 +281,28 @@ fn pop3_user_pass_and_stls() {
 #[test]
 fn imap_login_and_ftp_auth_tls() {
     let client = b"a1 LOGIN \"alice\" \"pw\"\r\n";
-    let mut dis =
-        StreamDissector::detect(b"* OK IMAP4rev1\r\n", Direction::ToClient, (1, 143), false)
-            .unwrap();
+    let mut dis = Stack::detect(
+        b"* OK IMAP4rev1\r\n",
+        Direction::ToClient,
+        Transport::Tcp,
+        (1, 143),
+        false,
+    )
+    .unwrap();
     let (_, events) = run(&mut dis, Direction::ToServer, client, &[1000]);
     assert!(events
         .iter()
         .any(|e| matches!(e, Desc::Leak { value, .. } if value == "user=alice password=pw")));
 
-    let mut ftp = StreamDissector::detect(
+    let mut ftp = Stack::detect(
         b"220 FTP server ready\r\n",
         Direction::ToClient,
+        Transport::Tcp,
         (1, 21),
         false,
     )
     .unwrap();
-    assert_eq!(ftp.plain_proto(), Proto::Ftp);
+    assert_eq!(outer(&ftp), "FTP");
     let (labels, _) = run(
         &mut ftp,
         Direction::ToServer,
@@ -281,8 +321,14 @@ fn socks_then_tls_is_found_by_content() {
     client.extend_from_slice(&[1, 187]);
     let hello_at = client.len();
     client.extend_from_slice(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0]);
-    let mut dis =
-        StreamDissector::detect(&client, Direction::ToServer, (50000, 1080), false).unwrap();
+    let mut dis = Stack::detect(
+        &client,
+        Direction::ToServer,
+        Transport::Tcp,
+        (50000, 1080),
+        false,
+    )
+    .unwrap();
     // Segment boundaries as sent: greeting, request, hello.
     let (labels, _) = run(
         &mut dis,
@@ -297,7 +343,8 @@ fn socks_then_tls_is_found_by_content() {
 #[test]
 fn telnet_commands_and_data() {
     let bytes = [0xff, 0xfd, 0x18, b'l', b'o', b'g', b'i', b'n', 0xff, 0xf9];
-    let mut dis = StreamDissector::detect(&bytes, Direction::ToClient, (1, 23), false).unwrap();
+    let mut dis =
+        Stack::detect(&bytes, Direction::ToClient, Transport::Tcp, (1, 23), false).unwrap();
     let (labels, _) = run(&mut dis, Direction::ToClient, &bytes, &[100]);
     assert_eq!(labels[0].0, "telnet.cmd");
     assert_eq!(labels[3].0, "telnet.data");
@@ -308,7 +355,14 @@ fn telnet_commands_and_data() {
 fn postgres_ssl_request_then_tls() {
     let mut client = vec![0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
     client.extend_from_slice(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0]);
-    let mut dis = StreamDissector::detect(&client, Direction::ToServer, (1, 5432), false).unwrap();
+    let mut dis = Stack::detect(
+        &client,
+        Direction::ToServer,
+        Transport::Tcp,
+        (1, 5432),
+        false,
+    )
+    .unwrap();
     let (labels, events) = run(&mut dis, Direction::ToServer, &client, &[8, 100]);
     assert_eq!(labels[0].0, "pgsql.message");
     assert_eq!(labels[8].0, "tls.record.content_type");
@@ -322,7 +376,8 @@ fn dns_over_tcp_with_length_prefix() {
     ];
     let mut bytes = (msg.len() as u16).to_be_bytes().to_vec();
     bytes.append(&mut msg);
-    let mut dis = StreamDissector::detect(&bytes, Direction::ToServer, (1, 53), false).unwrap();
+    let mut dis =
+        Stack::detect(&bytes, Direction::ToServer, Transport::Tcp, (1, 53), false).unwrap();
     let (labels, _) = run(&mut dis, Direction::ToServer, &bytes, &[1, 5, 100]);
     assert_eq!(labels[0].0, "dns.length");
     assert_eq!(labels[14].0, "dns.qry.name");
@@ -333,7 +388,7 @@ fn http_form_credentials_are_leaks_in_any_chunking() {
     let req = b"POST /login HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 44\r\n\r\nuser=alice%40mail&password=s3cr%21t&remember";
     for chunks in [&[1000][..], &[5, 60, 70, 3, 2][..], &[120, 1, 1, 1][..]] {
         let mut dis =
-            StreamDissector::detect(req, Direction::ToServer, (40000, 80), false).unwrap();
+            Stack::detect(req, Direction::ToServer, Transport::Tcp, (40000, 80), false).unwrap();
         let (labels, events) = run(&mut dis, Direction::ToServer, req, chunks);
         assert_eq!(
             field_at(&labels, req, b"alice%40").0,
@@ -356,14 +411,28 @@ fn http_form_credentials_are_leaks_in_any_chunking() {
 #[test]
 fn http_form_that_is_not_urlencoded_or_too_big_is_body() {
     let mut req = b"POST /up HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\npassword=secret".to_vec();
-    let mut dis = StreamDissector::detect(&req, Direction::ToServer, (40000, 80), false).unwrap();
+    let mut dis = Stack::detect(
+        &req,
+        Direction::ToServer,
+        Transport::Tcp,
+        (40000, 80),
+        false,
+    )
+    .unwrap();
     let (labels, events) = run(&mut dis, Direction::ToServer, &req, &[1000]);
     assert_eq!(field_at(&labels, &req, b"secret").0, "http.file_data");
     assert_eq!(app_texts(&events), ["HTTP POST /up []"]);
     // Over the form limit: not held, plain body.
     let body = format!("password=x{}", "a".repeat(20_000));
     req = format!("POST /up HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}", body.len()).into_bytes();
-    let mut dis = StreamDissector::detect(&req, Direction::ToServer, (40000, 80), false).unwrap();
+    let mut dis = Stack::detect(
+        &req,
+        Direction::ToServer,
+        Transport::Tcp,
+        (40000, 80),
+        false,
+    )
+    .unwrap();
     let (labels, _) = run(&mut dis, Direction::ToServer, &req, &[100, 100, 100_000]);
     assert_eq!(field_at(&labels, &req, b"password=x").0, "http.file_data");
 }
@@ -376,9 +445,15 @@ fn ldap_bind_then_starttls_hands_over_at_the_message_boundary() {
     let mut bytes = bind.to_vec();
     bytes.extend_from_slice(start_tls);
     bytes.extend_from_slice(&[0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0, 0, 1, 0]);
-    let mut dis =
-        StreamDissector::detect(&bytes, Direction::ToServer, (40000, 389), false).unwrap();
-    assert_eq!(dis.plain_proto(), Proto::Ldap);
+    let mut dis = Stack::detect(
+        &bytes,
+        Direction::ToServer,
+        Transport::Tcp,
+        (40000, 389),
+        false,
+    )
+    .unwrap();
+    assert_eq!(outer(&dis), "LDAP");
     // Split in the middle of the bind's name and of the StartTLS request.
     let (labels, events) = run(&mut dis, Direction::ToServer, &bytes, &[5, 20, 30, 1000]);
     assert_eq!(field_at(&labels, &bytes, b"cn=admin").0, "ldap.simple");
@@ -396,7 +471,7 @@ fn ldap_bind_then_starttls_hands_over_at_the_message_boundary() {
         apps.iter().any(|a| a.contains("extendedReq(2) StartTLS")),
         "{apps:?}"
     );
-    assert_eq!(dis.layers(), ["LDAP", "StartTLS", "TLS"]);
+    assert_eq!(dis.facts().stack, ["LDAP", "StartTLS", "TLS"]);
 }
 
 #[test]
@@ -405,7 +480,8 @@ fn ldap_and_mysql_lengths_of_gigabytes_are_labelled_as_they_come() {
     // waits for its end; every byte fed is labelled at once.
     let mut ldap = b"\x30\x84\xff\xff\xff\xf0\x02\x01\x01\x63".to_vec();
     ldap.extend(std::iter::repeat_n(b'x', 200_000));
-    let mut dis = StreamDissector::detect(&ldap, Direction::ToServer, (1, 389), false).unwrap();
+    let mut dis =
+        Stack::detect(&ldap, Direction::ToServer, Transport::Tcp, (1, 389), false).unwrap();
     let mut out = Emitter::default();
     let mut base = 0u64;
     for chunk in ldap.chunks(1448) {
@@ -416,8 +492,15 @@ fn ldap_and_mysql_lengths_of_gigabytes_are_labelled_as_they_come() {
     let mut mysql = vec![0xff, 0xff, 0xff, 0x00, 0x0a];
     mysql.extend_from_slice(b"8.0.36\0");
     mysql.extend(std::iter::repeat_n(0u8, 100_000));
-    let mut dis = StreamDissector::detect(&mysql, Direction::ToClient, (1, 3306), false).unwrap();
-    assert_eq!(dis.plain_proto(), Proto::Mysql);
+    let mut dis = Stack::detect(
+        &mysql,
+        Direction::ToClient,
+        Transport::Tcp,
+        (1, 3306),
+        false,
+    )
+    .unwrap();
+    assert_eq!(outer(&dis), "MySQL");
     let mut base = 0u64;
     for chunk in mysql.chunks(1448) {
         let done = dis.feed(Direction::ToClient, base, chunk, false, &mut out);
@@ -427,8 +510,9 @@ fn ldap_and_mysql_lengths_of_gigabytes_are_labelled_as_they_come() {
     // XMPP text without any `>` is held at most a line's bound.
     let mut xml = b"<?xml version='1.0'?><stream:stream to='x'><message><body>".to_vec();
     xml.extend(std::iter::repeat_n(b'a', 3 * MAX_LINE));
-    let mut dis = StreamDissector::detect(&xml, Direction::ToServer, (1, 5222), false).unwrap();
-    assert_eq!(dis.plain_proto(), Proto::Xmpp);
+    let mut dis =
+        Stack::detect(&xml, Direction::ToServer, Transport::Tcp, (1, 5222), false).unwrap();
+    assert_eq!(outer(&dis), "XMPP");
     let done = dis.feed(Direction::ToServer, 0, &xml, false, &mut out);
     assert!(
         xml.len() - done <= MAX_LINE,
@@ -442,14 +526,20 @@ fn a_gap_in_ldap_or_mysql_stops_parsing_instead_of_guessing_lengths() {
     let mut greeting = vec![40, 0, 0, 0, 0x0a];
     greeting.extend_from_slice(b"8.0.36\0");
     greeting.resize(44, 0);
-    let mut dis =
-        StreamDissector::detect(&greeting, Direction::ToClient, (1, 3306), false).unwrap();
+    let mut dis = Stack::detect(
+        &greeting,
+        Direction::ToClient,
+        Transport::Tcp,
+        (1, 3306),
+        false,
+    )
+    .unwrap();
     let mut out = Emitter::default();
     assert_eq!(
         dis.feed(Direction::ToClient, 0, &greeting, false, &mut out),
         44
     );
-    dis.gap(Direction::ToClient, 100, &mut out, 44);
+    dis.gap(Direction::ToClient, 44, 100, &mut out);
     // After the hole: bytes that would read as a 16 MiB packet header.
     let after = [0xff, 0xff, 0xff, 0x07, b'a', b'b'];
     let done = dis.feed(Direction::ToClient, 144, &after, false, &mut out);
@@ -467,7 +557,8 @@ fn bytes_that_are_not_ber_stop_ldap_parsing_with_a_note() {
     let bind = b"\x30\x0c\x02\x01\x01\x60\x07\x02\x01\x03\x04\x00\x80\x00";
     let mut bytes = bind.to_vec();
     bytes.extend_from_slice(b"hello, this is not BER at all\r\n");
-    let mut dis = StreamDissector::detect(&bytes, Direction::ToServer, (1, 389), false).unwrap();
+    let mut dis =
+        Stack::detect(&bytes, Direction::ToServer, Transport::Tcp, (1, 389), false).unwrap();
     let mut out = Emitter::default();
     assert_eq!(
         dis.feed(Direction::ToServer, 0, &bytes, false, &mut out),

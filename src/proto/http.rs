@@ -5,14 +5,85 @@
 //! Proxy-Authorization (credentials; Basic is decoded for the description), and the
 //! user name and password fields of a submitted form (`application/x-www-form-urlencoded`).
 
-use super::{line_spans, line_text, tls_starts, words, Fed, MAX_LINE};
-use crate::fields::{self, FieldId};
+use super::framing::{line_spans, line_text, words, MAX_LINE};
+use super::registry::{Detect, Probe, Protocol};
+use super::tls::{record::Plausible, starts_here};
+use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
+use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
-use crate::proto::tls::record::Plausible;
-use crate::proto::{Desc, Direction, Emitter};
 use crate::span::LeakKind;
 use base64::Engine as _;
 use std::ops::Range;
+
+crate::fields! {
+    proto = "HTTP";
+    // HTTP/1.x, RFC 9112.
+    HTTP_METHOD = "http.request.method", Content, Cleartext, None, "request method (RFC 9112 section 3)";
+    HTTP_URI = "http.request.uri", Content, Cleartext, Some(Url), "request target (RFC 9112 section 3.2)";
+    HTTP_VERSION = "http.request.version", Content, Cleartext, None, "protocol version";
+    HTTP_STATUS = "http.response.code", Content, Cleartext, None, "status code (RFC 9112 section 4)";
+    HTTP_REASON = "http.response.phrase", Content, Cleartext, None, "reason phrase";
+    HTTP_HEADER = "http.header", Content, Cleartext, None, "header field (RFC 9110 section 5)";
+    HTTP_HOST = "http.host", Content, Cleartext, Some(Url), "Host header (RFC 9110 section 7.2)";
+    HTTP_COOKIE = "http.cookie", Content, Cleartext, Some(Cookie), "Cookie header (RFC 6265 section 5.4)";
+    HTTP_SET_COOKIE = "http.set_cookie", Content, Cleartext, Some(Cookie), "Set-Cookie header (RFC 6265 section 4.1)";
+    HTTP_AUTHORIZATION = "http.authorization", Content, Cleartext, Some(Credential), "Authorization or Proxy-Authorization (RFC 9110 section 11.6)";
+    HTTP_LINE = "http.line", Content, Cleartext, None, "separators and line ends of a request or response head";
+    HTTP_BODY = "http.file_data", Content, Cleartext, None, "message body (RFC 9112 section 6)";
+    HTTP_FORM_CREDENTIAL = "urlencoded-form.value", Content, Cleartext, Some(Credential), "a user name or password in a submitted form (application/x-www-form-urlencoded)";
+}
+
+/// HTTP/1.x: a request line from the client, a status line from the server, or the port.
+pub static PROTOCOL: Protocol = Protocol {
+    name: "HTTP",
+    detect: |p: &Probe<'_>| {
+        Detect::when(if p.from_client() {
+            looks_like_request(p.bytes)
+        } else {
+            p.starts_with_ignore_case(b"HTTP/1.")
+        })
+    },
+    ports: &[80, 8080, 8000, 3128],
+    new: |_| Box::<Http>::default(),
+    fields: FIELDS,
+};
+
+/// One HTTP connection: each direction's framing, and the requests awaiting answers.
+#[derive(Debug, Default)]
+pub struct Http {
+    dirs: [HttpDir; 2],
+    requests: Requests,
+}
+
+impl Dissector for Http {
+    fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> Fed {
+        match self.dirs.get_mut(dir.index()) {
+            Some(state) => state.feed(dir, base, data, flush, &mut self.requests, out),
+            None => Fed::Done(0),
+        }
+    }
+
+    fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
+        if let Some(d) = self.dirs.get_mut(dir.index()) {
+            d.gap();
+        }
+    }
+
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push("HTTP".into());
+    }
+
+    fn handover_name(&self) -> &'static str {
+        "CONNECT"
+    }
+}
 
 const METHODS: &[&[u8]] = &[
     b"GET", b"POST", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"PATCH", b"CONNECT", b"TRACE",
@@ -109,7 +180,7 @@ impl HttpDir {
             match self.body {
                 Body::Length(n) => {
                     let take = (rest.len() as u64).min(n) as usize;
-                    out.field(at..at + take as u64, fields::HTTP_BODY);
+                    out.field(at..at + take as u64, HTTP_BODY);
                     pos += take;
                     self.body = if n - take as u64 == 0 {
                         Body::None
@@ -120,7 +191,7 @@ impl HttpDir {
                 }
                 Body::ChunkData(n) => {
                     let take = (rest.len() as u64).min(n) as usize;
-                    out.field(at..at + take as u64, fields::HTTP_BODY);
+                    out.field(at..at + take as u64, HTTP_BODY);
                     pos += take;
                     self.body = if n - take as u64 == 0 {
                         Body::ChunkSize
@@ -130,7 +201,7 @@ impl HttpDir {
                     continue;
                 }
                 Body::UntilClose => {
-                    out.field(at..at + rest.len() as u64, fields::HTTP_BODY);
+                    out.field(at..at + rest.len() as u64, HTTP_BODY);
                     return Fed::Done(data.len());
                 }
                 Body::Form(n) => {
@@ -148,14 +219,14 @@ impl HttpDir {
             }
             if self.body == Body::None && !self.in_head {
                 // A message boundary: TLS may start here (after CONNECT, or Upgrade).
-                match tls_starts(rest) {
-                    Plausible::Yes(_) => return Fed::SwitchToTls(pos),
+                match starts_here(rest) {
+                    Plausible::Yes(_) => return Fed::Handover(pos),
                     Plausible::NeedMore if !flush => return Fed::Done(pos),
                     _ => {}
                 }
                 if self.tunnel {
                     // A tunnel carrying something other than TLS: readable or not, as bytes go.
-                    crate::proto::text::classify_chunk(at, rest, out);
+                    crate::proto::unknown::classify_chunk(at, rest, out);
                     return Fed::Done(data.len());
                 }
                 // Wait for the whole head (bounded), so its description lands on the
@@ -167,7 +238,7 @@ impl HttpDir {
             let line = match rest.iter().position(|&b| b == b'\n') {
                 Some(nl) if nl < MAX_LINE => rest.get(..=nl).unwrap_or(rest),
                 _ if rest.len() >= MAX_LINE => {
-                    out.field(at..at + MAX_LINE as u64, fields::HTTP_HEADER);
+                    out.field(at..at + MAX_LINE as u64, HTTP_HEADER);
                     out.note(
                         at..at + MAX_LINE as u64,
                         Severity::Note,
@@ -206,7 +277,7 @@ impl HttpDir {
                     .next()
                     .map(str::trim)
                     .and_then(|h| u64::from_str_radix(h, 16).ok());
-                line_spans(out, at, len, &[], fields::HTTP_LINE);
+                line_spans(out, at, len, &[], HTTP_LINE);
                 self.body = match size {
                     Some(0) => Body::Trailer,
                     Some(n) => Body::ChunkData(n + 2),
@@ -215,7 +286,7 @@ impl HttpDir {
                 return;
             }
             Body::Trailer => {
-                line_spans(out, at, len, &[], fields::HTTP_HEADER);
+                line_spans(out, at, len, &[], HTTP_HEADER);
                 if line_text(line).is_empty() {
                     self.body = Body::None;
                 }
@@ -228,7 +299,7 @@ impl HttpDir {
                     line.starts_with(b"HTTP/1.")
                 };
                 if !ok {
-                    out.field(at..at + len as u64, fields::TEXT);
+                    out.field(at..at + len as u64, crate::fields::TEXT);
                     return;
                 }
                 self.body = Body::None;
@@ -241,7 +312,7 @@ impl HttpDir {
         }
         if line_text(line).is_empty() {
             // The end of the head.
-            line_spans(out, at, len, &[], fields::HTTP_LINE);
+            line_spans(out, at, len, &[], HTTP_LINE);
             self.in_head = false;
             let form = match self.content_length {
                 Some(n)
@@ -300,10 +371,10 @@ impl HttpDir {
             let parts: Vec<(Range<usize>, FieldId)> = w
                 .iter()
                 .take(3)
-                .zip([fields::HTTP_METHOD, fields::HTTP_URI, fields::HTTP_VERSION])
+                .zip([HTTP_METHOD, HTTP_URI, HTTP_VERSION])
                 .map(|(r, f)| (r.clone(), f))
                 .collect();
-            line_spans(out, at, len, &parts, fields::HTTP_LINE);
+            line_spans(out, at, len, &parts, HTTP_LINE);
             let method = w.first().and_then(|r| line.get(r.clone())).unwrap_or(&[]);
             let target = w.get(1).and_then(|r| line.get(r.clone())).unwrap_or(&[]);
             self.start_text = format!(
@@ -332,14 +403,14 @@ impl HttpDir {
             let parts: Vec<(Range<usize>, FieldId)> = w
                 .iter()
                 .take(2)
-                .zip([fields::HTTP_VERSION, fields::HTTP_STATUS])
+                .zip([HTTP_VERSION, HTTP_STATUS])
                 .map(|(r, f)| (r.clone(), f))
                 .chain(
                     w.get(2)
-                        .map(|r| (r.start..line_text(line).len(), fields::HTTP_REASON)),
+                        .map(|r| (r.start..line_text(line).len(), HTTP_REASON)),
                 )
                 .collect();
-            line_spans(out, at, len, &parts, fields::HTTP_LINE);
+            line_spans(out, at, len, &parts, HTTP_LINE);
             let code: u16 = w
                 .get(1)
                 .and_then(|r| line.get(r.clone()))
@@ -361,7 +432,7 @@ impl HttpDir {
             self.status = code;
         } else {
             // Not HTTP after all (or framing lost): readable text, no parsing.
-            out.field(at..at + len as u64, fields::TEXT);
+            out.field(at..at + len as u64, crate::fields::TEXT);
             self.body = Body::Lost;
         }
     }
@@ -369,7 +440,7 @@ impl HttpDir {
     fn header(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
         let len = line.len();
         let Some(colon) = line.iter().position(|&b| b == b':') else {
-            line_spans(out, at, len, &[], fields::HTTP_HEADER);
+            line_spans(out, at, len, &[], HTTP_HEADER);
             return;
         };
         let name = line.get(..colon).unwrap_or(&[]);
@@ -383,22 +454,16 @@ impl HttpDir {
         let lname = String::from_utf8_lossy(name).to_ascii_lowercase();
         let vtext = String::from_utf8_lossy(value).into_owned();
         let (field, leak) = match lname.as_str() {
-            "host" => (fields::HTTP_HOST, Some((LeakKind::Url, vtext.clone()))),
-            "cookie" => (fields::HTTP_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
-            "set-cookie" => (
-                fields::HTTP_SET_COOKIE,
-                Some((LeakKind::Cookie, vtext.clone())),
-            ),
+            "host" => (HTTP_HOST, Some((LeakKind::Url, vtext.clone()))),
+            "cookie" => (HTTP_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
+            "set-cookie" => (HTTP_SET_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
             "authorization" | "proxy-authorization" => {
                 let shown = describe_authorization(&vtext);
                 self.leaks
                     .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
-                (
-                    fields::HTTP_AUTHORIZATION,
-                    Some((LeakKind::Credential, shown)),
-                )
+                (HTTP_AUTHORIZATION, Some((LeakKind::Credential, shown)))
             }
-            _ => (fields::HTTP_HEADER, None),
+            _ => (HTTP_HEADER, None),
         };
         match lname.as_str() {
             "content-length" => self.content_length = vtext.trim().parse().ok(),
@@ -411,11 +476,8 @@ impl HttpDir {
             "cookie" | "set-cookie" => self.leaks.push(String::from_utf8_lossy(name).into_owned()),
             _ => {}
         }
-        let parts = [
-            (0..colon, fields::HTTP_HEADER),
-            (value_start..value_end, field),
-        ];
-        line_spans(out, at, len, &parts, fields::HTTP_HEADER);
+        let parts = [(0..colon, HTTP_HEADER), (value_start..value_end, field)];
+        line_spans(out, at, len, &parts, HTTP_HEADER);
         if let Some((kind, value)) = leak {
             out.event(at + value_start as u64, Desc::Leak { kind, value });
         }
@@ -433,7 +495,7 @@ impl HttpDir {
                 let value = percent_decode(pair.get(eq + 1..).unwrap_or(&[]));
                 if is_credential_name(&name) && !value.is_empty() {
                     let vr = start + eq + 1..end;
-                    parts.push((vr.clone(), fields::HTTP_FORM_CREDENTIAL));
+                    parts.push((vr.clone(), HTTP_FORM_CREDENTIAL));
                     let shown = format!("{name}={value}");
                     out.event(
                         at + vr.start as u64,
@@ -447,7 +509,7 @@ impl HttpDir {
             }
             start = end + 1;
         }
-        line_spans(out, at, body.len(), &parts, fields::HTTP_BODY);
+        line_spans(out, at, body.len(), &parts, HTTP_BODY);
     }
 
     fn flush_event(&mut self, out: &mut Emitter) {

@@ -1,10 +1,67 @@
 //! The fallback for payload no dissector claims: readable text is `Cleartext`,
-//! anything else stays `Undecoded` (never assumed safe).
+//! anything else stays `Undecoded` (never assumed safe), with a note saying what the
+//! bytes look like (encrypted or compressed, or structured binary). On TCP, a TLS
+//! handshake that starts at a chunk boundary still takes the stream over.
 
-use super::{Desc, Emitter};
-use crate::fields;
+use super::framing::upgrade_check;
+use super::registry::Probe;
+use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
+use crate::decode::Transport;
 use crate::note::{NoteGroup, Severity};
 use crate::span::Visibility;
+
+/// Unknown payload of one flow.
+#[derive(Debug)]
+pub struct Unknown {
+    transport: Transport,
+    /// The explanation was given for this direction (once is enough).
+    explained: [bool; 2],
+}
+
+impl Unknown {
+    pub fn new(probe: &Probe<'_>) -> Unknown {
+        Unknown {
+            transport: probe.transport,
+            explained: [false; 2],
+        }
+    }
+}
+
+impl Dissector for Unknown {
+    fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> Fed {
+        if self.transport == Transport::Udp {
+            classify_chunk(base, data, out);
+            return Fed::Done(data.len());
+        }
+        if let Some(f) = upgrade_check(data, flush) {
+            return f;
+        }
+        let d = dir.index();
+        let explain = !self.explained.get(d).copied().unwrap_or(true);
+        if classify_chunk_explained(base, data, explain, out) {
+            if let Some(e) = self.explained.get_mut(d) {
+                *e = true;
+            }
+        }
+        Fed::Done(data.len())
+    }
+
+    fn gap(&mut self, _: Direction, _: u64, _: u64, _: &mut Emitter) {}
+
+    fn facts(&self, facts: &mut Facts) {
+        // A UDP flow nothing recognised is just UDP.
+        if self.transport == Transport::Tcp {
+            facts.stack.push("unknown".into());
+        }
+    }
+}
 
 /// True when every byte is printable: ASCII graphic characters, space, tab, CR, LF,
 /// or well-formed UTF-8 outside the control ranges. Empty input is not text.
@@ -63,18 +120,18 @@ const ENTROPY_HIGH: f64 = 7.0;
 pub fn classify_chunk_explained(base: u64, bytes: &[u8], explain: bool, out: &mut Emitter) -> bool {
     let end = base + bytes.len() as u64;
     if looks_like_text(bytes) {
-        out.field(base..end, fields::TEXT);
+        out.field(base..end, crate::fields::TEXT);
         out.event(base, Desc::Text);
         return false;
     }
     if bytes.len() < ENTROPY_MIN {
-        out.span(base..end, fields::PAYLOAD, Visibility::Undecoded);
+        out.span(base..end, crate::fields::PAYLOAD, Visibility::Undecoded);
         return false;
     }
     let h = entropy(bytes);
     let (field, evidence) = if h >= ENTROPY_HIGH {
         (
-            fields::DATA_HIGH_ENTROPY,
+            crate::fields::DATA_HIGH_ENTROPY,
             format!(
                 "looks encrypted or compressed: {h:.2} bits of entropy per byte over {} bytes",
                 bytes.len()
@@ -89,7 +146,7 @@ pub fn classify_chunk_explained(base: u64, bytes: &[u8], explain: bool, out: &mu
             * 100
             / bytes.len();
         (
-            fields::DATA_BINARY,
+            crate::fields::DATA_BINARY,
             format!(
                 "looks like structured binary: {h:.2} bits of entropy per byte, {zeros}% zero bytes, \
                  {printable}% printable"
@@ -135,7 +192,7 @@ mod tests {
         let mut out = Emitter::default();
         assert!(classify_chunk_explained(0, &random, true, &mut out));
         assert!(out.notes[0].text.contains("looks encrypted or compressed"));
-        assert_eq!(out.spans[0].field, fields::DATA_HIGH_ENTROPY);
+        assert_eq!(out.spans[0].field, crate::fields::DATA_HIGH_ENTROPY);
     }
 
     #[test]

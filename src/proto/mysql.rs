@@ -9,10 +9,19 @@
 //! (Connection Phase, Protocol::HandshakeV10, Protocol::SSLRequest,
 //! Protocol::HandshakeResponse41, COM_QUERY).
 
-use super::{app_event, framed, line_spans, Fed, Framing, Header};
-use crate::fields::{self, FieldId};
+use super::framing::{app_event, framed, line_spans, Framing, Header};
+use super::registry::{Detect, Probe, Protocol};
+use super::{Dissector, Facts, Fed};
+use crate::fields::FieldId;
 use crate::proto::{Direction, Emitter};
 use std::ops::Range;
+
+crate::fields! {
+    proto = "MySQL";
+    MYSQL_PACKET = "mysql.packet", Content, Cleartext, None, "MySQL packet before or without TLS: length, sequence, payload";
+    MYSQL_CREDENTIAL = "mysql.user", Content, Cleartext, Some(Credential), "user name and salted password hash of a HandshakeResponse";
+    MYSQL_QUERY = "mysql.query", Content, Cleartext, None, "SQL statement (COM_QUERY, COM_INIT_DB, COM_STMT_PREPARE)";
+}
 
 const CLIENT_CONNECT_WITH_DB: u32 = 0x0008;
 const CLIENT_PROTOCOL_41: u32 = 0x0200;
@@ -37,6 +46,15 @@ pub fn looks_like_greeting(first: &[u8]) -> bool {
     }
 }
 
+/// MySQL: the server's greeting packet, or the port.
+pub static PROTOCOL: Protocol = Protocol {
+    name: "MySQL",
+    detect: |p: &Probe<'_>| Detect::when(!p.from_client() && looks_like_greeting(p.bytes)),
+    ports: &[3306],
+    new: |_| Box::<Mysql>::default(),
+    fields: FIELDS,
+};
+
 #[derive(Debug, Default)]
 pub struct Mysql {
     dirs: [Framing; 2],
@@ -60,15 +78,15 @@ enum Result {
     Rows,
 }
 
-impl Mysql {
+impl Dissector for Mysql {
     /// Bytes are missing: where the next packet starts is unknown.
-    pub fn gap(&mut self, dir: Direction) {
+    fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
         if let Some(state) = self.dirs.get_mut(dir.index()) {
             state.lose();
         }
     }
 
-    pub fn feed(
+    fn feed(
         &mut self,
         dir: Direction,
         base: u64,
@@ -91,7 +109,7 @@ impl Mysql {
             base,
             flush,
             out,
-            fields::MYSQL_PACKET,
+            MYSQL_PACKET,
             "MySQL",
             len,
             |at, p, out| self.packet(dir, at, p, out),
@@ -102,6 +120,16 @@ impl Mysql {
         fed
     }
 
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push("MySQL".into());
+    }
+
+    fn handover_name(&self) -> &'static str {
+        "SSLRequest"
+    }
+}
+
+impl Mysql {
     /// Labels and describes one packet (header included), possibly cut short.
     fn packet(&mut self, dir: Direction, at: u64, p: &[u8], out: &mut Emitter) {
         let seq = p.get(3).copied().unwrap_or(0);
@@ -117,7 +145,7 @@ impl Mysql {
             .into_iter()
             .map(|(r, f)| (r.start + 4..r.end + 4, f))
             .collect();
-        line_spans(out, at, p.len(), &parts, fields::MYSQL_PACKET);
+        line_spans(out, at, p.len(), &parts, MYSQL_PACKET);
         if let Some(text) = text {
             app_event(out, at, "MySQL", text, leaks);
         }
@@ -210,7 +238,7 @@ impl Mysql {
         }
         let body = payload.get(1..).unwrap_or(&[]);
         let sql = |parts: &mut Vec<(Range<usize>, FieldId)>, what: &str| {
-            parts.push((1..payload.len(), fields::MYSQL_QUERY));
+            parts.push((1..payload.len(), MYSQL_QUERY));
             format!("{what}: {}", shorten(&String::from_utf8_lossy(body)))
         };
         match payload.first() {
@@ -244,7 +272,7 @@ fn handshake_response(
         return "handshake response".into();
     };
     let user_name = String::from_utf8_lossy(p.get(user.clone()).unwrap_or(&[])).into_owned();
-    parts.push((user.clone(), fields::MYSQL_CREDENTIAL));
+    parts.push((user.clone(), MYSQL_CREDENTIAL));
     let mut shown = vec![format!("user={user_name}")];
     let mut pos = user.end + 1;
     // The auth response: a length-encoded string, a one-byte length, or NUL-terminated.
@@ -257,7 +285,7 @@ fn handshake_response(
     };
     if let Some(a) = auth.filter(|a| a.end <= p.len()) {
         if !a.is_empty() {
-            parts.push((a.clone(), fields::MYSQL_CREDENTIAL));
+            parts.push((a.clone(), MYSQL_CREDENTIAL));
             // Salted with the greeting's challenge: enough for an offline guess.
             shown.push(format!(
                 "password-hash={}",

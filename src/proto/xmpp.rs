@@ -7,12 +7,21 @@
 //! XML is read tag by tag in what has arrived up to the last `>`, not parsed as a
 //! document: enough to find these elements without holding the stream.
 
-use super::{app_event, line_spans, Fed, MAX_LINE};
-use crate::fields::{self, FieldId};
+use super::framing::{app_event, line_spans, MAX_LINE};
+use super::registry::{Detect, Probe, Protocol};
+use super::tls::starts_here;
+use super::{Dissector, Facts, Fed};
+use crate::fields::FieldId;
 use crate::proto::tls::record::Plausible;
 use crate::proto::{Direction, Emitter};
 use base64::Engine as _;
 use std::ops::Range;
+
+crate::fields! {
+    proto = "XMPP";
+    XMPP_XML = "xmpp.xml", Content, Cleartext, None, "XMPP stream before or without TLS (RFC 6120)";
+    XMPP_CREDENTIAL = "xmpp.auth", Content, Cleartext, Some(Credential), "SASL data that gives a user away, or a jabber:iq:auth user name or password (RFC 6120 section 6, XEP-0078)";
+}
 
 /// Whether a flow's first bytes begin an XMPP stream.
 pub fn looks_like(first: &[u8], server_port: u16) -> bool {
@@ -34,6 +43,15 @@ enum Awaiting {
     Legacy(&'static str),
 }
 
+/// XMPP: an XML stream header at the start, or the port.
+pub static PROTOCOL: Protocol = Protocol {
+    name: "XMPP",
+    detect: |p: &Probe<'_>| Detect::when(looks_like(p.bytes, p.server_port)),
+    ports: &[5222, 5269],
+    new: |_| Box::<Xmpp>::default(),
+    fields: FIELDS,
+};
+
 #[derive(Debug, Default)]
 pub struct Xmpp {
     awaiting: [Option<Awaiting>; 2],
@@ -41,15 +59,15 @@ pub struct Xmpp {
     mechanism: String,
 }
 
-impl Xmpp {
+impl Dissector for Xmpp {
     /// Bytes are missing: text left open (a credential) does not continue here.
-    pub fn gap(&mut self, dir: Direction) {
+    fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
         if let Some(slot) = self.awaiting.get_mut(dir.index()) {
             *slot = None;
         }
     }
 
-    pub fn feed(
+    fn feed(
         &mut self,
         dir: Direction,
         base: u64,
@@ -57,8 +75,8 @@ impl Xmpp {
         flush: bool,
         out: &mut Emitter,
     ) -> Fed {
-        match super::tls_starts(data) {
-            Plausible::Yes(_) => return Fed::SwitchToTls(0),
+        match starts_here(data) {
+            Plausible::Yes(_) => return Fed::Handover(0),
             Plausible::NeedMore if !flush => return Fed::Done(0),
             _ => {}
         }
@@ -79,13 +97,23 @@ impl Xmpp {
         let mut parts = Vec::new();
         let mut events = Vec::new();
         self.scan(dir, chunk, &mut parts, &mut events);
-        line_spans(out, base, end, &parts, fields::XMPP_XML);
+        line_spans(out, base, end, &parts, XMPP_XML);
         for (at, text, leaks) in events {
             app_event(out, base + at as u64, "XMPP", text, leaks);
         }
         Fed::Done(end)
     }
 
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push("XMPP".into());
+    }
+
+    fn handover_name(&self) -> &'static str {
+        "STARTTLS"
+    }
+}
+
+impl Xmpp {
     fn scan(
         &mut self,
         dir: Direction,
@@ -204,7 +232,7 @@ impl Xmpp {
             Awaiting::Sasl => sasl(&self.mechanism, &trimmed),
         };
         if let Some(shown) = shown {
-            parts.push((r.clone(), fields::XMPP_CREDENTIAL));
+            parts.push((r.clone(), XMPP_CREDENTIAL));
             events.push((r.start, "credentials".into(), vec![shown]));
         }
     }
@@ -340,7 +368,7 @@ mod tests {
         let cred: Vec<_> = out
             .spans
             .iter()
-            .filter(|s| s.field == fields::XMPP_CREDENTIAL)
+            .filter(|s| s.field == XMPP_CREDENTIAL)
             .map(|s| s.range.clone())
             .collect();
         let start = a.len() as u64;

@@ -6,12 +6,123 @@
 //! and LOGIN exchanges (base64, decoded for the description and the report). SMTP
 //! message content after DATA is readable too.
 
-use super::{line_spans, line_text, words, Proto};
-use crate::fields;
-use crate::proto::{Desc, Direction, Emitter};
+use super::framing::{line_spans, line_text, lines, words};
+use super::registry::{Detect, Probe, Protocol};
+use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
 use crate::span::LeakKind;
 use base64::Engine as _;
 use std::ops::Range;
+
+crate::fields! {
+    proto = "SMTP";
+    // Mail and file transfer commands: SMTP (RFC 5321), POP3 (RFC 1939), IMAP (RFC 9051), FTP (RFC 959).
+    MAIL_COMMAND = "smtp.req.command", Content, Cleartext, None, "client command (SMTP, POP3, IMAP, FTP)";
+    MAIL_PARAMETER = "smtp.req.parameter", Content, Cleartext, None, "command parameter";
+    MAIL_CREDENTIAL = "smtp.auth.credential", Content, Cleartext, Some(Credential), "user name or password (USER/PASS, LOGIN, AUTH PLAIN/LOGIN)";
+    MAIL_RESPONSE = "smtp.response", Content, Cleartext, None, "server reply";
+    MAIL_DATA = "smtp.data", Content, Cleartext, None, "message content (SMTP DATA)";
+}
+
+/// SMTP: the server's `220` greeting, or the port.
+pub static SMTP: Protocol = Protocol {
+    name: "SMTP",
+    detect: |p: &Probe<'_>| Detect::when(!p.from_client() && p.starts_with_ignore_case(b"220")),
+    ports: &[25, 587, 2525],
+    new: |_| Box::new(MailState::new(Proto::Smtp)),
+    fields: FIELDS,
+};
+
+/// POP3: the server's `+OK` greeting, or the port.
+pub static POP3: Protocol = Protocol {
+    name: "POP3",
+    detect: |p: &Probe<'_>| Detect::when(!p.from_client() && p.starts_with_ignore_case(b"+OK")),
+    ports: &[110],
+    new: |_| Box::new(MailState::new(Proto::Pop3)),
+    fields: FIELDS,
+};
+
+/// IMAP: the server's `* OK` or `* PREAUTH` greeting, or the port.
+pub static IMAP: Protocol = Protocol {
+    name: "IMAP",
+    detect: |p: &Probe<'_>| {
+        Detect::when(
+            !p.from_client()
+                && (p.starts_with_ignore_case(b"* OK") || p.starts_with_ignore_case(b"* PREAUTH")),
+        )
+    },
+    ports: &[143],
+    new: |_| Box::new(MailState::new(Proto::Imap)),
+    fields: FIELDS,
+};
+
+/// FTP: a `220` greeting that names FTP or comes from port 21, or the port.
+pub static FTP: Protocol = Protocol {
+    name: "FTP",
+    detect: |p: &Probe<'_>| {
+        if p.from_client() || !p.starts_with_ignore_case(b"220") {
+            return Detect::No;
+        }
+        let banner = p.bytes.get(..p.bytes.len().min(200)).unwrap_or(&[]);
+        let names_ftp = banner.windows(3).any(|w| w.eq_ignore_ascii_case(b"ftp"));
+        Detect::when(names_ftp || p.server_port == 21)
+    },
+    ports: &[21],
+    new: |_| Box::new(MailState::new(Proto::Ftp)),
+    fields: FIELDS,
+};
+
+/// Which of the four protocols a connection speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proto {
+    Smtp,
+    Pop3,
+    Imap,
+    Ftp,
+}
+
+impl Proto {
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Smtp => "SMTP",
+            Proto::Pop3 => "POP3",
+            Proto::Imap => "IMAP",
+            Proto::Ftp => "FTP",
+        }
+    }
+}
+
+impl Dissector for MailState {
+    fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> Fed {
+        lines(data, flush, base, out, |line, at, out| {
+            self.line(dir, line, at, out)
+        })
+    }
+
+    fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
+        if dir == Direction::ToServer {
+            self.credential_next = false;
+        }
+    }
+
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push(self.proto.name().into());
+    }
+
+    fn handover_name(&self) -> &'static str {
+        match self.proto {
+            Proto::Smtp | Proto::Imap => "STARTTLS",
+            Proto::Pop3 => "STLS",
+            Proto::Ftp => "AUTH TLS",
+        }
+    }
+}
 
 /// Longest text kept for a description.
 const SHOWN: usize = 72;
@@ -50,12 +161,6 @@ impl MailState {
         }
     }
 
-    pub fn gap(&mut self, dir: Direction) {
-        if dir == Direction::ToServer {
-            self.credential_next = false;
-        }
-    }
-
     pub fn line(&mut self, dir: Direction, line: &[u8], at: u64, out: &mut Emitter) {
         match dir {
             Direction::ToServer => self.client(line, at, out),
@@ -88,7 +193,7 @@ impl MailState {
         let len = line.len();
         let text_len = line_text(line).len();
         if self.in_data {
-            out.field(at..at + len as u64, fields::MAIL_DATA);
+            out.field(at..at + len as u64, MAIL_DATA);
             if line_text(line) == "." {
                 self.in_data = false;
                 self.event(out, at, "end of message".into(), vec![]);
@@ -102,8 +207,8 @@ impl MailState {
                 out,
                 at,
                 len,
-                &[(0..text_len, fields::MAIL_CREDENTIAL)],
-                fields::MAIL_PARAMETER,
+                &[(0..text_len, MAIL_CREDENTIAL)],
+                MAIL_PARAMETER,
             );
             let decoded = b64(&line_text(line));
             let shown = match (self.auth, self.auth_step) {
@@ -125,7 +230,7 @@ impl MailState {
             (None, 0)
         };
         let Some(cmd_r) = w.get(cmd_i).cloned() else {
-            line_spans(out, at, len, &[], fields::MAIL_PARAMETER);
+            line_spans(out, at, len, &[], MAIL_PARAMETER);
             return;
         };
         let cmd =
@@ -138,16 +243,16 @@ impl MailState {
                 .unwrap_or_default()
         };
         let rest_range = args.first().map(|a| a.start..text_len);
-        let mut parts: Vec<(Range<usize>, fields::FieldId)> = Vec::new();
+        let mut parts: Vec<(Range<usize>, crate::fields::FieldId)> = Vec::new();
         if let Some(t) = tag {
-            parts.push((t, fields::MAIL_PARAMETER));
+            parts.push((t, MAIL_PARAMETER));
         }
-        parts.push((cmd_r, fields::MAIL_COMMAND));
+        parts.push((cmd_r, MAIL_COMMAND));
         let mut leaks = Vec::new();
         match (self.proto, cmd.as_str()) {
             (Proto::Pop3 | Proto::Ftp, "USER") | (Proto::Pop3 | Proto::Ftp, "PASS") => {
                 if let Some(r) = rest_range.clone() {
-                    parts.push((r, fields::MAIL_CREDENTIAL));
+                    parts.push((r, MAIL_CREDENTIAL));
                 }
                 let what = if cmd == "USER" { "user" } else { "password" };
                 let shown = format!("{what}={}", rest_text(line, rest_range.as_ref()));
@@ -156,7 +261,7 @@ impl MailState {
             }
             (Proto::Pop3, "APOP") => {
                 if let Some(r) = rest_range.clone() {
-                    parts.push((r, fields::MAIL_CREDENTIAL));
+                    parts.push((r, MAIL_CREDENTIAL));
                 }
                 let shown = format!("user={} digest={}", arg(0), arg(1));
                 self.credential(out, at, shown.clone());
@@ -164,7 +269,7 @@ impl MailState {
             }
             (Proto::Imap, "LOGIN") => {
                 if let Some(r) = rest_range.clone() {
-                    parts.push((r, fields::MAIL_CREDENTIAL));
+                    parts.push((r, MAIL_CREDENTIAL));
                 }
                 let shown = format!("user={} password={}", arg(0), arg(1));
                 self.credential(out, at, shown.clone());
@@ -179,10 +284,10 @@ impl MailState {
                 });
                 self.auth_step = 0;
                 if let Some(r) = args.first() {
-                    parts.push((r.clone(), fields::MAIL_PARAMETER));
+                    parts.push((r.clone(), MAIL_PARAMETER));
                 }
                 if let Some(initial) = args.get(1) {
-                    parts.push((initial.start..text_len, fields::MAIL_CREDENTIAL));
+                    parts.push((initial.start..text_len, MAIL_CREDENTIAL));
                     let decoded = b64(&arg(1));
                     let shown = match self.auth {
                         Some(Auth::Plain) => plain_credentials(&decoded),
@@ -197,7 +302,7 @@ impl MailState {
             (Proto::Smtp, "DATA") => self.data_requested = true,
             _ => {}
         }
-        line_spans(out, at, len, &parts, fields::MAIL_PARAMETER);
+        line_spans(out, at, len, &parts, MAIL_PARAMETER);
         let shown_cmd = match cmd.as_str() {
             "USER" | "PASS" | "LOGIN" | "APOP" => cmd.clone(),
             "AUTH" | "AUTHENTICATE" => format!("{cmd} {}", arg(0)),
@@ -208,7 +313,7 @@ impl MailState {
 
     fn server(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
         let len = line.len();
-        out.field(at..at + len as u64, fields::MAIL_RESPONSE);
+        out.field(at..at + len as u64, MAIL_RESPONSE);
         let text = line_text(line);
         let code: Option<u16> = text.get(..3).and_then(|c| c.parse().ok());
         let continuation = text.starts_with('+') && !text.starts_with("+OK");

@@ -7,10 +7,18 @@
 //! not parse is labelled readable and framing goes on from its declared length; bytes
 //! that are not BER at all lose framing until TLS starts.
 
-use super::{app_event, framed, line_spans, Fed, Framing, Header};
-use crate::fields::{self, FieldId};
+use super::framing::{app_event, framed, line_spans, Framing, Header};
+use super::registry::{Detect, Probe, Protocol};
+use super::{Dissector, Facts, Fed};
+use crate::fields::FieldId;
 use crate::proto::{Direction, Emitter};
 use std::ops::Range;
+
+crate::fields! {
+    proto = "LDAP";
+    LDAP_MESSAGE = "ldap.LDAPMessage_element", Content, Cleartext, None, "LDAP message before or without TLS (RFC 4511 section 4.1.1)";
+    LDAP_CREDENTIAL = "ldap.simple", Content, Cleartext, Some(Credential), "bind name, simple password or SASL credentials (RFC 4511 section 4.2)";
+}
 
 /// The StartTLS extended operation's name.
 const START_TLS_OID: &[u8] = b"1.3.6.1.4.1.1466.20037";
@@ -159,21 +167,30 @@ pub fn looks_like(first: &[u8]) -> bool {
     first.get(op_at).is_some_and(|&t| op_name(t).is_some())
 }
 
+/// LDAP: a BER LDAPMessage at the start, or the port.
+pub static PROTOCOL: Protocol = Protocol {
+    name: "LDAP",
+    detect: |p: &Probe<'_>| Detect::when(looks_like(p.bytes)),
+    ports: &[389, 3268],
+    new: |_| Box::<Ldap>::default(),
+    fields: FIELDS,
+};
+
 #[derive(Debug, Default)]
 pub struct Ldap {
     dirs: [Framing; 2],
 }
 
-impl Ldap {
+impl Dissector for Ldap {
     /// Bytes are missing: where the next message starts is unknown, so the rest of this
     /// direction is not parsed (TLS is still recognised if it starts).
-    pub fn gap(&mut self, dir: Direction) {
+    fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
         if let Some(state) = self.dirs.get_mut(dir.index()) {
             state.lose();
         }
     }
 
-    pub fn feed(
+    fn feed(
         &mut self,
         dir: Direction,
         base: u64,
@@ -196,11 +213,19 @@ impl Ldap {
             base,
             flush,
             out,
-            fields::LDAP_MESSAGE,
+            LDAP_MESSAGE,
             "LDAP",
             seq,
             message,
         )
+    }
+
+    fn facts(&self, facts: &mut Facts) {
+        facts.stack.push("LDAP".into());
+    }
+
+    fn handover_name(&self) -> &'static str {
+        "StartTLS"
     }
 }
 
@@ -209,7 +234,7 @@ fn message(at: u64, msg: &[u8], out: &mut Emitter) {
     let mut parts: Vec<(Range<usize>, FieldId)> = Vec::new();
     let mut leaks = Vec::new();
     let text = describe(msg, &mut parts, &mut leaks);
-    line_spans(out, at, msg.len(), &parts, fields::LDAP_MESSAGE);
+    line_spans(out, at, msg.len(), &parts, LDAP_MESSAGE);
     app_event(out, at, "LDAP", text, leaks);
 }
 
@@ -280,7 +305,7 @@ fn bind_request(
     };
     let dn = string(b, name);
     if name.len > 0 {
-        parts.push((name.range(), fields::LDAP_CREDENTIAL));
+        parts.push((name.range(), LDAP_CREDENTIAL));
     }
     let shown_dn = if dn.is_empty() { "<ROOT>" } else { &dn };
     let Some(auth) = element(b, name.end()) else {
@@ -291,7 +316,7 @@ fn bind_request(
         0x80 => {
             let password = string(b, auth);
             if auth.len > 0 {
-                parts.push((auth.range(), fields::LDAP_CREDENTIAL));
+                parts.push((auth.range(), LDAP_CREDENTIAL));
             }
             if !dn.is_empty() || !password.is_empty() {
                 leaks.push(format!("user={dn} password={password}"));
@@ -319,7 +344,7 @@ fn bind_request(
                 shown.push(format!("user={dn}"));
             }
             if let Some(c) = creds.filter(|c| c.len > 0) {
-                parts.push((c.range(), fields::LDAP_CREDENTIAL));
+                parts.push((c.range(), LDAP_CREDENTIAL));
                 let raw = b.get(c.range()).unwrap_or(&[]);
                 if mech_name.eq_ignore_ascii_case("PLAIN") {
                     // authzid NUL authcid NUL passwd (RFC 4616).

@@ -1,0 +1,188 @@
+//! The dissection of one flow: the protocol it was recognised as, and the protocol a
+//! direction was handed to in mid-stream.
+//!
+//! A protocol is recognised from the first bytes seen (content first, port second:
+//! [`registry::detect`]) and sticks to its flow. When it answers [`Fed::Handover`] at a
+//! message boundary (STARTTLS in SMTP, IMAP, POP3 `STLS`, FTP `AUTH TLS`, XMPP, LDAP
+//! StartTLS; the MySQL and PostgreSQL SSL requests; the end of a SOCKS or CONNECT
+//! exchange), the rest of that direction goes to an inner protocol, recognised from the
+//! bytes found there. Both directions share the inner dissector (a TLS handshake is
+//! one conversation), each switching at its own byte.
+
+use super::registry::{self, Found, Probe};
+use super::{Direction, Dissector, Emitter, Facts, Fed};
+use crate::decode::Transport;
+
+/// The dissection of one flow.
+#[derive(Debug)]
+pub struct Stack {
+    outer: Box<dyn Dissector>,
+    inner: Option<Box<dyn Dissector>>,
+    /// Stream offset where each direction was handed to `inner`.
+    handed_over: [Option<u64>; 2],
+    transport: Transport,
+    /// (client port, server port), for recognising the inner protocol.
+    ports: (u16, u16),
+    /// Nothing recognised the first bytes: `outer` is the unknown-payload classifier.
+    unknown: bool,
+}
+
+impl Stack {
+    /// Recognises a flow's protocol from a direction's first bytes. `None`: not enough
+    /// bytes to tell yet (never with `flush`).
+    pub fn detect(
+        first: &[u8],
+        dir: Direction,
+        transport: Transport,
+        ports: (u16, u16),
+        flush: bool,
+    ) -> Option<Stack> {
+        let probe = Probe {
+            bytes: first,
+            dir,
+            transport,
+            client_port: ports.0,
+            server_port: ports.1,
+        };
+        let found = registry::detect(&probe, flush);
+        if matches!(found, Found::NeedMore) {
+            return None;
+        }
+        Some(Stack {
+            outer: registry::dissector(&found, &probe),
+            inner: None,
+            handed_over: [None, None],
+            transport,
+            ports,
+            unknown: matches!(found, Found::Unknown),
+        })
+    }
+
+    /// Whether nothing recognised the flow's first bytes (a UDP flow tries again with
+    /// its next datagram).
+    pub fn is_unknown(&self) -> bool {
+        self.unknown && self.inner.is_none()
+    }
+
+    /// Labels bytes from the front of `data` (stream offset `base`); returns how many.
+    pub fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> usize {
+        let mut done = 0usize;
+        loop {
+            let rest = data.get(done..).unwrap_or(&[]);
+            let at = base + done as u64;
+            if self.handed_over[dir.index()].is_some() {
+                let Some(inner) = self.inner_for(dir, rest, flush) else {
+                    return done;
+                };
+                return match inner.feed(dir, at, rest, flush, out) {
+                    // A protocol inside the hand-over does not hand over again.
+                    Fed::Done(n) | Fed::Handover(n) if !flush => done + n,
+                    _ => data.len(),
+                };
+            }
+            match self.outer.feed(dir, at, rest, flush, out) {
+                Fed::Done(n) => return if flush { data.len() } else { done + n },
+                Fed::Handover(n) => {
+                    done += n;
+                    if let Some(slot) = self.handed_over.get_mut(dir.index()) {
+                        *slot = Some(base + done as u64);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The inner dissector, recognised from the first bytes after the first hand-over.
+    fn inner_for(
+        &mut self,
+        dir: Direction,
+        first: &[u8],
+        flush: bool,
+    ) -> Option<&mut Box<dyn Dissector>> {
+        if self.inner.is_none() {
+            let probe = Probe {
+                bytes: first,
+                dir,
+                transport: self.transport,
+                client_port: self.ports.0,
+                server_port: self.ports.1,
+            };
+            let found = registry::detect(&probe, flush || first.is_empty());
+            if matches!(found, Found::NeedMore) || first.is_empty() {
+                return None;
+            }
+            self.inner = Some(registry::dissector(&found, &probe));
+        }
+        self.inner.as_mut()
+    }
+
+    fn current(&mut self, dir: Direction) -> Option<&mut Box<dyn Dissector>> {
+        if self.handed_over[dir.index()].is_some() {
+            self.inner.as_mut()
+        } else {
+            Some(&mut self.outer)
+        }
+    }
+
+    /// `len` bytes are missing at `at`.
+    pub fn gap(&mut self, dir: Direction, at: u64, len: u64, out: &mut Emitter) {
+        if let Some(d) = self.current(dir) {
+            d.gap(dir, at, len, out);
+        }
+    }
+
+    /// Framing is gone (bytes were given up by the flow stage).
+    pub fn lose_sync(&mut self, dir: Direction) {
+        if let Some(d) = self.current(dir) {
+            d.lose_sync(dir);
+        }
+    }
+
+    pub fn compact(&mut self) {
+        self.outer.compact();
+        if let Some(inner) = self.inner.as_mut() {
+            inner.compact();
+        }
+    }
+
+    /// The layers above the transport, outermost first (`SMTP`, `STARTTLS`, `TLS`), and
+    /// what each protocol learned.
+    pub fn facts(&self) -> Facts {
+        let mut f = Facts::default();
+        match &self.inner {
+            // Unrecognised bytes, then a protocol (TLS after an unknown preamble).
+            Some(_) if self.unknown => {
+                if self.handed_over.iter().flatten().any(|&at| at > 0) {
+                    f.stack.push("data".into());
+                }
+            }
+            Some(_) => {
+                self.outer.facts(&mut f);
+                let name = self.outer.handover_name();
+                if !name.is_empty() {
+                    f.stack.push(name.into());
+                }
+            }
+            None => self.outer.facts(&mut f),
+        }
+        if let Some(inner) = &self.inner {
+            inner.facts(&mut f);
+        }
+        f
+    }
+
+    /// The TLS facts of the flow, from whichever layer ran the TLS handshake.
+    pub fn tls(&self) -> Option<&super::tls::TlsFacts> {
+        self.inner
+            .as_ref()
+            .and_then(|i| i.tls())
+            .or_else(|| self.outer.tls())
+    }
+}
