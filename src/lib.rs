@@ -18,9 +18,11 @@ pub mod note;
 pub mod proto;
 pub mod render;
 pub mod report;
+pub mod sink;
 pub mod span;
 
 pub use capture::file::{CaptureError, CaptureReader};
 pub use capture::{Frame, LinkType, Timestamp};
-pub use engine::{Engine, EngineConfig, Summary};
+pub use engine::{Engine, EngineConfig};
+pub use sink::{FrameView, Sink, Summary};
 pub use span::{ByteMap, Label, LeakKind, Span, Visibility};

@@ -1,12 +1,16 @@
 //! Per-flow reports: what an observer learned from one TCP connection or UDP
 //! conversation. The engine fills a [`FlowReport`] as the flow's frames are released
 //! (counts, leaks, sizes) and when the flow ends (protocol stack, TLS facts), then
-//! hands it to the sink; memory follows the flows in flight, not the file.
+//! hands it to the sink ([`FlowReport::account`], [`FlowReport::ended`]); memory
+//! follows the flows in flight, not the file.
 
 use crate::capture::Timestamp;
 pub use crate::decode::Transport;
+use crate::fields::Role;
+use crate::flow::Flow;
 use crate::proto::tls::{CertNames, TlsFacts, TlsVersion};
-use crate::proto::Direction;
+use crate::proto::{Desc, Direction, Facts};
+use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
 use std::net::IpAddr;
 
@@ -128,6 +132,116 @@ impl FlowReport {
             first_plaintext: None,
             first_undecoded: None,
             records_seen: false,
+        }
+    }
+
+    /// A report for a flow just seen.
+    pub fn for_flow(flow: &Flow) -> FlowReport {
+        FlowReport::new(flow.id, flow.key.proto, flow.client, flow.server())
+    }
+
+    /// What the flow told at its end: its protocol stack and what its dissectors learned.
+    pub fn ended(&mut self, facts: Facts, why: FlowEnd, syn_seen: bool) {
+        self.end_reason = why;
+        self.syn_seen = syn_seen;
+        self.stack.truncate(1);
+        self.stack.extend(facts.stack);
+        if let Some(t) = &facts.tls {
+            if let Some(last) = self.stack.iter_mut().rev().find(|l| *l == "TLS") {
+                *last = tls_layer(t);
+            }
+        }
+        self.tls = facts.tls;
+    }
+
+    /// Adds one released frame (of direction `dir`) to the report.
+    pub fn account(&mut self, dir: Direction, view: &FrameView<'_>) {
+        let r = self;
+        let (frame, decoded, map, events) = (view.frame, view.decoded, view.map, view.events);
+
+        if r.first_frame == 0 {
+            r.first_frame = frame.number;
+            r.start = frame.ts;
+        }
+        r.last_frame = frame.number;
+        r.end = frame.ts;
+        r.notes += decoded.notes.len() as u64;
+        let Some(d) = r.dirs.get_mut(dir.index()) else {
+            return;
+        };
+        d.packets += 1;
+        d.bytes += u64::from(frame.orig_len);
+        let mut payload_len = 0u32;
+        if let Some(range) = decoded.payload_range() {
+            payload_len = range.end - range.start;
+            let counts = map.count_in(range.clone());
+            for (total, n) in d.payload.iter_mut().zip(counts) {
+                *total += n;
+            }
+            if r.first_undecoded.is_none() && counts[Label::Undecoded.index()] > 0 {
+                r.first_undecoded = Some(frame.number);
+            }
+            for s in &decoded.spans {
+                if s.range.start < range.start || s.range.end > range.end {
+                    continue;
+                }
+                if !matches!(s.label(), Label::Cleartext | Label::Leak) {
+                    continue;
+                }
+                let name = s.field.name();
+                if s.field.role() == Role::Content {
+                    d.plaintext += u64::from(s.range.end - s.range.start);
+                    if r.first_plaintext.is_none() {
+                        let bytes = frame
+                            .data
+                            .get(s.range.start as usize..s.range.end as usize)
+                            .unwrap_or(&[]);
+                        // The first stretch that reads as text (tcpdump -A style) is the
+                        // sample.
+                        let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
+                        if printable >= 3.min(bytes.len()) && printable * 2 >= bytes.len() {
+                            let sample: String = bytes
+                                .iter()
+                                .take(60)
+                                .map(|&b| {
+                                    if (0x20..0x7f).contains(&b) {
+                                        b as char
+                                    } else {
+                                        '.'
+                                    }
+                                })
+                                .collect();
+                            r.first_plaintext = Some((frame.number, name, sample));
+                        }
+                    }
+                }
+            }
+        }
+        let mut tls_records = false;
+        for e in events {
+            match e {
+                Desc::TlsRecord { len, .. } => {
+                    tls_records = true;
+                    if let Some(d) = r.dirs.get_mut(dir.index()) {
+                        if d.sizes.len() < MAX_SIZES {
+                            d.sizes.push(u32::from(*len));
+                        }
+                    }
+                }
+                Desc::Leak { kind, value } => {
+                    r.leak(*kind, value, frame.number, dir);
+                }
+                _ => {}
+            }
+        }
+        r.records_seen |= tls_records;
+        let records = r.records_seen;
+        let Some(d) = r.dirs.get_mut(dir.index()) else {
+            return;
+        };
+        // Before TLS (or without it) each payload is a message; after, records count.
+        if !records && payload_len > 0 && d.sizes.len() < MAX_SIZES {
+            d.sizes.push(payload_len);
         }
     }
 

@@ -3,8 +3,9 @@
 //! real reordering keeps first).
 
 use eavesdrop::decode::TransportHeader;
-use eavesdrop::engine::{Engine, EngineConfig, Summary};
-use eavesdrop::render::{FrameView, Sink};
+use eavesdrop::engine::{Engine, EngineConfig};
+use eavesdrop::sink::Summary;
+use eavesdrop::sink::{FrameView, Sink};
 use eavesdrop::{Frame, Label, LinkType, Timestamp};
 use std::collections::BTreeMap;
 use std::io;

@@ -2,11 +2,12 @@
 //! (lines, notes, hex with labels), into a writer that checks what a terminal would
 //! receive; and every captured byte must have a label.
 
-use eavesdrop::engine::{EngineConfig, Summary};
+use eavesdrop::engine::EngineConfig;
+use eavesdrop::sink::Summary;
 use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::time::{Clock, TimeFormat};
-use eavesdrop::render::{FrameView, Sink};
+use eavesdrop::sink::{FrameView, Sink};
 use eavesdrop::Engine;
 use std::io::{self, Write};
 

@@ -12,7 +12,7 @@
 //! time (30 s, Linux's `ipfrag_time`). A datagram given up leaves its fragments'
 //! payload undecoded, with a note saying why.
 
-use crate::capture::Timestamp;
+use crate::capture::{Frame, LinkType, Timestamp};
 use crate::decode::FragmentInfo;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -65,6 +65,47 @@ pub struct Datagram {
 }
 
 impl Datagram {
+    /// The whole datagram as a frame of its own (link type RAW): a rebuilt minimal IP
+    /// header (nobody's bytes: the engine labels only what follows it) and the gathered
+    /// payload, so that it decodes as if it had come in one piece. Returns the frame
+    /// and the rebuilt header's length.
+    pub fn rebuild(&self, number: u64, ts: Timestamp) -> Result<(Frame, u32), GaveUp> {
+        let h: u32 = if self.src.is_ipv6() { 40 } else { 20 };
+        let len = u32::try_from(self.bytes.len()).map_err(|_| GaveUp::TooBig)?;
+        let mut pkt = Vec::with_capacity((h + len) as usize);
+        match (self.src, self.dst) {
+            (IpAddr::V4(s), IpAddr::V4(t)) => {
+                let total = u16::try_from(h + len).map_err(|_| GaveUp::TooBig)?;
+                pkt.extend_from_slice(&[0x45, 0]);
+                pkt.extend_from_slice(&total.to_be_bytes());
+                pkt.extend_from_slice(&(self.id as u16).to_be_bytes());
+                pkt.extend_from_slice(&[0, 0, 64, self.proto, 0, 0]);
+                pkt.extend_from_slice(&s.octets());
+                pkt.extend_from_slice(&t.octets());
+            }
+            (IpAddr::V6(s), IpAddr::V6(t)) => {
+                let plen = u16::try_from(len).map_err(|_| GaveUp::TooBig)?;
+                pkt.extend_from_slice(&[0x60, 0, 0, 0]);
+                pkt.extend_from_slice(&plen.to_be_bytes());
+                pkt.extend_from_slice(&[self.proto, 64]);
+                pkt.extend_from_slice(&s.octets());
+                pkt.extend_from_slice(&t.octets());
+            }
+            _ => return Err(GaveUp::End),
+        }
+        pkt.extend_from_slice(&self.bytes);
+        let frame = Frame {
+            number,
+            ts,
+            link: LinkType::RAW,
+            interface: 0,
+            orig_len: h + len,
+            data: pkt,
+            cut_by_eof: false,
+        };
+        Ok((frame, h))
+    }
+
     fn complete(&self) -> bool {
         match self.total {
             Some(t) => self.have.len() == 1 && self.have.first() == Some(&(0..t)),

@@ -128,14 +128,18 @@ impl Flow {
         }
     }
 
-    /// (client port, server port).
-    pub fn ports(&self) -> (u16, u16) {
-        let server = if self.key.lo == self.client {
+    /// The endpoint that did not open the flow.
+    pub fn server(&self) -> (IpAddr, u16) {
+        if self.key.lo == self.client {
             self.key.hi
         } else {
             self.key.lo
-        };
-        (self.client.1, server.1)
+        }
+    }
+
+    /// (client port, server port).
+    pub fn ports(&self) -> (u16, u16) {
+        (self.client.1, self.server().1)
     }
 }
 

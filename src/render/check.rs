@@ -1,11 +1,12 @@
 //! `eavesdrop check` output: one line per violation as flows end, then the verdict;
 //! or JSON Lines (`violation` objects and one `check` object).
 
+use super::escape;
 use super::json::VERSION;
-use super::{escape, FrameView, Sink};
 use crate::check::{version_unknown, Deny, Policy, Violation};
-use crate::engine::Summary;
 use crate::report::FlowReport;
+use crate::sink::Summary;
+use crate::sink::{FrameView, Sink};
 use crate::span::Label;
 use serde_json::json;
 use std::io::{self, Write};

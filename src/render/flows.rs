@@ -7,11 +7,11 @@
 use super::escape;
 use super::json::rfc3339;
 use super::style::{label_word, Palette};
-use super::{FrameView, Sink};
-use crate::engine::Summary;
 use crate::proto::tls::cipher_name;
 use crate::proto::Direction;
 use crate::report::FlowReport;
+use crate::sink::Summary;
+use crate::sink::{FrameView, Sink};
 use crate::span::{Label, LeakKind};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -11,9 +11,9 @@ use super::line::{LineOptions, LineWriter};
 use super::style::{label_word, mask_symbol, Palette};
 use super::summary::write_summary;
 use super::time::Clock;
-use super::{FrameView, Sink};
-use crate::engine::Summary;
 use crate::note::Severity;
+use crate::sink::Summary;
+use crate::sink::{FrameView, Sink};
 use crate::span::{Label, Run};
 use std::io::{self, Write};
 

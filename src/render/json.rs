@@ -8,14 +8,14 @@
 use super::line::{describe_payload, LineOptions, LineWriter};
 use super::style::label_word;
 use super::time::{Clock, TimeFormat};
-use super::{FrameView, Sink};
 use crate::capture::Timestamp;
 use crate::decode::TransportHeader;
-use crate::engine::Summary;
 use crate::note::{Note, NoteGroup};
 use crate::proto::tls::{cipher_name, TlsFacts, TlsVersion};
 use crate::proto::Direction;
 use crate::report::{DirStats, FlowReport};
+use crate::sink::Summary;
+use crate::sink::{FrameView, Sink};
 use crate::span::{Label, LeakKind};
 use serde::Serialize;
 use serde_json::{json, Value};

@@ -75,7 +75,7 @@ impl LineWriter {
     }
 
     /// Appends the packet line (without newline) for a frame.
-    pub fn write(&mut self, out: &mut Vec<u8>, view: &super::FrameView<'_>) {
+    pub fn write(&mut self, out: &mut Vec<u8>, view: &crate::sink::FrameView<'_>) {
         let d = view.decoded;
         if self.opts.numbers {
             let n = view.frame.number;

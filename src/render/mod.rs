@@ -1,5 +1,6 @@
-//! Renderers: each output mode implements [`Sink`]. Renderers never parse: they read
-//! the decoded layers, the byte map and the descriptions the engine hands them.
+//! Renderers: each output mode implements [`crate::sink::Sink`]. Renderers never
+//! parse: they read the decoded layers, the byte map and the descriptions the engine
+//! hands them ([`crate::sink::FrameView`]), and nothing else of the engine.
 //! Colour, widths and formats are decided before a renderer is built.
 //!
 //! Everything that came from a capture is escaped before it reaches a terminal
@@ -13,38 +14,6 @@ pub mod line;
 pub mod style;
 pub mod summary;
 pub mod time;
-
-use crate::capture::Frame;
-use crate::decode::Decoded;
-use crate::engine::Summary;
-use crate::proto::Desc;
-use crate::span::ByteMap;
-use std::io;
-
-/// A frame whose bytes are all classified, as handed to a sink.
-pub struct FrameView<'a> {
-    pub frame: &'a Frame,
-    pub decoded: &'a Decoded,
-    pub map: &'a ByteMap,
-    /// Descriptions of what starts in this frame's payload, in stream order.
-    pub events: &'a [Desc],
-    /// The flow (its id) and direction of this frame's payload, if it has one.
-    pub flow: Option<(u64, crate::proto::Direction)>,
-}
-
-/// An output mode.
-pub trait Sink {
-    /// One frame, in capture order.
-    fn frame(&mut self, view: &FrameView<'_>) -> io::Result<()>;
-    /// A warning not tied to a frame (unsupported link type…). Never hides data.
-    fn warning(&mut self, text: &str) -> io::Result<()>;
-    /// The end of the capture.
-    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
-    /// A flow ended and all its frames were shown (only with `EngineConfig::reports`).
-    fn flow(&mut self, _report: &crate::report::FlowReport) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Makes text from a capture safe for a terminal: printable ASCII and other
 /// printable characters pass; control characters (C0, DEL, C1, and the bidi

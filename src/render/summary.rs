@@ -1,8 +1,8 @@
 //! The closing summary, written to stderr so it is never mistaken for packet output.
 
 use super::style::{label_word, Palette};
-use crate::engine::Summary;
 use crate::note::NoteGroup;
+use crate::sink::Summary;
 use crate::span::Label;
 use std::fmt::Write as _;
 

@@ -6,15 +6,15 @@
 
 use eavesdrop::capture::Frame;
 use eavesdrop::decode::Decoded;
-use eavesdrop::engine::Summary;
 use eavesdrop::proto::tls::ContentType;
 use eavesdrop::proto::{Desc, Direction};
 use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::style::Palette;
 use eavesdrop::render::time::{Clock, TimeFormat};
-use eavesdrop::render::{FrameView, Sink};
 use eavesdrop::report::FlowReport;
+use eavesdrop::sink::Summary;
+use eavesdrop::sink::{FrameView, Sink};
 use eavesdrop::span::{ByteMap, Label};
 use eavesdrop::{CaptureReader, Engine, EngineConfig};
 use std::io::{self, BufRead, Write};

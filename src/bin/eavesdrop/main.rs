@@ -17,7 +17,7 @@ use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
 use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::time::{Clock, TimeFormat};
-use eavesdrop::render::Sink;
+use eavesdrop::sink::Sink;
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
 use std::io::{self, Write as _};
 use std::path::Path;

@@ -1,0 +1,405 @@
+//! Wires source → decode → flows → dissectors → sink, with deferred release.
+//!
+//! A frame is decoded as soon as it arrives, then waits in `pending` until every
+//! payload byte it carries has a label: a frame whose bytes sit in an incomplete TLS
+//! handshake message waits for the rest of the message. Frames leave in capture
+//! order. A frame whose bytes cannot be labelled within the bounds (the pending limit,
+//! or its flow was evicted) leaves with those bytes `Undecoded` and a note.
+//!
+//! The same path serves files and live capture: the source only calls [`Engine::push`].
+//!
+//! - `mod.rs`: the pending queue and release in capture order, flow endings, reports;
+//! - [`transport`]: a frame's payload to its flow (UDP, TCP reassembly, IP fragments);
+//! - [`place`]: mapping labels from stream or datagram offsets back onto frames.
+
+mod place;
+mod transport;
+
+use place::{pending_mut, project, release_dropped};
+
+use crate::capture::Frame;
+use crate::decode::{self, Decoded, Transport};
+use crate::flow::frag::{Defrag, FragLimits};
+use crate::flow::{self, App, Flow, FlowTable, Limits};
+use crate::note::{Note, NoteGroup, Severity};
+use crate::proto::{Desc, Direction, Emitter};
+use crate::report::{FlowEnd, FlowReport};
+use crate::sink::{FrameView, Sink, Summary};
+use crate::span::{ByteMap, Label};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io;
+
+/// Engine bounds and switches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    pub limits: Limits,
+    /// Frames held for classification before the oldest is released as it is.
+    pub max_pending_frames: usize,
+    /// IP fragment reassembly bounds.
+    pub frag: FragLimits,
+    /// Build a [`FlowReport`] per flow and hand it to the sink when the flow ends.
+    pub reports: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            limits: Limits::default(),
+            max_pending_frames: 50_000,
+            frag: FragLimits::default(),
+            reports: false,
+        }
+    }
+}
+
+/// See [`Engine::holding`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Holding {
+    pub pending_frames: usize,
+    pub held_tcp_bytes: usize,
+    pub held_fragment_bytes: usize,
+    pub flows: usize,
+}
+
+struct Pending {
+    frame: Frame,
+    decoded: Decoded,
+    /// The flow (id) and direction this frame's payload belongs to.
+    flow: Option<(u64, Direction)>,
+    /// Stream segments of this frame not yet fully labelled.
+    open: u32,
+    events: Vec<Desc>,
+}
+
+pub struct Engine<S: Sink> {
+    sink: S,
+    config: EngineConfig,
+    flows: FlowTable,
+    pending: VecDeque<Pending>,
+    emitter: Emitter,
+    summary: Summary,
+    warned_interfaces: HashSet<u32>,
+    defrag: Defrag,
+    /// Reports of flows whose frames are still on their way (`config.reports`), boxed:
+    /// a report is large, and the table holds one slot per open flow and more.
+    reports: HashMap<u64, Box<FlowReport>, foldhash::fast::RandomState>,
+    /// Flows that ended: (last frame pushed when they ended, id). Their report leaves
+    /// once that frame has been released.
+    ended: VecDeque<(u64, u64)>,
+    /// Buffers of released frames, for the reader to reuse ([`Engine::spare_buffer`]),
+    /// and decode results to reuse.
+    spare: Vec<Vec<u8>>,
+    spare_decoded: Vec<Decoded>,
+    /// Reused for every frame's byte map.
+    map: ByteMap,
+    map_scratch: Vec<(u32, u32, Label)>,
+}
+
+impl<S: Sink> Engine<S> {
+    pub fn new(sink: S, config: EngineConfig) -> Engine<S> {
+        Engine {
+            sink,
+            config,
+            flows: FlowTable::new(config.limits),
+            pending: VecDeque::new(),
+            emitter: Emitter::default(),
+            summary: Summary::default(),
+            warned_interfaces: HashSet::new(),
+            defrag: Defrag::new(config.frag),
+            reports: HashMap::default(),
+            ended: VecDeque::new(),
+            map: ByteMap::default(),
+            map_scratch: Vec::new(),
+            spare: Vec::new(),
+            spare_decoded: Vec::new(),
+        }
+    }
+
+    /// What the engine holds right now (frames waiting for labels, out-of-order TCP
+    /// bytes, IP fragment bytes), to check it against the bounds.
+    pub fn holding(&self) -> Holding {
+        Holding {
+            pending_frames: self.pending.len(),
+            held_tcp_bytes: self.flows.shared.held_bytes,
+            held_fragment_bytes: self.defrag.held_bytes(),
+            flows: self.flows.len(),
+        }
+    }
+
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
+    /// Passes a warning (not tied to a frame) to the sink.
+    pub fn warning(&mut self, text: &str) -> io::Result<()> {
+        self.sink.warning(text)
+    }
+
+    /// Takes one frame through the pipeline; releases every frame that is ready.
+    pub fn push(&mut self, frame: Frame) -> io::Result<()> {
+        if !frame.link.is_supported() {
+            self.unsupported_link(&frame)?;
+        }
+        let mut decoded = self.spare_decoded.pop().unwrap_or_else(|| Decoded {
+            spans: Vec::with_capacity(32),
+            layers: Vec::with_capacity(6),
+            ..Decoded::default()
+        });
+        decoded.clear();
+        decode::decode(&frame, &mut decoded);
+        let number = frame.number;
+        self.pending.push_back(Pending {
+            frame,
+            decoded,
+            flow: None,
+            open: 0,
+            events: Vec::new(),
+        });
+        self.payload(number);
+        self.release_ready()
+    }
+
+    fn unsupported_link(&mut self, frame: &Frame) -> io::Result<()> {
+        match self
+            .summary
+            .unsupported_links
+            .iter_mut()
+            .find(|(l, _)| *l == frame.link)
+        {
+            Some((_, n)) => *n += 1,
+            None => self.summary.unsupported_links.push((frame.link, 1)),
+        }
+        if self.warned_interfaces.insert(frame.interface) {
+            self.sink.warning(&format!(
+                "interface {} has link type {}, which eavesdrop does not decode: \
+                 its frames are shown as undecoded bytes",
+                frame.interface, frame.link
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Sends the newest frame's payload to its flow (an IP fragment first to its
+    /// datagram).
+
+    /// Finishes flows the table evicted to make room. (Evicting happens inside
+    /// `lookup`, before the new flow gets its slot, so slots stay valid.)
+    fn after_lookup(&mut self, current: u64) {
+        for mut evicted in self.flows.drain_evicted() {
+            self.finish_flow(&mut evicted, current, FlowEnd::Evicted);
+        }
+    }
+
+    /// A UDP payload: text or undecoded, labelled at once.
+    /// Every flow passes here exactly once (replaced, evicted, or at the end).
+    fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd) {
+        match flow.key.proto {
+            Transport::Tcp => self.summary.tcp_flows += 1,
+            Transport::Udp => self.summary.udp_flows += 1,
+        }
+        if flow.tls().is_some() {
+            self.summary.tls_flows += 1;
+        }
+        let mut dropped = Vec::new();
+        for d in [Direction::ToServer, Direction::ToClient] {
+            flow::tcp::finish_dir(
+                flow,
+                d,
+                &self.config.limits,
+                &mut self.flows.shared,
+                &mut dropped,
+                &mut self.emitter,
+            );
+            project(flow, d, &mut self.emitter, &mut self.pending, current);
+            // Stretches that never got labels (a dissector bug) must not hold frames.
+            if let Some(state) = flow.tcp.get_mut(d.index()) {
+                for seg in state.segs.drain(..).chain(state.dups.drain(..)) {
+                    if let Some(p) = pending_mut(&mut self.pending, seg.frame) {
+                        p.open = p.open.saturating_sub(1);
+                    }
+                }
+            }
+        }
+        release_dropped(&mut self.pending, dropped);
+        if self.config.reports {
+            let after = self.pending.back().map_or(current, |p| p.frame.number);
+            let report = self
+                .reports
+                .entry(flow.id)
+                .or_insert_with(|| Box::new(FlowReport::for_flow(flow)));
+            let facts = match &flow.app {
+                App::Known(stack) => stack.facts(),
+                App::Detecting => Default::default(),
+            };
+            report.ended(facts, why, flow.syn_seen);
+            self.ended.push_back((after, flow.id));
+        }
+    }
+
+    /// Hands over the reports of ended flows whose frames have all been released.
+    fn emit_ended(&mut self) -> io::Result<()> {
+        // Frames before the first pending one are all released.
+        let released = self
+            .pending
+            .front()
+            .map_or(u64::MAX, |p| p.frame.number.saturating_sub(1));
+        while let Some(&(after, id)) = self.ended.front() {
+            if after > released {
+                break;
+            }
+            self.ended.pop_front();
+            if let Some(report) = self.reports.remove(&id) {
+                self.sink.flow(&report)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn release_ready(&mut self) -> io::Result<()> {
+        if !self.ended.is_empty() {
+            self.emit_ended()?;
+        }
+        loop {
+            let ready = match self.pending.front() {
+                Some(p) => p.open == 0 || self.pending.len() > self.config.max_pending_frames,
+                None => false,
+            };
+            if !ready {
+                return Ok(());
+            }
+            if let Some(p) = self.pending.pop_front() {
+                self.release(p)?;
+            }
+            if !self.ended.is_empty() {
+                self.emit_ended()?;
+            }
+        }
+    }
+
+    fn release(&mut self, p: Pending) -> io::Result<()> {
+        // The reason is written only for a frame released early (formatting it for every
+        // frame cost a few per cent of `flows`).
+        let why = if p.open > 0 {
+            format!(
+                "more than {} frames were waiting",
+                self.config.max_pending_frames
+            )
+        } else {
+            String::new()
+        };
+        self.release_because(p, &why)
+    }
+
+    fn release_because(&mut self, mut p: Pending, why: &str) -> io::Result<()> {
+        if p.open > 0 {
+            self.summary.forced_releases += 1;
+            p.decoded.notes.push(Note::new(
+                Severity::Warn,
+                NoteGroup::Reassembly,
+                format!(
+                    "released before its payload was classified ({why}); \
+                     the rest is left undecoded"
+                ),
+            ));
+        }
+        let mut map = std::mem::take(&mut self.map);
+        map.rebuild(p.frame.cap_len(), &p.decoded.spans, &mut self.map_scratch);
+        let s = &mut self.summary;
+        s.frames += 1;
+        for run in map.runs() {
+            s.bytes[run.label.index()] += u64::from(run.end - run.start);
+        }
+        if let Some(range) = p.decoded.payload_range() {
+            let counts = map.count_in(range);
+            for (total, n) in s.payload.iter_mut().zip(counts) {
+                *total += n;
+            }
+        }
+        for note in &p.decoded.notes {
+            s.notes[note.group.index()] += 1;
+        }
+        let view = FrameView {
+            frame: &p.frame,
+            decoded: &p.decoded,
+            map: &map,
+            events: &p.events,
+            flow: p.flow,
+        };
+        if let Some((id, dir)) = p.flow {
+            if let Some(report) = self.reports.get_mut(&id) {
+                report.account(dir, &view);
+            }
+        }
+        let result = self.sink.frame(&view);
+        self.map = map;
+        if self.spare.len() < 64 {
+            self.spare.push(p.frame.data);
+        }
+        if self.spare_decoded.len() < 64 {
+            self.spare_decoded.push(p.decoded);
+        }
+        result
+    }
+
+    /// Live capture: shows every frame up to `number` now, whether or not its bytes are
+    /// all labelled (a message still incomplete after the hold time leaves its bytes in
+    /// that frame undecoded, with a note saying so).
+    pub fn release_through(&mut self, number: u64, held_ms: u64) -> io::Result<()> {
+        let why = format!("held {held_ms} ms waiting for the rest of its message");
+        while self
+            .pending
+            .front()
+            .is_some_and(|p| p.frame.number <= number)
+        {
+            if let Some(p) = self.pending.pop_front() {
+                self.release_because(p, &why)?;
+            }
+        }
+        self.release_ready()?;
+        self.emit_ended()
+    }
+
+    /// Frames waiting for labels right now.
+    pub fn pending_frames(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// A released frame's buffer, for the capture reader to fill again
+    /// ([`crate::CaptureReader::recycle`]).
+    pub fn spare_buffer(&mut self) -> Option<Vec<u8>> {
+        self.spare.pop()
+    }
+
+    /// Ends the capture: labels everything still buffered, releases every frame, and
+    /// hands the summary to the sink.
+    pub fn finish(mut self) -> io::Result<(S, Summary)> {
+        let last = self.pending.back().map_or(0, |p| p.frame.number);
+        let mut gave_up = Vec::new();
+        self.defrag.drain(&mut gave_up);
+        self.fragments_given_up(gave_up);
+        for mut flow in self.flows.drain_all() {
+            let why = if flow.reset {
+                FlowEnd::Reset
+            } else if flow.closed() {
+                FlowEnd::Closed
+            } else {
+                FlowEnd::Open
+            };
+            self.finish_flow(&mut flow, last, why);
+        }
+        while let Some(p) = self.pending.pop_front() {
+            self.release(p)?;
+        }
+        self.emit_ended()?;
+        // Reports of flows that never ended (none should remain), oldest first.
+        let mut rest: Vec<Box<FlowReport>> = self.reports.drain().map(|(_, r)| r).collect();
+        rest.sort_by_key(|r| r.id);
+        for r in &rest {
+            self.sink.flow(r)?;
+        }
+        self.summary.flows = self.flows.total();
+        self.summary.evicted_flows = self.flows.evicted();
+        self.sink.finish(&self.summary)?;
+        Ok((self.sink, self.summary))
+    }
+}

@@ -1,0 +1,195 @@
+//! Where labels land: mapping what a dissector emitted (stream or datagram offsets)
+//! back onto the frames that carried those bytes, and the frames that wait for them.
+//!
+//! A TCP direction's segment map ([`crate::flow::TcpDir::segs`], plus duplicate
+//! carriers) says which frame carried each stream byte; a datagram's carriers say
+//! which IP fragment carried each byte of a reassembled datagram. A frame leaves the
+//! pending queue once none of its stretches waits for a label (`open == 0`).
+
+use super::Pending;
+use crate::flow::{self, Flow};
+use crate::note::{Note, NoteGroup, Severity};
+use crate::proto::{Direction, Emitter};
+use crate::span::Span;
+use std::collections::VecDeque;
+
+pub(super) fn pending_ref(pending: &VecDeque<Pending>, frame: u64) -> Option<&Pending> {
+    let head = pending.front()?.frame.number;
+    let i = usize::try_from(frame.checked_sub(head)?).ok()?;
+    pending.get(i)
+}
+
+pub(super) fn pending_mut(pending: &mut VecDeque<Pending>, frame: u64) -> Option<&mut Pending> {
+    let head = pending.front()?.frame.number;
+    let i = usize::try_from(frame.checked_sub(head)?).ok()?;
+    pending.get_mut(i)
+}
+
+/// Where a stretch of a (possibly reassembled) datagram sits: datagram offset and
+/// length, frame and frame offset. An unfragmented frame is its own single carrier.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Carrier {
+    pub at: u32,
+    pub len: u32,
+    pub frame: u64,
+    pub frame_off: u32,
+}
+
+/// Puts what a datagram dissector emitted (offsets in the datagram) on the frames
+/// that carry those bytes; events and notes outside every carrier go to `current`.
+pub(super) fn place(
+    pending: &mut VecDeque<Pending>,
+    carriers: &[Carrier],
+    out: &mut Emitter,
+    current: u64,
+) {
+    let find = |at: u64| {
+        carriers
+            .iter()
+            .find(|c| u64::from(c.at) <= at && at < u64::from(c.at + c.len))
+    };
+    for s in out.spans.drain(..) {
+        for c in carriers {
+            let a = s.range.start.max(u64::from(c.at));
+            let b = s.range.end.min(u64::from(c.at + c.len));
+            if a >= b {
+                continue;
+            }
+            if let Some(p) = pending_mut(pending, c.frame) {
+                let fa = c.frame_off + (a - u64::from(c.at)) as u32;
+                let fb = c.frame_off + (b - u64::from(c.at)) as u32;
+                p.decoded.spans.push(Span::new(fa..fb, s.field, s.vis));
+            }
+        }
+    }
+    for e in out.events.drain(..) {
+        let frame = find(e.at).map_or(current, |c| c.frame);
+        if let Some(p) = pending_mut(pending, frame) {
+            p.events.push(e.desc);
+        }
+    }
+    for n in out.notes.drain(..) {
+        let (frame, range) = match find(n.at.start) {
+            Some(c) => {
+                let a = c.frame_off + (n.at.start - u64::from(c.at)) as u32;
+                let b =
+                    c.frame_off + (n.at.end.min(u64::from(c.at + c.len)) - u64::from(c.at)) as u32;
+                (c.frame, Some(a..b))
+            }
+            None => (current, None),
+        };
+        if let Some(p) = pending_mut(pending, frame) {
+            let mut note = Note::new(n.severity, n.group, n.text);
+            note.range = range;
+            p.decoded.notes.push(note);
+        }
+    }
+}
+
+/// Maps what a dissector emitted for one direction onto the frames that carry those
+/// stream bytes, then retires the segments that are now fully labelled.
+pub(super) fn project(
+    flow: &mut Flow,
+    dir: Direction,
+    out: &mut Emitter,
+    pending: &mut VecDeque<Pending>,
+    current: u64,
+) {
+    let Some(state) = flow.tcp.get_mut(dir.index()) else {
+        out.clear();
+        return;
+    };
+    for span in out.spans.drain(..) {
+        let first = state.segs.partition_point(|s| s.end() <= span.range.start);
+        let carriers = state
+            .segs
+            .iter()
+            .skip(first)
+            .take_while(|seg| seg.start < span.range.end)
+            .chain(
+                state
+                    .dups
+                    .iter()
+                    .filter(|d| d.start < span.range.end && d.end() > span.range.start),
+            );
+        for seg in carriers {
+            let s = span.range.start.max(seg.start);
+            let e = span.range.end.min(seg.end());
+            if let Some(p) = pending_mut(pending, seg.frame) {
+                let a = seg.frame_off + (s - seg.start) as u32;
+                let b = seg.frame_off + (e - seg.start) as u32;
+                p.decoded.spans.push(Span::new(a..b, span.field, span.vis));
+            }
+        }
+        state.remember(&span);
+    }
+    for event in out.events.drain(..) {
+        let frame = seg_frame(&state.segs, event.at).unwrap_or(current);
+        if let Some(p) = pending_mut(pending, frame) {
+            p.events.push(event.desc);
+        }
+    }
+    for note in out.notes.drain(..) {
+        let seg = state
+            .segs
+            .iter()
+            .find(|s| s.start <= note.at.start && note.at.start < s.end());
+        let (frame, range) = match seg {
+            Some(seg) => {
+                let a = seg.frame_off + (note.at.start - seg.start) as u32;
+                let b = seg.frame_off + (note.at.end.min(seg.end()) - seg.start) as u32;
+                (seg.frame, Some(a..b))
+            }
+            None => (current, None),
+        };
+        if let Some(p) = pending_mut(pending, frame) {
+            let mut n = Note::new(note.severity, note.group, note.text);
+            n.range = range;
+            p.decoded.notes.push(n);
+        }
+    }
+    let done = state.labelled_to();
+    while state.segs.front().is_some_and(|s| s.end() <= done) {
+        if let Some(seg) = state.segs.pop_front() {
+            if let Some(p) = pending_mut(pending, seg.frame) {
+                p.open = p.open.saturating_sub(1);
+            }
+        }
+    }
+    if !state.dups.is_empty() {
+        state.dups.retain(|seg| {
+            let keep = seg.end() > done;
+            if !keep {
+                if let Some(p) = pending_mut(pending, seg.frame) {
+                    p.open = p.open.saturating_sub(1);
+                }
+            }
+            keep
+        });
+    }
+}
+
+/// Held segments that were given up: their frames stop waiting, with a note.
+pub(super) fn release_dropped(
+    pending: &mut VecDeque<Pending>,
+    dropped: Vec<(u64, std::ops::Range<u32>)>,
+) {
+    for (frame, range) in dropped {
+        if let Some(p) = pending_mut(pending, frame) {
+            p.open = p.open.saturating_sub(1);
+            p.decoded.notes.push(
+                Note::new(
+                    Severity::Warn,
+                    NoteGroup::Reassembly,
+                    "this segment came after a hole that was never filled: left undecoded",
+                )
+                .at(range),
+            );
+        }
+    }
+}
+
+fn seg_frame(segs: &VecDeque<flow::SegRef>, at: u64) -> Option<u64> {
+    let i = segs.partition_point(|s| s.end() <= at);
+    segs.get(i).filter(|s| s.start <= at).map(|s| s.frame)
+}
