@@ -1,6 +1,6 @@
 //! TLS over a reassembled TCP stream: record framing, plaintext handshake messages,
-//! and the rules that decide what an observer can read (DESIGN.md, "TLS visibility
-//! rules").
+//! and the rules that decide what an observer can read (docs/design.md, "TLS
+//! visibility in practice").
 //!
 //! Per direction, a small state machine ([`Phase`]) walks record headers. What a
 //! record's body is worth to an observer is decided at its header:
@@ -12,6 +12,10 @@
 //!   labelled: the frames carrying them wait (deferred release).
 //!
 //! Opaque bodies are labelled as they arrive, so a 16 KiB record never holds frames.
+//!
+//! This file is the record deframer and the per-direction state machine; handshake
+//! joining is in [`join`], what the messages teach an observer in [`facts`], SSLv2-format
+//! hellos in [`sslv2`], the wire formats in [`record`] and [`handshake`].
 
 mod facts;
 pub mod fields;
