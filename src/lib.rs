@@ -10,6 +10,7 @@
 
 pub mod capture;
 pub mod check;
+pub mod codec;
 pub mod decode;
 pub mod engine;
 pub mod fields;

@@ -3,6 +3,7 @@
 
 use super::{ip, to_u32, Layer, OtherLayer, Walk};
 use crate::capture::LinkType;
+use crate::codec::{be16, be32};
 use crate::fields;
 use crate::note::{NoteGroup, Severity};
 use etherparse::Ethernet2HeaderSlice;
@@ -130,16 +131,6 @@ pub enum LinkLayer {
         wire: u32,
         ppp_protocol: u16,
     },
-}
-
-fn be16(data: &[u8], at: usize) -> Option<u16> {
-    let b = data.get(at..at.checked_add(2)?)?;
-    Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
-}
-
-fn be32(data: &[u8], at: usize) -> Option<u32> {
-    let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_be_bytes(b))
 }
 
 pub(crate) fn decode(walk: &mut Walk<'_>, link: LinkType) {

@@ -6,6 +6,7 @@
 
 use super::registry::{Detect, Protocol};
 use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
+use crate::codec::be16;
 use crate::decode::Transport;
 use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
@@ -114,10 +115,6 @@ const MAX_HOPS: usize = 32;
 const MAX_NAME: usize = 255;
 /// Records read per message (a hostile count cannot make us loop long).
 const MAX_RECORDS: usize = 256;
-
-fn be16(m: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*m.get(at)?, *m.get(at + 1)?]))
-}
 
 /// Reads the name at `at`: its dotted text and where its own bytes end.
 fn name(m: &[u8], at: usize) -> Option<(String, usize)> {

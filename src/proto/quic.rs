@@ -11,6 +11,7 @@ use super::registry::{Detect, Probe, Protocol};
 use super::tls::handshake;
 use super::tls::{HandshakeType, TlsVersion};
 use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
+use crate::codec::{be24, be32};
 use crate::note::{NoteGroup, Severity};
 use crate::span::{LeakKind, Visibility};
 use aes::cipher::{BlockEncrypt, KeyInit};
@@ -244,14 +245,8 @@ impl Crypto {
 
     /// The handshake message starting at stream offset `at`, once whole.
     fn message_at(&self, at: usize) -> Option<(HandshakeType, &[u8])> {
+        let len = usize::try_from(be24(&self.data, at + 1)?).ok()?;
         let head = self.data.get(at..at + 4)?;
-        let len = usize::try_from(u32::from_be_bytes([
-            0,
-            *head.get(1)?,
-            *head.get(2)?,
-            *head.get(3)?,
-        ]))
-        .ok()?;
         let body = self.data.get(at + 4..at + 4 + len)?;
         Some((HandshakeType(*head.first()?), body))
     }
@@ -370,8 +365,7 @@ impl QuicFlow {
             );
             return Some(b.len());
         }
-        let v = b.get(1..5)?;
-        let version = u32::from_be_bytes([*v.first()?, *v.get(1)?, *v.get(2)?, *v.get(3)?]);
+        let version = be32(b, 1)?;
         let mut pos = 5usize;
         let dcid_len = usize::from(*b.get(pos)?);
         let dcid = b.get(pos + 1..pos + 1 + dcid_len)?.to_vec();

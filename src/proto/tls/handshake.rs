@@ -8,6 +8,7 @@
 
 use super::fields;
 use super::record::TlsVersion;
+use crate::codec::{be16, Reader};
 use crate::fields::FieldId;
 use std::ops::Range;
 use tls_parser::{parse_tls_extension_alpn_content, parse_tls_extension_sni_content, TlsExtension};
@@ -152,11 +153,10 @@ fn offset_in(base: &[u8], sub: &[u8]) -> Option<usize> {
 fn extensions(block: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     let mut rest = block;
     std::iter::from_fn(move || {
-        let (head, tail) = rest.split_at_checked(4)?;
-        let kind = u16::from_be_bytes([*head.first()?, *head.get(1)?]);
-        let len = usize::from(u16::from_be_bytes([*head.get(2)?, *head.get(3)?]));
-        let (data, after) = tail.split_at_checked(len)?;
-        rest = after;
+        let mut r = Reader::new(rest);
+        let kind = r.u16()?;
+        let data = r.prefixed_u16()?.rest();
+        rest = r.rest();
         Some((kind, data))
     })
 }
@@ -224,7 +224,7 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
     let mut spans = Fields::new();
     let sid_len = usize::from(*body.get(34)?);
     let mut pos = hello_prefix(body, sid_len, &mut spans);
-    let cs_len = usize::from(u16::from_be_bytes([*body.get(pos)?, *body.get(pos + 1)?]));
+    let cs_len = usize::from(be16(body, pos)?);
     spans.push((pos..pos + 2 + cs_len, fields::TLS_HS_CIPHERSUITES));
     pos += 2 + cs_len;
     let comp_len = usize::from(*body.get(pos)?);
@@ -316,10 +316,7 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
     // tls-parser reads no extensions in an SSLv3 ServerHello, though servers send them
     // (RFC 5746 renegotiation_info): take the block as the bytes say.
     let ext = sh.ext.or_else(|| {
-        let n = usize::from(u16::from_be_bytes([
-            *body.get(pos + 3)?,
-            *body.get(pos + 4)?,
-        ]));
+        let n = usize::from(be16(body, pos + 3)?);
         body.get(pos + 5..pos + 5 + n)
             .filter(|_| pos + 5 + n == body.len())
     });

@@ -1,0 +1,219 @@
+//! What an observer learns from a TLS handshake: the facts a flow report carries
+//! ([`TlsFacts`]), and how each whole plaintext handshake message adds to them.
+
+use super::join::PieceMap;
+use super::{cipher_name, fingerprint, handshake, HandshakeType, TlsStream, TlsVersion};
+use crate::fields::FieldId;
+use crate::note::{NoteGroup, Severity};
+use crate::proto::{Desc, Emitter};
+use std::ops::Range;
+
+/// What an observer learned from one TLS connection so far.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsFacts {
+    /// The version the ServerHello selected.
+    pub version: Option<TlsVersion>,
+    /// The highest version the ClientHello offered.
+    pub offered: Option<TlsVersion>,
+    pub cipher: Option<u16>,
+    pub sni: Option<String>,
+    pub client_hello_seen: bool,
+    pub server_hello_seen: bool,
+    /// An abbreviated handshake: the server resumed an earlier session (a session id
+    /// or ticket in TLS 1.2 and before, a pre-shared key in TLS 1.3).
+    pub resumed: bool,
+    /// ALPN protocols the client offered, and the one the server chose.
+    pub alpn_offered: Vec<String>,
+    pub alpn_chosen: Option<String>,
+    /// Names in the certificates seen (TLS 1.2 and before), leaf first.
+    pub certificates: Vec<CertNames>,
+    /// Fingerprints of the first ClientHello and ServerHello.
+    pub ja3: Option<String>,
+    pub ja3s: Option<String>,
+    pub ja4: Option<String>,
+}
+
+impl TlsFacts {
+    /// A ClientHello's ALPN list: kept as the offer (the first one seen wins) and
+    /// returned as the packet line shows it, `ALPN=h2,http/1.1`.
+    pub fn offer_alpn(&mut self, ch: &handshake::ClientHello) -> Option<String> {
+        if ch.alpn.is_empty() {
+            return None;
+        }
+        let list: Vec<String> = ch
+            .alpn
+            .iter()
+            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+            .collect();
+        let shown = format!("ALPN={}", list.join(","));
+        if self.alpn_offered.is_empty() {
+            self.alpn_offered = list;
+        }
+        Some(shown)
+    }
+}
+
+/// What one certificate names, as an observer reads it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CertNames {
+    pub subject: String,
+    pub issuer: String,
+    pub sans: Vec<String>,
+}
+
+/// Certificates kept per connection, at most (a chain is rarely longer).
+const MAX_CERTS: usize = 8;
+
+impl TlsStream {
+    /// Learns from one whole handshake message. Returns message-relative leak ranges,
+    /// and the version the message speaks for (a ClientHello's highest offer, the
+    /// ServerHello's choice).
+    pub(super) fn parse_message(
+        &mut self,
+        msg: HandshakeType,
+        body: &[u8],
+        detail: &mut Vec<String>,
+        map: &PieceMap<'_>,
+        off: usize,
+        out: &mut Emitter,
+    ) -> (Vec<(Range<usize>, FieldId)>, Option<TlsVersion>) {
+        match msg {
+            HandshakeType::CLIENT_HELLO => match handshake::client_hello(body) {
+                Some(ch) => {
+                    self.facts.client_hello_seen = true;
+                    self.facts.offered = Some(ch.max_version());
+                    self.client_session_id = ch.session_id.clone();
+                    if let Some(name) = ch.server_names.first() {
+                        let sni = String::from_utf8_lossy(&name.value).into_owned();
+                        detail.push(format!("SNI={sni}"));
+                        if let Some(at) = map.stream_offset(off + 4 + name.range.start) {
+                            out.event(
+                                at,
+                                Desc::Leak {
+                                    kind: crate::span::LeakKind::ServerName,
+                                    value: sni.clone(),
+                                },
+                            );
+                        }
+                        self.facts.sni.get_or_insert(sni);
+                    }
+                    if let Some(shown) = self.facts.offer_alpn(&ch) {
+                        detail.push(shown);
+                    }
+                    if self.facts.ja4.is_none() {
+                        self.facts.ja3 = Some(fingerprint::ja3(&ch));
+                        self.facts.ja4 = Some(fingerprint::ja4(&ch, false));
+                    }
+                    (ch.leak_spans(), Some(ch.max_version()))
+                }
+                None => {
+                    map.note(
+                        off..off + 4 + body.len(),
+                        Severity::Warn,
+                        NoteGroup::Malformed,
+                        "ClientHello could not be parsed".into(),
+                        out,
+                    );
+                    (Vec::new(), None)
+                }
+            },
+            HandshakeType::SERVER_HELLO => match handshake::server_hello(body) {
+                Some(sh) => {
+                    self.facts.server_hello_seen = true;
+                    self.facts.cipher = Some(sh.cipher);
+                    if sh.retry_request {
+                        detail.push("HelloRetryRequest".into());
+                    }
+                    self.facts.version = Some(sh.selected);
+                    detail.push(format!("cipher={}", cipher_name(sh.cipher)));
+                    // TLS 1.2 and before: echoing the client's session id accepts it
+                    // (RFC 5246 section 7.4.1.3; RFC 5077 section 3.4 for tickets). TLS 1.3
+                    // always echoes it, so only an accepted pre-shared key counts there.
+                    let resumed = if sh.selected.is_tls13() {
+                        sh.psk
+                    } else {
+                        !sh.session_id.is_empty() && sh.session_id == self.client_session_id
+                    };
+                    if resumed {
+                        self.facts.resumed = true;
+                        detail.push("resumed".into());
+                    }
+                    if !sh.alpn.is_empty() {
+                        let list: Vec<String> = sh
+                            .alpn
+                            .iter()
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .collect();
+                        detail.push(format!("ALPN={}", list.join(",")));
+                        self.facts.alpn_chosen = list.into_iter().next();
+                    }
+                    if self.facts.ja3s.is_none() && !sh.retry_request {
+                        self.facts.ja3s = Some(fingerprint::ja3s(&sh));
+                    }
+                    (sh.spans, Some(sh.selected))
+                }
+                None => {
+                    map.note(
+                        off..off + 4 + body.len(),
+                        Severity::Warn,
+                        NoteGroup::Malformed,
+                        "ServerHello could not be parsed".into(),
+                        out,
+                    );
+                    (Vec::new(), None)
+                }
+            },
+            HandshakeType::CERTIFICATE => match handshake::certificate(body) {
+                Some(certs) => {
+                    if let Some(first) = certs.certs.first() {
+                        detail.push(format!("CN={}", first.short_subject()));
+                        detail.push(format!("issuer={}", first.short_issuer()));
+                    }
+                    if certs.certs.len() + certs.malformed.len() > 1 {
+                        detail.push(format!(
+                            "{} certificates",
+                            certs.certs.len() + certs.malformed.len()
+                        ));
+                    }
+                    let at = map.stream_offset(off).unwrap_or(0);
+                    for c in &certs.certs {
+                        if self.facts.certificates.len() < MAX_CERTS {
+                            self.facts.certificates.push(CertNames {
+                                subject: c.subject.clone(),
+                                issuer: c.issuer.clone(),
+                                sans: c.sans.clone(),
+                            });
+                        }
+                        for v in std::iter::once(&c.subject)
+                            .chain(std::iter::once(&c.issuer))
+                            .chain(c.sans.iter())
+                        {
+                            out.event(
+                                at,
+                                Desc::Leak {
+                                    kind: crate::span::LeakKind::CertificateName,
+                                    value: v.clone(),
+                                },
+                            );
+                        }
+                    }
+                    if !certs.malformed.is_empty() {
+                        map.note(
+                            off..off + 4 + body.len(),
+                            Severity::Warn,
+                            NoteGroup::Malformed,
+                            format!(
+                                "{} certificate(s) in the chain are not valid DER: readable, names not read",
+                                certs.malformed.len()
+                            ),
+                            out,
+                        );
+                    }
+                    (certs.spans, None)
+                }
+                None => (Vec::new(), None),
+            },
+            _ => (Vec::new(), None),
+        }
+    }
+}
