@@ -7,6 +7,9 @@
 //!
 //! Deterministic: the same arguments give the same file.
 
+// A panic in a test (or a generator) is a failure to report, not a crash on input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 

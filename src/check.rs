@@ -34,15 +34,38 @@ impl Deny {
     }
 }
 
+/// What is wrong with a rule, a flag's value or a policy file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// `--deny` (or `deny = [..]`) names a rule that does not exist.
+    #[error("unknown rule `{0}` (expected plaintext, credentials or undecoded)")]
+    UnknownRule(String),
+    /// `--min-tls` (or `min_tls`) is not a TLS version.
+    #[error("unknown TLS version `{0}` (expected 1.0, 1.1, 1.2 or 1.3)")]
+    UnknownTlsVersion(String),
+    /// `--allow` (or `allow = [..]`) is not a port, address or both.
+    #[error("bad --allow `{0}`: expected PORT, PORT/tcp, PORT/udp, ADDR or ADDR:PORT")]
+    BadAllow(String),
+    /// The policy file is not TOML, or has a key that is not a rule (toml's message
+    /// names the line and column).
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    /// A key of the policy file has a value that is not valid for it.
+    #[error("{file}: {key}: {problem}")]
+    Value {
+        file: String,
+        key: &'static str,
+        problem: Box<PolicyError>,
+    },
+}
+
 impl FromStr for Deny {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Deny, String> {
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Deny, PolicyError> {
         Deny::ALL
             .into_iter()
             .find(|d| d.name() == s)
-            .ok_or_else(|| {
-                format!("unknown rule `{s}` (expected plaintext, credentials or undecoded)")
-            })
+            .ok_or_else(|| PolicyError::UnknownRule(s.to_string()))
     }
 }
 
@@ -56,10 +79,9 @@ pub struct Allow {
 }
 
 impl FromStr for Allow {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Allow, String> {
-        let bad =
-            || format!("bad --allow `{s}`: expected PORT, PORT/tcp, PORT/udp, ADDR or ADDR:PORT");
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Allow, PolicyError> {
+        let bad = || PolicyError::BadAllow(s.to_string());
         let (spec, transport) = match s.rsplit_once('/') {
             Some((p, "tcp")) => (p, Some(Transport::Tcp)),
             Some((p, "udp")) => (p, Some(Transport::Udp)),
@@ -112,7 +134,7 @@ pub struct Policy {
 }
 
 /// `1.2` → TLS 1.2 (also `1.0`, `1.1`, `1.3`, `ssl3`).
-pub fn parse_tls_version(s: &str) -> Result<TlsVersion, String> {
+pub fn parse_tls_version(s: &str) -> Result<TlsVersion, PolicyError> {
     Ok(
         match s
             .trim()
@@ -125,11 +147,7 @@ pub fn parse_tls_version(s: &str) -> Result<TlsVersion, String> {
             "1.2" => TlsVersion::TLS12,
             "1.3" => TlsVersion::TLS13,
             "ssl3" | "sslv3" => TlsVersion(0x0300),
-            _ => {
-                return Err(format!(
-                    "unknown TLS version `{s}` (expected 1.0, 1.1, 1.2 or 1.3)"
-                ))
-            }
+            _ => return Err(PolicyError::UnknownTlsVersion(s.to_string())),
         },
     )
 }
@@ -149,23 +167,29 @@ struct PolicyFile {
 
 impl Policy {
     /// Reads a policy file's text; `name` is for messages.
-    pub fn from_toml(text: &str, name: &str) -> Result<Policy, String> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| {
+    pub fn from_toml(text: &str, name: &str) -> Result<Policy, PolicyError> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| PolicyError::File {
+            file: name.to_string(),
             // toml's messages name the line and column, and the unknown key.
-            format!("{name}: {}", e.to_string().trim_end())
+            message: e.to_string().trim_end().to_string(),
         })?;
+        let value = |key: &'static str| {
+            move |e: PolicyError| PolicyError::Value {
+                file: name.to_string(),
+                key,
+                problem: Box::new(e),
+            }
+        };
         let mut p = Policy::default();
         for d in &file.deny {
-            p.deny
-                .push(d.parse().map_err(|e| format!("{name}: deny: {e}"))?);
+            p.deny.push(d.parse().map_err(value("deny"))?);
         }
         if let Some(v) = &file.min_tls {
-            p.min_tls = Some(parse_tls_version(v).map_err(|e| format!("{name}: min_tls: {e}"))?);
+            p.min_tls = Some(parse_tls_version(v).map_err(value("min_tls"))?);
         }
         p.deny_sni = file.deny_sni;
         for a in &file.allow {
-            p.allow
-                .push(a.parse().map_err(|e| format!("{name}: allow: {e}"))?);
+            p.allow.push(a.parse().map_err(value("allow"))?);
         }
         Ok(p)
     }
@@ -236,7 +260,7 @@ impl Policy {
         }
         if self.deny.contains(&Deny::Undecoded) {
             if let Some(frame) = r.first_undecoded {
-                let n = r.payload()[crate::span::Label::Undecoded.index()];
+                let n = crate::span::Label::Undecoded.count(&r.payload());
                 out.push(v(
                     "undecoded",
                     frame,
@@ -367,13 +391,18 @@ mod tests {
 
     #[test]
     fn policy_file_names_unknown_keys_and_their_line() {
-        let err =
-            Policy::from_toml("deny = [\"plaintext\"]\nmin_tsl = \"1.2\"\n", "p.toml").unwrap_err();
+        let err = Policy::from_toml("deny = [\"plaintext\"]\nmin_tsl = \"1.2\"\n", "p.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("min_tsl"), "{err}");
         assert!(err.contains("line 2"), "{err}");
-        let err = Policy::from_toml("deny = [\"plaintxt\"]\n", "p.toml").unwrap_err();
+        let err = Policy::from_toml("deny = [\"plaintxt\"]\n", "p.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown rule `plaintxt`"), "{err}");
-        let err = Policy::from_toml("min_tls = \"1.4\"\n", "p.toml").unwrap_err();
+        let err = Policy::from_toml("min_tls = \"1.4\"\n", "p.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown TLS version"), "{err}");
         let p = Policy::from_toml(
             "deny = [\"plaintext\", \"credentials\"]\nmin_tls = \"1.2\"\ndeny_sni = [\"*.corp\"]\nallow = [\"53/udp\", \"[::1]:8080\"]\n",

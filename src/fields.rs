@@ -195,6 +195,6 @@ mod tests {
             Role::Handshake
         );
         assert_eq!(PAYLOAD.role(), Role::Unknown);
-        assert!(all().all(|f| f.def().proto != ""));
+        assert!(all().all(|f| !f.def().proto.is_empty()));
     }
 }

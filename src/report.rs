@@ -178,7 +178,7 @@ impl FlowReport {
             for (total, n) in d.payload.iter_mut().zip(counts) {
                 *total += n;
             }
-            if r.first_undecoded.is_none() && counts[Label::Undecoded.index()] > 0 {
+            if r.first_undecoded.is_none() && Label::Undecoded.count(&counts) > 0 {
                 r.first_undecoded = Some(frame.number);
             }
             for s in &decoded.spans {
@@ -300,8 +300,8 @@ impl FlowReport {
     pub fn verdict(&self) -> String {
         let p = self.payload();
         let total: u64 = p.iter().sum();
-        let opaque = p[Label::Opaque.index()];
-        let undecoded = p[Label::Undecoded.index()];
+        let opaque = Label::Opaque.count(&p);
+        let undecoded = Label::Undecoded.count(&p);
         let plain = self.plaintext();
         let mut visible = vec!["addresses".to_string(), "ports".to_string()];
         if let Some(t) = &self.tls {

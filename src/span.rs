@@ -125,6 +125,10 @@ impl Span {
 
 /// The five classes renderers distinguish: the four visibilities, with readable bytes
 /// that carry a [`LeakKind`] singled out.
+///
+/// Two vocabularies, on purpose: the model speaks of [`Visibility`] (metadata,
+/// cleartext, opaque, undecoded: what a byte is to an observer), users read labels
+/// ([`Label::word`]: leak, header, readable, opaque, undecoded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Label {
@@ -162,12 +166,18 @@ impl Label {
         self as usize
     }
 
-    /// The visibility this label counts under (a leak is readable metadata or content).
-    pub fn name(self) -> &'static str {
+    /// This label's entry in a per-label count.
+    pub fn count(self, counts: &[u64; Label::COUNT]) -> u64 {
+        counts.get(self.index()).copied().unwrap_or(0)
+    }
+
+    /// The word users read for this label, in every output (legends, summaries, flow
+    /// reports, JSON `label` and totals). The model's words are [`Visibility`]'s.
+    pub fn word(self) -> &'static str {
         match self {
             Label::Leak => "leak",
-            Label::Metadata => "metadata",
-            Label::Cleartext => "cleartext",
+            Label::Metadata => "header",
+            Label::Cleartext => "readable",
             Label::Opaque => "opaque",
             Label::Undecoded => "undecoded",
         }
@@ -211,7 +221,7 @@ impl ByteMap {
         );
         // Spans arrive nearly sorted (headers, then payload in stream order); the sort
         // is stable, so the first of two spans starting together keeps the bytes.
-        if !scratch.windows(2).all(|w| w[0].0 <= w[1].0) {
+        if !scratch.is_sorted_by_key(|&(start, _, _)| start) {
             scratch.sort_by_key(|&(start, _, _)| start);
         }
         self.runs.clear();
@@ -265,7 +275,9 @@ impl ByteMap {
             let s = run.start.max(range.start);
             let e = run.end.min(range.end);
             if s < e {
-                counts[run.label.index()] += u64::from(e - s);
+                if let Some(n) = counts.get_mut(run.label.index()) {
+                    *n += u64::from(e - s);
+                }
             }
         }
         counts

@@ -179,9 +179,6 @@ impl<S: Sink> Engine<S> {
         Ok(())
     }
 
-    /// Sends the newest frame's payload to its flow (an IP fragment first to its
-    /// datagram).
-
     /// Finishes flows the table evicted to make room. (Evicting happens inside
     /// `lookup`, before the new flow gets its slot, so slots stay valid.)
     fn after_lookup(&mut self, current: u64) {
@@ -307,7 +304,9 @@ impl<S: Sink> Engine<S> {
         let s = &mut self.summary;
         s.frames += 1;
         for run in map.runs() {
-            s.bytes[run.label.index()] += u64::from(run.end - run.start);
+            if let Some(n) = s.bytes.get_mut(run.label.index()) {
+                *n += u64::from(run.end - run.start);
+            }
         }
         if let Some(range) = p.decoded.payload_range() {
             let counts = map.count_in(range);
@@ -316,7 +315,9 @@ impl<S: Sink> Engine<S> {
             }
         }
         for note in &p.decoded.notes {
-            s.notes[note.group.index()] += 1;
+            if let Some(n) = s.notes.get_mut(note.group.index()) {
+                *n += 1;
+            }
         }
         let view = FrameView {
             frame: &p.frame,

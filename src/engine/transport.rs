@@ -16,6 +16,8 @@ use crate::sink::Sink;
 use crate::span::Span;
 
 impl<S: Sink> Engine<S> {
+    /// Sends the newest frame's payload to its flow (an IP fragment first to its
+    /// datagram).
     pub(super) fn payload(&mut self, number: u64) {
         // Closed flows whose lingering is over leave first: removing moves slots.
         for mut old in self.flows.sweep(number) {
@@ -62,10 +64,9 @@ impl<S: Sink> Engine<S> {
         }
     }
 
-    /// A UDP datagram's payload: DNS, QUIC, or by content. `bytes` is the reassembled
-    /// datagram when it came in fragments (else the newest frame), and `carriers`
-    /// place its offsets in frames.
-
+    /// A UDP datagram's payload, to its flow's dissector (recognised through the
+    /// registry). `bytes` is the reassembled datagram when it came in fragments (else
+    /// the newest frame), and `carriers` place its offsets in frames.
     fn udp(&mut self, number: u64, payload: &Payload, bytes: Option<&[u8]>, carriers: &[Carrier]) {
         let (slot, _) = self
             .flows

@@ -77,7 +77,7 @@ impl Stack {
         loop {
             let rest = data.get(done..).unwrap_or(&[]);
             let at = base + done as u64;
-            if self.handed_over[dir.index()].is_some() {
+            if self.handed_over(dir) {
                 let Some(inner) = self.inner_for(dir, rest, flush) else {
                     return done;
                 };
@@ -123,8 +123,14 @@ impl Stack {
         self.inner.as_mut()
     }
 
+    fn handed_over(&self, dir: Direction) -> bool {
+        self.handed_over
+            .get(dir.index())
+            .is_some_and(|at| at.is_some())
+    }
+
     fn current(&mut self, dir: Direction) -> Option<&mut Box<dyn Dissector>> {
-        if self.handed_over[dir.index()].is_some() {
+        if self.handed_over(dir) {
             self.inner.as_mut()
         } else {
             Some(&mut self.outer)

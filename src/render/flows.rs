@@ -6,7 +6,7 @@
 
 use super::escape;
 use super::json::rfc3339;
-use super::style::{label_word, Palette};
+use super::style::Palette;
 use crate::proto::tls::cipher_name;
 use crate::proto::Direction;
 use crate::report::FlowReport;
@@ -235,7 +235,7 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
             Label::ALL
                 .iter()
                 .filter(|l| d.payload[l.index()] > 0)
-                .map(|l| format!("{} {}", label_word(*l), d.payload[l.index()]))
+                .map(|l| format!("{} {}", l.word(), d.payload[l.index()]))
                 .collect::<Vec<_>>()
                 .join(", ")
         };

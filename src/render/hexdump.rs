@@ -8,7 +8,7 @@
 //! written to one large output buffer.
 
 use super::line::{LineOptions, LineWriter};
-use super::style::{label_word, mask_symbol, Palette};
+use super::style::{mask_symbol, Palette};
 use super::summary::write_summary;
 use super::time::Clock;
 use crate::note::Severity;
@@ -166,12 +166,12 @@ impl<W: Write, E: Write> ShowSink<W, E> {
             b.push(b' ');
             if self.opts.color {
                 b.extend_from_slice(self.palette.on(label));
-                b.extend_from_slice(label_word(label).as_bytes());
+                b.extend_from_slice(label.word().as_bytes());
                 b.extend_from_slice(&self.palette.reset);
             } else {
                 b.push(mask_symbol(label));
                 b.push(b' ');
-                b.extend_from_slice(label_word(label).as_bytes());
+                b.extend_from_slice(label.word().as_bytes());
             }
             if label != Label::Undecoded {
                 b.push(b',');

@@ -6,7 +6,6 @@
 //! serde_json, so control bytes never reach a terminal raw.
 
 use super::line::{describe_payload, LineOptions, LineWriter};
-use super::style::label_word;
 use super::time::{Clock, TimeFormat};
 use crate::capture::Timestamp;
 use crate::decode::TransportHeader;
@@ -93,7 +92,7 @@ pub fn rfc3339(ts: Timestamp) -> Option<String> {
 fn label_counts(counts: &[u64; Label::COUNT]) -> Value {
     let mut m = serde_json::Map::new();
     for l in Label::ALL {
-        m.insert(label_word(l).to_string(), json!(counts[l.index()]));
+        m.insert(l.word().to_string(), json!(counts[l.index()]));
     }
     Value::Object(m)
 }
@@ -231,7 +230,7 @@ impl<W: Write> Sink for JsonSink<W> {
                 start,
                 end,
                 visibility: s.vis.name(),
-                label: label_word(label),
+                label: label.word(),
                 leak: leak.map(LeakKind::name),
                 value,
             });

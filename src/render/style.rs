@@ -42,17 +42,6 @@ pub fn mask_symbol(label: Label) -> u8 {
     }
 }
 
-/// Words for each label, as the legend and the summary use them.
-pub fn label_word(label: Label) -> &'static str {
-    match label {
-        Label::Leak => "leak",
-        Label::Metadata => "header",
-        Label::Cleartext => "readable",
-        Label::Opaque => "opaque",
-        Label::Undecoded => "undecoded",
-    }
-}
-
 fn label_style(label: Label) -> Style {
     let fg = |c: AnsiColor| Some(Color::Ansi(c));
     match label {

@@ -1,6 +1,6 @@
 //! The closing summary, written to stderr so it is never mistaken for packet output.
 
-use super::style::{label_word, Palette};
+use super::style::Palette;
 use crate::note::NoteGroup;
 use crate::sink::Summary;
 use crate::span::Label;
@@ -23,7 +23,7 @@ fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Pale
         if i > 0 {
             s.push_str(" +");
         }
-        let word = label_word(*label);
+        let word = label.word();
         match palette {
             Some(p) => {
                 let on = String::from_utf8_lossy(p.on(*label)).into_owned();
