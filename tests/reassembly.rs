@@ -676,3 +676,55 @@ fn corrupt_ip_length_on_a_syn_ack_does_not_swallow_the_stream() {
     assert_eq!(server.len(), flight.len());
     assert!(server.iter().all(|l| *l != Label::Undecoded), "{server:?}");
 }
+
+/// Regression: a flow's end used the default limits instead of the configured ones, so
+/// bytes delivered when a hole was given up at the end of the capture could wait in a
+/// 256 KiB buffer whatever `--max-stream-buffer` said.
+#[test]
+fn configured_stream_buffer_bounds_the_end_of_a_flow() {
+    struct Notes(Vec<String>);
+    impl Sink for Notes {
+        fn frame(&mut self, v: &FrameView<'_>) -> io::Result<()> {
+            self.0.extend(v.decoded.notes.iter().map(|n| n.text.clone()));
+            Ok(())
+        }
+        fn warning(&mut self, _: &str) -> io::Result<()> {
+            Ok(())
+        }
+        fn finish(&mut self, _: &Summary) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    // A 20,000-byte Certificate message: its first record (16 KiB) arrives, held
+    // behind 10 bytes that never do; the capture ends before the second record.
+    let message = handshake(11, &[0x30; 20_000]);
+    let first = record(22, &message[..16_384]);
+    let mut segs = vec![(true, 1000u32, 0x02u8, vec![]), (false, 5000, 0x12, vec![])];
+    let mut seq = 1001 + 10;
+    for chunk in first.chunks(1400) {
+        segs.push((true, seq, 0x18, chunk.to_vec()));
+        seq += chunk.len() as u32;
+    }
+    let mut config = EngineConfig::default();
+    config.limits.max_stream_buffer = 4096;
+    let mut engine = Engine::new(Notes(Vec::new()), config);
+    for (n, (to_server, seq, flags, payload)) in segs.into_iter().enumerate() {
+        let data = packet(to_server, seq, 1, flags, &payload);
+        engine
+            .push(Frame {
+                number: n as u64 + 1,
+                ts: Timestamp { sec: 0, nsec: 0 },
+                link: LinkType::RAW,
+                interface: 0,
+                orig_len: data.len() as u32,
+                data,
+                cut_by_eof: false,
+            })
+            .unwrap();
+    }
+    let (Notes(notes), _) = engine.finish().unwrap();
+    assert!(
+        notes.iter().any(|n| n.contains("beyond the 4096-byte stream buffer")),
+        "the configured bound applies when the flow ends: {notes:#?}"
+    );
+}
