@@ -21,6 +21,7 @@ pub mod render;
 pub mod report;
 pub mod sink;
 pub mod span;
+pub mod text;
 
 pub use capture::file::{CaptureError, CaptureReader};
 pub use capture::{Frame, LinkType, Timestamp};

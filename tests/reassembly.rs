@@ -685,7 +685,8 @@ fn configured_stream_buffer_bounds_the_end_of_a_flow() {
     struct Notes(Vec<String>);
     impl Sink for Notes {
         fn frame(&mut self, v: &FrameView<'_>) -> io::Result<()> {
-            self.0.extend(v.decoded.notes.iter().map(|n| n.text.clone()));
+            self.0
+                .extend(v.decoded.notes.iter().map(|n| n.text.clone()));
             Ok(())
         }
         fn warning(&mut self, _: &str) -> io::Result<()> {
@@ -724,7 +725,9 @@ fn configured_stream_buffer_bounds_the_end_of_a_flow() {
     }
     let (Notes(notes), _) = engine.finish().unwrap();
     assert!(
-        notes.iter().any(|n| n.contains("beyond the 4096-byte stream buffer")),
+        notes
+            .iter()
+            .any(|n| n.contains("beyond the 4096-byte stream buffer")),
         "the configured bound applies when the flow ends: {notes:#?}"
     );
 }

@@ -23,8 +23,8 @@ use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
-/// Largest captured length accepted for one legacy pcap record (libpcap's MAXIMUM_SNAPLEN).
-pub const MAX_RECORD_LEN: u32 = 262_144;
+/// Largest captured length accepted for one legacy pcap record.
+pub const MAX_RECORD_LEN: u32 = super::MAX_SNAPLEN;
 /// Largest pcapng block accepted (libpcap's limit).
 pub const MAX_BLOCK_LEN: u32 = 16 * 1024 * 1024;
 const INITIAL_BUFFER: usize = 1 << 20;

@@ -1,5 +1,5 @@
 //! Where frames come from. [`file`] reads pcap and pcapng (from a path or stdin);
-//! live capture (feature `live`) will produce the same [`Frame`]s.
+//! live capture (feature `live`) produces the same [`Frame`]s.
 //!
 //! A `Frame` owns its bytes: the engine may hold it until every payload byte is
 //! classified (deferred release), so it cannot borrow the reader's buffer.
@@ -10,6 +10,10 @@ pub mod live;
 pub mod pcapng_write;
 
 use std::fmt;
+
+/// libpcap's MAXIMUM_SNAPLEN: the largest captured length of one packet that libpcap
+/// and tcpdump accept, and the snap length eavesdrop captures with.
+pub const MAX_SNAPLEN: u32 = 262_144;
 
 /// A capture's link-layer header type (LINKTYPE_* from the tcpdump.org registry).
 /// Open: unknown values are kept and printed as numbers.

@@ -284,7 +284,7 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
 
 /// tcpdump's sanity checks on the record header (print.c), same wording.
 fn invalid_header(frame: &Frame) -> Option<String> {
-    const MAXIMUM_SNAPLEN: u32 = 262_144;
+    const MAXIMUM_SNAPLEN: u32 = crate::capture::MAX_SNAPLEN;
     let caplen = frame.cap_len();
     let len = frame.orig_len;
     let mut parts: Vec<String> = Vec::new();

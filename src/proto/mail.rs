@@ -358,10 +358,5 @@ fn plain_credentials(decoded: &str) -> String {
 }
 
 fn shorten(s: &str) -> String {
-    if s.chars().count() <= SHOWN {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(SHOWN).collect();
-    t.push('…');
-    t
+    crate::text::shorten(s, SHOWN)
 }

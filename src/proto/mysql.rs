@@ -366,13 +366,7 @@ fn lenenc(p: &[u8], at: usize) -> Option<(usize, usize)> {
 }
 
 fn shorten(s: &str) -> String {
-    const SHOWN: usize = 72;
-    if s.chars().count() <= SHOWN {
-        return s.to_string();
-    }
-    let mut t: String = s.chars().take(SHOWN).collect();
-    t.push('…');
-    t
+    crate::text::shorten(s, 72)
 }
 
 #[cfg(test)]

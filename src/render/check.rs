@@ -8,16 +8,9 @@ use crate::report::FlowReport;
 use crate::sink::Summary;
 use crate::sink::{FrameView, Sink};
 use crate::span::Label;
+use crate::text::plural;
 use serde_json::json;
 use std::io::{self, Write};
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
 
 pub struct CheckSink<W: Write, E: Write> {
     out: W,

@@ -4,11 +4,8 @@ use super::style::Palette;
 use crate::note::NoteGroup;
 use crate::sink::Summary;
 use crate::span::Label;
+use crate::text::plural;
 use std::fmt::Write as _;
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Palette>) {
     let total: u64 = counts.iter().sum();
@@ -43,8 +40,8 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
     let _ = writeln!(
         s,
         "summary: {}, {} ({} TCP of which {} TLS, {} UDP)",
-        plural(sum.frames, "frame", "frames"),
-        plural(sum.flows, "flow", "flows"),
+        plural(sum.frames, "frame"),
+        plural(sum.flows, "flow"),
         sum.tcp_flows,
         sum.tls_flows,
         sum.udp_flows
@@ -69,7 +66,7 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
         let list: Vec<String> = sum
             .unsupported_links
             .iter()
-            .map(|(l, n)| format!("{} of link type {l}", plural(*n, "frame", "frames")))
+            .map(|(l, n)| format!("{} of link type {l}", plural(*n, "frame")))
             .collect();
         let _ = writeln!(s, "  not decoded: {}", list.join(", "));
     }
@@ -77,8 +74,8 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
         let _ = writeln!(
             s,
             "  limits hit: {} released early, {} evicted",
-            plural(sum.forced_releases, "frame", "frames"),
-            plural(sum.evicted_flows, "flow", "flows")
+            plural(sum.forced_releases, "frame"),
+            plural(sum.evicted_flows, "flow")
         );
     }
     out.extend_from_slice(s.as_bytes());

@@ -229,7 +229,7 @@ pub struct LiveArgs {
     pub count: Option<u64>,
 
     /// Bytes captured per packet (tcpdump -s)
-    #[arg(short = 's', value_name = "SNAPLEN", default_value_t = 262_144)]
+    #[arg(short = 's', value_name = "SNAPLEN", default_value_t = eavesdrop::capture::MAX_SNAPLEN)]
     pub snaplen: u32,
 
     /// Also save the capture to FILE (pcapng)

@@ -180,7 +180,7 @@ fn capture_exchange(kind: Kind, pki: &Pki) -> anyhow::Result<(Vec<u8>, Option<St
     let listener = TcpListener::bind("127.0.0.1:0").context("cannot listen on 127.0.0.1")?;
     let port = listener.local_addr()?.port();
     let filter = format!("tcp and host 127.0.0.1 and port {port}");
-    let snaplen = 262_144;
+    let snaplen = eavesdrop::capture::MAX_SNAPLEN;
     // Opened before the first SYN, so the capture sees the whole connection.
     let mut cap = LiveCapture::open(LOOPBACK, snaplen, 20, Some(&filter))?;
     let mut out = PcapngWriter::new(Vec::new(), cap.link(), snaplen, LOOPBACK)?;

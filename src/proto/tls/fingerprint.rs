@@ -10,13 +10,9 @@
 //! signature algorithms in their order.
 
 use super::handshake::{ClientHello, ServerHello, EXT_ALPN, EXT_SERVER_NAME};
+use super::record::is_grease;
 use md5::{Digest, Md5};
 use sha2::Sha256;
-
-/// GREASE values (RFC 8701): 0x0a0a, 0x1a1a, … 0xfafa.
-pub fn is_grease(v: u16) -> bool {
-    v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
-}
 
 fn decimal(list: impl Iterator<Item = u64>) -> String {
     list.map(|v| v.to_string()).collect::<Vec<_>>().join("-")

@@ -185,7 +185,7 @@ fn extension_field(kind: u16) -> FieldId {
         EXT_PADDING => fields::TLS_HS_PADDING,
         EXT_COMPRESS_CERTIFICATE => fields::TLS_HS_COMPRESS_CERT,
         EXT_ECH => fields::TLS_HS_ECH,
-        k if k & 0x0f0f == 0x0a0a && k >> 8 == k & 0xff => fields::TLS_HS_GREASE,
+        k if super::record::is_grease(k) => fields::TLS_HS_GREASE,
         _ => fields::TLS_HS_EXTENSION_DATA,
     }
 }
@@ -366,17 +366,11 @@ pub struct CertFacts {
 impl CertFacts {
     /// The subject's common name, or its whole name.
     pub fn short_subject(&self) -> String {
-        short_name(&self.subject)
+        crate::text::common_name(&self.subject).to_string()
     }
     pub fn short_issuer(&self) -> String {
-        short_name(&self.issuer)
+        crate::text::common_name(&self.issuer).to_string()
     }
-}
-
-fn short_name(dn: &str) -> String {
-    dn.split(", ")
-        .find_map(|p| p.strip_prefix("CN="))
-        .map_or_else(|| dn.to_string(), str::to_string)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -69,9 +69,9 @@ impl TlsVersion {
     /// Not a version: "not known yet" (handshake not seen).
     pub const UNKNOWN: TlsVersion = TlsVersion(0);
 
-    /// Reserved GREASE values (RFC 8701): 0x?a?a with both bytes equal.
+    /// A reserved GREASE value (RFC 8701): see [`is_grease`].
     pub fn is_grease(self) -> bool {
-        self.0 & 0x0f0f == 0x0a0a && self.0 >> 8 == self.0 & 0xff
+        is_grease(self.0)
     }
 
     /// TLS 1.3, or one of its drafts (0x7fxx).
@@ -216,6 +216,12 @@ pub fn plausible_header(bytes: &[u8]) -> Plausible {
         version: TlsVersion(0x0300 | u16::from(minor)),
         len,
     })
+}
+
+/// Reserved GREASE values (RFC 8701): 0x0a0a, 0x1a1a, … 0xfafa, for versions, cipher
+/// suites, extensions, groups.
+pub fn is_grease(v: u16) -> bool {
+    v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff
 }
 
 #[cfg(test)]
