@@ -3,6 +3,7 @@
 
 use super::escape;
 use super::json::VERSION;
+use super::OutputFormat;
 use crate::check::{version_unknown, Deny, Policy, Violation};
 use crate::report::FlowReport;
 use crate::sink::Summary;
@@ -15,7 +16,7 @@ use std::io::{self, Write};
 pub struct CheckSink<W: Write, E: Write> {
     out: W,
     err: E,
-    json: bool,
+    format: OutputFormat,
     file: String,
     policy: Policy,
     pub violations: u64,
@@ -26,11 +27,17 @@ pub struct CheckSink<W: Write, E: Write> {
 }
 
 impl<W: Write, E: Write> CheckSink<W, E> {
-    pub fn new(out: W, err: E, json: bool, file: &str, policy: Policy) -> CheckSink<W, E> {
+    pub fn new(
+        out: W,
+        err: E,
+        format: OutputFormat,
+        file: &str,
+        policy: Policy,
+    ) -> CheckSink<W, E> {
         CheckSink {
             out,
             err,
-            json,
+            format,
             file: file.to_string(),
             policy,
             violations: 0,
@@ -42,7 +49,7 @@ impl<W: Write, E: Write> CheckSink<W, E> {
 
     fn report(&mut self, v: &Violation) -> io::Result<()> {
         self.violations += 1;
-        if self.json {
+        if self.format == OutputFormat::Json {
             let ep = |e: &(std::net::IpAddr, u16)| json!({"ip": e.0.to_string(), "port": e.1});
             let line = json!({
                 "type": "violation",
@@ -102,7 +109,7 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         if let Some((frame, frames, bytes)) = self.stray_undecoded {
             self.violations += 1;
-            if self.json {
+            if self.format == OutputFormat::Json {
                 let line = json!({
                     "type": "violation", "version": VERSION, "file": self.file,
                     "rule": "undecoded", "flow": null, "frame": frame, "field": "frame",
@@ -118,7 +125,7 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
             }
         }
         let rules = self.policy.describe();
-        if self.json {
+        if self.format == OutputFormat::Json {
             let line = json!({
                 "type": "check",
                 "version": VERSION,

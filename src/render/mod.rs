@@ -19,6 +19,27 @@ pub mod style;
 pub mod summary;
 pub mod time;
 
+/// What a command prints, chosen once from the command line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// For people: tcpdump-style lines, flow reports, verdicts.
+    #[default]
+    Text,
+    /// For programs: JSON Lines (docs/json.md).
+    Json,
+}
+
+impl OutputFormat {
+    /// `--json` given or not.
+    pub fn json_if(json: bool) -> OutputFormat {
+        if json {
+            OutputFormat::Json
+        } else {
+            OutputFormat::Text
+        }
+    }
+}
+
 /// Makes text from a capture safe for a terminal: printable ASCII and other
 /// printable characters pass; control characters (C0, DEL, C1, and the bidi
 /// controls) become `\xNN` / `\u{NNNN}` escapes.

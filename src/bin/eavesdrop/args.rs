@@ -7,6 +7,7 @@ use eavesdrop::flow::Limits;
 use eavesdrop::render::hexdump::HexMode;
 use eavesdrop::render::style::ColorChoice;
 use eavesdrop::render::time::TimeFormat;
+use eavesdrop::render::OutputFormat;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -358,6 +359,18 @@ Examples:
   eavesdrop check --deny plaintext --deny credentials --min-tls 1.2 test-run.pcap
   eavesdrop check --policy ci/eavesdrop.toml --allow 53/udp --json *.pcap";
 
+impl FlowsArgs {
+    pub fn format(&self) -> OutputFormat {
+        OutputFormat::json_if(self.json)
+    }
+}
+
+impl CheckArgs {
+    pub fn format(&self) -> OutputFormat {
+        OutputFormat::json_if(self.json)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Capture files (pcap or pcapng); `-` reads standard input
@@ -407,7 +420,7 @@ pub struct ShowConfig {
     pub count: Option<u64>,
     pub notes: bool,
     pub describe: bool,
-    pub json: bool,
+    pub format: OutputFormat,
     pub engine: EngineConfig,
 }
 
@@ -426,7 +439,7 @@ impl ShowArgs {
             count: self.count,
             notes: !d.no_notes,
             describe: !d.no_describe,
-            json: self.json,
+            format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
         }
     }

@@ -20,6 +20,7 @@ use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
 use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::time::{Clock, TimeFormat};
+use eavesdrop::render::OutputFormat;
 use eavesdrop::sink::Sink;
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
 use std::io::{self, Write as _};
@@ -203,16 +204,20 @@ fn damaged(path: &Path, e: &CaptureError, what: &str) {
 
 fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let config = args.limits.config(true);
-    let color = args.color.enabled() && !args.json;
+    let format = args.format();
+    let color = args.color.enabled() && format == OutputFormat::Text;
     let mut code = ExitCode::SUCCESS;
     for path in &args.files {
         let name = path.display().to_string();
-        let failure = if args.json {
-            let sink = JsonSink::new(io::stdout().lock(), JsonMode::Flows, &name);
-            read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
-        } else {
-            let sink = FlowsSink::new(io::stdout().lock(), io::stderr(), color, &name);
-            read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
+        let failure = match format {
+            OutputFormat::Json => {
+                let sink = JsonSink::new(io::stdout().lock(), JsonMode::Flows, &name);
+                read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
+            }
+            OutputFormat::Text => {
+                let sink = FlowsSink::new(io::stdout().lock(), io::stderr(), color, &name);
+                read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
+            }
         };
         match failure {
             Ok(None) => {}
@@ -264,7 +269,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let sink = CheckSink::new(
             io::stdout().lock(),
             io::stderr(),
-            args.json,
+            args.format(),
             &name,
             policy.clone(),
         );
@@ -295,18 +300,21 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let config = args.resolve();
     let mut filter = FrameFilter::new(&config.filter)?;
-    let failure = if config.json {
-        let name = config.path.display().to_string();
-        let sink = JsonSink::new(io::stdout().lock(), JsonMode::Frames, &name);
-        read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
-    } else {
-        let sink = ShowSink::new(
-            io::stdout().lock(),
-            io::stderr(),
-            show_options(&config),
-            clock(&config),
-        );
-        read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
+    let failure = match config.format {
+        OutputFormat::Json => {
+            let name = config.path.display().to_string();
+            let sink = JsonSink::new(io::stdout().lock(), JsonMode::Frames, &name);
+            read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
+        }
+        OutputFormat::Text => {
+            let sink = ShowSink::new(
+                io::stdout().lock(),
+                io::stderr(),
+                show_options(&config),
+                clock(&config),
+            );
+            read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
+        }
     };
     match failure {
         None => Ok(ExitCode::SUCCESS),
