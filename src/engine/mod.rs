@@ -187,8 +187,9 @@ impl<S: Sink> Engine<S> {
         }
     }
 
-    /// A UDP payload: text or undecoded, labelled at once.
-    /// Every flow passes here exactly once (replaced, evicted, or at the end).
+    /// Ends a flow: every byte it still buffers gets a label, its frames stop waiting,
+    /// and its report takes the facts of its dissectors. Every flow passes here exactly
+    /// once (closed and swept, replaced, evicted, or at the end of the capture).
     fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd) {
         match flow.key.proto {
             Transport::Tcp => self.summary.tcp_flows += 1,
