@@ -9,7 +9,7 @@ pub use crate::decode::Transport;
 use crate::fields::Role;
 use crate::flow::Flow;
 use crate::proto::tls::{CertNames, TlsFacts, TlsVersion};
-use crate::proto::{Desc, Direction, Facts};
+use crate::proto::{Desc, Direction, Facts, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
 use std::net::IpAddr;
@@ -90,6 +90,10 @@ pub struct FlowReport {
     /// The protocol stack as found, outermost first: `TCP`, `SMTP`, `STARTTLS`, `TLS 1.2`.
     pub stack: Vec<String>,
     pub tls: Option<TlsFacts>,
+    /// How an encrypting protocol other than TLS protects the content.
+    pub protection: Option<Protection>,
+    /// Other facts the flow's dissectors learned, by dotted name.
+    pub details: Vec<(&'static str, String)>,
     /// The TCP handshake (SYN) was captured.
     pub syn_seen: bool,
     pub end_reason: FlowEnd,
@@ -124,6 +128,8 @@ impl FlowReport {
             dirs: [DirStats::default(), DirStats::default()],
             stack: vec![transport.name().to_string()],
             tls: None,
+            protection: None,
+            details: Vec::new(),
             syn_seen: false,
             end_reason: FlowEnd::Open,
             leaks: Vec::new(),
@@ -152,6 +158,8 @@ impl FlowReport {
             }
         }
         self.tls = facts.tls;
+        self.protection = facts.protection;
+        self.details = facts.details;
     }
 
     /// Adds one released frame (of direction `dir`) to the report.
@@ -327,7 +335,14 @@ impl FlowReport {
         } else if plain > 0 {
             format!("content readable ({plain} bytes)")
         } else if opaque > 0 {
-            "content opaque".to_string()
+            match &self.protection {
+                Some(pr) => match (&pr.cipher, &pr.mac) {
+                    (Some(c), Some(m)) => format!("content opaque ({}: {c}, {m})", pr.proto),
+                    (Some(c), None) => format!("content opaque ({}: {c})", pr.proto),
+                    _ => format!("content opaque ({})", pr.proto),
+                },
+                None => "content opaque".to_string(),
+            }
         } else if undecoded > 0 {
             format!("content not classified ({undecoded} bytes undecoded)")
         } else {
@@ -343,7 +358,12 @@ impl FlowReport {
                 visible.push(name.into());
             }
         }
-        format!("{content}; visible: {}", visible.join(", "))
+        let mut verdict = format!("{content}; visible: {}", visible.join(", "));
+        if let Some(pr) = self.protection.as_ref().filter(|p| !p.weaknesses.is_empty()) {
+            verdict.push_str("; weak: ");
+            verdict.push_str(&pr.weaknesses.join("; "));
+        }
+        verdict
     }
 }
 

@@ -114,6 +114,25 @@ pub enum Desc {
         kind: crate::span::LeakKind,
         value: String,
     },
+    /// An encrypted unit of a protocol other than TLS starts here (an SSH packet, a
+    /// WireGuard transport message, an ESP packet, a DTLS record): `len` bytes on the
+    /// wire, and what its size tells about the message inside, when the protocol and
+    /// its cipher say (`None`: unknown).
+    Sealed {
+        proto: &'static str,
+        /// What the unit is called: `packet`, `record`, `transport data`.
+        unit: &'static str,
+        len: u32,
+        plaintext: Option<PlainLen>,
+    },
+}
+
+/// What an observer can infer about the length of the plaintext inside an encrypted
+/// unit: between `min` and `max` bytes (equal when the cipher allows exactness).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlainLen {
+    pub min: u32,
+    pub max: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -234,6 +253,29 @@ pub struct Facts {
     pub stack: Vec<String>,
     /// What a TLS (or QUIC) handshake told an observer.
     pub tls: Option<tls::TlsFacts>,
+    /// What protects the content, for an encrypting protocol other than TLS (SSH,
+    /// DTLS, WireGuard, IPsec, OpenVPN…): what the verdict names.
+    pub protection: Option<Protection>,
+    /// Other facts an observer learned, by dotted name, in the order found
+    /// (`ssh.server.version`: `OpenSSH_9.2p1`, `ssh.host_key.sha256`: `SHA256:…`).
+    pub details: Vec<(&'static str, String)>,
+}
+
+/// How a protocol protects its content, as the handshake negotiated it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Protection {
+    /// `SSH-2.0`, `WireGuard`, `ESP`, `DTLS 1.2`.
+    pub proto: String,
+    /// The negotiated cipher, in the protocol's own words (`aes256-gcm@openssh.com`).
+    pub cipher: Option<String>,
+    /// The negotiated MAC, when the cipher is not an AEAD.
+    pub mac: Option<String>,
+    /// Weaknesses an observer (or an active attacker) can use, in words: `NULL
+    /// encryption: the content is readable`, `anonymous key exchange`, `RC4`.
+    pub weaknesses: Vec<String>,
+    /// The content is not encrypted at all (a NULL cipher): readable despite the
+    /// protocol.
+    pub readable: bool,
 }
 
 #[cfg(test)]

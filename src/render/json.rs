@@ -385,6 +385,16 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
         "to_server": dir_json(&r.dirs[0]),
         "to_client": dir_json(&r.dirs[1]),
         "tls": r.tls.as_ref().map(tls_json),
+        "protection": r.protection.as_ref().map(|p| json!({
+            "protocol": p.proto,
+            "cipher": p.cipher,
+            "mac": p.mac,
+            "readable": p.readable,
+            "weaknesses": p.weaknesses,
+        })),
+        "details": r.details.iter()
+            .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+            .collect::<serde_json::Map<String, Value>>(),
         "leaks": r.leaks.iter().map(|l| json!({
             "kind": l.kind.name(),
             "value": l.value,

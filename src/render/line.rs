@@ -1008,7 +1008,7 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 }
                 apps.push((proto, item));
             }
-            Desc::Text | Desc::Leak { .. } => {}
+            Desc::Text | Desc::Leak { .. } | Desc::Sealed { .. } => {}
         }
     }
     let tls_bytes = d
