@@ -20,16 +20,25 @@ pub enum Deny {
     Plaintext,
     Credentials,
     Undecoded,
+    /// TLS with a cipher suite that hides nothing or can be broken: NULL encryption,
+    /// anonymous key exchange, EXPORT, RC4, single DES, 3DES.
+    WeakTls,
 }
 
 impl Deny {
-    pub const ALL: [Deny; 3] = [Deny::Plaintext, Deny::Credentials, Deny::Undecoded];
+    pub const ALL: [Deny; 4] = [
+        Deny::Plaintext,
+        Deny::Credentials,
+        Deny::Undecoded,
+        Deny::WeakTls,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Deny::Plaintext => "plaintext",
             Deny::Credentials => "credentials",
             Deny::Undecoded => "undecoded",
+            Deny::WeakTls => "weak-tls",
         }
     }
 }
@@ -38,7 +47,7 @@ impl Deny {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
     /// `--deny` (or `deny = [..]`) names a rule that does not exist.
-    #[error("unknown rule `{0}` (expected plaintext, credentials or undecoded)")]
+    #[error("unknown rule `{0}` (expected plaintext, credentials, undecoded or weak-tls)")]
     UnknownRule(String),
     /// `--min-tls` (or `min_tls`) is not a TLS version.
     #[error("unknown TLS version `{0}` (expected 1.0, 1.1, 1.2 or 1.3)")]
@@ -269,12 +278,29 @@ impl Policy {
                 ));
             }
         }
+        if self.deny.contains(&Deny::WeakTls) {
+            if let Some(t) = &r.tls {
+                let weak = t.weaknesses();
+                if !weak.is_empty() {
+                    out.push(v(
+                        "weak-tls",
+                        r.server_hello_frame.unwrap_or(r.first_frame),
+                        "tls.handshake.ciphersuite",
+                        format!(
+                            "{}: {}",
+                            crate::proto::tls::cipher_name(t.cipher.unwrap_or(0)),
+                            weak.join("; ")
+                        ),
+                    ));
+                }
+            }
+        }
         if let (Some(min), Some(t)) = (self.min_tls, &r.tls) {
             if let Some(got) = t.version {
                 if got.0 < min.0 && !got.is_tls13() {
                     out.push(v(
                         "min-tls",
-                        r.first_frame,
+                        r.server_hello_frame.unwrap_or(r.first_frame),
                         "tls.handshake.version",
                         format!("{} (minimum {})", spaced(got), spaced(min)),
                     ));

@@ -8,7 +8,7 @@ use crate::capture::Timestamp;
 pub use crate::decode::Transport;
 use crate::fields::Role;
 use crate::flow::Flow;
-use crate::proto::tls::{CertNames, TlsFacts, TlsVersion};
+use crate::proto::tls::{CertNames, HandshakeType, TlsFacts, TlsVersion};
 use crate::proto::{Desc, Direction, Facts, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
@@ -105,6 +105,9 @@ pub struct FlowReport {
     pub first_plaintext: Option<(u64, &'static str, String)>,
     /// The first frame with payload bytes nobody could classify.
     pub first_undecoded: Option<u64>,
+    /// The frame that carried the (first) ServerHello: where the version and the
+    /// cipher suite were chosen.
+    pub server_hello_frame: Option<u64>,
     /// TLS records were seen: sizes count records from then on.
     pub records_seen: bool,
 }
@@ -137,6 +140,7 @@ impl FlowReport {
             notes: 0,
             first_plaintext: None,
             first_undecoded: None,
+            server_hello_frame: None,
             records_seen: false,
         }
     }
@@ -239,6 +243,9 @@ impl FlowReport {
                 Desc::Leak { kind, value } => {
                     r.leak(*kind, value, frame.number, dir);
                 }
+                Desc::TlsHandshake { msg, .. } if *msg == HandshakeType::SERVER_HELLO => {
+                    r.server_hello_frame.get_or_insert(frame.number);
+                }
                 _ => {}
             }
         }
@@ -297,6 +304,20 @@ impl FlowReport {
     /// The negotiated TLS version, when a ServerHello was seen.
     pub fn tls_version(&self) -> Option<TlsVersion> {
         self.tls.as_ref().and_then(|t| t.version)
+    }
+
+    /// What is wrong with the protection of the flow (its TLS cipher suite, or what
+    /// another encrypting protocol negotiated), in words.
+    pub fn weaknesses(&self) -> Vec<String> {
+        let mut out = self
+            .tls
+            .as_ref()
+            .map(TlsFacts::weaknesses)
+            .unwrap_or_default();
+        if let Some(p) = &self.protection {
+            out.extend(p.weaknesses.iter().cloned());
+        }
+        out
     }
 
     /// `TCP › SMTP › STARTTLS › TLS 1.2`.
@@ -359,9 +380,10 @@ impl FlowReport {
             }
         }
         let mut verdict = format!("{content}; visible: {}", visible.join(", "));
-        if let Some(pr) = self.protection.as_ref().filter(|p| !p.weaknesses.is_empty()) {
+        let weak = self.weaknesses();
+        if !weak.is_empty() {
             verdict.push_str("; weak: ");
-            verdict.push_str(&pr.weaknesses.join("; "));
+            verdict.push_str(&weak.join("; "));
         }
         verdict
     }

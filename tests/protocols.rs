@@ -322,3 +322,101 @@ fn mysql_login_shows_user_and_hash_and_the_ssl_request_switches() {
     assert!(f.contains("TCP › MySQL › SSLRequest › TLS 1.3"), "{f}");
     assert!(f.contains("TCP › MySQL  "), "{f}");
 }
+
+/// TLS with a NULL cipher carries the content in the clear: eavesdrop reads the HTTP
+/// inside the records and finds its credentials (scripts/make-cipher-captures.sh).
+#[test]
+fn null_cipher_tls_carries_readable_http_and_its_credentials() {
+    let (l, summary) = lines("tls12-null.pcap");
+    assert!(
+        has(&l, "ServerHello (cipher=TLS_RSA_WITH_NULL_SHA256)"),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "HTTP GET /private [Authorization: Basic alice:secret], TLSv1.2 ApplicationData"
+        ),
+        "{l:#?}"
+    );
+    assert!(summary.contains("opaque 0 (0.0%)"), "{summary}");
+    // The request's bytes are readable in the hex dump's mask rows.
+    let out = run(&[
+        "show",
+        "--color=never",
+        capture("tls12-null.pcap").to_str().unwrap(),
+    ]);
+    let dump = text(&out.stdout);
+    let rows: Vec<&str> = dump.lines().collect();
+    let row = rows
+        .iter()
+        .position(|r| r.ends_with("..D......GET./pr"))
+        .expect("the request in a hex row");
+    // TCP options and the record header are headers; the method is readable, the URL
+    // a leak.
+    assert!(rows[row + 1].ends_with("---------rrrr^^^"), "{}", rows[row + 1]);
+    let flows = text(&run(&["flows", capture("tls12-null.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › TLS 1.2 › HTTP"), "{flows}");
+    assert!(
+        flows.contains("CREDENTIALS READABLE (Basic alice:secret)"),
+        "{flows}"
+    );
+    assert!(flows.contains("weak: NULL encryption"), "{flows}");
+    let check = |rule: &str, name: &str| {
+        eavesdrop()
+            .args(["check", "--deny", rule, capture(name).to_str().unwrap()])
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(check("plaintext", "tls12-null.pcap"), Some(1));
+    assert_eq!(check("credentials", "tls12-null.pcap"), Some(1));
+}
+
+#[test]
+fn weak_tls_fails_null_anonymous_suites_and_passes_sound_ones() {
+    let check = |name: &str| {
+        let out = eavesdrop()
+            .args([
+                "check",
+                "--deny",
+                "weak-tls",
+                capture(name).to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout))
+    };
+    for weak in ["tls12-null.pcap", "tls12-anon.pcap", "tls12-anon-null.pcap"] {
+        let (code, out) = check(weak);
+        assert_eq!(code, Some(1), "{weak}: {out}");
+        // The violation points at the ServerHello that chose the suite (frame 6).
+        assert!(out.contains("frame 6, tls.handshake.ciphersuite"), "{out}");
+    }
+    let (_, anon) = check("tls12-anon.pcap");
+    assert!(anon.contains("no server authentication"), "{anon}");
+    // AES-GCM (TLS 1.2 and 1.3) and ChaCha20-Poly1305 hide the content.
+    for sound in [
+        "tls12-echo.pcapng",
+        "tls13-echo.pcapng",
+        "tls12-chacha20.pcap",
+    ] {
+        assert_eq!(check(sound).0, Some(0), "{sound}");
+    }
+    // An anonymous but encrypted session is not plaintext: the content is opaque.
+    let flows = text(&run(&["flows", capture("tls12-anon.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("content opaque"), "{flows}");
+    // The policy file knows the rule too.
+    let dir = std::env::temp_dir().join(format!("eavesdrop-weak-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.toml");
+    std::fs::write(&policy, "deny = [\"weak-tls\"]\n").unwrap();
+    let out = eavesdrop()
+        .args(["check", "--policy", policy.to_str().unwrap()])
+        .arg(capture("tls12-anon-null.pcap"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -22,6 +22,7 @@
 pub mod dns;
 pub mod framing;
 pub mod http;
+pub mod inner;
 pub mod ldap;
 pub mod mail;
 pub mod mysql;

@@ -351,6 +351,7 @@ pub fn tls_json(t: &TlsFacts) -> Value {
         "client_hello_seen": t.client_hello_seen,
         "server_hello_seen": t.server_hello_seen,
         "resumed": t.resumed,
+        "weaknesses": t.weaknesses(),
         "ja3": t.ja3,
         "ja3s": t.ja3s,
         "ja4": t.ja4,

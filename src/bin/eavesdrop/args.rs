@@ -348,6 +348,8 @@ Rules:
                        (commands before STARTTLS count; DNS counts)
   --deny credentials   passwords, tokens, Basic credentials, AUTH PLAIN/LOGIN, form fields
   --deny undecoded     strict: bytes nobody could classify
+  --deny weak-tls      TLS whose cipher suite hides nothing or can be broken: NULL
+                       encryption, anonymous key exchange, EXPORT, RC4, DES, 3DES
   --min-tls 1.2        every TLS flow negotiates at least this version
   --deny-sni PATTERN   no ClientHello names a server matching PATTERN (* and ?)
   --allow SPEC         exempt flows: PORT, PORT/tcp, PORT/udp, ADDR, ADDR:PORT
@@ -377,7 +379,7 @@ pub struct CheckArgs {
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
 
-    /// Deny a kind of exposure: plaintext, credentials or undecoded (repeatable)
+    /// Deny a kind of exposure: plaintext, credentials, undecoded or weak-tls (repeatable)
     #[arg(long, value_name = "RULE")]
     pub deny: Vec<String>,
 

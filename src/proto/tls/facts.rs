@@ -34,6 +34,15 @@ pub struct TlsFacts {
 }
 
 impl TlsFacts {
+    /// What is wrong with the negotiated cipher suite, in words (empty when none was
+    /// seen, or it is sound).
+    pub fn weaknesses(&self) -> Vec<String> {
+        self.cipher
+            .and_then(super::suites::Suite::of)
+            .map(|s| s.weaknesses())
+            .unwrap_or_default()
+    }
+
     /// A ClientHello's ALPN list: kept as the offer (the first one seen wins) and
     /// returned as the packet line shows it, `ALPN=h2,http/1.1`.
     pub fn offer_alpn(&mut self, ch: &handshake::ClientHello) -> Option<String> {
@@ -126,6 +135,22 @@ impl TlsStream {
                     }
                     self.facts.version = Some(sh.selected);
                     detail.push(format!("cipher={}", cipher_name(sh.cipher)));
+                    let weak = super::suites::Suite::of(sh.cipher)
+                        .map(|s| s.weaknesses())
+                        .unwrap_or_default();
+                    if !weak.is_empty() {
+                        map.note(
+                            off..off + 4 + body.len(),
+                            Severity::Warn,
+                            NoteGroup::Leak,
+                            format!(
+                                "the server chose {}: {}",
+                                cipher_name(sh.cipher),
+                                weak.join("; ")
+                            ),
+                            out,
+                        );
+                    }
                     // TLS 1.2 and before: echoing the client's session id accepts it
                     // (RFC 5246 section 7.4.1.3; RFC 5077 section 3.4 for tickets). TLS 1.3
                     // always echoes it, so only an accepted pre-shared key counts there.

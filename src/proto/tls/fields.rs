@@ -42,6 +42,8 @@ crate::fields! {
     TLS_ALERT = "tls.alert_message", Handshake, Cleartext, None, "alert level and description";
     TLS_ALERT_ENCRYPTED = "tls.alert_message.encrypted", Handshake, Opaque, None, "encrypted alert";
     TLS_APP_DATA = "tls.app_data", Content, Opaque, None, "application data (RFC 8446 section 5.2)";
+    TLS_NULL_CONTENT = "tls.record.content", Content, Cleartext, None, "content of a record under a NULL cipher: readable (RFC 5246 appendix A.5)";
+    TLS_RECORD_MAC = "tls.record.mac", Header, Metadata, None, "MAC of a record under a NULL cipher (RFC 5246 section 6.2.3.1)";
     TLS_HEARTBEAT = "tls.heartbeat_message", Handshake, Cleartext, None, "heartbeat message (RFC 6520)";
     TLS_HEARTBEAT_ENCRYPTED = "tls.heartbeat_message.encrypted", Handshake, Opaque, None, "encrypted heartbeat message";
     TLS_UNSYNCED = "tls.unsynced", Unknown, Undecoded, None, "bytes of a TLS stream after framing was lost";

@@ -24,10 +24,12 @@ pub mod handshake;
 mod join;
 pub mod record;
 mod sslv2;
+pub mod suites;
 
 pub use facts::{CertNames, TlsFacts};
 use join::{Piece, PieceMap};
 
+use super::inner::Inner;
 use super::registry::{Detect, Probe, Protocol};
 use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
 use crate::fields::FieldId;
@@ -35,6 +37,7 @@ use crate::note::{NoteGroup, Severity};
 use crate::span::Visibility;
 use record::{hdr, plausible_header, Plausible, RecordHeader};
 use std::ops::Range;
+use suites::Suite;
 
 pub use record::{ContentType, HandshakeType, TlsVersion};
 
@@ -44,7 +47,7 @@ pub static PROTOCOL: Protocol = Protocol {
     name: "TLS",
     detect,
     ports: &[],
-    new: |_| Box::new(TlsStream::new()),
+    new: |p| Box::new(TlsStream::for_ports(p.client_port, p.server_port)),
     fields: fields::FIELDS,
 };
 
@@ -90,28 +93,56 @@ impl Dissector for TlsStream {
         flush: bool,
         out: &mut Emitter,
     ) -> Fed {
+        // Bytes before `consumed` were read already (their records parsed); they are
+        // offered again only while an inner stream still holds some of their content.
+        let consumed = self.dir(dir).consumed.max(base);
+        let skip = usize::try_from(consumed - base).unwrap_or(usize::MAX);
+        let rest = data.get(skip..).unwrap_or(&[]);
         if flush {
-            self.flush(dir, base, data, out);
+            self.flush(dir, consumed, rest, out);
+            if let Some(inner) = self.inner.as_mut() {
+                inner.flush(dir, out);
+            }
+            self.dir(dir).consumed = base + data.len() as u64;
             return Fed::Done(data.len());
         }
-        Fed::Done(self.records(dir, base, data, out))
+        let n = self.records(dir, consumed, rest, out);
+        let read_to = consumed + n as u64;
+        self.dir(dir).consumed = read_to;
+        let labelled_to = match self.inner.as_ref().and_then(|i| i.waiting_from(dir)) {
+            Some(waiting) => waiting.min(read_to),
+            None => read_to,
+        };
+        Fed::Done(usize::try_from(labelled_to.saturating_sub(base)).unwrap_or(0))
     }
 
     fn gap(&mut self, dir: Direction, at: u64, len: u64, out: &mut Emitter) {
+        if let Some(inner) = self.inner.as_mut() {
+            inner.gap(dir, out);
+        }
         TlsStream::gap(self, dir, len, out, at);
     }
 
     fn lose_sync(&mut self, dir: Direction) {
         self.dir(dir).phase = Phase::Lost;
+        if let Some(inner) = self.inner.as_mut() {
+            inner.drop_held(dir);
+        }
     }
 
     fn compact(&mut self) {
         self.scratch = Vec::new();
+        if let Some(inner) = self.inner.as_mut() {
+            inner.compact();
+        }
     }
 
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("TLS".into());
         facts.tls = Some(self.facts.clone());
+        if let Some(inner) = &self.inner {
+            inner.facts(facts);
+        }
     }
 
     fn tls(&self) -> Option<&TlsFacts> {
@@ -151,6 +182,8 @@ struct DirState {
     hs_unsynced: bool,
     /// Records seen in this direction (an SSLv2-format hello can only come first).
     records: u64,
+    /// Stream offset up to which records were read (see `Dissector::feed`).
+    consumed: u64,
 }
 
 impl Default for DirState {
@@ -162,23 +195,47 @@ impl Default for DirState {
             hs_skip: 0,
             hs_unsynced: false,
             records: 0,
+            consumed: 0,
         }
     }
 }
 
 /// The TLS dissector of one TCP connection.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct TlsStream {
     dirs: [DirState; 2],
     pub facts: TlsFacts,
     /// The ClientHello's session id, to recognise a resumed session.
     client_session_id: Vec<u8>,
     scratch: Vec<u8>,
+    /// (client port, server port), for recognising what a NULL cipher carries.
+    ports: (u16, u16),
+    /// The content of records a NULL cipher leaves readable, as a stream of its own.
+    inner: Option<Box<Inner>>,
 }
 
 impl TlsStream {
     pub fn new() -> TlsStream {
         TlsStream::default()
+    }
+
+    pub fn for_ports(client: u16, server: u16) -> TlsStream {
+        TlsStream {
+            ports: (client, server),
+            ..TlsStream::default()
+        }
+    }
+
+    /// The negotiated suite's traits, once a ServerHello chose one.
+    fn suite(&self) -> Option<Suite> {
+        self.facts.cipher.and_then(Suite::of)
+    }
+
+    /// Records are protected by a NULL cipher (TLS ≤ 1.2): their content travels in
+    /// the clear, followed by a MAC.
+    fn null_cipher(&self) -> bool {
+        !self.facts.version.is_some_and(|v| v.is_tls13())
+            && self.suite().is_some_and(|s| s.null_encryption)
     }
 
     fn dir(&mut self, dir: Direction) -> &mut DirState {
@@ -373,6 +430,7 @@ impl TlsStream {
                 }
                 Some(end)
             }
+            _ if self.null_cipher() => self.null_record(dir, base, data, pos, h, out),
             _ => {
                 if h.content == ContentType::APPLICATION_DATA {
                     // Application data means keys are in use in this direction: in TLS
@@ -408,6 +466,67 @@ impl TlsStream {
                 Some(pos + hdr::LEN)
             }
         }
+    }
+
+    /// A protected record under a NULL cipher, read whole: its content is readable
+    /// (application data goes to the inner stream, to be recognised and dissected like
+    /// any plaintext protocol), then the MAC.
+    fn null_record(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        pos: usize,
+        h: RecordHeader,
+        out: &mut Emitter,
+    ) -> Option<usize> {
+        let at = base + pos as u64;
+        let body = data.get(pos + hdr::LEN..pos + hdr::LEN + usize::from(h.len))?;
+        let mac_len = self.suite().map_or(0, |s| s.mac_len).min(body.len());
+        let (content, _) = body.split_at(body.len() - mac_len);
+        let body_at = at + hdr::LEN as u64;
+        let content_end = body_at + content.len() as u64;
+        self.dir(dir).cipher_active = true;
+        self.header_spans(at, h, false, out);
+        match h.content {
+            ContentType::APPLICATION_DATA => {
+                let ports = self.ports;
+                self.inner
+                    .get_or_insert_with(|| Box::new(Inner::new(ports)))
+                    .push(dir, body_at, content, false, out);
+            }
+            ContentType::ALERT => {
+                out.field(body_at..content_end, fields::TLS_ALERT);
+                if let [level, description] = content {
+                    out.event(
+                        body_at,
+                        Desc::TlsAlert {
+                            level: *level,
+                            description: *description,
+                        },
+                    );
+                }
+            }
+            ContentType::HANDSHAKE => {
+                out.field(body_at..content_end, fields::TLS_HS_BODY);
+                if let Some(&t) = content.first() {
+                    out.event(
+                        body_at,
+                        Desc::TlsHandshake {
+                            version: self.label_version(h.version),
+                            msg: HandshakeType(t),
+                            detail: vec!["NULL cipher".into()],
+                        },
+                    );
+                }
+            }
+            _ => out.field(body_at..content_end, fields::TLS_NULL_CONTENT),
+        }
+        out.field(
+            content_end..content_end + mac_len as u64,
+            fields::TLS_RECORD_MAC,
+        );
+        Some(pos + hdr::LEN + body.len())
     }
 
     fn header_spans(&self, at: u64, h: RecordHeader, encrypted: bool, out: &mut Emitter) {
