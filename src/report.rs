@@ -334,8 +334,12 @@ impl FlowReport {
         let plain = self.plaintext();
         let mut visible = vec!["addresses".to_string(), "ports".to_string()];
         if let Some(t) = &self.tls {
-            if let Some(sni) = &t.sni {
-                visible.push(format!("SNI={sni}"));
+            match &t.sni {
+                Some(sni) if t.ech => visible.push(format!(
+                    "ECH public name {sni} (the real server name is encrypted)"
+                )),
+                Some(sni) => visible.push(format!("SNI={sni}")),
+                None => {}
             }
             if let Some(a) = &t.alpn_chosen {
                 visible.push(format!("ALPN={a}"));
@@ -404,4 +408,49 @@ pub fn tls_layer(facts: &TlsFacts) -> String {
 /// What a certificate's names look like in a report: `CN=…` subject and issuer.
 pub fn cert_summary(c: &CertNames) -> String {
     format!("{} (issuer {})", c.subject, c.issuer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with(tls: TlsFacts) -> FlowReport {
+        let ep = ("10.0.0.1".parse().unwrap(), 443);
+        let mut r = FlowReport::new(1, Transport::Tcp, ep, ep);
+        if let Some(d) = r.dirs.get_mut(0) {
+            d.payload[Label::Opaque.index()] = 100;
+        }
+        r.tls = Some(tls);
+        r
+    }
+
+    #[test]
+    fn ech_verdict_names_the_public_name_not_the_destination() {
+        let r = report_with(TlsFacts {
+            sni: Some("public.example".into()),
+            ech: true,
+            ..TlsFacts::default()
+        });
+        let v = r.verdict();
+        assert!(
+            v.contains("ECH public name public.example (the real server name is encrypted)"),
+            "{v}"
+        );
+        assert!(!v.contains("SNI="), "{v}");
+    }
+
+    #[test]
+    fn weak_suites_are_named_in_the_verdict() {
+        // TLS_DH_anon_WITH_AES_128_CBC_SHA
+        let r = report_with(TlsFacts {
+            cipher: Some(0x0034),
+            ..TlsFacts::default()
+        });
+        assert!(r.verdict().contains("content opaque"));
+        assert!(
+            r.verdict().contains("weak: no server authentication"),
+            "{}",
+            r.verdict()
+        );
+    }
 }

@@ -354,7 +354,11 @@ fn null_cipher_tls_carries_readable_http_and_its_credentials() {
         .expect("the request in a hex row");
     // TCP options and the record header are headers; the method is readable, the URL
     // a leak.
-    assert!(rows[row + 1].ends_with("---------rrrr^^^"), "{}", rows[row + 1]);
+    assert!(
+        rows[row + 1].ends_with("---------rrrr^^^"),
+        "{}",
+        rows[row + 1]
+    );
     let flows = text(&run(&["flows", capture("tls12-null.pcap").to_str().unwrap()]).stdout);
     assert!(flows.contains("TCP › TLS 1.2 › HTTP"), "{flows}");
     assert!(

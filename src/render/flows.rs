@@ -187,7 +187,9 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
             if let Some(c) = t.cipher {
                 parts.push(cipher_name(c));
             }
-            if let Some(sni) = &t.sni {
+            if let (Some(sni), true) = (&t.sni, t.ech) {
+                parts.push(format!("ECH, public name {}", escape(sni)));
+            } else if let Some(sni) = &t.sni {
                 parts.push(format!("SNI {}", escape(sni)));
             } else if t.client_hello_seen {
                 parts.push("no SNI".into());

@@ -343,6 +343,7 @@ pub fn tls_json(t: &TlsFacts) -> Value {
         "offered": t.offered.map(version_json),
         "cipher": t.cipher.map(|c| json!({"id": c, "name": cipher_name(c)})),
         "sni": t.sni,
+        "ech": t.ech,
         "alpn_offered": t.alpn_offered,
         "alpn": t.alpn_chosen,
         "certificates": t.certificates.iter()

@@ -17,6 +17,9 @@ pub struct TlsFacts {
     pub offered: Option<TlsVersion>,
     pub cipher: Option<u16>,
     pub sni: Option<String>,
+    /// The ClientHello offered Encrypted Client Hello: `sni` is the ECH public name,
+    /// and the real server name travels encrypted.
+    pub ech: bool,
     pub client_hello_seen: bool,
     pub server_hello_seen: bool,
     /// An abbreviated handshake: the server resumed an earlier session (a session id
@@ -91,10 +94,18 @@ impl TlsStream {
                 Some(ch) => {
                     self.facts.client_hello_seen = true;
                     self.facts.offered = Some(ch.max_version());
+                    if ch.ech {
+                        self.facts.ech = true;
+                        detail.push("ECH".into());
+                    }
                     self.client_session_id = ch.session_id.clone();
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
-                        detail.push(format!("SNI={sni}"));
+                        if ch.ech {
+                            detail.push(format!("SNI={sni} (ECH public name)"));
+                        } else {
+                            detail.push(format!("SNI={sni}"));
+                        }
                         if let Some(at) = map.stream_offset(off + 4 + name.range.start) {
                             out.event(
                                 at,

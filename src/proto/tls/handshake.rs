@@ -278,11 +278,14 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
                 _ => {}
             }
         }
-        leaks.extend(
-            out.server_names
-                .iter()
-                .map(|n| (n.range.clone(), fields::TLS_HS_SNI)),
-        );
+        // With ECH, the name in the outer hello is the ECH public name (the
+        // client-facing server's), not the destination (RFC 9849 section 6.1).
+        let sni = if out.ech {
+            fields::TLS_HS_ECH_PUBLIC_NAME
+        } else {
+            fields::TLS_HS_SNI
+        };
+        leaks.extend(out.server_names.iter().map(|n| (n.range.clone(), sni)));
         leaks.extend(
             out.alpn
                 .iter()
@@ -586,7 +589,19 @@ pub(crate) mod tests {
             fields::TLS_HS_ECH.def().vis,
             crate::span::Visibility::Opaque
         );
-        assert!(ch.spans.iter().any(|(_, f)| *f == fields::TLS_HS_SNI));
+        // The outer name is what an observer reads: the ECH public name, still a
+        // server-name leak, but not labelled as the destination's SNI.
+        let outer = ch
+            .spans
+            .iter()
+            .find(|(_, f)| *f == fields::TLS_HS_ECH_PUBLIC_NAME)
+            .expect("the public name is labelled");
+        assert_eq!(&body[outer.0.clone()], b"public.example");
+        assert!(!ch.spans.iter().any(|(_, f)| *f == fields::TLS_HS_SNI));
+        assert_eq!(
+            fields::TLS_HS_ECH_PUBLIC_NAME.def().leak,
+            Some(crate::span::LeakKind::ServerName)
+        );
     }
 
     #[test]
