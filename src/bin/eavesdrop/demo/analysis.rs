@@ -1,12 +1,14 @@
 //! What an act's capture shows, without a word of narration: the engine runs over the
 //! capture, every released frame is kept, and from them come the frames that make the
-//! act's point ([`Analysis::shown`]) and the facts an observer learned
+//! act's point ([`Analysis::shown`]), the bytes in them that make it
+//! ([`Analysis::marks`], most important first) and the facts an observer learned
 //! ([`Learned`], one column of the closing table).
 //!
 //! The message is found by its bytes ([`MESSAGE`]) where it travels readable, and by
 //! its size where it is encrypted: a client record of the message's length plus an
 //! AEAD's overhead.
 
+use super::page::{Mark, Want};
 use super::{Act, Lesson, MESSAGE};
 use eavesdrop::capture::Frame;
 use eavesdrop::decode::Decoded;
@@ -18,6 +20,7 @@ use eavesdrop::span::{ByteMap, Label};
 use eavesdrop::{CaptureReader, Engine, EngineConfig};
 use std::io;
 use std::net::IpAddr;
+use std::ops::Range;
 
 /// Frames kept per act: demo captures are small, a live one is bounded by the demo
 /// itself; this bounds anything else.
@@ -51,8 +54,54 @@ impl Kept {
     }
 
     fn carries_message(&self) -> bool {
-        self.payload()
-            .is_some_and(|b| b.windows(MESSAGE.len()).any(|w| w == MESSAGE))
+        self.find(MESSAGE).is_some()
+    }
+
+    /// Where `needle` first appears in the payload, as frame offsets.
+    fn find(&self, needle: &[u8]) -> Option<Range<u32>> {
+        let from = self.decoded.payload_range()?.start;
+        let at = self
+            .payload()?
+            .windows(needle.len().max(1))
+            .position(|w| w == needle)?;
+        let start = from + at as u32;
+        Some(start..start + needle.len() as u32)
+    }
+
+    /// The leaks in the network and transport headers: addresses and ports.
+    fn header_leaks(&self) -> Option<Range<u32>> {
+        let from = self.decoded.net_offset;
+        let end = self
+            .decoded
+            .payload_range()
+            .map_or(self.map.len(), |r| r.start);
+        let leaks = self
+            .map
+            .runs()
+            .iter()
+            .filter(|r| r.label == Label::Leak && r.start >= from && r.start < end);
+        let start = leaks.clone().map(|r| r.start).min()?;
+        let stop = leaks.map(|r| r.end.min(end)).max()?;
+        Some(start..stop)
+    }
+
+    /// The first byte labelled opaque.
+    fn first_opaque(&self) -> Option<Range<u32>> {
+        let run = self.map.runs().iter().find(|r| r.label == Label::Opaque)?;
+        Some(run.start..run.start + 1)
+    }
+
+    /// The opaque bytes of the payload, first to last.
+    fn ciphertext(&self) -> Option<Range<u32>> {
+        let payload = self.decoded.payload_range()?;
+        let mut opaque = self
+            .map
+            .runs()
+            .iter()
+            .filter(|r| r.label == Label::Opaque && r.start >= payload.start);
+        let first = opaque.next()?;
+        let end = opaque.next_back().map_or(first.end, |r| r.end);
+        Some(first.start..end)
     }
 
     fn starts(&self, msg: HandshakeType) -> bool {
@@ -136,6 +185,8 @@ pub struct Analysis {
     frames: Vec<Kept>,
     /// Numbers of the frames that make the act's point, in capture order.
     shown: Vec<u64>,
+    /// The bytes in them that make it, most important first.
+    pub marks: Vec<Mark>,
     pub learned: Learned,
 }
 
@@ -201,11 +252,71 @@ pub fn analyse(act: &Act) -> anyhow::Result<Analysis> {
         opaque: p[Label::Opaque.index()],
     };
     let shown = pick(&c.frames, act.lesson);
+    let marks = marks(&c.frames, &shown, act.lesson, &learned);
     Ok(Analysis {
         frames: c.frames,
         shown,
+        marks,
         learned,
     })
+}
+
+/// The bytes that make an act's point, most important first. Plaintext: the message
+/// (read whole) and the addresses and ports, in the message and then in its echo.
+/// TLS 1.2: the server name in the ClientHello, the issuer's name in the certificate,
+/// then the message's record: its header, whose length gives the message's size
+/// away, and its opaque body. TLS 1.3: the message's record header first (that the
+/// message is opaque is the act's point), the server name, the first encrypted byte
+/// after the ServerHello (where the certificate went), then the record's body.
+fn marks(frames: &[Kept], shown: &[u64], lesson: Lesson, learned: &Learned) -> Vec<Mark> {
+    let shown: Vec<&Kept> = frames
+        .iter()
+        .filter(|k| shown.contains(&k.frame.number))
+        .collect();
+    let mark = |k: &Kept, bytes: Option<Range<u32>>, want: Want| {
+        bytes.map(|bytes| Mark {
+            frame: k.frame.number,
+            bytes,
+            want,
+        })
+    };
+    let hello = shown.iter().find(|k| k.starts(HandshakeType::CLIENT_HELLO));
+    let server = shown.iter().find(|k| k.starts(HandshakeType::SERVER_HELLO));
+    let record =
+        message_record(frames).and_then(|(n, _)| shown.iter().find(|k| k.frame.number == n));
+    let sni = hello.and_then(|k| {
+        let name = learned.sni.as_deref()?;
+        mark(k, k.find(name.as_bytes()), Want::Row)
+    });
+    let issuer = match &learned.certificate {
+        Certificate::Readable { issuer, .. } => {
+            let cn = issuer.strip_prefix("CN=").unwrap_or(issuer);
+            shown
+                .iter()
+                .find_map(|k| mark(k, k.find(cn.as_bytes()), Want::Row))
+        }
+        _ => None,
+    };
+    let header = record.and_then(|k| {
+        let start = k.decoded.payload_range()?.start;
+        mark(k, Some(start..start + 5), Want::Row)
+    });
+    let body = record.and_then(|k| mark(k, k.ciphertext(), Want::Row));
+    let encrypted = server.and_then(|k| mark(k, k.first_opaque(), Want::Row));
+    let found: Vec<Option<Mark>> = match lesson {
+        Lesson::Plaintext => shown
+            .iter()
+            .flat_map(|k| {
+                [
+                    mark(k, k.find(MESSAGE), Want::Whole),
+                    mark(k, k.header_leaks(), Want::Row),
+                ]
+            })
+            .collect(),
+        Lesson::Tls12 => vec![sni, issuer, header, body],
+        Lesson::Tls13 => vec![header, sni, encrypted, body],
+    };
+    found.into_iter().flatten().collect()
 }
 
 /// `O=Eavesdrop Teaching, CN=localhost` → `CN=localhost`.

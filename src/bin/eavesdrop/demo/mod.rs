@@ -4,15 +4,18 @@
 //! that make its point, with plain-language narration, and a table at the end says what
 //! an observer learned in each.
 //!
-//! Three parts, kept apart: [`analysis`] runs the engine over an act's capture and
-//! finds what makes the point (the frames to show, the facts for the closing table);
-//! [`narration`] holds every word, per act, as data; [`screen`] lays them out. [`run`]
-//! walks the acts.
+//! The parts, kept apart: [`analysis`] runs the engine over an act's capture and
+//! finds what makes the point (the frames to show, the bytes in them, the facts for
+//! the closing table); [`narration`] holds every word, per act, as data; [`page`]
+//! chooses the hex rows that fit on an act's page; [`screen`] lays it all out within
+//! the [`DemoLayout`]. [`run`] walks the pages: the opening, one per act, the table.
 
 mod analysis;
 mod narration;
+mod page;
 mod screen;
 
+use crate::args::DemoLayout;
 use screen::Screen;
 use std::io;
 
@@ -62,31 +65,42 @@ pub fn embedded() -> Vec<Act> {
     ]
 }
 
-/// Runs the acts in order (plaintext, TLS 1.2, TLS 1.3), then the closing table.
-pub fn run(acts: &[Act], step: bool, color: bool, source: &str) -> anyhow::Result<()> {
-    let mut screen = Screen::new(io::stdout(), color);
-    screen.heading(narration::TITLE)?;
+/// Runs the acts in order (plaintext, TLS 1.2, TLS 1.3), then the closing table; with
+/// `step`, waits for Enter after each page.
+pub fn run(
+    acts: &[Act],
+    step: bool,
+    color: bool,
+    layout: DemoLayout,
+    source: &str,
+) -> anyhow::Result<()> {
+    let mut screen = Screen::new(io::stdout(), color, layout);
+    screen.page(narration::TITLE)?;
     screen.say(&narration::intro(source))?;
-    for (label, text) in narration::LEGEND {
-        screen.point(label, text)?;
-    }
+    screen.points(&narration::LEGEND.map(|(label, text)| (label, text.to_string())))?;
     screen.blank()?;
     let mut learned = Vec::new();
     for (i, act) in acts.iter().enumerate() {
         let found = analysis::analyse(act)?;
-        screen.wait(step && i > 0)?;
-        screen.heading(&narration::act_heading(i + 1, act.lesson))?;
+        let prompt = if i == 0 {
+            narration::BEGIN
+        } else {
+            narration::PROMPT
+        };
+        screen.wait(step, prompt)?;
+        screen.page(&narration::act_heading(i + 1, act.lesson))?;
         screen.say(act.lesson.script().story)?;
-        screen.frames(&found.shown())?;
+        let findings = narration::findings(&found.learned);
+        // Still to come on the page: a blank line, the findings, the prompt.
+        screen.frames(&found, 1 + screen.points_height(&findings) + 1)?;
         screen.blank()?;
-        for (label, text) in narration::findings(&found.learned) {
-            screen.point(label, &text)?;
-        }
+        screen.points(&findings)?;
         learned.push(found.learned);
     }
-    screen.wait(step)?;
-    screen.heading(narration::CLOSING_TITLE)?;
+    screen.wait(step, narration::PROMPT)?;
+    screen.page(narration::CLOSING_TITLE)?;
     screen.table(&narration::closing_table(&learned))?;
     screen.say(narration::CLOSING)?;
+    screen.flush()?;
     Ok(())
 }

@@ -88,7 +88,8 @@ pub const LEGEND: [(Label, &str); 5] = [
 /// An act's heading. `{n}`: its number from 1; `{title}`: its script's title.
 pub const ACT_HEADING: &str = "Act {n}: {title}";
 
-/// Where `--step` waits.
+/// Where `--step` waits: after the opening page, and after each act.
+pub const BEGIN: &str = "[press Enter to begin]";
 pub const PROMPT: &str = "[press Enter for the next act]";
 
 /// The closing page's heading and its last word, under the table.
