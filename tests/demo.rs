@@ -64,11 +64,14 @@ fn three_acts_tell_the_lesson() {
     assert!(tls12.contains("the message's record is 55 bytes"));
     assert!(tls13.contains("the message's record is 48 bytes"));
     let t = &s[table..];
+    // A row, with the lines its wrapped cells continue on (they start blank).
     let row = |name: &str| {
-        t.lines()
-            .find(|l| l.trim_start().starts_with(name))
-            .unwrap_or_else(|| panic!("no row {name}: {t}"))
-            .split_whitespace()
+        let mut lines = t.lines().skip_while(|l| !l.trim_start().starts_with(name));
+        let first = lines.next().unwrap_or_else(|| panic!("no row {name}: {t}"));
+        let rest = lines.take_while(|l| l.starts_with("      ") && !l.trim().is_empty());
+        std::iter::once(first)
+            .chain(rest)
+            .flat_map(str::split_whitespace)
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -77,18 +80,278 @@ fn three_acts_tell_the_lesson() {
         row("server name"),
         "server name (SNI) - localhost localhost"
     );
-    assert!(
-        row("certificate names").ends_with("Teaching CA) opaque"),
-        "{}",
-        row("certificate names")
+    // At 100 columns the certificate's names wrap in their cell.
+    assert_eq!(
+        row("certificate names"),
+        "certificate names - CN=localhost (issuer CN=Eavesdrop opaque Teaching CA)"
     );
-    // Long packets are shortened to the rows that matter.
+    // Long packets are shortened to the rows that matter, and their lines cut.
     assert!(s.contains("more rows …"));
+    assert!(
+        tls12.contains("tcp 1320: TLSv1.2 ServerHello (cipher="),
+        "{tls12}"
+    );
+    assert!(
+        !s.contains("Flags ["),
+        "the demo's packet lines are tcpdump -q's"
+    );
+}
+
+/// Columns a line takes on a terminal: tabs to the next multiple of 8, escapes none.
+fn columns(line: &str) -> usize {
+    let mut col = 0;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\t' => col = (col / 8 + 1) * 8,
+            '\x1b' => {
+                // CSI: ESC [ parameters, then a letter.
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            _ => col += 1,
+        }
+    }
+    col
+}
+
+fn assert_fits(what: &str, s: &str, width: usize) {
+    for (n, line) in s.lines().enumerate() {
+        assert!(
+            columns(line) <= width,
+            "{what}: line {} is {} columns wide: {line:?}",
+            n + 1,
+            columns(line)
+        );
+    }
+}
+
+/// Issue 14: packet lines were 187 to 342 characters and the closing table 108.
+#[test]
+fn no_line_passes_the_width() {
+    for width in ["80", "100"] {
+        for color in ["--color=never", "--color=always"] {
+            let s = demo(&[color, "--width", width], b"");
+            assert_fits(
+                &format!("{color} --width {width}"),
+                &s,
+                width.parse().unwrap(),
+            );
+            assert!(s.contains("What the eavesdropper learned"));
+        }
+    }
+    // By default, 100 columns when stdout is not a terminal; $COLUMNS when set.
+    assert_fits("default", &demo(&["--color=never"], b""), 100);
+    let mut cmd = eavesdrop();
+    cmd.args(["demo", "--color=never"]).env("COLUMNS", "84");
+    cmd.current_dir(std::env::temp_dir());
+    let out = output_within(cmd, 60, "demo with COLUMNS=84");
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    assert_fits("COLUMNS=84", &s, 84);
+    assert!(s.lines().any(|l| columns(l) > 80), "84 columns are used");
+}
+
+/// Issue 14: with --step, each act's page (heading, narration, packets, findings and
+/// the prompt) fits on a 30-row screen, so nothing scrolls away before the pause.
+#[test]
+fn each_act_fits_on_a_projector_page() {
+    for width in ["80", "100"] {
+        for color in ["--color=never", "--color=always"] {
+            let s = demo(&["--step", color, "--width", width], b"\n\n\n\n");
+            let what = format!("{color} --width {width}");
+            assert_eq!(s.matches("[press Enter to begin]").count(), 1, "{what}");
+            for act in ["Act 1: plaintext", "Act 2: TLS 1.2", "Act 3: TLS 1.3"] {
+                let start = s.find(act).unwrap_or_else(|| panic!("{what}: no {act}"));
+                let end = start
+                    + s[start..]
+                        .find("[press Enter for the next act]")
+                        .unwrap_or_else(|| panic!("{what}: no prompt after {act}"));
+                let page = s[start..end].lines().count();
+                assert!(
+                    page <= 30,
+                    "{what}: {act} takes {page} rows:\n{}",
+                    &s[start..end]
+                );
+            }
+            // Piped: pages follow each other, no screen is cleared.
+            assert!(!s.contains("\x1b[2J") && !s.contains("\x1b[H"), "{what}");
+        }
+    }
+}
+
+/// A tmux server of the test's own (its own socket), running one command in a
+/// terminal of a given size; killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn installed() -> bool {
+        std::process::Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn start(cols: u16, rows: u16, command: &str) -> Tmux {
+        // A socket per server: a killed server may still hold its socket a moment.
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = Tmux {
+            socket: format!("eavesdrop-test-{}-{n}", std::process::id()),
+        };
+        let (cols, rows) = (cols.to_string(), rows.to_string());
+        let dir = std::env::temp_dir();
+        let out = t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            "demo",
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            "-c",
+            dir.to_str().unwrap(),
+            command,
+        ]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .env_remove("TMUX")
+            .output()
+            .expect("run tmux")
+    }
+
+    /// The visible screen, wrapped lines joined.
+    fn screen(&self) -> String {
+        text(
+            &self
+                .tmux(&["capture-pane", "-p", "-J", "-t", "demo"])
+                .stdout,
+        )
+    }
+
+    /// The screen once it shows every one of `wanted` (fails after 20 s).
+    fn wait_for(&self, wanted: &[&str]) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if wanted.iter().all(|w| screen.contains(w)) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the screen never showed {wanted:?}:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn enter(&self) {
+        assert!(self
+            .tmux(&["send-keys", "-t", "demo", "Enter"])
+            .status
+            .success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// Issue 14: in a 100×30 terminal, `demo --step` scrolled Act 2's narration and
+/// ClientHello away before the pause. At each pause the screen now shows the act's
+/// heading on its first row, its narration and the packets that make its point.
+#[test]
+fn step_pauses_with_the_narration_and_its_packets_on_a_100_by_30_screen() {
+    if !Tmux::installed() {
+        assert!(
+            !peers_required(),
+            "tmux is required (EAVESDROP_REQUIRE_PEERS) but not installed"
+        );
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    for color in ["--color=always", "--color=never"] {
+        let command = format!(
+            "'{}' demo --step {color}; echo \"[exit $?]\"; sleep 600",
+            exe()
+        );
+        let t = Tmux::start(100, 30, &command);
+        let prompt = "[press Enter for the next act]";
+        let pages: [(&str, &[&str]); 3] = [
+            (
+                "Act 1: plaintext",
+                &[
+                    "No encryption. The packet that carries the message",
+                    "tcp 31: plaintext, 31 bytes",
+                    "Simple.is.be",
+                    "the message is readable in the clear",
+                ],
+            ),
+            (
+                "Act 2: TLS 1.2",
+                &[
+                    "The same exchange over TLS 1.2. The handshake travels in the clear",
+                    "TLSv1.2 ClientHello (SNI=localhost",
+                    "alhost",
+                    // The issuer's name in the certificate's bytes, and said.
+                    "sdrop.Teaching.C",
+                    "issuer CN=Eavesdrop Teaching CA",
+                    "TLSv1.2 ApplicationData, 55 bytes opaque",
+                ],
+            ),
+            (
+                "Act 3: TLS 1.3",
+                &[
+                    "TLS 1.3 encrypts everything after the ServerHello",
+                    "TLSv1.3 ClientHello (SNI=localhost",
+                    // The opaque record: its line, and its header's row (type 23,
+                    // length 0x30) in hex.
+                    "TLSv1.3 ApplicationData, 48 bytes opaque",
+                    "1703 0300 30",
+                    "the message is opaque",
+                ],
+            ),
+        ];
+        let screen = t.wait_for(&["eavesdrop demo: what can someone", "[press Enter to begin]"]);
+        assert_fits(color, &screen, 100);
+        t.enter();
+        for (heading, wanted) in pages {
+            let mut all = vec![heading, prompt];
+            all.extend_from_slice(wanted);
+            let screen = t.wait_for(&all);
+            assert_eq!(
+                screen.lines().next(),
+                Some(heading),
+                "{color}: {heading} starts a clean screen:\n{screen}"
+            );
+            assert_fits(color, &screen, 100);
+            t.enter();
+        }
+        let screen = t.wait_for(&["What the eavesdropper learned", "[exit 0]"]);
+        assert!(screen.contains("certificate names"), "{screen}");
+        assert_fits(color, &screen, 100);
+    }
 }
 
 #[test]
 fn step_waits_for_enter_and_colour_is_honoured() {
-    let s = demo(&["--step", "--color=always"], b"\n\n\n");
+    let s = demo(&["--step", "--color=always"], b"\n\n\n\n");
+    assert_eq!(s.matches("[press Enter to begin]").count(), 1);
     assert_eq!(s.matches("[press Enter for the next act]").count(), 3);
     assert!(s.contains("\x1b["), "colour escapes");
     // Stdin closed early: the demo still ends.

@@ -56,8 +56,9 @@ pub fn engine(config: EngineConfig) -> Engine<Checked> {
             numbers: true,
             absolute_seq: false,
             describe: true,
+            quick: false,
         },
-        elide: false,
+        width: None,
     };
     let clock = Clock::new(TimeFormat::default(), true, jiff::tz::TimeZone::UTC);
     Engine::new(Checked(ShowSink::new(Terminal, Terminal, opts, clock)), config)

@@ -6,6 +6,10 @@
 //! byte under both of the byte's hex digits and under its ASCII character.
 //! This is the hot path: rows are assembled in a stack buffer from lookup tables and
 //! written to one large output buffer.
+//!
+//! The demo shows chosen rows only ([`ShowSink::frame_rows`], each run left out
+//! becoming one `… N more rows …` line; [`hex_lines`] says how many lines that takes)
+//! and cuts packet lines at its width ([`ShowOptions::width`]).
 
 use super::line::{LineOptions, LineWriter};
 use super::style::{mask_symbol, Palette};
@@ -35,9 +39,62 @@ pub struct ShowOptions {
     pub color: bool,
     pub notes: bool,
     pub line: LineOptions,
-    /// Long frames: show only the rows that make a point (a leak, or the first row of
-    /// each label), with a line saying how many were left out. For the demo.
-    pub elide: bool,
+    /// Cut packet lines (and the legend) at this many columns, ending them with `…`.
+    /// For the demo; hex rows are never cut.
+    pub width: Option<usize>,
+}
+
+/// Lines that hex rows take when only the rows in `keep` are shown (as
+/// [`ShowSink::frame_rows`] writes them): a row is one line with colour, two
+/// without (the row and its mask), and each run of rows left out is one `…` line.
+/// With no row kept, there are none.
+pub fn hex_lines(color: bool, keep: &[bool]) -> usize {
+    if !keep.contains(&true) {
+        return 0;
+    }
+    let per_row = if color { 1 } else { 2 };
+    let mut lines = 0;
+    let mut hiding = false;
+    for &k in keep {
+        if k {
+            lines += per_row;
+        } else if !hiding {
+            lines += 1;
+        }
+        hiding = !k;
+    }
+    lines
+}
+
+/// Where a frame's hex rows start (a frame offset) and how many there are, in `mode`;
+/// `None` when the frame shows none.
+pub fn hex_span(view: &FrameView<'_>, mode: HexMode) -> Option<(u32, usize)> {
+    let start = match mode {
+        HexMode::None => return None,
+        HexMode::Network => view.decoded.net_offset,
+        HexMode::Link => 0,
+    };
+    if view.decoded.invalid_header.is_some() {
+        return None;
+    }
+    let len = view.frame.data.len().checked_sub(start as usize)?;
+    (len > 0).then_some((start, len.div_ceil(16)))
+}
+
+/// Cuts `buf[from..]` (UTF-8 text, no newline) to `width` characters, the last one `…`.
+fn cut_line(buf: &mut Vec<u8>, from: usize, width: usize) {
+    let Some(text) = buf.get(from..).and_then(|b| std::str::from_utf8(b).ok()) else {
+        return;
+    };
+    if text.chars().count() <= width {
+        return;
+    }
+    let keep = text
+        .char_indices()
+        .nth(width.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i);
+    buf.truncate(from + keep);
+    buf.extend_from_slice("…".as_bytes());
 }
 
 const FLUSH_AT: usize = 256 * 1024;
@@ -162,22 +219,33 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         }
         let b = &mut self.buf;
         b.extend_from_slice(b"legend:");
+        // Columns written, escapes aside.
+        let mut shown = "legend:".len();
         for label in Label::ALL {
             b.push(b' ');
+            let word = label.word();
             if self.opts.color {
                 b.extend_from_slice(self.palette.on(label));
-                b.extend_from_slice(label.word().as_bytes());
+                b.extend_from_slice(word.as_bytes());
                 b.extend_from_slice(&self.palette.reset);
+                shown += 1 + word.len();
             } else {
                 b.push(mask_symbol(label));
                 b.push(b' ');
-                b.extend_from_slice(label.word().as_bytes());
+                b.extend_from_slice(word.as_bytes());
+                shown += 3 + word.len();
             }
             if label != Label::Undecoded {
                 b.push(b',');
+                shown += 1;
             }
         }
-        b.extend_from_slice(b"  (leak: addresses, ports, names an observer reads)\n");
+        const WHY: &str = "  (leak: addresses, ports, names an observer reads)";
+        // Where lines are cut, the explanation goes rather than be cut.
+        if self.opts.width.is_none_or(|w| shown + WHY.len() <= w) {
+            b.extend_from_slice(WHY.as_bytes());
+        }
+        b.push(b'\n');
     }
 
     fn notes(&mut self, view: &FrameView<'_>) {
@@ -205,35 +273,20 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         }
     }
 
-    /// The rows worth showing of a long frame: those with a leak, and the first row
-    /// where each label appears; runs of other rows become one `…` line.
-    fn hex_elided(&mut self, data: &[u8], start: u32, runs: &[Run]) {
-        let label_at = |pos: u32| {
-            let i = runs.partition_point(|r| r.end <= pos);
-            runs.get(i)
-                .filter(|r| r.start <= pos)
-                .map_or(Label::Undecoded, |r| r.label)
-        };
-        let mut seen = [false; Label::COUNT];
+    /// Hex rows of `data` (frame offset `start`), only those in `keep`; each run of
+    /// rows left out becomes one `…` line. With no row kept, nothing.
+    fn hex_kept(&mut self, data: &[u8], start: u32, runs: &[Run], keep: &[bool]) {
+        if !keep.contains(&true) {
+            return;
+        }
         let mut hidden = 0usize;
         for (row, chunk) in data.chunks(16).enumerate() {
-            let first = start + (row * 16) as u32;
-            let labels: Vec<Label> = (0..chunk.len() as u32)
-                .map(|i| label_at(first + i))
-                .collect();
-            let mut show = row < 2 || labels.contains(&Label::Leak);
-            for l in &labels {
-                if !seen[l.index()] {
-                    seen[l.index()] = true;
-                    show = true;
-                }
-            }
-            if show {
+            if keep.get(row).copied().unwrap_or(false) {
                 if hidden > 0 {
                     self.elided_line(hidden);
                     hidden = 0;
                 }
-                self.hex(chunk, first, runs, row * 16);
+                self.hex(chunk, start + (row * 16) as u32, runs, row * 16);
             } else {
                 hidden += 1;
             }
@@ -422,30 +475,32 @@ impl<W: Write, E: Write> ShowSink<W, E> {
     }
 }
 
-impl<W: Write, E: Write> Sink for ShowSink<W, E> {
-    fn frame(&mut self, view: &FrameView<'_>) -> io::Result<()> {
+impl<W: Write, E: Write> ShowSink<W, E> {
+    /// A frame with only some of its hex rows: row `i` (bytes `16i..16i+16` from where
+    /// [`hex_span`] starts) is shown when `keep[i]`; none when none is. For the demo's
+    /// pages.
+    pub fn frame_rows(&mut self, view: &FrameView<'_>, keep: &[bool]) -> io::Result<()> {
+        self.write_frame(view, Some(keep))
+    }
+
+    fn write_frame(&mut self, view: &FrameView<'_>, keep: Option<&[bool]>) -> io::Result<()> {
         if !self.legend_done {
             self.legend();
         }
+        let line_start = self.buf.len();
         self.line.write(&mut self.buf, view);
+        if let Some(width) = self.opts.width {
+            cut_line(&mut self.buf, line_start, width);
+        }
         self.buf.push(b'\n');
         if self.opts.notes {
             self.notes(view);
         }
-        let data = &view.frame.data;
-        let start = match self.opts.hex {
-            HexMode::None => None,
-            HexMode::Network => Some(view.decoded.net_offset),
-            HexMode::Link => Some(0),
-        };
-        if let Some(start) = start {
-            if view.decoded.invalid_header.is_none() {
-                if let Some(bytes) = data.get(start as usize..).filter(|b| !b.is_empty()) {
-                    if self.opts.elide && bytes.len() > 12 * 16 {
-                        self.hex_elided(bytes, start, view.map.runs());
-                    } else {
-                        self.hex(bytes, start, view.map.runs(), 0);
-                    }
+        if let Some((start, _)) = hex_span(view, self.opts.hex) {
+            if let Some(bytes) = view.frame.data.get(start as usize..) {
+                match keep {
+                    Some(keep) => self.hex_kept(bytes, start, view.map.runs(), keep),
+                    None => self.hex(bytes, start, view.map.runs(), 0),
                 }
             }
         }
@@ -453,6 +508,12 @@ impl<W: Write, E: Write> Sink for ShowSink<W, E> {
             self.flush_buf()?;
         }
         Ok(())
+    }
+}
+
+impl<W: Write, E: Write> Sink for ShowSink<W, E> {
+    fn frame(&mut self, view: &FrameView<'_>) -> io::Result<()> {
+        self.write_frame(view, None)
     }
 
     fn warning(&mut self, text: &str) -> io::Result<()> {
@@ -469,5 +530,31 @@ impl<W: Write, E: Write> Sink for ShowSink<W, E> {
         write_summary(&mut text, summary, self.opts.color.then_some(&self.palette));
         self.err.write_all(&text)?;
         self.err.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_lines_count_rows_and_one_line_per_run_left_out() {
+        let (y, n) = (true, false);
+        assert_eq!(hex_lines(true, &[y, y, y]), 3);
+        assert_eq!(hex_lines(false, &[y, y, y]), 6);
+        assert_eq!(hex_lines(true, &[n, n, y, n, y, n, n]), 5);
+        assert_eq!(hex_lines(false, &[n, y, y, n]), 6);
+        assert_eq!(hex_lines(true, &[n, n]), 0);
+        assert_eq!(hex_lines(true, &[]), 0);
+    }
+
+    #[test]
+    fn cut_line_counts_characters_and_ends_with_an_ellipsis() {
+        let mut b = b"> abc\xc3\xa9def".to_vec();
+        cut_line(&mut b, 2, 4);
+        assert_eq!(String::from_utf8(b).unwrap(), "> abc\u{2026}");
+        let mut b = "> abcdé".as_bytes().to_vec();
+        cut_line(&mut b, 2, 5);
+        assert_eq!(String::from_utf8(b).unwrap(), "> abcdé");
     }
 }

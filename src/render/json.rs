@@ -51,6 +51,7 @@ impl<W: Write> JsonSink<W> {
             numbers: false,
             absolute_seq: false,
             describe: false,
+            quick: false,
         };
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         JsonSink {

@@ -52,6 +52,9 @@ pub struct LineOptions {
     pub absolute_seq: bool,
     /// Append eavesdrop's description of the payload after tcpdump's part.
     pub describe: bool,
+    /// `-q`: tcpdump's quick TCP line, `tcp N` for the payload length in place of the
+    /// flags, sequence numbers, window and options (the demo's short lines).
+    pub quick: bool,
 }
 
 /// State carried from line to line.
@@ -224,6 +227,14 @@ impl LineWriter {
                 " tcp {} [bad hdr length {hlen} - too short, < 20]",
                 t.length.wrapping_sub(hlen)
             );
+            return;
+        }
+        if self.opts.quick {
+            // print-tcp.c's qflag branch: before the sequence table is consulted.
+            let _ = write!(s, "tcp {}", t.length.wrapping_sub(hlen));
+            if hlen > t.length {
+                let _ = write!(s, " [bad hdr length {hlen} - too long, > {}]", t.length);
+            }
             return;
         }
         let _ = write!(s, "Flags [{}]", f.flags);

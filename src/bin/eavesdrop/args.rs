@@ -77,8 +77,12 @@ const DEMO_ABOUT: &str = "\
 The lesson in three acts, for a class or for yourself: the message \"Simple is better
 than complex.\" sent to an echo server in plaintext, over TLS 1.2 and over TLS 1.3,
 seen the way an eavesdropper on the path sees it. Each act shows the packets that make
-its point (long packets shortened to the rows that matter) with a few sentences of
+its point (short lines, and the hex rows that matter) with a few sentences of
 narration; a table at the end compares what an observer learned in each.
+
+It is laid out for a projector: at most 100 columns (the terminal's width when smaller,
+or --width), and each act fits on a 30-row screen. With --step on a terminal, each act
+starts on a cleared screen and the demo waits for Enter before the next.
 
 The captures are built into eavesdrop (captures/ in the source): no network, no
 privileges, no files needed.
@@ -107,6 +111,48 @@ pub struct DemoArgs {
     /// With --live: keep the captures and key logs in DIR (created if missing)
     #[arg(long, value_name = "DIR", requires = "live")]
     pub write: Option<std::path::PathBuf>,
+
+    /// Lay the demo out in N columns [default: 100, or the terminal's width when smaller]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..=1000))]
+    pub width: Option<u16>,
+}
+
+/// The demo's layout, decided once from the command line and the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoLayout {
+    /// Columns no line may pass (hex rows, 74 columns, are never cut).
+    pub width: usize,
+    /// Rows one act's page must fit in, the `--step` prompt included.
+    pub height: usize,
+    /// Start each page on a cleared screen (a terminal, with --step).
+    pub clear: bool,
+}
+
+/// `demo`: what its pages are sized for by default, a projector's terminal.
+pub const DEMO_WIDTH: usize = 100;
+pub const DEMO_HEIGHT: usize = 30;
+
+impl DemoArgs {
+    /// The layout for a terminal of `size` (columns, rows) on stdout, if it is one;
+    /// `columns` is $COLUMNS, used when stdout is not a terminal.
+    pub fn layout(&self, size: Option<(u16, u16)>, columns: Option<&str>) -> DemoLayout {
+        let narrower = |w: usize| w.clamp(40, DEMO_WIDTH);
+        let width = match (self.width, size) {
+            (Some(w), _) => usize::from(w),
+            (None, Some((cols, _))) => narrower(usize::from(cols)),
+            (None, None) => columns
+                .and_then(|c| c.trim().parse::<usize>().ok())
+                .filter(|&c| c > 0)
+                .map_or(DEMO_WIDTH, narrower),
+        };
+        DemoLayout {
+            width,
+            height: size.map_or(DEMO_HEIGHT, |(_, rows)| {
+                usize::from(rows).clamp(10, DEMO_HEIGHT)
+            }),
+            clear: size.is_some() && self.step,
+        }
+    }
 }
 
 /// `eavesdrop FILE` means `eavesdrop show FILE`.
@@ -444,5 +490,38 @@ impl ShowArgs {
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo(args: &[&str]) -> DemoArgs {
+        let mut argv = vec!["eavesdrop", "demo"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Demo(d) => d,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn demo_layout_is_a_projector_unless_told_or_narrower() {
+        let piped = demo(&["--step"]).layout(None, None);
+        assert_eq!((piped.width, piped.height, piped.clear), (100, 30, false));
+        // A wide terminal: still 100 columns and 30 rows; a small one: its size.
+        let wide = demo(&["--step"]).layout(Some((200, 60)), None);
+        assert_eq!((wide.width, wide.height, wide.clear), (100, 30, true));
+        let small = demo(&[]).layout(Some((80, 24)), Some("200"));
+        assert_eq!((small.width, small.height, small.clear), (80, 24, false));
+        // $COLUMNS only when stdout is not a terminal; --width over everything.
+        assert_eq!(demo(&[]).layout(None, Some("72")).width, 72);
+        assert_eq!(demo(&[]).layout(None, Some("wide")).width, 100);
+        assert_eq!(
+            demo(&["--width", "140"]).layout(Some((90, 30)), None).width,
+            140
+        );
+        assert!(Cli::try_parse_from(["eavesdrop", "demo", "--width", "20"]).is_err());
     }
 }

@@ -5,7 +5,7 @@
 //! libpcap captures loopback, and hands the three captures to the same demo as the
 //! embedded ones. `--write DIR` keeps them, with SSLKEYLOGFILE-format key logs.
 
-use crate::demo::{Act, MESSAGE};
+use crate::demo::{Act, Lesson, MESSAGE};
 use anyhow::{bail, Context as _};
 use eavesdrop::capture::live::LiveCapture;
 use eavesdrop::capture::pcapng_write::PcapngWriter;
@@ -110,12 +110,17 @@ enum Kind {
 }
 
 impl Kind {
-    fn title(self) -> &'static str {
+    /// The act this exchange tells.
+    fn lesson(self) -> Lesson {
         match self {
-            Kind::Plain => "plaintext",
-            Kind::Tls12 => "TLS 1.2",
-            Kind::Tls13 => "TLS 1.3",
+            Kind::Plain => Lesson::Plaintext,
+            Kind::Tls12 => Lesson::Tls12,
+            Kind::Tls13 => Lesson::Tls13,
         }
+    }
+
+    fn title(self) -> &'static str {
+        self.lesson().script().title
     }
 
     /// File names as in captures/ (pcapng here, whatever the original's format).
@@ -158,7 +163,7 @@ pub fn acts(write: Option<&Path>) -> anyhow::Result<Vec<Act>> {
             }
         }
         acts.push(Act {
-            title: kind.title(),
+            lesson: kind.lesson(),
             name: match write {
                 Some(dir) => dir.join(&name).display().to_string(),
                 None => name,

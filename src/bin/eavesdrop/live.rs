@@ -103,8 +103,9 @@ mod imp {
                 numbers: d.number,
                 absolute_seq: d.absolute,
                 describe: !d.no_describe,
+                quick: false,
             },
-            elide: false,
+            width: None,
         };
         let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
         let clock = Clock::new(TimeFormat::from_count(d.time), d.nano, tz);

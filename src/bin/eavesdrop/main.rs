@@ -23,7 +23,7 @@ use eavesdrop::render::time::{Clock, TimeFormat};
 use eavesdrop::render::OutputFormat;
 use eavesdrop::sink::Sink;
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
-use std::io::{self, Write as _};
+use std::io::{self, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -69,7 +69,14 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "captures recorded on loopback, built into eavesdrop",
         )
     };
-    demo::run(&acts, args.step, args.color.enabled(), source)?;
+    let size = io::stdout()
+        .is_terminal()
+        .then(terminal_size::terminal_size)
+        .flatten()
+        .map(|(w, h)| (w.0, h.0));
+    let columns = std::env::var("COLUMNS").ok();
+    let layout = args.layout(size, columns.as_deref());
+    demo::run(&acts, args.step, args.color.enabled(), layout, source)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -342,8 +349,9 @@ fn show_options(config: &args::ShowConfig) -> ShowOptions {
             numbers: config.numbers,
             absolute_seq: config.absolute_seq,
             describe: config.describe,
+            quick: false,
         },
-        elide: false,
+        width: None,
     }
 }
 
