@@ -424,3 +424,45 @@ fn weak_tls_fails_null_anonymous_suites_and_passes_sound_ones() {
     assert_eq!(out.status.code(), Some(1));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A whole SSL 2.0 session (scapy's automata; scripts/make-sslv2-capture.sh): the hellos
+/// and the certificate readable, the master key's encrypted part and every record after
+/// it opaque, and SSL 2.0 named as the weakness it is.
+#[test]
+fn sslv2_session_is_decoded_to_the_end() {
+    let (l, summary) = lines("sslv2-session.pcap");
+    assert!(has(&l, "SSLv2 ClientHello (SSLv2 format)"), "{l:#?}");
+    assert!(
+        has(
+            &l,
+            "SSLv2 ServerHello (SSLv2 format, CN=localhost, issuer=Eavesdrop Teaching CA)"
+        ),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "SSLv2 ClientMasterKey (cipher=SSL_CK_DES_192_EDE3_CBC_WITH_MD5)"
+        ),
+        "{l:#?}"
+    );
+    assert!(has(&l, "SSLv2 ApplicationData, 80 bytes opaque"), "{l:#?}");
+    assert!(summary.contains("undecoded 0 (0.0%)"), "{summary}");
+    let flows = text(&run(&["flows", capture("sslv2-session.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › SSL 2"), "{flows}");
+    assert!(flows.contains("content opaque"), "{flows}");
+    assert!(flows.contains("weak: SSL 2.0"), "{flows}");
+    let code = |args: &[&str]| {
+        eavesdrop()
+            .arg("check")
+            .args(args)
+            .arg(capture("sslv2-session.pcap"))
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(code(&["--deny", "weak-tls"]), Some(1));
+    assert_eq!(code(&["--min-tls", "1.2"]), Some(1));
+    assert_eq!(code(&["--deny", "plaintext"]), Some(0));
+}

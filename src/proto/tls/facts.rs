@@ -16,6 +16,8 @@ pub struct TlsFacts {
     /// The highest version the ClientHello offered.
     pub offered: Option<TlsVersion>,
     pub cipher: Option<u16>,
+    /// The SSL 2.0 cipher kind the client chose (CLIENT-MASTER-KEY), for SSLv2 sessions.
+    pub sslv2_cipher: Option<u32>,
     pub sni: Option<String>,
     /// The ClientHello offered Encrypted Client Hello: `sni` is the ECH public name,
     /// and the real server name travels encrypted.
@@ -40,10 +42,20 @@ impl TlsFacts {
     /// What is wrong with the negotiated cipher suite, in words (empty when none was
     /// seen, or it is sound).
     pub fn weaknesses(&self) -> Vec<String> {
-        self.cipher
-            .and_then(super::suites::Suite::of)
-            .map(|s| s.weaknesses())
-            .unwrap_or_default()
+        let mut out = Vec::new();
+        if self.version == Some(TlsVersion::SSL2) {
+            out.push("SSL 2.0 (broken; RFC 6176 prohibits it)".to_string());
+            if let Some(w) = self.sslv2_cipher.and_then(super::sslv2::cipher_weakness) {
+                out.push(w.to_string());
+            }
+        }
+        out.extend(
+            self.cipher
+                .and_then(super::suites::Suite::of)
+                .map(|s| s.weaknesses())
+                .unwrap_or_default(),
+        );
+        out
     }
 
     /// A ClientHello's ALPN list: kept as the offer (the first one seen wins) and

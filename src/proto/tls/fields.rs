@@ -43,6 +43,8 @@ crate::fields! {
     TLS_ALERT = "tls.alert_message", Handshake, Cleartext, None, "alert level and description";
     TLS_ALERT_ENCRYPTED = "tls.alert_message.encrypted", Handshake, Opaque, None, "encrypted alert";
     TLS_APP_DATA = "tls.app_data", Content, Opaque, None, "application data (RFC 8446 section 5.2)";
+    TLS_SSLV2_CLEAR_KEY = "ssl.handshake.clear_key_data", Handshake, Cleartext, None, "the part of an SSL 2.0 master key sent in the clear (CLIENT-MASTER-KEY)";
+    TLS_SSLV2_ENCRYPTED_KEY = "ssl.handshake.encrypted_key", Handshake, Opaque, None, "the RSA-encrypted part of an SSL 2.0 master key (CLIENT-MASTER-KEY)";
     TLS_NULL_CONTENT = "tls.record.content", Content, Cleartext, None, "content of a record under a NULL cipher: readable (RFC 5246 appendix A.5)";
     TLS_RECORD_MAC = "tls.record.mac", Header, Metadata, None, "MAC of a record under a NULL cipher (RFC 5246 section 6.2.3.1)";
     TLS_HEARTBEAT = "tls.heartbeat_message", Handshake, Cleartext, None, "heartbeat message (RFC 6520)";

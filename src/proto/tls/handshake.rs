@@ -38,7 +38,7 @@ const HRR_RANDOM: [u8; 32] = [
 pub type Fields = Vec<(Range<usize>, FieldId)>;
 
 /// Lays `over` on top of `base`: where they overlap, `over` wins; the result is leaves.
-fn overlay(mut base: Fields, mut over: Fields) -> Fields {
+pub(super) fn overlay(mut base: Fields, mut over: Fields) -> Fields {
     base.sort_by_key(|(r, _)| r.start);
     over.sort_by_key(|(r, _)| r.start);
     let mut out = Fields::new();
@@ -402,6 +402,47 @@ fn der_header(b: &[u8], at: usize) -> Option<(u8, usize, usize)> {
     Some((tag, 2 + n, len))
 }
 
+/// One DER certificate's names as an observer reads them, with the names' spans
+/// (offsets from `der_at`) pushed to `leaks`. `None`: not a certificate x509-parser
+/// can read.
+pub fn x509_names(der: &[u8], der_at: usize, leaks: &mut Fields) -> Option<CertFacts> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let mut facts = CertFacts {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        serial: cert.raw_serial_as_string(),
+        not_before: cert.validity().not_before.to_string(),
+        not_after: cert.validity().not_after.to_string(),
+        ..CertFacts::default()
+    };
+    let mut mark = |sub: &[u8], field: FieldId| {
+        if let Some(off) = offset_in(der, sub) {
+            leaks.push((der_at + off..der_at + off + sub.len(), field));
+        }
+    };
+    mark(cert.subject().as_raw(), fields::X509_SUBJECT);
+    mark(cert.issuer().as_raw(), fields::X509_ISSUER);
+    mark(cert.raw_serial(), fields::X509_SERIAL);
+    // The validity SEQUENCE comes right after the issuer (RFC 5280 section 4.1).
+    if let Some(issuer_at) = offset_in(der, cert.issuer().as_raw()) {
+        let v_at = issuer_at + cert.issuer().as_raw().len();
+        if let Some((0x30, h, l)) = der_header(der, v_at) {
+            if let Some(v) = der.get(v_at..v_at + h + l) {
+                mark(v, fields::X509_VALIDITY);
+            }
+        }
+    }
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            if let x509_parser::extensions::GeneralName::DNSName(d) = name {
+                facts.sans.push((*d).to_string());
+                mark(d.as_bytes(), fields::X509_SAN);
+            }
+        }
+    }
+    Some(facts)
+}
+
 /// Parses a TLS 1.0-1.2 Certificate body: the chain, each certificate's names.
 pub fn certificate(body: &[u8]) -> Option<Certificates> {
     let u24 = |at: usize| -> Option<usize> {
@@ -422,44 +463,9 @@ pub fn certificate(body: &[u8]) -> Option<Certificates> {
         let der_at = pos + 3;
         let der = body.get(der_at..der_at + len)?;
         spans.push((der_at..der_at + len, fields::TLS_CERT));
-        match x509_parser::parse_x509_certificate(der) {
-            Ok((_, cert)) => {
-                let mut facts = CertFacts {
-                    subject: cert.subject().to_string(),
-                    issuer: cert.issuer().to_string(),
-                    serial: cert.raw_serial_as_string(),
-                    not_before: cert.validity().not_before.to_string(),
-                    not_after: cert.validity().not_after.to_string(),
-                    ..CertFacts::default()
-                };
-                let mut mark = |sub: &[u8], field: FieldId| {
-                    if let Some(off) = offset_in(der, sub) {
-                        leaks.push((der_at + off..der_at + off + sub.len(), field));
-                    }
-                };
-                mark(cert.subject().as_raw(), fields::X509_SUBJECT);
-                mark(cert.issuer().as_raw(), fields::X509_ISSUER);
-                mark(cert.raw_serial(), fields::X509_SERIAL);
-                // The validity SEQUENCE comes right after the issuer (RFC 5280 section 4.1).
-                if let Some(issuer_at) = offset_in(der, cert.issuer().as_raw()) {
-                    let v_at = issuer_at + cert.issuer().as_raw().len();
-                    if let Some((0x30, h, l)) = der_header(der, v_at) {
-                        if let Some(v) = der.get(v_at..v_at + h + l) {
-                            mark(v, fields::X509_VALIDITY);
-                        }
-                    }
-                }
-                if let Ok(Some(san)) = cert.subject_alternative_name() {
-                    for name in &san.value.general_names {
-                        if let x509_parser::extensions::GeneralName::DNSName(d) = name {
-                            facts.sans.push((*d).to_string());
-                            mark(d.as_bytes(), fields::X509_SAN);
-                        }
-                    }
-                }
-                out.certs.push(facts);
-            }
-            Err(_) => out.malformed.push(index),
+        match x509_names(der, der_at, &mut leaks) {
+            Some(facts) => out.certs.push(facts),
+            None => out.malformed.push(index),
         }
         pos = der_at + len;
         index += 1;

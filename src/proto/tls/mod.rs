@@ -63,8 +63,10 @@ fn detect(p: &Probe<'_>) -> Detect {
 /// Whether `bytes` begin with a TLS (or SSLv2-compatible) ClientHello or ServerHello:
 /// how a plaintext protocol knows its connection is being handed to TLS.
 pub fn starts_here(bytes: &[u8]) -> Plausible {
-    if let [b0, _, 1, 3, ..] = bytes {
-        // SSLv2-compatible ClientHello (RFC 6101 appendix E, RFC 5246 appendix E.2).
+    // An SSLv2-format CLIENT-HELLO: SSL 2.0's own (version 0x0002) or the
+    // SSLv2-compatible hello of an SSL 3/TLS client (RFC 6101 appendix E, RFC 5246
+    // appendix E.2); or SSL 2.0's SERVER-HELLO (hit, certificate type, then 0x0002).
+    if let [b0, _, 1, 0, 2, ..] | [b0, _, 1, 3, ..] | [b0, _, 4, 0 | 1, 1, 0, 2, ..] = bytes {
         if b0 & 0x80 != 0 {
             return Plausible::Yes(RecordHeader {
                 content: ContentType::HANDSHAKE,
@@ -184,6 +186,9 @@ struct DirState {
     records: u64,
     /// Stream offset up to which records were read (see `Dissector::feed`).
     consumed: u64,
+    /// SSL 2.0: this direction's keys are in use (after CLIENT-MASTER-KEY for the
+    /// client, after SERVER-HELLO for the server).
+    sslv2_encrypted: bool,
 }
 
 impl Default for DirState {
@@ -196,6 +201,7 @@ impl Default for DirState {
             hs_unsynced: false,
             records: 0,
             consumed: 0,
+            sslv2_encrypted: false,
         }
     }
 }
@@ -329,6 +335,17 @@ impl TlsStream {
                             // Not SSLv2 after all: let the record-header path judge it.
                             self.dir(dir).records += 1;
                         }
+                    }
+                }
+                // An SSL 2.0 session (the server answered in SSLv2): every record is in
+                // SSLv2's format.
+                Phase::Header if self.facts.version == Some(TlsVersion::SSL2) => {
+                    match self.sslv2_record(dir, at, rest, out) {
+                        Some(n) => {
+                            self.dir(dir).records += 1;
+                            pos += n;
+                        }
+                        None => return pos,
                     }
                 }
                 Phase::Header => match plausible_header(rest) {

@@ -61,6 +61,7 @@ impl fmt::Debug for ContentType {
 pub struct TlsVersion(pub u16);
 
 impl TlsVersion {
+    pub const SSL2: TlsVersion = TlsVersion(0x0002);
     pub const SSL3: TlsVersion = TlsVersion(0x0300);
     pub const TLS10: TlsVersion = TlsVersion(0x0301);
     pub const TLS11: TlsVersion = TlsVersion(0x0302);
