@@ -94,7 +94,8 @@ pub struct OptionBytes {
 }
 
 impl OptionBytes {
-    fn new(bytes: &[u8]) -> OptionBytes {
+    /// Keeps the first 40 bytes of `bytes` (the most a TCP header can hold).
+    pub fn new(bytes: &[u8]) -> OptionBytes {
         let mut buf = [0u8; hdr::MAX_OPTIONS];
         let n = bytes.len().min(hdr::MAX_OPTIONS);
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), bytes.get(..n)) {

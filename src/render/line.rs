@@ -1151,3 +1151,159 @@ mod tests {
         assert_eq!(collapse(&items), ["A", "B x3"]);
     }
 }
+
+/// The options and routing-header parts of the line on named fixtures; the expected
+/// text is what the printer produced before the decoders were split out of it.
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+    use crate::decode::ipv6_routing::fixtures::*;
+    use crate::decode::tcp::OptionBytes;
+    use crate::decode::tcp_options::fixtures::*;
+
+    /// The ISN table entry the SACK fixtures are relative to: 1000 in the direction the
+    /// blocks acknowledge.
+    const ISN: u32 = 1000;
+
+    fn options_text(f: Fixture, rev: bool) -> (String, bool) {
+        let fixed = TcpFixed {
+            seq: 0,
+            ack: 0,
+            flags: TcpFlags(0),
+            window: 0,
+            urgent: 0,
+            header_len: f.header_len,
+            options: OptionBytes::new(f.captured),
+        };
+        let (thseq, thack) = if rev { (ISN, 0) } else { (0, ISN) };
+        let mut s = String::new();
+        let goes_on = tcp_options(&mut s, &fixed, rev, thseq, thack);
+        (s, goes_on)
+    }
+
+    fn rt6_text(h: &[u8]) -> (String, bool) {
+        let mut s = String::new();
+        let goes_on = rt6(&mut s, h);
+        (s, goes_on)
+    }
+
+    macro_rules! options_text {
+        ($($test:ident: $fixture:ident => $text:literal, $goes_on:literal;)*) => {$(
+            #[test]
+            fn $test() {
+                let want = (format!(", options [{}", $text), $goes_on);
+                assert_eq!(options_text($fixture, false), want, "forward");
+                assert_eq!(options_text($fixture, true), want, "reverse");
+            }
+        )*};
+    }
+
+    options_text! {
+        syn_common: SYN_COMMON => "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]", true;
+        eol_ends_walk: EOL_ENDS_WALK => "eol]", true;
+        mss_len_3_has_len_marker: MSS_LEN_3_HAS_LEN_MARKER => "mss 1460[len 3]]", true;
+        wscale_len_4_walks_on: WSCALE_LEN_4_WALKS_ON => "wscale 7[len 4],eol]", true;
+        sackok_len_4_walks_into_data: SACKOK_LEN_4_WALKS_INTO_DATA =>
+            "sackOK[len 4],nop,nop]", true;
+        len_past_header_is_bad_opt: LEN_PAST_HEADER_IS_BAD_OPT => "nop,nop,[bad opt]]", false;
+        len_below_2_is_bad_opt: LEN_BELOW_2_IS_BAD_OPT => "[bad opt]", false;
+        kind_cut_by_capture: KIND_CUT_BY_CAPTURE => "nop,nop, [|tcp]", false;
+        len_cut_by_capture: LEN_CUT_BY_CAPTURE => "nop, [|tcp]", false;
+        mss_cut_by_capture: MSS_CUT_BY_CAPTURE => "mss [|tcp]", false;
+        ts_past_header_is_bad_opt: TS_PAST_HEADER_IS_BAD_OPT => "nop,TS[bad opt]]", false;
+        sack_cut_mid_first_block: SACK_CUT_MID_FIRST_BLOCK => "sack 1  [|tcp]", false;
+        sack_len_not_multiple_of_8: SACK_LEN_NOT_MULTIPLE_OF_8 =>
+            "sack invalid sack,nop]", true;
+        md5_signature: MD5_SIGNATURE =>
+            "md5 can't check - 000102030405060708090a0b0c0d0e0f,eol]", true;
+        scps_capabilities: SCPS_CAPABILITIES => "scps cap aa id 5]", true;
+        uto_minutes: UTO_MINUTES => "uto 0x800b 983340]", true;
+        uto_seconds: UTO_SECONDS => "uto 0x12c 150]", true;
+        echo_and_cc_echo: ECHO_AND_CC_ECHO => "echo 256, 42]", true;
+        tcp_ao_full: TCP_AO_FULL => "tcp-ao keyid 1 rnextkeyid 2 mac 0xaabbccdd]", true;
+        tcp_ao_mac_cut_midway: TCP_AO_MAC_CUT_MIDWAY =>
+            "nop,nop,nop,nop,tcp-ao keyid 1 rnextkeyid 2 mac 0xaabb [|tcp]>", false;
+        tcp_ao_cut_after_keyid: TCP_AO_CUT_AFTER_KEYID => "tcp-ao keyid 1 [|tcp]", false;
+        tcp_ao_too_short_is_invalid: TCP_AO_TOO_SHORT_IS_INVALID => "tcp-ao (invalid),eol]", true;
+        tfo_cookie: TFO_COOKIE => "tfo  cookie 0102030405060708,nop,nop]", true;
+        tfo_cookie_request: TFO_COOKIE_REQUEST => "tfo  cookiereq,nop,nop]", true;
+        tfo_odd_cookie_is_invalid: TFO_ODD_COOKIE_IS_INVALID => "tfo  (invalid),eol]", true;
+        tfo_cut_by_capture: TFO_CUT_BY_CAPTURE => "tfo [|tcp]", false;
+        exp_tfo_magic: EXP_TFO_MAGIC => "exp-tfo cookie 0102030405060708]", true;
+        exp_other_magic: EXP_OTHER_MAGIC => "exp-1234]", true;
+        exp_too_short_is_bad_opt: EXP_TOO_SHORT_IS_BAD_OPT => "exp[bad opt]", false;
+        mptcp_is_raw: MPTCP_IS_RAW => "mptcp 0x0081]", true;
+        unknown_as_hex: UNKNOWN_AS_HEX => "unknown-153 0xabcd]", true;
+        unknown_cut_midway: UNKNOWN_CUT_MIDWAY => "nop,unknown-153 0xab [|tcp]>", false;
+        unknown_without_data: UNKNOWN_WITHOUT_DATA => "unknown-153,nop,nop]", true;
+    }
+
+    #[test]
+    fn sack_blocks_are_relative_to_the_other_direction() {
+        let forward = ", options [nop,nop,sack 2 {100:200}{300:400}]";
+        assert_eq!(options_text(SACK_TWO_BLOCKS, false), (forward.into(), true));
+        assert_eq!(options_text(SACK_TWO_BLOCKS, true), (forward.into(), true));
+        // Without a table entry (absolute numbers, or a segment without ACK) both are 0.
+        let fixed = TcpFixed {
+            seq: 0,
+            ack: 0,
+            flags: TcpFlags(0),
+            window: 0,
+            urgent: 0,
+            header_len: SACK_TWO_BLOCKS.header_len,
+            options: OptionBytes::new(SACK_TWO_BLOCKS.captured),
+        };
+        let mut s = String::new();
+        assert!(tcp_options(&mut s, &fixed, false, 0, 0));
+        assert_eq!(s, ", options [nop,nop,sack 2 {1100:1200}{1300:1400}]");
+    }
+
+    #[test]
+    fn sack_cut_after_first_block() {
+        let want = ", options [nop,nop,sack 2 {100:200} [|tcp]>";
+        assert_eq!(
+            options_text(SACK_CUT_AFTER_FIRST_BLOCK, false),
+            (want.into(), false)
+        );
+        assert_eq!(
+            options_text(SACK_CUT_AFTER_FIRST_BLOCK, true),
+            (want.into(), false)
+        );
+    }
+
+    macro_rules! rt6_text {
+        ($($test:ident: $fixture:ident => $text:literal, $goes_on:literal;)*) => {$(
+            #[test]
+            fn $test() {
+                assert_eq!(rt6_text(&$fixture), ($text.to_string(), $goes_on));
+            }
+        )*};
+    }
+
+    rt6_text! {
+        rt6_type0_one_address: RT6_TYPE0_ONE_ADDRESS =>
+            "RT6 (len=2, type=0 [Deprecated], segleft=1, [0]2001:db8::1) ", true;
+        rt6_type0_reserved_set: RT6_TYPE0_RESERVED_SET =>
+            "RT6 (len=2, type=0 [Deprecated], segleft=1, rsv=0x9, [0]2001:db8::1) ", true;
+        rt6_type0_odd_length_is_invalid: RT6_TYPE0_ODD_LENGTH_IS_INVALID =>
+            "RT6 (len=1, type=0 [Deprecated], segleft=0, rsv=0x5 (invalid length 1) (invalid)",
+            false;
+        rt6_type2_home_address: RT6_TYPE2_HOME_ADDRESS =>
+            "RT6 (len=2, type=2, segleft=1, [0]::ffff:10.0.0.1) ", true;
+        rt6_type4_two_segments: RT6_TYPE4_TWO_SEGMENTS =>
+            "RT6 (len=4, type=4, segleft=1, last-entry=1, tag=1234, [0]2001:db8::1, \
+             [1]::ffff:10.0.0.1) ", true;
+        rt6_type4_flags_set: RT6_TYPE4_FLAGS_SET =>
+            "RT6 (len=2, type=4, segleft=0, last-entry=0, flags=0x80, tag=0, [0]2001:db8::1) ",
+            true;
+        rt6_type4_odd_length_is_invalid: RT6_TYPE4_ODD_LENGTH_IS_INVALID =>
+            "RT6 (len=1, type=4, segleft=0, last-entry=0, tag=7 (invalid length 1) (invalid)",
+            false;
+        rt6_unknown_type: RT6_UNKNOWN_TYPE =>
+            "RT6 (len=0, type=3, segleft=0 (unknown type) (invalid)", false;
+        rt6_addresses_cut_off: RT6_ADDRESSES_CUT_OFF =>
+            "RT6 (len=4, type=0 [Deprecated], segleft=2, [0]2001:db8::1 [|rt6]", false;
+        rt6_header_short: RT6_HEADER_SHORT =>
+            "RT6 (len=2, type=0 [Deprecated], segleft=0 [|rt6]", false;
+    }
+}
