@@ -5,6 +5,7 @@
 //! classified (deferred release), so it cannot borrow the reader's buffer.
 
 pub mod file;
+pub mod ifnames;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod pcapng_write;

@@ -4,6 +4,7 @@
 //! are link padding), a header that declares more than was sent is noted, and the
 //! transport gets the payload length from the IP header, not from the capture.
 
+use super::ipv6_routing::RoutingHeader;
 use super::{icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
@@ -115,10 +116,8 @@ pub struct Ipv6Layer {
 pub enum Ipv6ExtKind {
     HopByHop,
     DestOpts,
-    /// The whole routing header, for tcpdump's address list.
-    Routing {
-        header: Vec<u8>,
-    },
+    /// The routing header, decoded for tcpdump's address list.
+    Routing(RoutingHeader),
     Fragment {
         offset: u16,
         payload_len: u32,
@@ -411,9 +410,9 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                 let kind = match next {
                     PROTO_HOPOPTS => Ipv6ExtKind::HopByHop,
                     PROTO_DSTOPTS => Ipv6ExtKind::DestOpts,
-                    _ => Ipv6ExtKind::Routing {
-                        header: walk.data.get(pos..pos + ext_len).unwrap_or(&[]).to_vec(),
-                    },
+                    _ => Ipv6ExtKind::Routing(RoutingHeader::decode(
+                        walk.data.get(pos..pos + ext_len).unwrap_or(&[]),
+                    )),
                 };
                 walk.span(pos, 0..ext_len, IPV6_EXT);
                 walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer { kind }));

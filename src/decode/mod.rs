@@ -12,8 +12,10 @@
 
 pub mod icmp;
 pub mod ip;
+pub mod ipv6_routing;
 pub mod link;
 pub mod tcp;
+pub mod tcp_options;
 pub mod udp;
 
 use crate::capture::{Frame, LinkType};

@@ -1,5 +1,5 @@
-//! TCP header, RFC 9293 section 3.1, with options (RFC 9293 section 3.2, RFC 7323,
-//! RFC 2018, RFC 7413).
+//! TCP header, RFC 9293 section 3.1. The options (RFC 9293 section 3.2) are kept as
+//! captured bytes; [`super::tcp_options`] decodes them when the packet line asks.
 
 use super::ip::IpContext;
 use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
@@ -94,7 +94,8 @@ pub struct OptionBytes {
 }
 
 impl OptionBytes {
-    fn new(bytes: &[u8]) -> OptionBytes {
+    /// Keeps the first 40 bytes of `bytes` (the most a TCP header can hold).
+    pub fn new(bytes: &[u8]) -> OptionBytes {
         let mut buf = [0u8; hdr::MAX_OPTIONS];
         let n = bytes.len().min(hdr::MAX_OPTIONS);
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), bytes.get(..n)) {
@@ -268,24 +269,6 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         wire_len: (length - header_len).min(super::wire_after(walk, start)),
     });
 }
-
-/// One TCP option, as tcpdump walks them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TcpOption<'a> {
-    pub kind: u8,
-    /// The length byte (absent for EOL and NOP).
-    pub len: Option<u8>,
-    /// The option's data bytes that were captured.
-    pub data: &'a [u8],
-}
-
-pub const OPT_EOL: u8 = 0;
-pub const OPT_NOP: u8 = 1;
-pub const OPT_MSS: u8 = 2;
-pub const OPT_WSCALE: u8 = 3;
-pub const OPT_SACK_PERMITTED: u8 = 4;
-pub const OPT_SACK: u8 = 5;
-pub const OPT_TIMESTAMP: u8 = 8;
 
 #[cfg(test)]
 mod tests {

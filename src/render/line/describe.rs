@@ -1,0 +1,218 @@
+//! eavesdrop's own words after tcpdump's part of the line: the TLS records and
+//! handshake messages that start in a frame, the application messages, or how many of
+//! its payload bytes are readable, opaque or undecoded.
+
+use crate::decode::Decoded;
+use crate::proto::tls::record::ContentType;
+use crate::proto::Desc;
+use crate::span::{ByteMap, Label};
+use std::fmt::Write as _;
+
+/// eavesdrop's own words about a frame's payload: the TLS records and handshake
+/// messages that start in it, or what kind of bytes it carries.
+pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<String> {
+    let payload_range = d.payload_range()?;
+    let counts = map.count_in(payload_range.clone());
+    let total: u64 = counts.iter().sum();
+    if total == 0 && events.is_empty() {
+        return None;
+    }
+    let readable = counts[Label::Cleartext.index()] + counts[Label::Leak.index()];
+    let opaque = counts[Label::Opaque.index()];
+    let undecoded = counts[Label::Undecoded.index()];
+    let mut items: Vec<String> = Vec::new();
+    let mut apps: Vec<(&str, String)> = Vec::new();
+    let mut version = None;
+    let mut hello_seen = false;
+    let mut tls = false;
+    let has = |f: fn(&Desc) -> bool| events.iter().any(f);
+    let any_handshake = has(|e| matches!(e, Desc::TlsHandshake { .. }));
+    let any_alert = has(|e| matches!(e, Desc::TlsAlert { .. }));
+    for ev in events {
+        match ev {
+            Desc::TlsRecord {
+                version: v,
+                content,
+                encrypted,
+                ..
+            } => {
+                tls = true;
+                version.get_or_insert(*v);
+                let item = match *content {
+                    ContentType::HANDSHAKE if *encrypted => "EncryptedHandshake",
+                    ContentType::ALERT if *encrypted => "EncryptedAlert",
+                    ContentType::HANDSHAKE if any_handshake => continue,
+                    ContentType::ALERT if any_alert => continue,
+                    ContentType::HANDSHAKE => "Handshake",
+                    ContentType::ALERT => "Alert",
+                    ContentType::APPLICATION_DATA => "ApplicationData",
+                    ContentType::CHANGE_CIPHER_SPEC => "ChangeCipherSpec",
+                    ContentType::HEARTBEAT => "Heartbeat",
+                    _ => "Record",
+                };
+                items.push(item.to_string());
+            }
+            Desc::TlsHandshake {
+                version: v,
+                msg,
+                detail,
+            } => {
+                tls = true;
+                // A hello speaks for the version it offers or selects, which the
+                // record header before it does not know.
+                if !hello_seen {
+                    version = Some(*v);
+                    hello_seen = true;
+                }
+                if detail.is_empty() {
+                    items.push(msg.to_string());
+                } else {
+                    items.push(format!("{msg} ({})", detail.join(", ")));
+                }
+            }
+            Desc::TlsAlert { level, description } => {
+                tls = true;
+                items.push(format!(
+                    "Alert ({}, {})",
+                    alert_level(*level),
+                    alert_description(*description)
+                ));
+            }
+            Desc::App { proto, text, leaks } => {
+                let mut item = String::new();
+                // "HTTP HTTP/1.1 200 OK" reads better as "HTTP/1.1 200 OK".
+                if apps.last().is_none_or(|(p, _)| p != proto) && !text.starts_with(*proto) {
+                    item.push_str(proto);
+                    item.push(' ');
+                }
+                item.push_str(text);
+                if !leaks.is_empty() {
+                    let _ = write!(item, " [{}]", leaks.join("; "));
+                }
+                apps.push((proto, item));
+            }
+            Desc::Text | Desc::Leak { .. } | Desc::Sealed { .. } => {}
+        }
+    }
+    let tls_bytes = d
+        .spans
+        .iter()
+        .any(|s| s.range.start >= payload_range.start && s.field.name().starts_with("tls."));
+    let mut out = String::new();
+    if !apps.is_empty() {
+        const SHOWN: usize = 6;
+        let shown: Vec<&str> = apps.iter().take(SHOWN).map(|(_, t)| t.as_str()).collect();
+        out.push_str(&shown.join(", "));
+        if apps.len() > SHOWN {
+            let _ = write!(out, ", … ({} more)", apps.len() - SHOWN);
+        }
+    }
+    if tls || tls_bytes {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let v = version.map_or_else(|| "TLS".to_string(), |v| v.label());
+        out.push_str(&v);
+        out.push(' ');
+        if items.is_empty() {
+            out.push_str("continuation");
+        } else {
+            out.push_str(&collapse(&items).join(", "));
+        }
+        if opaque > 0 {
+            let _ = write!(out, ", {opaque} bytes opaque");
+        }
+        if items.is_empty() && readable > 0 {
+            let _ = write!(out, ", {readable} bytes readable");
+        }
+    } else if readable > 0 && apps.is_empty() {
+        let _ = write!(out, "plaintext, {readable} bytes");
+        if opaque > 0 {
+            let _ = write!(out, ", {opaque} bytes opaque");
+        }
+    } else if opaque > 0 {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{opaque} bytes opaque");
+    } else if readable > 0 && out.is_empty() {
+        let _ = write!(out, "{readable} bytes readable");
+    }
+    if undecoded > 0 {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "{undecoded} bytes undecoded");
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `ApplicationData, ApplicationData, ApplicationData` → `ApplicationData x3`.
+fn collapse(items: &[String]) -> Vec<String> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for item in items {
+        match out.last_mut() {
+            Some((last, n)) if last == item => *n += 1,
+            _ => out.push((item.clone(), 1)),
+        }
+    }
+    out.into_iter()
+        .map(|(s, n)| if n > 1 { format!("{s} x{n}") } else { s })
+        .collect()
+}
+
+fn alert_level(l: u8) -> String {
+    match l {
+        1 => "warning".into(),
+        2 => "fatal".into(),
+        other => format!("level {other}"),
+    }
+}
+
+/// Alert descriptions, RFC 8446 section 6.
+fn alert_description(d: u8) -> String {
+    let name = match d {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => return format!("description {d}"),
+    };
+    name.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_items_collapse() {
+        let items = ["A", "B", "B", "B"].map(String::from);
+        assert_eq!(collapse(&items), ["A", "B x3"]);
+    }
+}

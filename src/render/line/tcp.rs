@@ -1,0 +1,465 @@
+//! TCP as tcpdump's print-tcp.c prints it: ports, flags, sequence and acknowledgment
+//! numbers (relative unless `-S`), window, urgent pointer, the options list and the
+//! data length.
+//!
+//! Relative sequence numbers reproduce tcpdump's table: one entry per address/port
+//! pair in a canonical order, created or reset by a segment with ACK set that is new
+//! or carries SYN. SACK blocks are printed relative to the same entry, in the
+//! direction they acknowledge. The options come decoded from
+//! [`crate::decode::tcp_options`]; this file only formats them.
+
+use super::ip::{addr, addr_bytes};
+use crate::decode::tcp_options::{
+    OptionsEnd, TcpOption, TcpOptionKind, TcpOptionValue, TcpOptions, TfoCookie,
+};
+use crate::decode::{TcpFlags, TcpLayer};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// Entries kept per generation for relative sequence numbers. tcpdump never forgets;
+/// here a full generation becomes the old one and the one before is dropped, so the
+/// table holds the connections seen most recently (at most twice this many).
+const SEQ_GENERATION: usize = 1 << 17;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct SeqKey {
+    src: IpAddr,
+    dst: IpAddr,
+    ports: u32,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct SeqEntry {
+    seq: u32,
+    ack: u32,
+}
+
+/// tcpdump's table of initial sequence numbers, carried from line to line.
+#[derive(Default)]
+pub(super) struct SeqTable {
+    seq: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
+    seq_old: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
+}
+
+/// The table entry SACK blocks are relative to: tcpdump subtracts the entry's `seq`
+/// from blocks going the reverse way and its `ack` from those going the canonical way.
+fn sack_base(rev: bool, thseq: u32, thack: u32) -> u32 {
+    if rev {
+        thseq
+    } else {
+        thack
+    }
+}
+
+/// The TCP part of the line; `absolute` is `-S`, `quick` is `-q`.
+pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, absolute: bool, quick: bool) {
+    let Some((sport, dport)) = t.ports else {
+        let _ = write!(s, "{} > {}:", addr(t.src), addr(t.dst));
+        return;
+    };
+    if t.addr_prefix {
+        let _ = write!(s, "{}.{sport} > {}.{dport}: ", addr(t.src), addr(t.dst));
+    } else {
+        let _ = write!(s, "{sport} > {dport}: ");
+    }
+    let Some(f) = &t.fixed else { return };
+    let hlen = f.header_len;
+    if hlen < 20 {
+        let _ = write!(
+            s,
+            " tcp {} [bad hdr length {hlen} - too short, < 20]",
+            t.length.wrapping_sub(hlen)
+        );
+        return;
+    }
+    if quick {
+        // print-tcp.c's qflag branch: before the sequence table is consulted.
+        let _ = write!(s, "tcp {}", t.length.wrapping_sub(hlen));
+        if hlen > t.length {
+            let _ = write!(s, " [bad hdr length {hlen} - too long, > {}]", t.length);
+        }
+        return;
+    }
+    let _ = write!(s, "Flags [{}]", f.flags);
+    let (mut seq, mut ack) = (f.seq, f.ack);
+    let (mut thseq, mut thack, mut rev) = (0u32, 0u32, false);
+    if !absolute && f.flags.has(TcpFlags::ACK) {
+        rev = sport > dport || (sport == dport && addr_bytes(t.src) > addr_bytes(t.dst));
+        let key = if rev {
+            SeqKey {
+                src: t.dst,
+                dst: t.src,
+                ports: u32::from(dport) << 16 | u32::from(sport),
+            }
+        } else {
+            SeqKey {
+                src: t.src,
+                dst: t.dst,
+                ports: u32::from(sport) << 16 | u32::from(dport),
+            }
+        };
+        let found = match table.seq.get(&key) {
+            Some(e) => Some(*e),
+            None => table.seq_old.remove(&key).inspect(|e| {
+                table.seq.insert(key, *e);
+            }),
+        };
+        let entry = match found {
+            Some(e) if !f.flags.has(TcpFlags::SYN) => {
+                if rev {
+                    seq = seq.wrapping_sub(e.ack);
+                    ack = ack.wrapping_sub(e.seq);
+                } else {
+                    seq = seq.wrapping_sub(e.seq);
+                    ack = ack.wrapping_sub(e.ack);
+                }
+                e
+            }
+            _ => {
+                let e = if rev {
+                    SeqEntry {
+                        ack: seq,
+                        seq: ack.wrapping_sub(1),
+                    }
+                } else {
+                    SeqEntry {
+                        seq,
+                        ack: ack.wrapping_sub(1),
+                    }
+                };
+                if table.seq.len() >= SEQ_GENERATION {
+                    table.seq_old = std::mem::take(&mut table.seq);
+                }
+                table.seq.insert(key, e);
+                e
+            }
+        };
+        thseq = entry.seq;
+        thack = entry.ack;
+    }
+    if hlen > t.length {
+        let _ = write!(s, " [bad hdr length {hlen} - too long, > {}]", t.length);
+        return;
+    }
+    let length = t.length - hlen;
+    if length > 0 || f.flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0 {
+        let _ = write!(s, ", seq {seq}");
+        if length > 0 {
+            let _ = write!(s, ":{}", seq.wrapping_add(length));
+        }
+    }
+    if f.flags.has(TcpFlags::ACK) {
+        let _ = write!(s, ", ack {ack}");
+    }
+    let _ = write!(s, ", win {}", f.window);
+    if f.flags.has(TcpFlags::URG) {
+        let _ = write!(s, ", urg {}", f.urgent);
+    }
+    if hlen > 20 && !options(s, &f.decode_options(), sack_base(rev, thseq, thack)) {
+        return;
+    }
+    let _ = write!(s, ", length {length}");
+}
+
+/// Prints the options list like tcpdump, SACK blocks less `sack_base`. Returns false
+/// where tcpdump stops the line (a bad or cut-off option), after its marker.
+fn options(s: &mut String, opts: &TcpOptions, sack_base: u32) -> bool {
+    s.push_str(", options [");
+    let stops_inside = matches!(opts.end, OptionsEnd::Truncated | OptionsEnd::Bad);
+    let last = opts.options.len().saturating_sub(1);
+    for (i, opt) in opts.options.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        option_name(s, opt.kind);
+        value(s, opt, sack_base);
+        if stops_inside && i == last {
+            break;
+        }
+        if opt.length_disagrees() {
+            let _ = write!(s, "[len {}]", opt.len);
+        }
+    }
+    // Whether an option was printed before the place the walk stopped: tcpdump then
+    // closes what it opened (`]` after `[bad opt]`, `>` after `[|tcp]`).
+    let before = if stops_inside {
+        opts.options.len() > 1
+    } else {
+        !opts.options.is_empty()
+    };
+    let bad = |s: &mut String| {
+        s.push_str("[bad opt]");
+        if before {
+            s.push(']');
+        }
+    };
+    match opts.end {
+        OptionsEnd::Complete => {
+            s.push(']');
+            return true;
+        }
+        // tcpdump's GET macros give up: no closing mark.
+        OptionsEnd::CutOff { .. } => {
+            if before {
+                s.push(',');
+            }
+            s.push_str(" [|tcp]");
+        }
+        OptionsEnd::BadLength { .. } => {
+            if before {
+                s.push(',');
+            }
+            bad(s);
+        }
+        OptionsEnd::Truncated => {
+            s.push_str(" [|tcp]");
+            if before {
+                s.push('>');
+            }
+        }
+        OptionsEnd::Bad => bad(s),
+    }
+    false
+}
+
+fn value(s: &mut String, opt: &TcpOption, sack_base: u32) {
+    match &opt.value {
+        TcpOptionValue::Empty | TcpOptionValue::Missing => {}
+        TcpOptionValue::Mss(v) => {
+            let _ = write!(s, " {v}");
+        }
+        TcpOptionValue::Wscale(v) => {
+            let _ = write!(s, " {v}");
+        }
+        TcpOptionValue::Sack { count, blocks } => {
+            let _ = write!(s, " {count} ");
+            for b in blocks {
+                let left = b.left.wrapping_sub(sack_base);
+                let right = b.right.wrapping_sub(sack_base);
+                let _ = write!(s, "{{{left}:{right}}}");
+            }
+        }
+        TcpOptionValue::SackBadLength => s.push_str(" invalid sack"),
+        TcpOptionValue::Word(v) => {
+            let _ = write!(s, " {v}");
+        }
+        TcpOptionValue::Timestamps { val, ecr } => {
+            let _ = write!(s, " val {val} ecr {ecr}");
+        }
+        TcpOptionValue::Md5(sig) => {
+            // Debian's tcpdump is built with libcrypto and no -M secret was given.
+            s.push_str(" can't check - ");
+            hex(s, sig);
+        }
+        TcpOptionValue::Scps { cap, id } => {
+            let _ = write!(s, " cap {cap:02x} id {id}");
+        }
+        TcpOptionValue::TcpAo(ao) => {
+            if let Some(keyid) = ao.keyid {
+                let _ = write!(s, " keyid {keyid}");
+            }
+            if let Some(rnext) = ao.rnext_keyid {
+                let _ = write!(s, " rnextkeyid {rnext}");
+            }
+            if let Some(mac) = &ao.mac {
+                s.push_str(" mac 0x");
+                hex(s, mac);
+            }
+        }
+        TcpOptionValue::TcpAoTooShort => s.push_str(" (invalid)"),
+        TcpOptionValue::Uto(uto) => {
+            let _ = write!(s, " 0x{:x} {}", uto.raw, uto.tcpdump_value());
+        }
+        TcpOptionValue::FastOpen(cookie) => {
+            s.push(' ');
+            tfo_cookie(s, cookie);
+        }
+        TcpOptionValue::Experimental { exid, fast_open } => {
+            s.push('-');
+            match fast_open {
+                Some(cookie) => {
+                    s.push_str("tfo");
+                    tfo_cookie(s, cookie);
+                }
+                None => {
+                    let _ = write!(s, "{exid:04x}");
+                }
+            }
+        }
+        TcpOptionValue::Raw(data) => {
+            if opt.declared_data_len() > 0 {
+                s.push_str(" 0x");
+            }
+            hex(s, data);
+        }
+    }
+}
+
+fn tfo_cookie(s: &mut String, cookie: &TfoCookie) {
+    match cookie {
+        TfoCookie::Request => s.push_str(" cookiereq"),
+        TfoCookie::Invalid { .. } => s.push_str(" (invalid)"),
+        TfoCookie::Cookie(bytes) => {
+            s.push_str(" cookie ");
+            hex(s, bytes);
+        }
+    }
+}
+
+fn hex(s: &mut String, bytes: &[u8]) {
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+}
+
+/// tcpdump's option names (CC.ECHO has none).
+fn option_name(s: &mut String, kind: TcpOptionKind) {
+    let name = match kind {
+        TcpOptionKind::EOL => "eol",
+        TcpOptionKind::NOP => "nop",
+        TcpOptionKind::MSS => "mss",
+        TcpOptionKind::WSCALE => "wscale",
+        TcpOptionKind::SACK_PERMITTED => "sackOK",
+        TcpOptionKind::SACK => "sack",
+        TcpOptionKind::ECHO => "echo",
+        TcpOptionKind::ECHO_REPLY => "echoreply",
+        TcpOptionKind::TIMESTAMPS => "TS",
+        TcpOptionKind::CC => "cc",
+        TcpOptionKind::CC_NEW => "ccnew",
+        TcpOptionKind::CC_ECHO => "",
+        TcpOptionKind::MD5 => "md5",
+        TcpOptionKind::SCPS => "scps",
+        TcpOptionKind::UTO => "uto",
+        TcpOptionKind::TCP_AO => "tcp-ao",
+        TcpOptionKind::MPTCP => "mptcp",
+        TcpOptionKind::FAST_OPEN => "tfo",
+        TcpOptionKind::EXPERIMENTAL => "exp",
+        TcpOptionKind(other) => {
+            let _ = write!(s, "unknown-{other}");
+            return;
+        }
+    };
+    s.push_str(name);
+}
+
+/// The options part of the line on named fixtures; the expected
+/// text is what the printer produced before the decoders were split out of it.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::tcp::{OptionBytes, TcpFixed};
+    use crate::decode::tcp_options::fixtures::*;
+
+    /// The ISN table entry the SACK fixtures are relative to: 1000 in the direction the
+    /// blocks acknowledge.
+    const ISN: u32 = 1000;
+
+    fn options_text(f: Fixture, rev: bool) -> (String, bool) {
+        let fixed = TcpFixed {
+            seq: 0,
+            ack: 0,
+            flags: TcpFlags(0),
+            window: 0,
+            urgent: 0,
+            header_len: f.header_len,
+            options: OptionBytes::new(f.captured),
+        };
+        let (thseq, thack) = if rev { (ISN, 0) } else { (0, ISN) };
+        let mut s = String::new();
+        let goes_on = options(
+            &mut s,
+            &fixed.decode_options(),
+            sack_base(rev, thseq, thack),
+        );
+        (s, goes_on)
+    }
+
+    macro_rules! options_text {
+        ($($test:ident: $fixture:ident => $text:literal, $goes_on:literal;)*) => {$(
+            #[test]
+            fn $test() {
+                let want = (format!(", options [{}", $text), $goes_on);
+                assert_eq!(options_text($fixture, false), want, "forward");
+                assert_eq!(options_text($fixture, true), want, "reverse");
+            }
+        )*};
+    }
+
+    options_text! {
+        syn_common: SYN_COMMON => "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]", true;
+        eol_ends_walk: EOL_ENDS_WALK => "eol]", true;
+        mss_len_3_has_len_marker: MSS_LEN_3_HAS_LEN_MARKER => "mss 1460[len 3]]", true;
+        wscale_len_4_walks_on: WSCALE_LEN_4_WALKS_ON => "wscale 7[len 4],eol]", true;
+        sackok_len_4_walks_into_data: SACKOK_LEN_4_WALKS_INTO_DATA =>
+            "sackOK[len 4],nop,nop]", true;
+        len_past_header_is_bad_opt: LEN_PAST_HEADER_IS_BAD_OPT => "nop,nop,[bad opt]]", false;
+        len_below_2_is_bad_opt: LEN_BELOW_2_IS_BAD_OPT => "[bad opt]", false;
+        kind_cut_by_capture: KIND_CUT_BY_CAPTURE => "nop,nop, [|tcp]", false;
+        len_cut_by_capture: LEN_CUT_BY_CAPTURE => "nop, [|tcp]", false;
+        mss_cut_by_capture: MSS_CUT_BY_CAPTURE => "mss [|tcp]", false;
+        ts_past_header_is_bad_opt: TS_PAST_HEADER_IS_BAD_OPT => "nop,TS[bad opt]]", false;
+        sack_cut_mid_first_block: SACK_CUT_MID_FIRST_BLOCK => "sack 1  [|tcp]", false;
+        sack_len_not_multiple_of_8: SACK_LEN_NOT_MULTIPLE_OF_8 =>
+            "sack invalid sack,nop]", true;
+        md5_signature: MD5_SIGNATURE =>
+            "md5 can't check - 000102030405060708090a0b0c0d0e0f,eol]", true;
+        scps_capabilities: SCPS_CAPABILITIES => "scps cap aa id 5]", true;
+        uto_minutes: UTO_MINUTES => "uto 0x800b 983340]", true;
+        uto_seconds: UTO_SECONDS => "uto 0x12c 150]", true;
+        echo_and_cc_echo: ECHO_AND_CC_ECHO => "echo 256, 42]", true;
+        tcp_ao_full: TCP_AO_FULL => "tcp-ao keyid 1 rnextkeyid 2 mac 0xaabbccdd]", true;
+        tcp_ao_mac_cut_midway: TCP_AO_MAC_CUT_MIDWAY =>
+            "nop,nop,nop,nop,tcp-ao keyid 1 rnextkeyid 2 mac 0xaabb [|tcp]>", false;
+        tcp_ao_cut_after_keyid: TCP_AO_CUT_AFTER_KEYID => "tcp-ao keyid 1 [|tcp]", false;
+        tcp_ao_too_short_is_invalid: TCP_AO_TOO_SHORT_IS_INVALID => "tcp-ao (invalid),eol]", true;
+        tfo_cookie: TFO_COOKIE => "tfo  cookie 0102030405060708,nop,nop]", true;
+        tfo_cookie_request: TFO_COOKIE_REQUEST => "tfo  cookiereq,nop,nop]", true;
+        tfo_odd_cookie_is_invalid: TFO_ODD_COOKIE_IS_INVALID => "tfo  (invalid),eol]", true;
+        tfo_cut_by_capture: TFO_CUT_BY_CAPTURE => "tfo [|tcp]", false;
+        exp_tfo_magic: EXP_TFO_MAGIC => "exp-tfo cookie 0102030405060708]", true;
+        exp_other_magic: EXP_OTHER_MAGIC => "exp-1234]", true;
+        exp_too_short_is_bad_opt: EXP_TOO_SHORT_IS_BAD_OPT => "exp[bad opt]", false;
+        mptcp_is_raw: MPTCP_IS_RAW => "mptcp 0x0081]", true;
+        unknown_as_hex: UNKNOWN_AS_HEX => "unknown-153 0xabcd]", true;
+        unknown_cut_midway: UNKNOWN_CUT_MIDWAY => "nop,unknown-153 0xab [|tcp]>", false;
+        unknown_without_data: UNKNOWN_WITHOUT_DATA => "unknown-153,nop,nop]", true;
+    }
+
+    #[test]
+    fn sack_blocks_are_relative_to_the_other_direction() {
+        let forward = ", options [nop,nop,sack 2 {100:200}{300:400}]";
+        assert_eq!(options_text(SACK_TWO_BLOCKS, false), (forward.into(), true));
+        assert_eq!(options_text(SACK_TWO_BLOCKS, true), (forward.into(), true));
+        // Without a table entry (absolute numbers, or a segment without ACK) both are 0.
+        let fixed = TcpFixed {
+            seq: 0,
+            ack: 0,
+            flags: TcpFlags(0),
+            window: 0,
+            urgent: 0,
+            header_len: SACK_TWO_BLOCKS.header_len,
+            options: OptionBytes::new(SACK_TWO_BLOCKS.captured),
+        };
+        let mut s = String::new();
+        assert!(options(
+            &mut s,
+            &fixed.decode_options(),
+            sack_base(false, 0, 0)
+        ));
+        assert_eq!(s, ", options [nop,nop,sack 2 {1100:1200}{1300:1400}]");
+    }
+
+    #[test]
+    fn sack_cut_after_first_block() {
+        let want = ", options [nop,nop,sack 2 {100:200} [|tcp]>";
+        assert_eq!(
+            options_text(SACK_CUT_AFTER_FIRST_BLOCK, false),
+            (want.into(), false)
+        );
+        assert_eq!(
+            options_text(SACK_CUT_AFTER_FIRST_BLOCK, true),
+            (want.into(), false)
+        );
+    }
+}
