@@ -7,6 +7,7 @@
 //! out-of-order bytes and segments per direction and in total.
 
 pub mod frag;
+mod dissect;
 pub mod tcp;
 
 use crate::decode::{Endpoints, Transport};

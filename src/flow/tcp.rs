@@ -17,12 +17,11 @@
 //! the end of the capture is declared lost: the dissector is told, and labels what
 //! follows as best it can (TLS keeps its framing inside a record of known length).
 
+use super::dissect::{run_dissector, run_dissector_with};
 use super::{App, Flow, Limits, SegRef};
 use crate::decode::TcpFlags;
-use crate::decode::Transport;
 use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
-use crate::proto::stack::Stack;
 use crate::proto::{Direction, Emitter, StreamSpan};
 use crate::span::Visibility;
 use std::collections::{BTreeMap, VecDeque};
@@ -51,8 +50,8 @@ pub struct TcpDir {
     /// Stream offset of the next byte expected in order.
     next_off: u64,
     /// Delivered bytes not yet labelled, from stream offset `buf_base` to `next_off`.
-    buf: Vec<u8>,
-    buf_base: u64,
+    pub(super) buf: Vec<u8>,
+    pub(super) buf_base: u64,
     /// Delivered stretches whose frames wait for labels: sorted, not overlapping.
     pub segs: VecDeque<SegRef>,
     /// Other frames carrying copies of bytes not yet labelled.
@@ -684,104 +683,5 @@ pub fn finish_dir(
         }
         st.held_bytes = 0;
         st.finished = true;
-    }
-}
-
-/// Runs the dissector over buffered bytes plus `fresh` ones. When nothing is buffered
-/// (the common case) the fresh bytes are read in place and only what the dissector
-/// leaves is copied.
-fn run_dissector_with(
-    flow: &mut Flow,
-    dir: Direction,
-    fresh: &[u8],
-    limits: &Limits,
-    out: &mut Emitter,
-) {
-    let d = dir.index();
-    let direct =
-        flow.tcp.get(d).is_some_and(|s| s.buf.is_empty()) && matches!(flow.app, App::Known(_));
-    if !direct {
-        if let Some(state) = flow.tcp.get_mut(d) {
-            state.buf.extend_from_slice(fresh);
-        }
-        run_dissector(flow, dir, false, limits, out);
-        return;
-    }
-    let Some(state) = flow.tcp.get_mut(d) else {
-        return;
-    };
-    let base = state.buf_base;
-    let done = match &mut flow.app {
-        App::Known(dis) => dis.feed(dir, base, fresh, false, out),
-        App::Detecting => 0,
-    }
-    .min(fresh.len());
-    state.buf_base += done as u64;
-    state
-        .buf
-        .extend_from_slice(fresh.get(done..).unwrap_or(&[]));
-    enforce_buffer_bound(flow, dir, limits, out);
-}
-
-/// Runs the flow's dissector over a direction's buffered bytes. With `flush`, every
-/// buffered byte is labelled (end of stream, or a gap follows).
-fn run_dissector(flow: &mut Flow, dir: Direction, flush: bool, limits: &Limits, out: &mut Emitter) {
-    let d = dir.index();
-    if flow.tcp.get(d).is_none_or(|s| s.buf.is_empty()) {
-        return;
-    }
-    if matches!(flow.app, App::Detecting) {
-        let ports = flow.ports();
-        let first = flow.tcp.get(d).map(|s| s.buf.as_slice()).unwrap_or(&[]);
-        match Stack::detect(first, dir, Transport::Tcp, ports, flush) {
-            Some(dis) => flow.app = App::Known(Box::new(dis)),
-            None => return,
-        }
-    }
-    let Some(state) = flow.tcp.get_mut(d) else {
-        return;
-    };
-    let base = state.buf_base;
-    let done = match &mut flow.app {
-        App::Known(dis) => {
-            let n = dis.feed(dir, base, &state.buf, flush, out);
-            if flush {
-                state.buf.len()
-            } else {
-                n
-            }
-        }
-        App::Detecting => 0,
-    };
-    let done = done.min(state.buf.len());
-    state.buf.drain(..done);
-    state.buf_base += done as u64;
-    enforce_buffer_bound(flow, dir, limits, out);
-}
-
-/// Unlabelled bytes beyond the stream buffer bound are given up as undecoded.
-fn enforce_buffer_bound(flow: &mut Flow, dir: Direction, limits: &Limits, out: &mut Emitter) {
-    let Some(state) = flow.tcp.get_mut(dir.index()) else {
-        return;
-    };
-    if state.buf.len() <= limits.max_stream_buffer {
-        return;
-    }
-    let at = state.buf_base;
-    let n = state.buf.len() as u64;
-    out.span(at..at + n, crate::fields::PAYLOAD, Visibility::Undecoded);
-    out.note(
-        at..at + n,
-        Severity::Warn,
-        NoteGroup::Reassembly,
-        format!(
-            "{n} bytes waited for a complete message beyond the {}-byte stream buffer; left undecoded",
-            limits.max_stream_buffer
-        ),
-    );
-    state.buf.clear();
-    state.buf_base += n;
-    if let App::Known(d) = &mut flow.app {
-        d.lose_sync(dir);
     }
 }
