@@ -4,6 +4,7 @@
 //! A `Frame` owns its bytes: the engine may hold it until every payload byte is
 //! classified (deferred release), so it cannot borrow the reader's buffer.
 
+mod blocks;
 pub mod file;
 pub mod ifnames;
 #[cfg(feature = "live")]

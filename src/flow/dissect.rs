@@ -47,7 +47,13 @@ pub(super) fn run_dissector_with(
 
 /// Runs the flow's dissector over a direction's buffered bytes. With `flush`, every
 /// buffered byte is labelled (end of stream, or a gap follows).
-pub(super) fn run_dissector(flow: &mut Flow, dir: Direction, flush: bool, limits: &Limits, out: &mut Emitter) {
+pub(super) fn run_dissector(
+    flow: &mut Flow,
+    dir: Direction,
+    flush: bool,
+    limits: &Limits,
+    out: &mut Emitter,
+) {
     let d = dir.index();
     if flow.tcp.get(d).is_none_or(|s| s.buf.is_empty()) {
         return;

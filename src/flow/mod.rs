@@ -6,8 +6,8 @@
 //! first), unlabelled bytes per direction ([`Limits::max_stream_buffer`]), and
 //! out-of-order bytes and segments per direction and in total.
 
-pub mod frag;
 mod dissect;
+pub mod frag;
 pub mod tcp;
 
 use crate::decode::{Endpoints, Transport};
