@@ -466,3 +466,47 @@ fn sslv2_session_is_decoded_to_the_end() {
     assert_eq!(code(&["--min-tls", "1.2"]), Some(1));
     assert_eq!(code(&["--deny", "plaintext"]), Some(0));
 }
+
+/// QUIC beyond its Initials (aioquic on loopback; scripts/make-quic-capture.sh): the
+/// Handshake and 1-RTT packets' headers are visible (a short header's Destination
+/// Connection ID included), their packet numbers and payloads opaque.
+#[test]
+fn quic_handshake_and_1rtt_packets_show_their_headers_and_hide_the_rest() {
+    let (l, summary) = lines("quic-echo.pcap");
+    assert!(
+        has(
+            &l,
+            "QUIC Initial, TLSv1.3 ClientHello (SNI=localhost, ALPN=echo)"
+        ),
+        "{l:#?}"
+    );
+    assert!(has(&l, "QUIC Handshake packet"), "{l:#?}");
+    assert!(
+        has(&l, "length 62: QUIC 1-RTT packet, 53 bytes opaque"),
+        "{l:#?}"
+    );
+    assert!(summary.contains("undecoded 0 (0.0%)"), "{summary}");
+    // The 1-RTT packet: IP and UDP headers, the first byte and an 8-byte DCID readable
+    // as header, then 53 opaque bytes.
+    let out = run(&[
+        "show",
+        "--color=never",
+        capture("quic-echo.pcap").to_str().unwrap(),
+    ]);
+    let dump = text(&out.stdout);
+    let at = dump.find("length 62: QUIC 1-RTT packet").unwrap();
+    let rows: Vec<&str> = dump[at..].lines().collect();
+    assert!(rows[4].ends_with("^^^^^^^^--------"), "{}", rows[4]);
+    assert!(rows[6].ends_with("-----###########"), "{}", rows[6]);
+    let flows = text(&run(&["flows", capture("quic-echo.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("UDP › QUIC › TLS 1.3"), "{flows}");
+    assert!(flows.contains("content opaque"), "{flows}");
+    let code = eavesdrop()
+        .args(["check", "--deny", "plaintext"])
+        .arg(capture("quic-echo.pcap"))
+        .output()
+        .unwrap()
+        .status
+        .code();
+    assert_eq!(code, Some(0));
+}

@@ -188,7 +188,7 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
                 parts.push(cipher_name(c));
             }
             if let (Some(sni), true) = (&t.sni, t.ech) {
-                parts.push(format!("ECH, public name {}", escape(sni)));
+                parts.push(format!("SNI {} (outer; ECH offered)", escape(sni)));
             } else if let Some(sni) = &t.sni {
                 parts.push(format!("SNI {}", escape(sni)));
             } else if t.client_hello_seen {

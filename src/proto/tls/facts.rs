@@ -19,8 +19,10 @@ pub struct TlsFacts {
     /// The SSL 2.0 cipher kind the client chose (CLIENT-MASTER-KEY), for SSLv2 sessions.
     pub sslv2_cipher: Option<u32>,
     pub sni: Option<String>,
-    /// The ClientHello offered Encrypted Client Hello: `sni` is the ECH public name,
-    /// and the real server name travels encrypted.
+    /// The ClientHello offered Encrypted Client Hello: `sni` is the outer name, which
+    /// is the ECH public name when the real server name travels encrypted, or the
+    /// destination itself when the extension is GREASE (RFC 9849 sections 6.1, 6.2);
+    /// an observer cannot tell which.
     pub ech: bool,
     pub client_hello_seen: bool,
     pub server_hello_seen: bool,
@@ -108,16 +110,12 @@ impl TlsStream {
                     self.facts.offered = Some(ch.max_version());
                     if ch.ech {
                         self.facts.ech = true;
-                        detail.push("ECH".into());
+                        detail.push("ECH offered".into());
                     }
                     self.client_session_id = ch.session_id.clone();
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
-                        if ch.ech {
-                            detail.push(format!("SNI={sni} (ECH public name)"));
-                        } else {
-                            detail.push(format!("SNI={sni}"));
-                        }
+                        detail.push(format!("SNI={sni}"));
                         if let Some(at) = map.stream_offset(off + 4 + name.range.start) {
                             out.event(
                                 at,

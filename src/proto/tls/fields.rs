@@ -29,7 +29,7 @@ crate::fields! {
     TLS_HS_COMPRESS_CERT = "tls.handshake.extensions.compress_certificate", Handshake, Cleartext, None, "compress_certificate (RFC 8879)";
     TLS_HS_ECH = "tls.ech.payload", Handshake, Opaque, None, "encrypted ClientHello (ECH, extension 0xfe0d): the inner hello is hidden";
     TLS_HS_SNI = "tls.handshake.extensions_server_name", Handshake, Cleartext, Some(ServerName), "server name (RFC 6066 section 3)";
-    TLS_HS_ECH_PUBLIC_NAME = "tls.ech.outer_sni", Handshake, Cleartext, Some(ServerName), "server name of an outer ClientHello offering ECH: the ECH public name, not the destination (RFC 9849 section 6.1)";
+    TLS_HS_ECH_PUBLIC_NAME = "tls.ech.outer_sni", Handshake, Cleartext, Some(ServerName), "server name of an outer ClientHello offering ECH: the ECH public name, or the destination itself when the ECH is GREASE; an observer cannot tell (RFC 9849 sections 6.1, 6.2)";
     TLS_HS_ALPN = "tls.handshake.extensions_alpn_str", Handshake, Cleartext, Some(Alpn), "application protocol (RFC 7301)";
     TLS_HS_ENCRYPTED = "tls.handshake.encrypted", Handshake, Opaque, None, "encrypted handshake message (after ChangeCipherSpec)";
     TLS_CERT_LENGTH = "tls.handshake.certificate_length", Handshake, Cleartext, None, "certificate list and certificate lengths";

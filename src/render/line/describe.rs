@@ -22,6 +22,7 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     let undecoded = counts[Label::Undecoded.index()];
     let mut items: Vec<String> = Vec::new();
     let mut apps: Vec<(&str, String)> = Vec::new();
+    let mut sealed: Vec<String> = Vec::new();
     let mut version = None;
     let mut hello_seen = false;
     let mut tls = false;
@@ -91,13 +92,18 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 }
                 apps.push((proto, item));
             }
-            Desc::Text | Desc::Leak { .. } | Desc::Sealed { .. } => {}
+            Desc::Sealed { proto, unit, .. } => sealed.push(format!("{proto} {unit}")),
+            Desc::Text | Desc::Leak { .. } => {}
         }
+    }
+    // Encrypted units of one kind in a frame read as one item: `SSH packet x3`.
+    for item in collapse(&sealed) {
+        apps.push(("", item));
     }
     let tls_bytes = d
         .spans
         .iter()
-        .any(|s| s.range.start >= payload_range.start && s.field.name().starts_with("tls."));
+        .any(|s| s.range.start >= payload_range.start && s.field.def().proto == "TLS");
     let mut out = String::new();
     if !apps.is_empty() {
         const SHOWN: usize = 6;
