@@ -140,6 +140,45 @@ pub struct Policy {
     pub min_tls: Option<TlsVersion>,
     pub deny_sni: Vec<String>,
     pub allow: Vec<Allow>,
+    /// A capture with nothing to examine (no frames, or no flows) passes. Off by
+    /// default: a tcpdump that caught nothing must not turn a pipeline green.
+    pub allow_empty: bool,
+}
+
+/// Why a capture could not be examined at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NothingSeen {
+    /// Not one frame.
+    NoFrames,
+    /// Frames, but no TCP connection or UDP conversation for the rules to judge.
+    NoFlows,
+}
+
+impl NothingSeen {
+    /// Judges a whole capture's summary: `None` when there was something to examine.
+    pub fn of(summary: &crate::sink::Summary) -> Option<NothingSeen> {
+        if summary.frames == 0 {
+            Some(NothingSeen::NoFrames)
+        } else if summary.flows == 0 {
+            Some(NothingSeen::NoFlows)
+        } else {
+            None
+        }
+    }
+
+    /// The failure in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            NothingSeen::NoFrames => {
+                "the capture holds no packets: nothing was examined (a capture that caught \
+                 nothing; --allow-empty passes it)"
+            }
+            NothingSeen::NoFlows => {
+                "the capture holds no TCP or UDP flow: nothing the rules judge was examined \
+                 (--allow-empty passes it)"
+            }
+        }
+    }
 }
 
 /// `1.2` → TLS 1.2 (also `1.0`, `1.1`, `1.3`, `ssl3`).
@@ -165,6 +204,8 @@ pub fn parse_tls_version(s: &str) -> Result<TlsVersion, PolicyError> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
+    #[serde(default)]
+    allow_empty: bool,
     #[serde(default)]
     deny: Vec<String>,
     min_tls: Option<String>,
@@ -197,6 +238,7 @@ impl Policy {
             p.min_tls = Some(parse_tls_version(v).map_err(value("min_tls"))?);
         }
         p.deny_sni = file.deny_sni;
+        p.allow_empty = file.allow_empty;
         for a in &file.allow {
             p.allow.push(a.parse().map_err(value("allow"))?);
         }
@@ -215,6 +257,7 @@ impl Policy {
         }
         self.deny_sni.extend(other.deny_sni);
         self.allow.extend(other.allow);
+        self.allow_empty |= other.allow_empty;
     }
 
     pub fn is_empty(&self) -> bool {

@@ -433,7 +433,9 @@ mod tests {
         });
         let v = r.verdict();
         assert!(
-            v.contains("SNI=public.example (ECH offered: the real server name may travel encrypted)"),
+            v.contains(
+                "SNI=public.example (ECH offered: the real server name may travel encrypted)"
+            ),
             "{v}"
         );
     }

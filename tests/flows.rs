@@ -279,3 +279,87 @@ fn evicted_flows_are_reported_and_marked() {
         .iter()
         .all(|v| v["stack"] == serde_json::json!(["TCP", "HTTP"])));
 }
+
+/// Regression: a capture with no packets (a tcpdump that caught nothing) passed with
+/// "0 violations in 0 flows". Nothing examined is not a pass.
+#[test]
+fn check_passes_only_what_it_examined() {
+    let dir = tempdir("empty");
+    let empty = Pcap::new(101, 65535).write(&dir, "empty.pcap");
+    let code = |extra: &[&str], file: &std::path::Path| {
+        let out = eavesdrop()
+            .args(["check", "--deny", "plaintext"])
+            .args(extra)
+            .arg(file)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout))
+    };
+    let (c, out) = code(&[], &empty);
+    assert_eq!(c, Some(1), "{out}");
+    assert!(out.contains("no packets: nothing was examined"), "{out}");
+    assert_eq!(code(&["--allow-empty"], &empty).0, Some(0));
+    // Frames but no flow (an ARP-only capture): also nothing the rules judge.
+    let mut arp = vec![0xff; 6];
+    arp.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x06]);
+    arp.extend_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1]);
+    arp.extend_from_slice(&[0; 6]);
+    arp.extend_from_slice(&[10, 0, 0, 2]);
+    let arp_only = Pcap::new(1, 65535).frame(0, &arp).write(&dir, "arp.pcap");
+    let (c, out) = code(&[], &arp_only);
+    assert_eq!(c, Some(1), "{out}");
+    assert!(out.contains("no TCP or UDP flow"), "{out}");
+    // The JSON form says the same.
+    let out = eavesdrop()
+        .args(["check", "--json", "--deny", "plaintext"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    let last = text(&out.stdout).lines().last().unwrap().to_string();
+    assert!(last.contains("\"passed\":false"), "{last}");
+    assert!(
+        last.contains("\"nothing_examined\":\"the capture holds no packets"),
+        "{last}"
+    );
+    // The policy file knows allow_empty.
+    let policy = dir.join("p.toml");
+    std::fs::write(&policy, "deny = [\"plaintext\"]\nallow_empty = true\n").unwrap();
+    let out = eavesdrop()
+        .args(["check", "--policy", policy.to_str().unwrap()])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // A PASS says what it could not examine: 200 bytes of random-looking payload on
+    // a port nothing knows.
+    let mut x: u32 = 99;
+    let noise: Vec<u8> = (0..200)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect();
+    let syn = ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 9999, 1, 0, 0x02, &[]);
+    let data = ipv4_tcp(
+        [10, 0, 0, 1],
+        [10, 0, 0, 2],
+        40000,
+        9999,
+        2,
+        1,
+        0x18,
+        &noise,
+    );
+    let noisy = Pcap::new(101, 65535)
+        .frame(0, &syn)
+        .frame(1, &data)
+        .write(&dir, "noise.pcap");
+    let (c, out) = code(&[], &noisy);
+    assert_eq!(c, Some(0), "{out}");
+    assert!(
+        out.contains("PASS: 0 violations in 1 flow (deny plaintext) (200 bytes undecoded, not examined: add --deny undecoded to fail on them)"),
+        "{out}"
+    );
+    assert_eq!(code(&["--deny", "undecoded"], &noisy).0, Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}

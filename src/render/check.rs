@@ -4,7 +4,7 @@
 use super::escape;
 use super::json::VERSION;
 use super::OutputFormat;
-use crate::check::{version_unknown, Deny, Policy, Violation};
+use crate::check::{version_unknown, Deny, NothingSeen, Policy, Violation};
 use crate::report::FlowReport;
 use crate::sink::Summary;
 use crate::sink::{FrameView, Sink};
@@ -106,7 +106,18 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
         Ok(())
     }
 
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        // Nothing examined is not a pass (unless the policy says it may be).
+        let nothing = NothingSeen::of(summary).filter(|_| !self.policy.allow_empty);
+        if nothing.is_some() {
+            self.violations += 1;
+        }
+        // Payload nobody could classify was not examined by the other rules.
+        let unexamined = if self.policy.deny.contains(&Deny::Undecoded) {
+            0
+        } else {
+            Label::Undecoded.count(&summary.payload)
+        };
         if let Some((frame, frames, bytes)) = self.stray_undecoded {
             self.violations += 1;
             if self.format == OutputFormat::Json {
@@ -133,13 +144,19 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
                 "passed": self.violations == 0,
                 "violations": self.violations,
                 "flows": self.flows,
+                "frames": summary.frames,
                 "rules": rules,
                 "tls_version_unknown": self.unknown_versions,
+                "nothing_examined": nothing.map(NothingSeen::reason),
+                "undecoded_not_examined": unexamined,
             });
             writeln!(self.out, "{line}")?;
         } else {
+            if let Some(n) = nothing {
+                writeln!(self.out, "{}: FAIL {}", escape(&self.file), n.reason())?;
+            }
             let verdict = if self.violations == 0 { "PASS" } else { "FAIL" };
-            writeln!(
+            write!(
                 self.out,
                 "{}: {verdict}: {} in {} ({})",
                 escape(&self.file),
@@ -147,6 +164,14 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
                 plural(self.flows, "flow"),
                 rules.join(", ")
             )?;
+            if unexamined > 0 {
+                write!(
+                    self.out,
+                    " ({} bytes undecoded, not examined: add --deny undecoded to fail on them)",
+                    crate::text::thousands(unexamined)
+                )?;
+            }
+            writeln!(self.out)?;
             if self.unknown_versions > 0 {
                 writeln!(
                     self.out,

@@ -399,8 +399,13 @@ Rules:
   --min-tls 1.2        every TLS flow negotiates at least this version
   --deny-sni PATTERN   no ClientHello names a server matching PATTERN (* and ?)
   --allow SPEC         exempt flows: PORT, PORT/tcp, PORT/udp, ADDR, ADDR:PORT
+  --allow-empty        pass a capture with no packets or no flows (it fails by
+                       default: nothing examined is not a pass)
   --policy FILE        the same rules in TOML: deny = [..], min_tls = \"1.2\",
-                       deny_sni = [..], allow = [..]";
+                       deny_sni = [..], allow = [..], allow_empty = true
+
+A PASS says how many payload bytes nobody could classify, and so no rule examined
+(add --deny undecoded to fail on them).";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -440,6 +445,11 @@ pub struct CheckArgs {
     /// Exempt flows: PORT, PORT/tcp, PORT/udp, ADDR or ADDR:PORT (repeatable)
     #[arg(long, value_name = "SPEC")]
     pub allow: Vec<String>,
+
+    /// Pass a capture with nothing to examine (no packets, or no TCP/UDP flow); by
+    /// default it fails, so a capture that caught nothing never passes a pipeline
+    #[arg(long)]
+    pub allow_empty: bool,
 
     /// A policy file (TOML) with the same rules; flags add to it
     #[arg(long, value_name = "FILE")]

@@ -259,6 +259,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         flags.min_tls = Some(parse_tls_version(v)?);
     }
     flags.deny_sni = args.deny_sni.clone();
+    flags.allow_empty = args.allow_empty;
     for a in &args.allow {
         flags.allow.push(a.parse()?);
     }
