@@ -91,6 +91,8 @@ pub enum Desc {
         len: u16,
         /// Its body is ciphertext.
         encrypted: bool,
+        /// For a protected record, what its length tells about the plaintext inside.
+        plaintext: Option<PlainLen>,
     },
     /// A plaintext handshake message starts here.
     TlsHandshake {

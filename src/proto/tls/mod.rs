@@ -491,6 +491,11 @@ impl TlsStream {
         out.field(r(hdr::TYPE), fields::TLS_RECORD_TYPE);
         out.field(r(hdr::VERSION), fields::TLS_RECORD_VERSION);
         out.field(r(hdr::LENGTH), fields::TLS_RECORD_LENGTH);
+        let plaintext = if encrypted {
+            self.record_plaintext(h.len)
+        } else {
+            None
+        };
         out.event(
             at,
             Desc::TlsRecord {
@@ -498,8 +503,19 @@ impl TlsStream {
                 content: h.content,
                 len: h.len,
                 encrypted,
+                plaintext,
             },
         );
+    }
+
+    /// What a protected record's length tells about its plaintext, from the negotiated
+    /// version and suite (`None` before a ServerHello said which).
+    fn record_plaintext(&self, len: u16) -> Option<crate::proto::PlainLen> {
+        let version = self.facts.version?;
+        if version.is_tls13() {
+            return suites::tls13_plaintext(self.facts.cipher, u32::from(len));
+        }
+        self.suite()?.record_plaintext(version, u32::from(len))
     }
 
     /// Finds where framing can resume in `bytes`: the offset of a plausible record

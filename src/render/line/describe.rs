@@ -23,6 +23,15 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     let mut items: Vec<String> = Vec::new();
     let mut apps: Vec<(&str, String)> = Vec::new();
     let mut sealed: Vec<String> = Vec::new();
+    // What the lengths of the encrypted messages starting here give away.
+    let mut message: Option<(u64, u64)> = None;
+    let mut add_message = |p: &Option<crate::proto::PlainLen>| {
+        if let Some(p) = p {
+            let m = message.get_or_insert((0, 0));
+            m.0 += u64::from(p.min);
+            m.1 += u64::from(p.max);
+        }
+    };
     let mut version = None;
     let mut hello_seen = false;
     let mut tls = false;
@@ -35,9 +44,13 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 version: v,
                 content,
                 encrypted,
+                plaintext,
                 ..
             } => {
                 tls = true;
+                if *content == ContentType::APPLICATION_DATA {
+                    add_message(plaintext);
+                }
                 version.get_or_insert(*v);
                 let item = match *content {
                     ContentType::HANDSHAKE if *encrypted => "EncryptedHandshake",
@@ -92,7 +105,15 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 }
                 apps.push((proto, item));
             }
-            Desc::Sealed { proto, unit, .. } => sealed.push(format!("{proto} {unit}")),
+            Desc::Sealed {
+                proto,
+                unit,
+                plaintext,
+                ..
+            } => {
+                add_message(plaintext);
+                sealed.push(format!("{proto} {unit}"));
+            }
             Desc::Text | Desc::Leak { .. } => {}
         }
     }
@@ -144,6 +165,9 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     } else if readable > 0 && out.is_empty() {
         let _ = write!(out, "{readable} bytes readable");
     }
+    if let (Some((min, max)), true) = (message, opaque > 0) {
+        let _ = write!(out, " ({})", message_bytes(min, max));
+    }
     if undecoded > 0 {
         if !out.is_empty() {
             out.push_str(", ");
@@ -151,6 +175,18 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         let _ = write!(out, "{undecoded} bytes undecoded");
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// What encrypted lengths give away, in words: `31 bytes of message`,
+/// `≤ 31 bytes of message` (TLS 1.3 may pad), `0–43 bytes of message` (CBC padding).
+pub fn message_bytes(min: u64, max: u64) -> String {
+    if min == max {
+        format!("{max} bytes of message")
+    } else if min == 0 {
+        format!("≤ {max} bytes of message")
+    } else {
+        format!("{min}–{max} bytes of message")
+    }
 }
 
 /// `ApplicationData, ApplicationData, ApplicationData` → `ApplicationData x3`.
