@@ -69,7 +69,10 @@ impl Suite {
             );
         let mac = u32::try_from(mac_len).unwrap_or(0);
         let block = match s.enc {
-            TlsCipherEnc::Des | TlsCipherEnc::TripleDes | TlsCipherEnc::Rc2 | TlsCipherEnc::Idea => 8,
+            TlsCipherEnc::Des
+            | TlsCipherEnc::TripleDes
+            | TlsCipherEnc::Rc2
+            | TlsCipherEnc::Idea => 8,
             _ => 16,
         };
         let protect = match (s.enc, s.enc_mode) {
@@ -104,8 +107,16 @@ impl Suite {
             Protect::Stream { mac } => Some(exact(len.checked_sub(mac)?)),
             Protect::Cbc { block, mac } => {
                 // TLS 1.1 and later send an explicit IV of one block (RFC 4346 6.2.3.2).
-                let iv = if version.0 >= TlsVersion::TLS11.0 { block } else { 0 };
-                let pad_max = if version == TlsVersion::SSL3 { block } else { 256 };
+                let iv = if version.0 >= TlsVersion::TLS11.0 {
+                    block
+                } else {
+                    0
+                };
+                let pad_max = if version == TlsVersion::SSL3 {
+                    block
+                } else {
+                    256
+                };
                 let body = len.checked_sub(iv + mac)?;
                 Some(PlainLen {
                     min: body.saturating_sub(pad_max),
@@ -207,12 +218,28 @@ mod tests {
             Some(PlainLen { min: 0, max: 43 })
         );
         // RC4-MD5 and NULL-SHA256: plaintext then MAC.
-        assert_eq!(Suite::of(0x0004).unwrap().record_plaintext(TlsVersion::TLS12, 47), exact(31));
-        assert_eq!(Suite::of(0x003b).unwrap().record_plaintext(TlsVersion::TLS12, 63), exact(31));
+        assert_eq!(
+            Suite::of(0x0004)
+                .unwrap()
+                .record_plaintext(TlsVersion::TLS12, 47),
+            exact(31)
+        );
+        assert_eq!(
+            Suite::of(0x003b)
+                .unwrap()
+                .record_plaintext(TlsVersion::TLS12, 63),
+            exact(31)
+        );
         // A record shorter than its overhead says nothing.
         assert_eq!(gcm.record_plaintext(TlsVersion::TLS12, 10), None);
         // TLS 1.3: at most len − 17.
-        assert_eq!(tls13_plaintext(Some(0x1301), 48), Some(PlainLen { min: 0, max: 31 }));
-        assert_eq!(tls13_plaintext(Some(0x1305), 40), Some(PlainLen { min: 0, max: 31 }));
+        assert_eq!(
+            tls13_plaintext(Some(0x1301), 48),
+            Some(PlainLen { min: 0, max: 31 })
+        );
+        assert_eq!(
+            tls13_plaintext(Some(0x1305), 40),
+            Some(PlainLen { min: 0, max: 31 })
+        );
     }
 }
