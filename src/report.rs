@@ -9,7 +9,7 @@ pub use crate::decode::Transport;
 use crate::fields::Role;
 use crate::flow::Flow;
 use crate::proto::tls::{CertNames, HandshakeType, TlsFacts, TlsVersion};
-use crate::proto::{Desc, Direction, Facts, Protection};
+use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
 use std::net::IpAddr;
@@ -63,6 +63,17 @@ pub struct DirStats {
     pub sizes: Vec<u32>,
 }
 
+/// Names kept per flow, at most.
+pub const MAX_NAMES: usize = 16;
+
+/// A name an observer associates with a flow, how, and where it was first seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameSeen {
+    pub name: String,
+    pub source: NameSource,
+    pub frame: u64,
+}
+
 /// Something the observer read, where it was first seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeakSeen {
@@ -105,6 +116,9 @@ pub struct FlowReport {
     pub first_plaintext: Option<(u64, &'static str, String)>,
     /// The first frame with payload bytes nobody could classify.
     pub first_undecoded: Option<u64>,
+    /// Every name an observer associates with the flow, and how (complete once the
+    /// flow's report is handed out: [`FlowReport::complete_names`]).
+    pub names: Vec<NameSeen>,
     /// The frame that carried the (first) ServerHello: where the version and the
     /// cipher suite were chosen.
     pub server_hello_frame: Option<u64>,
@@ -141,6 +155,7 @@ impl FlowReport {
             first_plaintext: None,
             first_undecoded: None,
             server_hello_frame: None,
+            names: Vec::new(),
             records_seen: false,
         }
     }
@@ -246,6 +261,7 @@ impl FlowReport {
                 Desc::TlsHandshake { msg, .. } if *msg == HandshakeType::SERVER_HELLO => {
                     r.server_hello_frame.get_or_insert(frame.number);
                 }
+                Desc::Named { name, source } => r.name(name, *source, frame.number),
                 _ => {}
             }
         }
@@ -257,6 +273,69 @@ impl FlowReport {
         // Before TLS (or without it) each payload is a message; after, records count.
         if !records && payload_len > 0 && d.sizes.len() < MAX_SIZES {
             d.sizes.push(payload_len);
+        }
+    }
+
+    /// Records a name unless the same name came the same way before.
+    pub fn name(&mut self, name: &str, source: NameSource, frame: u64) {
+        let name: String = name.chars().take(MAX_VALUE).collect();
+        if self.names.len() >= MAX_NAMES
+            || self
+                .names
+                .iter()
+                .any(|n| n.source == source && n.name == name)
+        {
+            return;
+        }
+        self.names.push(NameSeen {
+            name,
+            source,
+            frame,
+        });
+    }
+
+    /// Completes the list of names once the flow's facts are known: its server
+    /// name (SNI, or the outer name of an ECH hello), the names in the server's
+    /// certificate, ALPN, and what earlier DNS answers said of the server's address
+    /// (`dns(addr, first_frame)` gives those names with their frames).
+    pub fn complete_names(&mut self, dns: impl FnOnce(IpAddr, u64) -> Vec<(String, u64)>) {
+        let leak_frame = |r: &FlowReport, kind: LeakKind| {
+            r.leaks
+                .iter()
+                .find(|l| l.kind == kind)
+                .map_or(r.first_frame, |l| l.frame)
+        };
+        if let Some(t) = self.tls.clone() {
+            if let Some(sni) = &t.sni {
+                let source = if t.ech {
+                    NameSource::EchPublic
+                } else {
+                    NameSource::Sni
+                };
+                let f = leak_frame(self, LeakKind::ServerName);
+                self.name(sni, source, f);
+            }
+            if let Some(leaf) = t.certificates.first() {
+                let f = leak_frame(self, LeakKind::CertificateName);
+                let cn = crate::text::common_name(&leaf.subject).to_string();
+                for n in leaf.sans.iter().cloned().chain(std::iter::once(cn)) {
+                    self.name(&n, NameSource::Certificate, f);
+                }
+            }
+            // ALPN travels in the ClientHello, beside the server name (if any).
+            let f = self
+                .leaks
+                .iter()
+                .find(|l| matches!(l.kind, LeakKind::Alpn | LeakKind::ServerName))
+                .map_or(self.server_hello_frame.unwrap_or(self.first_frame), |l| {
+                    l.frame
+                });
+            for a in t.alpn_chosen.iter().chain(t.alpn_offered.iter()) {
+                self.name(a, NameSource::Alpn, f);
+            }
+        }
+        for (n, f) in dns(self.server.0, self.first_frame) {
+            self.name(&n, NameSource::Dns, f);
         }
     }
 
@@ -382,6 +461,26 @@ impl FlowReport {
             if self.leaks.iter().any(|l| l.kind == kind) {
                 visible.push(name.into());
             }
+        }
+        // No server name in the handshake (or an encrypted one), but DNS named it.
+        let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
+        let dns: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|n| n.source == NameSource::Dns)
+            .map(|n| n.name.as_str())
+            .collect();
+        if hidden_sni && !dns.is_empty() {
+            let how = match &self.tls {
+                Some(t) if t.ech => "ECH may hide the server name, but",
+                Some(_) => "no SNI, but",
+                None => "",
+            };
+            visible.push(format!(
+                "{how}{}an earlier DNS answer named the server ({})",
+                if how.is_empty() { "" } else { " " },
+                dns.join(", ")
+            ));
         }
         let mut verdict = format!("{content}; visible: {}", visible.join(", "));
         let weak = self.weaknesses();

@@ -363,3 +363,46 @@ fn check_passes_only_what_it_examined() {
     assert_eq!(code(&["--deny", "undecoded"], &noisy).0, Some(1));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// What encryption does not hide: a DNS answer named the server a TLS connection
+/// then reaches without sending its name (scripts/make-dns-tls-capture.sh).
+#[test]
+fn dns_names_a_server_that_sends_no_sni() {
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let json = text(&out.stdout);
+    let tls = json
+        .lines()
+        .find(|l| l.contains("\"type\":\"flow\"") && l.contains("\"port\":4443"))
+        .expect("the TLS flow");
+    assert!(
+        tls.contains(r#""names":[{"name":"hidden.example","source":"dns","frame":2}]"#),
+        "{tls}"
+    );
+    assert!(
+        tls.contains("no SNI, but an earlier DNS answer named the server (hidden.example)"),
+        "{tls}"
+    );
+    // With an SNI, names come with their sources: the hello, the certificate, ALPN.
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("tls12-echo.pcapng").to_str().unwrap(),
+    ]);
+    let json = text(&out.stdout);
+    assert!(
+        json.contains(r#"{"name":"localhost","source":"sni","frame":4}"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#"{"name":"localhost","source":"certificate","frame":6}"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#"{"name":"echo","source":"alpn","frame":4}"#),
+        "{json}"
+    );
+}

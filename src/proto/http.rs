@@ -8,7 +8,7 @@
 use super::framing::{line_spans, line_text, words, MAX_LINE};
 use super::registry::{Detect, Probe, Protocol};
 use super::tls::{record::Plausible, starts_here};
-use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
+use super::{Desc, Direction, Dissector, Emitter, Facts, Fed, NameSource};
 use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
 use crate::span::LeakKind;
@@ -478,6 +478,15 @@ impl HttpDir {
         }
         let parts = [(0..colon, HTTP_HEADER), (value_start..value_end, field)];
         line_spans(out, at, len, &parts, HTTP_HEADER);
+        if field == HTTP_HOST {
+            out.event(
+                at + value_start as u64,
+                Desc::Named {
+                    name: vtext.clone(),
+                    source: NameSource::HttpHost,
+                },
+            );
+        }
         if let Some((kind, value)) = leak {
             out.event(at + value_start as u64, Desc::Leak { kind, value });
         }

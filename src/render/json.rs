@@ -405,6 +405,11 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
             "direction": dir_name(l.dir),
         })).collect::<Vec<_>>(),
         "leaks_dropped": r.leaks_dropped,
+        "names": r.names.iter().map(|n| json!({
+            "name": n.name,
+            "source": n.source.name(),
+            "frame": n.frame,
+        })).collect::<Vec<_>>(),
         "notes": r.notes,
         "verdict": r.verdict(),
     })

@@ -114,7 +114,7 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 add_message(plaintext);
                 sealed.push(format!("{proto} {unit}"));
             }
-            Desc::Text | Desc::Leak { .. } => {}
+            Desc::Text | Desc::Leak { .. } | Desc::Resolved { .. } | Desc::Named { .. } => {}
         }
     }
     // Encrypted units of one kind in a frame read as one item: `SSH packet x3`.
