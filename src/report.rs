@@ -8,7 +8,7 @@ use crate::capture::Timestamp;
 pub use crate::decode::Transport;
 use crate::fields::Role;
 use crate::flow::Flow;
-use crate::proto::tls::{CertNames, HandshakeType, TlsFacts, TlsVersion};
+use crate::proto::tls::{CertNames, ContentType, HandshakeType, TlsFacts, TlsVersion};
 use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
@@ -66,6 +66,28 @@ pub struct DirStats {
 /// Names kept per flow, at most.
 pub const MAX_NAMES: usize = 16;
 
+/// Messages kept per flow, at most (`messages_dropped` counts the rest).
+pub const MAX_MESSAGES: usize = 32;
+
+/// Records in one direction closer together than this, with nothing sent the other
+/// way between them, are one message (one burst).
+const BURST_NS: i128 = 200_000_000;
+
+/// One encrypted message as an observer delimits it: consecutive records (or
+/// encrypted units) one way, sent in one burst, and what their lengths say about the
+/// plaintext inside.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub dir: Direction,
+    pub first_frame: u64,
+    pub records: u32,
+    /// Bounds on the plaintext bytes, summed over the records.
+    pub min: u64,
+    pub max: u64,
+    /// When its last record was seen.
+    last: Timestamp,
+}
+
 /// A name an observer associates with a flow, how, and where it was first seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NameSeen {
@@ -116,6 +138,12 @@ pub struct FlowReport {
     pub first_plaintext: Option<(u64, &'static str, String)>,
     /// The first frame with payload bytes nobody could classify.
     pub first_undecoded: Option<u64>,
+    /// The encrypted conversation as an observer sees it: messages each way, in order.
+    pub messages: Vec<Message>,
+    pub messages_dropped: u64,
+    /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
+    /// over, what follows is application data.
+    tls13_client_encrypted: bool,
     /// Every name an observer associates with the flow, and how (complete once the
     /// flow's report is handed out: [`FlowReport::complete_names`]).
     pub names: Vec<NameSeen>,
@@ -156,6 +184,9 @@ impl FlowReport {
             first_undecoded: None,
             server_hello_frame: None,
             names: Vec::new(),
+            messages: Vec::new(),
+            messages_dropped: 0,
+            tls13_client_encrypted: false,
             records_seen: false,
         }
     }
@@ -247,6 +278,37 @@ impl FlowReport {
         let mut tls_records = false;
         for e in events {
             match e {
+                Desc::TlsRecord {
+                    len,
+                    version,
+                    content,
+                    encrypted: true,
+                    plaintext: Some(p),
+                } if *content == ContentType::APPLICATION_DATA => {
+                    tls_records = true;
+                    if let Some(d) = r.dirs.get_mut(dir.index()) {
+                        if d.sizes.len() < MAX_SIZES {
+                            d.sizes.push(u32::from(*len));
+                        }
+                    }
+                    // In TLS 1.3 the encrypted handshake looks like application data:
+                    // the server's records before the client's first encrypted one,
+                    // and that one (the client's Finished), are the handshake.
+                    let handshake = version.is_tls13() && !r.tls13_client_encrypted;
+                    if handshake && dir == Direction::ToServer {
+                        r.tls13_client_encrypted = true;
+                    }
+                    if !handshake {
+                        r.message(dir, frame, *p);
+                    }
+                }
+                Desc::Sealed {
+                    plaintext: Some(p),
+                    unit,
+                    ..
+                } if !unit.contains("Handshake") => {
+                    r.message(dir, frame, *p);
+                }
                 Desc::TlsRecord { len, .. } => {
                     tls_records = true;
                     if let Some(d) = r.dirs.get_mut(dir.index()) {
@@ -274,6 +336,90 @@ impl FlowReport {
         if !records && payload_len > 0 && d.sizes.len() < MAX_SIZES {
             d.sizes.push(payload_len);
         }
+    }
+
+    /// Adds an encrypted record to the conversation: to the last message if it goes
+    /// the same way in the same burst, else as a new message.
+    fn message(
+        &mut self,
+        dir: Direction,
+        frame: &crate::capture::Frame,
+        p: crate::proto::PlainLen,
+    ) {
+        let ns = |t: Timestamp| i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec);
+        if let Some(last) = self.messages.last_mut() {
+            if last.dir == dir && ns(frame.ts) - ns(last.last) < BURST_NS {
+                last.records += 1;
+                last.min += u64::from(p.min);
+                last.max += u64::from(p.max);
+                last.last = frame.ts;
+                return;
+            }
+        }
+        if self.messages.len() >= MAX_MESSAGES {
+            self.messages_dropped += 1;
+            return;
+        }
+        self.messages.push(Message {
+            dir,
+            first_frame: frame.number,
+            records: 1,
+            min: u64::from(p.min),
+            max: u64::from(p.max),
+            last: frame.ts,
+        });
+    }
+
+    /// The encrypted conversation in words: `client sent 1 message (31 bytes), server
+    /// answered 1 (31 bytes)`; `None` when nothing encrypted was seen.
+    pub fn conversation(&self) -> Option<String> {
+        if self.messages.is_empty() {
+            return None;
+        }
+        let mut parts: Vec<String> = Vec::new();
+        let mut run: Vec<&Message> = Vec::new();
+        let flush = |run: &mut Vec<&Message>, parts: &mut Vec<String>| {
+            let Some(first) = run.first() else { return };
+            let sizes: Vec<String> = run
+                .iter()
+                .map(|m| crate::text::bytes_range(m.min, m.max))
+                .collect();
+            let who = if first.dir == Direction::ToServer {
+                "client"
+            } else {
+                "server"
+            };
+            let verb = if parts.is_empty() {
+                "sent"
+            } else if first.dir == Direction::ToServer {
+                "sent"
+            } else {
+                "answered"
+            };
+            let n = run.len() as u64;
+            let what = if parts.is_empty() {
+                crate::text::plural(n, "message")
+            } else {
+                n.to_string()
+            };
+            parts.push(format!("{who} {verb} {what} ({})", sizes.join(", ")));
+            run.clear();
+        };
+        for m in &self.messages {
+            if run.last().is_some_and(|l| l.dir != m.dir) {
+                flush(&mut run, &mut parts);
+            }
+            run.push(m);
+        }
+        flush(&mut run, &mut parts);
+        const SHOWN: usize = 6;
+        let more = parts.len().saturating_sub(SHOWN);
+        parts.truncate(SHOWN);
+        let mut text = parts.join(", ");
+        if more > 0 || self.messages_dropped > 0 {
+            text.push_str(", …");
+        }
+        Some(text)
     }
 
     /// Records a name unless the same name came the same way before.

@@ -22,6 +22,18 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A length an observer infers, in words: `31 bytes` (exact), `≤ 31 bytes` (TLS 1.3
+/// may pad), `16–31 bytes` (CBC padding).
+pub fn bytes_range(min: u64, max: u64) -> String {
+    if min == max {
+        format!("{max} bytes")
+    } else if min == 0 {
+        format!("≤ {max} bytes")
+    } else {
+        format!("{min}–{max} bytes")
+    }
+}
+
 /// At most `max` characters of `s`, with `…` when something was cut.
 pub fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

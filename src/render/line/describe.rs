@@ -180,13 +180,7 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
 /// What encrypted lengths give away, in words: `31 bytes of message`,
 /// `≤ 31 bytes of message` (TLS 1.3 may pad), `0–43 bytes of message` (CBC padding).
 pub fn message_bytes(min: u64, max: u64) -> String {
-    if min == max {
-        format!("{max} bytes of message")
-    } else if min == 0 {
-        format!("≤ {max} bytes of message")
-    } else {
-        format!("{min}–{max} bytes of message")
-    }
+    format!("{} of message", crate::text::bytes_range(min, max))
 }
 
 /// `ApplicationData, ApplicationData, ApplicationData` → `ApplicationData x3`.
