@@ -389,9 +389,7 @@ impl FlowReport {
             } else {
                 "server"
             };
-            let verb = if parts.is_empty() {
-                "sent"
-            } else if first.dir == Direction::ToServer {
+            let verb = if parts.is_empty() || first.dir == Direction::ToServer {
                 "sent"
             } else {
                 "answered"
