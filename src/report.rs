@@ -352,6 +352,8 @@ impl FlowReport {
             (LeakKind::Url, "URLs"),
             (LeakKind::Cookie, "cookies"),
             (LeakKind::DnsName, "DNS names"),
+            (LeakKind::Software, "software versions"),
+            (LeakKind::HostKey, "host key"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {
@@ -359,7 +361,11 @@ impl FlowReport {
             }
         }
         let mut verdict = format!("{content}; visible: {}", visible.join(", "));
-        if let Some(pr) = self.protection.as_ref().filter(|p| !p.weaknesses.is_empty()) {
+        if let Some(pr) = self
+            .protection
+            .as_ref()
+            .filter(|p| !p.weaknesses.is_empty())
+        {
             verdict.push_str("; weak: ");
             verdict.push_str(&pr.weaknesses.join("; "));
         }
