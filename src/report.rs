@@ -600,6 +600,8 @@ impl FlowReport {
             (LeakKind::Url, "URLs"),
             (LeakKind::Cookie, "cookies"),
             (LeakKind::DnsName, "DNS names"),
+            (LeakKind::Software, "software versions"),
+            (LeakKind::HostKey, "host key"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {

@@ -72,6 +72,10 @@ pub enum LeakKind {
     Credential,
     /// A DNS name asked or answered.
     DnsName,
+    /// Software and its version, announced by a peer (an SSH identification string).
+    Software,
+    /// A server's public host key, which identifies the server across connections (SSH).
+    HostKey,
 }
 
 impl LeakKind {
@@ -86,6 +90,8 @@ impl LeakKind {
             LeakKind::Cookie => "cookie",
             LeakKind::Credential => "credential",
             LeakKind::DnsName => "DNS name",
+            LeakKind::Software => "software",
+            LeakKind::HostKey => "host key",
         }
     }
 }

@@ -949,3 +949,426 @@ fn xmpp_elements_agree_with_tshark() {
     assert!(compared >= 14, "{compared}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// What tshark reads of SSH in one frame.
+#[derive(Debug, Default)]
+struct TsharkSsh {
+    /// (TCP stream, source port): one direction.
+    dir: (u64, u16),
+    banners: Vec<String>,
+    codes: Vec<u64>,
+    kex_lists: Vec<String>,
+    /// Bytes tshark shows as `ssh.encrypted_packet` (they end the frame's payload).
+    encrypted: usize,
+}
+
+/// tshark's SSH fields per frame (`-d tcp.port==PORT,ssh` for captures on another
+/// port than 22).
+fn tshark_ssh(file: &Path, decode_as: Option<u16>) -> BTreeMap<u64, TsharkSsh> {
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-n", "-r"]).arg(file);
+    if let Some(p) = decode_as {
+        cmd.args(["-d", &format!("tcp.port=={p},ssh")]);
+    }
+    let out = cmd
+        .args(["-Y", "ssh", "-T", "fields", "-E", "aggregator=\u{1f}"])
+        .args([
+            "-e",
+            "frame.number",
+            "-e",
+            "tcp.stream",
+            "-e",
+            "tcp.srcport",
+        ])
+        .args(["-e", "ssh.protocol", "-e", "ssh.message_code"])
+        .args(["-e", "ssh.kex_algorithms", "-e", "ssh.encrypted_packet"])
+        .output()
+        .expect("tshark");
+    let mut frames = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let f: Vec<Vec<&str>> = line
+            .split('\t')
+            .map(|c| c.split('\u{1f}').filter(|v| !v.is_empty()).collect())
+            .collect();
+        let col = |i: usize| f.get(i).cloned().unwrap_or_default();
+        let first = |i: usize| col(i).first().and_then(|v| v.parse::<u64>().ok());
+        let (Some(n), Some(stream), Some(port)) = (first(0), first(1), first(2)) else {
+            continue;
+        };
+        frames.insert(
+            n,
+            TsharkSsh {
+                dir: (stream, port as u16),
+                banners: col(3).iter().map(|s| s.to_string()).collect(),
+                codes: col(4)
+                    .iter()
+                    .flat_map(|c| c.split(','))
+                    .filter_map(|c| c.parse().ok())
+                    .collect(),
+                kex_lists: col(5).iter().map(|s| s.to_string()).collect(),
+                encrypted: col(6).iter().map(|h| h.len() / 2).sum(),
+            },
+        );
+    }
+    frames
+}
+
+/// eavesdrop's message names → SSH message numbers (SSH-1's public and session key
+/// messages are 2 and 3).
+fn ssh_code(name: &str) -> Option<u64> {
+    Some(match name {
+        "DISCONNECT" => 1,
+        "IGNORE" | "SMSG_PUBLIC_KEY" => 2,
+        "UNIMPLEMENTED" | "CMSG_SESSION_KEY" => 3,
+        "DEBUG" => 4,
+        "KEXINIT" => 20,
+        "NEWKEYS" => 21,
+        "KEX_ECDH_INIT" | "KEXDH_INIT" | "KEX_DH_GEX_REQUEST_OLD" => 30,
+        "KEX_ECDH_REPLY" | "KEXDH_REPLY" | "KEX_DH_GEX_GROUP" => 31,
+        "KEX_DH_GEX_INIT" => 32,
+        "KEX_DH_GEX_REPLY" => 33,
+        "KEX_DH_GEX_REQUEST" => 34,
+        _ => return name.strip_prefix("KEX message ")?.parse().ok(),
+    })
+}
+
+/// What eavesdrop says of SSH in one frame: banners and message numbers from the
+/// description, and whether any payload byte is readable, a leak or undecoded.
+#[derive(Debug, Default)]
+struct OursSsh {
+    /// The frame's flow and direction (`to_server`, `to_client`).
+    dir: (u64, String),
+    banners: Vec<String>,
+    codes: Vec<u64>,
+    /// Payload spans: (bytes before the payload's end where the span ends, field,
+    /// label).
+    spans: Vec<(u64, String, String)>,
+}
+
+impl OursSsh {
+    /// Fields and labels of the last `n` payload bytes that are neither opaque nor
+    /// header (`usize::MAX`: the whole payload).
+    fn clear_in_last(&self, n: usize) -> Vec<String> {
+        self.spans
+            .iter()
+            .filter(|(to_end, _, label)| {
+                (*to_end as usize) < n && !matches!(label.as_str(), "opaque" | "header")
+            })
+            .map(|(_, f, l)| format!("{f} {l}"))
+            .collect()
+    }
+}
+
+fn eavesdrop_ssh(file: &Path) -> (BTreeMap<u64, OursSsh>, Vec<String>) {
+    let mut cmd = eavesdrop();
+    cmd.args(["show", "--json"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let mut frames = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let Some(n) = v["frame"].as_u64() else {
+            continue;
+        };
+        let mut ours = OursSsh {
+            dir: (
+                v["flow"].as_u64().unwrap_or(0),
+                v["direction"].as_str().unwrap_or("").to_string(),
+            ),
+            ..OursSsh::default()
+        };
+        if let Some(desc) = v["description"].as_str() {
+            let mut depth = 0i32;
+            let mut item = String::new();
+            let mut items = Vec::new();
+            for c in desc.chars() {
+                match c {
+                    '(' | '[' => depth += 1,
+                    ')' | ']' => depth -= 1,
+                    ',' if depth == 0 => {
+                        items.push(std::mem::take(&mut item));
+                        continue;
+                    }
+                    _ => {}
+                }
+                item.push(c);
+            }
+            items.push(item);
+            for item in items {
+                let item = item.trim();
+                let item = item.strip_prefix("SSH ").unwrap_or(item);
+                if item.starts_with("SSH-") {
+                    ours.banners.push(item.to_string());
+                } else if let Some(code) = ssh_code(item.split(" (").next().unwrap_or(item)) {
+                    ours.codes.push(code);
+                }
+            }
+        }
+        let payload = (v["payload"][0].as_u64(), v["payload"][1].as_u64());
+        if let ((Some(start), Some(end)), Some(spans)) = (payload, v["spans"].as_array()) {
+            for s in spans {
+                let (from, to) = (
+                    s["start"].as_u64().unwrap_or(0),
+                    s["end"].as_u64().unwrap_or(0),
+                );
+                if from >= start && to <= end {
+                    ours.spans.push((
+                        end - to,
+                        s["field"].as_str().unwrap_or("").to_string(),
+                        s["label"].as_str().unwrap_or("").to_string(),
+                    ));
+                }
+            }
+        }
+        frames.insert(n, ours);
+    }
+    // The key exchange method each SSH flow negotiated.
+    let mut cmd = eavesdrop();
+    cmd.args(["flows", "--json"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let kex = text(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["details"]["ssh.kex"].as_str().map(String::from))
+        .collect();
+    (frames, kex)
+}
+
+/// Disagreements with tshark on SSH, each with its reason: `file: what` (the file as
+/// found under captures/ or the corpus). A disagreement missing here fails the test, and
+/// so does an entry that no longer occurs. tshark is Wireshark 4.0.17 with default
+/// preferences. Two kinds are not listed frame by frame but ruled out for every frame:
+/// - message numbers tshark reads after a direction's NEWKEYS: without keys tshark 4.0
+///   parses AES-GCM packets, whose length is in the clear, as if the rest were too, and
+///   prints numbers read from ciphertext (`message_code 167` in captures/ssh-aes128-gcm);
+///   they are dropped before comparing (and counted);
+/// - which bytes are encrypted: tshark 4.0 sets `ssh.encrypted_packet` only for packets it
+///   does not parse (the rest of a frame after NEWKEYS, a connection picked up midway),
+///   so every frame after a direction's NEWKEYS counts as encrypted too; in a frame with
+///   packets in the clear, the encrypted ones are its last bytes.
+const SSH_DISAGREEMENTS: &[(&str, &str)] = &[
+    (
+        "ja4/tcpdump-geneve.pcap: every frame",
+        "eavesdrop-limitation: the SSH connection travels inside Geneve (UDP 6081), which \
+         eavesdrop does not decode (its payload is undecoded, docs/design.md); tshark decodes \
+         the tunnel",
+    ),
+    (
+        "ja4/ssh2-malformed.pcap#14: message codes",
+        "tshark-wrong: the host key inside KEX_DH_GEX_REPLY is malformed on purpose (an RSA \
+         modulus said to be 2021161080 bytes long in a 149-byte key); tshark gives up on the \
+         frame there, but packet_length (444) places the NEWKEYS that follows in the same \
+         frame, which eavesdrop reads; the encrypted packets after it confirm the switch",
+    ),
+    (
+        "ja4/ssh2-moloch-crash.pcap#14: message codes",
+        "tshark-wrong: the same session as ssh2-malformed.pcap (the same malformed host key, \
+         the NEWKEYS after it)",
+    ),
+];
+
+/// Compares one capture; returns (frames compared, tshark codes dropped after NEWKEYS,
+/// disagreements).
+fn compare_ssh(file: &Path, decode_as: Option<u16>, name: &str) -> (u64, u64, Vec<String>) {
+    let theirs = tshark_ssh(file, decode_as);
+    if theirs.is_empty() {
+        return (0, 0, Vec::new());
+    }
+    let (ours, our_kex) = eavesdrop_ssh(file);
+    let mut problems = Vec::new();
+    let mut dropped = 0;
+    // The frame of each direction's first NEWKEYS, in tshark's reading.
+    let mut newkeys: BTreeMap<(u64, u16), u64> = BTreeMap::new();
+    // Each connection's KEXINIT lists, by direction, to negotiate as RFC 4253 7.1 says.
+    let mut lists: BTreeMap<(u64, u16), String> = BTreeMap::new();
+    let empty = OursSsh::default();
+    // Message numbers in order per direction: tshark's (frame, code), and which of
+    // eavesdrop's directions each is.
+    let mut their_codes: BTreeMap<(u64, u16), Vec<(u64, u64)>> = BTreeMap::new();
+    let mut same_dir: BTreeMap<(u64, u16), (u64, String)> = BTreeMap::new();
+    for (&n, t) in &theirs {
+        let o = ours.get(&n).unwrap_or(&empty);
+        let after = newkeys.get(&t.dir).is_some_and(|&k| n > k);
+        let mut codes = Vec::new();
+        for &c in &t.codes {
+            if after || codes.contains(&21) {
+                dropped += 1;
+            } else {
+                codes.push(c);
+            }
+        }
+        if codes.contains(&21) {
+            newkeys.entry(t.dir).or_insert(n);
+        }
+        if let Some(l) = t.kex_lists.first() {
+            lists.entry(t.dir).or_insert_with(|| l.clone());
+        }
+        if t.banners != o.banners {
+            problems.push(format!(
+                "{name}#{n}: banners: tshark {:?}, eavesdrop {:?}",
+                t.banners, o.banners
+            ));
+        }
+        their_codes
+            .entry(t.dir)
+            .or_default()
+            .extend(codes.iter().map(|&c| (n, c)));
+        if let Some(o) = ours.get(&n) {
+            same_dir.entry(t.dir).or_insert_with(|| o.dir.clone());
+        }
+        let encrypted = if after { usize::MAX } else { t.encrypted };
+        let clear = o.clear_in_last(encrypted);
+        if !clear.is_empty() {
+            problems.push(format!(
+                "{name}#{n}: encrypted for tshark, eavesdrop labels {clear:?}"
+            ));
+        }
+    }
+    // The same message numbers in the same order each way. A message spanning segments
+    // is named by tshark on its last segment and by eavesdrop on its first: each of
+    // eavesdrop's must sit between tshark's frame for the message before it and tshark's
+    // frame for it.
+    for (tdir, odir) in &same_dir {
+        let theirs_seq = their_codes.get(tdir).cloned().unwrap_or_default();
+        let ours_seq: Vec<(u64, u64)> = ours
+            .iter()
+            .filter(|(_, o)| &o.dir == odir)
+            .flat_map(|(&n, o)| o.codes.iter().map(move |&c| (n, c)))
+            .collect();
+        let mut previous = 0;
+        for i in 0..theirs_seq.len().max(ours_seq.len()) {
+            let (t, o) = (theirs_seq.get(i), ours_seq.get(i));
+            let agree = match (t, o) {
+                (Some(&(tf, tc)), Some(&(of, oc))) => tc == oc && previous <= of && of <= tf,
+                _ => false,
+            };
+            if !agree {
+                let frame = t.or(o).map_or(0, |x| x.0);
+                let show = |x: Option<&(u64, u64)>| {
+                    x.map_or("none".to_string(), |(f, c)| format!("{c} (frame {f})"))
+                };
+                problems.push(format!(
+                    "{name}#{frame}: message codes: tshark {}, eavesdrop {}",
+                    show(t),
+                    show(o)
+                ));
+                break;
+            }
+            previous = t.map_or(previous, |x| x.0);
+        }
+    }
+    // Negotiated key exchange: the first of the client's methods the server offers.
+    let mut their_kex: Vec<String> = Vec::new();
+    let streams: std::collections::BTreeSet<u64> = lists.keys().map(|k| k.0).collect();
+    for s in streams {
+        let dirs: Vec<&String> = lists
+            .range((s, 0)..=(s, u16::MAX))
+            .map(|(_, l)| l)
+            .collect();
+        if let [a, b] = dirs[..] {
+            // The client is the side whose list names ext-info-c (or, failing that,
+            // either: both orders are tried and must agree).
+            let (c, sv) = if b.contains("ext-info-c") {
+                (b, a)
+            } else {
+                (a, b)
+            };
+            let server: Vec<&str> = sv.split(',').collect();
+            if let Some(k) = c.split(',').find(|k| server.contains(k)) {
+                their_kex.push(k.to_string());
+            }
+        }
+    }
+    let mut ours_sorted = our_kex.clone();
+    ours_sorted.sort();
+    their_kex.sort();
+    if their_kex != ours_sorted && !their_kex.is_empty() {
+        problems.push(format!(
+            "{name}: negotiated kex: tshark lists give {their_kex:?}, eavesdrop {ours_sorted:?}"
+        ));
+    }
+    (theirs.len() as u64, dropped, problems)
+}
+
+fn check_ssh_disagreements(found: Vec<String>) {
+    let explained = |p: &String| {
+        SSH_DISAGREEMENTS.iter().any(|(what, _)| {
+            let (file, frames) = what.split_once(": ").unwrap();
+            p.starts_with(file) && (frames == "every frame" || p.starts_with(what))
+        })
+    };
+    let unexplained: Vec<&String> = found.iter().filter(|p| !explained(p)).collect();
+    assert!(
+        unexplained.is_empty(),
+        "SSH disagreements with tshark not listed in SSH_DISAGREEMENTS:\n{}",
+        unexplained
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn ssh_agrees_with_tshark_on_sample_captures() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let mut compared = 0;
+    let mut problems = Vec::new();
+    for f in sample_captures() {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("ssh-") {
+            continue;
+        }
+        let (n, _, p) = compare_ssh(&f, Some(2222), &name);
+        assert!(n > 20, "{name}: tshark read {n} SSH frames");
+        compared += n;
+        problems.extend(p);
+    }
+    assert!(compared >= 100, "{compared}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn ssh_agrees_with_tshark_on_the_development_corpus() {
+    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
+        eprintln!("EAVESDROP_CORPUS not set: skipped");
+        return;
+    };
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let root = Path::new(&dir);
+    let (mut files, mut compared, mut dropped) = (0, 0, 0);
+    let mut problems = Vec::new();
+    for f in corpus_files(root) {
+        let name = f.strip_prefix(root).unwrap_or(&f).display().to_string();
+        let (n, d, p) = compare_ssh(&f, None, &name);
+        if n > 0 {
+            files += 1;
+            compared += n;
+            dropped += d;
+            problems.extend(p);
+        }
+    }
+    eprintln!(
+        "{files} captures with SSH, {compared} frames compared, {dropped} tshark message numbers \
+         after NEWKEYS dropped; disagreements:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        files >= 8 && compared > 1000,
+        "{files} files, {compared} frames"
+    );
+    // Every listed disagreement still occurs.
+    for (what, _) in SSH_DISAGREEMENTS {
+        let (file, _) = what.split_once(": ").unwrap();
+        assert!(
+            problems.iter().any(|p| p.starts_with(file)),
+            "SSH_DISAGREEMENTS entry no longer occurs: {what}"
+        );
+    }
+    check_ssh_disagreements(problems);
+}

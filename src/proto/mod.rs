@@ -29,6 +29,7 @@ pub mod mysql;
 pub mod postgres;
 pub mod quic;
 pub mod registry;
+pub mod ssh;
 pub mod stack;
 pub mod telnet;
 pub mod tls;

@@ -88,6 +88,7 @@ impl std::fmt::Debug for Protocol {
 
 /// Protocols over TCP, in the order their content tests run.
 pub static TCP: &[&Protocol] = &[
+    &super::ssh::PROTOCOL,
     &super::tls::PROTOCOL,
     &super::http::PROTOCOL,
     &super::postgres::PROTOCOL,

@@ -152,6 +152,13 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         if items.is_empty() && readable > 0 {
             let _ = write!(out, ", {readable} bytes readable");
         }
+    } else if readable > 0 && apps.is_empty() && !content_readable(d, &payload_range) {
+        // Readable, but a handshake's bytes (an SSH key exchange continued), not what
+        // the endpoints said.
+        let _ = write!(out, "{readable} bytes readable (handshake)");
+        if opaque > 0 {
+            let _ = write!(out, ", {opaque} bytes opaque");
+        }
     } else if readable > 0 && apps.is_empty() {
         let _ = write!(out, "plaintext, {readable} bytes");
         if opaque > 0 {
@@ -175,6 +182,16 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         let _ = write!(out, "{undecoded} bytes undecoded");
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// Whether any readable payload byte is application content (a field with
+/// `Role::Content`), not a handshake.
+fn content_readable(d: &Decoded, payload: &std::ops::Range<u32>) -> bool {
+    d.spans.iter().any(|s| {
+        s.range.start >= payload.start
+            && s.field.role() == crate::fields::Role::Content
+            && matches!(s.label(), Label::Cleartext | Label::Leak)
+    })
 }
 
 /// What encrypted lengths give away, in words: `31 bytes of message`,
