@@ -9,6 +9,29 @@ pub fn plural(n: u64, noun: &str) -> String {
     }
 }
 
+/// `1,234,567`: a count with thousands separators, the one way eavesdrop writes byte
+/// counts for people (flows, totals, the summary; JSON keeps plain numbers).
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 byte`, `1,234 bytes`.
+pub fn bytes(n: u64) -> String {
+    if n == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{} bytes", grouped(n))
+    }
+}
+
 /// At most `max` characters of `s`, with `…` when something was cut.
 pub fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -35,6 +58,13 @@ mod tests {
     fn words() {
         assert_eq!(plural(1, "flow"), "1 flow");
         assert_eq!(plural(0, "flow"), "0 flows");
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(18_400), "18,400");
+        assert_eq!(grouped(1_234_567_890), "1,234,567,890");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(2909), "2,909 bytes");
         assert_eq!(shorten("abcdef", 3), "abc…");
         assert_eq!(shorten("abc", 3), "abc");
         assert_eq!(shorten("ééé", 2), "éé…");
