@@ -27,6 +27,8 @@ use std::str::FromStr;
 
 /// `--brief` lines are at most this many columns.
 pub const BRIEF_WIDTH: usize = 120;
+/// Columns a `--brief` line keeps for the verdict.
+const BRIEF_VERDICT: usize = 36;
 /// Reports kept for sorting by default; beyond, flows print as they end.
 pub const MAX_SORTED: usize = 100_000;
 /// Entries of a long list shown without `--full`.
@@ -672,11 +674,16 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         Ok(())
     }
 
-    /// A brief line leaves the verdict at least 40 columns.
+    /// A brief line leaves the verdict at least [`BRIEF_VERDICT`] columns: the
+    /// endpoints take what they need up to 47, the stack what is left up to 32.
     fn capped(&self, mut w: Widths) -> Widths {
         if self.opts.brief {
             w.endpoints = w.endpoints.min(47);
-            w.stack = w.stack.min(24);
+            let used = w.id + 2 + 3 + 2 + w.endpoints + 2 + 2;
+            w.stack = w
+                .stack
+                .min(BRIEF_WIDTH.saturating_sub(used + BRIEF_VERDICT))
+                .clamp(12, 32);
         }
         w
     }
