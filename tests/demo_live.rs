@@ -72,7 +72,7 @@ fn live_demo_tells_three_acts_on_fresh_traffic_and_keeps_captures_with_keylogs()
         let pcap = dir.join(format!("{stem}.pcapng"));
         let back = run(&["flows", pcap.to_str().unwrap()]);
         assert!(back.status.success(), "{}", text(&back.stderr));
-        assert!(text(&back.stdout).contains("1 flows (1 TCP"), "{stem}");
+        assert!(text(&back.stdout).contains("1 flow (1 TCP"), "{stem}");
         let keylog = dir.join(format!("{stem}.keylog"));
         assert_eq!(keylog.exists(), keys, "{stem}");
         if keys && have("tshark") {
