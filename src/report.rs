@@ -12,6 +12,7 @@ use crate::proto::tls::{CertNames, ContentType, HandshakeType, TlsFacts, TlsVers
 use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
+use crate::text::bytes;
 use std::net::IpAddr;
 
 /// Distinct leaks kept per flow; more are counted in `leaks_dropped`.
@@ -258,6 +259,21 @@ impl FlowReport {
                         // sample.
                         let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
                         if printable >= 3.min(bytes.len()) && printable * 2 >= bytes.len() {
+                            // A field that is all text goes on to the end of its line
+                            // (`GET` becomes `GET /private HTTP/1.1`).
+                            let bytes = if printable == bytes.len() {
+                                let rest = frame
+                                    .data
+                                    .get(s.range.start as usize..range.end as usize)
+                                    .unwrap_or(bytes);
+                                let end = rest
+                                    .iter()
+                                    .position(|b| !(0x20..0x7f).contains(b))
+                                    .unwrap_or(rest.len());
+                                rest.get(..end).unwrap_or(bytes)
+                            } else {
+                                bytes
+                            };
                             let sample: String = bytes
                                 .iter()
                                 .take(60)
@@ -579,9 +595,13 @@ impl FlowReport {
         } else if !creds.is_empty() {
             format!("CREDENTIALS READABLE ({})", creds.join("; "))
         } else if plain > 0 && opaque > 0 {
-            format!("partly readable: {plain} bytes of content in the clear, {opaque} bytes opaque")
+            format!(
+                "partly readable: {} of content in the clear, {} opaque",
+                bytes(plain),
+                bytes(opaque)
+            )
         } else if plain > 0 {
-            format!("content readable ({plain} bytes)")
+            format!("content readable ({})", bytes(plain))
         } else if opaque > 0 {
             match &self.protection {
                 Some(pr) => match (&pr.cipher, &pr.mac) {
@@ -592,7 +612,7 @@ impl FlowReport {
                 None => "content opaque".to_string(),
             }
         } else if undecoded > 0 {
-            format!("content not classified ({undecoded} bytes undecoded)")
+            format!("content not classified ({} undecoded)", bytes(undecoded))
         } else {
             "only handshake bytes".to_string()
         };

@@ -26,8 +26,15 @@ const STRICT: &[&str] = &["--deny", "plaintext", "--deny", "credentials"];
 fn plaintext_http_fails_with_its_credentials_named() {
     let (code, out) = check(STRICT, "http-basic-auth.pcap");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL credentials: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4, credential = Basic alice:secret"), "{out}");
-    assert!(out.contains("credential = password=secret"), "{out}");
+    // Issue 14: what was read, in words (not `field = N bytes readable`).
+    assert!(out.contains("FAIL credentials: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4: credential Basic alice:secret readable"), "{out}");
+    assert!(out.contains("credential password=secret readable"), "{out}");
+    assert!(
+        out.contains(
+            "FAIL plaintext: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4: HTTP request \"GET"
+        ),
+        "{out}"
+    );
     assert!(out.contains("FAIL plaintext: flow 1"), "{out}");
     assert!(out.contains("FAIL: 5 violations in 2 flows"), "{out}");
 }
@@ -41,7 +48,7 @@ fn ftp_and_smtp_passwords_fail_credentials() {
         let (code, out) = check(&["--deny", "credentials"], file);
         assert_eq!(code, 1, "{out}");
         assert!(
-            out.contains(&format!("credential = {value}")),
+            out.contains(&format!("credential {value} readable")),
             "{file}: {out}"
         );
     }
@@ -70,7 +77,12 @@ fn tls_passes_content_rules_and_min_tls_tells_12_from_13() {
     let (code, out) = check(&["--min-tls", "1.3"], "tls12-echo.pcapng");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("min-tls: flow 1"), "{out}");
-    assert!(out.contains("TLS 1.2 (minimum TLS 1.3)"), "{out}");
+    assert!(
+        out.contains("TLS 1.2 negotiated (minimum TLS 1.3)"),
+        "{out}"
+    );
+    // Issue 14: the frame that proves it is the ServerHello's, not the SYN's.
+    assert!(out.contains("frame 6 (ServerHello): TLS 1.2"), "{out}");
     let (code, out) = check(&["--min-tls", "1.3"], "tls13-echo.pcapng");
     assert_eq!(code, 0, "{out}");
     let (code, out) = check(&["--min-tls", "1.2"], "tls12-echo.pcapng");

@@ -396,7 +396,10 @@ fn weak_tls_fails_null_anonymous_suites_and_passes_sound_ones() {
         let (code, out) = check(weak);
         assert_eq!(code, Some(1), "{weak}: {out}");
         // The violation points at the ServerHello that chose the suite (frame 6).
-        assert!(out.contains("frame 6, tls.handshake.ciphersuite"), "{out}");
+        assert!(
+            out.contains("frame 6 (ServerHello): weak cipher suite"),
+            "{out}"
+        );
     }
     let (_, anon) = check("tls12-anon.pcap");
     assert!(anon.contains("no server authentication"), "{anon}");

@@ -196,8 +196,15 @@ fn content_readable(d: &Decoded, payload: &std::ops::Range<u32>) -> bool {
 
 /// What encrypted lengths give away, in words: `31 bytes of message`,
 /// `≤ 31 bytes of message` (TLS 1.3 may pad), `0–43 bytes of message` (CBC padding).
+/// Plain numbers, as everywhere on a packet line.
 pub fn message_bytes(min: u64, max: u64) -> String {
-    format!("{} of message", crate::text::bytes_range(min, max))
+    if min == max {
+        format!("{max} bytes of message")
+    } else if min == 0 {
+        format!("≤ {max} bytes of message")
+    } else {
+        format!("{min}–{max} bytes of message")
+    }
 }
 
 /// `ApplicationData, ApplicationData, ApplicationData` → `ApplicationData x3`.
