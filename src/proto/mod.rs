@@ -32,6 +32,7 @@ pub mod stack;
 pub mod telnet;
 pub mod tls;
 pub mod unknown;
+pub mod wireguard;
 pub mod xmpp;
 
 use crate::fields::FieldId;
