@@ -21,7 +21,7 @@ cleanup() {
   sleep 0.5
   ip netns del $A 2>/dev/null || true
   ip netns del $B 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -83,45 +83,69 @@ wireguard() {
   stop_capture
 }
 
-ipsec() {
+# ipsec_run NAME IKE-VERSION AGGRESSIVE(yes|no): one IKE exchange and two pings over ESP.
+ipsec_run() {
+  local name=$1 version=$2 aggressive=$3
+  # IKEv1 has no AEAD transforms for IKE itself.
+  local proposals=aes256gcm16-prfsha256-x25519
+  [ "$version" = 1 ] && proposals=aes256-sha256-modp2048
   netns
   local dir
+  charons=()
   for side in a b; do
     dir=$work/swan-$side
     mkdir -p "$dir"/{conf.d,run}
     local me peer myid peerid
     if [ $side = a ]; then me=10.231.0.1 peer=10.231.0.2 myid=alice@vpn.example peerid=gw.vpn.example
-    else me=10.231.0.2 peer=10.231.0.1 myid=gw.vpn.example peerid=alice@vpn.example; fi
+      tunme=10.234.0.1 tunpeer=10.234.0.2
+    else me=10.231.0.2 peer=10.231.0.1 myid=gw.vpn.example peerid=alice@vpn.example
+      tunme=10.234.0.2 tunpeer=10.234.0.1; fi
     cat > "$dir/strongswan.conf" <<EOF
 charon-systemd {
-  load = random nonce aes sha1 sha2 hmac kdf curve25519 gcm pem pkcs1 x509 revocation constraints pubkey socket-default kernel-netlink vici updown
+  # IKEv1 Aggressive Mode with a PSK sends the identity in the clear (and a hash an
+  # attacker can crack offline): strongSwan refuses it unless told otherwise.
+  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
+  load = random nonce openssl kdf pem pkcs1 x509 revocation constraints pubkey socket-default kernel-libipsec kernel-netlink vici
   piddir = $dir/run
-  plugins.vici.socket = unix://$dir/run/charon.vici
-  install_routes = no
-  journal { default = -1 }
-  syslog { daemon { default = -1 } }
-  filelog { log { path = $dir/charon.log
-    default = 1 } }
+  plugins {
+    vici {
+      socket = unix://$dir/run/charon.vici
+    }
+  }
+  journal {
+    default = -1
+  }
+  filelog {
+    log {
+      path = $dir/charon.log
+      default = 1
+    }
+  }
 }
-swanctl { socket = unix://$dir/run/charon.vici }
+swanctl {
+  socket = unix://$dir/run/charon.vici
+}
 EOF
     cat > "$dir/swanctl.conf" <<EOF
 connections {
   vpn {
-    version = 2
+    version = $version
+    aggressive = $aggressive
     local_addrs = $me
     remote_addrs = $peer
-    proposals = aes256gcm16-prfsha256-x25519
+    proposals = $proposals
+    # kernel-libipsec (userspace ESP) sends ESP in UDP only (RFC 3948).
+    encap = yes
     local { auth = psk
       id = $myid }
     remote { auth = psk
       id = $peerid }
     children {
       net {
-        local_ts = $me/32
-        remote_ts = $peer/32
+        local_ts = $tunme/32
+        remote_ts = $tunpeer/32
         esp_proposals = aes128gcm16-x25519
-        mode = transport
+        mode = tunnel
       }
     }
   }
@@ -133,11 +157,14 @@ secrets {
 }
 EOF
   done
+  ip -n $A addr add 10.234.0.1/32 dev lo
+  ip -n $B addr add 10.234.0.2/32 dev lo
   for side in a b; do
     local ns=$A; [ $side = b ] && ns=$B
     dir=$work/swan-$side
     ip netns exec $ns env STRONGSWAN_CONF="$dir/strongswan.conf" /usr/sbin/charon-systemd &
     pids+=("$!")
+    charons+=("$!")
   done
   sleep 2
   for side in a b; do
@@ -145,10 +172,18 @@ EOF
     dir=$work/swan-$side
     ip netns exec $ns env STRONGSWAN_CONF="$dir/strongswan.conf" swanctl --load-all --file "$dir/swanctl.conf" > /dev/null
   done
-  capture "$out/ipsec-ikev2-esp.pcap" "udp port 500 or udp port 4500 or esp"
+  capture "$out/ipsec-$name.pcap" "udp port 500 or udp port 4500 or esp"
   ip netns exec $A env STRONGSWAN_CONF="$work/swan-a/strongswan.conf" swanctl --initiate --child net > /dev/null
-  ip netns exec $A ping -c 2 10.231.0.2 > /dev/null
+  ip netns exec $A ping -c 2 -I 10.234.0.1 10.234.0.2 > /dev/null
   stop_capture
+  kill "${charons[@]}" 2>/dev/null || true
+  wait "${charons[@]}" 2>/dev/null || true
+  rm -rf "$work"/swan-*
+}
+
+ipsec() {
+  ipsec_run ikev2-esp 2 no
+  ipsec_run ikev1-aggressive 1 yes
 }
 
 openvpn_run() {

@@ -358,6 +358,16 @@ impl FlowReport {
                 visible.push(name.into());
             }
         }
+        // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
+        let ids: Vec<&str> = self
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Identity)
+            .map(|l| l.value.as_str())
+            .collect();
+        if !ids.is_empty() {
+            visible.push(format!("identity {}", ids.join(", ")));
+        }
         let mut verdict = format!("{content}; visible: {}", visible.join(", "));
         if let Some(pr) = self.protection.as_ref().filter(|p| !p.weaknesses.is_empty()) {
             verdict.push_str("; weak: ");

@@ -72,6 +72,9 @@ pub enum LeakKind {
     Credential,
     /// A DNS name asked or answered.
     DnsName,
+    /// An identity a security protocol sends in the clear: a user or host name, an
+    /// address or key ID (IKEv1 Aggressive Mode's Identification payload).
+    Identity,
 }
 
 impl LeakKind {
@@ -86,6 +89,7 @@ impl LeakKind {
             LeakKind::Cookie => "cookie",
             LeakKind::Credential => "credential",
             LeakKind::DnsName => "DNS name",
+            LeakKind::Identity => "identity",
         }
     }
 }

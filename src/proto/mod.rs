@@ -20,8 +20,10 @@
 //! A flow holds the state of the protocol it runs, not of every protocol.
 
 pub mod dns;
+pub mod esp;
 pub mod framing;
 pub mod http;
+pub mod ike;
 pub mod ldap;
 pub mod mail;
 pub mod mysql;

@@ -106,6 +106,8 @@ pub static TCP: &[&Protocol] = &[
 pub static UDP: &[&Protocol] = &[
     &super::quic::PROTOCOL,
     &super::wireguard::PROTOCOL,
+    &super::ike::PROTOCOL,
+    &super::esp::PROTOCOL,
     &super::dns::UDP_PROTOCOL,
 ];
 

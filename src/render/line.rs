@@ -180,6 +180,14 @@ impl LineWriter {
                     OtherLayer::Fragment { proto } => {
                         let _ = write!(s, "ip-proto-{proto}");
                     }
+                    OtherLayer::Esp { spi, seq, len } => {
+                        let _ = write!(s, "ESP(spi={spi:#010x},seq={seq:#x}), length {len}");
+                    }
+                    OtherLayer::Ah { spi, seq, icv } => {
+                        let _ = write!(s, "AH(spi={spi:#010x},seq={seq:#x},icv=0x");
+                        s.push_str(&hex::encode(icv));
+                        s.push_str("): ");
+                    }
                     OtherLayer::EtherType { ethertype, len } => {
                         if let Some((src, dst)) = ether {
                             let _ = write!(s, "{} > {}, ", mac(&src), mac(&dst));
