@@ -52,7 +52,7 @@ stop_capture() {
   wait "$tcpdump_pid" 2>/dev/null || true
 }
 
-wireguard() {
+do_wireguard() {
   netns
   for n in a b; do
     (umask 077; wg genkey > "$work/wg-$n.key")
@@ -181,7 +181,7 @@ EOF
   rm -rf "$work"/swan-*
 }
 
-ipsec() {
+do_ipsec() {
   ipsec_run ikev2-esp 2 no
   ipsec_run ikev1-aggressive 1 yes
 }
@@ -207,14 +207,14 @@ openvpn_run() {
   sleep 0.5
 }
 
-openvpn() {
+do_openvpn() {
   local certs=$out/certs
   # TLS mode with the captures' CA: a server certificate and a client one.
   if [ ! -f "$certs/vpn-client.crt" ]; then
     openssl req -newkey rsa:2048 -nodes -sha256 -subj "/O=Eavesdrop Teaching/CN=vpn-client alice" \
       -keyout "$certs/vpn-client.key" -out "$work/client.csr" 2>/dev/null
     openssl x509 -req -in "$work/client.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" \
-      -CAcreateserial -days 36500 -sha256 -out "$certs/vpn-client.crt" 2>/dev/null
+      -set_serial 0x$(openssl rand -hex 8) -days 36500 -sha256 -out "$certs/vpn-client.crt" 2>/dev/null
   fi
   openvpn --genkey secret "$work/static.key" 2> /dev/null
   local tls_common=(--ca "$certs/ca.crt" --data-ciphers AES-256-GCM --tls-version-min 1.2)
@@ -235,5 +235,5 @@ openvpn() {
 
 what=("$@")
 [ ${#what[@]} -gt 0 ] || what=(wireguard ipsec openvpn)
-for w in "${what[@]}"; do "$w"; done
+for w in "${what[@]}"; do "do_$w"; done
 ls -l "$out"/wireguard-*.pcap "$out"/ipsec-*.pcap "$out"/openvpn-*.pcap 2>/dev/null || true

@@ -27,6 +27,7 @@ pub mod ike;
 pub mod ldap;
 pub mod mail;
 pub mod mysql;
+pub mod openvpn;
 pub mod postgres;
 pub mod quic;
 pub mod registry;

@@ -89,6 +89,7 @@ impl std::fmt::Debug for Protocol {
 /// Protocols over TCP, in the order their content tests run.
 pub static TCP: &[&Protocol] = &[
     &super::tls::PROTOCOL,
+    &super::openvpn::PROTOCOL,
     &super::http::PROTOCOL,
     &super::postgres::PROTOCOL,
     &super::ldap::PROTOCOL,
@@ -108,6 +109,7 @@ pub static UDP: &[&Protocol] = &[
     &super::wireguard::PROTOCOL,
     &super::ike::PROTOCOL,
     &super::esp::PROTOCOL,
+    &super::openvpn::PROTOCOL,
     &super::dns::UDP_PROTOCOL,
 ];
 
