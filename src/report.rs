@@ -369,7 +369,11 @@ impl FlowReport {
             visible.push(format!("identity {}", ids.join(", ")));
         }
         let mut verdict = format!("{content}; visible: {}", visible.join(", "));
-        if let Some(pr) = self.protection.as_ref().filter(|p| !p.weaknesses.is_empty()) {
+        if let Some(pr) = self
+            .protection
+            .as_ref()
+            .filter(|p| !p.weaknesses.is_empty())
+        {
             verdict.push_str("; weak: ");
             verdict.push_str(&pr.weaknesses.join("; "));
         }

@@ -97,7 +97,10 @@ mod tests {
         assert_eq!(l[1].0, 4..5);
         assert!(l[2].0.is_empty());
         assert_eq!(layout(100)[2].0, 8..100);
-        assert_eq!(header(&[0, 0, 1, 0, 0, 0, 0, 7]).map(|h| (h.spi, h.seq)), Some((256, 7)));
+        assert_eq!(
+            header(&[0, 0, 1, 0, 0, 0, 0, 7]).map(|h| (h.spi, h.seq)),
+            Some((256, 7))
+        );
         assert_eq!(header(&[0; 7]), None);
     }
 }

@@ -65,7 +65,8 @@ impl Dissector for EspInUdp {
             );
         } else if b.get(..4) == Some(&[0, 0, 0, 0][..]) {
             out.field(at..at + 4, UDPENCAP_MARKER);
-            self.ike.message(dir, at + 4, b.get(4..).unwrap_or(&[]), out);
+            self.ike
+                .message(dir, at + 4, b.get(4..).unwrap_or(&[]), out);
         } else {
             self.esp(at, b, out);
         }

@@ -519,11 +519,7 @@ impl Ike {
 
     /// Reads an SA payload's proposals into the flow's facts.
     fn sa(&mut self, ctx: &Context, b: &[u8]) {
-        let proposals = if ctx.major == 2 {
-            sa_v2(b)
-        } else {
-            sa_v1(b)
-        };
+        let proposals = if ctx.major == 2 { sa_v2(b) } else { sa_v1(b) };
         if ctx.major == 1 && ctx.exchange == v1::AGGRESSIVE {
             let psk = |s: &Suite| s.auth.as_deref().is_some_and(|a| a.contains("PSK"));
             if (ctx.response && proposals.first().is_some_and(psk))
@@ -904,7 +900,8 @@ mod tests {
     /// An IKEv2 SA payload body with one IKE proposal: AES_GCM_16_256, PRF SHA2-256,
     /// Curve25519.
     fn sa_body() -> Vec<u8> {
-        let transforms: [(u8, u16, Option<u16>); 3] = [(1, 20, Some(256)), (2, 5, None), (4, 31, None)];
+        let transforms: [(u8, u16, Option<u16>); 3] =
+            [(1, 20, Some(256)), (2, 5, None), (4, 31, None)];
         let mut t = Vec::new();
         for (i, (kind, id, key)) in transforms.iter().enumerate() {
             let attr: Vec<u8> = key.map_or(vec![], |k| {
@@ -928,14 +925,26 @@ mod tests {
 
     #[test]
     fn ike_sa_init_is_readable_and_names_the_transforms() {
-        let b = message(0x20, 34, 0x08, &[(33, sa_body()), (34, vec![0, 31, 0, 0, 9, 9]), (40, vec![7; 32])]);
+        let b = message(
+            0x20,
+            34,
+            0x08,
+            &[
+                (33, sa_body()),
+                (34, vec![0, 31, 0, 0, 9, 9]),
+                (40, vec![7; 32]),
+            ],
+        );
         assert!(looks_like_ike(&b));
         let (l, out, ike) = run(&b, Direction::ToServer);
         assert_eq!(l[0], ("isakmp.ispi", Metadata));
         assert_eq!(l[28], ("isakmp.payload", Metadata));
         assert_eq!(l[33], ("isakmp.sa", Cleartext));
         assert_eq!(*l.last().unwrap(), ("isakmp.nonce", Cleartext));
-        assert_eq!(ike.offered, vec!["IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519"]);
+        assert_eq!(
+            ike.offered,
+            vec!["IKE:AES_GCM_16_256/PRF_HMAC_SHA2_256/CURVE_25519"]
+        );
         assert!(out.events.iter().any(|e| matches!(&e.desc,
             Desc::App { text, .. } if text == "IKE_SA_INIT request [SA KE No]")));
         // The response chooses: the flow's protection names it.

@@ -217,9 +217,7 @@ fn guess_wrap(b: &[u8]) -> Option<Wrap> {
     let fits = |l: &ControlLayout| {
         let payload = b.get(l.payload.clone()).unwrap_or(&[]);
         match opcode {
-            op::CONTROL_V1 => {
-                payload.is_empty() || matches!(payload.first(), Some(0x14..=0x17))
-            }
+            op::CONTROL_V1 => payload.is_empty() || matches!(payload.first(), Some(0x14..=0x17)),
             op::ACK_V1 => payload.is_empty(),
             // A reset's payload is empty or early-negotiation TLVs (OpenVPN 2.6).
             _ => payload.len() <= 64,
@@ -294,9 +292,8 @@ fn detect(p: &Probe<'_>) -> Detect {
 fn looks_like_reset(b: &[u8]) -> bool {
     match guess_wrap(b) {
         Some(Wrap::Crypt) => true,
-        Some(w) => control_layout(b, w).is_some_and(|l| {
-            l.acks.len() == 1 && l.mpid.as_ref().is_some_and(|(_, id)| *id == 0)
-        }),
+        Some(w) => control_layout(b, w)
+            .is_some_and(|l| l.acks.len() == 1 && l.mpid.as_ref().is_some_and(|(_, id)| *id == 0)),
         None => false,
     }
 }
@@ -459,7 +456,9 @@ impl Dissector for OpenVpn {
             _ => {}
         }
         for s in &self.session_ids {
-            facts.details.push(("openvpn.sessionid", format!("{s:016x}")));
+            facts
+                .details
+                .push(("openvpn.sessionid", format!("{s:016x}")));
         }
         facts.protection = Some(p);
         if self.tls_seen {
@@ -571,7 +570,9 @@ impl OpenVpn {
                 at..end,
                 Severity::Warn,
                 NoteGroup::Malformed,
-                format!("OpenVPN {name} does not parse (cut short, or wrapped in a way not recognised)"),
+                format!(
+                    "OpenVPN {name} does not parse (cut short, or wrapped in a way not recognised)"
+                ),
             );
             return;
         };
@@ -710,8 +711,7 @@ impl OpenVpn {
         let d = dir.index();
         let Some(c) = self.ctl.get_mut(d) else { return };
         let mut mine: Option<Range<u64>> = None;
-        loop {
-            let Some(next) = c.next else { break };
+        while let Some(next) = c.next {
             if next == mpid && mine.is_none() {
                 mine = Some(c.end..c.end + p.len() as u64);
                 c.pending.extend_from_slice(p);
@@ -776,7 +776,11 @@ impl OpenVpn {
                 continue;
             }
             if range.start > cursor {
-                filled.push((cursor..range.start, OPENVPN_TLS_PENDING, Visibility::Cleartext));
+                filled.push((
+                    cursor..range.start,
+                    OPENVPN_TLS_PENDING,
+                    Visibility::Cleartext,
+                ));
             }
             cursor = range.end;
             filled.push((range, field, vis));
@@ -826,7 +830,10 @@ mod tests {
                 l[i as usize] = (s.field.name(), s.vis);
             }
         }
-        assert!(l.iter().all(|x| !x.0.is_empty()), "every byte labelled: {l:?}");
+        assert!(
+            l.iter().all(|x| !x.0.is_empty()),
+            "every byte labelled: {l:?}"
+        );
         l
     }
 
@@ -897,7 +904,10 @@ mod tests {
         let out = udp(&mut flow, Direction::ToServer, &p);
         let l = labels(&out, p.len());
         assert_eq!(l[14], ("tls.record.content_type", Metadata));
-        assert!(out.events.iter().any(|e| matches!(e.desc, Desc::TlsAlert { .. })));
+        assert!(out
+            .events
+            .iter()
+            .any(|e| matches!(e.desc, Desc::TlsAlert { .. })));
         let data = [0x48, 0, 0, 1, 9, 9, 9, 9];
         let l = labels(&udp(&mut flow, Direction::ToServer, &data), data.len());
         assert_eq!(l[1], ("openvpn.peerid", Metadata));
@@ -986,7 +996,11 @@ mod tests {
         s.extend(&reset);
         s.extend([0, 0, 1, 2, 3]);
         let fed = flow.feed(Direction::ToServer, 0, &s, false, &mut out);
-        assert_eq!(fed, Fed::Done(s.len()), "after a zero length, the rest is undecoded");
+        assert_eq!(
+            fed,
+            Fed::Done(s.len()),
+            "after a zero length, the rest is undecoded"
+        );
         assert!(out.notes.iter().any(|n| n.text.contains("length 0")));
         labels(&out, s.len());
 
@@ -1000,7 +1014,10 @@ mod tests {
         let mut flow = OpenVpn::new(Transport::Tcp);
         let mut out = Emitter::default();
         let s = [0x01, 0x00, 0x38, 1, 2];
-        assert_eq!(flow.feed(Direction::ToServer, 0, &s, false, &mut out), Fed::Done(0));
+        assert_eq!(
+            flow.feed(Direction::ToServer, 0, &s, false, &mut out),
+            Fed::Done(0)
+        );
         flow.feed(Direction::ToServer, 0, &s, true, &mut out);
         labels(&out, s.len());
     }
@@ -1008,11 +1025,16 @@ mod tests {
     #[test]
     fn truncated_packets_of_every_opcode_never_panic() {
         for opcode in 0..32u8 {
-            let full = control(opcode.min(11).max(1), &[1, 2], 3, &record(22, &[1, 0, 0, 0]));
+            let full = control(opcode.clamp(1, 11), &[1, 2], 3, &record(22, &[1, 0, 0, 0]));
             for cut in 1..full.len() {
                 let mut b = full[..cut].to_vec();
                 b[0] = opcode << 3;
-                for mode in [Mode::Start, Mode::Tls(Some(Wrap::Plain)), Mode::Tls(Some(Wrap::Auth(20))), Mode::Tls(Some(Wrap::Crypt))] {
+                for mode in [
+                    Mode::Start,
+                    Mode::Tls(Some(Wrap::Plain)),
+                    Mode::Tls(Some(Wrap::Auth(20))),
+                    Mode::Tls(Some(Wrap::Crypt)),
+                ] {
                     let mut flow = OpenVpn::new(Transport::Udp);
                     flow.mode = mode;
                     labels(&udp(&mut flow, Direction::ToServer, &b), b.len());

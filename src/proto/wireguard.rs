@@ -337,9 +337,10 @@ mod tests {
                 plaintext: Some(PlainLen { min: 49, max: 64 }),
             }));
         let (_, out) = run(&message(TRANSPORT, 32));
-        assert!(out.events.iter().any(
-            |e| matches!(&e.desc, Desc::Sealed { plaintext: Some(p), .. } if p.max == 0)
-        ));
+        assert!(out
+            .events
+            .iter()
+            .any(|e| matches!(&e.desc, Desc::Sealed { plaintext: Some(p), .. } if p.max == 0)));
         assert!(out
             .events
             .iter()
