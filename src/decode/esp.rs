@@ -89,6 +89,109 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, len: u32, end: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::{Frame, LinkType};
+    use crate::decode::{decode, Decoded};
+    use crate::span::{ByteMap, Label};
+
+    /// A raw IPv4 frame carrying `proto` with `payload`, the total length `declared`.
+    fn frame(proto: u8, payload: &[u8], declared: usize) -> Frame {
+        let mut data = vec![
+            0x45,
+            0,
+            (declared >> 8) as u8,
+            declared as u8,
+            0,
+            1,
+            0x40,
+            0,
+            64,
+            proto,
+            0,
+            0,
+        ];
+        data.extend([10, 0, 0, 1, 10, 0, 0, 2]);
+        data.extend(payload);
+        Frame {
+            number: 1,
+            ts: Default::default(),
+            link: LinkType::RAW,
+            interface: 0,
+            orig_len: data.len() as u32,
+            data,
+            cut_by_eof: false,
+        }
+    }
+
+    fn labels(d: &Decoded, len: usize) -> Vec<Label> {
+        let map = ByteMap::build(len as u32, &d.spans);
+        (0..len as u32).filter_map(|i| map.label_at(i)).collect()
+    }
+
+    #[test]
+    fn esp_over_ip_spi_and_sequence_visible_rest_opaque() {
+        let mut p = vec![0x12, 0x34, 0x56, 0x78, 0, 0, 0, 9];
+        p.extend([0xab; 40]);
+        let f = frame(50, &p, 20 + p.len());
+        let mut d = Decoded::default();
+        decode(&f, &mut d);
+        assert!(d.layers.contains(&Layer::Other(OtherLayer::Esp {
+            spi: 0x1234_5678,
+            seq: 9,
+            len: 48
+        })));
+        let l = labels(&d, f.data.len());
+        assert_eq!(l[20], Label::Metadata);
+        assert!(l[28..].iter().all(|&x| x == Label::Opaque));
+    }
+
+    #[test]
+    fn esp_cut_short_or_longer_than_declared_never_panics() {
+        for n in 0..12 {
+            let p: Vec<u8> = (0..n).collect();
+            for declared in [20, 20 + p.len(), 20 + p.len() + 100, 65535] {
+                let f = frame(50, &p, declared);
+                let mut d = Decoded::default();
+                decode(&f, &mut d);
+                if n < 8 && declared >= 28 {
+                    assert!(!d.notes.is_empty(), "{n} bytes, declared {declared}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ah_header_readable_and_the_next_protocol_decoded() {
+        // AH (4 words + 2 = 24 bytes: 12-byte ICV), then UDP with 4 bytes of payload.
+        let mut p = vec![17, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 32];
+        p.extend([0xcc; 12]);
+        p.extend([0x9c, 0x40, 0x00, 0x35, 0, 12, 0, 0, b'a', b'b', b'c', b'd']);
+        let f = frame(51, &p, 20 + p.len());
+        let mut d = Decoded::default();
+        decode(&f, &mut d);
+        assert!(d.layers.iter().any(|l| matches!(
+            l,
+            Layer::Other(OtherLayer::Ah {
+                spi: 256,
+                seq: 32,
+                ..
+            })
+        )));
+        assert!(d.layers.iter().any(|l| matches!(l, Layer::Udp(_))));
+        assert!(
+            d.payload.is_some(),
+            "UDP after AH carries its payload to a flow"
+        );
+        // A length past the datagram, or cut short: noted, never a panic.
+        let mut bad = p.clone();
+        bad[1] = 200;
+        let mut d = Decoded::default();
+        decode(&frame(51, &bad, 20 + bad.len()), &mut d);
+        assert!(!d.notes.is_empty());
+        for cut in 0..p.len() {
+            let mut d = Decoded::default();
+            decode(&frame(51, &p[..cut], 20 + p.len()), &mut d);
+        }
+    }
 
     #[test]
     fn layout_clips_to_the_captured_bytes() {
