@@ -24,6 +24,10 @@
 //! encrypted ones are labelled as they arrive), and what the message teaches (SNI,
 //! certificate names) lands on the packet where it completes.
 //!
+//! On TCP, a lost segment (or a length of 0 or above [`MAX_PACKET`]) loses the length
+//! framing: the rest of that direction is undecoded, as nothing in a packet marks its
+//! start.
+//!
 //! Recognition: a hard reset as the first packet, with a structure that parses (and
 //! for TCP, a length prefix that matches), or port 1194.
 
