@@ -82,8 +82,9 @@ impl Dissector for EspInUdp {
         }
         if self.packets > 0 || !self.ike.seen() {
             facts.stack.push("ESP".into());
-            for spi in &self.spis {
-                facts.details.push(("esp.spi", format!("{spi:#010x}")));
+            if !self.spis.is_empty() {
+                let spis: Vec<String> = self.spis.iter().map(|s| format!("{s:#010x}")).collect();
+                facts.details.push(("esp.spi", spis.join(", ")));
             }
             // The ESP transforms were chosen inside IKE_AUTH (encrypted): unknown.
             facts.protection = Some(Protection {

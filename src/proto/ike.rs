@@ -229,14 +229,16 @@ impl Ike {
         if let Some(spi) = self.ispi {
             facts.details.push(("isakmp.ispi", format!("{spi:016x}")));
         }
-        for o in &self.offered {
-            facts.details.push(("isakmp.proposal.offered", o.clone()));
+        if !self.offered.is_empty() {
+            facts
+                .details
+                .push(("isakmp.proposal.offered", self.offered.join(", ")));
         }
         if let Some(c) = &self.chosen {
             facts.details.push(("isakmp.proposal.chosen", c.words()));
         }
-        for id in &self.ids {
-            facts.details.push(("isakmp.id", id.clone()));
+        if !self.ids.is_empty() {
+            facts.details.push(("isakmp.id", self.ids.join(", ")));
         }
         if self.version.is_none() {
             return;

@@ -459,10 +459,13 @@ impl Dissector for OpenVpn {
             }
             _ => {}
         }
-        for s in &self.session_ids {
-            facts
-                .details
-                .push(("openvpn.sessionid", format!("{s:016x}")));
+        if !self.session_ids.is_empty() {
+            let ids: Vec<String> = self
+                .session_ids
+                .iter()
+                .map(|s| format!("{s:016x}"))
+                .collect();
+            facts.details.push(("openvpn.sessionid", ids.join(", ")));
         }
         facts.protection = Some(p);
         if self.tls_seen {

@@ -112,8 +112,9 @@ impl Dissector for WireGuard {
             cipher: Some("ChaCha20-Poly1305".into()),
             ..Protection::default()
         });
-        for s in &self.senders {
-            facts.details.push(("wg.sender", format!("{s:#010x}")));
+        if !self.senders.is_empty() {
+            let senders: Vec<String> = self.senders.iter().map(|s| format!("{s:#010x}")).collect();
+            facts.details.push(("wg.sender", senders.join(", ")));
         }
         if self.handshakes > 0 {
             facts
