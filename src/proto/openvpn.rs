@@ -342,6 +342,11 @@ pub struct OpenVpn {
     tls_seen: bool,
     ctl: [Control; 2],
     session_ids: Vec<u64>,
+    /// The key ID of the TLS session being read; a soft reset to another starts a new
+    /// one (renegotiation: packet-IDs from 0 again, a new handshake).
+    key_id: u8,
+    /// What the first handshake told, kept across renegotiations.
+    first: Option<super::tls::TlsFacts>,
     scratch: Emitter,
 }
 
@@ -354,6 +359,8 @@ impl OpenVpn {
             tls_seen: false,
             ctl: [Control::default(), Control::default()],
             session_ids: Vec::new(),
+            key_id: 0,
+            first: None,
             scratch: Emitter::default(),
         }
     }
@@ -470,12 +477,13 @@ impl Dissector for OpenVpn {
         facts.protection = Some(p);
         if self.tls_seen {
             facts.stack.push("TLS".into());
-            facts.tls = Some(self.tls.facts.clone());
+            facts.tls = Some(self.first.clone().unwrap_or_else(|| self.tls.facts.clone()));
         }
     }
 
     fn tls(&self) -> Option<&super::tls::TlsFacts> {
-        self.tls_seen.then_some(&self.tls.facts)
+        self.tls_seen
+            .then_some(self.first.as_ref().unwrap_or(&self.tls.facts))
     }
 }
 
@@ -558,8 +566,18 @@ impl OpenVpn {
     fn control(&mut self, dir: Direction, at: u64, b: &[u8], out: &mut Emitter) {
         let end = at + b.len() as u64;
         let opcode = b.first().map_or(0, |x| x >> 3);
+        let key_id = b.first().map_or(0, |x| x & 7);
         let name = opcode_name(opcode);
         self.event(at, name.into(), out);
+        if opcode == op::SOFT_RESET_V1 && key_id != self.key_id {
+            // Renegotiation: a new TLS session with its own packet-IDs.
+            self.key_id = key_id;
+            if self.tls.facts.client_hello_seen || self.tls.facts.server_hello_seen {
+                self.first.get_or_insert_with(|| self.tls.facts.clone());
+            }
+            self.tls = TlsStream::new();
+            self.ctl = [Control::default(), Control::default()];
+        }
         let wrap = match self.mode {
             Mode::Tls(Some(w)) => Some(w),
             _ => guess_wrap(b),
@@ -631,7 +649,7 @@ impl OpenVpn {
             // A reset's early-negotiation TLVs.
             out.field(pat..end, OPENVPN_CONTROL);
             // A reset starts the control channel at packet-ID 0 again.
-            if is_reset(opcode) {
+            if is_reset(opcode) || opcode == op::SOFT_RESET_V1 {
                 let c = self.ctl(dir);
                 if c.next.is_none() {
                     c.next = Some(mpid.wrapping_add(1));
@@ -963,6 +981,25 @@ mod tests {
         // Later packets are read again.
         let p = control(op::CONTROL_V1, &[], 100, &record(23, &[1; 4]));
         udp(&mut flow, Direction::ToClient, &p);
+    }
+
+    #[test]
+    fn a_soft_reset_starts_a_new_tls_session_with_packet_ids_from_zero() {
+        let mut flow = OpenVpn::new(Transport::Udp);
+        let p = control(op::CONTROL_V1, &[], 7, &record(21, &[1, 0]));
+        udp(&mut flow, Direction::ToServer, &p);
+        let mut soft = control(op::SOFT_RESET_V1, &[], 0, &[]);
+        soft[0] |= 1;
+        udp(&mut flow, Direction::ToServer, &soft);
+        let mut p = control(op::CONTROL_V1, &[], 1, &record(21, &[1, 0]));
+        p[0] |= 1;
+        let out = udp(&mut flow, Direction::ToServer, &p);
+        let l = labels(&out, p.len());
+        assert_eq!(
+            l[14],
+            ("tls.record.content_type", Metadata),
+            "not a retransmission"
+        );
     }
 
     #[test]
