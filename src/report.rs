@@ -628,6 +628,16 @@ impl FlowReport {
                 visible.push(name.into());
             }
         }
+        // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
+        let ids: Vec<&str> = self
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Identity)
+            .map(|l| l.value.as_str())
+            .collect();
+        if !ids.is_empty() {
+            visible.push(format!("identity {}", ids.join(", ")));
+        }
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
         let dns: Vec<&str> = self

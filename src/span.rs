@@ -76,6 +76,9 @@ pub enum LeakKind {
     Software,
     /// A server's public host key, which identifies the server across connections (SSH).
     HostKey,
+    /// An identity a security protocol sends in the clear: a user or host name, an
+    /// address or key ID (IKEv1 Aggressive Mode's Identification payload).
+    Identity,
 }
 
 impl LeakKind {
@@ -92,6 +95,7 @@ impl LeakKind {
             LeakKind::DnsName => "DNS name",
             LeakKind::Software => "software",
             LeakKind::HostKey => "host key",
+            LeakKind::Identity => "identity",
         }
     }
 }

@@ -543,6 +543,36 @@ fn tshark_available() -> bool {
     ok
 }
 
+/// The TLS disagreements decided in tests/tshark-disagreements.txt, keyed as
+/// `compare_tls` reports them (file relative to the corpus, or `captures/NAME` for the
+/// sample captures when `samples`).
+fn listed_tls_disagreements(samples: bool) -> BTreeMap<String, String> {
+    let known = std::fs::read_to_string(repo().join("tests/tshark-disagreements.txt")).unwrap();
+    let mut listed: BTreeMap<String, String> = BTreeMap::new();
+    for line in known.lines() {
+        if line.starts_with('#')
+            || line.starts_with(' ')
+            || line.starts_with("VPN | ")
+            || line.trim().is_empty()
+            || line.starts_with("captures/") != samples
+        {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(" | ").map(str::trim).collect();
+        assert!(cols.len() >= 5, "bad entry: {line}");
+        let key = format!("{}: {}: {}, {}", cols[0], cols[1], cols[2], cols[3]);
+        assert!(
+            matches!(
+                cols[4].trim_end_matches(" |").trim_end_matches('|'),
+                "tshark-wrong" | "eavesdrop-limitation" | "ambiguous"
+            ),
+            "{line}: an eavesdrop bug is fixed, not listed"
+        );
+        listed.insert(key, line.to_string());
+    }
+    listed
+}
+
 #[test]
 fn tls_facts_agree_with_tshark_on_sample_captures() {
     if !tshark_available() {
@@ -552,7 +582,16 @@ fn tls_facts_agree_with_tshark_on_sample_captures() {
     let (snis, missing, other) = compare_tls(&sample_captures());
     assert!(snis >= 3, "the TLS captures name localhost: {snis}");
     assert!(missing.is_empty(), "{}", missing.join("\n"));
-    assert!(other.is_empty(), "{}", other.join("\n"));
+    let listed = listed_tls_disagreements(true);
+    let prefix = format!("{}/", repo().display());
+    let found: Vec<String> = other
+        .iter()
+        .map(|o| o.strip_prefix(&prefix).unwrap_or(o).to_string())
+        .collect();
+    let unexplained: Vec<&String> = found.iter().filter(|k| !listed.contains_key(*k)).collect();
+    assert!(unexplained.is_empty(), "{unexplained:?}");
+    let stale: Vec<&String> = listed.keys().filter(|k| !found.contains(k)).collect();
+    assert!(stale.is_empty(), "listed but no longer seen: {stale:?}");
 }
 
 #[test]
@@ -616,24 +655,7 @@ fn tls_facts_agree_with_tshark_on_the_development_corpus() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
     // Every other disagreement is decided in tests/tshark-disagreements.txt, with the
     // same counts; an entry that no longer occurs must go (the list stays true).
-    let known = std::fs::read_to_string(repo().join("tests/tshark-disagreements.txt")).unwrap();
-    let mut listed: BTreeMap<String, String> = BTreeMap::new();
-    for line in known.lines() {
-        if line.starts_with('#') || line.starts_with(' ') || line.trim().is_empty() {
-            continue;
-        }
-        let cols: Vec<&str> = line.split(" | ").map(str::trim).collect();
-        assert!(cols.len() >= 5, "bad entry: {line}");
-        let key = format!("{}: {}: {}, {}", cols[0], cols[1], cols[2], cols[3]);
-        assert!(
-            matches!(
-                cols[4].trim_end_matches(" |").trim_end_matches('|'),
-                "tshark-wrong" | "eavesdrop-limitation" | "ambiguous"
-            ),
-            "{line}: an eavesdrop bug is fixed, not listed"
-        );
-        listed.insert(key, line.to_string());
-    }
+    let listed = listed_tls_disagreements(false);
     let prefix = format!("{}/", root.display());
     let found: Vec<String> = other
         .iter()
@@ -1371,4 +1393,280 @@ fn ssh_agrees_with_tshark_on_the_development_corpus() {
         );
     }
     check_ssh_disagreements(problems);
+}
+
+/// VPN header fields tshark and eavesdrop both place: tshark's name, eavesdrop's name.
+/// IKE fields compare only their first occurrence (tshark reuses the header's names in
+/// every payload header).
+const VPN_FIELDS: &[(&str, &str)] = &[
+    ("wg.type", "wg.type"),
+    ("wg.reserved", "wg.reserved"),
+    ("wg.sender", "wg.sender"),
+    ("wg.receiver", "wg.receiver"),
+    ("wg.ephemeral", "wg.ephemeral"),
+    ("wg.encrypted_static", "wg.encrypted_static"),
+    ("wg.encrypted_timestamp", "wg.encrypted_timestamp"),
+    ("wg.encrypted_empty", "wg.encrypted_empty"),
+    ("wg.mac1", "wg.mac1"),
+    ("wg.mac2", "wg.mac2"),
+    ("wg.nonce", "wg.nonce"),
+    ("wg.encrypted_cookie", "wg.encrypted_cookie"),
+    ("wg.counter", "wg.counter"),
+    ("wg.encrypted_packet", "wg.encrypted_packet"),
+    ("esp.spi", "esp.spi"),
+    ("esp.sequence", "esp.sequence"),
+    ("isakmp.ispi", "isakmp.ispi"),
+    ("isakmp.rspi", "isakmp.rspi"),
+    ("isakmp.nextpayload", "isakmp.nextpayload"),
+    ("isakmp.exchtype", "isakmp.exchtype"),
+    ("isakmp.messageid", "isakmp.messageid"),
+    ("isakmp.length", "isakmp.length"),
+    ("openvpn.plen", "openvpn.plen"),
+    ("openvpn.opcode", "openvpn.opcode"),
+    ("openvpn.sessionid", "openvpn.sessionid"),
+    ("openvpn.hmac", "openvpn.hmac"),
+    ("openvpn.pid", "openvpn.pid"),
+    ("openvpn.net_time", "openvpn.net_time"),
+    ("openvpn.rsessionid", "openvpn.rsessionid"),
+    ("openvpn.mpid", "openvpn.mpid"),
+    ("openvpn.peerid", "openvpn.peerid"),
+];
+
+/// (frame, field) → byte ranges in the frame.
+type Placements = BTreeMap<(u64, String), Vec<(u64, u64)>>;
+
+/// Where tshark places the VPN fields, from its JSON (`-x`: `field_raw` is
+/// `[hex, offset, length, …]`), and the frames with encrypted content. Frames whose
+/// OpenVPN packet tshark reassembled from several TCP segments are left out: their
+/// offsets are in the reassembled buffer.
+fn tshark_vpn_fields(file: &Path) -> (Placements, Vec<(u64, bool)>) {
+    let out = Command::new("tshark")
+        .args(["-n", "--no-duplicate-keys", "-x", "-T", "json", "-r"])
+        .arg(file)
+        .args(["-Y", "wg or esp or isakmp or openvpn"])
+        .output()
+        .expect("tshark");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let mut fields = BTreeMap::new();
+    // Frames with encrypted content (WireGuard transport data, ESP): frame, ESP?
+    let mut sealed = Vec::new();
+    fn walk(v: &serde_json::Value, f: &mut dyn FnMut(&str, &serde_json::Value)) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    f(k, x);
+                    walk(x, f);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, f)),
+            _ => {}
+        }
+    }
+    for packet in v.as_array().into_iter().flatten() {
+        let layers = &packet["_source"]["layers"];
+        let frame: u64 = layers["frame"]["frame.number"]
+            .as_str()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let mut reassembled = false;
+        let mut ranges: Vec<(String, u64, u64)> = Vec::new();
+        let mut wg_transport = false;
+        let mut esp = false;
+        walk(layers, &mut |k, x| {
+            if k == "tcp.segments" {
+                reassembled = true;
+            }
+            if k == "wg.type" && x.as_str() == Some("4") {
+                wg_transport = true;
+            }
+            if k == "esp.spi" {
+                esp = true;
+            }
+            let Some(name) = k.strip_suffix("_raw") else {
+                return;
+            };
+            let mut push = |r: &serde_json::Value| {
+                if let (Some(off), Some(len)) = (r[1].as_u64(), r[2].as_u64()) {
+                    ranges.push((name.to_string(), off, len));
+                }
+            };
+            match x {
+                serde_json::Value::Array(a) if a.first().is_some_and(|e| e.is_array()) => {
+                    a.iter().for_each(&mut push)
+                }
+                other => push(other),
+            }
+        });
+        if wg_transport || esp {
+            sealed.push((frame, esp));
+        }
+        if reassembled {
+            continue;
+        }
+        for (name, off, len) in ranges {
+            if VPN_FIELDS.iter().any(|(t, _)| *t == name) {
+                fields
+                    .entry((frame, name))
+                    .or_insert_with(Vec::new)
+                    .push((off, off + len));
+            }
+        }
+    }
+    for ((_, name), v) in fields.iter_mut() {
+        v.sort_unstable();
+        v.dedup();
+        if name.starts_with("isakmp.") {
+            v.truncate(1);
+        }
+    }
+    (fields, sealed)
+}
+
+/// eavesdrop's frames as JSON: (frame, field) → ranges, and the frames' label counts.
+fn eavesdrop_vpn_spans(file: &Path) -> (Placements, BTreeMap<u64, serde_json::Value>) {
+    let mut cmd = eavesdrop();
+    cmd.args(["show", "--json"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let mut spans = BTreeMap::new();
+    let mut counts = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if v["type"] != "frame" {
+            continue;
+        }
+        let frame = v["frame"].as_u64().unwrap_or(0);
+        counts.insert(frame, v["counts"].clone());
+        for s in v["spans"].as_array().into_iter().flatten() {
+            let (Some(name), Some(a), Some(b)) =
+                (s["field"].as_str(), s["start"].as_u64(), s["end"].as_u64())
+            else {
+                continue;
+            };
+            spans
+                .entry((frame, name.to_string()))
+                .or_insert_with(Vec::new)
+                .push((a, b));
+        }
+    }
+    (spans, counts)
+}
+
+/// Per frame, every VPN field tshark places must sit inside an eavesdrop span of the
+/// same field; frames whose content is encrypted (WireGuard transport data, ESP) must
+/// have no readable or undecoded byte. Disagreements explained in
+/// tests/tshark-disagreements.txt (section "VPN") are allowed; others fail.
+fn compare_vpn(files: &[PathBuf]) -> (u64, u64, Vec<String>) {
+    let mut compared = 0;
+    let mut sealed_frames = 0;
+    let mut problems = Vec::new();
+    for file in files {
+        let (theirs, sealed) = tshark_vpn_fields(file);
+        if theirs.is_empty() && sealed.is_empty() {
+            continue;
+        }
+        let (ours, counts) = eavesdrop_vpn_spans(file);
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        for ((frame, field), ranges) in &theirs {
+            let ours_name = VPN_FIELDS
+                .iter()
+                .find(|(t, _)| t == field)
+                .map_or(field.as_str(), |(_, e)| e);
+            let have = ours
+                .get(&(*frame, ours_name.to_string()))
+                .cloned()
+                .unwrap_or_default();
+            for &(a, b) in ranges {
+                compared += 1;
+                if !have.iter().any(|&(s, e)| s <= a && b <= e) {
+                    problems.push(format!("{name} | frame {frame} | {field} at {a}..{b}"));
+                }
+            }
+        }
+        for (frame, _) in sealed {
+            sealed_frames += 1;
+            let c = &counts[&frame];
+            let (readable, undecoded) = (
+                c["readable"].as_u64().unwrap_or(0),
+                c["undecoded"].as_u64().unwrap_or(0),
+            );
+            if readable + undecoded > 0 {
+                problems.push(format!(
+                    "{name} | frame {frame} | encrypted content: {readable} readable, {undecoded} undecoded"
+                ));
+            }
+        }
+    }
+    (compared, sealed_frames, problems)
+}
+
+/// The VPN disagreements of tests/tshark-disagreements.txt: lines `VPN | PREFIX |
+/// VERDICT |`, where PREFIX starts the problems it explains (`file | frame N | field`,
+/// or fewer parts for many at once).
+fn vpn_explained() -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("tests/tshark-disagreements.txt")).unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix("VPN | "))
+        .filter_map(|l| l.trim_end().strip_suffix(" |"))
+        .filter_map(|l| l.rsplit_once(" | ").map(|(k, _)| k.trim().to_string()))
+        .collect()
+}
+
+#[test]
+fn vpn_fields_agree_with_tshark() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let mut files: Vec<PathBuf> = sample_captures()
+        .into_iter()
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("wireguard-") || n.starts_with("ipsec-") || n.starts_with("openvpn-")
+        })
+        .collect();
+    if let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") {
+        let root = Path::new(&dir);
+        for f in [
+            "ndpi/openvpn-tlscrypt.pcap",
+            "ndpi/443-opvn.pcap",
+            "pcapplusplus/Packet++Test/PacketExamples/ipv6_options.pcap",
+        ] {
+            files.push(root.join(f));
+        }
+    }
+    let (compared, sealed, problems) = compare_vpn(&files);
+    let explained = vpn_explained();
+    let unexplained: Vec<&String> = problems
+        .iter()
+        .filter(|p| !explained.iter().any(|e| p.starts_with(e.as_str())))
+        .collect();
+    // An entry for a file compared here that explains nothing must go.
+    let stale: Vec<&String> = explained
+        .iter()
+        .filter(|e| {
+            files
+                .iter()
+                .any(|f| e.starts_with(&*f.file_name().unwrap().to_string_lossy()))
+        })
+        .filter(|e| !problems.iter().any(|p| p.starts_with(e.as_str())))
+        .collect();
+    eprintln!(
+        "{} files: {compared} VPN field placements compared, {sealed} encrypted frames checked, {} disagreements (explained)",
+        files.len(),
+        problems.len()
+    );
+    assert!(compared >= 200, "{compared}");
+    assert!(sealed >= 10, "{sealed}");
+    assert!(
+        unexplained.is_empty(),
+        "not in tests/tshark-disagreements.txt:\n{}",
+        unexplained
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(stale.is_empty(), "explained but no longer seen: {stale:?}");
 }

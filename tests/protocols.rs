@@ -513,3 +513,68 @@ fn quic_handshake_and_1rtt_packets_show_their_headers_and_hide_the_rest() {
         .code();
     assert_eq!(code, Some(0));
 }
+
+/// `flows` output and the `check --deny plaintext` verdict of one capture.
+fn flows_and_check(name: &str) -> (String, bool) {
+    let path = capture(name);
+    let out = run(&["flows", "--color=never", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let check = run(&["check", "--deny", "plaintext", path.to_str().unwrap()]);
+    (text(&out.stdout), check.status.success())
+}
+
+#[test]
+fn vpn_stacks_are_named_and_their_content_is_opaque() {
+    let cases = [
+        (
+            "wireguard-ping.pcap",
+            "UDP › WireGuard",
+            "content opaque (WireGuard: ChaCha20-Poly1305)",
+        ),
+        (
+            "ipsec-ikev2-esp.pcap",
+            "UDP › IKEv2 › ESP",
+            "content opaque (ESP)",
+        ),
+        (
+            "ipsec-ikev1-aggressive.pcap",
+            "UDP › IKEv1 ",
+            "identity alice@vpn.example, gw.vpn.example",
+        ),
+        (
+            "openvpn-udp-tls.pcap",
+            "UDP › OpenVPN › TLS 1.3",
+            "content opaque (OpenVPN)",
+        ),
+        (
+            "openvpn-tcp-tls12.pcap",
+            "TCP › OpenVPN › TLS 1.2",
+            "CN=vpn-client alice",
+        ),
+        (
+            "openvpn-udp-static.pcap",
+            "UDP › OpenVPN",
+            "static key (--secret)",
+        ),
+    ];
+    for (name, stack, said) in cases {
+        let (flows, pass) = flows_and_check(name);
+        assert!(flows.contains(stack), "{name}: {flows}");
+        assert!(flows.contains(said), "{name}: {flows}");
+        assert!(pass, "{name}: check --deny plaintext fails");
+    }
+    let (flows, _) = flows_and_check("ipsec-ikev2-esp.pcap");
+    assert!(flows.contains("UDP › IKEv2 "), "the port-500 flow: {flows}");
+}
+
+#[test]
+fn esp_over_ip_prints_tcpdumps_line() {
+    let (l, _) = lines("ipsec-esp.pcap");
+    assert!(
+        has(
+            &l,
+            "IP 10.231.0.1 > 10.231.0.2: ESP(spi=0x61b6cb8d,seq=0x1), length 120"
+        ),
+        "{l:#?}"
+    );
+}

@@ -1,4 +1,4 @@
-//! A TCP connection on port 443 (or 25, 80, 53, 21, 5432, 389, 5222, 3306, 22) whose segments carry arbitrary bytes,
+//! A TCP connection on port 443 (or 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194) whose segments carry arbitrary bytes,
 //! in an arbitrary order, with duplicates: reassembly, the TLS record and handshake
 //! dissector, and the plaintext protocols behind it.
 //!
@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, mut rest)) = data.split_first() else {
         return;
     };
-    let port = [443u16, 25, 80, 53, 21, 5432, 389, 5222, 3306, 22][usize::from(pick) % 10];
+    let port = [443u16, 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194][usize::from(pick) % 11];
     let mut config = EngineConfig::default();
     // Small bounds, so the fuzzer reaches them.
     config.limits.max_held_segments = 16;

@@ -20,12 +20,15 @@
 //! A flow holds the state of the protocol it runs, not of every protocol.
 
 pub mod dns;
+pub mod esp;
 pub mod framing;
 pub mod http;
+pub mod ike;
 pub mod inner;
 pub mod ldap;
 pub mod mail;
 pub mod mysql;
+pub mod openvpn;
 pub mod postgres;
 pub mod quic;
 pub mod registry;
@@ -34,6 +37,7 @@ pub mod stack;
 pub mod telnet;
 pub mod tls;
 pub mod unknown;
+pub mod wireguard;
 pub mod xmpp;
 
 use crate::fields::FieldId;
