@@ -201,20 +201,13 @@ impl WireGuard {
                 min: padded.saturating_sub(15),
                 max: padded,
             };
-            let text = if padded == 0 { "keepalive" } else { name };
-            out.event(
-                at,
-                Desc::App {
-                    proto: "WireGuard",
-                    text: text.into(),
-                    leaks: vec![],
-                },
-            );
+            // A keepalive is transport data with nothing inside.
+            let unit = if padded == 0 { "keepalive" } else { name };
             out.event(
                 at,
                 Desc::Sealed {
                     proto: "WireGuard",
-                    unit: "transport data",
+                    unit,
                     len: u32::try_from(b.len()).unwrap_or(u32::MAX),
                     plaintext: Some(plaintext),
                 },
@@ -345,7 +338,7 @@ mod tests {
         assert!(out
             .events
             .iter()
-            .any(|e| matches!(&e.desc, Desc::App { text, .. } if text == "keepalive")));
+            .any(|e| matches!(&e.desc, Desc::Sealed { unit, .. } if *unit == "keepalive")));
     }
 
     #[test]
