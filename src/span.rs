@@ -72,6 +72,9 @@ pub enum LeakKind {
     Credential,
     /// A DNS name asked or answered.
     DnsName,
+    /// A user name or account identifier sent without its secret (STUN and TURN
+    /// USERNAME: ICE username fragments, TURN accounts).
+    UserName,
 }
 
 impl LeakKind {
@@ -86,6 +89,7 @@ impl LeakKind {
             LeakKind::Cookie => "cookie",
             LeakKind::Credential => "credential",
             LeakKind::DnsName => "DNS name",
+            LeakKind::UserName => "user name",
         }
     }
 }

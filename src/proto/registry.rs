@@ -103,7 +103,13 @@ pub static TCP: &[&Protocol] = &[
 ];
 
 /// Protocols over UDP, in the order their content tests run.
-pub static UDP: &[&Protocol] = &[&super::quic::PROTOCOL, &super::dns::UDP_PROTOCOL];
+pub static UDP: &[&Protocol] = &[
+    &super::quic::PROTOCOL,
+    &super::dtls::PROTOCOL,
+    &super::stun::PROTOCOL,
+    &super::dns::UDP_PROTOCOL,
+    &super::rtp::PROTOCOL,
+];
 
 /// Every registered protocol, TCP's then UDP's (a protocol on both appears once per
 /// transport).
