@@ -340,7 +340,9 @@ impl Stun {
                     if let [_, _, class, number, reason @ ..] = value {
                         let code = u16::from(class & 0x07) * 100 + u16::from(*number);
                         text.push_str(&format!(" {code}"));
-                        let reason = printable(reason);
+                        // Some servers count a C string's NUL terminator.
+                        let end = reason.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+                        let reason = printable(reason.get(..end).unwrap_or(&[]));
                         if !reason.is_empty() {
                             text.push(' ');
                             text.push_str(&reason);
