@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-300}
-for t in decode_frame stream datagram capture_file; do
+for t in decode_frame stream datagram udp_datagrams capture_file; do
   mkdir -p "corpus/$t"
+  if [ -d "seeds/$t" ]; then cp -n seeds/$t/* "corpus/$t/"; fi
   RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536
 done

@@ -343,7 +343,9 @@ impl Policy {
         }
         if let (Some(min), Some(t)) = (self.min_tls, &r.tls) {
             if let Some(got) = t.version {
-                if got.0 < min.0 && !got.is_tls13() {
+                // DTLS versions count as the TLS version they are built on.
+                let tls = got.tls_equivalent();
+                if tls.0 < min.0 && !tls.is_tls13() {
                     out.push(v(
                         "min-tls",
                         r.server_hello_frame.unwrap_or(r.first_frame),

@@ -204,8 +204,16 @@ impl FlowReport {
         self.stack.truncate(1);
         self.stack.extend(facts.stack);
         if let Some(t) = &facts.tls {
-            if let Some(last) = self.stack.iter_mut().rev().find(|l| *l == "TLS") {
-                *last = tls_layer(t);
+            // `TLS` becomes `TLS 1.3`; `DTLS` becomes `DTLS 1.2` once a version is known.
+            let layer = self
+                .stack
+                .iter_mut()
+                .rev()
+                .find(|l| *l == "TLS" || *l == "DTLS");
+            if let Some(last) = layer {
+                if *last == "TLS" || t.version.is_some() {
+                    *last = tls_layer(t);
+                }
             }
         }
         self.tls = facts.tls;
@@ -622,6 +630,7 @@ impl FlowReport {
             (LeakKind::DnsName, "DNS names"),
             (LeakKind::Software, "software versions"),
             (LeakKind::HostKey, "host key"),
+            (LeakKind::UserName, "user names"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {
@@ -668,7 +677,8 @@ impl FlowReport {
     }
 }
 
-/// The stack of a TLS flow: `TLS 1.3`, or `TLS` before a version was negotiated.
+/// The stack of a TLS flow: `TLS 1.3` (`DTLS 1.2`), or `TLS` before a version was
+/// negotiated.
 pub fn tls_layer(facts: &TlsFacts) -> String {
     match facts.version {
         Some(v) => {

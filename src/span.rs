@@ -79,6 +79,9 @@ pub enum LeakKind {
     /// An identity a security protocol sends in the clear: a user or host name, an
     /// address or key ID (IKEv1 Aggressive Mode's Identification payload).
     Identity,
+    /// A user name or account identifier sent without its secret (STUN and TURN
+    /// USERNAME: ICE username fragments, TURN accounts).
+    UserName,
 }
 
 impl LeakKind {
@@ -96,6 +99,7 @@ impl LeakKind {
             LeakKind::Software => "software",
             LeakKind::HostKey => "host key",
             LeakKind::Identity => "identity",
+            LeakKind::UserName => "user name",
         }
     }
 }

@@ -418,3 +418,66 @@ fn dns_names_a_server_that_sends_no_sni() {
         "{json}"
     );
 }
+
+fn flows_json(file: &str) -> Vec<serde_json::Value> {
+    let out = run(&["flows", "--json", capture(file).to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "flow")
+        .collect()
+}
+
+#[test]
+fn dtls_and_webrtc_flows_name_their_stack_facts_and_verdict() {
+    let f = &flows_json("dtls12-echo.pcap")[0];
+    assert_eq!(f["stack"], serde_json::json!(["UDP", "DTLS 1.2"]));
+    assert_eq!(f["tls"]["sni"], "localhost");
+    assert_eq!(f["tls"]["version"]["name"], "DTLSv1.2");
+    assert!(f["tls"]["ja4"].as_str().unwrap().starts_with("dd2"));
+    assert!(
+        f["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("content opaque; "),
+        "{f}"
+    );
+    let f = &flows_json("dtls10-echo.pcap")[0];
+    assert_eq!(f["stack"], serde_json::json!(["UDP", "DTLS 1.0"]));
+    // DTLS 1.0 is TLS 1.1 for --min-tls.
+    let (code, out) = check(&["--min-tls", "1.2"], "dtls10-echo.pcap");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DTLS 1.0 negotiated (minimum TLS 1.2)"),
+        "{out}"
+    );
+    let (code, out) = check(&["--min-tls", "1.2"], "dtls12-echo.pcap");
+    assert_eq!(code, 0, "{out}");
+
+    let f = &flows_json("webrtc-aiortc.pcap")[0];
+    assert_eq!(
+        f["stack"],
+        serde_json::json!(["UDP", "STUN", "DTLS 1.2", "SRTP"])
+    );
+    assert_eq!(f["protection"]["protocol"], "DTLS-SRTP");
+    assert_eq!(f["protection"]["cipher"], "SRTP_AEAD_AES_256_GCM");
+    let leaks = f["leaks"].as_array().unwrap();
+    assert!(leaks.iter().any(|l| l["kind"] == "user name"), "{f}");
+    assert!(leaks.iter().any(|l| l["kind"] == "address"), "{f}");
+    // STUN and the DTLS handshake are not plaintext content.
+    let (code, out) = check(STRICT, "webrtc-aiortc.pcap");
+    assert_eq!(code, 0, "{out}");
+
+    let flows = flows_json("turn-channel.pcap");
+    assert!(flows
+        .iter()
+        .all(|f| f["stack"] == serde_json::json!(["UDP", "TURN"])));
+    let leaks: Vec<&str> = flows
+        .iter()
+        .flat_map(|f| f["leaks"].as_array().unwrap().iter())
+        .filter(|l| l["kind"] == "address")
+        .map(|l| l["value"].as_str().unwrap())
+        .collect();
+    assert!(leaks.contains(&"127.0.0.1:3480"), "the peer: {leaks:?}");
+}

@@ -281,7 +281,7 @@ fn tshark_facts(file: &Path) -> Facts {
         .arg(&input)
         .args([
             "-Y",
-            "tls.handshake",
+            "tls.handshake or dtls.handshake",
             "-T",
             "fields",
             "-E",
@@ -298,6 +298,10 @@ fn tshark_facts(file: &Path) -> Facts {
             "tls.handshake.ja3",
             "-e",
             "tls.handshake.ja3s",
+            "-e",
+            "dtls.handshake.ja3",
+            "-e",
+            "dtls.handshake.ja3s",
         ])
         .output()
         .expect("tshark");
@@ -315,7 +319,9 @@ fn tshark_facts(file: &Path) -> Facts {
                 facts.insert(format!("sni:{sni}"), 1);
             }
         }
-        for (col, kind) in [(3, "ja3"), (4, "ja3s")] {
+        // DTLS hellos are compared for their fingerprints only (DTLS facts have a
+        // test of their own, per frame).
+        for (col, kind) in [(3, "ja3"), (4, "ja3s"), (5, "ja3"), (6, "ja3s")] {
             for h in cols.get(col).map_or(vec![], |c| c.split(',').collect()) {
                 if !h.is_empty() {
                     facts.insert(format!("{kind}:{h}"), 1);
@@ -364,6 +370,10 @@ fn eavesdrop_facts(file: &Path) -> Facts {
         else {
             continue;
         };
+        // DTLS (its own test below) is not what tshark's tls.* fields count.
+        if desc.contains("DTLSv") {
+            continue;
+        }
         // Items are "Name (detail, …)" separated by ", " outside brackets.
         let mut depth = 0;
         let mut item = String::new();
@@ -1669,4 +1679,319 @@ fn vpn_fields_agree_with_tshark() {
             .join("\n")
     );
     assert!(stale.is_empty(), "explained but no longer seen: {stale:?}");
+}
+
+/// What one frame's DTLS says: record content types, plaintext handshake message
+/// types, server names (each as a set: tshark and eavesdrop count fragments and
+/// collapsed items differently, not what a frame holds).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct DtlsFrame {
+    content: std::collections::BTreeSet<u8>,
+    handshakes: std::collections::BTreeSet<String>,
+    snis: std::collections::BTreeSet<String>,
+}
+
+fn dtls_handshake_name(t: &str) -> String {
+    match t {
+        "1" => "ClientHello",
+        "2" => "ServerHello",
+        "3" => "HelloVerifyRequest",
+        "4" => "NewSessionTicket",
+        "11" => "Certificate",
+        "12" => "ServerKeyExchange",
+        "13" => "CertificateRequest",
+        "14" => "ServerHelloDone",
+        "15" => "CertificateVerify",
+        "16" => "ClientKeyExchange",
+        "20" => "Finished",
+        other => return format!("Handshake({other})"),
+    }
+    .to_string()
+}
+
+/// tshark's DTLS, per frame.
+fn tshark_dtls(file: &Path) -> BTreeMap<u64, DtlsFrame> {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(file)
+        .args(["-Y", "dtls", "-T", "fields", "-E", "separator=\t"])
+        .args(["-e", "frame.number", "-e", "dtls.record.content_type"])
+        .args(["-e", "dtls.handshake.type"])
+        .args(["-e", "dtls.handshake.extensions_server_name"])
+        .output()
+        .expect("tshark");
+    let mut frames = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let Some(n) = cols.first().and_then(|n| n.parse::<u64>().ok()) else {
+            continue;
+        };
+        let list = |i: usize| -> Vec<String> {
+            cols.get(i)
+                .map(|c| {
+                    c.split(',')
+                        .filter(|v| !v.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let f = DtlsFrame {
+            content: list(1).iter().filter_map(|c| c.parse().ok()).collect(),
+            handshakes: list(2).iter().map(|t| dtls_handshake_name(t)).collect(),
+            snis: list(3).into_iter().collect(),
+        };
+        if !f.content.is_empty() {
+            frames.insert(n, f);
+        }
+    }
+    frames
+}
+
+/// eavesdrop's DTLS, per frame, from `show --json` (the description, and the labels
+/// of frames that carry application data); plus frames whose application data has a
+/// readable or undecoded payload byte.
+fn eavesdrop_dtls(file: &Path) -> (BTreeMap<u64, DtlsFrame>, BTreeMap<u64, String>) {
+    let mut cmd = eavesdrop();
+    cmd.args(["show", "--json"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    let mut frames = BTreeMap::new();
+    let mut labels = BTreeMap::new();
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["type"] != "frame" {
+            continue;
+        }
+        let n = v["frame"].as_u64().unwrap();
+        let desc = v["description"].as_str().unwrap_or("");
+        let Some(at) = desc.find("DTLSv").or_else(|| desc.find("DTLS(")) else {
+            continue;
+        };
+        let dtls = &desc[at..];
+        let mut f = DtlsFrame::default();
+        // Items: "DTLSv1.2 ServerHello (cipher=…), Certificate (fragment) x2, …".
+        let mut depth = 0;
+        let mut item = String::new();
+        let mut items = Vec::new();
+        for c in dtls.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    items.push(std::mem::take(&mut item));
+                    continue;
+                }
+                _ => {}
+            }
+            item.push(c);
+        }
+        items.push(item);
+        for (i, item) in items.iter().enumerate() {
+            let mut item = item.trim();
+            if i == 0 {
+                item = item.split_once(' ').map_or(item, |(_, r)| r);
+            }
+            let (name, detail) = item.split_once(" (").unwrap_or((item, ""));
+            let name = name.split(" x").next().unwrap_or(name);
+            match name {
+                "ApplicationData" => {
+                    f.content.insert(23);
+                }
+                "ChangeCipherSpec" => {
+                    f.content.insert(20);
+                }
+                "EncryptedAlert" | "Alert" => {
+                    f.content.insert(21);
+                }
+                "EncryptedHandshake" | "Handshake" => {
+                    f.content.insert(22);
+                }
+                "Heartbeat" => {
+                    f.content.insert(24);
+                }
+                n if n.ends_with("bytes opaque")
+                    || n.ends_with("bytes undecoded")
+                    || n.ends_with("bytes readable")
+                    || n == "Record" => {}
+                n => {
+                    f.content.insert(22);
+                    f.handshakes.insert(n.to_string());
+                    for d in detail.trim_end_matches(')').split(", ") {
+                        if let Some(s) = d.strip_prefix("SNI=") {
+                            f.snis.insert(s.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        if f.content.contains(&23) {
+            let payload = &v["payload"];
+            let (start, end) = (
+                payload[0].as_u64().unwrap_or(0),
+                payload[1].as_u64().unwrap_or(0),
+            );
+            for s in v["spans"].as_array().unwrap() {
+                let label = s["label"].as_str().unwrap_or("");
+                let (a, b) = (s["start"].as_u64().unwrap(), s["end"].as_u64().unwrap());
+                if a >= start && b <= end && (label == "readable" || label == "undecoded") {
+                    labels.insert(n, format!("{} bytes {label} ({})", b - a, s["field"]));
+                }
+            }
+        }
+        frames.insert(n, f);
+    }
+    (frames, labels)
+}
+
+/// Per frame, every difference between tshark's DTLS and eavesdrop's, as
+/// `FILE | frame N | what | tshark … | eavesdrop …` keys (see
+/// tests/dtls-disagreements.txt); and how many frames were compared.
+fn compare_dtls(file: &Path, name: &str, problems: &mut Vec<String>) -> u64 {
+    let theirs = tshark_dtls(file);
+    if theirs.is_empty() {
+        return 0;
+    }
+    let (ours, labels) = eavesdrop_dtls(file);
+    let show =
+        |s: &std::collections::BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(",");
+    for (n, t) in &theirs {
+        let o = ours.get(n).cloned().unwrap_or_default();
+        let types = |s: &std::collections::BTreeSet<u8>| {
+            s.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+        };
+        if t.content != o.content {
+            problems.push(format!(
+                "{name} | frame {n} | content types | tshark {} | eavesdrop {}",
+                types(&t.content),
+                types(&o.content)
+            ));
+        }
+        if t.handshakes != o.handshakes {
+            problems.push(format!(
+                "{name} | frame {n} | handshake types | tshark {} | eavesdrop {}",
+                show(&t.handshakes),
+                show(&o.handshakes)
+            ));
+        }
+        if t.snis != o.snis {
+            problems.push(format!(
+                "{name} | frame {n} | SNI | tshark {} | eavesdrop {}",
+                show(&t.snis),
+                show(&o.snis)
+            ));
+        }
+        if t.content.contains(&23) {
+            if let Some(l) = labels.get(n) {
+                problems.push(format!(
+                    "{name} | frame {n} | application data payload | tshark opaque | eavesdrop {l}"
+                ));
+            }
+        }
+    }
+    for n in ours.keys().filter(|n| !theirs.contains_key(n)) {
+        problems.push(format!(
+            "{name} | frame {n} | DTLS | tshark none | eavesdrop {}",
+            show(&ours[n].handshakes)
+        ));
+    }
+    theirs.len() as u64
+}
+
+/// The disagreements decided in tests/dtls-disagreements.txt: key → verdict line.
+fn listed_dtls_disagreements() -> BTreeMap<String, String> {
+    let known = std::fs::read_to_string(repo().join("tests/dtls-disagreements.txt")).unwrap();
+    let mut listed = BTreeMap::new();
+    for line in known.lines() {
+        if line.starts_with('#') || line.starts_with(' ') || line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split(" | ").map(str::trim).collect();
+        assert!(cols.len() >= 6, "bad entry: {line}");
+        assert!(
+            matches!(
+                cols[5].trim_end_matches('|').trim(),
+                "tshark-wrong" | "eavesdrop-limitation" | "ambiguous"
+            ),
+            "{line}: an eavesdrop bug is fixed, not listed"
+        );
+        listed.insert(cols[..5].join(" | "), line.to_string());
+    }
+    listed
+}
+
+#[test]
+fn dtls_records_handshakes_and_snis_agree_with_tshark() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let mut files: Vec<(PathBuf, String)> = sample_captures()
+        .into_iter()
+        .map(|p| {
+            let name = format!("captures/{}", p.file_name().unwrap().to_string_lossy());
+            (p, name)
+        })
+        .collect();
+    let corpus = std::env::var_os("EAVESDROP_CORPUS").map(PathBuf::from);
+    if let Some(root) = &corpus {
+        for p in corpus_files(root) {
+            let name = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .into_owned();
+            files.push((p, name));
+        }
+    }
+    let mut problems = Vec::new();
+    let mut compared = 0;
+    let mut captures = 0;
+    for (file, name) in &files {
+        let n = compare_dtls(file, name, &mut problems);
+        compared += n;
+        captures += u64::from(n > 0);
+    }
+    eprintln!(
+        "DTLS: {compared} frames in {captures} captures compared with tshark; {} differ:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(compared >= 40, "the sample DTLS captures: {compared}");
+    let problems: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            p.split(" | ")
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+        .collect();
+    let listed = listed_dtls_disagreements();
+    let unexplained: Vec<&String> = problems
+        .iter()
+        .filter(|p| !listed.contains_key(*p))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "DTLS disagreements with tshark not decided in tests/dtls-disagreements.txt:\n{}",
+        unexplained
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // Entries about the corpus are checked only when it is there.
+    let stale: Vec<&String> = listed
+        .keys()
+        .filter(|k| (corpus.is_some() || k.starts_with("captures/")) && !problems.contains(k))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "entries in tests/dtls-disagreements.txt that no longer occur:\n{}",
+        stale
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

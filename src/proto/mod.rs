@@ -19,7 +19,9 @@
 //! input bytes and their own state: no I/O, no formatting beyond owned descriptions.
 //! A flow holds the state of the protocol it runs, not of every protocol.
 
+pub mod demux;
 pub mod dns;
+pub mod dtls;
 pub mod esp;
 pub mod framing;
 pub mod http;
@@ -32,8 +34,10 @@ pub mod openvpn;
 pub mod postgres;
 pub mod quic;
 pub mod registry;
+pub mod rtp;
 pub mod ssh;
 pub mod stack;
+pub mod stun;
 pub mod telnet;
 pub mod tls;
 pub mod unknown;

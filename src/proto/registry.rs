@@ -107,11 +107,14 @@ pub static TCP: &[&Protocol] = &[
 /// Protocols over UDP, in the order their content tests run.
 pub static UDP: &[&Protocol] = &[
     &super::quic::PROTOCOL,
+    &super::dtls::PROTOCOL,
+    &super::stun::PROTOCOL,
     &super::wireguard::PROTOCOL,
     &super::ike::PROTOCOL,
     &super::esp::PROTOCOL,
     &super::openvpn::PROTOCOL,
     &super::dns::UDP_PROTOCOL,
+    &super::rtp::PROTOCOL,
 ];
 
 /// Every registered protocol, TCP's then UDP's (a protocol on both appears once per
