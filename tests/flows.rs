@@ -247,6 +247,10 @@ fn flows_report_names_stack_sni_certificates_and_credentials() {
         capture("dns-fragmented.pcap").to_str().unwrap(),
     ]);
     let s = text(&out.stdout);
+    let s = s
+        .split("what an observer learned")
+        .next()
+        .unwrap_or_default();
     assert_eq!(
         s.matches("UDP › DNS").count(),
         3,
@@ -480,4 +484,121 @@ fn dtls_and_webrtc_flows_name_their_stack_facts_and_verdict() {
         .map(|l| l["value"].as_str().unwrap())
         .collect();
     assert!(leaks.contains(&"127.0.0.1:3480"), "the peer: {leaks:?}");
+}
+
+/// Issue 13: `flows --summary` states what an observer learned from the whole capture,
+/// on one screen for every sample capture.
+#[test]
+fn summary_fits_one_screen_for_every_sample() {
+    for path in sample_captures() {
+        let out = run(&["flows", "--summary", "--quiet", path.to_str().unwrap()]);
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert!(
+            lines.len() <= 40,
+            "{}: {} lines\n{stdout}",
+            path.display(),
+            lines.len()
+        );
+        for l in &lines {
+            assert!(l.chars().count() <= 200, "{}: {l}", path.display());
+        }
+        // Only the summary: no per-flow verdict lines.
+        assert!(!stdout.contains("verdict:"), "{stdout}");
+        assert!(
+            stdout.contains("what an observer learned") || stdout.contains(": no flows\n"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn summary_names_the_dns_learned_server_and_the_message_sizes() {
+    let out = run(&[
+        "flows",
+        "--summary",
+        "--quiet",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    // The client looked the name up, and the TLS flow (no SNI) went to the answer.
+    assert!(
+        s.contains("hidden.example  dns-query, dns  (flows 1, 2)"),
+        "{s}"
+    );
+    assert!(s.contains("encrypted messages: 2 in 1 flow"), "{s}");
+    assert!(s.contains("TCP › TLS 1.3 to hidden.example: "), "{s}");
+}
+
+#[test]
+fn summary_lists_software_and_credentials_of_plain_http() {
+    let out = run(&[
+        "flows",
+        "--summary",
+        "--quiet",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    assert!(s.contains("    curl/7.88.1  (flows 1, 2)"), "{s}");
+    assert!(
+        s.contains("    BaseHTTP/0.6 Python/3.11.7  (flows 1, 2)"),
+        "{s}"
+    );
+    assert!(s.contains("credentials readable in 2 flows:"), "{s}");
+    assert!(
+        s.contains("TCP › HTTP: Basic alice:secret  (flow 1)"),
+        "{s}"
+    );
+}
+
+/// 312 flows: lists fold to their first five entries with a count, and flows that
+/// behaved alike are one entry.
+#[test]
+fn summary_of_three_hundred_flows_stays_readable() {
+    let path = repo().join("tests/data/many-flows.pcapng");
+    let out = run(&["flows", "--summary", "--quiet", path.to_str().unwrap()]);
+    let s = text(&out.stdout);
+    let lines = s.lines().count();
+    assert!(lines <= 60, "{lines} lines\n{s}");
+    assert!(s.contains("totals: 312 flows"), "{s}");
+    assert!(s.contains("credentials readable in 91 flows:"), "{s}");
+    assert!(s.contains("… and 3 more (--full lists them)"), "{s}");
+    assert!(
+        s.contains("TCP › TLS 1.2 to localhost: client sent 1 message (31 bytes), server answered 1 (31 bytes)  (flows 13, 14, 15 and 27 more)"),
+        "{s}"
+    );
+    // --full lists every entry.
+    let full = run(&[
+        "flows",
+        "--summary",
+        "--full",
+        "--quiet",
+        path.to_str().unwrap(),
+    ]);
+    let f = text(&full.stdout);
+    assert!(!f.contains("--full lists them"), "{f}");
+    assert!(f.lines().count() > lines);
+}
+
+#[test]
+fn detailed_flows_name_their_server_and_their_messages() {
+    let out = run(&[
+        "flows",
+        "--quiet",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    assert!(s.contains("      names: hidden.example (dns)\n"), "{s}");
+    assert!(
+        s.contains("      encrypted messages: server sent 1 message (≤ 466 bytes), client sent 1 (≤ 31 bytes)\n"),
+        "{s}"
+    );
+    assert!(s.contains("first record sizes 512 1 69 48"), "{s}");
+    assert!(s.contains("first payload sizes 32"), "{s}");
 }
