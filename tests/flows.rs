@@ -602,3 +602,46 @@ fn detailed_flows_name_their_server_and_their_messages() {
     assert!(s.contains("first record sizes 512 1 69 48"), "{s}");
     assert!(s.contains("first payload sizes 32"), "{s}");
 }
+
+/// `flows --json` ends with what an observer learned, before the summary, counting only
+/// the flows written.
+#[test]
+fn json_learned_record_names_and_counts_what_was_written() {
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|v| v["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["flow", "flow", "learned", "summary"]);
+    let l = &lines[2];
+    assert_eq!(l["names"][0]["name"], "127.0.0.1:8080");
+    assert_eq!(l["names"][0]["sources"], serde_json::json!(["http-host"]));
+    assert_eq!(l["credential_flows"], 2);
+    let software: Vec<&str> = l["software"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(software, ["BaseHTTP/0.6 Python/3.11.7", "curl/7.88.1"]);
+    // A filter applies to the record too.
+    let out = run(&[
+        "flows",
+        "--json",
+        "--only",
+        "opaque",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    let learned = s
+        .lines()
+        .find(|l| l.contains(r#""type":"learned""#))
+        .unwrap();
+    assert!(learned.contains(r#""names":[]"#), "{learned}");
+    assert!(learned.contains(r#""credential_flows":0"#), "{learned}");
+}

@@ -12,6 +12,7 @@ use crate::proto::NameSource;
 use crate::report::FlowReport;
 use crate::span::LeakKind;
 use crate::text::{grouped, plural, shorten};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -235,6 +236,52 @@ impl Learned {
             && self.sizes.flows == 0
     }
 
+    /// The `learned` record of `flows --json` (docs/json.md): the same lists, every
+    /// entry kept, most frequent first.
+    pub fn json(&self, file: &str) -> Value {
+        let mut names: Vec<(&String, &NameEntry)> = self.names.map.iter().collect();
+        names.sort_by(|a, b| {
+            b.1.seen
+                .flows
+                .cmp(&a.1.seen.flows)
+                .then_with(|| a.0.cmp(b.0))
+        });
+        let names: Vec<Value> = names
+            .iter()
+            .map(|(n, e)| {
+                json!({"name": n, "sources": e.sources, "flows": e.seen.flows,
+                       "first_flows": sorted_ids(&e.seen)})
+            })
+            .collect();
+        let z = &self.sizes;
+        let by_size: Vec<Value> = z
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json!({"max": CLASSES.get(i), "messages": n}))
+            .collect();
+        json!({
+            "type": "learned",
+            "version": crate::render::json::VERSION,
+            "file": file,
+            "names": names,
+            "names_dropped": self.names.dropped,
+            "software": tally_json(&self.software),
+            "fingerprints": tally_json(&self.fingerprints),
+            "readable_flows": self.readable_flows,
+            "readable": tally_json(&self.readable),
+            "credential_flows": self.credential_flows,
+            "credentials": tally_json(&self.credentials),
+            "encrypted": {
+                "flows": z.flows,
+                "messages": z.messages,
+                "exact": z.exact,
+                "by_size": by_size,
+                "conversations": tally_json(&z.conversations),
+            },
+        })
+    }
+
     /// The summary: a heading line, then lists indented by two spaces. `paint`
     /// colours what alarms (credentials).
     pub fn write(&self, s: &mut String, full: bool, paint: &dyn Fn(&str) -> String) {
@@ -297,6 +344,23 @@ impl Learned {
             list(s, &heading, entries(t), t.dropped, full, &|l| l.to_string());
         }
     }
+}
+
+fn sorted_ids(seen: &Seen) -> Vec<u64> {
+    let mut ids = seen.ids.clone();
+    ids.sort_unstable();
+    ids
+}
+
+/// `{"entries": [{"value", "flows", "first_flows"}…], "dropped": N}`, most frequent first.
+fn tally_json(t: &Tally<Seen>) -> Value {
+    let mut v: Vec<(&String, &Seen)> = t.map.iter().collect();
+    v.sort_by(|a, b| b.1.flows.cmp(&a.1.flows).then_with(|| a.0.cmp(b.0)));
+    let entries: Vec<Value> = v
+        .iter()
+        .map(|(k, seen)| json!({"value": k, "flows": seen.flows, "first_flows": sorted_ids(seen)}))
+        .collect();
+    json!({"entries": entries, "dropped": t.dropped})
 }
 
 /// A tally's entries, escaped for the terminal.
