@@ -5,6 +5,7 @@
 //! transport gets the payload length from the IP header, not from the capture.
 
 use super::ipv6_routing::RoutingHeader;
+use super::tunnel::{self, Inner, Tunnel};
 use super::{icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
@@ -70,6 +71,7 @@ pub const PROTO_IPIP: u8 = 4;
 pub const PROTO_TCP: u8 = 6;
 pub const PROTO_UDP: u8 = 17;
 pub const PROTO_IPV6: u8 = 41;
+pub const PROTO_GRE: u8 = 47;
 pub const PROTO_ROUTING: u8 = 43;
 pub const PROTO_FRAGMENT: u8 = 44;
 pub const PROTO_ICMPV6: u8 = 58;
@@ -77,8 +79,6 @@ pub const PROTO_NONE: u8 = 59;
 pub const PROTO_DSTOPTS: u8 = 60;
 const IP_MF: u16 = 0x2000;
 const IP_OFFMASK: u16 = 0x1fff;
-/// How deep IP-in-IP tunnels are followed.
-const MAX_NESTING: usize = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ipv4Layer {
@@ -137,10 +137,6 @@ fn problem(walk: &mut Walk<'_>, text: String, at: usize) {
 
 /// IPv4 at `at`; `wire` is the number of bytes from `at` to the end of the frame on the wire.
 pub(crate) fn ipv4(walk: &mut Walk<'_>, at: usize, wire: u32) {
-    ipv4_nested(walk, at, wire, 0)
-}
-
-fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
     let rest = walk.data.get(at..).unwrap_or(&[]);
     if let Some(version) = rest.first().map(|b| b >> 4) {
         if version != 4 {
@@ -236,6 +232,7 @@ fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
             range: to_u32(start.min(walk.data.len()))..to_u32(end.min(walk.data.len())),
             wire_len: payload_len,
             data_start: to_u32(start.min(walk.data.len())),
+            encap: walk.path,
         });
     }
     if fragment_offset != 0 {
@@ -250,7 +247,7 @@ fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
         fragmented: more,
         datagram_end: end,
     };
-    transport(walk, start, payload_len, proto, &ip, depth);
+    transport(walk, start, payload_len, proto, &ip);
     if more {
         mark_first_fragment(walk);
     }
@@ -301,19 +298,22 @@ pub(crate) struct IpContext {
     pub datagram_end: usize,
 }
 
-fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext, depth: usize) {
+fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext) {
     match proto {
         PROTO_TCP => tcp::decode(walk, at, len, ip),
         PROTO_UDP => udp::decode(walk, at, len, ip),
         PROTO_ICMP if ip.src.is_ipv4() => icmp::icmpv4(walk, at, len),
         PROTO_ICMPV6 if ip.src.is_ipv6() => icmp::icmpv6(walk, at, len),
-        PROTO_IPIP | PROTO_IPV6 if depth < MAX_NESTING => {
-            if proto == PROTO_IPIP {
-                ipv4_nested(walk, at, len, depth + 1)
-            } else {
-                ipv6_nested(walk, at, len, depth + 1)
-            }
+        PROTO_IPIP | PROTO_IPV6 => {
+            let inner_v6 = proto == PROTO_IPV6;
+            let tunnel = Tunnel::IpInIp {
+                outer_v6: ip.src.is_ipv6(),
+                inner_v6,
+            };
+            let kind = if inner_v6 { Inner::Ipv6 } else { Inner::Ipv4 };
+            tunnel::enter(walk, tunnel, at, len, kind);
         }
+        PROTO_GRE => tunnel::gre::decode(walk, at, len),
         PROTO_NONE => {
             walk.layer(Layer::Other(OtherLayer::Problem("no next header".into())));
         }
@@ -332,10 +332,6 @@ fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext
 
 /// IPv6 at `at`; `wire` is the number of bytes from `at` to the end of the frame on the wire.
 pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
-    ipv6_nested(walk, at, wire, 0)
-}
-
-fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
     let rest = walk.data.get(at..).unwrap_or(&[]);
     if rest.len() < v6::LEN {
         walk.truncated("ip6", at, v6::LEN);
@@ -450,6 +446,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                         range: to_u32(data_at)..to_u32(end.min(walk.data.len()).max(data_at)),
                         wire_len: frag_payload,
                         data_start: to_u32(data_at),
+                        encap: walk.path,
                     });
                 }
                 walk.span(pos, 0..8, IPV6_FRAG);
@@ -478,7 +475,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                     fragmented,
                     datagram_end: end,
                 };
-                transport(walk, pos, remaining, next, &ip, depth);
+                transport(walk, pos, remaining, next, &ip);
                 if fragmented {
                     // First fragment: the transport header is here, the rest later.
                     mark_first_fragment(walk);
