@@ -279,3 +279,51 @@ fn evicted_flows_are_reported_and_marked() {
         .iter()
         .all(|v| v["stack"] == serde_json::json!(["TCP", "HTTP"])));
 }
+
+/// Regression for issue 11: HTTP inside a tunnel passed `check` because the tunnel was
+/// never opened. Every tunnel sample carries Basic credentials; check names them and
+/// the frame that carried them, and the flow's stack names the tunnel.
+#[test]
+fn credentials_inside_every_tunnel_fail_check_with_their_frame() {
+    let cases = [
+        ("tunnel-vxlan.pcap", "VXLAN", "192.168.42.1", 8),
+        ("tunnel-gre.pcap", "GRE", "127.0.0.1", 4),
+        ("tunnel-gretap.pcap", "GRE", "127.0.0.1", 4),
+        ("tunnel-erspan.pcap", "ERSPAN II", "127.0.0.1", 4),
+        ("tunnel-geneve.pcap", "Geneve", "127.0.0.1", 4),
+        ("tunnel-gtpu.pcap", "GTP-U", "127.0.0.1", 6),
+        (
+            "tunnel-teredo.pcap",
+            "Teredo",
+            "[2001:0:c000:22d:8000:f227:3cfe:fefe]",
+            5,
+        ),
+        ("tunnel-l2tp.pcap", "L2TP", "127.0.0.1", 5),
+    ];
+    for (file, tunnel, client, frame) in cases {
+        let (code, out) = check(STRICT, file);
+        assert_eq!(code, 1, "{file}: {out}");
+        assert!(
+            out.contains(&format!("FAIL credentials: flow 1 {client}:"))
+                && out.contains(&format!(", frame {frame}, credential = Basic alice:secret")),
+            "{file}: {out}"
+        );
+        assert!(out.contains("FAIL plaintext: flow 1"), "{file}: {out}");
+        let json = run(&["flows", "--json", capture(file).to_str().unwrap()]);
+        let flow: serde_json::Value = text(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "flow")
+            .unwrap();
+        let ip = if file.contains("teredo") {
+            "IPv6"
+        } else {
+            "IPv4"
+        };
+        assert_eq!(
+            flow["stack"],
+            serde_json::json!([tunnel, ip, "TCP", "HTTP"]),
+            "{file}"
+        );
+    }
+}

@@ -415,6 +415,23 @@ fn tshark_facts(file: &Path) -> Facts {
     facts
 }
 
+/// eavesdrop's description on a packet line: what follows the last `, length N: ` (a
+/// tunnelled packet's line has the tunnel's `length N: ` before the inner packet's).
+fn description(line: &str) -> Option<&str> {
+    let mut found = None;
+    let mut rest = line;
+    while let Some((_, after)) = rest.split_once(", length ") {
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            if let Some(desc) = after[digits..].strip_prefix(": ") {
+                found = Some(desc);
+            }
+        }
+        rest = after;
+    }
+    found
+}
+
 fn eavesdrop_facts(file: &Path) -> Facts {
     let mut cmd = eavesdrop();
     cmd.args(["show", "--no-hex", "--no-notes", "--color=never"])
@@ -422,12 +439,7 @@ fn eavesdrop_facts(file: &Path) -> Facts {
     let out = output_within(cmd, 60, &file.display().to_string());
     let mut facts = Facts::new();
     for line in text(&out.stdout).lines() {
-        let Some(desc) = line
-            .split(", length ")
-            .nth(1)
-            .and_then(|r| r.split_once(": "))
-            .map(|(_, d)| d)
-        else {
+        let Some(desc) = description(line) else {
             continue;
         };
         // Items are "Name (detail, …)" separated by ", " outside brackets.
@@ -828,10 +840,7 @@ fn eavesdrop_app_facts(file: &Path) -> Facts {
     let mut add = |k: String| *facts.entry(k).or_default() += 1;
     let ops: Vec<&str> = (0..=25).filter_map(ldap_op).collect();
     for line in text(&out.stdout).lines() {
-        let Some((_, desc)) = line
-            .split_once(", length ")
-            .and_then(|(_, r)| r.split_once(": "))
-        else {
+        let Some(desc) = description(line) else {
             continue;
         };
         if desc.starts_with("LDAP ") {

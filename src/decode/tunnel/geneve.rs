@@ -47,6 +47,8 @@ pub struct GeneveLayer {
     pub reserved: u8,
     /// Bytes of options.
     pub options_len: u32,
+    /// The fixed header was cut off by the capture: only `Geneve` is printed.
+    pub cut: bool,
 }
 
 fn inner_of(proto: u16) -> Option<Inner> {
@@ -76,6 +78,14 @@ pub(crate) fn is_geneve(b: &[u8], wire: u32) -> bool {
 /// Geneve at `at` (checked by [`is_geneve`]); `wire` is the UDP payload length.
 pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, wire: u32) {
     if !captured(walk, "geneve", at, hdr::LEN) {
+        walk.layer(Layer::Tunnel(TunnelLayer::Geneve(GeneveLayer {
+            flags: 0,
+            vni: 0,
+            proto: 0,
+            reserved: 0,
+            options_len: 0,
+            cut: true,
+        })));
         return;
     }
     let opts = options_len(walk.data.get(at..).unwrap_or(&[])).unwrap_or(0);
@@ -89,6 +99,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, wire: u32) {
             .copied()
             .unwrap_or(0),
         options_len: opts as u32,
+        cut: false,
     };
     for (range, field) in [
         (hdr::VERSION, GENEVE_VERSION),

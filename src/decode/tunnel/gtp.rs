@@ -60,6 +60,8 @@ pub struct GtpLayer {
     pub seq: Option<u16>,
     /// Extension headers read.
     pub extensions: u8,
+    /// The mandatory header was cut off by the capture: only `GTPv1-U` is printed.
+    pub cut: bool,
 }
 
 impl GtpLayer {
@@ -99,9 +101,6 @@ pub(crate) fn is_gtp_u(b: &[u8], wire: u32) -> bool {
 
 /// GTP-U at `at` (checked by [`is_gtp_u`]); `wire` is the UDP payload length.
 pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, _wire: u32) {
-    if !captured(walk, "gtp", at, hdr::LEN) {
-        return;
-    }
     let d = walk.data;
     let flags = d.get(at).copied().unwrap_or(0);
     let mut layer = GtpLayer {
@@ -111,7 +110,13 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, _wire: u32) {
         teid: be32(d, at + hdr::TEID.start).unwrap_or(0),
         seq: None,
         extensions: 0,
+        cut: false,
     };
+    if !captured(walk, "gtp", at, hdr::LEN) {
+        layer.cut = true;
+        walk.layer(Layer::Tunnel(TunnelLayer::Gtp(layer)));
+        return;
+    }
     for (range, field) in [
         (hdr::FLAGS, GTP_FLAGS),
         (hdr::MESSAGE, GTP_MESSAGE),

@@ -307,6 +307,6 @@ pub(crate) fn after(wire: u32, hlen: usize) -> u32 {
 }
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;

@@ -41,7 +41,8 @@ mod hdr {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VxlanLayer {
     pub flags: u8,
-    pub vni: u32,
+    /// `None` when the header was cut off by the capture before it.
+    pub vni: Option<u32>,
 }
 
 /// What a VXLAN-GPE header said.
@@ -84,11 +85,15 @@ fn gpe_inner(next: u8) -> Option<Inner> {
 
 /// VXLAN at `at` (checked by [`is_vxlan`]); `wire` is the UDP payload length.
 pub(crate) fn vxlan(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    let flags = walk.data.get(at).copied().unwrap_or(0);
     if !captured(walk, "vxlan", at, hdr::LEN) {
+        walk.layer(Layer::Tunnel(TunnelLayer::Vxlan(VxlanLayer {
+            flags,
+            vni: None,
+        })));
         return;
     }
-    let flags = walk.data.get(at).copied().unwrap_or(0);
-    let vni = be24(walk.data, at + hdr::VNI.start).unwrap_or(0);
+    let vni = be24(walk.data, at + hdr::VNI.start);
     for (range, field) in [
         (hdr::FLAGS, VXLAN_FLAGS),
         (hdr::RESERVED, VXLAN_RESERVED),

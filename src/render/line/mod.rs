@@ -78,13 +78,7 @@ impl LineWriter {
         }
         self.clock.write(out, view.frame.ts);
         let mut s = String::with_capacity(160);
-        let braces = self.layers(&mut s, d);
-        if let Some(proto) = d.truncated {
-            let _ = write!(s, " [|{proto}]");
-        }
-        for _ in 0..braces {
-            s.push('}');
-        }
+        self.tcpdump_part(&mut s, d);
         let desc = if self.opts.describe {
             describe_payload(view.decoded, view.map, view.events)
         } else {
@@ -95,6 +89,23 @@ impl LineWriter {
             s.push_str(&escape(&desc));
         }
         out.extend_from_slice(s.as_bytes());
+    }
+
+    /// tcpdump's part of the line: the layers, the truncation marker, the braces an
+    /// encapsulation opened.
+    fn tcpdump_part(&mut self, s: &mut String, d: &Decoded) {
+        let braces = self.layers(s, d);
+        match d.truncated {
+            // tcpdump stops at the truncation marker, braces left open.
+            Some(proto) => {
+                let _ = write!(s, " [|{proto}]");
+            }
+            None => {
+                for _ in 0..braces {
+                    s.push('}');
+                }
+            }
+        }
     }
 
     /// tcpdump's part of the line, layer by layer; stops where tcpdump stops. Returns

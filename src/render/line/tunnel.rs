@@ -12,7 +12,8 @@ use crate::decode::tunnel::{
 use std::fmt::Write as _;
 
 /// One encapsulation header. Returns how many braces it opened (L2TP's data messages
-/// wrap their PPP frame in `{…}`): the line closes them after the inner packet.
+/// wrap their PPP frame in `{…}`): the line closes them after the inner packet, unless
+/// it was cut off by the capture (tcpdump stops where the bytes end).
 pub(super) fn tunnel(s: &mut String, t: &TunnelLayer) -> usize {
     match t {
         TunnelLayer::Gre(g) => gre(s, g),
@@ -115,7 +116,10 @@ fn erspan(s: &mut String, e: &ErspanLayer) {
 
 fn vxlan(s: &mut String, v: &VxlanLayer) {
     let i = if v.flags & 0x08 != 0 { "I" } else { "." };
-    let _ = writeln!(s, "VXLAN, flags [{i}] (0x{:02x}), vni {}", v.flags, v.vni);
+    let _ = write!(s, "VXLAN, flags [{i}] (0x{:02x}), ", v.flags);
+    if let Some(vni) = v.vni {
+        let _ = writeln!(s, "vni {vni}");
+    }
 }
 
 fn vxlan_gpe(s: &mut String, v: &VxlanGpeLayer) {
@@ -153,6 +157,10 @@ fn geneve(s: &mut String, g: &GeneveLayer) {
     if flags.is_empty() {
         flags.push_str("none");
     }
+    if g.cut {
+        s.push_str("Geneve");
+        return;
+    }
     let _ = write!(s, "Geneve, Flags [{flags}], vni 0x{:x}", g.vni);
     if g.reserved != 0 {
         let _ = write!(s, ", rsvd 0x{:x}", g.reserved);
@@ -165,6 +173,9 @@ fn geneve(s: &mut String, g: &GeneveLayer) {
 
 fn gtp(s: &mut String, g: &GtpLayer) {
     s.push_str("GTPv1-U");
+    if g.cut {
+        return;
+    }
     match g.message_name() {
         Some(name) => {
             let _ = write!(s, " {name}");
@@ -226,4 +237,119 @@ fn l2tp(s: &mut String, l: &L2tpLayer) -> usize {
     }
     s.push_str(" {");
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{LineOptions, LineWriter};
+    use crate::capture::{Frame, LinkType};
+    use crate::decode::tunnel::fixtures::*;
+    use crate::decode::{decode, Decoded};
+    use crate::render::time::{Clock, TimeFormat};
+
+    /// tcpdump's part of the line for a raw-IP frame, `keep` bytes of it captured.
+    fn line_cut(data: Vec<u8>, keep: usize) -> String {
+        let orig_len = data.len() as u32;
+        let frame = Frame {
+            number: 1,
+            ts: Default::default(),
+            link: LinkType::RAW,
+            interface: 0,
+            orig_len,
+            data: data[..keep.min(data.len())].to_vec(),
+            cut_by_eof: false,
+        };
+        let mut d = Decoded::default();
+        decode(&frame, &mut d);
+        let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
+        let mut w = LineWriter::new(LineOptions::default(), clock);
+        let mut s = String::new();
+        w.tcpdump_part(&mut s, &d);
+        s
+    }
+
+    fn line(data: Vec<u8>) -> String {
+        line_cut(data, usize::MAX)
+    }
+
+    const INNER: &str =
+        "IP 10.1.0.1.40000 > 10.1.0.2.80: Flags [P.], seq 1:71, ack 1, win 65535, length 70";
+
+    #[test]
+    fn outer_summary_then_the_inner_line() {
+        let cases = [
+            (gre_ipv4(), "IP 192.0.2.1 > 192.0.2.2: GREv0, length 114: "),
+            (
+                gre_checksum_key_seq(),
+                "IP 192.0.2.1 > 192.0.2.2: GREv0, off 0x0, key=0x1234, seq 7, length 126: ",
+            ),
+            (gre_teb(), "IP 192.0.2.1 > 192.0.2.2: GREv0, length 128: "),
+            (
+                gre_pptp(),
+                "IP 192.0.2.1 > 192.0.2.2: GREv1, call 5, seq 3, length 126: ",
+            ),
+            (
+                erspan_ii(),
+                "IP 192.0.2.1 > 192.0.2.2: GREv0, seq 1, length 140: ERSPAN session 42: ",
+            ),
+            (
+                vxlan(),
+                "IP 192.0.2.1.50000 > 192.0.2.2.4789: VXLAN, flags [I] (0x08), vni 42\n",
+            ),
+            (
+                vxlan_gpe_ipv4(),
+                "IP 192.0.2.1.50000 > 192.0.2.2.4790: VXLAN-GPE, flags [IP], vni 42: ",
+            ),
+            (
+                geneve_option(),
+                "IP 192.0.2.1.50000 > 192.0.2.2.6081: Geneve, Flags [C], vni 0x7, options [8 bytes]: ",
+            ),
+            (
+                gtp_u(),
+                "IP 192.0.2.1.50000 > 192.0.2.2.2152: GTPv1-U T-PDU, teid 0x63, length 110: ",
+            ),
+        ];
+        for (data, outer) in cases {
+            assert_eq!(line(data), format!("{outer}{INNER}"));
+        }
+        assert_eq!(
+            line(l2tp_data()),
+            format!("IP 192.0.2.1.50000 > 192.0.2.2.1701:  l2tp:[](1/2) {{{INNER}}}")
+        );
+    }
+
+    #[test]
+    fn fifty_nested_gre_headers_print_eight_and_stop() {
+        let l = line(gre_nested(50));
+        assert_eq!(l.matches("GREv0").count(), 9, "{l}");
+        assert!(l.ends_with("[8 nested tunnels, GRE not decoded]"), "{l}");
+    }
+
+    #[test]
+    fn cut_headers_end_in_the_truncation_marker() {
+        assert_eq!(
+            line_cut(gre_ipv4(), 23),
+            "IP 192.0.2.1 > 192.0.2.2: GREv0 [|gre]"
+        );
+        assert_eq!(
+            line_cut(vxlan(), 33),
+            "IP 192.0.2.1.50000 > 192.0.2.2.4789: VXLAN, flags [I] (0x08),  [|vxlan]"
+        );
+        assert_eq!(
+            line_cut(l2tp_data(), 35),
+            "IP 192.0.2.1.50000 > 192.0.2.2.1701:  l2tp:[](1/2) { [|ppp]"
+        );
+        assert_eq!(
+            line_cut(geneve_option(), 34),
+            "IP 192.0.2.1.50000 > 192.0.2.2.6081: Geneve [|geneve]"
+        );
+    }
+
+    #[test]
+    fn vxlan_without_its_i_flag_is_a_udp_line() {
+        assert_eq!(
+            line(vxlan_i_flag_clear()),
+            "IP 192.0.2.1.50000 > 192.0.2.2.4789: UDP, length 132"
+        );
+    }
 }
