@@ -3,6 +3,8 @@
 //! Lengths follow tcpdump: the datagram ends where the IP header says (bytes after it
 //! are link padding), a header that declares more than was sent is noted, and the
 //! transport gets the payload length from the IP header, not from the capture.
+//! IP-in-IP (protocols 4 and 41) and GRE (47) continue through [`super::tunnel`], the
+//! one re-entry path, under its nesting bound.
 
 use super::ipv6_routing::RoutingHeader;
 use super::tunnel::{self, Inner, Tunnel};
