@@ -327,3 +327,69 @@ fn credentials_inside_every_tunnel_fail_check_with_their_frame() {
         );
     }
 }
+
+/// An IPv4 packet's payload split at `at` (a multiple of 8) into two fragments.
+fn fragments(packet: &[u8], at: usize) -> [Vec<u8>; 2] {
+    let (head, payload) = packet.split_at(20);
+    let (a, b) = payload.split_at(at);
+    let frag = |part: &[u8], offset: usize, more: bool| {
+        let mut h = head.to_vec();
+        let total = (20 + part.len()) as u16;
+        h[2..4].copy_from_slice(&total.to_be_bytes());
+        let flags = (offset / 8) as u16 | if more { 0x2000 } else { 0 };
+        h[6..8].copy_from_slice(&flags.to_be_bytes());
+        h.extend_from_slice(part);
+        h
+    };
+    [frag(a, 0, true), frag(b, at, false)]
+}
+
+/// IPv4 in GRE from 192.0.2.1 to 192.0.2.2.
+fn in_gre(inner: &[u8]) -> Vec<u8> {
+    let mut p = vec![
+        0x45, 0, 0, 0, 0, 9, 0x40, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+    ];
+    let total = (20 + 4 + inner.len()) as u16;
+    p[2..4].copy_from_slice(&total.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0x08, 0x00]);
+    p.extend_from_slice(inner);
+    p
+}
+
+/// Fragments inside a tunnel, and a tunnel in fragments: either way the request is
+/// reassembled, its flow names the tunnel, and its credentials fail check.
+#[test]
+fn fragments_inside_and_outside_a_tunnel_are_reassembled_and_keep_the_tunnel() {
+    let http = b"GET / HTTP/1.1\r\nHost: inner\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n";
+    let inner = ipv4_tcp([10, 1, 0, 1], [10, 1, 0, 2], 40000, 80, 1, 1, 0x18, http);
+    let [i1, i2] = fragments(&inner, 24);
+    let [o1, o2] = fragments(&in_gre(&inner), 48);
+    let dir = tempdir("tunnel-fragments");
+    for (name, frames) in [
+        ("inner.pcap", [in_gre(&i2), in_gre(&i1)]),
+        ("outer.pcap", [o1, o2]),
+    ] {
+        let file = Pcap::new(101, 65535)
+            .frame(1, &frames[0])
+            .frame(2, &frames[1])
+            .write(&dir, name);
+        let json = run(&["flows", "--json", file.to_str().unwrap()]);
+        let flow: serde_json::Value = text(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "flow")
+            .unwrap_or_else(|| panic!("{name}: no flow: {}", text(&json.stdout)));
+        assert_eq!(
+            flow["stack"],
+            serde_json::json!(["GRE", "IPv4", "TCP", "HTTP"]),
+            "{name}"
+        );
+        let out = run(&["check", "--deny", "credentials", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            text(&out.stdout).contains("credential = Basic alice:secret"),
+            "{name}: {}",
+            text(&out.stdout)
+        );
+    }
+}
