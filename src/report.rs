@@ -377,6 +377,7 @@ impl FlowReport {
             (LeakKind::Url, "URLs"),
             (LeakKind::Cookie, "cookies"),
             (LeakKind::DnsName, "DNS names"),
+            (LeakKind::Identity, "identities"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {
@@ -433,7 +434,9 @@ mod tests {
         });
         let v = r.verdict();
         assert!(
-            v.contains("SNI=public.example (ECH offered: the real server name may travel encrypted)"),
+            v.contains(
+                "SNI=public.example (ECH offered: the real server name may travel encrypted)"
+            ),
             "{v}"
         );
     }

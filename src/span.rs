@@ -72,6 +72,11 @@ pub enum LeakKind {
     Credential,
     /// A DNS name asked or answered.
     DnsName,
+    /// Who is speaking, sent in the clear: a user name (a database login, a SOCKS or
+    /// MQTT user), a client's name for itself (an MQTT client ID, PostgreSQL's
+    /// application_name, Redis `CLIENT SETNAME`). A user name alone is not a
+    /// credential, but it is half of one.
+    Identity,
 }
 
 impl LeakKind {
@@ -86,6 +91,7 @@ impl LeakKind {
             LeakKind::Cookie => "cookie",
             LeakKind::Credential => "credential",
             LeakKind::DnsName => "DNS name",
+            LeakKind::Identity => "identity",
         }
     }
 }

@@ -510,3 +510,77 @@ fn quic_handshake_and_1rtt_packets_show_their_headers_and_hide_the_rest() {
         .code();
     assert_eq!(code, Some(0));
 }
+
+/// `check --deny plaintext --deny credentials` on a capture: exit code and report.
+fn deny_plaintext_and_credentials(name: &str) -> (Option<i32>, String) {
+    let out = eavesdrop()
+        .args(["check", "--deny", "plaintext", "--deny", "credentials"])
+        .arg(capture(name))
+        .output()
+        .unwrap();
+    (out.status.code(), text(&out.stdout))
+}
+
+/// Databases, caches, proxies and brokers without TLS (scripts/make-db-captures.sh):
+/// each fails the check, naming the frame and what was read.
+#[test]
+fn plaintext_databases_and_brokers_fail_the_check_naming_frame_and_secret() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "pgsql-md5.pcap",
+            &[
+                "frame 4, pgsql.parameter_name = ",
+                "frame 8, credential = password-hash=md55d2ff86ffa204925704d4b88f86e49bc",
+            ],
+        ),
+        (
+            "pgsql-scram.pcap",
+            &[
+                "frame 4, pgsql.parameter_name = ",
+                "frame 10, credential = scram-proof=",
+            ],
+        ),
+    ];
+    for (name, wanted) in cases {
+        let (code, out) = deny_plaintext_and_credentials(name);
+        assert_eq!(code, Some(1), "{name}: {out}");
+        for w in *wanted {
+            assert!(out.contains(w), "{name}: {w:?} not in {out}");
+        }
+    }
+}
+
+#[test]
+fn postgres_sessions_show_login_hash_proof_and_sql() {
+    let (l, _) = lines("pgsql-md5.pcap");
+    assert!(
+        has(&l, "PostgreSQL StartupMessage user=alice database=shop"),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "PostgreSQL PasswordMessage [password-hash=md55d2ff86ffa204925704d4b88f86e49bc]"
+        ),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "PostgreSQL Query: SELECT name, price FROM items WHERE price < 4"
+        ),
+        "{l:#?}"
+    );
+    assert!(has(&l, "CommandComplete SELECT 1"), "{l:#?}");
+    let (l, _) = lines("pgsql-scram.pcap");
+    assert!(has(&l, "AuthenticationSASL SCRAM-SHA-256"), "{l:#?}");
+    assert!(has(&l, "SASLResponse [scram-proof="), "{l:#?}");
+    assert!(
+        has(&l, "Parse P_0: SELECT name FROM items WHERE price > 4;"),
+        "{l:#?}"
+    );
+    let flows = text(&run(&["flows", capture("pgsql-scram.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › PostgreSQL "), "{flows}");
+    assert!(flows.contains("identity: user=bob"), "{flows}");
+    assert!(flows.contains("URL: database=shop"), "{flows}");
+}

@@ -364,7 +364,8 @@ fn postgres_ssl_request_then_tls() {
     )
     .unwrap();
     let (labels, events) = run(&mut dis, Direction::ToServer, &client, &[8, 100]);
-    assert_eq!(labels[0].0, "pgsql.message");
+    assert_eq!(labels[0].0, "pgsql.length");
+    assert_eq!(labels[4].0, "pgsql.request_code");
     assert_eq!(labels[8].0, "tls.record.content_type");
     assert!(app_texts(&events).iter().any(|a| a.contains("SSLRequest")));
 }
@@ -576,4 +577,131 @@ fn bytes_that_are_not_ber_stop_ldap_parsing_with_a_note() {
         .spans
         .iter()
         .any(|s| s.range.start == bind.len() as u64 && s.field == crate::fields::TEXT));
+}
+
+/// A PostgreSQL message: type byte, length, body.
+fn pg(t: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![t];
+    m.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+fn pg_startup() -> Vec<u8> {
+    let body = b"\x00\x03\x00\x00user\0alice\0database\0shop\0\0";
+    let mut m = (body.len() as u32 + 4).to_be_bytes().to_vec();
+    m.extend_from_slice(body);
+    m
+}
+
+#[test]
+fn postgres_cleartext_login_and_query_in_any_chunking() {
+    let mut client = pg_startup();
+    client.extend(pg(b'p', b"secret\0"));
+    client.extend(pg(b'Q', b"SELECT * FROM users\0"));
+    for chunks in [&[1000][..], &[3, 7, 1, 20, 2][..], &[1; 80][..]] {
+        let mut dis = Stack::detect(
+            &client,
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 5433),
+            false,
+        )
+        .unwrap();
+        assert_eq!(outer(&dis), "PostgreSQL");
+        let mut out = Emitter::default();
+        dis.feed(
+            Direction::ToClient,
+            0,
+            &pg(b'R', b"\0\0\0\x03"),
+            false,
+            &mut out,
+        );
+        let (labels, events) = run(&mut dis, Direction::ToServer, &client, chunks);
+        assert_eq!(field_at(&labels, &client, b"alice").0, "pgsql.user");
+        assert_eq!(field_at(&labels, &client, b"secret").0, "pgsql.password");
+        assert_eq!(field_at(&labels, &client, b"SELECT").0, "pgsql.query");
+        assert_eq!(
+            app_texts(&events),
+            [
+                "PostgreSQL StartupMessage user=alice database=shop []",
+                "PostgreSQL PasswordMessage [\"password=secret\"]",
+                "PostgreSQL Query: SELECT * FROM users []"
+            ],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn postgres_every_prefix_of_a_startup_message_is_labelled_without_panic() {
+    let m = pg_startup();
+    for n in 1..=m.len() {
+        let Some(mut dis) = Stack::detect(
+            &m[..n],
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 5432),
+            true,
+        ) else {
+            panic!("flush decides");
+        };
+        run(&mut dis, Direction::ToServer, &m[..n], &[n / 2]);
+    }
+}
+
+#[test]
+fn postgres_length_of_2_pow_31_is_labelled_as_it_comes() {
+    let mut q = vec![b'Q', 0x80, 0, 0, 0];
+    q.extend(std::iter::repeat_n(b'x', 200_000));
+    let mut dis = Stack::detect(
+        &pg_startup(),
+        Direction::ToServer,
+        Transport::Tcp,
+        (1, 5432),
+        false,
+    )
+    .unwrap();
+    let mut out = Emitter::default();
+    let start = pg_startup();
+    assert_eq!(
+        dis.feed(Direction::ToServer, 0, &start, false, &mut out),
+        start.len()
+    );
+    let mut base = start.len() as u64;
+    for chunk in q.chunks(1448) {
+        let done = dis.feed(Direction::ToServer, base, chunk, false, &mut out);
+        assert!(chunk.len() - done < 5, "held {} bytes", chunk.len() - done);
+        base += done as u64;
+    }
+}
+
+#[test]
+fn postgres_gap_mid_message_stops_parsing_instead_of_guessing_lengths() {
+    let start = pg_startup();
+    let mut dis = Stack::detect(
+        &start,
+        Direction::ToServer,
+        Transport::Tcp,
+        (1, 5432),
+        false,
+    )
+    .unwrap();
+    let mut out = Emitter::default();
+    dis.feed(Direction::ToServer, 0, &start, false, &mut out);
+    let at = start.len() as u64;
+    dis.gap(Direction::ToServer, at, 100, &mut out);
+    // After the hole: bytes that would read as a Query of 16 MiB, then a password.
+    let mut after = vec![b'Q', 1, 0, 0, 0];
+    after.extend(pg(b'p', b"secret\0"));
+    out.clear();
+    let done = dis.feed(Direction::ToServer, at + 100, &after, false, &mut out);
+    assert_eq!(done, after.len(), "labelled at once, nothing awaited");
+    assert!(
+        !out.events
+            .iter()
+            .any(|e| matches!(e.desc, Desc::App { .. })),
+        "nothing parsed after the gap: {:?}",
+        out.events
+    );
 }

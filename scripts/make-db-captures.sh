@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Makes the captures of plaintext protocols with credentials, with real servers and
+# clients on loopback (see captures/README.md). Not run in CI: the captures are
+# committed. Needs root (tcpdump on lo, the postgres user) and Debian's postgresql,
+# redis-server, mosquitto, mosquitto-clients, dante-server, curl and openssl.
+#
+#   scripts/make-db-captures.sh [pgsql|redis|socks|mqtt]...   (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/captures
+work=$(mktemp -d /tmp/db-captures.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -f "$work/pg/postmaster.pid" ]; then
+    su postgres -c "$pgbin/pg_ctl -D $work/pg -m fast stop" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# capture FILE FILTER COMMAND...: runs COMMAND while tcpdump writes FILE.
+capture() {
+  local file=$1 filter=$2
+  shift 2
+  tcpdump -i lo -U -s 0 -w "$file" "$filter" 2>/dev/null &
+  local dump=$!
+  pids+=("$dump")
+  sleep 1
+  "$@"
+  sleep 1
+  kill "$dump"
+  wait "$dump" || true
+  echo "$(basename "$file"): $(tcpdump -r "$file" 2>/dev/null | wc -l) packets"
+}
+
+# Waits until something listens on TCP port $1.
+listening() {
+  for _ in $(seq 50); do
+    ss -ltn "sport = :$1" | grep -q LISTEN && return 0
+    sleep 0.2
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+pgsql() {
+  # A private cluster on port 5433, sockets in $work; alice's password stored as MD5,
+  # bob's as SCRAM-SHA-256; TCP connections without SSL.
+  chown postgres "$work"
+  su postgres -c "$pgbin/initdb -D $work/pg -A trust -U postgres" >/dev/null
+  cat >> "$work/pg/pg_hba.conf" <<'HBA'
+host all alice 127.0.0.1/32 md5
+host all bob 127.0.0.1/32 scram-sha-256
+HBA
+  # The hba file is read top down: put ours first.
+  { grep -v '^#' "$work/pg/pg_hba.conf" | grep -E 'alice|bob'; grep -vE 'alice|bob' "$work/pg/pg_hba.conf"; } > "$work/hba"
+  cp "$work/hba" "$work/pg/pg_hba.conf"
+  su postgres -c "$pgbin/pg_ctl -D $work/pg -l $work/pg.log -o '-p 5433 -k $work -c ssl=off' -w start" >/dev/null
+  su postgres -c "psql -h $work -p 5433 -q" <<'SQL'
+SET password_encryption = 'md5';
+CREATE ROLE alice LOGIN PASSWORD 'secret';
+SET password_encryption = 'scram-sha-256';
+CREATE ROLE bob LOGIN PASSWORD 'hunter2';
+CREATE DATABASE shop OWNER alice;
+\c shop
+SET ROLE alice;
+CREATE TABLE items (name text, price int);
+INSERT INTO items VALUES ('apple', 3), ('pear', 5);
+GRANT SELECT ON items TO bob;
+SQL
+  # MD5: psql, a simple query.
+  capture "$out/pgsql-md5.pcap" "tcp port 5433" \
+    env PGPASSWORD=secret psql "host=127.0.0.1 port=5433 user=alice dbname=shop sslmode=disable gssencmode=disable application_name=eavesdrop-md5" \
+    -c "SELECT name, price FROM items WHERE price < 4"
+  # SCRAM-SHA-256: pgbench, a prepared statement (Parse, Bind, Describe, Execute, Sync).
+  echo "SELECT name FROM items WHERE price > 4;" > "$work/bench.sql"
+  capture "$out/pgsql-scram.pcap" "tcp port 5433" \
+    env PGPASSWORD=hunter2 PGSSLMODE=disable PGGSSENCMODE=disable PGAPPNAME=eavesdrop-scram \
+    "$pgbin/pgbench" -h 127.0.0.1 -p 5433 -U bob -n -M prepared -t 1 -f "$work/bench.sql" shop >/dev/null
+}
+
+for what in "${@:-pgsql redis socks mqtt}"; do
+  for w in $what; do "$w"; done
+done
