@@ -84,6 +84,38 @@ SQL
     "$pgbin/pgbench" -h 127.0.0.1 -p 5433 -U bob -n -M prepared -t 1 -f "$work/bench.sql" shop >/dev/null
 }
 
+redis() {
+  # requirepass for the default user, and an ACL user alice.
+  cat > "$work/redis.conf" <<CONF
+port 6379
+bind 127.0.0.1
+daemonize no
+save ""
+appendonly no
+dir $work
+requirepass s3cret
+user alice on >wonderland ~* &* +@all
+CONF
+  redis-server "$work/redis.conf" >/dev/null &
+  pids+=($!)
+  listening 6379
+  capture "$out/redis-auth.pcap" "tcp port 6379" sh -c '
+    redis-cli -p 6379 -a s3cret --no-auth-warning SET user:1 alice >/dev/null
+    redis-cli -p 6379 --user alice --pass wonderland --no-auth-warning GET user:1 >/dev/null
+    redis-cli -p 6379 HELLO 3 AUTH alice wonderland SETNAME inventory-worker >/dev/null
+    redis-cli -p 6379 -a wrong --no-auth-warning PING >/dev/null || true
+    # An inline session, as telnet would send it.
+    python3 -c "
+import socket, time
+s = socket.create_connection((\"127.0.0.1\", 6379))
+for line in (b\"AUTH s3cret\\r\\n\", b\"CLIENT SETNAME telnet-user\\r\\n\", b\"KEYS *\\r\\n\", b\"QUIT\\r\\n\"):
+    s.sendall(line)
+    time.sleep(0.05)
+    s.recv(4096)
+s.close()
+"'
+}
+
 for what in "${@:-pgsql redis socks mqtt}"; do
   for w in $what; do "$w"; done
 done

@@ -540,6 +540,14 @@ fn plaintext_databases_and_brokers_fail_the_check_naming_frame_and_secret() {
                 "frame 10, credential = scram-proof=",
             ],
         ),
+        (
+            "redis-auth.pcap",
+            &[
+                "frame 4, redis.command = ",
+                "credential = password=s3cret",
+                "credential = user=alice password=wonderland",
+            ],
+        ),
     ];
     for (name, wanted) in cases {
         let (code, out) = deny_plaintext_and_credentials(name);
@@ -583,4 +591,25 @@ fn postgres_sessions_show_login_hash_proof_and_sql() {
     assert!(flows.contains("TCP › PostgreSQL "), "{flows}");
     assert!(flows.contains("identity: user=bob"), "{flows}");
     assert!(flows.contains("URL: database=shop"), "{flows}");
+}
+
+#[test]
+fn redis_auth_hello_and_inline_commands_are_named() {
+    let (l, _) = lines("redis-auth.pcap");
+    for want in [
+        "Redis AUTH [password=s3cret]",
+        "Redis AUTH [user=alice password=wonderland]",
+        "Redis HELLO 3 [user=alice password=wonderland]",
+        "Redis error WRONGPASS",
+        "Redis CLIENT SETNAME telnet-user",
+        "Redis GET user:1",
+    ] {
+        assert!(has(&l, want), "{want}: {l:#?}");
+    }
+    let flows = text(&run(&["flows", capture("redis-auth.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › Redis "), "{flows}");
+    assert!(
+        flows.contains("identity: client_name=inventory-worker"),
+        "{flows}"
+    );
 }

@@ -28,6 +28,7 @@ pub mod mail;
 pub mod mysql;
 pub mod postgres;
 pub mod quic;
+pub mod redis;
 pub mod registry;
 pub mod stack;
 pub mod telnet;

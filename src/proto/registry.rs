@@ -98,6 +98,7 @@ pub static TCP: &[&Protocol] = &[
     &super::mail::IMAP,
     &super::mail::FTP,
     &super::mail::SMTP,
+    &super::redis::PROTOCOL,
     &super::telnet::PROTOCOL,
     &super::dns::TCP_PROTOCOL,
 ];

@@ -705,3 +705,69 @@ fn postgres_gap_mid_message_stops_parsing_instead_of_guessing_lengths() {
         out.events
     );
 }
+
+#[test]
+fn redis_auth_and_commands_in_any_chunking() {
+    let client = b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$10\r\nwonderland\r\n*2\r\n$3\r\nGET\r\n$6\r\nuser:1\r\nPING\r\n";
+    for chunks in [&[1000][..], &[1, 2, 3, 5, 8, 13][..], &[1; 90][..]] {
+        let mut dis = Stack::detect(
+            client,
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 7000),
+            false,
+        )
+        .unwrap();
+        assert_eq!(outer(&dis), "Redis");
+        let (labels, events) = run(&mut dis, Direction::ToServer, client, chunks);
+        assert_eq!(field_at(&labels, client, b"alice").0, "redis.user");
+        assert_eq!(field_at(&labels, client, b"wonderland").0, "redis.password");
+        assert_eq!(field_at(&labels, client, b"user:1").0, "redis.key");
+        assert_eq!(field_at(&labels, client, b"PING").0, "redis.command");
+        assert_eq!(
+            app_texts(&events),
+            [
+                "Redis AUTH [\"user=alice password=wonderland\"]",
+                "Redis GET user:1 []",
+                "Redis PING []"
+            ],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn redis_gap_mid_value_stops_parsing_instead_of_guessing_lengths() {
+    let first = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+    let mut dis =
+        Stack::detect(first, Direction::ToServer, Transport::Tcp, (1, 6379), false).unwrap();
+    let mut out = Emitter::default();
+    assert_eq!(
+        dis.feed(Direction::ToServer, 0, first, false, &mut out),
+        first.len()
+    );
+    dis.gap(Direction::ToServer, first.len() as u64, 10, &mut out);
+    out.clear();
+    // After the hole, what would read as a bulk string of 1 GB, then an AUTH.
+    let after = b"$1000000000\r\n*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n";
+    let done = dis.feed(Direction::ToServer, 100, after, false, &mut out);
+    assert_eq!(done, after.len(), "labelled at once");
+    assert!(!out
+        .events
+        .iter()
+        .any(|e| matches!(e.desc, Desc::App { .. })));
+}
+
+#[test]
+fn redis_over_tls_is_left_to_tls() {
+    let hello = [22, 3, 1, 0, 5, 1, 0, 0, 1, 0];
+    let dis = Stack::detect(
+        &hello,
+        Direction::ToServer,
+        Transport::Tcp,
+        (1, 6379),
+        false,
+    )
+    .unwrap();
+    assert_eq!(outer(&dis), "TLS");
+}
