@@ -116,6 +116,38 @@ s.close()
 "'
 }
 
+socks() {
+  # Dante's sockd on 1080 with RFC 1929 username/password against the system's users:
+  # a throwaway user `socksuser`, removed at the end. Behind it, an HTTP server and a
+  # TLS 1.3 server (the captures' certificate) on loopback; the client is curl with
+  # socks5h:// (the proxy resolves the name: a domain-name CONNECT).
+  id socksuser >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin socksuser
+  echo 'socksuser:secret' | chpasswd
+  cat > "$work/sockd.conf" <<CONF
+logoutput: stderr
+internal: 127.0.0.1 port = 1080
+external: 127.0.0.1
+socksmethod: username
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
+socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }
+CONF
+  danted -f "$work/sockd.conf" 2>/dev/null &
+  pids+=($!)
+  mkdir -p "$work/www" && echo "hello through the tunnel" > "$work/www/index.html"
+  python3 -m http.server 8080 --bind 127.0.0.1 --directory "$work/www" 2>/dev/null &
+  pids+=($!)
+  openssl s_server -quiet -www -accept 8443 -tls1_3 \
+    -cert "$root/captures/certs/server.crt" -key "$root/captures/certs/server.key" 2>/dev/null &
+  pids+=($!)
+  listening 1080; listening 8080; listening 8443
+  capture "$out/socks5-auth.pcap" "tcp port 1080" sh -c '
+    curl -s -o /dev/null -x socks5h://socksuser:secret@127.0.0.1:1080 http://localhost:8080/
+    curl -s -o /dev/null -k -x socks5h://socksuser:secret@127.0.0.1:1080 https://localhost:8443/'
+  userdel socksuser
+}
+
 for what in "${@:-pgsql redis socks mqtt}"; do
   for w in $what; do "$w"; done
 done

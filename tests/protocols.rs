@@ -548,6 +548,14 @@ fn plaintext_databases_and_brokers_fail_the_check_naming_frame_and_secret() {
                 "credential = user=alice password=wonderland",
             ],
         ),
+        (
+            "socks5-auth.pcap",
+            &[
+                "frame 8, socks.username = ",
+                "frame 8, credential = user=socksuser password=secret",
+                "frame 28, credential = user=socksuser password=secret",
+            ],
+        ),
     ];
     for (name, wanted) in cases {
         let (code, out) = deny_plaintext_and_credentials(name);
@@ -612,4 +620,22 @@ fn redis_auth_hello_and_inline_commands_are_named() {
         flows.contains("identity: client_name=inventory-worker"),
         "{flows}"
     );
+}
+
+#[test]
+fn socks5_login_and_the_tunnels_it_carries() {
+    let (l, _) = lines("socks5-auth.pcap");
+    for want in [
+        "SOCKS5 username/password [user=socksuser password=secret]",
+        "SOCKS5 CONNECT localhost:8080",
+        "SOCKS5 CONNECT localhost:8443",
+        "HTTP GET /",
+        "TLSv1.3 ClientHello (SNI=localhost",
+    ] {
+        assert!(has(&l, want), "{want}: {l:#?}");
+    }
+    let flows = text(&run(&["flows", capture("socks5-auth.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › SOCKS5 › HTTP "), "{flows}");
+    assert!(flows.contains("TCP › SOCKS5 › TLS 1.3 "), "{flows}");
+    assert!(flows.contains("URL: localhost:8443"), "{flows}");
 }

@@ -30,6 +30,7 @@ pub mod postgres;
 pub mod quic;
 pub mod redis;
 pub mod registry;
+pub mod socks;
 pub mod stack;
 pub mod telnet;
 pub mod tls;

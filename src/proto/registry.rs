@@ -99,6 +99,7 @@ pub static TCP: &[&Protocol] = &[
     &super::mail::FTP,
     &super::mail::SMTP,
     &super::redis::PROTOCOL,
+    &super::socks::PROTOCOL,
     &super::telnet::PROTOCOL,
     &super::dns::TCP_PROTOCOL,
 ];

@@ -771,3 +771,73 @@ fn redis_over_tls_is_left_to_tls() {
     .unwrap();
     assert_eq!(outer(&dis), "TLS");
 }
+
+#[test]
+fn socks5_login_and_connect_then_tls_reads_socks5_then_tls() {
+    let mut client = vec![5, 1, 2];
+    client.extend_from_slice(b"\x01\x05alice\x06secret");
+    client.extend_from_slice(&[5, 1, 0, 1, 93, 184, 216, 34, 1, 187]);
+    let hello_at = client.len();
+    client.extend_from_slice(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0]);
+    // Tor's port: recognised by content all the same; the tunnel is recognised by
+    // content, not by the proxy's port.
+    let mut dis = Stack::detect(
+        &client,
+        Direction::ToServer,
+        Transport::Tcp,
+        (50000, 9050),
+        false,
+    )
+    .unwrap();
+    let mut out = Emitter::default();
+    dis.feed(Direction::ToClient, 0, &[5, 2], false, &mut out);
+    let (labels, events) = run(&mut dis, Direction::ToServer, &client, &[3, 4, 100]);
+    assert_eq!(field_at(&labels, &client, b"alice").0, "socks.username");
+    assert_eq!(field_at(&labels, &client, b"secret").0, "socks.password");
+    assert_eq!(labels[hello_at - 6].0, "socks.dst");
+    assert_eq!(labels[hello_at].0, "tls.record.content_type");
+    assert!(
+        app_texts(&events)
+            .iter()
+            .any(|a| a == "SOCKS SOCKS5 CONNECT 93.184.216.34:443 []"),
+        "{:?}",
+        app_texts(&events)
+    );
+    assert_eq!(dis.facts().stack, ["SOCKS5", "TLS"]);
+}
+
+#[test]
+fn socks5_method_count_beyond_the_bytes_is_labelled_at_the_end() {
+    let greeting = [5, 9, 0, 2];
+    let mut dis = Stack::detect(
+        &greeting,
+        Direction::ToServer,
+        Transport::Tcp,
+        (50000, 1080),
+        true,
+    )
+    .unwrap();
+    assert_eq!(outer(&dis), "SOCKS5");
+    let (labels, _) = run(&mut dis, Direction::ToServer, &greeting, &[2, 2]);
+    assert!(
+        labels.iter().all(|(f, _)| f.starts_with("socks.")),
+        "{labels:?}"
+    );
+}
+
+#[test]
+fn a_socks_tunnel_of_unknown_bytes_is_not_read_as_socks_again() {
+    let mut client = vec![5, 1, 0, 5, 1, 0, 1, 10, 0, 0, 1, 0, 22];
+    client.extend_from_slice(b"SSH-2.0-OpenSSH_9.2\r\n");
+    let mut dis = Stack::detect(
+        &client,
+        Direction::ToServer,
+        Transport::Tcp,
+        (50000, 1080),
+        false,
+    )
+    .unwrap();
+    run(&mut dis, Direction::ToServer, &client, &[100]);
+    assert_eq!(dis.facts().stack[0], "SOCKS5");
+    assert_ne!(dis.facts().stack.get(1).map(String::as_str), Some("SOCKS5"));
+}
