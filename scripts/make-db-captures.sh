@@ -148,6 +148,30 @@ CONF
   userdel socksuser
 }
 
+mqtt() {
+  # Mosquitto 2 with a password file (alice/secret, no anonymous clients). A
+  # subscriber speaking MQTT 5, a publisher speaking 3.1.1 with a will, and a wrong
+  # password.
+  mosquitto_passwd -c -b "$work/passwd" alice secret
+  chmod 644 "$work/passwd"
+  cat > "$work/mosquitto.conf" <<CONF
+listener 1883 127.0.0.1
+allow_anonymous false
+password_file $work/passwd
+CONF
+  mosquitto -c "$work/mosquitto.conf" 2>/dev/null &
+  pids+=($!)
+  listening 1883
+  capture "$out/mqtt-auth.pcap" "tcp port 1883" sh -c '
+    mosquitto_sub -V 5 -h 127.0.0.1 -i dashboard -u alice -P secret -t "home/#" -C 1 >/dev/null &
+    sleep 0.5
+    mosquitto_pub -V 311 -h 127.0.0.1 -i sensor-7 -u alice -P secret \
+      --will-topic home/livingroom/sensor-7/status --will-payload offline \
+      -t home/livingroom/temperature -m 21.5
+    wait
+    mosquitto_pub -V 311 -h 127.0.0.1 -i intruder -u alice -P guess -t home/door -m open || true'
+}
+
 for what in "${@:-pgsql redis socks mqtt}"; do
   for w in $what; do "$w"; done
 done

@@ -556,6 +556,14 @@ fn plaintext_databases_and_brokers_fail_the_check_naming_frame_and_secret() {
                 "frame 28, credential = user=socksuser password=secret",
             ],
         ),
+        (
+            "mqtt-auth.pcap",
+            &[
+                "frame 4, mqtt.body = ",
+                "frame 4, credential = user=alice password=secret",
+                "frame 32, credential = user=alice password=guess",
+            ],
+        ),
     ];
     for (name, wanted) in cases {
         let (code, out) = deny_plaintext_and_credentials(name);
@@ -638,4 +646,24 @@ fn socks5_login_and_the_tunnels_it_carries() {
     assert!(flows.contains("TCP › SOCKS5 › HTTP "), "{flows}");
     assert!(flows.contains("TCP › SOCKS5 › TLS 1.3 "), "{flows}");
     assert!(flows.contains("URL: localhost:8443"), "{flows}");
+}
+
+#[test]
+fn mqtt_connect_publish_and_subscribe_are_named() {
+    let (l, _) = lines("mqtt-auth.pcap");
+    for want in [
+        "MQTT CONNECT MQTT level 5 client=dashboard [user=alice password=secret]",
+        "MQTT CONNECT client=sensor-7 will=home/livingroom/sensor-7/status [user=alice password=secret]",
+        "MQTT SUBSCRIBE home/#",
+        "MQTT PUBLISH home/livingroom/temperature (4 bytes)",
+        "MQTT CONNACK refused: not authorized",
+    ] {
+        assert!(has(&l, want), "{want}: {l:#?}");
+    }
+    let flows = text(&run(&["flows", capture("mqtt-auth.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("identity: client=sensor-7"), "{flows}");
+    assert!(
+        flows.contains("URL: topic=home/livingroom/temperature"),
+        "{flows}"
+    );
 }

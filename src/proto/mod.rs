@@ -25,6 +25,7 @@ pub mod http;
 pub mod inner;
 pub mod ldap;
 pub mod mail;
+pub mod mqtt;
 pub mod mysql;
 pub mod postgres;
 pub mod quic;

@@ -841,3 +841,55 @@ fn a_socks_tunnel_of_unknown_bytes_is_not_read_as_socks_again() {
     assert_eq!(dis.facts().stack[0], "SOCKS5");
     assert_ne!(dis.facts().stack.get(1).map(String::as_str), Some("SOCKS5"));
 }
+
+#[test]
+fn mqtt_connect_and_publish_in_any_chunking() {
+    let mut connect = vec![0x10, 0];
+    connect.extend_from_slice(
+        b"\x00\x04MQTT\x04\xc2\x00\x3c\x00\x08sensor-7\x00\x05alice\x00\x06secret",
+    );
+    connect[1] = (connect.len() - 2) as u8;
+    let mut publish = vec![0x30, 0];
+    publish.extend_from_slice(b"\x00\x1bhome/livingroom/temperature21.5");
+    publish[1] = (publish.len() - 2) as u8;
+    let mut client = connect.clone();
+    client.extend_from_slice(&publish);
+    for chunks in [&[1000][..], &[1, 1, 1, 7, 3][..], &[1; 80][..]] {
+        let mut dis = Stack::detect(
+            &client,
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 11883),
+            false,
+        )
+        .unwrap();
+        assert_eq!(outer(&dis), "MQTT");
+        let (labels, events) = run(&mut dis, Direction::ToServer, &client, chunks);
+        assert_eq!(field_at(&labels, &client, b"sensor-7").0, "mqtt.clientid");
+        assert_eq!(field_at(&labels, &client, b"secret").0, "mqtt.passwd");
+        assert_eq!(field_at(&labels, &client, b"home/").0, "mqtt.topic");
+        assert_eq!(field_at(&labels, &client, b"21.5").0, "mqtt.msg");
+        assert_eq!(
+            app_texts(&events),
+            [
+                "MQTT CONNECT client=sensor-7 [\"user=alice password=secret\"]",
+                "MQTT PUBLISH home/livingroom/temperature (4 bytes) []"
+            ],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn mqtt_remaining_length_with_five_continuation_bytes_stops_parsing() {
+    let bytes = [0x30, 0x80, 0x80, 0x80, 0x80, 0x01, b'x'];
+    let mut dis =
+        Stack::detect(&bytes, Direction::ToServer, Transport::Tcp, (1, 1883), true).unwrap();
+    assert_eq!(outer(&dis), "MQTT");
+    let (labels, events) = run(&mut dis, Direction::ToServer, &bytes, &[3, 100]);
+    assert!(app_texts(&events).is_empty(), "{events:?}");
+    assert!(
+        labels.iter().all(|(f, _)| !f.starts_with("mqtt.")),
+        "{labels:?}"
+    );
+}
