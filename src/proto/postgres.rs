@@ -620,7 +620,7 @@ impl Postgres {
                 p.add(9..13, PGSQL_SALT);
                 "AuthenticationMD5Password".into()
             }
-            7 | 8 | 9 => {
+            7..=9 => {
                 self.auth = Auth::Gss;
                 self.learned.auth.get_or_insert_with(|| "GSSAPI".into());
                 match code {
