@@ -1008,6 +1008,8 @@ fn tshark_db_facts(file: &Path) -> std::collections::BTreeSet<String> {
             "socks.command",
             "-e",
             "socks.v4a_dns_name",
+            "-e",
+            "socks.dstV6",
         ])
         .output()
         .expect("tshark");
@@ -1071,11 +1073,13 @@ fn tshark_db_facts(file: &Path) -> std::collections::BTreeSet<String> {
         // fields on later frames of the tunnel, and its ports are not always on the
         // request's frame: hosts are compared).
         if !col(19).is_empty() && socks_streams.insert(col(18).first().map(|x| x.to_string())) {
+            let v6 = col(21).first().map(|a| format!("[{a}]"));
             let host = col(20)
                 .first()
                 .or(col(9).first())
                 .or(col(10).first())
-                .map(|h| h.to_string());
+                .map(|h| h.to_string())
+                .or(v6);
             if let Some(h) = host {
                 facts.insert(format!("socks-destination:{h}"));
             }

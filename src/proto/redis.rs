@@ -78,7 +78,13 @@ fn detect(p: &Probe<'_>) -> Detect {
             &b"PLAIN"[..],
             b"LOGIN",
             b"CRAM",
+            b"DIGEST",
+            b"SCRAM",
+            b"NTLM",
             b"XOAUTH",
+            b"OAUTHBEARER",
+            b"EXTERNAL",
+            b"ANONYMOUS",
             b"TLS",
             b"SSL",
             b"GSSAPI",
@@ -1056,6 +1062,7 @@ mod tests {
         assert_eq!(detect(&probe(b"*")), Detect::NeedMore);
         assert_eq!(detect(&probe(b"AUTH secret\r\n")), Detect::Yes);
         assert_eq!(detect(&probe(b"AUTH PLAIN AGFsaWNl\r\n")), Detect::No);
+        assert_eq!(detect(&probe(b"AUTH DIGEST-MD5\r\n")), Detect::No);
         assert_eq!(detect(&probe(b"PING\r\n")), Detect::Yes);
         assert_eq!(detect(&probe(b"GET / HTTP/1.1\r\n")), Detect::No);
     }
