@@ -954,9 +954,14 @@ fn xmpp_elements_agree_with_tshark() {
 /// per capture: user names, databases, passwords, SQL, Redis commands and AUTH
 /// arguments, SOCKS destinations, MQTT client IDs and topics. tshark's side, with
 /// PostgreSQL also decoded on 5433 (where scripts/make-db-captures.sh runs it).
-fn tshark_db_facts(file: &Path) -> std::collections::BTreeSet<String> {
-    let out = Command::new("tshark")
-        .args(["-n", "-d", "tcp.port==5433,pgsql", "-r"])
+fn tshark_db_facts(file: &Path, decode: Option<&str>) -> std::collections::BTreeSet<String> {
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-n", "-d", "tcp.port==5433,pgsql"]);
+    if let Some(d) = decode {
+        cmd.args(["-d", d]);
+    }
+    let out = cmd
+        .arg("-r")
         .arg(file)
         .args([
             "-Y",
@@ -1246,7 +1251,7 @@ fn database_cache_proxy_and_broker_facts_agree_with_tshark() {
         eprintln!("tshark not installed: skipped");
         return;
     }
-    let mut files: Vec<PathBuf> = [
+    let mut files: Vec<(PathBuf, Option<&str>)> = [
         "pgsql-md5.pcap",
         "pgsql-scram.pcap",
         "redis-auth.pcap",
@@ -1254,19 +1259,19 @@ fn database_cache_proxy_and_broker_facts_agree_with_tshark() {
         "mqtt-auth.pcap",
     ]
     .iter()
-    .map(|f| capture(f))
+    .map(|f| (capture(f), None))
     .collect();
     if let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") {
         let root = Path::new(&dir);
-        for f in DB_CORPUS {
-            files.push(root.join(f));
+        for (f, decode) in DB_CORPUS {
+            files.push((root.join(f), *decode));
         }
     }
     let mut compared = 0;
     let mut problems = Vec::new();
     let mut used = std::collections::BTreeSet::new();
-    for f in &files {
-        let (theirs, ours) = (tshark_db_facts(f), eavesdrop_db_facts(f));
+    for (f, decode) in &files {
+        let (theirs, ours) = (tshark_db_facts(f, *decode), eavesdrop_db_facts(f));
         compared += theirs.len();
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         for (side, fact) in theirs
@@ -1287,7 +1292,7 @@ fn database_cache_proxy_and_broker_facts_agree_with_tshark() {
     }
     let names: Vec<String> = files
         .iter()
-        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .map(|(f, _)| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     for known in DB_DISAGREEMENTS {
         if names.iter().any(|n| n == known.0) && !used.contains(known) {
@@ -1300,24 +1305,41 @@ fn database_cache_proxy_and_broker_facts_agree_with_tshark() {
 }
 
 /// Corpus captures with PostgreSQL, Redis, SOCKS or MQTT (`tshark -Y 'pgsql or resp
-/// or socks or mqtt'`).
-const DB_CORPUS: &[&str] = &[
-    "arkime/postgres-badpass.pcap",
-    "arkime/postgres-good.pcap",
-    "arkime/postgres-no-sslrequest.pcap",
-    "arkime/socks-http-example.pcap",
-    "arkime/socks-http-pass.pcap",
-    "arkime/socks-https-example.pcap",
-    "arkime/socks5-smtp-503.pcap",
-    "ndpi/pgsql.pcap",
-    "ndpi/pgsql2.pcapng",
-    "ndpi/tls_heur__shadowsocks-tcp.pcapng",
-    "ndpi/tls_heur__trojan-tcp-tls.pcapng",
-    "ndpi/tls_heur__vmess-tcp-tls.pcapng",
-    "ndpi/tls_heur__vmess-tcp.pcapng",
-    "ndpi/tls_heur__vmess-websocket.pcapng",
-    "suricata-verify/pgsql/pgsql-pwd-output-disabled/input.pcap",
-    "suricata-verify/pgsql/pgsql-simple-query-rollback/input.pcap",
-    "suricata-verify/pgsql/pgsql-ssl-rejected-md5-auth-simple-query/input.pcap",
-    "suricata-verify/pgsql/pgsql-upgrade-tls/input.pcap",
+/// or socks or mqtt'` finds them on their standard ports; SOCKS on other ports is
+/// decoded as SOCKS by tshark's decode-as). The corpus has no Redis or MQTT capture.
+const DB_CORPUS: &[(&str, Option<&str>)] = &[
+    ("arkime/postgres-badpass.pcap", None),
+    ("arkime/postgres-good.pcap", None),
+    ("arkime/postgres-no-sslrequest.pcap", None),
+    ("arkime/socks-http-example.pcap", None),
+    ("arkime/socks-http-pass.pcap", None),
+    ("arkime/socks-https-example.pcap", None),
+    ("arkime/socks5-smtp-503.pcap", None),
+    ("arkime/socks5-http-302.pcap", Some("tcp.port==21477,socks")),
+    (
+        "arkime/socks5-http-302-frag.pcap",
+        Some("tcp.port==21477,socks"),
+    ),
+    ("arkime/socks5-rdp.pcap", Some("tcp.port==42356,socks")),
+    ("arkime/socks4-https.pcap", Some("tcp.port==9901,socks")),
+    ("ndpi/pgsql.pcap", None),
+    ("ndpi/pgsql2.pcapng", Some("tcp.port==60102,pgsql")),
+    ("ndpi/tls_heur__shadowsocks-tcp.pcapng", None),
+    ("ndpi/tls_heur__trojan-tcp-tls.pcapng", None),
+    ("ndpi/tls_heur__vmess-tcp-tls.pcapng", None),
+    ("ndpi/tls_heur__vmess-tcp.pcapng", None),
+    ("ndpi/tls_heur__vmess-websocket.pcapng", None),
+    (
+        "suricata-verify/pgsql/pgsql-pwd-output-disabled/input.pcap",
+        None,
+    ),
+    (
+        "suricata-verify/pgsql/pgsql-simple-query-rollback/input.pcap",
+        None,
+    ),
+    (
+        "suricata-verify/pgsql/pgsql-ssl-rejected-md5-auth-simple-query/input.pcap",
+        None,
+    ),
+    ("suricata-verify/pgsql/pgsql-upgrade-tls/input.pcap", None),
 ];
