@@ -140,6 +140,45 @@ pub struct Policy {
     pub min_tls: Option<TlsVersion>,
     pub deny_sni: Vec<String>,
     pub allow: Vec<Allow>,
+    /// A capture with nothing to examine (no frames, or no flows) passes. Off by
+    /// default: a tcpdump that caught nothing must not turn a pipeline green.
+    pub allow_empty: bool,
+}
+
+/// Why a capture could not be examined at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NothingSeen {
+    /// Not one frame.
+    NoFrames,
+    /// Frames, but no TCP connection or UDP conversation for the rules to judge.
+    NoFlows,
+}
+
+impl NothingSeen {
+    /// Judges a whole capture's summary: `None` when there was something to examine.
+    pub fn of(summary: &crate::sink::Summary) -> Option<NothingSeen> {
+        if summary.frames == 0 {
+            Some(NothingSeen::NoFrames)
+        } else if summary.flows == 0 {
+            Some(NothingSeen::NoFlows)
+        } else {
+            None
+        }
+    }
+
+    /// The failure in words.
+    pub fn reason(self) -> &'static str {
+        match self {
+            NothingSeen::NoFrames => {
+                "the capture holds no packets: nothing was examined (a capture that caught \
+                 nothing; --allow-empty passes it)"
+            }
+            NothingSeen::NoFlows => {
+                "the capture holds no TCP or UDP flow: nothing the rules judge was examined \
+                 (--allow-empty passes it)"
+            }
+        }
+    }
 }
 
 /// `1.2` → TLS 1.2 (also `1.0`, `1.1`, `1.3`, `ssl3`).
@@ -165,6 +204,8 @@ pub fn parse_tls_version(s: &str) -> Result<TlsVersion, PolicyError> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
+    #[serde(default)]
+    allow_empty: bool,
     #[serde(default)]
     deny: Vec<String>,
     min_tls: Option<String>,
@@ -197,6 +238,7 @@ impl Policy {
             p.min_tls = Some(parse_tls_version(v).map_err(value("min_tls"))?);
         }
         p.deny_sni = file.deny_sni;
+        p.allow_empty = file.allow_empty;
         for a in &file.allow {
             p.allow.push(a.parse().map_err(value("allow"))?);
         }
@@ -215,6 +257,7 @@ impl Policy {
         }
         self.deny_sni.extend(other.deny_sni);
         self.allow.extend(other.allow);
+        self.allow_empty |= other.allow_empty;
     }
 
     pub fn is_empty(&self) -> bool {
@@ -258,7 +301,10 @@ impl Policy {
                     "plaintext",
                     *frame,
                     field,
-                    format!("{} bytes readable, starting \"{sample}\"", r.plaintext()),
+                    format!(
+                        "\"{sample}\" ({} of content in the flow)",
+                        crate::text::bytes(r.plaintext())
+                    ),
                 ));
             }
         }
@@ -274,7 +320,7 @@ impl Policy {
                     "undecoded",
                     frame,
                     "payload",
-                    format!("{n} bytes undecoded"),
+                    format!("{} undecoded", crate::text::bytes(n)),
                 ));
             }
         }
@@ -297,7 +343,9 @@ impl Policy {
         }
         if let (Some(min), Some(t)) = (self.min_tls, &r.tls) {
             if let Some(got) = t.version {
-                if got.0 < min.0 && !got.is_tls13() {
+                // DTLS versions count as the TLS version they are built on.
+                let tls = got.tls_equivalent();
+                if tls.0 < min.0 && !tls.is_tls13() {
                     out.push(v(
                         "min-tls",
                         r.server_hello_frame.unwrap_or(r.first_frame),
@@ -352,6 +400,74 @@ pub struct Violation {
     pub value: String,
 }
 
+impl Violation {
+    /// What was read (or negotiated), in words: `HTTP request "GET /private" readable`,
+    /// `credential Basic alice:secret readable`, `TLS 1.2 negotiated (minimum TLS 1.3)`.
+    pub fn what(&self) -> String {
+        let value = crate::render::escape(&self.value);
+        match self.rule.as_str() {
+            "plaintext" => match value.split_once(" (") {
+                Some((sample, rest)) => {
+                    format!("{} {sample} readable ({rest}", content_words(&self.field))
+                }
+                None => format!("{} {value} readable", content_words(&self.field)),
+            },
+            "credentials" => format!("credential {value} readable"),
+            "undecoded" => format!("{value}: nobody could classify the payload"),
+            "weak-tls" => format!("weak cipher suite {value}"),
+            "min-tls" => match value.split_once(" (") {
+                Some((got, rest)) => format!("{got} negotiated ({rest}"),
+                None => format!("{value} negotiated"),
+            },
+            "deny-sni" => format!("server name {value}"),
+            _ => format!("{} = {value}", self.field),
+        }
+    }
+
+    /// The message in the frame that proves the rule, where it is one message.
+    fn frame_is(&self) -> &'static str {
+        match self.rule.as_str() {
+            "min-tls" | "weak-tls" => " (ServerHello)",
+            "deny-sni" => " (ClientHello)",
+            _ => "",
+        }
+    }
+}
+
+/// What kind of content a readable field is, in words.
+fn content_words(field: &str) -> String {
+    const WORDS: [(&str, &str); 13] = [
+        ("http.request", "HTTP request"),
+        ("http.response", "HTTP response"),
+        ("http", "HTTP message"),
+        ("smtp.req", "SMTP command"),
+        ("smtp.response", "SMTP reply"),
+        ("smtp.data", "mail (SMTP DATA)"),
+        ("dns.qry", "DNS query"),
+        ("dns.resp", "DNS answer"),
+        ("dns", "DNS message"),
+        ("mysql.query", "SQL query"),
+        ("telnet", "Telnet session"),
+        ("tls", "TLS record content (no encryption)"),
+        ("quic", "QUIC payload"),
+    ];
+    WORDS
+        .iter()
+        .find(|(prefix, _)| {
+            field == *prefix
+                || field
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .map_or_else(
+            || {
+                let proto = field.split('.').next().unwrap_or(field);
+                format!("{} content", proto.to_uppercase())
+            },
+            |(_, words)| (*words).to_string(),
+        )
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ep = |e: &(IpAddr, u16)| match e.0 {
@@ -360,14 +476,14 @@ impl fmt::Display for Violation {
         };
         write!(
             f,
-            "{}: flow {} {} → {}, frame {}, {} = {}",
+            "{}: flow {} {} → {}, frame {}{}: {}",
             self.rule,
             self.flow,
             ep(&self.client),
             ep(&self.server),
             self.frame,
-            self.field,
-            crate::render::escape(&self.value)
+            self.frame_is(),
+            self.what()
         )
     }
 }

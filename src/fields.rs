@@ -139,6 +139,8 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::decode::tcp::FIELDS,
         crate::decode::udp::FIELDS,
         crate::decode::icmp::FIELDS,
+        crate::decode::esp::FIELDS,
+        crate::decode::ah::FIELDS,
     ];
     for p in crate::proto::registry::all() {
         if !lists.iter().any(|l| std::ptr::eq(*l, p.fields)) {

@@ -8,10 +8,11 @@ use crate::capture::Timestamp;
 pub use crate::decode::Transport;
 use crate::fields::Role;
 use crate::flow::Flow;
-use crate::proto::tls::{CertNames, HandshakeType, TlsFacts, TlsVersion};
-use crate::proto::{Desc, Direction, Facts, Protection};
+use crate::proto::tls::{CertNames, ContentType, HandshakeType, TlsFacts, TlsVersion};
+use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
+use crate::text::bytes;
 use std::net::IpAddr;
 
 /// Distinct leaks kept per flow; more are counted in `leaks_dropped`.
@@ -63,6 +64,39 @@ pub struct DirStats {
     pub sizes: Vec<u32>,
 }
 
+/// Names kept per flow, at most.
+pub const MAX_NAMES: usize = 16;
+
+/// Messages kept per flow, at most (`messages_dropped` counts the rest).
+pub const MAX_MESSAGES: usize = 32;
+
+/// Records in one direction closer together than this, with nothing sent the other
+/// way between them, are one message (one burst).
+const BURST_NS: i128 = 200_000_000;
+
+/// One encrypted message as an observer delimits it: consecutive records (or
+/// encrypted units) one way, sent in one burst, and what their lengths say about the
+/// plaintext inside.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    pub dir: Direction,
+    pub first_frame: u64,
+    pub records: u32,
+    /// Bounds on the plaintext bytes, summed over the records.
+    pub min: u64,
+    pub max: u64,
+    /// When its last record was seen.
+    last: Timestamp,
+}
+
+/// A name an observer associates with a flow, how, and where it was first seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameSeen {
+    pub name: String,
+    pub source: NameSource,
+    pub frame: u64,
+}
+
 /// Something the observer read, where it was first seen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeakSeen {
@@ -105,6 +139,15 @@ pub struct FlowReport {
     pub first_plaintext: Option<(u64, &'static str, String)>,
     /// The first frame with payload bytes nobody could classify.
     pub first_undecoded: Option<u64>,
+    /// The encrypted conversation as an observer sees it: messages each way, in order.
+    pub messages: Vec<Message>,
+    pub messages_dropped: u64,
+    /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
+    /// over, what follows is application data.
+    tls13_client_encrypted: bool,
+    /// Every name an observer associates with the flow, and how (complete once the
+    /// flow's report is handed out: [`FlowReport::complete_names`]).
+    pub names: Vec<NameSeen>,
     /// The frame that carried the (first) ServerHello: where the version and the
     /// cipher suite were chosen.
     pub server_hello_frame: Option<u64>,
@@ -141,6 +184,10 @@ impl FlowReport {
             first_plaintext: None,
             first_undecoded: None,
             server_hello_frame: None,
+            names: Vec::new(),
+            messages: Vec::new(),
+            messages_dropped: 0,
+            tls13_client_encrypted: false,
             records_seen: false,
         }
     }
@@ -157,8 +204,16 @@ impl FlowReport {
         self.stack.truncate(1);
         self.stack.extend(facts.stack);
         if let Some(t) = &facts.tls {
-            if let Some(last) = self.stack.iter_mut().rev().find(|l| *l == "TLS") {
-                *last = tls_layer(t);
+            // `TLS` becomes `TLS 1.3`; `DTLS` becomes `DTLS 1.2` once a version is known.
+            let layer = self
+                .stack
+                .iter_mut()
+                .rev()
+                .find(|l| *l == "TLS" || *l == "DTLS");
+            if let Some(last) = layer {
+                if *last == "TLS" || t.version.is_some() {
+                    *last = tls_layer(t);
+                }
             }
         }
         self.tls = facts.tls;
@@ -212,6 +267,21 @@ impl FlowReport {
                         // sample.
                         let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
                         if printable >= 3.min(bytes.len()) && printable * 2 >= bytes.len() {
+                            // A field that is all text goes on to the end of its line
+                            // (`GET` becomes `GET /private HTTP/1.1`).
+                            let bytes = if printable == bytes.len() {
+                                let rest = frame
+                                    .data
+                                    .get(s.range.start as usize..range.end as usize)
+                                    .unwrap_or(bytes);
+                                let end = rest
+                                    .iter()
+                                    .position(|b| !(0x20..0x7f).contains(b))
+                                    .unwrap_or(rest.len());
+                                rest.get(..end).unwrap_or(bytes)
+                            } else {
+                                bytes
+                            };
                             let sample: String = bytes
                                 .iter()
                                 .take(60)
@@ -232,6 +302,37 @@ impl FlowReport {
         let mut tls_records = false;
         for e in events {
             match e {
+                Desc::TlsRecord {
+                    len,
+                    version,
+                    content,
+                    encrypted: true,
+                    plaintext: Some(p),
+                } if *content == ContentType::APPLICATION_DATA => {
+                    tls_records = true;
+                    if let Some(d) = r.dirs.get_mut(dir.index()) {
+                        if d.sizes.len() < MAX_SIZES {
+                            d.sizes.push(u32::from(*len));
+                        }
+                    }
+                    // In TLS 1.3 the encrypted handshake looks like application data:
+                    // the server's records before the client's first encrypted one,
+                    // and that one (the client's Finished), are the handshake.
+                    let handshake = version.is_tls13() && !r.tls13_client_encrypted;
+                    if handshake && dir == Direction::ToServer {
+                        r.tls13_client_encrypted = true;
+                    }
+                    if !handshake {
+                        r.message(dir, frame, *p);
+                    }
+                }
+                Desc::Sealed {
+                    plaintext: Some(p),
+                    unit,
+                    ..
+                } if !unit.contains("Handshake") => {
+                    r.message(dir, frame, *p);
+                }
                 Desc::TlsRecord { len, .. } => {
                     tls_records = true;
                     if let Some(d) = r.dirs.get_mut(dir.index()) {
@@ -246,6 +347,7 @@ impl FlowReport {
                 Desc::TlsHandshake { msg, .. } if *msg == HandshakeType::SERVER_HELLO => {
                     r.server_hello_frame.get_or_insert(frame.number);
                 }
+                Desc::Named { name, source } => r.name(name, *source, frame.number),
                 _ => {}
             }
         }
@@ -257,6 +359,151 @@ impl FlowReport {
         // Before TLS (or without it) each payload is a message; after, records count.
         if !records && payload_len > 0 && d.sizes.len() < MAX_SIZES {
             d.sizes.push(payload_len);
+        }
+    }
+
+    /// Adds an encrypted record to the conversation: to the last message if it goes
+    /// the same way in the same burst, else as a new message.
+    fn message(
+        &mut self,
+        dir: Direction,
+        frame: &crate::capture::Frame,
+        p: crate::proto::PlainLen,
+    ) {
+        let ns = |t: Timestamp| i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec);
+        if let Some(last) = self.messages.last_mut() {
+            if last.dir == dir && ns(frame.ts) - ns(last.last) < BURST_NS {
+                last.records += 1;
+                last.min += u64::from(p.min);
+                last.max += u64::from(p.max);
+                last.last = frame.ts;
+                return;
+            }
+        }
+        if self.messages.len() >= MAX_MESSAGES {
+            self.messages_dropped += 1;
+            return;
+        }
+        self.messages.push(Message {
+            dir,
+            first_frame: frame.number,
+            records: 1,
+            min: u64::from(p.min),
+            max: u64::from(p.max),
+            last: frame.ts,
+        });
+    }
+
+    /// The encrypted conversation in words: `client sent 1 message (31 bytes), server
+    /// answered 1 (31 bytes)`; `None` when nothing encrypted was seen.
+    pub fn conversation(&self) -> Option<String> {
+        if self.messages.is_empty() {
+            return None;
+        }
+        let mut parts: Vec<String> = Vec::new();
+        let mut run: Vec<&Message> = Vec::new();
+        let flush = |run: &mut Vec<&Message>, parts: &mut Vec<String>| {
+            let Some(first) = run.first() else { return };
+            let sizes: Vec<String> = run
+                .iter()
+                .map(|m| crate::text::bytes_range(m.min, m.max))
+                .collect();
+            let who = if first.dir == Direction::ToServer {
+                "client"
+            } else {
+                "server"
+            };
+            let verb = if parts.is_empty() || first.dir == Direction::ToServer {
+                "sent"
+            } else {
+                "answered"
+            };
+            let n = run.len() as u64;
+            let what = if parts.is_empty() {
+                crate::text::plural(n, "message")
+            } else {
+                n.to_string()
+            };
+            parts.push(format!("{who} {verb} {what} ({})", sizes.join(", ")));
+            run.clear();
+        };
+        for m in &self.messages {
+            if run.last().is_some_and(|l| l.dir != m.dir) {
+                flush(&mut run, &mut parts);
+            }
+            run.push(m);
+        }
+        flush(&mut run, &mut parts);
+        const SHOWN: usize = 6;
+        let more = parts.len().saturating_sub(SHOWN);
+        parts.truncate(SHOWN);
+        let mut text = parts.join(", ");
+        if more > 0 || self.messages_dropped > 0 {
+            text.push_str(", …");
+        }
+        Some(text)
+    }
+
+    /// Records a name unless the same name came the same way before.
+    pub fn name(&mut self, name: &str, source: NameSource, frame: u64) {
+        let name: String = name.chars().take(MAX_VALUE).collect();
+        if self.names.len() >= MAX_NAMES
+            || self
+                .names
+                .iter()
+                .any(|n| n.source == source && n.name == name)
+        {
+            return;
+        }
+        self.names.push(NameSeen {
+            name,
+            source,
+            frame,
+        });
+    }
+
+    /// Completes the list of names once the flow's facts are known: its server
+    /// name (SNI, or the outer name of an ECH hello), the names in the server's
+    /// certificate, ALPN, and what earlier DNS answers said of the server's address
+    /// (`dns(addr, first_frame)` gives those names with their frames).
+    pub fn complete_names(&mut self, dns: impl FnOnce(IpAddr, u64) -> Vec<(String, u64)>) {
+        let leak_frame = |r: &FlowReport, kind: LeakKind| {
+            r.leaks
+                .iter()
+                .find(|l| l.kind == kind)
+                .map_or(r.first_frame, |l| l.frame)
+        };
+        if let Some(t) = self.tls.clone() {
+            if let Some(sni) = &t.sni {
+                let source = if t.ech {
+                    NameSource::EchPublic
+                } else {
+                    NameSource::Sni
+                };
+                let f = leak_frame(self, LeakKind::ServerName);
+                self.name(sni, source, f);
+            }
+            if let Some(leaf) = t.certificates.first() {
+                let f = leak_frame(self, LeakKind::CertificateName);
+                let cn = crate::text::common_name(&leaf.subject).to_string();
+                for n in leaf.sans.iter().cloned().chain(std::iter::once(cn)) {
+                    self.name(&n, NameSource::Certificate, f);
+                }
+            }
+            // ALPN travels in the ClientHello, beside the server name (if any).
+            let f = self
+                .leaks
+                .iter()
+                .find(|l| matches!(l.kind, LeakKind::Alpn | LeakKind::ServerName))
+                .map_or(self.server_hello_frame.unwrap_or(self.first_frame), |l| {
+                    l.frame
+                });
+            for a in t.alpn_chosen.iter().chain(t.alpn_offered.iter()) {
+                self.name(a, NameSource::Alpn, f);
+            }
+        }
+        for (n, f) in dns(self.server.0, self.first_frame) {
+            self.name(&n, NameSource::Dns, f);
         }
     }
 
@@ -356,9 +603,13 @@ impl FlowReport {
         } else if !creds.is_empty() {
             format!("CREDENTIALS READABLE ({})", creds.join("; "))
         } else if plain > 0 && opaque > 0 {
-            format!("partly readable: {plain} bytes of content in the clear, {opaque} bytes opaque")
+            format!(
+                "partly readable: {} of content in the clear, {} opaque",
+                bytes(plain),
+                bytes(opaque)
+            )
         } else if plain > 0 {
-            format!("content readable ({plain} bytes)")
+            format!("content readable ({})", bytes(plain))
         } else if opaque > 0 {
             match &self.protection {
                 Some(pr) => match (&pr.cipher, &pr.mac) {
@@ -369,7 +620,7 @@ impl FlowReport {
                 None => "content opaque".to_string(),
             }
         } else if undecoded > 0 {
-            format!("content not classified ({undecoded} bytes undecoded)")
+            format!("content not classified ({} undecoded)", bytes(undecoded))
         } else {
             "only handshake bytes".to_string()
         };
@@ -377,12 +628,45 @@ impl FlowReport {
             (LeakKind::Url, "URLs"),
             (LeakKind::Cookie, "cookies"),
             (LeakKind::DnsName, "DNS names"),
+            (LeakKind::Software, "software versions"),
+            (LeakKind::HostKey, "host key"),
+            (LeakKind::UserName, "user names"),
             (LeakKind::Identity, "identities"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {
                 visible.push(name.into());
             }
+        }
+        // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
+        let ids: Vec<&str> = self
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Identity)
+            .map(|l| l.value.as_str())
+            .collect();
+        if !ids.is_empty() {
+            visible.push(format!("identity {}", ids.join(", ")));
+        }
+        // No server name in the handshake (or an encrypted one), but DNS named it.
+        let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
+        let dns: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|n| n.source == NameSource::Dns)
+            .map(|n| n.name.as_str())
+            .collect();
+        if hidden_sni && !dns.is_empty() {
+            let how = match &self.tls {
+                Some(t) if t.ech => "ECH may hide the server name, but",
+                Some(_) => "no SNI, but",
+                None => "",
+            };
+            visible.push(format!(
+                "{how}{}an earlier DNS answer named the server ({})",
+                if how.is_empty() { "" } else { " " },
+                dns.join(", ")
+            ));
         }
         let mut verdict = format!("{content}; visible: {}", visible.join(", "));
         let weak = self.weaknesses();
@@ -394,7 +678,8 @@ impl FlowReport {
     }
 }
 
-/// The stack of a TLS flow: `TLS 1.3`, or `TLS` before a version was negotiated.
+/// The stack of a TLS flow: `TLS 1.3` (`DTLS 1.2`), or `TLS` before a version was
+/// negotiated.
 pub fn tls_layer(facts: &TlsFacts) -> String {
     match facts.version {
         Some(v) => {

@@ -26,8 +26,15 @@ const STRICT: &[&str] = &["--deny", "plaintext", "--deny", "credentials"];
 fn plaintext_http_fails_with_its_credentials_named() {
     let (code, out) = check(STRICT, "http-basic-auth.pcap");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL credentials: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4, credential = Basic alice:secret"), "{out}");
-    assert!(out.contains("credential = password=secret"), "{out}");
+    // Issue 14: what was read, in words (not `field = N bytes readable`).
+    assert!(out.contains("FAIL credentials: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4: credential Basic alice:secret readable"), "{out}");
+    assert!(out.contains("credential password=secret readable"), "{out}");
+    assert!(
+        out.contains(
+            "FAIL plaintext: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4: HTTP request \"GET"
+        ),
+        "{out}"
+    );
     assert!(out.contains("FAIL plaintext: flow 1"), "{out}");
     assert!(out.contains("FAIL: 5 violations in 2 flows"), "{out}");
 }
@@ -41,7 +48,7 @@ fn ftp_and_smtp_passwords_fail_credentials() {
         let (code, out) = check(&["--deny", "credentials"], file);
         assert_eq!(code, 1, "{out}");
         assert!(
-            out.contains(&format!("credential = {value}")),
+            out.contains(&format!("credential {value} readable")),
             "{file}: {out}"
         );
     }
@@ -70,7 +77,12 @@ fn tls_passes_content_rules_and_min_tls_tells_12_from_13() {
     let (code, out) = check(&["--min-tls", "1.3"], "tls12-echo.pcapng");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("min-tls: flow 1"), "{out}");
-    assert!(out.contains("TLS 1.2 (minimum TLS 1.3)"), "{out}");
+    assert!(
+        out.contains("TLS 1.2 negotiated (minimum TLS 1.3)"),
+        "{out}"
+    );
+    // Issue 14: the frame that proves it is the ServerHello's, not the SYN's.
+    assert!(out.contains("frame 6 (ServerHello): TLS 1.2"), "{out}");
     let (code, out) = check(&["--min-tls", "1.3"], "tls13-echo.pcapng");
     assert_eq!(code, 0, "{out}");
     let (code, out) = check(&["--min-tls", "1.2"], "tls12-echo.pcapng");
@@ -235,6 +247,10 @@ fn flows_report_names_stack_sni_certificates_and_credentials() {
         capture("dns-fragmented.pcap").to_str().unwrap(),
     ]);
     let s = text(&out.stdout);
+    let s = s
+        .split("what an observer learned")
+        .next()
+        .unwrap_or_default();
     assert_eq!(
         s.matches("UDP › DNS").count(),
         3,
@@ -278,4 +294,311 @@ fn evicted_flows_are_reported_and_marked() {
     assert!(flows
         .iter()
         .all(|v| v["stack"] == serde_json::json!(["TCP", "HTTP"])));
+}
+
+/// Regression: a capture with no packets (a tcpdump that caught nothing) passed with
+/// "0 violations in 0 flows". Nothing examined is not a pass.
+#[test]
+fn check_passes_only_what_it_examined() {
+    let dir = tempdir("empty");
+    let empty = Pcap::new(101, 65535).write(&dir, "empty.pcap");
+    let code = |extra: &[&str], file: &std::path::Path| {
+        let out = eavesdrop()
+            .args(["check", "--deny", "plaintext"])
+            .args(extra)
+            .arg(file)
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout))
+    };
+    let (c, out) = code(&[], &empty);
+    assert_eq!(c, Some(1), "{out}");
+    assert!(out.contains("no packets: nothing was examined"), "{out}");
+    assert_eq!(code(&["--allow-empty"], &empty).0, Some(0));
+    // Frames but no flow (an ARP-only capture): also nothing the rules judge.
+    let mut arp = vec![0xff; 6];
+    arp.extend_from_slice(&[2, 0, 0, 0, 0, 1, 0x08, 0x06]);
+    arp.extend_from_slice(&[0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, 10, 0, 0, 1]);
+    arp.extend_from_slice(&[0; 6]);
+    arp.extend_from_slice(&[10, 0, 0, 2]);
+    let arp_only = Pcap::new(1, 65535).frame(0, &arp).write(&dir, "arp.pcap");
+    let (c, out) = code(&[], &arp_only);
+    assert_eq!(c, Some(1), "{out}");
+    assert!(out.contains("no TCP or UDP flow"), "{out}");
+    // The JSON form says the same.
+    let out = eavesdrop()
+        .args(["check", "--json", "--deny", "plaintext"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    let last = text(&out.stdout).lines().last().unwrap().to_string();
+    assert!(last.contains("\"passed\":false"), "{last}");
+    assert!(
+        last.contains("\"nothing_examined\":\"the capture holds no packets"),
+        "{last}"
+    );
+    // The policy file knows allow_empty.
+    let policy = dir.join("p.toml");
+    std::fs::write(&policy, "deny = [\"plaintext\"]\nallow_empty = true\n").unwrap();
+    let out = eavesdrop()
+        .args(["check", "--policy", policy.to_str().unwrap()])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // A PASS says what it could not examine: 200 bytes of random-looking payload on
+    // a port nothing knows.
+    let mut x: u32 = 99;
+    let noise: Vec<u8> = (0..200)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect();
+    let syn = ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 9999, 1, 0, 0x02, &[]);
+    let data = ipv4_tcp(
+        [10, 0, 0, 1],
+        [10, 0, 0, 2],
+        40000,
+        9999,
+        2,
+        1,
+        0x18,
+        &noise,
+    );
+    let noisy = Pcap::new(101, 65535)
+        .frame(0, &syn)
+        .frame(1, &data)
+        .write(&dir, "noise.pcap");
+    let (c, out) = code(&[], &noisy);
+    assert_eq!(c, Some(0), "{out}");
+    assert!(
+        out.contains("PASS: 0 violations in 1 flow (deny plaintext) (200 bytes undecoded, not examined: add --deny undecoded to fail on them)"),
+        "{out}"
+    );
+    assert_eq!(code(&["--deny", "undecoded"], &noisy).0, Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// What encryption does not hide: a DNS answer named the server a TLS connection
+/// then reaches without sending its name (scripts/make-dns-tls-capture.sh).
+#[test]
+fn dns_names_a_server_that_sends_no_sni() {
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let json = text(&out.stdout);
+    let tls = json
+        .lines()
+        .find(|l| l.contains("\"type\":\"flow\"") && l.contains("\"port\":4443"))
+        .expect("the TLS flow");
+    assert!(
+        tls.contains(r#""names":[{"name":"hidden.example","source":"dns","frame":2}]"#),
+        "{tls}"
+    );
+    assert!(
+        tls.contains("no SNI, but an earlier DNS answer named the server (hidden.example)"),
+        "{tls}"
+    );
+    // With an SNI, names come with their sources: the hello, the certificate, ALPN.
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("tls12-echo.pcapng").to_str().unwrap(),
+    ]);
+    let json = text(&out.stdout);
+    assert!(
+        json.contains(r#"{"name":"localhost","source":"sni","frame":4}"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#"{"name":"localhost","source":"certificate","frame":6}"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#"{"name":"echo","source":"alpn","frame":4}"#),
+        "{json}"
+    );
+}
+
+fn flows_json(file: &str) -> Vec<serde_json::Value> {
+    let out = run(&["flows", "--json", capture(file).to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "flow")
+        .collect()
+}
+
+#[test]
+fn dtls_and_webrtc_flows_name_their_stack_facts_and_verdict() {
+    let f = &flows_json("dtls12-echo.pcap")[0];
+    assert_eq!(f["stack"], serde_json::json!(["UDP", "DTLS 1.2"]));
+    assert_eq!(f["tls"]["sni"], "localhost");
+    assert_eq!(f["tls"]["version"]["name"], "DTLSv1.2");
+    assert!(f["tls"]["ja4"].as_str().unwrap().starts_with("dd2"));
+    assert!(
+        f["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("content opaque; "),
+        "{f}"
+    );
+    let f = &flows_json("dtls10-echo.pcap")[0];
+    assert_eq!(f["stack"], serde_json::json!(["UDP", "DTLS 1.0"]));
+    // DTLS 1.0 is TLS 1.1 for --min-tls.
+    let (code, out) = check(&["--min-tls", "1.2"], "dtls10-echo.pcap");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DTLS 1.0 negotiated (minimum TLS 1.2)"),
+        "{out}"
+    );
+    let (code, out) = check(&["--min-tls", "1.2"], "dtls12-echo.pcap");
+    assert_eq!(code, 0, "{out}");
+
+    let f = &flows_json("webrtc-aiortc.pcap")[0];
+    assert_eq!(
+        f["stack"],
+        serde_json::json!(["UDP", "STUN", "DTLS 1.2", "SRTP"])
+    );
+    assert_eq!(f["protection"]["protocol"], "DTLS-SRTP");
+    assert_eq!(f["protection"]["cipher"], "SRTP_AEAD_AES_256_GCM");
+    let leaks = f["leaks"].as_array().unwrap();
+    assert!(leaks.iter().any(|l| l["kind"] == "user name"), "{f}");
+    assert!(leaks.iter().any(|l| l["kind"] == "address"), "{f}");
+    // STUN and the DTLS handshake are not plaintext content.
+    let (code, out) = check(STRICT, "webrtc-aiortc.pcap");
+    assert_eq!(code, 0, "{out}");
+
+    let flows = flows_json("turn-channel.pcap");
+    assert!(flows
+        .iter()
+        .all(|f| f["stack"] == serde_json::json!(["UDP", "TURN"])));
+    let leaks: Vec<&str> = flows
+        .iter()
+        .flat_map(|f| f["leaks"].as_array().unwrap().iter())
+        .filter(|l| l["kind"] == "address")
+        .map(|l| l["value"].as_str().unwrap())
+        .collect();
+    assert!(leaks.contains(&"127.0.0.1:3480"), "the peer: {leaks:?}");
+}
+
+/// Issue 13: `flows --summary` states what an observer learned from the whole capture,
+/// on one screen for every sample capture.
+#[test]
+fn summary_fits_one_screen_for_every_sample() {
+    for path in sample_captures() {
+        let out = run(&["flows", "--summary", "--quiet", path.to_str().unwrap()]);
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert!(
+            lines.len() <= 40,
+            "{}: {} lines\n{stdout}",
+            path.display(),
+            lines.len()
+        );
+        for l in &lines {
+            assert!(l.chars().count() <= 200, "{}: {l}", path.display());
+        }
+        // Only the summary: no per-flow verdict lines.
+        assert!(!stdout.contains("verdict:"), "{stdout}");
+        assert!(
+            stdout.contains("what an observer learned") || stdout.contains(": no flows\n"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn summary_names_the_dns_learned_server_and_the_message_sizes() {
+    let out = run(&[
+        "flows",
+        "--summary",
+        "--quiet",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    // The client looked the name up, and the TLS flow (no SNI) went to the answer.
+    assert!(
+        s.contains("hidden.example  dns-query, dns  (flows 1, 2)"),
+        "{s}"
+    );
+    assert!(s.contains("encrypted messages: 2 in 1 flow"), "{s}");
+    assert!(s.contains("TCP › TLS 1.3 to hidden.example: "), "{s}");
+}
+
+#[test]
+fn summary_lists_software_and_credentials_of_plain_http() {
+    let out = run(&[
+        "flows",
+        "--summary",
+        "--quiet",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    assert!(s.contains("    curl/7.88.1  (flows 1, 2)"), "{s}");
+    assert!(
+        s.contains("    BaseHTTP/0.6 Python/3.11.7  (flows 1, 2)"),
+        "{s}"
+    );
+    assert!(s.contains("credentials readable in 2 flows:"), "{s}");
+    assert!(
+        s.contains("TCP › HTTP: Basic alice:secret  (flow 1)"),
+        "{s}"
+    );
+}
+
+/// 312 flows: lists fold to their first five entries with a count, and flows that
+/// behaved alike are one entry.
+#[test]
+fn summary_of_three_hundred_flows_stays_readable() {
+    let path = repo().join("tests/data/many-flows.pcapng");
+    let out = run(&["flows", "--summary", "--quiet", path.to_str().unwrap()]);
+    let s = text(&out.stdout);
+    let lines = s.lines().count();
+    assert!(lines <= 60, "{lines} lines\n{s}");
+    assert!(s.contains("totals: 312 flows"), "{s}");
+    assert!(s.contains("credentials readable in 91 flows:"), "{s}");
+    assert!(s.contains("… and 3 more (--full lists them)"), "{s}");
+    assert!(
+        s.contains("TCP › TLS 1.2 to localhost: client sent 1 message (31 bytes), server answered 1 (31 bytes)  (flows 13, 14, 15 and 27 more)"),
+        "{s}"
+    );
+    // --full lists every entry.
+    let full = run(&[
+        "flows",
+        "--summary",
+        "--full",
+        "--quiet",
+        path.to_str().unwrap(),
+    ]);
+    let f = text(&full.stdout);
+    assert!(!f.contains("--full lists them"), "{f}");
+    assert!(f.lines().count() > lines);
+}
+
+#[test]
+fn detailed_flows_name_their_server_and_their_messages() {
+    let out = run(&[
+        "flows",
+        "--quiet",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    assert!(s.contains("      names: hidden.example (dns)\n"), "{s}");
+    assert!(
+        s.contains("      encrypted messages: server sent 1 message (≤ 466 bytes), client sent 1 (≤ 31 bytes)\n"),
+        "{s}"
+    );
+    assert!(s.contains("first record sizes 512 1 69 48"), "{s}");
+    assert!(s.contains("first payload sizes 32"), "{s}");
 }

@@ -396,7 +396,10 @@ fn weak_tls_fails_null_anonymous_suites_and_passes_sound_ones() {
         let (code, out) = check(weak);
         assert_eq!(code, Some(1), "{weak}: {out}");
         // The violation points at the ServerHello that chose the suite (frame 6).
-        assert!(out.contains("frame 6, tls.handshake.ciphersuite"), "{out}");
+        assert!(
+            out.contains("frame 6 (ServerHello): weak cipher suite"),
+            "{out}"
+        );
     }
     let (_, anon) = check("tls12-anon.pcap");
     assert!(anon.contains("no server authentication"), "{anon}");
@@ -511,6 +514,71 @@ fn quic_handshake_and_1rtt_packets_show_their_headers_and_hide_the_rest() {
     assert_eq!(code, Some(0));
 }
 
+/// `flows` output and the `check --deny plaintext` verdict of one capture.
+fn flows_and_check(name: &str) -> (String, bool) {
+    let path = capture(name);
+    let out = run(&["flows", "--color=never", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let check = run(&["check", "--deny", "plaintext", path.to_str().unwrap()]);
+    (text(&out.stdout), check.status.success())
+}
+
+#[test]
+fn vpn_stacks_are_named_and_their_content_is_opaque() {
+    let cases = [
+        (
+            "wireguard-ping.pcap",
+            "UDP › WireGuard",
+            "content opaque (WireGuard: ChaCha20-Poly1305)",
+        ),
+        (
+            "ipsec-ikev2-esp.pcap",
+            "UDP › IKEv2 › ESP",
+            "content opaque (ESP)",
+        ),
+        (
+            "ipsec-ikev1-aggressive.pcap",
+            "UDP › IKEv1 ",
+            "identity alice@vpn.example, gw.vpn.example",
+        ),
+        (
+            "openvpn-udp-tls.pcap",
+            "UDP › OpenVPN › TLS 1.3",
+            "content opaque (OpenVPN)",
+        ),
+        (
+            "openvpn-tcp-tls12.pcap",
+            "TCP › OpenVPN › TLS 1.2",
+            "CN=vpn-client alice",
+        ),
+        (
+            "openvpn-udp-static.pcap",
+            "UDP › OpenVPN",
+            "static key (--secret)",
+        ),
+    ];
+    for (name, stack, said) in cases {
+        let (flows, pass) = flows_and_check(name);
+        assert!(flows.contains(stack), "{name}: {flows}");
+        assert!(flows.contains(said), "{name}: {flows}");
+        assert!(pass, "{name}: check --deny plaintext fails");
+    }
+    let (flows, _) = flows_and_check("ipsec-ikev2-esp.pcap");
+    assert!(flows.contains("UDP › IKEv2 "), "the port-500 flow: {flows}");
+}
+
+#[test]
+fn esp_over_ip_prints_tcpdumps_line() {
+    let (l, _) = lines("ipsec-esp.pcap");
+    assert!(
+        has(
+            &l,
+            "IP 10.231.0.1 > 10.231.0.2: ESP(spi=0x61b6cb8d,seq=0x1), length 120"
+        ),
+        "{l:#?}"
+    );
+}
+
 /// `check --deny plaintext --deny credentials` on a capture: exit code and report.
 fn deny_plaintext_and_credentials(name: &str) -> (Option<i32>, String) {
     let out = eavesdrop()
@@ -529,39 +597,39 @@ fn plaintext_databases_and_brokers_fail_the_check_naming_frame_and_secret() {
         (
             "pgsql-md5.pcap",
             &[
-                "frame 4, pgsql.parameter_name = ",
-                "frame 8, credential = password-hash=md55d2ff86ffa204925704d4b88f86e49bc",
+                "frame 4: PGSQL content \"user\" readable",
+                "frame 8: credential password-hash=md55d2ff86ffa204925704d4b88f86e49bc readable",
             ],
         ),
         (
             "pgsql-scram.pcap",
             &[
-                "frame 4, pgsql.parameter_name = ",
-                "frame 10, credential = scram-proof=",
+                "frame 4: PGSQL content \"user\" readable",
+                "frame 10: credential scram-proof=",
             ],
         ),
         (
             "redis-auth.pcap",
             &[
-                "frame 4, redis.command = ",
-                "credential = password=s3cret",
-                "credential = user=alice password=wonderland",
+                "frame 4: REDIS content \"AUTH\" readable",
+                "frame 4: credential password=s3cret readable",
+                "frame 16: credential user=alice password=wonderland readable",
             ],
         ),
         (
             "socks5-auth.pcap",
             &[
-                "frame 8, socks.username = ",
-                "frame 8, credential = user=socksuser password=secret",
-                "frame 28, credential = user=socksuser password=secret",
+                "frame 8: SOCKS content \"socksuser\" readable",
+                "frame 8: credential user=socksuser password=secret readable",
+                "frame 28: credential user=socksuser password=secret readable",
             ],
         ),
         (
             "mqtt-auth.pcap",
             &[
-                "frame 4, mqtt.body = ",
-                "frame 4, credential = user=alice password=secret",
-                "frame 32, credential = user=alice password=guess",
+                "frame 4: MQTT content",
+                "frame 4: credential user=alice password=secret readable",
+                "frame 32: credential user=alice password=guess readable",
             ],
         ),
     ];
@@ -605,7 +673,7 @@ fn postgres_sessions_show_login_hash_proof_and_sql() {
     );
     let flows = text(&run(&["flows", capture("pgsql-scram.pcap").to_str().unwrap()]).stdout);
     assert!(flows.contains("TCP › PostgreSQL "), "{flows}");
-    assert!(flows.contains("identity: user=bob"), "{flows}");
+    assert!(flows.contains("user name: bob"), "{flows}");
     assert!(flows.contains("URL: database=shop"), "{flows}");
 }
 

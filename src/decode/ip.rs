@@ -5,7 +5,7 @@
 //! transport gets the payload length from the IP header, not from the capture.
 
 use super::ipv6_routing::RoutingHeader;
-use super::{icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
+use super::{ah, esp, icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -73,6 +73,8 @@ pub const PROTO_IPV6: u8 = 41;
 pub const PROTO_ROUTING: u8 = 43;
 pub const PROTO_FRAGMENT: u8 = 44;
 pub const PROTO_ICMPV6: u8 = 58;
+pub const PROTO_ESP: u8 = 50;
+pub const PROTO_AH: u8 = 51;
 pub const PROTO_NONE: u8 = 59;
 pub const PROTO_DSTOPTS: u8 = 60;
 const IP_MF: u16 = 0x2000;
@@ -289,6 +291,7 @@ fn fragment_payload(walk: &mut Walk<'_>, start: usize, end: usize) {
 }
 
 /// What the transport layer needs to know about the IP header above it.
+#[derive(Clone, Copy)]
 pub(crate) struct IpContext {
     pub src: IpAddr,
     pub dst: IpAddr,
@@ -312,6 +315,19 @@ fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext
                 ipv4_nested(walk, at, len, depth + 1)
             } else {
                 ipv6_nested(walk, at, len, depth + 1)
+            }
+        }
+        PROTO_ESP => esp::decode(walk, at, len, ip.datagram_end),
+        PROTO_AH if depth < MAX_NESTING => {
+            if let Some((next, hlen)) = ah::decode(walk, at, len) {
+                // What follows AH is as readable as without it; tcpdump prints the
+                // ports without addresses after it.
+                let inner = IpContext {
+                    addr_prefix: false,
+                    ..*ip
+                };
+                let rest = len.saturating_sub(to_u32(hlen));
+                transport(walk, at + hlen, rest, next, &inner, depth + 1);
             }
         }
         PROTO_NONE => {

@@ -10,6 +10,8 @@
 //! etherparse validates and reads the fixed headers; offsets of individual fields come
 //! from the per-protocol tables in each module.
 
+pub mod ah;
+pub mod esp;
 pub mod icmp;
 pub mod ip;
 pub mod ipv6_routing;
@@ -50,6 +52,11 @@ pub enum Layer {
 pub enum OtherLayer {
     /// An IP payload protocol without a decoder (tcpdump: ` ip-proto-N LEN`).
     IpProto { proto: u8, len: u32 },
+    /// An IPsec ESP packet (tcpdump: `ESP(spi=0x…,seq=0x…), length N`).
+    Esp { spi: u32, seq: u32, len: u32 },
+    /// An IPsec AH header (tcpdump: `AH(spi=0x…,seq=0x…,icv=0x…): `), the next
+    /// protocol after it.
+    Ah { spi: u32, seq: u32, icv: Vec<u8> },
     /// A non-first IP fragment (tcpdump: ` ip-proto-N` after the addresses).
     Fragment { proto: u8 },
     /// An EtherType without a decoder.

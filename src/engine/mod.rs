@@ -12,6 +12,7 @@
 //! - [`transport`]: a frame's payload to its flow (UDP, TCP reassembly, IP fragments);
 //! - [`place`]: mapping labels from stream or datagram offsets back onto frames.
 
+mod names;
 mod place;
 mod transport;
 
@@ -90,6 +91,8 @@ pub struct Engine<S: Sink> {
     /// and decode results to reuse.
     spare: Vec<Vec<u8>>,
     spare_decoded: Vec<Decoded>,
+    /// Names DNS answers tied to addresses (`config.reports`).
+    names: names::NameTable,
     /// Reused for every frame's byte map.
     map: ByteMap,
     map_scratch: Vec<(u32, u32, Label)>,
@@ -108,6 +111,7 @@ impl<S: Sink> Engine<S> {
             defrag: Defrag::new(config.frag),
             reports: HashMap::default(),
             ended: VecDeque::new(),
+            names: names::NameTable::default(),
             map: ByteMap::default(),
             map_scratch: Vec::new(),
             spare: Vec::new(),
@@ -246,7 +250,13 @@ impl<S: Sink> Engine<S> {
                 break;
             }
             self.ended.pop_front();
-            if let Some(report) = self.reports.remove(&id) {
+            if let Some(mut report) = self.reports.remove(&id) {
+                report.complete_names(|addr, before| {
+                    self.names
+                        .before(addr, before)
+                        .map(|(n, f)| (n.to_string(), f))
+                        .collect()
+                });
                 self.sink.flow(&report)?;
             }
         }
@@ -332,6 +342,13 @@ impl<S: Sink> Engine<S> {
                 report.account(dir, &view);
             }
         }
+        if self.config.reports {
+            for e in view.events {
+                if let Desc::Resolved { names, addr } = e {
+                    self.names.learn(names, *addr, view.frame.number);
+                }
+            }
+        }
         let result = self.sink.frame(&view);
         self.map = map;
         if self.spare.len() < 64 {
@@ -396,7 +413,13 @@ impl<S: Sink> Engine<S> {
         // Reports of flows that never ended (none should remain), oldest first.
         let mut rest: Vec<Box<FlowReport>> = self.reports.drain().map(|(_, r)| r).collect();
         rest.sort_by_key(|r| r.id);
-        for r in &rest {
+        for r in &mut rest {
+            r.complete_names(|addr, before| {
+                self.names
+                    .before(addr, before)
+                    .map(|(n, f)| (n.to_string(), f))
+                    .collect()
+            });
             self.sink.flow(r)?;
         }
         self.summary.flows = self.flows.total();

@@ -158,6 +158,47 @@ fn name(m: &[u8], at: usize) -> Option<(String, usize)> {
     Some((text, end?))
 }
 
+/// The address hints of an HTTPS or SVCB record's SvcParams (RFC 9460 section 7.3:
+/// `ipv4hint` is key 4, `ipv6hint` key 6): SvcPriority, an uncompressed TargetName,
+/// then key, length, value.
+fn svc_hints(rdata: &[u8]) -> Vec<std::net::IpAddr> {
+    let mut out = Vec::new();
+    let mut r = crate::codec::Reader::new(rdata);
+    let target = (|| {
+        r.u16()?;
+        // TargetName: labels until the root (RFC 9460 forbids compression here).
+        loop {
+            let n = r.u8()?;
+            if n == 0 {
+                return Some(());
+            }
+            r.skip(usize::from(n))?;
+        }
+    })();
+    if target.is_none() {
+        return out;
+    }
+    while let (Some(key), Some(mut value)) = (r.u16(), r.prefixed_u16()) {
+        match key {
+            4 => {
+                while let Some(a) = value.array::<4>() {
+                    out.push(Ipv4Addr::from(a).into());
+                }
+            }
+            6 => {
+                while let Some(a) = value.array::<16>() {
+                    out.push(Ipv6Addr::from(a).into());
+                }
+            }
+            _ => {}
+        }
+        if out.len() >= 16 {
+            break;
+        }
+    }
+    out
+}
+
 fn type_name(t: u16) -> String {
     match t {
         1 => "A".into(),
@@ -207,6 +248,8 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
         .collect();
     let mut pos = HEADER;
     let mut first_question: Option<(String, u16)> = None;
+    // Answers tie names to addresses (A, AAAA, and HTTPS/SVCB address hints).
+    let mut resolved: Vec<(String, std::net::IpAddr, u64)> = Vec::new();
     let mut first_answer: Option<String> = None;
     let mut ok = true;
     'records: for (section, &count) in counts.iter().enumerate() {
@@ -304,6 +347,23 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                 }
             };
             if section == 1 {
+                let addr = match (rtype, data.len()) {
+                    (1, 4) => <[u8; 4]>::try_from(data)
+                        .ok()
+                        .map(|a| Ipv4Addr::from(a).into()),
+                    (28, 16) => <[u8; 16]>::try_from(data)
+                        .ok()
+                        .map(|a| Ipv6Addr::from(a).into()),
+                    _ => None,
+                };
+                if let Some(addr) = addr {
+                    resolved.push((text.clone(), addr, at + rdata as u64));
+                }
+                if matches!(rtype, 64 | 65) {
+                    for addr in svc_hints(data) {
+                        resolved.push((text.clone(), addr, at + rdata as u64));
+                    }
+                }
                 if let Some(v) = shown {
                     if matches!(rtype, 1 | 28) {
                         out.event(
@@ -320,6 +380,19 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                 }
             }
             pos = rend;
+        }
+    }
+    for (owner, addr, at_rdata) in resolved {
+        // The name asked and the answer's owner (a CNAME chain's end) both point here.
+        let mut names = Vec::new();
+        if let Some((q, _)) = &first_question {
+            names.push(q.clone());
+        }
+        if !names.contains(&owner) {
+            names.push(owner);
+        }
+        if response {
+            out.event(at_rdata, Desc::Resolved { names, addr });
         }
     }
     if !ok || pos < m.len() {

@@ -19,23 +19,32 @@
 //! input bytes and their own state: no I/O, no formatting beyond owned descriptions.
 //! A flow holds the state of the protocol it runs, not of every protocol.
 
+pub mod demux;
 pub mod dns;
+pub mod dtls;
+pub mod esp;
 pub mod framing;
 pub mod http;
+pub mod ike;
 pub mod inner;
 pub mod ldap;
 pub mod mail;
 pub mod mqtt;
 pub mod mysql;
+pub mod openvpn;
 pub mod postgres;
 pub mod quic;
 pub mod redis;
 pub mod registry;
+pub mod rtp;
 pub mod socks;
+pub mod ssh;
 pub mod stack;
+pub mod stun;
 pub mod telnet;
 pub mod tls;
 pub mod unknown;
+pub mod wireguard;
 pub mod xmpp;
 
 use crate::fields::FieldId;
@@ -94,6 +103,8 @@ pub enum Desc {
         len: u16,
         /// Its body is ciphertext.
         encrypted: bool,
+        /// For a protected record, what its length tells about the plaintext inside.
+        plaintext: Option<PlainLen>,
     },
     /// A plaintext handshake message starts here.
     TlsHandshake {
@@ -118,6 +129,15 @@ pub enum Desc {
         kind: crate::span::LeakKind,
         value: String,
     },
+    /// A DNS answer (or an HTTPS/SVCB address hint) tied these names to this address:
+    /// an observer remembers it, and later flows to the address are named by it.
+    Resolved {
+        names: Vec<String>,
+        addr: std::net::IpAddr,
+    },
+    /// A name this flow's bytes give away, and how (an HTTP Host header, a
+    /// certificate): for the flow's list of names an observer learned.
+    Named { name: String, source: NameSource },
     /// An encrypted unit of a protocol other than TLS starts here (an SSH packet, a
     /// WireGuard transport message, an ESP packet, a DTLS record): `len` bytes on the
     /// wire, and what its size tells about the message inside, when the protocol and
@@ -129,6 +149,37 @@ pub enum Desc {
         len: u32,
         plaintext: Option<PlainLen>,
     },
+}
+
+/// How an observer came to associate a name with a flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NameSource {
+    /// The server name of a TLS (or QUIC, DTLS) ClientHello.
+    Sni,
+    /// The outer server name of a ClientHello offering ECH: the ECH public name, or
+    /// the destination itself when the ECH is GREASE.
+    EchPublic,
+    /// An earlier DNS answer pointed to this server's address.
+    Dns,
+    /// An HTTP Host header.
+    HttpHost,
+    /// A name in the server's certificate.
+    Certificate,
+    /// An application protocol the client offered or the server chose.
+    Alpn,
+}
+
+impl NameSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            NameSource::Sni => "sni",
+            NameSource::EchPublic => "ech-public",
+            NameSource::Dns => "dns",
+            NameSource::HttpHost => "http-host",
+            NameSource::Certificate => "certificate",
+            NameSource::Alpn => "alpn",
+        }
+    }
 }
 
 /// What an observer can infer about the length of the plaintext inside an encrypted

@@ -25,7 +25,7 @@ crate::fields! {
     MQTT_LEN = "mqtt.len", Header, Metadata, None, "remaining length, a variable byte integer (MQTT 3.1.1 section 2.2.3)";
     MQTT_BODY = "mqtt.body", Content, Cleartext, None, "variable header and payload fields not singled out by another field";
     MQTT_CLIENTID = "mqtt.clientid", Content, Cleartext, Some(Identity), "CONNECT client identifier (MQTT 3.1.1 section 3.1.3.1)";
-    MQTT_USERNAME = "mqtt.username", Content, Cleartext, Some(Identity), "CONNECT user name (MQTT 3.1.1 section 3.1.3.4)";
+    MQTT_USERNAME = "mqtt.username", Content, Cleartext, Some(UserName), "CONNECT user name (MQTT 3.1.1 section 3.1.3.4)";
     MQTT_PASSWD = "mqtt.passwd", Content, Cleartext, Some(Credential), "CONNECT password (MQTT 3.1.1 section 3.1.3.5)";
     MQTT_TOPIC = "mqtt.topic", Content, Cleartext, Some(Url), "topic name or filter: PUBLISH, SUBSCRIBE, UNSUBSCRIBE, CONNECT's will topic";
     MQTT_MSG = "mqtt.msg", Content, Cleartext, None, "application message: PUBLISH payload, CONNECT's will message";
@@ -364,7 +364,7 @@ impl Mqtt {
         if flags & 0x80 != 0 {
             if let Some(u) = string(r) {
                 let user = lossy(m, &u);
-                p.leaks.push((LeakKind::Identity, format!("user={user}")));
+                p.leaks.push((LeakKind::UserName, user.clone()));
                 secret.push(format!("user={user}"));
                 self.user = Some(user);
                 p.add(u, MQTT_USERNAME);
@@ -545,7 +545,7 @@ mod tests {
             events.last().unwrap(),
             "CONNECT client=sensor-7 will=home/sensor-7/status [\"user=alice password=secret\"]"
         );
-        assert!(events.contains(&"identity user=alice".to_string()));
+        assert!(events.contains(&"user name alice".to_string()));
         let (_, events) = run(&mut q, Direction::ToClient, &[0x20, 2, 0, 5]);
         assert_eq!(events, ["CONNACK refused: not authorized []"]);
     }

@@ -36,7 +36,7 @@ crate::fields! {
     PGSQL_CODE = "pgsql.request_code", Content, Cleartext, None, "startup packet's protocol version or request code (SSLRequest, GSSENCRequest, CancelRequest), or the server's one-byte answer";
     PGSQL_PARAMETER_NAME = "pgsql.parameter_name", Content, Cleartext, None, "StartupMessage or ParameterStatus parameter name (section 55.7)";
     PGSQL_PARAMETER_VALUE = "pgsql.parameter_value", Content, Cleartext, None, "StartupMessage or ParameterStatus parameter value (section 55.7)";
-    PGSQL_USER = "pgsql.user", Content, Cleartext, Some(Identity), "user name: StartupMessage `user`, SCRAM client-first `n=` (RFC 5802 section 5.1)";
+    PGSQL_USER = "pgsql.user", Content, Cleartext, Some(UserName), "user name: StartupMessage `user`, SCRAM client-first `n=` (RFC 5802 section 5.1)";
     PGSQL_DATABASE = "pgsql.database", Content, Cleartext, Some(Url), "database asked for: StartupMessage `database`";
     PGSQL_APPLICATION = "pgsql.application_name", Content, Cleartext, Some(Identity), "the client's name for itself: StartupMessage `application_name`";
     PGSQL_PASSWORD = "pgsql.password", Content, Cleartext, Some(Credential), "PasswordMessage (a cleartext password or an `md5` hash), SCRAM client proof (RFC 5802 section 5.1 `p=`)";
@@ -396,7 +396,7 @@ impl Postgres {
             let field = match n.as_str() {
                 "user" => {
                     self.learned.user = Some(v.clone());
-                    p.leaks.push((LeakKind::Identity, format!("user={v}")));
+                    p.leaks.push((LeakKind::UserName, v.clone()));
                     shown.push(format!("user={v}"));
                     PGSQL_USER
                 }
@@ -517,7 +517,7 @@ impl Postgres {
                 if let Some(user) = scram_attr(m, start..end, b'n').filter(|u| !u.is_empty()) {
                     let name = lossy(m, &user);
                     p.add(user, PGSQL_USER);
-                    p.leaks.push((LeakKind::Identity, format!("user={name}")));
+                    p.leaks.push((LeakKind::UserName, name));
                 }
                 format!("SASLInitialResponse {mech}")
             }
@@ -824,7 +824,7 @@ mod tests {
         assert_eq!(
             texts(&out),
             [
-                "identity user=alice",
+                "user name alice",
                 "URL database=shop",
                 "identity application_name=psql",
                 "StartupMessage user=alice database=shop []"
@@ -885,10 +885,7 @@ mod tests {
         let out = run(&mut pg, Direction::ToServer, &typed(b'p', &body));
         assert_eq!(
             texts(&out),
-            [
-                "identity user=alice",
-                "SASLInitialResponse SCRAM-SHA-256 []"
-            ]
+            ["user name alice", "SASLInitialResponse SCRAM-SHA-256 []"]
         );
         let out = run(
             &mut pg,

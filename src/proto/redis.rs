@@ -30,7 +30,7 @@ crate::fields! {
     REDIS_KEY = "redis.key", Content, Cleartext, None, "key a command names";
     REDIS_VALUE = "redis.value", Content, Cleartext, None, "command arguments and replies: strings, numbers, errors";
     REDIS_PASSWORD = "redis.password", Content, Cleartext, Some(Credential), "password of AUTH, HELLO … AUTH, MIGRATE … AUTH/AUTH2, CONFIG SET requirepass/masterauth, ACL SETUSER >password";
-    REDIS_USER = "redis.user", Content, Cleartext, Some(Identity), "ACL user name of AUTH, HELLO … AUTH, MIGRATE … AUTH2, ACL SETUSER";
+    REDIS_USER = "redis.user", Content, Cleartext, Some(UserName), "ACL user name of AUTH, HELLO … AUTH, MIGRATE … AUTH2, ACL SETUSER";
     REDIS_CLIENT_NAME = "redis.client_name", Content, Cleartext, Some(Identity), "the client's name for itself: CLIENT SETNAME, HELLO … SETNAME";
 }
 
@@ -334,8 +334,8 @@ impl Redis {
             out.event(
                 at,
                 Desc::Leak {
-                    kind: LeakKind::Identity,
-                    value: format!("user={u}"),
+                    kind: LeakKind::UserName,
+                    value: u.clone(),
                 },
             );
         }
@@ -893,7 +893,7 @@ mod tests {
         assert_eq!(
             events,
             [
-                "identity user=alice",
+                "user name alice",
                 "credential user=alice password=wonderland",
                 "AUTH [\"user=alice password=wonderland\"]"
             ]

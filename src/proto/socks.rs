@@ -26,7 +26,7 @@ crate::fields! {
     SOCKS_COMMAND = "socks.command", Header, Metadata, None, "request command: 1 CONNECT, 2 BIND, 3 UDP ASSOCIATE (RFC 1928 section 4)";
     SOCKS_AUTH_METHOD = "socks.auth_method", Header, Metadata, None, "authentication methods offered, and the one chosen (RFC 1928 section 3)";
     SOCKS_HEADER = "socks.header", Header, Metadata, None, "lengths, reserved bytes, address types, status and reply codes, bound addresses";
-    SOCKS_USERNAME = "socks.username", Content, Cleartext, Some(Identity), "user name: RFC 1929 UNAME, SOCKS4 USERID";
+    SOCKS_USERNAME = "socks.username", Content, Cleartext, Some(UserName), "user name: RFC 1929 UNAME, SOCKS4 USERID";
     SOCKS_PASSWORD = "socks.password", Content, Cleartext, Some(Credential), "RFC 1929 PASSWD";
     SOCKS_DST = "socks.dst", Header, Metadata, Some(Url), "destination IPv4 address (RFC 1928 section 5, SOCKS4 DSTIP)";
     SOCKS_DST_V6 = "socks.dstV6", Header, Metadata, Some(Url), "destination IPv6 address (RFC 1928 section 5)";
@@ -427,7 +427,7 @@ impl Socks {
                     let user =
                         String::from_utf8_lossy(b.get(v.user.clone()).unwrap_or(&[])).into_owned();
                     m.text.push_str(&format!(" user={user}"));
-                    m.leaks.push((LeakKind::Identity, format!("user={user}")));
+                    m.leaks.push((LeakKind::UserName, user.clone()));
                     self.user = Some(user);
                     m.add(v.user.clone(), SOCKS_USERNAME);
                 }
@@ -464,7 +464,7 @@ impl Socks {
                 m.add(u, SOCKS_USERNAME);
                 m.add(p, SOCKS_PASSWORD);
                 m.text = "SOCKS5 username/password".into();
-                m.leaks.push((LeakKind::Identity, format!("user={user}")));
+                m.leaks.push((LeakKind::UserName, user.clone()));
                 m.secrets.push(format!("user={user} password={pass}"));
                 self.user = Some(user);
                 Parsed::Yes((r.pos(), m))
@@ -618,7 +618,7 @@ mod tests {
         assert_eq!(
             ev,
             [
-                "identity user=alice",
+                "user name alice",
                 "credential user=alice password=secret",
                 "SOCKS5 username/password [\"user=alice password=secret\"]"
             ]

@@ -83,6 +83,22 @@ pub fn looks_like_text(bytes: &[u8]) -> bool {
     }
 }
 
+/// True when an observer reads `bytes` as text although not every byte is printable:
+/// at least 16 bytes, nine in ten of them printable ASCII or white space, with words
+/// or lines (a space or a line end) — a text protocol with a few binary bytes, or text
+/// with stray control characters. No NUL-heavy structures: binary framing rarely
+/// gets past nine in ten.
+pub fn mostly_text(bytes: &[u8]) -> bool {
+    if bytes.len() < 16 {
+        return false;
+    }
+    let printable = bytes
+        .iter()
+        .filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\t' | b'\n' | b'\r'))
+        .count();
+    printable * 10 >= bytes.len() * 9 && bytes.iter().any(|&b| matches!(b, b' ' | b'\n'))
+}
+
 /// Labels a chunk of an unrecognised stream or datagram at `base` as text or undecoded.
 pub fn classify_chunk(base: u64, bytes: &[u8], out: &mut Emitter) {
     classify_chunk_explained(base, bytes, false, out);
@@ -119,7 +135,7 @@ const ENTROPY_HIGH: f64 = 7.0;
 /// binary. Returns true when it gave that note.
 pub fn classify_chunk_explained(base: u64, bytes: &[u8], explain: bool, out: &mut Emitter) -> bool {
     let end = base + bytes.len() as u64;
-    if looks_like_text(bytes) {
+    if looks_like_text(bytes) || mostly_text(bytes) {
         out.field(base..end, crate::fields::TEXT);
         out.event(base, Desc::Text);
         return false;
@@ -193,6 +209,24 @@ mod tests {
         assert!(classify_chunk_explained(0, &random, true, &mut out));
         assert!(out.notes[0].text.contains("looks encrypted or compressed"));
         assert_eq!(out.spans[0].field, crate::fields::DATA_HIGH_ENTROPY);
+    }
+
+    #[test]
+    fn text_with_a_few_binary_bytes_is_read_as_text() {
+        let mut t = b"USER alice\r\nPASS secret\r\nLIST /home/alice\r\n".to_vec();
+        t.insert(10, 0x00);
+        t.insert(20, 0x1b);
+        assert!(!looks_like_text(&t));
+        assert!(mostly_text(&t));
+        let mut out = Emitter::default();
+        classify_chunk(0, &t, &mut out);
+        assert_eq!(out.spans[0].field, crate::fields::TEXT);
+        // Structured binary with some ASCII is not.
+        let binary: Vec<u8> = (0..64u8)
+            .map(|i| if i % 3 == 0 { 0 } else { b'a' + i % 26 })
+            .collect();
+        assert!(!mostly_text(&binary));
+        assert!(!mostly_text(b"short text\x00"));
     }
 
     #[test]

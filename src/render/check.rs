@@ -3,8 +3,9 @@
 
 use super::escape;
 use super::json::VERSION;
+use super::style::Palette;
 use super::OutputFormat;
-use crate::check::{version_unknown, Deny, Policy, Violation};
+use crate::check::{version_unknown, Deny, NothingSeen, Policy, Violation};
 use crate::report::FlowReport;
 use crate::sink::Summary;
 use crate::sink::{FrameView, Sink};
@@ -24,6 +25,8 @@ pub struct CheckSink<W: Write, E: Write> {
     unknown_versions: u64,
     /// Frames outside any flow with undecoded bytes: (first frame, count, bytes).
     stray_undecoded: Option<(u64, u64, u64)>,
+    /// FAIL and PASS in colour (`--color`); every styled word is closed by a reset.
+    palette: Option<Palette>,
 }
 
 impl<W: Write, E: Write> CheckSink<W, E> {
@@ -44,6 +47,27 @@ impl<W: Write, E: Write> CheckSink<W, E> {
             flows: 0,
             unknown_versions: 0,
             stray_undecoded: None,
+            palette: None,
+        }
+    }
+
+    /// Colours FAIL and PASS.
+    pub fn with_color(mut self, color: bool) -> CheckSink<W, E> {
+        self.palette = color.then(Palette::new);
+        self
+    }
+
+    fn fail(&self) -> String {
+        match &self.palette {
+            Some(p) => p.paint(&p.fail, "FAIL"),
+            None => "FAIL".to_string(),
+        }
+    }
+
+    fn pass(&self) -> String {
+        match &self.palette {
+            Some(p) => p.paint(&p.pass, "PASS"),
+            None => "PASS".to_string(),
         }
     }
 
@@ -65,7 +89,7 @@ impl<W: Write, E: Write> CheckSink<W, E> {
             });
             writeln!(self.out, "{line}")
         } else {
-            writeln!(self.out, "{}: FAIL {v}", escape(&self.file))
+            writeln!(self.out, "{}: {} {v}", escape(&self.file), self.fail())
         }
     }
 }
@@ -106,7 +130,18 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
         Ok(())
     }
 
-    fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        // Nothing examined is not a pass (unless the policy says it may be).
+        let nothing = NothingSeen::of(summary).filter(|_| !self.policy.allow_empty);
+        if nothing.is_some() {
+            self.violations += 1;
+        }
+        // Payload nobody could classify was not examined by the other rules.
+        let unexamined = if self.policy.deny.contains(&Deny::Undecoded) {
+            0
+        } else {
+            Label::Undecoded.count(&summary.payload)
+        };
         if let Some((frame, frames, bytes)) = self.stray_undecoded {
             self.violations += 1;
             if self.format == OutputFormat::Json {
@@ -119,8 +154,11 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
             } else {
                 writeln!(
                     self.out,
-                    "{}: FAIL undecoded: {bytes} bytes in {frames} frames outside any flow, first frame {frame}",
-                    escape(&self.file)
+                    "{}: {} undecoded: {} nobody could classify in {} outside any flow, first frame {frame}",
+                    escape(&self.file),
+                    self.fail(),
+                    crate::text::bytes(bytes),
+                    plural(frames, "frame"),
                 )?;
             }
         }
@@ -133,13 +171,29 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
                 "passed": self.violations == 0,
                 "violations": self.violations,
                 "flows": self.flows,
+                "frames": summary.frames,
                 "rules": rules,
                 "tls_version_unknown": self.unknown_versions,
+                "nothing_examined": nothing.map(NothingSeen::reason),
+                "undecoded_not_examined": unexamined,
             });
             writeln!(self.out, "{line}")?;
         } else {
-            let verdict = if self.violations == 0 { "PASS" } else { "FAIL" };
-            writeln!(
+            if let Some(n) = nothing {
+                writeln!(
+                    self.out,
+                    "{}: {} {}",
+                    escape(&self.file),
+                    self.fail(),
+                    n.reason()
+                )?;
+            }
+            let verdict = if self.violations == 0 {
+                self.pass()
+            } else {
+                self.fail()
+            };
+            write!(
                 self.out,
                 "{}: {verdict}: {} in {} ({})",
                 escape(&self.file),
@@ -147,12 +201,20 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
                 plural(self.flows, "flow"),
                 rules.join(", ")
             )?;
+            if unexamined > 0 {
+                write!(
+                    self.out,
+                    " ({} undecoded, not examined: add --deny undecoded to fail on them)",
+                    crate::text::bytes(unexamined)
+                )?;
+            }
+            writeln!(self.out)?;
             if self.unknown_versions > 0 {
                 writeln!(
                     self.out,
-                    "{}: note: {} TLS flows without a ServerHello: their version could not be checked",
+                    "{}: note: {} without a ServerHello: their version could not be checked",
                     escape(&self.file),
-                    self.unknown_versions
+                    plural(self.unknown_versions, "TLS flow")
                 )?;
             }
         }

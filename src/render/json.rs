@@ -11,7 +11,7 @@ use crate::capture::Timestamp;
 use crate::decode::TransportHeader;
 use crate::note::{Note, NoteGroup};
 use crate::proto::tls::{cipher_name, TlsFacts, TlsVersion};
-use crate::proto::Direction;
+use crate::proto::{Desc, Direction, PlainLen};
 use crate::report::{DirStats, FlowReport};
 use crate::sink::Summary;
 use crate::sink::{FrameView, Sink};
@@ -188,8 +188,44 @@ struct FrameJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     payload: Option<[u32; 2]>,
     counts: Value,
+    /// Records (TLS) and encrypted units (SSH, QUIC, WireGuard…) that start here.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    records: Vec<Value>,
     spans: Vec<SpanJson<'a>>,
     notes: Vec<NoteJson<'a>>,
+}
+
+/// A record or encrypted unit starting in a frame, with what its length tells.
+fn record_json(d: &Desc) -> Option<Value> {
+    let plain = |p: &Option<PlainLen>| p.map(|p| json!({"min": p.min, "max": p.max}));
+    match d {
+        Desc::TlsRecord {
+            version,
+            content,
+            len,
+            encrypted,
+            plaintext,
+        } => Some(json!({
+            "protocol": version.label(),
+            "type": content.to_string(),
+            "length": len,
+            "encrypted": encrypted,
+            "plaintext_len": plain(plaintext),
+        })),
+        Desc::Sealed {
+            proto,
+            unit,
+            len,
+            plaintext,
+        } => Some(json!({
+            "protocol": proto,
+            "type": unit,
+            "length": len,
+            "encrypted": true,
+            "plaintext_len": plain(plaintext),
+        })),
+        _ => None,
+    }
 }
 
 impl<W: Write> Sink for JsonSink<W> {
@@ -264,6 +300,7 @@ impl<W: Write> Sink for JsonSink<W> {
             transport,
             payload,
             counts: label_counts(&counts),
+            records: v.events.iter().filter_map(record_json).collect(),
             spans: out,
             notes: v.decoded.notes.iter().map(note_json).collect(),
         };
@@ -405,6 +442,19 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
             "direction": dir_name(l.dir),
         })).collect::<Vec<_>>(),
         "leaks_dropped": r.leaks_dropped,
+        "conversation": r.conversation(),
+        "messages": r.messages.iter().map(|m| json!({
+            "direction": dir_name(m.dir),
+            "frame": m.first_frame,
+            "records": m.records,
+            "plaintext_len": {"min": m.min, "max": m.max},
+        })).collect::<Vec<_>>(),
+        "messages_dropped": r.messages_dropped,
+        "names": r.names.iter().map(|n| json!({
+            "name": n.name,
+            "source": n.source.name(),
+            "frame": n.frame,
+        })).collect::<Vec<_>>(),
         "notes": r.notes,
         "verdict": r.verdict(),
     })

@@ -50,4 +50,5 @@ crate::fields! {
     TLS_HEARTBEAT = "tls.heartbeat_message", Handshake, Cleartext, None, "heartbeat message (RFC 6520)";
     TLS_HEARTBEAT_ENCRYPTED = "tls.heartbeat_message.encrypted", Handshake, Opaque, None, "encrypted heartbeat message";
     TLS_UNSYNCED = "tls.unsynced", Unknown, Undecoded, None, "bytes of a TLS stream after framing was lost";
+    TLS_UNSYNCED_ENCRYPTED = "tls.unsynced.encrypted", Content, Opaque, None, "bytes of a TLS stream after framing was lost, in a direction whose keys are in use: ciphertext whose record boundaries are unknown";
 }

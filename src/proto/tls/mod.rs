@@ -233,6 +233,20 @@ impl TlsStream {
         }
     }
 
+    /// How bytes without record framing are labelled: once a direction's keys are in
+    /// use (after its ChangeCipherSpec or application data, or after a TLS 1.3
+    /// ServerHello), nothing it sends can be plaintext again, so they are ciphertext;
+    /// before, nobody knows what they are.
+    fn unsynced(&mut self, dir: Direction) -> (FieldId, Visibility) {
+        let tls13 =
+            self.facts.version.is_some_and(|v| v.is_tls13()) && self.facts.server_hello_seen;
+        if self.dir(dir).cipher_active || tls13 {
+            (fields::TLS_UNSYNCED_ENCRYPTED, Visibility::Opaque)
+        } else {
+            (fields::TLS_UNSYNCED, Visibility::Undecoded)
+        }
+    }
+
     /// The negotiated suite's traits, once a ServerHello chose one.
     fn suite(&self) -> Option<Suite> {
         self.facts.cipher.and_then(Suite::of)
@@ -290,11 +304,8 @@ impl TlsStream {
                 }
                 Phase::Lost => match self.resync_point(dir, rest) {
                     Some(skip) => {
-                        out.span(
-                            at..at + skip as u64,
-                            fields::TLS_UNSYNCED,
-                            Visibility::Undecoded,
-                        );
+                        let (field, vis) = self.unsynced(dir);
+                        out.span(at..at + skip as u64, field, vis);
                         if skip < rest.len() {
                             out.note(
                                 at + skip as u64..at + skip as u64 + 5,
@@ -314,11 +325,8 @@ impl TlsStream {
                         // Keep the last bytes: they may begin a record header.
                         let keep = rest.len().min(hdr::LEN - 1);
                         let n = rest.len() - keep;
-                        out.span(
-                            at..at + n as u64,
-                            fields::TLS_UNSYNCED,
-                            Visibility::Undecoded,
-                        );
+                        let (field, vis) = self.unsynced(dir);
+                        out.span(at..at + n as u64, field, vis);
                         return pos + n;
                     }
                 },
@@ -362,7 +370,8 @@ impl TlsStream {
                         );
                         self.dir(dir).phase = Phase::Lost;
                         // Do not rescan from this very byte.
-                        out.span(at..at + 1, fields::TLS_UNSYNCED, Visibility::Undecoded);
+                        let (field, vis) = self.unsynced(dir);
+                        out.span(at..at + 1, field, vis);
                         pos += 1;
                     }
                     Plausible::Yes(h) => match self.record(dir, base, data, pos, h, out) {
@@ -491,6 +500,11 @@ impl TlsStream {
         out.field(r(hdr::TYPE), fields::TLS_RECORD_TYPE);
         out.field(r(hdr::VERSION), fields::TLS_RECORD_VERSION);
         out.field(r(hdr::LENGTH), fields::TLS_RECORD_LENGTH);
+        let plaintext = if encrypted {
+            self.record_plaintext(h.len)
+        } else {
+            None
+        };
         out.event(
             at,
             Desc::TlsRecord {
@@ -498,8 +512,19 @@ impl TlsStream {
                 content: h.content,
                 len: h.len,
                 encrypted,
+                plaintext,
             },
         );
+    }
+
+    /// What a protected record's length tells about its plaintext, from the negotiated
+    /// version and suite (`None` before a ServerHello said which).
+    fn record_plaintext(&self, len: u16) -> Option<crate::proto::PlainLen> {
+        let version = self.facts.version?;
+        if version.is_tls13() {
+            return suites::tls13_plaintext(self.facts.cipher, u32::from(len));
+        }
+        self.suite()?.record_plaintext(version, u32::from(len))
     }
 
     /// Finds where framing can resume in `bytes`: the offset of a plausible record
@@ -642,7 +667,10 @@ impl TlsStream {
                 );
                 self.dir(dir).phase = Phase::Lost;
             }
-            _ => out.span(at..end, fields::TLS_UNSYNCED, Visibility::Undecoded),
+            _ => {
+                let (field, vis) = self.unsynced(dir);
+                out.span(at..end, field, vis);
+            }
         }
     }
 }

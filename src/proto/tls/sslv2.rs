@@ -209,6 +209,7 @@ impl TlsStream {
                     content: super::ContentType::APPLICATION_DATA,
                     len: u16::try_from(len).unwrap_or(u16::MAX),
                     encrypted: true,
+                    plaintext: None,
                 },
             );
             return Some(hlen + len);

@@ -300,6 +300,33 @@ fn gap_at_a_record_header_loses_framing() {
     assert!(out.spans.iter().all(|s| s.vis == Undecoded));
 }
 
+/// Once a direction's keys are in use, bytes whose record framing was lost cannot be
+/// plaintext: they are ciphertext, whatever their boundaries.
+#[test]
+fn framing_lost_after_encryption_started_is_ciphertext() {
+    let mut tls = TlsStream::new();
+    let mut out = Emitter::default();
+    let app = record(23, &[0x99; 40]);
+    assert_eq!(
+        tls.records(Direction::ToServer, 0, &app, &mut out),
+        app.len()
+    );
+    tls.gap(Direction::ToServer, 1000, &mut out, app.len() as u64);
+    out.clear();
+    let junk = [0x42u8; 20];
+    tls.records(Direction::ToServer, 1045, &junk, &mut out);
+    assert!(!out.spans.is_empty());
+    assert!(out
+        .spans
+        .iter()
+        .all(|s| s.vis == Opaque && s.field == fields::TLS_UNSYNCED_ENCRYPTED));
+    // The other direction sent nothing encrypted yet: still undecoded there.
+    tls.gap(Direction::ToClient, 10, &mut out, 0);
+    out.clear();
+    tls.records(Direction::ToClient, 10, &junk, &mut out);
+    assert!(out.spans.iter().all(|s| s.vis == Undecoded));
+}
+
 #[test]
 fn record_header_declaring_two_to_the_sixteen_is_not_tls() {
     let mut out = Emitter::default();

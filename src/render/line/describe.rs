@@ -23,6 +23,15 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     let mut items: Vec<String> = Vec::new();
     let mut apps: Vec<(&str, String)> = Vec::new();
     let mut sealed: Vec<String> = Vec::new();
+    // What the lengths of the encrypted messages starting here give away.
+    let mut message: Option<(u64, u64)> = None;
+    let mut add_message = |p: &Option<crate::proto::PlainLen>| {
+        if let Some(p) = p {
+            let m = message.get_or_insert((0, 0));
+            m.0 += u64::from(p.min);
+            m.1 += u64::from(p.max);
+        }
+    };
     let mut version = None;
     let mut hello_seen = false;
     let mut tls = false;
@@ -35,9 +44,13 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 version: v,
                 content,
                 encrypted,
+                plaintext,
                 ..
             } => {
                 tls = true;
+                if *content == ContentType::APPLICATION_DATA {
+                    add_message(plaintext);
+                }
                 version.get_or_insert(*v);
                 let item = match *content {
                     ContentType::HANDSHAKE if *encrypted => "EncryptedHandshake",
@@ -92,8 +105,16 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 }
                 apps.push((proto, item));
             }
-            Desc::Sealed { proto, unit, .. } => sealed.push(format!("{proto} {unit}")),
-            Desc::Text | Desc::Leak { .. } => {}
+            Desc::Sealed {
+                proto,
+                unit,
+                plaintext,
+                ..
+            } => {
+                add_message(plaintext);
+                sealed.push(format!("{proto} {unit}"));
+            }
+            Desc::Text | Desc::Leak { .. } | Desc::Resolved { .. } | Desc::Named { .. } => {}
         }
     }
     // Encrypted units of one kind in a frame read as one item: `SSH packet x3`.
@@ -131,6 +152,13 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         if items.is_empty() && readable > 0 {
             let _ = write!(out, ", {readable} bytes readable");
         }
+    } else if readable > 0 && apps.is_empty() && !content_readable(d, &payload_range) {
+        // Readable, but a handshake's bytes (an SSH key exchange continued), not what
+        // the endpoints said.
+        let _ = write!(out, "{readable} bytes readable (handshake)");
+        if opaque > 0 {
+            let _ = write!(out, ", {opaque} bytes opaque");
+        }
     } else if readable > 0 && apps.is_empty() {
         let _ = write!(out, "plaintext, {readable} bytes");
         if opaque > 0 {
@@ -144,6 +172,9 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     } else if readable > 0 && out.is_empty() {
         let _ = write!(out, "{readable} bytes readable");
     }
+    if let (Some((min, max)), true) = (message, opaque > 0) {
+        let _ = write!(out, " ({})", message_bytes(min, max));
+    }
     if undecoded > 0 {
         if !out.is_empty() {
             out.push_str(", ");
@@ -151,6 +182,29 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         let _ = write!(out, "{undecoded} bytes undecoded");
     }
     (!out.is_empty()).then_some(out)
+}
+
+/// Whether any readable payload byte is application content (a field with
+/// `Role::Content`), not a handshake.
+fn content_readable(d: &Decoded, payload: &std::ops::Range<u32>) -> bool {
+    d.spans.iter().any(|s| {
+        s.range.start >= payload.start
+            && s.field.role() == crate::fields::Role::Content
+            && matches!(s.label(), Label::Cleartext | Label::Leak)
+    })
+}
+
+/// What encrypted lengths give away, in words: `31 bytes of message`,
+/// `≤ 31 bytes of message` (TLS 1.3 may pad), `0–43 bytes of message` (CBC padding).
+/// Plain numbers, as everywhere on a packet line.
+pub fn message_bytes(min: u64, max: u64) -> String {
+    if min == max {
+        format!("{max} bytes of message")
+    } else if min == 0 {
+        format!("≤ {max} bytes of message")
+    } else {
+        format!("{min}–{max} bytes of message")
+    }
 }
 
 /// `ApplicationData, ApplicationData, ApplicationData` → `ApplicationData x3`.

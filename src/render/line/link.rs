@@ -73,6 +73,14 @@ pub(super) fn other(s: &mut String, other: &OtherLayer, ether: Option<([u8; 6], 
         OtherLayer::Fragment { proto } => {
             let _ = write!(s, "ip-proto-{proto}");
         }
+        OtherLayer::Esp { spi, seq, len } => {
+            let _ = write!(s, "ESP(spi={spi:#010x},seq={seq:#x}), length {len}");
+        }
+        OtherLayer::Ah { spi, seq, icv } => {
+            let _ = write!(s, "AH(spi={spi:#010x},seq={seq:#x},icv=0x");
+            s.push_str(&hex::encode(icv));
+            s.push_str("): ");
+        }
         OtherLayer::EtherType { ethertype, len } => {
             if let Some((src, dst)) = ether {
                 let _ = write!(s, "{} > {}, ", mac(&src), mac(&dst));
