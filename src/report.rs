@@ -669,6 +669,7 @@ impl FlowReport {
             (LeakKind::Software, "software versions"),
             (LeakKind::HostKey, "host key"),
             (LeakKind::UserName, "user names"),
+            (LeakKind::Identity, "identities"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {

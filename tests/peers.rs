@@ -2202,3 +2202,391 @@ fn tunnelled_addresses_agree_with_tshark_on_the_development_corpus() {
     assert!(packets >= 50, "{packets}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// What an observer learns from PostgreSQL, Redis, SOCKS and MQTT sessions, as a set
+/// per capture: user names, databases, passwords, SQL, Redis commands and AUTH
+/// arguments, SOCKS destinations, MQTT client IDs and topics. tshark's side, with
+/// PostgreSQL also decoded on 5433 (where scripts/make-db-captures.sh runs it).
+fn tshark_db_facts(file: &Path, decode: Option<&str>) -> std::collections::BTreeSet<String> {
+    let mut cmd = Command::new("tshark");
+    cmd.args(["-n", "-d", "tcp.port==5433,pgsql"]);
+    if let Some(d) = decode {
+        cmd.args(["-d", d]);
+    }
+    let out = cmd
+        .arg("-r")
+        .arg(file)
+        .args([
+            "-Y",
+            "pgsql or resp or socks or mqtt",
+            "-T",
+            "fields",
+            "-E",
+            "aggregator=\u{1f}",
+        ])
+        .args(["-e", "pgsql.parameter_name", "-e", "pgsql.parameter_value"])
+        .args([
+            "-e",
+            "pgsql.password",
+            "-e",
+            "pgsql.query",
+            "-e",
+            "pgsql.type",
+        ])
+        .args(["-e", "resp.bulk_string.value", "-e", "resp.array.length"])
+        .args(["-e", "socks.username", "-e", "socks.password"])
+        .args([
+            "-e",
+            "socks.remote_name",
+            "-e",
+            "socks.dst",
+            "-e",
+            "socks.dstport",
+        ])
+        .args([
+            "-e",
+            "mqtt.clientid",
+            "-e",
+            "mqtt.username",
+            "-e",
+            "mqtt.passwd",
+        ])
+        .args([
+            "-e",
+            "mqtt.topic",
+            "-e",
+            "tcp.dstport",
+            "-e",
+            "mqtt.willtopic",
+        ])
+        .args([
+            "-e",
+            "tcp.stream",
+            "-e",
+            "socks.command",
+            "-e",
+            "socks.v4a_dns_name",
+            "-e",
+            "socks.dstV6",
+        ])
+        .output()
+        .expect("tshark");
+    let mut facts = std::collections::BTreeSet::new();
+    let mut socks_streams = std::collections::BTreeSet::new();
+    let unhex = |h: &str| {
+        let bytes: Vec<u8> = (0..h.len() / 2)
+            .filter_map(|i| u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    for line in text(&out.stdout).lines() {
+        let f: Vec<Vec<&str>> = line
+            .split('\t')
+            .map(|c| c.split('\u{1f}').filter(|v| !v.is_empty()).collect())
+            .collect();
+        let col = |i: usize| f.get(i).cloned().unwrap_or_default();
+        // Startup parameters only: ParameterStatus names the same words.
+        if col(4).contains(&"Startup message") {
+            for (n, v) in col(0).iter().zip(col(1)) {
+                match *n {
+                    "user" => facts.insert(format!("pgsql-user:{v}")),
+                    "database" => facts.insert(format!("pgsql-database:{v}")),
+                    _ => false,
+                };
+            }
+        }
+        for p in col(2) {
+            facts.insert(format!("pgsql-password:{p}"));
+        }
+        for q in col(3) {
+            facts.insert(format!(
+                "pgsql-query:{}",
+                q.chars().take(40).collect::<String>()
+            ));
+        }
+        // A client's array of bulk strings: the command, and AUTH's arguments.
+        let to_redis = col(16).first().is_some_and(|p| *p == "6379");
+        let bulks: Vec<String> = col(5).iter().map(|h| unhex(h)).collect();
+        if to_redis && !col(6).is_empty() {
+            if let Some(cmd) = bulks.first() {
+                let cmd = cmd.to_ascii_uppercase();
+                facts.insert(format!("redis-command:{cmd}"));
+                match (cmd.as_str(), bulks.len()) {
+                    ("AUTH", 2) => facts.insert(format!("redis-auth:password={}", bulks[1])),
+                    ("AUTH", 3) => facts.insert(format!(
+                        "redis-auth:user={} password={}",
+                        bulks[1], bulks[2]
+                    )),
+                    _ => false,
+                };
+            }
+        }
+        for u in col(7) {
+            facts.insert(format!("socks-user:{u}"));
+        }
+        for p in col(8) {
+            facts.insert(format!("socks-password:{p}"));
+        }
+        // The first request of a connection names the destination (tshark repeats its
+        // fields on later frames of the tunnel, and its ports are not always on the
+        // request's frame: hosts are compared).
+        if !col(19).is_empty() && socks_streams.insert(col(18).first().map(|x| x.to_string())) {
+            let v6 = col(21).first().map(|a| format!("[{a}]"));
+            let host = col(20)
+                .first()
+                .or(col(9).first())
+                .or(col(10).first())
+                .map(|h| h.to_string())
+                .or(v6);
+            if let Some(h) = host {
+                facts.insert(format!("socks-destination:{h}"));
+            }
+        }
+        for c in col(12) {
+            facts.insert(format!("mqtt-client:{c}"));
+        }
+        for u in col(13) {
+            facts.insert(format!("mqtt-user:{u}"));
+        }
+        for p in col(14) {
+            facts.insert(format!("mqtt-password:{p}"));
+        }
+        // Topics published and subscribed to, and CONNECT's will topic.
+        for t in col(15).iter().chain(col(17).iter()) {
+            facts.insert(format!("mqtt-topic:{t}"));
+        }
+    }
+    facts
+}
+
+/// The same facts from eavesdrop: the leaks of `flows --json`, the SQL and the
+/// commands of `show --json`'s descriptions.
+fn eavesdrop_db_facts(file: &Path) -> std::collections::BTreeSet<String> {
+    let mut facts = std::collections::BTreeSet::new();
+    let mut cmd = eavesdrop();
+    cmd.args(["flows", "--json"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let stack = v["stack"].to_string();
+        for leak in v["leaks"].as_array().into_iter().flatten() {
+            let (kind, value) = (
+                leak["kind"].as_str().unwrap_or(""),
+                leak["value"].as_str().unwrap_or(""),
+            );
+            let proto = ["PostgreSQL", "Redis", "SOCKS", "MQTT"]
+                .into_iter()
+                .find(|p| stack.contains(p));
+            let fact = match (proto, kind) {
+                (Some("PostgreSQL"), "user name") => Some(format!("pgsql-user:{value}")),
+                (Some("PostgreSQL"), "URL") => value
+                    .strip_prefix("database=")
+                    .map(|d| format!("pgsql-database:{d}")),
+                (Some("PostgreSQL"), "credential") => value
+                    .strip_prefix("password=")
+                    .or(value.strip_prefix("password-hash="))
+                    .map(|p| format!("pgsql-password:{p}")),
+                (Some("Redis"), "credential") => Some(format!("redis-auth:{value}")),
+                (Some("SOCKS"), "user name") => Some(format!("socks-user:{value}")),
+                (Some("SOCKS"), "credential") => value
+                    .split_once(" password=")
+                    .map(|(_, p)| format!("socks-password:{p}")),
+                (Some("MQTT"), "identity") => value
+                    .strip_prefix("client=")
+                    .map(|c| format!("mqtt-client:{c}")),
+                (Some("MQTT"), "user name") => Some(format!("mqtt-user:{value}")),
+                (Some("MQTT"), "credential") => value
+                    .split_once(" password=")
+                    .map(|(_, p)| format!("mqtt-password:{p}")),
+                (Some("MQTT"), "URL") => value
+                    .strip_prefix("topic=")
+                    .map(|t| format!("mqtt-topic:{t}")),
+                _ => None,
+            };
+            facts.extend(fact);
+        }
+    }
+    let mut cmd = eavesdrop();
+    cmd.args(["show", "--json"]).arg(file);
+    let out = output_within(cmd, 60, &file.display().to_string());
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let desc = v["description"].as_str().unwrap_or("");
+        let from_client = v["direction"] == "to_server";
+        // SQL runs to the next message a client sends with it.
+        for (tag, sep) in [("Query: ", None), ("Parse", Some(": "))] {
+            if !from_client {
+                break;
+            }
+            let mut rest = desc;
+            while let Some(at) = rest.find(tag) {
+                let mut q = &rest[at + tag.len()..];
+                if let Some(sep) = sep {
+                    match q.split_once(sep) {
+                        Some((_, after)) => q = after,
+                        None => break,
+                    }
+                }
+                let end = [
+                    ", Sync",
+                    ", Bind",
+                    ", Describe",
+                    ", Execute",
+                    ", Parse",
+                    ", Query",
+                    ", Flush",
+                    ", Close",
+                    ", Terminate",
+                ]
+                .iter()
+                .filter_map(|n| q.find(n))
+                .min()
+                .unwrap_or(q.len());
+                facts.insert(format!(
+                    "pgsql-query:{}",
+                    q[..end].chars().take(40).collect::<String>()
+                ));
+                rest = &q[end..];
+            }
+        }
+        // SOCKS requests name the destination: its host is compared.
+        for item in desc.split(", ") {
+            if let Some((_, dest)) = item
+                .strip_prefix("SOCKS")
+                .and_then(|i| i.split_once(" CONNECT "))
+            {
+                let dest = dest.split(" user=").next().unwrap_or(dest);
+                let host = dest.rsplit_once(':').map_or(dest, |(h, _)| h);
+                facts.insert(format!("socks-destination:{host}"));
+            }
+        }
+        // The first command a client frame carries.
+        if v["direction"] == "to_server" {
+            if let Some(first) = desc.strip_prefix("Redis ") {
+                let cmd = first.split([' ', ',']).next().unwrap_or("");
+                facts.insert(format!("redis-command:{cmd}"));
+            }
+        }
+    }
+    facts
+}
+
+/// Disagreements on PostgreSQL, Redis, SOCKS and MQTT facts, each with its reason.
+const DB_DISAGREEMENTS: &[(&str, &str, &str)] = &[
+    // tshark's RESP dissector reads RESP only; inline commands (a telnet user's) are not
+    // RESP arrays, and eavesdrop names them.
+    (
+        "redis-auth.pcap",
+        "redis-command:CLIENT",
+        "tshark-limitation: inline command",
+    ),
+    (
+        "redis-auth.pcap",
+        "redis-command:KEYS",
+        "tshark-limitation: inline command",
+    ),
+    (
+        "redis-auth.pcap",
+        "redis-command:QUIT",
+        "tshark-limitation: inline command",
+    ),
+];
+
+#[test]
+fn database_cache_proxy_and_broker_facts_agree_with_tshark() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let mut files: Vec<(PathBuf, Option<&str>)> = [
+        "pgsql-md5.pcap",
+        "pgsql-scram.pcap",
+        "redis-auth.pcap",
+        "socks5-auth.pcap",
+        "mqtt-auth.pcap",
+    ]
+    .iter()
+    .map(|f| (capture(f), None))
+    .collect();
+    if let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") {
+        let root = Path::new(&dir);
+        for (f, decode) in DB_CORPUS {
+            files.push((root.join(f), *decode));
+        }
+    }
+    let mut compared = 0;
+    let mut problems = Vec::new();
+    let mut used = std::collections::BTreeSet::new();
+    for (f, decode) in &files {
+        let (theirs, ours) = (tshark_db_facts(f, *decode), eavesdrop_db_facts(f));
+        compared += theirs.len();
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        for (side, fact) in theirs
+            .difference(&ours)
+            .map(|x| ("tshark only", x))
+            .chain(ours.difference(&theirs).map(|x| ("eavesdrop only", x)))
+        {
+            match DB_DISAGREEMENTS
+                .iter()
+                .find(|(file, k, _)| name == *file && fact == k)
+            {
+                Some(known) => {
+                    used.insert(*known);
+                }
+                None => problems.push(format!("{}: {side}: {fact}", f.display())),
+            }
+        }
+    }
+    let names: Vec<String> = files
+        .iter()
+        .map(|(f, _)| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for known in DB_DISAGREEMENTS {
+        if names.iter().any(|n| n == known.0) && !used.contains(known) {
+            problems.push(format!("{} {}: no longer occurs", known.0, known.1));
+        }
+    }
+    eprintln!("{compared} PostgreSQL/Redis/SOCKS/MQTT facts read by tshark compared");
+    assert!(compared >= 20, "{compared}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Corpus captures with PostgreSQL, Redis, SOCKS or MQTT (`tshark -Y 'pgsql or resp
+/// or socks or mqtt'` finds them on their standard ports; SOCKS on other ports is
+/// decoded as SOCKS by tshark's decode-as). The corpus has no Redis or MQTT capture.
+const DB_CORPUS: &[(&str, Option<&str>)] = &[
+    ("arkime/postgres-badpass.pcap", None),
+    ("arkime/postgres-good.pcap", None),
+    ("arkime/postgres-no-sslrequest.pcap", None),
+    ("arkime/socks-http-example.pcap", None),
+    ("arkime/socks-http-pass.pcap", None),
+    ("arkime/socks-https-example.pcap", None),
+    ("arkime/socks5-smtp-503.pcap", None),
+    ("arkime/socks5-http-302.pcap", Some("tcp.port==21477,socks")),
+    (
+        "arkime/socks5-http-302-frag.pcap",
+        Some("tcp.port==21477,socks"),
+    ),
+    ("arkime/socks5-rdp.pcap", Some("tcp.port==42356,socks")),
+    ("arkime/socks4-https.pcap", Some("tcp.port==9901,socks")),
+    ("ndpi/pgsql.pcap", None),
+    ("ndpi/pgsql2.pcapng", Some("tcp.port==60102,pgsql")),
+    ("ndpi/tls_heur__shadowsocks-tcp.pcapng", None),
+    ("ndpi/tls_heur__trojan-tcp-tls.pcapng", None),
+    ("ndpi/tls_heur__vmess-tcp-tls.pcapng", None),
+    ("ndpi/tls_heur__vmess-tcp.pcapng", None),
+    ("ndpi/tls_heur__vmess-websocket.pcapng", None),
+    (
+        "suricata-verify/pgsql/pgsql-pwd-output-disabled/input.pcap",
+        None,
+    ),
+    (
+        "suricata-verify/pgsql/pgsql-simple-query-rollback/input.pcap",
+        None,
+    ),
+    (
+        "suricata-verify/pgsql/pgsql-ssl-rejected-md5-auth-simple-query/input.pcap",
+        None,
+    ),
+    ("suricata-verify/pgsql/pgsql-upgrade-tls/input.pcap", None),
+];
