@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
     let mut engine = common::engine(EngineConfig::default());
     let frame = Frame {
         number: 1,
-        ts: Timestamp { sec: 0, nsec: 0 },
+        ts: Timestamp::new(0, 0),
         link,
         interface: 0,
         // Sometimes claim more bytes on the wire than captured.

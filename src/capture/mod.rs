@@ -89,14 +89,57 @@ impl fmt::Display for LinkType {
     }
 }
 
-/// A capture timestamp: seconds since the Unix epoch and nanoseconds.
+/// A capture timestamp: seconds since the Unix epoch and nanoseconds (below 10^9).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp {
     pub sec: i64,
     pub nsec: u32,
+    /// A legacy pcap record's time fields as they were read, when tcpdump would print
+    /// them otherwise than `sec` and `nsec` say (see [`RawTime`]); `None` for the rest.
+    pub raw: Option<RawTime>,
+}
+
+/// A legacy pcap record's seconds and fraction as libpcap hands them on: signed 32-bit
+/// fields, not normalised. Kept when the fraction is out of range (10^6 microseconds
+/// or more, 10^9 nanoseconds or more) or the seconds have bit 31 set, so that the
+/// packet line prints them as tcpdump does (`.1500000`, `[Error converting time]`);
+/// the timestamp's `sec` and `nsec` hold the normalised time everything else uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RawTime {
+    pub sec: i32,
+    pub frac: i32,
+    /// The fraction counts nanoseconds (a nanosecond pcap), not microseconds.
+    pub nano: bool,
 }
 
 impl Timestamp {
+    /// A normalised timestamp (`nsec` below 10^9).
+    pub const fn new(sec: i64, nsec: u32) -> Timestamp {
+        Timestamp {
+            sec,
+            nsec,
+            raw: None,
+        }
+    }
+
+    /// A legacy pcap record's time fields (seconds, then micro- or nanoseconds).
+    /// libpcap hands them on as signed 32-bit numbers, unnormalised; the timestamp is
+    /// normalised and keeps the fields as read when tcpdump would print them
+    /// differently ([`RawTime`]).
+    pub fn from_legacy(sec: u32, frac: u32, nano: bool) -> Timestamp {
+        let per_sec: u32 = if nano { 1_000_000_000 } else { 1_000_000 };
+        let raw = (frac >= per_sec || sec & 0x8000_0000 != 0).then_some(RawTime {
+            sec: i32::from_ne_bytes(sec.to_ne_bytes()),
+            frac: i32::from_ne_bytes(frac.to_ne_bytes()),
+            nano,
+        });
+        Timestamp {
+            sec: i64::from(sec) + i64::from(frac / per_sec),
+            nsec: (frac % per_sec) * (1_000_000_000 / per_sec),
+            raw,
+        }
+    }
+
     pub fn micros(self) -> u32 {
         self.nsec / 1000
     }
