@@ -110,14 +110,20 @@ pub enum LinkLayer {
     Sll {
         pkttype: u16,
         protocol: u16,
+        /// Link-layer address length and the address field (its first `halen` bytes).
+        halen: u16,
+        addr: [u8; 8],
     },
     Sll2 {
         ifindex: u32,
         pkttype: u8,
         protocol: u16,
+        halen: u8,
+        addr: [u8; 8],
     },
     /// 802.1Q inside a cooked capture: tcpdump prints `ethertype NAME, `.
     SllVlan {
+        tci: u16,
         ethertype: u16,
     },
     /// An MPLS label stack (RFC 3032), outermost first.
@@ -226,7 +232,10 @@ fn ethertype_payload(
         walk.span(at, vlan::TCI, VLAN_TCI);
         walk.span(at, vlan::TYPE, VLAN_TYPE);
         walk.layer(Layer::Link(if cooked {
-            LinkLayer::SllVlan { ethertype: inner }
+            LinkLayer::SllVlan {
+                tci,
+                ethertype: inner,
+            }
         } else {
             LinkLayer::Vlan {
                 tci,
@@ -391,6 +400,15 @@ fn null(walk: &mut Walk<'_>) {
     }
 }
 
+/// A cooked header's eight-byte address field at `at` (zeros where not captured).
+fn address(data: &[u8], at: usize) -> [u8; 8] {
+    let mut a = [0u8; 8];
+    for (i, slot) in a.iter_mut().enumerate() {
+        *slot = data.get(at + i).copied().unwrap_or(0);
+    }
+    a
+}
+
 fn cooked_v1(walk: &mut Walk<'_>) {
     let (Some(pkttype), Some(protocol)) =
         (be16(walk.data, 0), be16(walk.data, sll::PROTOCOL.start))
@@ -408,7 +426,12 @@ fn cooked_v1(walk: &mut Walk<'_>) {
     for (range, field) in fields {
         walk.span(0, range, field);
     }
-    walk.layer(Layer::Link(LinkLayer::Sll { pkttype, protocol }));
+    walk.layer(Layer::Link(LinkLayer::Sll {
+        pkttype,
+        protocol,
+        halen: be16(walk.data, sll::HALEN.start).unwrap_or(0),
+        addr: address(walk.data, sll::ADDR.start),
+    }));
     let wire = walk.orig_len.saturating_sub(to_u32(sll::LEN));
     walk.out.net_offset = to_u32(sll::LEN);
     ethertype_payload(walk, sll::LEN, protocol, wire, true);
@@ -441,6 +464,8 @@ fn cooked_v2(walk: &mut Walk<'_>) {
         ifindex,
         pkttype,
         protocol,
+        halen: walk.data.get(sll2::HALEN.start).copied().unwrap_or(0),
+        addr: address(walk.data, sll2::ADDR.start),
     }));
     let wire = walk.orig_len.saturating_sub(to_u32(sll2::LEN));
     walk.out.net_offset = to_u32(sll2::LEN);

@@ -11,6 +11,7 @@
 //! from the per-protocol tables in each module.
 
 pub mod ah;
+pub mod checksum;
 pub mod esp;
 pub mod icmp;
 pub mod ip;

@@ -18,6 +18,7 @@ mod describe;
 mod icmp;
 mod ip;
 mod link;
+mod ppp;
 mod tcp;
 mod udp;
 
@@ -40,8 +41,31 @@ pub struct LineOptions {
     /// Append eavesdrop's description of the payload after tcpdump's part.
     pub describe: bool,
     /// `-q`: tcpdump's quick TCP line, `tcp N` for the payload length in place of the
-    /// flags, sequence numbers, window and options (the demo's short lines).
+    /// flags, sequence numbers, window and options (the demo's short lines), and the
+    /// short link-level header with `-e`.
     pub quick: bool,
+    /// `-v`, `-vv`, `-vvv`: 1 to 3 (0 without): the IP header's fields, checksums.
+    pub verbose: u8,
+    /// `-e`: the link-level header on each line (MAC addresses, EtherType, length).
+    pub link_header: bool,
+    /// `-K`: do not verify checksums (at `-v`).
+    pub no_checksums: bool,
+}
+
+impl LineOptions {
+    /// Checksums are verified: `-v` without `-K`.
+    fn checksums(&self) -> bool {
+        self.verbose > 0 && !self.no_checksums
+    }
+}
+
+/// What a layer's printer may look at besides its layer: the options and the frame.
+pub(super) struct Ctx<'a> {
+    pub opts: LineOptions,
+    /// The frame's captured bytes (checksums are computed over them at `-v`).
+    pub frame: &'a [u8],
+    /// The frame's length on the wire (`-e` prints it).
+    pub orig_len: u32,
 }
 
 /// State carried from line to line.
@@ -76,7 +100,12 @@ impl LineWriter {
         }
         self.clock.write(out, view.frame.ts);
         let mut s = String::with_capacity(160);
-        self.layers(&mut s, d);
+        let ctx = Ctx {
+            opts: self.opts,
+            frame: &view.frame.data,
+            orig_len: view.frame.orig_len,
+        };
+        self.layers(&mut s, d, &ctx);
         if let Some(proto) = d.truncated {
             let _ = write!(s, " [|{proto}]");
         }
@@ -93,7 +122,7 @@ impl LineWriter {
     }
 
     /// tcpdump's part of the line, layer by layer; stops where tcpdump stops.
-    fn layers(&mut self, s: &mut String, d: &Decoded) {
+    fn layers(&mut self, s: &mut String, d: &Decoded, ctx: &Ctx<'_>) {
         let layers = &d.layers;
         // The Ethernet addresses, printed only before an EtherType without a printer.
         let mut ether: Option<([u8; 6], [u8; 6])> = None;
@@ -104,22 +133,20 @@ impl LineWriter {
                     if let LinkLayer::Ethernet { src, dst, .. } = l {
                         ether = Some((*src, *dst));
                     }
-                    link::link(s, l, &mut self.ifnames);
+                    link::link(s, l, &mut self.ifnames, ctx);
                 }
-                Layer::Ipv4(ip) => ip::ipv4(s, ip, next),
-                Layer::Ipv6(ip) => ip::ipv6(s, ip, next),
+                Layer::Ipv4(ip) => ip::ipv4(s, ip, next, ctx),
+                Layer::Ipv6(ip) => ip::ipv6(s, ip, next, ctx),
                 Layer::Ipv6Ext(ext) => {
-                    if !ip::ipv6_ext(s, ext) {
+                    if !ip::ipv6_ext(s, ext, ctx) {
                         return;
                     }
                 }
-                Layer::Tcp(t) => {
-                    tcp::tcp(s, t, &mut self.seq, self.opts.absolute_seq, self.opts.quick)
-                }
-                Layer::Udp(u) => udp::udp(s, u),
-                Layer::Icmp(i) => icmp::icmp(s, i),
+                Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, ctx),
+                Layer::Udp(u) => udp::udp(s, u, ctx),
+                Layer::Icmp(i) => icmp::icmp(s, i, ctx),
                 Layer::Arp(a) => link::arp(s, a),
-                Layer::Other(o) => link::other(s, o, ether),
+                Layer::Other(o) => link::other(s, o, ether, ctx),
             }
         }
     }
