@@ -125,6 +125,16 @@ pub(super) fn link(s: &mut String, link: &LinkLayer, ifnames: &mut IfNames, ctx:
                 s.push(' ');
             }
         }
+        // tcpdump's ppp_print: nothing before IP, the protocol's name otherwise.
+        LinkLayer::Ppp { protocol } => match protocol {
+            0x0021 | 0x0057 => {}
+            p => {
+                let _ = match super::ppp::ppp_name(*p) {
+                    Some(name) => write!(s, "{name}"),
+                    None => write!(s, "unknown PPP protocol (0x{p:04x})"),
+                };
+            }
+        },
         LinkLayer::Pppoe {
             session,
             len,
