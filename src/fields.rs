@@ -135,6 +135,8 @@ pub fn all() -> impl Iterator<Item = FieldId> {
     let mut lists: Vec<&'static [FieldId]> = vec![
         FIELDS,
         crate::decode::link::FIELDS,
+        crate::decode::linktypes::FIELDS,
+        crate::decode::wifi::FIELDS,
         crate::decode::ip::FIELDS,
         crate::decode::tcp::FIELDS,
         crate::decode::udp::FIELDS,

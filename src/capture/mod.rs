@@ -35,6 +35,16 @@ impl LinkType {
     pub const IPV4: LinkType = LinkType(228);
     pub const IPV6: LinkType = LinkType(229);
     pub const LINUX_SLL2: LinkType = LinkType(276);
+    pub const SLIP: LinkType = LinkType(8);
+    pub const PPP: LinkType = LinkType(9);
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    pub const C_HDLC: LinkType = LinkType(104);
+    pub const IEEE802_11: LinkType = LinkType(105);
+    pub const FRELAY: LinkType = LinkType(107);
+    pub const PFLOG: LinkType = LinkType(117);
+    pub const IEEE802_11_RADIOTAP: LinkType = LinkType(127);
+    pub const NFLOG: LinkType = LinkType(239);
+    pub const IPOIB: LinkType = LinkType(242);
 
     pub fn name(self) -> Option<&'static str> {
         Some(match self {
@@ -46,11 +56,16 @@ impl LinkType {
             LinkType::IPV4 => "IPV4",
             LinkType::IPV6 => "IPV6",
             LinkType::LINUX_SLL2 => "LINUX_SLL2",
-            LinkType(105) => "IEEE802_11",
-            LinkType(127) => "IEEE802_11_RADIOTAP",
-            LinkType(9) => "PPP",
-            LinkType(50) => "PPP_HDLC",
-            LinkType(239) => "NFLOG",
+            LinkType::IEEE802_11 => "IEEE802_11",
+            LinkType::IEEE802_11_RADIOTAP => "IEEE802_11_RADIOTAP",
+            LinkType::PPP => "PPP",
+            LinkType::PPP_HDLC => "PPP_HDLC",
+            LinkType::C_HDLC => "C_HDLC",
+            LinkType::FRELAY => "FRELAY",
+            LinkType::SLIP => "SLIP",
+            LinkType::PFLOG => "PFLOG",
+            LinkType::IPOIB => "IPOIB",
+            LinkType::NFLOG => "NFLOG",
             LinkType(252) => "WIRESHARK_UPPER_PDU",
             _ => return None,
         })
@@ -70,6 +85,16 @@ impl LinkType {
                 | LinkType::IPV4
                 | LinkType::IPV6
                 | LinkType::LINUX_SLL2
+                | LinkType::SLIP
+                | LinkType::PPP
+                | LinkType::PPP_HDLC
+                | LinkType::C_HDLC
+                | LinkType::IEEE802_11
+                | LinkType::FRELAY
+                | LinkType::PFLOG
+                | LinkType::IEEE802_11_RADIOTAP
+                | LinkType::NFLOG
+                | LinkType::IPOIB
         )
     }
 }

@@ -20,10 +20,12 @@ pub mod icmp;
 pub mod ip;
 pub mod ipv6_routing;
 pub mod link;
+pub mod linktypes;
 pub mod tcp;
 pub mod tcp_options;
 pub mod tunnel;
 pub mod udp;
+pub mod wifi;
 
 use crate::capture::{Frame, LinkType};
 use crate::fields::FieldId;

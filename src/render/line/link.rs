@@ -125,16 +125,39 @@ pub(super) fn link(s: &mut String, link: &LinkLayer, ifnames: &mut IfNames, ctx:
                 s.push(' ');
             }
         }
-        // tcpdump's ppp_print: nothing before IP, the protocol's name otherwise.
-        LinkLayer::Ppp { protocol } => match protocol {
-            0x0021 | 0x0057 => {}
-            p => {
-                let _ = match super::ppp::ppp_name(*p) {
-                    Some(name) => write!(s, "{name}"),
-                    None => write!(s, "unknown PPP protocol (0x{p:04x})"),
-                };
-            }
-        },
+        LinkLayer::Ppp { protocol, len } => super::ppp::ppp(s, *protocol, *len, ctx),
+        LinkLayer::PppHdlc {
+            address,
+            control,
+            protocol,
+            len,
+        } => super::ppp::ppp_hdlc(s, *address, *control, *protocol, *len, ctx),
+        LinkLayer::Chdlc {
+            address,
+            protocol,
+            len,
+        } => super::ppp::chdlc(s, *address, *protocol, *len, ctx),
+        LinkLayer::FrameRelay {
+            dlci,
+            flags,
+            hdr_len,
+            nlpid,
+            len,
+        } => super::ppp::frelay(s, (*dlci, *flags, *hdr_len), *nlpid, *len, ctx),
+        LinkLayer::Slip { dir, chdr, len } => {
+            super::ppp::slip(s, *dir, *chdr, *len, ctx.frame, ctx)
+        }
+        LinkLayer::Nflog {
+            family,
+            version,
+            resource,
+            len,
+        } => super::ppp::nflog(s, *family, *version, *resource, *len, ctx),
+        LinkLayer::Pflog(p) => super::ppp::pflog(s, p, ctx),
+        LinkLayer::Ipoib { ethertype, len } => super::ppp::ipoib(s, *ethertype, *len, ctx),
+        LinkLayer::Radiotap(fields) => super::wifi::radiotap(s, fields),
+        LinkLayer::Dot11(d) => super::wifi::dot11(s, d, ctx),
+        LinkLayer::Llc(l) => super::wifi::llc(s, l, ctx),
         LinkLayer::Pppoe {
             session,
             len,

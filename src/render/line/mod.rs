@@ -23,6 +23,7 @@ mod ppp;
 mod tcp;
 mod tunnel;
 mod udp;
+mod wifi;
 
 pub use describe::describe_payload;
 pub use ip::ipv6_text;
