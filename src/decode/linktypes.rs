@@ -28,7 +28,19 @@ const PPP_IPV6: u16 = 0x0057;
 
 /// LINKTYPE_PPP: PPP frames, with or without the HDLC address and control bytes.
 pub(crate) fn ppp(walk: &mut Walk<'_>) {
-    walk.out.net_offset = 0;
+    // The network header follows the address and control bytes (when present) and a
+    // protocol number of one byte (compressed, odd) or two.
+    let acf = if walk.data.first() == Some(&0xff) {
+        2
+    } else {
+        0
+    };
+    let pfc = if walk.data.get(acf).is_some_and(|b| b & 1 == 1) {
+        1
+    } else {
+        2
+    };
+    walk.out.net_offset = to_u32((acf + pfc).min(walk.data.len()));
     link::ppp(walk, 0, walk.orig_len);
 }
 

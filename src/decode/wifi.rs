@@ -317,6 +317,8 @@ fn dot11(walk: &mut Walk<'_>, at: usize, wire: u32, fcs: bool, pad: bool) {
         body_at = at + ((hlen + 3) & !3);
     }
     let body_wire = wire.saturating_sub(to_u32(body_at - at));
+    // tcpdump's hex rows (-X) start after the MAC header, or after LLC/SNAP.
+    walk.out.net_offset = to_u32(body_at.min(end));
     match kind {
         0 => {
             let body = mgmt(walk, body_at, end, subtype);
