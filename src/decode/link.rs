@@ -101,6 +101,8 @@ pub enum LinkLayer {
         src: [u8; 6],
         dst: [u8; 6],
         ethertype: u16,
+        /// The frame's length on the wire (a tunnel's inner frame: its own length).
+        len: u32,
     },
     Vlan {
         tci: u16,
@@ -270,6 +272,7 @@ pub(crate) fn ethernet_at(walk: &mut Walk<'_>, at: usize, wire: u32) {
         src,
         dst,
         ethertype,
+        len: wire,
     }));
     let payload = wire.saturating_sub(to_u32(eth::LEN));
     ethertype_payload(walk, at + eth::LEN, ethertype, payload, false, wire);

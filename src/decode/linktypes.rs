@@ -226,7 +226,12 @@ pub(crate) fn slip(walk: &mut Walk<'_>) {
     walk.span(0, 0..SLIP_HDRLEN, SLIP_HEADER);
     walk.layer(Layer::Link(LinkLayer::Slip { dir, chdr, len }));
     walk.out.net_offset = to_u32(SLIP_HDRLEN);
-    ip::ipv4(walk, SLIP_HDRLEN, len.saturating_sub(to_u32(SLIP_HDRLEN)));
+    let wire = len.saturating_sub(to_u32(SLIP_HDRLEN));
+    // tcpdump's ip_print goes by the version nibble.
+    match walk.data.get(SLIP_HDRLEN).map(|b| b >> 4) {
+        Some(6) => ip::ipv6(walk, SLIP_HDRLEN, wire),
+        _ => ip::ipv4(walk, SLIP_HDRLEN, wire),
+    }
 }
 
 /// NFLOG's attribute holding the packet (NFULA_PAYLOAD).

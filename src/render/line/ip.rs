@@ -251,7 +251,15 @@ pub(super) fn ipv6_ext(s: &mut String, ext: &Ipv6ExtLayer, ctx: &Ctx<'_>) -> boo
             offset,
             payload_len,
         } => {
-            let _ = write!(s, "frag ({offset}|{payload_len})");
+            s.push_str("frag (");
+            // ip6_print at -v: the identification.
+            if ctx.opts.verbose > 0 {
+                let at = ext.at as usize + 4;
+                if let Some(id) = ctx.frame.get(at..at + 4) {
+                    let _ = write!(s, "0x{:02x}{:02x}{:02x}{:02x}:", id[0], id[1], id[2], id[3]);
+                }
+            }
+            let _ = write!(s, "{offset}|{payload_len})");
             if *offset == 0 {
                 s.push(' ');
             }

@@ -31,6 +31,7 @@ pub(super) fn link(s: &mut String, link: &LinkLayer, ifnames: &mut IfNames, ctx:
             src,
             dst,
             ethertype,
+            len,
         } => {
             if e {
                 let _ = write!(s, "{} > {}, ", mac(src), mac(dst));
@@ -38,7 +39,7 @@ pub(super) fn link(s: &mut String, link: &LinkLayer, ifnames: &mut IfNames, ctx:
                     let _ = write!(s, "802.3, length {ethertype}: ");
                 } else {
                     ether_type(s, *ethertype, q);
-                    let _ = write!(s, ", length {}: ", ctx.orig_len);
+                    let _ = write!(s, ", length {len}: ");
                 }
             }
         }
@@ -272,8 +273,15 @@ pub(super) fn other(
     }
 }
 
-pub(super) fn arp(s: &mut String, a: &ArpLayer) {
-    s.push_str("ARP, ");
+pub(super) fn arp(s: &mut String, a: &ArpLayer, ctx: &Ctx<'_>) {
+    // arp_print: "ARP, " unless -e named the EtherType; the hardware and protocol
+    // types and lengths at -v.
+    if !ctx.opts.link_header {
+        s.push_str("ARP, ");
+    }
+    if ctx.opts.verbose > 0 && a.sender_hw.is_some() {
+        s.push_str("Ethernet (len 6), IPv4 (len 4), ");
+    }
     match (a.op, a.sender, a.target) {
         (1, Some(sender), Some(target)) => {
             let _ = write!(s, "Request who-has {target}");

@@ -30,6 +30,7 @@ pub use ip::ipv6_text;
 
 use super::escape;
 use super::time::Clock;
+use crate::capture::LinkType;
 use crate::decode::link::LinkLayer;
 use crate::decode::{Decoded, Layer};
 use std::fmt::Write as _;
@@ -108,6 +109,19 @@ impl LineWriter {
             frame: &view.frame.data,
             orig_len: view.frame.orig_len,
         };
+        // print-raw.c: raw IP link types say `ip: ` with -e.
+        if self.opts.link_header
+            && matches!(
+                view.frame.link,
+                LinkType::RAW
+                    | LinkType::RAW_12
+                    | LinkType::RAW_14
+                    | LinkType::IPV4
+                    | LinkType::IPV6
+            )
+        {
+            s.push_str("ip: ");
+        }
         self.tcpdump_part(&mut s, d, &ctx);
         let desc = if self.opts.describe {
             describe_payload(view.decoded, view.map, view.events)
@@ -162,9 +176,15 @@ impl LineWriter {
                     }
                 }
                 Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, ctx),
-                Layer::Udp(u) => udp::udp(s, u, next, ctx),
+                Layer::Udp(u) => {
+                    udp::udp(s, u, next, ctx);
+                    // tcpdump -q prints `UDP, length N` and follows no tunnel.
+                    if ctx.opts.quick && matches!(next, Some(Layer::Tunnel(_))) {
+                        return braces;
+                    }
+                }
                 Layer::Icmp(i) => icmp::icmp(s, i, ctx),
-                Layer::Arp(a) => link::arp(s, a),
+                Layer::Arp(a) => link::arp(s, a, ctx),
                 Layer::Tunnel(t) => braces += tunnel::tunnel(s, t),
                 Layer::Other(o) => link::other(s, o, ether, ctx),
             }

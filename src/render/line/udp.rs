@@ -27,7 +27,11 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, ctx: &Ctx<
         return;
     };
     prefix(s, Some(ports));
-    if matches!(next, Some(Layer::Tunnel(_))) {
+    // A tunnel's printer goes on after the checksum (tcpdump -q does not follow it).
+    if matches!(next, Some(Layer::Tunnel(_))) && !ctx.opts.quick {
+        if ctx.opts.checksums() && !u.fragmented && u.length >= 8 {
+            checksum(s, u, ctx);
+        }
         return;
     }
     if u.length < 8 {
