@@ -2864,7 +2864,7 @@ fn options_agree_with_tcpdump_on_the_development_corpus() {
             pct(differ)
         );
         let mut classes: Vec<_> = tally.classes.iter().collect();
-        classes.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+        classes.sort_by_key(|c| std::cmp::Reverse(c.1 .0));
         for (class, (count, example)) in classes.iter().take(12) {
             let accepted = ACCEPTED_OPTION_DIFFERENCES
                 .iter()
@@ -2872,11 +2872,11 @@ fn options_agree_with_tcpdump_on_the_development_corpus() {
                 .map_or("", |(_, why)| *why);
             eprintln!("  [{class}] ×{count} {accepted}\n{example}");
         }
-        // Floors below today's figures: a regression fails, progress raises them.
+        // Floors just below the figures measured when this test was written (-v 99.05%,
+        // -e 99.16%, -q 99.33%): a regression fails, progress raises them.
         let floor = match flags[0] {
-            "-v" => 90.0,
-            "-e" => 90.0,
-            _ => 90.0,
+            "-v" => 98.8,
+            _ => 99.0,
         };
         assert!(
             pct(tally.exact + tally.application) >= floor,

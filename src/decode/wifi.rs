@@ -108,10 +108,7 @@ const FC_ORDER: u8 = 0x80;
 /// LINKTYPE_IEEE802_11_RADIOTAP.
 pub(crate) fn radiotap(walk: &mut Walk<'_>) {
     let data = walk.data;
-    let Some(len) = data
-        .get(2..4)
-        .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
-    else {
+    let Some(len) = data.get(2..4).and_then(|b| le16(b, 0)).map(usize::from) else {
         walk.truncated("radiotap", 0, 8);
         return;
     };
@@ -135,10 +132,7 @@ pub(crate) fn radiotap(walk: &mut Walk<'_>) {
 /// The radiotap fields tcpdump prints, in order; parsing stops at a field whose size
 /// it does not know (as tcpdump's does).
 fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
-    let le32 = |i: usize| {
-        h.get(i..i + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
+    let le32 = |i: usize| h.get(i..i + 4).and_then(|b| le32(b, 0));
     // The presence words: bit 31 says another follows.
     let mut words = Vec::new();
     let mut at = 4;
@@ -168,30 +162,31 @@ fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
             let Some(b) = h.get(pos..pos + size) else {
                 return out;
             };
-            let u16le = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+            let u16le = |i: usize| le16(b, i).unwrap_or(0);
+            let b0 = byte(b, 0);
             let f = match bit {
                 0 => Some(RadiotapField::Tsft(u64::from_le_bytes(
                     b.try_into().unwrap_or([0; 8]),
                 ))),
-                1 => Some(RadiotapField::Flags(b[0])),
-                2 => Some(RadiotapField::Rate(b[0])),
+                1 => Some(RadiotapField::Flags(b0)),
+                2 => Some(RadiotapField::Rate(b0)),
                 3 => Some(RadiotapField::Channel {
                     freq: u16le(0),
                     flags: u16le(2),
                 }),
                 4 => Some(RadiotapField::Fhss {
-                    set: b[0],
-                    pattern: b[1],
+                    set: b0,
+                    pattern: byte(b, 1),
                 }),
-                5 => Some(RadiotapField::DbmSignal(b[0] as i8)),
-                6 => Some(RadiotapField::DbmNoise(b[0] as i8)),
+                5 => Some(RadiotapField::DbmSignal(b0 as i8)),
+                6 => Some(RadiotapField::DbmNoise(b0 as i8)),
                 7 => Some(RadiotapField::LockQuality(u16le(0))),
                 8 => Some(RadiotapField::TxAttenuation(u16le(0))),
                 9 => Some(RadiotapField::DbTxAttenuation(u16le(0))),
-                10 => Some(RadiotapField::DbmTxPower(b[0] as i8)),
-                11 => Some(RadiotapField::Antenna(b[0])),
-                12 => Some(RadiotapField::DbSignal(b[0])),
-                13 => Some(RadiotapField::DbNoise(b[0])),
+                10 => Some(RadiotapField::DbmTxPower(b0 as i8)),
+                11 => Some(RadiotapField::Antenna(b0)),
+                12 => Some(RadiotapField::DbSignal(b0)),
+                13 => Some(RadiotapField::DbNoise(b0)),
                 _ => None,
             };
             out.extend(f);
@@ -205,7 +200,8 @@ fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
                 pos = (pos + 1) & !1;
                 let skip = h
                     .get(pos + 4..pos + 6)
-                    .map_or(0, |b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+                    .and_then(|b| le16(b, 0))
+                    .map_or(0, usize::from);
                 pos += 6 + skip;
                 vendor = true;
             }
@@ -249,10 +245,7 @@ fn mac(data: &[u8], at: usize) -> Option<[u8; 6]> {
 /// header is padded to four bytes (radiotap's DATAPAD).
 fn dot11(walk: &mut Walk<'_>, at: usize, wire: u32, fcs: bool, pad: bool) {
     let data = walk.data;
-    let Some(fc) = data
-        .get(at..at + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-    else {
+    let Some(fc) = data.get(at..at + 2).and_then(|b| le16(b, 0)) else {
         walk.truncated("802.11", at, 2);
         return;
     };
@@ -269,7 +262,8 @@ fn dot11(walk: &mut Walk<'_>, at: usize, wire: u32, fcs: bool, pad: bool) {
     let flags = (fc >> 8) as u8;
     let duration = data
         .get(at + 2..at + 4)
-        .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]));
+        .and_then(|b| le16(b, 0))
+        .unwrap_or(0);
     // Header layout by type.
     let (naddrs, mut hlen) = match kind {
         0 => (3, 24),
@@ -340,9 +334,7 @@ fn dot11(walk: &mut Walk<'_>, at: usize, wire: u32, fcs: bool, pad: bool) {
         _ => {
             let null = subtype & 0x4 != 0;
             if flags & FC_PROTECTED != 0 {
-                let iv = data
-                    .get(body_at..body_at + 4)
-                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                let iv = data.get(body_at..body_at + 4).and_then(|b| le32(b, 0));
                 walk.layer(Layer::Link(LinkLayer::Dot11(Box::new(Dot11Layer {
                     fc,
                     duration,
@@ -378,7 +370,7 @@ fn llc(walk: &mut Walk<'_>, at: usize, wire: u32) {
         walk.truncated("llc", at, 8);
         return;
     };
-    let (dsap, ssap, control) = (h[0], h[1], h[2]);
+    let (dsap, ssap, control) = (byte(h, 0), byte(h, 1), byte(h, 2));
     if dsap != 0xaa || ssap != 0xaa || control != 0x03 {
         let cap = data.len();
         walk.note(
@@ -389,8 +381,8 @@ fn llc(walk: &mut Walk<'_>, at: usize, wire: u32) {
         );
         return;
     }
-    let oui = u32::from_be_bytes([0, h[3], h[4], h[5]]);
-    let ethertype = u16::from_be_bytes([h[6], h[7]]);
+    let oui = u32::from_be_bytes([0, byte(h, 3), byte(h, 4), byte(h, 5)]);
+    let ethertype = u16::from_be_bytes([byte(h, 6), byte(h, 7)]);
     walk.span(at, 0..8, WLAN_LLC);
     let len = wire.saturating_sub(8);
     walk.layer(Layer::Link(LinkLayer::Llc(LlcSnap {
@@ -425,10 +417,7 @@ fn mgmt(walk: &mut Walk<'_>, at: usize, end: usize, subtype: u16) -> Dot11Body {
             };
         }
     };
-    let capability = cap_at.and_then(|c| {
-        data.get(at + c..at + c + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-    });
+    let capability = cap_at.and_then(|c| data.get(at + c..at + c + 2).and_then(|b| le16(b, 0)));
     let mut ssid = None;
     let mut rates = Vec::new();
     let mut channel = None;
@@ -469,4 +458,16 @@ fn mgmt(walk: &mut Walk<'_>, at: usize, end: usize, subtype: u16) -> Dot11Body {
         channel,
         capability,
     }
+}
+
+fn byte(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }

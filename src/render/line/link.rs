@@ -114,16 +114,19 @@ pub(super) fn link(s: &mut String, link: &LinkLayer, ifnames: &mut IfNames, ctx:
             }
         }
         LinkLayer::Mpls { labels } => {
+            // mpls_print: at -v each further label and the payload on a new line.
+            let v = ctx.opts.verbose > 0;
             s.push_str("MPLS");
-            for e in labels {
-                let _ = write!(s, " (label {}, tc {}", e >> 12, (e >> 9) & 7);
+            for (i, e) in labels.iter().enumerate() {
+                s.push_str(if v && i > 0 { "\n\t" } else { " " });
+                let _ = write!(s, "(label {}, tc {}", e >> 12, (e >> 9) & 7);
                 if e & 0x100 != 0 {
                     s.push_str(", [S]");
                 }
                 let _ = write!(s, ", ttl {})", e & 0xff);
             }
             if labels.last().is_some_and(|e| e & 0x100 != 0) {
-                s.push(' ');
+                s.push_str(if v { "\n\t" } else { " " });
             }
         }
         LinkLayer::Ppp { protocol, len } => super::ppp::ppp(s, *protocol, *len, ctx),

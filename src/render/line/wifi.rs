@@ -203,7 +203,7 @@ pub(super) fn dot11(s: &mut String, d: &Dot11Layer, ctx: &Ctx<'_>) {
                 11 => {
                     let _ = write!(s, " TA:{} ", a(1));
                 }
-                12 | 13 | 14 | 15 => {
+                12..=15 => {
                     let _ = write!(s, " RA:{} ", a(0));
                 }
                 _ => {}
@@ -259,7 +259,7 @@ fn header(s: &mut String, d: &Dot11Layer, ctx: &Ctx<'_>) {
             11 => {
                 let _ = write!(s, "RA:{} TA:{} ", a(0), a(1));
             }
-            12 | 13 | 14 | 15 => {
+            12..=15 => {
                 let _ = write!(s, "RA:{} ", a(0));
             }
             _ => {}
