@@ -2811,6 +2811,36 @@ fn options_and_link_types_agree_with_tcpdump_on_sample_captures() {
     }
     let mut files = sample_captures();
     files.extend(relinked_samples());
+    // -x and -xx: tcpdump's hex rows without the ASCII column (eavesdrop adds a mask
+    // row under each, not compared here).
+    for file in &files {
+        for flag in ["-x", "-xx"] {
+            let rows = |out: &[u8]| {
+                text(out)
+                    .lines()
+                    .filter(|l| l.starts_with("\t0x"))
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            };
+            let t = Command::new("tcpdump")
+                .args(["-nn", flag, "-r"])
+                .arg(file)
+                .env("TZ", "UTC")
+                .output()
+                .unwrap();
+            let e = eavesdrop()
+                .args(["show", "--color=never", "--no-notes", flag])
+                .arg(file)
+                .output()
+                .unwrap();
+            assert_eq!(
+                rows(&t.stdout),
+                rows(&e.stdout),
+                "{} {flag}",
+                file.display()
+            );
+        }
+    }
     let mut tallies = Vec::new();
     for flags in OPTION_SETS.iter().copied().chain([&[][..]]) {
         let mut tally = OptionTally::default();
