@@ -1,0 +1,360 @@
+//! Heap allocations per frame (issue 17): real sessions from captures/ (TLS 1.2, TLS 1.3,
+//! HTTP with Basic auth) replicated many times, read through the capture reader and the
+//! engine into the `flows`, `check` and `show` sinks, with a counting global allocator
+//! (`stats_alloc`) around the steady state.
+//!
+//! Two workloads, because a new flow and a new frame are different costs:
+//!
+//! - **long flows**: each session's data phase (application records and their ACKs,
+//!   or HTTP requests and responses on a kept-alive connection) repeated many times
+//!   inside the same connection, sequence numbers shifted. After warm-up every frame
+//!   belongs to an established flow: allocations per frame must stay ≤ 0.01.
+//! - **many sessions**: whole sessions repeated on new client ports, a few dozen open
+//!   at a time. Every flow has a table slot, a dissector stack and a report, so this
+//!   bounds allocations per *flow*.
+//!
+//! The counter is process-wide: the tests take a lock so they never run together.
+
+// A panic in a test (or a generator) is a failure to report, not a crash on input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::*;
+use eavesdrop::check::{Deny, Policy};
+use eavesdrop::render::check::CheckSink;
+use eavesdrop::render::flows::{FlowsOptions, FlowsSink};
+use eavesdrop::render::hexdump::{ShowOptions, ShowSink};
+use eavesdrop::render::time::{Clock, TimeFormat};
+use eavesdrop::render::OutputFormat;
+use eavesdrop::{CaptureReader, Engine, EngineConfig, Frame, Sink};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use std::alloc::System;
+use std::io::{self, Cursor};
+use std::sync::Mutex;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A sample capture's frames (all Ethernet, IPv4 or IPv6, TCP).
+fn frames(name: &str) -> Vec<Frame> {
+    let mut r = CaptureReader::open(&capture(name)).unwrap();
+    let mut v = Vec::new();
+    while let Some(f) = r.next_frame() {
+        v.push(f.unwrap());
+    }
+    v
+}
+
+/// Offsets of the TCP header and payload, and the payload length, of an Ethernet frame.
+fn tcp(data: &[u8]) -> (usize, usize, usize) {
+    let ip = 14;
+    let (tcp, end) = match data[ip] >> 4 {
+        4 => {
+            let ihl = usize::from(data[ip] & 0x0f) * 4;
+            assert_eq!(data[ip + 9], 6, "TCP");
+            let total = usize::from(u16::from_be_bytes([data[ip + 2], data[ip + 3]]));
+            (ip + ihl, ip + total)
+        }
+        6 => {
+            assert_eq!(data[ip + 6], 6, "TCP without extension headers");
+            let len = usize::from(u16::from_be_bytes([data[ip + 4], data[ip + 5]]));
+            (ip + 40, ip + 40 + len)
+        }
+        v => panic!("IP version {v}"),
+    };
+    let payload = tcp + usize::from(data[tcp + 12] >> 4) * 4;
+    (tcp, payload, end - payload)
+}
+
+fn port(data: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([data[at], data[at + 1]])
+}
+
+fn add_u32(data: &mut [u8], at: usize, n: u32) {
+    let v = u32::from_be_bytes(data[at..at + 4].try_into().unwrap()).wrapping_add(n);
+    data[at..at + 4].copy_from_slice(&v.to_be_bytes());
+}
+
+/// One session as a template: its frames, and which ports are the client's.
+struct Session {
+    frames: Vec<Frame>,
+    server_port: u16,
+}
+
+impl Session {
+    fn new(name: &str, server_port: u16) -> Session {
+        Session {
+            frames: frames(name),
+            server_port,
+        }
+    }
+
+    /// The frames with client ports moved to a range of their own for copy `k`.
+    fn copy(&self, k: u32) -> Vec<Vec<u8>> {
+        let mut clients: Vec<u16> = Vec::new();
+        self.frames
+            .iter()
+            .map(|f| {
+                let mut d = f.data.clone();
+                let (t, _, _) = tcp(&d);
+                for at in [t, t + 2] {
+                    let p = port(&d, at);
+                    if p == self.server_port {
+                        continue;
+                    }
+                    let i = clients.iter().position(|&c| c == p).unwrap_or_else(|| {
+                        clients.push(p);
+                        clients.len() - 1
+                    });
+                    assert!(i < 4);
+                    let new = 1024 + ((k * 4 + i as u32) % 64_000) as u16;
+                    d[at..at + 2].copy_from_slice(&new.to_be_bytes());
+                }
+                d
+            })
+            .collect()
+    }
+
+    /// The session with frames `phase` (1-based, inclusive) repeated `times` times in
+    /// the same connection: sequence and acknowledgment numbers after each repetition
+    /// move on by the bytes the phase carried in each direction.
+    fn long(&self, phase: (usize, usize), times: u32) -> Vec<Vec<u8>> {
+        let (a, b) = (phase.0 - 1, phase.1);
+        // Bytes each direction (0: to the server) carries in the phase.
+        let mut carried = [0u32; 2];
+        for f in &self.frames[a..b] {
+            let (t, _, len) = tcp(&f.data);
+            let dir = usize::from(port(&f.data, t) == self.server_port);
+            carried[dir] += len as u32;
+        }
+        let shifted = |f: &Frame, reps: u32| {
+            let mut d = f.data.clone();
+            let (t, _, _) = tcp(&d);
+            let dir = usize::from(port(&d, t) == self.server_port);
+            add_u32(&mut d, t + 4, carried[dir].wrapping_mul(reps));
+            if d[t + 13] & 0x10 != 0 {
+                add_u32(&mut d, t + 8, carried[1 - dir].wrapping_mul(reps));
+            }
+            d
+        };
+        let mut out: Vec<Vec<u8>> = self.frames[..a].iter().map(|f| f.data.clone()).collect();
+        for r in 0..times {
+            out.extend(self.frames[a..b].iter().map(|f| shifted(f, r)));
+        }
+        out.extend(self.frames[b..].iter().map(|f| shifted(f, times - 1)));
+        out
+    }
+}
+
+/// A pcap (Ethernet, microseconds) of `sessions`, `open` of them interleaved at a time
+/// frame by frame.
+fn pcap(sessions: &[Vec<Vec<u8>>], open: usize) -> (Vec<u8>, u64) {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&262_144u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    let mut n = 0u64;
+    for batch in sessions.chunks(open) {
+        let longest = batch.iter().map(Vec::len).max().unwrap_or(0);
+        for i in 0..longest {
+            for s in batch {
+                let Some(d) = s.get(i) else { continue };
+                n += 1;
+                out.extend_from_slice(&(1_700_000_000 + (n / 10_000) as u32).to_le_bytes());
+                out.extend_from_slice(&((n % 10_000) as u32 * 100).to_le_bytes());
+                out.extend_from_slice(&(d.len() as u32).to_le_bytes());
+                out.extend_from_slice(&(d.len() as u32).to_le_bytes());
+                out.extend_from_slice(d);
+            }
+        }
+    }
+    (out, n)
+}
+
+/// Allocations while frames `warm`.. go through (reader, engine and sink, as `read_into`
+/// in the binary does it), and the number of those frames.
+fn count<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig, warm: u64) -> (u64, u64, u64) {
+    let mut reader = CaptureReader::from_reader(Cursor::new(file), "replicated").unwrap();
+    let mut engine = Engine::new(sink, config);
+    let mut n = 0u64;
+    let mut region = None;
+    while let Some(frame) = reader.next_frame() {
+        n += 1;
+        if n == warm {
+            region = Some(Region::new(GLOBAL));
+        }
+        engine.push(frame.unwrap()).unwrap();
+        while let Some(buf) = engine.spare_buffer() {
+            reader.recycle(buf);
+        }
+    }
+    let stats = region.expect("more frames than the warm-up").change();
+    drop(engine.finish().unwrap());
+    (
+        stats.allocations as u64 + stats.reallocations as u64,
+        stats.bytes_allocated as u64,
+        n - warm + 1,
+    )
+}
+
+fn flows_sink() -> impl Sink {
+    FlowsSink::new(io::sink(), io::sink(), FlowsOptions::default(), "replicated")
+}
+
+fn check_sink() -> impl Sink {
+    let policy = Policy {
+        deny: vec![Deny::Credentials, Deny::WeakTls],
+        ..Policy::default()
+    };
+    CheckSink::new(
+        io::sink(),
+        io::sink(),
+        OutputFormat::Text,
+        "replicated",
+        policy,
+    )
+}
+
+fn show_sink() -> impl Sink {
+    let clock = Clock::new(TimeFormat::default(), false, jiff::tz::TimeZone::UTC);
+    ShowSink::new(
+        io::sink(),
+        io::sink(),
+        ShowOptions {
+            hex: Default::default(),
+            color: false,
+            notes: true,
+            line: Default::default(),
+            width: None,
+        },
+        clock,
+    )
+}
+
+fn flows_config() -> EngineConfig {
+    EngineConfig {
+        reports: true,
+        ..EngineConfig::default()
+    }
+}
+
+/// The three sessions, each with its data phase repeated: TLS 1.2 (one application
+/// record each way), TLS 1.3 (records and ACKs) and HTTP (a GET with Basic credentials
+/// and its response, on one kept-alive connection).
+fn long_flows(times: u32) -> (Vec<u8>, u64) {
+    let tls12 = Session::new("tls12-echo.pcapng", 1060).long((10, 11), times);
+    let tls13 = Session::new("tls13-echo.pcapng", 1060).long((9, 15), times);
+    let http = Session::new("http-basic-auth.pcap", 8080).long((4, 9), times);
+    pcap(&[tls12, tls13, http], 3)
+}
+
+fn many_sessions(copies: u32) -> (Vec<u8>, u64) {
+    let templates = [
+        Session::new("tls12-echo.pcapng", 1060),
+        Session::new("tls13-echo.pcapng", 1060),
+        Session::new("http-basic-auth.pcap", 8080),
+    ];
+    let sessions: Vec<_> = (0..copies)
+        .map(|k| templates[k as usize % 3].copy(k))
+        .collect();
+    pcap(&sessions, 48)
+}
+
+fn report(what: &str, (allocs, bytes, frames): (u64, u64, u64)) -> f64 {
+    let per = allocs as f64 / frames as f64;
+    eprintln!("{what}: {allocs} allocations ({bytes} bytes) over {frames} frames: {per:.4} per frame");
+    per
+}
+
+#[test]
+fn long_flows_allocate_nothing_per_frame_in_flows_check_and_show() {
+    let _one = ONE_AT_A_TIME.lock().unwrap();
+    let (file, frames) = long_flows(2_000);
+    assert!(frames > 20_000, "{frames} frames");
+    let warm = 2_000;
+    let flows = report("flows", count(file.clone(), flows_sink(), flows_config(), warm));
+    let check = report("check", count(file.clone(), check_sink(), flows_config(), warm));
+    let show = report("show", count(file, show_sink(), EngineConfig::default(), warm));
+    for (what, per) in [("flows", flows), ("check", check), ("show", show)] {
+        assert!(per <= 0.01, "{what}: {per:.4} allocations per frame");
+    }
+}
+
+#[test]
+fn new_sessions_allocate_a_bounded_amount_per_flow() {
+    let _one = ONE_AT_A_TIME.lock().unwrap();
+    let copies = 3_000;
+    let (file, frames) = many_sessions(copies);
+    let per_flow = frames as f64 / f64::from(copies) / (4.0 / 3.0);
+    let warm = frames / 5;
+    let show = |what: &str, r| {
+        let per = report(what, r);
+        eprintln!("{what}: {:.1} per flow", per * per_flow);
+    };
+    show("flows", count(file.clone(), flows_sink(), flows_config(), warm));
+    show("check", count(file.clone(), check_sink(), flows_config(), warm));
+    show("show", count(file, show_sink(), EngineConfig::default(), warm));
+}
+
+/// Heap bytes still held after frames of `file` went through, per flow the engine
+/// holds (the engine's flow table, dissectors and reports, not the sink's).
+fn held_per_flow<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig) -> (f64, usize) {
+    let mut reader = CaptureReader::from_reader(Cursor::new(file), "replicated").unwrap();
+    let mut engine = Engine::new(sink, config);
+    // Reader buffers and the first frames' scratch space are not per flow.
+    let mut region = None;
+    let mut n = 0;
+    while let Some(frame) = reader.next_frame() {
+        n += 1;
+        if n == 2 {
+            region = Some(Region::new(GLOBAL));
+        }
+        engine.push(frame.unwrap()).unwrap();
+        while let Some(buf) = engine.spare_buffer() {
+            reader.recycle(buf);
+        }
+    }
+    let stats = region.unwrap().change();
+    let flows = engine.holding().flows;
+    let held = stats.bytes_allocated as f64 + stats.bytes_reallocated as f64
+        - stats.bytes_deallocated as f64;
+    drop(engine.finish().unwrap());
+    (held / flows as f64, flows)
+}
+
+/// Established TLS flows (handshake done, one application record each way, no FIN):
+/// what each costs the engine, with the report `flows` and `check` keep and without.
+#[test]
+fn an_established_tls_flow_holds_under_1_kib() {
+    let _one = ONE_AT_A_TIME.lock().unwrap();
+    let copies = 20_000;
+    let tls12 = Session::new("tls12-echo.pcapng", 1060);
+    let tls13 = Session::new("tls13-echo.pcapng", 1060);
+    let sessions: Vec<_> = (0..copies)
+        .map(|k| {
+            let mut s = if k % 2 == 0 { tls12.copy(k) } else { tls13.copy(k) };
+            // Up to the last application record before the alerts / FINs.
+            s.truncate(if k % 2 == 0 { 11 } else { 15 });
+            s
+        })
+        .collect();
+    let (file, _) = pcap(&sessions, 64);
+    let inline = std::mem::size_of::<eavesdrop::flow::Flow>();
+    for (what, config) in [("without reports", EngineConfig::default()), ("with reports", flows_config())] {
+        let (per, flows) = held_per_flow(file.clone(), io_sink(), config);
+        eprintln!("{what}: {flows} flows, {per:.0} bytes each (Flow inline: {inline})");
+        assert_eq!(flows, copies as usize);
+        assert!(per < 1024.0, "{what}: {per:.0} bytes per established TLS flow");
+    }
+}
+
+/// A sink that keeps nothing.
+fn io_sink() -> impl Sink {
+    FlowsSink::new(io::sink(), io::sink(), FlowsOptions { max_sorted: 0, ..FlowsOptions::default() }, "x")
+}
