@@ -209,7 +209,12 @@ fn count<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig, warm: u64) -> (u
 }
 
 fn flows_sink() -> impl Sink {
-    FlowsSink::new(io::sink(), io::sink(), FlowsOptions::default(), "replicated")
+    FlowsSink::new(
+        io::sink(),
+        io::sink(),
+        FlowsOptions::default(),
+        "replicated",
+    )
 }
 
 fn check_sink() -> impl Sink {
@@ -278,7 +283,9 @@ fn many_sessions(copies: u32) -> (Vec<u8>, u64) {
 
 fn report(what: &str, (allocs, bytes, frames): (u64, u64, u64)) -> f64 {
     let per = allocs as f64 / frames as f64;
-    eprintln!("{what}: {allocs} allocations ({bytes} bytes) over {frames} frames: {per:.4} per frame");
+    eprintln!(
+        "{what}: {allocs} allocations ({bytes} bytes) over {frames} frames: {per:.4} per frame"
+    );
     per
 }
 
@@ -288,8 +295,14 @@ fn long_tls_flows_allocate_nothing_per_frame_in_flows_and_check() {
     let (file, frames) = long_tls_flows(10_000);
     assert!(frames > 80_000, "{frames} frames");
     let warm = 4_000;
-    let flows = report("flows", count(file.clone(), flows_sink(), flows_config(), warm));
-    let check = report("check", count(file.clone(), check_sink(), flows_config(), warm));
+    let flows = report(
+        "flows",
+        count(file.clone(), flows_sink(), flows_config(), warm),
+    );
+    let check = report(
+        "check",
+        count(file.clone(), check_sink(), flows_config(), warm),
+    );
     for (what, per) in [("flows", flows), ("check", check)] {
         assert!(per <= 0.01, "{what}: {per:.4} allocations per frame");
     }
@@ -302,7 +315,10 @@ fn long_tls_flows_allocate_nothing_per_frame_in_flows_and_check() {
 fn long_tls_flows_allocate_nothing_per_frame_in_show() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (file, _) = long_tls_flows(5_000);
-    let show = report("show", count(file, show_sink(), EngineConfig::default(), 1_000));
+    let show = report(
+        "show",
+        count(file, show_sink(), EngineConfig::default(), 1_000),
+    );
     assert!(show <= 0.01, "show: {show:.4} allocations per frame");
 }
 
@@ -317,13 +333,22 @@ fn a_kept_alive_http_connection_allocates_only_per_request() {
     assert!(frames > 15_000, "{frames} frames");
     let warm = 600;
     for (what, r) in [
-        ("flows", count(file.clone(), flows_sink(), flows_config(), warm)),
-        ("check", count(file.clone(), check_sink(), flows_config(), warm)),
+        (
+            "flows",
+            count(file.clone(), flows_sink(), flows_config(), warm),
+        ),
+        (
+            "check",
+            count(file.clone(), check_sink(), flows_config(), warm),
+        ),
     ] {
         let per = report(what, r);
         let per_request = per * 6.0;
         eprintln!("{what}: {per_request:.1} per request");
-        assert!(per_request <= PER_REQUEST, "{what}: {per_request:.1} allocations per HTTP request");
+        assert!(
+            per_request <= PER_REQUEST,
+            "{what}: {per_request:.1} allocations per HTTP request"
+        );
     }
 }
 
@@ -347,9 +372,18 @@ fn new_sessions_allocate_a_bounded_amount_per_flow() {
         eprintln!("{what}: {per:.1} per flow");
         assert!(per <= PER_FLOW, "{what}: {per:.1} allocations per flow");
     };
-    show("flows", count(file.clone(), flows_sink(), flows_config(), warm));
-    show("check", count(file.clone(), check_sink(), flows_config(), warm));
-    show("show", count(file, show_sink(), EngineConfig::default(), warm));
+    show(
+        "flows",
+        count(file.clone(), flows_sink(), flows_config(), warm),
+    );
+    show(
+        "check",
+        count(file.clone(), check_sink(), flows_config(), warm),
+    );
+    show(
+        "show",
+        count(file, show_sink(), EngineConfig::default(), warm),
+    );
 }
 
 /// Heap bytes still held after frames of `file` went through, per flow the engine
@@ -393,7 +427,10 @@ fn held_per_flow<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig) -> (f64,
 fn an_established_tls_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
-        assert!(per < 11.0 * 1024.0, "{what}: {per:.0} bytes per established TLS flow");
+        assert!(
+            per < 11.0 * 1024.0,
+            "{what}: {per:.0} bytes per established TLS flow"
+        );
     }
 }
 
@@ -402,7 +439,10 @@ fn an_established_tls_flow_holds_what_it_held() {
 fn an_established_tls_flow_holds_under_1_kib() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
-        assert!(per < 1024.0, "{what}: {per:.0} bytes per established TLS flow");
+        assert!(
+            per < 1024.0,
+            "{what}: {per:.0} bytes per established TLS flow"
+        );
     }
 }
 
@@ -413,7 +453,11 @@ fn established_tls_flows() -> Vec<(&'static str, f64)> {
     let tls13 = Session::new("tls13-echo.pcapng", 1060);
     let sessions: Vec<_> = (0..copies)
         .map(|k| {
-            let mut s = if k % 2 == 0 { tls12.copy(k) } else { tls13.copy(k) };
+            let mut s = if k % 2 == 0 {
+                tls12.copy(k)
+            } else {
+                tls13.copy(k)
+            };
             // Up to the last application record before the alerts / FINs.
             s.truncate(if k % 2 == 0 { 11 } else { 15 });
             s
@@ -436,5 +480,13 @@ fn established_tls_flows() -> Vec<(&'static str, f64)> {
 
 /// A sink that keeps nothing.
 fn io_sink() -> impl Sink {
-    FlowsSink::new(io::sink(), io::sink(), FlowsOptions { max_sorted: 0, ..FlowsOptions::default() }, "x")
+    FlowsSink::new(
+        io::sink(),
+        io::sink(),
+        FlowsOptions {
+            max_sorted: 0,
+            ..FlowsOptions::default()
+        },
+        "x",
+    )
 }

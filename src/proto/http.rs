@@ -487,9 +487,7 @@ impl HttpDir {
                     .and_then(|v| v.trim().parse().ok());
             }
             "transfer-encoding" => {
-                self.chunked = value
-                    .windows(7)
-                    .any(|w| w.eq_ignore_ascii_case(b"chunked"));
+                self.chunked = value.windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked"));
             }
             "content-type" => {
                 let form = b"application/x-www-form-urlencoded";
