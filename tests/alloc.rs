@@ -357,7 +357,7 @@ const PER_REQUEST: f64 = 24.0;
 
 /// Allocations per short session (a flow of 12 to 18 frames, its dissector, report
 /// and facts, its entry in `flows`): measured 147 (check) to 199 (show) in
-/// November 2026, about 270 before this test existed.
+/// November 2026.
 const PER_FLOW: f64 = 210.0;
 
 #[test]
@@ -417,7 +417,7 @@ fn held_per_flow<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig) -> (f64,
 /// Established TLS flows (handshake done, one application record each way, no FIN):
 /// what each costs the engine, with the report `flows` and `check` keep and without.
 /// Measured in November 2026 (10,000 flows, half TLS 1.2 with a certificate, half TLS
-/// 1.3): about 9.5 KiB each without reports, of which the labels kept for
+/// 1.3): about 9.3 KiB each without reports (10.4 KiB with), of which the labels kept for
 /// retransmitted copies (`TcpDir::history`, ~4 KiB: a handshake is many small fields)
 /// and the recent bytes kept to compare retransmissions with (`TcpDir::recent`,
 /// ~3.2 KiB) are most; the `Flow` itself and its table slot ~1 KiB, the TLS
