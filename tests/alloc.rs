@@ -416,12 +416,12 @@ fn held_per_flow<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig) -> (f64,
 
 /// Established TLS flows (handshake done, one application record each way, no FIN):
 /// what each costs the engine, with the report `flows` and `check` keep and without.
-/// Measured in November 2026 (10,000 flows, half TLS 1.2 with a certificate, half TLS
-/// 1.3): about 9.3 KiB each without reports (10.4 KiB with), of which the labels kept for
-/// retransmitted copies (`TcpDir::history`, ~4 KiB: a handshake is many small fields)
-/// and the recent bytes kept to compare retransmissions with (`TcpDir::recent`,
-/// ~3.2 KiB) are most; the `Flow` itself and its table slot ~1 KiB, the TLS
-/// dissector ~0.6 KiB. The target is 1 KiB
+/// Measured in November 2026 (10,000 flows, half TLS 1.2 with a certificate, half
+/// TLS 1.3): about 9.3 KiB each without reports (10.4 KiB with), of which the labels
+/// kept for retransmitted copies (`TcpDir::history`, ~4 KiB: a handshake is many small
+/// fields) and the recent bytes kept to compare retransmissions with
+/// (`TcpDir::recent`, ~3.2 KiB) are most; the `Flow` itself and its table slot
+/// ~1 KiB, the TLS dissector ~0.6 KiB. The target is 1 KiB
 /// ([`an_established_tls_flow_holds_under_1_kib`]); this bound keeps what was gained.
 #[test]
 fn an_established_tls_flow_holds_what_it_held() {
