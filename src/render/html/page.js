@@ -33,8 +33,9 @@
 
   // ---- small helpers -------------------------------------------------------------
 
+  // The data element of an id: `d-` + id (the document's own elements use the bare id).
   function readData(id) {
-    const node = document.getElementById(id);
+    const node = document.getElementById('d-' + id);
     if (!node || node.getAttribute('type') !== 'application/json') return null;
     try {
       return JSON.parse(node.textContent);

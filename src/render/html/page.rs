@@ -5,9 +5,9 @@
 //!   load, no inline event handler, no `eval`, images only as `data:`; Trusted Types
 //!   are required with no policy, so any HTML string sink (`innerHTML`…) would throw;
 //! - the data, as JSON in `<script type="application/json">` elements that the browser
-//!   never runs: `page` (title, intro, labels, the list of sections, the demo's closing
-//!   table), `sN` per capture (summary, flows with their ladders, packet list, fields),
-//!   and `sN-fM` per embedded frame, parsed only when that frame is selected;
+//!   never runs (ids prefixed `d-`, apart from the sections' own ids): `d-page` (title, intro, labels, the list of sections, the demo's closing
+//!   table), `d-sN` per capture (summary, flows with their ladders, packet list, fields),
+//!   and `d-sN-fM` per embedded frame, parsed only when that frame is selected;
 //! - the stylesheet (`page.css`) and the script (`page.js`), assets included at build
 //!   time, which read the data with `textContent` + `JSON.parse` and build the
 //!   document with DOM calls only.
@@ -146,19 +146,19 @@ pub fn write_page(out: &mut impl Write, page: &Page) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "<script type=\"application/json\" id=\"page\">{}</script>",
+        "<script type=\"application/json\" id=\"d-page\">{}</script>",
         script_json(&page_json(page))
     )?;
     for (i, s) in page.sections.iter().enumerate() {
         writeln!(
             out,
-            "<script type=\"application/json\" id=\"s{i}\">{}</script>",
+            "<script type=\"application/json\" id=\"d-s{i}\">{}</script>",
             script_json(&s.data)
         )?;
         for (n, d) in &s.details {
             writeln!(
                 out,
-                "<script type=\"application/json\" id=\"s{i}-f{n}\">{}</script>",
+                "<script type=\"application/json\" id=\"d-s{i}-f{n}\">{}</script>",
                 script_json(d)
             )?;
         }

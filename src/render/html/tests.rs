@@ -79,7 +79,7 @@ fn page_embeds_sections_and_escapes_the_title() {
     write_page(&mut out, &page).unwrap();
     let html = String::from_utf8(out).unwrap();
     assert!(html.contains("<title>&lt;b&gt;title&lt;/b&gt;</title>"));
-    assert!(html.contains("<script type=\"application/json\" id=\"s0\">"));
+    assert!(html.contains("<script type=\"application/json\" id=\"d-s0\">"));
     assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
     assert!(html.contains(&format!("<style>{STYLE}</style>")));
     // One executable script element, one style element.
