@@ -534,14 +534,12 @@
     const maxChars = Math.floor((right - left - 30) / 8.6);
     const top = 56;
     const rowH = 38;
-    const height = top + items.length * rowH + 20;
+    const band = 24; // room for the words above the encrypted part
     const messages = new Map();
     for (const m of f.messages) messages.set(m.frame, m);
     const svg = s('svg', {
       cls: 'ladder',
-      viewBox: '0 0 ' + W + ' ' + height,
       width: W,
-      height: height,
       role: 'group',
       'aria-label': 'Ladder diagram of flow ' + f.id + ': ' + plural(f.to_server.packets + f.to_client.packets, 'packet'),
     });
@@ -549,9 +547,12 @@
     items.forEach((a, i) => {
       if (enc < 0 && !a.gap && a.c[3] > 0) enc = i;
     });
-    const y = (i) => top + i * rowH + rowH / 2;
+    const y = (i) => top + i * rowH + rowH / 2 + (enc >= 0 && i >= enc ? band : 0);
+    const height = top + items.length * rowH + 20 + (enc >= 0 ? band : 0);
+    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + height);
+    svg.setAttribute('height', height);
     if (enc >= 0) {
-      const y0 = y(enc) - rowH / 2;
+      const y0 = y(enc) - rowH / 2 - band;
       svg.append(s('rect', { cls: 'enc-zone', x: 0, y: y0, width: W, height: height - y0 }));
       svg.append(s('line', { cls: 'enc-rule', x1: 0, x2: W, y1: y0, y2: y0 }));
       svg.append(s('text', { cls: 'zone-word', x: 8, y: y0 + 16, text: 'encrypted from here' }));
@@ -559,8 +560,9 @@
     } else {
       svg.append(s('text', { cls: 'zone-word', x: 8, y: top - 4, text: 'nothing encrypted' }));
     }
-    svg.append(s('text', { cls: 'end-name', x: left, y: 20, 'text-anchor': 'middle', text: 'client ' + endpoint(f.client) }));
-    svg.append(s('text', { cls: 'end-name', x: right, y: 20, 'text-anchor': 'middle', text: 'server ' + endpoint(f.server) }));
+    // The endpoints' names end at the diagram's edges, so a long (IPv6) one still fits.
+    svg.append(s('text', { cls: 'end-name', x: 8, y: 20, 'text-anchor': 'start', text: 'client ' + endpoint(f.client) }));
+    svg.append(s('text', { cls: 'end-name', x: W - 8, y: 20, 'text-anchor': 'end', text: 'server ' + endpoint(f.server) }));
     svg.append(s('line', { cls: 'life', x1: left, x2: left, y1: 28, y2: height - 8 }));
     svg.append(s('line', { cls: 'life', x1: right, x2: right, y1: 28, y2: height - 8 }));
     items.forEach((a, i) => {
