@@ -15,6 +15,7 @@ pub mod flows;
 pub mod hexdump;
 pub mod html;
 pub mod json;
+pub mod learned;
 pub mod line;
 pub mod style;
 pub mod summary;
