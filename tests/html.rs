@@ -10,6 +10,9 @@
 //! fail instead when EAVESDROP_REQUIRE_PEERS is set (CI installs both). Screenshots of
 //! the pages go to target/tmp/html-screenshots/ (for a person to look at).
 
+// A panic in a test (or a generator) is a failure to report, not a crash on input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{eavesdrop, ethernet, ipv4_tcp, peers_required, tempdir, text, Pcap};
@@ -73,14 +76,20 @@ fn certificate(cn: &str) -> Vec<u8> {
     let sha256_rsa = der(
         0x30,
         &cat(&[
-            der(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]),
+            der(
+                0x06,
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+            ),
             der(0x05, &[]),
         ]),
     );
     let rsa = der(
         0x30,
         &cat(&[
-            der(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]),
+            der(
+                0x06,
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+            ),
             der(0x05, &[]),
         ]),
     );
@@ -95,10 +104,7 @@ fn certificate(cn: &str) -> Vec<u8> {
     let spki = der(0x30, &cat(&[rsa, der(0x03, &bits)]));
     let validity = der(
         0x30,
-        &cat(&[
-            der(0x17, b"250101000000Z"),
-            der(0x17, b"350101000000Z"),
-        ]),
+        &cat(&[der(0x17, b"250101000000Z"), der(0x17, b"350101000000Z")]),
     );
     let tbs = der(
         0x30,
@@ -182,7 +188,20 @@ fn dns_query(labels: &[&[u8]]) -> Vec<u8> {
     udp.extend_from_slice(&[0, 0]);
     udp.extend_from_slice(&q);
     let total = 20 + udp.len();
-    let mut ip = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 2, 0x40, 0, 64, 17, 0, 0];
+    let mut ip = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        2,
+        0x40,
+        0,
+        64,
+        17,
+        0,
+        0,
+    ];
     ip.extend_from_slice(&[10, 0, 0, 1, 10, 0, 0, 53]);
     ip.extend_from_slice(&udp);
     ip
@@ -193,23 +212,47 @@ fn connection(pcap: Pcap, at: u32, sport: u16, dport: u16, segments: &[Vec<u8>])
     let (c, s) = ([10, 0, 0, 1], [10, 0, 0, 2]);
     let (mut cs, mut ss) = (1000u32, 5000u32);
     let mut p = pcap
-        .frame(at, &ethernet(&ipv4_tcp(c, s, sport, dport, cs, 0, 0x02, &[])))
-        .frame(at, &ethernet(&ipv4_tcp(s, c, dport, sport, ss, cs + 1, 0x12, &[])));
+        .frame(
+            at,
+            &ethernet(&ipv4_tcp(c, s, sport, dport, cs, 0, 0x02, &[])),
+        )
+        .frame(
+            at,
+            &ethernet(&ipv4_tcp(s, c, dport, sport, ss, cs + 1, 0x12, &[])),
+        );
     cs += 1;
     ss += 1;
-    p = p.frame(at, &ethernet(&ipv4_tcp(c, s, sport, dport, cs, ss, 0x10, &[])));
+    p = p.frame(
+        at,
+        &ethernet(&ipv4_tcp(c, s, sport, dport, cs, ss, 0x10, &[])),
+    );
     for (i, seg) in segments.iter().enumerate() {
         if i % 2 == 0 {
-            p = p.frame(at, &ethernet(&ipv4_tcp(c, s, sport, dport, cs, ss, 0x18, seg)));
+            p = p.frame(
+                at,
+                &ethernet(&ipv4_tcp(c, s, sport, dport, cs, ss, 0x18, seg)),
+            );
             cs += seg.len() as u32;
         } else {
-            p = p.frame(at, &ethernet(&ipv4_tcp(s, c, dport, sport, ss, cs, 0x18, seg)));
+            p = p.frame(
+                at,
+                &ethernet(&ipv4_tcp(s, c, dport, sport, ss, cs, 0x18, seg)),
+            );
             ss += seg.len() as u32;
         }
     }
-    p.frame(at, &ethernet(&ipv4_tcp(c, s, sport, dport, cs, ss, 0x11, &[])))
-        .frame(at, &ethernet(&ipv4_tcp(s, c, dport, sport, ss, cs + 1, 0x11, &[])))
-        .frame(at, &ethernet(&ipv4_tcp(c, s, sport, dport, cs + 1, ss + 1, 0x10, &[])))
+    p.frame(
+        at,
+        &ethernet(&ipv4_tcp(c, s, sport, dport, cs, ss, 0x11, &[])),
+    )
+    .frame(
+        at,
+        &ethernet(&ipv4_tcp(s, c, dport, sport, ss, cs + 1, 0x11, &[])),
+    )
+    .frame(
+        at,
+        &ethernet(&ipv4_tcp(c, s, sport, dport, cs + 1, ss + 1, 0x10, &[])),
+    )
 }
 
 /// The crafted capture: a TLS 1.2 handshake whose SNI and certificate names are
@@ -225,7 +268,13 @@ fn hostile_capture(dir: &Path) -> PathBuf {
     let response = format!("HTTP/1.1 200 OK\r\nLocation: {JS_URL}\r\nContent-Length: 0\r\n\r\n");
     let mut p = Pcap::new(1, 65535);
     p = connection(p, 1, 40001, 443, &[client_hello(&sni), server_flight(&cn)]);
-    p = connection(p, 2, 40002, 80, &[request.into_bytes(), response.into_bytes()]);
+    p = connection(
+        p,
+        2,
+        40002,
+        80,
+        &[request.into_bytes(), response.into_bytes()],
+    );
     let dns = dns_query(&[b"<img src=x onerror=window.pwned=4>", b"example"]);
     p = p.frame(3, &ethernet(&dns));
     p.write(dir, "hostile.pcap")
@@ -248,7 +297,10 @@ fn data_blocks(html: &str) -> Vec<(String, Value)> {
         let after = &rest[at + open.len()..];
         let id_end = after.find('"').expect("id");
         let id = after[..id_end].to_string();
-        let id = id.strip_prefix("d-").expect("data ids start with d-").to_string();
+        let id = id
+            .strip_prefix("d-")
+            .expect("data ids start with d-")
+            .to_string();
         let body_start = after.find('>').expect(">") + 1;
         let body_end = after.find("</script>").expect("</script>");
         let value: Value = serde_json::from_str(&after[body_start..body_end])
@@ -272,18 +324,27 @@ fn pages_of_the_sample_captures_are_self_contained() {
             head.find("content-security-policy") < head.find("<style>"),
             "{name}: the CSP comes before the style and script"
         );
-        for bad in ["<link", " src=", "<iframe", "<object", "<embed", "<img", "@import", "<base"] {
+        for bad in [
+            "<link", " src=", "<iframe", "<object", "<embed", "<img", "@import", "<base",
+        ] {
             assert!(!lower.contains(bad), "{name}: page contains {bad}");
         }
         assert_eq!(lower.matches("<script>").count(), 1, "{name}: one script");
-        assert_eq!(lower.matches("<style>").count(), 1, "{name}: one stylesheet");
+        assert_eq!(
+            lower.matches("<style>").count(),
+            1,
+            "{name}: one stylesheet"
+        );
         let blocks = data_blocks(&html);
         assert_eq!(
             lower.matches("<script").count(),
             blocks.len() + 1,
             "{name}: every other script element is data"
         );
-        assert!(blocks.iter().any(|(id, _)| id == "s0"), "{name}: no section");
+        assert!(
+            blocks.iter().any(|(id, _)| id == "s0"),
+            "{name}: no section"
+        );
     }
 }
 
@@ -309,13 +370,20 @@ fn page_data_matches_the_flow_reports() {
     let f = &s0["flows"][0];
     assert_eq!(f["verdict"], flows[0]["verdict"]);
     assert_eq!(f["class"], "opaque");
-    let packets = f["to_server"]["packets"].as_u64().unwrap() + f["to_client"]["packets"].as_u64().unwrap();
-    assert_eq!(f["ladder"]["head"].as_array().unwrap().len() as u64, packets);
+    let packets =
+        f["to_server"]["packets"].as_u64().unwrap() + f["to_client"]["packets"].as_u64().unwrap();
+    assert_eq!(
+        f["ladder"]["head"].as_array().unwrap().len() as u64,
+        packets
+    );
     assert_eq!(s0["summary"]["frames"], 16);
     assert_eq!(s0["left_out"]["frames"], 0);
     // Every frame's detail is embedded, with its bytes.
     for n in 1..=16 {
-        assert!(blocks.iter().any(|(id, _)| *id == format!("s0-f{n}")), "frame {n}");
+        assert!(
+            blocks.iter().any(|(id, _)| *id == format!("s0-f{n}")),
+            "frame {n}"
+        );
     }
 }
 
@@ -327,14 +395,22 @@ fn max_frames_bounds_the_page() {
     let html = html_of(&["--max-frames", "4", capture.to_str().unwrap()]);
     let blocks = data_blocks(&html);
     let s0 = &blocks.iter().find(|(id, _)| id == "s0").unwrap().1;
-    let details = blocks.iter().filter(|(id, _)| id.starts_with("s0-f")).count();
+    let details = blocks
+        .iter()
+        .filter(|(id, _)| id.starts_with("s0-f"))
+        .count();
     assert_eq!(details, 4);
     assert_eq!(s0["packets"].as_array().unwrap().len(), 4);
     assert_eq!(s0["left_out"]["frames"], 12);
     assert_eq!(s0["left_out"]["frames_total"], 16);
     // The first three (three quarters of 4), then the next frame with a name: the
     // ClientHello (frame 4, SNI) — here also the fourth frame.
-    let kept: Vec<u64> = s0["packets"].as_array().unwrap().iter().map(|p| p["n"].as_u64().unwrap()).collect();
+    let kept: Vec<u64> = s0["packets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["n"].as_u64().unwrap())
+        .collect();
     assert_eq!(kept, [1, 2, 3, 4]);
     assert_eq!(s0["summary"]["frames"], 16);
     let arrows = s0["flows"][0]["ladder"]["head"].as_array().unwrap().len();
@@ -348,15 +424,35 @@ fn hostile_strings_are_escaped_in_the_file() {
     let dir = tempdir("html-hostile-raw");
     let capture = hostile_capture(&dir);
     let html = html_of(&[capture.to_str().unwrap()]);
-    for raw in ["<img", "onerror=\"", "</style><h1", "<script>window", "\x1b", "\u{202e}"] {
+    for raw in [
+        "<img",
+        "onerror=\"",
+        "</style><h1",
+        "<script>window",
+        "\x1b",
+        "\u{202e}",
+    ] {
         assert!(!html.contains(raw), "raw {raw:?} in the page");
     }
     // The capture was understood: its names are in the data (escaped).
     let blocks = data_blocks(&html);
     let s0 = &blocks.iter().find(|(id, _)| id == "s0").unwrap().1;
-    let names: Vec<&str> = s0["names"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
-    assert!(names.iter().any(|n| n.starts_with("<script>window.pwned=1")), "{names:?}");
-    assert!(names.iter().any(|n| n.contains("<img src=x onerror=")), "{names:?}");
+    let names: Vec<&str> = s0["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("<script>window.pwned=1")),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.contains("<img src=x onerror=")),
+        "{names:?}"
+    );
     assert!(
         names.iter().any(|n| n.contains("\\x1b[2J")),
         "terminal bytes are shown as escapes: {names:?}"
@@ -373,13 +469,25 @@ fn html_refuses_a_terminal_only_when_it_is_one() {
     // -o writes the file and says so.
     let dir = tempdir("html-o");
     let page = dir.join("p.html");
-    let out = eavesdrop().arg("html").arg(&capture).arg("-o").arg(&page).output().unwrap();
+    let out = eavesdrop()
+        .arg("html")
+        .arg(&capture)
+        .arg("-o")
+        .arg(&page)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("wrote"), "{}", text(&out.stderr));
     assert!(std::fs::read_to_string(&page).unwrap().contains("</html>"));
     // A missing capture: exit 2, no page.
     let missing = dir.join("missing.pcap");
-    let out = eavesdrop().arg("html").arg(&missing).arg("-o").arg(dir.join("m.html")).output().unwrap();
+    let out = eavesdrop()
+        .arg("html")
+        .arg(&missing)
+        .arg("-o")
+        .arg(dir.join("m.html"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.join("m.html").exists());
 }
@@ -427,7 +535,11 @@ fn start_driver() -> Option<(Driver, PathBuf)> {
         eprintln!("skipping the browser tests: chromium or chromedriver not installed (apt-get install chromium chromium-driver)");
         return None;
     };
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -475,30 +587,54 @@ fn file_url(p: &Path) -> String {
 }
 
 async fn js(c: &Client, script: &str) -> Value {
-    c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+    c.execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
 }
 
 async fn open(c: &Client, page: &Path) {
     c.goto(&file_url(page)).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let ready = js(c, "return document.documentElement.getAttribute('data-ready')").await;
+        let ready = js(
+            c,
+            "return document.documentElement.getAttribute('data-ready')",
+        )
+        .await;
         if ready == "true" {
             break;
         }
-        assert!(Instant::now() < deadline, "{}: the page's script did not finish", page.display());
+        assert!(
+            Instant::now() < deadline,
+            "{}: the page's script did not finish",
+            page.display()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 async fn count(c: &Client, css: &str) -> u64 {
-    let v = js(c, &format!("return document.querySelectorAll({}).length", json!(css))).await;
+    let v = js(
+        c,
+        &format!("return document.querySelectorAll({}).length", json!(css)),
+    )
+    .await;
     v.as_u64().unwrap()
 }
 
 async fn hover(c: &Client, css: &str) {
-    let el = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    js(c, &format!("document.querySelector({}).scrollIntoView({{block: 'center'}})", json!(css))).await;
+    let el = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    js(
+        c,
+        &format!(
+            "document.querySelector({}).scrollIntoView({{block: 'center'}})",
+            json!(css)
+        ),
+    )
+    .await;
     let actions = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
         element: el,
         duration: None,
@@ -528,37 +664,82 @@ async fn lesson_page(c: &Client, dir: &Path) {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     open(c, &page).await;
-    assert_eq!(c.title().await.unwrap(), "eavesdrop: captures/tls12-echo.pcapng");
+    assert_eq!(
+        c.title().await.unwrap(),
+        "eavesdrop: captures/tls12-echo.pcapng"
+    );
     assert_eq!(count(c, "#s0 tbody tr.flow-row").await, 1, "one flow row");
     // One arrow per packet of the flow (8 each way).
-    assert_eq!(count(c, "#s0 .ladder g.arrow").await, 16, "one arrow per packet");
-    assert_eq!(count(c, "#s0 .ladder .enc-zone").await, 1, "the encrypted part set apart");
-    assert_eq!(count(c, "#s0 .ladder g.arrow.k3").await, 4, "opaque arrows: data and alerts");
+    assert_eq!(
+        count(c, "#s0 .ladder g.arrow").await,
+        16,
+        "one arrow per packet"
+    );
+    assert_eq!(
+        count(c, "#s0 .ladder .enc-zone").await,
+        1,
+        "the encrypted part set apart"
+    );
+    assert_eq!(
+        count(c, "#s0 .ladder g.arrow.k3").await,
+        4,
+        "opaque arrows: data and alerts"
+    );
     // The packet list opened on the ClientHello (the first packet with a name), its
     // field panel on the SNI.
-    let sel = js(c, "return document.querySelector('#s0 .prow.sel .pn').textContent").await;
+    let sel = js(
+        c,
+        "return document.querySelector('#s0 .prow.sel .pn').textContent",
+    )
+    .await;
     assert_eq!(sel, "4");
-    let field = js(c, "return document.querySelector('#s0 .field .fname').textContent").await;
+    let field = js(
+        c,
+        "return document.querySelector('#s0 .field .fname').textContent",
+    )
+    .await;
     assert_eq!(field, "tls.handshake.extensions_server_name");
     screenshot(c, "lesson").await;
 
     // Hovering the SNI's bytes shows its field and highlights its whole range.
     hover(c, "#s0 .hexbody .hx .b[data-i='40']").await; // a TCP header byte first
-    let field = js(c, "return document.querySelector('#s0 .field .fname').textContent").await;
+    let field = js(
+        c,
+        "return document.querySelector('#s0 .field .fname').textContent",
+    )
+    .await;
     assert_ne!(field, "tls.handshake.extensions_server_name");
     hover(c, "#s0 .hexbody .hx .b[data-i='160']").await;
-    let field = js(c, "return document.querySelector('#s0 .field .fname').textContent").await;
+    let field = js(
+        c,
+        "return document.querySelector('#s0 .field .fname').textContent",
+    )
+    .await;
     assert_eq!(field, "tls.handshake.extensions_server_name");
-    assert_eq!(count(c, "#s0 .hexbody .hx .b.hl").await, 9, "localhost: 9 bytes lit");
+    assert_eq!(
+        count(c, "#s0 .hexbody .hx .b.hl").await,
+        9,
+        "localhost: 9 bytes lit"
+    );
     let panel = js(c, "return document.querySelector('#s0 .field').textContent").await;
     let panel = panel.as_str().unwrap();
-    assert!(panel.contains("server name") && panel.contains("localhost"), "{panel}");
+    assert!(
+        panel.contains("server name") && panel.contains("localhost"),
+        "{panel}"
+    );
     assert!(panel.contains("leak"), "{panel}");
 
     // The client's message: frame 10, its record body opaque byte for byte.
-    let arrow = c.find(Locator::Css("#s0 .ladder g.arrow[data-frame='10']")).await.unwrap();
+    let arrow = c
+        .find(Locator::Css("#s0 .ladder g.arrow[data-frame='10']"))
+        .await
+        .unwrap();
     arrow.click().await.unwrap();
-    let sel = js(c, "return document.querySelector('#s0 .prow.sel .pn').textContent").await;
+    let sel = js(
+        c,
+        "return document.querySelector('#s0 .prow.sel .pn').textContent",
+    )
+    .await;
     assert_eq!(sel, "10", "a ladder arrow selects its packet");
     let labels = js(
         c,
@@ -568,28 +749,55 @@ async fn lesson_page(c: &Client, dir: &Path) {
     .await;
     let labels = labels.as_array().unwrap();
     assert_eq!(labels.len(), 55, "the 55-byte record body");
-    assert!(labels.iter().all(|l| l.as_str().unwrap().split(' ').any(|c| c == "l3")), "{labels:?}");
+    assert!(
+        labels
+            .iter()
+            .all(|l| l.as_str().unwrap().split(' ').any(|c| c == "l3")),
+        "{labels:?}"
+    );
     hover(c, "#s0 .hexbody .hx .b[data-i='100']").await;
-    let field = js(c, "return document.querySelector('#s0 .field .fname').textContent").await;
+    let field = js(
+        c,
+        "return document.querySelector('#s0 .field .fname').textContent",
+    )
+    .await;
     assert_eq!(field, "tls.app_data");
 
     // Keyboard: j and k in the packet list, arrows in the hex view.
     let list = c.find(Locator::Css("#s0 .plist")).await.unwrap();
     list.send_keys("j").await.unwrap();
-    let sel = js(c, "return document.querySelector('#s0 .prow.sel .pn').textContent").await;
+    let sel = js(
+        c,
+        "return document.querySelector('#s0 .prow.sel .pn').textContent",
+    )
+    .await;
     assert_eq!(sel, "11");
     list.send_keys("kk").await.unwrap();
-    let sel = js(c, "return document.querySelector('#s0 .prow.sel .pn').textContent").await;
+    let sel = js(
+        c,
+        "return document.querySelector('#s0 .prow.sel .pn').textContent",
+    )
+    .await;
     assert_eq!(sel, "9");
-    let first = c.find(Locator::Css("#s0 .hexbody .hx .b[data-i='0']")).await.unwrap();
+    let first = c
+        .find(Locator::Css("#s0 .hexbody .hx .b[data-i='0']"))
+        .await
+        .unwrap();
     first.send_keys("\u{E014}\u{E014}\u{E015}").await.unwrap(); // → → ↓
     let focused = js(c, "return document.activeElement.dataset.i").await;
     assert_eq!(focused, "18");
-    let field = js(c, "return document.querySelector('#s0 .field .fname').textContent").await;
+    let field = js(
+        c,
+        "return document.querySelector('#s0 .field .fname').textContent",
+    )
+    .await;
     assert!(field.as_str().unwrap().starts_with("ip."), "{field}");
 
     // Sorting and filtering the flows table.
-    let sort = c.find(Locator::Css("#s0 .flow-table th:nth-child(5) button")).await.unwrap();
+    let sort = c
+        .find(Locator::Css("#s0 .flow-table th:nth-child(5) button"))
+        .await
+        .unwrap();
     sort.click().await.unwrap();
     let aria = js(c, "return document.querySelector('#s0 .flow-table th:nth-child(5)').getAttribute('aria-sort')").await;
     assert_eq!(aria, "descending");
@@ -598,7 +806,11 @@ async fn lesson_page(c: &Client, dir: &Path) {
 /// The demo's page: three acts, each with its flows, and the closing table.
 async fn demo_page(c: &Client, dir: &Path) {
     let page = dir.join("demo.html");
-    let out = eavesdrop().args(["demo", "--html"]).arg(&page).output().unwrap();
+    let out = eavesdrop()
+        .args(["demo", "--html"])
+        .arg(&page)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     open(c, &page).await;
     assert_eq!(count(c, "section.capture").await, 3);
@@ -606,14 +818,23 @@ async fn demo_page(c: &Client, dir: &Path) {
         assert_eq!(count(c, &format!("#{s} tbody tr.flow-row")).await, 1, "{s}");
     }
     let heading = js(c, "return document.querySelector('#s0 h2').textContent").await;
-    assert!(heading.as_str().unwrap().starts_with("Act 1: plaintext"), "{heading}");
+    assert!(
+        heading.as_str().unwrap().starts_with("Act 1: plaintext"),
+        "{heading}"
+    );
     assert_eq!(count(c, ".outro-table tbody tr").await, 7);
     // Act 1's message is readable: its packet's payload bytes carry the readable label.
     let readable = count(c, "#s0 .ladder g.arrow.k2").await;
-    assert!(readable >= 2, "plaintext act: the message and its echo are readable arrows");
+    assert!(
+        readable >= 2,
+        "plaintext act: the message and its echo are readable arrows"
+    );
     // Filtering by verdict: the TLS acts have no flow with readable content.
     let filter = c.find(Locator::Css("#s1-filter")).await.unwrap();
-    assert!(filter.select_by_value("readable").await.is_err(), "no readable option in act 2");
+    assert!(
+        filter.select_by_value("readable").await.is_err(),
+        "no readable option in act 2"
+    );
     filter.select_by_value("opaque").await.unwrap();
     assert_eq!(count(c, "#s1 tbody tr.flow-row").await, 1);
     screenshot(c, "demo").await;
@@ -624,13 +845,26 @@ async fn demo_page(c: &Client, dir: &Path) {
 async fn hostile_page(c: &Client, dir: &Path) {
     let capture = hostile_capture(dir);
     let page = dir.join("hostile.html");
-    let out = eavesdrop().arg("html").arg(&capture).arg("-o").arg(&page).output().unwrap();
+    let out = eavesdrop()
+        .arg("html")
+        .arg(&capture)
+        .arg("-o")
+        .arg(&page)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     open(c, &page).await;
     let title = c.title().await.unwrap();
     assert_eq!(title, format!("eavesdrop: {}", capture.display()));
-    assert_eq!(js(c, "return typeof window.pwned").await, "undefined", "nothing executed");
-    assert_eq!(count(c, "img, iframe, object, embed, a[href], #broken").await, 0);
+    assert_eq!(
+        js(c, "return typeof window.pwned").await,
+        "undefined",
+        "nothing executed"
+    );
+    assert_eq!(
+        count(c, "img, iframe, object, embed, a[href], #broken").await,
+        0
+    );
     assert_eq!(count(c, "style").await, 1);
     assert_eq!(count(c, "script:not([type])").await, 1);
     let handlers = js(
@@ -641,7 +875,11 @@ async fn hostile_page(c: &Client, dir: &Path) {
     .await;
     assert_eq!(handlers, 0, "no event-handler attribute");
     // The stylesheet still applies after the `</style>` strings.
-    let row_height = js(c, "return getComputedStyle(document.querySelector('.prow')).height").await;
+    let row_height = js(
+        c,
+        "return getComputedStyle(document.querySelector('.prow')).height",
+    )
+    .await;
     assert_eq!(row_height, "30px");
     // The strings are there, as text: the SNI, the certificate name, the Host header,
     // the DNS name.
@@ -656,7 +894,10 @@ async fn hostile_page(c: &Client, dir: &Path) {
     ] {
         assert!(body.contains(s), "{s:?} not shown as text");
     }
-    assert!(!body.contains('\u{1b}') && !body.contains('\u{202e}'), "raw control characters");
+    assert!(
+        !body.contains('\u{1b}') && !body.contains('\u{202e}'),
+        "raw control characters"
+    );
     // Every flow made it to the table; hovering the hostile SNI shows it as text.
     assert_eq!(count(c, "#s0 tbody tr.flow-row").await, 3);
     let sni_at = js(
@@ -668,11 +909,22 @@ async fn hostile_page(c: &Client, dir: &Path) {
     )
     .await;
     let sni_at = sni_at.as_u64().expect("the hostile SNI was dissected");
-    let sel = js(c, "return document.querySelector('#s0 .prow.sel .pn').textContent").await;
+    let sel = js(
+        c,
+        "return document.querySelector('#s0 .prow.sel .pn').textContent",
+    )
+    .await;
     assert_eq!(sel, "4", "opened on the ClientHello");
     hover(c, &format!("#s0 .hexbody .hx .b[data-i='{}']", sni_at + 3)).await;
-    let value = js(c, "return document.querySelector('#s0 .field .val').textContent").await;
-    assert!(value.as_str().unwrap().contains("\"<script>window.pwned=1"), "{value}");
+    let value = js(
+        c,
+        "return document.querySelector('#s0 .field .val').textContent",
+    )
+    .await;
+    assert!(
+        value.as_str().unwrap().contains("\"<script>window.pwned=1"),
+        "{value}"
+    );
     assert_eq!(js(c, "return typeof window.pwned").await, "undefined");
     assert_eq!(c.title().await.unwrap(), title, "the title is unchanged");
     screenshot(c, "hostile").await;
@@ -707,7 +959,11 @@ async fn large_page(c: &Client, dir: &Path) {
     let started = Instant::now();
     open(c, &page).await;
     eprintln!("6,000-frame page ready in {:?}", started.elapsed());
-    assert_eq!(count(c, "#s0 tbody tr.flow-row").await, 1000, "the first thousand rows, then a button");
+    assert_eq!(
+        count(c, "#s0 tbody tr.flow-row").await,
+        1000,
+        "the first thousand rows, then a button"
+    );
     let rows = count(c, "#s0 .prow").await;
     assert!(rows < 60, "the packet list is virtual: {rows} rows drawn");
     js(c, "const l = document.querySelector('#s0 .plist'); l.scrollTop = l.scrollHeight; l.dispatchEvent(new Event('scroll'))").await;
@@ -717,8 +973,15 @@ async fn large_page(c: &Client, dir: &Path) {
     )
     .await;
     assert_eq!(last, 5000);
-    let note = js(c, "return document.querySelector('#s0 .leftout').textContent").await;
-    assert!(note.as_str().unwrap().contains("1,000 frames left out"), "{note}");
+    let note = js(
+        c,
+        "return document.querySelector('#s0 .leftout').textContent",
+    )
+    .await;
+    assert!(
+        note.as_str().unwrap().contains("1,000 frames left out"),
+        "{note}"
+    );
 }
 
 #[test]

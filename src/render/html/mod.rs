@@ -384,12 +384,7 @@ impl HtmlSink {
                     .get(start as usize..end as usize)
                     .and_then(|b| short_value(k, b))
             });
-            let mut span = vec![
-                json!(start),
-                json!(end),
-                json!(field),
-                json!(label.index()),
-            ];
+            let mut span = vec![json!(start), json!(end), json!(field), json!(label.index())];
             if let Some(value) = value {
                 span.push(json!(super::escape(&value)));
             }
@@ -541,8 +536,8 @@ impl Sink for HtmlSink {
         if self.first_ts.is_none() {
             self.first_ts = Some(v.frame.ts);
         }
-        let desc = describe_payload(v.decoded, v.map, v.events)
-            .map(|d| super::escape(&d).into_owned());
+        let desc =
+            describe_payload(v.decoded, v.map, v.events).map(|d| super::escape(&d).into_owned());
         if let Some((id, dir)) = v.flow {
             self.ladder_arrow(v, id, dir, desc.as_deref());
         }
@@ -657,10 +652,7 @@ impl Sink for HtmlSink {
             o.remove("file");
             o.remove("type");
             o.remove("version");
-            o.insert(
-                "start".into(),
-                json!(self.first_ts.and_then(rfc3339)),
-            );
+            o.insert("start".into(), json!(self.first_ts.and_then(rfc3339)));
         }
         self.summary = v;
         // Ladders of flows whose reports never came (none should remain).

@@ -1,6 +1,4 @@
-use super::page::{
-    content_security_policy, csp_hash, html_text, script_json, SCRIPT, STYLE,
-};
+use super::page::{content_security_policy, csp_hash, html_text, script_json, SCRIPT, STYLE};
 use super::*;
 use serde_json::json;
 
@@ -8,7 +6,10 @@ use serde_json::json;
 fn script_json_cannot_close_its_element() {
     let v = json!({"sni": "</script><script>alert(1)</script>", "x": "<!-- & \u{2028}\u{2029}"});
     let s = script_json(&v);
-    assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'), "{s}");
+    assert!(
+        !s.contains('<') && !s.contains('>') && !s.contains('&'),
+        "{s}"
+    );
     assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'));
     // Still the same JSON.
     let back: serde_json::Value = serde_json::from_str(&s).unwrap();
@@ -26,8 +27,14 @@ fn html_text_escapes_markup_and_quotes() {
 #[test]
 fn csp_admits_exactly_the_embedded_assets() {
     let csp = content_security_policy();
-    assert!(csp.contains(&format!("script-src '{}'", csp_hash(SCRIPT))), "{csp}");
-    assert!(csp.contains(&format!("style-src '{}'", csp_hash(STYLE))), "{csp}");
+    assert!(
+        csp.contains(&format!("script-src '{}'", csp_hash(SCRIPT))),
+        "{csp}"
+    );
+    assert!(
+        csp.contains(&format!("style-src '{}'", csp_hash(STYLE))),
+        "{csp}"
+    );
     assert!(csp.starts_with("default-src 'none'"));
     assert!(!csp.contains("unsafe"), "{csp}");
     // A known SHA-256: of the empty string.
@@ -104,7 +111,10 @@ fn ladders_keep_their_head_and_tail() {
     assert_eq!(l.head.len(), LADDER_HEAD);
     assert_eq!(l.tail.len(), LADDER_TAIL);
     assert_eq!(l.head.last().map(|a| a.frame), Some(LADDER_HEAD as u64));
-    assert_eq!(l.tail.front().map(|a| a.frame), Some(100 - LADDER_TAIL as u64 + 1));
+    assert_eq!(
+        l.tail.front().map(|a| a.frame),
+        Some(100 - LADDER_TAIL as u64 + 1)
+    );
     assert_eq!(l.omitted, 100 - (LADDER_HEAD + LADDER_TAIL) as u64);
     assert_eq!(l.omitted_bytes, l.omitted * 10);
 }
@@ -113,5 +123,8 @@ fn ladders_keep_their_head_and_tail() {
 fn clean_escapes_control_and_bidi_characters_in_keys_and_values() {
     let mut v = json!({"a\u{1b}": ["x\u{202e}y", {"k": "\u{7}"}], "n": 1});
     clean(&mut v);
-    assert_eq!(v, json!({"a\\x1b": ["x\\u{202e}y", {"k": "\\x07"}], "n": 1}));
+    assert_eq!(
+        v,
+        json!({"a\\x1b": ["x\\u{202e}y", {"k": "\\x07"}], "n": 1})
+    );
 }

@@ -119,8 +119,7 @@ pub fn page(acts: &[Act], source: &str) -> anyhow::Result<Page> {
     let mut learned = Vec::new();
     for (i, act) in acts.iter().enumerate() {
         let found = analysis::analyse(act)?;
-        let mut reader =
-            CaptureReader::from_reader(io::Cursor::new(act.bytes.clone()), &act.name)?;
+        let mut reader = CaptureReader::from_reader(io::Cursor::new(act.bytes.clone()), &act.name)?;
         let config = EngineConfig {
             reports: true,
             ..EngineConfig::default()
