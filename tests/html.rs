@@ -459,6 +459,37 @@ fn hostile_strings_are_escaped_in_the_file() {
     );
 }
 
+/// `demo --html`: the three acts as sections, each with its capture's flow, and the
+/// closing table, without a browser.
+#[test]
+fn demo_page_holds_the_three_acts() {
+    let dir = tempdir("html-demo-file");
+    let page = dir.join("demo.html");
+    let out = eavesdrop().args(["demo", "--html"]).arg(&page).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let blocks = data_blocks(&html);
+    let meta = &blocks.iter().find(|(id, _)| id == "page").unwrap().1;
+    let sections = meta["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 3);
+    assert!(sections[0]["title"].as_str().unwrap().starts_with("Act 1"), "{meta}");
+    assert_eq!(meta["outro"]["rows"].as_array().unwrap().len(), 7);
+    for (i, class) in ["readable", "opaque", "opaque"].iter().enumerate() {
+        let s = &blocks.iter().find(|(id, _)| *id == format!("s{i}")).unwrap().1;
+        let flows = s["flows"].as_array().unwrap();
+        assert_eq!(flows.len(), 1, "act {}", i + 1);
+        assert_eq!(flows[0]["class"], *class, "act {}", i + 1);
+    }
+    // --html and --step do not go together.
+    let out = eavesdrop()
+        .args(["demo", "--step", "--html"])
+        .arg(dir.join("x.html"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.join("x.html").exists());
+}
+
 #[test]
 fn html_refuses_a_terminal_only_when_it_is_one() {
     // Piped (as in every test), the page goes to standard output.
