@@ -465,17 +465,28 @@ fn hostile_strings_are_escaped_in_the_file() {
 fn demo_page_holds_the_three_acts() {
     let dir = tempdir("html-demo-file");
     let page = dir.join("demo.html");
-    let out = eavesdrop().args(["demo", "--html"]).arg(&page).output().unwrap();
+    let out = eavesdrop()
+        .args(["demo", "--html"])
+        .arg(&page)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let html = std::fs::read_to_string(&page).unwrap();
     let blocks = data_blocks(&html);
     let meta = &blocks.iter().find(|(id, _)| id == "page").unwrap().1;
     let sections = meta["sections"].as_array().unwrap();
     assert_eq!(sections.len(), 3);
-    assert!(sections[0]["title"].as_str().unwrap().starts_with("Act 1"), "{meta}");
+    assert!(
+        sections[0]["title"].as_str().unwrap().starts_with("Act 1"),
+        "{meta}"
+    );
     assert_eq!(meta["outro"]["rows"].as_array().unwrap().len(), 7);
     for (i, class) in ["readable", "opaque", "opaque"].iter().enumerate() {
-        let s = &blocks.iter().find(|(id, _)| *id == format!("s{i}")).unwrap().1;
+        let s = &blocks
+            .iter()
+            .find(|(id, _)| *id == format!("s{i}"))
+            .unwrap()
+            .1;
         let flows = s["flows"].as_array().unwrap();
         assert_eq!(flows.len(), 1, "act {}", i + 1);
         assert_eq!(flows[0]["class"], *class, "act {}", i + 1);
@@ -545,13 +556,32 @@ fn find_tool(names: &[&str]) -> Option<PathBuf> {
 struct Driver {
     child: Child,
     port: u16,
-    _profile: PathBuf,
+    /// Chromium's profile directory, unique to this test process.
+    profile: PathBuf,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // After a failed assertion the session is never closed, and chromedriver's
+        // death leaves its Chromium running: end the processes started with this
+        // run's profile (found by their command line, each by its id).
+        let mark = format!("--user-data-dir={}", self.profile.display());
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for p in procs.flatten() {
+            let Ok(pid) = p.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(cmd) = std::fs::read(p.path().join("cmdline")) else {
+                continue;
+            };
+            if cmd.split(|&b| b == 0).any(|a| a == mark.as_bytes()) {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        }
     }
 }
 
@@ -581,7 +611,7 @@ fn start_driver() -> Option<(Driver, PathBuf)> {
     let d = Driver {
         child,
         port,
-        _profile: profile,
+        profile,
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -591,7 +621,7 @@ fn start_driver() -> Option<(Driver, PathBuf)> {
     Some((d, chromium))
 }
 
-async fn connect(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
+async fn connect(driver: &Driver, chromium: &Path) -> Client {
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -600,7 +630,7 @@ async fn connect(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=1400,1000",
-                format!("--user-data-dir={}", profile.display()),
+                format!("--user-data-dir={}", driver.profile.display()),
             ],
         },
     });
@@ -989,7 +1019,16 @@ async fn large_page(c: &Client, dir: &Path) {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let started = Instant::now();
     open(c, &page).await;
-    eprintln!("6,000-frame page ready in {:?}", started.elapsed());
+    let built = js(
+        c,
+        "return document.documentElement.getAttribute('data-ready-ms')",
+    )
+    .await;
+    eprintln!(
+        "6,000-frame page ready in {:?} (built {} ms after navigation started)",
+        started.elapsed(),
+        built.as_str().unwrap_or("?")
+    );
     assert_eq!(
         count(c, "#s0 tbody tr.flow-row").await,
         1000,
@@ -1021,13 +1060,12 @@ fn pages_work_in_chromium() {
         return;
     };
     let dir = tempdir("html-browser");
-    let profile = dir.join("profile");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let c = connect(&driver, &chromium, &profile).await;
+        let c = connect(&driver, &chromium).await;
         lesson_page(&c, &dir).await;
         demo_page(&c, &dir).await;
         hostile_page(&c, &dir).await;
