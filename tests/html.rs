@@ -417,6 +417,49 @@ fn max_frames_bounds_the_page() {
     assert_eq!(arrows, 16, "ladders cover every frame");
 }
 
+/// Big frames (64 KiB ones are common on loopback) fill the byte budget before the
+/// frame count: the embedded bytes stay within MAX_DETAIL_BYTES.
+#[test]
+fn big_frames_are_bounded_by_bytes() {
+    let dir = tempdir("html-big-frames");
+    let payload = vec![b'x'; 60_000];
+    let mut p = Pcap::new(1, 65535);
+    let mut seq = 1u32;
+    for i in 0..200u32 {
+        let f = ethernet(&ipv4_tcp(
+            [10, 0, 0, 1],
+            [10, 0, 0, 2],
+            40000,
+            9999,
+            seq,
+            1,
+            0x18,
+            &payload,
+        ));
+        p = p.frame(i, &f);
+        seq = seq.wrapping_add(60_000);
+    }
+    let capture = p.write(&dir, "big-frames.pcap");
+    let html = html_of(&[capture.to_str().unwrap()]);
+    let blocks = data_blocks(&html);
+    let s0 = &blocks.iter().find(|(id, _)| id == "s0").unwrap().1;
+    let budget = s0["left_out"]["max_bytes"].as_u64().unwrap();
+    let frame = 14 + 20 + 20 + 60_000;
+    let kept = s0["packets"].as_array().unwrap().len() as u64;
+    assert_eq!(
+        kept,
+        budget / frame,
+        "as many whole frames as the budget holds"
+    );
+    assert_eq!(s0["left_out"]["frames"].as_u64().unwrap(), 200 - kept);
+    assert_eq!(s0["summary"]["frames"], 200);
+    assert!(
+        html.len() < (budget as usize) * 3 / 2,
+        "page {} bytes",
+        html.len()
+    );
+}
+
 /// The crafted capture's strings reach the file only inside JSON, escaped: none of
 /// the markup appears raw.
 #[test]

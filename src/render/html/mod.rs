@@ -14,7 +14,7 @@
 //!   admits only their hashes.
 //!
 //! Everything stays bounded (docs/design.md, "The HTML page"): frame detail for at
-//! most `max_frames` frames — the first ones in capture order, and once the budget is
+//! most `max_frames` frames and [`MAX_DETAIL_BYTES`] of their captured bytes — the first ones in capture order, and once the budget is
 //! full, later frames that carry a name, a credential or another leak beyond addresses
 //! and ports, each taking the place of the latest plain frame kept, down to three
 //! quarters of the budget; flows complete up to [`MAX_FLOWS`] (the earliest by first
@@ -47,6 +47,10 @@ pub use page::{write_page, Outro, Page};
 
 /// Frames whose detail (bytes, labels, fields) a page embeds by default.
 pub const DEFAULT_MAX_FRAMES: usize = 2_000;
+/// Captured bytes of the frames whose detail a page embeds, at most (base64 makes them
+/// a third larger in the page): big frames (64 KiB on loopback) fill this before
+/// `max_frames`.
+pub const MAX_DETAIL_BYTES: usize = 8 << 20;
 /// Flows a page lists at most (the earliest, by first appearance); the totals still
 /// count every flow.
 pub const MAX_FLOWS: usize = 10_000;
@@ -93,6 +97,8 @@ pub struct Section {
 #[derive(Debug)]
 struct Kept {
     number: u64,
+    /// Captured bytes.
+    size: usize,
     packet: Value,
     detail: Value,
     notable: bool,
@@ -243,6 +249,8 @@ pub struct HtmlSink {
     kept: Vec<Kept>,
     /// How many of them carry no notable leak.
     plain: usize,
+    /// Their captured bytes.
+    kept_bytes: usize,
     first_ts: Option<Timestamp>,
     frames: u64,
     ladders: HashMap<u64, Ladder>,
@@ -274,6 +282,7 @@ impl HtmlSink {
             field_index: HashMap::new(),
             kept: Vec::new(),
             plain: 0,
+            kept_bytes: 0,
             first_ts: None,
             frames: 0,
             ladders: HashMap::new(),
@@ -321,21 +330,24 @@ impl HtmlSink {
 
     /// Whether a frame's detail fits the budget, making room for a frame with a
     /// notable leak by dropping the latest plain frame above the floor.
-    fn make_room(&mut self, notable: bool) -> bool {
-        if self.kept.len() < self.opts.max_frames {
+    fn make_room(&mut self, notable: bool, size: usize) -> bool {
+        if self.kept.len() < self.opts.max_frames && self.kept_bytes + size <= MAX_DETAIL_BYTES {
             return true;
         }
         if !notable || self.plain <= self.plain_floor() {
             return false;
         }
-        match self.kept.iter().rposition(|k| !k.notable) {
-            Some(i) => {
-                self.kept.remove(i);
-                self.plain -= 1;
-                true
-            }
-            None => false,
+        let Some(i) = self.kept.iter().rposition(|k| !k.notable) else {
+            return false;
+        };
+        let freed = self.kept.get(i).map_or(0, |k| k.size);
+        if self.kept_bytes - freed + size > MAX_DETAIL_BYTES {
+            return false;
         }
+        self.kept.remove(i);
+        self.kept_bytes -= freed;
+        self.plain -= 1;
+        true
     }
 
     fn ladder_arrow(&mut self, v: &FrameView<'_>, id: u64, dir: Direction, desc: Option<&str>) {
@@ -466,6 +478,7 @@ impl HtmlSink {
                 "frames_first": first,
                 "frames_late": frames_kept - first,
                 "max_frames": self.opts.max_frames,
+                "max_bytes": MAX_DETAIL_BYTES,
                 "flows": self.flows_left_out,
                 "max_flows": MAX_FLOWS,
                 "names": self.names_left_out,
@@ -546,7 +559,7 @@ impl Sink for HtmlSink {
             .spans
             .iter()
             .any(|s| s.label() == Label::Leak && s.field.def().leak.is_some_and(notable));
-        if !self.make_room(notable_leak) {
+        if !self.make_room(notable_leak, v.frame.data.len()) {
             return Ok(());
         }
         let mut line = Vec::with_capacity(160);
@@ -575,8 +588,10 @@ impl Sink for HtmlSink {
         });
         let detail = self.detail(v);
         self.plain += usize::from(!notable_leak);
+        self.kept_bytes += v.frame.data.len();
         self.kept.push(Kept {
             number: v.frame.number,
+            size: v.frame.data.len(),
             packet,
             detail,
             notable: notable_leak,

@@ -331,7 +331,9 @@
         'Packet detail is embedded for ' + grouped(lo.frames_total - lo.frames) + ' of ' + plural(lo.frames_total, 'frame') +
         ': the first ' + grouped(lo.frames_first);
       if (lo.frames_late) t += ' and ' + grouped(lo.frames_late) + ' later frames that carry a name, a credential or another leak beyond addresses and ports';
-      t += '. ' + plural(lo.frames, 'frame') + ' left out (--max-frames ' + grouped(lo.max_frames) + '); the totals, the flows and their ladders cover every frame.';
+      t +=
+        '. ' + plural(lo.frames, 'frame') + ' left out (at most --max-frames ' + grouped(lo.max_frames) + ' frames and ' +
+        grouped(Math.round(lo.max_bytes / 1048576)) + ' MiB of their bytes are embedded); the totals, the flows and their ladders cover every frame.';
       notes.push(t);
     }
     if (lo.flows > 0) {
