@@ -272,6 +272,9 @@ impl HtmlSink {
             absolute_seq: false,
             describe: false,
             quick: false,
+            verbose: 0,
+            link_header: false,
+            no_checksums: false,
         };
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         HtmlSink {
