@@ -13,12 +13,13 @@ mod man;
 mod progress;
 
 use anyhow::Context as _;
-use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, ShowArgs};
+use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, HtmlArgs, ShowArgs};
 use clap::{CommandFactory as _, Parser as _};
 use eavesdrop::check::{parse_tls_version, Policy};
 use eavesdrop::render::check::CheckSink;
 use eavesdrop::render::flows::{Filtered, FlowsSink};
 use eavesdrop::render::hexdump::{ShowOptions, ShowSink};
+use eavesdrop::render::html::{write_page, HtmlSink, Page};
 use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::time::Clock;
 use eavesdrop::render::OutputFormat;
@@ -92,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show(args),
         Command::Flows(args) => flows(args),
         Command::Check(args) => check(args),
+        Command::Html(args) => html(args),
         Command::Demo(args) => demo_cmd(args),
         Command::Live(args) => live::run(args),
         Command::Completions(args) => {
@@ -115,6 +117,11 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "captures recorded on loopback, built into eavesdrop",
         )
     };
+    if let Some(out) = &args.html {
+        let page = demo::page(&acts, source)?;
+        write_html(Some(out), &page, false)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let size = io::stdout()
         .is_terminal()
         .then(terminal_size::terminal_size)
@@ -300,6 +307,81 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    Ok(code)
+}
+
+/// Where a page goes: the file named, or standard output when it is no terminal.
+fn html_output(path: Option<&Path>) -> anyhow::Result<()> {
+    if path.is_none() && io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the page is HTML, not for a terminal: give -o OUT.html, or redirect standard \
+             output (eavesdrop html FILE > page.html)"
+        );
+    }
+    Ok(())
+}
+
+/// Writes a page whole (it is built in memory, its size bounded by --max-frames), so a
+/// failed run leaves no half-written file.
+fn write_html(path: Option<&Path>, page: &Page, quiet: bool) -> anyhow::Result<()> {
+    html_output(path)?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    write_page(&mut buf, page)?;
+    match path {
+        Some(p) => {
+            std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display()))?;
+            if !quiet {
+                eprintln!(
+                    "eavesdrop: wrote {} ({})",
+                    p.display(),
+                    eavesdrop::text::bytes(buf.len() as u64)
+                );
+            }
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn html(args: HtmlArgs) -> anyhow::Result<ExitCode> {
+    html_output(args.output.as_deref())?;
+    let config = args.limits.config(true);
+    let mut page = Page::default();
+    let mut code = ExitCode::SUCCESS;
+    for path in &args.files {
+        let name = path.display().to_string();
+        let mut progress = Progress::for_file(path, progress_allowed(false, args.quiet));
+        let sink = HtmlSink::new(&name, args.options());
+        let none = &mut FrameFilter::none();
+        match read_into(path, sink, config, None, none, &mut progress) {
+            Ok((mut sink, failure)) => {
+                if let Some(e) = failure {
+                    sink.warning(&format!(
+                        "reading stopped: {e} (everything before it is on this page)"
+                    ))?;
+                    damaged(path, &e, "put on the page");
+                    code = ExitCode::from(2);
+                }
+                page.sections.push(sink.into_section());
+            }
+            Err(e) => {
+                eprintln!("eavesdrop: error: {}", message(&e));
+                code = ExitCode::from(2);
+            }
+        }
+    }
+    if page.sections.is_empty() {
+        return Ok(code);
+    }
+    page.title = match args.files.as_slice() {
+        [one] => format!("eavesdrop: {}", one.display()),
+        many => format!("eavesdrop: {} captures", many.len()),
+    };
+    write_html(args.output.as_deref(), &page, args.quiet)?;
     Ok(code)
 }
 
