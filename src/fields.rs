@@ -141,6 +141,8 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::decode::icmp::FIELDS,
         crate::decode::esp::FIELDS,
         crate::decode::ah::FIELDS,
+        // Parsers that protocols share (not flow protocols of their own).
+        crate::proto::ntlmssp::FIELDS,
     ];
     for p in crate::proto::registry::all() {
         if !lists.iter().any(|l| std::ptr::eq(*l, p.fields)) {
