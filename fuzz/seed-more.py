@@ -13,11 +13,11 @@ corpus = os.environ.get("EAVESDROP_CORPUS", os.path.join(here, "..", "..", "shar
 
 # (capture, transport, server port, index in the target's port table)
 STREAM = [
-    ("smb3-ntlm.pcap", 445, 11),
-    ("smb3-encrypted.pcap", 445, 11),
-    ("kerberos-tcp.pcap", 88, 13),
-    ("rdp-standard-security.pcap", 3389, 14),
-    ("sip-digest-tcp.pcap", 5060, 15),
+    ("smb3-ntlm.pcap", 445, 14),
+    ("smb3-encrypted.pcap", 445, 14),
+    ("kerberos-tcp.pcap", 88, 16),
+    ("rdp-standard-security.pcap", 3389, 17),
+    ("sip-digest-tcp.pcap", 5060, 18),
     ("h2c-prior-knowledge.pcap", 8081, 2),
     ("h2c-upgrade.pcap", 8082, 2),
 ]

@@ -1,11 +1,12 @@
 //! Small text helpers shared by dissectors (descriptions) and renderers (words).
 
-/// `1 flow`, `2 flows`: a count and its noun, plural by adding `s`.
+/// `1 flow`, `2 flows`, `1,500 flows`: a count (grouped) and its noun, plural by
+/// adding `s`.
 pub fn plural(n: u64, noun: &str) -> String {
     if n == 1 {
-        format!("{n} {noun}")
+        format!("1 {noun}")
     } else {
-        format!("{n} {noun}s")
+        format!("{} {noun}s", grouped(n))
     }
 }
 

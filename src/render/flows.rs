@@ -11,6 +11,7 @@
 
 use super::escape;
 use super::json::rfc3339;
+use super::learned::Learned;
 use super::style::Palette;
 use crate::proto::tls::cipher_name;
 use crate::proto::Direction;
@@ -176,6 +177,8 @@ pub struct FlowsOptions {
     pub max_sorted: usize,
     /// Print nothing on stderr but warnings (no closing summary).
     pub quiet: bool,
+    /// Only the totals and what an observer learned, no entry per flow.
+    pub summary: bool,
 }
 
 impl Default for FlowsOptions {
@@ -188,6 +191,7 @@ impl Default for FlowsOptions {
             filter: FlowFilter::default(),
             max_sorted: MAX_SORTED,
             quiet: false,
+            summary: false,
         }
     }
 }
@@ -205,6 +209,7 @@ struct Totals {
     plaintext_flows: u64,
     opaque_flows: u64,
     evicted: u64,
+    learned: Learned,
 }
 
 /// Column widths of the table (the brief line uses the first three and the stack).
@@ -393,6 +398,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         if r.end_reason == FlowEnd::Evicted {
             t.evicted += 1;
         }
+        t.learned.add(r);
     }
 
     fn header(&mut self, s: &mut String, w: &Widths) {
@@ -585,6 +591,24 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 let _ = writeln!(s, "{pad}fingerprints: {}", fp.join(", "));
             }
         }
+        if !r.names.is_empty() {
+            // One entry per name, with every way it was learned.
+            let mut names: Vec<(String, Vec<&str>)> = Vec::new();
+            for n in &r.names {
+                match names.iter_mut().find(|(name, _)| *name == n.name) {
+                    Some((_, sources)) => sources.push(n.source.name()),
+                    None => names.push((n.name.clone(), vec![n.source.name()])),
+                }
+            }
+            let items: Vec<String> = names
+                .iter()
+                .map(|(n, sources)| format!("{} ({})", escape(n), sources.join(", ")))
+                .collect();
+            let _ = writeln!(s, "{pad}names: {}", folded(&items, full, ", ", " names"));
+        }
+        if let Some(talk) = r.conversation() {
+            let _ = writeln!(s, "{pad}encrypted messages: {talk}");
+        }
         for (i, arrow) in ["→", "←"].iter().enumerate() {
             let d = &r.dirs[i];
             if d.packets == 0 {
@@ -609,7 +633,8 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 if sizes.is_empty() {
                     String::new()
                 } else {
-                    format!("; first sizes {}", sizes.join(" "))
+                    let what = if r.records_seen { "record" } else { "payload" };
+                    format!("; first {what} sizes {}", sizes.join(" "))
                 }
             );
         }
@@ -781,6 +806,9 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
             return Ok(());
         }
         self.count(r);
+        if self.opts.summary {
+            return Ok(());
+        }
         match &mut self.kept {
             Some(kept) if kept.len() < self.opts.max_sorted => {
                 kept.push(r.clone());
@@ -805,7 +833,9 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
         self.flush_kept(true)?;
         let t = &self.totals;
         let mut s = String::new();
-        if !self.header_done {
+        if self.opts.summary && t.flows > 0 {
+            let _ = writeln!(s, "{}:", escape(&self.file));
+        } else if !self.header_done {
             let _ = writeln!(s, "{}: no flows", escape(&self.file));
         }
         let mut stacks: Vec<(&String, &u64)> = t.by_stack.iter().collect();
@@ -855,6 +885,22 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
                 "  leaks: {}",
                 folded(&leaks, self.opts.full, ", ", " kinds")
             );
+        }
+        if t.flows > 0 {
+            let width = if self.opts.brief { BRIEF_WIDTH } else { 200 };
+            for line in t.learned.lines(self.opts.full, width) {
+                // Shorten before colouring: the escapes take no columns.
+                let text = if self.opts.brief {
+                    shorten_to(&line.text, BRIEF_WIDTH)
+                } else {
+                    line.text
+                };
+                if line.alarm {
+                    let _ = writeln!(s, "{}", self.paint(&text, Label::Leak));
+                } else {
+                    let _ = writeln!(s, "{text}");
+                }
+            }
         }
         self.out.write_all(s.as_bytes())?;
         self.out.flush()?;

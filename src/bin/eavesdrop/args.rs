@@ -447,7 +447,10 @@ One entry per flow (TCP connection or UDP conversation): endpoints, packets and 
 each way, the protocol stack as found (TCP › SMTP › STARTTLS › TLS 1.2), TLS version,
 cipher, SNI, ALPN, certificate names, fingerprints (JA4, JA3, JA3S), payload bytes by
 who can read them, every leak with the frame where it was first seen, the first
-record sizes each way, and a one-line verdict. Then totals.
+record sizes each way, the names an observer associates with the flow (SNI, DNS
+answers, Host header, certificate) and the encrypted messages with their inferred
+plaintext sizes, and a one-line verdict. Then totals and what an observer learned
+from the whole capture (--summary prints only that).
 
 Flows are printed in the order they started (--sort to choose), once the file is read:
 eavesdrop keeps up to 100,000 flow reports to sort them, and past that prints the rest
@@ -462,6 +465,7 @@ readable but no content) and plaintext (application content in the clear).";
 const FLOWS_EXAMPLES: &str = "\
 Examples:
   eavesdrop flows captures/smtp-starttls.pcap
+  eavesdrop flows --summary big.pcap                  names, software, leaks and sizes, one screen
   eavesdrop flows --brief --only readable big.pcap    one line per flow with content in clear
   eavesdrop flows --flow 10.0.0.5:443 --full big.pcap everything about one server's flows
   eavesdrop flows --sort bytes --brief big.pcap       the heaviest flows first
@@ -487,6 +491,12 @@ pub struct FlowsArgs {
     /// the first few and a count
     #[arg(long, conflicts_with = "json")]
     pub full: bool,
+
+    /// Only what an observer learned from the whole capture (names visited and how,
+    /// software and fingerprints, flows with readable content or credentials, sizes of
+    /// the encrypted messages), not one entry per flow
+    #[arg(long, conflicts_with_all = ["json", "brief"])]
+    pub summary: bool,
 
     /// Order of the flows: first (frame that opened them), bytes, readable, id
     #[arg(
@@ -564,6 +574,7 @@ impl FlowsArgs {
             color: self.color.enabled() && !self.json,
             brief: self.brief,
             full: self.full,
+            summary: self.summary,
             sort: self.sort,
             filter: self.filter(),
             quiet: self.quiet,
