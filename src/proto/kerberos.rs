@@ -8,10 +8,11 @@
 //! e-data (whose PA-ETYPE-INFO2 salt names the principal again). Opaque: every
 //! EncryptedData's cipher — tickets, the AS-REP and TGS-REP enc-parts, authenticators,
 //! the encrypted timestamp of pre-authentication. Two of those are keyed by the user's
-//! password, so an observer can guess it offline: the encrypted timestamp
-//! (PA-ENC-TIMESTAMP) and the AS-REP's enc-part. When the AS-REQ carried no encrypted
-//! timestamp the KDC answered without pre-authentication, which is the AS-REP
-//! roasting weakness; the AS-REP is then reported as a credential.
+//! password, so an observer can guess it offline, and both are reported as
+//! credentials (as a NetNTLM response is): the encrypted timestamp (PA-ENC-TIMESTAMP)
+//! and the AS-REP's enc-part (unless PKINIT keyed it). When the AS-REQ carried no
+//! encrypted timestamp the KDC answered without pre-authentication, which is the
+//! AS-REP roasting weakness (anyone may ask for one): a warning says so.
 //!
 //! The DER walker reads one-byte tags and definite lengths of up to four bytes, never
 //! recurses (each structure is read by its own function, to a fixed depth), looks at
@@ -423,7 +424,10 @@ impl State {
                     t.push_str(&format!(" for {s}"));
                 }
                 if app.tag == 0x6a && timestamp {
-                    t.push_str(" (encrypted timestamp)");
+                    // Keyed by the password (a salted string-to-key): a guess is
+                    // checked offline by decrypting it (hashcat's krb5pa modes).
+                    t.push_str(" (encrypted timestamp: crackable offline)");
+                    leaks.push(format!("encrypted timestamp of {who}"));
                 }
                 t
             }
@@ -447,7 +451,21 @@ impl State {
                 if let Some(s) = &read.service {
                     t.push_str(&format!(" ticket for {s}"));
                 }
-                if app.tag == 0x6b && self.unauthenticated_as_req {
+                // PKINIT (PA-PK-AS-REP, 17, or its draft 20): the reply key comes
+                // from a key exchange, not from the password.
+                let pkinit = app.tag == 0x6b
+                    && field_of(m, seq, 2).is_some_and(|list| {
+                        children(m, list).into_iter().any(|pa| {
+                            matches!(field_of(m, pa, 1).and_then(|t| int(m, t)), Some(17 | 20))
+                        })
+                    });
+                if app.tag == 0x6b && !pkinit && !self.unauthenticated_as_req {
+                    // The enc-part is keyed by the client's password whether or not
+                    // the KDC asked for pre-authentication: an observer who saw it
+                    // can check guesses offline (hashcat's krb5asrep modes).
+                    leaks.push(format!("AS-REP enc-part for {who}"));
+                }
+                if app.tag == 0x6b && !pkinit && self.unauthenticated_as_req {
                     // The enc-part is keyed by the client's password, and the KDC
                     // gave it without proof that the client knows it.
                     t.push_str(" (no pre-authentication: enc-part crackable offline)");
@@ -652,7 +670,7 @@ mod tests {
         let out = run(&mut st, &req);
         assert_eq!(
             apps(&out),
-            ["AS-REQ alice@EXAMPLE.TEST for krbtgt/EXAMPLE.TEST (encrypted timestamp) []"]
+            ["AS-REQ alice@EXAMPLE.TEST for krbtgt/EXAMPLE.TEST (encrypted timestamp: crackable offline) [\"encrypted timestamp of alice@EXAMPLE.TEST\"]"]
         );
         let cipher: u64 = out
             .spans
@@ -665,7 +683,7 @@ mod tests {
         let out = run(&mut st, &rep);
         assert_eq!(
             apps(&out),
-            ["AS-REP alice@EXAMPLE.TEST ticket for krbtgt/EXAMPLE.TEST []"]
+            ["AS-REP alice@EXAMPLE.TEST ticket for krbtgt/EXAMPLE.TEST [\"AS-REP enc-part for alice@EXAMPLE.TEST\"]"]
         );
         let cipher: u64 = out
             .spans
