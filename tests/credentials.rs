@@ -101,16 +101,19 @@ fn payload_share(summary: &str, label: &str) -> u64 {
 #[test]
 fn smb3_session_setup_names_the_user_and_the_ntlm_response_is_a_credential() {
     let (l, summary) = lines("smb3-ntlm.pcap");
+    assert!(has(&l, "SMB2 NEGOTIATE response dialect 3.1.1"), "{l:#?}");
     assert!(
-        has(&l, "SMB2 NEGOTIATE response dialect 3.1.1"),
+        has(
+            &l,
+            "SMB2 SESSION_SETUP response STATUS_MORE_PROCESSING_REQUIRED NTLMSSP_CHALLENGE"
+        ),
         "{l:#?}"
     );
     assert!(
-        has(&l, "SMB2 SESSION_SETUP response STATUS_MORE_PROCESSING_REQUIRED NTLMSSP_CHALLENGE"),
-        "{l:#?}"
-    );
-    assert!(
-        has(&l, "SMB2 SESSION_SETUP request NTLMSSP_AUTH user=EXAMPLE\\\\alice"),
+        has(
+            &l,
+            "SMB2 SESSION_SETUP request NTLMSSP_AUTH user=EXAMPLE\\\\alice"
+        ),
         "{l:#?}"
     );
     assert!(
@@ -125,7 +128,10 @@ fn smb3_session_setup_names_the_user_and_the_ntlm_response_is_a_credential() {
     assert_eq!(stacks, ["TCP › SMB2"]);
     assert!(has_leak(&leaks, "user name", "EXAMPLE\\alice"), "{leaks:?}");
     assert!(has_leak(&leaks, "credential", "NetNTLMv2="), "{leaks:?}");
-    assert!(has_leak(&leaks, "URL", "\\\\127.0.0.1\\public"), "{leaks:?}");
+    assert!(
+        has_leak(&leaks, "URL", "\\\\127.0.0.1\\public"),
+        "{leaks:?}"
+    );
 }
 
 #[test]
@@ -148,7 +154,10 @@ fn kerberos_names_principals_and_the_password_keyed_ciphers_are_credentials() {
     for name in ["kerberos-udp.pcap", "kerberos-tcp.pcap"] {
         let (l, _) = lines(name);
         assert!(
-            has(&l, "Kerberos AS-REQ alice@EXAMPLE.TEST for krbtgt/EXAMPLE.TEST (encrypted timestamp"),
+            has(
+                &l,
+                "Kerberos AS-REQ alice@EXAMPLE.TEST for krbtgt/EXAMPLE.TEST (encrypted timestamp"
+            ),
             "{name}: {l:#?}"
         );
         assert!(
@@ -158,11 +167,19 @@ fn kerberos_names_principals_and_the_password_keyed_ciphers_are_credentials() {
         let (leaks, _) = flow_leaks(&capture(name));
         assert!(has_leak(&leaks, "identity", "alice"), "{leaks:?}");
         assert!(
-            has_leak(&leaks, "credential", "encrypted timestamp of alice@EXAMPLE.TEST"),
+            has_leak(
+                &leaks,
+                "credential",
+                "encrypted timestamp of alice@EXAMPLE.TEST"
+            ),
             "{leaks:?}"
         );
         assert!(
-            has_leak(&leaks, "credential", "AS-REP enc-part for alice@EXAMPLE.TEST"),
+            has_leak(
+                &leaks,
+                "credential",
+                "AS-REP enc-part for alice@EXAMPLE.TEST"
+            ),
             "{leaks:?}"
         );
     }
@@ -173,23 +190,26 @@ fn kerberos_names_principals_and_the_password_keyed_ciphers_are_credentials() {
     // Tickets, enc-parts and authenticators: more than half of the payload.
     assert!(payload_share(&summary, "opaque") > 2000, "{summary}");
     let (leaks, _) = flow_leaks(&capture("kerberos-udp.pcap"));
-    assert!(has_leak(&leaks, "URL", "HTTP/web.example.test"), "{leaks:?}");
+    assert!(
+        has_leak(&leaks, "URL", "HTTP/web.example.test"),
+        "{leaks:?}"
+    );
 }
 
 #[test]
 fn snmp_community_is_a_credential_and_v3_hides_its_pdu() {
     let (l, _) = lines("snmp-v2c-v3.pcap");
-    assert!(
-        has(&l, "SNMP v2c GetRequest 1.3.6.1.2.1.1.1.0"),
-        "{l:#?}"
-    );
+    assert!(has(&l, "SNMP v2c GetRequest 1.3.6.1.2.1.1.1.0"), "{l:#?}");
     assert!(has(&l, "\"Server room 3, rack 12\""), "{l:#?}");
     assert!(
         has(&l, "SNMP v3 user=alice authPriv encrypted PDU"),
         "{l:#?}"
     );
     let (leaks, _) = flow_leaks(&capture("snmp-v2c-v3.pcap"));
-    assert!(has_leak(&leaks, "credential", "community=public"), "{leaks:?}");
+    assert!(
+        has_leak(&leaks, "credential", "community=public"),
+        "{leaks:?}"
+    );
     assert!(has_leak(&leaks, "user name", "alice"), "{leaks:?}");
 }
 
@@ -207,7 +227,10 @@ fn sip_digest_response_is_a_credential_over_udp_and_tcp() {
         assert!(has(&l, "SIP/2.0 401 Unauthorized"), "{name}: {l:#?}");
         assert!(has(&l, "SIP BYE"), "{name}: {l:#?}");
         let (leaks, _) = flow_leaks(&capture(name));
-        assert!(has_leak(&leaks, "credential", "Digest user=alice"), "{leaks:?}");
+        assert!(
+            has_leak(&leaks, "credential", "Digest user=alice"),
+            "{leaks:?}"
+        );
         assert!(has_leak(&leaks, "user name", "alice"), "{leaks:?}");
     }
 }
@@ -236,7 +259,10 @@ fn rdp_cookie_names_the_user_then_tls_or_rc4_hides_the_session() {
 fn h2c_headers_are_decoded_and_authorization_is_a_credential() {
     let (leaks, stacks) = flow_leaks(&capture("h2c-prior-knowledge.pcap"));
     assert_eq!(stacks, ["TCP › HTTP/2"]);
-    assert!(has_leak(&leaks, "credential", "Basic alice:secret"), "{leaks:?}");
+    assert!(
+        has_leak(&leaks, "credential", "Basic alice:secret"),
+        "{leaks:?}"
+    );
     assert!(has_leak(&leaks, "cookie", ""), "{leaks:?}");
     let (leaks, stacks) = flow_leaks(&capture("h2c-upgrade.pcap"));
     assert_eq!(stacks, ["TCP › HTTP › Upgrade › HTTP/2"]);
@@ -252,8 +278,14 @@ fn deny_credentials_fails_on_every_offline_guessable_secret() {
     for (name, needle) in [
         ("smb3-ntlm.pcap", "NetNTLMv2="),
         ("smb3-encrypted.pcap", "NetNTLMv2="),
-        ("kerberos-udp.pcap", "encrypted timestamp of alice@EXAMPLE.TEST"),
-        ("kerberos-tcp.pcap", "AS-REP enc-part for alice@EXAMPLE.TEST"),
+        (
+            "kerberos-udp.pcap",
+            "encrypted timestamp of alice@EXAMPLE.TEST",
+        ),
+        (
+            "kerberos-tcp.pcap",
+            "AS-REP enc-part for alice@EXAMPLE.TEST",
+        ),
         ("snmp-v2c-v3.pcap", "community=public"),
         ("snmp-v2c-v3.pcap", "HMAC="),
         ("sip-digest-udp.pcap", "response="),
@@ -473,11 +505,15 @@ fn hostile_smb_ntlm_sip_rdp_and_h2_lengths_are_bounded() {
     // SIP over TCP with a Content-Length of 2^31, then one of 2^64.
     let sip = "INVITE sip:bob@x SIP/2.0\r\nVia: SIP/2.0/TCP a\r\nFrom: <sip:alice@x>\r\nTo: <sip:bob@x>\r\nCall-ID: 1\r\nCSeq: 1 INVITE\r\nContent-Length: 2147483648\r\n\r\nv=0\r\n";
     let sip2 = sip.replace("2147483648", "18446744073709551616");
-    let p = tcp_pcap(5060, &[(true, sip.into()), (true, sip2.clone().into_bytes())])
-        .write(&dir, "sip-tcp.pcap");
+    let p = tcp_pcap(
+        5060,
+        &[(true, sip.into()), (true, sip2.clone().into_bytes())],
+    )
+    .write(&dir, "sip-tcp.pcap");
     let out = survives(&p);
     assert!(out.contains("SIP INVITE"), "{out}");
-    let p = udp_pcap(5060, &[sip2.into_bytes(), b"SIP/2.0 200".to_vec()]).write(&dir, "sip-udp.pcap");
+    let p =
+        udp_pcap(5060, &[sip2.into_bytes(), b"SIP/2.0 200".to_vec()]).write(&dir, "sip-udp.pcap");
     survives(&p);
     // RDP: a TPKT of 65535 bytes holding a truncated X.224 request; a cookie line
     // without its end.
@@ -533,4 +569,66 @@ fn hpack_table_size_update_and_continuation_flood_are_bounded() {
     }
     let p = tcp_pcap(8080, &[(true, h2)]).write(&dir, "hpack.pcap");
     survives(&p);
+}
+
+/// The three NTLMSSP messages smbclient and Samba exchanged in captures/smb3-ntlm.pcap
+/// (cut out of its SPNEGO tokens), carried by other protocols.
+fn ntlm_messages() -> [String; 3] {
+    use base64::Engine;
+    ["negotiate", "challenge", "authenticate"].map(|m| {
+        let bytes = std::fs::read(repo().join(format!("tests/data/ntlm-{m}.bin"))).unwrap();
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    })
+}
+
+#[test]
+fn ntlm_over_http_names_the_user_and_the_response_is_a_credential() {
+    let dir = tempdir("credentials-ntlm-http");
+    let [n, c, a] = ntlm_messages();
+    let p = tcp_pcap(
+        80,
+        &[
+            (true, format!("GET /intranet HTTP/1.1\r\nHost: intranet\r\nAuthorization: NTLM {n}\r\n\r\n").into_bytes()),
+            (false, format!("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM {c}\r\nContent-Length: 0\r\n\r\n").into_bytes()),
+            (true, format!("GET /intranet HTTP/1.1\r\nHost: intranet\r\nAuthorization: NTLM {a}\r\n\r\n").into_bytes()),
+            (false, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec()),
+        ],
+    )
+    .write(&dir, "ntlm-http.pcap");
+    let out = survives(&p);
+    assert!(out.contains("NTLMSSP_CHALLENGE"), "{out}");
+    let (leaks, _) = flow_leaks(&p);
+    assert!(has_leak(&leaks, "user name", "EXAMPLE\\alice"), "{leaks:?}");
+    assert!(has_leak(&leaks, "credential", "NetNTLMv2="), "{leaks:?}");
+    // The server challenge from the 401 is named beside the response.
+    assert!(has_leak(&leaks, "credential", "challenge="), "{leaks:?}");
+    let o = run(&["check", "--deny", "credentials", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+}
+
+#[test]
+fn ntlm_in_smtp_auth_names_the_user_and_the_response_is_a_credential() {
+    let dir = tempdir("credentials-ntlm-smtp");
+    let [n, c, a] = ntlm_messages();
+    let p = tcp_pcap(
+        25,
+        &[
+            (false, b"220 mail.example.test ESMTP\r\n".to_vec()),
+            (true, b"EHLO client\r\n".to_vec()),
+            (
+                false,
+                b"250-mail.example.test\r\n250 AUTH NTLM\r\n".to_vec(),
+            ),
+            (true, format!("AUTH NTLM {n}\r\n").into_bytes()),
+            (false, format!("334 {c}\r\n").into_bytes()),
+            (true, format!("{a}\r\n").into_bytes()),
+            (false, b"235 2.7.0 Authentication successful\r\n".to_vec()),
+        ],
+    )
+    .write(&dir, "ntlm-smtp.pcap");
+    survives(&p);
+    let (leaks, stacks) = flow_leaks(&p);
+    assert_eq!(stacks, ["TCP › SMTP"]);
+    assert!(has_leak(&leaks, "user name", "EXAMPLE\\alice"), "{leaks:?}");
+    assert!(has_leak(&leaks, "credential", "NetNTLMv2="), "{leaks:?}");
 }

@@ -2740,12 +2740,32 @@ const MORE_CORPUS_NAMES: &[&str] = &[
 
 /// Where eavesdrop's sets and tshark's differ by design: (capture, field, reason).
 const MORE_DISAGREEMENTS: &[(&str, &str, &str)] = &[
-    ("ja4/chrome-cloudflare-quic-with-secrets.pcapng", "http2.headers.authority", KEYS),
-    ("ja4/chrome-cloudflare-quic-with-secrets.pcapng", "http2.headers.path", KEYS),
-    ("ja4/http2-with-cookies.pcapng", "http2.headers.authority", KEYS),
+    (
+        "ja4/chrome-cloudflare-quic-with-secrets.pcapng",
+        "http2.headers.authority",
+        KEYS,
+    ),
+    (
+        "ja4/chrome-cloudflare-quic-with-secrets.pcapng",
+        "http2.headers.path",
+        KEYS,
+    ),
+    (
+        "ja4/http2-with-cookies.pcapng",
+        "http2.headers.authority",
+        KEYS,
+    ),
     ("ja4/http2-with-cookies.pcapng", "http2.headers.path", KEYS),
-    ("ja4/http2-with-cookies.pcapng", "http2.headers.cookie", KEYS),
-    ("ja4/http2-with-cookies.pcapng", "http2.headers.set_cookie", KEYS),
+    (
+        "ja4/http2-with-cookies.pcapng",
+        "http2.headers.cookie",
+        KEYS,
+    ),
+    (
+        "ja4/http2-with-cookies.pcapng",
+        "http2.headers.set_cookie",
+        KEYS,
+    ),
     ("ndpi/gquic.pcap", "gquic.tag.sni", Q050),
     ("ndpi/gquic.pcap", "gquic.tag.uaid", Q050),
     ("ndpi/quic_q50.pcap", "gquic.tag.sni", Q050),
