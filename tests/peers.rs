@@ -2634,6 +2634,8 @@ const MORE_FIELDS: &[LeakMap] = &[
     ("http2.headers.path", "URL", same),
     ("http2.headers.cookie", "cookie", same),
     ("http2.headers.set_cookie", "cookie", same),
+    ("http2.headers.user_agent", "software", same),
+    ("http2.headers.server", "software", same),
 ];
 
 /// Decode-as arguments tshark needs for the sample captures' ports.

@@ -34,6 +34,7 @@ crate::fields! {
     H2_URL = "http2.headers.path", Content, Cleartext, Some(Url), ":authority, :path or host: the URL asked for";
     H2_AUTHORIZATION = "http2.headers.authorization", Content, Cleartext, Some(Credential), "authorization or proxy-authorization (RFC 9110 section 11.6)";
     H2_COOKIE = "http2.headers.cookie", Content, Cleartext, Some(Cookie), "cookie or set-cookie (RFC 6265)";
+    H2_SOFTWARE = "http2.headers.user_agent", Content, Cleartext, Some(Software), "user-agent or server: the software and its version (RFC 9110 sections 10.1.5 and 10.2.4)";
     H2_DATA = "http2.data.data", Content, Cleartext, None, "DATA frame payload: a message body (RFC 9113 section 6.1)";
 }
 
@@ -487,6 +488,7 @@ impl H2 {
                         (H2_AUTHORIZATION, Some(LeakKind::Credential))
                     }
                     "cookie" | "set-cookie" => (H2_COOKIE, Some(LeakKind::Cookie)),
+                    "user-agent" | "server" => (H2_SOFTWARE, Some(LeakKind::Software)),
                     _ => (H2_HEADERS, None),
                 };
                 if let (Some(r), Some(kind)) =
