@@ -372,8 +372,7 @@ impl H2 {
         let mut pos = 0usize;
         let mut complete = false;
         let mut gathered = 0usize;
-        loop {
-            let Some(len) = be24(rest, pos) else { break };
+        while let Some(len) = be24(rest, pos) {
             let end = pos + 9 + len as usize;
             let kind = rest.get(pos + 3).copied();
             if !frames.is_empty() && kind != Some(CONTINUATION) {
@@ -437,10 +436,9 @@ impl H2 {
             _ => 0,
         };
         let (s0, e0) = unpadded(f0, flags, extra);
-        let mut pieces: Vec<Range<usize>> = vec![first.start + s0..first.start + e0];
-        for f in frames.iter().skip(1) {
-            pieces.push(f.start + 9..f.end);
-        }
+        let pieces: Vec<Range<usize>> = std::iter::once(first.start + s0..first.start + e0)
+            .chain(frames.iter().skip(1).map(|f| f.start + 9..f.end))
+            .collect();
         let mut block = Vec::new();
         for p in &pieces {
             block.extend_from_slice(rest.get(p.clone()).unwrap_or(&[]));

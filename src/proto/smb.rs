@@ -669,10 +669,8 @@ impl Smb {
                         parts.push((r, SMB_TREE));
                     }
                 }
-                (3, true) => {
-                    if le32(m, 68).is_some_and(|f| f & 0x8000 != 0) {
-                        said.text.push_str(" (encrypted share)");
-                    }
+                (3, true) if le32(m, 68).is_some_and(|f| f & 0x8000 != 0) => {
+                    said.text.push_str(" (encrypted share)");
                 }
                 (5, false) => {
                     if let Some(r) = buf(
