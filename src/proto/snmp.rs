@@ -533,6 +533,45 @@ mod tests {
     }
 
     #[test]
+    fn v1_trap_names_the_enterprise_and_its_community_is_a_credential() {
+        // RFC 1157 Trap-PDU: enterprise, agent-addr, generic-trap, specific-trap,
+        // time-stamp, variable-bindings.
+        let enterprise = der(0x06, &[0x2b, 6, 1, 4, 1, 0xbf, 0x08, 2, 3, 1]);
+        let bind = der(
+            0x30,
+            &[
+                der(0x06, &[0x2b, 6, 1, 2, 1, 1, 5, 0]),
+                der(0x04, b"edge-router"),
+            ]
+            .concat(),
+        );
+        let trap = der(
+            0xa4,
+            &[
+                enterprise,
+                der(0x40, &[192, 0, 2, 1]),
+                der(0x02, &[6]),
+                der(0x02, &[17]),
+                der(0x43, &[0x01, 0x00]),
+                der(0x30, &bind),
+            ]
+            .concat(),
+        );
+        let m = der(
+            0x30,
+            &[der(0x02, &[0]), der(0x04, b"private"), trap].concat(),
+        );
+        assert!(looks_like(&m));
+        let (out, s) = run(&m);
+        let a = apps(&out);
+        assert_eq!(a.len(), 1, "{a:?}");
+        assert!(a[0].starts_with("v1 Trap 1.3.6.1.4.1.8072.2.3.1"), "{a:?}");
+        assert!(a[0].contains("\"community=private\""), "{a:?}");
+        assert!(out.spans.iter().any(|sp| sp.field == SNMP_VALUE));
+        assert_eq!(s.communities, ["private"]);
+    }
+
+    #[test]
     fn snmp_truncated_at_every_byte_never_panics() {
         for m in [get_v2c("public"), v3_authpriv()] {
             for n in 0..m.len() {
