@@ -176,7 +176,11 @@ mod tests {
         let mut names: Vec<&str> = all().map(|f| f.name()).collect();
         names.sort_unstable();
         let n = names.len();
-        let dups: Vec<String> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0].to_string()).collect();
+        let dups: Vec<String> = names
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0].to_string())
+            .collect();
         names.dedup();
         assert_eq!(names.len(), n, "duplicate field name: {dups:?}");
         for f in all() {
