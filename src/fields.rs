@@ -155,7 +155,7 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         // By content: two protocols that share a list (QUIC and its mid-connection
         // form) may see it at two addresses, since the compiler need not merge the
         // copies a static's initializer makes.
-        if !lists.iter().any(|l| *l == p.fields) {
+        if !lists.contains(&p.fields) {
             lists.push(p.fields);
         }
     }
