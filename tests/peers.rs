@@ -2768,6 +2768,26 @@ const MORE_DISAGREEMENTS: &[(&str, &str, &str)] = &[
         "http2.headers.set_cookie",
         KEYS,
     ),
+    (
+        "ja4/chrome-cloudflare-quic-with-secrets.pcapng",
+        "http2.headers.user_agent",
+        KEYS,
+    ),
+    (
+        "ja4/chrome-cloudflare-quic-with-secrets.pcapng",
+        "http2.headers.server",
+        KEYS,
+    ),
+    (
+        "ja4/http2-with-cookies.pcapng",
+        "http2.headers.user_agent",
+        KEYS,
+    ),
+    (
+        "ja4/http2-with-cookies.pcapng",
+        "http2.headers.server",
+        KEYS,
+    ),
     ("ndpi/gquic.pcap", "gquic.tag.sni", Q050),
     ("ndpi/gquic.pcap", "gquic.tag.uaid", Q050),
     ("ndpi/quic_q50.pcap", "gquic.tag.sni", Q050),
