@@ -135,6 +135,8 @@ pub fn all() -> impl Iterator<Item = FieldId> {
     let mut lists: Vec<&'static [FieldId]> = vec![
         FIELDS,
         crate::decode::link::FIELDS,
+        crate::decode::linktypes::FIELDS,
+        crate::decode::wifi::FIELDS,
         crate::decode::ip::FIELDS,
         crate::decode::tcp::FIELDS,
         crate::decode::udp::FIELDS,
@@ -152,10 +154,12 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::proto::ntlmssp::FIELDS,
     ];
     for p in crate::proto::registry::all() {
-        // By content: two protocols that share a list (QUIC and its mid-connection
-        // form) may see it at two addresses, since the compiler need not merge the
-        // copies a static's initializer makes.
-        if !lists.contains(&p.fields) {
+        // The same list, by its fields' definitions: the slice itself may be copied
+        // (a promoted constant can exist once per codegen unit), its statics cannot.
+        let same = |l: &&[FieldId]| {
+            l.len() == p.fields.len() && l.iter().zip(p.fields).all(|(a, b)| a == b)
+        };
+        if !lists.iter().any(same) {
             lists.push(p.fields);
         }
     }
