@@ -242,6 +242,7 @@ fn show_sink() -> impl Sink {
             notes: true,
             line: Default::default(),
             width: None,
+            style: Default::default(),
         },
         clock,
     )
