@@ -291,6 +291,46 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
     link::decode(&mut walk, frame.link);
 }
 
+/// Which of `shards` worker threads reads a frame under `-j N`: a symmetric hash of its
+/// outermost IP addresses (the first IP header the link layers lead to), so that both
+/// directions of a flow, every fragment of a datagram and everything a tunnel between
+/// two hosts carries go to the same shard. Frames without an IP header go to shard 0;
+/// they belong to no flow.
+///
+/// Ports are left out on purpose: a datagram's later fragments carry none, and a flow
+/// must not be split between a shard for its fragments and one for the rest. The price
+/// is balance: all traffic between two hosts is one shard's.
+pub fn shard_of(frame: &Frame, shards: u32) -> u32 {
+    if shards <= 1 {
+        return 0;
+    }
+    let data = frame.data.as_slice();
+    let Some(at) = link::outer_ip(data, frame.link) else {
+        return 0;
+    };
+    let addrs = match data.get(at).map(|b| b >> 4) {
+        Some(4) => data.get(at + 12..at + 16).zip(data.get(at + 16..at + 20)),
+        Some(6) => data.get(at + 8..at + 24).zip(data.get(at + 24..at + 40)),
+        _ => None,
+    };
+    let Some((a, b)) = addrs else { return 0 };
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    // FNV-1a: fixed, so a capture is sharded the same way on every run.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in lo.iter().chain(hi) {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // The high bits mix best.
+    ((h >> 32) % u64::from(shards)) as u32
+}
+
+/// Whether tcpdump's sanity checks on the record header pass (the packet line then
+/// starts with a time stamp).
+pub fn header_ok(frame: &Frame) -> bool {
+    invalid_header(frame).is_none()
+}
+
 /// tcpdump's sanity checks on the record header (print.c), same wording.
 fn invalid_header(frame: &Frame) -> Option<String> {
     const MAXIMUM_SNAPLEN: u32 = crate::capture::MAX_SNAPLEN;

@@ -13,15 +13,24 @@ use crate::proto::{Direction, Emitter};
 use crate::span::Span;
 use std::collections::VecDeque;
 
-pub(super) fn pending_ref(pending: &VecDeque<Pending>, frame: u64) -> Option<&Pending> {
+/// Where frame `frame` waits. One engine numbers its pending frames without gaps, so
+/// the offset from the head finds it; an engine of `-j N` holds only its shard's frames
+/// and searches.
+fn position(pending: &VecDeque<Pending>, frame: u64) -> Option<usize> {
     let head = pending.front()?.frame.number;
     let i = usize::try_from(frame.checked_sub(head)?).ok()?;
-    pending.get(i)
+    if pending.get(i).is_some_and(|p| p.frame.number == frame) {
+        return Some(i);
+    }
+    pending.binary_search_by_key(&frame, |p| p.frame.number).ok()
+}
+
+pub(super) fn pending_ref(pending: &VecDeque<Pending>, frame: u64) -> Option<&Pending> {
+    pending.get(position(pending, frame)?)
 }
 
 pub(super) fn pending_mut(pending: &mut VecDeque<Pending>, frame: u64) -> Option<&mut Pending> {
-    let head = pending.front()?.frame.number;
-    let i = usize::try_from(frame.checked_sub(head)?).ok()?;
+    let i = position(pending, frame)?;
     pending.get_mut(i)
 }
 
