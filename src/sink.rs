@@ -199,33 +199,44 @@ impl OwnedFrame {
     }
 }
 
-/// Any [`Sink`] fed by `-j N`: each frame is copied whole on a worker thread and
-/// handed to [`Sink::frame`] on the merging thread.
-pub struct Copying<S>(pub S);
+/// Any [`Sink`] fed by `-j N`: the frames it reads (which: [`KeepFrames`]) are copied
+/// whole on a worker thread and handed to [`Sink::frame`] on the merging thread.
+pub struct Copying<S> {
+    pub inner: S,
+    keep: KeepFrames,
+}
+
+impl<S: Sink> Copying<S> {
+    /// `keep`: the frames `inner` reads ([`KeepFrames::None`] for a sink of flow
+    /// reports only); the others never reach it.
+    pub fn new(inner: S, keep: KeepFrames) -> Copying<S> {
+        Copying { inner, keep }
+    }
+}
 
 impl<S: Sink> Sink for Copying<S> {
     fn frame(&mut self, view: &FrameView<'_>) -> io::Result<()> {
-        self.0.frame(view)
+        self.inner.frame(view)
     }
     fn warning(&mut self, text: &str) -> io::Result<()> {
-        self.0.warning(text)
+        self.inner.warning(text)
     }
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        self.0.finish(summary)
+        self.inner.finish(summary)
     }
     fn flow(&mut self, report: &FlowReport) -> io::Result<()> {
-        self.0.flow(report)
+        self.inner.flow(report)
     }
 }
 
 impl<S: Sink> ParallelSink for Copying<S> {
     type Worker = CopyFrames;
     fn worker(&self) -> CopyFrames {
-        CopyFrames(KeepFrames::All)
+        CopyFrames(self.keep)
     }
     fn merged(&mut self, part: &mut OwnedFrame, frame: &Merged) -> io::Result<()> {
         if part.present {
-            self.0.frame(&part.view(frame.flow))
+            self.inner.frame(&part.view(frame.flow))
         } else {
             Ok(())
         }

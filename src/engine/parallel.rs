@@ -398,16 +398,13 @@ fn shard<W: FrameWorker>(
         let mut created = Vec::new();
         for t in ticks.iter() {
             engine.sink_mut().now = t.number;
+            let before = engine.flows_created();
             if t.shard != index {
                 engine.tick(t.number, t.ts)?;
-                continue;
+            } else if let Some((frame, context)) = mine.next() {
+                engine.sink_mut().contexts.push_back((frame.number, context));
+                engine.push(frame)?;
             }
-            let Some((frame, context)) = mine.next() else {
-                continue;
-            };
-            engine.sink_mut().contexts.push_back((frame.number, context));
-            let before = engine.flows_created();
-            engine.push(frame)?;
             let after = engine.flows_created();
             if after > before {
                 created.push((t.number, before + 1, after - before));
@@ -433,11 +430,18 @@ fn shard<W: FrameWorker>(
     // Frames released at the end come after every frame was read.
     let end = engine.newest + 1;
     engine.sink_mut().now = end;
+    let before = engine.flows_created();
     let (mut sink, summary, ended) = engine.finish_shard()?;
+    // Flows created while the last fragments were given up.
+    let created = if summary.flows > before {
+        vec![(end, before + 1, summary.flows - before)]
+    } else {
+        Vec::new()
+    };
     let out = Output {
         frames: std::mem::take(&mut sink.frames),
         ended,
-        created: Vec::new(),
+        created,
         summary: Some(summary),
     };
     let _ = output.send(out);
@@ -516,6 +520,7 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
                 let out = rx.recv().map_err(|_| lost())?;
                 self.take(shard as u32, out);
             }
+            self.number_flows();
             match m.tail {
                 None => {
                     self.hand_over()?;
@@ -579,18 +584,6 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
             // before it.
             self.released_at = self.released_at.max(item.released_at);
             self.warnings_through(self.released_at)?;
-            if let Some(q) = self.created.get_mut(shard as usize) {
-                while let Some(&(frame, first, count)) = q.front() {
-                    if frame > item.number {
-                        break;
-                    }
-                    q.pop_front();
-                    for local in first..first + count {
-                        self.ids.insert((shard, local), self.next_id);
-                        self.next_id += 1;
-                    }
-                }
-            }
             if self.reports {
                 for (names, addr) in &item.names {
                     self.names.learn(names, *addr, item.number);
@@ -606,6 +599,23 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
             self.sink.merged(&mut item.part, &merged)?;
             if let Some(used) = self.used.get_mut(shard as usize) {
                 used.push(item.part);
+            }
+        }
+    }
+
+    /// Numbers the flows the shards created in this batch as one engine numbers them:
+    /// in the order of the frames they were created at (a flow may be created at a frame
+    /// after the first frame it holds: a reassembled datagram's).
+    fn number_flows(&mut self) {
+        let mut all: Vec<(u64, u32, u64, u64)> = Vec::new();
+        for (shard, q) in self.created.iter_mut().enumerate() {
+            all.extend(q.drain(..).map(|(frame, first, n)| (frame, shard as u32, first, n)));
+        }
+        all.sort_unstable_by_key(|&(frame, shard, first, _)| (frame, shard, first));
+        for (_, shard, first, count) in all {
+            for local in first..first + count {
+                self.ids.insert((shard, local), self.next_id);
+                self.next_id += 1;
             }
         }
     }

@@ -48,6 +48,7 @@ struct OffsetSpan {
     offset: i64,
 }
 
+#[derive(Clone)]
 pub struct Clock {
     format: TimeFormat,
     nanos: bool,
@@ -65,6 +66,16 @@ impl Clock {
             tz,
             cache: None,
             reference: None,
+        }
+    }
+
+    /// Takes up the reference times one clock would have at a frame that a worker of
+    /// `-j N` renders without having seen the frames before it.
+    pub fn resume(&mut self, context: &crate::sink::FrameContext) {
+        match self.format {
+            TimeFormat::SincePrevious => self.reference = context.previous,
+            TimeFormat::SinceFirst => self.reference = context.first,
+            _ => {}
         }
     }
 

@@ -280,6 +280,9 @@ pub struct ShowArgs {
     pub json: bool,
 
     #[command(flatten)]
+    pub jobs: JobsArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -382,6 +385,23 @@ pub struct LiveArgs {
 
     #[command(flatten)]
     pub limits: EngineArgs,
+}
+
+/// Worker threads (`show`, `flows`, `check`).
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// Worker threads that share a capture's flows (default: one per core); the output
+    /// is the same whatever N
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+impl JobsArgs {
+    pub fn resolve(&self) -> usize {
+        self.jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
 }
 
 /// Bounds on what a capture can make eavesdrop hold (shared by every subcommand).
@@ -526,6 +546,9 @@ pub struct FlowsArgs {
     pub quiet: bool,
 
     #[command(flatten)]
+    pub jobs: JobsArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -630,6 +653,9 @@ pub struct CheckArgs {
     pub color: ColorChoice,
 
     #[command(flatten)]
+    pub jobs: JobsArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -638,6 +664,8 @@ pub struct CheckArgs {
 pub struct ShowConfig {
     /// Captures, read in order.
     pub paths: Vec<PathBuf>,
+    /// Worker threads.
+    pub jobs: usize,
     /// A BPF filter expression; empty for none.
     pub filter: String,
     pub hex: HexMode,
@@ -731,6 +759,7 @@ impl ShowArgs {
             describe: !d.no_describe,
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
+            jobs: self.jobs.resolve(),
             quiet: self.quiet,
         })
     }

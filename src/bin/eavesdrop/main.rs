@@ -23,7 +23,8 @@ use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::time::{Clock, TimeFormat};
 use eavesdrop::render::OutputFormat;
-use eavesdrop::sink::Sink;
+use eavesdrop::engine::parallel;
+use eavesdrop::sink::{Copying, KeepFrames, ParallelSink, Sink};
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
 use progress::{Progress, Suspend};
 use std::io::{self, IsTerminal as _, Write as _};
@@ -177,6 +178,15 @@ impl FrameFilter {
         }
     }
 
+    /// Whether the filter drops frames (it does not when none was given).
+    fn is_active(&self) -> bool {
+        #[cfg(feature = "live")]
+        if self.bpf.is_some() {
+            return true;
+        }
+        false
+    }
+
     fn none() -> FrameFilter {
         FrameFilter {
             #[cfg(feature = "live")]
@@ -253,6 +263,66 @@ fn read_into<S: Sink>(
     Ok((sink, failure))
 }
 
+/// [`read_into`] with `jobs` engines on worker threads ([`eavesdrop::engine::parallel`]),
+/// the output the same as one engine's. One job, or a BPF filter (libpcap's
+/// programs stay on the thread that compiled them), reads on this thread.
+fn read_parallel<S: ParallelSink>(
+    path: &Path,
+    sink: S,
+    config: EngineConfig,
+    jobs: usize,
+    count: Option<u64>,
+    filter: &mut FrameFilter,
+    progress: &mut Progress,
+) -> anyhow::Result<(S, Option<CaptureError>)> {
+    if jobs <= 1 || filter.is_active() {
+        return read_into(path, sink, config, count, filter, progress);
+    }
+    if path.as_os_str() == "-" && io::stdin().is_terminal() {
+        eprintln!(
+            "eavesdrop: waiting for a capture on standard input (pipe one in: \
+             tcpdump -w - … | eavesdrop show -; Ctrl-D ends)"
+        );
+    }
+    let mut reader = CaptureReader::open(path)?;
+    let (result, failure) = parallel::run(sink, config, jobs, |feed| {
+        let mut failure = None;
+        let mut n = 0u64;
+        while let Some(next) = reader.next_frame() {
+            for w in reader.take_warnings() {
+                feed.warning(&format!("at byte {}: {}", w.offset, w.message));
+            }
+            match next {
+                Ok(frame) => {
+                    if feed.push(frame).is_err() {
+                        // The output stopped; the merger says why.
+                        break;
+                    }
+                    while let Some(buf) = feed.spare_buffer() {
+                        reader.recycle(buf);
+                    }
+                    n += 1;
+                    if n % 256 == 0 {
+                        progress.update(reader.offset());
+                    }
+                    if count.is_some_and(|c| n >= c) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        progress.clear();
+        failure
+    });
+    let (sink, _summary) = result.context("writing output")?;
+    let failure = failure.ok_or_else(|| anyhow::anyhow!("the capture reader failed"))?;
+    Ok((sink, failure))
+}
+
 fn damaged(path: &Path, e: &CaptureError, what: &str) {
     let _ = io::stdout().flush();
     eprintln!(
@@ -265,6 +335,7 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let config = args.limits.config(true);
     let format = args.format();
     let options = args.options();
+    let jobs = args.jobs.resolve();
     let mut code = ExitCode::SUCCESS;
     for path in &args.files {
         let name = path.display().to_string();
@@ -275,11 +346,13 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
         let failure = match format {
             OutputFormat::Json => {
                 let sink = Filtered::new(JsonSink::new(out, JsonMode::Flows, &name), args.filter());
-                read_into(path, sink, config, None, none, &mut progress).map(|(_, f)| f)
+                let sink = Copying::new(sink, KeepFrames::None);
+                read_parallel(path, sink, config, jobs, None, none, &mut progress).map(|(_, f)| f)
             }
             OutputFormat::Text => {
                 let sink = FlowsSink::new(out, err, options.clone(), &name);
-                read_into(path, sink, config, None, none, &mut progress).map(|(_, f)| f)
+                let sink = Copying::new(sink, KeepFrames::None);
+                read_parallel(path, sink, config, jobs, None, none, &mut progress).map(|(_, f)| f)
             }
         };
         match failure {
@@ -326,6 +399,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let config = args.limits.config(true);
+    let jobs = args.jobs.resolve();
     let mut violated = false;
     let mut failed = false;
     let color = args.color.enabled() && !args.json;
@@ -340,9 +414,10 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             policy.clone(),
         )
         .with_color(color);
+        let sink = Copying::new(sink, KeepFrames::Flowless);
         let none = &mut FrameFilter::none();
-        match read_into(path, sink, config, None, none, &mut progress) {
-            Ok((sink, failure)) => {
+        match read_parallel(path, sink, config, jobs, None, none, &mut progress) {
+            Ok((Copying { inner: sink, .. }, failure)) => {
                 violated |= sink.violations > 0;
                 if let Some(e) = failure {
                     damaged(path, &e, "checked");
@@ -381,6 +456,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     // The bar shares the terminal with nothing: not when packets print to it.
     let allowed = progress_allowed(config.format == OutputFormat::Json, config.quiet)
         && !io::stdout().is_terminal();
+    let jobs = config.jobs;
     let mut code = ExitCode::SUCCESS;
     for path in &config.paths {
         let mut filter = FrameFilter::new(&config.filter)?;
@@ -391,15 +467,17 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         let read = match config.format {
             OutputFormat::Json => {
                 let name = path.display().to_string();
-                let sink = JsonSink::new(out, JsonMode::Frames, &name);
-                read_into(path, sink, config.engine, count, &mut filter, &mut progress).map(|r| r.1)
+                let sink = Copying::new(JsonSink::new(out, JsonMode::Frames, &name), KeepFrames::All);
+                read_parallel(path, sink, config.engine, jobs, count, &mut filter, &mut progress)
+                    .map(|r| r.1)
             }
             OutputFormat::Text => {
                 let mut sink = ShowSink::new(out, err, show_options(&config), clock(&config));
                 if config.quiet {
                     sink = sink.without_summary();
                 }
-                read_into(path, sink, config.engine, count, &mut filter, &mut progress).map(|r| r.1)
+                read_parallel(path, sink, config.engine, jobs, count, &mut filter, &mut progress)
+                    .map(|r| r.1)
             }
         };
         match read {
