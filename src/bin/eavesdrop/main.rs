@@ -331,30 +331,83 @@ fn damaged(path: &Path, e: &CaptureError, what: &str) {
     );
 }
 
-fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
+/// Reads several captures at once, `jobs` threads shared among them, each file's output
+/// kept whole and written in the order the files were given: `work` reads one file
+/// with the shards it is given into the two buffers (stdout, stderr); `done` is told
+/// how it went, in order, after its output was written.
+fn files_in_parallel<T: Send>(
+    files: &[std::path::PathBuf],
+    jobs: usize,
+    work: impl Fn(&Path, usize, &mut Vec<u8>, &mut Vec<u8>) -> anyhow::Result<T> + Sync,
+    mut done: impl FnMut(&Path, anyhow::Result<T>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = jobs.min(files.len()).max(1);
+    let shards = (jobs / threads).max(1);
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(i) else { return };
+                let (mut out, mut err) = (Vec::new(), Vec::new());
+                let result = work(path, shards, &mut out, &mut err);
+                if tx.send((i, out, err, result)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut turn = 0;
+        for (i, out, err, result) in rx {
+            waiting.insert(i, (out, err, result));
+            while let Some((out, err, result)) = waiting.remove(&turn) {
+                let mut stdout = io::stdout().lock();
+                stdout.write_all(&out).context("writing output")?;
+                stdout.flush().context("writing output")?;
+                io::stderr().write_all(&err)?;
+                done(&files[turn], result)?;
+                turn += 1;
+            }
+        }
+        // Tell the other threads to stop on an error: they see the channel closed.
+        Ok(())
+    })
+}
+
+fn flows_one<W: io::Write, E: io::Write>(
+    args: &FlowsArgs,
+    path: &Path,
+    out: W,
+    err: E,
+    jobs: usize,
+    progress: &mut Progress,
+) -> anyhow::Result<Option<CaptureError>> {
     let config = args.limits.config(true);
-    let format = args.format();
-    let options = args.options();
+    let name = path.display().to_string();
+    let none = &mut FrameFilter::none();
+    match args.format() {
+        OutputFormat::Json => {
+            let sink = Filtered::new(JsonSink::new(out, JsonMode::Flows, &name), args.filter());
+            let sink = Copying::new(sink, KeepFrames::None);
+            read_parallel(path, sink, config, jobs, None, none, progress).map(|(_, f)| f)
+        }
+        OutputFormat::Text => {
+            let sink = FlowsSink::new(out, err, args.options(), &name);
+            let sink = Copying::new(sink, KeepFrames::None);
+            read_parallel(path, sink, config, jobs, None, none, progress).map(|(_, f)| f)
+        }
+    }
+}
+
+fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let jobs = args.jobs.resolve();
     let mut code = ExitCode::SUCCESS;
-    for path in &args.files {
-        let name = path.display().to_string();
-        let mut progress = Progress::for_file(path, progress_allowed(args.json, args.quiet));
-        let out = Suspend::new(io::stdout().lock(), progress.bar());
-        let err = Suspend::new(io::stderr(), progress.bar());
-        let none = &mut FrameFilter::none();
-        let failure = match format {
-            OutputFormat::Json => {
-                let sink = Filtered::new(JsonSink::new(out, JsonMode::Flows, &name), args.filter());
-                let sink = Copying::new(sink, KeepFrames::None);
-                read_parallel(path, sink, config, jobs, None, none, &mut progress).map(|(_, f)| f)
-            }
-            OutputFormat::Text => {
-                let sink = FlowsSink::new(out, err, options.clone(), &name);
-                let sink = Copying::new(sink, KeepFrames::None);
-                read_parallel(path, sink, config, jobs, None, none, &mut progress).map(|(_, f)| f)
-            }
-        };
+    let mut done = |path: &Path, failure: anyhow::Result<Option<CaptureError>>| {
         match failure {
             Ok(None) => {}
             Ok(Some(e)) => {
@@ -367,6 +420,23 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
                 code = ExitCode::from(2);
             }
         }
+        Ok(())
+    };
+    if jobs > 1 && args.files.len() > 1 {
+        files_in_parallel(
+            &args.files,
+            jobs,
+            |path, shards, out, err| flows_one(&args, path, out, err, shards, &mut Progress::off()),
+            done,
+        )?;
+        return Ok(code);
+    }
+    for path in &args.files {
+        let mut progress = Progress::for_file(path, progress_allowed(args.json, args.quiet));
+        let out = Suspend::new(io::stdout().lock(), progress.bar());
+        let err = Suspend::new(io::stderr(), progress.bar());
+        let failure = flows_one(&args, path, out, err, jobs, &mut progress);
+        done(path, failure)?;
     }
     Ok(code)
 }
@@ -398,27 +468,13 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             "no rules to check: give --deny, --min-tls, --deny-sni or --policy (see eavesdrop check --help)"
         );
     }
-    let config = args.limits.config(true);
     let jobs = args.jobs.resolve();
     let mut violated = false;
     let mut failed = false;
-    let color = args.color.enabled() && !args.json;
-    for path in &args.files {
-        let name = path.display().to_string();
-        let mut progress = Progress::for_file(path, progress_allowed(args.json, false));
-        let sink = CheckSink::new(
-            Suspend::new(io::stdout().lock(), progress.bar()),
-            Suspend::new(io::stderr(), progress.bar()),
-            args.format(),
-            &name,
-            policy.clone(),
-        )
-        .with_color(color);
-        let sink = Copying::new(sink, KeepFrames::Flowless);
-        let none = &mut FrameFilter::none();
-        match read_parallel(path, sink, config, jobs, None, none, &mut progress) {
-            Ok((Copying { inner: sink, .. }, failure)) => {
-                violated |= sink.violations > 0;
+    let mut done = |path: &Path, result: anyhow::Result<(u64, Option<CaptureError>)>| {
+        match result {
+            Ok((violations, failure)) => {
+                violated |= violations > 0;
                 if let Some(e) = failure {
                     damaged(path, &e, "checked");
                     failed = true;
@@ -430,6 +486,26 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 failed = true;
             }
         }
+        Ok(())
+    };
+    let policy = &policy;
+    if jobs > 1 && args.files.len() > 1 {
+        files_in_parallel(
+            &args.files,
+            jobs,
+            |path, shards, out, err| {
+                check_one(&args, policy, path, out, err, shards, &mut Progress::off())
+            },
+            done,
+        )?;
+    } else {
+        for path in &args.files {
+            let mut progress = Progress::for_file(path, progress_allowed(args.json, false));
+            let out = Suspend::new(io::stdout().lock(), progress.bar());
+            let err = Suspend::new(io::stderr(), progress.bar());
+            let result = check_one(&args, policy, path, out, err, jobs, &mut progress);
+            done(path, result)?;
+        }
     }
     Ok(if failed {
         ExitCode::from(2)
@@ -438,6 +514,27 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Checks one capture; returns the number of violations.
+fn check_one<W: io::Write, E: io::Write>(
+    args: &CheckArgs,
+    policy: &Policy,
+    path: &Path,
+    out: W,
+    err: E,
+    jobs: usize,
+    progress: &mut Progress,
+) -> anyhow::Result<(u64, Option<CaptureError>)> {
+    let name = path.display().to_string();
+    let color = args.color.enabled() && !args.json;
+    let sink = CheckSink::new(out, err, args.format(), &name, policy.clone()).with_color(color);
+    let sink = Copying::new(sink, KeepFrames::Flowless);
+    let none = &mut FrameFilter::none();
+    let config = args.limits.config(true);
+    let (Copying { inner: sink, .. }, failure) =
+        read_parallel(path, sink, config, jobs, None, none, progress)?;
+    Ok((sink.violations, failure))
 }
 
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
