@@ -246,17 +246,24 @@ where
             let (part_tx, part_rx) = channel();
             let worker = sink.worker();
             let buffers = buf_tx.clone();
-            workers.push(scope.spawn(move || {
-                shard(
-                    index as u32,
-                    config,
-                    worker,
-                    in_rx,
-                    out_tx,
-                    buffers,
-                    part_rx,
-                )
-            }));
+            // Named, so that a profile (or /proc/PID/task/*/comm) tells the threads apart.
+            let spawned = std::thread::Builder::new()
+                .name(format!("shard {index}"))
+                .spawn_scoped(scope, move || {
+                    shard(
+                        index as u32,
+                        config,
+                        worker,
+                        in_rx,
+                        out_tx,
+                        buffers,
+                        part_rx,
+                    )
+                });
+            match spawned {
+                Ok(w) => workers.push(w),
+                Err(e) => return (Err(e), None),
+            }
             inputs.push(in_tx);
             outputs.push(out_rx);
             parts.push(part_tx);
@@ -278,13 +285,19 @@ where
             warned_interfaces: HashSet::new(),
             unsupported_links: Vec::new(),
         };
-        let reader = scope.spawn(move || {
-            let mut feed = feed;
-            let t = read(&mut feed);
-            // An error here means the merger stopped; it says why.
-            let _ = feed.finish();
-            t
-        });
+        let reader = std::thread::Builder::new()
+            .name("reader".into())
+            .spawn_scoped(scope, move || {
+                let mut feed = feed;
+                let t = read(&mut feed);
+                // An error here means the merger stopped; it says why.
+                let _ = feed.finish();
+                t
+            });
+        let reader = match reader {
+            Ok(r) => r,
+            Err(e) => return (Err(e), None),
+        };
         let mut merger = Merger::new(&mut sink, shards, config.reports, parts);
         let merged = merger.run(&meta_rx, &outputs);
         // Whatever happened, the channels close so that every thread ends.
