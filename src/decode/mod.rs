@@ -336,8 +336,15 @@ pub fn shard_of(frame: &Frame, shards: u32) -> u32 {
         h ^= u64::from(byte);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    // The high bits mix best.
-    ((h >> 32) % u64::from(shards)) as u32
+    // FNV alone moves the last byte's change into bits 40 and up only (its prime is
+    // 2^40 + 0x1b3), so hosts of one /24 would share a shard: MurmurHash3's finaliser
+    // spreads every input bit over every output bit.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    (h % u64::from(shards)) as u32
 }
 
 /// Whether tcpdump's sanity checks on the record header pass (the packet line then
@@ -407,5 +414,44 @@ mod tests {
             d.invalid_header.as_deref(),
             Some("[Invalid header: len(10) < caplen(20)]")
         );
+    }
+
+    /// An Ethernet/IPv4 frame from `src` to `dst` with `rest` after the IP header's
+    /// first 20 bytes (with 802.1Q tags when `vlan`).
+    fn ipv4(src: [u8; 4], dst: [u8; 4], vlan: bool, rest: &[u8]) -> Frame {
+        let mut d = vec![0u8; 12];
+        if vlan {
+            d.extend_from_slice(&[0x81, 0x00, 0x00, 0x05]);
+        }
+        d.extend_from_slice(&[0x08, 0x00, 0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0]);
+        d.extend_from_slice(&src);
+        d.extend_from_slice(&dst);
+        d.extend_from_slice(rest);
+        let n = d.len() as u32;
+        frame(LinkType::ETHERNET, d, n)
+    }
+
+    #[test]
+    fn shards_are_symmetric_and_ignore_ports_and_tags() {
+        let (a, b) = ([10, 0, 0, 1], [192, 0, 2, 7]);
+        let tcp = [0x9c, 0x41, 0x00, 0x50];
+        let other_ports = [0x01, 0xbb, 0xd4, 0x31];
+        let mut seen = std::collections::HashSet::new();
+        for shards in [2, 3, 16] {
+            let s = shard_of(&ipv4(a, b, false, &tcp), shards);
+            assert!(s < shards);
+            assert_eq!(s, shard_of(&ipv4(b, a, false, &tcp), shards));
+            // A later fragment carries no ports; a tag does not move a flow.
+            assert_eq!(s, shard_of(&ipv4(a, b, false, &other_ports), shards));
+            assert_eq!(s, shard_of(&ipv4(b, a, true, &[]), shards));
+            // Truncated before the addresses, or no IP at all: shard 0.
+            assert_eq!(shard_of(&frame(LinkType::ETHERNET, vec![0; 20], 20), shards), 0);
+            assert_eq!(shard_of(&ipv4(a, b, false, &tcp), 1), 0);
+            for host in 0..64u8 {
+                seen.insert(shard_of(&ipv4(a, [10, 0, 1, host], false, &tcp), 16));
+            }
+        }
+        // The hash spreads hosts over the shards.
+        assert!(seen.len() >= 12, "{seen:?}");
     }
 }
