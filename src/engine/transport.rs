@@ -63,7 +63,7 @@ impl<S: Sink> Engine<S> {
     fn udp(&mut self, number: u64, payload: &Payload, bytes: Option<&[u8]>, carriers: &[Carrier]) {
         let (slot, _) = self
             .flows
-            .lookup(Transport::Udp, &payload.endpoints, number, None);
+            .lookup(Transport::Udp, &payload.endpoints, number, None, false);
         self.after_lookup(number);
         let Some(flow) = self.flows.get_mut(slot) else {
             return;
@@ -122,6 +122,7 @@ impl<S: Sink> Engine<S> {
         };
         let syn =
             (flags.has(decode::TcpFlags::SYN) && !flags.has(decode::TcpFlags::ACK)).then_some(seq);
+        let syn_ack = flags.has(decode::TcpFlags::SYN) && flags.has(decode::TcpFlags::ACK);
         // A segment that carries nothing (a bare ACK) of an unknown connection,
         // such as the last ACK after both FINs, does not open a flow.
         let carries = payload.range.end > payload.range.start
@@ -135,9 +136,9 @@ impl<S: Sink> Engine<S> {
         {
             return;
         }
-        let (slot, retired) = self
-            .flows
-            .lookup(Transport::Tcp, &payload.endpoints, number, syn);
+        let (slot, retired) =
+            self.flows
+                .lookup(Transport::Tcp, &payload.endpoints, number, syn, syn_ack);
         if let Some(mut old) = retired {
             let why = if old.reset {
                 FlowEnd::Reset

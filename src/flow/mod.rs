@@ -257,12 +257,17 @@ impl FlowTable {
 
     /// Finds or creates the flow of a packet. A SYN with a new ISN on a known TCP
     /// flow starts a new flow (port reuse); the old one is returned for finishing.
+    /// A new flow's client is the packet's sender, unless the packet is a SYN-ACK
+    /// (`syn_ack`: its receiver opened the connection) or, with no SYN, it goes from a
+    /// system port to a higher one (a capture that began mid-connection, or after the
+    /// request: the sender is a server answering).
     pub fn lookup(
         &mut self,
         proto: Transport,
         e: &Endpoints,
         frame: u64,
         syn: Option<u32>,
+        syn_ack: bool,
     ) -> (usize, Option<Flow>) {
         let key = FlowKey::new(proto, e);
         let mut retired = None;
@@ -292,7 +297,11 @@ impl FlowTable {
         let flow = Flow {
             id: self.next_id,
             key,
-            client: (e.src, e.sport),
+            client: if syn_ack || syn.is_none() && answers(e.sport, e.dport) {
+                (e.dst, e.dport)
+            } else {
+                (e.src, e.sport)
+            },
             first_frame: frame,
             last_frame: frame,
             packets: [0; 2],
@@ -357,5 +366,68 @@ impl FlowTable {
     pub fn drain_all(&mut self) -> Vec<Flow> {
         self.index.clear();
         std::mem::take(&mut self.flows)
+    }
+}
+
+/// Whether a packet from `sport` to `dport` that opens no connection is a server's
+/// answer: a system port (below 1024) talking to a higher one.
+fn answers(sport: u16, dport: u16) -> bool {
+    sport < 1024 && dport >= 1024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(sport: u16, dport: u16) -> Endpoints {
+        Endpoints {
+            src: IpAddr::from([10, 0, 0, 1]),
+            dst: IpAddr::from([10, 0, 0, 2]),
+            sport,
+            dport,
+        }
+    }
+
+    fn client_of(proto: Transport, e: &Endpoints, syn: Option<u32>, syn_ack: bool) -> u16 {
+        let mut t = FlowTable::new(Limits::default());
+        let (slot, _) = t.lookup(proto, e, 1, syn, syn_ack);
+        t.flows[slot].client.1
+    }
+
+    #[test]
+    fn the_opener_is_the_client() {
+        // A SYN's sender, whatever the ports.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(80, 40000), Some(7), false),
+            80
+        );
+        // A SYN-ACK's receiver: the capture missed the SYN.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(80, 40000), None, true),
+            40000
+        );
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(4000, 5000), None, true),
+            5000
+        );
+        // Mid-connection, a system port answering a higher one is the server.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(80, 1044), None, false),
+            1044
+        );
+        assert_eq!(
+            client_of(Transport::Udp, &ends(53, 50435), None, false),
+            50435
+        );
+        // Otherwise the first sender.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(1044, 80), None, false),
+            1044
+        );
+        assert_eq!(client_of(Transport::Udp, &ends(123, 123), None, false), 123);
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(5000, 6000), None, false),
+            5000
+        );
     }
 }

@@ -117,6 +117,7 @@ pub static UDP: &[&Protocol] = &[
     &super::esp::PROTOCOL,
     &super::openvpn::PROTOCOL,
     &super::dns::UDP_PROTOCOL,
+    &super::quic::MIDSTREAM,
     &super::rtp::PROTOCOL,
 ];
 
