@@ -4,6 +4,9 @@
 //! happens to spread) over captures/ and, when EAVESDROP_CORPUS is set, every capture
 //! of the development corpus.
 
+// A panic in a test is a failure to report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
 mod common;
 
 use common::{eavesdrop, output_within, sample_captures};

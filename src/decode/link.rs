@@ -205,12 +205,10 @@ pub(crate) fn outer_ip(data: &[u8], link: LinkType) -> Option<usize> {
             }
             None
         }
-        ETHERTYPE_PPPOE_SESSION => {
-            match be16(data, at + PPPOE_HDRLEN)? {
-                PPP_IPV4 | PPP_IPV6 => Some(at + PPPOE_HDRLEN + 2),
-                _ => None,
-            }
-        }
+        ETHERTYPE_PPPOE_SESSION => match be16(data, at + PPPOE_HDRLEN)? {
+            PPP_IPV4 | PPP_IPV6 => Some(at + PPPOE_HDRLEN + 2),
+            _ => None,
+        },
         _ => None,
     }
 }

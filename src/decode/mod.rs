@@ -445,7 +445,10 @@ mod tests {
             assert_eq!(s, shard_of(&ipv4(a, b, false, &other_ports), shards));
             assert_eq!(s, shard_of(&ipv4(b, a, true, &[]), shards));
             // Truncated before the addresses, or no IP at all: shard 0.
-            assert_eq!(shard_of(&frame(LinkType::ETHERNET, vec![0; 20], 20), shards), 0);
+            assert_eq!(
+                shard_of(&frame(LinkType::ETHERNET, vec![0; 20], 20), shards),
+                0
+            );
             assert_eq!(shard_of(&ipv4(a, b, false, &tcp), 1), 0);
             for host in 0..64u8 {
                 seen.insert(shard_of(&ipv4(a, [10, 0, 1, host], false, &tcp), 16));

@@ -392,7 +392,9 @@ impl<S: Sink> Engine<S> {
             let ready = match self.pending.front() {
                 Some(p) => {
                     p.open == 0
-                        || p.frame.number.saturating_add(self.config.max_pending_frames as u64)
+                        || p.frame
+                            .number
+                            .saturating_add(self.config.max_pending_frames as u64)
                             <= self.newest
                 }
                 None => false,

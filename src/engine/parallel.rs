@@ -415,7 +415,10 @@ fn shard<W: FrameWorker>(
             if t.shard != index {
                 engine.tick(t.number, t.ts)?;
             } else if let Some((frame, context)) = mine.next() {
-                engine.sink_mut().contexts.push_back((frame.number, context));
+                engine
+                    .sink_mut()
+                    .contexts
+                    .push_back((frame.number, context));
                 engine.push(frame)?;
             }
             let after = engine.flows_created();
@@ -622,7 +625,10 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
     fn number_flows(&mut self) {
         let mut all: Vec<(u64, u32, u64, u64)> = Vec::new();
         for (shard, q) in self.created.iter_mut().enumerate() {
-            all.extend(q.drain(..).map(|(frame, first, n)| (frame, shard as u32, first, n)));
+            all.extend(
+                q.drain(..)
+                    .map(|(frame, first, n)| (frame, shard as u32, first, n)),
+            );
         }
         all.sort_unstable_by_key(|&(frame, shard, first, _)| (frame, shard, first));
         for (_, shard, first, count) in all {

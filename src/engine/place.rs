@@ -22,7 +22,9 @@ fn position(pending: &VecDeque<Pending>, frame: u64) -> Option<usize> {
     if pending.get(i).is_some_and(|p| p.frame.number == frame) {
         return Some(i);
     }
-    pending.binary_search_by_key(&frame, |p| p.frame.number).ok()
+    pending
+        .binary_search_by_key(&frame, |p| p.frame.number)
+        .ok()
 }
 
 pub(super) fn pending_ref(pending: &VecDeque<Pending>, frame: u64) -> Option<&Pending> {

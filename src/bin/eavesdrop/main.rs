@@ -16,6 +16,7 @@ use anyhow::Context as _;
 use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, ShowArgs};
 use clap::{CommandFactory as _, Parser as _};
 use eavesdrop::check::{parse_tls_version, Policy};
+use eavesdrop::engine::parallel;
 use eavesdrop::render::check::CheckSink;
 use eavesdrop::render::flows::{Filtered, FlowsSink};
 use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
@@ -23,7 +24,6 @@ use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::time::{Clock, TimeFormat};
 use eavesdrop::render::OutputFormat;
-use eavesdrop::engine::parallel;
 use eavesdrop::sink::{Copying, KeepFrames, ParallelSink, Sink};
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
 use progress::{Progress, Suspend};
@@ -564,17 +564,34 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         let read = match config.format {
             OutputFormat::Json => {
                 let name = path.display().to_string();
-                let sink = Copying::new(JsonSink::new(out, JsonMode::Frames, &name), KeepFrames::All);
-                read_parallel(path, sink, config.engine, jobs, count, &mut filter, &mut progress)
-                    .map(|r| r.1)
+                let sink =
+                    Copying::new(JsonSink::new(out, JsonMode::Frames, &name), KeepFrames::All);
+                read_parallel(
+                    path,
+                    sink,
+                    config.engine,
+                    jobs,
+                    count,
+                    &mut filter,
+                    &mut progress,
+                )
+                .map(|r| r.1)
             }
             OutputFormat::Text => {
                 let mut sink = ShowSink::new(out, err, show_options(&config), clock(&config));
                 if config.quiet {
                     sink = sink.without_summary();
                 }
-                read_parallel(path, sink, config.engine, jobs, count, &mut filter, &mut progress)
-                    .map(|r| r.1)
+                read_parallel(
+                    path,
+                    sink,
+                    config.engine,
+                    jobs,
+                    count,
+                    &mut filter,
+                    &mut progress,
+                )
+                .map(|r| r.1)
             }
         };
         match read {
