@@ -320,9 +320,36 @@ pub fn shard_of(frame: &Frame, shards: u32) -> u32 {
         return 0;
     }
     let data = frame.data.as_slice();
-    let Some(at) = link::outer_ip(data, frame.link) else {
+    let Some(mut at) = link::outer_ip(data, frame.link) else {
         return 0;
     };
+    // IP in IP (6in4, 4in4, 4in6, 6in6) is followed to the inner header: its two ends
+    // are often not the same hosts both ways (a 6to4 relay answers from another
+    // address). A fragment of the outer datagram stays with the outer addresses (its
+    // later pieces carry no inner header).
+    for _ in 0..8 {
+        let inner = match data.get(at).map(|b| b >> 4) {
+            Some(4) => {
+                let ihl = usize::from(data.get(at).copied().unwrap_or(0) & 0x0f) * 4;
+                let frag = data
+                    .get(at + 6..at + 8)
+                    .is_some_and(|f| u16::from_be_bytes([f[0], f[1]]) & 0x3fff != 0);
+                match data.get(at + 9) {
+                    Some(4 | 41) if !frag && ihl >= 20 => Some(at + ihl),
+                    _ => None,
+                }
+            }
+            Some(6) => match data.get(at + 6) {
+                Some(4 | 41) => Some(at + 40),
+                _ => None,
+            },
+            _ => None,
+        };
+        match inner {
+            Some(i) if matches!(data.get(i).map(|b| b >> 4), Some(4 | 6)) => at = i,
+            _ => break,
+        }
+    }
     let addrs = match data.get(at).map(|b| b >> 4) {
         Some(4) => data.get(at + 12..at + 16).zip(data.get(at + 16..at + 20)),
         Some(6) => data.get(at + 8..at + 24).zip(data.get(at + 24..at + 40)),

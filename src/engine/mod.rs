@@ -324,7 +324,7 @@ impl<S: Sink> Engine<S> {
                 &mut dropped,
                 &mut self.emitter,
             );
-            project(flow, d, &mut self.emitter, &mut self.pending, current);
+            project(flow, d, &mut self.emitter, &mut self.pending, current, true);
             // Stretches that never got labels (a dissector bug) must not hold frames.
             if let Some(state) = flow.tcp.get_mut(d.index()) {
                 for seg in state.segs.drain(..).chain(state.dups.drain(..)) {

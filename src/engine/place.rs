@@ -105,6 +105,7 @@ pub(super) fn project(
     out: &mut Emitter,
     pending: &mut VecDeque<Pending>,
     current: u64,
+    ending: bool,
 ) {
     let Some(state) = flow.tcp.get_mut(dir.index()) else {
         out.clear();
@@ -134,8 +135,23 @@ pub(super) fn project(
         }
         state.remember(&span);
     }
+    // What no segment carries goes on the frame being read; when the flow is ending,
+    // on the frame of the first segment after it (the bytes that waited behind a
+    // hole), which this flow holds: the frame being read may then be another flow's,
+    // which `-j N` holds in another shard.
+    let after = |at: u64| {
+        if !ending {
+            return current;
+        }
+        state
+            .segs
+            .iter()
+            .find(|s| s.start >= at)
+            .or(state.segs.back())
+            .map_or(current, |s| s.frame)
+    };
     for event in out.events.drain(..) {
-        let frame = seg_frame(&state.segs, event.at).unwrap_or(current);
+        let frame = seg_frame(&state.segs, event.at).unwrap_or_else(|| after(event.at));
         if let Some(p) = pending_mut(pending, frame) {
             p.events.push(event.desc);
         }
@@ -151,7 +167,7 @@ pub(super) fn project(
                 let b = seg.frame_off + (note.at.end.min(seg.end()) - seg.start) as u32;
                 (seg.frame, Some(a..b))
             }
-            None => (current, None),
+            None => (after(note.at.start), None),
         };
         if let Some(p) = pending_mut(pending, frame) {
             let mut n = Note::new(note.severity, note.group, note.text);

@@ -221,13 +221,13 @@ impl<S: Sink> Engine<S> {
                 }
             }
             dropped.append(&mut result.dropped);
-            project(flow, dir, &mut self.emitter, &mut self.pending, number);
+            project(flow, dir, &mut self.emitter, &mut self.pending, number, false);
         }
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;
             for d in [Direction::ToServer, Direction::ToClient] {
                 flow::tcp::finish_dir(flow, d, &limits, shared, &mut dropped, &mut self.emitter);
-                project(flow, d, &mut self.emitter, &mut self.pending, number);
+                project(flow, d, &mut self.emitter, &mut self.pending, number, false);
             }
         }
         let closed = flow.closed();
