@@ -58,7 +58,7 @@ run() {
 }
 
 for cap in "$friendly" "$replicated" "$small"; do
-  bytes=$(stat -c %s "$cap")
+  bytes=$(stat -L -c %s "$cap")
   packets=$(capinfos -c -M "$cap" | awk '/Number of packets/{print $NF}')
   echo
   echo "### $(basename "$cap"): $bytes bytes, $packets packets (mean $((bytes / packets)) bytes)"
