@@ -172,6 +172,7 @@ impl<S: Sink> Engine<S> {
                 .or_insert_with(|| Box::new(FlowReport::for_flow(flow)));
         }
         let mut dropped = Vec::new();
+        let mut announced = Vec::new();
         let last = pieces.len().saturating_sub(1);
         let data_seq = if flags.has(decode::TcpFlags::SYN) {
             seq.wrapping_add(1)
@@ -211,6 +212,7 @@ impl<S: Sink> Engine<S> {
                 wire_len: piece.wire_len,
             };
             let mut result = flow::tcp::segment(flow, dir, seg, &limits, shared, &mut self.emitter);
+            announced.append(&mut self.emitter.expects);
             if let Some(p) = pending_mut(&mut self.pending, piece.frame) {
                 p.open += result.opened;
                 for (r, field, vis) in result.immediate.drain(..) {
@@ -232,6 +234,9 @@ impl<S: Sink> Engine<S> {
         }
         let closed = flow.closed();
         release_dropped(&mut self.pending, dropped);
+        for e in &announced {
+            self.flows.expect(slot, e);
+        }
         if closed {
             // Memory follows open connections: a closed one keeps only what late
             // retransmissions need, and leaves the table a little later.

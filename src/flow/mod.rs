@@ -7,10 +7,12 @@
 //! out-of-order bytes and segments per direction and in total.
 
 mod dissect;
+pub mod expect;
 pub mod frag;
 pub mod tcp;
 
 use crate::decode::{Encapsulation, Endpoints, Transport};
+use crate::proto::registry::Protocol;
 use crate::proto::stack::Stack;
 use crate::proto::tls::TlsFacts;
 use crate::proto::Direction;
@@ -93,6 +95,8 @@ pub struct Flow {
     pub key: FlowKey,
     /// The endpoint that opened the flow (sent the SYN, or the first packet).
     pub client: (IpAddr, u16),
+    /// The protocol another connection announced for this one (FTP data).
+    pub expected: Option<&'static Protocol>,
     pub first_frame: u64,
     pub last_frame: u64,
     pub packets: [u64; 2],
@@ -159,6 +163,8 @@ pub struct FlowTable {
     pub shared: Shared,
     /// Closed flows kept for late retransmissions: (flow id, key, frame it closed at).
     lingering: std::collections::VecDeque<(u64, FlowKey, u64)>,
+    /// Connections announced and not yet seen.
+    expected: expect::Expected,
 }
 
 /// How long a closed TCP flow stays to label late retransmissions, in frames.
@@ -177,6 +183,7 @@ impl FlowTable {
             graveyard: Vec::new(),
             shared: Shared::default(),
             lingering: std::collections::VecDeque::new(),
+            expected: expect::Expected::default(),
         }
     }
 
@@ -206,6 +213,24 @@ impl FlowTable {
     pub fn get_with_shared(&mut self, slot: usize) -> Option<(&mut Flow, &mut Shared)> {
         let flow = self.flows.get_mut(slot)?;
         Some((flow, &mut self.shared))
+    }
+
+    /// Remembers a connection announced on flow `slot` (an FTP data connection).
+    pub fn expect(&mut self, slot: usize, e: &crate::proto::Expect) {
+        let Some(flow) = self.flows.get(slot) else {
+            return;
+        };
+        let listener = if e.listener_is_server {
+            flow.server().0
+        } else {
+            flow.client.0
+        };
+        // The announced address, and the listener's own on the control connection
+        // (they differ behind NAT).
+        self.expected.insert((listener, e.port), e.proto);
+        if let Some(a) = e.addr.filter(|a| *a != listener) {
+            self.expected.insert((a, e.port), e.proto);
+        }
     }
 
     /// Finds a flow without creating one.
@@ -294,14 +319,30 @@ impl FlowTable {
             // Evicted flows are returned through `drain_evicted`; here we only make room.
             self.evict_oldest();
         }
+        let client = if syn_ack || syn.is_none() && answers(e.sport, e.dport) {
+            (e.dst, e.dport)
+        } else {
+            (e.src, e.sport)
+        };
+        let server = if client == (e.src, e.sport) {
+            (e.dst, e.dport)
+        } else {
+            (e.src, e.sport)
+        };
+        // An announced connection: the listener is the server (and a capture that
+        // began after the SYN may have the roles the other way round).
+        let expected = match proto {
+            Transport::Tcp => self
+                .expected
+                .take(server)
+                .or_else(|| self.expected.take(client)),
+            Transport::Udp => None,
+        };
         let flow = Flow {
             id: self.next_id,
             key,
-            client: if syn_ack || syn.is_none() && answers(e.sport, e.dport) {
-                (e.dst, e.dport)
-            } else {
-                (e.src, e.sport)
-            },
+            client,
+            expected,
             first_frame: frame,
             last_frame: frame,
             packets: [0; 2],
