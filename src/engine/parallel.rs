@@ -47,6 +47,9 @@ const BATCH_BYTES: usize = 2 << 20;
 const IN_FLIGHT: usize = 4;
 /// Frame buffers the reader keeps for reuse.
 const MAX_SPARE: usize = 4 * BATCH_FRAMES;
+/// Used parts a shard keeps for reuse (a part of `show` is a frame's rendered text,
+/// several times the frame).
+const MAX_SPARE_PARTS: usize = BATCH_FRAMES;
 
 /// One frame of a batch, as every shard hears of it.
 #[derive(Clone, Copy)]
@@ -403,7 +406,7 @@ fn shard<W: FrameWorker>(
     while let Ok(Input { ticks, frames }) = input.recv() {
         while let Ok(mut p) = parts.try_recv() {
             let s = engine.sink_mut();
-            if s.parts.len() < MAX_SPARE {
+            if s.parts.len() < MAX_SPARE_PARTS {
                 s.parts.append(&mut p);
             }
         }

@@ -223,7 +223,14 @@ impl<S: Sink> Engine<S> {
                 }
             }
             dropped.append(&mut result.dropped);
-            project(flow, dir, &mut self.emitter, &mut self.pending, number, false);
+            project(
+                flow,
+                dir,
+                &mut self.emitter,
+                &mut self.pending,
+                number,
+                false,
+            );
         }
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;

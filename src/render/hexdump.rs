@@ -539,6 +539,11 @@ impl FrameWorker for ShowWorker {
         self.render.line.resume(context);
         self.render.render(view, None);
         std::mem::swap(&mut self.render.buf, part);
+        // Parts go round (worker, merger, worker) and are kept for reuse: one that once
+        // held a 64 KiB frame's rows must not keep that room for a small one.
+        if part.capacity() > 64 * 1024 && part.capacity() > 4 * part.len() {
+            part.shrink_to_fit();
+        }
     }
 }
 
