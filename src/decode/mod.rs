@@ -331,9 +331,7 @@ pub fn shard_of(frame: &Frame, shards: u32) -> u32 {
         let inner = match data.get(at).map(|b| b >> 4) {
             Some(4) => {
                 let ihl = usize::from(data.get(at).copied().unwrap_or(0) & 0x0f) * 4;
-                let frag = data
-                    .get(at + 6..at + 8)
-                    .is_some_and(|f| u16::from_be_bytes([f[0], f[1]]) & 0x3fff != 0);
+                let frag = crate::codec::be16(data, at + 6).is_none_or(|f| f & 0x3fff != 0);
                 match data.get(at + 9) {
                     Some(4 | 41) if !frag && ihl >= 20 => Some(at + ihl),
                     _ => None,
