@@ -63,11 +63,44 @@ pub struct Summary {
 
 /// The clock's reference at a frame as one engine has it, for `-j N` workers that
 /// print times relative to other frames (`-ttt`, `-ttttt`): the time stamp of the
-/// previous frame and of the first frame whose record header was valid.
+/// previous frame whose record header was valid, and of the first such frame whose
+/// time is not zero as shown in microseconds and in nanoseconds (tcpdump's reference
+/// stays unset while it is zero).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FrameContext {
     pub previous: Option<Timestamp>,
-    pub first: Option<Timestamp>,
+    pub first_micro: Option<Timestamp>,
+    pub first_nano: Option<Timestamp>,
+}
+
+impl FrameContext {
+    /// Takes in a frame whose record header was valid (after its own context was
+    /// taken).
+    pub fn advance(&mut self, ts: Timestamp) {
+        self.previous = Some(ts);
+        if self.first_micro.is_none() && shown_nonzero(ts, false) {
+            self.first_micro = Some(ts);
+        }
+        if self.first_nano.is_none() && shown_nonzero(ts, true) {
+            self.first_nano = Some(ts);
+        }
+    }
+}
+
+/// Whether `ts` is not zero as the packet line shows it (the file's fields scaled to
+/// the precision shown, as libpcap hands them to tcpdump).
+fn shown_nonzero(ts: Timestamp, nanos: bool) -> bool {
+    match ts.raw {
+        Some(raw) => {
+            let frac = match (raw.nano, nanos) {
+                (false, true) => i64::from(raw.frac) * 1000,
+                (true, false) => i64::from(raw.frac) / 1000,
+                _ => i64::from(raw.frac),
+            };
+            raw.sec != 0 || frac != 0
+        }
+        None => ts.sec != 0 || (if nanos { ts.nsec } else { ts.nsec / 1000 }) != 0,
+    }
 }
 
 /// A frame handed back in capture order by `-j N`: its number and its flow, with the

@@ -152,6 +152,8 @@ pub struct Engine<S: Sink> {
     /// and decode results to reuse.
     spare: Vec<Vec<u8>>,
     spare_decoded: Vec<Decoded>,
+    /// Event lists of released frames, emptied, to reuse.
+    spare_events: Vec<Vec<Desc>>,
     /// Names DNS answers tied to addresses (`config.reports`).
     names: names::NameTable,
     /// Reused for every frame's byte map.
@@ -180,6 +182,7 @@ impl<S: Sink> Engine<S> {
             map_scratch: Vec::new(),
             spare: Vec::new(),
             spare_decoded: Vec::new(),
+            spare_events: Vec::new(),
         }
     }
 
@@ -255,7 +258,7 @@ impl<S: Sink> Engine<S> {
             decoded,
             flow: None,
             open: 0,
-            events: Vec::new(),
+            events: self.spare_events.pop().unwrap_or_default(),
         });
         self.payload(number);
         self.release_ready()
@@ -483,6 +486,11 @@ impl<S: Sink> Engine<S> {
         }
         if self.spare_decoded.len() < 64 {
             self.spare_decoded.push(p.decoded);
+        }
+        if self.spare_events.len() < 64 && p.events.capacity() > 0 {
+            let mut events = p.events;
+            events.clear();
+            self.spare_events.push(events);
         }
         result
     }

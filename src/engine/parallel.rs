@@ -130,8 +130,7 @@ impl Feed {
         let shard = crate::decode::shard_of(&frame, self.shards);
         let context = if crate::decode::header_ok(&frame) {
             let c = self.clock;
-            self.clock.previous = Some(frame.ts);
-            self.clock.first.get_or_insert(frame.ts);
+            self.clock.advance(frame.ts);
             c
         } else {
             FrameContext::default()

@@ -50,12 +50,7 @@ pub struct JsonSink<W: Write> {
 
 impl<W: Write> JsonSink<W> {
     pub fn new(out: W, mode: JsonMode, file: &str) -> JsonSink<W> {
-        let opts = LineOptions {
-            numbers: false,
-            absolute_seq: false,
-            describe: false,
-            quick: false,
-        };
+        let opts = LineOptions::default();
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         JsonSink {
             out,
@@ -433,7 +428,7 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
         "stack": r.stack,
         "to_server": dir_json(&r.dirs[0]),
         "to_client": dir_json(&r.dirs[1]),
-        "tls": r.tls.as_ref().map(tls_json),
+        "tls": r.tls.as_deref().map(tls_json),
         "protection": r.protection.as_ref().map(|p| json!({
             "protocol": p.proto,
             "cipher": p.cipher,
