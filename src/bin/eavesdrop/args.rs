@@ -290,6 +290,9 @@ pub struct ShowArgs {
     pub json: bool,
 
     #[command(flatten)]
+    pub jobs: JobsArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -600,6 +603,23 @@ pub struct LiveArgs {
     pub limits: EngineArgs,
 }
 
+/// Worker threads (`show`, `flows`, `check`).
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// Worker threads that share a capture's flows (default: one per core); the output
+    /// is the same whatever N
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+impl JobsArgs {
+    pub fn resolve(&self) -> usize {
+        self.jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+}
+
 /// Bounds on what a capture can make eavesdrop hold (shared by every subcommand).
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Limits")]
@@ -740,6 +760,9 @@ pub struct FlowsArgs {
     /// No closing summary on stderr (warnings and errors are still printed)
     #[arg(long)]
     pub quiet: bool,
+
+    #[command(flatten)]
+    pub jobs: JobsArgs,
 
     #[command(flatten)]
     pub limits: EngineArgs,
@@ -904,6 +927,9 @@ pub struct CheckArgs {
     pub color: ColorChoice,
 
     #[command(flatten)]
+    pub jobs: JobsArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -912,6 +938,8 @@ pub struct CheckArgs {
 pub struct ShowConfig {
     /// Captures, read in order.
     pub paths: Vec<PathBuf>,
+    /// Worker threads.
+    pub jobs: usize,
     /// A BPF filter expression; empty for none.
     pub filter: String,
     /// How packets are printed.
@@ -996,6 +1024,7 @@ impl ShowArgs {
             count: self.count,
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
+            jobs: self.jobs.resolve(),
             quiet: self.quiet,
         })
     }
