@@ -500,7 +500,11 @@ impl HttpDir {
         // NTLM inside the header (MS-NTHT): decoded, its names and response reported.
         let ntlm_msg = match lname {
             "authorization" | "proxy-authorization" | "www-authenticate" | "proxy-authenticate" => {
-                ntlm_token(&vtext()).and_then(|t| ntlm.message(&t))
+                // Base64 is ASCII: a value that is not UTF-8 carries no NTLM token.
+                std::str::from_utf8(value)
+                    .ok()
+                    .and_then(ntlm_token)
+                    .and_then(|t| ntlm.message(&t))
             }
             _ => None,
         };

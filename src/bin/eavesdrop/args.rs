@@ -606,17 +606,24 @@ pub struct LiveArgs {
 /// Worker threads (`show`, `flows`, `check`).
 #[derive(Debug, Args)]
 pub struct JobsArgs {
-    /// Worker threads that share a capture's flows (default: one per core); the output
-    /// is the same whatever N
+    /// Worker threads: several capture files are read at once, and with N above the
+    /// number of files a capture's flows are shared among threads; the output is the
+    /// same whatever N. Default: one per core for several files, 1 for one file (one
+    /// file's reader and merger are serial, so its shards spend more CPU than they
+    /// save; docs/benchmarks.md)
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
 }
 
 impl JobsArgs {
-    pub fn resolve(&self) -> usize {
-        self.jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1)
+    /// The threads for `files` capture files.
+    pub fn resolve(&self, files: usize) -> usize {
+        let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+        match self.jobs {
+            Some(n) => n.max(1),
+            None if files > 1 => cores().min(files),
+            None => 1,
+        }
     }
 }
 
@@ -1024,7 +1031,8 @@ impl ShowArgs {
             count: self.count,
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
-            jobs: self.jobs.resolve(),
+            // show reads its files one after the other: one file at a time.
+            jobs: self.jobs.resolve(1),
             quiet: self.quiet,
         })
     }

@@ -417,7 +417,7 @@ fn flows_one<W: io::Write, E: io::Write>(
 }
 
 fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
-    let jobs = args.jobs.resolve();
+    let jobs = args.jobs.resolve(args.files.len());
     let mut code = ExitCode::SUCCESS;
     let mut done = |path: &Path, failure: anyhow::Result<Option<CaptureError>>| {
         match failure {
@@ -555,7 +555,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             "no rules to check: give --deny, --min-tls, --deny-sni or --policy (see eavesdrop check --help)"
         );
     }
-    let jobs = args.jobs.resolve();
+    let jobs = args.jobs.resolve(args.files.len());
     let mut violated = false;
     let mut failed = false;
     let mut done = |path: &Path, result: anyhow::Result<(u64, Option<CaptureError>)>| {
