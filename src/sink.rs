@@ -9,7 +9,7 @@
 use crate::capture::{Frame, LinkType};
 use crate::decode::Decoded;
 use crate::note::NoteGroup;
-use crate::proto::{Desc, Direction};
+use crate::proto::{Decrypted, Desc, Direction};
 use crate::report::FlowReport;
 use crate::span::{ByteMap, Label};
 use std::io;
@@ -23,6 +23,10 @@ pub struct FrameView<'a> {
     pub events: &'a [Desc],
     /// The flow (its id) and direction of this frame's payload, if it has one.
     pub flow: Option<(u64, Direction)>,
+    /// What the endpoints read in the protected units (TLS records, QUIC packets)
+    /// that end in this frame, decrypted with their keys (`--keylog`): a second view
+    /// beside the observer's, whose labels (`map`) it never changes.
+    pub decrypted: &'a [Decrypted],
 }
 
 /// An output mode.

@@ -70,6 +70,8 @@ struct Pending {
     /// Stream segments of this frame not yet fully labelled.
     open: u32,
     events: Vec<Desc>,
+    /// Units decrypted with the endpoints' keys whose last byte is in this frame.
+    decrypted: Vec<crate::proto::Decrypted>,
 }
 
 pub struct Engine<S: Sink> {
@@ -130,6 +132,12 @@ impl<S: Sink> Engine<S> {
         }
     }
 
+    /// Decrypts with the endpoints' secrets (`--keylog`, Decryption Secrets Blocks):
+    /// flows made from now on get them. The observer's labels do not change.
+    pub fn set_keys(&mut self, keys: crate::keys::KeyRing) {
+        self.flows.set_keys(keys);
+    }
+
     pub fn sink_mut(&mut self) -> &mut S {
         &mut self.sink
     }
@@ -158,6 +166,7 @@ impl<S: Sink> Engine<S> {
             flow: None,
             open: 0,
             events: Vec::new(),
+            decrypted: Vec::new(),
         });
         self.payload(number);
         self.release_ready()
@@ -336,6 +345,7 @@ impl<S: Sink> Engine<S> {
             map: &map,
             events: &p.events,
             flow: p.flow,
+            decrypted: &p.decrypted,
         };
         if let Some((id, dir)) = p.flow {
             if let Some(report) = self.reports.get_mut(&id) {

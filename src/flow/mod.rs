@@ -105,6 +105,8 @@ pub struct Flow {
     pub reset: bool,
     /// Closed and lingering in the table for late retransmissions.
     lingering: bool,
+    /// The endpoints' secrets, for dissectors that decrypt (with `--keylog`).
+    pub keys: Option<crate::keys::KeyRing>,
 }
 
 impl Flow {
@@ -156,6 +158,8 @@ pub struct FlowTable {
     pub shared: Shared,
     /// Closed flows kept for late retransmissions: (flow id, key, frame it closed at).
     lingering: std::collections::VecDeque<(u64, FlowKey, u64)>,
+    /// Given to every new flow.
+    keys: Option<crate::keys::KeyRing>,
 }
 
 /// How long a closed TCP flow stays to label late retransmissions, in frames.
@@ -174,7 +178,13 @@ impl FlowTable {
             graveyard: Vec::new(),
             shared: Shared::default(),
             lingering: std::collections::VecDeque::new(),
+            keys: None,
         }
+    }
+
+    /// The endpoints' secrets, for the flows made from now on.
+    pub fn set_keys(&mut self, keys: crate::keys::KeyRing) {
+        self.keys = Some(keys);
     }
 
     /// Flows seen so far (including evicted ones).
@@ -295,6 +305,7 @@ impl FlowTable {
             app: App::Detecting,
             reset: false,
             lingering: false,
+            keys: self.keys.clone(),
         };
         self.next_id += 1;
         self.flows.push(flow);

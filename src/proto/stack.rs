@@ -25,6 +25,8 @@ pub struct Stack {
     ports: (u16, u16),
     /// Nothing recognised the first bytes: `outer` is the unknown-payload classifier.
     unknown: bool,
+    /// The endpoints' secrets, for the dissectors that can use them.
+    keys: Option<crate::keys::KeyRing>,
 }
 
 impl Stack {
@@ -55,7 +57,18 @@ impl Stack {
             transport,
             ports,
             unknown: matches!(found, Found::Unknown),
+            keys: None,
         })
+    }
+
+    /// Gives the endpoints' secrets to the flow's dissectors (and to the one a
+    /// hand-over starts later).
+    pub fn use_keys(&mut self, keys: &crate::keys::KeyRing) {
+        self.outer.use_keys(keys);
+        if let Some(inner) = self.inner.as_mut() {
+            inner.use_keys(keys);
+        }
+        self.keys = Some(keys.clone());
     }
 
     /// Whether nothing recognised the flow's first bytes (a UDP flow tries again with
@@ -118,7 +131,11 @@ impl Stack {
             if matches!(found, Found::NeedMore) || first.is_empty() {
                 return None;
             }
-            self.inner = Some(registry::dissector(&found, &probe));
+            let mut inner = registry::dissector(&found, &probe);
+            if let Some(keys) = &self.keys {
+                inner.use_keys(keys);
+            }
+            self.inner = Some(inner);
         }
         self.inner.as_mut()
     }

@@ -190,6 +190,13 @@ pub struct ShowArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// With --json and --keylog: include each decrypted record's plaintext (base64)
+    #[arg(long, requires = "json")]
+    pub json_plaintext: bool,
+
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
     #[command(flatten)]
     pub limits: EngineArgs,
 }
@@ -292,7 +299,21 @@ pub struct LiveArgs {
     pub display: DisplayArgs,
 
     #[command(flatten)]
+    pub keys: KeyArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
+}
+
+/// The endpoints' secrets (shared by show, flows, check and live).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Decryption (the key holder's view)")]
+pub struct KeyArgs {
+    /// Decrypt TLS, DTLS and QUIC with the endpoints' key log (SSLKEYLOGFILE lines;
+    /// repeatable). A pcapng file's Decryption Secrets Blocks are read without it. The
+    /// observer's labels do not change: the plaintext is shown beside them
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Vec<PathBuf>,
 }
 
 /// Bounds on what a capture can make eavesdrop hold (shared by every subcommand).
@@ -381,6 +402,9 @@ pub struct FlowsArgs {
     pub color: ColorChoice,
 
     #[command(flatten)]
+    pub keys: KeyArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -460,6 +484,9 @@ pub struct CheckArgs {
     pub json: bool,
 
     #[command(flatten)]
+    pub keys: KeyArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -480,6 +507,9 @@ pub struct ShowConfig {
     pub describe: bool,
     pub format: OutputFormat,
     pub engine: EngineConfig,
+    pub keylogs: Vec<PathBuf>,
+    /// Decrypted plaintext is kept for the output (text, or `--json-plaintext`).
+    pub plaintext: bool,
 }
 
 impl ShowArgs {
@@ -499,6 +529,8 @@ impl ShowArgs {
             describe: !d.no_describe,
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
+            plaintext: !self.json || self.json_plaintext,
+            keylogs: self.keys.keylog,
         }
     }
 }

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, ShowArgs};
 use clap::Parser as _;
 use eavesdrop::check::{parse_tls_version, Policy};
+use eavesdrop::keys::{KeyLog, KeyRing};
 use eavesdrop::render::check::CheckSink;
 use eavesdrop::render::flows::FlowsSink;
 use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
@@ -160,6 +161,77 @@ impl FrameFilter {
     }
 }
 
+/// Where the endpoints' secrets come from for a run, and whether the output wants
+/// the decrypted plaintext itself (or only lengths, descriptions and digests).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeySource {
+    pub files: Vec<std::path::PathBuf>,
+    pub plaintext: bool,
+}
+
+impl KeySource {
+    fn new(args: &args::KeyArgs, plaintext: bool) -> KeySource {
+        KeySource {
+            files: args.keylog.clone(),
+            plaintext,
+        }
+    }
+
+    /// The key ring of `--keylog` files (`None` without them). A line that cannot be
+    /// read is an error naming the file and line.
+    pub(crate) fn ring(&self) -> anyhow::Result<Option<KeyRing>> {
+        if self.files.is_empty() {
+            return Ok(None);
+        }
+        let mut log = KeyLog::new();
+        for f in &self.files {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read key log {}", f.display()))?;
+            log.add_text(&text, &f.display().to_string())
+                .context("malformed key log")?;
+        }
+        let ring = KeyRing::new(log);
+        ring.set_keep_plaintext(self.plaintext);
+        Ok(Some(ring))
+    }
+}
+
+/// A capture's Decryption Secrets Blocks: their key log lines join the ring (made
+/// now if `--keylog` gave none), and stderr says so.
+fn use_secrets<S: Sink>(
+    found: Vec<eavesdrop::Secrets>,
+    ring: &mut Option<KeyRing>,
+    engine: &mut Engine<S>,
+    keys: &KeySource,
+    name: &str,
+) {
+    for block in found {
+        if block.kind != eavesdrop::Secrets::TLS_KEY_LOG {
+            eprintln!(
+                "eavesdrop: {name}: a Decryption Secrets Block of type {:#010x} is not read (only TLS key logs are)",
+                block.kind
+            );
+            continue;
+        }
+        let r = ring.get_or_insert_with(|| {
+            let r = KeyRing::default();
+            r.set_keep_plaintext(keys.plaintext);
+            engine.set_keys(r.clone());
+            r
+        });
+        let text = String::from_utf8_lossy(&block.data);
+        let before = r.stats().lines;
+        let errors = r.add_text_lenient(&text, "Decryption Secrets Block");
+        eprintln!(
+            "eavesdrop: {name}: using the {} secrets of its Decryption Secrets Block",
+            r.stats().lines - before
+        );
+        for e in errors.iter().take(3) {
+            eprintln!("eavesdrop: {name}: skipped: {e}");
+        }
+    }
+}
+
 /// Reads one capture through an engine into `sink`. Returns the sink, and the error
 /// that stopped reading part way (everything before it went through).
 fn read_into<S: Sink>(
@@ -168,14 +240,24 @@ fn read_into<S: Sink>(
     config: EngineConfig,
     count: Option<u64>,
     filter: &mut FrameFilter,
+    keys: &KeySource,
 ) -> anyhow::Result<(S, Option<CaptureError>)> {
+    let mut ring = keys.ring()?;
     let mut reader = CaptureReader::open(path)?;
     let mut engine = Engine::new(sink, config);
+    if let Some(r) = &ring {
+        engine.set_keys(r.clone());
+    }
+    let name = path.display().to_string();
     let mut failure = None;
     let mut n = 0u64;
     while let Some(next) = reader.next_frame() {
         for w in reader.take_warnings() {
             engine.warning(&format!("at byte {}: {}", w.offset, w.message))?;
+        }
+        let secrets = reader.take_secrets();
+        if !secrets.is_empty() {
+            use_secrets(secrets, &mut ring, &mut engine, keys, &name);
         }
         match next {
             Ok(frame) => {
@@ -198,6 +280,10 @@ fn read_into<S: Sink>(
         }
     }
     let (sink, _summary) = engine.finish().context("writing output")?;
+    if let Some(r) = ring {
+        let _ = io::stdout().flush();
+        eprintln!("eavesdrop: {name}: {}", r.stats().sentence());
+    }
     Ok((sink, failure))
 }
 
@@ -211,6 +297,7 @@ fn damaged(path: &Path, e: &CaptureError, what: &str) {
 
 fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let config = args.limits.config(true);
+    let keys = KeySource::new(&args.keys, false);
     let format = args.format();
     let color = args.color.enabled() && format == OutputFormat::Text;
     let mut code = ExitCode::SUCCESS;
@@ -219,11 +306,11 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
         let failure = match format {
             OutputFormat::Json => {
                 let sink = JsonSink::new(io::stdout().lock(), JsonMode::Flows, &name);
-                read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
+                read_into(path, sink, config, None, &mut FrameFilter::none(), &keys).map(|(_, f)| f)
             }
             OutputFormat::Text => {
                 let sink = FlowsSink::new(io::stdout().lock(), io::stderr(), color, &name);
-                read_into(path, sink, config, None, &mut FrameFilter::none()).map(|(_, f)| f)
+                read_into(path, sink, config, None, &mut FrameFilter::none(), &keys).map(|(_, f)| f)
             }
         };
         match failure {
@@ -270,6 +357,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let config = args.limits.config(true);
+    let keys = KeySource::new(&args.keys, false);
     let mut violated = false;
     let mut failed = false;
     for path in &args.files {
@@ -281,7 +369,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             &name,
             policy.clone(),
         );
-        match read_into(path, sink, config, None, &mut FrameFilter::none()) {
+        match read_into(path, sink, config, None, &mut FrameFilter::none(), &keys) {
             Ok((sink, failure)) => {
                 violated |= sink.violations > 0;
                 if let Some(e) = failure {
@@ -308,11 +396,23 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let config = args.resolve();
     let mut filter = FrameFilter::new(&config.filter)?;
+    let keys = KeySource {
+        files: config.keylogs.clone(),
+        plaintext: config.plaintext,
+    };
     let failure = match config.format {
         OutputFormat::Json => {
             let name = config.path.display().to_string();
             let sink = JsonSink::new(io::stdout().lock(), JsonMode::Frames, &name);
-            read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
+            read_into(
+                &config.path,
+                sink,
+                config.engine,
+                config.count,
+                &mut filter,
+                &keys,
+            )?
+            .1
         }
         OutputFormat::Text => {
             let sink = ShowSink::new(
@@ -321,7 +421,15 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
                 show_options(&config),
                 clock(&config),
             );
-            read_into(&config.path, sink, config.engine, config.count, &mut filter)?.1
+            read_into(
+                &config.path,
+                sink,
+                config.engine,
+                config.count,
+                &mut filter,
+                &keys,
+            )?
+            .1
         }
     };
     match failure {

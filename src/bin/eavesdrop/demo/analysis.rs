@@ -43,6 +43,7 @@ impl Kept {
             map: &self.map,
             events: &self.events,
             flow: self.flow,
+            decrypted: &[],
         }
     }
 
