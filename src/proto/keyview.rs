@@ -98,6 +98,9 @@ impl KeyView {
 
     /// The protocols the decrypted content carries (`HTTP`), for the flow's report.
     pub fn layers(&self) -> Vec<String> {
+        if self.given_up {
+            return Vec::new();
+        }
         let mut f = Facts::default();
         if let Some(s) = &self.stack {
             f = s.facts();

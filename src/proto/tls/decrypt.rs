@@ -144,6 +144,11 @@ pub(super) struct Decryptor {
     etm: bool,
     ems: bool,
     rsa_prefix: Option<[u8; 8]>,
+    /// Plaintext handshake messages from the ClientHello through the
+    /// ClientKeyExchange, for the extended master secret's session hash (RFC 7627
+    /// section 3), bounded by [`MAX_HS`]; `None` once complete or given up.
+    transcript: Option<Vec<u8>>,
+    session_hash_input: Option<Vec<u8>>,
     /// TLS ≤ 1.2: the master secret of the handshake in progress.
     master: Option<Vec<u8>>,
     /// TLS 1.3: secrets looked up for the session.
@@ -210,6 +215,8 @@ impl Decryptor {
             etm: false,
             ems: false,
             rsa_prefix: None,
+            transcript: None,
+            session_hash_input: None,
             master: None,
             secrets: None,
             missing_at: None,
@@ -236,6 +243,8 @@ impl Decryptor {
     pub(super) fn client_hello(&mut self, body: &[u8]) {
         let Some(r) = random(body) else { return };
         self.client_random = Some(r);
+        self.transcript = Some(Vec::new());
+        self.session_hash_input = None;
         self.master = None;
         self.secrets = None;
         self.missing_at = None;
@@ -274,6 +283,24 @@ impl Decryptor {
         }
         if sh.selected.is_tls13() {
             self.install13(out, at);
+        }
+    }
+
+    /// Every plaintext handshake message, whole, in order (for the session hash).
+    pub(super) fn transcript(&mut self, msg: HandshakeType, body: &[u8]) {
+        let Some(t) = self.transcript.as_mut() else {
+            return;
+        };
+        if t.len() + body.len() > MAX_HS {
+            self.transcript = None;
+            return;
+        }
+        let len = u32::try_from(body.len()).unwrap_or(0).to_be_bytes();
+        t.push(msg.0);
+        t.extend_from_slice(len.get(1..).unwrap_or(&[]));
+        t.extend_from_slice(body);
+        if msg == HandshakeType::CLIENT_KEY_EXCHANGE {
+            self.session_hash_input = self.transcript.take();
         }
     }
 
@@ -346,25 +373,39 @@ impl Decryptor {
     }
 
     /// The master secret from an `RSA` key log line's premaster secret (RFC 5246
-    /// section 8.1; not with the extended master secret, whose session hash is not
-    /// kept).
+    /// section 8.1), or with the extended master secret (RFC 7627).
     fn rsa_master(&mut self) -> Option<Vec<u8>> {
         let pms = self.ring.rsa_premaster(&self.rsa_prefix?)?;
-        if self.ems {
-            return None;
-        }
         let (cr, sr) = (self.client_random?, self.server_random?);
         let version = self.version?;
         if version == TlsVersion::SSL3 {
             return Some(super::keysched::ssl3_master(&pms, &cr, &sr));
         }
-        let mut seed = cr.to_vec();
-        seed.extend_from_slice(&sr);
-        Some(if version.0 >= TlsVersion::TLS12.0 {
-            let prf = SuiteParams::of(self.cipher?).map_or(PrfHash::Sha256, |p| p.prf);
-            prf12(prf, &pms, b"master secret", &seed, 48)
+        let prf = SuiteParams::of(self.cipher?).map_or(PrfHash::Sha256, |p| p.prf);
+        let tls12 = version.0 >= TlsVersion::TLS12.0;
+        let (label, seed): (&[u8], Vec<u8>) = if self.ems {
+            // RFC 7627 section 4: the hash of the handshake through ClientKeyExchange
+            // (TLS 1.0/1.1: MD5 and SHA-1 side by side).
+            let t = self.session_hash_input.as_deref()?;
+            let hash = if !tls12 {
+                let mut h = md5::Md5::digest(t).to_vec();
+                h.extend_from_slice(&sha1::Sha1::digest(t));
+                h
+            } else if prf == PrfHash::Sha384 {
+                sha2::Sha384::digest(t).to_vec()
+            } else {
+                Sha256::digest(t).to_vec()
+            };
+            (b"extended master secret", hash)
         } else {
-            prf10(&pms, b"master secret", &seed, 48)
+            let mut seed = cr.to_vec();
+            seed.extend_from_slice(&sr);
+            (b"master secret", seed)
+        };
+        Some(if tls12 {
+            prf12(prf, &pms, label, &seed, 48)
+        } else {
+            prf10(&pms, label, &seed, 48)
         })
     }
 

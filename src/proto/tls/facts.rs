@@ -107,12 +107,15 @@ impl TlsStream {
         out: &mut Emitter,
     ) -> (Vec<(Range<usize>, FieldId)>, Option<TlsVersion>) {
         if let Some(d) = self.dec.as_mut() {
-            match msg {
-                HandshakeType::CLIENT_HELLO => d.client_hello(body),
-                HandshakeType::CLIENT_KEY_EXCHANGE | HandshakeType::NEW_SESSION_TICKET => {
-                    d.plain_message(msg, body);
-                }
-                _ => {}
+            if msg == HandshakeType::CLIENT_HELLO {
+                d.client_hello(body);
+            }
+            d.transcript(msg, body);
+            if matches!(
+                msg,
+                HandshakeType::CLIENT_KEY_EXCHANGE | HandshakeType::NEW_SESSION_TICKET
+            ) {
+                d.plain_message(msg, body);
             }
         }
         match msg {
