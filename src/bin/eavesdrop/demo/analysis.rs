@@ -33,6 +33,7 @@ struct Kept {
     map: ByteMap,
     events: Vec<Desc>,
     flow: Option<(u64, Direction)>,
+    decrypted: Vec<eavesdrop::proto::Decrypted>,
 }
 
 impl Kept {
@@ -43,7 +44,7 @@ impl Kept {
             map: &self.map,
             events: &self.events,
             flow: self.flow,
-            decrypted: &[],
+            decrypted: &self.decrypted,
         }
     }
 
@@ -127,6 +128,7 @@ impl Sink for Collect {
                 map: v.map.clone(),
                 events: v.events.to_vec(),
                 flow: v.flow,
+                decrypted: v.decrypted.to_vec(),
             });
         }
         Ok(())
@@ -176,6 +178,9 @@ pub struct Learned {
     pub message: Message,
     /// The size of the encrypted record that carried the message.
     pub message_record: Option<u32>,
+    /// With the endpoints' key log: the opaque bytes of the message's record, and
+    /// the plaintext they hold.
+    pub recovered: Option<(u32, String)>,
     /// Transport payload bytes an observer reads (readable and leaks), and cannot.
     pub readable: u64,
     pub opaque: u64,
@@ -210,6 +215,13 @@ pub fn analyse(act: &Act) -> anyhow::Result<Analysis> {
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(Collect::default(), config);
+    if let Some(text) = &act.keylog {
+        let mut log = eavesdrop::keys::KeyLog::new();
+        log.add_text(text, &act.name)?;
+        let ring = eavesdrop::keys::KeyRing::new(log);
+        ring.set_keep_plaintext(true);
+        engine.set_keys(ring);
+    }
     while let Some(frame) = reader.next_frame() {
         engine.push(frame?)?;
     }
@@ -249,6 +261,7 @@ pub fn analyse(act: &Act) -> anyhow::Result<Analysis> {
             Message::Opaque
         },
         message_record: message_record(&c.frames).map(|(_, len)| len),
+        recovered: recovered(&c.frames),
         readable: p[Label::Cleartext.index()] + p[Label::Leak.index()],
         opaque: p[Label::Opaque.index()],
     };
@@ -348,6 +361,19 @@ fn message_record(frames: &[Kept]) -> Option<(u64, u32)> {
             _ => None,
         })
     })
+}
+
+/// The client's record that the key log opens to the message: its opaque bytes (the
+/// record body) and the plaintext, as the key holder reads it.
+fn recovered(frames: &[Kept]) -> Option<(u32, String)> {
+    let (number, len) = message_record(frames)?;
+    let k = frames.iter().find(|k| k.frame.number == number)?;
+    let d = k.decrypted.iter().find(|d| {
+        d.content == ContentType::APPLICATION_DATA
+            && d.plaintext.windows(MESSAGE.len()).any(|w| w == MESSAGE)
+    })?;
+    let text = String::from_utf8_lossy(&d.plaintext).trim_end().to_string();
+    Some((len, text))
 }
 
 /// The frames that make an act's point, in capture order: in plaintext, the message
