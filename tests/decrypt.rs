@@ -495,3 +495,137 @@ fn a_key_log_for_another_capture_matches_nothing_and_a_wrong_key_is_a_note() {
     assert!(err.contains("line 2"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// QUIC: per connection and direction, the STREAM bytes tshark follows
+/// (`-z follow,quic,raw,C,S` over every stream) against eavesdrop's decrypted totals:
+/// byte counts always, the SHA-256 when the connection has one stream (eavesdrop
+/// hashes STREAM data in packet order, which across streams is not tshark's order).
+fn compare_quic(file: &Path, keylog: Option<&Path>) -> (usize, Vec<String>) {
+    let mut pref: Vec<String> = Vec::new();
+    if let Some(k) = keylog {
+        pref.push("-o".into());
+        pref.push(format!("tls.keylog_file:{}", k.display()));
+    }
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(file)
+        .args(&pref)
+        .args([
+            "-Y",
+            "quic.stream_data",
+            "-T",
+            "fields",
+            "-e",
+            "quic.connection.number",
+        ])
+        .args(["-e", "quic.stream.stream_id"])
+        .output()
+        .expect("tshark");
+    let mut streams: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut f = line.split('\t');
+        let (Some(c), Some(ids)) = (f.next(), f.next()) else {
+            continue;
+        };
+        let Ok(c) = c.parse::<u64>() else { continue };
+        for id in ids.split(',').filter_map(|i| i.parse::<u64>().ok()) {
+            let v = streams.entry(c).or_default();
+            if !v.contains(&id) {
+                v.push(id);
+            }
+        }
+    }
+    let mut theirs: BTreeMap<String, ([Vec<u8>; 2], usize)> = BTreeMap::new();
+    for (c, ids) in &streams {
+        for id in ids {
+            let out = Command::new("tshark")
+                .args(["-n", "-r"])
+                .arg(file)
+                .args(&pref)
+                .args(["-q", "-z", &format!("follow,quic,raw,{c},{id}")])
+                .output()
+                .expect("tshark");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let mut node0 = String::new();
+            let mut data: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+            for line in text.lines() {
+                if let Some(n) = line.strip_prefix("Node 0: ") {
+                    node0 = normalise(n.trim());
+                } else if line.starts_with('=')
+                    || line.starts_with("Follow:")
+                    || line.starts_with("Filter:")
+                    || line.starts_with("Node ")
+                {
+                    continue;
+                } else if let Some(h) = line.strip_prefix('\t') {
+                    data[1].extend(hex::decode(h.trim()).unwrap_or_default());
+                } else if !line.trim().is_empty() {
+                    data[0].extend(hex::decode(line.trim()).unwrap_or_default());
+                }
+            }
+            let e = theirs.entry(node0).or_default();
+            e.0[0].extend(&data[0]);
+            e.0[1].extend(&data[1]);
+            e.1 += 1;
+        }
+    }
+    let mut cmd = eavesdrop();
+    cmd.args(["flows", "--json"]);
+    if let Some(k) = keylog {
+        cmd.arg("--keylog").arg(k);
+    }
+    let out = cmd.arg(file).output().unwrap();
+    let mut agree = 0;
+    let mut differ = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["type"] != "flow" || v["transport"] != "udp" || v["decryption"].is_null() {
+            continue;
+        }
+        let ip = v["client"]["ip"].as_str().unwrap();
+        let client = format!("{ip}:{}", v["client"]["port"]);
+        let Some((data, n)) = theirs.get(&client) else {
+            continue;
+        };
+        for (i, k) in ["to_server", "to_client"].iter().enumerate() {
+            let d = &v[*k]["decrypted"];
+            let bytes = d["bytes"].as_u64().unwrap_or(0);
+            let same_len = bytes == data[i].len() as u64;
+            let same_hash = *n > 1 || d["sha256"].as_str() == Some(&digest(&data[i]).1);
+            if same_len && same_hash {
+                agree += 1;
+            } else {
+                differ.push(format!(
+                    "{} {client} {k}: tshark {} bytes, eavesdrop {bytes}",
+                    file.display(),
+                    data[i].len()
+                ));
+            }
+        }
+    }
+    (agree, differ)
+}
+
+#[test]
+fn quic_stream_data_equals_tsharks() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let (agree, differ) = compare_quic(
+        &repo().join("captures/quic-echo.pcap"),
+        Some(&repo().join("captures/quic-echo.keylog")),
+    );
+    assert_eq!(agree, 2, "{differ:?}");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    if let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") {
+        // Secrets in the capture's Decryption Secrets Block: no --keylog.
+        let f = PathBuf::from(dir).join("ja4/chrome-cloudflare-quic-with-secrets.pcapng");
+        if f.exists() {
+            let (agree, differ) = compare_quic(&f, None);
+            eprintln!("{agree} QUIC directions agree with tshark on the corpus");
+            assert!(agree >= 2, "{differ:?}");
+            assert!(differ.is_empty(), "{}", differ.join("\n"));
+        }
+    }
+}

@@ -112,6 +112,9 @@ struct DecDir {
     /// TLS 1.3: the current secret is an application traffic secret (KeyUpdate
     /// derives the next from it).
     app: bool,
+    /// TLS 1.3: a Finished, KeyUpdate or EndOfEarlyData was sent: the next record may
+    /// use the next epoch's keys (so its ciphertext is kept for a second try).
+    expect_next: bool,
     /// Records were lost since the last one that opened: try later sequence numbers.
     resync: bool,
     /// Keys whose state a lost record broke (RC4).
@@ -673,7 +676,10 @@ impl Decryptor {
         let Some(keys) = d.keys.as_mut() else {
             return Err(Failure::Short);
         };
-        let copy = (tls13 || d.resync).then(|| body.clone());
+        // A failed AEAD may have decrypted in place: keep the ciphertext where a
+        // second try is likely (the handshake epoch, after a KeyUpdate, lost records).
+        let copy = ((tls13 && (!d.app || d.expect_next)) || d.resync).then(|| body.clone());
+        d.expect_next = false;
         let first = keys.open(header, body);
         let Some(copy) = copy else {
             if first.is_ok() {
@@ -824,6 +830,14 @@ impl Decryptor {
                 break;
             };
             let msg = HandshakeType(t);
+            if matches!(
+                msg,
+                HandshakeType::FINISHED
+                    | HandshakeType::KEY_UPDATE
+                    | HandshakeType::END_OF_EARLY_DATA
+            ) {
+                self.dir(dir).expect_next = true;
+            }
             says.push(self.message(dir, msg, body, secrets, out, at));
             pos += 4 + len as usize;
         }
@@ -856,44 +870,11 @@ impl Decryptor {
                 }
                 "ServerHello (renegotiation)".into()
             }
-            HandshakeType::CERTIFICATE => {
-                let list = if tls13 {
-                    // certificate_request_context<0..255>, then the list (RFC 8446 4.4.2)
-                    let ctx = usize::from(*body.first().unwrap_or(&0));
-                    body.get(1 + ctx..).unwrap_or(&[])
-                } else {
-                    body
-                };
-                let certs = cert_names(list, tls13);
-                let Some(first) = certs.first() else {
-                    return "Certificate".into();
-                };
-                for c in &certs {
-                    for n in std::iter::once(&c.subject).chain(c.sans.iter()) {
-                        let s = format!("certificate name {n}");
-                        if !secrets.contains(&s) {
-                            secrets.push(s);
-                        }
-                    }
-                }
-                format!(
-                    "Certificate (CN={}, issuer={})",
-                    first.short_subject(),
-                    first.short_issuer()
-                )
-            }
-            HandshakeType::ENCRYPTED_EXTENSIONS => {
-                let alpn = alpn_of(body);
-                match alpn {
-                    Some(a) => format!("EncryptedExtensions (ALPN={a})"),
-                    None => "EncryptedExtensions".into(),
-                }
-            }
             HandshakeType::NEW_SESSION_TICKET if !tls13 => {
                 self.plain_message(msg, body);
                 msg.to_string()
             }
-            other => other.to_string(),
+            other => describe_message(other, body, tls13, secrets),
         }
     }
 
@@ -931,6 +912,50 @@ fn keys13(alg: AeadAlg, hash: PrfHash, secret: &[u8]) -> Option<DirKeys> {
     let key = expand_label(hash, secret, "key", &[], alg.key_len())?;
     let iv = expand_label(hash, secret, "iv", &[], 12)?;
     DirKeys::tls13(alg, &key, &iv)
+}
+
+/// Describes a decrypted handshake message for the key holder (`Certificate (CN=…,
+/// issuer=…)`, `EncryptedExtensions (ALPN=h2)`); names only the endpoints saw go to
+/// `secrets`. Shared by TLS and QUIC.
+pub(crate) fn describe_message(
+    msg: HandshakeType,
+    body: &[u8],
+    tls13: bool,
+    secrets: &mut Vec<String>,
+) -> String {
+    match msg {
+        HandshakeType::CERTIFICATE => {
+            let list = if tls13 {
+                // certificate_request_context<0..255>, then the list (RFC 8446 4.4.2)
+                let ctx = usize::from(*body.first().unwrap_or(&0));
+                body.get(1 + ctx..).unwrap_or(&[])
+            } else {
+                body
+            };
+            let certs = cert_names(list, tls13);
+            let Some(first) = certs.first() else {
+                return "Certificate".into();
+            };
+            for c in &certs {
+                for n in std::iter::once(&c.subject).chain(c.sans.iter()) {
+                    let s = format!("certificate name {n}");
+                    if !secrets.contains(&s) {
+                        secrets.push(s);
+                    }
+                }
+            }
+            format!(
+                "Certificate (CN={}, issuer={})",
+                first.short_subject(),
+                first.short_issuer()
+            )
+        }
+        HandshakeType::ENCRYPTED_EXTENSIONS => match alpn_of(body) {
+            Some(a) => format!("EncryptedExtensions (ALPN={a})"),
+            None => "EncryptedExtensions".into(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// The names in a certificate list (TLS 1.3 entries carry extensions after each).
