@@ -62,6 +62,8 @@ pub struct KeyLog {
     lines: u64,
     /// Lines whose label is not one eavesdrop uses.
     unknown: u64,
+    /// Servers' RSA private keys (`--rsa-key`), for RSA key exchange without a key log.
+    rsa_keys: Vec<rsa::RsaPrivateKey>,
 }
 
 /// The labels eavesdrop reads, and which secret each fills.
@@ -190,13 +192,30 @@ impl KeyLog {
         Ok(())
     }
 
+    /// A server's RSA private key in PEM (PKCS #8 `PRIVATE KEY` or PKCS #1 `RSA
+    /// PRIVATE KEY`): RSA key exchange sessions to that server decrypt without a key
+    /// log (the premaster secret is in the ClientKeyExchange, RFC 5246 7.4.7.1).
+    pub fn add_rsa_pem(&mut self, pem: &str, source: &str) -> Result<(), KeyLogError> {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+            .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem))
+            .map_err(|e| KeyLogError {
+                source_name: source.to_string(),
+                line: 1,
+                reason: format!("not an RSA private key in PEM ({e})"),
+            })?;
+        self.rsa_keys.push(key);
+        Ok(())
+    }
+
     /// Lines holding a secret.
     pub fn lines(&self) -> u64 {
         self.lines
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty() && self.rsa.is_empty()
+        self.sessions.is_empty() && self.rsa.is_empty() && self.rsa_keys.is_empty()
     }
 }
 
@@ -313,6 +332,17 @@ impl KeyRing {
         let e = log.rsa.get(encrypted_prefix)?;
         e.used.store(true, Ordering::Relaxed);
         e.secrets.master.clone()
+    }
+
+    /// The premaster secret inside an RSA-encrypted ClientKeyExchange, with one of the
+    /// servers' private keys (PKCS #1 v1.5, RFC 5246 section 7.4.7.1).
+    pub fn rsa_decrypt(&self, encrypted: &[u8]) -> Option<Vec<u8>> {
+        let log = self.0.log.read().ok()?;
+        log.rsa_keys.iter().find_map(|k| {
+            k.decrypt(rsa::Pkcs1v15Encrypt, encrypted)
+                .ok()
+                .filter(|p| p.len() == 48)
+        })
     }
 
     /// Remembers a session's master secret under its session id or ticket.

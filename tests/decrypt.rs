@@ -629,3 +629,31 @@ fn quic_stream_data_equals_tsharks() {
         }
     }
 }
+
+#[test]
+fn the_servers_rsa_key_decrypts_what_the_key_log_does() {
+    for name in ["tls12-rsa-cbc", "tls10-cbc", "tls12-ccm8"] {
+        let c = repo().join(format!("captures/{name}.pcap"));
+        let k = repo().join(format!("captures/{name}.keylog"));
+        let (with_log, _) = eavesdrop_follow(&c, &k);
+        let out = eavesdrop()
+            .args(["flows", "--json", "--rsa-key"])
+            .arg(repo().join("captures/certs/server.key"))
+            .arg(&c)
+            .output()
+            .unwrap();
+        let flow: Value = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|v| v["type"] == "flow")
+            .unwrap();
+        let ours = (
+            flow["to_server"]["decrypted"]["sha256"].clone(),
+            flow["to_client"]["decrypted"]["sha256"].clone(),
+        );
+        let theirs = with_log.values().next().unwrap();
+        assert_eq!(ours.0.as_str(), Some(theirs[0].1.as_str()), "{name}");
+        assert_eq!(ours.1.as_str(), Some(theirs[1].1.as_str()), "{name}");
+        assert!(theirs[0].0 >= 31, "{name}: the message");
+    }
+}

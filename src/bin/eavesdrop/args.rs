@@ -314,6 +314,11 @@ pub struct KeyArgs {
     /// observer's labels do not change: the plaintext is shown beside them
     #[arg(long, value_name = "FILE")]
     pub keylog: Vec<PathBuf>,
+
+    /// A server's RSA private key (PEM; repeatable): sessions with RSA key exchange to
+    /// that server decrypt without a key log
+    #[arg(long, value_name = "PEM")]
+    pub rsa_key: Vec<PathBuf>,
 }
 
 /// Bounds on what a capture can make eavesdrop hold (shared by every subcommand).
@@ -508,6 +513,7 @@ pub struct ShowConfig {
     pub format: OutputFormat,
     pub engine: EngineConfig,
     pub keylogs: Vec<PathBuf>,
+    pub rsa_keys: Vec<PathBuf>,
     /// Decrypted plaintext is kept for the output (text, or `--json-plaintext`).
     pub plaintext: bool,
 }
@@ -531,6 +537,7 @@ impl ShowArgs {
             engine: self.limits.config(false),
             plaintext: !self.json || self.json_plaintext,
             keylogs: self.keys.keylog,
+            rsa_keys: self.keys.rsa_key,
         }
     }
 }

@@ -166,6 +166,7 @@ impl FrameFilter {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KeySource {
     pub files: Vec<std::path::PathBuf>,
+    pub rsa_keys: Vec<std::path::PathBuf>,
     pub plaintext: bool,
 }
 
@@ -173,6 +174,7 @@ impl KeySource {
     fn new(args: &args::KeyArgs, plaintext: bool) -> KeySource {
         KeySource {
             files: args.keylog.clone(),
+            rsa_keys: args.rsa_key.clone(),
             plaintext,
         }
     }
@@ -180,7 +182,7 @@ impl KeySource {
     /// The key ring of `--keylog` files (`None` without them). A line that cannot be
     /// read is an error naming the file and line.
     pub(crate) fn ring(&self) -> anyhow::Result<Option<KeyRing>> {
-        if self.files.is_empty() {
+        if self.files.is_empty() && self.rsa_keys.is_empty() {
             return Ok(None);
         }
         let mut log = KeyLog::new();
@@ -189,6 +191,12 @@ impl KeySource {
                 .with_context(|| format!("cannot read key log {}", f.display()))?;
             log.add_text(&text, &f.display().to_string())
                 .context("malformed key log")?;
+        }
+        for f in &self.rsa_keys {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read RSA key {}", f.display()))?;
+            log.add_rsa_pem(&text, &f.display().to_string())
+                .context("unusable --rsa-key")?;
         }
         let ring = KeyRing::new(log);
         ring.set_keep_plaintext(self.plaintext);
@@ -398,6 +406,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let mut filter = FrameFilter::new(&config.filter)?;
     let keys = KeySource {
         files: config.keylogs.clone(),
+        rsa_keys: config.rsa_keys.clone(),
         plaintext: config.plaintext,
     };
     let failure = match config.format {

@@ -147,6 +147,8 @@ pub(super) struct Decryptor {
     etm: bool,
     ems: bool,
     rsa_prefix: Option<[u8; 8]>,
+    /// The RSA-encrypted premaster secret of the ClientKeyExchange (`--rsa-key`).
+    rsa_encrypted: Vec<u8>,
     /// Plaintext handshake messages from the ClientHello through the
     /// ClientKeyExchange, for the extended master secret's session hash (RFC 7627
     /// section 3), bounded by [`MAX_HS`]; `None` once complete or given up.
@@ -218,6 +220,7 @@ impl Decryptor {
             etm: false,
             ems: false,
             rsa_prefix: None,
+            rsa_encrypted: Vec::new(),
             transcript: None,
             session_hash_input: None,
             master: None,
@@ -280,6 +283,10 @@ impl Decryptor {
         let ext = hello_extensions(body, true);
         self.etm = ext.iter().any(|(t, _)| *t == 22);
         self.ems = ext.iter().any(|(t, _)| *t == 23);
+        if sh.selected.is_tls13() || !self.ems {
+            // The transcript only serves the extended master secret.
+            self.transcript = None;
+        }
         if !self.counted {
             self.counted = true;
             self.ring.saw_session();
@@ -319,6 +326,8 @@ impl Decryptor {
                     body.get(2..).unwrap_or(&[])
                 };
                 self.rsa_prefix = enc.get(..8).and_then(|b| b.try_into().ok());
+                // At most a 16384-bit key's worth.
+                self.rsa_encrypted = enc.get(..enc.len().min(2048)).unwrap_or(&[]).to_vec();
             }
             HandshakeType::NEW_SESSION_TICKET => {
                 // lifetime u32, ticket<0..2^16-1> (RFC 5077 section 3.3)
@@ -370,7 +379,12 @@ impl Decryptor {
             master = self.rsa_master();
         }
         let m = master?;
+        if let Some(p) = self.rsa_prefix {
+            // The same session's `RSA` line (OpenSSL writes both) counts as matched.
+            let _ = self.ring.rsa_premaster(&p);
+        }
         self.ring.learn(&self.server_session_id, &m);
+        self.session_hash_input = None;
         self.master = Some(m.clone());
         Some(m)
     }
@@ -378,7 +392,11 @@ impl Decryptor {
     /// The master secret from an `RSA` key log line's premaster secret (RFC 5246
     /// section 8.1), or with the extended master secret (RFC 7627).
     fn rsa_master(&mut self) -> Option<Vec<u8>> {
-        let pms = self.ring.rsa_premaster(&self.rsa_prefix?)?;
+        let pms = match self.rsa_prefix.and_then(|p| self.ring.rsa_premaster(&p)) {
+            Some(p) => p,
+            None if !self.rsa_encrypted.is_empty() => self.ring.rsa_decrypt(&self.rsa_encrypted)?,
+            None => return None,
+        };
         let (cr, sr) = (self.client_random?, self.server_random?);
         let version = self.version?;
         if version == TlsVersion::SSL3 {
@@ -839,6 +857,8 @@ impl Decryptor {
                 self.dir(dir).expect_next = true;
             }
             says.push(self.message(dir, msg, body, secrets, out, at));
+            // A renegotiation's transcript, for its extended master secret.
+            self.transcript(msg, body);
             pos += 4 + len as usize;
         }
         hs.drain(..pos.min(hs.len()));
@@ -870,7 +890,7 @@ impl Decryptor {
                 }
                 "ServerHello (renegotiation)".into()
             }
-            HandshakeType::NEW_SESSION_TICKET if !tls13 => {
+            HandshakeType::NEW_SESSION_TICKET | HandshakeType::CLIENT_KEY_EXCHANGE if !tls13 => {
                 self.plain_message(msg, body);
                 msg.to_string()
             }
