@@ -276,6 +276,8 @@ struct Shared {
     decrypted: AtomicU64,
     learnt: Mutex<HashMap<Vec<u8>, Vec<u8>>>,
     keep_plaintext: AtomicBool,
+    /// Compute the SHA-256 of each direction's decrypted application data (JSON).
+    digests: AtomicBool,
 }
 
 /// The key log as the engine's dissectors share it: cheap to clone, read-only to
@@ -300,6 +302,16 @@ impl KeyRing {
 
     pub fn keep_plaintext(&self) -> bool {
         self.0.keep_plaintext.load(Ordering::Relaxed)
+    }
+
+    /// Whether each direction's decrypted application data is hashed (SHA-256, for
+    /// `flows --json`); hashing costs as much as decrypting, so text output skips it.
+    pub fn set_digests(&self, on: bool) {
+        self.0.digests.store(on, Ordering::Relaxed);
+    }
+
+    pub fn digests(&self) -> bool {
+        self.0.digests.load(Ordering::Relaxed)
     }
 
     /// Adds key log text found in a capture (a Decryption Secrets Block). Lines that

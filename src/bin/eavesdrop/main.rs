@@ -168,6 +168,8 @@ pub(crate) struct KeySource {
     pub files: Vec<std::path::PathBuf>,
     pub rsa_keys: Vec<std::path::PathBuf>,
     pub plaintext: bool,
+    /// Hash each direction's decrypted data (`flows --json` reports the SHA-256).
+    pub digests: bool,
 }
 
 impl KeySource {
@@ -176,6 +178,7 @@ impl KeySource {
             files: args.keylog.clone(),
             rsa_keys: args.rsa_key.clone(),
             plaintext,
+            digests: false,
         }
     }
 
@@ -200,6 +203,7 @@ impl KeySource {
         }
         let ring = KeyRing::new(log);
         ring.set_keep_plaintext(self.plaintext);
+        ring.set_digests(self.digests);
         Ok(Some(ring))
     }
 }
@@ -224,6 +228,7 @@ fn use_secrets<S: Sink>(
         let r = ring.get_or_insert_with(|| {
             let r = KeyRing::default();
             r.set_keep_plaintext(keys.plaintext);
+            r.set_digests(keys.digests);
             engine.set_keys(r.clone());
             r
         });
@@ -305,8 +310,9 @@ fn damaged(path: &Path, e: &CaptureError, what: &str) {
 
 fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let config = args.limits.config(true);
-    let keys = KeySource::new(&args.keys, false);
     let format = args.format();
+    let mut keys = KeySource::new(&args.keys, false);
+    keys.digests = format == OutputFormat::Json;
     let color = args.color.enabled() && format == OutputFormat::Text;
     let mut code = ExitCode::SUCCESS;
     for path in &args.files {
@@ -408,6 +414,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         files: config.keylogs.clone(),
         rsa_keys: config.rsa_keys.clone(),
         plaintext: config.plaintext,
+        digests: false,
     };
     let failure = match config.format {
         OutputFormat::Json => {

@@ -146,6 +146,8 @@ const MAX_CRYPTO: usize = 64 * 1024;
 pub(super) struct QuicDecrypt {
     ring: KeyRing,
     keep: bool,
+    /// Hash the decrypted application data (JSON wants its SHA-256).
+    digest: bool,
     client_random: Option<[u8; 32]>,
     cipher: Option<u16>,
     v2: bool,
@@ -180,6 +182,7 @@ impl QuicDecrypt {
     pub(super) fn new(ring: KeyRing, ports: (u16, u16)) -> QuicDecrypt {
         QuicDecrypt {
             keep: ring.keep_plaintext(),
+            digest: ring.digests(),
             ring,
             client_random: None,
             cipher: None,
@@ -373,6 +376,7 @@ impl QuicDecrypt {
         let mut says: Vec<String> = Vec::new();
         let mut secrets: Vec<String> = Vec::new();
         let mut crypto = false;
+        let digest = self.digest;
         while pos < p.len() {
             let Some(kind) = varint(p, &mut pos) else {
                 break;
@@ -432,7 +436,9 @@ impl QuicDecrypt {
                         if let Some(d) = self.dirs.get_mut(dir.index()) {
                             d.records += 1;
                             d.bytes += data.len() as u64;
-                            d.hasher.get_or_insert_with(Sha256::new).update(data);
+                            if digest {
+                                d.hasher.get_or_insert_with(Sha256::new).update(data);
+                            }
                         }
                     }
                     0x10 | 0x12 | 0x13 | 0x14 | 0x16 | 0x17 | 0x19 => {
@@ -571,7 +577,9 @@ impl QuicDecrypt {
         for (t, d) in f.dirs.iter_mut().zip(&self.dirs) {
             t.records = d.records;
             t.bytes = d.bytes;
-            t.sha256 = hex::encode(d.hasher.clone().unwrap_or_default().finalize());
+            if self.digest {
+                t.sha256 = hex::encode(d.hasher.clone().unwrap_or_default().finalize());
+            }
         }
         f
     }
