@@ -657,3 +657,27 @@ fn the_servers_rsa_key_decrypts_what_the_key_log_does() {
         assert!(theirs[0].0 >= 31, "{name}: the message");
     }
 }
+
+#[test]
+fn credentials_behind_tls_are_named_as_visible_to_the_endpoints_only() {
+    let out = eavesdrop()
+        .args(["flows", "--keylog"])
+        .arg(repo().join("captures/smtp-starttls.keylog"))
+        .arg(repo().join("captures/smtp-starttls.pcap"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("visible to the endpoints only"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("user=alice password=secret"), "{line}");
+    let key = text
+        .lines()
+        .find(|l| l.contains("with the key log:"))
+        .unwrap();
+    assert!(key.contains(": SMTP ehlo client.example"), "{key}");
+    // The observer's verdict and leaks do not name them.
+    let verdict = text.lines().filter(|l| l.contains("verdict:"));
+    assert!(verdict.clone().all(|l| !l.contains("alice")), "{text}");
+}

@@ -170,7 +170,9 @@ pub(super) struct Decryptor {
     noted_missing: bool,
     status: DecryptStatus,
     view: KeyView,
+    /// What the handshake and alerts said, and what the application said.
     says: Vec<String>,
+    app_says: Vec<String>,
     secrets_seen: Vec<String>,
 }
 
@@ -237,6 +239,7 @@ impl Decryptor {
             status: DecryptStatus::NotNeeded,
             view: KeyView::new(ports, Transport::Tcp),
             says: Vec::new(),
+            app_says: Vec::new(),
             secrets_seen: Vec::new(),
         }
     }
@@ -286,6 +289,9 @@ impl Decryptor {
         let ext = hello_extensions(body, true);
         self.etm = ext.iter().any(|(t, _)| *t == 22);
         self.ems = ext.iter().any(|(t, _)| *t == 23);
+        if sh.alpn.first().is_some_and(|a| a.value == b"h2") {
+            self.view.expect_h2();
+        }
         if sh.selected.is_tls13() || !self.ems {
             // The transcript only serves the extended master secret.
             self.transcript = None;
@@ -809,9 +815,16 @@ impl Decryptor {
             }
             other => says.push(other.to_string()),
         }
+        // What the application said comes first in the flow's report, then the
+        // handshake's messages.
+        let list = if content == ContentType::APPLICATION_DATA {
+            &mut self.app_says
+        } else {
+            &mut self.says
+        };
         for s in &says {
-            if self.says.len() < MAX_SAID && !self.says.contains(s) {
-                self.says.push(s.clone());
+            if list.len() < MAX_SAID && !list.contains(s) {
+                list.push(s.clone());
             }
         }
         for s in &secrets {
@@ -900,7 +913,14 @@ impl Decryptor {
                 self.plain_message(msg, body);
                 msg.to_string()
             }
-            other => describe_message(other, body, tls13, secrets),
+            other => {
+                if other == HandshakeType::ENCRYPTED_EXTENSIONS
+                    && alpn_of(body).as_deref() == Some("h2")
+                {
+                    self.view.expect_h2();
+                }
+                describe_message(other, body, tls13, secrets)
+            }
         }
     }
 
@@ -916,9 +936,12 @@ impl Decryptor {
             _ if ok > 0 => DecryptStatus::Decrypted,
             s => s,
         };
+        let mut said = self.app_says.clone();
+        said.extend(self.says.iter().cloned());
+        said.truncate(MAX_SAID);
         let mut f = DecryptFacts {
             status,
-            says: self.says.clone(),
+            says: said,
             secrets: self.secrets_seen.clone(),
             inner: self.view.layers(),
             ..DecryptFacts::default()
