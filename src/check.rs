@@ -301,7 +301,10 @@ impl Policy {
                     "plaintext",
                     *frame,
                     field,
-                    format!("{} bytes readable, starting \"{sample}\"", r.plaintext()),
+                    format!(
+                        "\"{sample}\" ({} of content in the flow)",
+                        crate::text::bytes(r.plaintext())
+                    ),
                 ));
             }
         }
@@ -317,7 +320,7 @@ impl Policy {
                     "undecoded",
                     frame,
                     "payload",
-                    format!("{n} bytes undecoded"),
+                    format!("{} undecoded", crate::text::bytes(n)),
                 ));
             }
         }
@@ -340,7 +343,9 @@ impl Policy {
         }
         if let (Some(min), Some(t)) = (self.min_tls, &r.tls) {
             if let Some(got) = t.version {
-                if got.0 < min.0 && !got.is_tls13() {
+                // DTLS versions count as the TLS version they are built on.
+                let tls = got.tls_equivalent();
+                if tls.0 < min.0 && !tls.is_tls13() {
                     out.push(v(
                         "min-tls",
                         r.server_hello_frame.unwrap_or(r.first_frame),
@@ -395,6 +400,74 @@ pub struct Violation {
     pub value: String,
 }
 
+impl Violation {
+    /// What was read (or negotiated), in words: `HTTP request "GET /private" readable`,
+    /// `credential Basic alice:secret readable`, `TLS 1.2 negotiated (minimum TLS 1.3)`.
+    pub fn what(&self) -> String {
+        let value = crate::render::escape(&self.value);
+        match self.rule.as_str() {
+            "plaintext" => match value.split_once(" (") {
+                Some((sample, rest)) => {
+                    format!("{} {sample} readable ({rest}", content_words(&self.field))
+                }
+                None => format!("{} {value} readable", content_words(&self.field)),
+            },
+            "credentials" => format!("credential {value} readable"),
+            "undecoded" => format!("{value}: nobody could classify the payload"),
+            "weak-tls" => format!("weak cipher suite {value}"),
+            "min-tls" => match value.split_once(" (") {
+                Some((got, rest)) => format!("{got} negotiated ({rest}"),
+                None => format!("{value} negotiated"),
+            },
+            "deny-sni" => format!("server name {value}"),
+            _ => format!("{} = {value}", self.field),
+        }
+    }
+
+    /// The message in the frame that proves the rule, where it is one message.
+    fn frame_is(&self) -> &'static str {
+        match self.rule.as_str() {
+            "min-tls" | "weak-tls" => " (ServerHello)",
+            "deny-sni" => " (ClientHello)",
+            _ => "",
+        }
+    }
+}
+
+/// What kind of content a readable field is, in words.
+fn content_words(field: &str) -> String {
+    const WORDS: [(&str, &str); 13] = [
+        ("http.request", "HTTP request"),
+        ("http.response", "HTTP response"),
+        ("http", "HTTP message"),
+        ("smtp.req", "SMTP command"),
+        ("smtp.response", "SMTP reply"),
+        ("smtp.data", "mail (SMTP DATA)"),
+        ("dns.qry", "DNS query"),
+        ("dns.resp", "DNS answer"),
+        ("dns", "DNS message"),
+        ("mysql.query", "SQL query"),
+        ("telnet", "Telnet session"),
+        ("tls", "TLS record content (no encryption)"),
+        ("quic", "QUIC payload"),
+    ];
+    WORDS
+        .iter()
+        .find(|(prefix, _)| {
+            field == *prefix
+                || field
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .map_or_else(
+            || {
+                let proto = field.split('.').next().unwrap_or(field);
+                format!("{} content", proto.to_uppercase())
+            },
+            |(_, words)| (*words).to_string(),
+        )
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ep = |e: &(IpAddr, u16)| match e.0 {
@@ -403,14 +476,14 @@ impl fmt::Display for Violation {
         };
         write!(
             f,
-            "{}: flow {} {} → {}, frame {}, {} = {}",
+            "{}: flow {} {} → {}, frame {}{}: {}",
             self.rule,
             self.flow,
             ep(&self.client),
             ep(&self.server),
             self.frame,
-            self.field,
-            crate::render::escape(&self.value)
+            self.frame_is(),
+            self.what()
         )
     }
 }

@@ -12,6 +12,7 @@ use crate::proto::tls::{CertNames, ContentType, HandshakeType, TlsFacts, TlsVers
 use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
+use crate::text::bytes;
 use std::net::IpAddr;
 
 /// Distinct leaks kept per flow; more are counted in `leaks_dropped`.
@@ -120,8 +121,13 @@ pub struct FlowReport {
     pub end: Timestamp,
     /// `[to the server, to the client]`.
     pub dirs: [DirStats; 2],
-    /// The protocol stack as found, outermost first: `TCP`, `SMTP`, `STARTTLS`, `TLS 1.2`.
+    /// The protocol stack as found, outermost first: `TCP`, `SMTP`, `STARTTLS`, `TLS 1.2`;
+    /// inside a tunnel, the encapsulations and the inner IP version come first:
+    /// `VXLAN`, `IPv4`, `TCP`, `HTTP`.
     pub stack: Vec<String>,
+    /// The encapsulations the flow travelled through, outermost first (its first
+    /// packet's); empty for a flow on the frame's own network layer.
+    pub tunnel: Vec<&'static str>,
     pub tls: Option<TlsFacts>,
     /// How an encrypting protocol other than TLS protects the content.
     pub protection: Option<Protection>,
@@ -172,6 +178,7 @@ impl FlowReport {
             end: Timestamp::default(),
             dirs: [DirStats::default(), DirStats::default()],
             stack: vec![transport.name().to_string()],
+            tunnel: Vec::new(),
             tls: None,
             protection: None,
             details: Vec::new(),
@@ -193,18 +200,58 @@ impl FlowReport {
 
     /// A report for a flow just seen.
     pub fn for_flow(flow: &Flow) -> FlowReport {
-        FlowReport::new(flow.id, flow.key.proto, flow.client, flow.server())
+        let mut r = FlowReport::new(flow.id, flow.key.proto, flow.client, flow.server());
+        r.set_tunnel(flow.encap.iter().map(|t| t.name()).collect());
+        r
+    }
+
+    /// Names the encapsulations the flow came through: they and the inner IP version
+    /// start its stack (`GTP-U`, `IPv4`, `TCP`).
+    pub fn set_tunnel(&mut self, tunnel: Vec<&'static str>) {
+        let base = self.stack_base().min(self.stack.len());
+        let above: Vec<String> = self.stack.drain(base..).collect();
+        self.tunnel = tunnel;
+        self.stack.clear();
+        if !self.tunnel.is_empty() {
+            self.stack.extend(self.tunnel.iter().map(|t| t.to_string()));
+            let ip = if self.client.0.is_ipv6() {
+                "IPv6"
+            } else {
+                "IPv4"
+            };
+            self.stack.push(ip.to_string());
+        }
+        self.stack.push(self.transport.name().to_string());
+        self.stack.extend(above);
+    }
+
+    /// How many layers of the stack come before the dissectors' (tunnel, IP, transport).
+    fn stack_base(&self) -> usize {
+        if self.tunnel.is_empty() {
+            1
+        } else {
+            self.tunnel.len() + 2
+        }
     }
 
     /// What the flow told at its end: its protocol stack and what its dissectors learned.
     pub fn ended(&mut self, facts: Facts, why: FlowEnd, syn_seen: bool) {
         self.end_reason = why;
         self.syn_seen = syn_seen;
-        self.stack.truncate(1);
+        let base = self.stack_base();
+        self.stack.truncate(base);
         self.stack.extend(facts.stack);
         if let Some(t) = &facts.tls {
-            if let Some(last) = self.stack.iter_mut().rev().find(|l| *l == "TLS") {
-                *last = tls_layer(t);
+            // `TLS` becomes `TLS 1.3`; `DTLS` becomes `DTLS 1.2` once a version is known.
+            let layer = self
+                .stack
+                .iter_mut()
+                .rev()
+                .find(|l| *l == "TLS" || *l == "DTLS");
+            if let Some(last) = layer {
+                if *last == "TLS" || t.version.is_some() {
+                    *last = tls_layer(t);
+                }
             }
         }
         self.tls = facts.tls;
@@ -258,6 +305,21 @@ impl FlowReport {
                         // sample.
                         let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
                         if printable >= 3.min(bytes.len()) && printable * 2 >= bytes.len() {
+                            // A field that is all text goes on to the end of its line
+                            // (`GET` becomes `GET /private HTTP/1.1`).
+                            let bytes = if printable == bytes.len() {
+                                let rest = frame
+                                    .data
+                                    .get(s.range.start as usize..range.end as usize)
+                                    .unwrap_or(bytes);
+                                let end = rest
+                                    .iter()
+                                    .position(|b| !(0x20..0x7f).contains(b))
+                                    .unwrap_or(rest.len());
+                                rest.get(..end).unwrap_or(bytes)
+                            } else {
+                                bytes
+                            };
                             let sample: String = bytes
                                 .iter()
                                 .take(60)
@@ -389,9 +451,7 @@ impl FlowReport {
             } else {
                 "server"
             };
-            let verb = if parts.is_empty() {
-                "sent"
-            } else if first.dir == Direction::ToServer {
+            let verb = if parts.is_empty() || first.dir == Direction::ToServer {
                 "sent"
             } else {
                 "answered"
@@ -581,9 +641,13 @@ impl FlowReport {
         } else if !creds.is_empty() {
             format!("CREDENTIALS READABLE ({})", creds.join("; "))
         } else if plain > 0 && opaque > 0 {
-            format!("partly readable: {plain} bytes of content in the clear, {opaque} bytes opaque")
+            format!(
+                "partly readable: {} of content in the clear, {} opaque",
+                bytes(plain),
+                bytes(opaque)
+            )
         } else if plain > 0 {
-            format!("content readable ({plain} bytes)")
+            format!("content readable ({})", bytes(plain))
         } else if opaque > 0 {
             match &self.protection {
                 Some(pr) => match (&pr.cipher, &pr.mac) {
@@ -594,7 +658,7 @@ impl FlowReport {
                 None => "content opaque".to_string(),
             }
         } else if undecoded > 0 {
-            format!("content not classified ({undecoded} bytes undecoded)")
+            format!("content not classified ({} undecoded)", bytes(undecoded))
         } else {
             "only handshake bytes".to_string()
         };
@@ -602,11 +666,25 @@ impl FlowReport {
             (LeakKind::Url, "URLs"),
             (LeakKind::Cookie, "cookies"),
             (LeakKind::DnsName, "DNS names"),
+            (LeakKind::Software, "software versions"),
+            (LeakKind::HostKey, "host key"),
+            (LeakKind::UserName, "user names"),
+            (LeakKind::Identity, "identities"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {
                 visible.push(name.into());
             }
+        }
+        // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
+        let ids: Vec<&str> = self
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Identity)
+            .map(|l| l.value.as_str())
+            .collect();
+        if !ids.is_empty() {
+            visible.push(format!("identity {}", ids.join(", ")));
         }
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
@@ -638,7 +716,8 @@ impl FlowReport {
     }
 }
 
-/// The stack of a TLS flow: `TLS 1.3`, or `TLS` before a version was negotiated.
+/// The stack of a TLS flow: `TLS 1.3` (`DTLS 1.2`), or `TLS` before a version was
+/// negotiated.
 pub fn tls_layer(facts: &TlsFacts) -> String {
     match facts.version {
         Some(v) => {

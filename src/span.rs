@@ -72,6 +72,18 @@ pub enum LeakKind {
     Credential,
     /// A DNS name asked or answered.
     DnsName,
+    /// Software and its version, announced by a peer (an SSH identification string).
+    Software,
+    /// A server's public host key, which identifies the server across connections (SSH).
+    HostKey,
+    /// An identity sent in the clear: a user or host name, an address or key ID
+    /// (IKEv1 Aggressive Mode's Identification payload), a client's name for itself (an
+    /// MQTT client ID, PostgreSQL's application_name, Redis `CLIENT SETNAME`).
+    Identity,
+    /// A user name or account identifier sent without its secret (STUN and TURN
+    /// USERNAME: ICE username fragments, TURN accounts; a database, SOCKS, MQTT or
+    /// Redis login): not a credential, but half of one.
+    UserName,
 }
 
 impl LeakKind {
@@ -86,6 +98,10 @@ impl LeakKind {
             LeakKind::Cookie => "cookie",
             LeakKind::Credential => "credential",
             LeakKind::DnsName => "DNS name",
+            LeakKind::Software => "software",
+            LeakKind::HostKey => "host key",
+            LeakKind::Identity => "identity",
+            LeakKind::UserName => "user name",
         }
     }
 }

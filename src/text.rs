@@ -1,16 +1,18 @@
 //! Small text helpers shared by dissectors (descriptions) and renderers (words).
 
-/// `1 flow`, `2 flows`: a count and its noun, plural by adding `s`.
+/// `1 flow`, `2 flows`, `1,500 flows`: a count (grouped) and its noun, plural by
+/// adding `s`.
 pub fn plural(n: u64, noun: &str) -> String {
     if n == 1 {
-        format!("{n} {noun}")
+        format!("1 {noun}")
     } else {
-        format!("{n} {noun}s")
+        format!("{} {noun}s", grouped(n))
     }
 }
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
+/// `1,234,567`: a count with thousands separators, the one way eavesdrop writes byte
+/// counts for people (flows, totals, the summary; JSON keeps plain numbers).
+pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -22,15 +24,24 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 byte`, `1,234 bytes`.
+pub fn bytes(n: u64) -> String {
+    if n == 1 {
+        "1 byte".to_string()
+    } else {
+        format!("{} bytes", grouped(n))
+    }
+}
+
 /// A length an observer infers, in words: `31 bytes` (exact), `≤ 31 bytes` (TLS 1.3
 /// may pad), `16–31 bytes` (CBC padding).
 pub fn bytes_range(min: u64, max: u64) -> String {
     if min == max {
-        format!("{max} bytes")
+        bytes(max)
     } else if min == 0 {
-        format!("≤ {max} bytes")
+        format!("≤ {}", bytes(max))
     } else {
-        format!("{min}–{max} bytes")
+        format!("{}–{}", grouped(min), bytes(max))
     }
 }
 
@@ -60,10 +71,16 @@ mod tests {
     fn words() {
         assert_eq!(plural(1, "flow"), "1 flow");
         assert_eq!(plural(0, "flow"), "0 flows");
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1234), "1,234");
-        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(18_400), "18,400");
+        assert_eq!(grouped(1_234_567_890), "1,234,567,890");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(2909), "2,909 bytes");
+        assert_eq!(bytes_range(31, 31), "31 bytes");
+        assert_eq!(bytes_range(0, 1228), "≤ 1,228 bytes");
+        assert_eq!(bytes_range(16, 31), "16–31 bytes");
         assert_eq!(shorten("abcdef", 3), "abc…");
         assert_eq!(shorten("abc", 3), "abc");
         assert_eq!(shorten("ééé", 2), "éé…");

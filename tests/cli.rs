@@ -410,3 +410,182 @@ fn live_and_filters_without_libpcap_say_how_to_get_them() {
         "{err}"
     );
 }
+
+/// Issue 14: `eavesdrop flow FILE` was read as `show flow FILE`, and answered that the
+/// filter needs libpcap.
+#[test]
+fn a_mistyped_command_gets_did_you_mean() {
+    let f = capture("plain-echo.pcap");
+    for (typo, meant) in [
+        ("flow", "flows"),
+        ("chek", "check"),
+        ("shwo", "show"),
+        ("dem", "demo"),
+    ] {
+        let out = run(&[typo, f.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{typo}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("did you mean `{meant}`?")),
+            "{typo}: {err}"
+        );
+        assert!(!err.contains("libpcap"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // A file of that name is a file.
+    let dir = tempdir("didyoumean");
+    let flow = dir.join("flow");
+    std::fs::copy(&f, &flow).unwrap();
+    let out = eavesdrop()
+        .args(["flow", "--color=never"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Issue 14: `show a.pcap b.pcap` read the second file as a filter.
+#[test]
+fn show_reads_several_files_in_order_each_with_its_summary() {
+    let (a, b) = (capture("plain-echo.pcap"), capture("tls12-echo.pcapng"));
+    let out = run(&[
+        "show",
+        "--color=never",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let one =
+        |p: &std::path::Path| text(&run(&["show", "--color=never", p.to_str().unwrap()]).stdout);
+    assert_eq!(text(&out.stdout), one(&a) + &one(&b));
+    assert_eq!(text(&out.stderr).matches("summary:").count(), 2);
+    // tcpdump's -r, repeatable.
+    let out = run(&[
+        "show",
+        "--color=never",
+        "-r",
+        a.to_str().unwrap(),
+        "-r",
+        b.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), one(&a) + &one(&b));
+    // A missing second file is a missing file, not a filter.
+    let out = run(&["show", a.to_str().unwrap(), "/nonexistent/b.pcap"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot read /nonexistent/b.pcap"), "{err}");
+    assert!(!err.contains("filter"), "{err}");
+}
+
+/// Issue 14: `show FILE 'tcp port 1060' --no-hex` folded --no-hex into the filter.
+#[test]
+fn options_after_a_filter_are_options() {
+    let f = capture("plain-echo.pcap");
+    let out = run(&[
+        "show",
+        f.to_str().unwrap(),
+        "tcp port 1060",
+        "--no-hex",
+        "--color=never",
+    ]);
+    let err = text(&out.stderr);
+    if cfg!(feature = "live") {
+        assert!(out.status.success(), "{err}");
+        assert!(!text(&out.stdout).contains("0x0000:"), "no hex rows");
+    } else {
+        assert!(
+            err.contains("the filter \"tcp port 1060\" needs libpcap"),
+            "{err}"
+        );
+    }
+    // -r FILE then a filter (tcpdump's order), and --filter with files.
+    for args in [
+        vec![
+            "show",
+            "-r",
+            f.to_str().unwrap(),
+            "tcp",
+            "port",
+            "1060",
+            "--no-hex",
+        ],
+        vec![
+            "show",
+            "--filter",
+            "tcp port 1060",
+            "--no-hex",
+            f.to_str().unwrap(),
+        ],
+    ] {
+        let out = run(&args);
+        let err = text(&out.stderr);
+        if cfg!(feature = "live") {
+            assert!(out.status.success(), "{args:?}: {err}");
+        } else {
+            assert!(
+                err.contains("the filter \"tcp port 1060\" needs libpcap"),
+                "{err}"
+            );
+        }
+    }
+}
+
+/// Issue 14: OS errors were printed twice (the error's own text plus its source).
+#[test]
+fn each_error_is_said_once() {
+    for args in [
+        vec!["show", "/nonexistent/capture.pcap"],
+        vec!["flows", "/nonexistent/capture.pcap"],
+        vec!["check", "--deny", "plaintext", "/nonexistent/capture.pcap"],
+        vec![
+            "check",
+            "--policy",
+            "/nonexistent/p.toml",
+            "/nonexistent/capture.pcap",
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(err.matches("No such file").count(), 1, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+/// docs/eavesdrop.1 is what `eavesdrop man` prints: remade with
+/// `cargo run -- man > docs/eavesdrop.1` whenever the options change.
+#[test]
+fn committed_man_page_is_up_to_date() {
+    let out = run(&["man"]);
+    assert!(out.status.success());
+    let page = text(&out.stdout);
+    assert!(page.starts_with(".ie \\n(.g .ds Aq"), "{}", &page[..100]);
+    for section in [
+        ".SH NAME",
+        "EAVESDROP SHOW",
+        "EAVESDROP FLOWS",
+        "EAVESDROP CHECK",
+        "\\-\\-brief",
+    ] {
+        assert!(page.contains(section), "{section}");
+    }
+    let committed = std::fs::read_to_string(repo().join("docs/eavesdrop.1")).unwrap();
+    assert!(
+        committed == page,
+        "docs/eavesdrop.1 is stale: run `cargo run -- man > docs/eavesdrop.1`"
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        let script = text(&out.stdout);
+        assert!(script.contains("eavesdrop"), "{shell}");
+        assert!(script.contains("brief"), "{shell}: flows options completed");
+    }
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2));
+}

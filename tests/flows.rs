@@ -26,8 +26,15 @@ const STRICT: &[&str] = &["--deny", "plaintext", "--deny", "credentials"];
 fn plaintext_http_fails_with_its_credentials_named() {
     let (code, out) = check(STRICT, "http-basic-auth.pcap");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FAIL credentials: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4, credential = Basic alice:secret"), "{out}");
-    assert!(out.contains("credential = password=secret"), "{out}");
+    // Issue 14: what was read, in words (not `field = N bytes readable`).
+    assert!(out.contains("FAIL credentials: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4: credential Basic alice:secret readable"), "{out}");
+    assert!(out.contains("credential password=secret readable"), "{out}");
+    assert!(
+        out.contains(
+            "FAIL plaintext: flow 1 127.0.0.1:33402 → 127.0.0.1:8080, frame 4: HTTP request \"GET"
+        ),
+        "{out}"
+    );
     assert!(out.contains("FAIL plaintext: flow 1"), "{out}");
     assert!(out.contains("FAIL: 5 violations in 2 flows"), "{out}");
 }
@@ -41,7 +48,7 @@ fn ftp_and_smtp_passwords_fail_credentials() {
         let (code, out) = check(&["--deny", "credentials"], file);
         assert_eq!(code, 1, "{out}");
         assert!(
-            out.contains(&format!("credential = {value}")),
+            out.contains(&format!("credential {value} readable")),
             "{file}: {out}"
         );
     }
@@ -70,7 +77,12 @@ fn tls_passes_content_rules_and_min_tls_tells_12_from_13() {
     let (code, out) = check(&["--min-tls", "1.3"], "tls12-echo.pcapng");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("min-tls: flow 1"), "{out}");
-    assert!(out.contains("TLS 1.2 (minimum TLS 1.3)"), "{out}");
+    assert!(
+        out.contains("TLS 1.2 negotiated (minimum TLS 1.3)"),
+        "{out}"
+    );
+    // Issue 14: the frame that proves it is the ServerHello's, not the SYN's.
+    assert!(out.contains("frame 6 (ServerHello): TLS 1.2"), "{out}");
     let (code, out) = check(&["--min-tls", "1.3"], "tls13-echo.pcapng");
     assert_eq!(code, 0, "{out}");
     let (code, out) = check(&["--min-tls", "1.2"], "tls12-echo.pcapng");
@@ -235,6 +247,10 @@ fn flows_report_names_stack_sni_certificates_and_credentials() {
         capture("dns-fragmented.pcap").to_str().unwrap(),
     ]);
     let s = text(&out.stdout);
+    let s = s
+        .split("what an observer learned")
+        .next()
+        .unwrap_or_default();
     assert_eq!(
         s.matches("UDP › DNS").count(),
         3,
@@ -405,4 +421,343 @@ fn dns_names_a_server_that_sends_no_sni() {
         json.contains(r#"{"name":"echo","source":"alpn","frame":4}"#),
         "{json}"
     );
+}
+
+fn flows_json(file: &str) -> Vec<serde_json::Value> {
+    let out = run(&["flows", "--json", capture(file).to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "flow")
+        .collect()
+}
+
+#[test]
+fn dtls_and_webrtc_flows_name_their_stack_facts_and_verdict() {
+    let f = &flows_json("dtls12-echo.pcap")[0];
+    assert_eq!(f["stack"], serde_json::json!(["UDP", "DTLS 1.2"]));
+    assert_eq!(f["tls"]["sni"], "localhost");
+    assert_eq!(f["tls"]["version"]["name"], "DTLSv1.2");
+    assert!(f["tls"]["ja4"].as_str().unwrap().starts_with("dd2"));
+    assert!(
+        f["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("content opaque; "),
+        "{f}"
+    );
+    let f = &flows_json("dtls10-echo.pcap")[0];
+    assert_eq!(f["stack"], serde_json::json!(["UDP", "DTLS 1.0"]));
+    // DTLS 1.0 is TLS 1.1 for --min-tls.
+    let (code, out) = check(&["--min-tls", "1.2"], "dtls10-echo.pcap");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("DTLS 1.0 negotiated (minimum TLS 1.2)"),
+        "{out}"
+    );
+    let (code, out) = check(&["--min-tls", "1.2"], "dtls12-echo.pcap");
+    assert_eq!(code, 0, "{out}");
+
+    let f = &flows_json("webrtc-aiortc.pcap")[0];
+    assert_eq!(
+        f["stack"],
+        serde_json::json!(["UDP", "STUN", "DTLS 1.2", "SRTP"])
+    );
+    assert_eq!(f["protection"]["protocol"], "DTLS-SRTP");
+    assert_eq!(f["protection"]["cipher"], "SRTP_AEAD_AES_256_GCM");
+    let leaks = f["leaks"].as_array().unwrap();
+    assert!(leaks.iter().any(|l| l["kind"] == "user name"), "{f}");
+    assert!(leaks.iter().any(|l| l["kind"] == "address"), "{f}");
+    // STUN and the DTLS handshake are not plaintext content.
+    let (code, out) = check(STRICT, "webrtc-aiortc.pcap");
+    assert_eq!(code, 0, "{out}");
+
+    let flows = flows_json("turn-channel.pcap");
+    assert!(flows
+        .iter()
+        .all(|f| f["stack"] == serde_json::json!(["UDP", "TURN"])));
+    let leaks: Vec<&str> = flows
+        .iter()
+        .flat_map(|f| f["leaks"].as_array().unwrap().iter())
+        .filter(|l| l["kind"] == "address")
+        .map(|l| l["value"].as_str().unwrap())
+        .collect();
+    assert!(leaks.contains(&"127.0.0.1:3480"), "the peer: {leaks:?}");
+}
+
+/// Issue 13: `flows --summary` states what an observer learned from the whole capture,
+/// on one screen for every sample capture.
+#[test]
+fn summary_fits_one_screen_for_every_sample() {
+    for path in sample_captures() {
+        let out = run(&["flows", "--summary", "--quiet", path.to_str().unwrap()]);
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            text(&out.stderr)
+        );
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert!(
+            lines.len() <= 40,
+            "{}: {} lines\n{stdout}",
+            path.display(),
+            lines.len()
+        );
+        for l in &lines {
+            assert!(l.chars().count() <= 200, "{}: {l}", path.display());
+        }
+        // Only the summary: no per-flow verdict lines.
+        assert!(!stdout.contains("verdict:"), "{stdout}");
+        assert!(
+            stdout.contains("what an observer learned") || stdout.contains(": no flows\n"),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn summary_names_the_dns_learned_server_and_the_message_sizes() {
+    let out = run(&[
+        "flows",
+        "--summary",
+        "--quiet",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    // The client looked the name up, and the TLS flow (no SNI) went to the answer.
+    assert!(
+        s.contains("hidden.example  dns-query, dns  (flows 1, 2)"),
+        "{s}"
+    );
+    assert!(s.contains("encrypted messages: 2 in 1 flow"), "{s}");
+    assert!(s.contains("TCP › TLS 1.3 to hidden.example: "), "{s}");
+}
+
+#[test]
+fn summary_lists_software_and_credentials_of_plain_http() {
+    let out = run(&[
+        "flows",
+        "--summary",
+        "--quiet",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    assert!(s.contains("    curl/7.88.1  (flows 1, 2)"), "{s}");
+    assert!(
+        s.contains("    BaseHTTP/0.6 Python/3.11.7  (flows 1, 2)"),
+        "{s}"
+    );
+    assert!(s.contains("credentials readable in 2 flows:"), "{s}");
+    assert!(
+        s.contains("TCP › HTTP: Basic alice:secret  (flow 1)"),
+        "{s}"
+    );
+}
+
+/// 312 flows: lists fold to their first five entries with a count, and flows that
+/// behaved alike are one entry.
+#[test]
+fn summary_of_three_hundred_flows_stays_readable() {
+    let path = repo().join("tests/data/many-flows.pcapng");
+    let out = run(&["flows", "--summary", "--quiet", path.to_str().unwrap()]);
+    let s = text(&out.stdout);
+    let lines = s.lines().count();
+    assert!(lines <= 60, "{lines} lines\n{s}");
+    assert!(s.contains("totals: 312 flows"), "{s}");
+    assert!(s.contains("credentials readable in 91 flows:"), "{s}");
+    assert!(s.contains("… and 3 more (--full lists them)"), "{s}");
+    assert!(
+        s.contains("TCP › TLS 1.2 to localhost: client sent 1 message (31 bytes), server answered 1 (31 bytes)  (flows 13, 14, 15 and 27 more)"),
+        "{s}"
+    );
+    // --full lists every entry.
+    let full = run(&[
+        "flows",
+        "--summary",
+        "--full",
+        "--quiet",
+        path.to_str().unwrap(),
+    ]);
+    let f = text(&full.stdout);
+    assert!(!f.contains("--full lists them"), "{f}");
+    assert!(f.lines().count() > lines);
+}
+
+#[test]
+fn detailed_flows_name_their_server_and_their_messages() {
+    let out = run(&[
+        "flows",
+        "--quiet",
+        capture("dns-then-tls.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    assert!(s.contains("      names: hidden.example (dns)\n"), "{s}");
+    assert!(
+        s.contains("      encrypted messages: server sent 1 message (≤ 466 bytes), client sent 1 (≤ 31 bytes)\n"),
+        "{s}"
+    );
+    assert!(s.contains("first record sizes 512 1 69 48"), "{s}");
+    assert!(s.contains("first payload sizes 32"), "{s}");
+}
+
+/// `flows --json` ends with what an observer learned, before the summary, counting only
+/// the flows written.
+#[test]
+fn json_learned_record_names_and_counts_what_was_written() {
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|v| v["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["flow", "flow", "learned", "summary"]);
+    let l = &lines[2];
+    assert_eq!(l["names"][0]["name"], "127.0.0.1:8080");
+    assert_eq!(l["names"][0]["sources"], serde_json::json!(["http-host"]));
+    assert_eq!(l["credential_flows"], 2);
+    let software: Vec<&str> = l["software"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(software, ["BaseHTTP/0.6 Python/3.11.7", "curl/7.88.1"]);
+    // A filter applies to the record too.
+    let out = run(&[
+        "flows",
+        "--json",
+        "--only",
+        "opaque",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    let learned = s
+        .lines()
+        .find(|l| l.contains(r#""type":"learned""#))
+        .unwrap();
+    assert!(learned.contains(r#""names":[]"#), "{learned}");
+    assert!(learned.contains(r#""credential_flows":0"#), "{learned}");
+}
+
+/// Regression for issue 11: HTTP inside a tunnel passed `check` because the tunnel was
+/// never opened. Every tunnel sample carries Basic credentials; check names them and
+/// the frame that carried them, and the flow's stack names the tunnel.
+#[test]
+fn credentials_inside_every_tunnel_fail_check_with_their_frame() {
+    let cases = [
+        ("tunnel-vxlan.pcap", "VXLAN", "192.168.42.1", 8),
+        ("tunnel-gre.pcap", "GRE", "127.0.0.1", 4),
+        ("tunnel-gretap.pcap", "GRE", "127.0.0.1", 4),
+        ("tunnel-erspan.pcap", "ERSPAN II", "127.0.0.1", 4),
+        ("tunnel-geneve.pcap", "Geneve", "127.0.0.1", 4),
+        ("tunnel-gtpu.pcap", "GTP-U", "127.0.0.1", 6),
+        (
+            "tunnel-teredo.pcap",
+            "Teredo",
+            "[2001:0:c000:22d:8000:f227:3cfe:fefe]",
+            5,
+        ),
+        ("tunnel-l2tp.pcap", "L2TP", "127.0.0.1", 5),
+    ];
+    for (file, tunnel, client, frame) in cases {
+        let (code, out) = check(STRICT, file);
+        assert_eq!(code, 1, "{file}: {out}");
+        assert!(
+            out.contains(&format!("FAIL credentials: flow 1 {client}:"))
+                && out.contains(&format!(
+                    ", frame {frame}: credential Basic alice:secret readable"
+                )),
+            "{file}: {out}"
+        );
+        assert!(out.contains("FAIL plaintext: flow 1"), "{file}: {out}");
+        let json = run(&["flows", "--json", capture(file).to_str().unwrap()]);
+        let flow: serde_json::Value = text(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "flow")
+            .unwrap();
+        let ip = if file.contains("teredo") {
+            "IPv6"
+        } else {
+            "IPv4"
+        };
+        assert_eq!(
+            flow["stack"],
+            serde_json::json!([tunnel, ip, "TCP", "HTTP"]),
+            "{file}"
+        );
+    }
+}
+
+/// An IPv4 packet's payload split at `at` (a multiple of 8) into two fragments.
+fn fragments(packet: &[u8], at: usize) -> [Vec<u8>; 2] {
+    let (head, payload) = packet.split_at(20);
+    let (a, b) = payload.split_at(at);
+    let frag = |part: &[u8], offset: usize, more: bool| {
+        let mut h = head.to_vec();
+        let total = (20 + part.len()) as u16;
+        h[2..4].copy_from_slice(&total.to_be_bytes());
+        let flags = (offset / 8) as u16 | if more { 0x2000 } else { 0 };
+        h[6..8].copy_from_slice(&flags.to_be_bytes());
+        h.extend_from_slice(part);
+        h
+    };
+    [frag(a, 0, true), frag(b, at, false)]
+}
+
+/// IPv4 in GRE from 192.0.2.1 to 192.0.2.2.
+fn in_gre(inner: &[u8]) -> Vec<u8> {
+    let mut p = vec![
+        0x45, 0, 0, 0, 0, 9, 0x40, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+    ];
+    let total = (20 + 4 + inner.len()) as u16;
+    p[2..4].copy_from_slice(&total.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0x08, 0x00]);
+    p.extend_from_slice(inner);
+    p
+}
+
+/// Fragments inside a tunnel, and a tunnel in fragments: either way the request is
+/// reassembled, its flow names the tunnel, and its credentials fail check.
+#[test]
+fn fragments_inside_and_outside_a_tunnel_are_reassembled_and_keep_the_tunnel() {
+    let http = b"GET / HTTP/1.1\r\nHost: inner\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n";
+    let inner = ipv4_tcp([10, 1, 0, 1], [10, 1, 0, 2], 40000, 80, 1, 1, 0x18, http);
+    let [i1, i2] = fragments(&inner, 24);
+    let [o1, o2] = fragments(&in_gre(&inner), 48);
+    let dir = tempdir("tunnel-fragments");
+    for (name, frames) in [
+        ("inner.pcap", [in_gre(&i2), in_gre(&i1)]),
+        ("outer.pcap", [o1, o2]),
+    ] {
+        let file = Pcap::new(101, 65535)
+            .frame(1, &frames[0])
+            .frame(2, &frames[1])
+            .write(&dir, name);
+        let json = run(&["flows", "--json", file.to_str().unwrap()]);
+        let flow: serde_json::Value = text(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "flow")
+            .unwrap_or_else(|| panic!("{name}: no flow: {}", text(&json.stdout)));
+        assert_eq!(
+            flow["stack"],
+            serde_json::json!(["GRE", "IPv4", "TCP", "HTTP"]),
+            "{name}"
+        );
+        let out = run(&["check", "--deny", "credentials", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            text(&out.stdout).contains("credential Basic alice:secret readable"),
+            "{name}: {}",
+            text(&out.stdout)
+        );
+    }
 }

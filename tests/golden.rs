@@ -62,10 +62,11 @@ fn colour_marks_leaks_readable_and_opaque_bytes() {
     let out = run(&["show", "--color=always", f.to_str().unwrap()]);
     assert!(out.status.success());
     let got = text(&out.stdout);
-    // Leak: bold black on yellow; readable: bold green; opaque: blue.
+    // Leak: bold black on yellow; readable: bold green; opaque: bright blue;
+    // undecoded: underlined (src/render/style.rs, and its colour-blindness test).
     let leak = "\x1b[1m\x1b[30m\x1b[43m";
     let readable = "\x1b[1m\x1b[32m";
-    let opaque = "\x1b[34m";
+    let opaque = "\x1b[94m";
     assert!(
         got.contains(&format!("{leak}7f00")),
         "addresses highlighted as leaks"
@@ -73,7 +74,7 @@ fn colour_marks_leaks_readable_and_opaque_bytes() {
     // The SNI "localhost" inside the ClientHello, as ASCII in the right column.
     assert!(got.contains(&format!("{leak}loc")), "SNI highlighted");
     assert!(got.contains(readable), "readable bytes in green");
-    assert!(got.contains(opaque), "ciphertext in blue");
+    assert!(got.contains(opaque), "ciphertext in bright blue");
     // With colour there are no mask rows.
     assert!(
         !got.contains("\t         ----"),
@@ -102,19 +103,72 @@ fn colour_never_outlives_its_line() {
     let tls12 = capture("tls12-echo.pcapng");
     let plain = capture("plain-echo.pcap");
     let auth = capture("http-basic-auth.pcap");
-    let runs: [&[&str]; 4] = [
+    let frags = capture("ip-fragments.pcap");
+    let (a, p, f) = (
+        auth.to_str().unwrap(),
+        plain.to_str().unwrap(),
+        frags.to_str().unwrap(),
+    );
+    let runs: [&[&str]; 9] = [
         &["show", "--color=always", tls12.to_str().unwrap()],
-        &["show", "--color=always", plain.to_str().unwrap()],
-        &["flows", "--color=always", auth.to_str().unwrap()],
+        &["show", "--color=always", p],
+        &["show", "--color=always", f],
+        &["flows", "--color=always", a],
+        &["flows", "--color=always", "--brief", a],
+        &[
+            "check",
+            "--color=always",
+            "--deny",
+            "plaintext",
+            "--deny",
+            "credentials",
+            a,
+        ],
+        &["check", "--color=always", "--deny", "undecoded", f],
+        &[
+            "check",
+            "--color=always",
+            "--deny",
+            "credentials",
+            tls12.to_str().unwrap(),
+        ],
         &["demo", "--color=always"],
     ];
     for args in runs {
         let out = run(args);
-        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let code = out.status.code();
+        let ok = code == Some(0) || (args[0] == "check" && code == Some(1));
+        assert!(ok, "{args:?}: {}", text(&out.stderr));
         let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert!(stdout.contains('\x1b'), "{args:?} printed no colour");
         assert_styles_closed(&format!("{args:?} stdout"), &stdout);
         assert_styles_closed(&format!("{args:?} stderr"), &stderr);
+        // The stream ends reset, and `less -R` shows it as is: SGR only, no cursor
+        // movement, no screen clearing.
+        for (what, s) in [("stdout", &stdout), ("stderr", &stderr)] {
+            assert_sgr_only(&format!("{args:?} {what}"), s);
+            if let Some(at) = s.rfind("\x1b[") {
+                assert!(
+                    s[at..].starts_with("\x1b[0m"),
+                    "{args:?} {what} does not end reset"
+                );
+            }
+        }
+    }
+}
+
+/// Panics on any escape sequence that is not SGR (`ESC [ digits ; … m`).
+fn assert_sgr_only(what: &str, s: &str) {
+    for part in s.split('\x1b').skip(1) {
+        let end = part.find('m').unwrap_or(part.len());
+        let params = part.get(1..end).unwrap_or("");
+        assert!(
+            part.starts_with('[')
+                && end < part.len()
+                && params.chars().all(|c| c.is_ascii_digit() || c == ';'),
+            "{what}: an escape sequence other than SGR: {:?}",
+            &part[..part.len().min(12)]
+        );
     }
 }
 

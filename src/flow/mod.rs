@@ -10,7 +10,7 @@ mod dissect;
 pub mod frag;
 pub mod tcp;
 
-use crate::decode::{Endpoints, Transport};
+use crate::decode::{Encapsulation, Endpoints, Transport};
 use crate::proto::stack::Stack;
 use crate::proto::tls::TlsFacts;
 use crate::proto::Direction;
@@ -107,6 +107,9 @@ pub struct Flow {
     lingering: bool,
     /// The endpoints' secrets, for dissectors that decrypt (with `--keylog`).
     pub keys: Option<crate::keys::KeyRing>,
+    /// The encapsulations its first packet came through (a flow inside a tunnel is
+    /// keyed by its own addresses and ports, like any other).
+    pub encap: Encapsulation,
 }
 
 impl Flow {
@@ -306,6 +309,7 @@ impl FlowTable {
             reset: false,
             lingering: false,
             keys: self.keys.clone(),
+            encap: Encapsulation::default(),
         };
         self.next_id += 1;
         self.flows.push(flow);

@@ -27,6 +27,8 @@ crate::fields! {
     HTTP_HOST = "http.host", Content, Cleartext, Some(Url), "Host header (RFC 9110 section 7.2)";
     HTTP_COOKIE = "http.cookie", Content, Cleartext, Some(Cookie), "Cookie header (RFC 6265 section 5.4)";
     HTTP_SET_COOKIE = "http.set_cookie", Content, Cleartext, Some(Cookie), "Set-Cookie header (RFC 6265 section 4.1)";
+    HTTP_USER_AGENT = "http.user_agent", Content, Cleartext, Some(Software), "User-Agent: the client software and its version (RFC 9110 section 10.1.5)";
+    HTTP_SERVER = "http.server", Content, Cleartext, Some(Software), "Server: the server software and its version (RFC 9110 section 10.2.4)";
     HTTP_AUTHORIZATION = "http.authorization", Content, Cleartext, Some(Credential), "Authorization or Proxy-Authorization (RFC 9110 section 11.6)";
     HTTP_LINE = "http.line", Content, Cleartext, None, "separators and line ends of a request or response head";
     HTTP_BODY = "http.file_data", Content, Cleartext, None, "message body (RFC 9112 section 6)";
@@ -457,6 +459,8 @@ impl HttpDir {
             "host" => (HTTP_HOST, Some((LeakKind::Url, vtext.clone()))),
             "cookie" => (HTTP_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
             "set-cookie" => (HTTP_SET_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
+            "user-agent" => (HTTP_USER_AGENT, Some((LeakKind::Software, vtext.clone()))),
+            "server" => (HTTP_SERVER, Some((LeakKind::Software, vtext.clone()))),
             "authorization" | "proxy-authorization" => {
                 let shown = describe_authorization(&vtext);
                 self.leaks

@@ -182,7 +182,12 @@ impl KeyView {
         d.buf.extend_from_slice(bytes);
         let flush = d.buf.len() > MAX_HELD || self.transport == Transport::Udp;
         if self.stack.is_none() {
-            self.stack = Stack::detect(&d.buf, dir, self.transport, self.ports, flush);
+            // By content first (HTTP inside TLS on SOCKS's port 1080 is HTTP), then by
+            // the flow's ports (SMTP's client speaks first after STARTTLS on 25).
+            self.stack = Stack::detect(&d.buf, dir, self.transport, (0, 0), flush);
+            if self.stack.as_ref().is_some_and(Stack::is_unknown) && self.ports != (0, 0) {
+                self.stack = Stack::detect(&d.buf, dir, self.transport, self.ports, true);
+            }
             if self.stack.as_ref().is_some_and(Stack::is_unknown) {
                 self.given_up = true;
                 d.buf = Vec::new();

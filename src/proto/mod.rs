@@ -19,21 +19,33 @@
 //! input bytes and their own state: no I/O, no formatting beyond owned descriptions.
 //! A flow holds the state of the protocol it runs, not of every protocol.
 
+pub mod demux;
 pub mod dns;
+pub mod dtls;
+pub mod esp;
 pub mod framing;
 pub mod http;
+pub mod ike;
 pub mod inner;
 pub mod keyview;
 pub mod ldap;
 pub mod mail;
+pub mod mqtt;
 pub mod mysql;
+pub mod openvpn;
 pub mod postgres;
 pub mod quic;
+pub mod redis;
 pub mod registry;
+pub mod rtp;
+pub mod socks;
+pub mod ssh;
 pub mod stack;
+pub mod stun;
 pub mod telnet;
 pub mod tls;
 pub mod unknown;
+pub mod wireguard;
 pub mod xmpp;
 
 use crate::fields::FieldId;
@@ -318,8 +330,10 @@ pub trait Dissector: fmt::Debug + Send {
     }
 
     /// The endpoints' secrets, for protocols that can decrypt with them (TLS, QUIC,
-    /// DTLS); given once, right after the dissector is made.
-    fn use_keys(&mut self, _keys: &crate::keys::KeyRing) {}
+    /// DTLS); given once, right after the dissector is made. `ports` are the flow's
+    /// (client, server): the key holder's view falls back on them to recognise what
+    /// the decrypted content carries (SMTP's client speaking first after STARTTLS).
+    fn use_keys(&mut self, _keys: &crate::keys::KeyRing, _ports: (u16, u16)) {}
 }
 
 /// What a flow's dissectors tell its report when the flow ends.

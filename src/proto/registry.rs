@@ -88,7 +88,9 @@ impl std::fmt::Debug for Protocol {
 
 /// Protocols over TCP, in the order their content tests run.
 pub static TCP: &[&Protocol] = &[
+    &super::ssh::PROTOCOL,
     &super::tls::PROTOCOL,
+    &super::openvpn::PROTOCOL,
     &super::http::PROTOCOL,
     &super::postgres::PROTOCOL,
     &super::ldap::PROTOCOL,
@@ -98,12 +100,25 @@ pub static TCP: &[&Protocol] = &[
     &super::mail::IMAP,
     &super::mail::FTP,
     &super::mail::SMTP,
+    &super::redis::PROTOCOL,
+    &super::socks::PROTOCOL,
+    &super::mqtt::PROTOCOL,
     &super::telnet::PROTOCOL,
     &super::dns::TCP_PROTOCOL,
 ];
 
 /// Protocols over UDP, in the order their content tests run.
-pub static UDP: &[&Protocol] = &[&super::quic::PROTOCOL, &super::dns::UDP_PROTOCOL];
+pub static UDP: &[&Protocol] = &[
+    &super::quic::PROTOCOL,
+    &super::dtls::PROTOCOL,
+    &super::stun::PROTOCOL,
+    &super::wireguard::PROTOCOL,
+    &super::ike::PROTOCOL,
+    &super::esp::PROTOCOL,
+    &super::openvpn::PROTOCOL,
+    &super::dns::UDP_PROTOCOL,
+    &super::rtp::PROTOCOL,
+];
 
 /// Every registered protocol, TCP's then UDP's (a protocol on both appears once per
 /// transport).

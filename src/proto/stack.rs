@@ -21,10 +21,10 @@ pub struct Stack {
     /// Stream offset where each direction was handed to `inner`.
     handed_over: [Option<u64>; 2],
     transport: Transport,
-    /// (client port, server port), for recognising the inner protocol.
-    ports: (u16, u16),
     /// Nothing recognised the first bytes: `outer` is the unknown-payload classifier.
     unknown: bool,
+    /// (client port, server port): given to a dissector with the keys only.
+    ports: (u16, u16),
     /// The endpoints' secrets, for the dissectors that can use them.
     keys: Option<crate::keys::KeyRing>,
 }
@@ -55,8 +55,8 @@ impl Stack {
             inner: None,
             handed_over: [None, None],
             transport,
-            ports,
             unknown: matches!(found, Found::Unknown),
+            ports,
             keys: None,
         })
     }
@@ -64,9 +64,9 @@ impl Stack {
     /// Gives the endpoints' secrets to the flow's dissectors (and to the one a
     /// hand-over starts later).
     pub fn use_keys(&mut self, keys: &crate::keys::KeyRing) {
-        self.outer.use_keys(keys);
+        self.outer.use_keys(keys, self.ports);
         if let Some(inner) = self.inner.as_mut() {
-            inner.use_keys(keys);
+            inner.use_keys(keys, self.ports);
         }
         self.keys = Some(keys.clone());
     }
@@ -120,12 +120,14 @@ impl Stack {
         flush: bool,
     ) -> Option<&mut Box<dyn Dissector>> {
         if self.inner.is_none() {
+            // By content only: the flow's ports name the outer protocol (1080 is
+            // SOCKS's, 25 SMTP's), never what it carries.
             let probe = Probe {
                 bytes: first,
                 dir,
                 transport: self.transport,
-                client_port: self.ports.0,
-                server_port: self.ports.1,
+                client_port: 0,
+                server_port: 0,
             };
             let found = registry::detect(&probe, flush || first.is_empty());
             if matches!(found, Found::NeedMore) || first.is_empty() {
@@ -133,7 +135,7 @@ impl Stack {
             }
             let mut inner = registry::dissector(&found, &probe);
             if let Some(keys) = &self.keys {
-                inner.use_keys(keys);
+                inner.use_keys(keys, self.ports);
             }
             self.inner = Some(inner);
         }

@@ -3,6 +3,7 @@
 
 use super::escape;
 use super::json::VERSION;
+use super::style::Palette;
 use super::OutputFormat;
 use crate::check::{version_unknown, Deny, NothingSeen, Policy, Violation};
 use crate::report::FlowReport;
@@ -24,6 +25,8 @@ pub struct CheckSink<W: Write, E: Write> {
     unknown_versions: u64,
     /// Frames outside any flow with undecoded bytes: (first frame, count, bytes).
     stray_undecoded: Option<(u64, u64, u64)>,
+    /// FAIL and PASS in colour (`--color`); every styled word is closed by a reset.
+    palette: Option<Palette>,
 }
 
 impl<W: Write, E: Write> CheckSink<W, E> {
@@ -44,6 +47,27 @@ impl<W: Write, E: Write> CheckSink<W, E> {
             flows: 0,
             unknown_versions: 0,
             stray_undecoded: None,
+            palette: None,
+        }
+    }
+
+    /// Colours FAIL and PASS.
+    pub fn with_color(mut self, color: bool) -> CheckSink<W, E> {
+        self.palette = color.then(Palette::new);
+        self
+    }
+
+    fn fail(&self) -> String {
+        match &self.palette {
+            Some(p) => p.paint(&p.fail, "FAIL"),
+            None => "FAIL".to_string(),
+        }
+    }
+
+    fn pass(&self) -> String {
+        match &self.palette {
+            Some(p) => p.paint(&p.pass, "PASS"),
+            None => "PASS".to_string(),
         }
     }
 
@@ -65,7 +89,7 @@ impl<W: Write, E: Write> CheckSink<W, E> {
             });
             writeln!(self.out, "{line}")
         } else {
-            writeln!(self.out, "{}: FAIL {v}", escape(&self.file))
+            writeln!(self.out, "{}: {} {v}", escape(&self.file), self.fail())
         }
     }
 }
@@ -130,8 +154,11 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
             } else {
                 writeln!(
                     self.out,
-                    "{}: FAIL undecoded: {bytes} bytes in {frames} frames outside any flow, first frame {frame}",
-                    escape(&self.file)
+                    "{}: {} undecoded: {} nobody could classify in {} outside any flow, first frame {frame}",
+                    escape(&self.file),
+                    self.fail(),
+                    crate::text::bytes(bytes),
+                    plural(frames, "frame"),
                 )?;
             }
         }
@@ -153,9 +180,19 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
             writeln!(self.out, "{line}")?;
         } else {
             if let Some(n) = nothing {
-                writeln!(self.out, "{}: FAIL {}", escape(&self.file), n.reason())?;
+                writeln!(
+                    self.out,
+                    "{}: {} {}",
+                    escape(&self.file),
+                    self.fail(),
+                    n.reason()
+                )?;
             }
-            let verdict = if self.violations == 0 { "PASS" } else { "FAIL" };
+            let verdict = if self.violations == 0 {
+                self.pass()
+            } else {
+                self.fail()
+            };
             write!(
                 self.out,
                 "{}: {verdict}: {} in {} ({})",
@@ -167,17 +204,17 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
             if unexamined > 0 {
                 write!(
                     self.out,
-                    " ({} bytes undecoded, not examined: add --deny undecoded to fail on them)",
-                    crate::text::thousands(unexamined)
+                    " ({} undecoded, not examined: add --deny undecoded to fail on them)",
+                    crate::text::bytes(unexamined)
                 )?;
             }
             writeln!(self.out)?;
             if self.unknown_versions > 0 {
                 writeln!(
                     self.out,
-                    "{}: note: {} TLS flows without a ServerHello: their version could not be checked",
+                    "{}: note: {} without a ServerHello: their version could not be checked",
                     escape(&self.file),
-                    self.unknown_versions
+                    plural(self.unknown_versions, "TLS flow")
                 )?;
             }
         }

@@ -177,9 +177,17 @@ pub struct ShowSink<W: Write, E: Write> {
     /// Per-row labels scratch.
     labels: [Label; 16],
     mask_templates: [Vec<u8>; Label::COUNT],
+    /// Write the closing summary on stderr (`--quiet` turns it off).
+    summary: bool,
 }
 
 impl<W: Write, E: Write> ShowSink<W, E> {
+    /// No closing summary on stderr (`--quiet`); warnings still go there.
+    pub fn without_summary(mut self) -> ShowSink<W, E> {
+        self.summary = false;
+        self
+    }
+
     pub fn new(out: W, err: E, opts: ShowOptions, clock: Clock) -> ShowSink<W, E> {
         ShowSink {
             out,
@@ -191,6 +199,7 @@ impl<W: Write, E: Write> ShowSink<W, E> {
             legend_done: false,
             labels: [Label::Undecoded; 16],
             mask_templates: Label::ALL.map(mask_template),
+            summary: true,
         }
     }
 
@@ -580,6 +589,9 @@ impl<W: Write, E: Write> Sink for ShowSink<W, E> {
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.flush_buf()?;
         self.out.flush()?;
+        if !self.summary {
+            return Ok(());
+        }
         let mut text = Vec::new();
         write_summary(&mut text, summary, self.opts.color.then_some(&self.palette));
         self.err.write_all(&text)?;

@@ -14,6 +14,7 @@ pub mod check;
 pub mod flows;
 pub mod hexdump;
 pub mod json;
+pub mod learned;
 pub mod line;
 pub mod style;
 pub mod summary;

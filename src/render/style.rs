@@ -1,8 +1,21 @@
 //! How labels look: colours for a terminal, mask symbols without colour. Decided once.
 //!
-//! The palette is built for a classroom projector: leaks (addresses, ports, names)
-//! are highlighted like a marker pen, readable content is bold green, ciphertext is
-//! plain blue so it recedes, headers are dim, undecoded bytes magenta.
+//! The palette is built for a classroom projector, for dark and light terminals and
+//! for colour-blind viewers. Each label differs from every other by more than a hue:
+//!
+//! | label     | look                          | cue besides hue                   |
+//! |-----------|-------------------------------|-----------------------------------|
+//! | leak      | bold black on yellow          | a background, like a marker pen   |
+//! | header    | faint (the terminal's colour) | faint weight, lower lightness     |
+//! | readable  | bold green                    | bold weight                       |
+//! | opaque    | bright blue, plain weight     | blue–yellow axis, which deuteranopes and protanopes keep |
+//! | undecoded | underlined (the terminal's colour) | an underline                 |
+//!
+//! Only 16-colour SGR codes are used, so a terminal theme (light or dark) remaps them
+//! to colours it keeps legible, and `less -R` passes them through. The test below
+//! simulates deuteranopia and protanopia (Machado et al. 2009) on the xterm palette,
+//! on a dark and a light background, and asserts a CIEDE2000 distance between every
+//! pair of labels (docs/design.md, "The palette").
 
 use crate::span::Label;
 use anstyle::{AnsiColor, Color, Style};
@@ -51,9 +64,17 @@ fn label_style(label: Label) -> Style {
             .bg_color(fg(AnsiColor::Yellow)),
         Label::Metadata => Style::new().dimmed(),
         Label::Cleartext => Style::new().bold().fg_color(fg(AnsiColor::Green)),
-        Label::Opaque => Style::new().fg_color(fg(AnsiColor::Blue)),
-        Label::Undecoded => Style::new().fg_color(fg(AnsiColor::Magenta)),
+        // Bright blue: legible on black (plain blue is not) and on white.
+        Label::Opaque => Style::new().fg_color(fg(AnsiColor::BrightBlue)),
+        // Magenta was told from blue by hue alone, which deuteranopes and protanopes
+        // lose; an underline in the terminal's own colour is told from every label.
+        Label::Undecoded => Style::new().underline(),
     }
+}
+
+/// The style of a label (for tests and documentation; renderers use [`Palette`]).
+pub fn style_of(label: Label) -> Style {
+    label_style(label)
 }
 
 /// Escape sequences, rendered once.
@@ -66,6 +87,9 @@ pub struct Palette {
     pub dim: Vec<u8>,
     /// The key holder's view (decrypted rows): its own colour, apart from every label.
     pub key: Vec<u8>,
+    /// A check's FAIL (bold red) and PASS (bold green) words.
+    pub fail: Vec<u8>,
+    pub pass: Vec<u8>,
 }
 
 impl Palette {
@@ -88,7 +112,26 @@ impl Palette {
                     .italic()
                     .fg_color(Some(Color::Ansi(AnsiColor::Cyan))),
             ),
+            fail: render(
+                Style::new()
+                    .bold()
+                    .fg_color(Some(Color::Ansi(AnsiColor::Red))),
+            ),
+            pass: render(
+                Style::new()
+                    .bold()
+                    .fg_color(Some(Color::Ansi(AnsiColor::Green))),
+            ),
         }
+    }
+
+    /// `text` in `style`, closed with a reset.
+    pub fn paint(&self, style: &[u8], text: &str) -> String {
+        format!(
+            "{}{text}{}",
+            String::from_utf8_lossy(style),
+            String::from_utf8_lossy(&self.reset)
+        )
     }
 
     pub fn on(&self, label: Label) -> &[u8] {
@@ -101,3 +144,6 @@ impl Default for Palette {
         Palette::new()
     }
 }
+
+#[cfg(test)]
+mod tests;

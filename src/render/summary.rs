@@ -4,12 +4,12 @@ use super::style::Palette;
 use crate::note::NoteGroup;
 use crate::sink::Summary;
 use crate::span::Label;
-use crate::text::plural;
+use crate::text::{grouped, plural};
 use std::fmt::Write as _;
 
 fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Palette>) {
     let total: u64 = counts.iter().sum();
-    let _ = write!(s, "{total:>10}");
+    let _ = write!(s, "{:>13}", grouped(total));
     if total == 0 {
         return;
     }
@@ -25,12 +25,21 @@ fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Pale
             Some(p) => {
                 let on = String::from_utf8_lossy(p.on(*label)).into_owned();
                 let reset = String::from_utf8_lossy(&p.reset).into_owned();
-                let _ = write!(s, " {on}{word}{reset} {n} ({pct:.1}%)");
+                let _ = write!(s, " {on}{word}{reset} {} ({pct:.1}%)", grouped(n));
             }
             None => {
-                let _ = write!(s, " {word} {n} ({pct:.1}%)");
+                let _ = write!(s, " {word} {} ({pct:.1}%)", grouped(n));
             }
         }
+    }
+}
+
+/// `1 frame`, `12,345 frames`.
+fn plural_grouped(n: u64, noun: &str) -> String {
+    let words = plural(n, noun);
+    match words.split_once(' ') {
+        Some((_, rest)) => format!("{} {rest}", grouped(n)),
+        None => words,
     }
 }
 
@@ -40,11 +49,11 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
     let _ = writeln!(
         s,
         "summary: {}, {} ({} TCP of which {} TLS, {} UDP)",
-        plural(sum.frames, "frame"),
-        plural(sum.flows, "flow"),
-        sum.tcp_flows,
-        sum.tls_flows,
-        sum.udp_flows
+        plural_grouped(sum.frames, "frame"),
+        plural_grouped(sum.flows, "flow"),
+        grouped(sum.tcp_flows),
+        grouped(sum.tls_flows),
+        grouped(sum.udp_flows)
     );
     s.push_str("  captured bytes");
     breakdown(&mut s, &sum.bytes, palette);
@@ -55,7 +64,7 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
     let notes: Vec<String> = NoteGroup::ALL
         .iter()
         .filter(|g| sum.notes[g.index()] > 0)
-        .map(|g| format!("{} {}", sum.notes[g.index()], g.name()))
+        .map(|g| format!("{} {}", grouped(sum.notes[g.index()]), g.name()))
         .collect();
     if notes.is_empty() {
         s.push_str("  notes: none\n");
@@ -66,7 +75,7 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
         let list: Vec<String> = sum
             .unsupported_links
             .iter()
-            .map(|(l, n)| format!("{} of link type {l}", plural(*n, "frame")))
+            .map(|(l, n)| format!("{} of link type {l}", plural_grouped(*n, "frame")))
             .collect();
         let _ = writeln!(s, "  not decoded: {}", list.join(", "));
     }
@@ -74,8 +83,8 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
         let _ = writeln!(
             s,
             "  limits hit: {} released early, {} evicted",
-            plural(sum.forced_releases, "frame"),
-            plural(sum.evicted_flows, "flow")
+            plural_grouped(sum.forced_releases, "frame"),
+            plural_grouped(sum.evicted_flows, "flow")
         );
     }
     out.extend_from_slice(s.as_bytes());

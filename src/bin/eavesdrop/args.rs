@@ -4,12 +4,13 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use eavesdrop::engine::EngineConfig;
 use eavesdrop::flow::frag::FragLimits;
 use eavesdrop::flow::Limits;
+use eavesdrop::render::flows::{EndpointMatch, FlowFilter, FlowSort, FlowsOptions, Only};
 use eavesdrop::render::hexdump::HexMode;
 use eavesdrop::render::style::ColorChoice;
 use eavesdrop::render::time::TimeFormat;
 use eavesdrop::render::OutputFormat;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const ABOUT: &str = "Show what an eavesdropper can read in a packet capture.";
 
@@ -35,7 +36,10 @@ Examples:
   eavesdrop show -XX --color=always FILE    include link headers, force colour
   tcpdump -i lo -w - port 1060 | eavesdrop show -
   eavesdrop show --no-hex -# FILE          packet lines only, numbered
-  eavesdrop flows FILE                      what each connection gave away
+  eavesdrop show a.pcap b.pcap              several files, in order
+  eavesdrop show -r a.pcap tcp port 443     tcpdump's way: -r FILE, then a filter
+  eavesdrop show --filter 'port 53' a.pcap b.pcap
+  eavesdrop flows --brief FILE              one line per connection
   eavesdrop check --deny plaintext FILE     fail (exit 1) if content travels in clear";
 
 #[derive(Debug, Parser)]
@@ -69,9 +73,36 @@ pub enum Command {
     /// Capture live (loopback by default) and show packets as they arrive (feature `live`)
     #[command(long_about = LIVE_ABOUT, after_help = LIVE_EXAMPLES)]
     Live(LiveArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell)
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), made from these definitions: eavesdrop man > eavesdrop.1
+    Man,
 }
 
-const SUBCOMMANDS: &[&str] = &["show", "flows", "check", "demo", "live", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "show",
+    "flows",
+    "check",
+    "demo",
+    "live",
+    "completions",
+    "man",
+    "help",
+];
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  eavesdrop completions bash > ~/.local/share/bash-completion/completions/eavesdrop
+  eavesdrop completions zsh > ~/.zfunc/_eavesdrop      # with fpath+=~/.zfunc
+  eavesdrop completions fish > ~/.config/fish/completions/eavesdrop.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
 
 const DEMO_ABOUT: &str = "\
 The lesson in three acts, for a class or for yourself: the message \"Simple is better
@@ -155,28 +186,86 @@ impl DemoArgs {
     }
 }
 
-/// `eavesdrop FILE` means `eavesdrop show FILE`.
-pub fn with_default_command(args: impl Iterator<Item = OsString>) -> Vec<OsString> {
+/// `eavesdrop FILE` means `eavesdrop show FILE`. A first word that is no file and is
+/// close to a command's name is a typo: `eavesdrop flow FILE` asks "did you mean
+/// `flows`?" instead of reading `flow` as a capture.
+pub fn with_default_command(args: impl Iterator<Item = OsString>) -> Result<Vec<OsString>, String> {
     let mut args: Vec<OsString> = args.collect();
     let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
     let is_global = matches!(first, "-h" | "--help" | "-V" | "--version");
     let known = SUBCOMMANDS.contains(&first);
     if args.len() > 1 && !is_global && !known {
+        let is_file = first == "-" || first.starts_with('-') || Path::new(first).exists();
+        if let (false, Some(near)) = (is_file, did_you_mean(first)) {
+            return Err(format!(
+                "`{first}` is neither a command nor a file: did you mean `{near}`? \
+                 (eavesdrop --help lists the commands)"
+            ));
+        }
         args.insert(1, OsString::from("show"));
     }
-    args
+    Ok(args)
+}
+
+/// The command a mistyped word was probably meant to be: at most two edits away
+/// (one for words of three letters or fewer), or the start of exactly one.
+pub fn did_you_mean(word: &str) -> Option<&'static str> {
+    let word = word.to_ascii_lowercase();
+    let commands = SUBCOMMANDS.iter().copied().filter(|c| *c != "help");
+    let mut best: Option<(usize, &'static str)> = None;
+    for c in commands.clone() {
+        let d = edit_distance(&word, c);
+        let limit = if word.chars().count() <= 3 { 1 } else { 2 };
+        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, c));
+        }
+    }
+    if let Some((_, c)) = best {
+        return Some(c);
+    }
+    let mut starts = commands.filter(|c| word.len() >= 2 && c.starts_with(word.as_str()));
+    match (starts.next(), starts.next()) {
+        (Some(c), None) => Some(c),
+        _ => None,
+    }
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Capture file (pcap or pcapng); `-` reads standard input
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    /// Capture files (pcap or pcapng), read in order, each with its own summary; `-`
+    /// reads standard input. The first word that is no file (and does not look like a
+    /// path) starts a BPF filter; with -r, every word is the filter
+    #[arg(value_name = "FILE|FILTER")]
+    pub words: Vec<OsString>,
 
-    /// A BPF filter, as tcpdump takes it (`tcp port 443`); needs the `live` feature
-    /// (libpcap compiles it)
-    #[arg(value_name = "FILTER", trailing_var_arg = true)]
-    pub filter: Vec<String>,
+    /// Read this capture file, as tcpdump -r does (repeatable); the words after the
+    /// options are then a BPF filter
+    #[arg(short = 'r', value_name = "FILE")]
+    pub read: Vec<PathBuf>,
+
+    /// A BPF filter, as tcpdump takes it (`tcp port 443`); the words are then all files.
+    /// Filters need the `live` feature (libpcap compiles them)
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// No closing summary on stderr (warnings and errors are still printed)
+    #[arg(long)]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub display: DisplayArgs,
@@ -270,8 +359,8 @@ pub struct LiveArgs {
     )]
     pub interface: String,
 
-    /// A BPF filter, as tcpdump takes it (`tcp port 1060`)
-    #[arg(value_name = "FILTER", trailing_var_arg = true)]
+    /// A BPF filter, as tcpdump takes it (`tcp port 1060`); options may follow it
+    #[arg(value_name = "FILTER")]
     pub filter: Vec<String>,
 
     /// List the interfaces libpcap can capture on, and exit
@@ -384,12 +473,28 @@ One entry per flow (TCP connection or UDP conversation): endpoints, packets and 
 each way, the protocol stack as found (TCP › SMTP › STARTTLS › TLS 1.2), TLS version,
 cipher, SNI, ALPN, certificate names, fingerprints (JA4, JA3, JA3S), payload bytes by
 who can read them, every leak with the frame where it was first seen, the first
-record sizes each way, and a one-line verdict. Flows are printed as they end (closed,
-reset, evicted, or open at the end of the capture), then totals.";
+record sizes each way, the names an observer associates with the flow (SNI, DNS
+answers, Host header, certificate) and the encrypted messages with their inferred
+plaintext sizes, and a one-line verdict. Then totals and what an observer learned
+from the whole capture (--summary prints only that).
+
+Flows are printed in the order they started (--sort to choose), once the file is read:
+eavesdrop keeps up to 100,000 flow reports to sort them, and past that prints the rest
+as they end (closed, reset, evicted, or open at the end of the capture), with a note.
+--json streams flows as they end, unsorted. Long lists (stacks, certificates, leaks)
+show their first entries and a count; --full shows them all. Byte counts have
+thousands separators.
+
+The readable payload is split in two columns: handshake (TLS and QUIC handshakes,
+readable but no content) and plaintext (application content in the clear).";
 
 const FLOWS_EXAMPLES: &str = "\
 Examples:
   eavesdrop flows captures/smtp-starttls.pcap
+  eavesdrop flows --summary big.pcap                  names, software, leaks and sizes, one screen
+  eavesdrop flows --brief --only readable big.pcap    one line per flow with content in clear
+  eavesdrop flows --flow 10.0.0.5:443 --full big.pcap everything about one server's flows
+  eavesdrop flows --sort bytes --brief big.pcap       the heaviest flows first
   eavesdrop flows --json a.pcap b.pcapng | jq 'select(.type == \"flow\") | .tls.sni'";
 
 #[derive(Debug, Args)]
@@ -398,13 +503,53 @@ pub struct FlowsArgs {
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
 
-    /// Print JSON Lines (one object per flow, then the summary); see docs/json.md
+    /// Print JSON Lines (one object per flow as it ends, unsorted, then the summary);
+    /// see docs/json.md
     #[arg(long)]
     pub json: bool,
+
+    /// One line per flow (at most 120 columns): number, transport, endpoints, stack and
+    /// the verdict in a few words
+    #[arg(long, conflicts_with = "json")]
+    pub brief: bool,
+
+    /// Print every entry of long lists (stacks, certificates, SANs, leaks) instead of
+    /// the first few and a count
+    #[arg(long, conflicts_with = "json")]
+    pub full: bool,
+
+    /// Only what an observer learned from the whole capture (names visited and how,
+    /// software and fingerprints, flows with readable content or credentials, sizes of
+    /// the encrypted messages), not one entry per flow
+    #[arg(long, conflicts_with_all = ["json", "brief"])]
+    pub summary: bool,
+
+    /// Order of the flows: first (frame that opened them), bytes, readable, id
+    #[arg(
+        long,
+        value_name = "ORDER",
+        default_value = "first",
+        conflicts_with = "json"
+    )]
+    pub sort: FlowSort,
+
+    /// Only flows with: readable (content in clear), credentials, opaque (content
+    /// encrypted, none readable), undecoded (repeatable, or comma-separated: any of them)
+    #[arg(long, value_name = "KIND", value_delimiter = ',')]
+    pub only: Vec<Only>,
+
+    /// Only flows with this address (and port) at either end: HOST, HOST:PORT,
+    /// [IPv6]:PORT (repeatable: any of them)
+    #[arg(long = "flow", value_name = "HOST[:PORT]")]
+    pub endpoints: Vec<EndpointMatch>,
 
     /// When to use colour: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE), always, never
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+
+    /// No closing summary on stderr (warnings and errors are still printed)
+    #[arg(long)]
+    pub quiet: bool,
 
     #[command(flatten)]
     pub keys: KeyArgs,
@@ -444,6 +589,26 @@ Examples:
 impl FlowsArgs {
     pub fn format(&self) -> OutputFormat {
         OutputFormat::json_if(self.json)
+    }
+
+    pub fn filter(&self) -> FlowFilter {
+        FlowFilter {
+            only: self.only.clone(),
+            endpoints: self.endpoints.clone(),
+        }
+    }
+
+    pub fn options(&self) -> FlowsOptions {
+        FlowsOptions {
+            color: self.color.enabled() && !self.json,
+            brief: self.brief,
+            full: self.full,
+            summary: self.summary,
+            sort: self.sort,
+            filter: self.filter(),
+            quiet: self.quiet,
+            ..FlowsOptions::default()
+        }
     }
 }
 
@@ -488,6 +653,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// When to colour FAIL and PASS: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE),
+    /// always, never
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
     #[command(flatten)]
     pub keys: KeyArgs,
 
@@ -498,7 +668,8 @@ pub struct CheckArgs {
 /// The resolved, frozen configuration of `show`.
 #[derive(Debug)]
 pub struct ShowConfig {
-    pub path: PathBuf,
+    /// Captures, read in order.
+    pub paths: Vec<PathBuf>,
     /// A BPF filter expression; empty for none.
     pub filter: String,
     pub hex: HexMode,
@@ -516,14 +687,75 @@ pub struct ShowConfig {
     pub rsa_keys: Vec<PathBuf>,
     /// Decrypted plaintext is kept for the output (text, or `--json-plaintext`).
     pub plaintext: bool,
+    /// No closing summary.
+    pub quiet: bool,
+}
+
+/// Whether a word of `show` names a capture rather than starting a filter: `-`, an
+/// existing path, or something shaped like a path (so a mistyped file name is
+/// reported as a missing file, not handed to libpcap as a filter).
+fn names_a_file(word: &std::ffi::OsStr) -> bool {
+    let path = Path::new(word);
+    let s = word.to_string_lossy().to_ascii_lowercase();
+    const CAPTURES: [&str; 8] = [
+        ".pcap", ".pcapng", ".cap", ".dmp", ".ntar", ".gz", ".zst", ".erf",
+    ];
+    s == "-"
+        || path.exists()
+        || s.contains(std::path::MAIN_SEPARATOR)
+        || s.contains('/')
+        || CAPTURES.iter().any(|e| s.ends_with(e))
 }
 
 impl ShowArgs {
-    pub fn resolve(self) -> ShowConfig {
+    /// Splits the words into files and filter: with -r every word is the filter; with
+    /// --filter every word is a file; otherwise files come first and the first word
+    /// that names no file starts the filter.
+    pub fn files_and_filter(&self) -> Result<(Vec<PathBuf>, String), String> {
+        let words = || self.words.iter().map(|w| w.to_string_lossy().into_owned());
+        let (files, filter) = if !self.read.is_empty() {
+            if self.filter.is_some() && !self.words.is_empty() {
+                return Err(
+                    "give the filter either after -r FILE or with --filter, not both".into(),
+                );
+            }
+            let mut files = self.read.clone();
+            // `show -r a.pcap b.pcap`: a second capture, not a filter.
+            let mut rest: Vec<String> = Vec::new();
+            for w in &self.words {
+                if rest.is_empty() && names_a_file(w) {
+                    files.push(PathBuf::from(w));
+                } else {
+                    rest.push(w.to_string_lossy().into_owned());
+                }
+            }
+            (files, self.filter.clone().unwrap_or_else(|| rest.join(" ")))
+        } else if let Some(f) = &self.filter {
+            (self.words.iter().map(PathBuf::from).collect(), f.clone())
+        } else {
+            let mut files = Vec::new();
+            let mut at = 0;
+            for (i, w) in self.words.iter().enumerate() {
+                if i > 0 && !names_a_file(w) {
+                    break;
+                }
+                files.push(PathBuf::from(w));
+                at = i + 1;
+            }
+            (files, words().skip(at).collect::<Vec<_>>().join(" "))
+        };
+        if files.is_empty() {
+            return Err("no capture file: give one or more FILEs (or - for standard input)".into());
+        }
+        Ok((files, filter))
+    }
+
+    pub fn resolve(self) -> Result<ShowConfig, String> {
+        let (paths, filter) = self.files_and_filter()?;
         let d = &self.display;
-        ShowConfig {
-            path: self.file,
-            filter: self.filter.join(" "),
+        Ok(ShowConfig {
+            paths,
+            filter,
             hex: ShowConfig::hex_mode(d.hex, d.no_hex),
             color: d.color.enabled(),
             time: ShowConfig::time_format(d.time),
@@ -535,10 +767,11 @@ impl ShowArgs {
             describe: !d.no_describe,
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
+            quiet: self.quiet,
             plaintext: !self.json || self.json_plaintext,
             keylogs: self.keys.keylog,
             rsa_keys: self.keys.rsa_key,
-        }
+        })
     }
 }
 

@@ -203,7 +203,7 @@ mod imp {
         match failure {
             None => Ok(ExitCode::SUCCESS),
             Some(e) => {
-                eprintln!("eavesdrop: error: {e:#}");
+                eprintln!("eavesdrop: error: {}", crate::message(&e));
                 Ok(ExitCode::from(2))
             }
         }

@@ -9,14 +9,16 @@ mod demo;
 #[cfg(feature = "demo")]
 mod demo_live;
 mod live;
+mod man;
+mod progress;
 
 use anyhow::Context as _;
 use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, ShowArgs};
-use clap::Parser as _;
+use clap::{CommandFactory as _, Parser as _};
 use eavesdrop::check::{parse_tls_version, Policy};
 use eavesdrop::keys::{KeyLog, KeyRing};
 use eavesdrop::render::check::CheckSink;
-use eavesdrop::render::flows::FlowsSink;
+use eavesdrop::render::flows::{Filtered, FlowsSink};
 use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
 use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::line::LineOptions;
@@ -24,12 +26,20 @@ use eavesdrop::render::time::{Clock, TimeFormat};
 use eavesdrop::render::OutputFormat;
 use eavesdrop::sink::Sink;
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
+use progress::{Progress, Suspend};
 use std::io::{self, IsTerminal as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(args::with_default_command(std::env::args_os()));
+    let argv = match args::with_default_command(std::env::args_os()) {
+        Ok(argv) => argv,
+        Err(message) => {
+            eprintln!("eavesdrop: error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(argv);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -37,10 +47,32 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let _ = io::stdout().flush();
-            eprintln!("eavesdrop: error: {err:#}");
+            eprintln!("eavesdrop: error: {}", message(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes, each said once: a cause whose text the message above it
+/// already carries (an error that prints its source, wrapped in context) is skipped.
+fn message(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+/// Whether stderr is a terminal that a progress bar may draw on.
+fn progress_allowed(json: bool, quiet: bool) -> bool {
+    !json && !quiet && io::stderr().is_terminal()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -58,6 +90,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check(args),
         Command::Demo(args) => demo_cmd(args),
         Command::Live(args) => live::run(args),
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(args.shell, &mut cmd, "eavesdrop", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            man::write(&mut io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -254,8 +295,15 @@ fn read_into<S: Sink>(
     count: Option<u64>,
     filter: &mut FrameFilter,
     keys: &KeySource,
+    progress: &mut Progress,
 ) -> anyhow::Result<(S, Option<CaptureError>)> {
     let mut ring = keys.ring()?;
+    if path.as_os_str() == "-" && io::stdin().is_terminal() {
+        eprintln!(
+            "eavesdrop: waiting for a capture on standard input (pipe one in: \
+             tcpdump -w - … | eavesdrop show -; Ctrl-D ends)"
+        );
+    }
     let mut reader = CaptureReader::open(path)?;
     let mut engine = Engine::new(sink, config);
     if let Some(r) = &ring {
@@ -282,6 +330,9 @@ fn read_into<S: Sink>(
                     reader.recycle(buf);
                 }
                 n += 1;
+                if n % 256 == 0 {
+                    progress.update(reader.offset());
+                }
                 if count.is_some_and(|c| n >= c) {
                     break;
                 }
@@ -292,6 +343,7 @@ fn read_into<S: Sink>(
             }
         }
     }
+    progress.clear();
     let (sink, _summary) = engine.finish().context("writing output")?;
     if let Some(r) = ring {
         let _ = io::stdout().flush();
@@ -313,18 +365,22 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let format = args.format();
     let mut keys = KeySource::new(&args.keys, false);
     keys.digests = format == OutputFormat::Json;
-    let color = args.color.enabled() && format == OutputFormat::Text;
+    let options = args.options();
     let mut code = ExitCode::SUCCESS;
     for path in &args.files {
         let name = path.display().to_string();
+        let mut progress = Progress::for_file(path, progress_allowed(args.json, args.quiet));
+        let out = Suspend::new(io::stdout().lock(), progress.bar());
+        let err = Suspend::new(io::stderr(), progress.bar());
+        let none = &mut FrameFilter::none();
         let failure = match format {
             OutputFormat::Json => {
-                let sink = JsonSink::new(io::stdout().lock(), JsonMode::Flows, &name);
-                read_into(path, sink, config, None, &mut FrameFilter::none(), &keys).map(|(_, f)| f)
+                let sink = Filtered::new(JsonSink::new(out, JsonMode::Flows, &name), args.filter());
+                read_into(path, sink, config, None, none, &keys, &mut progress).map(|(_, f)| f)
             }
             OutputFormat::Text => {
-                let sink = FlowsSink::new(io::stdout().lock(), io::stderr(), color, &name);
-                read_into(path, sink, config, None, &mut FrameFilter::none(), &keys).map(|(_, f)| f)
+                let sink = FlowsSink::new(out, err, options.clone(), &name);
+                read_into(path, sink, config, None, none, &keys, &mut progress).map(|(_, f)| f)
             }
         };
         match failure {
@@ -335,7 +391,7 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) if is_broken_pipe(&e) => return Err(e),
             Err(e) => {
-                eprintln!("eavesdrop: error: {e:#}");
+                eprintln!("eavesdrop: error: {}", message(&e));
                 code = ExitCode::from(2);
             }
         }
@@ -374,16 +430,20 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let keys = KeySource::new(&args.keys, false);
     let mut violated = false;
     let mut failed = false;
+    let color = args.color.enabled() && !args.json;
     for path in &args.files {
         let name = path.display().to_string();
+        let mut progress = Progress::for_file(path, progress_allowed(args.json, false));
         let sink = CheckSink::new(
-            io::stdout().lock(),
-            io::stderr(),
+            Suspend::new(io::stdout().lock(), progress.bar()),
+            Suspend::new(io::stderr(), progress.bar()),
             args.format(),
             &name,
             policy.clone(),
-        );
-        match read_into(path, sink, config, None, &mut FrameFilter::none(), &keys) {
+        )
+        .with_color(color);
+        let none = &mut FrameFilter::none();
+        match read_into(path, sink, config, None, none, &keys, &mut progress) {
             Ok((sink, failure)) => {
                 violated |= sink.violations > 0;
                 if let Some(e) = failure {
@@ -393,7 +453,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) if is_broken_pipe(&e) => return Err(e),
             Err(e) => {
-                eprintln!("eavesdrop: error: {e:#}");
+                eprintln!("eavesdrop: error: {}", message(&e));
                 failed = true;
             }
         }
@@ -408,56 +468,85 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let config = args.resolve();
-    let mut filter = FrameFilter::new(&config.filter)?;
+    let config = match args.resolve() {
+        Ok(c) => c,
+        Err(usage) => {
+            let mut cmd = Cli::command();
+            let show = cmd.find_subcommand_mut("show").map(|c| c.clone());
+            let mut cmd = show.unwrap_or(cmd);
+            cmd.error(clap::error::ErrorKind::MissingRequiredArgument, usage)
+                .exit();
+        }
+    };
+    // A filter that cannot be compiled is an error before any file is read.
+    FrameFilter::new(&config.filter)?;
     let keys = KeySource {
         files: config.keylogs.clone(),
         rsa_keys: config.rsa_keys.clone(),
         plaintext: config.plaintext,
         digests: false,
     };
-    let failure = match config.format {
-        OutputFormat::Json => {
-            let name = config.path.display().to_string();
-            let sink = JsonSink::new(io::stdout().lock(), JsonMode::Frames, &name);
-            read_into(
-                &config.path,
-                sink,
-                config.engine,
-                config.count,
-                &mut filter,
-                &keys,
-            )?
-            .1
-        }
-        OutputFormat::Text => {
-            let sink = ShowSink::new(
-                io::stdout().lock(),
-                io::stderr(),
-                show_options(&config),
-                clock(&config),
-            );
-            read_into(
-                &config.path,
-                sink,
-                config.engine,
-                config.count,
-                &mut filter,
-                &keys,
-            )?
-            .1
-        }
-    };
-    match failure {
-        None => Ok(ExitCode::SUCCESS),
-        Some(e) => {
-            eprintln!(
-                "eavesdrop: error: {}: {e} (every frame before it was shown)",
-                config.path.display()
-            );
-            Ok(ExitCode::from(2))
+    // The bar shares the terminal with nothing: not when packets print to it.
+    let allowed = progress_allowed(config.format == OutputFormat::Json, config.quiet)
+        && !io::stdout().is_terminal();
+    let mut code = ExitCode::SUCCESS;
+    for path in &config.paths {
+        let mut filter = FrameFilter::new(&config.filter)?;
+        let mut progress = Progress::for_file(path, allowed);
+        let out = io::stdout().lock();
+        let err = Suspend::new(io::stderr(), progress.bar());
+        let count = config.count;
+        let read = match config.format {
+            OutputFormat::Json => {
+                let name = path.display().to_string();
+                let sink = JsonSink::new(out, JsonMode::Frames, &name);
+                read_into(
+                    path,
+                    sink,
+                    config.engine,
+                    count,
+                    &mut filter,
+                    &keys,
+                    &mut progress,
+                )
+                .map(|r| r.1)
+            }
+            OutputFormat::Text => {
+                let mut sink = ShowSink::new(out, err, show_options(&config), clock(&config));
+                if config.quiet {
+                    sink = sink.without_summary();
+                }
+                read_into(
+                    path,
+                    sink,
+                    config.engine,
+                    count,
+                    &mut filter,
+                    &keys,
+                    &mut progress,
+                )
+                .map(|r| r.1)
+            }
+        };
+        match read {
+            Ok(None) => {}
+            Ok(Some(e)) => {
+                let _ = io::stdout().flush();
+                eprintln!(
+                    "eavesdrop: error: {}: {e} (every frame before it was shown)",
+                    path.display()
+                );
+                code = ExitCode::from(2);
+            }
+            Err(e) if is_broken_pipe(&e) => return Err(e),
+            Err(e) => {
+                let _ = io::stdout().flush();
+                eprintln!("eavesdrop: error: {}", message(&e));
+                code = ExitCode::from(2);
+            }
         }
     }
+    Ok(code)
 }
 
 fn clock(config: &args::ShowConfig) -> Clock {

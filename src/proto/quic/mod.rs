@@ -164,7 +164,7 @@ impl Dissector for QuicFlow {
         Some(&self.facts)
     }
 
-    fn use_keys(&mut self, keys: &crate::keys::KeyRing) {
+    fn use_keys(&mut self, keys: &crate::keys::KeyRing, _ports: (u16, u16)) {
         self.dec = Some(Box::new(decrypt::QuicDecrypt::new(keys.clone(), (0, 443))));
     }
 }

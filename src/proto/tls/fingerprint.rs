@@ -110,6 +110,24 @@ pub fn ja4(ch: &ClientHello, quic: bool) -> String {
         .filter(|&v| !is_grease(v))
         .max()
         .unwrap_or(ch.legacy_version);
+    ja4_with(ch, if quic { 'q' } else { 't' }, version)
+}
+
+/// JA4 of a DTLS ClientHello: protocol `d`, and the highest DTLS version offered
+/// (DTLS numbers count down: 0xfefc, DTLS 1.3, is above 0xfefd, DTLS 1.2).
+pub fn ja4_dtls(ch: &ClientHello) -> String {
+    let version = ch
+        .versions
+        .iter()
+        .copied()
+        .map(|v| v.0)
+        .filter(|&v| !is_grease(v))
+        .min_by_key(|&v| if v >> 8 == 0xfe { v & 0xff } else { 0x100 | v })
+        .unwrap_or(ch.legacy_version);
+    ja4_with(ch, 'd', version)
+}
+
+fn ja4_with(ch: &ClientHello, proto: char, version: u16) -> String {
     let ciphers: Vec<u16> = no_grease(&ch.ciphers).collect();
     let exts: Vec<u16> = no_grease(&ch.extensions).collect();
     let sni = if ch.extensions.contains(&EXT_SERVER_NAME) {
@@ -118,8 +136,7 @@ pub fn ja4(ch: &ClientHello, quic: bool) -> String {
         'i'
     };
     let a = format!(
-        "{}{}{sni}{:02}{:02}{}",
-        if quic { 'q' } else { 't' },
+        "{proto}{}{sni}{:02}{:02}{}",
         version_code(version),
         ciphers.len().min(99),
         exts.len().min(99),
@@ -205,6 +222,12 @@ mod tests {
         assert_eq!(ja4(&ch, false), "t13d1516h2_8daaf6152771_d8a2da3f94cd");
         assert_eq!(ja3(&ch), "98487aa16281980e7d1120d399efb6a4");
         assert!(ja4(&ch, true).starts_with("q13d1516h2_"));
+        ch.versions = vec![TlsVersion(0xfefd), TlsVersion(0xfefc)];
+        assert!(
+            ja4_dtls(&ch).starts_with("dd3d1516h2_"),
+            "{}",
+            ja4_dtls(&ch)
+        );
     }
 
     #[test]

@@ -158,8 +158,8 @@ impl Dissector for TlsStream {
         Some(&self.facts)
     }
 
-    fn use_keys(&mut self, keys: &crate::keys::KeyRing) {
-        self.dec = Some(Box::new(decrypt::Decryptor::new(keys.clone(), self.ports)));
+    fn use_keys(&mut self, keys: &crate::keys::KeyRing, ports: (u16, u16)) {
+        self.dec = Some(Box::new(decrypt::Decryptor::new(keys.clone(), ports)));
     }
 }
 

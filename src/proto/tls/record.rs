@@ -67,6 +67,14 @@ impl TlsVersion {
     pub const TLS11: TlsVersion = TlsVersion(0x0302);
     pub const TLS12: TlsVersion = TlsVersion(0x0303);
     pub const TLS13: TlsVersion = TlsVersion(0x0304);
+    /// DTLS versions are one's complements of their TLS counterparts (RFC 6347
+    /// section 4.1): DTLS 1.0 is TLS 1.1, DTLS 1.2 is TLS 1.2, DTLS 1.3 is TLS 1.3.
+    pub const DTLS10: TlsVersion = TlsVersion(0xfeff);
+    pub const DTLS12: TlsVersion = TlsVersion(0xfefd);
+    pub const DTLS13: TlsVersion = TlsVersion(0xfefc);
+    /// OpenSSL's DTLS before RFC 4347 was final (`DTLS1_BAD_VER`, OpenSSL < 0.9.8f; still
+    /// spoken by Cisco AnyConnect).
+    pub const DTLS_OPENSSL_PRE: TlsVersion = TlsVersion(0x0100);
     /// Not a version: "not known yet" (handshake not seen).
     pub const UNKNOWN: TlsVersion = TlsVersion(0);
 
@@ -80,9 +88,30 @@ impl TlsVersion {
         self == TlsVersion::TLS13 || self.0 >> 8 == 0x7f
     }
 
-    /// Wireshark's short names: `TLSv1.2`, `SSLv3`; `TLS` when unknown.
+    /// A DTLS version (0xfeXX, or OpenSSL's pre-RFC 0x0100).
+    pub fn is_dtls(self) -> bool {
+        self.0 >> 8 == 0xfe || self == TlsVersion::DTLS_OPENSSL_PRE
+    }
+
+    /// The TLS version a DTLS version is built on (RFC 6347 section 1, RFC 9147
+    /// section 1), for comparisons such as `--min-tls`; a TLS version is itself.
+    pub fn tls_equivalent(self) -> TlsVersion {
+        match self {
+            TlsVersion::DTLS10 | TlsVersion::DTLS_OPENSSL_PRE => TlsVersion::TLS11,
+            TlsVersion::DTLS12 => TlsVersion::TLS12,
+            TlsVersion::DTLS13 => TlsVersion::TLS13,
+            v => v,
+        }
+    }
+
+    /// Wireshark's short names: `TLSv1.2`, `SSLv3`, `DTLSv1.2`; `TLS` when unknown.
     pub fn label(self) -> String {
         match self {
+            TlsVersion::DTLS10 => "DTLSv1.0".into(),
+            TlsVersion::DTLS12 => "DTLSv1.2".into(),
+            TlsVersion::DTLS13 => "DTLSv1.3".into(),
+            TlsVersion::DTLS_OPENSSL_PRE => "DTLSv1.0-OpenSSL".into(),
+            v if v.0 >> 8 == 0xfe => format!("DTLS({:#06x})", v.0),
             TlsVersion::UNKNOWN => "TLS".into(),
             TlsVersion(0x0002) => "SSLv2".into(),
             TlsVersion::SSL3 => "SSLv3".into(),
@@ -116,6 +145,8 @@ impl HandshakeType {
     pub const HELLO_REQUEST: HandshakeType = HandshakeType(0);
     pub const CLIENT_HELLO: HandshakeType = HandshakeType(1);
     pub const SERVER_HELLO: HandshakeType = HandshakeType(2);
+    /// DTLS only (RFC 6347 section 4.2.1).
+    pub const HELLO_VERIFY_REQUEST: HandshakeType = HandshakeType(3);
     pub const NEW_SESSION_TICKET: HandshakeType = HandshakeType(4);
     pub const END_OF_EARLY_DATA: HandshakeType = HandshakeType(5);
     pub const ENCRYPTED_EXTENSIONS: HandshakeType = HandshakeType(8);
@@ -136,6 +167,7 @@ impl HandshakeType {
             HandshakeType::HELLO_REQUEST => "HelloRequest",
             HandshakeType::CLIENT_HELLO => "ClientHello",
             HandshakeType::SERVER_HELLO => "ServerHello",
+            HandshakeType::HELLO_VERIFY_REQUEST => "HelloVerifyRequest",
             HandshakeType::NEW_SESSION_TICKET => "NewSessionTicket",
             HandshakeType::END_OF_EARLY_DATA => "EndOfEarlyData",
             HandshakeType::ENCRYPTED_EXTENSIONS => "EncryptedExtensions",
@@ -255,5 +287,16 @@ mod tests {
         assert_eq!(TlsVersion(0x0a0a).label(), "TLS(0x0a0a)");
         assert!(TlsVersion(0x0a0a).is_grease());
         assert!(!TlsVersion::TLS12.is_grease());
+    }
+
+    #[test]
+    fn dtls_versions_have_names_and_tls_equivalents() {
+        assert_eq!(TlsVersion::DTLS12.label(), "DTLSv1.2");
+        assert_eq!(TlsVersion(0xfeff).label(), "DTLSv1.0");
+        assert_eq!(TlsVersion(0xfefc).label(), "DTLSv1.3");
+        assert_eq!(TlsVersion(0xfefe).label(), "DTLS(0xfefe)");
+        assert!(TlsVersion(0x0100).is_dtls() && !TlsVersion::TLS12.is_dtls());
+        assert_eq!(TlsVersion::DTLS10.tls_equivalent(), TlsVersion::TLS11);
+        assert_eq!(TlsVersion::TLS10.tls_equivalent(), TlsVersion::TLS10);
     }
 }

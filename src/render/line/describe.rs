@@ -152,6 +152,13 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         if items.is_empty() && readable > 0 {
             let _ = write!(out, ", {readable} bytes readable");
         }
+    } else if readable > 0 && apps.is_empty() && !content_readable(d, &payload_range) {
+        // Readable, but a handshake's bytes (an SSH key exchange continued), not what
+        // the endpoints said.
+        let _ = write!(out, "{readable} bytes readable (handshake)");
+        if opaque > 0 {
+            let _ = write!(out, ", {opaque} bytes opaque");
+        }
     } else if readable > 0 && apps.is_empty() {
         let _ = write!(out, "plaintext, {readable} bytes");
         if opaque > 0 {
@@ -177,10 +184,27 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     (!out.is_empty()).then_some(out)
 }
 
+/// Whether any readable payload byte is application content (a field with
+/// `Role::Content`), not a handshake.
+fn content_readable(d: &Decoded, payload: &std::ops::Range<u32>) -> bool {
+    d.spans.iter().any(|s| {
+        s.range.start >= payload.start
+            && s.field.role() == crate::fields::Role::Content
+            && matches!(s.label(), Label::Cleartext | Label::Leak)
+    })
+}
+
 /// What encrypted lengths give away, in words: `31 bytes of message`,
 /// `≤ 31 bytes of message` (TLS 1.3 may pad), `0–43 bytes of message` (CBC padding).
+/// Plain numbers, as everywhere on a packet line.
 pub fn message_bytes(min: u64, max: u64) -> String {
-    format!("{} of message", crate::text::bytes_range(min, max))
+    if min == max {
+        format!("{max} bytes of message")
+    } else if min == 0 {
+        format!("≤ {max} bytes of message")
+    } else {
+        format!("{min}–{max} bytes of message")
+    }
 }
 
 /// `ApplicationData, ApplicationData, ApplicationData` → `ApplicationData x3`.

@@ -1,11 +1,13 @@
 //! UDP as tcpdump's print-udp.c prints it without a port-specific printer:
-//! `UDP, length N`, or what it says about a length that does not add up.
+//! `UDP, length N`, or what it says about a length that does not add up. Before an
+//! encapsulation (VXLAN, Geneve, L2TP…) only the addresses and ports: the tunnel's
+//! printer goes on from there.
 
 use super::ip::addr;
-use crate::decode::UdpLayer;
+use crate::decode::{Layer, UdpLayer};
 use std::fmt::Write as _;
 
-pub(super) fn udp(s: &mut String, u: &UdpLayer) {
+pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>) {
     let prefix = |s: &mut String, ports: Option<(u16, u16)>| match (ports, u.addr_prefix) {
         (None, true) => {
             let _ = write!(s, "{} > {}: ", addr(u.src), addr(u.dst));
@@ -23,6 +25,9 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer) {
         return;
     };
     prefix(s, Some(ports));
+    if matches!(next, Some(Layer::Tunnel(_))) {
+        return;
+    }
     if u.length < 8 {
         let _ = write!(s, "truncated-udp {}", u.length);
         return;

@@ -181,6 +181,9 @@ pub struct Learned {
     /// With the endpoints' key log: the opaque bytes of the message's record, and
     /// the plaintext they hold.
     pub recovered: Option<(u32, String)>,
+    /// What that record's size tells an observer about the message inside: (min,
+    /// max) bytes, from the negotiated version and suite.
+    pub message_inferred: Option<(u32, u32)>,
     /// Transport payload bytes an observer reads (readable and leaks), and cannot.
     pub readable: u64,
     pub opaque: u64,
@@ -260,8 +263,9 @@ pub fn analyse(act: &Act) -> anyhow::Result<Analysis> {
         } else {
             Message::Opaque
         },
-        message_record: message_record(&c.frames).map(|(_, len)| len),
+        message_record: message_record(&c.frames).map(|(_, len, _)| len),
         recovered: recovered(&c.frames),
+        message_inferred: message_record(&c.frames).and_then(|(_, _, p)| p),
         readable: p[Label::Cleartext.index()] + p[Label::Leak.index()],
         opaque: p[Label::Opaque.index()],
     };
@@ -297,7 +301,7 @@ fn marks(frames: &[Kept], shown: &[u64], lesson: Lesson, learned: &Learned) -> V
     let hello = shown.iter().find(|k| k.starts(HandshakeType::CLIENT_HELLO));
     let server = shown.iter().find(|k| k.starts(HandshakeType::SERVER_HELLO));
     let record =
-        message_record(frames).and_then(|(n, _)| shown.iter().find(|k| k.frame.number == n));
+        message_record(frames).and_then(|(n, _, _)| shown.iter().find(|k| k.frame.number == n));
     let sni = hello.and_then(|k| {
         let name = learned.sni.as_deref()?;
         mark(k, k.find(name.as_bytes()), Want::Row)
@@ -341,11 +345,15 @@ fn short(name: &str) -> String {
         .to_string()
 }
 
+/// A plaintext length an observer infers: (min, max) bytes.
+type Inferred = (u32, u32);
+
 /// The client's TLS record whose size is the message plus an AEAD's overhead: a
 /// 16-byte tag, and 1 content-type byte (TLS 1.3), an 8-byte explicit nonce (TLS 1.2
 /// with AES-GCM) or nothing more (TLS 1.2 with ChaCha20-Poly1305). The size of the
-/// ciphertext still tells the size of the message. Returns its frame and size.
-fn message_record(frames: &[Kept]) -> Option<(u64, u32)> {
+/// ciphertext still tells the size of the message. Returns its frame, its size, and
+/// the plaintext length eavesdrop infers from it (min, max).
+fn message_record(frames: &[Kept]) -> Option<(u64, u32, Option<Inferred>)> {
     let want = MESSAGE.len() as u32;
     let fits = |len: u32| [want + 17, want + 24, want + 16].contains(&len);
     frames.iter().find_map(|k| {
@@ -353,11 +361,16 @@ fn message_record(frames: &[Kept]) -> Option<(u64, u32)> {
             return None;
         }
         k.events.iter().find_map(|e| match e {
-            Desc::TlsRecord { content, len, .. }
-                if *content == ContentType::APPLICATION_DATA && fits(u32::from(*len)) =>
-            {
-                Some((k.frame.number, u32::from(*len)))
-            }
+            Desc::TlsRecord {
+                content,
+                len,
+                plaintext,
+                ..
+            } if *content == ContentType::APPLICATION_DATA && fits(u32::from(*len)) => Some((
+                k.frame.number,
+                u32::from(*len),
+                plaintext.map(|p| (p.min, p.max)),
+            )),
             _ => None,
         })
     })
@@ -366,7 +379,7 @@ fn message_record(frames: &[Kept]) -> Option<(u64, u32)> {
 /// The client's record that the key log opens to the message: its opaque bytes (the
 /// record body) and the plaintext, as the key holder reads it.
 fn recovered(frames: &[Kept]) -> Option<(u32, String)> {
-    let (number, len) = message_record(frames)?;
+    let (number, len, _) = message_record(frames)?;
     let k = frames.iter().find(|k| k.frame.number == number)?;
     let d = k.decrypted.iter().find(|d| {
         d.content == ContentType::APPLICATION_DATA
@@ -394,7 +407,7 @@ fn pick(frames: &[Kept], lesson: Lesson) -> Vec<u64> {
             out.push(k.frame.number);
         }
     }
-    if let Some((n, _)) = message_record(frames) {
+    if let Some((n, _, _)) = message_record(frames) {
         out.push(n);
     }
     out.sort_unstable();

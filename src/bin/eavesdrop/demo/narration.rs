@@ -110,6 +110,9 @@ pub struct Findings {
     pub certificate_encrypted: &'static str,
     /// `{size}`: the record's size in bytes.
     pub message_record: &'static str,
+    /// `{bytes}`: the message's length as the record's size gives it away
+    /// (`31 bytes`, `≤ 31 bytes`); `{size}`: the record's.
+    pub message_inferred: &'static str,
     /// `{endpoints}`: as [`ENDPOINTS`] gives them.
     pub endpoints: &'static str,
     /// `{size}`: the opaque bytes of the message's record; `{plaintext}`: what the
@@ -124,6 +127,7 @@ pub const FINDINGS: Findings = Findings {
     certificate_readable: "the certificate is readable: {certificate}",
     certificate_encrypted: "the certificate is encrypted",
     message_record: "the message's record is {size} bytes: its length shows through",
+    message_inferred: "the observer still knows the message: {bytes} long (a {size}-byte record)",
     endpoints: "addresses and ports: {endpoints}",
     recovered: "the endpoints' key log turns these {size} opaque bytes into: {plaintext}",
 };
@@ -153,6 +157,8 @@ pub struct TableWords {
     pub unknown: &'static str,
     /// `{size}`: the encrypted record that carried the message.
     pub record_size: &'static str,
+    /// `{bytes}`: the message's inferred length; `{size}`: its record's.
+    pub inferred_size: &'static str,
     /// `{size}`: the message, readable.
     pub message_bytes: &'static str,
     /// `{readable}`, `{opaque}`: payload bytes.
@@ -173,6 +179,7 @@ pub const TABLE: TableWords = TableWords {
     nothing: "-",
     unknown: "?",
     record_size: "{size}-byte record",
+    inferred_size: "{bytes} ({size}-byte record)",
     message_bytes: "{size} bytes",
     payload_bytes: "{readable} / {opaque} bytes",
 };
@@ -263,11 +270,25 @@ pub fn findings(l: &Learned) -> Vec<(Label, String)> {
         }
         Certificate::NotSeen | Certificate::NoTls => {}
     }
-    if let Some(size) = l.message_record {
-        out.push((
+    match (l.message_record, l.message_inferred) {
+        (Some(size), Some((min, max))) => out.push((
+            Label::Leak,
+            fill(
+                f.message_inferred,
+                &[
+                    (
+                        "bytes",
+                        &eavesdrop::text::bytes_range(min.into(), max.into()),
+                    ),
+                    ("size", &size.to_string()),
+                ],
+            ),
+        )),
+        (Some(size), None) => out.push((
             Label::Leak,
             fill(f.message_record, &[("size", &size.to_string())]),
-        ));
+        )),
+        (None, _) => {}
     }
     out.push((
         Label::Leak,
@@ -329,6 +350,19 @@ pub fn closing_table(acts: &[Learned]) -> Table {
             (
                 t.message_size,
                 cells(&|a| match (a.message_record, a.message) {
+                    (Some(s), _) if a.message_inferred.is_some() => {
+                        let (min, max) = a.message_inferred.unwrap_or_default();
+                        fill(
+                            t.inferred_size,
+                            &[
+                                (
+                                    "bytes",
+                                    &eavesdrop::text::bytes_range(min.into(), max.into()),
+                                ),
+                                ("size", &s.to_string()),
+                            ],
+                        )
+                    }
                     (Some(s), _) => fill(t.record_size, &[("size", &s.to_string())]),
                     (None, Message::Readable) => {
                         fill(t.message_bytes, &[("size", &size(MESSAGE.len() as u64))])
