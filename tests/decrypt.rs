@@ -681,3 +681,309 @@ fn credentials_behind_tls_are_named_as_visible_to_the_endpoints_only() {
     let verdict = text.lines().filter(|l| l.contains("verdict:"));
     assert!(verdict.clone().all(|l| !l.contains("alice")), "{text}");
 }
+
+/// tshark's decrypted DTLS application data (`data.data` of each decrypted record)
+/// per UDP source port, in capture order.
+fn tshark_dtls(file: &Path, keylog: &Path) -> BTreeMap<u64, Vec<u8>> {
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(file)
+        .arg("-o")
+        .arg(format!("tls.keylog_file:{}", keylog.display()))
+        .args(["-Y", "dtls.record.content_type == 23", "-T", "fields"])
+        .args(["-e", "udp.srcport", "-e", "data.data"])
+        .output()
+        .unwrap();
+    let mut by_port: BTreeMap<u64, Vec<u8>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut cols = line.split('\t');
+        let port: u64 = cols.next().unwrap().parse().unwrap();
+        let data = by_port.entry(port).or_default();
+        for hex_record in cols
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+        {
+            data.extend(hex::decode(hex_record).unwrap());
+        }
+    }
+    by_port
+}
+
+#[test]
+fn dtls_application_data_equals_tsharks() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    let mut agree = 0;
+    let mut differ = Vec::new();
+    for (file, keylog) in sample_pairs() {
+        if !file
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("dtls")
+        {
+            continue;
+        }
+        let theirs = tshark_dtls(&file, &keylog);
+        let out = eavesdrop()
+            .args(["flows", "--json", "--keylog"])
+            .arg(&keylog)
+            .arg(&file)
+            .output()
+            .unwrap();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            if v["type"] != "flow" || v["transport"] != "udp" {
+                continue;
+            }
+            assert_eq!(v["decryption"]["status"], "decrypted", "{}", file.display());
+            for (key, end) in [("to_server", "client"), ("to_client", "server")] {
+                let port = v[end]["port"].as_u64().unwrap();
+                let want = digest(theirs.get(&port).map_or(&[][..], Vec::as_slice));
+                let d = &v[key]["decrypted"];
+                let mine = (
+                    d["bytes"].as_u64().unwrap(),
+                    d["sha256"].as_str().unwrap().to_string(),
+                );
+                if want.0 > 0 && mine == want {
+                    agree += 1;
+                } else {
+                    differ.push(format!(
+                        "{} {key}: tshark {} bytes, eavesdrop {}",
+                        file.display(),
+                        want.0,
+                        mine.0
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("{agree} DTLS directions agree with tshark");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+    // dtls10-echo, dtls12-echo and dtls12-fragmented: both directions each.
+    assert!(agree >= 6, "{agree}");
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eavesdrop-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `editcap`/`mergecap` (Wireshark's tools); false when they are missing.
+fn wireshark_tool(tool: &str, args: &[&std::ffi::OsStr]) -> bool {
+    match Command::new(tool).args(args).output() {
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "{tool}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// A capture whose `frames` (editcap's range) are cut to `snaplen` bytes and whose
+/// other frames are whole: the handshake survives, the records in `frames` do not.
+fn cut(capture: &Path, last_whole: u32, frames: &str, snaplen: u32, dir: &Path) -> Option<PathBuf> {
+    let (a, b, c, out) = (
+        dir.join("a.pcapng"),
+        dir.join("b.pcapng"),
+        dir.join("c.pcapng"),
+        dir.join("cut.pcapng"),
+    );
+    let first_after: u32 = frames
+        .split('-')
+        .next_back()
+        .unwrap()
+        .parse::<u32>()
+        .unwrap()
+        + 1;
+    let os = |s: &str| std::ffi::OsString::from(s);
+    let ok = wireshark_tool(
+        "editcap",
+        &[
+            &os("-r"),
+            capture.as_os_str(),
+            a.as_os_str(),
+            &os(&format!("1-{last_whole}")),
+        ],
+    ) && wireshark_tool(
+        "editcap",
+        &[
+            &os("-r"),
+            &os("-s"),
+            &os(&snaplen.to_string()),
+            capture.as_os_str(),
+            b.as_os_str(),
+            &os(frames),
+        ],
+    ) && wireshark_tool(
+        "editcap",
+        &[
+            &os("-r"),
+            capture.as_os_str(),
+            c.as_os_str(),
+            &os(&format!("{first_after}-1000000")),
+        ],
+    ) && wireshark_tool(
+        "mergecap",
+        &[
+            &os("-a"),
+            &os("-w"),
+            out.as_os_str(),
+            a.as_os_str(),
+            b.as_os_str(),
+            c.as_os_str(),
+        ],
+    );
+    ok.then_some(out)
+}
+
+#[test]
+fn records_cut_by_the_snap_length_are_notes_and_later_records_still_open() {
+    // (capture, key log, frames before the cut, frames cut, snap length, record kind)
+    let cases = [
+        (
+            "tls12-echo.pcapng",
+            "tls12-echo.keylog",
+            9,
+            "10-11",
+            90,
+            "TLS",
+        ),
+        (
+            "dtls12-echo.pcap",
+            "dtls12-echo.keylog",
+            6,
+            "7-8",
+            70,
+            "DTLS",
+        ),
+    ];
+    for (capture, keylog, whole, frames, snaplen, kind) in cases {
+        let dir = scratch("snaplen");
+        let c = repo().join("captures").join(capture);
+        let Some(file) = cut(&c, whole, frames, snaplen, &dir) else {
+            eprintln!("editcap/mergecap not installed: skipped");
+            return;
+        };
+        let k = repo().join("captures").join(keylog);
+        let out = eavesdrop()
+            .args(["show", "--no-hex", "--keylog"])
+            .arg(&k)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{capture}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            text.matches(&format!("{kind} record incomplete (")).count(),
+            2,
+            "{capture}:\n{text}"
+        );
+        // Neither message comes out; the close_notify alerts after them still open.
+        assert!(!text.contains("Simple is better") && !text.contains("Beautiful"));
+        assert_eq!(
+            text.matches("decrypted: Alert (warning close_notify)")
+                .count(),
+            2,
+            "{capture}:\n{text}"
+        );
+        let out = eavesdrop()
+            .args(["flows", "--keylog"])
+            .arg(&k)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("with the key log: partly decrypted (→ 0 records"),
+            "{text}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_capture_file_cut_anywhere_decrypts_what_it_holds_without_panicking() {
+    let c = repo().join("captures/tls13-chacha.pcap");
+    let k = repo().join("captures/tls13-chacha.keylog");
+    let bytes = std::fs::read(&c).unwrap();
+    let dir = scratch("cutfile");
+    let f = dir.join("cut.pcap");
+    let mut decrypted_some = false;
+    for end in (40..bytes.len()).step_by(97) {
+        std::fs::write(&f, &bytes[..end]).unwrap();
+        let out = eavesdrop()
+            .args(["show", "--no-hex", "--keylog"])
+            .arg(&k)
+            .arg(&f)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)) && !err.contains("panicked"),
+            "cut at {end}: {err}"
+        );
+        decrypted_some |= String::from_utf8_lossy(&out.stdout).contains("decrypted: ");
+    }
+    assert!(decrypted_some);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_wrong_dtls_key_is_a_note_and_no_plaintext() {
+    let c = repo().join("captures/dtls12-echo.pcap");
+    let right = std::fs::read_to_string(repo().join("captures/dtls12-echo.keylog")).unwrap();
+    // The same client random, one bit of the master secret flipped.
+    let wrong: String = right
+        .lines()
+        .map(|l| match l.split_whitespace().collect::<Vec<_>>()[..] {
+            [label, random, secret] => {
+                let flipped = if secret.starts_with('0') { "1" } else { "0" };
+                format!("{label} {random} {flipped}{}\n", &secret[1..])
+            }
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    let dir = scratch("dtls-wrong");
+    let k = dir.join("wrong.keylog");
+    std::fs::write(&k, wrong).unwrap();
+    let out = eavesdrop()
+        .args(["show", "--no-hex", "--keylog"])
+        .arg(&k)
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.matches("key log does not decrypt this session")
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(
+        !text.contains("decrypted: ") && !text.contains('\u{bb}'),
+        "{text}"
+    );
+    let out = eavesdrop()
+        .args(["flows", "--keylog"])
+        .arg(&k)
+        .arg(&c)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("with the key log: key log does not decrypt this session"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -325,7 +325,7 @@ impl DirState {
 }
 
 /// What the DTLS records of one flow told an observer, and the state to read more.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Dtls {
     dirs: [DirState; 2],
     pub facts: TlsFacts,
@@ -339,6 +339,9 @@ pub struct Dtls {
     pub srtp_profile: Option<(u16, usize)>,
     /// Records seen on this flow (any direction): DTLS is in use.
     pub records: u64,
+    /// With the endpoints' key log: DTLS 1.0/1.2 records opened (the key holder's
+    /// view, apart from every label).
+    dec: Option<Box<tls::decrypt::Decryptor>>,
 }
 
 /// A byte range of the datagram, from offsets relative to `at`.
@@ -356,6 +359,19 @@ impl Dtls {
         for d in &mut self.dirs {
             *d = DirState::default();
         }
+    }
+
+    /// The endpoints' secrets: DTLS 1.0/1.2 records are decrypted too.
+    pub fn use_keys(&mut self, keys: &crate::keys::KeyRing, ports: (u16, u16)) {
+        self.dec = Some(Box::new(tls::decrypt::Decryptor::new_dtls(
+            keys.clone(),
+            ports,
+        )));
+    }
+
+    /// What the key log decrypted (only with keys).
+    pub fn decryption(&self) -> Option<tls::decrypt::DecryptFacts> {
+        self.dec.as_ref().map(|d| d.facts())
     }
 
     fn dir(&mut self, dir: Direction) -> &mut DirState {
@@ -504,6 +520,13 @@ impl Dtls {
                 );
             }
             _ => {
+                if let (Some(dec), Some(h), false) = (
+                    self.dec.as_mut(),
+                    b.get(..hdr::LEN).and_then(|h| <[u8; 13]>::try_from(h).ok()),
+                    content == TLS12_CID,
+                ) {
+                    dec.dtls_record(dir, h, body, at, body_range.end, out);
+                }
                 let field = match content {
                     ContentType::APPLICATION_DATA => DTLS_APP_DATA,
                     ContentType::HANDSHAKE => DTLS_HS_ENCRYPTED,
@@ -969,6 +992,9 @@ impl Dtls {
         match msg {
             HandshakeType::CLIENT_HELLO => match dtls_client_hello(body) {
                 Some((ch, cookie)) => {
+                    if let Some(dec) = self.dec.as_mut() {
+                        dec.client_hello(body);
+                    }
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
                         p.detail.push(format!("SNI={sni}"));
@@ -1015,6 +1041,9 @@ impl Dtls {
             },
             HandshakeType::SERVER_HELLO => match dtls_server_hello(body) {
                 Some(sh) => {
+                    if let Some(dec) = self.dec.as_mut() {
+                        dec.server_hello(body, &sh, out, at);
+                    }
                     self.facts.server_hello_seen = true;
                     if sh.retry_request {
                         p.detail.push("HelloRetryRequest".into());

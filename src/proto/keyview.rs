@@ -182,10 +182,14 @@ impl KeyView {
         d.buf.extend_from_slice(bytes);
         let flush = d.buf.len() > MAX_HELD || self.transport == Transport::Udp;
         if self.stack.is_none() {
-            // By content first (HTTP inside TLS on SOCKS's port 1080 is HTTP), then by
-            // the flow's ports (SMTP's client speaks first after STARTTLS on 25).
+            // By content first (HTTP inside TLS on SOCKS's port 1080 is HTTP), then, over
+            // TCP, by the flow's ports (SMTP's client speaks first after STARTTLS on 25).
+            // Not over UDP: DTLS's own port would name DTLS again.
             self.stack = Stack::detect(&d.buf, dir, self.transport, (0, 0), flush);
-            if self.stack.as_ref().is_some_and(Stack::is_unknown) && self.ports != (0, 0) {
+            if self.stack.as_ref().is_some_and(Stack::is_unknown)
+                && self.ports != (0, 0)
+                && self.transport == Transport::Tcp
+            {
                 self.stack = Stack::detect(&d.buf, dir, self.transport, self.ports, true);
             }
             if self.stack.as_ref().is_some_and(Stack::is_unknown) {

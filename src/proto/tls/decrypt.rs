@@ -127,15 +127,20 @@ struct DecDir {
     failed: u64,
     /// Records not wholly captured.
     incomplete: u64,
+    /// DTLS: the epoch the keys are for.
+    epoch: u16,
     hasher: Option<Sha256>,
     records: u64,
     bytes: u64,
 }
 
-/// Decryption state of one TLS connection.
+/// Decryption state of one TLS connection (or DTLS 1.0/1.2 association).
 #[derive(Debug)]
-pub(super) struct Decryptor {
+pub(crate) struct Decryptor {
     ring: KeyRing,
+    /// `TLS`, or `DTLS` (records are opened one by one, with their own epoch and
+    /// sequence number).
+    proto: &'static str,
     keep: bool,
     /// Hash the decrypted application data (JSON wants its SHA-256).
     digest: bool,
@@ -212,6 +217,7 @@ fn hello_extensions(body: &[u8], server: bool) -> Vec<(u16, &[u8])> {
 impl Decryptor {
     pub(super) fn new(ring: KeyRing, ports: (u16, u16)) -> Decryptor {
         Decryptor {
+            proto: "TLS",
             keep: ring.keep_plaintext(),
             digest: ring.digests(),
             ring,
@@ -244,6 +250,16 @@ impl Decryptor {
         }
     }
 
+    /// For a DTLS 1.0/1.2 association (RFC 6347): the same key schedule as TLS 1.1
+    /// and 1.2, records opened with the epoch and sequence number of their header.
+    pub(crate) fn new_dtls(ring: KeyRing, ports: (u16, u16)) -> Decryptor {
+        Decryptor {
+            proto: "DTLS",
+            view: KeyView::new(ports, Transport::Udp),
+            ..Decryptor::new(ring, ports)
+        }
+    }
+
     fn dir(&mut self, dir: Direction) -> &mut DecDir {
         match dir {
             Direction::ToServer => &mut self.dirs[0],
@@ -252,7 +268,7 @@ impl Decryptor {
     }
 
     /// A ClientHello (plaintext, or decrypted in a renegotiation).
-    pub(super) fn client_hello(&mut self, body: &[u8]) {
+    pub(crate) fn client_hello(&mut self, body: &[u8]) {
         let Some(r) = random(body) else { return };
         self.client_random = Some(r);
         self.transcript = Some(Vec::new());
@@ -272,7 +288,7 @@ impl Decryptor {
     }
 
     /// A ServerHello: the keys' suite and version; TLS 1.3 handshake keys now.
-    pub(super) fn server_hello(
+    pub(crate) fn server_hello(
         &mut self,
         body: &[u8],
         sh: &ServerHello,
@@ -284,7 +300,8 @@ impl Decryptor {
         }
         self.server_random = random(body);
         self.cipher = Some(sh.cipher);
-        self.version = Some(sh.selected);
+        // DTLS 1.0 and 1.2 derive and protect as TLS 1.1 and 1.2 do.
+        self.version = Some(sh.selected.tls_equivalent());
         self.server_session_id = sh.session_id.clone();
         let ext = hello_extensions(body, true);
         self.etm = ext.iter().any(|(t, _)| *t == 22);
@@ -623,25 +640,97 @@ impl Decryptor {
                 let pt = body.get(range).unwrap_or(&[]);
                 self.deliver(dir, at, end, content, pt, out);
             }
-            Err(f) => {
-                self.dir(dir).failed += 1;
-                if !self.noted_failure {
-                    self.noted_failure = true;
-                    let why = match f {
-                        Failure::Tag => "the record's authentication tag does not verify",
-                        Failure::Mac => "the record's MAC or padding does not verify",
-                        Failure::Short => "the record is too short for its cipher",
-                    };
-                    let text = if self.decrypted_any {
-                        format!("a TLS record does not decrypt ({why})")
-                    } else {
-                        format!("key log does not decrypt this session ({why})")
-                    };
-                    out.note(at..end, Severity::Warn, NoteGroup::Undecoded, text);
-                }
-            }
+            Err(f) => self.failed(dir, f, at..end, out),
         }
         self.dir(dir).gather.body = body;
+    }
+
+    /// A record whose tag, MAC or padding did not verify: counted, noted once.
+    fn failed(
+        &mut self,
+        dir: Direction,
+        f: Failure,
+        range: std::ops::Range<u64>,
+        out: &mut Emitter,
+    ) {
+        self.dir(dir).failed += 1;
+        if !self.noted_failure {
+            self.noted_failure = true;
+            let why = match f {
+                Failure::Tag => "the record's authentication tag does not verify",
+                Failure::Mac => "the record's MAC or padding does not verify",
+                Failure::Short => "the record is too short for its cipher",
+            };
+            let text = if self.decrypted_any {
+                format!("a {} record does not decrypt ({why})", self.proto)
+            } else {
+                format!("key log does not decrypt this session ({why})")
+            };
+            out.note(range, Severity::Warn, NoteGroup::Undecoded, text);
+        }
+    }
+
+    /// DTLS 1.0/1.2: a protected record (`header`: type, version, epoch, sequence
+    /// number, length; `body` whole, or cut by the snap length) from `at` to `end`.
+    /// Keys for a new epoch are made when its first record comes (the ChangeCipherSpec
+    /// may be lost or reordered); records of an older epoch are not opened.
+    pub(crate) fn dtls_record(
+        &mut self,
+        dir: Direction,
+        header: [u8; 13],
+        body: &[u8],
+        at: u64,
+        end: u64,
+        out: &mut Emitter,
+    ) {
+        let [content, v0, v1, e0, e1, s0, s1, s2, s3, s4, s5, l0, l1] = header;
+        let epoch = u16::from_be_bytes([e0, e1]);
+        if self.version.is_none_or(|v| v.is_tls13()) {
+            return;
+        }
+        if epoch > self.dir(dir).epoch {
+            let keys = self.keys12(dir);
+            if keys.is_none() {
+                self.missing(out, at);
+            }
+            let d = self.dir(dir);
+            d.keys = keys;
+            d.epoch = epoch;
+        }
+        let d = self.dir(dir);
+        if d.epoch != epoch || d.keys.is_none() {
+            return;
+        }
+        let expected = usize::from(u16::from_be_bytes([l0, l1]));
+        if body.len() != expected {
+            d.incomplete += 1;
+            out.note(
+                at..end,
+                Severity::Note,
+                NoteGroup::Truncated,
+                format!(
+                    "DTLS record incomplete ({} of {expected} bytes captured): not decrypted",
+                    body.len().min(expected)
+                ),
+            );
+            return;
+        }
+        let seq = u64::from_be_bytes([e0, e1, s0, s1, s2, s3, s4, s5]);
+        let mut buf = body.to_vec();
+        let Some(keys) = d.keys.as_mut() else { return };
+        match keys.open_at(seq, [content, v0, v1, l0, l1], &mut buf) {
+            Ok((content, range)) => {
+                self.dir(dir).ok += 1;
+                let pt = buf.get(range).unwrap_or(&[]);
+                if content == ContentType::HANDSHAKE {
+                    let tls = dtls_to_tls_handshake(pt);
+                    self.deliver(dir, at, end, content, &tls, out);
+                } else {
+                    self.deliver(dir, at, end, content, pt, out);
+                }
+            }
+            Err(f) => self.failed(dir, f, at..end, out),
+        }
     }
 
     /// A record some of whose bytes were not captured: it cannot be opened, but it
@@ -804,9 +893,12 @@ impl Decryptor {
                 self.handshake(dir, pt, &mut says, &mut secrets, out, at);
             }
             ContentType::CHANGE_CIPHER_SPEC => {
-                // Renegotiation: this direction's new keys start now.
+                // Renegotiation: this direction's new keys start now (DTLS: with the
+                // next epoch's first record).
                 says.push("ChangeCipherSpec".into());
-                self.change_cipher(dir, out, at);
+                if self.proto == "TLS" {
+                    self.change_cipher(dir, out, at);
+                }
             }
             ContentType::ALERT => {
                 if let [level, desc] = pt {
@@ -835,7 +927,7 @@ impl Decryptor {
         out.decrypted.push(Decrypted {
             at,
             end,
-            proto: "TLS",
+            proto: self.proto,
             content,
             len: u32::try_from(pt.len()).unwrap_or(u32::MAX),
             plaintext: if self.keep { pt.to_vec() } else { Vec::new() },
@@ -925,7 +1017,7 @@ impl Decryptor {
     }
 
     /// The facts for the flow's report.
-    pub(super) fn facts(&self) -> DecryptFacts {
+    pub(crate) fn facts(&self) -> DecryptFacts {
         let ok: u64 = self.dirs.iter().map(|d| d.ok).sum();
         let failed: u64 = self.dirs.iter().map(|d| d.failed + d.incomplete).sum();
         let bad: u64 = self.dirs.iter().map(|d| d.failed).sum();
@@ -955,6 +1047,27 @@ impl Decryptor {
         }
         f
     }
+}
+
+/// DTLS handshake messages (12-byte headers: type, length, message_seq, fragment
+/// offset and length) as TLS ones (4-byte headers), whole messages only: a fragment of
+/// an encrypted message is left out.
+fn dtls_to_tls_handshake(pt: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut r = Reader::new(pt);
+    while let (Some(t), Some(len), Some(_seq), Some(off), Some(flen)) =
+        (r.u8(), r.u24(), r.u16(), r.u24(), r.u24())
+    {
+        let Some(frag) = r.take(flen as usize) else {
+            break;
+        };
+        if off == 0 && flen == len {
+            out.push(t);
+            out.extend_from_slice(len.to_be_bytes().get(1..).unwrap_or(&[]));
+            out.extend_from_slice(frag);
+        }
+    }
+    out
 }
 
 fn keys13(alg: AeadAlg, hash: PrfHash, secret: &[u8]) -> Option<DirKeys> {
