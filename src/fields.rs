@@ -149,8 +149,13 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::decode::tunnel::teredo::FIELDS,
         crate::decode::tunnel::l2tp::FIELDS,
     ];
+    // The same list may reach two protocols by two different addresses (QUIC's, by
+    // `quic::PROTOCOL` and `quic::MIDSTREAM`): lists are told apart by their names.
+    let same = |a: &[FieldId], b: &[FieldId]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.name() == y.name())
+    };
     for p in crate::proto::registry::all() {
-        if !lists.iter().any(|l| std::ptr::eq(*l, p.fields)) {
+        if !lists.iter().any(|l| same(l, p.fields)) {
             lists.push(p.fields);
         }
     }

@@ -24,6 +24,7 @@ pub mod dns;
 pub mod dtls;
 pub mod esp;
 pub mod framing;
+pub mod ftp_data;
 pub mod http;
 pub mod ike;
 pub mod inner;
@@ -224,6 +225,20 @@ pub struct Decrypted {
     pub secrets: Vec<String>,
 }
 
+/// A connection another one announced (an FTP data connection): the flow table
+/// remembers it, and reads the connection that arrives there as `proto`.
+#[derive(Clone, Copy, Debug)]
+pub struct Expect {
+    /// The endpoint that will listen: the control connection's server (`true`: passive
+    /// mode) or its client (`false`: active mode).
+    pub listener_is_server: bool,
+    /// The listening address, when the announcement names one (`None`: the listener's
+    /// address on the control connection).
+    pub addr: Option<std::net::IpAddr>,
+    pub port: u16,
+    pub proto: &'static registry::Protocol,
+}
+
 /// Collects what a dissector reports during one call.
 #[derive(Debug, Default)]
 pub struct Emitter {
@@ -232,6 +247,8 @@ pub struct Emitter {
     pub notes: Vec<StreamNote>,
     /// Units decrypted with the endpoints' keys (only with a key log).
     pub decrypted: Vec<Decrypted>,
+    /// Connections this one announced.
+    pub expects: Vec<Expect>,
 }
 
 impl Emitter {
@@ -272,6 +289,7 @@ impl Emitter {
         self.events.clear();
         self.notes.clear();
         self.decrypted.clear();
+        self.expects.clear();
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod decrypt;
 mod keys;
+mod midstream;
 
 use super::registry::{Detect, Probe, Protocol};
 use super::tls::handshake;
@@ -19,6 +20,8 @@ use crate::note::{NoteGroup, Severity};
 use crate::span::{LeakKind, Visibility};
 use keys::{decrypt, initial_keys, version_params};
 use std::collections::BTreeMap;
+
+pub use midstream::MIDSTREAM;
 
 crate::fields! {
     proto = "QUIC";
