@@ -135,6 +135,8 @@ pub fn all() -> impl Iterator<Item = FieldId> {
     let mut lists: Vec<&'static [FieldId]> = vec![
         FIELDS,
         crate::decode::link::FIELDS,
+        crate::decode::linktypes::FIELDS,
+        crate::decode::wifi::FIELDS,
         crate::decode::ip::FIELDS,
         crate::decode::tcp::FIELDS,
         crate::decode::udp::FIELDS,
@@ -149,13 +151,13 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::decode::tunnel::teredo::FIELDS,
         crate::decode::tunnel::l2tp::FIELDS,
     ];
-    // The same list may reach two protocols by two different addresses (QUIC's, by
-    // `quic::PROTOCOL` and `quic::MIDSTREAM`): lists are told apart by their names.
-    let same = |a: &[FieldId], b: &[FieldId]| {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.name() == y.name())
-    };
     for p in crate::proto::registry::all() {
-        if !lists.iter().any(|l| same(l, p.fields)) {
+        // The same list, by its fields' definitions: the slice itself may be copied
+        // (a promoted constant can exist once per codegen unit), its statics cannot.
+        let same = |l: &&[FieldId]| {
+            l.len() == p.fields.len() && l.iter().zip(p.fields).all(|(a, b)| a == b)
+        };
+        if !lists.iter().any(same) {
             lists.push(p.fields);
         }
     }

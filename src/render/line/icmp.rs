@@ -1,10 +1,15 @@
 //! ICMP and ICMPv6 as tcpdump's print-icmp.c and print-icmp6.c name them: the type,
 //! echo id and sequence, and the length.
 
+use super::Ctx;
+use crate::decode::checksum::Verdict;
 use crate::decode::IcmpLayer;
 use std::fmt::Write as _;
 
-pub(super) fn icmp(s: &mut String, i: &IcmpLayer) {
+pub(super) fn icmp(s: &mut String, i: &IcmpLayer, ctx: &Ctx<'_>) {
+    let verdict = (ctx.opts.checksums() && !i.fragmented)
+        .then(|| i.checksum(ctx.frame))
+        .flatten();
     let Some(kind) = i.kind else {
         return;
     };
@@ -27,6 +32,14 @@ pub(super) fn icmp(s: &mut String, i: &IcmpLayer) {
             143 => "multicast listener report v2",
             _ => "",
         };
+        // print-icmp6.c checks before it names the type.
+        match verdict {
+            Some(Verdict::Correct) => s.push_str("[icmp6 sum ok] "),
+            Some(Verdict::Incorrect { field, should_be }) => {
+                let _ = write!(s, "[bad icmp6 cksum 0x{field:04x} -> 0x{should_be:04x}!] ");
+            }
+            None => {}
+        }
         s.push_str("ICMP6, ");
         if name.is_empty() {
             let _ = write!(s, "type-#{kind}");
@@ -57,4 +70,8 @@ pub(super) fn icmp(s: &mut String, i: &IcmpLayer) {
         }
     }
     let _ = write!(s, ", length {}", i.length);
+    // print-icmp.c checks after the length.
+    if let Some(Verdict::Incorrect { field, should_be }) = verdict {
+        let _ = write!(s, " (wrong icmp cksum {field:x} (->{should_be:x})!)");
+    }
 }

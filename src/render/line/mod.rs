@@ -19,15 +19,18 @@ mod describe;
 mod icmp;
 mod ip;
 mod link;
+mod ppp;
 mod tcp;
 mod tunnel;
 mod udp;
+mod wifi;
 
 pub use describe::{describe_decrypted, describe_payload};
 pub use ip::ipv6_text;
 
 use super::escape;
 use super::time::Clock;
+use crate::capture::LinkType;
 use crate::decode::link::LinkLayer;
 use crate::decode::{Decoded, Layer};
 use std::fmt::Write as _;
@@ -42,8 +45,31 @@ pub struct LineOptions {
     /// Append eavesdrop's description of the payload after tcpdump's part.
     pub describe: bool,
     /// `-q`: tcpdump's quick TCP line, `tcp N` for the payload length in place of the
-    /// flags, sequence numbers, window and options (the demo's short lines).
+    /// flags, sequence numbers, window and options (the demo's short lines), and the
+    /// short link-level header with `-e`.
     pub quick: bool,
+    /// `-v`, `-vv`, `-vvv`: 1 to 3 (0 without): the IP header's fields, checksums.
+    pub verbose: u8,
+    /// `-e`: the link-level header on each line (MAC addresses, EtherType, length).
+    pub link_header: bool,
+    /// `-K`: do not verify checksums (at `-v`).
+    pub no_checksums: bool,
+}
+
+impl LineOptions {
+    /// Checksums are verified: `-v` without `-K`.
+    fn checksums(&self) -> bool {
+        self.verbose > 0 && !self.no_checksums
+    }
+}
+
+/// What a layer's printer may look at besides its layer: the options and the frame.
+pub(super) struct Ctx<'a> {
+    pub opts: LineOptions,
+    /// The frame's captured bytes (checksums are computed over them at `-v`).
+    pub frame: &'a [u8],
+    /// The frame's length on the wire (`-e` prints it).
+    pub orig_len: u32,
 }
 
 /// State carried from line to line.
@@ -78,7 +104,25 @@ impl LineWriter {
         }
         self.clock.write(out, view.frame.ts);
         let mut s = String::with_capacity(160);
-        self.tcpdump_part(&mut s, d);
+        let ctx = Ctx {
+            opts: self.opts,
+            frame: &view.frame.data,
+            orig_len: view.frame.orig_len,
+        };
+        // print-raw.c: raw IP link types say `ip: ` with -e.
+        if self.opts.link_header
+            && matches!(
+                view.frame.link,
+                LinkType::RAW
+                    | LinkType::RAW_12
+                    | LinkType::RAW_14
+                    | LinkType::IPV4
+                    | LinkType::IPV6
+            )
+        {
+            s.push_str("ip: ");
+        }
+        self.tcpdump_part(&mut s, d, &ctx);
         let desc = if self.opts.describe {
             describe_payload(view.decoded, view.map, view.events)
         } else {
@@ -99,8 +143,8 @@ impl LineWriter {
 
     /// tcpdump's part of the line: the layers, the truncation marker, the braces an
     /// encapsulation opened.
-    fn tcpdump_part(&mut self, s: &mut String, d: &Decoded) {
-        let braces = self.layers(s, d);
+    fn tcpdump_part(&mut self, s: &mut String, d: &Decoded, ctx: &Ctx<'_>) {
+        let braces = self.layers(s, d, ctx);
         match d.truncated {
             // tcpdump stops at the truncation marker, braces left open.
             Some(proto) => {
@@ -116,7 +160,7 @@ impl LineWriter {
 
     /// tcpdump's part of the line, layer by layer; stops where tcpdump stops. Returns
     /// how many braces an encapsulation opened (closed after the inner packet).
-    fn layers(&mut self, s: &mut String, d: &Decoded) -> usize {
+    fn layers(&mut self, s: &mut String, d: &Decoded, ctx: &Ctx<'_>) -> usize {
         let layers = &d.layers;
         // The Ethernet addresses, printed only before an EtherType without a printer.
         let mut ether: Option<([u8; 6], [u8; 6])> = None;
@@ -128,23 +172,27 @@ impl LineWriter {
                     if let LinkLayer::Ethernet { src, dst, .. } = l {
                         ether = Some((*src, *dst));
                     }
-                    link::link(s, l, &mut self.ifnames);
+                    link::link(s, l, &mut self.ifnames, ctx);
                 }
-                Layer::Ipv4(ip) => ip::ipv4(s, ip, next),
-                Layer::Ipv6(ip) => ip::ipv6(s, ip, next),
+                Layer::Ipv4(ip) => ip::ipv4(s, ip, next, ctx),
+                Layer::Ipv6(ip) => ip::ipv6(s, ip, next, ctx),
                 Layer::Ipv6Ext(ext) => {
-                    if !ip::ipv6_ext(s, ext) {
+                    if !ip::ipv6_ext(s, ext, ctx) {
                         return braces;
                     }
                 }
-                Layer::Tcp(t) => {
-                    tcp::tcp(s, t, &mut self.seq, self.opts.absolute_seq, self.opts.quick)
+                Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, ctx),
+                Layer::Udp(u) => {
+                    udp::udp(s, u, next, ctx);
+                    // tcpdump -q prints `UDP, length N` and follows no tunnel.
+                    if ctx.opts.quick && matches!(next, Some(Layer::Tunnel(_))) {
+                        return braces;
+                    }
                 }
-                Layer::Udp(u) => udp::udp(s, u, next),
-                Layer::Icmp(i) => icmp::icmp(s, i),
-                Layer::Arp(a) => link::arp(s, a),
+                Layer::Icmp(i) => icmp::icmp(s, i, ctx),
+                Layer::Arp(a) => link::arp(s, a, ctx),
                 Layer::Tunnel(t) => braces += tunnel::tunnel(s, t),
-                Layer::Other(o) => link::other(s, o, ether),
+                Layer::Other(o) => link::other(s, o, ether, ctx),
             }
         }
         braces

@@ -9,6 +9,8 @@
 //! [`crate::decode::tcp_options`]; this file only formats them.
 
 use super::ip::{addr, addr_bytes};
+use super::Ctx;
+use crate::decode::checksum::Verdict;
 use crate::decode::tcp_options::{
     OptionsEnd, TcpOption, TcpOptionKind, TcpOptionValue, TcpOptions, TfoCookie,
 };
@@ -52,8 +54,10 @@ fn sack_base(rev: bool, thseq: u32, thack: u32) -> u32 {
     }
 }
 
-/// The TCP part of the line; `absolute` is `-S`, `quick` is `-q`.
-pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, absolute: bool, quick: bool) {
+/// The TCP part of the line (`-S` absolute numbers, `-q` quick, `-v` checksum and
+/// the data of a reset).
+pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, ctx: &Ctx<'_>) {
+    let (absolute, quick) = (ctx.opts.absolute_seq, ctx.opts.quick);
     let Some((sport, dport)) = t.ports else {
         let _ = write!(s, "{} > {}:", addr(t.src), addr(t.dst));
         return;
@@ -142,8 +146,21 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, absolute: 
         let _ = write!(s, " [bad hdr length {hlen} - too long, > {}]", t.length);
         return;
     }
+    if ctx.opts.checksums() && !t.fragmented {
+        if let Some(verdict) = t.checksum(ctx.frame) {
+            let _ = write!(s, ", cksum 0x{:04x}", f.checksum);
+            match verdict {
+                Verdict::Correct => s.push_str(" (correct)"),
+                Verdict::Incorrect { should_be, .. } => {
+                    let _ = write!(s, " (incorrect -> 0x{should_be:04x})");
+                }
+            }
+        }
+    }
     let length = t.length - hlen;
-    if length > 0 || f.flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0 {
+    let always_seq = ctx.opts.verbose > 1;
+    if always_seq || length > 0 || f.flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0
+    {
         let _ = write!(s, ", seq {seq}");
         if length > 0 {
             let _ = write!(s, ":{}", seq.wrapping_add(length));
@@ -160,6 +177,48 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, absolute: 
         return;
     }
     let _ = write!(s, ", length {length}");
+    if length > 0 && f.flags.has(TcpFlags::RST) && ctx.opts.verbose > 0 {
+        reset_data(s, t, length, ctx.frame);
+    }
+}
+
+/// print-tcp.c's `print_tcp_rst_data` (`-v`): the first 30 bytes a reset carries, as
+/// text (RFC 1122 section 4.2.2.12 lets a RST explain itself); `!RST` when they were
+/// not all captured, `+` when there were more.
+fn reset_data(s: &mut String, t: &TcpLayer, length: u32, frame: &[u8]) {
+    const MAX_RST_DATA_LEN: usize = 30;
+    let hlen = t.fixed.as_ref().map_or(20, |f| f.header_len) as usize;
+    let start = (t.at as usize).saturating_add(hlen);
+    let captured = frame.get(start..).unwrap_or(&[]);
+    let length = length as usize;
+    s.push_str(if captured.len() >= length {
+        " [RST"
+    } else {
+        " [!RST"
+    });
+    if length > MAX_RST_DATA_LEN {
+        s.push('+');
+    }
+    s.push(' ');
+    let shown = length.min(MAX_RST_DATA_LEN);
+    for &b in captured.iter().take(shown) {
+        print_char(s, b);
+    }
+    s.push(']');
+}
+
+/// tcpdump's `fn_print_char`: `M-` for bytes above 0x7f, `^` for control characters,
+/// so nothing unprintable reaches the terminal.
+pub(super) fn print_char(s: &mut String, mut c: u8) {
+    if c > 0x7f {
+        c &= 0x7f;
+        s.push_str("M-");
+    }
+    if !(0x20..0x7f).contains(&c) {
+        c ^= 0x40;
+        s.push('^');
+    }
+    s.push(char::from(c));
 }
 
 /// Prints the options list like tcpdump, SACK blocks less `sack_base`. Returns false
@@ -362,6 +421,7 @@ mod tests {
             flags: TcpFlags(0),
             window: 0,
             urgent: 0,
+            checksum: 0,
             header_len: f.header_len,
             options: OptionBytes::new(f.captured),
         };
@@ -438,6 +498,7 @@ mod tests {
             flags: TcpFlags(0),
             window: 0,
             urgent: 0,
+            checksum: 0,
             header_len: SACK_TWO_BLOCKS.header_len,
             options: OptionBytes::new(SACK_TWO_BLOCKS.captured),
         };

@@ -264,7 +264,12 @@ mod tests {
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         let mut w = LineWriter::new(LineOptions::default(), clock);
         let mut s = String::new();
-        w.tcpdump_part(&mut s, &d);
+        let ctx = super::super::Ctx {
+            opts: LineOptions::default(),
+            frame: &frame.data,
+            orig_len,
+        };
+        w.tcpdump_part(&mut s, &d, &ctx);
         s
     }
 

@@ -4,10 +4,12 @@
 //! printer goes on from there.
 
 use super::ip::addr;
+use super::Ctx;
+use crate::decode::checksum::Verdict;
 use crate::decode::{Layer, UdpLayer};
 use std::fmt::Write as _;
 
-pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>) {
+pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, ctx: &Ctx<'_>) {
     let prefix = |s: &mut String, ports: Option<(u16, u16)>| match (ports, u.addr_prefix) {
         (None, true) => {
             let _ = write!(s, "{} > {}: ", addr(u.src), addr(u.dst));
@@ -25,7 +27,11 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>) {
         return;
     };
     prefix(s, Some(ports));
-    if matches!(next, Some(Layer::Tunnel(_))) {
+    // A tunnel's printer goes on after the checksum (tcpdump -q does not follow it).
+    if matches!(next, Some(Layer::Tunnel(_))) && !ctx.opts.quick {
+        if ctx.opts.checksums() && !u.fragmented && u.length >= 8 {
+            checksum(s, u, ctx);
+        }
         return;
     }
     if u.length < 8 {
@@ -43,9 +49,32 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>) {
     }
     let ulen = ulen - 8;
     let length = (u.length - 8).min(ulen);
+    if ctx.opts.checksums() && !u.fragmented {
+        checksum(s, u, ctx);
+    }
     if ulen > length && !u.fragmented {
         let _ = write!(s, "UDP, bad length {ulen} > {length}");
     } else {
         let _ = write!(s, "UDP, length {ulen}");
+    }
+}
+
+/// print-udp.c's checksum check: IPv6 at `-v`, IPv4 from `-vv` on (where a zero
+/// checksum means none was computed, RFC 768).
+fn checksum(s: &mut String, u: &UdpLayer, ctx: &Ctx<'_>) {
+    let v4 = u.src.is_ipv4();
+    if v4 && ctx.opts.verbose < 2 {
+        return;
+    }
+    if v4 && u.checksum == Some(0) {
+        s.push_str("[no cksum] ");
+        return;
+    }
+    match u.checksum(ctx.frame) {
+        Some(Verdict::Correct) => s.push_str("[udp sum ok] "),
+        Some(Verdict::Incorrect { field, should_be }) => {
+            let _ = write!(s, "[bad udp cksum 0x{field:04x} -> 0x{should_be:04x}!] ");
+        }
+        None => {}
     }
 }
