@@ -146,7 +146,11 @@ fuzz_target!(|data: &[u8]| {
         next[d] = next[d].wrapping_add(data.len() as u32);
         let frame = Frame {
             number,
-            ts: Timestamp { sec: number as i64, nsec: 0 },
+            ts: Timestamp {
+                sec: number as i64,
+                nsec: 0,
+                raw: None,
+            },
             link: LinkType::RAW,
             interface: 0,
             orig_len: p.len() as u32,
