@@ -3,13 +3,22 @@
 //! options, a third each TLS 1.2, TLS 1.3 and plaintext HTTP/1.1. TLS application
 //! records are up to 16 KiB, so most records span many 1448-byte segments.
 //!
-//! Usage: cargo run --release --example gen_bench_capture -- OUT.pcap [MEGABYTES] [FLOWS]
+//! Usage: cargo run --release --example gen_bench_capture -- OUT.pcap [MEGABYTES] [FLOWS] [KEYLOG]
+//!
+//! With KEYLOG, TLS records are really encrypted (TLS 1.2 with AES-128-GCM or
+//! ChaCha20-Poly1305, TLS 1.3 with TLS_AES_128_GCM_SHA256 or
+//! TLS_CHACHA20_POLY1305_SHA256, alternately), and the secrets are written to KEYLOG in
+//! the SSLKEYLOGFILE format, for `eavesdrop flows --keylog` benchmarks. Without it the
+//! record bodies are random bytes, as before.
 //!
 //! Deterministic: the same arguments give the same file.
 
 // A panic in a test (or a generator) is a failure to report, not a crash on input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use eavesdrop::proto::tls::cipher::PrfHash;
+use eavesdrop::proto::tls::keysched::{expand_label, prf12};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
@@ -84,7 +93,9 @@ fn client_hello(rng: &mut Rng, sni: &str, tls13: bool) -> Vec<u8> {
     b.extend(rng.bytes(32));
     b.push(32);
     b.extend(rng.bytes(32));
-    let suites: &[u16] = &[0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030];
+    let suites: &[u16] = &[
+        0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca8,
+    ];
     b.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
     for s in suites {
         b.extend_from_slice(&s.to_be_bytes());
@@ -114,12 +125,13 @@ fn client_hello(rng: &mut Rng, sni: &str, tls13: bool) -> Vec<u8> {
     record(22, 0x0301, &handshake(1, &b))
 }
 
-fn server_hello(rng: &mut Rng, tls13: bool) -> Vec<u8> {
+fn server_hello(rng: &mut Rng, tls13: bool, suite: u16) -> Vec<u8> {
     let mut b = vec![3, 3];
     b.extend(rng.bytes(32));
     b.push(32);
     b.extend(rng.bytes(32));
-    b.extend_from_slice(if tls13 { &[0x13, 0x01] } else { &[0xc0, 0x2f] });
+    let _ = tls13;
+    b.extend_from_slice(&suite.to_be_bytes());
     b.push(0);
     let exts = if tls13 {
         let mut ks = vec![0, 0x1d, 0, 32];
@@ -161,13 +173,149 @@ fn app_records(rng: &mut Rng, total: usize, max: usize) -> Vec<u8> {
     out
 }
 
+/// One direction's record protection, for the encrypting mode.
+struct Seal {
+    chacha: bool,
+    key: Vec<u8>,
+    iv: Vec<u8>,
+    seq: u64,
+    tls13: bool,
+}
+
+impl Seal {
+    fn nonce(&self) -> [u8; 12] {
+        let mut n = [0u8; 12];
+        if self.tls13 || self.chacha {
+            n.copy_from_slice(&self.iv);
+            for (a, b) in n[4..].iter_mut().zip(self.seq.to_be_bytes()) {
+                *a ^= b;
+            }
+        } else {
+            n[..4].copy_from_slice(&self.iv);
+            n[4..].copy_from_slice(&self.seq.to_be_bytes());
+        }
+        n
+    }
+
+    fn aead(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut Vec<u8>) {
+        let n = aes_gcm::Nonce::from_slice(nonce);
+        let tag = if self.chacha {
+            let c = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&self.key).unwrap();
+            c.encrypt_in_place_detached(n, aad, buf).unwrap()
+        } else {
+            let c = aes_gcm::Aes128Gcm::new_from_slice(&self.key).unwrap();
+            c.encrypt_in_place_detached(n, aad, buf).unwrap()
+        };
+        buf.extend_from_slice(&tag);
+    }
+
+    /// A protected record of `content` (TLS 1.3: inner type `ctype` inside type 23).
+    fn record(&mut self, ctype: u8, content: &[u8]) -> Vec<u8> {
+        let nonce = self.nonce();
+        let out = if self.tls13 {
+            let mut buf = content.to_vec();
+            buf.push(ctype);
+            let len = (buf.len() + 16) as u16;
+            let mut hdr = vec![23, 3, 3];
+            hdr.extend_from_slice(&len.to_be_bytes());
+            self.aead(&nonce, &hdr, &mut buf);
+            hdr.extend(buf);
+            hdr
+        } else {
+            let mut aad = self.seq.to_be_bytes().to_vec();
+            aad.push(ctype);
+            aad.extend_from_slice(&[3, 3]);
+            aad.extend_from_slice(&(content.len() as u16).to_be_bytes());
+            let mut buf = content.to_vec();
+            self.aead(&nonce, &aad, &mut buf);
+            let mut body = if self.chacha {
+                Vec::new()
+            } else {
+                nonce[4..].to_vec()
+            };
+            body.extend(buf);
+            record(ctype, 0x0303, &body)
+        };
+        self.seq += 1;
+        out
+    }
+
+    fn app_records(&mut self, rng: &mut Rng, total: usize, max: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(total + total / max * 40 + 40);
+        let mut left = total;
+        while left > 0 {
+            let n = left.min(max);
+            out.extend(self.record(23, &rng.bytes(n)));
+            left -= n;
+        }
+        out
+    }
+}
+
+/// Keys for one encrypted connection: (client's, server's) and the key log lines.
+fn keys12(rng: &mut Rng, chacha: bool, cr: &[u8], sr: &[u8]) -> (Seal, Seal, String) {
+    let master = rng.bytes(48);
+    let mut seed = sr.to_vec();
+    seed.extend_from_slice(cr);
+    let (k, iv) = if chacha { (32, 12) } else { (16, 4) };
+    let kb = prf12(
+        PrfHash::Sha256,
+        &master,
+        b"key expansion",
+        &seed,
+        2 * (k + iv),
+    );
+    let seal = |key: &[u8], iv: &[u8]| Seal {
+        chacha,
+        key: key.to_vec(),
+        iv: iv.to_vec(),
+        seq: 0,
+        tls13: false,
+    };
+    let c = seal(&kb[..k], &kb[2 * k..2 * k + iv]);
+    let s = seal(&kb[k..2 * k], &kb[2 * k + iv..]);
+    let line = format!(
+        "CLIENT_RANDOM {} {}\n",
+        hex::encode(cr),
+        hex::encode(&master)
+    );
+    (c, s, line)
+}
+
+fn seal13(chacha: bool, secret: &[u8]) -> Seal {
+    let key = expand_label(
+        PrfHash::Sha256,
+        secret,
+        "key",
+        &[],
+        if chacha { 32 } else { 16 },
+    )
+    .unwrap();
+    let iv = expand_label(PrfHash::Sha256, secret, "iv", &[], 12).unwrap();
+    Seal {
+        chacha,
+        key,
+        iv,
+        seq: 0,
+        tls13: true,
+    }
+}
+
 fn http_text(len: usize) -> Vec<u8> {
     let line = b"Simple is better than complex. Complex is better than complicated.\n";
     line.iter().copied().cycle().take(len).collect()
 }
 
+/// The client random of a ClientHello record, the server random of a ServerHello
+/// message.
+fn random_of(hello: &[u8], record: bool) -> Vec<u8> {
+    let at = if record { 5 + 4 + 2 } else { 4 + 2 };
+    hello[at..at + 32].to_vec()
+}
+
 impl Conn {
-    fn new(rng: &mut Rng, id: u32, kind: Kind) -> Conn {
+    /// With `keylog`, TLS records are really encrypted and the secrets appended.
+    fn new(rng: &mut Rng, id: u32, kind: Kind, keylog: Option<&mut String>) -> Conn {
         let client = (
             [10, 1, (id >> 8) as u8, id as u8],
             20000 + (id % 40000) as u16,
@@ -180,32 +328,106 @@ impl Conn {
         let mut script = Vec::new();
         match kind {
             Kind::Tls12 => {
-                script.push((0, client_hello(rng, &sni, false)));
-                let mut flight = server_hello(rng, false);
+                let chacha = id % 2 == 0;
+                let ch = client_hello(rng, &sni, false);
+                let suite = if keylog.is_some() && chacha {
+                    0xcca8
+                } else {
+                    0xc02f
+                };
+                let sh = server_hello(rng, false, suite);
+                let mut seals = keylog.map(|log| {
+                    let (c, s, line) =
+                        keys12(rng, chacha, &random_of(&ch, true), &random_of(&sh, false));
+                    log.push_str(&line);
+                    (c, s)
+                });
+                script.push((0, ch));
+                let mut flight = sh;
                 flight.extend(certificate(rng, &sni));
                 flight.extend(handshake(12, &rng.bytes(300)));
                 flight.extend(handshake(14, &[]));
                 script.push((1, record(22, 0x0303, &flight)));
                 let mut fin = record(22, 0x0303, &handshake(16, &rng.bytes(66)));
                 fin.extend(record(20, 0x0303, &[1]));
-                fin.extend(record(22, 0x0303, &rng.bytes(40)));
+                let finished = handshake(20, &rng.bytes(12));
+                match seals.as_mut() {
+                    Some((c, _)) => fin.extend(c.record(22, &finished)),
+                    None => fin.extend(record(22, 0x0303, &rng.bytes(40))),
+                }
                 script.push((0, fin));
                 let mut sfin = record(20, 0x0303, &[1]);
-                sfin.extend(record(22, 0x0303, &rng.bytes(40)));
+                match seals.as_mut() {
+                    Some((_, s)) => sfin.extend(s.record(22, &finished)),
+                    None => sfin.extend(record(22, 0x0303, &rng.bytes(40))),
+                }
                 script.push((1, sfin));
-                script.push((0, app_records(rng, 600, 16384)));
-                script.push((1, app_records(rng, 200_000, 16384)));
+                match seals.as_mut() {
+                    Some((c, s)) => {
+                        script.push((0, c.app_records(rng, 600, 16384)));
+                        script.push((1, s.app_records(rng, 200_000, 16384)));
+                    }
+                    None => {
+                        script.push((0, app_records(rng, 600, 16384)));
+                        script.push((1, app_records(rng, 200_000, 16384)));
+                    }
+                }
             }
             Kind::Tls13 => {
-                script.push((0, client_hello(rng, &sni, true)));
-                let mut flight = record(22, 0x0303, &server_hello(rng, true));
+                let chacha = id % 2 == 0;
+                let ch = client_hello(rng, &sni, true);
+                let suite = if keylog.is_some() && chacha {
+                    0x1303
+                } else {
+                    0x1301
+                };
+                let mut seals = keylog.map(|log| {
+                    let cr = hex::encode(random_of(&ch, true));
+                    let secrets: Vec<Vec<u8>> = (0..4).map(|_| rng.bytes(32)).collect();
+                    for (label, s) in [
+                        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                        "CLIENT_TRAFFIC_SECRET_0",
+                        "SERVER_TRAFFIC_SECRET_0",
+                    ]
+                    .iter()
+                    .zip(&secrets)
+                    {
+                        log.push_str(&format!("{label} {cr} {}\n", hex::encode(s)));
+                    }
+                    secrets
+                        .iter()
+                        .map(|s| seal13(chacha, s))
+                        .collect::<Vec<Seal>>()
+                });
+                script.push((0, ch));
+                let mut flight = record(22, 0x0303, &server_hello(rng, true, suite));
                 flight.extend(record(20, 0x0303, &[1]));
-                flight.extend(app_records(rng, 2500, 16384));
+                match seals.as_mut() {
+                    Some(s) => {
+                        let mut hs = handshake(8, &[0, 0]);
+                        hs.extend(handshake(11, &rng.bytes(2300)));
+                        hs.extend(handshake(15, &rng.bytes(100)));
+                        hs.extend(handshake(20, &rng.bytes(32)));
+                        flight.extend(s[1].record(22, &hs));
+                    }
+                    None => flight.extend(app_records(rng, 2500, 16384)),
+                }
                 script.push((1, flight));
                 let mut fin = record(20, 0x0303, &[1]);
-                fin.extend(app_records(rng, 600, 16384));
-                script.push((0, fin));
-                script.push((1, app_records(rng, 200_000, 16384)));
+                match seals.as_mut() {
+                    Some(s) => {
+                        fin.extend(s[0].record(22, &handshake(20, &rng.bytes(32))));
+                        fin.extend(s[2].app_records(rng, 600, 16384));
+                        script.push((0, fin));
+                        script.push((1, s[3].app_records(rng, 200_000, 16384)));
+                    }
+                    None => {
+                        fin.extend(app_records(rng, 600, 16384));
+                        script.push((0, fin));
+                        script.push((1, app_records(rng, 200_000, 16384)));
+                    }
+                }
             }
             Kind::Http => {
                 let req = format!(
@@ -369,6 +591,8 @@ fn main() {
         .expect("usage: gen_bench_capture OUT.pcap [MEGABYTES] [FLOWS]");
     let megabytes: u64 = args.get(2).map_or(600, |s| s.parse().expect("MEGABYTES"));
     let flows: usize = args.get(3).map_or(48, |s| s.parse().expect("FLOWS"));
+    let keylog_path = args.get(4);
+    let mut keylog = keylog_path.map(|_| String::new());
     let target = megabytes * 1_000_000;
     let mut w = Writer {
         out: BufWriter::with_capacity(1 << 20, File::create(out).expect("create")),
@@ -390,7 +614,7 @@ fn main() {
     let mut next_id = 1u32;
     let mut conns: Vec<Conn> = (0..flows)
         .map(|i| {
-            let c = Conn::new(&mut rng, next_id, kinds[i % 3]);
+            let c = Conn::new(&mut rng, next_id, kinds[i % 3], keylog.as_mut());
             next_id += 1;
             c
         })
@@ -401,12 +625,15 @@ fn main() {
             if !w.step(&mut conns[slot]) {
                 counts[conns[slot].kind as usize] += 1;
                 let kind = kinds[next_id as usize % 3];
-                conns[slot] = Conn::new(&mut rng, next_id, kind);
+                conns[slot] = Conn::new(&mut rng, next_id, kind, keylog.as_mut());
                 next_id += 1;
             }
         }
     }
     w.out.flush().unwrap();
+    if let (Some(p), Some(k)) = (keylog_path, &keylog) {
+        std::fs::write(p, k).expect("write the key log");
+    }
     eprintln!(
         "wrote {out}: {} bytes, {} connections finished (TLS 1.2 {}, TLS 1.3 {}, HTTP {}), {} open",
         w.written,

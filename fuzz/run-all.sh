@@ -13,7 +13,7 @@ if command -v tshark >/dev/null; then
   ./seed-stream.py 12 1080 ../captures/socks5-auth.pcap >/dev/null
   ./seed-stream.py 13 1883 ../captures/mqtt-auth.pcap >/dev/null
 fi
-for t in decode_frame stream datagram udp_datagrams capture_file; do
+for t in decode_frame stream datagram udp_datagrams capture_file decrypt; do
   mkdir -p "corpus/$t"
   if [ -d "seeds/$t" ]; then cp -n seeds/$t/* "corpus/$t/"; fi
   RUSTC_BOOTSTRAP=1 cargo fuzz run -O "$t" "corpus/$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536

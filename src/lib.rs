@@ -15,6 +15,7 @@ pub mod decode;
 pub mod engine;
 pub mod fields;
 pub mod flow;
+pub mod keys;
 pub mod note;
 pub mod proto;
 pub mod render;
@@ -23,7 +24,7 @@ pub mod sink;
 pub mod span;
 pub mod text;
 
-pub use capture::file::{CaptureError, CaptureReader};
+pub use capture::file::{CaptureError, CaptureReader, Secrets};
 pub use capture::{Frame, LinkType, Timestamp};
 pub use engine::{Engine, EngineConfig};
 pub use sink::{FrameView, Sink, Summary};

@@ -10,7 +10,7 @@
 use crate::capture::{Frame, LinkType, Timestamp};
 use crate::decode::Decoded;
 use crate::note::NoteGroup;
-use crate::proto::{Desc, Direction};
+use crate::proto::{Decrypted, Desc, Direction};
 use crate::report::FlowReport;
 use crate::span::{ByteMap, Label};
 use std::io;
@@ -24,6 +24,10 @@ pub struct FrameView<'a> {
     pub events: &'a [Desc],
     /// The flow (its id) and direction of this frame's payload, if it has one.
     pub flow: Option<(u64, Direction)>,
+    /// What the endpoints read in the protected units (TLS records, QUIC packets)
+    /// that end in this frame, decrypted with their keys (`--keylog`): a second view
+    /// beside the observer's, whose labels (`map`) it never changes.
+    pub decrypted: &'a [Decrypted],
 }
 
 /// An output mode.
@@ -182,6 +186,7 @@ pub struct OwnedFrame {
     decoded: Decoded,
     map: ByteMap,
     events: Vec<Desc>,
+    decrypted: Vec<Decrypted>,
 }
 
 impl Default for OwnedFrame {
@@ -200,6 +205,7 @@ impl Default for OwnedFrame {
             decoded: Decoded::default(),
             map: ByteMap::default(),
             events: Vec::new(),
+            decrypted: Vec::new(),
         }
     }
 }
@@ -218,6 +224,8 @@ impl OwnedFrame {
         self.map.clone_from(v.map);
         self.events.clear();
         self.events.extend_from_slice(v.events);
+        self.decrypted.clear();
+        self.decrypted.extend_from_slice(v.decrypted);
     }
 
     /// The copy as a view, with the flow the merging thread gives it.
@@ -227,6 +235,7 @@ impl OwnedFrame {
             decoded: &self.decoded,
             map: &self.map,
             events: &self.events,
+            decrypted: &self.decrypted,
             flow,
         }
     }

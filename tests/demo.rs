@@ -42,6 +42,16 @@ fn three_acts_tell_the_lesson() {
     // The message shows in the ASCII column of the plaintext act only.
     assert!(plain.contains("Simple.is.be"), "{plain}");
     assert!(!tls12.contains("Simple.is.be") && !tls13.contains("Simple.is.be"));
+    // Each TLS act ends with the key: the endpoints' key log recovers the message.
+    assert!(
+        tls12.contains("key log turns these 55 opaque bytes into: Simple is better than complex."),
+        "{tls12}"
+    );
+    assert!(
+        tls13.contains("key log turns these 48 opaque bytes into: Simple is better than complex."),
+        "{tls13}"
+    );
+    assert!(!plain.contains("key log"));
     assert!(plain.contains("* the message is readable in the clear"));
     for act in [tls12, tls13] {
         assert!(act.contains("ClientHello (SNI=localhost"), "{act}");

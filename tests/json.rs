@@ -106,6 +106,19 @@ fn every_output_validates_against_the_schema() {
             }
             all.push_str(&text);
         }
+        // With the endpoints' key log: decrypted units, plaintext, digests.
+        let keylog = file.with_extension("keylog");
+        if keylog.exists() {
+            let k = keylog.to_str().unwrap();
+            for args in [
+                vec!["show", "--json", "--json-plaintext", "--keylog", k, f],
+                vec!["flows", "--json", "--keylog", k, f],
+            ] {
+                let (values, text) = json_lines(&args);
+                assert!(!values.is_empty(), "{args:?}");
+                all.push_str(&text);
+            }
+        }
     }
     for t in ["frame", "flow", "summary", "violation", "check"] {
         assert!(types.contains(t), "no {t} object was produced: {types:?}");

@@ -181,6 +181,21 @@ impl ReaderState {
             Block::Unknown(unknown) if unknown.block_type == PCAPNG_OPB => {
                 self.obsolete_packet(unknown.data)
             }
+            Block::DecryptionSecrets(dsb) => {
+                // Bounded by the block length checks of the reader (and by the file).
+                if self.secrets.len() < 1024 {
+                    self.secrets.push(super::file::Secrets {
+                        kind: dsb.secrets_type.0,
+                        // The data is padded to 32 bits: keep the declared length.
+                        data: dsb
+                            .data
+                            .get(..usize::try_from(dsb.secrets_len).unwrap_or(usize::MAX))
+                            .unwrap_or(dsb.data)
+                            .to_vec(),
+                    });
+                }
+                Ok(None)
+            }
             // Name resolution, statistics, secrets, custom and unknown blocks carry no frames.
             _ => Ok(None),
         }

@@ -124,6 +124,21 @@ pub(super) struct ReaderState {
     /// Byte order of the current pcapng section.
     pub(super) interfaces_big_endian: bool,
     pub(super) warnings: Vec<ReadWarning>,
+    /// Decryption Secrets Blocks met since the last [`CaptureReader::take_secrets`].
+    pub(super) secrets: Vec<Secrets>,
+}
+
+/// The content of a pcapng Decryption Secrets Block (pcapng section 4.7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secrets {
+    /// `0x544c534b` ("TLSK"): NSS key log lines; others are kept but not read.
+    pub kind: u32,
+    pub data: Vec<u8>,
+}
+
+impl Secrets {
+    /// The secrets type of a TLS key log.
+    pub const TLS_KEY_LOG: u32 = 0x544c_534b;
 }
 
 impl std::fmt::Debug for CaptureReader {
@@ -243,6 +258,7 @@ impl CaptureReader {
                 pending_error: None,
                 interfaces_big_endian: false,
                 warnings: Vec::new(),
+                secrets: Vec::new(),
                 spare: Vec::new(),
             },
         })
@@ -271,6 +287,12 @@ impl CaptureReader {
     /// Warnings gathered since the last call (unusual but readable input).
     pub fn take_warnings(&mut self) -> Vec<ReadWarning> {
         std::mem::take(&mut self.st.warnings)
+    }
+
+    /// Decryption Secrets Blocks read since the last call: they come before the
+    /// frames they decrypt, so taking them before handing on a frame keeps the order.
+    pub fn take_secrets(&mut self) -> Vec<Secrets> {
+        std::mem::take(&mut self.st.secrets)
     }
 
     /// The next frame. After `None` or an `Err`, the reader is finished.

@@ -91,6 +91,8 @@ struct Pending {
     /// Stream segments of this frame not yet fully labelled.
     open: u32,
     events: Vec<Desc>,
+    /// Units decrypted with the endpoints' keys whose last byte is in this frame.
+    decrypted: Vec<crate::proto::Decrypted>,
 }
 
 /// Where a flow's end falls among the frames one engine releases, so that the reports
@@ -230,6 +232,12 @@ impl<S: Sink> Engine<S> {
         }
     }
 
+    /// Decrypts with the endpoints' secrets (`--keylog`, Decryption Secrets Blocks):
+    /// flows made from now on get them. The observer's labels do not change.
+    pub fn set_keys(&mut self, keys: crate::keys::KeyRing) {
+        self.flows.set_keys(keys);
+    }
+
     pub fn sink_mut(&mut self) -> &mut S {
         &mut self.sink
     }
@@ -259,6 +267,7 @@ impl<S: Sink> Engine<S> {
             flow: None,
             open: 0,
             events: self.spare_events.pop().unwrap_or_default(),
+            decrypted: Vec::new(),
         });
         self.payload(number);
         self.release_ready()
@@ -466,6 +475,7 @@ impl<S: Sink> Engine<S> {
             map: &map,
             events: &p.events,
             flow: p.flow,
+            decrypted: &p.decrypted,
         };
         if let Some((id, dir)) = p.flow {
             if let Some(report) = self.reports.get_mut(&id) {

@@ -9,7 +9,7 @@
 use super::Pending;
 use crate::flow::{self, Flow};
 use crate::note::{Note, NoteGroup, Severity};
-use crate::proto::{Direction, Emitter};
+use crate::proto::{Decrypted, Direction, Emitter};
 use crate::span::Span;
 use std::collections::VecDeque;
 
@@ -77,6 +77,12 @@ pub(super) fn place(
         let frame = find(e.at).map_or(current, |c| c.frame);
         if let Some(p) = pending_mut(pending, frame) {
             p.events.push(e.desc);
+        }
+    }
+    for d in out.decrypted.drain(..) {
+        let frame = find(d.end.saturating_sub(1)).map_or(current, |c| c.frame);
+        if let Some(p) = pending_mut(pending, frame) {
+            keep_decrypted(p, d);
         }
     }
     for n in out.notes.drain(..) {
@@ -156,6 +162,12 @@ pub(super) fn project(
             p.events.push(event.desc);
         }
     }
+    for d in out.decrypted.drain(..) {
+        let frame = seg_frame(&state.segs, d.end.saturating_sub(1)).unwrap_or(current);
+        if let Some(p) = pending_mut(pending, frame) {
+            keep_decrypted(p, d);
+        }
+    }
     for note in out.notes.drain(..) {
         let seg = state
             .segs
@@ -193,6 +205,29 @@ pub(super) fn project(
             }
             keep
         });
+    }
+}
+
+/// Decrypted plaintext kept per frame for the output, at most; beyond it, units
+/// keep their description and length, and a note says the rest is not shown.
+pub const MAX_PLAINTEXT_PER_FRAME: usize = 64 * 1024;
+
+fn keep_decrypted(p: &mut Pending, mut d: Decrypted) {
+    let kept: usize = p.decrypted.iter().map(|d| d.plaintext.len()).sum();
+    if kept + d.plaintext.len() > MAX_PLAINTEXT_PER_FRAME && !d.plaintext.is_empty() {
+        d.plaintext = Vec::new();
+        p.decoded.notes.push(Note::new(
+            Severity::Note,
+            NoteGroup::Reassembly,
+            format!(
+                "decrypted plaintext beyond {MAX_PLAINTEXT_PER_FRAME} bytes in this frame \
+                 is not shown"
+            ),
+        ));
+    }
+    // Bounded too: units per frame (a frame can end many small records).
+    if p.decrypted.len() < 4096 {
+        p.decrypted.push(d);
     }
 }
 

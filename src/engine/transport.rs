@@ -104,7 +104,12 @@ impl<S: Sink> Engine<S> {
             // An unrecognised UDP flow tries again with each datagram (a QUIC
             // connection may follow other traffic on the same ports).
             if !matches!(&flow.app, App::Known(stack) if !stack.is_unknown()) {
-                if let Some(stack) = Stack::detect(bytes, dir, Transport::Udp, flow.ports(), true) {
+                if let Some(mut stack) =
+                    Stack::detect(bytes, dir, Transport::Udp, flow.ports(), true)
+                {
+                    if let Some(keys) = &flow.keys {
+                        stack.use_keys(keys);
+                    }
                     flow.app = App::Known(Box::new(stack));
                 }
             }

@@ -62,7 +62,12 @@ pub(super) fn run_dissector(
         let ports = flow.ports();
         let first = flow.tcp.get(d).map(|s| s.buf.as_slice()).unwrap_or(&[]);
         match Stack::detect_expected(first, dir, Transport::Tcp, ports, flush, flow.expected) {
-            Some(dis) => flow.app = App::Known(Box::new(dis)),
+            Some(mut dis) => {
+                if let Some(keys) = &flow.keys {
+                    dis.use_keys(keys);
+                }
+                flow.app = App::Known(Box::new(dis));
+            }
             None => return,
         }
     }

@@ -109,6 +109,8 @@ pub struct Flow {
     pub reset: bool,
     /// Closed and lingering in the table for late retransmissions.
     lingering: bool,
+    /// The endpoints' secrets, for dissectors that decrypt (with `--keylog`).
+    pub keys: Option<crate::keys::KeyRing>,
     /// The encapsulations its first packet came through (a flow inside a tunnel is
     /// keyed by its own addresses and ports, like any other).
     pub encap: Encapsulation,
@@ -163,6 +165,8 @@ pub struct FlowTable {
     pub shared: Shared,
     /// Closed flows kept for late retransmissions: (flow id, key, frame it closed at).
     lingering: std::collections::VecDeque<(u64, FlowKey, u64)>,
+    /// Given to every new flow.
+    keys: Option<crate::keys::KeyRing>,
     /// Connections announced and not yet seen.
     expected: expect::Expected,
 }
@@ -183,8 +187,14 @@ impl FlowTable {
             graveyard: Vec::new(),
             shared: Shared::default(),
             lingering: std::collections::VecDeque::new(),
+            keys: None,
             expected: expect::Expected::default(),
         }
+    }
+
+    /// The endpoints' secrets, for the flows made from now on.
+    pub fn set_keys(&mut self, keys: crate::keys::KeyRing) {
+        self.keys = Some(keys);
     }
 
     /// Flows seen so far (including evicted ones).
@@ -352,6 +362,7 @@ impl FlowTable {
             app: App::Detecting,
             reset: false,
             lingering: false,
+            keys: self.keys.clone(),
             encap: Encapsulation::default(),
         };
         self.next_id += 1;

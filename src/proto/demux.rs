@@ -221,12 +221,20 @@ impl Dissector for Demux {
         if let Some(r) = &self.relayed {
             r.layer_names(&mut facts.stack);
         }
-        facts.tls = self.dtls().map(|d| d.facts.clone());
+        facts.tls = self.dtls().map(|d| {
+            let mut f = d.facts.clone();
+            f.decryption = d.decryption();
+            f
+        });
         facts.protection = self.protection();
     }
 
     fn tls(&self) -> Option<&super::tls::TlsFacts> {
         self.dtls().map(|d| &d.facts)
+    }
+
+    fn use_keys(&mut self, keys: &crate::keys::KeyRing, ports: (u16, u16)) {
+        self.dtls.use_keys(keys, ports);
     }
 }
 

@@ -32,6 +32,7 @@ pub mod http;
 pub mod ike;
 pub mod inner;
 pub mod kerberos;
+pub mod keyview;
 pub mod ldap;
 pub mod mail;
 pub mod mqtt;
@@ -209,6 +210,31 @@ pub struct StreamNote {
     pub text: String,
 }
 
+/// What the endpoints read in one protected unit (a TLS record, a QUIC packet),
+/// decrypted with their keys: the key holder's view, kept apart from the observer's
+/// labels (which decryption never changes).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decrypted {
+    /// Stream (or datagram) offset of the unit's first byte and after its last: it is
+    /// shown with the frame that carries its last byte.
+    pub at: u64,
+    pub end: u64,
+    /// `TLS`, `QUIC`, `DTLS`.
+    pub proto: &'static str,
+    /// The content type inside (TLS 1.3: the real one, not the outer 23); QUIC
+    /// packets say `Handshake` (CRYPTO frames) or `ApplicationData` (STREAM frames).
+    pub content: tls::ContentType,
+    /// Plaintext bytes.
+    pub len: u32,
+    /// The plaintext, when the output wants it (bounded per frame); empty otherwise.
+    pub plaintext: Vec<u8>,
+    /// What the plaintext says, for the packet line: `HTTP GET /`,
+    /// `Certificate (CN=localhost)`.
+    pub says: Vec<String>,
+    /// What it gives away that only the endpoints see: credentials, cookies, names.
+    pub secrets: Vec<String>,
+}
+
 /// A connection another one announced (an FTP data connection): the flow table
 /// remembers it, and reads the connection that arrives there as `proto`.
 #[derive(Clone, Copy, Debug)]
@@ -229,6 +255,8 @@ pub struct Emitter {
     pub spans: Vec<StreamSpan>,
     pub events: Vec<Event>,
     pub notes: Vec<StreamNote>,
+    /// Units decrypted with the endpoints' keys (only with a key log).
+    pub decrypted: Vec<Decrypted>,
     /// Connections this one announced.
     pub expects: Vec<Expect>,
 }
@@ -270,6 +298,7 @@ impl Emitter {
         self.spans.clear();
         self.events.clear();
         self.notes.clear();
+        self.decrypted.clear();
         self.expects.clear();
     }
 }
@@ -327,6 +356,12 @@ pub trait Dissector: fmt::Debug + Send {
     fn tls(&self) -> Option<&tls::TlsFacts> {
         None
     }
+
+    /// The endpoints' secrets, for protocols that can decrypt with them (TLS, QUIC,
+    /// DTLS); given once, right after the dissector is made. `ports` are the flow's
+    /// (client, server): the key holder's view falls back on them to recognise what
+    /// the decrypted content carries (SMTP's client speaking first after STARTTLS).
+    fn use_keys(&mut self, _keys: &crate::keys::KeyRing, _ports: (u16, u16)) {}
 }
 
 /// What a flow's dissectors tell its report when the flow ends.

@@ -23,6 +23,10 @@ pub struct Stack {
     transport: Transport,
     /// Nothing recognised the first bytes: `outer` is the unknown-payload classifier.
     unknown: bool,
+    /// (client port, server port): given to a dissector with the keys only.
+    ports: (u16, u16),
+    /// The endpoints' secrets, for the dissectors that can use them.
+    keys: Option<crate::keys::KeyRing>,
 }
 
 impl Stack {
@@ -65,7 +69,19 @@ impl Stack {
             handed_over: [None, None],
             transport,
             unknown: matches!(found, Found::Unknown),
+            ports,
+            keys: None,
         })
+    }
+
+    /// Gives the endpoints' secrets to the flow's dissectors (and to the one a
+    /// hand-over starts later).
+    pub fn use_keys(&mut self, keys: &crate::keys::KeyRing) {
+        self.outer.use_keys(keys, self.ports);
+        if let Some(inner) = self.inner.as_mut() {
+            inner.use_keys(keys, self.ports);
+        }
+        self.keys = Some(keys.clone());
     }
 
     /// Whether nothing recognised the flow's first bytes (a UDP flow tries again with
@@ -130,7 +146,11 @@ impl Stack {
             if matches!(found, Found::NeedMore) || first.is_empty() {
                 return None;
             }
-            self.inner = Some(registry::dissector(&found, &probe));
+            let mut inner = registry::dissector(&found, &probe);
+            if let Some(keys) = &self.keys {
+                inner.use_keys(keys, self.ports);
+            }
+            self.inner = Some(inner);
         }
         self.inner.as_mut()
     }

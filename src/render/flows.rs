@@ -499,6 +499,30 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             verdict
         };
         let _ = writeln!(s, "{pad}verdict: {verdict}");
+        if let Some(d) = r.tls.as_ref().and_then(|t| t.decryption.as_ref()) {
+            // The key holder's view, beside the observer's verdict.
+            let [to, from] = &d.dirs;
+            let rec = |n: u64| if n == 1 { "record" } else { "records" };
+            let mut line = format!(
+                "with the key log: {} (→ {} {}, {} bytes; ← {} {}, {} bytes)",
+                d.status.word(),
+                to.records,
+                rec(to.records),
+                to.bytes,
+                from.records,
+                rec(from.records),
+                from.bytes
+            );
+            if !d.says.is_empty() {
+                line.push_str(": ");
+                line.push_str(&d.says.join(", "));
+            }
+            let _ = writeln!(s, "{pad}{}", escape(&line));
+            if !d.secrets.is_empty() {
+                let line = format!("visible to the endpoints only: {}", d.secrets.join(", "));
+                let _ = writeln!(s, "{pad}{}", self.paint(&escape(&line), Label::Leak));
+            }
+        }
         let dur = (r.end.sec as f64 - r.start.sec as f64)
             + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
         let _ = writeln!(

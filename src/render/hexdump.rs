@@ -575,6 +575,57 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         self.buf.extend_from_slice(&mask[..=end]);
     }
 
+    /// The key holder's view: under the frame's rows, each unit decrypted with the
+    /// endpoints' keys, a line saying what it is, then its plaintext as `tcpdump -X`
+    /// rows marked `»` (their own colour, no mask: the observer's labels are above).
+    fn decrypted_rows(&mut self, view: &FrameView<'_>) {
+        for unit in view.decrypted {
+            let head = format!(
+                "\t\u{bb} decrypted with the key log: {} {}, {} bytes (readable only with the key)",
+                unit.proto, unit.content, unit.len
+            );
+            self.key_line(head.as_bytes());
+            for secret in &unit.secrets {
+                let line = format!(
+                    "\t\u{bb} visible to the endpoints only: {}",
+                    super::escape(secret)
+                );
+                self.key_line(line.as_bytes());
+            }
+            for (row, chunk) in unit.plaintext.chunks(16).enumerate() {
+                let mut line = Vec::with_capacity(80);
+                line.extend_from_slice("\t\u{bb}0x".as_bytes());
+                let off = row * 16;
+                let digits = format!("{off:04x}");
+                line.extend_from_slice(digits.as_bytes());
+                line.extend_from_slice(b": ");
+                let mut width = 0;
+                for (i, &b) in chunk.iter().enumerate() {
+                    if i % 2 == 0 {
+                        line.push(b' ');
+                        width += 1;
+                    }
+                    line.extend_from_slice(&HEX[b as usize]);
+                    width += 2;
+                }
+                line.extend(std::iter::repeat_n(b' ', 40 - width + 2));
+                line.extend(chunk.iter().map(|&b| ASCII[b as usize]));
+                self.key_line(&line);
+            }
+        }
+    }
+
+    fn key_line(&mut self, text: &[u8]) {
+        if self.opts.color {
+            self.buf.extend_from_slice(&self.palette.key);
+            self.buf.extend_from_slice(text);
+            self.buf.extend_from_slice(&self.palette.reset);
+        } else {
+            self.buf.extend_from_slice(text);
+        }
+        self.buf.push(b'\n');
+    }
+
     /// One `tcpdump -X` row, coloured by label.
     fn color_row(&mut self, off: usize, chunk: &[u8]) {
         self.offset_prefix(off);
@@ -649,6 +700,9 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                     (None, _) => self.hex(bytes, start, view.map.runs(), 0),
                 }
             }
+        }
+        if self.opts.hex != HexMode::None && keep.is_none() {
+            self.decrypted_rows(view);
         }
     }
 }

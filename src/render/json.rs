@@ -190,6 +190,9 @@ struct FrameJson<'a> {
     /// Records (TLS) and encrypted units (SSH, QUIC, WireGuard…) that start here.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     records: Vec<Value>,
+    /// Units decrypted with the endpoints' keys that end here (`--keylog`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    decrypted: Vec<Value>,
     spans: Vec<SpanJson<'a>>,
     notes: Vec<NoteJson<'a>>,
 }
@@ -225,6 +228,53 @@ pub fn record_json(d: &Desc) -> Option<Value> {
         })),
         _ => None,
     }
+}
+
+/// A unit decrypted with the endpoints' keys: what the key holder read in it. The
+/// plaintext itself only with `--json-plaintext` (base64).
+fn decrypted_json(d: &crate::proto::Decrypted) -> Value {
+    let mut v = json!({
+        "protocol": d.proto,
+        "type": d.content.to_string(),
+        "length": d.len,
+        "says": d.says,
+        "endpoints_only": d.secrets,
+    });
+    if !d.plaintext.is_empty() {
+        use base64::Engine as _;
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "plaintext".into(),
+                Value::String(base64::engine::general_purpose::STANDARD.encode(&d.plaintext)),
+            );
+        }
+    }
+    v
+}
+
+/// What decryption with the key log gave for a flow (`null` without one).
+fn decryption_json(t: Option<&TlsFacts>) -> Value {
+    let Some(d) = t.and_then(|t| t.decryption.as_ref()) else {
+        return Value::Null;
+    };
+    json!({
+        "status": d.status.word(),
+        "says": d.says,
+        "endpoints_only": d.secrets,
+        "inner": d.inner,
+    })
+}
+
+/// One direction's decrypted application data: records, bytes, and the SHA-256 of
+/// the bytes in stream order (what `tshark -z follow,tls,raw` prints).
+fn dir_decrypted_json(t: Option<&TlsFacts>, i: usize) -> Value {
+    let Some(d) = t
+        .and_then(|t| t.decryption.as_ref())
+        .and_then(|d| d.dirs.get(i))
+    else {
+        return Value::Null;
+    };
+    json!({"records": d.records, "bytes": d.bytes, "sha256": d.sha256})
 }
 
 impl<W: Write> Sink for JsonSink<W> {
@@ -300,6 +350,7 @@ impl<W: Write> Sink for JsonSink<W> {
             payload,
             counts: label_counts(&counts),
             records: v.events.iter().filter_map(record_json).collect(),
+            decrypted: v.decrypted.iter().map(decrypted_json).collect(),
             spans: out,
             notes: v.decoded.notes.iter().map(note_json).collect(),
         };
@@ -411,6 +462,13 @@ fn dir_name(d: Direction) -> &'static str {
 pub fn flow_json(r: &FlowReport, file: &str) -> Value {
     let duration = (r.end.sec as f64 - r.start.sec as f64)
         + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
+    let mut to_server = dir_json(&r.dirs[0]);
+    let mut to_client = dir_json(&r.dirs[1]);
+    for (v, i) in [(&mut to_server, 0), (&mut to_client, 1)] {
+        if let Some(o) = v.as_object_mut() {
+            o.insert("decrypted".into(), dir_decrypted_json(r.tls.as_deref(), i));
+        }
+    }
     json!({
         "type": "flow",
         "version": VERSION,
@@ -426,9 +484,10 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
         "end": r.end_reason.name(),
         "syn_seen": r.syn_seen,
         "stack": r.stack,
-        "to_server": dir_json(&r.dirs[0]),
-        "to_client": dir_json(&r.dirs[1]),
+        "to_server": to_server,
+        "to_client": to_client,
         "tls": r.tls.as_deref().map(tls_json),
+        "decryption": decryption_json(r.tls.as_deref()),
         "protection": r.protection.as_ref().map(|p| json!({
             "protocol": p.proto,
             "cipher": p.cipher,

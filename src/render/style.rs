@@ -85,6 +85,8 @@ pub struct Palette {
     pub warn: Vec<u8>,
     pub error: Vec<u8>,
     pub dim: Vec<u8>,
+    /// The key holder's view (decrypted rows): its own colour, apart from every label.
+    pub key: Vec<u8>,
     /// A check's FAIL (bold red) and PASS (bold green) words.
     pub fail: Vec<u8>,
     pub pass: Vec<u8>,
@@ -105,6 +107,11 @@ impl Palette {
                     .fg_color(Some(Color::Ansi(AnsiColor::Red))),
             ),
             dim: render(Style::new().dimmed()),
+            key: render(
+                Style::new()
+                    .italic()
+                    .fg_color(Some(Color::Ansi(AnsiColor::Cyan))),
+            ),
             fail: render(
                 Style::new()
                     .bold()

@@ -289,6 +289,13 @@ pub struct ShowArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// With --json and --keylog: include each decrypted record's plaintext (base64)
+    #[arg(long, requires = "json")]
+    pub json_plaintext: bool,
+
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
     #[command(flatten)]
     pub jobs: JobsArgs,
 
@@ -600,6 +607,9 @@ pub struct LiveArgs {
     pub display: DisplayArgs,
 
     #[command(flatten)]
+    pub keys: KeyArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -625,6 +635,22 @@ impl JobsArgs {
             None => 1,
         }
     }
+}
+
+/// The endpoints' secrets (shared by show, flows, check and live).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Decryption (the key holder's view)")]
+pub struct KeyArgs {
+    /// Decrypt TLS, DTLS and QUIC with the endpoints' key log (SSLKEYLOGFILE lines;
+    /// repeatable). A pcapng file's Decryption Secrets Blocks are read without it. The
+    /// observer's labels do not change: the plaintext is shown beside them
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Vec<PathBuf>,
+
+    /// A server's RSA private key (PEM; repeatable): sessions with RSA key exchange to
+    /// that server decrypt without a key log
+    #[arg(long, value_name = "PEM")]
+    pub rsa_key: Vec<PathBuf>,
 }
 
 /// Bounds on what a capture can make eavesdrop hold (shared by every subcommand).
@@ -770,6 +796,9 @@ pub struct FlowsArgs {
 
     #[command(flatten)]
     pub jobs: JobsArgs,
+
+    #[command(flatten)]
+    pub keys: KeyArgs,
 
     #[command(flatten)]
     pub limits: EngineArgs,
@@ -937,6 +966,9 @@ pub struct CheckArgs {
     pub jobs: JobsArgs,
 
     #[command(flatten)]
+    pub keys: KeyArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -956,6 +988,10 @@ pub struct ShowConfig {
     pub count: Option<u64>,
     pub format: OutputFormat,
     pub engine: EngineConfig,
+    pub keylogs: Vec<PathBuf>,
+    pub rsa_keys: Vec<PathBuf>,
+    /// Decrypted plaintext is kept for the output (text, or `--json-plaintext`).
+    pub plaintext: bool,
     /// No closing summary.
     pub quiet: bool,
 }
@@ -1034,6 +1070,9 @@ impl ShowArgs {
             // show reads its files one after the other: one file at a time.
             jobs: self.jobs.resolve(1),
             quiet: self.quiet,
+            plaintext: !self.json || self.json_plaintext,
+            keylogs: self.keys.keylog,
+            rsa_keys: self.keys.rsa_key,
         })
     }
 }

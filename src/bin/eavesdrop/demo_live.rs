@@ -169,6 +169,7 @@ pub fn acts(write: Option<&Path>) -> anyhow::Result<Vec<Act>> {
                 None => name,
             },
             bytes: pcapng,
+            keylog: keylog.map(|k| String::from_utf8_lossy(k.as_ref()).into_owned()),
         });
     }
     if let Some(dir) = write {

@@ -94,7 +94,11 @@ mod imp {
         let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
         let clock = Clock::new(TimeFormat::from_count(d.time), d.nano, tz);
         let sink = ShowSink::new(io::stdout().lock(), io::stderr(), opts, clock);
+        let ring = crate::KeySource::new(&args.keys, true).ring()?;
         let mut engine = Engine::new(sink, args.limits.config(false));
+        if let Some(r) = &ring {
+            engine.set_keys(r.clone());
+        }
         let hold = Duration::from_millis(args.max_hold_ms);
         let mut pushed: VecDeque<(u64, Instant)> = VecDeque::new();
         let mut captured = 0u64;
@@ -149,6 +153,9 @@ mod imp {
         }
         let (mut sink, _summary) = engine.finish().context("writing output")?;
         sink.flush().context("writing output")?;
+        if let Some(r) = &ring {
+            eprintln!("eavesdrop: {}", r.stats().sentence());
+        }
         if let Some(mut w) = writer {
             if let Err(e) = w.flush() {
                 let path = args

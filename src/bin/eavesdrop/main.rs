@@ -17,6 +17,7 @@ use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, HtmlArgs, ShowArgs};
 use clap::{CommandFactory as _, Parser as _};
 use eavesdrop::check::{parse_tls_version, Policy};
 use eavesdrop::engine::parallel;
+use eavesdrop::keys::{KeyLog, KeyRing};
 use eavesdrop::render::check::CheckSink;
 use eavesdrop::render::flows::{Filtered, FlowsSink};
 use eavesdrop::render::hexdump::{ShowOptions, ShowSink};
@@ -223,6 +224,95 @@ impl FrameFilter {
     }
 }
 
+/// Where the endpoints' secrets come from for a run, and whether the output wants
+/// the decrypted plaintext itself (or only lengths, descriptions and digests).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KeySource {
+    pub files: Vec<std::path::PathBuf>,
+    pub rsa_keys: Vec<std::path::PathBuf>,
+    pub plaintext: bool,
+    /// Hash each direction's decrypted data (`flows --json` reports the SHA-256).
+    pub digests: bool,
+}
+
+impl KeySource {
+    fn new(args: &args::KeyArgs, plaintext: bool) -> KeySource {
+        KeySource {
+            files: args.keylog.clone(),
+            rsa_keys: args.rsa_key.clone(),
+            plaintext,
+            digests: false,
+        }
+    }
+
+    /// Whether `--keylog` or `--rsa-key` gave keys.
+    fn given(&self) -> bool {
+        !self.files.is_empty() || !self.rsa_keys.is_empty()
+    }
+
+    /// The key ring of `--keylog` files (`None` without them). A line that cannot be
+    /// read is an error naming the file and line.
+    pub(crate) fn ring(&self) -> anyhow::Result<Option<KeyRing>> {
+        if self.files.is_empty() && self.rsa_keys.is_empty() {
+            return Ok(None);
+        }
+        let mut log = KeyLog::new();
+        for f in &self.files {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read key log {}", f.display()))?;
+            log.add_text(&text, &f.display().to_string())
+                .context("malformed key log")?;
+        }
+        for f in &self.rsa_keys {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read RSA key {}", f.display()))?;
+            log.add_rsa_pem(&text, &f.display().to_string())
+                .context("unusable --rsa-key")?;
+        }
+        let ring = KeyRing::new(log);
+        ring.set_keep_plaintext(self.plaintext);
+        ring.set_digests(self.digests);
+        Ok(Some(ring))
+    }
+}
+
+/// A capture's Decryption Secrets Blocks: their key log lines join the ring (made
+/// now if `--keylog` gave none), and stderr says so.
+fn use_secrets<S: Sink>(
+    found: Vec<eavesdrop::Secrets>,
+    ring: &mut Option<KeyRing>,
+    engine: &mut Engine<S>,
+    keys: &KeySource,
+    name: &str,
+) {
+    for block in found {
+        if block.kind != eavesdrop::Secrets::TLS_KEY_LOG {
+            eprintln!(
+                "eavesdrop: {name}: a Decryption Secrets Block of type {:#010x} is not read (only TLS key logs are)",
+                block.kind
+            );
+            continue;
+        }
+        let r = ring.get_or_insert_with(|| {
+            let r = KeyRing::default();
+            r.set_keep_plaintext(keys.plaintext);
+            r.set_digests(keys.digests);
+            engine.set_keys(r.clone());
+            r
+        });
+        let text = String::from_utf8_lossy(&block.data);
+        let before = r.stats().lines;
+        let errors = r.add_text_lenient(&text, "Decryption Secrets Block");
+        eprintln!(
+            "eavesdrop: {name}: using the {} secrets of its Decryption Secrets Block",
+            r.stats().lines - before
+        );
+        for e in errors.iter().take(3) {
+            eprintln!("eavesdrop: {name}: skipped: {e}");
+        }
+    }
+}
+
 /// Reads one capture through an engine into `sink`. Returns the sink, and the error
 /// that stopped reading part way (everything before it went through).
 fn read_into<S: Sink>(
@@ -231,8 +321,10 @@ fn read_into<S: Sink>(
     config: EngineConfig,
     count: Option<u64>,
     filter: &mut FrameFilter,
+    keys: &KeySource,
     progress: &mut Progress,
 ) -> anyhow::Result<(S, Option<CaptureError>)> {
+    let mut ring = keys.ring()?;
     if path.as_os_str() == "-" && io::stdin().is_terminal() {
         eprintln!(
             "eavesdrop: waiting for a capture on standard input (pipe one in: \
@@ -241,11 +333,19 @@ fn read_into<S: Sink>(
     }
     let mut reader = CaptureReader::open(path)?;
     let mut engine = Engine::new(sink, config);
+    if let Some(r) = &ring {
+        engine.set_keys(r.clone());
+    }
+    let name = path.display().to_string();
     let mut failure = None;
     let mut n = 0u64;
     while let Some(next) = reader.next_frame() {
         for w in reader.take_warnings() {
             engine.warning(&format!("at byte {}: {}", w.offset, w.message))?;
+        }
+        let secrets = reader.take_secrets();
+        if !secrets.is_empty() {
+            use_secrets(secrets, &mut ring, &mut engine, keys, &name);
         }
         match next {
             Ok(frame) => {
@@ -272,12 +372,18 @@ fn read_into<S: Sink>(
     }
     progress.clear();
     let (sink, _summary) = engine.finish().context("writing output")?;
+    if let Some(r) = ring {
+        let _ = io::stdout().flush();
+        eprintln!("eavesdrop: {name}: {}", r.stats().sentence());
+    }
     Ok((sink, failure))
 }
 
 /// [`read_into`] with `jobs` engines on worker threads ([`eavesdrop::engine::parallel`]),
-/// the output the same as one engine's. One job, or a BPF filter (libpcap's
-/// programs stay on the thread that compiled them), reads on this thread.
+/// the output the same as one engine's. One job, a BPF filter (libpcap's programs
+/// stay on the thread that compiled them), or keys (one key ring follows every
+/// session) read on this thread.
+#[allow(clippy::too_many_arguments)]
 fn read_parallel<S: ParallelSink>(
     path: &Path,
     sink: S,
@@ -285,10 +391,11 @@ fn read_parallel<S: ParallelSink>(
     jobs: usize,
     count: Option<u64>,
     filter: &mut FrameFilter,
+    keys: &KeySource,
     progress: &mut Progress,
 ) -> anyhow::Result<(S, Option<CaptureError>)> {
-    if jobs <= 1 || filter.is_active() {
-        return read_into(path, sink, config, count, filter, progress);
+    if jobs <= 1 || filter.is_active() || keys.given() {
+        return read_into(path, sink, config, count, filter, keys, progress);
     }
     if path.as_os_str() == "-" && io::stdin().is_terminal() {
         eprintln!(
@@ -303,6 +410,12 @@ fn read_parallel<S: ParallelSink>(
         while let Some(next) = reader.next_frame() {
             for w in reader.take_warnings() {
                 feed.warning(&format!("at byte {}: {}", w.offset, w.message));
+            }
+            if !reader.take_secrets().is_empty() {
+                feed.warning(
+                    "a Decryption Secrets Block is not used with -j above 1 (one key ring \
+                     follows every session): run with -j 1 to decrypt",
+                );
             }
             match next {
                 Ok(frame) => {
@@ -397,6 +510,7 @@ fn flows_one<W: io::Write, E: io::Write>(
     out: W,
     err: E,
     jobs: usize,
+    keys: &KeySource,
     progress: &mut Progress,
 ) -> anyhow::Result<Option<CaptureError>> {
     let config = args.limits.config(true);
@@ -406,18 +520,21 @@ fn flows_one<W: io::Write, E: io::Write>(
         OutputFormat::Json => {
             let sink = Filtered::new(JsonSink::new(out, JsonMode::Flows, &name), args.filter());
             let sink = Copying::new(sink, KeepFrames::None);
-            read_parallel(path, sink, config, jobs, None, none, progress).map(|(_, f)| f)
+            read_parallel(path, sink, config, jobs, None, none, keys, progress).map(|(_, f)| f)
         }
         OutputFormat::Text => {
             let sink = FlowsSink::new(out, err, args.options(), &name);
             let sink = Copying::new(sink, KeepFrames::None);
-            read_parallel(path, sink, config, jobs, None, none, progress).map(|(_, f)| f)
+            read_parallel(path, sink, config, jobs, None, none, keys, progress).map(|(_, f)| f)
         }
     }
 }
 
 fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let jobs = args.jobs.resolve(args.files.len());
+    let mut keys = KeySource::new(&args.keys, false);
+    keys.digests = args.format() == OutputFormat::Json;
+    let keys = &keys;
     let mut code = ExitCode::SUCCESS;
     let mut done = |path: &Path, failure: anyhow::Result<Option<CaptureError>>| {
         match failure {
@@ -438,7 +555,9 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
         files_in_parallel(
             &args.files,
             jobs,
-            |path, shards, out, err| flows_one(&args, path, out, err, shards, &mut Progress::off()),
+            |path, shards, out, err| {
+                flows_one(&args, path, out, err, shards, keys, &mut Progress::off())
+            },
             done,
         )?;
         return Ok(code);
@@ -447,7 +566,7 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
         let mut progress = Progress::for_file(path, progress_allowed(args.json, args.quiet));
         let out = Suspend::new(io::stdout().lock(), progress.bar());
         let err = Suspend::new(io::stderr(), progress.bar());
-        let failure = flows_one(&args, path, out, err, jobs, &mut progress);
+        let failure = flows_one(&args, path, out, err, jobs, keys, &mut progress);
         done(path, failure)?;
     }
     Ok(code)
@@ -500,7 +619,15 @@ fn html(args: HtmlArgs) -> anyhow::Result<ExitCode> {
         let mut progress = Progress::for_file(path, progress_allowed(false, args.quiet));
         let sink = HtmlSink::new(&name, args.options());
         let none = &mut FrameFilter::none();
-        match read_into(path, sink, config, None, none, &mut progress) {
+        match read_into(
+            path,
+            sink,
+            config,
+            None,
+            none,
+            &KeySource::default(),
+            &mut progress,
+        ) {
             Ok((mut sink, failure)) => {
                 if let Some(e) = failure {
                     sink.warning(&format!(
@@ -556,6 +683,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let jobs = args.jobs.resolve(args.files.len());
+    let keys = &KeySource::new(&args.keys, false);
     let mut violated = false;
     let mut failed = false;
     let mut done = |path: &Path, result: anyhow::Result<(u64, Option<CaptureError>)>| {
@@ -581,7 +709,16 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             &args.files,
             jobs,
             |path, shards, out, err| {
-                check_one(&args, policy, path, out, err, shards, &mut Progress::off())
+                check_one(
+                    &args,
+                    policy,
+                    path,
+                    out,
+                    err,
+                    shards,
+                    keys,
+                    &mut Progress::off(),
+                )
             },
             done,
         )?;
@@ -590,7 +727,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             let mut progress = Progress::for_file(path, progress_allowed(args.json, false));
             let out = Suspend::new(io::stdout().lock(), progress.bar());
             let err = Suspend::new(io::stderr(), progress.bar());
-            let result = check_one(&args, policy, path, out, err, jobs, &mut progress);
+            let result = check_one(&args, policy, path, out, err, jobs, keys, &mut progress);
             done(path, result)?;
         }
     }
@@ -604,6 +741,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Checks one capture; returns the number of violations.
+#[allow(clippy::too_many_arguments)]
 fn check_one<W: io::Write, E: io::Write>(
     args: &CheckArgs,
     policy: &Policy,
@@ -611,6 +749,7 @@ fn check_one<W: io::Write, E: io::Write>(
     out: W,
     err: E,
     jobs: usize,
+    keys: &KeySource,
     progress: &mut Progress,
 ) -> anyhow::Result<(u64, Option<CaptureError>)> {
     let name = path.display().to_string();
@@ -620,7 +759,7 @@ fn check_one<W: io::Write, E: io::Write>(
     let none = &mut FrameFilter::none();
     let config = args.limits.config(true);
     let (Copying { inner: sink, .. }, failure) =
-        read_parallel(path, sink, config, jobs, None, none, progress)?;
+        read_parallel(path, sink, config, jobs, None, none, keys, progress)?;
     Ok((sink.violations, failure))
 }
 
@@ -637,6 +776,12 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     };
     // A filter that cannot be compiled is an error before any file is read.
     FrameFilter::new(&config.filter)?;
+    let keys = KeySource {
+        files: config.keylogs.clone(),
+        rsa_keys: config.rsa_keys.clone(),
+        plaintext: config.plaintext,
+        digests: false,
+    };
     // The bar shares the terminal with nothing: not when packets print to it.
     let allowed = progress_allowed(config.format == OutputFormat::Json, config.quiet)
         && !io::stdout().is_terminal();
@@ -660,6 +805,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
                     jobs,
                     count,
                     &mut filter,
+                    &keys,
                     &mut progress,
                 )
                 .map(|r| r.1)
@@ -676,6 +822,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
                     jobs,
                     count,
                     &mut filter,
+                    &keys,
                     &mut progress,
                 )
                 .map(|r| r.1)

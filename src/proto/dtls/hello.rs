@@ -17,6 +17,9 @@ impl Dtls {
         match msg {
             HandshakeType::CLIENT_HELLO => match dtls_client_hello(body) {
                 Some((ch, cookie)) => {
+                    if let Some(dec) = self.dec.as_mut() {
+                        dec.client_hello(body);
+                    }
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
                         p.detail.push(format!("SNI={sni}"));
@@ -63,6 +66,9 @@ impl Dtls {
             },
             HandshakeType::SERVER_HELLO => match dtls_server_hello(body) {
                 Some(sh) => {
+                    if let Some(dec) = self.dec.as_mut() {
+                        dec.server_hello(body, &sh, out, at);
+                    }
                     self.facts.server_hello_seen = true;
                     if sh.retry_request {
                         p.detail.push("HelloRetryRequest".into());

@@ -333,7 +333,7 @@ impl DirState {
 }
 
 /// What the DTLS records of one flow told an observer, and the state to read more.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Dtls {
     dirs: [DirState; 2],
     pub facts: TlsFacts,
@@ -347,6 +347,9 @@ pub struct Dtls {
     pub srtp_profile: Option<(u16, usize)>,
     /// Records seen on this flow (any direction): DTLS is in use.
     pub records: u64,
+    /// With the endpoints' key log: DTLS 1.0/1.2 records opened (the key holder's
+    /// view, apart from every label).
+    dec: Option<Box<tls::decrypt::Decryptor>>,
 }
 
 /// A byte range of the datagram, from offsets relative to `at`.
@@ -364,6 +367,19 @@ impl Dtls {
         for d in &mut self.dirs {
             *d = DirState::default();
         }
+    }
+
+    /// The endpoints' secrets: DTLS 1.0/1.2 records are decrypted too.
+    pub fn use_keys(&mut self, keys: &crate::keys::KeyRing, ports: (u16, u16)) {
+        self.dec = Some(Box::new(tls::decrypt::Decryptor::new_dtls(
+            keys.clone(),
+            ports,
+        )));
+    }
+
+    /// What the key log decrypted (only with keys).
+    pub fn decryption(&self) -> Option<tls::decrypt::DecryptFacts> {
+        self.dec.as_ref().map(|d| d.facts())
     }
 
     fn dir(&mut self, dir: Direction) -> &mut DirState {

@@ -109,6 +109,13 @@ impl Dtls {
                 );
             }
             _ => {
+                if let (Some(dec), Some(h), false) = (
+                    self.dec.as_mut(),
+                    b.get(..hdr::LEN).and_then(|h| <[u8; 13]>::try_from(h).ok()),
+                    content == TLS12_CID,
+                ) {
+                    dec.dtls_record(dir, h, body, at, body_range.end, out);
+                }
                 let field = match content {
                     ContentType::APPLICATION_DATA => DTLS_APP_DATA,
                     ContentType::HANDSHAKE => DTLS_HS_ENCRYPTED,

@@ -510,3 +510,60 @@ fn content_test_is_strict() {
     assert!(looks_like_dtls(&record(23, 0xfefd, 1, 9, &[0; 40])));
     let _ = tf::TLS_HS_SNI;
 }
+
+/// With a key log whose master secret is not the session's: junk records of every
+/// length, epoch and kind are counted and noted once, never shown as plaintext, and
+/// every byte keeps the observer's label.
+#[test]
+fn junk_records_with_keys_are_one_note_and_no_plaintext() {
+    let ch = client_hello("example.com", &[]);
+    let random = hex::encode(&ch[2..34]);
+    let mut log = crate::keys::KeyLog::new();
+    log.add_text(
+        &format!("CLIENT_RANDOM {random} {}\n", "11".repeat(48)),
+        "test",
+    )
+    .unwrap();
+    let ring = crate::keys::KeyRing::new(log);
+    for cipher in [0xc02f_u16, 0xc013, 0xcca8, 0xc0ac, 0x000a] {
+        let mut d = Dtls::new();
+        d.use_keys(&ring, (40000, 4433));
+        let len = ch.len() as u32;
+        feed(
+            &mut d,
+            Direction::ToServer,
+            &record(22, 0xfefd, 0, 0, &fragment(1, len, 0, 0, &ch)),
+        );
+        let sh = server_hello(cipher, 1);
+        let len = sh.len() as u32;
+        feed(
+            &mut d,
+            Direction::ToClient,
+            &record(22, 0xfefd, 0, 0, &fragment(2, len, 0, 0, &sh)),
+        );
+        let mut notes = Vec::new();
+        for n in 0..90usize {
+            let body: Vec<u8> = (0..n).map(|i| (i * 7 + n) as u8).collect();
+            let content = [23, 22, 21, 20, 25][n % 5];
+            let epoch = [1, 1, 2, 0xffff][n % 4];
+            let run = feed(
+                &mut d,
+                Direction::ToServer,
+                &record(content, 0xfefd, epoch, n as u64, &body),
+            );
+            assert!(run.out.decrypted.is_empty(), "{cipher:#x} {n}");
+            notes.extend(run.out.notes.iter().map(|n| n.text.clone()));
+        }
+        let facts = d.decryption().unwrap();
+        assert_eq!(
+            notes
+                .iter()
+                .filter(|t| t.starts_with("key log does not decrypt this session"))
+                .count(),
+            1,
+            "{cipher:#x}: {notes:?}"
+        );
+        assert_eq!(facts.dirs[0].records, 0);
+        assert_eq!(facts.status.word(), "key log does not decrypt this session");
+    }
+}

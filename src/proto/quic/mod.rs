@@ -7,6 +7,7 @@
 //! SNI bytes marked where they sit (AES-GCM keeps plaintext and ciphertext aligned).
 //! Handshake, 0-RTT and 1-RTT packets are opaque.
 
+mod decrypt;
 pub mod gquic;
 mod keys;
 mod midstream;
@@ -158,11 +159,17 @@ impl Dissector for QuicFlow {
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("QUIC".into());
         facts.stack.push("TLS".into());
-        facts.tls = Some(self.facts.clone());
+        let mut tls = self.facts.clone();
+        tls.decryption = self.dec.as_ref().map(|d| d.facts());
+        facts.tls = Some(tls);
     }
 
     fn tls(&self) -> Option<&super::tls::TlsFacts> {
         Some(&self.facts)
+    }
+
+    fn use_keys(&mut self, keys: &crate::keys::KeyRing, _ports: (u16, u16)) {
+        self.dec = Some(Box::new(decrypt::QuicDecrypt::new(keys.clone(), (0, 443))));
     }
 }
 
@@ -179,6 +186,8 @@ pub struct QuicFlow {
     /// headers): the Destination Connection IDs of the short headers sent to it.
     /// `[client's, server's]`.
     cids: [Option<Vec<u8>>; 2],
+    /// Handshake and 1-RTT packets opened with the endpoints' key log.
+    dec: Option<Box<decrypt::QuicDecrypt>>,
 }
 
 /// AEAD tag of a protected packet (AES-GCM, AES-CCM, ChaCha20-Poly1305: RFC 9001
@@ -249,12 +258,16 @@ impl QuicFlow {
                 Direction::ToServer => 1,
                 Direction::ToClient => 0,
             };
-            let cid = self
+            let known = self
                 .cids
                 .get(receiver)
                 .and_then(|c| c.as_ref())
                 .filter(|c| b.get(1..1 + c.len()) == Some(c.as_slice()))
-                .map_or(0, Vec::len);
+                .map(Vec::len);
+            let cid = known.unwrap_or(0);
+            if let (Some(d), Some(cid)) = (self.dec.as_mut(), known) {
+                d.open(dir, decrypt::Space::OneRtt, b, 1 + cid, b.len(), at, out);
+            }
             out.field(r(0, 1), QUIC_HEADER);
             out.field(r(1, 1 + cid), QUIC_DCID);
             out.field(r(1 + cid, b.len()), QUIC_PROTECTED);
@@ -347,6 +360,9 @@ impl QuicFlow {
                 (QUIC_PROTECTED, "0-RTT packet")
             };
             out.field(r(pn_at, end), field);
+            if let (Some(d), PacketType::Handshake) = (self.dec.as_mut(), kind) {
+                d.open(dir, decrypt::Space::Handshake, b, pn_at, end, at, out);
+            }
             out.event(
                 at,
                 Desc::Sealed {
@@ -572,6 +588,9 @@ impl QuicFlow {
         let mut version = TlsVersion::TLS13;
         match msg {
             HandshakeType::CLIENT_HELLO => {
+                if let Some(d) = self.dec.as_mut() {
+                    d.client_hello(body);
+                }
                 if let Some(ch) = handshake::client_hello(body) {
                     if let Some(n) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&n.value).into_owned();
@@ -606,6 +625,9 @@ impl QuicFlow {
                     }
                     detail.push(format!("cipher={}", super::tls::cipher_name(sh.cipher)));
                     if !sh.retry_request {
+                        if let Some(d) = self.dec.as_mut() {
+                            d.server_hello(sh.cipher, self.version.unwrap_or(1));
+                        }
                         self.facts.server_hello_seen = true;
                         self.facts.version = Some(sh.selected);
                         self.facts.cipher = Some(sh.cipher);

@@ -38,6 +38,9 @@ pub struct TlsFacts {
     pub ja3: Option<String>,
     pub ja3s: Option<String>,
     pub ja4: Option<String>,
+    /// What the endpoints' key log decrypted (only with `--keylog`): the key holder's
+    /// view, never part of what an observer learned.
+    pub decryption: Option<super::decrypt::DecryptFacts>,
 }
 
 impl TlsFacts {
@@ -103,6 +106,18 @@ impl TlsStream {
         off: usize,
         out: &mut Emitter,
     ) -> (Vec<(Range<usize>, FieldId)>, Option<TlsVersion>) {
+        if let Some(d) = self.dec.as_mut() {
+            if msg == HandshakeType::CLIENT_HELLO {
+                d.client_hello(body);
+            }
+            d.transcript(msg, body);
+            if matches!(
+                msg,
+                HandshakeType::CLIENT_KEY_EXCHANGE | HandshakeType::NEW_SESSION_TICKET
+            ) {
+                d.plain_message(msg, body);
+            }
+        }
         match msg {
             HandshakeType::CLIENT_HELLO => match handshake::client_hello(body) {
                 Some(ch) => {
@@ -149,6 +164,10 @@ impl TlsStream {
             },
             HandshakeType::SERVER_HELLO => match handshake::server_hello(body) {
                 Some(sh) => {
+                    if let Some(d) = self.dec.as_mut() {
+                        let at = map.stream_offset(off).unwrap_or(0);
+                        d.server_hello(body, &sh, out, at);
+                    }
                     self.facts.server_hello_seen = true;
                     self.facts.cipher = Some(sh.cipher);
                     if sh.retry_request {

@@ -17,13 +17,17 @@
 //! joining is in [`join`], what the messages teach an observer in [`facts`], SSLv2-format
 //! hellos in [`sslv2`], the wire formats in [`record`] and [`handshake`].
 
+pub mod cipher;
+pub mod decrypt;
 mod facts;
 pub mod fields;
 pub mod fingerprint;
 pub mod handshake;
 mod join;
+pub mod keysched;
 mod null;
 pub mod record;
+pub mod record_keys;
 mod sslv2;
 pub mod suites;
 
@@ -142,7 +146,9 @@ impl Dissector for TlsStream {
 
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("TLS".into());
-        facts.tls = Some(self.facts.clone());
+        let mut tls = self.facts.clone();
+        tls.decryption = self.dec.as_ref().map(|d| d.facts());
+        facts.tls = Some(tls);
         if let Some(inner) = &self.inner {
             inner.facts(facts);
         }
@@ -150,6 +156,10 @@ impl Dissector for TlsStream {
 
     fn tls(&self) -> Option<&TlsFacts> {
         Some(&self.facts)
+    }
+
+    fn use_keys(&mut self, keys: &crate::keys::KeyRing, ports: (u16, u16)) {
+        self.dec = Some(Box::new(decrypt::Decryptor::new(keys.clone(), ports)));
     }
 }
 
@@ -219,6 +229,8 @@ pub struct TlsStream {
     ports: (u16, u16),
     /// The content of records a NULL cipher leaves readable, as a stream of its own.
     inner: Option<Box<Inner>>,
+    /// Decryption with the endpoints' keys (a key log): the key holder's view.
+    dec: Option<Box<decrypt::Decryptor>>,
 }
 
 impl TlsStream {
@@ -292,6 +304,12 @@ impl TlsStream {
                     out.span(at..at + n as u64, field, vis);
                     pos += n;
                     let left = remaining - n as u32;
+                    if let Some(d) = self.dec.as_mut() {
+                        d.bytes(dir, rest.get(..n).unwrap_or(&[]));
+                        if left == 0 {
+                            d.finish(dir, at + n as u64, out);
+                        }
+                    }
                     self.dir(dir).phase = if left == 0 {
                         Phase::Header
                     } else {
@@ -442,6 +460,9 @@ impl TlsStream {
                     let tls13 = self.facts.version.is_some_and(|v| v.is_tls13());
                     if !tls13 {
                         self.dir(dir).cipher_active = true;
+                        if let Some(d) = self.dec.as_mut() {
+                            d.change_cipher(dir, out, at);
+                        }
                     }
                 } else {
                     out.field(body_at..body_at + body_len as u64, fields::TLS_ALERT);
@@ -471,6 +492,18 @@ impl TlsStream {
                     encrypted || h.content == ContentType::APPLICATION_DATA,
                     out,
                 );
+                if encrypted || h.content == ContentType::APPLICATION_DATA {
+                    if let (Some(d), Some(head)) =
+                        (self.dec.as_mut(), data.get(pos..pos + hdr::LEN))
+                    {
+                        if let Ok(head) = <[u8; 5]>::try_from(head) {
+                            d.start(dir, at, head, out);
+                            if body_len == 0 {
+                                d.finish(dir, at + hdr::LEN as u64, out);
+                            }
+                        }
+                    }
+                }
                 let (field, vis) = match h.content {
                     ContentType::APPLICATION_DATA => (fields::TLS_APP_DATA, Visibility::Opaque),
                     ContentType::HANDSHAKE => (fields::TLS_HS_ENCRYPTED, Visibility::Opaque),
@@ -554,6 +587,9 @@ impl TlsStream {
     /// Bytes are missing from the stream at this point (lost segment, snap length).
     /// Inside an opaque or streamed body the framing survives; anywhere else it is lost.
     pub fn gap(&mut self, dir: Direction, len: u64, out: &mut Emitter, at: u64) {
+        if let Some(d) = self.dec.as_mut() {
+            d.lost(dir);
+        }
         let state = self.dir(dir);
         match state.phase.clone() {
             Phase::Body {
@@ -569,9 +605,16 @@ impl TlsStream {
             }
             Phase::Body { remaining, .. } if u64::from(remaining) == len => {
                 state.phase = Phase::Header;
+                if let Some(d) = self.dec.as_mut() {
+                    d.finish(dir, at + len, out);
+                }
             }
             Phase::Lost => {}
             _ => {
+                if let Some(d) = self.dec.as_mut() {
+                    d.abandon(dir, out);
+                }
+                let state = self.dir(dir);
                 state.phase = Phase::Lost;
                 out.note(
                     at..at + len,
@@ -587,6 +630,10 @@ impl TlsStream {
     /// record keeps the labels its header implies.
     pub fn flush(&mut self, dir: Direction, base: u64, data: &[u8], out: &mut Emitter) {
         let done = self.records(dir, base, data, out);
+        if let Some(d) = self.dec.as_mut() {
+            // A record still being gathered will not complete here.
+            d.abandon(dir, out);
+        }
         let rest = data.get(done..).unwrap_or(&[]);
         if rest.is_empty() {
             return;

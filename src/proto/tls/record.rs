@@ -15,7 +15,7 @@ pub mod hdr {
 /// Largest record body a peer may send: 2^14 plus expansion (RFC 5246 section 6.2.3).
 pub const MAX_RECORD_BODY: u16 = (1 << 14) + 2048;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct ContentType(pub u8);
 
 impl ContentType {

@@ -266,6 +266,48 @@ fn alert_description(d: u8) -> String {
     name.into()
 }
 
+/// What the endpoints read in the units decrypted in a frame, for the packet line's
+/// `— decrypted: …` (the key holder's view): what the plaintext says where a
+/// dissector said something (`HTTP GET /`, `Certificate (CN=localhost)`), else its
+/// content type and length.
+pub fn describe_decrypted(units: &[crate::proto::Decrypted]) -> Option<String> {
+    if units.is_empty() {
+        return None;
+    }
+    let mut items: Vec<String> = Vec::new();
+    for u in units {
+        if u.says.is_empty() {
+            let item = format!("{}, {} bytes", u.content, u.len);
+            items.push(item);
+        } else {
+            items.extend(u.says.iter().cloned());
+        }
+    }
+    // Repeats (many records of data) collapse into a count.
+    let mut out: Vec<String> = Vec::new();
+    let mut last: Option<(String, usize)> = None;
+    for i in items {
+        match &mut last {
+            Some((l, n)) if *l == i => *n += 1,
+            _ => {
+                if let Some((l, n)) = last.take() {
+                    out.push(if n > 1 { format!("{l} (×{n})") } else { l });
+                }
+                last = Some((i, 1));
+            }
+        }
+    }
+    if let Some((l, n)) = last {
+        out.push(if n > 1 { format!("{l} (×{n})") } else { l });
+    }
+    let more = out.len().saturating_sub(6);
+    out.truncate(6);
+    if more > 0 {
+        out.push(format!("{more} more"));
+    }
+    Some(out.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ mod tunnel;
 mod udp;
 mod wifi;
 
-pub use describe::describe_payload;
+pub use describe::{describe_decrypted, describe_payload};
 pub use ip::ipv6_text;
 
 use super::escape;
@@ -143,6 +143,12 @@ impl LineWriter {
         if let Some(desc) = desc {
             s.push_str(": ");
             s.push_str(&escape(&desc));
+        }
+        if self.opts.describe {
+            if let Some(dec) = describe_decrypted(view.decrypted) {
+                s.push_str(" \u{2014} decrypted: ");
+                s.push_str(&escape(&dec));
+            }
         }
         out.extend_from_slice(s.as_bytes());
     }

@@ -33,6 +33,7 @@ struct Kept {
     map: ByteMap,
     events: Vec<Desc>,
     flow: Option<(u64, Direction)>,
+    decrypted: Vec<eavesdrop::proto::Decrypted>,
 }
 
 impl Kept {
@@ -43,6 +44,7 @@ impl Kept {
             map: &self.map,
             events: &self.events,
             flow: self.flow,
+            decrypted: &self.decrypted,
         }
     }
 
@@ -126,6 +128,7 @@ impl Sink for Collect {
                 map: v.map.clone(),
                 events: v.events.to_vec(),
                 flow: v.flow,
+                decrypted: v.decrypted.to_vec(),
             });
         }
         Ok(())
@@ -175,6 +178,9 @@ pub struct Learned {
     pub message: Message,
     /// The size of the encrypted record that carried the message.
     pub message_record: Option<u32>,
+    /// With the endpoints' key log: the opaque bytes of the message's record, and
+    /// the plaintext they hold.
+    pub recovered: Option<(u32, String)>,
     /// What that record's size tells an observer about the message inside: (min,
     /// max) bytes, from the negotiated version and suite.
     pub message_inferred: Option<(u32, u32)>,
@@ -212,6 +218,13 @@ pub fn analyse(act: &Act) -> anyhow::Result<Analysis> {
         ..EngineConfig::default()
     };
     let mut engine = Engine::new(Collect::default(), config);
+    if let Some(text) = &act.keylog {
+        let mut log = eavesdrop::keys::KeyLog::new();
+        log.add_text(text, &act.name)?;
+        let ring = eavesdrop::keys::KeyRing::new(log);
+        ring.set_keep_plaintext(true);
+        engine.set_keys(ring);
+    }
     while let Some(frame) = reader.next_frame() {
         engine.push(frame?)?;
     }
@@ -251,6 +264,7 @@ pub fn analyse(act: &Act) -> anyhow::Result<Analysis> {
             Message::Opaque
         },
         message_record: message_record(&c.frames).map(|(_, len, _)| len),
+        recovered: recovered(&c.frames),
         message_inferred: message_record(&c.frames).and_then(|(_, _, p)| p),
         readable: p[Label::Cleartext.index()] + p[Label::Leak.index()],
         opaque: p[Label::Opaque.index()],
@@ -360,6 +374,19 @@ fn message_record(frames: &[Kept]) -> Option<(u64, u32, Option<Inferred>)> {
             _ => None,
         })
     })
+}
+
+/// The client's record that the key log opens to the message: its opaque bytes (the
+/// record body) and the plaintext, as the key holder reads it.
+fn recovered(frames: &[Kept]) -> Option<(u32, String)> {
+    let (number, len, _) = message_record(frames)?;
+    let k = frames.iter().find(|k| k.frame.number == number)?;
+    let d = k.decrypted.iter().find(|d| {
+        d.content == ContentType::APPLICATION_DATA
+            && d.plaintext.windows(MESSAGE.len()).any(|w| w == MESSAGE)
+    })?;
+    let text = String::from_utf8_lossy(&d.plaintext).trim_end().to_string();
+    Some((len, text))
 }
 
 /// The frames that make an act's point, in capture order: in plaintext, the message

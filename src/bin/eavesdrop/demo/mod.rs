@@ -44,6 +44,9 @@ pub struct Act {
     pub lesson: Lesson,
     pub name: String,
     pub bytes: Vec<u8>,
+    /// The endpoints' key log (SSLKEYLOGFILE lines), for the act's last word: what
+    /// the key holder reads in the opaque bytes.
+    pub keylog: Option<String>,
 }
 
 /// The captures that ship inside the binary (made as captures/README.md says).
@@ -53,16 +56,19 @@ pub fn embedded() -> Vec<Act> {
             lesson: Lesson::Plaintext,
             name: "captures/plain-echo.pcap".into(),
             bytes: include_bytes!("../../../../captures/plain-echo.pcap").to_vec(),
+            keylog: None,
         },
         Act {
             lesson: Lesson::Tls12,
             name: "captures/tls12-echo.pcapng".into(),
             bytes: include_bytes!("../../../../captures/tls12-echo.pcapng").to_vec(),
+            keylog: Some(include_str!("../../../../captures/tls12-echo.keylog").into()),
         },
         Act {
             lesson: Lesson::Tls13,
             name: "captures/tls13-echo.pcapng".into(),
             bytes: include_bytes!("../../../../captures/tls13-echo.pcapng").to_vec(),
+            keylog: Some(include_str!("../../../../captures/tls13-echo.keylog").into()),
         },
     ]
 }

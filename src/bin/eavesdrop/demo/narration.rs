@@ -115,6 +115,9 @@ pub struct Findings {
     pub message_inferred: &'static str,
     /// `{endpoints}`: as [`ENDPOINTS`] gives them.
     pub endpoints: &'static str,
+    /// `{size}`: the opaque bytes of the message's record; `{plaintext}`: what the
+    /// endpoints' key log turns them into.
+    pub recovered: &'static str,
 }
 
 pub const FINDINGS: Findings = Findings {
@@ -126,6 +129,7 @@ pub const FINDINGS: Findings = Findings {
     message_record: "the message's record is {size} bytes: its length shows through",
     message_inferred: "the observer still knows the message: {bytes} long (a {size}-byte record)",
     endpoints: "addresses and ports: {endpoints}",
+    recovered: "the endpoints' key log turns these {size} opaque bytes into: {plaintext}",
 };
 
 /// `{subject}`, `{issuer}`: the certificate's common names.
@@ -290,6 +294,15 @@ pub fn findings(l: &Learned) -> Vec<(Label, String)> {
         Label::Leak,
         fill(f.endpoints, &[("endpoints", &endpoints(l))]),
     ));
+    if let Some((size, plaintext)) = &l.recovered {
+        out.push((
+            Label::Cleartext,
+            fill(
+                f.recovered,
+                &[("size", &size.to_string()), ("plaintext", plaintext)],
+            ),
+        ));
+    }
     out
 }
 
