@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{eavesdrop, repo};
+use common::{eavesdrop, repo, CORPUS_PAIRS};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -294,34 +294,6 @@ fn decrypted_application_data_equals_tsharks_on_sample_captures() {
     assert!(agree >= 20, "{agree}");
     assert!(differ.is_empty(), "disagreements:\n{}", differ.join("\n"));
 }
-
-/// The corpus's captures with key logs, by path relative to the corpus.
-const CORPUS_PAIRS: &[(&str, &str)] = &[
-    (
-        "scapy/tls_nss_example.pcap",
-        "scapy/tls_nss_example.keys.txt",
-    ),
-    (
-        "scapy/tls_tcp_frag_withnss.pcap",
-        "scapy/tls_tcp_frag_withnss.keylog",
-    ),
-    (
-        "pcapfs/crypto/pcaps/tls1-aes128-cbc-file_e_large.pcap",
-        "pcapfs/crypto/keyfiles/tls1-aes128-cbc-file_e_large.key",
-    ),
-    (
-        "pcapfs/crypto/all_ciphers_test/all_ciphers.pcap",
-        "pcapfs/crypto/all_ciphers_test/all_ciphers.key",
-    ),
-    (
-        "pcapfs/crypto/feature_test/feature_test.pcap",
-        "pcapfs/crypto/feature_test/keyfiles/master_and_premaster.key",
-    ),
-    (
-        "pcapfs/system/system-tests.pcapng",
-        "pcapfs/system/keyfiles/tls.key",
-    ),
-];
 
 #[test]
 fn decrypted_application_data_equals_tsharks_on_the_development_corpus() {

@@ -12,6 +12,7 @@ mod common;
 
 use common::*;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
 
 /// Decrypted application bytes per stream from tshark's follow output: the two
@@ -199,4 +200,119 @@ fn inferred_message_sizes_bound_the_true_plaintext() {
         }
     }
     assert!(checked >= 20, "{checked} directions checked");
+}
+
+/// Per frame, the encrypted records' inferred plaintext ranges beside what eavesdrop's
+/// own decryption found in them (`show --json --keylog`). Frames whose records and
+/// decrypted units do not pair one to one (a record continued from another frame) are
+/// counted and skipped. Returns (records compared, exact ranges, skipped frames, wrong).
+fn record_sizes_against_decryption(
+    cap: &Path,
+    keylog: &Path,
+) -> (usize, usize, usize, Vec<String>) {
+    let out = eavesdrop()
+        .args(["show", "--json", "--keylog"])
+        .arg(keylog)
+        .arg(cap)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        cap.display(),
+        text(&out.stderr)
+    );
+    let (mut compared, mut exact, mut skipped, mut wrong) = (0, 0, 0, Vec::new());
+    for line in text(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if v["type"] != "frame" {
+            continue;
+        }
+        let ranges: Vec<(u64, u64)> = v["records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["encrypted"] == true)
+            .filter_map(|r| {
+                let p = &r["plaintext_len"];
+                Some((p["min"].as_u64()?, p["max"].as_u64()?))
+            })
+            .collect();
+        let truths: Vec<u64> = v["decrypted"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|d| d["protocol"] == "TLS" || d["protocol"] == "DTLS")
+            .filter_map(|d| d["length"].as_u64())
+            .collect();
+        if truths.is_empty() {
+            continue;
+        }
+        if ranges.len() != truths.len() {
+            skipped += 1;
+            continue;
+        }
+        for ((min, max), t) in ranges.into_iter().zip(truths) {
+            compared += 1;
+            exact += usize::from(min == max);
+            if !(min..=max).contains(&t) {
+                wrong.push(format!(
+                    "{} frame {}: {t} bytes decrypted, inferred {min}..={max}",
+                    cap.display(),
+                    v["frame"]
+                ));
+            }
+        }
+    }
+    (compared, exact, skipped, wrong)
+}
+
+#[test]
+fn each_decrypted_record_lies_within_its_inferred_size() {
+    let mut pairs: Vec<(std::path::PathBuf, std::path::PathBuf)> = sample_captures()
+        .into_iter()
+        .filter_map(|c| {
+            let k = c.with_extension("keylog");
+            k.exists().then_some((c, k))
+        })
+        .collect();
+    assert!(pairs.len() >= 10, "{} key-logged samples", pairs.len());
+    if let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") {
+        let dir = std::path::PathBuf::from(dir);
+        pairs.extend(
+            CORPUS_PAIRS
+                .iter()
+                .map(|(c, k)| (dir.join(c), dir.join(k)))
+                .filter(|(c, k)| c.exists() && k.exists()),
+        );
+    }
+    let (mut compared, mut exact, mut skipped, mut wrong) = (0, 0, 0, Vec::new());
+    let mut aead12 = (0, 0);
+    for (c, k) in &pairs {
+        let (n, e, s, w) = record_sizes_against_decryption(c, k);
+        compared += n;
+        exact += e;
+        skipped += s;
+        wrong.extend(w);
+        // AEAD TLS 1.2 and ChaCha20 captures: every range exact.
+        let name = c.file_name().unwrap().to_string_lossy();
+        if ["tls12-echo", "tls12-resumption", "tls12-ccm8"]
+            .iter()
+            .any(|p| name.starts_with(p))
+        {
+            aead12.0 += n;
+            aead12.1 += e;
+        }
+    }
+    eprintln!(
+        "{compared} decrypted records in {} captures within their inferred sizes \
+         ({exact} exact); {skipped} frames not paired one to one",
+        pairs.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(compared >= 100, "{compared}");
+    assert!(
+        aead12.0 >= 10 && aead12.0 == aead12.1,
+        "AEAD TLS 1.2: {aead12:?}"
+    );
 }

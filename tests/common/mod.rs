@@ -253,3 +253,31 @@ pub fn assert_styles_closed(what: &str, out: &str) {
         }
     }
 }
+
+/// The corpus's captures with key logs, by path relative to the corpus.
+pub const CORPUS_PAIRS: &[(&str, &str)] = &[
+    (
+        "scapy/tls_nss_example.pcap",
+        "scapy/tls_nss_example.keys.txt",
+    ),
+    (
+        "scapy/tls_tcp_frag_withnss.pcap",
+        "scapy/tls_tcp_frag_withnss.keylog",
+    ),
+    (
+        "pcapfs/crypto/pcaps/tls1-aes128-cbc-file_e_large.pcap",
+        "pcapfs/crypto/keyfiles/tls1-aes128-cbc-file_e_large.key",
+    ),
+    (
+        "pcapfs/crypto/all_ciphers_test/all_ciphers.pcap",
+        "pcapfs/crypto/all_ciphers_test/all_ciphers.key",
+    ),
+    (
+        "pcapfs/crypto/feature_test/feature_test.pcap",
+        "pcapfs/crypto/feature_test/keyfiles/master_and_premaster.key",
+    ),
+    (
+        "pcapfs/system/system-tests.pcapng",
+        "pcapfs/system/keyfiles/tls.key",
+    ),
+];

@@ -723,8 +723,18 @@ impl Decryptor {
                 self.dir(dir).ok += 1;
                 let pt = buf.get(range).unwrap_or(&[]);
                 if content == ContentType::HANDSHAKE {
+                    // Read as TLS messages, reported as the record's own plaintext
+                    // (12-byte DTLS headers and all): its length is what the
+                    // record's size reveals.
                     let tls = dtls_to_tls_handshake(pt);
                     self.deliver(dir, at, end, content, &tls, out);
+                    let keep = self.keep;
+                    if let Some(u) = out.decrypted.last_mut() {
+                        u.len = u32::try_from(pt.len()).unwrap_or(u32::MAX);
+                        if keep {
+                            u.plaintext = pt.to_vec();
+                        }
+                    }
                 } else {
                     self.deliver(dir, at, end, content, pt, out);
                 }
