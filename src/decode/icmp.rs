@@ -1,9 +1,10 @@
 //! ICMP (RFC 792), ICMPv6 (RFC 4443) and ARP (RFC 826): decoded by type, their bodies
 //! left to the payload heuristic.
 
-use super::{Layer, Walk};
+use super::{to_u32, Layer, Walk};
 use crate::span::Visibility;
 use std::net::Ipv4Addr;
+use std::ops::Range;
 
 crate::fields! {
     proto = "ICMP";
@@ -51,6 +52,9 @@ pub struct IcmpLayer {
     pub echo: Option<(u16, u16)>,
     /// Message length per the IP header.
     pub length: u32,
+    /// The captured message from its type byte, within the IP datagram (frame
+    /// offsets): what tcpdump's ICMP printers read.
+    pub data: Range<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +104,7 @@ fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool) {
         code,
         echo,
         length,
+        data: to_u32(at.min(end.max(at)))..to_u32(end.max(at)),
     }));
     if msg.len() < hdr::LEN {
         walk.truncated(if v6 { "icmp6" } else { "icmp" }, at, hdr::LEN);

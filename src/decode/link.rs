@@ -264,6 +264,7 @@ fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
             walk.layer(Layer::Other(OtherLayer::EtherType {
                 ethertype: other,
                 len: walk.orig_len,
+                data: to_u32(at.min(cap))..to_u32(cap),
             }));
         }
     }

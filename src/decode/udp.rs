@@ -5,6 +5,7 @@ use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::UdpHeaderSlice;
 use std::net::IpAddr;
+use std::ops::Range;
 
 crate::fields! {
     proto = "UDP";
@@ -37,6 +38,9 @@ pub struct UdpLayer {
     pub length: u32,
     /// Part of a fragmented IP datagram.
     pub fragmented: bool,
+    /// The captured bytes after the header, within the IP datagram (frame offsets):
+    /// what tcpdump's application printers read. Empty when the header was cut.
+    pub data: Range<u32>,
 }
 
 pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext) {
@@ -50,6 +54,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         ulen: None,
         length,
         fragmented: ip.fragmented,
+        data: 0..0,
     };
     let header = match UdpHeaderSlice::from_slice(avail) {
         Ok(h) => h,
@@ -78,6 +83,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     let ulen = header.length();
     layer.ports = Some((sport, dport));
     layer.ulen = Some(ulen);
+    layer.data = to_u32((at + hdr::LEN).min(end))..to_u32(end);
     walk.span(at, hdr::SRC_PORT, UDP_SRCPORT);
     walk.span(at, hdr::DST_PORT, UDP_DSTPORT);
     walk.span(at, hdr::LENGTH, UDP_LENGTH);

@@ -52,6 +52,7 @@ impl<W: Write> JsonSink<W> {
             absolute_seq: false,
             describe: false,
             quick: false,
+            verbose: 0,
         };
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         JsonSink {

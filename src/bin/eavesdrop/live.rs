@@ -104,6 +104,7 @@ mod imp {
                 absolute_seq: d.absolute,
                 describe: !d.no_describe,
                 quick: false,
+                verbose: 0,
             },
             width: None,
         };

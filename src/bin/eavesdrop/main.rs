@@ -438,6 +438,7 @@ fn show_options(config: &args::ShowConfig) -> ShowOptions {
             absolute_seq: config.absolute_seq,
             describe: config.describe,
             quick: false,
+            verbose: 0,
         },
         width: None,
     }

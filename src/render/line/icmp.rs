@@ -1,10 +1,11 @@
 //! ICMP and ICMPv6 as tcpdump's print-icmp.c and print-icmp6.c name them: the type,
 //! echo id and sequence, and the length.
 
+use super::Ctx;
 use crate::decode::IcmpLayer;
 use std::fmt::Write as _;
 
-pub(super) fn icmp(s: &mut String, i: &IcmpLayer) {
+pub(super) fn icmp(s: &mut String, i: &IcmpLayer, _cx: &Ctx<'_>) {
     let Some(kind) = i.kind else {
         return;
     };

@@ -2,6 +2,7 @@
 //! labels, PPPoE session), ARP, and what tcpdump prints for a link type, EtherType or
 //! BSD address family it has no printer for.
 
+use super::Ctx;
 use crate::capture::ifnames::local_interface_names;
 use crate::decode::{ArpLayer, LinkLayer, OtherLayer};
 use std::collections::HashMap;
@@ -64,10 +65,15 @@ pub(super) fn link(s: &mut String, link: &LinkLayer, ifnames: &mut IfNames) {
 
 /// A protocol without a printer, or a problem, at this point of the line; `ether` is
 /// the frame's Ethernet source and destination, if it has them.
-pub(super) fn other(s: &mut String, other: &OtherLayer, ether: Option<([u8; 6], [u8; 6])>) {
+pub(super) fn other(
+    s: &mut String,
+    other: &OtherLayer,
+    ether: Option<([u8; 6], [u8; 6])>,
+    _cx: &Ctx<'_>,
+) {
     match other {
         OtherLayer::Problem(text) => s.push_str(text),
-        OtherLayer::IpProto { proto, len } => {
+        OtherLayer::IpProto { proto, len, .. } => {
             let _ = write!(s, " ip-proto-{proto} {len}");
         }
         OtherLayer::Fragment { proto } => {
@@ -81,7 +87,7 @@ pub(super) fn other(s: &mut String, other: &OtherLayer, ether: Option<([u8; 6], 
             s.push_str(&hex::encode(icv));
             s.push_str("): ");
         }
-        OtherLayer::EtherType { ethertype, len } => {
+        OtherLayer::EtherType { ethertype, len, .. } => {
             if let Some((src, dst)) = ether {
                 let _ = write!(s, "{} > {}, ", mac(&src), mac(&dst));
             }
@@ -121,7 +127,7 @@ pub(super) fn arp(s: &mut String, a: &ArpLayer) {
     let _ = write!(s, ", length {}", a.length);
 }
 
-fn mac(m: &[u8; 6]) -> String {
+pub(super) fn mac(m: &[u8; 6]) -> String {
     format!(
         "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
         m[0], m[1], m[2], m[3], m[4], m[5]

@@ -15,10 +15,14 @@
 //! [`crate::decode`], interface names from [`crate::capture::ifnames`].
 
 mod describe;
+mod dns;
 mod icmp;
 mod ip;
 mod link;
+mod nd;
 mod tcp;
+mod telnet;
+mod text;
 mod udp;
 
 pub use describe::describe_payload;
@@ -42,6 +46,27 @@ pub struct LineOptions {
     /// `-q`: tcpdump's quick TCP line, `tcp N` for the payload length in place of the
     /// flags, sequence numbers, window and options (the demo's short lines).
     pub quick: bool,
+    /// `-v` given this many times: the application printers take it as tcpdump's
+    /// `ndo_vflag` (0 is tcpdump's default line).
+    pub verbose: u8,
+}
+
+/// What a printer reads besides its layer: the frame's captured bytes (layers hold
+/// ranges into them) and the options that change what tcpdump prints.
+#[derive(Clone, Copy)]
+pub(super) struct Ctx<'a> {
+    pub data: &'a [u8],
+    pub verbose: u8,
+    pub quick: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// The captured bytes of a layer's range (empty if it lies outside the frame).
+    pub fn bytes(&self, range: &std::ops::Range<u32>) -> &'a [u8] {
+        self.data
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or(&[])
+    }
 }
 
 /// State carried from line to line.
@@ -76,7 +101,7 @@ impl LineWriter {
         }
         self.clock.write(out, view.frame.ts);
         let mut s = String::with_capacity(160);
-        self.layers(&mut s, d);
+        self.layers(&mut s, d, &view.frame.data);
         if let Some(proto) = d.truncated {
             let _ = write!(s, " [|{proto}]");
         }
@@ -93,7 +118,12 @@ impl LineWriter {
     }
 
     /// tcpdump's part of the line, layer by layer; stops where tcpdump stops.
-    fn layers(&mut self, s: &mut String, d: &Decoded) {
+    fn layers(&mut self, s: &mut String, d: &Decoded, data: &[u8]) {
+        let cx = Ctx {
+            data,
+            verbose: self.opts.verbose,
+            quick: self.opts.quick,
+        };
         let layers = &d.layers;
         // The Ethernet addresses, printed only before an EtherType without a printer.
         let mut ether: Option<([u8; 6], [u8; 6])> = None;
@@ -113,13 +143,11 @@ impl LineWriter {
                         return;
                     }
                 }
-                Layer::Tcp(t) => {
-                    tcp::tcp(s, t, &mut self.seq, self.opts.absolute_seq, self.opts.quick)
-                }
-                Layer::Udp(u) => udp::udp(s, u),
-                Layer::Icmp(i) => icmp::icmp(s, i),
+                Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, self.opts.absolute_seq, &cx),
+                Layer::Udp(u) => udp::udp(s, u, &cx),
+                Layer::Icmp(i) => icmp::icmp(s, i, &cx),
                 Layer::Arp(a) => link::arp(s, a),
-                Layer::Other(o) => link::other(s, o, ether),
+                Layer::Other(o) => link::other(s, o, ether, &cx),
             }
         }
     }

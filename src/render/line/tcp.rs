@@ -8,7 +8,12 @@
 //! direction they acknowledge. The options come decoded from
 //! [`crate::decode::tcp_options`]; this file only formats them.
 
+use super::dns;
 use super::ip::{addr, addr_bytes};
+use super::nd::{print_char, Bytes, Trunc};
+use super::telnet;
+use super::text::{txtproto, TextProto};
+use super::Ctx;
 use crate::decode::tcp_options::{
     OptionsEnd, TcpOption, TcpOptionKind, TcpOptionValue, TcpOptions, TfoCookie,
 };
@@ -52,8 +57,15 @@ fn sack_base(rev: bool, thseq: u32, thack: u32) -> u32 {
     }
 }
 
-/// The TCP part of the line; `absolute` is `-S`, `quick` is `-q`.
-pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, absolute: bool, quick: bool) {
+/// The TCP part of the line; `absolute` is `-S`.
+pub(super) fn tcp(
+    s: &mut String,
+    t: &TcpLayer,
+    table: &mut SeqTable,
+    absolute: bool,
+    cx: &Ctx<'_>,
+) {
+    let quick = cx.quick;
     let Some((sport, dport)) = t.ports else {
         let _ = write!(s, "{} > {}:", addr(t.src), addr(t.dst));
         return;
@@ -160,6 +172,127 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, absolute: 
         return;
     }
     let _ = write!(s, ", length {length}");
+    if length > 0 {
+        payload(
+            s,
+            (sport, dport),
+            f.flags,
+            Bytes(cx.bytes(&t.data)),
+            length,
+            cx,
+        );
+    }
+}
+
+/// What print-tcp.c prints after `length N`: the RST's text with `-v`, or the
+/// printer of the first of its port tests that matches.
+fn payload(
+    s: &mut String,
+    (sport, dport): (u16, u16),
+    flags: TcpFlags,
+    b: Bytes<'_>,
+    length: u32,
+    cx: &Ctx<'_>,
+) {
+    if flags.has(TcpFlags::RST) && cx.verbose > 0 {
+        rst_data(s, b, length);
+        return;
+    }
+    let either = |p: u16| sport == p || dport == p;
+    let text = |s: &mut String, proto: TextProto| {
+        s.push_str(": ");
+        txtproto(s, b, length, proto, cx);
+    };
+    if either(23) {
+        telnet::telnet(s, b, length);
+    } else if either(25) {
+        text(s, TextProto::Smtp);
+    } else if either(43) {
+        text(s, TextProto::Whois);
+    } else if either(179) || either(1723) || either(6379) {
+        // BGP, PPTP, RESP: printers eavesdrop does not have.
+    } else if either(22) {
+        ssh_banner(s, b, length);
+    } else if either(139) || either(445) || either(10288) || either(976) || either(6653) {
+        // NetBIOS session, SMB, BEEP, OpenFlow.
+    } else if either(21) {
+        text(s, TextProto::Ftp);
+    } else if either(80) || either(8080) {
+        text(s, TextProto::Http);
+    } else if either(554) || either(8554) {
+        text(s, TextProto::Rtsp);
+    } else if either(53) {
+        dns::domain(s, b, length, true, dns::Flavour::Dns, cx);
+    }
+}
+
+/// print-tcp.c's `print_tcp_rst_data`: the text an RST carries (RFC 1122 4.2.2.12),
+/// at most 30 bytes.
+fn rst_data(s: &mut String, b: Bytes<'_>, length: u32) {
+    const MAX_RST_DATA_LEN: u32 = 30;
+    s.push_str(if b.has(0, length as usize) {
+        " [RST"
+    } else {
+        " [!RST"
+    });
+    let mut n = length;
+    if n > MAX_RST_DATA_LEN {
+        n = MAX_RST_DATA_LEN;
+        s.push('+');
+    }
+    s.push(' ');
+    for &c in b.0.iter().take(n as usize) {
+        print_char(s, c);
+    }
+    s.push(']');
+}
+
+/// print-ssh.c: a version line (`SSH-…` up to its line end, all printable) as
+/// `: SSH: SSH-2.0-…`; anything else prints nothing.
+fn ssh_banner(s: &mut String, b: Bytes<'_>, length: u32) {
+    let len = length as usize;
+    for (i, want) in b"SSH-".iter().enumerate() {
+        match b.u8(i) {
+            Ok(c) if c == *want => {}
+            Ok(_) => return,
+            Err(Trunc) => {
+                s.push_str(" [|ssh]");
+                return;
+            }
+        }
+    }
+    let mut idx = 4;
+    while idx < len {
+        let Ok(c) = b.u8(idx) else {
+            s.push_str(" [|ssh]");
+            return;
+        };
+        if c == b'\n' {
+            break;
+        } else if c == b'\r' {
+            if idx + 1 >= len {
+                return;
+            }
+            match b.u8(idx + 1) {
+                Ok(b'\n') => break,
+                Ok(_) => return,
+                Err(Trunc) => {
+                    s.push_str(" [|ssh]");
+                    return;
+                }
+            }
+        } else if !(0x20..0x7f).contains(&c) {
+            return;
+        }
+        idx += 1;
+    }
+    if idx >= len {
+        return;
+    }
+    s.push_str(": SSH: ");
+    for &c in b.0.get(..idx).unwrap_or(&[]) {
+        s.push(char::from(c));
+    }
 }
 
 /// Prints the options list like tcpdump, SACK blocks less `sack_base`. Returns false

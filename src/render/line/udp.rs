@@ -1,11 +1,16 @@
-//! UDP as tcpdump's print-udp.c prints it without a port-specific printer:
-//! `UDP, length N`, or what it says about a length that does not add up.
+//! UDP as tcpdump's print-udp.c prints it: the ports, then the printer tcpdump picks
+//! by port (in its order: the first port test that matches wins, whichever way the
+//! datagram goes), or `UDP, length N` — or what it says about a length that does not
+//! add up. `-q` keeps every datagram to `UDP, length N`.
 
+use super::dns::{self, Flavour};
 use super::ip::addr;
+use super::nd::Bytes;
+use super::Ctx;
 use crate::decode::UdpLayer;
 use std::fmt::Write as _;
 
-pub(super) fn udp(s: &mut String, u: &UdpLayer) {
+pub(super) fn udp(s: &mut String, u: &UdpLayer, cx: &Ctx<'_>) {
     let prefix = |s: &mut String, ports: Option<(u16, u16)>| match (ports, u.addr_prefix) {
         (None, true) => {
             let _ = write!(s, "{} > {}: ", addr(u.src), addr(u.dst));
@@ -38,9 +43,33 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer) {
     }
     let ulen = ulen - 8;
     let length = (u.length - 8).min(ulen);
+    if !cx.quick && payload(s, ports, Bytes(cx.bytes(&u.data)), length, cx) {
+        return;
+    }
     if ulen > length && !u.fragmented {
         let _ = write!(s, "UDP, bad length {ulen} > {length}");
     } else {
         let _ = write!(s, "UDP, length {ulen}");
     }
+}
+
+/// The printers of print-udp.c's port tests, in its order. Returns false where
+/// tcpdump would print `UDP, length N` (no port matched, or a printer eavesdrop does
+/// not have).
+fn payload(
+    s: &mut String,
+    (sport, dport): (u16, u16),
+    b: Bytes<'_>,
+    length: u32,
+    cx: &Ctx<'_>,
+) -> bool {
+    let either = |p: u16| sport == p || dport == p;
+    if either(53) {
+        dns::domain(s, b, length, false, Flavour::Dns, cx);
+    } else if either(5353) {
+        dns::domain(s, b, length, false, Flavour::Mdns, cx);
+    } else {
+        return false;
+    }
+    true
 }

@@ -156,6 +156,7 @@ impl<W: Write> Screen<W> {
                 absolute_seq: true,
                 describe: true,
                 quick: true,
+                verbose: 0,
             },
             width: Some(self.layout.width),
         };
