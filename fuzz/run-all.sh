@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-300}
+# Seeds for the databases, proxies and brokers, from the sample captures (needs
+# tshark): PostgreSQL (index 5, on 5433 in the captures), Redis (11), SOCKS (12),
+# MQTT (13).
+if command -v tshark >/dev/null; then
+  ./seed-stream.py 5 5433 ../captures/pgsql-md5.pcap ../captures/pgsql-scram.pcap >/dev/null
+  ./seed-stream.py 11 6379 ../captures/redis-auth.pcap >/dev/null
+  ./seed-stream.py 12 1080 ../captures/socks5-auth.pcap >/dev/null
+  ./seed-stream.py 13 1883 ../captures/mqtt-auth.pcap >/dev/null
+fi
 for t in decode_frame stream datagram udp_datagrams capture_file; do
   mkdir -p "corpus/$t"
   if [ -d "seeds/$t" ]; then cp -n seeds/$t/* "corpus/$t/"; fi

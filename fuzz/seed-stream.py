@@ -23,7 +23,9 @@ for cap in captures:
     streams = {}
     for row in rows:
         stream, src, payload = row.split("\t")
-        data = bytes.fromhex(payload.replace(":", ""))
+        # tshark repeats the field when a tunnel's inner protocol dissects it again
+        # (SOCKS, then HTTP or TLS): the first copy is the segment's payload.
+        data = bytes.fromhex(payload.split(",")[0].replace(":", ""))
         to_client = 0x80 if src == port else 0
         seed = streams.setdefault(stream, bytearray([index]))
         for i in range(0, len(data), 255):

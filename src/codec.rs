@@ -83,6 +83,14 @@ impl<'a> Reader<'a> {
         self.take(N).and_then(|b| <[u8; N]>::try_from(b).ok())
     }
 
+    /// A NUL-terminated string (the NUL is read, not returned); `None` without a NUL.
+    pub fn cstring(&mut self) -> Option<&'a [u8]> {
+        let n = self.rest().iter().position(|&b| b == 0)?;
+        let s = self.take(n)?;
+        self.pos += 1;
+        Some(s)
+    }
+
     /// A vector with a one-byte length prefix, as a sub-reader.
     pub fn prefixed_u8(&mut self) -> Option<Reader<'a>> {
         let save = self.pos;
@@ -145,6 +153,11 @@ mod tests {
         assert_eq!(r.pos(), 10, "a failed read does not move the cursor");
         assert_eq!(r.u8(), Some(9));
         assert!(r.is_empty());
+        let mut r = Reader::new(b"user\0alice\0rest");
+        assert_eq!(r.cstring(), Some(&b"user"[..]));
+        assert_eq!(r.cstring(), Some(&b"alice"[..]));
+        assert_eq!(r.cstring(), None, "no NUL: nothing read");
+        assert_eq!(r.rest(), b"rest");
     }
 
     #[test]

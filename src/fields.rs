@@ -141,6 +141,13 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::decode::icmp::FIELDS,
         crate::decode::esp::FIELDS,
         crate::decode::ah::FIELDS,
+        crate::decode::tunnel::gre::FIELDS,
+        crate::decode::tunnel::erspan::FIELDS,
+        crate::decode::tunnel::vxlan::FIELDS,
+        crate::decode::tunnel::geneve::FIELDS,
+        crate::decode::tunnel::gtp::FIELDS,
+        crate::decode::tunnel::teredo::FIELDS,
+        crate::decode::tunnel::l2tp::FIELDS,
     ];
     for p in crate::proto::registry::all() {
         if !lists.iter().any(|l| std::ptr::eq(*l, p.fields)) {

@@ -121,8 +121,13 @@ pub struct FlowReport {
     pub end: Timestamp,
     /// `[to the server, to the client]`.
     pub dirs: [DirStats; 2],
-    /// The protocol stack as found, outermost first: `TCP`, `SMTP`, `STARTTLS`, `TLS 1.2`.
+    /// The protocol stack as found, outermost first: `TCP`, `SMTP`, `STARTTLS`, `TLS 1.2`;
+    /// inside a tunnel, the encapsulations and the inner IP version come first:
+    /// `VXLAN`, `IPv4`, `TCP`, `HTTP`.
     pub stack: Vec<String>,
+    /// The encapsulations the flow travelled through, outermost first (its first
+    /// packet's); empty for a flow on the frame's own network layer.
+    pub tunnel: Vec<&'static str>,
     pub tls: Option<TlsFacts>,
     /// How an encrypting protocol other than TLS protects the content.
     pub protection: Option<Protection>,
@@ -173,6 +178,7 @@ impl FlowReport {
             end: Timestamp::default(),
             dirs: [DirStats::default(), DirStats::default()],
             stack: vec![transport.name().to_string()],
+            tunnel: Vec::new(),
             tls: None,
             protection: None,
             details: Vec::new(),
@@ -194,14 +200,46 @@ impl FlowReport {
 
     /// A report for a flow just seen.
     pub fn for_flow(flow: &Flow) -> FlowReport {
-        FlowReport::new(flow.id, flow.key.proto, flow.client, flow.server())
+        let mut r = FlowReport::new(flow.id, flow.key.proto, flow.client, flow.server());
+        r.set_tunnel(flow.encap.iter().map(|t| t.name()).collect());
+        r
+    }
+
+    /// Names the encapsulations the flow came through: they and the inner IP version
+    /// start its stack (`GTP-U`, `IPv4`, `TCP`).
+    pub fn set_tunnel(&mut self, tunnel: Vec<&'static str>) {
+        let base = self.stack_base().min(self.stack.len());
+        let above: Vec<String> = self.stack.drain(base..).collect();
+        self.tunnel = tunnel;
+        self.stack.clear();
+        if !self.tunnel.is_empty() {
+            self.stack.extend(self.tunnel.iter().map(|t| t.to_string()));
+            let ip = if self.client.0.is_ipv6() {
+                "IPv6"
+            } else {
+                "IPv4"
+            };
+            self.stack.push(ip.to_string());
+        }
+        self.stack.push(self.transport.name().to_string());
+        self.stack.extend(above);
+    }
+
+    /// How many layers of the stack come before the dissectors' (tunnel, IP, transport).
+    fn stack_base(&self) -> usize {
+        if self.tunnel.is_empty() {
+            1
+        } else {
+            self.tunnel.len() + 2
+        }
     }
 
     /// What the flow told at its end: its protocol stack and what its dissectors learned.
     pub fn ended(&mut self, facts: Facts, why: FlowEnd, syn_seen: bool) {
         self.end_reason = why;
         self.syn_seen = syn_seen;
-        self.stack.truncate(1);
+        let base = self.stack_base();
+        self.stack.truncate(base);
         self.stack.extend(facts.stack);
         if let Some(t) = &facts.tls {
             // `TLS` becomes `TLS 1.3`; `DTLS` becomes `DTLS 1.2` once a version is known.
@@ -631,6 +669,7 @@ impl FlowReport {
             (LeakKind::Software, "software versions"),
             (LeakKind::HostKey, "host key"),
             (LeakKind::UserName, "user names"),
+            (LeakKind::Identity, "identities"),
         ];
         for (kind, name) in kinds {
             if self.leaks.iter().any(|l| l.kind == kind) {

@@ -76,11 +76,13 @@ pub enum LeakKind {
     Software,
     /// A server's public host key, which identifies the server across connections (SSH).
     HostKey,
-    /// An identity a security protocol sends in the clear: a user or host name, an
-    /// address or key ID (IKEv1 Aggressive Mode's Identification payload).
+    /// An identity sent in the clear: a user or host name, an address or key ID
+    /// (IKEv1 Aggressive Mode's Identification payload), a client's name for itself (an
+    /// MQTT client ID, PostgreSQL's application_name, Redis `CLIENT SETNAME`).
     Identity,
     /// A user name or account identifier sent without its secret (STUN and TURN
-    /// USERNAME: ICE username fragments, TURN accounts).
+    /// USERNAME: ICE username fragments, TURN accounts; a database, SOCKS, MQTT or
+    /// Redis login): not a credential, but half of one.
     UserName,
 }
 

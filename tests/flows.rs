@@ -602,3 +602,162 @@ fn detailed_flows_name_their_server_and_their_messages() {
     assert!(s.contains("first record sizes 512 1 69 48"), "{s}");
     assert!(s.contains("first payload sizes 32"), "{s}");
 }
+
+/// `flows --json` ends with what an observer learned, before the summary, counting only
+/// the flows written.
+#[test]
+fn json_learned_record_names_and_counts_what_was_written() {
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|v| v["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["flow", "flow", "learned", "summary"]);
+    let l = &lines[2];
+    assert_eq!(l["names"][0]["name"], "127.0.0.1:8080");
+    assert_eq!(l["names"][0]["sources"], serde_json::json!(["http-host"]));
+    assert_eq!(l["credential_flows"], 2);
+    let software: Vec<&str> = l["software"]["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(software, ["BaseHTTP/0.6 Python/3.11.7", "curl/7.88.1"]);
+    // A filter applies to the record too.
+    let out = run(&[
+        "flows",
+        "--json",
+        "--only",
+        "opaque",
+        capture("http-basic-auth.pcap").to_str().unwrap(),
+    ]);
+    let s = text(&out.stdout);
+    let learned = s
+        .lines()
+        .find(|l| l.contains(r#""type":"learned""#))
+        .unwrap();
+    assert!(learned.contains(r#""names":[]"#), "{learned}");
+    assert!(learned.contains(r#""credential_flows":0"#), "{learned}");
+}
+
+/// Regression for issue 11: HTTP inside a tunnel passed `check` because the tunnel was
+/// never opened. Every tunnel sample carries Basic credentials; check names them and
+/// the frame that carried them, and the flow's stack names the tunnel.
+#[test]
+fn credentials_inside_every_tunnel_fail_check_with_their_frame() {
+    let cases = [
+        ("tunnel-vxlan.pcap", "VXLAN", "192.168.42.1", 8),
+        ("tunnel-gre.pcap", "GRE", "127.0.0.1", 4),
+        ("tunnel-gretap.pcap", "GRE", "127.0.0.1", 4),
+        ("tunnel-erspan.pcap", "ERSPAN II", "127.0.0.1", 4),
+        ("tunnel-geneve.pcap", "Geneve", "127.0.0.1", 4),
+        ("tunnel-gtpu.pcap", "GTP-U", "127.0.0.1", 6),
+        (
+            "tunnel-teredo.pcap",
+            "Teredo",
+            "[2001:0:c000:22d:8000:f227:3cfe:fefe]",
+            5,
+        ),
+        ("tunnel-l2tp.pcap", "L2TP", "127.0.0.1", 5),
+    ];
+    for (file, tunnel, client, frame) in cases {
+        let (code, out) = check(STRICT, file);
+        assert_eq!(code, 1, "{file}: {out}");
+        assert!(
+            out.contains(&format!("FAIL credentials: flow 1 {client}:"))
+                && out.contains(&format!(
+                    ", frame {frame}: credential Basic alice:secret readable"
+                )),
+            "{file}: {out}"
+        );
+        assert!(out.contains("FAIL plaintext: flow 1"), "{file}: {out}");
+        let json = run(&["flows", "--json", capture(file).to_str().unwrap()]);
+        let flow: serde_json::Value = text(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "flow")
+            .unwrap();
+        let ip = if file.contains("teredo") {
+            "IPv6"
+        } else {
+            "IPv4"
+        };
+        assert_eq!(
+            flow["stack"],
+            serde_json::json!([tunnel, ip, "TCP", "HTTP"]),
+            "{file}"
+        );
+    }
+}
+
+/// An IPv4 packet's payload split at `at` (a multiple of 8) into two fragments.
+fn fragments(packet: &[u8], at: usize) -> [Vec<u8>; 2] {
+    let (head, payload) = packet.split_at(20);
+    let (a, b) = payload.split_at(at);
+    let frag = |part: &[u8], offset: usize, more: bool| {
+        let mut h = head.to_vec();
+        let total = (20 + part.len()) as u16;
+        h[2..4].copy_from_slice(&total.to_be_bytes());
+        let flags = (offset / 8) as u16 | if more { 0x2000 } else { 0 };
+        h[6..8].copy_from_slice(&flags.to_be_bytes());
+        h.extend_from_slice(part);
+        h
+    };
+    [frag(a, 0, true), frag(b, at, false)]
+}
+
+/// IPv4 in GRE from 192.0.2.1 to 192.0.2.2.
+fn in_gre(inner: &[u8]) -> Vec<u8> {
+    let mut p = vec![
+        0x45, 0, 0, 0, 0, 9, 0x40, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
+    ];
+    let total = (20 + 4 + inner.len()) as u16;
+    p[2..4].copy_from_slice(&total.to_be_bytes());
+    p.extend_from_slice(&[0, 0, 0x08, 0x00]);
+    p.extend_from_slice(inner);
+    p
+}
+
+/// Fragments inside a tunnel, and a tunnel in fragments: either way the request is
+/// reassembled, its flow names the tunnel, and its credentials fail check.
+#[test]
+fn fragments_inside_and_outside_a_tunnel_are_reassembled_and_keep_the_tunnel() {
+    let http = b"GET / HTTP/1.1\r\nHost: inner\r\nAuthorization: Basic YWxpY2U6c2VjcmV0\r\n\r\n";
+    let inner = ipv4_tcp([10, 1, 0, 1], [10, 1, 0, 2], 40000, 80, 1, 1, 0x18, http);
+    let [i1, i2] = fragments(&inner, 24);
+    let [o1, o2] = fragments(&in_gre(&inner), 48);
+    let dir = tempdir("tunnel-fragments");
+    for (name, frames) in [
+        ("inner.pcap", [in_gre(&i2), in_gre(&i1)]),
+        ("outer.pcap", [o1, o2]),
+    ] {
+        let file = Pcap::new(101, 65535)
+            .frame(1, &frames[0])
+            .frame(2, &frames[1])
+            .write(&dir, name);
+        let json = run(&["flows", "--json", file.to_str().unwrap()]);
+        let flow: serde_json::Value = text(&json.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "flow")
+            .unwrap_or_else(|| panic!("{name}: no flow: {}", text(&json.stdout)));
+        assert_eq!(
+            flow["stack"],
+            serde_json::json!(["GRE", "IPv4", "TCP", "HTTP"]),
+            "{name}"
+        );
+        let out = run(&["check", "--deny", "credentials", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            text(&out.stdout).contains("credential Basic alice:secret readable"),
+            "{name}: {}",
+            text(&out.stdout)
+        );
+    }
+}

@@ -578,3 +578,160 @@ fn esp_over_ip_prints_tcpdumps_line() {
         "{l:#?}"
     );
 }
+
+/// `check --deny plaintext --deny credentials` on a capture: exit code and report.
+fn deny_plaintext_and_credentials(name: &str) -> (Option<i32>, String) {
+    let out = eavesdrop()
+        .args(["check", "--deny", "plaintext", "--deny", "credentials"])
+        .arg(capture(name))
+        .output()
+        .unwrap();
+    (out.status.code(), text(&out.stdout))
+}
+
+/// Databases, caches, proxies and brokers without TLS (scripts/make-db-captures.sh):
+/// each fails the check, naming the frame and what was read.
+#[test]
+fn plaintext_databases_and_brokers_fail_the_check_naming_frame_and_secret() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "pgsql-md5.pcap",
+            &[
+                "frame 4: PGSQL content \"user\" readable",
+                "frame 8: credential password-hash=md55d2ff86ffa204925704d4b88f86e49bc readable",
+            ],
+        ),
+        (
+            "pgsql-scram.pcap",
+            &[
+                "frame 4: PGSQL content \"user\" readable",
+                "frame 10: credential scram-proof=",
+            ],
+        ),
+        (
+            "redis-auth.pcap",
+            &[
+                "frame 4: REDIS content \"AUTH\" readable",
+                "frame 4: credential password=s3cret readable",
+                "frame 16: credential user=alice password=wonderland readable",
+            ],
+        ),
+        (
+            "socks5-auth.pcap",
+            &[
+                "frame 8: SOCKS content \"socksuser\" readable",
+                "frame 8: credential user=socksuser password=secret readable",
+                "frame 28: credential user=socksuser password=secret readable",
+            ],
+        ),
+        (
+            "mqtt-auth.pcap",
+            &[
+                "frame 4: MQTT content",
+                "frame 4: credential user=alice password=secret readable",
+                "frame 32: credential user=alice password=guess readable",
+            ],
+        ),
+    ];
+    for (name, wanted) in cases {
+        let (code, out) = deny_plaintext_and_credentials(name);
+        assert_eq!(code, Some(1), "{name}: {out}");
+        for w in *wanted {
+            assert!(out.contains(w), "{name}: {w:?} not in {out}");
+        }
+    }
+}
+
+#[test]
+fn postgres_sessions_show_login_hash_proof_and_sql() {
+    let (l, _) = lines("pgsql-md5.pcap");
+    assert!(
+        has(&l, "PostgreSQL StartupMessage user=alice database=shop"),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "PostgreSQL PasswordMessage [password-hash=md55d2ff86ffa204925704d4b88f86e49bc]"
+        ),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "PostgreSQL Query: SELECT name, price FROM items WHERE price < 4"
+        ),
+        "{l:#?}"
+    );
+    assert!(has(&l, "CommandComplete SELECT 1"), "{l:#?}");
+    let (l, _) = lines("pgsql-scram.pcap");
+    assert!(has(&l, "AuthenticationSASL SCRAM-SHA-256"), "{l:#?}");
+    assert!(has(&l, "SASLResponse [scram-proof="), "{l:#?}");
+    assert!(
+        has(&l, "Parse P_0: SELECT name FROM items WHERE price > 4;"),
+        "{l:#?}"
+    );
+    let flows = text(&run(&["flows", capture("pgsql-scram.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › PostgreSQL "), "{flows}");
+    assert!(flows.contains("user name: bob"), "{flows}");
+    assert!(flows.contains("URL: database=shop"), "{flows}");
+}
+
+#[test]
+fn redis_auth_hello_and_inline_commands_are_named() {
+    let (l, _) = lines("redis-auth.pcap");
+    for want in [
+        "Redis AUTH [password=s3cret]",
+        "Redis AUTH [user=alice password=wonderland]",
+        "Redis HELLO 3 [user=alice password=wonderland]",
+        "Redis error WRONGPASS",
+        "Redis CLIENT SETNAME telnet-user",
+        "Redis GET user:1",
+    ] {
+        assert!(has(&l, want), "{want}: {l:#?}");
+    }
+    let flows = text(&run(&["flows", capture("redis-auth.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › Redis "), "{flows}");
+    assert!(
+        flows.contains("identity: client_name=inventory-worker"),
+        "{flows}"
+    );
+}
+
+#[test]
+fn socks5_login_and_the_tunnels_it_carries() {
+    let (l, _) = lines("socks5-auth.pcap");
+    for want in [
+        "SOCKS5 username/password [user=socksuser password=secret]",
+        "SOCKS5 CONNECT localhost:8080",
+        "SOCKS5 CONNECT localhost:8443",
+        "HTTP GET /",
+        "TLSv1.3 ClientHello (SNI=localhost",
+    ] {
+        assert!(has(&l, want), "{want}: {l:#?}");
+    }
+    let flows = text(&run(&["flows", capture("socks5-auth.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("TCP › SOCKS5 › HTTP "), "{flows}");
+    assert!(flows.contains("TCP › SOCKS5 › TLS 1.3 "), "{flows}");
+    assert!(flows.contains("URL: localhost:8443"), "{flows}");
+}
+
+#[test]
+fn mqtt_connect_publish_and_subscribe_are_named() {
+    let (l, _) = lines("mqtt-auth.pcap");
+    for want in [
+        "MQTT CONNECT MQTT level 5 client=dashboard [user=alice password=secret]",
+        "MQTT CONNECT client=sensor-7 will=home/livingroom/sensor-7/status [user=alice password=secret]",
+        "MQTT SUBSCRIBE home/#",
+        "MQTT PUBLISH home/livingroom/temperature (4 bytes)",
+        "MQTT CONNACK refused: not authorized",
+    ] {
+        assert!(has(&l, want), "{want}: {l:#?}");
+    }
+    let flows = text(&run(&["flows", capture("mqtt-auth.pcap").to_str().unwrap()]).stdout);
+    assert!(flows.contains("identity: client=sensor-7"), "{flows}");
+    assert!(
+        flows.contains("URL: topic=home/livingroom/temperature"),
+        "{flows}"
+    );
+}

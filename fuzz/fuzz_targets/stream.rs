@@ -1,4 +1,5 @@
-//! A TCP connection on port 443 (or 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194) whose segments carry arbitrary bytes,
+//! A TCP connection on port 443 (or 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194,
+//! 6379, 1080, 1883) whose segments carry arbitrary bytes,
 //! in an arbitrary order, with duplicates: reassembly, the TLS record and handshake
 //! dissector, and the plaintext protocols behind it.
 //!
@@ -34,7 +35,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, mut rest)) = data.split_first() else {
         return;
     };
-    let port = [443u16, 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194][usize::from(pick) % 11];
+    const PORTS: [u16; 14] = [
+        443, 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194, 6379, 1080, 1883,
+    ];
+    let port = PORTS[usize::from(pick) % PORTS.len()];
     let mut config = EngineConfig::default();
     // Small bounds, so the fuzzer reaches them.
     config.limits.max_held_segments = 16;

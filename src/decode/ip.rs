@@ -3,8 +3,11 @@
 //! Lengths follow tcpdump: the datagram ends where the IP header says (bytes after it
 //! are link padding), a header that declares more than was sent is noted, and the
 //! transport gets the payload length from the IP header, not from the capture.
+//! IP-in-IP (protocols 4 and 41) and GRE (47) continue through [`super::tunnel`], the
+//! one re-entry path, under its nesting bound.
 
 use super::ipv6_routing::RoutingHeader;
+use super::tunnel::{self, Inner, Tunnel};
 use super::{ah, esp, icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
@@ -70,6 +73,7 @@ pub const PROTO_IPIP: u8 = 4;
 pub const PROTO_TCP: u8 = 6;
 pub const PROTO_UDP: u8 = 17;
 pub const PROTO_IPV6: u8 = 41;
+pub const PROTO_GRE: u8 = 47;
 pub const PROTO_ROUTING: u8 = 43;
 pub const PROTO_FRAGMENT: u8 = 44;
 pub const PROTO_ICMPV6: u8 = 58;
@@ -79,8 +83,6 @@ pub const PROTO_NONE: u8 = 59;
 pub const PROTO_DSTOPTS: u8 = 60;
 const IP_MF: u16 = 0x2000;
 const IP_OFFMASK: u16 = 0x1fff;
-/// How deep IP-in-IP tunnels are followed.
-const MAX_NESTING: usize = 4;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ipv4Layer {
@@ -139,10 +141,6 @@ fn problem(walk: &mut Walk<'_>, text: String, at: usize) {
 
 /// IPv4 at `at`; `wire` is the number of bytes from `at` to the end of the frame on the wire.
 pub(crate) fn ipv4(walk: &mut Walk<'_>, at: usize, wire: u32) {
-    ipv4_nested(walk, at, wire, 0)
-}
-
-fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
     let rest = walk.data.get(at..).unwrap_or(&[]);
     if let Some(version) = rest.first().map(|b| b >> 4) {
         if version != 4 {
@@ -238,6 +236,7 @@ fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
             range: to_u32(start.min(walk.data.len()))..to_u32(end.min(walk.data.len())),
             wire_len: payload_len,
             data_start: to_u32(start.min(walk.data.len())),
+            encap: walk.path,
         });
     }
     if fragment_offset != 0 {
@@ -252,7 +251,7 @@ fn ipv4_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
         fragmented: more,
         datagram_end: end,
     };
-    transport(walk, start, payload_len, proto, &ip, depth);
+    transport(walk, start, payload_len, proto, &ip);
     if more {
         mark_first_fragment(walk);
     }
@@ -304,32 +303,27 @@ pub(crate) struct IpContext {
     pub datagram_end: usize,
 }
 
-fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext, depth: usize) {
+/// AH headers followed in a row, at most.
+const MAX_AH: usize = 4;
+
+fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext) {
     match proto {
         PROTO_TCP => tcp::decode(walk, at, len, ip),
         PROTO_UDP => udp::decode(walk, at, len, ip),
         PROTO_ICMP if ip.src.is_ipv4() => icmp::icmpv4(walk, at, len),
         PROTO_ICMPV6 if ip.src.is_ipv6() => icmp::icmpv6(walk, at, len),
-        PROTO_IPIP | PROTO_IPV6 if depth < MAX_NESTING => {
-            if proto == PROTO_IPIP {
-                ipv4_nested(walk, at, len, depth + 1)
-            } else {
-                ipv6_nested(walk, at, len, depth + 1)
-            }
+        PROTO_IPIP | PROTO_IPV6 => {
+            let inner_v6 = proto == PROTO_IPV6;
+            let tunnel = Tunnel::IpInIp {
+                outer_v6: ip.src.is_ipv6(),
+                inner_v6,
+            };
+            let kind = if inner_v6 { Inner::Ipv6 } else { Inner::Ipv4 };
+            tunnel::enter(walk, tunnel, at, len, kind);
         }
         PROTO_ESP => esp::decode(walk, at, len, ip.datagram_end),
-        PROTO_AH if depth < MAX_NESTING => {
-            if let Some((next, hlen)) = ah::decode(walk, at, len) {
-                // What follows AH is as readable as without it; tcpdump prints the
-                // ports without addresses after it.
-                let inner = IpContext {
-                    addr_prefix: false,
-                    ..*ip
-                };
-                let rest = len.saturating_sub(to_u32(hlen));
-                transport(walk, at + hlen, rest, next, &inner, depth + 1);
-            }
-        }
+        PROTO_AH => after_ah(walk, at, len, ip),
+        PROTO_GRE => tunnel::gre::decode(walk, at, len),
         PROTO_NONE => {
             walk.layer(Layer::Other(OtherLayer::Problem("no next header".into())));
         }
@@ -350,12 +344,39 @@ fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext
     }
 }
 
-/// IPv6 at `at`; `wire` is the number of bytes from `at` to the end of the frame on the wire.
-pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
-    ipv6_nested(walk, at, wire, 0)
+/// AH headers at `at` (several may follow one another, at most [`MAX_AH`]), then what
+/// they protect: as readable as without them (tcpdump prints the ports without
+/// addresses after AH).
+fn after_ah(walk: &mut Walk<'_>, mut at: usize, mut len: u32, ip: &IpContext) {
+    let inner = IpContext {
+        addr_prefix: false,
+        ..*ip
+    };
+    for _ in 0..MAX_AH {
+        let Some((next, hlen)) = ah::decode(walk, at, len) else {
+            return;
+        };
+        at += hlen;
+        len = len.saturating_sub(to_u32(hlen));
+        if next != PROTO_AH {
+            transport(walk, at, len, next, &inner);
+            return;
+        }
+    }
+    let end = ip.datagram_end.min(walk.data.len()).max(at);
+    walk.note(
+        Severity::Warn,
+        NoteGroup::Malformed,
+        format!("more than {MAX_AH} AH headers in a row: the rest is not decoded"),
+        at..end,
+    );
+    walk.layer(Layer::Other(OtherLayer::Problem(format!(
+        "[{MAX_AH} AH headers, the rest not decoded]"
+    ))));
 }
 
-fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
+/// IPv6 at `at`; `wire` is the number of bytes from `at` to the end of the frame on the wire.
+pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
     let rest = walk.data.get(at..).unwrap_or(&[]);
     if rest.len() < v6::LEN {
         walk.truncated("ip6", at, v6::LEN);
@@ -470,6 +491,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                         range: to_u32(data_at)..to_u32(end.min(walk.data.len()).max(data_at)),
                         wire_len: frag_payload,
                         data_start: to_u32(data_at),
+                        encap: walk.path,
                     });
                 }
                 walk.span(pos, 0..8, IPV6_FRAG);
@@ -498,7 +520,7 @@ fn ipv6_nested(walk: &mut Walk<'_>, at: usize, wire: u32, depth: usize) {
                     fragmented,
                     datagram_end: end,
                 };
-                transport(walk, pos, remaining, next, &ip, depth);
+                transport(walk, pos, remaining, next, &ip);
                 if fragmented {
                     // First fragment: the transport header is here, the rest later.
                     mark_first_fragment(walk);

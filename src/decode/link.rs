@@ -21,6 +21,8 @@ crate::fields! {
     MPLS_LABEL = "mpls.label", Header, Metadata, None, "MPLS label stack entry (label, traffic class, bottom of stack, TTL)";
     PPPOE_HEADER = "pppoes.header", Header, Metadata, None, "PPPoE version, type, code, session id and length";
     PPP_PROTOCOL = "ppp.protocol", Header, Metadata, None, "PPP protocol number";
+    PPP_ADDRESS = "ppp.address", Header, Metadata, None, "PPP address, 0xff (RFC 1662 section 3.1)";
+    PPP_CONTROL = "ppp.control", Header, Metadata, None, "PPP control, 0x03 (RFC 1662 section 3.1)";
     // BSD loopback (LINKTYPE_NULL, LINKTYPE_LOOP).
     NULL_FAMILY = "null.family", Header, Metadata, None, "address family of a BSD loopback frame";
     // Linux cooked capture v1 and v2.
@@ -124,6 +126,10 @@ pub enum LinkLayer {
     Mpls {
         labels: Vec<u32>,
     },
+    /// A PPP frame inside a tunnel (L2TP, PPTP, GRE): its protocol number.
+    Ppp {
+        protocol: u16,
+    },
     /// A PPPoE session header (RFC 2516) and the PPP protocol after it.
     Pppoe {
         session: u16,
@@ -174,36 +180,46 @@ fn raw(walk: &mut Walk<'_>, at: usize) {
 }
 
 fn ethernet(walk: &mut Walk<'_>) {
-    let header = match Ethernet2HeaderSlice::from_slice(walk.data) {
+    let wire = walk.orig_len;
+    ethernet_at(walk, 0, wire);
+}
+
+/// An Ethernet II frame at `at` of `wire` bytes on the wire: the link layer of a frame,
+/// or what a tunnel carries (VXLAN, GRE's transparent bridging, ERSPAN, Geneve).
+pub(crate) fn ethernet_at(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    let header = match Ethernet2HeaderSlice::from_slice(walk.data.get(at..).unwrap_or(&[])) {
         Ok(h) => h,
         Err(_) => {
             // tcpdump prints nothing but the truncation marker for a frame shorter
             // than its Ethernet header.
-            walk.truncated("ether", 0, eth::LEN);
+            walk.truncated("ether", at, eth::LEN);
             return;
         }
     };
     let (src, dst) = (header.source(), header.destination());
     let ethertype = header.ether_type().0;
-    walk.span(0, eth::DST, ETH_DST);
-    walk.span(0, eth::SRC, ETH_SRC);
-    walk.span(0, eth::TYPE, ETH_TYPE);
+    walk.span(at, eth::DST, ETH_DST);
+    walk.span(at, eth::SRC, ETH_SRC);
+    walk.span(at, eth::TYPE, ETH_TYPE);
     walk.layer(Layer::Link(LinkLayer::Ethernet {
         src,
         dst,
         ethertype,
     }));
-    let wire = walk.orig_len.saturating_sub(to_u32(eth::LEN));
-    ethertype_payload(walk, eth::LEN, ethertype, wire, false);
+    let payload = wire.saturating_sub(to_u32(eth::LEN));
+    ethertype_payload(walk, at + eth::LEN, ethertype, payload, false, wire);
 }
 
-/// Follows 802.1Q tags, then hands the payload to the network layer.
+/// Follows 802.1Q tags, then hands the payload to the network layer. `frame_len` is
+/// the frame's length on the wire (what tcpdump prints for an EtherType it does not
+/// decode).
 fn ethertype_payload(
     walk: &mut Walk<'_>,
     mut at: usize,
     mut ethertype: u16,
     mut wire: u32,
     cooked: bool,
+    frame_len: u32,
 ) {
     let mut tags = 0;
     while ETHERTYPE_VLAN.contains(&ethertype) {
@@ -237,10 +253,10 @@ fn ethertype_payload(
         at += vlan::LEN;
         wire = wire.saturating_sub(to_u32(vlan::LEN));
     }
-    network(walk, at, ethertype, wire);
+    network(walk, at, ethertype, wire, frame_len);
 }
 
-fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
+fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32, frame_len: u32) {
     walk.out.net_offset = to_u32(at);
     match ethertype {
         ETHERTYPE_IPV4 => ip::ipv4(walk, at, wire),
@@ -263,7 +279,7 @@ fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
             );
             walk.layer(Layer::Other(OtherLayer::EtherType {
                 ethertype: other,
-                len: walk.orig_len,
+                len: frame_len,
                 data: to_u32(at.min(cap))..to_u32(cap),
             }));
         }
@@ -272,7 +288,7 @@ fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
 
 /// An MPLS label stack, then IPv4 or IPv6 guessed like tcpdump does (from the
 /// reserved null labels, else the first nibble).
-fn mpls(walk: &mut Walk<'_>, at: usize, wire: u32) {
+pub(crate) fn mpls(walk: &mut Walk<'_>, at: usize, wire: u32) {
     let mut labels = Vec::new();
     let mut pos = at;
     loop {
@@ -354,6 +370,54 @@ fn pppoe_session(walk: &mut Walk<'_>, at: usize, wire: u32) {
     }
 }
 
+/// A PPP frame at `at` (RFC 1661 section 2) as tunnels carry it: optional address
+/// and control bytes (0xff 0x03, RFC 1662), a protocol number of one byte when
+/// compressed (odd) or two, then IPv4 or IPv6.
+pub(crate) fn ppp(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    let mut pos = at;
+    // 0xff is no protocol number: it starts the address and control bytes.
+    if walk.data.get(at) == Some(&0xff) {
+        if walk.data.get(at + 1).is_none() {
+            walk.truncated("ppp", at, 4);
+            return;
+        }
+        walk.span(at, 0..1, PPP_ADDRESS);
+        walk.span(at, 1..2, PPP_CONTROL);
+        pos += 2;
+    }
+    let (protocol, plen) = match walk.data.get(pos).copied() {
+        Some(b) if b & 1 == 1 => (u16::from(b), 1),
+        Some(_) => match be16(walk.data, pos) {
+            Some(p) => (p, 2),
+            None => {
+                walk.truncated("ppp", pos, 2);
+                return;
+            }
+        },
+        None => {
+            walk.truncated("ppp", pos, 2);
+            return;
+        }
+    };
+    walk.span(pos, 0..plen, PPP_PROTOCOL);
+    walk.layer(Layer::Link(LinkLayer::Ppp { protocol }));
+    pos += plen;
+    let inner = wire.saturating_sub(to_u32(pos - at));
+    match protocol {
+        PPP_IPV4 => ip::ipv4(walk, pos, inner),
+        PPP_IPV6 => ip::ipv6(walk, pos, inner),
+        other => {
+            let end = pos.saturating_add(inner as usize).min(walk.data.len());
+            walk.note(
+                Severity::Note,
+                NoteGroup::Undecoded,
+                format!("PPP protocol {other:#06x} is not decoded"),
+                pos..end,
+            );
+        }
+    }
+}
+
 fn null(walk: &mut Walk<'_>) {
     let Some(raw) = walk
         .data
@@ -412,7 +476,8 @@ fn cooked_v1(walk: &mut Walk<'_>) {
     walk.layer(Layer::Link(LinkLayer::Sll { pkttype, protocol }));
     let wire = walk.orig_len.saturating_sub(to_u32(sll::LEN));
     walk.out.net_offset = to_u32(sll::LEN);
-    ethertype_payload(walk, sll::LEN, protocol, wire, true);
+    let frame_len = walk.orig_len;
+    ethertype_payload(walk, sll::LEN, protocol, wire, true, frame_len);
 }
 
 fn cooked_v2(walk: &mut Walk<'_>) {
@@ -445,7 +510,8 @@ fn cooked_v2(walk: &mut Walk<'_>) {
     }));
     let wire = walk.orig_len.saturating_sub(to_u32(sll2::LEN));
     walk.out.net_offset = to_u32(sll2::LEN);
-    ethertype_payload(walk, sll2::LEN, protocol, wire, true);
+    let frame_len = walk.orig_len;
+    ethertype_payload(walk, sll2::LEN, protocol, wire, true, frame_len);
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! Decoding is stateless: the same bytes always decode the same way. The walk is
 //! link → network → transport; each layer emits one span per header field (with the
 //! field's default visibility), pushes an owned [`Layer`] summary for the packet-line
-//! renderer, and hands on the rest. Malformed or cut-off input is data: it ends the
+//! renderer, and hands on the rest. Encapsulations (IP-in-IP, GRE, VXLAN, Geneve,
+//! GTP-U, Teredo, L2TP…) continue the walk inside themselves through one re-entry
+//! path, [`tunnel::enter`], under one nesting bound; the transport payload then
+//! carries the encapsulations it came through ([`Payload::encap`]). Malformed or cut-off input is data: it ends the
 //! walk with a note and the bytes left over become `Undecoded` (by the ByteMap rule),
 //! never an error.
 //!
@@ -18,6 +21,7 @@ pub mod ipv6_routing;
 pub mod link;
 pub mod tcp;
 pub mod tcp_options;
+pub mod tunnel;
 pub mod udp;
 
 use crate::capture::{Frame, LinkType};
@@ -31,6 +35,7 @@ pub use icmp::{ArpLayer, IcmpLayer};
 pub use ip::{Ipv4Layer, Ipv6ExtKind, Ipv6ExtLayer, Ipv6Layer};
 pub use link::LinkLayer;
 pub use tcp::{TcpFlags, TcpLayer};
+pub use tunnel::{Encapsulation, Tunnel, TunnelLayer};
 pub use udp::UdpLayer;
 
 /// Owned summary of one decoded layer, in wire order. Enough to print tcpdump's line.
@@ -44,6 +49,8 @@ pub enum Layer {
     Udp(UdpLayer),
     Icmp(IcmpLayer),
     Arp(ArpLayer),
+    /// An encapsulation header (GRE, VXLAN, Geneve…); the inner packet's layers follow.
+    Tunnel(TunnelLayer),
     /// A protocol eavesdrop does not decode, named as tcpdump would.
     Other(OtherLayer),
 }
@@ -130,6 +137,9 @@ pub struct Payload {
     pub range: Range<u32>,
     /// Payload length the headers declare; more than `range.len()` when cut short.
     pub wire_len: u32,
+    /// The encapsulations the packet came through, outermost first (empty when the
+    /// transport rides the frame's own network layer).
+    pub encap: Encapsulation,
 }
 
 /// What decoding learned about one fragment.
@@ -151,6 +161,8 @@ pub struct FragmentInfo {
     /// Where transport payload starts in the frame: after the transport header in a
     /// first fragment, `range.start` in the others.
     pub data_start: u32,
+    /// The encapsulations around this fragment's IP header.
+    pub encap: Encapsulation,
 }
 
 /// Everything decoding one frame produced.
@@ -194,17 +206,19 @@ impl Decoded {
     }
 }
 
-/// The bytes of one frame and the output being built, handed down the layers.
 /// Bytes the frame had on the wire from frame offset `at` on.
 pub(crate) fn wire_after(walk: &Walk<'_>, at: usize) -> u32 {
     walk.orig_len.max(walk.cap_len()).saturating_sub(to_u32(at))
 }
 
+/// The bytes of one frame and the output being built, handed down the layers.
 pub(crate) struct Walk<'a> {
     pub data: &'a [u8],
     pub out: &'a mut Decoded,
     /// Bytes the frame had on the wire (may exceed `data.len()`).
     pub orig_len: u32,
+    /// The encapsulations entered so far, outermost first ([`tunnel::enter`]).
+    pub path: Encapsulation,
 }
 
 impl Walk<'_> {
@@ -277,6 +291,7 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
         data: &frame.data,
         out,
         orig_len: frame.orig_len,
+        path: Encapsulation::default(),
     };
     if frame.cut_by_eof {
         let cap = walk.cap_len();

@@ -275,6 +275,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         // The IP header may claim more than the frame had on the wire (a corrupt
         // length): what was never sent cannot be missing from the stream.
         wire_len: (length - header_len).min(super::wire_after(walk, start)),
+        encap: walk.path,
     });
 }
 

@@ -1,4 +1,5 @@
-//! UDP header, RFC 768.
+//! UDP header, RFC 768. A datagram on a tunnel's port whose header passes the
+//! tunnel's sanity check is handed to [`super::tunnel`] instead of the flow stage.
 
 use super::ip::IpContext;
 use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
@@ -122,6 +123,9 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         );
     }
     let start = at + hdr::LEN;
+    if super::tunnel::over_udp(walk, sport, dport, start, data_len) {
+        return;
+    }
     let data_end = (start + data_len as usize).min(end);
     walk.out.payload = Some(Payload {
         endpoints: Endpoints {
@@ -133,5 +137,6 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         transport: TransportHeader::Udp,
         range: to_u32(start)..to_u32(data_end.max(start)),
         wire_len: data_len.min(super::wire_after(walk, start)),
+        encap: walk.path,
     });
 }

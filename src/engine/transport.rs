@@ -76,6 +76,9 @@ impl<S: Sink> Engine<S> {
             return;
         };
         let dir = flow.direction(&payload.endpoints);
+        if flow.packets == [0, 0] {
+            flow.encap = payload.encap;
+        }
         if let Some(n) = flow.packets.get_mut(dir.index()) {
             *n += 1;
         }
@@ -158,6 +161,9 @@ impl<S: Sink> Engine<S> {
             return;
         };
         let dir = flow.direction(&payload.endpoints);
+        if flow.packets == [0, 0] {
+            flow.encap = payload.encap;
+        }
         if let Some(n) = flow.packets.get_mut(dir.index()) {
             *n += 1;
         }
@@ -351,7 +357,13 @@ impl<S: Sink> Engine<S> {
                 ));
             }
         }
-        if let Some(payload) = dec.payload.clone() {
+        if let Some(mut payload) = dec.payload.clone() {
+            // A datagram reassembled inside a tunnel came through it too.
+            let outer = pending_ref(&self.pending, first)
+                .and_then(|p| p.decoded.fragment.as_ref())
+                .map(|f| f.encap)
+                .unwrap_or_default();
+            payload.encap = outer.then(&payload.encap);
             match payload.transport {
                 TransportHeader::Udp => self.udp(number, &payload, Some(&frame.data), &carriers),
                 TransportHeader::Tcp { .. } => {

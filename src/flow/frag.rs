@@ -433,6 +433,7 @@ mod tests {
             range: 20..20 + len,
             wire_len: len,
             data_start: 20,
+            encap: Default::default(),
         }
     }
 

@@ -10,7 +10,7 @@ mod dissect;
 pub mod frag;
 pub mod tcp;
 
-use crate::decode::{Endpoints, Transport};
+use crate::decode::{Encapsulation, Endpoints, Transport};
 use crate::proto::stack::Stack;
 use crate::proto::tls::TlsFacts;
 use crate::proto::Direction;
@@ -105,6 +105,9 @@ pub struct Flow {
     pub reset: bool,
     /// Closed and lingering in the table for late retransmissions.
     lingering: bool,
+    /// The encapsulations its first packet came through (a flow inside a tunnel is
+    /// keyed by its own addresses and ports, like any other).
+    pub encap: Encapsulation,
 }
 
 impl Flow {
@@ -295,6 +298,7 @@ impl FlowTable {
             app: App::Detecting,
             reset: false,
             lingering: false,
+            encap: Encapsulation::default(),
         };
         self.next_id += 1;
         self.flows.push(flow);

@@ -100,6 +100,9 @@ pub static TCP: &[&Protocol] = &[
     &super::mail::IMAP,
     &super::mail::FTP,
     &super::mail::SMTP,
+    &super::redis::PROTOCOL,
+    &super::socks::PROTOCOL,
+    &super::mqtt::PROTOCOL,
     &super::telnet::PROTOCOL,
     &super::dns::TCP_PROTOCOL,
 ];

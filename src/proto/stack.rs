@@ -21,8 +21,6 @@ pub struct Stack {
     /// Stream offset where each direction was handed to `inner`.
     handed_over: [Option<u64>; 2],
     transport: Transport,
-    /// (client port, server port), for recognising the inner protocol.
-    ports: (u16, u16),
     /// Nothing recognised the first bytes: `outer` is the unknown-payload classifier.
     unknown: bool,
 }
@@ -53,7 +51,6 @@ impl Stack {
             inner: None,
             handed_over: [None, None],
             transport,
-            ports,
             unknown: matches!(found, Found::Unknown),
         })
     }
@@ -107,12 +104,14 @@ impl Stack {
         flush: bool,
     ) -> Option<&mut Box<dyn Dissector>> {
         if self.inner.is_none() {
+            // By content only: the flow's ports name the outer protocol (1080 is
+            // SOCKS's, 25 SMTP's), never what it carries.
             let probe = Probe {
                 bytes: first,
                 dir,
                 transport: self.transport,
-                client_port: self.ports.0,
-                server_port: self.ports.1,
+                client_port: 0,
+                server_port: 0,
             };
             let found = registry::detect(&probe, flush || first.is_empty());
             if matches!(found, Found::NeedMore) || first.is_empty() {

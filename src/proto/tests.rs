@@ -364,7 +364,8 @@ fn postgres_ssl_request_then_tls() {
     )
     .unwrap();
     let (labels, events) = run(&mut dis, Direction::ToServer, &client, &[8, 100]);
-    assert_eq!(labels[0].0, "pgsql.message");
+    assert_eq!(labels[0].0, "pgsql.length");
+    assert_eq!(labels[4].0, "pgsql.request_code");
     assert_eq!(labels[8].0, "tls.record.content_type");
     assert!(app_texts(&events).iter().any(|a| a.contains("SSLRequest")));
 }
@@ -576,4 +577,319 @@ fn bytes_that_are_not_ber_stop_ldap_parsing_with_a_note() {
         .spans
         .iter()
         .any(|s| s.range.start == bind.len() as u64 && s.field == crate::fields::TEXT));
+}
+
+/// A PostgreSQL message: type byte, length, body.
+fn pg(t: u8, body: &[u8]) -> Vec<u8> {
+    let mut m = vec![t];
+    m.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+    m.extend_from_slice(body);
+    m
+}
+
+fn pg_startup() -> Vec<u8> {
+    let body = b"\x00\x03\x00\x00user\0alice\0database\0shop\0\0";
+    let mut m = (body.len() as u32 + 4).to_be_bytes().to_vec();
+    m.extend_from_slice(body);
+    m
+}
+
+#[test]
+fn postgres_cleartext_login_and_query_in_any_chunking() {
+    let mut client = pg_startup();
+    client.extend(pg(b'p', b"secret\0"));
+    client.extend(pg(b'Q', b"SELECT * FROM users\0"));
+    for chunks in [&[1000][..], &[3, 7, 1, 20, 2][..], &[1; 80][..]] {
+        let mut dis = Stack::detect(
+            &client,
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 5433),
+            false,
+        )
+        .unwrap();
+        assert_eq!(outer(&dis), "PostgreSQL");
+        let mut out = Emitter::default();
+        dis.feed(
+            Direction::ToClient,
+            0,
+            &pg(b'R', b"\0\0\0\x03"),
+            false,
+            &mut out,
+        );
+        let (labels, events) = run(&mut dis, Direction::ToServer, &client, chunks);
+        assert_eq!(field_at(&labels, &client, b"alice").0, "pgsql.user");
+        assert_eq!(field_at(&labels, &client, b"secret").0, "pgsql.password");
+        assert_eq!(field_at(&labels, &client, b"SELECT").0, "pgsql.query");
+        assert_eq!(
+            app_texts(&events),
+            [
+                "PostgreSQL StartupMessage user=alice database=shop []",
+                "PostgreSQL PasswordMessage [\"password=secret\"]",
+                "PostgreSQL Query: SELECT * FROM users []"
+            ],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn postgres_every_prefix_of_a_startup_message_is_labelled_without_panic() {
+    let m = pg_startup();
+    for n in 1..=m.len() {
+        let Some(mut dis) = Stack::detect(
+            &m[..n],
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 5432),
+            true,
+        ) else {
+            panic!("flush decides");
+        };
+        run(&mut dis, Direction::ToServer, &m[..n], &[n / 2]);
+    }
+}
+
+#[test]
+fn postgres_length_of_2_pow_31_is_labelled_as_it_comes() {
+    let mut q = vec![b'Q', 0x80, 0, 0, 0];
+    q.extend(std::iter::repeat_n(b'x', 200_000));
+    let mut dis = Stack::detect(
+        &pg_startup(),
+        Direction::ToServer,
+        Transport::Tcp,
+        (1, 5432),
+        false,
+    )
+    .unwrap();
+    let mut out = Emitter::default();
+    let start = pg_startup();
+    assert_eq!(
+        dis.feed(Direction::ToServer, 0, &start, false, &mut out),
+        start.len()
+    );
+    let mut base = start.len() as u64;
+    for chunk in q.chunks(1448) {
+        let done = dis.feed(Direction::ToServer, base, chunk, false, &mut out);
+        assert!(chunk.len() - done < 5, "held {} bytes", chunk.len() - done);
+        base += done as u64;
+    }
+}
+
+#[test]
+fn postgres_gap_mid_message_stops_parsing_instead_of_guessing_lengths() {
+    let start = pg_startup();
+    let mut dis = Stack::detect(
+        &start,
+        Direction::ToServer,
+        Transport::Tcp,
+        (1, 5432),
+        false,
+    )
+    .unwrap();
+    let mut out = Emitter::default();
+    dis.feed(Direction::ToServer, 0, &start, false, &mut out);
+    let at = start.len() as u64;
+    dis.gap(Direction::ToServer, at, 100, &mut out);
+    // After the hole: bytes that would read as a Query of 16 MiB, then a password.
+    let mut after = vec![b'Q', 1, 0, 0, 0];
+    after.extend(pg(b'p', b"secret\0"));
+    out.clear();
+    let done = dis.feed(Direction::ToServer, at + 100, &after, false, &mut out);
+    assert_eq!(done, after.len(), "labelled at once, nothing awaited");
+    assert!(
+        !out.events
+            .iter()
+            .any(|e| matches!(e.desc, Desc::App { .. })),
+        "nothing parsed after the gap: {:?}",
+        out.events
+    );
+}
+
+#[test]
+fn redis_auth_and_commands_in_any_chunking() {
+    let client = b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$10\r\nwonderland\r\n*2\r\n$3\r\nGET\r\n$6\r\nuser:1\r\nPING\r\n";
+    for chunks in [&[1000][..], &[1, 2, 3, 5, 8, 13][..], &[1; 90][..]] {
+        let mut dis = Stack::detect(
+            client,
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 7000),
+            false,
+        )
+        .unwrap();
+        assert_eq!(outer(&dis), "Redis");
+        let (labels, events) = run(&mut dis, Direction::ToServer, client, chunks);
+        assert_eq!(field_at(&labels, client, b"alice").0, "redis.user");
+        assert_eq!(field_at(&labels, client, b"wonderland").0, "redis.password");
+        assert_eq!(field_at(&labels, client, b"user:1").0, "redis.key");
+        assert_eq!(field_at(&labels, client, b"PING").0, "redis.command");
+        assert_eq!(
+            app_texts(&events),
+            [
+                "Redis AUTH [\"user=alice password=wonderland\"]",
+                "Redis GET user:1 []",
+                "Redis PING []"
+            ],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn redis_gap_mid_value_stops_parsing_instead_of_guessing_lengths() {
+    let first = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+    let mut dis =
+        Stack::detect(first, Direction::ToServer, Transport::Tcp, (1, 6379), false).unwrap();
+    let mut out = Emitter::default();
+    assert_eq!(
+        dis.feed(Direction::ToServer, 0, first, false, &mut out),
+        first.len()
+    );
+    dis.gap(Direction::ToServer, first.len() as u64, 10, &mut out);
+    out.clear();
+    // After the hole, what would read as a bulk string of 1 GB, then an AUTH.
+    let after = b"$1000000000\r\n*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n";
+    let done = dis.feed(Direction::ToServer, 100, after, false, &mut out);
+    assert_eq!(done, after.len(), "labelled at once");
+    assert!(!out
+        .events
+        .iter()
+        .any(|e| matches!(e.desc, Desc::App { .. })));
+}
+
+#[test]
+fn redis_over_tls_is_left_to_tls() {
+    let hello = [22, 3, 1, 0, 5, 1, 0, 0, 1, 0];
+    let dis = Stack::detect(
+        &hello,
+        Direction::ToServer,
+        Transport::Tcp,
+        (1, 6379),
+        false,
+    )
+    .unwrap();
+    assert_eq!(outer(&dis), "TLS");
+}
+
+#[test]
+fn socks5_login_and_connect_then_tls_reads_socks5_then_tls() {
+    let mut client = vec![5, 1, 2];
+    client.extend_from_slice(b"\x01\x05alice\x06secret");
+    client.extend_from_slice(&[5, 1, 0, 1, 93, 184, 216, 34, 1, 187]);
+    let hello_at = client.len();
+    client.extend_from_slice(&[22, 3, 1, 0, 5, 1, 0, 0, 1, 0]);
+    // Tor's port: recognised by content all the same; the tunnel is recognised by
+    // content, not by the proxy's port.
+    let mut dis = Stack::detect(
+        &client,
+        Direction::ToServer,
+        Transport::Tcp,
+        (50000, 9050),
+        false,
+    )
+    .unwrap();
+    let mut out = Emitter::default();
+    dis.feed(Direction::ToClient, 0, &[5, 2], false, &mut out);
+    let (labels, events) = run(&mut dis, Direction::ToServer, &client, &[3, 4, 100]);
+    assert_eq!(field_at(&labels, &client, b"alice").0, "socks.username");
+    assert_eq!(field_at(&labels, &client, b"secret").0, "socks.password");
+    assert_eq!(labels[hello_at - 6].0, "socks.dst");
+    assert_eq!(labels[hello_at].0, "tls.record.content_type");
+    assert!(
+        app_texts(&events)
+            .iter()
+            .any(|a| a == "SOCKS SOCKS5 CONNECT 93.184.216.34:443 []"),
+        "{:?}",
+        app_texts(&events)
+    );
+    assert_eq!(dis.facts().stack, ["SOCKS5", "TLS"]);
+}
+
+#[test]
+fn socks5_method_count_beyond_the_bytes_is_labelled_at_the_end() {
+    let greeting = [5, 9, 0, 2];
+    let mut dis = Stack::detect(
+        &greeting,
+        Direction::ToServer,
+        Transport::Tcp,
+        (50000, 1080),
+        true,
+    )
+    .unwrap();
+    assert_eq!(outer(&dis), "SOCKS5");
+    let (labels, _) = run(&mut dis, Direction::ToServer, &greeting, &[2, 2]);
+    assert!(
+        labels.iter().all(|(f, _)| f.starts_with("socks.")),
+        "{labels:?}"
+    );
+}
+
+#[test]
+fn a_socks_tunnel_of_unknown_bytes_is_not_read_as_socks_again() {
+    let mut client = vec![5, 1, 0, 5, 1, 0, 1, 10, 0, 0, 1, 0, 22];
+    client.extend_from_slice(b"SSH-2.0-OpenSSH_9.2\r\n");
+    let mut dis = Stack::detect(
+        &client,
+        Direction::ToServer,
+        Transport::Tcp,
+        (50000, 1080),
+        false,
+    )
+    .unwrap();
+    run(&mut dis, Direction::ToServer, &client, &[100]);
+    assert_eq!(dis.facts().stack[0], "SOCKS5");
+    assert_ne!(dis.facts().stack.get(1).map(String::as_str), Some("SOCKS5"));
+}
+
+#[test]
+fn mqtt_connect_and_publish_in_any_chunking() {
+    let mut connect = vec![0x10, 0];
+    connect.extend_from_slice(
+        b"\x00\x04MQTT\x04\xc2\x00\x3c\x00\x08sensor-7\x00\x05alice\x00\x06secret",
+    );
+    connect[1] = (connect.len() - 2) as u8;
+    let mut publish = vec![0x30, 0];
+    publish.extend_from_slice(b"\x00\x1bhome/livingroom/temperature21.5");
+    publish[1] = (publish.len() - 2) as u8;
+    let mut client = connect.clone();
+    client.extend_from_slice(&publish);
+    for chunks in [&[1000][..], &[1, 1, 1, 7, 3][..], &[1; 80][..]] {
+        let mut dis = Stack::detect(
+            &client,
+            Direction::ToServer,
+            Transport::Tcp,
+            (40000, 11883),
+            false,
+        )
+        .unwrap();
+        assert_eq!(outer(&dis), "MQTT");
+        let (labels, events) = run(&mut dis, Direction::ToServer, &client, chunks);
+        assert_eq!(field_at(&labels, &client, b"sensor-7").0, "mqtt.clientid");
+        assert_eq!(field_at(&labels, &client, b"secret").0, "mqtt.passwd");
+        assert_eq!(field_at(&labels, &client, b"home/").0, "mqtt.topic");
+        assert_eq!(field_at(&labels, &client, b"21.5").0, "mqtt.msg");
+        assert_eq!(
+            app_texts(&events),
+            [
+                "MQTT CONNECT client=sensor-7 [\"user=alice password=secret\"]",
+                "MQTT PUBLISH home/livingroom/temperature (4 bytes) []"
+            ],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
+#[test]
+fn mqtt_remaining_length_with_five_continuation_bytes_stops_parsing() {
+    let bytes = [0x30, 0x80, 0x80, 0x80, 0x80, 0x01, b'x'];
+    let mut dis =
+        Stack::detect(&bytes, Direction::ToServer, Transport::Tcp, (1, 1883), true).unwrap();
+    assert_eq!(outer(&dis), "MQTT");
+    let (labels, events) = run(&mut dis, Direction::ToServer, &bytes, &[3, 100]);
+    assert!(app_texts(&events).is_empty(), "{events:?}");
+    assert!(
+        labels.iter().all(|(f, _)| !f.starts_with("mqtt.")),
+        "{labels:?}"
+    );
 }

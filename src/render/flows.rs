@@ -887,8 +887,20 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
             );
         }
         if t.flows > 0 {
-            t.learned
-                .write(&mut s, self.opts.full, &|l| self.paint(l, Label::Leak));
+            let width = if self.opts.brief { BRIEF_WIDTH } else { 200 };
+            for line in t.learned.lines(self.opts.full, width) {
+                // Shorten before colouring: the escapes take no columns.
+                let text = if self.opts.brief {
+                    shorten_to(&line.text, BRIEF_WIDTH)
+                } else {
+                    line.text
+                };
+                if line.alarm {
+                    let _ = writeln!(s, "{}", self.paint(&text, Label::Leak));
+                } else {
+                    let _ = writeln!(s, "{text}");
+                }
+            }
         }
         self.out.write_all(s.as_bytes())?;
         self.out.flush()?;

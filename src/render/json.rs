@@ -5,6 +5,7 @@
 //! --json` writes flows and the summary. Strings from a capture are JSON-escaped by
 //! serde_json, so control bytes never reach a terminal raw.
 
+use super::learned::Learned;
 use super::line::{describe_payload, LineOptions, LineWriter};
 use super::time::{Clock, TimeFormat};
 use crate::capture::Timestamp;
@@ -43,6 +44,8 @@ pub struct JsonSink<W: Write> {
     file: String,
     line: LineWriter,
     buf: Vec<u8>,
+    /// What an observer learned, over the flows written (`flows --json`).
+    learned: Learned,
 }
 
 impl<W: Write> JsonSink<W> {
@@ -61,6 +64,7 @@ impl<W: Write> JsonSink<W> {
             file: file.to_string(),
             line: LineWriter::new(opts, clock),
             buf: Vec::with_capacity(64 * 1024),
+            learned: Learned::default(),
         }
     }
 
@@ -324,11 +328,16 @@ impl<W: Write> Sink for JsonSink<W> {
         if self.mode != JsonMode::Flows {
             return Ok(());
         }
+        self.learned.add(r);
         let v = flow_json(r, &self.file);
         self.emit(&v)
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        if self.mode == JsonMode::Flows {
+            let v = self.learned.json(&self.file);
+            self.emit(&v)?;
+        }
         let v = summary_json(s, &self.file);
         self.emit(&v)?;
         self.out.write_all(&self.buf)?;

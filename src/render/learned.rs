@@ -12,8 +12,8 @@ use crate::proto::NameSource;
 use crate::report::FlowReport;
 use crate::span::LeakKind;
 use crate::text::{grouped, plural, shorten};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// Distinct entries kept per list; more are counted.
 pub const KEPT: usize = 1_000;
@@ -235,48 +235,121 @@ impl Learned {
             && self.sizes.flows == 0
     }
 
-    /// The summary: a heading line, then lists indented by two spaces. `paint`
-    /// colours what alarms (credentials).
-    pub fn write(&self, s: &mut String, full: bool, paint: &dyn Fn(&str) -> String) {
+    /// The `learned` record of `flows --json` (docs/json.md): the same lists, every
+    /// entry kept, most frequent first.
+    pub fn json(&self, file: &str) -> Value {
+        let mut names: Vec<(&String, &NameEntry)> = self.names.map.iter().collect();
+        names.sort_by(|a, b| {
+            b.1.seen
+                .flows
+                .cmp(&a.1.seen.flows)
+                .then_with(|| a.0.cmp(b.0))
+        });
+        let names: Vec<Value> = names
+            .iter()
+            .map(|(n, e)| {
+                json!({"name": n, "sources": e.sources, "flows": e.seen.flows,
+                       "first_flows": sorted_ids(&e.seen)})
+            })
+            .collect();
+        let z = &self.sizes;
+        let by_size: Vec<Value> = z
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| json!({"max": CLASSES.get(i), "messages": n}))
+            .collect();
+        json!({
+            "type": "learned",
+            "version": crate::render::json::VERSION,
+            "file": file,
+            "names": names,
+            "names_dropped": self.names.dropped,
+            "software": tally_json(&self.software),
+            "fingerprints": tally_json(&self.fingerprints),
+            "readable_flows": self.readable_flows,
+            "readable": tally_json(&self.readable),
+            "credential_flows": self.credential_flows,
+            "credentials": tally_json(&self.credentials),
+            "encrypted": {
+                "flows": z.flows,
+                "messages": z.messages,
+                "exact": z.exact,
+                "by_size": by_size,
+                "conversations": tally_json(&z.conversations),
+            },
+        })
+    }
+
+    /// The summary: a heading line, then lists indented by two spaces; lines about
+    /// credentials are marked to alarm. Text from the capture is escaped.
+    /// `width` bounds every line (in columns), shortening the entries' own text.
+    pub fn lines(&self, full: bool, width: usize) -> Vec<Line> {
+        let mut out = Vec::new();
         if self.is_empty() {
-            let _ = writeln!(
-                s,
+            out.push(Line::plain(
                 "what an observer learned: addresses and ports only (no names, software, \
                  readable content or encrypted messages)"
-            );
-            return;
+                    .to_string(),
+            ));
+            return out;
         }
-        let _ = writeln!(s, "what an observer learned:");
+        out.push(Line::plain("what an observer learned:".to_string()));
         let names: Vec<(String, &Seen)> = self
             .names
             .map
             .iter()
             .map(|(n, e)| (format!("{}  {}", escape(n), e.sources.join(", ")), &e.seen))
             .collect();
-        let heading = plural(names.len() as u64 + self.names.dropped, "name");
-        list(s, &heading, names, self.names.dropped, full, &|l| {
-            l.to_string()
-        });
+        let total = names.len() as u64 + self.names.dropped;
+        let heading = format!("names ({})", grouped(total));
+        list(
+            &mut out,
+            &heading,
+            names,
+            self.names.dropped,
+            (full, width),
+            false,
+        );
         for (what, tally) in [
             ("software", &self.software),
             ("fingerprints", &self.fingerprints),
         ] {
-            list(s, what, entries(tally), tally.dropped, full, &|l| {
-                l.to_string()
-            });
+            list(
+                &mut out,
+                what,
+                entries(tally),
+                tally.dropped,
+                (full, width),
+                false,
+            );
         }
         let heading = format!(
             "content readable in {}",
             plural(self.readable_flows, "flow")
         );
         let t = &self.readable;
-        list(s, &heading, entries(t), t.dropped, full, &|l| l.to_string());
+        list(
+            &mut out,
+            &heading,
+            entries(t),
+            t.dropped,
+            (full, width),
+            false,
+        );
         let heading = format!(
             "credentials readable in {}",
             plural(self.credential_flows, "flow")
         );
         let t = &self.credentials;
-        list(s, &heading, entries(t), t.dropped, full, paint);
+        list(
+            &mut out,
+            &heading,
+            entries(t),
+            t.dropped,
+            (full, width),
+            true,
+        );
         let z = &self.sizes;
         if z.flows > 0 {
             let classes: Vec<String> = z
@@ -294,9 +367,58 @@ impl Learned {
                 classes.join(", ")
             );
             let t = &z.conversations;
-            list(s, &heading, entries(t), t.dropped, full, &|l| l.to_string());
+            list(
+                &mut out,
+                &heading,
+                entries(t),
+                t.dropped,
+                (full, width),
+                false,
+            );
         }
+        out
     }
+
+    /// [`Learned::lines`] as text, without colour.
+    pub fn text(&self, full: bool) -> String {
+        let mut s = String::new();
+        for l in self.lines(full, usize::MAX) {
+            s.push_str(&l.text);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// One line of the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    /// About credentials: shown in the alarm colour.
+    pub alarm: bool,
+}
+
+impl Line {
+    fn plain(text: String) -> Line {
+        Line { text, alarm: false }
+    }
+}
+
+fn sorted_ids(seen: &Seen) -> Vec<u64> {
+    let mut ids = seen.ids.clone();
+    ids.sort_unstable();
+    ids
+}
+
+/// `{"entries": [{"value", "flows", "first_flows"}…], "dropped": N}`, most frequent first.
+fn tally_json(t: &Tally<Seen>) -> Value {
+    let mut v: Vec<(&String, &Seen)> = t.map.iter().collect();
+    v.sort_by(|a, b| b.1.flows.cmp(&a.1.flows).then_with(|| a.0.cmp(b.0)));
+    let entries: Vec<Value> = v
+        .iter()
+        .map(|(k, seen)| json!({"value": k, "flows": seen.flows, "first_flows": sorted_ids(seen)}))
+        .collect();
+    json!({"entries": entries, "dropped": t.dropped})
 }
 
 /// A tally's entries, escaped for the terminal.
@@ -311,43 +433,50 @@ fn entries(t: &Tally<Seen>) -> Vec<(String, &Seen)> {
 /// was seen in: `    localhost  sni, certificate  (flows 13, 14, 15 and 107 more)`.
 /// Nothing when the list is empty.
 fn list(
-    s: &mut String,
+    out: &mut Vec<Line>,
     heading: &str,
     mut v: Vec<(String, &Seen)>,
     dropped: u64,
-    full: bool,
-    paint: &dyn Fn(&str) -> String,
+    (full, width): (bool, usize),
+    alarm: bool,
 ) {
     if v.is_empty() {
         return;
     }
     v.sort_by(|a, b| b.1.flows.cmp(&a.1.flows).then_with(|| a.0.cmp(&b.0)));
-    let _ = writeln!(s, "  {heading}:");
+    out.push(Line::plain(fit(&format!("  {heading}:"), width)));
     let shown = if full { v.len() } else { v.len().min(FOLD) };
     for (text, seen) in v.iter().take(shown) {
-        let line = format!("    {}  ({})", shorten(text, 150), seen.text());
-        let _ = writeln!(s, "{}", paint(&line));
+        let flows = seen.text();
+        // The entry's text gives way, never the flows it was seen in.
+        let room = width
+            .saturating_sub(flows.chars().count() + 8)
+            .clamp(20, 150);
+        out.push(Line {
+            text: format!("    {}  ({flows})", fit(text, room)),
+            alarm,
+        });
     }
-    more(s, (v.len() - shown) as u64, dropped);
+    let folded = (v.len() - shown) as u64;
+    let more = match (folded, dropped) {
+        (0, 0) => return,
+        (n, 0) => format!("    … and {} more (--full lists them)", grouped(n)),
+        (n, d) => format!(
+            "    … and {} more ({} past the first {} kept)",
+            grouped(n + d),
+            grouped(d),
+            grouped(KEPT as u64)
+        ),
+    };
+    out.push(Line::plain(more));
 }
 
-/// `… and 12 more (--full lists them)` for entries folded away, and a count of those
-/// past the [`KEPT`] bound.
-fn more(s: &mut String, folded: u64, dropped: u64) {
-    match (folded, dropped) {
-        (0, 0) => {}
-        (n, 0) => {
-            let _ = writeln!(s, "    … and {} more (--full lists them)", grouped(n));
-        }
-        (n, d) => {
-            let _ = writeln!(
-                s,
-                "    … and {} more ({} past the first {} kept)",
-                grouped(n + d),
-                grouped(d),
-                grouped(KEPT as u64)
-            );
-        }
+/// At most `max` columns, `…` included.
+fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        shorten(s, max.saturating_sub(1))
     }
 }
 
@@ -389,9 +518,8 @@ mod tests {
         assert_eq!(l.names.map.len(), KEPT);
         assert_eq!(l.names.dropped, 500);
         assert_eq!(l.software.map.len(), KEPT);
-        let mut s = String::new();
-        l.write(&mut s, false, &|x| x.to_string());
-        assert!(s.contains("  1,500 names:"), "{s}");
+        let s = l.text(false);
+        assert!(s.contains("  names (1,500):"), "{s}");
         assert!(
             s.contains("… and 1,495 more (500 past the first 1,000 kept)"),
             "{s}"
@@ -410,11 +538,10 @@ mod tests {
         let mut r = report(2);
         r.name("example.com", NameSource::HttpHost, 9);
         l.add(&r);
-        let mut s = String::new();
-        l.write(&mut s, false, &|x| x.to_string());
+        let s = l.text(false);
         assert!(
             s.contains(
-                "  1 name:\n    example.com  sni, dns, certificate, http-host  (flows 1, 2)\n"
+                "  names (1):\n    example.com  sni, dns, certificate, http-host  (flows 1, 2)\n"
             ),
             "{s}"
         );
@@ -425,8 +552,7 @@ mod tests {
     fn nothing_learned_says_so() {
         let mut l = Learned::default();
         l.add(&report(1));
-        let mut s = String::new();
-        l.write(&mut s, false, &|x| x.to_string());
+        let s = l.text(false);
         assert!(
             s.starts_with("what an observer learned: addresses and ports only"),
             "{s}"

@@ -55,6 +55,16 @@ pub(super) fn link(s: &mut String, link: &LinkLayer, ifnames: &mut IfNames) {
             }
             s.push(' ');
         }
+        // tcpdump's ppp_print: nothing before IP, the protocol's name otherwise.
+        LinkLayer::Ppp { protocol } => match protocol {
+            0x0021 | 0x0057 => {}
+            p => {
+                let _ = match ppp_name(*p) {
+                    Some(name) => write!(s, "{name}"),
+                    None => write!(s, "unknown PPP protocol (0x{p:04x})"),
+                };
+            }
+        },
         // Ethernet prints its addresses only before an EtherType without a printer.
         LinkLayer::Ethernet { .. }
         | LinkLayer::Vlan { .. }
@@ -165,6 +175,21 @@ fn ethertype_name(t: u16) -> &'static str {
         0x9000 => "Loopback",
         _ => "Unknown",
     }
+}
+
+/// PPP protocol names as tcpdump's `ppptype2str` gives them.
+fn ppp_name(p: u16) -> Option<&'static str> {
+    Some(match p {
+        0xc021 => "LCP",
+        0xc023 => "PAP",
+        0xc223 => "CHAP",
+        0x8021 => "IPCP",
+        0x8057 => "IP6CP",
+        0x80fd => "CCP",
+        0x00fd => "Compressed Datagram",
+        0x0281 => "MPLS",
+        _ => return None,
+    })
 }
 
 fn bsd_af_name(f: u32) -> &'static str {

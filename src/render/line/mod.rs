@@ -7,7 +7,8 @@
 //! `[|tcp]`, `ip-proto-N`, absolute sequence numbers on the first packet of a
 //! conversation). One file per layer: `link.rs` (link-level bits, ARP, names for what
 //! has no printer), `ip.rs` (IPv4, IPv6 and its extension headers, addresses), `tcp.rs`
-//! (relative sequence numbers, options), `udp.rs`, `icmp.rs`; `describe.rs` is
+//! (relative sequence numbers, options), `udp.rs`, `icmp.rs`, `tunnel.rs`
+//! (encapsulation headers, each followed by the inner packet); `describe.rs` is
 //! eavesdrop's own part. This file walks the decoded layers in wire order and hands
 //! each to its printer.
 //!
@@ -23,6 +24,7 @@ mod nd;
 mod tcp;
 mod telnet;
 mod text;
+mod tunnel;
 mod udp;
 
 pub use describe::describe_payload;
@@ -101,10 +103,7 @@ impl LineWriter {
         }
         self.clock.write(out, view.frame.ts);
         let mut s = String::with_capacity(160);
-        self.layers(&mut s, d, &view.frame.data);
-        if let Some(proto) = d.truncated {
-            let _ = write!(s, " [|{proto}]");
-        }
+        self.tcpdump_part(&mut s, d, &view.frame.data);
         let desc = if self.opts.describe {
             describe_payload(view.decoded, view.map, view.events)
         } else {
@@ -117,8 +116,26 @@ impl LineWriter {
         out.extend_from_slice(s.as_bytes());
     }
 
-    /// tcpdump's part of the line, layer by layer; stops where tcpdump stops.
-    fn layers(&mut self, s: &mut String, d: &Decoded, data: &[u8]) {
+    /// tcpdump's part of the line: the layers, the truncation marker, the braces an
+    /// encapsulation opened.
+    fn tcpdump_part(&mut self, s: &mut String, d: &Decoded, data: &[u8]) {
+        let braces = self.layers(s, d, data);
+        match d.truncated {
+            // tcpdump stops at the truncation marker, braces left open.
+            Some(proto) => {
+                let _ = write!(s, " [|{proto}]");
+            }
+            None => {
+                for _ in 0..braces {
+                    s.push('}');
+                }
+            }
+        }
+    }
+
+    /// tcpdump's part of the line, layer by layer; stops where tcpdump stops. Returns
+    /// how many braces an encapsulation opened (closed after the inner packet).
+    fn layers(&mut self, s: &mut String, d: &Decoded, data: &[u8]) -> usize {
         let cx = Ctx {
             data,
             verbose: self.opts.verbose,
@@ -127,6 +144,7 @@ impl LineWriter {
         let layers = &d.layers;
         // The Ethernet addresses, printed only before an EtherType without a printer.
         let mut ether: Option<([u8; 6], [u8; 6])> = None;
+        let mut braces = 0;
         for (i, layer) in layers.iter().enumerate() {
             let next = layers.get(i + 1);
             match layer {
@@ -140,15 +158,17 @@ impl LineWriter {
                 Layer::Ipv6(ip) => ip::ipv6(s, ip, next),
                 Layer::Ipv6Ext(ext) => {
                     if !ip::ipv6_ext(s, ext) {
-                        return;
+                        return braces;
                     }
                 }
                 Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, self.opts.absolute_seq, &cx),
-                Layer::Udp(u) => udp::udp(s, u, &cx),
+                Layer::Udp(u) => udp::udp(s, u, next, &cx),
                 Layer::Icmp(i) => icmp::icmp(s, i, &cx),
                 Layer::Arp(a) => link::arp(s, a),
+                Layer::Tunnel(t) => braces += tunnel::tunnel(s, t),
                 Layer::Other(o) => link::other(s, o, ether, &cx),
             }
         }
+        braces
     }
 }

@@ -1,16 +1,18 @@
 //! UDP as tcpdump's print-udp.c prints it: the ports, then the printer tcpdump picks
 //! by port (in its order: the first port test that matches wins, whichever way the
 //! datagram goes), or `UDP, length N` — or what it says about a length that does not
-//! add up. `-q` keeps every datagram to `UDP, length N`.
+//! add up. `-q` keeps every datagram to `UDP, length N`. Before an encapsulation
+//! (VXLAN, Geneve, L2TP…) only the addresses and ports: the tunnel's printer goes on
+//! from there.
 
 use super::dns::{self, Flavour};
 use super::ip::addr;
 use super::nd::Bytes;
 use super::Ctx;
-use crate::decode::UdpLayer;
+use crate::decode::{Layer, UdpLayer};
 use std::fmt::Write as _;
 
-pub(super) fn udp(s: &mut String, u: &UdpLayer, cx: &Ctx<'_>) {
+pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, cx: &Ctx<'_>) {
     let prefix = |s: &mut String, ports: Option<(u16, u16)>| match (ports, u.addr_prefix) {
         (None, true) => {
             let _ = write!(s, "{} > {}: ", addr(u.src), addr(u.dst));
@@ -28,6 +30,9 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, cx: &Ctx<'_>) {
         return;
     };
     prefix(s, Some(ports));
+    if matches!(next, Some(Layer::Tunnel(_))) {
+        return;
+    }
     if u.length < 8 {
         let _ = write!(s, "truncated-udp {}", u.length);
         return;
