@@ -1115,6 +1115,7 @@ mod tests {
             data: &[],
             verbose,
             quick: false,
+            isakmp: &Default::default(),
         };
         let mut s = String::new();
         domain(&mut s, Bytes(msg), msg.len() as u32, false, flavour, &cx);

@@ -2,6 +2,7 @@
 //! labels, PPPoE session), ARP, and what tcpdump prints for a link type, EtherType or
 //! BSD address family it has no printer for.
 
+use super::nd::Bytes;
 use super::Ctx;
 use crate::capture::ifnames::local_interface_names;
 use crate::decode::{ArpLayer, LinkLayer, OtherLayer};
@@ -79,11 +80,14 @@ pub(super) fn other(
     s: &mut String,
     other: &OtherLayer,
     ether: Option<([u8; 6], [u8; 6])>,
-    _cx: &Ctx<'_>,
+    cx: &Ctx<'_>,
 ) {
     match other {
         OtherLayer::Problem(text) => s.push_str(text),
-        OtherLayer::IpProto { proto, len, .. } => {
+        OtherLayer::IpProto { proto, len, data } => {
+            if super::apps::ip_proto(s, *proto, Bytes(cx.bytes(data)), *len) {
+                return;
+            }
             let _ = write!(s, " ip-proto-{proto} {len}");
         }
         OtherLayer::Fragment { proto } => {
@@ -97,7 +101,16 @@ pub(super) fn other(
             s.push_str(&hex::encode(icv));
             s.push_str("): ");
         }
-        OtherLayer::EtherType { ethertype, len, .. } => {
+        OtherLayer::EtherType {
+            ethertype,
+            len,
+            data,
+        } => {
+            let wire = len.saturating_sub(data.start);
+            if super::l2::ether_payload(s, *ethertype, Bytes(cx.bytes(data)), wire, ether.is_some())
+            {
+                return;
+            }
             if let Some((src, dst)) = ether {
                 let _ = write!(s, "{} > {}, ", mac(&src), mac(&dst));
             }

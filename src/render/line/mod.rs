@@ -15,10 +15,12 @@
 //! Rendering never parses: TCP options and IPv6 routing headers come typed from
 //! [`crate::decode`], interface names from [`crate::capture::ifnames`].
 
+mod apps;
 mod describe;
 mod dns;
 mod icmp;
 mod ip;
+mod l2;
 mod link;
 mod nd;
 mod tcp;
@@ -60,6 +62,8 @@ pub(super) struct Ctx<'a> {
     pub data: &'a [u8],
     pub verbose: u8,
     pub quick: bool,
+    /// ISAKMP's initiator cookies, remembered from line to line.
+    pub isakmp: &'a apps::Cookies,
 }
 
 impl<'a> Ctx<'a> {
@@ -77,6 +81,7 @@ pub struct LineWriter {
     clock: Clock,
     seq: tcp::SeqTable,
     ifnames: link::IfNames,
+    isakmp: apps::Cookies,
 }
 
 impl LineWriter {
@@ -86,6 +91,7 @@ impl LineWriter {
             clock,
             seq: tcp::SeqTable::default(),
             ifnames: link::IfNames::default(),
+            isakmp: apps::Cookies::default(),
         }
     }
 
@@ -140,6 +146,7 @@ impl LineWriter {
             data,
             verbose: self.opts.verbose,
             quick: self.opts.quick,
+            isakmp: &self.isakmp,
         };
         let layers = &d.layers;
         // The Ethernet addresses, printed only before an EtherType without a printer.

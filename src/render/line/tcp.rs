@@ -209,8 +209,10 @@ fn payload(
         text(s, TextProto::Smtp);
     } else if either(43) {
         text(s, TextProto::Whois);
-    } else if either(179) || either(1723) || either(6379) {
-        // BGP, PPTP, RESP: printers eavesdrop does not have.
+    } else if either(179) || either(1723) {
+        // BGP, PPTP: printers eavesdrop does not have.
+    } else if either(6379) {
+        super::apps::resp(s, b, length);
     } else if either(22) {
         ssh_banner(s, b, length);
     } else if either(139) || either(445) || either(10288) || either(976) || either(6653) {

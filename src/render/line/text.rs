@@ -307,6 +307,7 @@ mod tests {
             data: &[],
             verbose: 0,
             quick: false,
+            isakmp: &Default::default(),
         };
         let mut s = String::new();
         txtproto(&mut s, Bytes(payload), payload.len() as u32, proto, &cx);

@@ -5,6 +5,7 @@
 //! (VXLAN, Geneve, L2TP…) only the addresses and ports: the tunnel's printer goes on
 //! from there.
 
+use super::apps;
 use super::dns::{self, Flavour};
 use super::ip::addr;
 use super::nd::Bytes;
@@ -48,7 +49,11 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, cx: &Ctx<'
     }
     let ulen = ulen - 8;
     let length = (u.length - 8).min(ulen);
-    if !cx.quick && payload(s, ports, Bytes(cx.bytes(&u.data)), length, cx) {
+    let dg = apps::Datagram {
+        src: u.src,
+        dst: u.dst,
+    };
+    if !cx.quick && payload(s, ports, Bytes(cx.bytes(&u.data)), length, dg, cx) {
         return;
     }
     if ulen > length && !u.fragmented {
@@ -66,11 +71,13 @@ fn payload(
     (sport, dport): (u16, u16),
     b: Bytes<'_>,
     length: u32,
+    dg: apps::Datagram,
     cx: &Ctx<'_>,
 ) -> bool {
     let either = |p: u16| sport == p || dport == p;
     if either(53) {
         dns::domain(s, b, length, false, Flavour::Dns, cx);
+    } else if apps::udp(s, (sport, dport), b, length, dg, cx).is_some() {
     } else if either(5353) {
         dns::domain(s, b, length, false, Flavour::Mdns, cx);
     } else {
