@@ -67,7 +67,9 @@ pub(super) fn udp(
         return None; // DNS: the caller's.
     } else if either(67) || either(68) {
         (bootp(&mut out, b, length), "bootp")
-    } else if either(69) || either(88) || either(137) || either(138) {
+    } else if either(69) {
+        (tftp(&mut out, b, length), "tftp")
+    } else if either(88) || either(137) || either(138) {
         return None;
     } else if either(123) {
         (ntp(&mut out, b, length), "ntp")
@@ -124,7 +126,6 @@ pub(super) fn udp(
     {
         return None;
     } else if either(5060) {
-        out.push_str(": ");
         super::text::txtproto(&mut out, b, length, super::text::TextProto::Sip, cx);
         (Ok(()), "sip")
     } else if either(8472) || either(4789) || dport == 6081 {
@@ -157,6 +158,110 @@ fn bootp(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
         let _ = write!(s, " from {}", b.mac(28)?);
     }
     let _ = write!(s, ", length {length}");
+    Ok(())
+}
+
+/// `nd_printztn`: a NUL-terminated string within `n` bytes from `at`; the bytes it
+/// took with its NUL, or `None` where the capture or `n` ran out first.
+fn printztn(s: &mut String, b: Bytes<'_>, at: usize, n: usize) -> Option<usize> {
+    for i in 0..n {
+        let c = b.u8(at + i).ok()?;
+        if c == 0 {
+            return Some(i + 1);
+        }
+        print_char(s, c);
+    }
+    None
+}
+
+/// print-tftp.c.
+fn tftp(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
+    s.push_str("TFTP");
+    if length < 2 {
+        return Err(Trunc);
+    }
+    let opcode = b.be16(0)?;
+    let name = match opcode {
+        1 => "RRQ".to_string(),
+        2 => "WRQ".to_string(),
+        3 => "DATA".to_string(),
+        4 => "ACK".to_string(),
+        5 => "ERROR".to_string(),
+        6 => "OACK".to_string(),
+        o => format!("tftp-#{o}"),
+    };
+    let _ = write!(s, ", length {length}, {name}");
+    let mut at = 2usize;
+    let mut left = length as usize - 2;
+    let options = |s: &mut String, at: &mut usize, left: &mut usize| -> Res {
+        while *left != 0 {
+            if b.u8(*at)? != 0 {
+                s.push(' ');
+            }
+            let n = printztn(s, b, *at, *left).ok_or(Trunc)?;
+            *at += n;
+            *left -= n;
+        }
+        Ok(())
+    };
+    match opcode {
+        1 | 2 => {
+            if left == 0 {
+                return Err(Trunc);
+            }
+            s.push_str(" \"");
+            let n = printztn(s, b, at, left);
+            s.push('"');
+            let n = n.ok_or(Trunc)?;
+            at += n;
+            left -= n;
+            if left == 0 {
+                return Err(Trunc);
+            }
+            s.push(' ');
+            let n = printztn(s, b, at, left).ok_or(Trunc)?;
+            at += n;
+            left -= n;
+            options(s, &mut at, &mut left)?;
+        }
+        6 => options(s, &mut at, &mut left)?,
+        3 | 4 => {
+            if left < 2 {
+                return Err(Trunc);
+            }
+            let _ = write!(s, " block {}", b.be16(at)?);
+        }
+        5 => {
+            if left < 2 {
+                return Err(Trunc);
+            }
+            let code = b.be16(at)?;
+            let text = match code {
+                0 => "EUNDEF".to_string(),
+                1 => "ENOTFOUND".to_string(),
+                2 => "EACCESS".to_string(),
+                3 => "ENOSPACE".to_string(),
+                4 => "EBADOP".to_string(),
+                5 => "EBADID".to_string(),
+                6 => "EEXISTS".to_string(),
+                7 => "ENOUSER".to_string(),
+                c => format!("tftp-err-#{c} \""),
+            };
+            let _ = write!(s, " {text}");
+            at += 2;
+            left -= 2;
+            if left == 0 {
+                return Err(Trunc);
+            }
+            s.push_str(" \"");
+            let n = printztn(s, b, at, left);
+            s.push('"');
+            n.ok_or(Trunc)?;
+        }
+        o => {
+            let _ = write!(s, "(unknown #{o})");
+        }
+    }
     Ok(())
 }
 
@@ -321,7 +426,7 @@ fn syslog(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
         None => format!("unknown ({})", pri >> 3),
     };
     let severity = SEVERITIES.get((pri & 7) as usize).copied().unwrap_or("");
-    let _ = write!(s, "SYSLOG {facility}.{severity}, length {length}");
+    let _ = write!(s, "SYSLOG {facility}.{severity}, length: {length}");
     Ok(())
 }
 

@@ -204,6 +204,9 @@ fn cdp(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
     let _ = write!(s, "CDPv{}, ttl: {}s", b.u8(0)?, b.u8(1)?);
     let end = (length as usize).min(b.len());
     let mut at = HEADER;
+    // A TLV tcpdump does not print at this verbosity gets a hex dump on lines of
+    // its own, and the length goes after it.
+    let mut dumped = false;
     while at < end {
         let kind = b.be16(at)?;
         let len = usize::from(b.be16(at + 2)?);
@@ -218,8 +221,13 @@ fn cdp(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
                 print_char(s, c);
             }
             s.push('\'');
+        } else {
+            dumped = true;
         }
         at += len;
+    }
+    if !dumped {
+        let _ = write!(s, ", length {length}");
     }
     Ok(())
 }
@@ -327,7 +335,14 @@ fn lldp(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
         if kind == 0 || len == 0 {
             break;
         }
-        b.get(at, len)?;
+        let value = b.get(at, len)?;
+        // The system name is printed at every verbosity.
+        if kind == 5 {
+            s.push_str(": ");
+            for &c in value {
+                print_char(s, c);
+            }
+        }
         if left < len {
             let _ = write!(s, " [|lldp]");
             return Ok(());
