@@ -168,7 +168,10 @@ fn accepted_class(tl: &str, el: &str) -> Option<Accepted> {
         return Some(Accepted::VxlanInvalid);
     }
     // eavesdrop stops at `UDP, length N` where tcpdump goes on.
-    if let Some(i) = el.find("UDP, length ").or_else(|| el.find("UDP, bad length ")) {
+    if let Some(i) = el
+        .find("UDP, length ")
+        .or_else(|| el.find("UDP, bad length "))
+    {
         if tl.starts_with(&el[..i]) && el.ends_with(|c: char| c.is_ascii_digit()) {
             return Some(Accepted::UdpPrinter);
         }
