@@ -46,8 +46,8 @@ add(e(IP(src=A, dst=B) / UDP(sport=40000, dport=53) /
           ar=DNSRROPT(rclass=4096))))
 add(e(IP(src=B, dst=A) / UDP(sport=53, dport=40000) /
       DNS(id=22836, qr=1, rd=1, ra=1, qd=DNSQR(qname="www.tcpdump.org"),
-          an=DNSRR(rrname="www.tcpdump.org", type="CNAME", rdata="tcpdump.org") /
-          DNSRR(rrname="tcpdump.org", type="A", rdata="192.0.2.80"))))
+          an=[DNSRR(rrname="www.tcpdump.org", type="CNAME", rdata="tcpdump.org"),
+              DNSRR(rrname="tcpdump.org", type="A", rdata="192.0.2.80")])))
 add(e(IP(src=A, dst=B) / UDP(sport=40001, dport=53) /
       DNS(id=1, rd=1, qd=DNSQR(qname="example.org", qtype="MX"))))
 add(e(IP(src=B, dst=A) / UDP(sport=53, dport=40001) /

@@ -111,7 +111,7 @@ impl LineWriter {
         let mut s = String::with_capacity(160);
         self.tcpdump_part(&mut s, d, &view.frame.data);
         let desc = if self.opts.describe {
-            describe_payload(view.decoded, view.map, view.events)
+            describe::describe_after(view.decoded, view.map, view.events, &s)
         } else {
             None
         };
