@@ -1135,11 +1135,12 @@ mod tests {
         );
     }
 
+    /// tcpdump 4.99.3 prints no type when the name was cut (checked with it).
     #[test]
     fn query_cut_in_its_name_is_truncated() {
         assert_eq!(
             line(&QUERY_WITH_OPT[..20], Flavour::Dns, 0),
-            "22836+ [1au] A? [|domain]"
+            "22836+ [1au] [|domain]"
         );
     }
 

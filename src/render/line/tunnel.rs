@@ -264,7 +264,7 @@ mod tests {
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         let mut w = LineWriter::new(LineOptions::default(), clock);
         let mut s = String::new();
-        w.tcpdump_part(&mut s, &d);
+        w.tcpdump_part(&mut s, &d, &frame.data);
         s
     }
 
@@ -272,8 +272,8 @@ mod tests {
         line_cut(data, usize::MAX)
     }
 
-    const INNER: &str =
-        "IP 10.1.0.1.40000 > 10.1.0.2.80: Flags [P.], seq 1:71, ack 1, win 65535, length 70";
+    const INNER: &str = "IP 10.1.0.1.40000 > 10.1.0.2.80: Flags [P.], seq 1:71, ack 1, \
+                         win 65535, length 70: HTTP: GET / HTTP/1.1";
 
     #[test]
     fn outer_summary_then_the_inner_line() {
