@@ -11,20 +11,14 @@ use std::net::IpAddr;
 
 /// print-isakmp.c's table of initiator cookies (20 entries, reused in turn), which
 /// decides whether an IKEv1 message is printed `I`, `R` or `?`.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct IsakmpCookies {
-    entries: [([u8; 8], Option<(IpAddr, IpAddr)>); 20],
+    entries: [CookieEntry; 20],
     next: usize,
 }
 
-impl Default for IsakmpCookies {
-    fn default() -> Self {
-        IsakmpCookies {
-            entries: [([0; 8], None); 20],
-            next: 0,
-        }
-    }
-}
+/// An initiator cookie and the initiator's and responder's addresses.
+type CookieEntry = ([u8; 8], Option<(IpAddr, IpAddr)>);
 
 impl IsakmpCookies {
     fn find(&self, cookie: &[u8; 8]) -> Option<usize> {
@@ -110,11 +104,11 @@ pub(super) fn udp(
             Some(r) => (r, "rx"),
             None => return None,
         }
-    } else if [5359, 6696, 6697, 8231].iter().any(|&p| either(p)) || dport == 4567 {
-        return None;
-    } else if [1645, 1812, 1646, 1813, 1700, 3799]
-        .iter()
-        .any(|&p| either(p))
+    } else if [5359, 6696, 6697, 8231].iter().any(|&p| either(p))
+        || dport == 4567
+        || [1645, 1812, 1646, 1813, 1700, 3799]
+            .iter()
+            .any(|&p| either(p))
         || dport == 1985
         || either(3503)
         || [3784, 4784, 6784, 3785].contains(&dport)

@@ -49,18 +49,6 @@ impl<'a> Bytes<'a> {
         Ok(u32::from_be_bytes(self.array(at)?))
     }
 
-    pub fn be64(&self, at: usize) -> Res<u64> {
-        Ok(u64::from_be_bytes(self.array(at)?))
-    }
-
-    pub fn le16(&self, at: usize) -> Res<u16> {
-        Ok(u16::from_le_bytes(self.array(at)?))
-    }
-
-    pub fn le32(&self, at: usize) -> Res<u32> {
-        Ok(u32::from_le_bytes(self.array(at)?))
-    }
-
     pub fn array<const N: usize>(&self, at: usize) -> Res<[u8; N]> {
         self.get(at, N)?.try_into().map_err(|_| Trunc)
     }
@@ -125,43 +113,6 @@ pub(super) fn printn(s: &mut String, b: Bytes<'_>, at: usize, n: usize) -> bool 
     n <= avail
 }
 
-/// tcpdump's `nd_printjnp`: up to `n` bytes from `at`, stopping at a NUL; a byte not
-/// captured is [`Trunc`].
-pub(super) fn printjnp(s: &mut String, b: Bytes<'_>, at: usize, n: usize) -> Res {
-    for i in 0..n {
-        let c = b.u8(at + i)?;
-        if c == 0 {
-            break;
-        }
-        print_char(s, c);
-    }
-    Ok(())
-}
-
-/// tcpdump's `nd_printjn`: exactly `n` bytes from `at`; a byte not captured is [`Trunc`].
-pub(super) fn printjn(s: &mut String, b: Bytes<'_>, at: usize, n: usize) -> Res {
-    let bytes = b.get(at, n)?;
-    for &c in bytes {
-        print_char(s, c);
-    }
-    Ok(())
-}
-
-/// tcpdump's `nd_printzp`: up to `n` bytes, stopping at a NUL. Returns false when
-/// the capture ended first (the caller decides what that prints).
-pub(super) fn printzp(s: &mut String, b: Bytes<'_>, at: usize, n: usize) -> bool {
-    for i in 0..n {
-        let Ok(c) = b.u8(at + i) else {
-            return false;
-        };
-        if c == 0 {
-            return true;
-        }
-        print_char(s, c);
-    }
-    true
-}
-
 /// Bytes as lower-case hex digits, no separator.
 pub(super) fn hex(s: &mut String, bytes: &[u8]) {
     for b in bytes {
@@ -176,29 +127,6 @@ pub(super) fn alt_hex(s: &mut String, v: u32) {
     } else {
         let _ = write!(s, "{v:#x}");
     }
-}
-
-/// tcpdump's `bittok2str`: the names of the bits set, joined by `sep`; `none` if
-/// none is set. Bits without a name are left out.
-pub(super) fn bits(s: &mut String, v: u32, table: &[(u32, &str)], sep: &str) {
-    let mut first = true;
-    for &(bit, name) in table {
-        if bit != 0 && v & bit == bit {
-            if !first {
-                s.push_str(sep);
-            }
-            s.push_str(name);
-            first = false;
-        }
-    }
-    if first {
-        s.push_str("none");
-    }
-}
-
-/// tcpdump's `tok2str`: the name for a value, or the fallback with the value.
-pub(super) fn tok<'t>(table: &[(u32, &'t str)], v: u32) -> Option<&'t str> {
-    table.iter().find(|(k, _)| *k == v).map(|(_, name)| *name)
 }
 
 /// tcpdump's `unsigned_relts_print`: a number of seconds as `1y2w3d4h5m6s`.
