@@ -26,6 +26,7 @@ capture "$out/smtp-starttls.pcap" "tcp port 2525" -- smtp-starttls --keylog "$ou
 capture "$out/smtp-auth-plain.pcap" "tcp port 2525" -- smtp-auth
 capture "$out/http-basic-auth.pcap" "tcp port 8080" -- http-basic
 capture "$out/ftp-password.pcap" "tcp port 2121 or tcp portrange 50000-50009" -- ftp
+capture "$out/ftp-active.pcap" "tcp port 2121 or tcp portrange 50020-50029" -- ftp-active
 capture "$out/dns-queries.pcap" "port 53" -- dns
 capture "$out/tls12-resumption.pcap" "tcp port 1060" -- tls12-resume --keylog "$out/tls12-resumption.keylog"
 

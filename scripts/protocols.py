@@ -114,7 +114,7 @@ def http_basic():
         t.join()
 
 
-def ftp(root):
+def ftp(root, active=False):
     from pyftpdlib.authorizers import DummyAuthorizer
     from pyftpdlib.handlers import FTPHandler
     from pyftpdlib.servers import FTPServer
@@ -131,7 +131,10 @@ def ftp(root):
     t = threading.Thread(target=server.serve_forever, kwargs={"timeout": 0.2})
     t.start()
     try:
-        subprocess.run(["curl", "-s", "-o", "/dev/null", "ftp://alice:secret@127.0.0.1:2121/notes.txt"], check=True)
+        # Passive mode (the client connects to the port the server's 227/229 names),
+        # or active mode (curl's EPRT names a port of its own, the server connects).
+        mode = ["--ftp-port", "127.0.0.1:50020-50029"] if active else []
+        subprocess.run(["curl", "-s", "-o", "/dev/null", *mode, "ftp://alice:secret@127.0.0.1:2121/notes.txt"], check=True)
     finally:
         server.close_all()
         t.join()
@@ -266,7 +269,7 @@ def bulk_tls13(host, port, size, keylog, server_only):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["smtp-starttls", "smtp-auth", "http-basic", "ftp", "dns", "tls12-resume", "dns-big", "bulk-server", "bulk-client"])
+    ap.add_argument("mode", choices=["smtp-starttls", "smtp-auth", "http-basic", "ftp", "ftp-active", "dns", "tls12-resume", "dns-big", "bulk-server", "bulk-client"])
     ap.add_argument("--keylog")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=4433)
@@ -281,6 +284,8 @@ def main():
         http_basic()
     elif a.mode == "ftp":
         ftp(a.root)
+    elif a.mode == "ftp-active":
+        ftp(a.root, active=True)
     elif a.mode == "dns":
         dns()
     elif a.mode == "dns-big":

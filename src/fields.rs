@@ -135,6 +135,8 @@ pub fn all() -> impl Iterator<Item = FieldId> {
     let mut lists: Vec<&'static [FieldId]> = vec![
         FIELDS,
         crate::decode::link::FIELDS,
+        crate::decode::linktypes::FIELDS,
+        crate::decode::wifi::FIELDS,
         crate::decode::ip::FIELDS,
         crate::decode::tcp::FIELDS,
         crate::decode::udp::FIELDS,
@@ -150,7 +152,12 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::decode::tunnel::l2tp::FIELDS,
     ];
     for p in crate::proto::registry::all() {
-        if !lists.iter().any(|l| std::ptr::eq(*l, p.fields)) {
+        // The same list, by its fields' definitions: the slice itself may be copied
+        // (a promoted constant can exist once per codegen unit), its statics cannot.
+        let same = |l: &&[FieldId]| {
+            l.len() == p.fields.len() && l.iter().zip(p.fields).all(|(a, b)| a == b)
+        };
+        if !lists.iter().any(same) {
             lists.push(p.fields);
         }
     }

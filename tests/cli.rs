@@ -589,3 +589,71 @@ fn completions_for_every_shell() {
     let out = run(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn tcpdump_options_show_does_not_take_are_named() {
+    let file = capture("plain-echo.pcap");
+    let file = file.to_str().unwrap();
+    for (args, named) in [
+        (
+            vec!["show", "-nnvi", "eth0", file],
+            "tcpdump's -i (in -nnvi)",
+        ),
+        (vec!["show", "-w", "out.pcap", file], "tcpdump's -w"),
+        (
+            vec!["show", "--immediate-mode", file],
+            "tcpdump's --immediate-mode",
+        ),
+    ] {
+        let out = run(&args);
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(named) && err.contains("not supported"),
+            "{args:?}: {err}"
+        );
+    }
+    // An option value that looks like one is not taken for it: `-r` takes the rest.
+    let out = run(&["show", "-c", "1", "--quiet", "--no-hex", "-nnr", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn tcpdump_display_options_bundle_and_change_the_line() {
+    let file = capture("plain-echo.pcap");
+    let file = file.to_str().unwrap();
+    let line = |args: &[&str]| {
+        let mut all = vec!["show", "-c", "1", "--quiet", "--no-hex", "--no-describe"];
+        all.extend_from_slice(args);
+        all.push(file);
+        let out = run(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    let plain = line(&[]);
+    assert!(
+        plain.contains(" IP 127.0.0.1.37094 > 127.0.0.1.1060: Flags [S]"),
+        "{plain}"
+    );
+    let e = line(&["-e"]);
+    assert!(
+        e.contains(
+            "00:00:00:00:00:00 > 00:00:00:00:00:00, ethertype IPv4 (0x0800), length 74: 127.0.0.1"
+        ),
+        "{e}"
+    );
+    let v = line(&["-nnvt"]);
+    assert!(v.starts_with("IP (tos 0x0, ttl 64, id 64263, offset 0, flags [DF], proto TCP (6), length 60)\n    127.0.0.1.37094"), "{v}");
+    assert!(v.contains("cksum 0xfe30 (incorrect -> 0xb842)"), "{v}");
+    // -K: no checksum at all, as tcpdump (print-tcp.c prints it only when verifying).
+    let k = line(&["-vK"]);
+    assert!(k.contains("proto TCP (6)") && !k.contains("cksum"), "{k}");
+    let q = line(&["-qt"]);
+    assert_eq!(q.trim_end(), "IP 127.0.0.1.37094 > 127.0.0.1.1060: tcp 0");
+}

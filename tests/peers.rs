@@ -2701,3 +2701,328 @@ const DB_CORPUS: &[(&str, Option<&str>)] = &[
     ),
     ("suricata-verify/pgsql/pgsql-upgrade-tls/input.pcap", None),
 ];
+
+// tcpdump's options (-v, -e, -q) and link types. Each packet's text is its numbered
+// line and the lines under it (-v puts the transport on a second line), hex rows left
+// out. Agreement, per packet:
+// - identical text;
+// - "application": tcpdump's text starts with ours and goes on where ours ends at
+//   `length N` (tcpdump's application printers, issue 16 item 2) — counted apart;
+// - any other difference is counted under a class (tcpdump's word where the two
+//   part) and compared with the accepted differences below.
+
+/// The differences accepted, by class, and why. A class seen that is not here fails
+/// the sample test; on the development corpus the figures are reported.
+const ACCEPTED_OPTION_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "tunnel",
+        "ERSPAN, GTP-U and Teredo: eavesdrop opens the tunnel where tcpdump 4.99 stops",
+    ),
+    (
+        "L2TP",
+        "tcpdump prints L2TP's header and control AVPs its own way, eavesdrop its header only",
+    ),
+    (
+        "tunnel -v",
+        "GRE's flags and protocol (-v, -e) and Geneve's option names (-v) as tcpdump prints them are not printed (the tunnel printers are terse)",
+    ),
+];
+
+#[derive(Default, Debug)]
+struct OptionTally {
+    packets: u64,
+    exact: u64,
+    application: u64,
+    classes: BTreeMap<String, (u64, String)>,
+}
+
+/// Packet number → its text (numbered line and continuation lines, no hex rows).
+fn packet_texts(out: &str) -> BTreeMap<u64, String> {
+    let mut map: BTreeMap<u64, String> = BTreeMap::new();
+    let mut last: Option<u64> = None;
+    for line in out.lines() {
+        let numbered = line
+            .trim_start()
+            .split_once("  ")
+            .filter(|(num, _)| {
+                !line.starts_with('\t')
+                    && !num.is_empty()
+                    && num.bytes().all(|b| b.is_ascii_digit())
+            })
+            .and_then(|(num, rest)| Some((num.parse::<u64>().ok()?, rest)));
+        match numbered {
+            Some((n, rest)) => {
+                map.insert(n, rest.to_string());
+                last = Some(n);
+            }
+            None if line.starts_with("\t0x") || line.is_empty() => {}
+            None => {
+                if let Some(text) = last.and_then(|n| map.get_mut(&n)) {
+                    text.push('\n');
+                    text.push_str(line);
+                }
+            }
+        }
+    }
+    map
+}
+
+/// Whether `ours` stops at `length N` where tcpdump's `theirs` goes on with its
+/// application printer.
+fn application_follows(theirs: &str, ours: &str) -> bool {
+    // tcpdump decodes the UDP payload where eavesdrop prints `UDP, length N`.
+    if (ours.contains("UDP, length ") || ours.contains("UDP, bad length "))
+        && ours
+            .rfind("UDP, ")
+            .is_some_and(|i| theirs.starts_with(&ours[..i]))
+    {
+        return true;
+    }
+    // tcpdump goes on after the TCP line's `length N`.
+    let Some(rest) = theirs.strip_prefix(ours) else {
+        return false;
+    };
+    let last = ours.rsplit(['\n', ',']).next().unwrap_or("");
+    let ends_in_length = last
+        .trim_start()
+        .strip_prefix("length ")
+        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+    ends_in_length && (rest.starts_with(": ") || rest.starts_with(' ') || rest.starts_with('\n'))
+}
+
+/// The class of a difference: the tunnel and L2TP cases by name, else tcpdump's word
+/// where the texts part (with the protocol tcpdump printed first).
+fn difference_class(theirs: &str, ours: &str) -> String {
+    if tunnel_only_ours(theirs, ours).is_some() {
+        return "tunnel".into();
+    }
+    if theirs.contains("l2tp") || theirs.contains("L2TP") {
+        return "L2TP".into();
+    }
+    // GRE's flags and protocol (-v, -e), Geneve's options (-v) in tcpdump's words.
+    if theirs.contains(" GREv") || theirs.contains(" Geneve, ") {
+        return "tunnel -v".into();
+    }
+    let at = theirs
+        .bytes()
+        .zip(ours.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(theirs.len().min(ours.len()));
+    let start = theirs[..at]
+        .rfind([' ', '\n', '[', '('])
+        .map_or(0, |i| i + 1);
+    let word: String = theirs[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != ',')
+        .take(24)
+        .collect();
+    word
+}
+
+fn compare_option(file: &Path, flags: &[&str], tally: &mut OptionTally) {
+    let t = Command::new("tcpdump")
+        .args(["-#", "-nn"])
+        .args(flags)
+        .arg("-r")
+        .arg(file)
+        .env("TZ", "UTC")
+        .output()
+        .expect("tcpdump");
+    let e = eavesdrop()
+        .args([
+            "show",
+            "-#",
+            "--no-hex",
+            "--no-notes",
+            "--no-describe",
+            "--color=never",
+        ])
+        .args(flags)
+        .arg(file)
+        .output()
+        .expect("eavesdrop");
+    let err = text(&e.stderr);
+    assert!(!err.contains("panicked"), "{}: {err}", file.display());
+    let theirs = packet_texts(&text(&t.stdout));
+    let ours = packet_texts(&text(&e.stdout));
+    for (n, tl) in &theirs {
+        let el = ours.get(n).map_or("", String::as_str);
+        if el.contains(" not decoded]") {
+            continue;
+        }
+        tally.packets += 1;
+        if el == tl {
+            tally.exact += 1;
+        } else if application_follows(tl, el) {
+            tally.application += 1;
+        } else {
+            let class = difference_class(tl, el);
+            let entry = tally.classes.entry(class).or_insert_with(|| {
+                (
+                    0,
+                    format!(
+                        "{}#{n} {}\n  tcpdump:   {tl}\n  eavesdrop: {el}",
+                        file.display(),
+                        flags.join(" ")
+                    ),
+                )
+            });
+            entry.0 += 1;
+        }
+    }
+}
+
+/// The link-type samples `scripts/relink.py` makes, when Python with scapy is here.
+fn relinked_samples() -> Vec<PathBuf> {
+    let python = Command::new("python3")
+        .args(["-c", "import scapy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !python {
+        eprintln!("python3 with scapy not installed: link-type samples skipped");
+        return Vec::new();
+    }
+    let dir = tempdir("relinked");
+    let mut out = Vec::new();
+    for link in [
+        "ppp",
+        "ppp-hdlc",
+        "chdlc",
+        "frelay",
+        "slip",
+        "ieee802-11",
+        "radiotap",
+        "nflog",
+        "pflog",
+        "ipoib",
+    ] {
+        for src in ["tls13-echo.pcapng", "tls13-echo-ipv6.pcap"] {
+            let dst = dir.join(format!("{link}-{src}.pcap"));
+            let ok = Command::new("python3")
+                .arg(repo().join("scripts/relink.py"))
+                .arg(capture(src))
+                .arg(&dst)
+                .arg(link)
+                .output()
+                .unwrap();
+            assert!(ok.status.success(), "relink {link}: {}", text(&ok.stderr));
+            out.push(dst);
+        }
+    }
+    out
+}
+
+const OPTION_SETS: &[&[&str]] = &[&["-v"], &["-e"], &["-q"], &["-e", "-v"], &["-vv"]];
+
+#[test]
+fn options_and_link_types_agree_with_tcpdump_on_sample_captures() {
+    if !tcpdump_available() {
+        eprintln!("tcpdump not installed: skipped");
+        return;
+    }
+    let mut files = sample_captures();
+    files.extend(relinked_samples());
+    // -x and -xx: tcpdump's hex rows without the ASCII column (eavesdrop adds a mask
+    // row under each, not compared here).
+    for file in &files {
+        for flag in ["-x", "-xx"] {
+            let rows = |out: &[u8]| {
+                text(out)
+                    .lines()
+                    .filter(|l| l.starts_with("\t0x"))
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            };
+            let t = Command::new("tcpdump")
+                .args(["-nn", flag, "-r"])
+                .arg(file)
+                .env("TZ", "UTC")
+                .output()
+                .unwrap();
+            let e = eavesdrop()
+                .args(["show", "--color=never", "--no-notes", flag])
+                .arg(file)
+                .output()
+                .unwrap();
+            assert_eq!(
+                rows(&t.stdout),
+                rows(&e.stdout),
+                "{} {flag}",
+                file.display()
+            );
+        }
+    }
+    let mut tallies = Vec::new();
+    for flags in OPTION_SETS.iter().copied().chain([&[][..]]) {
+        let mut tally = OptionTally::default();
+        for file in &files {
+            compare_option(file, flags, &mut tally);
+        }
+        tallies.push((flags.join(" "), tally));
+    }
+    let mut unexplained = Vec::new();
+    for (flags, tally) in &tallies {
+        eprintln!(
+            "samples {flags:>6}: {} packets, {} identical, {} application printer, {} differ",
+            tally.packets,
+            tally.exact,
+            tally.application,
+            tally.classes.values().map(|c| c.0).sum::<u64>()
+        );
+        for (class, (count, example)) in &tally.classes {
+            eprintln!("  [{class}] ×{count}\n{example}");
+            if !ACCEPTED_OPTION_DIFFERENCES.iter().any(|(c, _)| c == class) {
+                unexplained.push(format!("[{class}] ×{count}\n{example}"));
+            }
+        }
+    }
+    assert!(unexplained.is_empty(), "{}", unexplained.join("\n"));
+}
+
+#[test]
+fn options_agree_with_tcpdump_on_the_development_corpus() {
+    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
+        eprintln!("EAVESDROP_CORPUS not set: skipped");
+        return;
+    };
+    if !tcpdump_available() {
+        return;
+    }
+    let files = corpus_files(Path::new(&dir));
+    for flags in [&["-v"][..], &["-e"], &["-q"]] {
+        let mut tally = OptionTally::default();
+        for file in &files {
+            compare_option(file, flags, &mut tally);
+        }
+        let differ: u64 = tally.classes.values().map(|c| c.0).sum();
+        let pct = |n: u64| 100.0 * n as f64 / tally.packets.max(1) as f64;
+        eprintln!(
+            "corpus {:>3}: {} packets: {:.2}% identical, {:.2}% identical up to tcpdump's application printer, {:.2}% differ",
+            flags.join(" "),
+            tally.packets,
+            pct(tally.exact),
+            pct(tally.exact + tally.application),
+            pct(differ)
+        );
+        let mut classes: Vec<_> = tally.classes.iter().collect();
+        classes.sort_by_key(|c| std::cmp::Reverse(c.1 .0));
+        for (class, (count, example)) in classes.iter().take(12) {
+            let accepted = ACCEPTED_OPTION_DIFFERENCES
+                .iter()
+                .find(|(c, _)| c == class)
+                .map_or("", |(_, why)| *why);
+            eprintln!("  [{class}] ×{count} {accepted}\n{example}");
+        }
+        // Floors just below the figures measured when this test was written (-v 99.05%,
+        // -e 99.16%, -q 99.33%): a regression fails, progress raises them.
+        let floor = match flags[0] {
+            "-v" => 98.8,
+            _ => 99.0,
+        };
+        assert!(
+            pct(tally.exact + tally.application) >= floor,
+            "{flags:?}: {:.2}%",
+            pct(tally.exact + tally.application)
+        );
+    }
+}

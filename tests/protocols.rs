@@ -59,6 +59,41 @@ fn ftp_and_smtp_passwords_are_named() {
 }
 
 #[test]
+fn ftp_data_connections_are_followed_from_their_announcement() {
+    // Passive mode (the server's 229 names the port) and active mode (curl's EPRT
+    // names one of its own, and the server connects to it): the data connection is
+    // FTP data, its file readable, and check names it.
+    for (name, announced) in [
+        ("ftp-password.pcap", "229 Entering extended passive mode"),
+        ("ftp-active.pcap", "FTP EPRT |1|127.0.0.1|50020|"),
+    ] {
+        let (l, _) = lines(name);
+        assert!(has(&l, announced), "{name}: {l:#?}");
+        let out = run(&["flows", "--brief", capture(name).to_str().unwrap()]);
+        let flows = text(&out.stdout);
+        let data: Vec<&str> = flows
+            .lines()
+            .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+            .filter(|l| l.contains("TCP › FTP-DATA"))
+            .collect();
+        assert_eq!(data.len(), 1, "{name}: {flows}");
+        assert!(data[0].contains("readable: 31 bytes"), "{name}: {flows}");
+        let out = run(&[
+            "check",
+            "--deny",
+            "plaintext",
+            capture(name).to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert!(
+            text(&out.stdout).contains(r#"FTP-DATA content "Simple is better than complex.."#),
+            "{name}: {}",
+            text(&out.stdout)
+        );
+    }
+}
+
+#[test]
 fn smtp_starttls_switches_to_tls_after_the_220() {
     let (l, _) = lines("smtp-starttls.pcap");
     let payload: Vec<&String> = l.iter().filter(|x| !x.ends_with("length 0")).collect();

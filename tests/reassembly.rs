@@ -187,10 +187,7 @@ fn run(order: &[(bool, u32, u8, Vec<u8>)]) -> Collect {
         let data = packet(*to_server, *seq, 1, *flags, payload);
         let frame = Frame {
             number: i as u64 + 1,
-            ts: Timestamp {
-                sec: i as i64,
-                nsec: 0,
-            },
+            ts: Timestamp::new(i as i64, 0),
             link: LinkType::RAW,
             interface: 0,
             orig_len: data.len() as u32,
@@ -311,10 +308,7 @@ fn closed_flows_leaving_the_table_do_not_disturb_open_ones() {
         let data = packet_on(port, to_server, seq, 1, flags, payload);
         let frame = Frame {
             number: n,
-            ts: Timestamp {
-                sec: n as i64,
-                nsec: 0,
-            },
+            ts: Timestamp::new(n as i64, 0),
             link: LinkType::RAW,
             interface: 0,
             orig_len: data.len() as u32,
@@ -433,7 +427,7 @@ fn run_bounded(
         let data = packet(to_server, seq, 1, flags, &payload);
         let frame = Frame {
             number: n,
-            ts: Timestamp { sec: 0, nsec: 0 },
+            ts: Timestamp::new(0, 0),
             link: LinkType::RAW,
             interface: 0,
             orig_len: data.len() as u32,
@@ -510,7 +504,7 @@ fn overlapping_retransmissions_with_different_bytes_keep_the_first_copy() {
         engine
             .push(Frame {
                 number: n as u64 + 1,
-                ts: Timestamp { sec: 0, nsec: 0 },
+                ts: Timestamp::new(0, 0),
                 link: LinkType::RAW,
                 interface: 0,
                 orig_len: data.len() as u32,
@@ -579,7 +573,7 @@ fn labels_by_offset(cisn: u32, sisn: u32, tfo: bool) -> BTreeMap<(bool, u32), La
         engine
             .push(Frame {
                 number: n as u64 + 1,
-                ts: Timestamp { sec: 0, nsec: 0 },
+                ts: Timestamp::new(0, 0),
                 link: LinkType::RAW,
                 interface: 0,
                 orig_len: data.len() as u32,
@@ -657,7 +651,7 @@ fn corrupt_ip_length_on_a_syn_ack_does_not_swallow_the_stream() {
         engine
             .push(Frame {
                 number: i as u64 + 1,
-                ts: Timestamp { sec: 0, nsec: 0 },
+                ts: Timestamp::new(0, 0),
                 link: LinkType::RAW,
                 interface: 0,
                 orig_len: data.len() as u32,
@@ -714,7 +708,7 @@ fn configured_stream_buffer_bounds_the_end_of_a_flow() {
         engine
             .push(Frame {
                 number: n as u64 + 1,
-                ts: Timestamp { sec: 0, nsec: 0 },
+                ts: Timestamp::new(0, 0),
                 link: LinkType::RAW,
                 interface: 0,
                 orig_len: data.len() as u32,

@@ -4,7 +4,7 @@
 
 use eavesdrop::engine::EngineConfig;
 use eavesdrop::sink::Summary;
-use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
+use eavesdrop::render::hexdump::{DumpStyle, HexMode, ShowOptions, ShowSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::time::{Clock, TimeFormat};
 use eavesdrop::sink::{FrameView, Sink};
@@ -50,13 +50,18 @@ impl Sink for Checked {
 pub fn engine(config: EngineConfig) -> Engine<Checked> {
     let opts = ShowOptions {
         hex: HexMode::Link,
+        style: DumpStyle::HexAscii,
         color: false,
         notes: true,
+        // The most that is printed: -e and -vv reach every link-level and header field.
         line: LineOptions {
             numbers: true,
             absolute_seq: false,
             describe: true,
             quick: false,
+            verbose: 2,
+            link_header: true,
+            no_checksums: false,
         },
         width: None,
     };

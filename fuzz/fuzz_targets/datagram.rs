@@ -56,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         let data = datagram(flags & 0x80 == 0, port, proto, payload);
         let frame = Frame {
             number,
-            ts: Timestamp { sec: number as i64, nsec: 0 },
+            ts: Timestamp::new(number as i64, 0),
             link: LinkType::RAW,
             interface: 0,
             orig_len: data.len() as u32,

@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 
 mod common;
 
-const LINKS: [u32; 10] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
+const LINKS: [u32; 20] = [
+    0, 1, 8, 9, 12, 14, 50, 101, 104, 105, 107, 108, 113, 117, 127, 228, 229, 239, 242, 276,
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else {
@@ -16,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let mut engine = common::engine(EngineConfig::default());
     let frame = Frame {
         number: 1,
-        ts: Timestamp { sec: 0, nsec: 0 },
+        ts: Timestamp::new(0, 0),
         link,
         interface: 0,
         // Sometimes claim more bytes on the wire than captured.

@@ -51,7 +51,7 @@ fuzz_target!(|data: &[u8]| {
         number += 1;
         let frame = Frame {
             number,
-            ts: Timestamp { sec: number as i64, nsec: 0 },
+            ts: Timestamp::new(number as i64, 0),
             link: LinkType::RAW,
             interface: 0,
             orig_len: data.len() as u32,

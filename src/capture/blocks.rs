@@ -8,12 +8,17 @@ use super::{Frame, LinkType, Timestamp};
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
+/// libpcap's LT_LINKTYPE mask (LINKTYPE_LINKTYPE_MASK): the link type proper, below
+/// the FCS-length bits a legacy pcap header may carry.
+const LINKTYPE_MASK: u32 = 0x03FF_FFFF;
+const MAX_SNAPLEN: u32 = super::MAX_SNAPLEN;
+
 impl ReaderState {
     pub(super) fn partial_legacy(&mut self, data: &[u8], big_endian: bool) -> Option<Frame> {
         let sec = read_u32(data, 0, big_endian)?;
         let frac = read_u32(data, 4, big_endian)?;
         let orig_len = read_u32(data, 12, big_endian)?;
-        let bytes = data.get(16..)?.to_vec();
+        let bytes = self.legacy_data(data.get(16..)?).to_vec();
         self.frames += 1;
         Some(Frame {
             number: self.frames,
@@ -55,15 +60,14 @@ impl ReaderState {
     }
 
     pub(super) fn legacy_ts(&self, sec: u32, frac: u32) -> Timestamp {
-        let nsec = if self.legacy_nano {
-            frac
-        } else {
-            frac.saturating_mul(1000)
-        };
-        Timestamp {
-            sec: i64::from(sec),
-            nsec,
-        }
+        Timestamp::from_legacy(sec, frac, self.legacy_nano)
+    }
+
+    /// A legacy record's captured bytes, cut to the file's snapshot length as libpcap
+    /// does (it reads that many and discards the rest of the record).
+    pub(super) fn legacy_data<'d>(&self, data: &'d [u8]) -> &'d [u8] {
+        let snap = usize::try_from(self.legacy_snaplen).unwrap_or(usize::MAX);
+        data.get(..snap).unwrap_or(data)
     }
 
     /// A copy of `bytes` in a recycled buffer when there is one.
@@ -84,7 +88,16 @@ impl ReaderState {
     ) -> Result<Option<Frame>, CaptureError> {
         match block {
             PcapBlockOwned::LegacyHeader(header) => {
-                self.legacy_link = LinkType(header.network.0 as u32);
+                // libpcap keeps the low 26 bits (LT_LINKTYPE): the upper ones say
+                // whether frames carry an FCS and how long it is.
+                self.legacy_link =
+                    LinkType(u32::from_ne_bytes(header.network.0.to_ne_bytes()) & LINKTYPE_MASK);
+                // pcap_adjust_snapshot: 0, negative or too large means the maximum.
+                self.legacy_snaplen = match header.snaplen {
+                    0 => MAX_SNAPLEN,
+                    n if n > MAX_SNAPLEN => MAX_SNAPLEN,
+                    n => n,
+                };
                 Ok(None)
             }
             PcapBlockOwned::Legacy(b) => {
@@ -95,7 +108,7 @@ impl ReaderState {
                     link: self.legacy_link,
                     interface: 0,
                     orig_len: b.origlen,
-                    data: self.buffer(b.data),
+                    data: self.buffer(self.legacy_data(b.data)),
                     cut_by_eof: false,
                 }))
             }
@@ -263,7 +276,7 @@ pub(super) fn pcapng_ts(high: u32, low: u32, iface: &Interface) -> Timestamp {
         .saturating_add(iface.offset);
     let frac = u128::from(ticks % res);
     let nsec = u32::try_from(frac * 1_000_000_000 / u128::from(res)).unwrap_or(0);
-    Timestamp { sec, nsec }
+    Timestamp::new(sec, nsec)
 }
 
 pub(super) fn describe_start(probe: &[u8]) -> String {

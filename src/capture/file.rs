@@ -108,6 +108,8 @@ pub(super) struct ReaderState {
     /// Legacy pcap: the one link type; pcapng: unused.
     pub(super) legacy_link: LinkType,
     pub(super) legacy_nano: bool,
+    /// Legacy pcap: the snapshot length records are cut to (libpcap's, adjusted).
+    pub(super) legacy_snaplen: u32,
     /// pcapng: the current section's interfaces.
     pub(super) interfaces: Vec<Interface>,
     pub(super) next_global_interface: u32,
@@ -232,6 +234,7 @@ impl CaptureReader {
                 format,
                 legacy_link,
                 legacy_nano,
+                legacy_snaplen: MAX_RECORD_LEN,
                 interfaces: Vec::new(),
                 next_global_interface: 0,
                 offset: 0,
@@ -551,25 +554,13 @@ mod tests {
         assert!(err.is_none(), "{err:?}");
         assert_eq!(frames.len(), 5);
         assert_eq!(frames[0].link, LinkType::ETHERNET);
-        assert_eq!(
-            frames[0].ts,
-            Timestamp {
-                sec: 1_700_000_000,
-                nsec: 123_456_789
-            }
-        );
+        assert_eq!(frames[0].ts, Timestamp::new(1_700_000_000, 123_456_789));
         assert_eq!(frames[0].orig_len, 60);
         assert_eq!(frames[1].link, LinkType::RAW);
-        assert_eq!(
-            frames[1].ts,
-            Timestamp {
-                sec: 1_700_000_000,
-                nsec: 500_000_000
-            }
-        );
+        assert_eq!(frames[1].ts, Timestamp::new(1_700_000_000, 500_000_000));
         assert_eq!(frames[2].data, vec![0xbb; 20]);
         assert_eq!(frames[3].interface, 1);
-        assert_eq!(frames[3].ts, Timestamp { sec: 1, nsec: 0 });
+        assert_eq!(frames[3].ts, Timestamp::new(1, 0));
         assert_eq!(frames[4].link, LinkType::LINUX_SLL);
         assert_eq!(
             frames[4].interface, 2,
@@ -577,7 +568,7 @@ mod tests {
         );
         assert_eq!(
             frames[4].ts,
-            Timestamp { sec: 5, nsec: 0 },
+            Timestamp::new(5, 0),
             "default resolution is microseconds"
         );
         assert_eq!(
@@ -612,16 +603,36 @@ mod tests {
         );
         let (frames, err) = read_all(f);
         assert!(err.is_none());
-        assert_eq!(
-            frames[0].ts,
-            Timestamp {
-                sec: 10,
-                nsec: 999_999_999
-            }
-        );
+        assert_eq!(frames[0].ts, Timestamp::new(10, 999_999_999));
         assert_eq!(frames[1].ts.micros(), 0);
         assert_eq!(frames[1].orig_len, 40);
         assert_eq!(frames[1].link, LinkType::RAW);
+    }
+
+    /// A legacy header whose link type carries libpcap's FCS bits, and whose records
+    /// are longer than its snapshot length: the link type is masked and the records
+    /// cut, as libpcap does.
+    #[test]
+    fn link_type_upper_bits_are_masked_and_records_cut_to_the_snapshot_length() {
+        let mut f = Vec::new();
+        f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        f.extend_from_slice(&2u16.to_le_bytes());
+        f.extend_from_slice(&4u16.to_le_bytes());
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&20u32.to_le_bytes());
+        f.extend_from_slice(&(101u32 | 0x0400_0000 | 4 << 28).to_le_bytes());
+        for len in [30u32, 10] {
+            f.extend_from_slice(&[0; 8]);
+            f.extend_from_slice(&len.to_le_bytes());
+            f.extend_from_slice(&(len + 5).to_le_bytes());
+            f.extend(std::iter::repeat_n(0x45, len as usize));
+        }
+        let (frames, err) = read_all(f);
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(frames.len(), 2);
+        assert_eq!(frames[0].link, LinkType::RAW);
+        assert_eq!((frames[0].data.len(), frames[0].orig_len), (20, 35));
+        assert_eq!((frames[1].data.len(), frames[1].orig_len), (10, 15));
     }
 
     #[test]

@@ -134,11 +134,11 @@ impl LiveCapture {
                 self.frames += 1;
                 // time_t is 32 bits on some targets.
                 #[allow(clippy::unnecessary_cast)]
-                let ts = Timestamp {
-                    sec: p.header.ts.tv_sec as i64,
+                let ts = Timestamp::new(
+                    p.header.ts.tv_sec as i64,
                     // Nanosecond precision was asked for: tv_usec holds nanoseconds.
-                    nsec: (p.header.ts.tv_usec as u32).min(999_999_999),
-                };
+                    (p.header.ts.tv_usec as u32).min(999_999_999),
+                );
                 Ok(Some(Frame {
                     number: self.frames,
                     ts,

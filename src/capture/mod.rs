@@ -35,6 +35,16 @@ impl LinkType {
     pub const IPV4: LinkType = LinkType(228);
     pub const IPV6: LinkType = LinkType(229);
     pub const LINUX_SLL2: LinkType = LinkType(276);
+    pub const SLIP: LinkType = LinkType(8);
+    pub const PPP: LinkType = LinkType(9);
+    pub const PPP_HDLC: LinkType = LinkType(50);
+    pub const C_HDLC: LinkType = LinkType(104);
+    pub const IEEE802_11: LinkType = LinkType(105);
+    pub const FRELAY: LinkType = LinkType(107);
+    pub const PFLOG: LinkType = LinkType(117);
+    pub const IEEE802_11_RADIOTAP: LinkType = LinkType(127);
+    pub const NFLOG: LinkType = LinkType(239);
+    pub const IPOIB: LinkType = LinkType(242);
 
     pub fn name(self) -> Option<&'static str> {
         Some(match self {
@@ -46,11 +56,16 @@ impl LinkType {
             LinkType::IPV4 => "IPV4",
             LinkType::IPV6 => "IPV6",
             LinkType::LINUX_SLL2 => "LINUX_SLL2",
-            LinkType(105) => "IEEE802_11",
-            LinkType(127) => "IEEE802_11_RADIOTAP",
-            LinkType(9) => "PPP",
-            LinkType(50) => "PPP_HDLC",
-            LinkType(239) => "NFLOG",
+            LinkType::IEEE802_11 => "IEEE802_11",
+            LinkType::IEEE802_11_RADIOTAP => "IEEE802_11_RADIOTAP",
+            LinkType::PPP => "PPP",
+            LinkType::PPP_HDLC => "PPP_HDLC",
+            LinkType::C_HDLC => "C_HDLC",
+            LinkType::FRELAY => "FRELAY",
+            LinkType::SLIP => "SLIP",
+            LinkType::PFLOG => "PFLOG",
+            LinkType::IPOIB => "IPOIB",
+            LinkType::NFLOG => "NFLOG",
             LinkType(252) => "WIRESHARK_UPPER_PDU",
             _ => return None,
         })
@@ -70,6 +85,16 @@ impl LinkType {
                 | LinkType::IPV4
                 | LinkType::IPV6
                 | LinkType::LINUX_SLL2
+                | LinkType::SLIP
+                | LinkType::PPP
+                | LinkType::PPP_HDLC
+                | LinkType::C_HDLC
+                | LinkType::IEEE802_11
+                | LinkType::FRELAY
+                | LinkType::PFLOG
+                | LinkType::IEEE802_11_RADIOTAP
+                | LinkType::NFLOG
+                | LinkType::IPOIB
         )
     }
 }
@@ -89,14 +114,57 @@ impl fmt::Display for LinkType {
     }
 }
 
-/// A capture timestamp: seconds since the Unix epoch and nanoseconds.
+/// A capture timestamp: seconds since the Unix epoch and nanoseconds (below 10^9).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp {
     pub sec: i64,
     pub nsec: u32,
+    /// A legacy pcap record's time fields as they were read, when tcpdump would print
+    /// them otherwise than `sec` and `nsec` say (see [`RawTime`]); `None` for the rest.
+    pub raw: Option<RawTime>,
+}
+
+/// A legacy pcap record's seconds and fraction as libpcap hands them on: signed 32-bit
+/// fields, not normalised. Kept when the fraction is out of range (10^6 microseconds
+/// or more, 10^9 nanoseconds or more) or the seconds have bit 31 set, so that the
+/// packet line prints them as tcpdump does (`.1500000`, `[Error converting time]`);
+/// the timestamp's `sec` and `nsec` hold the normalised time everything else uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RawTime {
+    pub sec: i32,
+    pub frac: i32,
+    /// The fraction counts nanoseconds (a nanosecond pcap), not microseconds.
+    pub nano: bool,
 }
 
 impl Timestamp {
+    /// A normalised timestamp (`nsec` below 10^9).
+    pub const fn new(sec: i64, nsec: u32) -> Timestamp {
+        Timestamp {
+            sec,
+            nsec,
+            raw: None,
+        }
+    }
+
+    /// A legacy pcap record's time fields (seconds, then micro- or nanoseconds).
+    /// libpcap hands them on as signed 32-bit numbers, unnormalised; the timestamp is
+    /// normalised and keeps the fields as read when tcpdump would print them
+    /// differently ([`RawTime`]).
+    pub fn from_legacy(sec: u32, frac: u32, nano: bool) -> Timestamp {
+        let per_sec: u32 = if nano { 1_000_000_000 } else { 1_000_000 };
+        let raw = (frac >= per_sec || sec & 0x8000_0000 != 0).then_some(RawTime {
+            sec: i32::from_ne_bytes(sec.to_ne_bytes()),
+            frac: i32::from_ne_bytes(frac.to_ne_bytes()),
+            nano,
+        });
+        Timestamp {
+            sec: i64::from(sec) + i64::from(frac / per_sec),
+            nsec: (frac % per_sec) * (1_000_000_000 / per_sec),
+            raw,
+        }
+    }
+
     pub fn micros(self) -> u32 {
         self.nsec / 1000
     }

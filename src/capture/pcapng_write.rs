@@ -105,10 +105,7 @@ mod tests {
         let frames: Vec<Frame> = (1..=3u64)
             .map(|n| Frame {
                 number: n,
-                ts: Timestamp {
-                    sec: 1_764_350_000 + n as i64,
-                    nsec: 123_456_789,
-                },
+                ts: Timestamp::new(1_764_350_000 + n as i64, 123_456_789),
                 link: LinkType::RAW,
                 interface: 0,
                 orig_len: 40 + n as u32,

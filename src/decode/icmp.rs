@@ -1,9 +1,11 @@
 //! ICMP (RFC 792), ICMPv6 (RFC 4443) and ARP (RFC 826): decoded by type, their bodies
 //! left to the payload heuristic.
 
+use super::checksum::{self, Verdict};
+use super::ip::IpContext;
 use super::{to_u32, Layer, Walk};
 use crate::span::Visibility;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
 
 crate::fields! {
@@ -55,6 +57,29 @@ pub struct IcmpLayer {
     /// The captured message from its type byte, within the IP datagram (frame
     /// offsets): what tcpdump's ICMP printers read.
     pub data: Range<u32>,
+    /// Frame offset of the message.
+    pub at: u32,
+    /// The checksum field (0 when not captured).
+    pub checksum: u16,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// Part of a fragmented IP datagram (tcpdump then checks no checksum).
+    pub fragmented: bool,
+}
+
+impl IcmpLayer {
+    /// The checksum's verdict over the message (with ICMPv6's pseudo-header), when all
+    /// of it was captured.
+    pub fn checksum(&self, frame: &[u8]) -> Option<Verdict> {
+        let at = self.at as usize;
+        let msg = frame.get(at..at.checked_add(self.length as usize)?)?;
+        let computed = if self.v6 {
+            checksum::over_pseudo_header(self.src, self.dst, 58, msg)
+        } else {
+            checksum::internet_checksum(&[msg])
+        };
+        Some(Verdict::of(self.checksum, computed))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,15 +94,15 @@ pub struct ArpLayer {
     pub length: u32,
 }
 
-pub(crate) fn icmpv4(walk: &mut Walk<'_>, at: usize, length: u32) {
-    icmp(walk, at, length, false)
+pub(crate) fn icmpv4(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext) {
+    icmp(walk, at, length, false, ip)
 }
 
-pub(crate) fn icmpv6(walk: &mut Walk<'_>, at: usize, length: u32) {
-    icmp(walk, at, length, true)
+pub(crate) fn icmpv6(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext) {
+    icmp(walk, at, length, true, ip)
 }
 
-fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool) {
+fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool, ip: &IpContext) {
     let end = (at + length as usize).min(walk.data.len());
     let msg = walk.data.get(at..end.max(at)).unwrap_or(&[]);
     let kind = msg.first().copied();
@@ -105,6 +130,14 @@ fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool) {
         echo,
         length,
         data: to_u32(at.min(end.max(at)))..to_u32(end.max(at)),
+        at: to_u32(at),
+        checksum: u16::from_be_bytes([
+            msg.get(2).copied().unwrap_or(0),
+            msg.get(3).copied().unwrap_or(0),
+        ]),
+        src: ip.src,
+        dst: ip.dst,
+        fragmented: ip.fragmented,
     }));
     if msg.len() < hdr::LEN {
         walk.truncated(if v6 { "icmp6" } else { "icmp" }, at, hdr::LEN);

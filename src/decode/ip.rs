@@ -6,6 +6,7 @@
 //! IP-in-IP (protocols 4 and 41) and GRE (47) continue through [`super::tunnel`], the
 //! one re-entry path, under its nesting bound.
 
+use super::checksum::{internet_checksum, Verdict};
 use super::ipv6_routing::RoutingHeader;
 use super::tunnel::{self, Inner, Tunnel};
 use super::{ah, esp, icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
@@ -94,9 +95,31 @@ pub struct Ipv4Layer {
     pub frag: u16,
     /// tcpdump's "truncated-ip - N bytes missing!": the header declares more than was sent.
     pub missing: Option<u32>,
+    /// Frame offset of the header.
+    pub at: u32,
+    /// Header length in bytes (IHL × 4).
+    pub hlen: u8,
+    pub tos: u8,
+    pub ttl: u8,
+    pub id: u16,
+    pub checksum: u16,
 }
 
 impl Ipv4Layer {
+    /// The header checksum's verdict, when the whole header was captured.
+    pub fn header_checksum(&self, frame: &[u8]) -> Option<Verdict> {
+        let at = self.at as usize;
+        let header = frame.get(at..at + usize::from(self.hlen))?;
+        Some(Verdict::of(self.checksum, internet_checksum(&[header])))
+    }
+
+    /// The options' bytes (after the 20-byte fixed header), as far as captured.
+    pub fn options<'a>(&self, frame: &'a [u8]) -> &'a [u8] {
+        let at = self.at as usize;
+        let end = (at + usize::from(self.hlen)).min(frame.len());
+        frame.get(at + v4::MIN_LEN..end).unwrap_or(&[])
+    }
+
     pub fn fragment_offset(&self) -> u16 {
         self.frag & IP_OFFMASK
     }
@@ -114,6 +137,23 @@ pub struct Ipv6Layer {
     pub payload_len: u16,
     /// tcpdump's "truncated-ip6 - N bytes missing!".
     pub missing: Option<u32>,
+    /// Frame offset of the header.
+    pub at: u32,
+    /// Version, traffic class and flow label (the first 32 bits).
+    pub vtcfl: u32,
+    pub hlim: u8,
+}
+
+impl Ipv6Layer {
+    /// The traffic class (RFC 8200 section 7).
+    pub fn class(&self) -> u8 {
+        ((self.vtcfl >> 20) & 0xff) as u8
+    }
+
+    /// The flow label (RFC 6437).
+    pub fn flow_label(&self) -> u32 {
+        self.vtcfl & 0x000f_ffff
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,6 +171,71 @@ pub enum Ipv6ExtKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ipv6ExtLayer {
     pub kind: Ipv6ExtKind,
+    /// Frame offset of the extension header.
+    pub at: u32,
+    /// Its length in bytes.
+    pub len: u32,
+}
+
+impl Ipv6ExtLayer {
+    /// A hop-by-hop or destination options header's options (RFC 8200 section 4.2),
+    /// as far as captured.
+    pub fn options<'a>(&self, frame: &'a [u8]) -> Ipv6Options<'a> {
+        let at = self.at as usize;
+        let end = (at + self.len as usize).min(frame.len());
+        Ipv6Options {
+            rest: frame.get(at + 2..end).unwrap_or(&[]),
+        }
+    }
+}
+
+/// One option of a hop-by-hop or destination options header (RFC 8200 section 4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipv6Option<'a> {
+    Pad1,
+    PadN,
+    /// Router alert (RFC 2711) and its value, when its length is right.
+    RouterAlert(Option<u16>),
+    /// Jumbo payload (RFC 2675) and its length, when its length is right.
+    Jumbo(Option<u32>),
+    Other {
+        kind: u8,
+        data: &'a [u8],
+    },
+    /// The walk ran past the header: tcpdump's `[trunc]`.
+    Truncated,
+}
+
+/// Walks the options of a hop-by-hop or destination options header.
+pub struct Ipv6Options<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Ipv6Options<'a> {
+    type Item = Ipv6Option<'a>;
+
+    fn next(&mut self) -> Option<Ipv6Option<'a>> {
+        let (&kind, after) = self.rest.split_first()?;
+        if kind == 0 {
+            self.rest = after;
+            return Some(Ipv6Option::Pad1);
+        }
+        let Some((&len, body)) = after.split_first() else {
+            self.rest = &[];
+            return Some(Ipv6Option::Truncated);
+        };
+        let Some((data, rest)) = body.split_at_checked(usize::from(len)) else {
+            self.rest = &[];
+            return Some(Ipv6Option::Truncated);
+        };
+        self.rest = rest;
+        Some(match kind {
+            1 => Ipv6Option::PadN,
+            5 => Ipv6Option::RouterAlert(<[u8; 2]>::try_from(data).ok().map(u16::from_be_bytes)),
+            0xc2 => Ipv6Option::Jumbo(<[u8; 4]>::try_from(data).ok().map(u32::from_be_bytes)),
+            kind => Ipv6Option::Other { kind, data },
+        })
+    }
 }
 
 fn problem(walk: &mut Walk<'_>, text: String, at: usize) {
@@ -204,6 +309,12 @@ pub(crate) fn ipv4(walk: &mut Walk<'_>, at: usize, wire: u32) {
             header.slice().get(7).copied().unwrap_or(0),
         ]),
         missing,
+        at: to_u32(at),
+        hlen: u8::try_from(hlen).unwrap_or(u8::MAX),
+        tos: header.slice().get(1).copied().unwrap_or(0),
+        ttl: header.ttl(),
+        id: header.identification(),
+        checksum: header.header_checksum(),
     };
     if usize::from(total_len) < hlen {
         walk.layer(Layer::Ipv4(layer));
@@ -310,8 +421,8 @@ fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext
     match proto {
         PROTO_TCP => tcp::decode(walk, at, len, ip),
         PROTO_UDP => udp::decode(walk, at, len, ip),
-        PROTO_ICMP if ip.src.is_ipv4() => icmp::icmpv4(walk, at, len),
-        PROTO_ICMPV6 if ip.src.is_ipv6() => icmp::icmpv6(walk, at, len),
+        PROTO_ICMP if ip.src.is_ipv4() => icmp::icmpv4(walk, at, len, ip),
+        PROTO_ICMPV6 if ip.src.is_ipv6() => icmp::icmpv6(walk, at, len, ip),
         PROTO_IPIP | PROTO_IPV6 => {
             let inner_v6 = proto == PROTO_IPV6;
             let tunnel = Tunnel::IpInIp {
@@ -430,6 +541,12 @@ pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
         next_header: first_next,
         payload_len,
         missing,
+        at: to_u32(at),
+        vtcfl: rest
+            .get(..4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map_or(0, u32::from_be_bytes),
+        hlim: header.hop_limit(),
     }));
 
     let mut next = first_next;
@@ -456,7 +573,11 @@ pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
                     )),
                 };
                 walk.span(pos, 0..ext_len, IPV6_EXT);
-                walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer { kind }));
+                walk.layer(Layer::Ipv6Ext(Ipv6ExtLayer {
+                    kind,
+                    at: to_u32(pos),
+                    len: to_u32(ext_len),
+                }));
                 next = nh;
                 pos += ext_len;
                 remaining = remaining.saturating_sub(to_u32(ext_len));
@@ -500,6 +621,8 @@ pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
                         offset,
                         payload_len: frag_payload,
                     },
+                    at: to_u32(pos),
+                    len: 8,
                 }));
                 pos += 8;
                 remaining = remaining.saturating_sub(8);

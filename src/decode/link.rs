@@ -1,7 +1,7 @@
 //! Link layers: Ethernet II with 802.1Q/802.1ad tags, BSD loopback (NULL, LOOP),
 //! Linux cooked capture v1 and v2, and raw IP link types.
 
-use super::{ip, to_u32, Layer, OtherLayer, Walk};
+use super::{ip, linktypes, to_u32, wifi, Layer, OtherLayer, Walk};
 use crate::capture::LinkType;
 use crate::codec::{be16, be32};
 use crate::fields;
@@ -101,6 +101,8 @@ pub enum LinkLayer {
         src: [u8; 6],
         dst: [u8; 6],
         ethertype: u16,
+        /// The frame's length on the wire (a tunnel's inner frame: its own length).
+        len: u32,
     },
     Vlan {
         tci: u16,
@@ -112,24 +114,79 @@ pub enum LinkLayer {
     Sll {
         pkttype: u16,
         protocol: u16,
+        /// Link-layer address length and the address field (its first `halen` bytes).
+        halen: u16,
+        addr: [u8; 8],
     },
     Sll2 {
         ifindex: u32,
         pkttype: u8,
         protocol: u16,
+        halen: u8,
+        addr: [u8; 8],
     },
     /// 802.1Q inside a cooked capture: tcpdump prints `ethertype NAME, `.
     SllVlan {
+        tci: u16,
         ethertype: u16,
     },
     /// An MPLS label stack (RFC 3032), outermost first.
     Mpls {
         labels: Vec<u32>,
     },
-    /// A PPP frame inside a tunnel (L2TP, PPTP, GRE): its protocol number.
+    /// A PPP frame (LINKTYPE_PPP, or inside a tunnel: L2TP, PPTP, GRE): its protocol
+    /// number and its length on the wire.
     Ppp {
         protocol: u16,
+        len: u32,
     },
+    /// LINKTYPE_PPP_HDLC: address, control and (when the address is PPP's) protocol.
+    PppHdlc {
+        address: u8,
+        control: u8,
+        protocol: Option<u16>,
+        len: u32,
+    },
+    /// Cisco HDLC: address (unicast or broadcast) and EtherType.
+    Chdlc {
+        address: u8,
+        protocol: u16,
+        len: u32,
+    },
+    /// Frame Relay: the Q.922 address's DLCI and flag bits, and the NLPID.
+    FrameRelay {
+        dlci: u32,
+        flags: u32,
+        hdr_len: u8,
+        nlpid: Option<u8>,
+        len: u32,
+    },
+    /// BSD SLIP's pseudo-header: direction and the compressed header's first byte.
+    Slip {
+        dir: u8,
+        chdr: u8,
+        len: u32,
+    },
+    /// Linux NFLOG's header.
+    Nflog {
+        family: u8,
+        version: u8,
+        resource: u16,
+        len: u32,
+    },
+    /// OpenBSD pflog's header.
+    Pflog(Box<super::linktypes::Pflog>),
+    /// IP over InfiniBand: the type in RFC 4391's header.
+    Ipoib {
+        ethertype: u16,
+        len: u32,
+    },
+    /// The radiotap fields tcpdump prints.
+    Radiotap(Vec<super::wifi::RadiotapField>),
+    /// An 802.11 MAC header (and a management frame's elements).
+    Dot11(Box<super::wifi::Dot11Layer>),
+    /// LLC/SNAP before an EtherType (802.11 data frames).
+    Llc(super::wifi::LlcSnap),
     /// A PPPoE session header (RFC 2516) and the PPP protocol after it.
     Pppoe {
         session: u16,
@@ -148,6 +205,16 @@ pub(crate) fn decode(walk: &mut Walk<'_>, link: LinkType) {
         LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 => raw(walk, 0),
         LinkType::IPV4 => ip::ipv4(walk, 0, walk.orig_len),
         LinkType::IPV6 => ip::ipv6(walk, 0, walk.orig_len),
+        LinkType::PPP => linktypes::ppp(walk),
+        LinkType::PPP_HDLC => linktypes::ppp_hdlc(walk),
+        LinkType::C_HDLC => linktypes::chdlc(walk),
+        LinkType::FRELAY => linktypes::frelay(walk),
+        LinkType::SLIP => linktypes::slip(walk),
+        LinkType::NFLOG => linktypes::nflog(walk),
+        LinkType::PFLOG => linktypes::pflog(walk),
+        LinkType::IPOIB => linktypes::ipoib(walk),
+        LinkType::IEEE802_11 => wifi::ieee802_11(walk),
+        LinkType::IEEE802_11_RADIOTAP => wifi::radiotap(walk),
         other => {
             let cap = walk.data.len();
             walk.span(0, 0..cap, fields::FRAME_UNKNOWN_LINK);
@@ -205,6 +272,7 @@ pub(crate) fn ethernet_at(walk: &mut Walk<'_>, at: usize, wire: u32) {
         src,
         dst,
         ethertype,
+        len: wire,
     }));
     let payload = wire.saturating_sub(to_u32(eth::LEN));
     ethertype_payload(walk, at + eth::LEN, ethertype, payload, false, wire);
@@ -242,7 +310,10 @@ fn ethertype_payload(
         walk.span(at, vlan::TCI, VLAN_TCI);
         walk.span(at, vlan::TYPE, VLAN_TYPE);
         walk.layer(Layer::Link(if cooked {
-            LinkLayer::SllVlan { ethertype: inner }
+            LinkLayer::SllVlan {
+                tci,
+                ethertype: inner,
+            }
         } else {
             LinkLayer::Vlan {
                 tci,
@@ -253,6 +324,12 @@ fn ethertype_payload(
         at += vlan::LEN;
         wire = wire.saturating_sub(to_u32(vlan::LEN));
     }
+    network(walk, at, ethertype, wire, frame_len);
+}
+
+/// What an EtherType at `at` carries, `wire` bytes on the wire (LLC/SNAP, Cisco HDLC).
+pub(crate) fn network_payload(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32) {
+    let frame_len = walk.orig_len;
     network(walk, at, ethertype, wire, frame_len);
 }
 
@@ -416,7 +493,10 @@ pub(crate) fn ppp(walk: &mut Walk<'_>, at: usize, wire: u32) {
         }
     };
     walk.span(pos, 0..plen, PPP_PROTOCOL);
-    walk.layer(Layer::Link(LinkLayer::Ppp { protocol }));
+    walk.layer(Layer::Link(LinkLayer::Ppp {
+        protocol,
+        len: wire,
+    }));
     pos += plen;
     let inner = wire.saturating_sub(to_u32(pos - at));
     match protocol {
@@ -472,6 +552,15 @@ fn null(walk: &mut Walk<'_>) {
     }
 }
 
+/// A cooked header's eight-byte address field at `at` (zeros where not captured).
+fn address(data: &[u8], at: usize) -> [u8; 8] {
+    let mut a = [0u8; 8];
+    for (i, slot) in a.iter_mut().enumerate() {
+        *slot = data.get(at + i).copied().unwrap_or(0);
+    }
+    a
+}
+
 fn cooked_v1(walk: &mut Walk<'_>) {
     let (Some(pkttype), Some(protocol)) =
         (be16(walk.data, 0), be16(walk.data, sll::PROTOCOL.start))
@@ -489,7 +578,12 @@ fn cooked_v1(walk: &mut Walk<'_>) {
     for (range, field) in fields {
         walk.span(0, range, field);
     }
-    walk.layer(Layer::Link(LinkLayer::Sll { pkttype, protocol }));
+    walk.layer(Layer::Link(LinkLayer::Sll {
+        pkttype,
+        protocol,
+        halen: be16(walk.data, sll::HALEN.start).unwrap_or(0),
+        addr: address(walk.data, sll::ADDR.start),
+    }));
     let wire = walk.orig_len.saturating_sub(to_u32(sll::LEN));
     walk.out.net_offset = to_u32(sll::LEN);
     let frame_len = walk.orig_len;
@@ -523,6 +617,8 @@ fn cooked_v2(walk: &mut Walk<'_>) {
         ifindex,
         pkttype,
         protocol,
+        halen: walk.data.get(sll2::HALEN.start).copied().unwrap_or(0),
+        addr: address(walk.data, sll2::ADDR.start),
     }));
     let wire = walk.orig_len.saturating_sub(to_u32(sll2::LEN));
     walk.out.net_offset = to_u32(sll2::LEN);

@@ -14,15 +14,18 @@
 //! from the per-protocol tables in each module.
 
 pub mod ah;
+pub mod checksum;
 pub mod esp;
 pub mod icmp;
 pub mod ip;
 pub mod ipv6_routing;
 pub mod link;
+pub mod linktypes;
 pub mod tcp;
 pub mod tcp_options;
 pub mod tunnel;
 pub mod udp;
+pub mod wifi;
 
 use crate::capture::{Frame, LinkType};
 use crate::fields::FieldId;

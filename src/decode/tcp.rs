@@ -1,6 +1,7 @@
 //! TCP header, RFC 9293 section 3.1. The options (RFC 9293 section 3.2) are kept as
 //! captured bytes; [`super::tcp_options`] decodes them when the packet line asks.
 
+use super::checksum::{self, Verdict};
 use super::ip::IpContext;
 use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
 use crate::note::{NoteGroup, Severity};
@@ -127,6 +128,7 @@ pub struct TcpFixed {
     pub flags: TcpFlags,
     pub window: u16,
     pub urgent: u16,
+    pub checksum: u16,
     /// Data offset × 4: the header length the segment declares (may be < 20 if bogus).
     pub header_len: u32,
     /// Option bytes that were captured (may be fewer than declared).
@@ -148,9 +150,23 @@ pub struct TcpLayer {
     /// The captured data bytes, within the IP datagram (frame offsets): what
     /// tcpdump's application printers read. Empty when the header was cut.
     pub data: Range<u32>,
+    /// Frame offset of the header.
+    pub at: u32,
+    /// Part of a fragmented datagram (tcpdump then checks no checksum).
+    pub fragmented: bool,
 }
 
 impl TcpLayer {
+    /// The checksum's verdict, when the whole segment was captured (tcpdump's
+    /// `ND_TTEST_LEN(th_sport, length)`).
+    pub fn checksum(&self, frame: &[u8]) -> Option<Verdict> {
+        let fixed = self.fixed.as_ref()?;
+        let at = self.at as usize;
+        let segment = frame.get(at..at.checked_add(self.length as usize)?)?;
+        let computed = checksum::over_pseudo_header(self.src, self.dst, 6, segment);
+        Some(Verdict::of(fixed.checksum, computed))
+    }
+
     /// Data length per the IP header, if the header is sane.
     pub fn data_len(&self) -> Option<u32> {
         let fixed = self.fixed.as_ref()?;
@@ -176,6 +192,8 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         fixed: None,
         length,
         data: 0..0,
+        at: to_u32(at),
+        fragmented: ip.fragmented,
     };
     if avail.len() < hdr::DST_PORT.end {
         walk.layer(Layer::Tcp(layer));
@@ -217,6 +235,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
             flags: TcpFlags(avail.get(13).copied().unwrap_or(0)),
             window: h.window_size(),
             urgent: h.urgent_pointer(),
+            checksum: h.checksum(),
             header_len,
             options: OptionBytes::new(h.options()),
         },
@@ -227,6 +246,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
             flags: TcpFlags(avail.get(13).copied().unwrap_or(0)),
             window: be16(avail, 14),
             urgent: be16(avail, 18),
+            checksum: be16(avail, 16),
             header_len,
             options: OptionBytes::new(options),
         },

@@ -1,6 +1,7 @@
 //! UDP header, RFC 768. A datagram on a tunnel's port whose header passes the
 //! tunnel's sanity check is handed to [`super::tunnel`] instead of the flow stage.
 
+use super::checksum::{self, Verdict};
 use super::ip::IpContext;
 use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
 use crate::note::{NoteGroup, Severity};
@@ -42,6 +43,25 @@ pub struct UdpLayer {
     /// The captured bytes after the header, within the IP datagram (frame offsets):
     /// what tcpdump's application printers read. Empty when the header was cut.
     pub data: Range<u32>,
+    /// Frame offset of the header.
+    pub at: u32,
+    /// The checksum field; `None` when not captured.
+    pub checksum: Option<u16>,
+}
+
+impl UdpLayer {
+    /// The checksum's verdict over the datagram as tcpdump bounds it (the UDP length,
+    /// or less when IP carries less), when all of it was captured.
+    pub fn checksum(&self, frame: &[u8]) -> Option<Verdict> {
+        let field = self.checksum?;
+        let ulen = u32::from(self.ulen?);
+        let data = ulen.checked_sub(8)?.min(self.length.checked_sub(8)?);
+        let at = self.at as usize;
+        let end = at.checked_add(8 + data as usize)?;
+        let datagram = frame.get(at..end)?;
+        let computed = checksum::over_pseudo_header(self.src, self.dst, 17, datagram);
+        Some(Verdict::of(field, computed))
+    }
 }
 
 pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext) {
@@ -56,6 +76,8 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         length,
         fragmented: ip.fragmented,
         data: 0..0,
+        at: to_u32(at),
+        checksum: None,
     };
     let header = match UdpHeaderSlice::from_slice(avail) {
         Ok(h) => h,
@@ -85,6 +107,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     layer.ports = Some((sport, dport));
     layer.ulen = Some(ulen);
     layer.data = to_u32((at + hdr::LEN).min(end))..to_u32(end);
+    layer.checksum = Some(header.checksum());
     walk.span(at, hdr::SRC_PORT, UDP_SRCPORT);
     walk.span(at, hdr::DST_PORT, UDP_DSTPORT);
     walk.span(at, hdr::LENGTH, UDP_LENGTH);

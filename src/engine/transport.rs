@@ -70,7 +70,7 @@ impl<S: Sink> Engine<S> {
     fn udp(&mut self, number: u64, payload: &Payload, bytes: Option<&[u8]>, carriers: &[Carrier]) {
         let (slot, _) = self
             .flows
-            .lookup(Transport::Udp, &payload.endpoints, number, None);
+            .lookup(Transport::Udp, &payload.endpoints, number, None, false);
         self.after_lookup(number);
         let Some(flow) = self.flows.get_mut(slot) else {
             return;
@@ -129,6 +129,7 @@ impl<S: Sink> Engine<S> {
         };
         let syn =
             (flags.has(decode::TcpFlags::SYN) && !flags.has(decode::TcpFlags::ACK)).then_some(seq);
+        let syn_ack = flags.has(decode::TcpFlags::SYN) && flags.has(decode::TcpFlags::ACK);
         // A segment that carries nothing (a bare ACK) of an unknown connection,
         // such as the last ACK after both FINs, does not open a flow.
         let carries = payload.range.end > payload.range.start
@@ -142,9 +143,9 @@ impl<S: Sink> Engine<S> {
         {
             return;
         }
-        let (slot, retired) = self
-            .flows
-            .lookup(Transport::Tcp, &payload.endpoints, number, syn);
+        let (slot, retired) =
+            self.flows
+                .lookup(Transport::Tcp, &payload.endpoints, number, syn, syn_ack);
         if let Some(mut old) = retired {
             let why = if old.reset {
                 FlowEnd::Reset
@@ -178,6 +179,7 @@ impl<S: Sink> Engine<S> {
                 .or_insert_with(|| Box::new(FlowReport::for_flow(flow)));
         }
         let mut dropped = Vec::new();
+        let mut announced = Vec::new();
         let last = pieces.len().saturating_sub(1);
         let data_seq = if flags.has(decode::TcpFlags::SYN) {
             seq.wrapping_add(1)
@@ -217,6 +219,7 @@ impl<S: Sink> Engine<S> {
                 wire_len: piece.wire_len,
             };
             let mut result = flow::tcp::segment(flow, dir, seg, &limits, shared, &mut self.emitter);
+            announced.append(&mut self.emitter.expects);
             if let Some(p) = pending_mut(&mut self.pending, piece.frame) {
                 p.open += result.opened;
                 for (r, field, vis) in result.immediate.drain(..) {
@@ -238,6 +241,9 @@ impl<S: Sink> Engine<S> {
         }
         let closed = flow.closed();
         release_dropped(&mut self.pending, dropped);
+        for e in &announced {
+            self.flows.expect(slot, e);
+        }
         if closed {
             // Memory follows open connections: a closed one keeps only what late
             // retransmissions need, and leaves the table a little later.

@@ -61,7 +61,7 @@ pub(super) fn run_dissector(
     if matches!(flow.app, App::Detecting) {
         let ports = flow.ports();
         let first = flow.tcp.get(d).map(|s| s.buf.as_slice()).unwrap_or(&[]);
-        match Stack::detect(first, dir, Transport::Tcp, ports, flush) {
+        match Stack::detect_expected(first, dir, Transport::Tcp, ports, flush, flow.expected) {
             Some(dis) => flow.app = App::Known(Box::new(dis)),
             None => return,
         }

@@ -438,7 +438,7 @@ mod tests {
     }
 
     fn ts(sec: i64) -> Timestamp {
-        Timestamp { sec, nsec: 0 }
+        Timestamp::new(sec, 0)
     }
 
     fn add(d: &mut Defrag, offset: u32, data: &[u8], more: bool, frame: u64) -> Added {

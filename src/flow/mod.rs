@@ -7,10 +7,12 @@
 //! out-of-order bytes and segments per direction and in total.
 
 mod dissect;
+pub mod expect;
 pub mod frag;
 pub mod tcp;
 
 use crate::decode::{Encapsulation, Endpoints, Transport};
+use crate::proto::registry::Protocol;
 use crate::proto::stack::Stack;
 use crate::proto::tls::TlsFacts;
 use crate::proto::Direction;
@@ -93,6 +95,8 @@ pub struct Flow {
     pub key: FlowKey,
     /// The endpoint that opened the flow (sent the SYN, or the first packet).
     pub client: (IpAddr, u16),
+    /// The protocol another connection announced for this one (FTP data).
+    pub expected: Option<&'static Protocol>,
     pub first_frame: u64,
     pub last_frame: u64,
     pub packets: [u64; 2],
@@ -159,6 +163,8 @@ pub struct FlowTable {
     pub shared: Shared,
     /// Closed flows kept for late retransmissions: (flow id, key, frame it closed at).
     lingering: std::collections::VecDeque<(u64, FlowKey, u64)>,
+    /// Connections announced and not yet seen.
+    expected: expect::Expected,
 }
 
 /// How long a closed TCP flow stays to label late retransmissions, in frames.
@@ -177,6 +183,7 @@ impl FlowTable {
             graveyard: Vec::new(),
             shared: Shared::default(),
             lingering: std::collections::VecDeque::new(),
+            expected: expect::Expected::default(),
         }
     }
 
@@ -206,6 +213,24 @@ impl FlowTable {
     pub fn get_with_shared(&mut self, slot: usize) -> Option<(&mut Flow, &mut Shared)> {
         let flow = self.flows.get_mut(slot)?;
         Some((flow, &mut self.shared))
+    }
+
+    /// Remembers a connection announced on flow `slot` (an FTP data connection).
+    pub fn expect(&mut self, slot: usize, e: &crate::proto::Expect) {
+        let Some(flow) = self.flows.get(slot) else {
+            return;
+        };
+        let listener = if e.listener_is_server {
+            flow.server().0
+        } else {
+            flow.client.0
+        };
+        // The announced address, and the listener's own on the control connection
+        // (they differ behind NAT).
+        self.expected.insert((listener, e.port), e.proto);
+        if let Some(a) = e.addr.filter(|a| *a != listener) {
+            self.expected.insert((a, e.port), e.proto);
+        }
     }
 
     /// Finds a flow without creating one.
@@ -253,12 +278,17 @@ impl FlowTable {
 
     /// Finds or creates the flow of a packet. A SYN with a new ISN on a known TCP
     /// flow starts a new flow (port reuse); the old one is returned for finishing.
+    /// A new flow's client is the packet's sender, unless the packet is a SYN-ACK
+    /// (`syn_ack`: its receiver opened the connection) or, with no SYN, it goes from a
+    /// system port to a higher one (a capture that began mid-connection, or after the
+    /// request: the sender is a server answering).
     pub fn lookup(
         &mut self,
         proto: Transport,
         e: &Endpoints,
         frame: u64,
         syn: Option<u32>,
+        syn_ack: bool,
     ) -> (usize, Option<Flow>) {
         let key = FlowKey::new(proto, e);
         let mut retired = None;
@@ -285,10 +315,30 @@ impl FlowTable {
             // Evicted flows are returned through `drain_evicted`; here we only make room.
             self.evict_oldest();
         }
+        let client = if syn_ack || syn.is_none() && answers(e.sport, e.dport) {
+            (e.dst, e.dport)
+        } else {
+            (e.src, e.sport)
+        };
+        let server = if client == (e.src, e.sport) {
+            (e.dst, e.dport)
+        } else {
+            (e.src, e.sport)
+        };
+        // An announced connection: the listener is the server (and a capture that
+        // began after the SYN may have the roles the other way round).
+        let expected = match proto {
+            Transport::Tcp => self
+                .expected
+                .take(server)
+                .or_else(|| self.expected.take(client)),
+            Transport::Udp => None,
+        };
         let flow = Flow {
             id: self.next_id,
             key,
-            client: (e.src, e.sport),
+            client,
+            expected,
             first_frame: frame,
             last_frame: frame,
             packets: [0; 2],
@@ -353,5 +403,68 @@ impl FlowTable {
     pub fn drain_all(&mut self) -> Vec<Flow> {
         self.index.clear();
         std::mem::take(&mut self.flows)
+    }
+}
+
+/// Whether a packet from `sport` to `dport` that opens no connection is a server's
+/// answer: a system port (below 1024) talking to a higher one.
+fn answers(sport: u16, dport: u16) -> bool {
+    sport < 1024 && dport >= 1024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends(sport: u16, dport: u16) -> Endpoints {
+        Endpoints {
+            src: IpAddr::from([10, 0, 0, 1]),
+            dst: IpAddr::from([10, 0, 0, 2]),
+            sport,
+            dport,
+        }
+    }
+
+    fn client_of(proto: Transport, e: &Endpoints, syn: Option<u32>, syn_ack: bool) -> u16 {
+        let mut t = FlowTable::new(Limits::default());
+        let (slot, _) = t.lookup(proto, e, 1, syn, syn_ack);
+        t.flows[slot].client.1
+    }
+
+    #[test]
+    fn the_opener_is_the_client() {
+        // A SYN's sender, whatever the ports.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(80, 40000), Some(7), false),
+            80
+        );
+        // A SYN-ACK's receiver: the capture missed the SYN.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(80, 40000), None, true),
+            40000
+        );
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(4000, 5000), None, true),
+            5000
+        );
+        // Mid-connection, a system port answering a higher one is the server.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(80, 1044), None, false),
+            1044
+        );
+        assert_eq!(
+            client_of(Transport::Udp, &ends(53, 50435), None, false),
+            50435
+        );
+        // Otherwise the first sender.
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(1044, 80), None, false),
+            1044
+        );
+        assert_eq!(client_of(Transport::Udp, &ends(123, 123), None, false), 123);
+        assert_eq!(
+            client_of(Transport::Tcp, &ends(5000, 6000), None, false),
+            5000
+        );
     }
 }

@@ -162,6 +162,9 @@ impl MailState {
     }
 
     pub fn line(&mut self, dir: Direction, line: &[u8], at: u64, out: &mut Emitter) {
+        if self.proto == Proto::Ftp {
+            out.expects.extend(super::ftp_data::expectation(dir, line));
+        }
         match dir {
             Direction::ToServer => self.client(line, at, out),
             Direction::ToClient => self.server(line, at, out),

@@ -24,6 +24,7 @@ pub mod dns;
 pub mod dtls;
 pub mod esp;
 pub mod framing;
+pub mod ftp_data;
 pub mod http;
 pub mod ike;
 pub mod inner;
@@ -198,12 +199,28 @@ pub struct StreamNote {
     pub text: String,
 }
 
+/// A connection another one announced (an FTP data connection): the flow table
+/// remembers it, and reads the connection that arrives there as `proto`.
+#[derive(Clone, Copy, Debug)]
+pub struct Expect {
+    /// The endpoint that will listen: the control connection's server (`true`: passive
+    /// mode) or its client (`false`: active mode).
+    pub listener_is_server: bool,
+    /// The listening address, when the announcement names one (`None`: the listener's
+    /// address on the control connection).
+    pub addr: Option<std::net::IpAddr>,
+    pub port: u16,
+    pub proto: &'static registry::Protocol,
+}
+
 /// Collects what a dissector reports during one call.
 #[derive(Debug, Default)]
 pub struct Emitter {
     pub spans: Vec<StreamSpan>,
     pub events: Vec<Event>,
     pub notes: Vec<StreamNote>,
+    /// Connections this one announced.
+    pub expects: Vec<Expect>,
 }
 
 impl Emitter {
@@ -243,6 +260,7 @@ impl Emitter {
         self.spans.clear();
         self.events.clear();
         self.notes.clear();
+        self.expects.clear();
     }
 }
 

@@ -295,11 +295,32 @@ fn detect(p: &Probe<'_>) -> Detect {
 /// nothing is acknowledged yet.
 fn looks_like_reset(b: &[u8]) -> bool {
     match guess_wrap(b) {
+        Some(Wrap::Crypt)
+            if b.first()
+                .is_some_and(|o| o >> 3 == op::HARD_RESET_CLIENT_V3) =>
+        {
+            tls_crypt_v2_reset(b)
+        }
         Some(Wrap::Crypt) => true,
         Some(w) => control_layout(b, w)
             .is_some_and(|l| l.acks.len() == 1 && l.mpid.as_ref().is_some_and(|(_, id)| *id == 0)),
         None => false,
     }
+}
+
+/// A tls-crypt-v2 client reset (OpenVPN 2.5's doc/tls-crypt-v2.txt): opcode and
+/// session ID, the packet-ID and a time in the clear, the 32-byte tag, the encrypted
+/// message, then the client key WKc ending in its own 16-bit length. A first byte of
+/// 0x50 is also a QUIC short header, so the time and WKc's length must both fit.
+fn tls_crypt_v2_reset(b: &[u8]) -> bool {
+    const FIXED: usize = 9 + 8 + CRYPT_TAG;
+    let time_ok = be32(b, 13).is_some_and(plausible_time);
+    let wkc = b.len().checked_sub(2).and_then(|at| be16(b, at));
+    let wkc_ok = wkc.is_some_and(|w| {
+        let w = usize::from(w);
+        w > 2 + CRYPT_TAG && w <= b.len().saturating_sub(FIXED)
+    });
+    time_ok && wkc_ok
 }
 
 /// Where a flow stands.
@@ -917,6 +938,42 @@ mod tests {
         assert_eq!(detect(&probe(&data, Transport::Udp)), Detect::No);
     }
 
+    /// A tls-crypt-v2 client reset as OpenVPN 2.6 sends it: header, packet-ID and time,
+    /// tag, encrypted message, WKc ending in its length.
+    fn tls_crypt_v2_reset_packet(wkc: usize) -> Vec<u8> {
+        let mut b = vec![op::HARD_RESET_CLIENT_V3 << 3];
+        b.extend([0xaa; 8]);
+        b.extend(0x0a01_0001u32.to_be_bytes());
+        b.extend(0x625a_9e97u32.to_be_bytes());
+        b.extend([0x5c; CRYPT_TAG + 20]);
+        b.extend(vec![0x77; wkc - 2]);
+        b.extend((wkc as u16).to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn a_quic_short_header_is_no_tls_crypt_v2_reset() {
+        let reset = tls_crypt_v2_reset_packet(299);
+        assert_eq!(detect(&probe(&reset, Transport::Udp)), Detect::Yes);
+        // A QUIC 1-RTT packet whose first byte is 0x50 (fixed bit, one-byte packet
+        // number): 8-byte connection ID, then ciphertext. Its bytes where a time would be
+        // may look like one; its last two bytes are no WKc length.
+        let mut quic = vec![0x50];
+        quic.extend([0xc0, 0xa0, 0xcd, 0x79, 0xb5, 0xe6, 0x8a, 0x63]);
+        quic.extend(0x0a01_0001u32.to_be_bytes());
+        quic.extend(0x625a_9e97u32.to_be_bytes());
+        quic.extend([0x3d; 1200]);
+        assert_eq!(detect(&probe(&quic, Transport::Udp)), Detect::No);
+        // A WKc length longer than the packet, or shorter than its own tag, is none.
+        let mut long = reset.clone();
+        let n = long.len();
+        long[n - 2..].copy_from_slice(&(n as u16).to_be_bytes());
+        assert_eq!(detect(&probe(&long, Transport::Udp)), Detect::No);
+        let mut short = reset;
+        short[n - 2..].copy_from_slice(&10u16.to_be_bytes());
+        assert_eq!(detect(&probe(&short, Transport::Udp)), Detect::No);
+    }
+
     #[test]
     fn control_tls_is_handed_to_tls_and_data_is_opaque() {
         let mut flow = OpenVpn::new(Transport::Udp);
@@ -1009,7 +1066,9 @@ mod tests {
         b.extend(1u32.to_be_bytes());
         b.extend(0x6000_0000u32.to_be_bytes());
         b.extend([0x33; 32]);
-        b.extend([0x44; 300]);
+        // The encrypted message, then WKc ending in its length (250 bytes).
+        b.extend([0x44; 298]);
+        b.extend(250u16.to_be_bytes());
         assert_eq!(detect(&probe(&b, Transport::Udp)), Detect::Yes);
         let mut flow = OpenVpn::new(Transport::Udp);
         let l = labels(&udp(&mut flow, Direction::ToServer, &b), b.len());

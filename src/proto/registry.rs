@@ -105,6 +105,8 @@ pub static TCP: &[&Protocol] = &[
     &super::mqtt::PROTOCOL,
     &super::telnet::PROTOCOL,
     &super::dns::TCP_PROTOCOL,
+    // Never recognised by content: announced by FTP (the flow table's expectations).
+    &super::ftp_data::PROTOCOL,
 ];
 
 /// Protocols over UDP, in the order their content tests run.
@@ -117,6 +119,7 @@ pub static UDP: &[&Protocol] = &[
     &super::esp::PROTOCOL,
     &super::openvpn::PROTOCOL,
     &super::dns::UDP_PROTOCOL,
+    &super::quic::MIDSTREAM,
     &super::rtp::PROTOCOL,
 ];
 
@@ -140,6 +143,16 @@ pub enum Found {
 /// With `flush` (no more bytes will come before a decision is needed), never
 /// `NeedMore`.
 pub fn detect(probe: &Probe<'_>, flush: bool) -> Found {
+    detect_expected(probe, flush, None)
+}
+
+/// As [`detect`], for a connection another one announced as `expected` (an FTP data
+/// connection): content first, then the announcement, then the port.
+pub fn detect_expected(
+    probe: &Probe<'_>,
+    flush: bool,
+    expected: Option<&'static Protocol>,
+) -> Found {
     let table = match probe.transport {
         Transport::Tcp => TCP,
         Transport::Udp => UDP,
@@ -154,6 +167,9 @@ pub fn detect(probe: &Probe<'_>, flush: bool) -> Found {
     }
     if undecided {
         return Found::NeedMore;
+    }
+    if let Some(p) = expected {
+        return Found::Protocol(p);
     }
     let by_port = |p: &&&Protocol| match probe.transport {
         Transport::Tcp => p.ports.contains(&probe.server_port),

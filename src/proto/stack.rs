@@ -35,6 +35,19 @@ impl Stack {
         ports: (u16, u16),
         flush: bool,
     ) -> Option<Stack> {
+        Stack::detect_expected(first, dir, transport, ports, flush, None)
+    }
+
+    /// As [`Stack::detect`], for a connection announced as `expected` (an FTP data
+    /// connection): what its content says first, else the announced protocol.
+    pub fn detect_expected(
+        first: &[u8],
+        dir: Direction,
+        transport: Transport,
+        ports: (u16, u16),
+        flush: bool,
+        expected: Option<&'static registry::Protocol>,
+    ) -> Option<Stack> {
         let probe = Probe {
             bytes: first,
             dir,
@@ -42,7 +55,7 @@ impl Stack {
             client_port: ports.0,
             server_port: ports.1,
         };
-        let found = registry::detect(&probe, flush);
+        let found = registry::detect_expected(&probe, flush, expected);
         if matches!(found, Found::NeedMore) {
             return None;
         }

@@ -33,9 +33,25 @@ pub enum HexMode {
     Link,
 }
 
+/// How the bytes are shown (tcpdump's -X, -x and -A; -X wins over -x, -x over -A).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DumpStyle {
+    /// Hex and ASCII columns, `tcpdump -X`.
+    #[default]
+    HexAscii,
+    /// Hex only, `tcpdump -x`.
+    Hex,
+    /// The bytes as text, `tcpdump -A`: printable characters, tabs and newlines as
+    /// themselves, anything else as `.`.
+    Ascii,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct ShowOptions {
+    /// Which bytes are shown (none, from the network header, the whole frame).
     pub hex: HexMode,
+    /// How they are shown.
+    pub style: DumpStyle,
     pub color: bool,
     pub notes: bool,
     pub line: LineOptions,
@@ -335,7 +351,10 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                     uniform = Some(r.label);
                 }
             }
-            let needs_labels = self.opts.color || chunk.len() < 16 || off > 0xffff;
+            let needs_labels = self.opts.color
+                || self.opts.style == DumpStyle::Hex
+                || chunk.len() < 16
+                || off > 0xffff;
             match uniform {
                 Some(_) if !needs_labels => {}
                 Some(l) => self.labels[..chunk.len()].fill(l),
@@ -358,11 +377,119 @@ impl<W: Write, E: Write> ShowSink<W, E> {
             {
                 run_i += 1;
             }
-            if self.opts.color {
-                self.color_row(off, chunk);
-            } else {
-                self.mask_row(off, chunk, uniform);
+            match (self.opts.style, self.opts.color) {
+                (DumpStyle::Hex, color) => self.hex_only_row(off, chunk, color),
+                (_, true) => self.color_row(off, chunk),
+                (_, false) => self.mask_row(off, chunk, uniform),
             }
+        }
+    }
+
+    /// One `tcpdump -x` row (hex only, no padding after a short row), coloured or
+    /// with its mask row.
+    fn hex_only_row(&mut self, off: usize, chunk: &[u8], color: bool) {
+        let prefix = self.offset_prefix(off);
+        let mut current: Option<Label> = None;
+        for (i, &byte) in chunk.iter().enumerate() {
+            if i % 2 == 0 {
+                self.buf.push(b' ');
+            }
+            if color {
+                let l = self.labels[i];
+                if current != Some(l) {
+                    self.buf.extend_from_slice(&self.palette.reset);
+                    self.buf.extend_from_slice(self.palette.on(l));
+                    current = Some(l);
+                }
+            }
+            self.buf.extend_from_slice(&HEX[byte as usize]);
+        }
+        if color {
+            self.buf.extend_from_slice(&self.palette.reset);
+            self.buf.push(b'\n');
+            return;
+        }
+        self.buf.push(b'\n');
+        self.buf.push(b'\t');
+        self.buf.extend(std::iter::repeat_n(b' ', prefix - 1));
+        for (i, label) in self.labels[..chunk.len()].iter().enumerate() {
+            if i % 2 == 0 {
+                self.buf.push(b' ');
+            }
+            let sym = mask_symbol(*label);
+            self.buf.extend_from_slice(&[sym, sym]);
+        }
+        self.buf.push(b'\n');
+    }
+
+    /// `tcpdump -A`: the bytes as text on the lines after the packet line (print-
+    /// ascii.c's `ascii_print`: graphic characters, spaces, tabs and newlines as
+    /// themselves, a carriage return dropped before a newline or at the end, anything
+    /// else `.`), each byte coloured by its label, or each line followed by a mask
+    /// line that puts a label symbol under every character (tabs kept, so the columns
+    /// line up).
+    fn ascii(&mut self, data: &[u8], start: u32, runs: &[Run]) {
+        let mut run_i = runs.partition_point(|r| r.end <= start);
+        let mut mask: Vec<u8> = Vec::new();
+        let mut current: Option<Label> = None;
+        let color = self.opts.color;
+        for (i, &b) in data.iter().enumerate() {
+            let pos = start + i as u32;
+            while runs.get(run_i).is_some_and(|r| r.end <= pos) {
+                run_i += 1;
+            }
+            let label = runs
+                .get(run_i)
+                .filter(|r| r.start <= pos)
+                .map_or(Label::Undecoded, |r| r.label);
+            let shown = match b {
+                b'\r' => {
+                    let left = data.len() - i - 1;
+                    if left > 1 && data.get(i + 1) != Some(&b'\n') {
+                        b'.'
+                    } else {
+                        continue;
+                    }
+                }
+                b'\n' => {
+                    if color {
+                        self.buf.extend_from_slice(&self.palette.reset);
+                        current = None;
+                    }
+                    self.buf.push(b'\n');
+                    if !color && !mask.is_empty() {
+                        self.buf.extend_from_slice(&mask);
+                        self.buf.push(b'\n');
+                    }
+                    mask.clear();
+                    continue;
+                }
+                b'\t' | b' ' => b,
+                b if b.is_ascii_graphic() => b,
+                _ => b'.',
+            };
+            if color {
+                if current != Some(label) {
+                    self.buf.extend_from_slice(&self.palette.reset);
+                    self.buf.extend_from_slice(self.palette.on(label));
+                    current = Some(label);
+                }
+            } else {
+                mask.push(if shown == b'\t' {
+                    b'\t'
+                } else {
+                    mask_symbol(label)
+                });
+            }
+            self.buf.push(shown);
+        }
+        if color {
+            self.buf.extend_from_slice(&self.palette.reset);
+        }
+        self.buf.push(b'\n');
+        if !color && !mask.is_empty() {
+            self.buf.extend_from_slice(&mask);
+            self.buf.push(b'\n');
         }
     }
 
@@ -507,9 +634,10 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         }
         if let Some((start, _)) = hex_span(view, self.opts.hex) {
             if let Some(bytes) = view.frame.data.get(start as usize..) {
-                match keep {
-                    Some(keep) => self.hex_kept(bytes, start, view.map.runs(), keep),
-                    None => self.hex(bytes, start, view.map.runs(), 0),
+                match (keep, self.opts.style) {
+                    (Some(keep), _) => self.hex_kept(bytes, start, view.map.runs(), keep),
+                    (None, DumpStyle::Ascii) => self.ascii(bytes, start, view.map.runs()),
+                    (None, _) => self.hex(bytes, start, view.map.runs(), 0),
                 }
             }
         }

@@ -50,13 +50,7 @@ pub struct JsonSink<W: Write> {
 
 impl<W: Write> JsonSink<W> {
     pub fn new(out: W, mode: JsonMode, file: &str) -> JsonSink<W> {
-        let opts = LineOptions {
-            numbers: false,
-            absolute_seq: false,
-            describe: false,
-            quick: false,
-            verbose: 0,
-        };
+        let opts = LineOptions::default();
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         JsonSink {
             out,

@@ -53,7 +53,8 @@ pub struct Clock {
     nanos: bool,
     tz: TimeZone,
     cache: Option<OffsetSpan>,
-    reference: Option<Timestamp>,
+    /// The time deltas are taken from (`-ttt`, `-ttttt`); zero while unset.
+    reference: TimeVal,
 }
 
 impl Clock {
@@ -64,7 +65,7 @@ impl Clock {
             nanos,
             tz,
             cache: None,
-            reference: None,
+            reference: TimeVal::default(),
         }
     }
 
@@ -96,76 +97,128 @@ impl Clock {
 
     /// Appends the timestamp and its trailing space (nothing for `-t`).
     pub fn write(&mut self, out: &mut Vec<u8>, ts: Timestamp) {
+        let tv = TimeVal::of(ts, self.nanos);
         match self.format {
             TimeFormat::None => {}
             TimeFormat::Local | TimeFormat::LocalDate => {
-                if !valid(ts) {
+                if tv.out_of_range() {
                     out.extend_from_slice(b"[Error converting time] ");
                     return;
                 }
-                let local = ts.sec + self.offset_at(ts.sec);
+                let local = tv.sec + self.offset_at(tv.sec);
                 if self.format == TimeFormat::LocalDate {
                     let (y, m, d) = civil_from_days(local.div_euclid(86_400));
-                    push_num(out, y as u64, 4);
+                    push_num(out, y.unsigned_abs(), 4);
                     out.push(b'-');
                     push_num(out, u64::from(m), 2);
                     out.push(b'-');
                     push_num(out, u64::from(d), 2);
                     out.push(b' ');
                 }
-                push_hms(out, local.rem_euclid(86_400) as u64);
-                self.frac(out, ts.nsec);
+                push_hms(out, local.rem_euclid(86_400).unsigned_abs());
+                self.frac(out, tv.frac);
                 out.push(b' ');
             }
             TimeFormat::Unix => {
-                if !valid(ts) {
+                if tv.out_of_range() {
                     out.extend_from_slice(b"[Error converting time] ");
                     return;
                 }
-                push_num(out, ts.sec as u64, 1);
-                self.frac(out, ts.nsec);
+                push_num(out, u64::from(tv.sec as u32), 1);
+                self.frac(out, tv.frac);
                 out.push(b' ');
             }
             TimeFormat::SincePrevious | TimeFormat::SinceFirst => {
-                let reference = *self.reference.get_or_insert(ts);
-                let unit: i128 = if self.nanos { 1 } else { 1000 };
-                let a = (i128::from(ts.sec) * 1_000_000_000 + i128::from(ts.nsec)) / unit;
-                let b =
-                    (i128::from(reference.sec) * 1_000_000_000 + i128::from(reference.nsec)) / unit;
-                let diff = a - b;
-                out.push(if diff < 0 { b'-' } else { b' ' });
-                let diff = diff.unsigned_abs();
-                let per_sec: u128 = if self.nanos { 1_000_000_000 } else { 1_000_000 };
-                let secs = (diff / per_sec) as u64;
-                if secs & 0x8000_0000 != 0 {
+                // tcpdump's reference is "unset" while it is zero: a first packet at
+                // time 0 (or, with -ttt, any packet at 0) makes the next one the start.
+                if !self.reference.is_set() {
+                    self.reference = tv;
+                }
+                let negative = tv.before(self.reference);
+                let per_sec = if self.nanos { 1_000_000_000 } else { 1_000_000 };
+                let diff = if negative {
+                    self.reference.minus(tv, per_sec)
+                } else {
+                    tv.minus(self.reference, per_sec)
+                };
+                out.push(if negative { b'-' } else { b' ' });
+                if diff.out_of_range() {
                     out.extend_from_slice(b"[Error converting time] ");
                 } else {
-                    push_hms(out, secs % 86_400);
-                    let frac = (diff % per_sec) as u64;
-                    out.push(b'.');
-                    push_num(out, frac, if self.nanos { 9 } else { 6 });
+                    push_hms(out, diff.sec.rem_euclid(86_400).unsigned_abs());
+                    self.frac(out, diff.frac);
                     out.push(b' ');
                 }
                 if self.format == TimeFormat::SincePrevious {
-                    self.reference = Some(ts);
+                    self.reference = tv;
                 }
             }
         }
     }
 
-    fn frac(&self, out: &mut Vec<u8>, nsec: u32) {
+    /// `.%06u` or `.%09u` of the fraction, as tcpdump casts it to unsigned 32 bits.
+    fn frac(&self, out: &mut Vec<u8>, frac: i64) {
         out.push(b'.');
-        if self.nanos {
-            push_num(out, u64::from(nsec), 9);
-        } else {
-            push_num(out, u64::from(nsec / 1000), 6);
-        }
+        push_num(out, u64::from(frac as u32), if self.nanos { 9 } else { 6 });
     }
 }
 
-/// tcpdump refuses times with bit 31 set ("[Error converting time]").
-fn valid(ts: Timestamp) -> bool {
-    (0..0x8000_0000).contains(&ts.sec)
+/// A time as tcpdump's `struct timeval` holds it: seconds and a fraction in the
+/// display precision (micro- or nanoseconds), both signed and not normalised, with
+/// its arithmetic (`netdissect_timevalsub`, `netdissect_timevalcmp`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct TimeVal {
+    sec: i64,
+    frac: i64,
+}
+
+impl TimeVal {
+    /// What libpcap hands tcpdump for `ts`: a legacy record's fields as read (scaled
+    /// up or down when the file's precision is not the one displayed), or the time.
+    fn of(ts: Timestamp, nanos: bool) -> TimeVal {
+        match ts.raw {
+            Some(raw) => TimeVal {
+                sec: i64::from(raw.sec),
+                frac: match (raw.nano, nanos) {
+                    (false, true) => i64::from(raw.frac) * 1000,
+                    (true, false) => i64::from(raw.frac) / 1000,
+                    _ => i64::from(raw.frac),
+                },
+            },
+            None => TimeVal {
+                sec: ts.sec,
+                frac: i64::from(if nanos { ts.nsec } else { ts.nsec / 1000 }),
+            },
+        }
+    }
+
+    fn is_set(self) -> bool {
+        self.sec != 0 || self.frac != 0
+    }
+
+    fn before(self, other: TimeVal) -> bool {
+        if self.sec == other.sec {
+            self.frac < other.frac
+        } else {
+            self.sec < other.sec
+        }
+    }
+
+    fn minus(self, other: TimeVal, per_sec: i64) -> TimeVal {
+        let mut sec = self.sec.wrapping_sub(other.sec);
+        let mut frac = self.frac - other.frac;
+        if frac < 0 {
+            sec = sec.wrapping_sub(1);
+            frac += per_sec;
+        }
+        TimeVal { sec, frac }
+    }
+
+    /// tcpdump 4.99 refuses seconds whose low 32 bits have bit 31 set
+    /// (`[Error converting time]`).
+    fn out_of_range(self) -> bool {
+        (self.sec as u32) & 0x8000_0000 != 0
+    }
 }
 
 fn push_hms(out: &mut Vec<u8>, secs_of_day: u64) {
@@ -220,7 +273,7 @@ mod tests {
             .iter()
             .map(|&(sec, nsec)| {
                 let mut out = Vec::new();
-                clock.write(&mut out, Timestamp { sec, nsec });
+                clock.write(&mut out, Timestamp::new(sec, nsec));
                 String::from_utf8(out).unwrap()
             })
             .collect()
@@ -275,6 +328,111 @@ mod tests {
         assert_eq!(
             show(TimeFormat::Local, "UTC", &t),
             ["[Error converting time] ", "[Error converting time] "]
+        );
+    }
+
+    /// A microsecond pcap's records as tcpdump 4.99.3 prints them: fractions of 10^6
+    /// and more as read (libpcap reads them as signed 32-bit), seconds with bit 31 set
+    /// refused, deltas in tcpdump's own arithmetic.
+    #[test]
+    fn out_of_range_fields_print_as_tcpdump_reads_them() {
+        let stamps = [
+            (10, 1_500_000),
+            (11, u32::MAX),
+            (12, 999_999),
+            (0x7fff_ffff, 0),
+            (0x8000_0000, 5),
+        ]
+        .map(|(s, f)| Timestamp::from_legacy(s, f, false));
+        let run = |format, nanos| {
+            let mut clock = Clock::new(format, nanos, TimeZone::UTC);
+            stamps
+                .iter()
+                .map(|&ts| {
+                    let mut out = Vec::new();
+                    clock.write(&mut out, ts);
+                    String::from_utf8(out).unwrap()
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            run(TimeFormat::Local, false),
+            [
+                "00:00:10.1500000 ",
+                "00:00:11.4294967295 ",
+                "00:00:12.999999 ",
+                "03:14:07.000000 ",
+                "[Error converting time] "
+            ]
+        );
+        assert_eq!(
+            run(TimeFormat::Local, true),
+            [
+                "00:00:10.1500000000 ",
+                "00:00:11.4294966296 ",
+                "00:00:12.999999000 ",
+                "03:14:07.000000000 ",
+                "[Error converting time] "
+            ]
+        );
+        assert_eq!(
+            run(TimeFormat::Unix, false),
+            [
+                "10.1500000 ",
+                "11.4294967295 ",
+                "12.999999 ",
+                "2147483647.000000 ",
+                "[Error converting time] "
+            ]
+        );
+        assert_eq!(
+            run(TimeFormat::SincePrevious, false),
+            [
+                " 00:00:00.000000 ",
+                " 00:00:00.4294467295 ",
+                " 00:00:01.1000000 ",
+                " 03:13:54.000001 ",
+                "-[Error converting time] "
+            ]
+        );
+        assert_eq!(
+            run(TimeFormat::SinceFirst, false),
+            [
+                " 00:00:00.000000 ",
+                " 00:00:00.4294467295 ",
+                " 00:00:01.499999 ",
+                " 03:13:56.4294467296 ",
+                "-[Error converting time] "
+            ]
+        );
+        // The normalised time the rest of eavesdrop uses.
+        assert_eq!((stamps[0].sec, stamps[0].nsec), (11, 500_000_000));
+    }
+
+    /// tcpdump's delta reference is unset while it is zero: after a packet at time 0
+    /// the next packet starts the count again.
+    #[test]
+    fn deltas_after_a_zero_timestamp_like_tcpdump() {
+        let t = [(0, 0), (100, 5000), (101, 7000), (0, 0), (50, 0)];
+        assert_eq!(
+            show(TimeFormat::SincePrevious, "UTC", &t),
+            [
+                " 00:00:00.000000 ",
+                " 00:00:00.000000 ",
+                " 00:00:01.000002 ",
+                "-00:01:41.000007 ",
+                " 00:00:00.000000 "
+            ]
+        );
+        assert_eq!(
+            show(TimeFormat::SinceFirst, "UTC", &t),
+            [
+                " 00:00:00.000000 ",
+                " 00:00:00.000000 ",
+                " 00:00:01.000002 ",
+                "-00:01:40.000005 ",
+                "-00:00:50.000005 "
+            ]
         );
     }
 

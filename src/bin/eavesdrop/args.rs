@@ -5,7 +5,8 @@ use eavesdrop::engine::EngineConfig;
 use eavesdrop::flow::frag::FragLimits;
 use eavesdrop::flow::Limits;
 use eavesdrop::render::flows::{EndpointMatch, FlowFilter, FlowSort, FlowsOptions, Only};
-use eavesdrop::render::hexdump::HexMode;
+use eavesdrop::render::hexdump::{DumpStyle, HexMode, ShowOptions};
+use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::style::ColorChoice;
 use eavesdrop::render::time::TimeFormat;
 use eavesdrop::render::OutputFormat;
@@ -283,20 +284,53 @@ pub struct ShowArgs {
     pub limits: EngineArgs,
 }
 
-/// How packets are printed (shared by `show` and `live`).
+/// How packets are printed (shared by `show` and `live`). Short options bundle as
+/// tcpdump's do (`-nnvvXS`, `-ttttnnr FILE`).
 #[derive(Debug, Args)]
 pub struct DisplayArgs {
-    /// Hex rows from the network header (-X, the default); -XX includes the link header
+    /// Hex and ASCII rows from the network header (-X, the default); -XX from the link
+    /// header. -X wins over -x and -A, as in tcpdump
     #[arg(short = 'X', action = ArgAction::Count)]
     pub hex: u8,
 
+    /// Hex rows without the ASCII column (tcpdump -x; -xx from the link header), each
+    /// with its label mask row
+    #[arg(short = 'x', action = ArgAction::Count)]
+    pub hex_only: u8,
+
+    /// The packet as text (tcpdump -A; -AA from the link header): printable characters,
+    /// tabs and newlines as they are, anything else `.`; each line followed by its
+    /// label mask (or coloured by label)
+    #[arg(short = 'A', action = ArgAction::Count)]
+    pub ascii: u8,
+
     /// Packet lines only, no hex rows
-    #[arg(long, conflicts_with = "hex")]
+    #[arg(long, conflicts_with_all = ["hex", "hex_only", "ascii"])]
     pub no_hex: bool,
 
     /// When to use colour: auto (a terminal; honours NO_COLOR, CLICOLOR_FORCE), always, never
     #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+
+    /// The link-level header on each line (tcpdump -e): MAC addresses, EtherType and
+    /// frame length for Ethernet, the cooked header, 802.11 addresses… (addresses are
+    /// labelled as the leaks they are)
+    #[arg(short = 'e')]
+    pub link_header: bool,
+
+    /// More of each header, as tcpdump -v prints it: IP's TOS, TTL, id, offset, flags,
+    /// protocol and length, IPv6's class, flow label and hop limit, and checksums
+    /// (-vv also checks UDP over IPv4 and shows every sequence number); -vvv as -vv
+    #[arg(short = 'v', action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Quick lines (tcpdump -q): TCP as `tcp N`, less link-level detail with -e
+    #[arg(short = 'q')]
+    pub quick: bool,
+
+    /// Do not verify IP, TCP, UDP and ICMP checksums at -v (tcpdump -K)
+    #[arg(short = 'K', long = "dont-verify-checksums")]
+    pub no_checksums: bool,
 
     /// Timestamps like tcpdump: -t none, -tt Unix seconds, -ttt delta to previous,
     /// -tttt date and time, -ttttt delta to first
@@ -307,7 +341,7 @@ pub struct DisplayArgs {
     #[arg(long)]
     pub nano: bool,
 
-    /// Print frame numbers (tcpdump -#)
+    /// Print frame numbers (tcpdump -#, --number)
     #[arg(short = '#', long = "number")]
     pub number: bool,
 
@@ -315,8 +349,9 @@ pub struct DisplayArgs {
     #[arg(short = 'S', long = "absolute-tcp-sequence-numbers")]
     pub absolute: bool,
 
-    /// Accepted for tcpdump habits; eavesdrop never resolves names
-    #[arg(short = 'n', action = ArgAction::Count, hide = true)]
+    /// Do not resolve addresses or ports (tcpdump -n, -nn): accepted for tcpdump
+    /// habits, eavesdrop never resolves names
+    #[arg(short = 'n', action = ArgAction::Count)]
     pub no_resolve: u8,
 
     /// Do not print notes (truncation, gaps, malformed fields) under packet lines
@@ -326,6 +361,178 @@ pub struct DisplayArgs {
     /// Print only tcpdump's part of each packet line, without eavesdrop's description
     #[arg(long)]
     pub no_describe: bool,
+}
+
+impl DisplayArgs {
+    /// The renderer's options these arguments ask for.
+    pub fn show_options(&self) -> ShowOptions {
+        // tcpdump: -X over -x over -A; eavesdrop shows -X rows when none is given.
+        let (count, style) = match (self.hex, self.hex_only, self.ascii) {
+            (x, _, _) if x > 0 => (x, DumpStyle::HexAscii),
+            (_, x, _) if x > 0 => (x, DumpStyle::Hex),
+            (_, _, a) if a > 0 => (a, DumpStyle::Ascii),
+            _ => (1, DumpStyle::HexAscii),
+        };
+        ShowOptions {
+            hex: match (self.no_hex, count) {
+                (true, _) => HexMode::None,
+                (false, 0 | 1) => HexMode::Network,
+                (false, _) => HexMode::Link,
+            },
+            style,
+            color: self.color.enabled(),
+            notes: !self.no_notes,
+            line: LineOptions {
+                numbers: self.number,
+                absolute_seq: self.absolute,
+                describe: !self.no_describe,
+                quick: self.quick,
+                verbose: self.verbose.min(3),
+                link_header: self.link_header,
+                no_checksums: self.no_checksums,
+            },
+            width: None,
+        }
+    }
+}
+
+/// tcpdump's options that `show` does not take, each with what to do instead. Options
+/// eavesdrop shares with tcpdump are left to clap.
+const TCPDUMP_ONLY: &[(char, &str)] = &[
+    (
+        'i',
+        "it reads files; capture live with `eavesdrop live -i IFACE`",
+    ),
+    (
+        'w',
+        "it reads captures and writes none; `eavesdrop live -w FILE` saves a live capture",
+    ),
+    (
+        's',
+        "the snap length belongs to live capture: `eavesdrop live -s SNAPLEN`",
+    ),
+    ('D', "list interfaces with `eavesdrop live --list`"),
+    (
+        'F',
+        "give the filter as words after the files, or with --filter",
+    ),
+    (
+        'V',
+        "give the capture files as words (several are read in order)",
+    ),
+    (
+        'T',
+        "eavesdrop recognises protocols by content first, then by port",
+    ),
+    ('E', "it does not decrypt ESP"),
+    ('M', "it does not verify TCP-MD5 signatures"),
+    ('y', "it decodes the link type the file declares"),
+    ('L', "it decodes the link type the file declares"),
+    ('C', "it writes no files"),
+    ('G', "it writes no files"),
+    ('W', "it writes no files"),
+    ('z', "it writes no files"),
+    ('Z', "it drops no privileges (it needs none to read files)"),
+    ('d', "compile the filter with tcpdump -d"),
+    ('p', "it is a live-capture option"),
+    ('I', "it is a live-capture option"),
+    ('B', "it is a live-capture option"),
+    ('j', "it is a live-capture option"),
+    ('J', "it is a live-capture option"),
+    ('Q', "it is a live-capture option"),
+    (
+        'l',
+        "output is flushed at the end of each file; pipe through `stdbuf -oL` if needed",
+    ),
+    ('U', "output is flushed at the end of each file"),
+    ('N', "it prints addresses, never names"),
+    ('f', "it prints addresses, never names"),
+    ('O', "it runs no BPF optimiser"),
+    ('b', "it prints AS numbers as numbers"),
+    ('H', "it does not detect 802.11s mesh headers"),
+    ('u', "it does not decode NFS"),
+    ('m', "it loads no SMI MIB modules"),
+];
+
+/// tcpdump's long options `show` does not take.
+const TCPDUMP_ONLY_LONG: &[(&str, &str)] = &[
+    ("--immediate-mode", "it is a live-capture option"),
+    ("--time-stamp-type", "it is a live-capture option"),
+    ("--time-stamp-precision", "use --nano for nanoseconds"),
+    ("--micro", "microseconds are the default"),
+    (
+        "--list-interfaces",
+        "list interfaces with `eavesdrop live --list`",
+    ),
+    ("--list-time-stamp-types", "it is a live-capture option"),
+    ("--direction", "it is a live-capture option"),
+    ("--interface", "capture live with `eavesdrop live -i IFACE`"),
+    ("--buffer-size", "it is a live-capture option"),
+    (
+        "--snapshot-length",
+        "the snap length belongs to `eavesdrop live -s SNAPLEN`",
+    ),
+    ("--monitor-mode", "it is a live-capture option"),
+    ("--no-promiscuous-mode", "it is a live-capture option"),
+    (
+        "--relinquish-privileges",
+        "it drops no privileges (it needs none to read files)",
+    ),
+    ("--print", "packets are always printed"),
+    (
+        "--packet-buffered",
+        "output is flushed at the end of each file",
+    ),
+    ("--linktype", "it decodes the link type the file declares"),
+    ("--lengths", "it is a tcpdump -w option"),
+    ("--count", "use -c COUNT"),
+];
+
+/// Options of `show` that take a value (the rest of a bundle, or the next word).
+const SHOW_VALUE_SHORTS: &[char] = &['r', 'c'];
+
+/// Says which tcpdump option `show` was given that it does not support, and what to
+/// use instead, before clap would call it merely unexpected. `args` are the words
+/// after `show`.
+pub fn unsupported_tcpdump_option(args: &[OsString]) -> Option<String> {
+    let mut words = args.iter().map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            return None;
+        }
+        if word.starts_with("--") {
+            let name = word.split('=').next().unwrap_or(&word);
+            if let Some((_, why)) = TCPDUMP_ONLY_LONG.iter().find(|(n, _)| *n == name) {
+                return Some(format!(
+                    "tcpdump's {name} is not supported by eavesdrop show: {why}"
+                ));
+            }
+            continue;
+        }
+        let Some(bundle) = word.strip_prefix('-').filter(|b| !b.is_empty()) else {
+            continue;
+        };
+        for (i, c) in bundle.char_indices() {
+            if SHOW_VALUE_SHORTS.contains(&c) {
+                // The value is the rest of the bundle, or the next word.
+                if bundle.len() == i + c.len_utf8() {
+                    words.next();
+                }
+                break;
+            }
+            if let Some((_, why)) = TCPDUMP_ONLY.iter().find(|(o, _)| *o == c) {
+                let shown = if bundle.len() > 1 {
+                    format!("-{c} (in {word})")
+                } else {
+                    format!("-{c}")
+                };
+                return Some(format!(
+                    "tcpdump's {shown} is not supported by eavesdrop show: {why}"
+                ));
+            }
+        }
+    }
+    None
 }
 
 const LIVE_ABOUT: &str = "\
@@ -640,15 +847,11 @@ pub struct ShowConfig {
     pub paths: Vec<PathBuf>,
     /// A BPF filter expression; empty for none.
     pub filter: String,
-    pub hex: HexMode,
-    pub color: bool,
+    /// How packets are printed.
+    pub show: ShowOptions,
     pub time: TimeFormat,
     pub nanos: bool,
-    pub numbers: bool,
-    pub absolute_seq: bool,
     pub count: Option<u64>,
-    pub notes: bool,
-    pub describe: bool,
     pub format: OutputFormat,
     pub engine: EngineConfig,
     /// No closing summary.
@@ -720,15 +923,10 @@ impl ShowArgs {
         Ok(ShowConfig {
             paths,
             filter,
-            hex: ShowConfig::hex_mode(d.hex, d.no_hex),
-            color: d.color.enabled(),
-            time: ShowConfig::time_format(d.time),
+            show: d.show_options(),
+            time: TimeFormat::from_count(d.time),
             nanos: d.nano,
-            numbers: d.number,
-            absolute_seq: d.absolute,
             count: self.count,
-            notes: !d.no_notes,
-            describe: !d.no_describe,
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
             quiet: self.quiet,

@@ -24,8 +24,7 @@ mod imp {
     use anyhow::Context as _;
     use eavesdrop::capture::live::{interfaces, LiveCapture};
     use eavesdrop::capture::pcapng_write::PcapngWriter;
-    use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
-    use eavesdrop::render::line::LineOptions;
+    use eavesdrop::render::hexdump::ShowSink;
     use eavesdrop::render::time::{Clock, TimeFormat};
     use eavesdrop::Engine;
     use std::collections::VecDeque;
@@ -91,23 +90,7 @@ mod imp {
                 .context("cannot handle Ctrl-C")?;
         }
         let d = &args.display;
-        let opts = ShowOptions {
-            hex: match (d.no_hex, d.hex) {
-                (true, _) => HexMode::None,
-                (false, 0 | 1) => HexMode::Network,
-                (false, _) => HexMode::Link,
-            },
-            color: d.color.enabled(),
-            notes: !d.no_notes,
-            line: LineOptions {
-                numbers: d.number,
-                absolute_seq: d.absolute,
-                describe: !d.no_describe,
-                quick: false,
-                verbose: 0,
-            },
-            width: None,
-        };
+        let opts = d.show_options();
         let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
         let clock = Clock::new(TimeFormat::from_count(d.time), d.nano, tz);
         let sink = ShowSink::new(io::stdout().lock(), io::stderr(), opts, clock);

@@ -18,10 +18,9 @@ use clap::{CommandFactory as _, Parser as _};
 use eavesdrop::check::{parse_tls_version, Policy};
 use eavesdrop::render::check::CheckSink;
 use eavesdrop::render::flows::{Filtered, FlowsSink};
-use eavesdrop::render::hexdump::{HexMode, ShowOptions, ShowSink};
+use eavesdrop::render::hexdump::{ShowOptions, ShowSink};
 use eavesdrop::render::json::{JsonMode, JsonSink};
-use eavesdrop::render::line::LineOptions;
-use eavesdrop::render::time::{Clock, TimeFormat};
+use eavesdrop::render::time::Clock;
 use eavesdrop::render::OutputFormat;
 use eavesdrop::sink::Sink;
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
@@ -38,6 +37,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if argv.get(1).is_some_and(|c| c == "show") {
+        if let Some(message) = args::unsupported_tcpdump_option(argv.get(2..).unwrap_or(&[])) {
+            eprintln!("eavesdrop: error: {message}");
+            return ExitCode::from(2);
+        }
+    }
     let cli = Cli::parse_from(argv);
     match run(cli) {
         Ok(code) => code,
@@ -429,31 +434,5 @@ fn clock(config: &args::ShowConfig) -> Clock {
 }
 
 fn show_options(config: &args::ShowConfig) -> ShowOptions {
-    ShowOptions {
-        hex: config.hex,
-        color: config.color,
-        notes: config.notes,
-        line: LineOptions {
-            numbers: config.numbers,
-            absolute_seq: config.absolute_seq,
-            describe: config.describe,
-            quick: false,
-            verbose: 0,
-        },
-        width: None,
-    }
-}
-
-impl args::ShowConfig {
-    fn hex_mode(x: u8, no_hex: bool) -> HexMode {
-        match (no_hex, x) {
-            (true, _) => HexMode::None,
-            (false, 0 | 1) => HexMode::Network,
-            (false, _) => HexMode::Link,
-        }
-    }
-
-    fn time_format(t: u8) -> TimeFormat {
-        TimeFormat::from_count(t)
-    }
+    config.show
 }

@@ -8,6 +8,7 @@
 //! Handshake, 0-RTT and 1-RTT packets are opaque.
 
 mod keys;
+mod midstream;
 
 use super::registry::{Detect, Probe, Protocol};
 use super::tls::handshake;
@@ -18,6 +19,8 @@ use crate::note::{NoteGroup, Severity};
 use crate::span::{LeakKind, Visibility};
 use keys::{decrypt, initial_keys, version_params};
 use std::collections::BTreeMap;
+
+pub use midstream::MIDSTREAM;
 
 crate::fields! {
     proto = "QUIC";

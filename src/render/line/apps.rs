@@ -913,6 +913,7 @@ fn ripng(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::line::LineOptions;
     use std::net::Ipv4Addr;
 
     fn resp_line(b: &[u8], length: u32) -> String {
@@ -941,9 +942,12 @@ mod tests {
     fn isakmp_remembers_the_initiator() {
         let cookies = Cookies::default();
         let cx = Ctx {
-            data: &[],
-            verbose: 0,
-            quick: false,
+            opts: LineOptions {
+                verbose: 0,
+                ..LineOptions::default()
+            },
+            frame: &[],
+            orig_len: 0,
             isakmp: &cookies,
         };
         let a = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));

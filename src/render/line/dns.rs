@@ -88,7 +88,7 @@ pub(super) fn domain(
     let p = Printer {
         b,
         mdns: flavour == Flavour::Mdns,
-        v: cx.verbose,
+        v: cx.opts.verbose,
     };
     match p.message(s) {
         Ok(true) => {
@@ -1109,12 +1109,16 @@ const N3U_ALGS: &[(u8, &str)] = &[(1, "SHA-1")];
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::line::LineOptions;
 
     fn line(msg: &[u8], flavour: Flavour, verbose: u8) -> String {
         let cx = Ctx {
-            data: &[],
-            verbose,
-            quick: false,
+            opts: LineOptions {
+                verbose,
+                ..LineOptions::default()
+            },
+            frame: &[],
+            orig_len: 0,
             isakmp: &Default::default(),
         };
         let mut s = String::new();

@@ -5,6 +5,7 @@
 
 use super::nd::{print_char, Bytes, Res, Trunc};
 use super::Ctx;
+use crate::decode::checksum::Verdict;
 use crate::decode::IcmpLayer;
 use std::fmt::Write as _;
 
@@ -12,12 +13,28 @@ pub(super) fn icmp(s: &mut String, i: &IcmpLayer, cx: &Ctx<'_>) {
     if i.kind.is_none() {
         return;
     }
+    let verdict = (cx.opts.checksums() && !i.fragmented)
+        .then(|| i.checksum(cx.frame))
+        .flatten();
     let b = Bytes(cx.bytes(&i.data));
     let mut out = String::new();
     let res = if i.v6 {
-        icmp6(&mut out, b, i.length)
+        // print-icmp6.c checks before it names the type.
+        match verdict {
+            Some(Verdict::Correct) => out.push_str("[icmp6 sum ok] "),
+            Some(Verdict::Incorrect { field, should_be }) => {
+                let _ = write!(out, "[bad icmp6 cksum 0x{field:04x} -> 0x{should_be:04x}!] ");
+            }
+            None => {}
+        }
+        icmp6(&mut out, b, i.length, cx.opts.verbose)
     } else {
-        icmp4(&mut out, b, i.length)
+        let res = icmp4(&mut out, b, i.length);
+        // print-icmp.c checks after the length.
+        if let (Ok(()), Some(Verdict::Incorrect { field, should_be })) = (&res, verdict) {
+            let _ = write!(out, " (wrong icmp cksum {field:x} (->{should_be:x})!)");
+        }
+        res
     };
     s.push_str(&out);
     // Fewer than 8 bytes: the decoder marks the packet cut, which prints the marker.
@@ -238,9 +255,11 @@ fn icmp6_name(kind: u8) -> Option<&'static str> {
     })
 }
 
-/// print-icmp6.c's `icmp6_print` at default verbosity: printed as it goes, so a read
-/// past the capture leaves what was printed before the marker.
-fn icmp6(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
+/// print-icmp6.c's `icmp6_print`, its first line: printed as it goes, so a read
+/// past the capture leaves what was printed before the marker. With `-v` the
+/// neighbor discovery messages give their length after the type, and no message ends
+/// with it (their options and MLDv2's records follow on lines eavesdrop leaves out).
+fn icmp6(s: &mut String, b: Bytes<'_>, length: u32, verbose: u8) -> Res {
     let kind = b.u8(0)?;
     s.push_str("ICMP6, ");
     match icmp6_name(kind) {
@@ -248,6 +267,9 @@ fn icmp6(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
         None => {
             let _ = write!(s, "unknown icmp6 type ({kind})");
         }
+    }
+    if verbose > 0 && matches!(kind, 133..=137 | 145 | 147) {
+        let _ = write!(s, ", length {length}");
     }
     let code = b.u8(1)?;
     // The quoted IPv6 header starts at 8: its source at 16, destination at 32.
@@ -363,7 +385,9 @@ fn icmp6(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
             return Ok(());
         }
     }
-    let _ = write!(s, ", length {length}");
+    if verbose == 0 {
+        let _ = write!(s, ", length {length}");
+    }
     Ok(())
 }
 
@@ -729,7 +753,7 @@ mod tests {
         let mut m = vec![135, 0, 0, 0, 0, 0, 0, 0];
         m.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
         let mut s = String::new();
-        icmp6(&mut s, Bytes(&m), 24).unwrap();
+        icmp6(&mut s, Bytes(&m), 24, 0).unwrap();
         assert_eq!(
             s,
             "ICMP6, neighbor solicitation, who has 2001:db8::1, length 24"

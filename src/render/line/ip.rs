@@ -2,32 +2,228 @@
 //! print them: `IP`/`IP6`, the addresses where no transport printer shows them with
 //! its ports, the IPv6 extension headers, and tcpdump's IPv6 address text.
 
+use super::Ctx;
+use crate::decode::checksum::Verdict;
+use crate::decode::ip::{Ipv6Option, Ipv6Options};
 use crate::decode::ipv6_routing::{RoutingData, RoutingHeader, RoutingType, Rt6Addresses};
 use crate::decode::{Ipv4Layer, Ipv6ExtKind, Ipv6ExtLayer, Ipv6Layer, Layer, OtherLayer};
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv6Addr};
 
-pub(super) fn ipv4(s: &mut String, ip: &Ipv4Layer, next: Option<&Layer>) {
-    s.push_str("IP ");
+pub(super) fn ipv4(s: &mut String, ip: &Ipv4Layer, next: Option<&Layer>, ctx: &Ctx<'_>) {
+    // ip_print: "IP " only when -e has not already named the EtherType.
+    if !ctx.opts.link_header {
+        s.push_str("IP ");
+    }
     if let Some(n) = ip.missing {
         let _ = write!(s, "truncated-ip - {n} bytes missing! ");
     }
+    let bad_len =
+        matches!(next, Some(Layer::Other(OtherLayer::Problem(p))) if p.starts_with("bad-len"));
+    if ctx.opts.verbose > 0 && !bad_len {
+        ipv4_verbose(s, ip, ctx);
+    }
     match next {
         Some(Layer::Tcp(_) | Layer::Udp(_)) => {}
-        Some(Layer::Other(OtherLayer::Problem(p))) if p.starts_with("bad-len") => {}
-        Some(Layer::Other(OtherLayer::Fragment { .. })) => {
-            let _ = write!(s, "{} > {}: ", ip.src, ip.dst);
-        }
+        _ if bad_len => {}
         _ => {
             let _ = write!(s, "{} > {}: ", ip.src, ip.dst);
         }
     }
 }
 
-pub(super) fn ipv6(s: &mut String, ip: &Ipv6Layer, next: Option<&Layer>) {
-    s.push_str("IP6 ");
+/// print-ip.c's `-v` part: `(tos 0x0, ttl 64, id 1, offset 0, flags [DF], proto TCP
+/// (6), length 60)` and a new, indented line for what follows.
+fn ipv4_verbose(s: &mut String, ip: &Ipv4Layer, ctx: &Ctx<'_>) {
+    let _ = write!(s, "(tos 0x{:x}", ip.tos);
+    match ip.tos & 0x03 {
+        1 => s.push_str(",ECT(1)"),
+        2 => s.push_str(",ECT(0)"),
+        3 => s.push_str(",CE"),
+        _ => {}
+    }
+    if ip.ttl >= 1 {
+        let _ = write!(s, ", ttl {}", ip.ttl);
+    }
+    let _ = write!(
+        s,
+        ", id {}, offset {}, flags [",
+        ip.id,
+        u32::from(ip.fragment_offset()) * 8
+    );
+    // bittok2str over ip_frag_values, in its order: MF, DF, the reserved bit.
+    let mut sep = "";
+    for (bit, name) in [(0x2000u16, "+"), (0x4000, "DF"), (0x8000, "rsvd")] {
+        if ip.frag & bit != 0 {
+            s.push_str(sep);
+            s.push_str(name);
+            sep = ", ";
+        }
+    }
+    if sep.is_empty() {
+        s.push_str("none");
+    }
+    let _ = write!(
+        s,
+        "], proto {} ({}), length {}",
+        ipproto_name(ip.proto).unwrap_or("unknown"),
+        ip.proto,
+        ip.total_len
+    );
+    if ip.hlen > 20 {
+        s.push_str(", options (");
+        ip_options(s, ip.options(ctx.frame));
+        s.push(')');
+    }
+    if ctx.opts.checksums() {
+        if let Some(Verdict::Incorrect { field, should_be }) = ip.header_checksum(ctx.frame) {
+            let _ = write!(s, ", bad cksum {field:x} (->{should_be:x})!");
+        }
+    }
+    s.push_str(")\n    ");
+}
+
+/// print-ip.c's `ip_optprint`: each option's name, routes' addresses, the router
+/// alert's value; a bad length ends the list.
+fn ip_options(s: &mut String, mut rest: &[u8]) {
+    let mut sep = "";
+    while let Some((&code, after)) = rest.split_first() {
+        s.push_str(sep);
+        sep = ",";
+        match ip_option_name(code) {
+            Some(name) => s.push_str(name),
+            None => {
+                let _ = write!(s, "unknown {code}");
+            }
+        }
+        let len = if code <= 1 {
+            1
+        } else {
+            match after.first() {
+                Some(&l) if l >= 2 => usize::from(l),
+                Some(&l) => {
+                    let _ = write!(s, " [bad length {l}]");
+                    return;
+                }
+                None => return,
+            }
+        };
+        let Some((opt, next)) = rest.split_at_checked(len) else {
+            let _ = write!(s, " [bad length {len}]");
+            return;
+        };
+        match code {
+            0 => return,
+            // RR, LSRR, SSRR: the addresses, a comma after each one already used.
+            7 | 131 | 137 => {
+                if len < 3 {
+                    let _ = write!(s, " [bad length {len}]");
+                } else {
+                    if (len + 1) & 3 != 0 {
+                        let _ = write!(s, " [bad length {len}]");
+                    }
+                    let ptr = usize::from(opt.get(2).copied().unwrap_or(0)).wrapping_sub(1);
+                    if ptr < 3 || (ptr + 1) & 3 != 0 || ptr > len + 1 {
+                        let _ = write!(s, " [bad ptr {}]", opt.get(2).copied().unwrap_or(0));
+                    }
+                    let mut at = 3;
+                    while at < len {
+                        let Some(a) = opt.get(at..at + 4) else { break };
+                        let _ = write!(s, " {}.{}.{}.{}", a[0], a[1], a[2], a[3]);
+                        if ptr > at {
+                            s.push(',');
+                        }
+                        at += 4;
+                    }
+                }
+            }
+            148 => match opt.get(2..4) {
+                _ if len < 4 => {
+                    let _ = write!(s, " [bad length {len}]");
+                }
+                Some(v) if v != [0, 0] => {
+                    let _ = write!(s, " value {}", u16::from_be_bytes([v[0], v[1]]));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        rest = next;
+    }
+}
+
+fn ip_option_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        0 => "EOL",
+        1 => "NOP",
+        68 => "timestamp",
+        130 => "security",
+        7 => "RR",
+        137 => "SSRR",
+        131 => "LSRR",
+        148 => "RA",
+        82 => "traceroute",
+        _ => return None,
+    })
+}
+
+/// tcpdump's `ipproto_values` (as Debian's tcpdump 4.99 prints them).
+pub(super) fn ipproto_name(p: u8) -> Option<&'static str> {
+    Some(match p {
+        0 => "Options",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        8 => "EGP",
+        9 => "IGRP",
+        17 => "UDP",
+        33 => "DCCP",
+        41 => "IPv6",
+        43 => "Routing",
+        44 => "Fragment",
+        46 => "RSVP",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        55 => "Mobile IP",
+        58 => "ICMPv6",
+        88 => "EIGRP",
+        89 => "OSPF",
+        103 => "PIM",
+        108 => "Compressed IP",
+        112 => "VRRP",
+        113 => "PGM",
+        132 => "SCTP",
+        135 => "Mobility",
+        143 => "Ethernet",
+        _ => return None,
+    })
+}
+
+pub(super) fn ipv6(s: &mut String, ip: &Ipv6Layer, next: Option<&Layer>, ctx: &Ctx<'_>) {
+    if !ctx.opts.link_header {
+        s.push_str("IP6 ");
+    }
     if let Some(n) = ip.missing {
         let _ = write!(s, "truncated-ip6 - {n} bytes missing!");
+    }
+    if ctx.opts.verbose > 0 {
+        s.push('(');
+        if ip.class() != 0 {
+            let _ = write!(s, "class 0x{:02x}, ", ip.class());
+        }
+        if ip.flow_label() != 0 {
+            let _ = write!(s, "flowlabel 0x{:05x}, ", ip.flow_label());
+        }
+        let _ = write!(
+            s,
+            "hlim {}, next-header {} ({}) payload length: {}) ",
+            ip.hlim,
+            ipproto_name(ip.next_header).unwrap_or("unknown"),
+            ip.next_header,
+            ip.payload_len
+        );
     }
     let direct = matches!(next, Some(Layer::Tcp(_) | Layer::Udp(_)));
     if !direct {
@@ -37,22 +233,64 @@ pub(super) fn ipv6(s: &mut String, ip: &Ipv6Layer, next: Option<&Layer>) {
 
 /// An IPv6 extension header. Returns false where tcpdump stops the line (an invalid
 /// routing header).
-pub(super) fn ipv6_ext(s: &mut String, ext: &Ipv6ExtLayer) -> bool {
+pub(super) fn ipv6_ext(s: &mut String, ext: &Ipv6ExtLayer, ctx: &Ctx<'_>) -> bool {
     match &ext.kind {
-        Ipv6ExtKind::HopByHop => s.push_str("HBH "),
-        Ipv6ExtKind::DestOpts => s.push_str("DSTOPT "),
+        Ipv6ExtKind::HopByHop | Ipv6ExtKind::DestOpts => {
+            s.push_str(if ext.kind == Ipv6ExtKind::HopByHop {
+                "HBH "
+            } else {
+                "DSTOPT "
+            });
+            if ctx.opts.verbose > 0 {
+                ipv6_options(s, ext.options(ctx.frame));
+                s.push(' ');
+            }
+        }
         Ipv6ExtKind::Routing(header) => return rt6(s, header),
         Ipv6ExtKind::Fragment {
             offset,
             payload_len,
         } => {
-            let _ = write!(s, "frag ({offset}|{payload_len})");
+            s.push_str("frag (");
+            // ip6_print at -v: the identification.
+            if ctx.opts.verbose > 0 {
+                let at = ext.at as usize + 4;
+                if let Some(id) = ctx.frame.get(at..at + 4) {
+                    let _ = write!(s, "0x{:02x}{:02x}{:02x}{:02x}:", id[0], id[1], id[2], id[3]);
+                }
+            }
+            let _ = write!(s, "{offset}|{payload_len})");
             if *offset == 0 {
                 s.push(' ');
             }
         }
     }
     true
+}
+
+/// print-ip6opts.c's `ip6_opt_print` at `-v`.
+fn ipv6_options(s: &mut String, options: Ipv6Options<'_>) {
+    for opt in options {
+        match opt {
+            Ipv6Option::Pad1 => s.push_str("(pad1)"),
+            Ipv6Option::PadN => s.push_str("(padn)"),
+            Ipv6Option::RouterAlert(Some(v)) => {
+                let _ = write!(s, "(rtalert: 0x{v:04x}) ");
+            }
+            Ipv6Option::RouterAlert(None) => s.push_str("(rtalert: invalid len)"),
+            Ipv6Option::Jumbo(Some(v)) => {
+                let _ = write!(s, "(jumbo: {v}) ");
+            }
+            Ipv6Option::Jumbo(None) => s.push_str("(jumbo: invalid len)"),
+            Ipv6Option::Other { kind, data } => {
+                let _ = write!(s, "(opt_type 0x{kind:02x}: len={})", data.len());
+            }
+            Ipv6Option::Truncated => {
+                s.push_str("[trunc] ");
+                return;
+            }
+        }
+    }
 }
 
 /// tcpdump's `rt6_print`. Returns false where tcpdump stops the line (invalid header).

@@ -23,17 +23,20 @@ mod ip;
 mod l2;
 mod link;
 mod nd;
+mod ppp;
 mod tcp;
 mod telnet;
 mod text;
 mod tunnel;
 mod udp;
+mod wifi;
 
 pub use describe::describe_payload;
 pub use ip::ipv6_text;
 
 use super::escape;
 use super::time::Clock;
+use crate::capture::LinkType;
 use crate::decode::link::LinkLayer;
 use crate::decode::{Decoded, Layer};
 use std::fmt::Write as _;
@@ -48,20 +51,33 @@ pub struct LineOptions {
     /// Append eavesdrop's description of the payload after tcpdump's part.
     pub describe: bool,
     /// `-q`: tcpdump's quick TCP line, `tcp N` for the payload length in place of the
-    /// flags, sequence numbers, window and options (the demo's short lines).
+    /// flags, sequence numbers, window and options (the demo's short lines), and the
+    /// short link-level header with `-e`.
     pub quick: bool,
-    /// `-v` given this many times: the application printers take it as tcpdump's
-    /// `ndo_vflag` (0 is tcpdump's default line).
+    /// `-v`, `-vv`, `-vvv`: 1 to 3 (0 without): the IP header's fields, checksums.
     pub verbose: u8,
+    /// `-e`: the link-level header on each line (MAC addresses, EtherType, length).
+    pub link_header: bool,
+    /// `-K`: do not verify checksums (at `-v`).
+    pub no_checksums: bool,
 }
 
-/// What a printer reads besides its layer: the frame's captured bytes (layers hold
-/// ranges into them) and the options that change what tcpdump prints.
+impl LineOptions {
+    /// Checksums are verified: `-v` without `-K`.
+    fn checksums(&self) -> bool {
+        self.verbose > 0 && !self.no_checksums
+    }
+}
+
+/// What a layer's printer may look at besides its layer: the options and the frame
+/// (layers hold ranges into its bytes), and what tcpdump remembers from line to line.
 #[derive(Clone, Copy)]
 pub(super) struct Ctx<'a> {
-    pub data: &'a [u8],
-    pub verbose: u8,
-    pub quick: bool,
+    pub opts: LineOptions,
+    /// The frame's captured bytes (checksums are computed over them at `-v`).
+    pub frame: &'a [u8],
+    /// The frame's length on the wire (`-e` prints it).
+    pub orig_len: u32,
     /// ISAKMP's initiator cookies, remembered from line to line.
     pub isakmp: &'a apps::Cookies,
 }
@@ -69,7 +85,7 @@ pub(super) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// The captured bytes of a layer's range (empty if it lies outside the frame).
     pub fn bytes(&self, range: &std::ops::Range<u32>) -> &'a [u8] {
-        self.data
+        self.frame
             .get(range.start as usize..range.end as usize)
             .unwrap_or(&[])
     }
@@ -109,7 +125,29 @@ impl LineWriter {
         }
         self.clock.write(out, view.frame.ts);
         let mut s = String::with_capacity(160);
-        self.tcpdump_part(&mut s, d, &view.frame.data);
+        // Lent to the printers for this line (the line's layers borrow `self`).
+        let isakmp = std::mem::take(&mut self.isakmp);
+        let ctx = Ctx {
+            opts: self.opts,
+            frame: &view.frame.data,
+            orig_len: view.frame.orig_len,
+            isakmp: &isakmp,
+        };
+        // print-raw.c: raw IP link types say `ip: ` with -e.
+        if self.opts.link_header
+            && matches!(
+                view.frame.link,
+                LinkType::RAW
+                    | LinkType::RAW_12
+                    | LinkType::RAW_14
+                    | LinkType::IPV4
+                    | LinkType::IPV6
+            )
+        {
+            s.push_str("ip: ");
+        }
+        self.tcpdump_part(&mut s, d, &ctx);
+        self.isakmp = isakmp;
         let desc = if self.opts.describe {
             describe::describe_after(view.decoded, view.map, view.events, &s)
         } else {
@@ -124,8 +162,8 @@ impl LineWriter {
 
     /// tcpdump's part of the line: the layers, the truncation marker, the braces an
     /// encapsulation opened.
-    fn tcpdump_part(&mut self, s: &mut String, d: &Decoded, data: &[u8]) {
-        let braces = self.layers(s, d, data);
+    fn tcpdump_part(&mut self, s: &mut String, d: &Decoded, ctx: &Ctx<'_>) {
+        let braces = self.layers(s, d, ctx);
         match d.truncated {
             // tcpdump stops at the truncation marker, braces left open.
             Some(proto) => {
@@ -141,13 +179,7 @@ impl LineWriter {
 
     /// tcpdump's part of the line, layer by layer; stops where tcpdump stops. Returns
     /// how many braces an encapsulation opened (closed after the inner packet).
-    fn layers(&mut self, s: &mut String, d: &Decoded, data: &[u8]) -> usize {
-        let cx = Ctx {
-            data,
-            verbose: self.opts.verbose,
-            quick: self.opts.quick,
-            isakmp: &self.isakmp,
-        };
+    fn layers(&mut self, s: &mut String, d: &Decoded, ctx: &Ctx<'_>) -> usize {
         let layers = &d.layers;
         // The Ethernet addresses, printed only before an EtherType without a printer.
         let mut ether: Option<([u8; 6], [u8; 6])> = None;
@@ -159,21 +191,27 @@ impl LineWriter {
                     if let LinkLayer::Ethernet { src, dst, .. } = l {
                         ether = Some((*src, *dst));
                     }
-                    link::link(s, l, &mut self.ifnames);
+                    link::link(s, l, &mut self.ifnames, ctx);
                 }
-                Layer::Ipv4(ip) => ip::ipv4(s, ip, next),
-                Layer::Ipv6(ip) => ip::ipv6(s, ip, next),
+                Layer::Ipv4(ip) => ip::ipv4(s, ip, next, ctx),
+                Layer::Ipv6(ip) => ip::ipv6(s, ip, next, ctx),
                 Layer::Ipv6Ext(ext) => {
-                    if !ip::ipv6_ext(s, ext) {
+                    if !ip::ipv6_ext(s, ext, ctx) {
                         return braces;
                     }
                 }
-                Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, self.opts.absolute_seq, &cx),
-                Layer::Udp(u) => udp::udp(s, u, next, &cx),
-                Layer::Icmp(i) => icmp::icmp(s, i, &cx),
-                Layer::Arp(a) => link::arp(s, a),
+                Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, ctx),
+                Layer::Udp(u) => {
+                    udp::udp(s, u, next, ctx);
+                    // tcpdump -q prints `UDP, length N` and follows no tunnel.
+                    if ctx.opts.quick && matches!(next, Some(Layer::Tunnel(_))) {
+                        return braces;
+                    }
+                }
+                Layer::Icmp(i) => icmp::icmp(s, i, ctx),
+                Layer::Arp(a) => link::arp(s, a, ctx),
                 Layer::Tunnel(t) => braces += tunnel::tunnel(s, t),
-                Layer::Other(o) => link::other(s, o, ether, &cx),
+                Layer::Other(o) => link::other(s, o, ether, ctx),
             }
         }
         braces

@@ -14,6 +14,7 @@ use super::nd::{print_char, Bytes, Trunc};
 use super::telnet;
 use super::text::{txtproto, TextProto};
 use super::Ctx;
+use crate::decode::checksum::Verdict;
 use crate::decode::tcp_options::{
     OptionsEnd, TcpOption, TcpOptionKind, TcpOptionValue, TcpOptions, TfoCookie,
 };
@@ -57,15 +58,10 @@ fn sack_base(rev: bool, thseq: u32, thack: u32) -> u32 {
     }
 }
 
-/// The TCP part of the line; `absolute` is `-S`.
-pub(super) fn tcp(
-    s: &mut String,
-    t: &TcpLayer,
-    table: &mut SeqTable,
-    absolute: bool,
-    cx: &Ctx<'_>,
-) {
-    let quick = cx.quick;
+/// The TCP part of the line (`-S` absolute numbers, `-q` quick, `-v` checksum and
+/// the data of a reset).
+pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, ctx: &Ctx<'_>) {
+    let (absolute, quick) = (ctx.opts.absolute_seq, ctx.opts.quick);
     let Some((sport, dport)) = t.ports else {
         let _ = write!(s, "{} > {}:", addr(t.src), addr(t.dst));
         return;
@@ -154,8 +150,21 @@ pub(super) fn tcp(
         let _ = write!(s, " [bad hdr length {hlen} - too long, > {}]", t.length);
         return;
     }
+    if ctx.opts.checksums() && !t.fragmented {
+        if let Some(verdict) = t.checksum(ctx.frame) {
+            let _ = write!(s, ", cksum 0x{:04x}", f.checksum);
+            match verdict {
+                Verdict::Correct => s.push_str(" (correct)"),
+                Verdict::Incorrect { should_be, .. } => {
+                    let _ = write!(s, " (incorrect -> 0x{should_be:04x})");
+                }
+            }
+        }
+    }
     let length = t.length - hlen;
-    if length > 0 || f.flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0 {
+    let always_seq = ctx.opts.verbose > 1;
+    if always_seq || length > 0 || f.flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0
+    {
         let _ = write!(s, ", seq {seq}");
         if length > 0 {
             let _ = write!(s, ":{}", seq.wrapping_add(length));
@@ -177,9 +186,9 @@ pub(super) fn tcp(
             s,
             (sport, dport),
             f.flags,
-            Bytes(cx.bytes(&t.data)),
+            Bytes(ctx.bytes(&t.data)),
             length,
-            cx,
+            ctx,
         );
     }
 }
@@ -194,7 +203,7 @@ fn payload(
     length: u32,
     cx: &Ctx<'_>,
 ) {
-    if flags.has(TcpFlags::RST) && cx.verbose > 0 {
+    if flags.has(TcpFlags::RST) && cx.opts.verbose > 0 {
         rst_data(s, b, length);
         return;
     }
@@ -497,6 +506,7 @@ mod tests {
             flags: TcpFlags(0),
             window: 0,
             urgent: 0,
+            checksum: 0,
             header_len: f.header_len,
             options: OptionBytes::new(f.captured),
         };
@@ -573,6 +583,7 @@ mod tests {
             flags: TcpFlags(0),
             window: 0,
             urgent: 0,
+            checksum: 0,
             header_len: SACK_TWO_BLOCKS.header_len,
             options: OptionBytes::new(SACK_TWO_BLOCKS.captured),
         };

@@ -143,7 +143,7 @@ pub(super) fn txtproto(s: &mut String, b: Bytes<'_>, len: u32, proto: TextProto,
     if !print_this {
         return;
     }
-    let done = if cx.verbose > 0 {
+    let done = if cx.opts.verbose > 0 {
         let _ = write!(s, ", length: {len}");
         let mut idx = 0;
         let mut done = Ok(());
@@ -301,12 +301,16 @@ fn write_line(s: &mut String, prefix: &str, b: Bytes<'_>, start: usize, end: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::line::LineOptions;
 
     fn line(payload: &[u8], proto: TextProto) -> String {
         let cx = Ctx {
-            data: &[],
-            verbose: 0,
-            quick: false,
+            opts: LineOptions {
+                verbose: 0,
+                ..LineOptions::default()
+            },
+            frame: &[],
+            orig_len: 0,
             isakmp: &Default::default(),
         };
         let mut s = String::new();

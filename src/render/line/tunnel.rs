@@ -264,7 +264,13 @@ mod tests {
         let clock = Clock::new(TimeFormat::None, false, jiff::tz::TimeZone::UTC);
         let mut w = LineWriter::new(LineOptions::default(), clock);
         let mut s = String::new();
-        w.tcpdump_part(&mut s, &d, &frame.data);
+        let ctx = super::super::Ctx {
+            opts: LineOptions::default(),
+            frame: &frame.data,
+            orig_len,
+            isakmp: &Default::default(),
+        };
+        w.tcpdump_part(&mut s, &d, &ctx);
         s
     }
 

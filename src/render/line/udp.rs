@@ -10,10 +10,11 @@ use super::dns::{self, Flavour};
 use super::ip::addr;
 use super::nd::Bytes;
 use super::Ctx;
+use crate::decode::checksum::Verdict;
 use crate::decode::{Layer, UdpLayer};
 use std::fmt::Write as _;
 
-pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, cx: &Ctx<'_>) {
+pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, ctx: &Ctx<'_>) {
     let prefix = |s: &mut String, ports: Option<(u16, u16)>| match (ports, u.addr_prefix) {
         (None, true) => {
             let _ = write!(s, "{} > {}: ", addr(u.src), addr(u.dst));
@@ -31,7 +32,11 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, cx: &Ctx<'
         return;
     };
     prefix(s, Some(ports));
-    if matches!(next, Some(Layer::Tunnel(_))) {
+    // A tunnel's printer goes on after the checksum (tcpdump -q does not follow it).
+    if matches!(next, Some(Layer::Tunnel(_))) && !ctx.opts.quick {
+        if ctx.opts.checksums() && !u.fragmented && u.length >= 8 {
+            checksum(s, u, ctx);
+        }
         return;
     }
     if u.length < 8 {
@@ -49,11 +54,14 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, cx: &Ctx<'
     }
     let ulen = ulen - 8;
     let length = (u.length - 8).min(ulen);
+    if ctx.opts.checksums() && !u.fragmented {
+        checksum(s, u, ctx);
+    }
     let dg = apps::Datagram {
         src: u.src,
         dst: u.dst,
     };
-    if !cx.quick && payload(s, ports, Bytes(cx.bytes(&u.data)), length, dg, cx) {
+    if !ctx.opts.quick && payload(s, ports, Bytes(ctx.bytes(&u.data)), length, dg, ctx) {
         return;
     }
     if ulen > length && !u.fragmented {
@@ -72,16 +80,36 @@ fn payload(
     b: Bytes<'_>,
     length: u32,
     dg: apps::Datagram,
-    cx: &Ctx<'_>,
+    ctx: &Ctx<'_>,
 ) -> bool {
     let either = |p: u16| sport == p || dport == p;
     if either(53) {
-        dns::domain(s, b, length, false, Flavour::Dns, cx);
-    } else if apps::udp(s, (sport, dport), b, length, dg, cx).is_some() {
+        dns::domain(s, b, length, false, Flavour::Dns, ctx);
+    } else if apps::udp(s, (sport, dport), b, length, dg, ctx).is_some() {
     } else if either(5353) {
-        dns::domain(s, b, length, false, Flavour::Mdns, cx);
+        dns::domain(s, b, length, false, Flavour::Mdns, ctx);
     } else {
         return false;
     }
     true
+}
+
+/// print-udp.c's checksum check: IPv6 at `-v`, IPv4 from `-vv` on (where a zero
+/// checksum means none was computed, RFC 768).
+fn checksum(s: &mut String, u: &UdpLayer, ctx: &Ctx<'_>) {
+    let v4 = u.src.is_ipv4();
+    if v4 && ctx.opts.verbose < 2 {
+        return;
+    }
+    if v4 && u.checksum == Some(0) {
+        s.push_str("[no cksum] ");
+        return;
+    }
+    match u.checksum(ctx.frame) {
+        Some(Verdict::Correct) => s.push_str("[udp sum ok] "),
+        Some(Verdict::Incorrect { field, should_be }) => {
+            let _ = write!(s, "[bad udp cksum 0x{field:04x} -> 0x{should_be:04x}!] ");
+        }
+        None => {}
+    }
 }

@@ -15,7 +15,7 @@ use super::analysis::Analysis;
 use super::narration::Table;
 use super::page::{self, Rows};
 use crate::args::DemoLayout;
-use eavesdrop::render::hexdump::{hex_span, HexMode, ShowOptions, ShowSink};
+use eavesdrop::render::hexdump::{hex_span, DumpStyle, HexMode, ShowOptions, ShowSink};
 use eavesdrop::render::line::LineOptions;
 use eavesdrop::render::style::Palette;
 use eavesdrop::render::time::{Clock, TimeFormat};
@@ -148,6 +148,7 @@ impl<W: Write> Screen<W> {
         let keep = page::choose(&rows, &act.marks, budget, self.color);
         let opts = ShowOptions {
             hex: HEX,
+            style: DumpStyle::HexAscii,
             color: self.color,
             notes: false,
             // Only some packets are shown, so sequence numbers are absolute (tcpdump -S).
@@ -156,7 +157,7 @@ impl<W: Write> Screen<W> {
                 absolute_seq: true,
                 describe: true,
                 quick: true,
-                verbose: 0,
+                ..LineOptions::default()
             },
             width: Some(self.layout.width),
         };

@@ -1,0 +1,473 @@
+//! IEEE 802.11 frames (LINKTYPE_IEEE802_11) and the radiotap header before them
+//! (LINKTYPE_IEEE802_11_RADIOTAP, radiotap.org).
+//!
+//! Who reads what on a wireless link: the radio metadata and the MAC header travel in
+//! the clear (the addresses are leaks: they name the devices). An unprotected data
+//! frame carries LLC/SNAP and then IP, decoded as on Ethernet. A protected frame's
+//! body (WEP, TKIP, CCMP, GCMP) is ciphertext: only the station and the access point
+//! hold the keys, so everything in it is opaque — IP addresses and ports included. A
+//! management frame's SSID names the network, in the clear, in beacons and probes.
+
+use super::link::{self, LinkLayer};
+use super::{to_u32, Layer, Walk};
+use crate::note::{NoteGroup, Severity};
+
+crate::fields! {
+    proto = "wlan";
+    RADIOTAP_HEADER = "radiotap.header", Header, Metadata, None, "radiotap header: what the receiving radio measured (rate, channel, signal…)";
+    WLAN_FC = "wlan.fc", Header, Metadata, None, "802.11 frame control, duration and sequence control (IEEE 802.11-2020 section 9.2.4)";
+    WLAN_ADDR = "wlan.addr", Header, Metadata, Some(Address), "802.11 address: receiver, transmitter, BSSID, source or destination";
+    WLAN_QOS = "wlan.qos", Header, Metadata, None, "802.11 QoS control and HT control";
+    WLAN_LLC = "llc.snap", Header, Metadata, None, "LLC and SNAP header: the EtherType of what follows (RFC 1042)";
+    WLAN_PROTECTION = "wlan.protection", Header, Metadata, None, "WEP IV or TKIP/CCMP/GCMP header: packet number and key id";
+    WLAN_ENCRYPTED = "wlan.encrypted", Content, Opaque, None, "802.11 frame body encrypted with the link's keys (WEP, TKIP, CCMP, GCMP): IP headers included";
+    WLAN_MGT = "wlan.mgt", Header, Metadata, None, "802.11 management frame body: capabilities, rates, channel and other elements";
+    WLAN_SSID = "wlan.ssid", Header, Cleartext, Some(Identity), "the network's name (SSID) sent in the clear in beacons and probes";
+    WLAN_FCS = "wlan.fcs", Header, Metadata, None, "802.11 frame check sequence";
+}
+
+/// One radiotap field tcpdump prints, in the order of the header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RadiotapField {
+    Tsft(u64),
+    Flags(u8),
+    Rate(u8),
+    Channel { freq: u16, flags: u16 },
+    Fhss { set: u8, pattern: u8 },
+    DbmSignal(i8),
+    DbmNoise(i8),
+    LockQuality(u16),
+    TxAttenuation(u16),
+    DbTxAttenuation(u16),
+    DbmTxPower(i8),
+    Antenna(u8),
+    DbSignal(u8),
+    DbNoise(u8),
+}
+
+/// Radiotap's FLAGS bits that change the frame.
+pub const RADIOTAP_F_FCS: u8 = 0x10;
+pub const RADIOTAP_F_DATAPAD: u8 = 0x20;
+
+/// The kind of an 802.11 frame (frame control type).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dot11Body {
+    /// A management frame: its subtype and the elements tcpdump prints.
+    Mgmt {
+        ssid: Option<Vec<u8>>,
+        rates: Vec<u8>,
+        channel: Option<u8>,
+        capability: Option<u16>,
+    },
+    Ctrl,
+    /// A data frame; `iv` is the protection header's first four bytes when protected.
+    Data {
+        iv: Option<u32>,
+        null: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dot11Layer {
+    pub fc: u16,
+    pub duration: u16,
+    /// Addresses 1 to 4, as many as the frame has.
+    pub addrs: Vec<[u8; 6]>,
+    pub body: Dot11Body,
+}
+
+impl Dot11Layer {
+    pub fn kind(&self) -> u8 {
+        ((self.fc >> 2) & 3) as u8
+    }
+    pub fn subtype(&self) -> u8 {
+        ((self.fc >> 4) & 0xf) as u8
+    }
+    pub fn flags(&self) -> u8 {
+        (self.fc >> 8) as u8
+    }
+}
+
+/// LLC and SNAP before what an 802.11 data frame carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LlcSnap {
+    pub dsap: u8,
+    pub ssap: u8,
+    pub control: u8,
+    pub oui: u32,
+    pub ethertype: u16,
+    /// Bytes after the LLC/SNAP header (tcpdump's length after it).
+    pub len: u32,
+}
+
+const FC_PROTECTED: u8 = 0x40;
+const FC_TO_DS: u8 = 0x01;
+const FC_FROM_DS: u8 = 0x02;
+const FC_ORDER: u8 = 0x80;
+
+/// LINKTYPE_IEEE802_11_RADIOTAP.
+pub(crate) fn radiotap(walk: &mut Walk<'_>) {
+    let data = walk.data;
+    let Some(len) = data.get(2..4).and_then(|b| le16(b, 0)).map(usize::from) else {
+        walk.truncated("radiotap", 0, 8);
+        return;
+    };
+    if len < 8 || data.len() < len {
+        walk.truncated("radiotap", 0, len.max(8));
+        return;
+    }
+    let fields = radiotap_fields(data.get(..len).unwrap_or(&[]));
+    let flags = fields.iter().find_map(|f| match f {
+        RadiotapField::Flags(b) => Some(*b),
+        _ => None,
+    });
+    walk.span(0, 0..len, RADIOTAP_HEADER);
+    walk.layer(Layer::Link(LinkLayer::Radiotap(fields)));
+    let fcs = flags.is_some_and(|f| f & RADIOTAP_F_FCS != 0);
+    let pad = flags.is_some_and(|f| f & RADIOTAP_F_DATAPAD != 0);
+    let wire = walk.orig_len.saturating_sub(to_u32(len));
+    dot11(walk, len, wire, fcs, pad);
+}
+
+/// The radiotap fields tcpdump prints, in order; parsing stops at a field whose size
+/// it does not know (as tcpdump's does).
+fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
+    let le32 = |i: usize| h.get(i..i + 4).and_then(|b| le32(b, 0));
+    // The presence words: bit 31 says another follows.
+    let mut words = Vec::new();
+    let mut at = 4;
+    while let Some(w) = le32(at) {
+        words.push(w);
+        at += 4;
+        if w & (1 << 31) == 0 {
+            break;
+        }
+    }
+    let mut out = Vec::new();
+    let mut pos = at;
+    // Bit numbers restart in each namespace; a vendor namespace's content is skipped.
+    let mut vendor = false;
+    for w in words {
+        for bit in 0..29u32 {
+            if w & (1 << bit) == 0 {
+                continue;
+            }
+            if vendor {
+                continue;
+            }
+            let Some((align, size)) = field_size(bit) else {
+                return out;
+            };
+            pos = (pos + align - 1) & !(align - 1);
+            let Some(b) = h.get(pos..pos + size) else {
+                return out;
+            };
+            let u16le = |i: usize| le16(b, i).unwrap_or(0);
+            let b0 = byte(b, 0);
+            let f = match bit {
+                0 => Some(RadiotapField::Tsft(u64::from_le_bytes(
+                    b.try_into().unwrap_or([0; 8]),
+                ))),
+                1 => Some(RadiotapField::Flags(b0)),
+                2 => Some(RadiotapField::Rate(b0)),
+                3 => Some(RadiotapField::Channel {
+                    freq: u16le(0),
+                    flags: u16le(2),
+                }),
+                4 => Some(RadiotapField::Fhss {
+                    set: b0,
+                    pattern: byte(b, 1),
+                }),
+                5 => Some(RadiotapField::DbmSignal(b0 as i8)),
+                6 => Some(RadiotapField::DbmNoise(b0 as i8)),
+                7 => Some(RadiotapField::LockQuality(u16le(0))),
+                8 => Some(RadiotapField::TxAttenuation(u16le(0))),
+                9 => Some(RadiotapField::DbTxAttenuation(u16le(0))),
+                10 => Some(RadiotapField::DbmTxPower(b0 as i8)),
+                11 => Some(RadiotapField::Antenna(b0)),
+                12 => Some(RadiotapField::DbSignal(b0)),
+                13 => Some(RadiotapField::DbNoise(b0)),
+                _ => None,
+            };
+            out.extend(f);
+            pos += size;
+        }
+        match (w >> 29) & 3 {
+            // Radiotap namespace next.
+            1 => vendor = false,
+            // A vendor namespace: OUI, sub-namespace and the length to skip.
+            2 => {
+                pos = (pos + 1) & !1;
+                let skip = h
+                    .get(pos + 4..pos + 6)
+                    .and_then(|b| le16(b, 0))
+                    .map_or(0, usize::from);
+                pos += 6 + skip;
+                vendor = true;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Alignment and size of radiotap field `bit` (radiotap.org's defined fields).
+fn field_size(bit: u32) -> Option<(usize, usize)> {
+    Some(match bit {
+        0 => (8, 8),
+        1 | 2 | 5 | 6 | 10 | 11 | 12 | 13 | 16 | 17 => (1, 1),
+        3 => (2, 4),
+        4 => (1, 2),
+        7 | 8 | 9 | 14 | 15 => (2, 2),
+        18 => (4, 8),
+        19 => (1, 3),
+        20 => (4, 8),
+        21 => (2, 12),
+        22 => (8, 12),
+        23 | 24 => (2, 12),
+        26 => (1, 1),
+        27 => (2, 4),
+        _ => return None,
+    })
+}
+
+/// LINKTYPE_IEEE802_11.
+pub(crate) fn ieee802_11(walk: &mut Walk<'_>) {
+    let wire = walk.orig_len;
+    dot11(walk, 0, wire, false, false);
+}
+
+fn mac(data: &[u8], at: usize) -> Option<[u8; 6]> {
+    data.get(at..at + 6)?.try_into().ok()
+}
+
+/// An 802.11 frame at `at`; `fcs`: its last four bytes are the FCS; `pad`: the MAC
+/// header is padded to four bytes (radiotap's DATAPAD).
+fn dot11(walk: &mut Walk<'_>, at: usize, wire: u32, fcs: bool, pad: bool) {
+    let data = walk.data;
+    let Some(fc) = data.get(at..at + 2).and_then(|b| le16(b, 0)) else {
+        walk.truncated("802.11", at, 2);
+        return;
+    };
+    let end = if fcs {
+        let cut = data.len().saturating_sub(4).max(at);
+        walk.span(cut, 0..data.len() - cut, WLAN_FCS);
+        cut
+    } else {
+        data.len()
+    };
+    let wire = if fcs { wire.saturating_sub(4) } else { wire };
+    let kind = (fc >> 2) & 3;
+    let subtype = (fc >> 4) & 0xf;
+    let flags = (fc >> 8) as u8;
+    let duration = data
+        .get(at + 2..at + 4)
+        .and_then(|b| le16(b, 0))
+        .unwrap_or(0);
+    // Header layout by type.
+    let (naddrs, mut hlen) = match kind {
+        0 => (3, 24),
+        1 => match subtype {
+            // CTS and ACK: one address; RTS, PS-Poll, CF-End, BAR, BA: two.
+            12 | 13 => (1, 10),
+            8 | 9 => (2, 16),
+            _ => (2, 16),
+        },
+        _ => {
+            if flags & (FC_TO_DS | FC_FROM_DS) == FC_TO_DS | FC_FROM_DS {
+                (4, 30)
+            } else {
+                (3, 24)
+            }
+        }
+    };
+    let qos = kind == 2 && subtype & 0x8 != 0;
+    if qos {
+        hlen += 2;
+        if flags & FC_ORDER != 0 {
+            hlen += 4;
+        }
+    }
+    if end < at + hlen {
+        walk.truncated("802.11", at, hlen);
+        return;
+    }
+    let mut addrs = Vec::new();
+    for i in 0..naddrs {
+        let off = if i < 3 { 4 + 6 * i } else { 24 };
+        addrs.extend(mac(data, at + off));
+        walk.span(at + off, 0..6, WLAN_ADDR);
+    }
+    walk.span(at, 0..4, WLAN_FC);
+    if kind != 1 {
+        walk.span(at + 22, 0..2, WLAN_FC);
+    }
+    if qos {
+        let q = if naddrs == 4 { 30 } else { 24 };
+        walk.span(at + q, 0..hlen - q, WLAN_QOS);
+    }
+    let mut body_at = at + hlen;
+    if pad && kind == 2 {
+        body_at = at + ((hlen + 3) & !3);
+    }
+    let body_wire = wire.saturating_sub(to_u32(body_at - at));
+    // tcpdump's hex rows (-X) start after the MAC header, or after LLC/SNAP.
+    walk.out.net_offset = to_u32(body_at.min(end));
+    match kind {
+        0 => {
+            let body = mgmt(walk, body_at, end, subtype);
+            walk.layer(Layer::Link(LinkLayer::Dot11(Box::new(Dot11Layer {
+                fc,
+                duration,
+                addrs,
+                body,
+            }))));
+        }
+        1 => {
+            walk.layer(Layer::Link(LinkLayer::Dot11(Box::new(Dot11Layer {
+                fc,
+                duration,
+                addrs,
+                body: Dot11Body::Ctrl,
+            }))));
+        }
+        _ => {
+            let null = subtype & 0x4 != 0;
+            if flags & FC_PROTECTED != 0 {
+                let iv = data.get(body_at..body_at + 4).and_then(|b| le32(b, 0));
+                walk.layer(Layer::Link(LinkLayer::Dot11(Box::new(Dot11Layer {
+                    fc,
+                    duration,
+                    addrs,
+                    body: Dot11Body::Data { iv, null },
+                }))));
+                // WEP's IV is four bytes; TKIP's, CCMP's and GCMP's eight (Ext IV).
+                let extiv = data.get(body_at + 3).is_some_and(|b| b & 0x20 != 0);
+                let phdr = if extiv { 8 } else { 4 };
+                let ct = (body_at + phdr).min(end);
+                walk.span(body_at, 0..ct - body_at, WLAN_PROTECTION);
+                walk.span(ct, 0..end - ct, WLAN_ENCRYPTED);
+                return;
+            }
+            walk.layer(Layer::Link(LinkLayer::Dot11(Box::new(Dot11Layer {
+                fc,
+                duration,
+                addrs,
+                body: Dot11Body::Data { iv: None, null },
+            }))));
+            if null || body_at >= end {
+                return;
+            }
+            llc(walk, body_at, body_wire);
+        }
+    }
+}
+
+/// LLC with SNAP (RFC 1042, 802.1H) before an EtherType.
+fn llc(walk: &mut Walk<'_>, at: usize, wire: u32) {
+    let data = walk.data;
+    let Some(h) = data.get(at..at + 8) else {
+        walk.truncated("llc", at, 8);
+        return;
+    };
+    let (dsap, ssap, control) = (byte(h, 0), byte(h, 1), byte(h, 2));
+    if dsap != 0xaa || ssap != 0xaa || control != 0x03 {
+        let cap = data.len();
+        walk.note(
+            Severity::Note,
+            NoteGroup::Undecoded,
+            format!("LLC frame (DSAP {dsap:#04x}) is not decoded"),
+            at..cap,
+        );
+        return;
+    }
+    let oui = u32::from_be_bytes([0, byte(h, 3), byte(h, 4), byte(h, 5)]);
+    let ethertype = u16::from_be_bytes([byte(h, 6), byte(h, 7)]);
+    walk.span(at, 0..8, WLAN_LLC);
+    let len = wire.saturating_sub(8);
+    walk.layer(Layer::Link(LinkLayer::Llc(LlcSnap {
+        dsap,
+        ssap,
+        control,
+        oui,
+        ethertype,
+        len,
+    })));
+    link::network_payload(walk, at + 8, ethertype, len);
+}
+
+/// A management frame's body: fixed fields, then elements; the SSID is a leak.
+fn mgmt(walk: &mut Walk<'_>, at: usize, end: usize, subtype: u16) -> Dot11Body {
+    let data = walk.data;
+    // Fixed fields before the elements, and where the capability field is.
+    let (fixed, cap_at) = match subtype {
+        0 => (4, Some(0)),  // association request
+        1 => (6, Some(0)),  // association response
+        2 => (10, Some(0)), // reassociation request
+        3 => (6, Some(0)),  // reassociation response
+        4 => (0, None),     // probe request
+        5 | 8 => (12, Some(10)),
+        _ => {
+            walk.span(at, 0..end.saturating_sub(at), WLAN_MGT);
+            return Dot11Body::Mgmt {
+                ssid: None,
+                rates: Vec::new(),
+                channel: None,
+                capability: None,
+            };
+        }
+    };
+    let capability = cap_at.and_then(|c| data.get(at + c..at + c + 2).and_then(|b| le16(b, 0)));
+    let mut ssid = None;
+    let mut rates = Vec::new();
+    let mut channel = None;
+    let mut pos = at + fixed;
+    walk.span(at, 0..fixed.min(end.saturating_sub(at)), WLAN_MGT);
+    while let (Some(&id), Some(&len)) = (data.get(pos), data.get(pos + 1)) {
+        let body = pos + 2;
+        let Some(value) = data
+            .get(body..body + usize::from(len))
+            .filter(|_| body + usize::from(len) <= end)
+        else {
+            break;
+        };
+        match id {
+            0 if ssid.is_none() => {
+                walk.span(pos, 0..2, WLAN_MGT);
+                walk.span(body, 0..value.len(), WLAN_SSID);
+                ssid = Some(value.to_vec());
+            }
+            1 if rates.is_empty() => {
+                rates = value.to_vec();
+                walk.span(pos, 0..2 + value.len(), WLAN_MGT);
+            }
+            3 if channel.is_none() => {
+                channel = value.first().copied();
+                walk.span(pos, 0..2 + value.len(), WLAN_MGT);
+            }
+            _ => walk.span(pos, 0..2 + value.len(), WLAN_MGT),
+        }
+        pos = body + value.len();
+    }
+    if pos < end {
+        walk.span(pos, 0..end - pos, WLAN_MGT);
+    }
+    Dot11Body::Mgmt {
+        ssid,
+        rates,
+        channel,
+        capability,
+    }
+}
+
+fn byte(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+fn le16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
