@@ -241,7 +241,10 @@ pub(super) fn other(
             _ => s.push_str(text),
         },
         OtherLayer::IpProto { proto, len, data } => {
-            if super::apps::ip_proto(s, *proto, Bytes(ctx.bytes(data)), *len) {
+            // At -v tcpdump's printers say more; eavesdrop's say `ip-proto-N`.
+            if ctx.opts.verbose == 0
+                && super::apps::ip_proto(s, *proto, Bytes(ctx.bytes(data)), *len)
+            {
                 return;
             }
             let _ = write!(s, " ip-proto-{proto} {len}");
