@@ -49,6 +49,14 @@ impl FlowEnd {
     }
 }
 
+/// The first `n` characters of `s`.
+fn first_chars(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
+}
+
 /// One direction's traffic.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DirStats {
@@ -128,9 +136,11 @@ pub struct FlowReport {
     /// The encapsulations the flow travelled through, outermost first (its first
     /// packet's); empty for a flow on the frame's own network layer.
     pub tunnel: Vec<&'static str>,
-    pub tls: Option<TlsFacts>,
+    /// Boxed, like `protection`: set only when the flow ends, and most flows have
+    /// neither (a live flow's report stays small).
+    pub tls: Option<Box<TlsFacts>>,
     /// How an encrypting protocol other than TLS protects the content.
-    pub protection: Option<Protection>,
+    pub protection: Option<Box<Protection>>,
     /// Other facts the flow's dissectors learned, by dotted name.
     pub details: Vec<(&'static str, String)>,
     /// The TCP handshake (SYN) was captured.
@@ -254,8 +264,8 @@ impl FlowReport {
                 }
             }
         }
-        self.tls = facts.tls;
-        self.protection = facts.protection;
+        self.tls = facts.tls.map(Box::new);
+        self.protection = facts.protection.map(Box::new);
         self.details = facts.details;
     }
 
@@ -484,7 +494,7 @@ impl FlowReport {
 
     /// Records a name unless the same name came the same way before.
     pub fn name(&mut self, name: &str, source: NameSource, frame: u64) {
-        let name: String = name.chars().take(MAX_VALUE).collect();
+        let name = first_chars(name, MAX_VALUE);
         if self.names.len() >= MAX_NAMES
             || self
                 .names
@@ -494,7 +504,7 @@ impl FlowReport {
             return;
         }
         self.names.push(NameSeen {
-            name,
+            name: name.to_string(),
             source,
             frame,
         });
@@ -547,7 +557,9 @@ impl FlowReport {
 
     /// Records a leak unless the same kind and value was seen before.
     pub fn leak(&mut self, kind: LeakKind, value: &str, frame: u64, dir: Direction) {
-        let value: String = value.chars().take(MAX_VALUE).collect();
+        // Compared before it is copied: a leak seen again (the same header in every
+        // request) costs no allocation.
+        let value = first_chars(value, MAX_VALUE);
         if self
             .leaks
             .iter()
@@ -561,7 +573,7 @@ impl FlowReport {
         }
         self.leaks.push(LeakSeen {
             kind,
-            value,
+            value: value.to_string(),
             frame,
             dir,
         });
@@ -597,7 +609,7 @@ impl FlowReport {
         let mut out = self
             .tls
             .as_ref()
-            .map(TlsFacts::weaknesses)
+            .map(|t| t.weaknesses())
             .unwrap_or_default();
         if let Some(p) = &self.protection {
             out.extend(p.weaknesses.iter().cloned());
@@ -744,7 +756,7 @@ mod tests {
         if let Some(d) = r.dirs.get_mut(0) {
             d.payload[Label::Opaque.index()] = 100;
         }
-        r.tls = Some(tls);
+        r.tls = Some(Box::new(tls));
         r
     }
 

@@ -91,6 +91,8 @@ pub struct Engine<S: Sink> {
     /// and decode results to reuse.
     spare: Vec<Vec<u8>>,
     spare_decoded: Vec<Decoded>,
+    /// Event lists of released frames, emptied, to reuse.
+    spare_events: Vec<Vec<Desc>>,
     /// Names DNS answers tied to addresses (`config.reports`).
     names: names::NameTable,
     /// Reused for every frame's byte map.
@@ -116,6 +118,7 @@ impl<S: Sink> Engine<S> {
             map_scratch: Vec::new(),
             spare: Vec::new(),
             spare_decoded: Vec::new(),
+            spare_events: Vec::new(),
         }
     }
 
@@ -157,7 +160,7 @@ impl<S: Sink> Engine<S> {
             decoded,
             flow: None,
             open: 0,
-            events: Vec::new(),
+            events: self.spare_events.pop().unwrap_or_default(),
         });
         self.payload(number);
         self.release_ready()
@@ -356,6 +359,11 @@ impl<S: Sink> Engine<S> {
         }
         if self.spare_decoded.len() < 64 {
             self.spare_decoded.push(p.decoded);
+        }
+        if self.spare_events.len() < 64 && p.events.capacity() > 0 {
+            let mut events = p.events;
+            events.clear();
+            self.spare_events.push(events);
         }
         result
     }

@@ -59,7 +59,7 @@ impl<S: Sink> Engine<S> {
                     len: payload.range.end - payload.range.start,
                     wire_len: payload.wire_len,
                 };
-                self.tcp(number, &payload, vec![piece]);
+                self.tcp(number, &payload, &[piece]);
             }
         }
     }
@@ -123,7 +123,7 @@ impl<S: Sink> Engine<S> {
     }
 
     /// A TCP segment, in one piece, or in several when it came in IP fragments.
-    fn tcp(&mut self, number: u64, payload: &Payload, pieces: Vec<TcpPiece>) {
+    fn tcp(&mut self, number: u64, payload: &Payload, pieces: &[TcpPiece]) {
         let TransportHeader::Tcp { seq, flags, .. } = payload.transport else {
             return;
         };
@@ -168,7 +168,7 @@ impl<S: Sink> Engine<S> {
         if let Some(n) = flow.packets.get_mut(dir.index()) {
             *n += 1;
         }
-        for piece in &pieces {
+        for piece in pieces {
             if let Some(p) = pending_mut(&mut self.pending, piece.frame) {
                 p.flow = Some((flow.id, dir));
             }
@@ -374,7 +374,7 @@ impl<S: Sink> Engine<S> {
                 TransportHeader::Udp => self.udp(number, &payload, Some(&frame.data), &carriers),
                 TransportHeader::Tcp { .. } => {
                     let pieces = tcp_pieces(&payload, &carriers, &frame.data);
-                    self.tcp(number, &payload, pieces);
+                    self.tcp(number, &payload, &pieces);
                 }
             }
         }

@@ -84,8 +84,17 @@ pub(super) fn run_dissector(
     let done = done.min(state.buf.len());
     state.buf.drain(..done);
     state.buf_base += done as u64;
+    // A message that waited (a handshake flight, a long header) leaves its buffer
+    // behind: an idle flow keeps none of it. Small buffers (a record header split
+    // across segments) stay, so steady traffic does not allocate for them.
+    if state.buf.is_empty() && state.buf.capacity() > KEEP_BUFFER {
+        state.buf = Vec::new();
+    }
     enforce_buffer_bound(flow, dir, limits, out);
 }
+
+/// Capacity of an empty stream buffer kept for the next bytes that wait.
+const KEEP_BUFFER: usize = 512;
 
 /// Unlabelled bytes beyond the stream buffer bound are given up as undecoded.
 fn enforce_buffer_bound(flow: &mut Flow, dir: Direction, limits: &Limits, out: &mut Emitter) {

@@ -46,11 +46,17 @@ pub fn line_spans(
 
 /// The text of a line without its line end, lossily, for descriptions.
 pub fn line_text(line: &[u8]) -> String {
+    line_str(line).into_owned()
+}
+
+/// [`line_text`] without a copy when the line is UTF-8 (its length and emptiness are
+/// the same).
+pub fn line_str(line: &[u8]) -> std::borrow::Cow<'_, str> {
     let end = line
         .iter()
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |i| i + 1);
-    String::from_utf8_lossy(line.get(..end).unwrap_or(&[])).into_owned()
+    String::from_utf8_lossy(line.get(..end).unwrap_or(&[]))
 }
 
 /// Splits a line into words, with their ranges.

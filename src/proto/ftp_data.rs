@@ -17,7 +17,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 crate::fields! {
     proto = "FTP-DATA";
-    FTP_DATA = "ftp-data", Content, Cleartext, None, "a file or listing sent over an FTP data connection (RFC 959 section 3.2)";
+    FTP_DATA = "ftp-data.content", Content, Cleartext, None, "a file or listing sent over an FTP data connection (RFC 959 section 3.2)";
 }
 
 /// Announced by FTP, never recognised by content; port 20 is the server's end of an

@@ -5,7 +5,7 @@
 //! Proxy-Authorization (credentials; Basic is decoded for the description), and the
 //! user name and password fields of a submitted form (`application/x-www-form-urlencoded`).
 
-use super::framing::{line_spans, line_text, words, MAX_LINE};
+use super::framing::{line_spans, line_str, line_text, words, MAX_LINE};
 use super::registry::{Detect, Probe, Protocol};
 use super::tls::{record::Plausible, starts_here};
 use super::{Desc, Direction, Dissector, Emitter, Facts, Fed, NameSource};
@@ -289,7 +289,7 @@ impl HttpDir {
             }
             Body::Trailer => {
                 line_spans(out, at, len, &[], HTTP_HEADER);
-                if line_text(line).is_empty() {
+                if line_str(line).is_empty() {
                     self.body = Body::None;
                 }
                 return;
@@ -312,7 +312,7 @@ impl HttpDir {
             self.start_line(dir, line, at, requests, out);
             return;
         }
-        if line_text(line).is_empty() {
+        if line_str(line).is_empty() {
             // The end of the head.
             line_spans(out, at, len, &[], HTTP_LINE);
             self.in_head = false;
@@ -409,7 +409,7 @@ impl HttpDir {
                 .map(|(r, f)| (r.clone(), f))
                 .chain(
                     w.get(2)
-                        .map(|r| (r.start..line_text(line).len(), HTTP_REASON)),
+                        .map(|r| (r.start..line_str(line).len(), HTTP_REASON)),
                 )
                 .collect();
             line_spans(out, at, len, &parts, HTTP_LINE);
@@ -451,31 +451,49 @@ impl HttpDir {
             + line.get(colon + 1..).map_or(0, |r| {
                 r.iter().take_while(|&&b| b == b' ' || b == b'\t').count()
             });
-        let value_end = line_text(line).len().max(value_start);
+        let value_end = line_str(line).len().max(value_start);
         let value = line.get(value_start..value_end).unwrap_or(&[]);
-        let lname = String::from_utf8_lossy(name).to_ascii_lowercase();
-        let vtext = String::from_utf8_lossy(value).into_owned();
-        let (field, leak) = match lname.as_str() {
-            "host" => (HTTP_HOST, Some((LeakKind::Url, vtext.clone()))),
-            "cookie" => (HTTP_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
-            "set-cookie" => (HTTP_SET_COOKIE, Some((LeakKind::Cookie, vtext.clone()))),
-            "user-agent" => (HTTP_USER_AGENT, Some((LeakKind::Software, vtext.clone()))),
-            "server" => (HTTP_SERVER, Some((LeakKind::Software, vtext.clone()))),
+        // The name in lower case, on the stack: most headers need neither it nor
+        // their value as a string (a string per header was most of a request's
+        // allocations).
+        let mut lower = [0u8; 24];
+        let lname = match lower.get_mut(..name.len()) {
+            Some(l) => {
+                l.copy_from_slice(name);
+                l.make_ascii_lowercase();
+                std::str::from_utf8(l).unwrap_or("")
+            }
+            None => "",
+        };
+        let vtext = || String::from_utf8_lossy(value).into_owned();
+        let (field, leak) = match lname {
+            "host" => (HTTP_HOST, Some((LeakKind::Url, vtext()))),
+            "cookie" => (HTTP_COOKIE, Some((LeakKind::Cookie, vtext()))),
+            "set-cookie" => (HTTP_SET_COOKIE, Some((LeakKind::Cookie, vtext()))),
+            "user-agent" => (HTTP_USER_AGENT, Some((LeakKind::Software, vtext()))),
+            "server" => (HTTP_SERVER, Some((LeakKind::Software, vtext()))),
             "authorization" | "proxy-authorization" => {
-                let shown = describe_authorization(&vtext);
+                let shown = describe_authorization(&vtext());
                 self.leaks
                     .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
                 (HTTP_AUTHORIZATION, Some((LeakKind::Credential, shown)))
             }
             _ => (HTTP_HEADER, None),
         };
-        match lname.as_str() {
-            "content-length" => self.content_length = vtext.trim().parse().ok(),
-            "transfer-encoding" => self.chunked = vtext.to_ascii_lowercase().contains("chunked"),
+        match lname {
+            "content-length" => {
+                self.content_length = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok());
+            }
+            "transfer-encoding" => {
+                self.chunked = value.windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked"));
+            }
             "content-type" => {
-                self.form = vtext
-                    .to_ascii_lowercase()
-                    .starts_with("application/x-www-form-urlencoded");
+                let form = b"application/x-www-form-urlencoded";
+                self.form = value
+                    .get(..form.len())
+                    .is_some_and(|v| v.eq_ignore_ascii_case(form));
             }
             "cookie" | "set-cookie" => self.leaks.push(String::from_utf8_lossy(name).into_owned()),
             _ => {}
@@ -486,7 +504,7 @@ impl HttpDir {
             out.event(
                 at + value_start as u64,
                 Desc::Named {
-                    name: vtext.clone(),
+                    name: vtext(),
                     source: NameSource::HttpHost,
                 },
             );

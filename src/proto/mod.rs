@@ -42,6 +42,7 @@ pub mod socks;
 pub mod ssh;
 pub mod stack;
 pub mod stun;
+pub mod stun_tcp;
 pub mod telnet;
 pub mod tls;
 pub mod unknown;

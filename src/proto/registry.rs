@@ -105,6 +105,7 @@ pub static TCP: &[&Protocol] = &[
     &super::mqtt::PROTOCOL,
     &super::telnet::PROTOCOL,
     &super::dns::TCP_PROTOCOL,
+    &super::stun_tcp::PROTOCOL,
     // Never recognised by content: announced by FTP (the flow table's expectations).
     &super::ftp_data::PROTOCOL,
 ];

@@ -428,7 +428,7 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
         "stack": r.stack,
         "to_server": dir_json(&r.dirs[0]),
         "to_client": dir_json(&r.dirs[1]),
-        "tls": r.tls.as_ref().map(tls_json),
+        "tls": r.tls.as_deref().map(tls_json),
         "protection": r.protection.as_ref().map(|p| json!({
             "protocol": p.proto,
             "cipher": p.cipher,

@@ -13,9 +13,19 @@ use super::handshake::{ClientHello, ServerHello, EXT_ALPN, EXT_SERVER_NAME};
 use super::record::is_grease;
 use md5::{Digest, Md5};
 use sha2::Sha256;
+use std::fmt::Write;
 
+/// `1-2-3`: written into one string (a string per number was most of a TLS flow's
+/// allocations in `flows`).
 fn decimal(list: impl Iterator<Item = u64>) -> String {
-    list.map(|v| v.to_string()).collect::<Vec<_>>().join("-")
+    let mut out = String::new();
+    for (i, v) in list.enumerate() {
+        if i > 0 {
+            out.push('-');
+        }
+        let _ = write!(out, "{v}");
+    }
+    out
 }
 
 fn no_grease(list: &[u16]) -> impl Iterator<Item = u16> + '_ {
@@ -74,9 +84,14 @@ fn sha12(text: &str) -> String {
 }
 
 fn hex4(list: impl Iterator<Item = u16>) -> String {
-    list.map(|v| format!("{v:04x}"))
-        .collect::<Vec<_>>()
-        .join(",")
+    let mut out = String::new();
+    for (i, v) in list.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{v:04x}");
+    }
+    out
 }
 
 /// The first and last characters of the first ALPN value, or of its hex form when

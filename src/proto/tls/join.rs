@@ -98,7 +98,9 @@ impl TlsStream {
         }
         let map = PieceMap { pieces: &pieces };
         self.handshake_messages(dir, &scratch, &map, skip, unsynced, false, out);
-        self.scratch = scratch;
+        // The gathered bytes are done with (every run gathers afresh): the buffer goes,
+        // so an established flow does not keep its largest handshake message's worth.
+        drop(scratch);
         Some(p)
     }
 

@@ -1,0 +1,493 @@
+//! Heap allocations per frame (issue 17): real sessions from captures/ (TLS 1.2, TLS 1.3,
+//! HTTP with Basic auth) replicated many times, read through the capture reader and the
+//! engine into the `flows`, `check` and `show` sinks, with a counting global allocator
+//! (`stats_alloc`) around the steady state.
+//!
+//! Two workloads, because a new flow and a new frame are different costs:
+//!
+//! - **long flows**: each session's data phase (application records and their ACKs,
+//!   or HTTP requests and responses on a kept-alive connection) repeated many times
+//!   inside the same connection, sequence numbers shifted. After warm-up every frame
+//!   belongs to an established flow: for TLS, allocations per frame must stay ≤ 0.01
+//!   in `flows` and `check` (`show` does not meet it yet: an ignored test says how
+//!   far); HTTP messages are still described as strings when parsed, so a request
+//!   has a bounded cost.
+//! - **many sessions**: whole sessions repeated on new client ports, a few dozen open
+//!   at a time. Every flow has a table slot, a dissector stack and a report, so this
+//!   bounds allocations per *flow*.
+//!
+//! And the memory an established TLS flow holds (heap bytes still allocated per flow).
+//! The counter is process-wide: the tests take a lock so they never run together.
+
+// A panic in a test (or a generator) is a failure to report, not a crash on input.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::*;
+use eavesdrop::check::{Deny, Policy};
+use eavesdrop::render::check::CheckSink;
+use eavesdrop::render::flows::{FlowsOptions, FlowsSink};
+use eavesdrop::render::hexdump::{ShowOptions, ShowSink};
+use eavesdrop::render::time::{Clock, TimeFormat};
+use eavesdrop::render::OutputFormat;
+use eavesdrop::{CaptureReader, Engine, EngineConfig, Frame, Sink};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use std::alloc::System;
+use std::io::{self, Cursor};
+use std::sync::Mutex;
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// A sample capture's frames (all Ethernet, IPv4 or IPv6, TCP).
+fn frames(name: &str) -> Vec<Frame> {
+    let mut r = CaptureReader::open(&capture(name)).unwrap();
+    let mut v = Vec::new();
+    while let Some(f) = r.next_frame() {
+        v.push(f.unwrap());
+    }
+    v
+}
+
+/// Offsets of the TCP header and payload, and the payload length, of an Ethernet frame.
+fn tcp(data: &[u8]) -> (usize, usize, usize) {
+    let ip = 14;
+    let (tcp, end) = match data[ip] >> 4 {
+        4 => {
+            let ihl = usize::from(data[ip] & 0x0f) * 4;
+            assert_eq!(data[ip + 9], 6, "TCP");
+            let total = usize::from(u16::from_be_bytes([data[ip + 2], data[ip + 3]]));
+            (ip + ihl, ip + total)
+        }
+        6 => {
+            assert_eq!(data[ip + 6], 6, "TCP without extension headers");
+            let len = usize::from(u16::from_be_bytes([data[ip + 4], data[ip + 5]]));
+            (ip + 40, ip + 40 + len)
+        }
+        v => panic!("IP version {v}"),
+    };
+    let payload = tcp + usize::from(data[tcp + 12] >> 4) * 4;
+    (tcp, payload, end - payload)
+}
+
+fn port(data: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([data[at], data[at + 1]])
+}
+
+fn add_u32(data: &mut [u8], at: usize, n: u32) {
+    let v = u32::from_be_bytes(data[at..at + 4].try_into().unwrap()).wrapping_add(n);
+    data[at..at + 4].copy_from_slice(&v.to_be_bytes());
+}
+
+/// One session as a template: its frames, and which ports are the client's.
+struct Session {
+    frames: Vec<Frame>,
+    server_port: u16,
+}
+
+impl Session {
+    fn new(name: &str, server_port: u16) -> Session {
+        Session {
+            frames: frames(name),
+            server_port,
+        }
+    }
+
+    /// The frames with client ports moved to a range of their own for copy `k`.
+    fn copy(&self, k: u32) -> Vec<Vec<u8>> {
+        let mut clients: Vec<u16> = Vec::new();
+        self.frames
+            .iter()
+            .map(|f| {
+                let mut d = f.data.clone();
+                let (t, _, _) = tcp(&d);
+                for at in [t, t + 2] {
+                    let p = port(&d, at);
+                    if p == self.server_port {
+                        continue;
+                    }
+                    let i = clients.iter().position(|&c| c == p).unwrap_or_else(|| {
+                        clients.push(p);
+                        clients.len() - 1
+                    });
+                    assert!(i < 4);
+                    // Above every server port of the captures.
+                    let new = 20_000 + ((k * 4 + i as u32) % 40_000) as u16;
+                    d[at..at + 2].copy_from_slice(&new.to_be_bytes());
+                }
+                d
+            })
+            .collect()
+    }
+
+    /// The session with frames `phase` (1-based, inclusive) repeated `times` times in
+    /// the same connection: sequence and acknowledgment numbers after each repetition
+    /// move on by the bytes the phase carried in each direction.
+    fn long(&self, phase: (usize, usize), times: u32) -> Vec<Vec<u8>> {
+        let (a, b) = (phase.0 - 1, phase.1);
+        // Bytes each direction (0: to the server) carries in the phase.
+        let mut carried = [0u32; 2];
+        for f in &self.frames[a..b] {
+            let (t, _, len) = tcp(&f.data);
+            let dir = usize::from(port(&f.data, t) == self.server_port);
+            carried[dir] += len as u32;
+        }
+        let shifted = |f: &Frame, reps: u32| {
+            let mut d = f.data.clone();
+            let (t, _, _) = tcp(&d);
+            let dir = usize::from(port(&d, t) == self.server_port);
+            add_u32(&mut d, t + 4, carried[dir].wrapping_mul(reps));
+            if d[t + 13] & 0x10 != 0 {
+                add_u32(&mut d, t + 8, carried[1 - dir].wrapping_mul(reps));
+            }
+            d
+        };
+        let mut out: Vec<Vec<u8>> = self.frames[..a].iter().map(|f| f.data.clone()).collect();
+        for r in 0..times {
+            out.extend(self.frames[a..b].iter().map(|f| shifted(f, r)));
+        }
+        out.extend(self.frames[b..].iter().map(|f| shifted(f, times - 1)));
+        out
+    }
+}
+
+/// A pcap (Ethernet, microseconds) of `sessions`, `open` of them interleaved at a time
+/// frame by frame.
+fn pcap(sessions: &[Vec<Vec<u8>>], open: usize) -> (Vec<u8>, u64) {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&262_144u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    let mut n = 0u64;
+    for batch in sessions.chunks(open) {
+        let longest = batch.iter().map(Vec::len).max().unwrap_or(0);
+        for i in 0..longest {
+            for s in batch {
+                let Some(d) = s.get(i) else { continue };
+                n += 1;
+                out.extend_from_slice(&(1_700_000_000 + (n / 10_000) as u32).to_le_bytes());
+                out.extend_from_slice(&((n % 10_000) as u32 * 100).to_le_bytes());
+                out.extend_from_slice(&(d.len() as u32).to_le_bytes());
+                out.extend_from_slice(&(d.len() as u32).to_le_bytes());
+                out.extend_from_slice(d);
+            }
+        }
+    }
+    (out, n)
+}
+
+/// Allocations while frames `warm`.. go through (reader, engine and sink, as `read_into`
+/// in the binary does it), and the number of those frames.
+fn count<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig, warm: u64) -> (u64, u64, u64) {
+    let mut reader = CaptureReader::from_reader(Cursor::new(file), "replicated").unwrap();
+    let mut engine = Engine::new(sink, config);
+    let mut n = 0u64;
+    let mut region = None;
+    while let Some(frame) = reader.next_frame() {
+        n += 1;
+        if n == warm {
+            region = Some(Region::new(GLOBAL));
+        }
+        engine.push(frame.unwrap()).unwrap();
+        while let Some(buf) = engine.spare_buffer() {
+            reader.recycle(buf);
+        }
+    }
+    let stats = region.expect("more frames than the warm-up").change();
+    drop(engine.finish().unwrap());
+    (
+        stats.allocations as u64 + stats.reallocations as u64,
+        stats.bytes_allocated as u64,
+        n - warm + 1,
+    )
+}
+
+fn flows_sink() -> impl Sink {
+    FlowsSink::new(
+        io::sink(),
+        io::sink(),
+        FlowsOptions::default(),
+        "replicated",
+    )
+}
+
+fn check_sink() -> impl Sink {
+    let policy = Policy {
+        deny: vec![Deny::Credentials, Deny::WeakTls],
+        ..Policy::default()
+    };
+    CheckSink::new(
+        io::sink(),
+        io::sink(),
+        OutputFormat::Text,
+        "replicated",
+        policy,
+    )
+}
+
+fn show_sink() -> impl Sink {
+    let clock = Clock::new(TimeFormat::default(), false, jiff::tz::TimeZone::UTC);
+    ShowSink::new(
+        io::sink(),
+        io::sink(),
+        ShowOptions {
+            hex: Default::default(),
+            color: false,
+            notes: true,
+            line: Default::default(),
+            width: None,
+            style: Default::default(),
+        },
+        clock,
+    )
+}
+
+fn flows_config() -> EngineConfig {
+    EngineConfig {
+        reports: true,
+        ..EngineConfig::default()
+    }
+}
+
+/// TLS sessions with their data phase repeated: TLS 1.2 (one application record each
+/// way) and TLS 1.3 (records and ACKs), 2 × `times` rounds in all.
+fn long_tls_flows(times: u32) -> (Vec<u8>, u64) {
+    let tls12 = Session::new("tls12-echo.pcapng", 1060).long((10, 11), times);
+    let tls13 = Session::new("tls13-echo.pcapng", 1060).long((9, 15), times);
+    pcap(&[tls12, tls13], 2)
+}
+
+/// An HTTP session with a GET carrying Basic credentials, and its response, repeated
+/// on one kept-alive connection.
+fn long_http_flow(times: u32) -> (Vec<u8>, u64) {
+    let http = Session::new("http-basic-auth.pcap", 8080).long((4, 9), times);
+    pcap(&[http], 1)
+}
+
+fn many_sessions(copies: u32) -> (Vec<u8>, u64) {
+    let templates = [
+        Session::new("tls12-echo.pcapng", 1060),
+        Session::new("tls13-echo.pcapng", 1060),
+        Session::new("http-basic-auth.pcap", 8080),
+    ];
+    let sessions: Vec<_> = (0..copies)
+        .map(|k| templates[k as usize % 3].copy(k))
+        .collect();
+    pcap(&sessions, 48)
+}
+
+fn report(what: &str, (allocs, bytes, frames): (u64, u64, u64)) -> f64 {
+    let per = allocs as f64 / frames as f64;
+    eprintln!(
+        "{what}: {allocs} allocations ({bytes} bytes) over {frames} frames: {per:.4} per frame"
+    );
+    per
+}
+
+#[test]
+fn long_tls_flows_allocate_nothing_per_frame_in_flows_and_check() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (file, frames) = long_tls_flows(10_000);
+    assert!(frames > 80_000, "{frames} frames");
+    let warm = 4_000;
+    let flows = report(
+        "flows",
+        count(file.clone(), flows_sink(), flows_config(), warm),
+    );
+    let check = report(
+        "check",
+        count(file.clone(), check_sink(), flows_config(), warm),
+    );
+    for (what, per) in [("flows", flows), ("check", check)] {
+        assert!(per <= 0.01, "{what}: {per:.4} allocations per frame");
+    }
+}
+
+/// Not met yet: the packet line is built from strings (addresses, flags, the
+/// description of the payload) for every frame. Run with `--ignored` to see how far.
+#[test]
+#[ignore = "show still builds its packet lines from strings (issue 17)"]
+fn long_tls_flows_allocate_nothing_per_frame_in_show() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (file, _) = long_tls_flows(5_000);
+    let show = report(
+        "show",
+        count(file, show_sink(), EngineConfig::default(), 1_000),
+    );
+    assert!(show <= 0.01, "show: {show:.4} allocations per frame");
+}
+
+/// HTTP messages are described when they are parsed (the request line, the leaks of
+/// its headers as strings), so a request costs a few allocations; what does not
+/// depend on the message (headers nobody reads, leaks already in the report, the
+/// frames between messages) costs none. Six frames per request here.
+#[test]
+fn a_kept_alive_http_connection_allocates_only_per_request() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (file, frames) = long_http_flow(3_000);
+    assert!(frames > 15_000, "{frames} frames");
+    let warm = 600;
+    for (what, r) in [
+        (
+            "flows",
+            count(file.clone(), flows_sink(), flows_config(), warm),
+        ),
+        (
+            "check",
+            count(file.clone(), check_sink(), flows_config(), warm),
+        ),
+    ] {
+        let per = report(what, r);
+        let per_request = per * 6.0;
+        eprintln!("{what}: {per_request:.1} per request");
+        assert!(
+            per_request <= PER_REQUEST,
+            "{what}: {per_request:.1} allocations per HTTP request"
+        );
+    }
+}
+
+/// Allocations per HTTP request (request line, URL and credential descriptions).
+const PER_REQUEST: f64 = 24.0;
+
+/// Allocations per short session (a flow of 12 to 18 frames, its dissector, report
+/// and facts, its entry in `flows`): measured 147 (check) to 199 (show) in
+/// November 2026.
+const PER_FLOW: f64 = 210.0;
+
+#[test]
+fn new_sessions_allocate_a_bounded_amount_per_flow() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let copies = 3_000;
+    let (file, frames) = many_sessions(copies);
+    let per_flow = frames as f64 / f64::from(copies) / (4.0 / 3.0);
+    let warm = frames / 5;
+    let show = |what: &str, r| {
+        let per = report(what, r) * per_flow;
+        eprintln!("{what}: {per:.1} per flow");
+        assert!(per <= PER_FLOW, "{what}: {per:.1} allocations per flow");
+    };
+    show(
+        "flows",
+        count(file.clone(), flows_sink(), flows_config(), warm),
+    );
+    show(
+        "check",
+        count(file.clone(), check_sink(), flows_config(), warm),
+    );
+    show(
+        "show",
+        count(file, show_sink(), EngineConfig::default(), warm),
+    );
+}
+
+/// Heap bytes still held after frames of `file` went through, per flow the engine
+/// holds (the engine's flow table, dissectors and reports, not the sink's).
+fn held_per_flow<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig) -> (f64, usize) {
+    let mut reader = CaptureReader::from_reader(Cursor::new(file), "replicated").unwrap();
+    let mut engine = Engine::new(sink, config);
+    // Reader buffers and the first frames' scratch space are not per flow.
+    let mut region = None;
+    let mut n = 0;
+    while let Some(frame) = reader.next_frame() {
+        n += 1;
+        if n == 2 {
+            region = Some(Region::new(GLOBAL));
+        }
+        engine.push(frame.unwrap()).unwrap();
+        while let Some(buf) = engine.spare_buffer() {
+            reader.recycle(buf);
+        }
+    }
+    let stats = region.unwrap().change();
+    let holding = engine.holding();
+    assert_eq!(holding.pending_frames, 0, "{holding:?}");
+    let flows = holding.flows;
+    // (stats_alloc counts what a realloc adds or frees in these two as well.)
+    let held = stats.bytes_allocated as f64 - stats.bytes_deallocated as f64;
+    drop(engine.finish().unwrap());
+    (held / flows as f64, flows)
+}
+
+/// Established TLS flows (handshake done, one application record each way, no FIN):
+/// what each costs the engine, with the report `flows` and `check` keep and without.
+/// Measured in November 2026 (10,000 flows, half TLS 1.2 with a certificate, half
+/// TLS 1.3): about 9.3 KiB each without reports (10.4 KiB with), of which the labels
+/// kept for retransmitted copies (`TcpDir::history`, ~4 KiB: a handshake is many small
+/// fields) and the recent bytes kept to compare retransmissions with
+/// (`TcpDir::recent`, ~3.2 KiB) are most; the `Flow` itself and its table slot
+/// ~1 KiB, the TLS dissector ~0.6 KiB. The issue's target is 1 KiB
+/// ([`an_established_tls_flow_holds_under_1_kib`]); this bound keeps what was gained.
+#[test]
+fn an_established_tls_flow_holds_what_it_held() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for (what, per) in established_tls_flows() {
+        assert!(
+            per < 11.0 * 1024.0,
+            "{what}: {per:.0} bytes per established TLS flow"
+        );
+    }
+}
+
+#[test]
+#[ignore = "not met yet: label history and recent bytes per direction (issue 17)"]
+fn an_established_tls_flow_holds_under_1_kib() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    for (what, per) in established_tls_flows() {
+        assert!(
+            per < 1024.0,
+            "{what}: {per:.0} bytes per established TLS flow"
+        );
+    }
+}
+
+/// Bytes held per flow, without reports and with them.
+fn established_tls_flows() -> Vec<(&'static str, f64)> {
+    let copies = 10_000;
+    let tls12 = Session::new("tls12-echo.pcapng", 1060);
+    let tls13 = Session::new("tls13-echo.pcapng", 1060);
+    let sessions: Vec<_> = (0..copies)
+        .map(|k| {
+            let mut s = if k % 2 == 0 {
+                tls12.copy(k)
+            } else {
+                tls13.copy(k)
+            };
+            // Up to the last application record before the alerts / FINs.
+            s.truncate(if k % 2 == 0 { 11 } else { 15 });
+            s
+        })
+        .collect();
+    let (file, _) = pcap(&sessions, 64);
+    let inline = std::mem::size_of::<eavesdrop::flow::Flow>();
+    let mut out = Vec::new();
+    for (what, config) in [
+        ("without reports", EngineConfig::default()),
+        ("with reports", flows_config()),
+    ] {
+        let (per, flows) = held_per_flow(file.clone(), io_sink(), config);
+        eprintln!("{what}: {flows} flows, {per:.0} bytes each (Flow inline: {inline})");
+        assert_eq!(flows, copies as usize);
+        out.push((what, per));
+    }
+    out
+}
+
+/// A sink that keeps nothing.
+fn io_sink() -> impl Sink {
+    FlowsSink::new(
+        io::sink(),
+        io::sink(),
+        FlowsOptions {
+            max_sorted: 0,
+            ..FlowsOptions::default()
+        },
+        "x",
+    )
+}
