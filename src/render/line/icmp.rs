@@ -23,7 +23,10 @@ pub(super) fn icmp(s: &mut String, i: &IcmpLayer, cx: &Ctx<'_>) {
         match verdict {
             Some(Verdict::Correct) => out.push_str("[icmp6 sum ok] "),
             Some(Verdict::Incorrect { field, should_be }) => {
-                let _ = write!(out, "[bad icmp6 cksum 0x{field:04x} -> 0x{should_be:04x}!] ");
+                let _ = write!(
+                    out,
+                    "[bad icmp6 cksum 0x{field:04x} -> 0x{should_be:04x}!] "
+                );
             }
             None => {}
         }

@@ -85,8 +85,7 @@ fn payload(
     let either = |p: u16| sport == p || dport == p;
     if either(53) {
         dns::domain(s, b, length, false, Flavour::Dns, ctx);
-    } else if ctx.opts.verbose == 0 && apps::udp(s, (sport, dport), b, length, dg, ctx).is_some()
-    {
+    } else if ctx.opts.verbose == 0 && apps::udp(s, (sport, dport), b, length, dg, ctx).is_some() {
         // (At -v tcpdump's printers say more; eavesdrop's stop at `UDP, length N`.)
     } else if either(5353) {
         dns::domain(s, b, length, false, Flavour::Mdns, ctx);
