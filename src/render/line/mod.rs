@@ -8,7 +8,9 @@
 //! conversation). One file per layer: `link.rs` (link-level bits, ARP, names for what
 //! has no printer), `ip.rs` (IPv4, IPv6 and its extension headers, addresses), `tcp.rs`
 //! (relative sequence numbers, options), `udp.rs`, `icmp.rs`, `tunnel.rs`
-//! (encapsulation headers, each followed by the inner packet); `describe.rs` is
+//! (encapsulation headers, each followed by the inner packet); tcpdump's application
+//! printers in `apps.rs`, `dns.rs`, `text.rs` and `telnet.rs`, link-layer protocols
+//! (STP, CDP, LLDP) in `l2.rs`, what they share in `nd.rs`; `describe.rs` is
 //! eavesdrop's own part. This file walks the decoded layers in wire order and hands
 //! each to its printer.
 //!
