@@ -150,6 +150,8 @@ pub fn all() -> impl Iterator<Item = FieldId> {
         crate::decode::tunnel::gtp::FIELDS,
         crate::decode::tunnel::teredo::FIELDS,
         crate::decode::tunnel::l2tp::FIELDS,
+        // Parsers that protocols share (not flow protocols of their own).
+        crate::proto::ntlmssp::FIELDS,
     ];
     for p in crate::proto::registry::all() {
         // The same list, by its fields' definitions: the slice itself may be copied
@@ -178,8 +180,13 @@ mod tests {
         let mut names: Vec<&str> = all().map(|f| f.name()).collect();
         names.sort_unstable();
         let n = names.len();
+        let dups: Vec<String> = names
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0].to_string())
+            .collect();
         names.dedup();
-        assert_eq!(names.len(), n, "duplicate field name");
+        assert_eq!(names.len(), n, "duplicate field name: {dups:?}");
         for f in all() {
             assert!(
                 f.name().contains('.') || f.name() == "data",

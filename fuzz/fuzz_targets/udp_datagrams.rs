@@ -1,7 +1,8 @@
 //! A UDP flow whose datagrams carry arbitrary bytes, both ways, on a port that
 //! recognises DTLS or STUN by number (4433, 3478) or on one where only content decides
 //! (19305, 443, 9999): the registry's UDP content tests, the RFC 7983 demultiplexer,
-//! DTLS records and handshake reassembly, STUN and TURN, SRTP and SRTCP, QUIC, DNS.
+//! DTLS records and handshake reassembly, STUN and TURN, SRTP and SRTCP, QUIC and
+//! Google QUIC, DNS; and on Kerberos (88), SNMP (161, 162) and SIP (5060).
 //!
 //! Input: byte 0 picks the server port; then chunks of `[flags][len]` + `len` bytes of
 //! payload (flags bit 7: from the server; bit 6: the frame is cut 8 bytes short, as a
@@ -48,7 +49,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, mut rest)) = data.split_first() else {
         return;
     };
-    let port = [4433u16, 3478, 19305, 443, 9999, 53][usize::from(pick) % 6];
+    const PORTS: [u16; 10] = [4433, 3478, 19305, 443, 9999, 53, 88, 161, 162, 5060];
+    let port = PORTS[usize::from(pick) % PORTS.len()];
     let mut engine = common::engine(EngineConfig::default());
     let mut number = 0u64;
     while let [flags, len, tail @ ..] = rest {

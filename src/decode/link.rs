@@ -226,6 +226,60 @@ pub(crate) fn decode(walk: &mut Walk<'_>, link: LinkType) {
     }
 }
 
+/// Where the outermost IP header starts, found by the walk [`decode`] takes through the
+/// link layers (without labelling anything): `-j N` shards frames by the addresses
+/// there. `None` where the walk finds no IP header.
+pub(crate) fn outer_ip(data: &[u8], link: LinkType) -> Option<usize> {
+    let (at, ethertype) = match link {
+        LinkType::ETHERNET => (eth::LEN, be16(data, eth::TYPE.start)?),
+        LinkType::LINUX_SLL => (sll::LEN, be16(data, sll::PROTOCOL.start)?),
+        LinkType::LINUX_SLL2 if data.len() >= sll2::LEN => {
+            (sll2::LEN, be16(data, sll2::PROTOCOL.start)?)
+        }
+        LinkType::NULL | LinkType::LOOP => {
+            let raw: [u8; 4] = data.get(..NULL_HDRLEN)?.try_into().ok()?;
+            let mut family = u32::from_le_bytes(raw);
+            if family & 0xffff_0000 != 0 {
+                family = family.swap_bytes();
+            }
+            return matches!(family, 2 | 24 | 28 | 30).then_some(NULL_HDRLEN);
+        }
+        LinkType::RAW | LinkType::RAW_12 | LinkType::RAW_14 | LinkType::IPV4 | LinkType::IPV6 => {
+            return Some(0)
+        }
+        _ => return None,
+    };
+    let (mut at, mut ethertype) = (at, ethertype);
+    let mut tags = 0;
+    while ETHERTYPE_VLAN.contains(&ethertype) {
+        tags += 1;
+        if tags > 8 {
+            return None;
+        }
+        ethertype = be16(data, at + vlan::TYPE.start)?;
+        at += vlan::LEN;
+    }
+    match ethertype {
+        ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => Some(at),
+        ETHERTYPE_MPLS | ETHERTYPE_MPLS_MULTICAST => {
+            let mut pos = at;
+            for _ in 0..MAX_MPLS_LABELS {
+                let entry = be32(data, pos)?;
+                pos += 4;
+                if entry & 0x100 != 0 {
+                    return Some(pos);
+                }
+            }
+            None
+        }
+        ETHERTYPE_PPPOE_SESSION => match be16(data, at + PPPOE_HDRLEN)? {
+            PPP_IPV4 | PPP_IPV6 => Some(at + PPPOE_HDRLEN + 2),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Raw IP: the version nibble decides.
 fn raw(walk: &mut Walk<'_>, at: usize) {
     let len = walk.orig_len.saturating_sub(to_u32(at));

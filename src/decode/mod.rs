@@ -320,6 +320,78 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
     link::decode(&mut walk, frame.link);
 }
 
+/// Which of `shards` worker threads reads a frame under `-j N`: a symmetric hash of its
+/// outermost IP addresses (the first IP header the link layers lead to), so that both
+/// directions of a flow, every fragment of a datagram and everything a tunnel between
+/// two hosts carries go to the same shard. Frames without an IP header go to shard 0;
+/// they belong to no flow.
+///
+/// Ports are left out on purpose: a datagram's later fragments carry none, and a flow
+/// must not be split between a shard for its fragments and one for the rest. The price
+/// is balance: all traffic between two hosts is one shard's.
+pub fn shard_of(frame: &Frame, shards: u32) -> u32 {
+    if shards <= 1 {
+        return 0;
+    }
+    let data = frame.data.as_slice();
+    let Some(mut at) = link::outer_ip(data, frame.link) else {
+        return 0;
+    };
+    // IP in IP (6in4, 4in4, 4in6, 6in6) is followed to the inner header: its two ends
+    // are often not the same hosts both ways (a 6to4 relay answers from another
+    // address). A fragment of the outer datagram stays with the outer addresses (its
+    // later pieces carry no inner header).
+    for _ in 0..8 {
+        let inner = match data.get(at).map(|b| b >> 4) {
+            Some(4) => {
+                let ihl = usize::from(data.get(at).copied().unwrap_or(0) & 0x0f) * 4;
+                let frag = crate::codec::be16(data, at + 6).is_none_or(|f| f & 0x3fff != 0);
+                match data.get(at + 9) {
+                    Some(4 | 41) if !frag && ihl >= 20 => Some(at + ihl),
+                    _ => None,
+                }
+            }
+            Some(6) => match data.get(at + 6) {
+                Some(4 | 41) => Some(at + 40),
+                _ => None,
+            },
+            _ => None,
+        };
+        match inner {
+            Some(i) if matches!(data.get(i).map(|b| b >> 4), Some(4 | 6)) => at = i,
+            _ => break,
+        }
+    }
+    let addrs = match data.get(at).map(|b| b >> 4) {
+        Some(4) => data.get(at + 12..at + 16).zip(data.get(at + 16..at + 20)),
+        Some(6) => data.get(at + 8..at + 24).zip(data.get(at + 24..at + 40)),
+        _ => None,
+    };
+    let Some((a, b)) = addrs else { return 0 };
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    // FNV-1a: fixed, so a capture is sharded the same way on every run.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in lo.iter().chain(hi) {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // FNV alone moves the last byte's change into bits 40 and up only (its prime is
+    // 2^40 + 0x1b3), so hosts of one /24 would share a shard: MurmurHash3's finaliser
+    // spreads every input bit over every output bit.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    (h % u64::from(shards)) as u32
+}
+
+/// Whether tcpdump's sanity checks on the record header pass (the packet line then
+/// starts with a time stamp).
+pub fn header_ok(frame: &Frame) -> bool {
+    invalid_header(frame).is_none()
+}
+
 /// tcpdump's sanity checks on the record header (print.c), same wording.
 fn invalid_header(frame: &Frame) -> Option<String> {
     const MAXIMUM_SNAPLEN: u32 = crate::capture::MAX_SNAPLEN;
@@ -381,5 +453,47 @@ mod tests {
             d.invalid_header.as_deref(),
             Some("[Invalid header: len(10) < caplen(20)]")
         );
+    }
+
+    /// An Ethernet/IPv4 frame from `src` to `dst` with `rest` after the IP header's
+    /// first 20 bytes (with 802.1Q tags when `vlan`).
+    fn ipv4(src: [u8; 4], dst: [u8; 4], vlan: bool, rest: &[u8]) -> Frame {
+        let mut d = vec![0u8; 12];
+        if vlan {
+            d.extend_from_slice(&[0x81, 0x00, 0x00, 0x05]);
+        }
+        d.extend_from_slice(&[0x08, 0x00, 0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0]);
+        d.extend_from_slice(&src);
+        d.extend_from_slice(&dst);
+        d.extend_from_slice(rest);
+        let n = d.len() as u32;
+        frame(LinkType::ETHERNET, d, n)
+    }
+
+    #[test]
+    fn shards_are_symmetric_and_ignore_ports_and_tags() {
+        let (a, b) = ([10, 0, 0, 1], [192, 0, 2, 7]);
+        let tcp = [0x9c, 0x41, 0x00, 0x50];
+        let other_ports = [0x01, 0xbb, 0xd4, 0x31];
+        let mut seen = std::collections::HashSet::new();
+        for shards in [2, 3, 16] {
+            let s = shard_of(&ipv4(a, b, false, &tcp), shards);
+            assert!(s < shards);
+            assert_eq!(s, shard_of(&ipv4(b, a, false, &tcp), shards));
+            // A later fragment carries no ports; a tag does not move a flow.
+            assert_eq!(s, shard_of(&ipv4(a, b, false, &other_ports), shards));
+            assert_eq!(s, shard_of(&ipv4(b, a, true, &[]), shards));
+            // Truncated before the addresses, or no IP at all: shard 0.
+            assert_eq!(
+                shard_of(&frame(LinkType::ETHERNET, vec![0; 20], 20), shards),
+                0
+            );
+            assert_eq!(shard_of(&ipv4(a, b, false, &tcp), 1), 0);
+            for host in 0..64u8 {
+                seen.insert(shard_of(&ipv4(a, [10, 0, 1, host], false, &tcp), 16));
+            }
+        }
+        // The hash spreads hosts over the shards.
+        assert!(seen.len() >= 12, "{seen:?}");
     }
 }

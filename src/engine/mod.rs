@@ -10,15 +10,18 @@
 //!
 //! - `mod.rs`: the pending queue and release in capture order, flow endings, reports;
 //! - [`transport`]: a frame's payload to its flow (UDP, TCP reassembly, IP fragments);
-//! - [`place`]: mapping labels from stream or datagram offsets back onto frames.
+//! - [`place`]: mapping labels from stream or datagram offsets back onto frames;
+//! - [`parallel`]: `-j N`, shards of the flows on worker threads, merged back into
+//!   the order one engine releases things in.
 
 mod names;
+pub mod parallel;
 mod place;
 mod transport;
 
 use place::{pending_mut, project, release_dropped};
 
-use crate::capture::Frame;
+use crate::capture::{Frame, Timestamp};
 use crate::decode::{self, Decoded, Transport};
 use crate::flow::frag::{Defrag, FragLimits};
 use crate::flow::{self, App, Flow, FlowTable, Limits};
@@ -53,6 +56,24 @@ impl Default for EngineConfig {
     }
 }
 
+fn unsupported_link_warning(frame: &Frame) -> String {
+    format!(
+        "interface {} has link type {}, which eavesdrop does not decode: \
+         its frames are shown as undecoded bytes",
+        frame.interface, frame.link
+    )
+}
+
+/// The order of a flow ended by the frame being read (evicted, or replaced by a new
+/// connection on its ports).
+fn by_frame(current: u64) -> EndOrder {
+    EndOrder {
+        after: current,
+        class: EndOrder::BY_FRAME,
+        sub: 0,
+    }
+}
+
 /// See [`Engine::holding`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Holding {
@@ -72,9 +93,49 @@ struct Pending {
     events: Vec<Desc>,
 }
 
+/// Where a flow's end falls among the frames one engine releases, so that the reports
+/// of several shards merge into the order one engine hands them out in: after the
+/// frame numbered `after` (the frame being read when the flow ended), then by `class`
+/// — flows whose lingering ended at that frame (`sub`: the frame they closed at), flows
+/// ended by that frame itself (evicted or replaced; one shard reads a frame, so its
+/// order within the class is the shard's), flows still open at the end of the capture
+/// (`sub`: their id), reports of flows that never ended (`sub`: their id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct EndOrder {
+    pub after: u64,
+    pub class: u8,
+    pub sub: u64,
+}
+
+impl EndOrder {
+    const SWEPT: u8 = 0;
+    const BY_FRAME: u8 = 1;
+    const AT_END: u8 = 2;
+    const NEVER_ENDED: u8 = 3;
+}
+
+/// A flow that ended, as an engine of `-j N` hands it to the merger: its report (when
+/// reports are on) and its id, which the merger then forgets.
+pub(crate) struct EndedFlow {
+    pub order: EndOrder,
+    pub id: u64,
+    pub report: Option<Box<FlowReport>>,
+}
+
+struct Ended {
+    order: EndOrder,
+    id: u64,
+}
+
 pub struct Engine<S: Sink> {
     sink: S,
     config: EngineConfig,
+    /// One shard of `-j N` ([`parallel`]): names, unsupported links and the order of
+    /// reports are the merger's; ended flows go to `outbox`.
+    shard: bool,
+    /// The number of the newest frame read (or, in a shard, passed by).
+    newest: u64,
+    outbox: Vec<EndedFlow>,
     flows: FlowTable,
     pending: VecDeque<Pending>,
     emitter: Emitter,
@@ -84,9 +145,9 @@ pub struct Engine<S: Sink> {
     /// Reports of flows whose frames are still on their way (`config.reports`), boxed:
     /// a report is large, and the table holds one slot per open flow and more.
     reports: HashMap<u64, Box<FlowReport>, foldhash::fast::RandomState>,
-    /// Flows that ended: (last frame pushed when they ended, id). Their report leaves
-    /// once that frame has been released.
-    ended: VecDeque<(u64, u64)>,
+    /// Flows that ended, with the frame read when they ended. Their report leaves once
+    /// that frame has been released.
+    ended: VecDeque<Ended>,
     /// Buffers of released frames, for the reader to reuse ([`Engine::spare_buffer`]),
     /// and decode results to reuse.
     spare: Vec<Vec<u8>>,
@@ -105,6 +166,9 @@ impl<S: Sink> Engine<S> {
         Engine {
             sink,
             config,
+            shard: false,
+            newest: 0,
+            outbox: Vec::new(),
             flows: FlowTable::new(config.limits),
             pending: VecDeque::new(),
             emitter: Emitter::default(),
@@ -120,6 +184,39 @@ impl<S: Sink> Engine<S> {
             spare_decoded: Vec::new(),
             spare_events: Vec::new(),
         }
+    }
+
+    /// One shard of `-j N`: it reads the frames of its flows and is told of the others
+    /// ([`Engine::tick`]).
+    pub(crate) fn shard(sink: S, config: EngineConfig) -> Engine<S> {
+        let mut e = Engine::new(sink, config);
+        e.shard = true;
+        e
+    }
+
+    /// A shard is told that frame `number` (another shard's) was read: what one engine
+    /// does on every frame whatever its flow — closed flows whose lingering is over
+    /// leave, IP fragments time out, frames waiting too long are released — happens at
+    /// the same frame, so every shard labels and releases as one engine would.
+    pub(crate) fn tick(&mut self, number: u64, ts: Timestamp) -> io::Result<()> {
+        self.newest = number;
+        self.sweep(number);
+        if !self.defrag.is_empty() {
+            let mut gave_up = Vec::new();
+            self.defrag.expire(ts, &mut gave_up);
+            self.fragments_given_up(gave_up);
+        }
+        self.release_ready()
+    }
+
+    /// Flows ended since the last call (a shard's).
+    pub(crate) fn take_ended(&mut self) -> std::vec::Drain<'_, EndedFlow> {
+        self.outbox.drain(..)
+    }
+
+    /// Flows created so far; ids are 1, 2, 3… in that order.
+    pub(crate) fn flows_created(&self) -> u64 {
+        self.flows.total()
     }
 
     /// What the engine holds right now (frames waiting for labels, out-of-order TCP
@@ -144,9 +241,10 @@ impl<S: Sink> Engine<S> {
 
     /// Takes one frame through the pipeline; releases every frame that is ready.
     pub fn push(&mut self, frame: Frame) -> io::Result<()> {
-        if !frame.link.is_supported() {
+        if !frame.link.is_supported() && !self.shard {
             self.unsupported_link(&frame)?;
         }
+        self.newest = frame.number;
         let mut decoded = self.spare_decoded.pop().unwrap_or_else(|| Decoded {
             spans: Vec::with_capacity(32),
             layers: Vec::with_capacity(6),
@@ -177,11 +275,7 @@ impl<S: Sink> Engine<S> {
             None => self.summary.unsupported_links.push((frame.link, 1)),
         }
         if self.warned_interfaces.insert(frame.interface) {
-            self.sink.warning(&format!(
-                "interface {} has link type {}, which eavesdrop does not decode: \
-                 its frames are shown as undecoded bytes",
-                frame.interface, frame.link
-            ))?;
+            self.sink.warning(&unsupported_link_warning(frame))?;
         }
         Ok(())
     }
@@ -190,14 +284,32 @@ impl<S: Sink> Engine<S> {
     /// `lookup`, before the new flow gets its slot, so slots stay valid.)
     fn after_lookup(&mut self, current: u64) {
         for mut evicted in self.flows.drain_evicted() {
-            self.finish_flow(&mut evicted, current, FlowEnd::Evicted);
+            self.finish_flow(&mut evicted, current, FlowEnd::Evicted, by_frame(current));
+        }
+    }
+
+    /// Closed flows whose lingering is over leave (first thing on every frame: removing
+    /// moves slots).
+    fn sweep(&mut self, number: u64) {
+        for (mut old, at) in self.flows.sweep(number) {
+            let why = if old.reset {
+                FlowEnd::Reset
+            } else {
+                FlowEnd::Closed
+            };
+            let order = EndOrder {
+                after: number,
+                class: EndOrder::SWEPT,
+                sub: at,
+            };
+            self.finish_flow(&mut old, number, why, order);
         }
     }
 
     /// Ends a flow: every byte it still buffers gets a label, its frames stop waiting,
     /// and its report takes the facts of its dissectors. Every flow passes here exactly
     /// once (closed and swept, replaced, evicted, or at the end of the capture).
-    fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd) {
+    fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd, order: EndOrder) {
         match flow.key.proto {
             Transport::Tcp => self.summary.tcp_flows += 1,
             Transport::Udp => self.summary.udp_flows += 1,
@@ -215,7 +327,7 @@ impl<S: Sink> Engine<S> {
                 &mut dropped,
                 &mut self.emitter,
             );
-            project(flow, d, &mut self.emitter, &mut self.pending, current);
+            project(flow, d, &mut self.emitter, &mut self.pending, current, true);
             // Stretches that never got labels (a dissector bug) must not hold frames.
             if let Some(state) = flow.tcp.get_mut(d.index()) {
                 for seg in state.segs.drain(..).chain(state.dups.drain(..)) {
@@ -226,8 +338,8 @@ impl<S: Sink> Engine<S> {
             }
         }
         release_dropped(&mut self.pending, dropped);
+        debug_assert_eq!(order.after, current);
         if self.config.reports {
-            let after = self.pending.back().map_or(current, |p| p.frame.number);
             let report = self
                 .reports
                 .entry(flow.id)
@@ -237,7 +349,9 @@ impl<S: Sink> Engine<S> {
                 App::Detecting => Default::default(),
             };
             report.ended(facts, why, flow.syn_seen);
-            self.ended.push_back((after, flow.id));
+        }
+        if self.config.reports || self.shard {
+            self.ended.push_back(Ended { order, id: flow.id });
         }
     }
 
@@ -248,12 +362,17 @@ impl<S: Sink> Engine<S> {
             .pending
             .front()
             .map_or(u64::MAX, |p| p.frame.number.saturating_sub(1));
-        while let Some(&(after, id)) = self.ended.front() {
-            if after > released {
+        while let Some(&Ended { order, id }) = self.ended.front() {
+            if order.after > released {
                 break;
             }
             self.ended.pop_front();
-            if let Some(mut report) = self.reports.remove(&id) {
+            let report = self.reports.remove(&id);
+            if self.shard {
+                self.outbox.push(EndedFlow { order, id, report });
+                continue;
+            }
+            if let Some(mut report) = report {
                 report.complete_names(|addr, before| {
                     self.names
                         .before(addr, before)
@@ -271,8 +390,16 @@ impl<S: Sink> Engine<S> {
             self.emit_ended()?;
         }
         loop {
+            // Frames wait at most `max_pending_frames` frames: counted in frame numbers,
+            // which one engine holds without gaps and a shard of `-j N` holds a part of.
             let ready = match self.pending.front() {
-                Some(p) => p.open == 0 || self.pending.len() > self.config.max_pending_frames,
+                Some(p) => {
+                    p.open == 0
+                        || p.frame
+                            .number
+                            .saturating_add(self.config.max_pending_frames as u64)
+                            <= self.newest
+                }
                 None => false,
             };
             if !ready {
@@ -345,7 +472,7 @@ impl<S: Sink> Engine<S> {
                 report.account(dir, &view);
             }
         }
-        if self.config.reports {
+        if self.config.reports && !self.shard {
             for e in view.events {
                 if let Desc::Resolved { names, addr } = e {
                     self.names.learn(names, *addr, view.frame.number);
@@ -399,12 +526,30 @@ impl<S: Sink> Engine<S> {
 
     /// Ends the capture: labels everything still buffered, releases every frame, and
     /// hands the summary to the sink.
+    ///
+    /// Flows still open are finished oldest first, and each report leaves once its last
+    /// frame has (as while reading), so that `-j N` can give the same order.
     pub fn finish(mut self) -> io::Result<(S, Summary)> {
-        let last = self.pending.back().map_or(0, |p| p.frame.number);
+        self.finish_flows()?;
+        self.sink.finish(&self.summary)?;
+        Ok((self.sink, self.summary))
+    }
+
+    /// [`Engine::finish`] for a shard of `-j N`: the flows ended last come back too.
+    pub(crate) fn finish_shard(mut self) -> io::Result<(S, Summary, Vec<EndedFlow>)> {
+        self.finish_flows()?;
+        self.sink.finish(&self.summary)?;
+        Ok((self.sink, self.summary, self.outbox))
+    }
+
+    fn finish_flows(&mut self) -> io::Result<()> {
+        let last = self.newest;
         let mut gave_up = Vec::new();
         self.defrag.drain(&mut gave_up);
         self.fragments_given_up(gave_up);
-        for mut flow in self.flows.drain_all() {
+        let mut open = self.flows.drain_all();
+        open.sort_unstable_by_key(|f| f.id);
+        for mut flow in open {
             let why = if flow.reset {
                 FlowEnd::Reset
             } else if flow.closed() {
@@ -412,15 +557,38 @@ impl<S: Sink> Engine<S> {
             } else {
                 FlowEnd::Open
             };
-            self.finish_flow(&mut flow, last, why);
+            let order = EndOrder {
+                after: last,
+                class: EndOrder::AT_END,
+                sub: flow.id,
+            };
+            self.finish_flow(&mut flow, last, why, order);
         }
         while let Some(p) = self.pending.pop_front() {
             self.release(p)?;
+            if !self.ended.is_empty() {
+                self.emit_ended()?;
+            }
         }
         self.emit_ended()?;
         // Reports of flows that never ended (none should remain), oldest first.
         let mut rest: Vec<Box<FlowReport>> = self.reports.drain().map(|(_, r)| r).collect();
         rest.sort_by_key(|r| r.id);
+        if self.shard {
+            for report in rest {
+                let order = EndOrder {
+                    after: last,
+                    class: EndOrder::NEVER_ENDED,
+                    sub: report.id,
+                };
+                self.outbox.push(EndedFlow {
+                    order,
+                    id: report.id,
+                    report: Some(report),
+                });
+            }
+            rest = Vec::new();
+        }
         for r in &mut rest {
             r.complete_names(|addr, before| {
                 self.names
@@ -432,7 +600,6 @@ impl<S: Sink> Engine<S> {
         }
         self.summary.flows = self.flows.total();
         self.summary.evicted_flows = self.flows.evicted();
-        self.sink.finish(&self.summary)?;
-        Ok((self.sink, self.summary))
+        Ok(())
     }
 }

@@ -13,15 +13,26 @@ use crate::proto::{Direction, Emitter};
 use crate::span::Span;
 use std::collections::VecDeque;
 
-pub(super) fn pending_ref(pending: &VecDeque<Pending>, frame: u64) -> Option<&Pending> {
+/// Where frame `frame` waits. One engine numbers its pending frames without gaps, so
+/// the offset from the head finds it; an engine of `-j N` holds only its shard's frames
+/// and searches.
+fn position(pending: &VecDeque<Pending>, frame: u64) -> Option<usize> {
     let head = pending.front()?.frame.number;
     let i = usize::try_from(frame.checked_sub(head)?).ok()?;
-    pending.get(i)
+    if pending.get(i).is_some_and(|p| p.frame.number == frame) {
+        return Some(i);
+    }
+    pending
+        .binary_search_by_key(&frame, |p| p.frame.number)
+        .ok()
+}
+
+pub(super) fn pending_ref(pending: &VecDeque<Pending>, frame: u64) -> Option<&Pending> {
+    pending.get(position(pending, frame)?)
 }
 
 pub(super) fn pending_mut(pending: &mut VecDeque<Pending>, frame: u64) -> Option<&mut Pending> {
-    let head = pending.front()?.frame.number;
-    let i = usize::try_from(frame.checked_sub(head)?).ok()?;
+    let i = position(pending, frame)?;
     pending.get_mut(i)
 }
 
@@ -94,6 +105,7 @@ pub(super) fn project(
     out: &mut Emitter,
     pending: &mut VecDeque<Pending>,
     current: u64,
+    ending: bool,
 ) {
     let Some(state) = flow.tcp.get_mut(dir.index()) else {
         out.clear();
@@ -123,8 +135,23 @@ pub(super) fn project(
         }
         state.remember(&span);
     }
+    // What no segment carries goes on the frame being read; when the flow is ending,
+    // on the frame of the first segment after it (the bytes that waited behind a
+    // hole), which this flow holds: the frame being read may then be another flow's,
+    // which `-j N` holds in another shard.
+    let after = |at: u64| {
+        if !ending {
+            return current;
+        }
+        state
+            .segs
+            .iter()
+            .find(|s| s.start >= at)
+            .or(state.segs.back())
+            .map_or(current, |s| s.frame)
+    };
     for event in out.events.drain(..) {
-        let frame = seg_frame(&state.segs, event.at).unwrap_or(current);
+        let frame = seg_frame(&state.segs, event.at).unwrap_or_else(|| after(event.at));
         if let Some(p) = pending_mut(pending, frame) {
             p.events.push(event.desc);
         }
@@ -140,7 +167,7 @@ pub(super) fn project(
                 let b = seg.frame_off + (note.at.end.min(seg.end()) - seg.start) as u32;
                 (seg.frame, Some(a..b))
             }
-            None => (current, None),
+            None => (after(note.at.start), None),
         };
         if let Some(p) = pending_mut(pending, frame) {
             let mut n = Note::new(note.severity, note.group, note.text);

@@ -20,14 +20,7 @@ impl<S: Sink> Engine<S> {
     /// datagram).
     pub(super) fn payload(&mut self, number: u64) {
         // Closed flows whose lingering is over leave first: removing moves slots.
-        for mut old in self.flows.sweep(number) {
-            let why = if old.reset {
-                FlowEnd::Reset
-            } else {
-                FlowEnd::Closed
-            };
-            self.finish_flow(&mut old, number, why);
-        }
+        self.sweep(number);
         let Some(p) = self.pending.back() else { return };
         if !self.defrag.is_empty() {
             let mut gave_up = Vec::new();
@@ -154,7 +147,7 @@ impl<S: Sink> Engine<S> {
             } else {
                 FlowEnd::Replaced
             };
-            self.finish_flow(&mut old, number, why);
+            self.finish_flow(&mut old, number, why, super::by_frame(number));
         }
         self.after_lookup(number);
         let limits = self.config.limits;
@@ -230,13 +223,20 @@ impl<S: Sink> Engine<S> {
                 }
             }
             dropped.append(&mut result.dropped);
-            project(flow, dir, &mut self.emitter, &mut self.pending, number);
+            project(
+                flow,
+                dir,
+                &mut self.emitter,
+                &mut self.pending,
+                number,
+                false,
+            );
         }
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;
             for d in [Direction::ToServer, Direction::ToClient] {
                 flow::tcp::finish_dir(flow, d, &limits, shared, &mut dropped, &mut self.emitter);
-                project(flow, d, &mut self.emitter, &mut self.pending, number);
+                project(flow, d, &mut self.emitter, &mut self.pending, number, false);
             }
         }
         let closed = flow.closed();

@@ -257,9 +257,13 @@ impl FlowTable {
         self.lingering.push_back((flow.id, flow.key, frame));
     }
 
-    /// Closed flows whose lingering time is over (or beyond the lingering bound).
-    pub fn sweep(&mut self, now: u64) -> Vec<Flow> {
+    /// Closed flows whose lingering time is over (or beyond the lingering bound), each
+    /// with the frame it closed at.
+    pub fn sweep(&mut self, now: u64) -> Vec<(Flow, u64)> {
         let mut out = Vec::new();
+        if self.lingering.is_empty() {
+            return out;
+        }
         while let Some(&(id, key, at)) = self.lingering.front() {
             if at + LINGER_FRAMES > now && self.lingering.len() <= MAX_LINGERING {
                 break;
@@ -268,7 +272,7 @@ impl FlowTable {
             if let Some(&slot) = self.index.get(&key) {
                 if self.flows.get(slot).is_some_and(|f| f.id == id) {
                     if let Some(flow) = self.remove(slot) {
-                        out.push(flow);
+                        out.push((flow, at));
                     }
                 }
             }

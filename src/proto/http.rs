@@ -6,6 +6,7 @@
 //! user name and password fields of a submitted form (`application/x-www-form-urlencoded`).
 
 use super::framing::{line_spans, line_str, line_text, words, MAX_LINE};
+use super::ntlmssp::Ntlm;
 use super::registry::{Detect, Probe, Protocol};
 use super::tls::{record::Plausible, starts_here};
 use super::{Desc, Direction, Dissector, Emitter, Facts, Fed, NameSource};
@@ -55,6 +56,9 @@ pub static PROTOCOL: Protocol = Protocol {
 pub struct Http {
     dirs: [HttpDir; 2],
     requests: Requests,
+    /// NTLM over HTTP (`WWW-Authenticate: NTLM`, `Authorization: NTLM`): the server
+    /// challenge, for the next AUTHENTICATE message.
+    ntlm: Ntlm,
 }
 
 impl Dissector for Http {
@@ -67,7 +71,15 @@ impl Dissector for Http {
         out: &mut Emitter,
     ) -> Fed {
         match self.dirs.get_mut(dir.index()) {
-            Some(state) => state.feed(dir, base, data, flush, &mut self.requests, out),
+            Some(state) => state.feed(
+                dir,
+                base,
+                data,
+                flush,
+                &mut self.requests,
+                &mut self.ntlm,
+                out,
+            ),
             None => Fed::Done(0),
         }
     }
@@ -83,7 +95,11 @@ impl Dissector for Http {
     }
 
     fn handover_name(&self) -> &'static str {
-        "CONNECT"
+        if self.dirs.iter().any(|d| d.switched) {
+            "Upgrade"
+        } else {
+            "CONNECT"
+        }
     }
 }
 
@@ -151,6 +167,8 @@ pub struct HttpDir {
     no_body: bool,
     /// This response answers CONNECT with 2xx: a tunnel (TLS, or anything) follows.
     tunnel: bool,
+    /// A 101 Switching Protocols was sent: another protocol follows its head.
+    switched: bool,
     /// The request this response answers.
     answers: Option<Req>,
     status: u16,
@@ -166,6 +184,7 @@ impl HttpDir {
         self.in_head = false;
     }
 
+    #[allow(clippy::too_many_arguments)] // the connection's shared state: requests, NTLM
     pub fn feed(
         &mut self,
         dir: Direction,
@@ -173,6 +192,7 @@ impl HttpDir {
         data: &[u8],
         flush: bool,
         requests: &mut Requests,
+        ntlm: &mut Ntlm,
         out: &mut Emitter,
     ) -> Fed {
         let mut pos = 0usize;
@@ -226,6 +246,13 @@ impl HttpDir {
                     Plausible::NeedMore if !flush => return Fed::Done(pos),
                     _ => {}
                 }
+                // HTTP/2 after `Upgrade: h2c` (RFC 7540 section 3.2): the server's
+                // frames follow its 101, the client's preface its request.
+                if self.switched
+                    || (dir == Direction::ToServer && rest.starts_with(b"PRI * HTTP/2.0\r\n"))
+                {
+                    return Fed::Handover(pos);
+                }
                 if self.tunnel {
                     // A tunnel carrying something other than TLS: readable or not, as bytes go.
                     crate::proto::unknown::classify_chunk(at, rest, out);
@@ -253,7 +280,7 @@ impl HttpDir {
                 _ if flush => rest,
                 _ => return Fed::Done(pos),
             };
-            self.line(dir, line, at, requests, out);
+            self.line(dir, line, at, requests, ntlm, out);
             pos += line.len();
         }
         if flush {
@@ -268,6 +295,7 @@ impl HttpDir {
         line: &[u8],
         at: u64,
         requests: &mut Requests,
+        ntlm: &mut Ntlm,
         out: &mut Emitter,
     ) {
         let len = line.len();
@@ -333,6 +361,9 @@ impl HttpDir {
             if self.answers == Some(Req::Connect) && (200..300).contains(&self.status) {
                 self.tunnel = true;
             }
+            if dir == Direction::ToClient && self.status == 101 {
+                self.switched = true;
+            }
             self.body = if self.no_body || self.tunnel {
                 Body::None
             } else if self.chunked {
@@ -350,7 +381,7 @@ impl HttpDir {
             };
             return;
         }
-        self.header(line, at, out);
+        self.header(line, at, ntlm, out);
     }
 
     fn start_line(
@@ -439,7 +470,7 @@ impl HttpDir {
         }
     }
 
-    fn header(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
+    fn header(&mut self, line: &[u8], at: u64, ntlm: &mut Ntlm, out: &mut Emitter) {
         let len = line.len();
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             line_spans(out, at, len, &[], HTTP_HEADER);
@@ -466,8 +497,31 @@ impl HttpDir {
             None => "",
         };
         let vtext = || String::from_utf8_lossy(value).into_owned();
+        // NTLM inside the header (MS-NTHT): decoded, its names and response reported.
+        let ntlm_msg = match lname {
+            "authorization" | "proxy-authorization" | "www-authenticate" | "proxy-authenticate" => {
+                ntlm_token(&vtext()).and_then(|t| ntlm.message(&t))
+            }
+            _ => None,
+        };
+        if let Some(m) = &ntlm_msg {
+            m.report(out, at + value_start as u64);
+        }
         let (field, leak) = match lname {
             "host" => (HTTP_HOST, Some((LeakKind::Url, vtext()))),
+            "authorization" | "proxy-authorization" if ntlm_msg.is_some() => {
+                // Its credentials (the NT response) were reported with the message.
+                let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
+                self.leaks
+                    .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                (HTTP_AUTHORIZATION, None)
+            }
+            "www-authenticate" | "proxy-authenticate" if ntlm_msg.is_some() => {
+                let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
+                self.leaks
+                    .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                (HTTP_HEADER, None)
+            }
             "cookie" => (HTTP_COOKIE, Some((LeakKind::Cookie, vtext()))),
             "set-cookie" => (HTTP_SET_COOKIE, Some((LeakKind::Cookie, vtext()))),
             "user-agent" => (HTTP_USER_AGENT, Some((LeakKind::Software, vtext()))),
@@ -608,8 +662,22 @@ fn percent_decode(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The NTLMSSP message of an `NTLM <base64>` or `Negotiate <base64>` header value
+/// (SPNEGO wraps it in a GSS-API token: the message is found by its signature).
+fn ntlm_token(value: &str) -> Option<Vec<u8>> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("ntlm") && !scheme.eq_ignore_ascii_case("negotiate") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let at = super::ntlmssp::find(&decoded)?;
+    decoded.get(at..).map(<[u8]>::to_vec)
+}
+
 /// `Basic YWxpY2U6c2VjcmV0` → `Basic alice:secret`; other schemes as they are.
-fn describe_authorization(value: &str) -> String {
+pub(crate) fn describe_authorization(value: &str) -> String {
     let mut it = value.splitn(2, ' ');
     let scheme = it.next().unwrap_or("");
     let rest = it.next().unwrap_or("").trim();

@@ -131,6 +131,8 @@ const SHOWN: usize = 72;
 enum Auth {
     Plain,
     Login,
+    /// NTLM (MS-SMTPNTLM, MS-POP3, MS-IMAP): base64 NTLMSSP messages.
+    Ntlm,
     Other,
 }
 
@@ -147,6 +149,8 @@ pub struct MailState {
     auth_step: u8,
     /// The server asked for the next piece of the exchange (334, or `+`).
     credential_next: bool,
+    /// The NTLM server challenge of an `AUTH NTLM` exchange.
+    ntlm: super::ntlmssp::Ntlm,
 }
 
 impl MailState {
@@ -158,6 +162,7 @@ impl MailState {
             auth: None,
             auth_step: 0,
             credential_next: false,
+            ntlm: super::ntlmssp::Ntlm::default(),
         }
     }
 
@@ -213,6 +218,13 @@ impl MailState {
                 &[(0..text_len, MAIL_CREDENTIAL)],
                 MAIL_PARAMETER,
             );
+            if self.auth == Some(Auth::Ntlm) {
+                if let Some(m) = ntlm_message(&mut self.ntlm, &line_text(line)) {
+                    m.report(out, at);
+                    self.event(out, at, m.text.clone(), m.credentials.clone());
+                    return;
+                }
+            }
             let decoded = b64(&line_text(line));
             let shown = match (self.auth, self.auth_step) {
                 (Some(Auth::Plain), _) => plain_credentials(&decoded),
@@ -283,13 +295,22 @@ impl MailState {
                 self.auth = Some(match mech.as_str() {
                     "PLAIN" => Auth::Plain,
                     "LOGIN" => Auth::Login,
+                    "NTLM" => Auth::Ntlm,
                     _ => Auth::Other,
                 });
                 self.auth_step = 0;
                 if let Some(r) = args.first() {
                     parts.push((r.clone(), MAIL_PARAMETER));
                 }
-                if let Some(initial) = args.get(1) {
+                let initial_ntlm = match (self.auth, args.get(1)) {
+                    (Some(Auth::Ntlm), Some(_)) => ntlm_message(&mut self.ntlm, &arg(1)),
+                    _ => None,
+                };
+                if let (Some(m), Some(initial)) = (initial_ntlm, args.get(1)) {
+                    parts.push((initial.start..text_len, MAIL_CREDENTIAL));
+                    m.report(out, at);
+                    leaks.push(m.summary());
+                } else if let Some(initial) = args.get(1) {
                     parts.push((initial.start..text_len, MAIL_CREDENTIAL));
                     let decoded = b64(&arg(1));
                     let shown = match self.auth {
@@ -320,6 +341,13 @@ impl MailState {
         let text = line_text(line);
         let code: Option<u16> = text.get(..3).and_then(|c| c.parse().ok());
         let continuation = text.starts_with('+') && !text.starts_with("+OK");
+        if self.auth == Some(Auth::Ntlm) {
+            // `334 <base64>` or `+ <base64>`: the CHALLENGE message.
+            let b64_part = text.get(if continuation { 1 } else { 3 }..).unwrap_or("");
+            if let Some(m) = ntlm_message(&mut self.ntlm, b64_part) {
+                m.report(out, at);
+            }
+        }
         match (self.proto, code) {
             (Proto::Smtp, Some(334)) | (Proto::Ftp, Some(334)) => self.credential_next = true,
             (Proto::Smtp, Some(354)) if self.data_requested => {
@@ -342,6 +370,17 @@ fn rest_text(line: &[u8], r: Option<&Range<usize>>) -> String {
     r.and_then(|r| line.get(r.clone()))
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .unwrap_or_default()
+}
+
+/// A base64 NTLMSSP message of an `AUTH NTLM` exchange, read.
+fn ntlm_message(
+    state: &mut super::ntlmssp::Ntlm,
+    b64_text: &str,
+) -> Option<super::ntlmssp::Message> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64_text.trim())
+        .ok()?;
+    state.message(&bytes)
 }
 
 fn b64(s: &str) -> String {

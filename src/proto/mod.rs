@@ -20,24 +20,33 @@
 //! A flow holds the state of the protocol it runs, not of every protocol.
 
 pub mod demux;
+pub mod der;
 pub mod dns;
 pub mod dtls;
 pub mod esp;
 pub mod framing;
 pub mod ftp_data;
+pub mod h2;
+pub mod hpack;
 pub mod http;
 pub mod ike;
 pub mod inner;
+pub mod kerberos;
 pub mod ldap;
 pub mod mail;
 pub mod mqtt;
 pub mod mysql;
+pub mod ntlmssp;
 pub mod openvpn;
 pub mod postgres;
 pub mod quic;
+pub mod rdp;
 pub mod redis;
 pub mod registry;
 pub mod rtp;
+pub mod sip;
+pub mod smb;
+pub mod snmp;
 pub mod socks;
 pub mod ssh;
 pub mod stack;

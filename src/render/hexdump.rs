@@ -17,7 +17,7 @@ use super::summary::write_summary;
 use super::time::Clock;
 use crate::note::Severity;
 use crate::sink::Summary;
-use crate::sink::{FrameView, Sink};
+use crate::sink::{FrameContext, FrameView, FrameWorker, Merged, ParallelSink, Sink};
 use crate::span::{Label, Run};
 use std::io::{self, Write};
 
@@ -623,6 +623,15 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         if !self.legend_done {
             self.legend();
         }
+        self.render(view, keep);
+        if self.buf.len() >= FLUSH_AT {
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    /// Appends a frame's line, notes and hex rows to the buffer.
+    fn render(&mut self, view: &FrameView<'_>, keep: Option<&[bool]>) {
         let line_start = self.buf.len();
         self.line.write(&mut self.buf, view);
         if let Some(width) = self.opts.width {
@@ -641,6 +650,54 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                 }
             }
         }
+    }
+}
+
+/// A worker of `-j N` for `show`: renders each frame of its shard into text, which the
+/// merging thread writes in capture order.
+pub struct ShowWorker {
+    render: ShowSink<io::Sink, io::Sink>,
+}
+
+impl FrameWorker for ShowWorker {
+    type Part = Vec<u8>;
+    fn frame(&mut self, view: &FrameView<'_>, context: &FrameContext, part: &mut Vec<u8>) {
+        part.clear();
+        std::mem::swap(&mut self.render.buf, part);
+        self.render.line.resume(context);
+        self.render.render(view, None);
+        std::mem::swap(&mut self.render.buf, part);
+        // Parts go round (worker, merger, worker) and are kept for reuse: one that once
+        // held a 64 KiB frame's rows must not keep that room for a small one.
+        if part.capacity() > 64 * 1024 && part.capacity() > 4 * part.len() {
+            part.shrink_to_fit();
+        }
+    }
+}
+
+impl<W: Write, E: Write> ParallelSink for ShowSink<W, E> {
+    type Worker = ShowWorker;
+    fn worker(&self) -> ShowWorker {
+        let render = ShowSink {
+            out: io::sink(),
+            err: io::sink(),
+            buf: Vec::new(),
+            line: self.line.fresh(),
+            opts: self.opts,
+            palette: Palette::new(),
+            legend_done: true,
+            labels: [Label::Undecoded; 16],
+            mask_templates: Label::ALL.map(mask_template),
+            summary: false,
+        };
+        ShowWorker { render }
+    }
+
+    fn merged(&mut self, part: &mut Vec<u8>, _frame: &Merged) -> io::Result<()> {
+        if !self.legend_done {
+            self.legend();
+        }
+        self.buf.extend_from_slice(part);
         if self.buf.len() >= FLUSH_AT {
             self.flush_buf()?;
         }

@@ -99,7 +99,7 @@ fn label_counts(counts: &[u64; Label::COUNT]) -> Value {
 
 /// A short readable form of a leaked field's bytes: addresses and ports as such,
 /// printable text as text, anything else in hex.
-fn short_value(kind: LeakKind, bytes: &[u8]) -> Option<String> {
+pub fn short_value(kind: LeakKind, bytes: &[u8]) -> Option<String> {
     if bytes.is_empty() || bytes.len() > SHORT {
         return None;
     }
@@ -195,7 +195,7 @@ struct FrameJson<'a> {
 }
 
 /// A record or encrypted unit starting in a frame, with what its length tells.
-fn record_json(d: &Desc) -> Option<Value> {
+pub fn record_json(d: &Desc) -> Option<Value> {
     let plain = |p: &Option<PlainLen>| p.map(|p| json!({"min": p.min, "max": p.max}));
     match d {
         Desc::TlsRecord {

@@ -13,6 +13,7 @@
 pub mod check;
 pub mod flows;
 pub mod hexdump;
+pub mod html;
 pub mod json;
 pub mod learned;
 pub mod line;

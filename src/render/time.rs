@@ -48,6 +48,7 @@ struct OffsetSpan {
     offset: i64,
 }
 
+#[derive(Clone)]
 pub struct Clock {
     format: TimeFormat,
     nanos: bool,
@@ -66,6 +67,27 @@ impl Clock {
             tz,
             cache: None,
             reference: TimeVal::default(),
+        }
+    }
+
+    /// Takes up the reference times one clock would have at a frame that a worker of
+    /// `-j N` renders without having seen the frames before it.
+    pub fn resume(&mut self, context: &crate::sink::FrameContext) {
+        match self.format {
+            TimeFormat::SincePrevious => {
+                self.reference = context
+                    .previous
+                    .map_or(TimeVal::default(), |t| TimeVal::of(t, self.nanos));
+            }
+            TimeFormat::SinceFirst => {
+                let first = if self.nanos {
+                    context.first_nano
+                } else {
+                    context.first_micro
+                };
+                self.reference = first.map_or(TimeVal::default(), |t| TimeVal::of(t, self.nanos));
+            }
+            _ => {}
         }
     }
 

@@ -68,6 +68,9 @@ pub enum Command {
     /// Pass or fail captures against rules, for CI (exit 0 pass, 1 fail, 2 error)
     #[command(long_about = CHECK_ABOUT, after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Write one self-contained web page: totals, flows, ladders, every byte labelled
+    #[command(long_about = HTML_ABOUT, after_help = HTML_EXAMPLES)]
+    Html(HtmlArgs),
     /// The lesson in three acts: one message in plaintext, over TLS 1.2, over TLS 1.3
     #[command(long_about = DEMO_ABOUT)]
     Demo(DemoArgs),
@@ -85,6 +88,7 @@ const SUBCOMMANDS: &[&str] = &[
     "show",
     "flows",
     "check",
+    "html",
     "demo",
     "live",
     "completions",
@@ -143,6 +147,11 @@ pub struct DemoArgs {
     /// With --live: keep the captures and key logs in DIR (created if missing)
     #[arg(long, value_name = "DIR", requires = "live")]
     pub write: Option<std::path::PathBuf>,
+
+    /// Write the lesson as one web page (the three captures, their flows, ladders and
+    /// labelled bytes, the story and the closing table) to OUT instead of telling it here
+    #[arg(long, value_name = "OUT.html", conflicts_with = "step")]
+    pub html: Option<PathBuf>,
 
     /// Lay the demo out in N columns [default: 100, or the terminal's width when smaller]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..=1000))]
@@ -279,6 +288,9 @@ pub struct ShowArgs {
     /// see docs/json.md
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub jobs: JobsArgs,
 
     #[command(flatten)]
     pub limits: EngineArgs,
@@ -591,6 +603,23 @@ pub struct LiveArgs {
     pub limits: EngineArgs,
 }
 
+/// Worker threads (`show`, `flows`, `check`).
+#[derive(Debug, Args)]
+pub struct JobsArgs {
+    /// Worker threads that share a capture's flows (default: one per core); the output
+    /// is the same whatever N
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+impl JobsArgs {
+    pub fn resolve(&self) -> usize {
+        self.jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+}
+
 /// Bounds on what a capture can make eavesdrop hold (shared by every subcommand).
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Limits")]
@@ -733,7 +762,68 @@ pub struct FlowsArgs {
     pub quiet: bool,
 
     #[command(flatten)]
+    pub jobs: JobsArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
+}
+
+const HTML_ABOUT: &str = "\
+Write one self-contained HTML page for the captures: it opens from disk in any browser,
+loads nothing from the network, and carries no external font or script.
+
+Per capture: the totals (captured bytes and payload per label as stacked bars, the flows
+by verdict, every name an observer learned), the flows table (sortable, filtered by
+verdict), a ladder diagram per flow (one arrow per packet, coloured and patterned by what
+an observer could read, the encrypted part set apart), the packet list with tcpdump's
+lines, and for the selected packet its hex and ASCII with every byte coloured by label;
+hovering or focusing a byte shows its field (name, meaning, label, leak kind, value) and
+highlights the field's bytes. Keyboard: j/k or arrows move through packets and bytes.
+
+The page stays bounded for large captures: totals and flows always cover every frame
+(flows listed up to 10,000), and the detail of at most --max-frames frames is embedded:
+the first frames, and later frames that carry names or credentials in place of the last
+quarter of them; the page says what it left out. Decoding, flows and limits are those of
+`show` and `flows`.
+
+Everything from the capture is shown as text, never as markup: the page's
+Content-Security-Policy admits only its own script and stylesheet (by hash).";
+
+const HTML_EXAMPLES: &str = "\
+Examples:
+  eavesdrop html captures/tls12-echo.pcapng -o lesson.html
+  eavesdrop html a.pcap b.pcapng -o both.html         one page, a section per capture
+  eavesdrop html --max-frames 20000 big.pcap > big.html
+  eavesdrop demo --html lesson.html                    the three-act lesson as one page";
+
+#[derive(Debug, Args)]
+pub struct HtmlArgs {
+    /// Capture files (pcap or pcapng); `-` reads standard input. Each is a section
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Write the page to OUT (default: standard output, unless it is a terminal)
+    #[arg(short = 'o', long = "output", value_name = "OUT.html")]
+    pub output: Option<PathBuf>,
+
+    /// Frames whose detail (bytes, labels, fields) the page embeds, per capture
+    #[arg(long, value_name = "N", default_value_t = eavesdrop::render::html::DEFAULT_MAX_FRAMES)]
+    pub max_frames: usize,
+
+    /// Say nothing on stderr but warnings and errors
+    #[arg(long)]
+    pub quiet: bool,
+
+    #[command(flatten)]
+    pub limits: EngineArgs,
+}
+
+impl HtmlArgs {
+    pub fn options(&self) -> eavesdrop::render::html::HtmlOptions {
+        eavesdrop::render::html::HtmlOptions {
+            max_frames: self.max_frames,
+        }
+    }
 }
 
 const CHECK_ABOUT: &str = "\
@@ -837,6 +927,9 @@ pub struct CheckArgs {
     pub color: ColorChoice,
 
     #[command(flatten)]
+    pub jobs: JobsArgs,
+
+    #[command(flatten)]
     pub limits: EngineArgs,
 }
 
@@ -845,6 +938,8 @@ pub struct CheckArgs {
 pub struct ShowConfig {
     /// Captures, read in order.
     pub paths: Vec<PathBuf>,
+    /// Worker threads.
+    pub jobs: usize,
     /// A BPF filter expression; empty for none.
     pub filter: String,
     /// How packets are printed.
@@ -929,6 +1024,7 @@ impl ShowArgs {
             count: self.count,
             format: OutputFormat::json_if(self.json),
             engine: self.limits.config(false),
+            jobs: self.jobs.resolve(),
             quiet: self.quiet,
         })
     }

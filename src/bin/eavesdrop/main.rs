@@ -13,16 +13,18 @@ mod man;
 mod progress;
 
 use anyhow::Context as _;
-use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, ShowArgs};
+use args::{CheckArgs, Cli, Command, DemoArgs, FlowsArgs, HtmlArgs, ShowArgs};
 use clap::{CommandFactory as _, Parser as _};
 use eavesdrop::check::{parse_tls_version, Policy};
+use eavesdrop::engine::parallel;
 use eavesdrop::render::check::CheckSink;
 use eavesdrop::render::flows::{Filtered, FlowsSink};
 use eavesdrop::render::hexdump::{ShowOptions, ShowSink};
+use eavesdrop::render::html::{write_page, HtmlSink, Page};
 use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::time::Clock;
 use eavesdrop::render::OutputFormat;
-use eavesdrop::sink::Sink;
+use eavesdrop::sink::{Copying, KeepFrames, ParallelSink, Sink};
 use eavesdrop::{CaptureError, CaptureReader, Engine, EngineConfig};
 use progress::{Progress, Suspend};
 use std::io::{self, IsTerminal as _, Write as _};
@@ -92,6 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show(args),
         Command::Flows(args) => flows(args),
         Command::Check(args) => check(args),
+        Command::Html(args) => html(args),
         Command::Demo(args) => demo_cmd(args),
         Command::Live(args) => live::run(args),
         Command::Completions(args) => {
@@ -115,6 +118,11 @@ fn demo_cmd(args: DemoArgs) -> anyhow::Result<ExitCode> {
             "captures recorded on loopback, built into eavesdrop",
         )
     };
+    if let Some(out) = &args.html {
+        let page = demo::page(&acts, source)?;
+        write_html(Some(out), &page, false)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let size = io::stdout()
         .is_terminal()
         .then(terminal_size::terminal_size)
@@ -180,6 +188,15 @@ impl FrameFilter {
                  --features live` (Debian: apt-get install libpcap-dev)"
             )
         }
+    }
+
+    /// Whether the filter drops frames (it does not when none was given).
+    fn is_active(&self) -> bool {
+        #[cfg(feature = "live")]
+        if self.bpf.is_some() {
+            return true;
+        }
+        false
     }
 
     fn none() -> FrameFilter {
@@ -258,6 +275,66 @@ fn read_into<S: Sink>(
     Ok((sink, failure))
 }
 
+/// [`read_into`] with `jobs` engines on worker threads ([`eavesdrop::engine::parallel`]),
+/// the output the same as one engine's. One job, or a BPF filter (libpcap's
+/// programs stay on the thread that compiled them), reads on this thread.
+fn read_parallel<S: ParallelSink>(
+    path: &Path,
+    sink: S,
+    config: EngineConfig,
+    jobs: usize,
+    count: Option<u64>,
+    filter: &mut FrameFilter,
+    progress: &mut Progress,
+) -> anyhow::Result<(S, Option<CaptureError>)> {
+    if jobs <= 1 || filter.is_active() {
+        return read_into(path, sink, config, count, filter, progress);
+    }
+    if path.as_os_str() == "-" && io::stdin().is_terminal() {
+        eprintln!(
+            "eavesdrop: waiting for a capture on standard input (pipe one in: \
+             tcpdump -w - … | eavesdrop show -; Ctrl-D ends)"
+        );
+    }
+    let mut reader = CaptureReader::open(path)?;
+    let (result, failure) = parallel::run(sink, config, jobs, |feed| {
+        let mut failure = None;
+        let mut n = 0u64;
+        while let Some(next) = reader.next_frame() {
+            for w in reader.take_warnings() {
+                feed.warning(&format!("at byte {}: {}", w.offset, w.message));
+            }
+            match next {
+                Ok(frame) => {
+                    if feed.push(frame).is_err() {
+                        // The output stopped; the merger says why.
+                        break;
+                    }
+                    while let Some(buf) = feed.spare_buffer() {
+                        reader.recycle(buf);
+                    }
+                    n += 1;
+                    if n % 256 == 0 {
+                        progress.update(reader.offset());
+                    }
+                    if count.is_some_and(|c| n >= c) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        progress.clear();
+        failure
+    });
+    let (sink, _summary) = result.context("writing output")?;
+    let failure = failure.ok_or_else(|| anyhow::anyhow!("the capture reader failed"))?;
+    Ok((sink, failure))
+}
+
 fn damaged(path: &Path, e: &CaptureError, what: &str) {
     let _ = io::stdout().flush();
     eprintln!(
@@ -266,27 +343,83 @@ fn damaged(path: &Path, e: &CaptureError, what: &str) {
     );
 }
 
-fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
+/// Reads several captures at once, `jobs` threads shared among them, each file's output
+/// kept whole and written in the order the files were given: `work` reads one file
+/// with the shards it is given into the two buffers (stdout, stderr); `done` is told
+/// how it went, in order, after its output was written.
+fn files_in_parallel<T: Send>(
+    files: &[std::path::PathBuf],
+    jobs: usize,
+    work: impl Fn(&Path, usize, &mut Vec<u8>, &mut Vec<u8>) -> anyhow::Result<T> + Sync,
+    mut done: impl FnMut(&Path, anyhow::Result<T>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = jobs.min(files.len()).max(1);
+    let shards = (jobs / threads).max(1);
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(i) else { return };
+                let (mut out, mut err) = (Vec::new(), Vec::new());
+                let result = work(path, shards, &mut out, &mut err);
+                if tx.send((i, out, err, result)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut turn = 0;
+        for (i, out, err, result) in rx {
+            waiting.insert(i, (out, err, result));
+            while let Some((out, err, result)) = waiting.remove(&turn) {
+                let mut stdout = io::stdout().lock();
+                stdout.write_all(&out).context("writing output")?;
+                stdout.flush().context("writing output")?;
+                io::stderr().write_all(&err)?;
+                done(&files[turn], result)?;
+                turn += 1;
+            }
+        }
+        // Tell the other threads to stop on an error: they see the channel closed.
+        Ok(())
+    })
+}
+
+fn flows_one<W: io::Write, E: io::Write>(
+    args: &FlowsArgs,
+    path: &Path,
+    out: W,
+    err: E,
+    jobs: usize,
+    progress: &mut Progress,
+) -> anyhow::Result<Option<CaptureError>> {
     let config = args.limits.config(true);
-    let format = args.format();
-    let options = args.options();
+    let name = path.display().to_string();
+    let none = &mut FrameFilter::none();
+    match args.format() {
+        OutputFormat::Json => {
+            let sink = Filtered::new(JsonSink::new(out, JsonMode::Flows, &name), args.filter());
+            let sink = Copying::new(sink, KeepFrames::None);
+            read_parallel(path, sink, config, jobs, None, none, progress).map(|(_, f)| f)
+        }
+        OutputFormat::Text => {
+            let sink = FlowsSink::new(out, err, args.options(), &name);
+            let sink = Copying::new(sink, KeepFrames::None);
+            read_parallel(path, sink, config, jobs, None, none, progress).map(|(_, f)| f)
+        }
+    }
+}
+
+fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
+    let jobs = args.jobs.resolve();
     let mut code = ExitCode::SUCCESS;
-    for path in &args.files {
-        let name = path.display().to_string();
-        let mut progress = Progress::for_file(path, progress_allowed(args.json, args.quiet));
-        let out = Suspend::new(io::stdout().lock(), progress.bar());
-        let err = Suspend::new(io::stderr(), progress.bar());
-        let none = &mut FrameFilter::none();
-        let failure = match format {
-            OutputFormat::Json => {
-                let sink = Filtered::new(JsonSink::new(out, JsonMode::Flows, &name), args.filter());
-                read_into(path, sink, config, None, none, &mut progress).map(|(_, f)| f)
-            }
-            OutputFormat::Text => {
-                let sink = FlowsSink::new(out, err, options.clone(), &name);
-                read_into(path, sink, config, None, none, &mut progress).map(|(_, f)| f)
-            }
-        };
+    let mut done = |path: &Path, failure: anyhow::Result<Option<CaptureError>>| {
         match failure {
             Ok(None) => {}
             Ok(Some(e)) => {
@@ -299,7 +432,99 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
                 code = ExitCode::from(2);
             }
         }
+        Ok(())
+    };
+    if jobs > 1 && args.files.len() > 1 {
+        files_in_parallel(
+            &args.files,
+            jobs,
+            |path, shards, out, err| flows_one(&args, path, out, err, shards, &mut Progress::off()),
+            done,
+        )?;
+        return Ok(code);
     }
+    for path in &args.files {
+        let mut progress = Progress::for_file(path, progress_allowed(args.json, args.quiet));
+        let out = Suspend::new(io::stdout().lock(), progress.bar());
+        let err = Suspend::new(io::stderr(), progress.bar());
+        let failure = flows_one(&args, path, out, err, jobs, &mut progress);
+        done(path, failure)?;
+    }
+    Ok(code)
+}
+
+/// Where a page goes: the file named, or standard output when it is no terminal.
+fn html_output(path: Option<&Path>) -> anyhow::Result<()> {
+    if path.is_none() && io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the page is HTML, not for a terminal: give -o OUT.html, or redirect standard \
+             output (eavesdrop html FILE > page.html)"
+        );
+    }
+    Ok(())
+}
+
+/// Writes a page whole (it is built in memory, its size bounded by --max-frames), so a
+/// failed run leaves no half-written file.
+fn write_html(path: Option<&Path>, page: &Page, quiet: bool) -> anyhow::Result<()> {
+    html_output(path)?;
+    let mut buf = Vec::with_capacity(1 << 20);
+    write_page(&mut buf, page)?;
+    match path {
+        Some(p) => {
+            std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display()))?;
+            if !quiet {
+                eprintln!(
+                    "eavesdrop: wrote {} ({})",
+                    p.display(),
+                    eavesdrop::text::bytes(buf.len() as u64)
+                );
+            }
+        }
+        None => {
+            let mut out = io::stdout().lock();
+            out.write_all(&buf)?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn html(args: HtmlArgs) -> anyhow::Result<ExitCode> {
+    html_output(args.output.as_deref())?;
+    let config = args.limits.config(true);
+    let mut page = Page::default();
+    let mut code = ExitCode::SUCCESS;
+    for path in &args.files {
+        let name = path.display().to_string();
+        let mut progress = Progress::for_file(path, progress_allowed(false, args.quiet));
+        let sink = HtmlSink::new(&name, args.options());
+        let none = &mut FrameFilter::none();
+        match read_into(path, sink, config, None, none, &mut progress) {
+            Ok((mut sink, failure)) => {
+                if let Some(e) = failure {
+                    sink.warning(&format!(
+                        "reading stopped: {e} (everything before it is on this page)"
+                    ))?;
+                    damaged(path, &e, "put on the page");
+                    code = ExitCode::from(2);
+                }
+                page.sections.push(sink.into_section());
+            }
+            Err(e) => {
+                eprintln!("eavesdrop: error: {}", message(&e));
+                code = ExitCode::from(2);
+            }
+        }
+    }
+    if page.sections.is_empty() {
+        return Ok(code);
+    }
+    page.title = match args.files.as_slice() {
+        [one] => format!("eavesdrop: {}", one.display()),
+        many => format!("eavesdrop: {} captures", many.len()),
+    };
+    write_html(args.output.as_deref(), &page, args.quiet)?;
     Ok(code)
 }
 
@@ -330,25 +555,13 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             "no rules to check: give --deny, --min-tls, --deny-sni or --policy (see eavesdrop check --help)"
         );
     }
-    let config = args.limits.config(true);
+    let jobs = args.jobs.resolve();
     let mut violated = false;
     let mut failed = false;
-    let color = args.color.enabled() && !args.json;
-    for path in &args.files {
-        let name = path.display().to_string();
-        let mut progress = Progress::for_file(path, progress_allowed(args.json, false));
-        let sink = CheckSink::new(
-            Suspend::new(io::stdout().lock(), progress.bar()),
-            Suspend::new(io::stderr(), progress.bar()),
-            args.format(),
-            &name,
-            policy.clone(),
-        )
-        .with_color(color);
-        let none = &mut FrameFilter::none();
-        match read_into(path, sink, config, None, none, &mut progress) {
-            Ok((sink, failure)) => {
-                violated |= sink.violations > 0;
+    let mut done = |path: &Path, result: anyhow::Result<(u64, Option<CaptureError>)>| {
+        match result {
+            Ok((violations, failure)) => {
+                violated |= violations > 0;
                 if let Some(e) = failure {
                     damaged(path, &e, "checked");
                     failed = true;
@@ -360,6 +573,26 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 failed = true;
             }
         }
+        Ok(())
+    };
+    let policy = &policy;
+    if jobs > 1 && args.files.len() > 1 {
+        files_in_parallel(
+            &args.files,
+            jobs,
+            |path, shards, out, err| {
+                check_one(&args, policy, path, out, err, shards, &mut Progress::off())
+            },
+            done,
+        )?;
+    } else {
+        for path in &args.files {
+            let mut progress = Progress::for_file(path, progress_allowed(args.json, false));
+            let out = Suspend::new(io::stdout().lock(), progress.bar());
+            let err = Suspend::new(io::stderr(), progress.bar());
+            let result = check_one(&args, policy, path, out, err, jobs, &mut progress);
+            done(path, result)?;
+        }
     }
     Ok(if failed {
         ExitCode::from(2)
@@ -368,6 +601,27 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Checks one capture; returns the number of violations.
+fn check_one<W: io::Write, E: io::Write>(
+    args: &CheckArgs,
+    policy: &Policy,
+    path: &Path,
+    out: W,
+    err: E,
+    jobs: usize,
+    progress: &mut Progress,
+) -> anyhow::Result<(u64, Option<CaptureError>)> {
+    let name = path.display().to_string();
+    let color = args.color.enabled() && !args.json;
+    let sink = CheckSink::new(out, err, args.format(), &name, policy.clone()).with_color(color);
+    let sink = Copying::new(sink, KeepFrames::Flowless);
+    let none = &mut FrameFilter::none();
+    let config = args.limits.config(true);
+    let (Copying { inner: sink, .. }, failure) =
+        read_parallel(path, sink, config, jobs, None, none, progress)?;
+    Ok((sink.violations, failure))
 }
 
 fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
@@ -386,6 +640,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     // The bar shares the terminal with nothing: not when packets print to it.
     let allowed = progress_allowed(config.format == OutputFormat::Json, config.quiet)
         && !io::stdout().is_terminal();
+    let jobs = config.jobs;
     let mut code = ExitCode::SUCCESS;
     for path in &config.paths {
         let mut filter = FrameFilter::new(&config.filter)?;
@@ -396,15 +651,34 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         let read = match config.format {
             OutputFormat::Json => {
                 let name = path.display().to_string();
-                let sink = JsonSink::new(out, JsonMode::Frames, &name);
-                read_into(path, sink, config.engine, count, &mut filter, &mut progress).map(|r| r.1)
+                let sink =
+                    Copying::new(JsonSink::new(out, JsonMode::Frames, &name), KeepFrames::All);
+                read_parallel(
+                    path,
+                    sink,
+                    config.engine,
+                    jobs,
+                    count,
+                    &mut filter,
+                    &mut progress,
+                )
+                .map(|r| r.1)
             }
             OutputFormat::Text => {
                 let mut sink = ShowSink::new(out, err, show_options(&config), clock(&config));
                 if config.quiet {
                     sink = sink.without_summary();
                 }
-                read_into(path, sink, config.engine, count, &mut filter, &mut progress).map(|r| r.1)
+                read_parallel(
+                    path,
+                    sink,
+                    config.engine,
+                    jobs,
+                    count,
+                    &mut filter,
+                    &mut progress,
+                )
+                .map(|r| r.1)
             }
         };
         match read {

@@ -8,10 +8,11 @@ use clap::CommandFactory as _;
 use std::io::{self, Write};
 
 /// Subcommands documented in their own sections (not `help`, `man`, `completions`).
-const SECTIONS: [(&str, &str); 5] = [
+const SECTIONS: [(&str, &str); 6] = [
     ("show", "eavesdrop show"),
     ("flows", "eavesdrop flows"),
     ("check", "eavesdrop check"),
+    ("html", "eavesdrop html"),
     ("demo", "eavesdrop demo"),
     ("live", "eavesdrop live"),
 ];

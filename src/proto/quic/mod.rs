@@ -7,6 +7,7 @@
 //! SNI bytes marked where they sit (AES-GCM keeps plaintext and ciphertext aligned).
 //! Handshake, 0-RTT and 1-RTT packets are opaque.
 
+pub mod gquic;
 mod keys;
 mod midstream;
 

@@ -113,6 +113,18 @@ impl LineWriter {
         }
     }
 
+    /// A writer with the same options and clock and no state, for a worker of `-j N`.
+    pub fn fresh(&self) -> LineWriter {
+        let mut clock = self.clock.clone();
+        clock.resume(&crate::sink::FrameContext::default());
+        LineWriter::new(self.opts, clock)
+    }
+
+    /// See [`Clock::resume`].
+    pub fn resume(&mut self, context: &crate::sink::FrameContext) {
+        self.clock.resume(context);
+    }
+
     /// Appends the packet line (without newline) for a frame.
     pub fn write(&mut self, out: &mut Vec<u8>, view: &crate::sink::FrameView<'_>) {
         let d = view.decoded;

@@ -16,6 +16,8 @@ mod page;
 mod screen;
 
 use crate::args::DemoLayout;
+use eavesdrop::render::html::{HtmlOptions, HtmlSink, Outro, Page};
+use eavesdrop::{CaptureReader, Engine, EngineConfig};
 use screen::Screen;
 use std::io;
 
@@ -103,4 +105,58 @@ pub fn run(
     screen.say(narration::CLOSING)?;
     screen.flush()?;
     Ok(())
+}
+
+/// The lesson as one web page (`demo --html`): the opening words, a section per act
+/// (its heading, its story, what it showed, then the capture's totals, flows, ladders
+/// and bytes, as `eavesdrop html` draws them), and the closing table.
+pub fn page(acts: &[Act], source: &str) -> anyhow::Result<Page> {
+    let mut page = Page {
+        title: narration::TITLE.to_string(),
+        intro: vec![narration::intro(source)],
+        ..Page::default()
+    };
+    let mut learned = Vec::new();
+    for (i, act) in acts.iter().enumerate() {
+        let found = analysis::analyse(act)?;
+        let mut reader = CaptureReader::from_reader(io::Cursor::new(act.bytes.clone()), &act.name)?;
+        let config = EngineConfig {
+            reports: true,
+            ..EngineConfig::default()
+        };
+        let mut engine = Engine::new(HtmlSink::new(&act.name, HtmlOptions::default()), config);
+        while let Some(frame) = reader.next_frame() {
+            engine.push(frame?)?;
+        }
+        let (sink, _summary) = engine.finish()?;
+        let mut section = sink.into_section();
+        section.title = format!(
+            "{} ({})",
+            narration::act_heading(i + 1, act.lesson),
+            act.name
+        );
+        section.intro = vec![act.lesson.script().story.to_string()];
+        section.intro.extend(
+            narration::findings(&found.learned)
+                .into_iter()
+                .map(|(_, text)| text),
+        );
+        page.sections.push(section);
+        learned.push(found.learned);
+    }
+    let table = narration::closing_table(&learned);
+    page.outro = Some(Outro {
+        title: narration::CLOSING_TITLE.to_string(),
+        columns: std::iter::once("")
+            .chain(table.columns.iter().copied())
+            .map(str::to_string)
+            .collect(),
+        rows: table
+            .rows
+            .into_iter()
+            .map(|(head, cells)| std::iter::once(head.to_string()).chain(cells).collect())
+            .collect(),
+        text: narration::CLOSING.to_string(),
+    });
+    Ok(page)
 }

@@ -1,0 +1,147 @@
+//! `-j N`: the output of `flows`, `show` and `check` does not depend on how many worker
+//! threads share a capture's flows. Compared byte for byte (stdout, stderr, exit
+//! status) between `-j 1` and `-j 2` (and `-j 3`, where shards outnumber what the hash
+//! happens to spread) over captures/ and, when EAVESDROP_CORPUS is set, every capture
+//! of the development corpus.
+
+// A panic in a test is a failure to report.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use common::{eavesdrop, output_within, sample_captures};
+use std::path::{Path, PathBuf};
+
+fn corpus_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng" || e == "cap")
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The commands compared: every output mode that `-j` changes the path of.
+const COMMANDS: &[&[&str]] = &[
+    &["flows", "--color=never"],
+    &["flows", "--json"],
+    &["show", "--color=never", "-#", "-ttt"],
+    &["show", "--json"],
+    &[
+        "check",
+        "--color=never",
+        "--deny",
+        "credentials",
+        "--deny",
+        "undecoded",
+        "--allow-empty",
+    ],
+];
+
+/// Differences between `-j 1` and `-j jobs` on `file`, one line each.
+fn differences(file: &Path, jobs: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for cmd in COMMANDS {
+        let run = |j: &str| {
+            let mut c = eavesdrop();
+            c.args(*cmd).args(["-j", j]).arg(file);
+            output_within(c, 120, &format!("{cmd:?} -j {j} {}", file.display()))
+        };
+        let (one, many) = (run("1"), run(jobs));
+        let what = format!("{} -j {jobs} {}", cmd.join(" "), file.display());
+        if one.status.code() != many.status.code() {
+            out.push(format!(
+                "{what}: exit {:?} vs {:?}",
+                one.status.code(),
+                many.status.code()
+            ));
+        }
+        if one.stdout != many.stdout {
+            out.push(format!("{what}: stdout differs"));
+        }
+        if one.stderr != many.stderr {
+            out.push(format!(
+                "{what}: stderr differs:\n{}\n---\n{}",
+                String::from_utf8_lossy(&one.stderr),
+                String::from_utf8_lossy(&many.stderr)
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn jobs_do_not_change_the_output_of_the_sample_captures() {
+    let files = sample_captures();
+    assert!(!files.is_empty());
+    let mut diffs = Vec::new();
+    for f in &files {
+        diffs.extend(differences(f, "2"));
+    }
+    for f in files.iter().take(12) {
+        diffs.extend(differences(f, "3"));
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+#[test]
+fn jobs_do_not_change_the_output_on_the_development_corpus() {
+    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
+        eprintln!("EAVESDROP_CORPUS not set: skipped");
+        return;
+    };
+    let files = corpus_files(Path::new(&dir));
+    assert!(!files.is_empty(), "no captures under {dir:?}");
+    let mut diffs = Vec::new();
+    for f in &files {
+        diffs.extend(differences(f, "2"));
+    }
+    eprintln!(
+        "{} captures, {} commands: {} differences",
+        files.len(),
+        COMMANDS.len(),
+        diffs.len()
+    );
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+/// Several captures in one command: each file's output whole and in the order given.
+#[test]
+fn several_files_keep_their_order() {
+    let files: Vec<PathBuf> = sample_captures().into_iter().take(6).collect();
+    let run = |j: &str| {
+        let mut c = eavesdrop();
+        c.args(["flows", "--color=never", "-j", j]).args(&files);
+        output_within(c, 120, "flows of several files")
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(one.status.success());
+    assert_eq!(one.stdout, two.stdout);
+    assert_eq!(one.stderr, two.stderr);
+}
+
+/// A capture cut short part way: the frames before the damage are reported the same
+/// way, and the error is the same.
+#[test]
+fn a_damaged_capture_fails_the_same_way() {
+    let data = std::fs::read(common::capture("tls12-resumption.pcap")).expect("capture");
+    let dir = std::env::temp_dir().join(format!("eavesdrop-parallel-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cut = dir.join("cut.pcap");
+    // A record header that promises more than the file holds.
+    std::fs::write(&cut, &data[..data.len() * 2 / 3]).expect("write");
+    let diffs = differences(&cut, "2");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
