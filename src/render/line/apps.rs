@@ -63,7 +63,12 @@ pub(super) fn udp(
         (bootp(&mut out, b, length), "bootp")
     } else if either(69) {
         (tftp(&mut out, b, length), "tftp")
-    } else if either(88) || either(137) || either(138) {
+    } else if either(88) {
+        match krb(&mut out, b) {
+            Some(r) => (r, "krb"),
+            None => return None,
+        }
+    } else if either(137) || either(138) {
         return None;
     } else if either(123) {
         (ntp(&mut out, b, length), "ntp")
@@ -257,6 +262,25 @@ fn tftp(s: &mut String, b: Bytes<'_>, length: u32) -> Res {
         }
     }
     Ok(())
+}
+
+/// print-krb.c: the protocol version from the first byte (Kerberos 5's AS-REQ and
+/// AS-REP application tags say ` v5`; its other messages print nothing). Kerberos 4's
+/// messages are left out (`None`): tcpdump decodes them further.
+fn krb(s: &mut String, b: Bytes<'_>) -> Option<Res> {
+    let first = match b.u8(0) {
+        Ok(c) => c,
+        Err(e) => return Some(Err(e)),
+    };
+    match first {
+        1..=3 => {
+            let _ = write!(s, " v{first}");
+        }
+        4 => return None,
+        106 | 107 => s.push_str(" v5"),
+        _ => {}
+    }
+    Some(Ok(()))
 }
 
 /// print-ntp.c at default verbosity.

@@ -168,7 +168,11 @@ impl LineWriter {
             None
         };
         if let Some(desc) = desc {
-            s.push_str(": ");
+            // After a printer that ends in `: ` with nothing more (Kerberos' other
+            // messages, an unknown EtherType), the description follows it directly.
+            if !s.ends_with(": ") {
+                s.push_str(": ");
+            }
             s.push_str(&escape(&desc));
         }
         out.extend_from_slice(s.as_bytes());
