@@ -1,22 +1,17 @@
-//! eavesdrop against tcpdump on the same captures: packet lines (TCP and UDP over
-//! IPv4/IPv6, through `length N`) and `-X`/`-XX` hex rows must agree. Runs over
+//! eavesdrop against tcpdump on the same captures: every packet line (up to where
+//! eavesdrop's own description begins) and `-X`/`-XX` hex rows must agree. Runs over
 //! captures/ always (when tcpdump is installed) and over the development corpus when
 //! EAVESDROP_CORPUS points at it.
 //!
-//! Agreement rules, per packet (aligned by tcpdump's and eavesdrop's `-#` numbers):
-//! - identical lines agree;
-//! - a TCP line agrees when tcpdump's line starts with ours and ours ends in
-//!   `length N` (tcpdump then adds its own port-based decoding);
-//! - a UDP line agrees when tcpdump prints the same `src.port > dst.port: ` and then
-//!   decodes the payload itself instead of `UDP, length N`;
-//! - a tunnel tcpdump 4.99 does not open (ERSPAN's `gre-proto-0x88be`, GTP-U and Teredo
-//!   as `UDP, length N`) agrees when eavesdrop's line starts with tcpdump's up to that
-//!   point and goes on into the tunnel (counted apart);
-//! - L2TP's `{…}` around the inner packet is set aside, the inner line compared by
-//!   the rules above; VXLAN's second line (the inner packet) is part of its packet.
-//!
-//! Lines whose link type eavesdrop does not decode are counted, not compared. Tunnelled
-//! packets' inner addresses are compared with tshark's separately.
+//! Per packet (aligned by tcpdump's and eavesdrop's `-#` numbers), the lines tcpdump
+//! prints before its continuation lines must be identical to eavesdrop's
+//! (`--no-describe`), VXLAN's second line (the inner packet) included. The exceptions
+//! are the classes of tests/tcpdump-line-differences.txt, each with its reason and the
+//! most lines it may hold (a list that only shrinks): tunnels tcpdump 4.99 does not
+//! open, link types eavesdrop does not decode, and tcpdump printers eavesdrop does not
+//! have (its line then stops where tcpdump's printer begins). Any other difference
+//! fails. On the development corpus at least 99% of the packets must be identical.
+//! Tunnelled packets' inner addresses are compared with tshark's separately.
 
 // A panic in a test (or a generator) is a failure to report, not a crash on input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -95,21 +90,112 @@ fn tunnel_only_ours<'a>(tl: &'a str, el: &str) -> Option<&'a str> {
     (rest.starts_with("GTPv1-U ") || rest.starts_with("Teredo")).then_some(head)
 }
 
+/// Why a packet line may differ from tcpdump's: the classes of
+/// tests/tcpdump-line-differences.txt, each with its reason there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Accepted {
+    /// A tunnel tcpdump 4.99 does not open (ERSPAN, GTP-U, Teredo): eavesdrop's line
+    /// starts with tcpdump's up to where tcpdump stops and goes on into the tunnel.
+    Tunnel,
+    /// A link type eavesdrop does not decode: `[link type … not decoded]`.
+    LinkType,
+    /// tcpdump decodes the UDP payload with a printer eavesdrop does not have
+    /// (eavesdrop prints `UDP, length N` after the same ports).
+    UdpPrinter,
+    /// tcpdump's TCP line goes on after `length N` with a printer eavesdrop does not
+    /// have (BGP, NetBIOS, SMB…).
+    TcpPrinter,
+    /// tcpdump has a printer for an IP protocol eavesdrop prints as `ip-proto-N`.
+    IpProto,
+    /// tcpdump has a printer for an EtherType or LLC frame eavesdrop prints as
+    /// `ethertype Unknown`.
+    EtherType,
+    /// tcpdump decodes UDP port 4789 as VXLAN whatever its flags; eavesdrop wants the
+    /// I flag (an unrelated datagram on that port stays UDP).
+    VxlanInvalid,
+}
+
+impl Accepted {
+    fn name(self) -> &'static str {
+        match self {
+            Accepted::Tunnel => "tunnel",
+            Accepted::LinkType => "link-type",
+            Accepted::UdpPrinter => "udp-printer",
+            Accepted::TcpPrinter => "tcp-printer",
+            Accepted::IpProto => "ip-proto",
+            Accepted::EtherType => "ethertype",
+            Accepted::VxlanInvalid => "vxlan-invalid",
+        }
+    }
+}
+
 #[derive(Default, Debug)]
 struct Tally {
+    /// Packets whose lines are identical (every line of the packet tcpdump prints
+    /// before its continuation lines).
     exact: u64,
-    prefix: u64,
-    /// Tunnels eavesdrop opens and tcpdump 4.99 does not (ERSPAN, GTP-U, Teredo).
-    tunnel_only_ours: u64,
-    not_compared: u64,
-    other_differ: u64,
+    /// Differences of an accepted class, by class.
+    accepted: BTreeMap<Accepted, u64>,
+    /// An example of each accepted class.
+    examples: BTreeMap<Accepted, String>,
     disagreements: Vec<String>,
+}
+
+impl Tally {
+    fn total(&self) -> u64 {
+        self.exact + self.accepted.values().sum::<u64>() + self.disagreements.len() as u64
+    }
+
+    fn accept(&mut self, class: Accepted, what: impl FnOnce() -> String) {
+        *self.accepted.entry(class).or_default() += 1;
+        self.examples.entry(class).or_insert_with(what);
+    }
+
+    fn percent_identical(&self) -> f64 {
+        100.0 * self.exact as f64 / self.total().max(1) as f64
+    }
+}
+
+/// The class of an accepted difference, or `None` for a disagreement.
+fn accepted_class(tl: &str, el: &str) -> Option<Accepted> {
+    if tunnel_only_ours(tl, el).is_some() {
+        return Some(Accepted::Tunnel);
+    }
+    if el.contains(" not decoded]") {
+        return Some(Accepted::LinkType);
+    }
+    if tl.contains("VXLAN, flags [invalid]") {
+        return Some(Accepted::VxlanInvalid);
+    }
+    // eavesdrop stops at `UDP, length N` where tcpdump goes on.
+    if let Some(i) = el
+        .find("UDP, length ")
+        .or_else(|| el.find("UDP, bad length "))
+    {
+        if tl.starts_with(&el[..i]) && el.ends_with(|c: char| c.is_ascii_digit()) {
+            return Some(Accepted::UdpPrinter);
+        }
+    }
+    if is_tcp(tl) && tl.starts_with(el) && tl.len() > el.len() && el.contains(", length ") {
+        return Some(Accepted::TcpPrinter);
+    }
+    if let Some(i) = el.find("  ip-proto-") {
+        if tl.starts_with(&el[..i + 2]) {
+            return Some(Accepted::IpProto);
+        }
+    }
+    if el.contains(", ethertype ") && el.ends_with(": ") {
+        return Some(Accepted::EtherType);
+    }
+    None
 }
 
 fn is_tcp(t: &str) -> bool {
     (t.contains("IP ") || t.contains("IP6 ")) && (t.contains(": Flags [") || t.ends_with("[|tcp]"))
 }
 
+/// Holds every packet line of `tcpdump -nn -r FILE` (TZ=UTC) against eavesdrop's, up
+/// to where eavesdrop's own description begins (`--no-describe`).
 fn compare_lines(file: &Path, tally: &mut Tally) {
     let t = Command::new("tcpdump")
         .args(["-#", "-nn", "-r"])
@@ -151,38 +237,57 @@ fn compare_lines(file: &Path, tally: &mut Tally) {
             tally.exact += 1;
             continue;
         }
-        if tunnel_only_ours(tl, el).is_some() {
-            tally.tunnel_only_ours += 1;
-            continue;
-        }
-        // L2TP's braces around the inner packet: compare what is inside.
-        let (tl, el) = if el.ends_with('}') && tl.ends_with('}') {
-            (tl.trim_end_matches('}'), el.trim_end_matches('}'))
-        } else {
-            (tl.as_str(), el.as_str())
-        };
-        if el == tl {
-            tally.exact += 1;
-            continue;
-        }
-        let tcp = is_tcp(tl);
-        let udp = el.contains("UDP, length ") || el.contains("UDP, bad length ");
-        // tcpdump decodes port 4789 as VXLAN whatever its flags; eavesdrop wants the
-        // I flag (an unrelated datagram on that port stays UDP).
-        if el.contains(" not decoded]") || tl.contains("VXLAN, flags [invalid]") {
-            tally.not_compared += 1;
-        } else if (tcp && tl.starts_with(el) && el.contains(", length "))
-            || (udp && el.find("UDP, ").is_some_and(|i| tl.starts_with(&el[..i])))
-        {
-            tally.prefix += 1;
-        } else if tcp || udp {
-            tally.disagreements.push(format!(
+        match accepted_class(tl, el) {
+            Some(class) => tally.accept(class, || {
+                format!(
+                    "{}#{n}\n  tcpdump:   {tl}\n  eavesdrop: {el}",
+                    file.display()
+                )
+            }),
+            None => tally.disagreements.push(format!(
                 "{}#{n}:\n  tcpdump:   {tl}\n  eavesdrop: {el}",
                 file.display()
-            ));
-        } else {
-            tally.other_differ += 1;
+            )),
         }
+    }
+}
+
+/// tests/tcpdump-line-differences.txt: for each accepted class, the most lines it may
+/// hold on the sample captures and on the corpus (the list only shrinks).
+fn line_difference_limits() -> BTreeMap<String, (u64, u64)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tcpdump-line-differences.txt");
+    let list = std::fs::read_to_string(&path).expect("tests/tcpdump-line-differences.txt");
+    let mut limits = BTreeMap::new();
+    for line in list.lines() {
+        if line.starts_with('#') || line.starts_with(' ') || line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [class, samples, corpus, ..] = fields[..] else {
+            panic!("bad line in {}: {line}", path.display());
+        };
+        let n = |f: &str| f.split_whitespace().last().unwrap().parse::<u64>().unwrap();
+        limits.insert(class.to_string(), (n(samples), n(corpus)));
+    }
+    limits
+}
+
+/// Every accepted difference is of a listed class, within its limit.
+fn check_line_differences(tally: &Tally, corpus: bool) {
+    let limits = line_difference_limits();
+    for (class, count) in &tally.accepted {
+        let (samples, whole) = limits
+            .get(class.name())
+            .copied()
+            .unwrap_or_else(|| panic!("class {} is not listed", class.name()));
+        let limit = if corpus { whole } else { samples };
+        assert!(
+            *count <= limit,
+            "{} lines of class {} (at most {limit} listed), for example:\n{}",
+            count,
+            class.name(),
+            tally.examples.get(class).map_or("", String::as_str)
+        );
     }
 }
 
@@ -235,12 +340,13 @@ fn packet_lines_and_hex_rows_agree_on_sample_captures() {
         "{}",
         tally.disagreements.join("\n")
     );
-    // A prefix match is tcpdump decoding the application (HTTP on 8080, DNS on 53)
-    // after the same `length N`; the ERSPAN, GTP-U and Teredo samples go on where
-    // tcpdump 4.99 stops; every other line is identical.
-    assert_eq!(tally.not_compared + tally.other_differ, 0, "{tally:?}");
-    assert!(tally.tunnel_only_ours >= 30, "{tally:?}");
-    assert!(tally.exact > 10 * tally.prefix, "{tally:?}");
+    check_line_differences(&tally, false);
+    // The ERSPAN, GTP-U and Teredo samples go on where tcpdump 4.99 stops.
+    assert!(
+        tally.accepted.get(&Accepted::Tunnel).copied().unwrap_or(0) >= 30,
+        "{tally:?}"
+    );
+    assert!(tally.percent_identical() > 95.0, "{tally:?}");
 }
 
 fn corpus_files(dir: &Path) -> Vec<PathBuf> {
@@ -280,15 +386,17 @@ fn packet_lines_agree_on_the_development_corpus() {
         compare_lines(file, &mut tally);
     }
     eprintln!(
-        "{} files: {} identical, {} agree through `length N`, {} open a tunnel tcpdump 4.99 \
-         does not, {} not compared (undecoded link, VXLAN without its I flag), \
-         {} non-TCP/UDP lines differ, {} TCP/UDP disagreements",
+        "{} files, {} packets: {} identical to tcpdump's ({:.2}%), accepted differences {:?}, \
+         {} disagreements",
         files.len(),
+        tally.total(),
         tally.exact,
-        tally.prefix,
-        tally.tunnel_only_ours,
-        tally.not_compared,
-        tally.other_differ,
+        tally.percent_identical(),
+        tally
+            .accepted
+            .iter()
+            .map(|(c, n)| (c.name(), *n))
+            .collect::<Vec<_>>(),
         tally.disagreements.len()
     );
     assert!(
@@ -300,6 +408,9 @@ fn packet_lines_agree_on_the_development_corpus() {
         "{}",
         tally.disagreements.join("\n")
     );
+    check_line_differences(&tally, true);
+    // The issue's target: 99% of all packet lines identical to tcpdump's.
+    assert!(tally.percent_identical() >= 99.0, "{tally:?}");
 }
 
 /// TLS facts of one capture, as a multiset per kind ("sni", "hs:ClientHello",
@@ -2809,7 +2920,12 @@ fn options_and_link_types_agree_with_tcpdump_on_sample_captures() {
         eprintln!("tcpdump not installed: skipped");
         return;
     }
-    let mut files = sample_captures();
+    // The printers capture is held against tcpdump at default verbosity only: the
+    // application printers' -v forms are not done (issue 16 item 2 at -v).
+    let mut files: Vec<PathBuf> = sample_captures()
+        .into_iter()
+        .filter(|f| !f.ends_with("tcpdump-printers.pcap"))
+        .collect();
     files.extend(relinked_samples());
     // -x and -xx: tcpdump's hex rows without the ASCII column (eavesdrop adds a mask
     // row under each, not compared here).

@@ -6,6 +6,7 @@ use super::ip::IpContext;
 use super::{to_u32, Layer, Walk};
 use crate::span::Visibility;
 use std::net::{IpAddr, Ipv4Addr};
+use std::ops::Range;
 
 crate::fields! {
     proto = "ICMP";
@@ -53,6 +54,9 @@ pub struct IcmpLayer {
     pub echo: Option<(u16, u16)>,
     /// Message length per the IP header.
     pub length: u32,
+    /// The captured message from its type byte, within the IP datagram (frame
+    /// offsets): what tcpdump's ICMP printers read.
+    pub data: Range<u32>,
     /// Frame offset of the message.
     pub at: u32,
     /// The checksum field (0 when not captured).
@@ -125,6 +129,7 @@ fn icmp(walk: &mut Walk<'_>, at: usize, length: u32, v6: bool, ip: &IpContext) {
         code,
         echo,
         length,
+        data: to_u32(at.min(end.max(at)))..to_u32(end.max(at)),
         at: to_u32(at),
         checksum: u16::from_be_bytes([
             msg.get(2).copied().unwrap_or(0),

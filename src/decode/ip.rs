@@ -446,7 +446,11 @@ fn transport(walk: &mut Walk<'_>, at: usize, len: u32, proto: u8, ip: &IpContext
                 format!("IP protocol {other} is not decoded"),
                 at..end,
             );
-            walk.layer(Layer::Other(OtherLayer::IpProto { proto: other, len }));
+            walk.layer(Layer::Other(OtherLayer::IpProto {
+                proto: other,
+                len,
+                data: to_u32(at.min(end))..to_u32(end),
+            }));
         }
     }
 }

@@ -397,6 +397,11 @@ fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32, frame_len:
         ETHERTYPE_PPPOE_SESSION => pppoe_session(walk, at, wire),
         other => {
             let cap = walk.data.len();
+            if other <= MAX_ETHERNET_LENGTH {
+                // tcpdump's `-X` starts after the 802.2 LLC header (and SNAP's).
+                walk.out.net_offset =
+                    to_u32(at + llc_header_len(walk.data.get(at..).unwrap_or(&[])));
+            }
             let kind = if other <= MAX_ETHERNET_LENGTH {
                 "802.3 LLC frame"
             } else {
@@ -411,8 +416,20 @@ fn network(walk: &mut Walk<'_>, at: usize, ethertype: u16, wire: u32, frame_len:
             walk.layer(Layer::Other(OtherLayer::EtherType {
                 ethertype: other,
                 len: frame_len,
+                data: to_u32(at.min(cap))..to_u32(cap),
             }));
         }
+    }
+}
+
+/// The length of an 802.2 LLC header as print-llc.c counts it: 3 bytes for an
+/// unnumbered frame, 4 for the others, 8 with a SNAP header; 0 if it was not captured.
+fn llc_header_len(llc: &[u8]) -> usize {
+    match llc {
+        [0xaa, 0xaa, 0x03, _, _, _, _, _, ..] => 8,
+        [_, _, control, ..] if control & 0x03 == 0x03 => 3,
+        [_, _, _, _, ..] => 4,
+        _ => 0,
     }
 }
 

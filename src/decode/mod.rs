@@ -60,8 +60,14 @@ pub enum Layer {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OtherLayer {
-    /// An IP payload protocol without a decoder (tcpdump: ` ip-proto-N LEN`).
-    IpProto { proto: u8, len: u32 },
+    /// An IP payload protocol without a decoder (tcpdump: ` ip-proto-N LEN`, or its
+    /// printer for the protocol); `data` is the captured payload within the datagram
+    /// (frame offsets).
+    IpProto {
+        proto: u8,
+        len: u32,
+        data: Range<u32>,
+    },
     /// An IPsec ESP packet (tcpdump: `ESP(spi=0x…,seq=0x…), length N`).
     Esp { spi: u32, seq: u32, len: u32 },
     /// An IPsec AH header (tcpdump: `AH(spi=0x…,seq=0x…,icv=0x…): `), the next
@@ -69,8 +75,13 @@ pub enum OtherLayer {
     Ah { spi: u32, seq: u32, icv: Vec<u8> },
     /// A non-first IP fragment (tcpdump: ` ip-proto-N` after the addresses).
     Fragment { proto: u8 },
-    /// An EtherType without a decoder.
-    EtherType { ethertype: u16, len: u32 },
+    /// An EtherType (or an 802.3 length, LLC following) without a decoder; `data` is
+    /// the captured bytes after it (frame offsets).
+    EtherType {
+        ethertype: u16,
+        len: u32,
+        data: Range<u32>,
+    },
     /// A BSD loopback address family without a decoder.
     NullFamily { family: u32, len: u32 },
     /// A link type without a decoder.

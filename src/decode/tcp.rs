@@ -8,6 +8,7 @@ use crate::note::{NoteGroup, Severity};
 use etherparse::TcpHeaderSlice;
 use std::fmt;
 use std::net::IpAddr;
+use std::ops::Range;
 
 crate::fields! {
     proto = "TCP";
@@ -146,6 +147,9 @@ pub struct TcpLayer {
     pub fixed: Option<TcpFixed>,
     /// Segment length per the IP header (header + data).
     pub length: u32,
+    /// The captured data bytes, within the IP datagram (frame offsets): what
+    /// tcpdump's application printers read. Empty when the header was cut.
+    pub data: Range<u32>,
     /// Frame offset of the header.
     pub at: u32,
     /// Part of a fragmented datagram (tcpdump then checks no checksum).
@@ -187,6 +191,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         ports: None,
         fixed: None,
         length,
+        data: 0..0,
         at: to_u32(at),
         fragmented: ip.fragmented,
     };
@@ -249,6 +254,9 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     let flags = fixed.flags;
     let (seq, ack) = (fixed.seq, fixed.ack);
     layer.fixed = Some(fixed);
+    if header_len >= to_u32(hdr::MIN_LEN) && avail.len() >= header_len as usize {
+        layer.data = to_u32(at + header_len as usize)..to_u32(end);
+    }
     walk.layer(Layer::Tcp(layer));
 
     if header_len < to_u32(hdr::MIN_LEN) {

@@ -7,6 +7,7 @@ use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::UdpHeaderSlice;
 use std::net::IpAddr;
+use std::ops::Range;
 
 crate::fields! {
     proto = "UDP";
@@ -39,6 +40,9 @@ pub struct UdpLayer {
     pub length: u32,
     /// Part of a fragmented IP datagram.
     pub fragmented: bool,
+    /// The captured bytes after the header, within the IP datagram (frame offsets):
+    /// what tcpdump's application printers read. Empty when the header was cut.
+    pub data: Range<u32>,
     /// Frame offset of the header.
     pub at: u32,
     /// The checksum field; `None` when not captured.
@@ -71,6 +75,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         ulen: None,
         length,
         fragmented: ip.fragmented,
+        data: 0..0,
         at: to_u32(at),
         checksum: None,
     };
@@ -101,6 +106,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     let ulen = header.length();
     layer.ports = Some((sport, dport));
     layer.ulen = Some(ulen);
+    layer.data = to_u32((at + hdr::LEN).min(end))..to_u32(end);
     layer.checksum = Some(header.checksum());
     walk.span(at, hdr::SRC_PORT, UDP_SRCPORT);
     walk.span(at, hdr::DST_PORT, UDP_DSTPORT);

@@ -11,6 +11,19 @@ use std::fmt::Write as _;
 /// eavesdrop's own words about a frame's payload: the TLS records and handshake
 /// messages that start in it, or what kind of bytes it carries.
 pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<String> {
+    describe_after(d, map, events, "")
+}
+
+/// [`describe_payload`] after tcpdump's part of the line, `shown`: an application
+/// message tcpdump's printer already wrote (`A? example.org`, `GET / HTTP/1.1`,
+/// `ESP(spi=…)`) is not said twice; only what eavesdrop adds to it (the leaks in
+/// brackets) stays.
+pub(super) fn describe_after(
+    d: &Decoded,
+    map: &ByteMap,
+    events: &[Desc],
+    shown: &str,
+) -> Option<String> {
     let payload_range = d.payload_range()?;
     let counts = map.count_in(payload_range.clone());
     let total: u64 = counts.iter().sum();
@@ -34,6 +47,8 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
     };
     let mut version = None;
     let mut hello_seen = false;
+    // An application message tcpdump's part of the line already shows.
+    let mut said_by_tcpdump = false;
     let mut tls = false;
     let has = |f: fn(&Desc) -> bool| events.iter().any(f);
     let any_handshake = has(|e| matches!(e, Desc::TlsHandshake { .. }));
@@ -93,6 +108,13 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
                 ));
             }
             Desc::App { proto, text, leaks } => {
+                if !shown.is_empty() && !text.is_empty() && shown.contains(text.as_str()) {
+                    said_by_tcpdump = true;
+                    if !leaks.is_empty() {
+                        apps.push((proto, format!("[{}]", leaks.join("; "))));
+                    }
+                    continue;
+                }
                 let mut item = String::new();
                 // "HTTP HTTP/1.1 200 OK" reads better as "HTTP/1.1 200 OK".
                 if apps.last().is_none_or(|(p, _)| p != proto) && !text.starts_with(*proto) {
@@ -151,6 +173,10 @@ pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<S
         }
         if items.is_empty() && readable > 0 {
             let _ = write!(out, ", {readable} bytes readable");
+        }
+    } else if said_by_tcpdump && apps.is_empty() {
+        if opaque > 0 {
+            let _ = write!(out, "{opaque} bytes opaque");
         }
     } else if readable > 0 && apps.is_empty() && !content_readable(d, &payload_range) {
         // Readable, but a handshake's bytes (an SSH key exchange continued), not what

@@ -2,6 +2,7 @@
 //! labels, PPPoE session), ARP, and what tcpdump prints for a link type, EtherType or
 //! BSD address family it has no printer for.
 
+use super::nd::Bytes;
 use super::Ctx;
 use crate::capture::ifnames::local_interface_names;
 use crate::decode::{ArpLayer, LinkLayer, OtherLayer};
@@ -239,7 +240,13 @@ pub(super) fn other(
             Some(rest) if ctx.opts.link_header => s.push_str(rest),
             _ => s.push_str(text),
         },
-        OtherLayer::IpProto { proto, len } => {
+        OtherLayer::IpProto { proto, len, data } => {
+            // At -v tcpdump's printers say more; eavesdrop's say `ip-proto-N`.
+            if ctx.opts.verbose == 0
+                && super::apps::ip_proto(s, *proto, Bytes(ctx.bytes(data)), *len)
+            {
+                return;
+            }
             let _ = write!(s, " ip-proto-{proto} {len}");
         }
         OtherLayer::Fragment { proto } => {
@@ -253,7 +260,21 @@ pub(super) fn other(
             s.push_str(&hex::encode(icv));
             s.push_str("): ");
         }
-        OtherLayer::EtherType { ethertype, len } => {
+        OtherLayer::EtherType {
+            ethertype,
+            len,
+            data,
+        } => {
+            let wire = len.saturating_sub(data.start);
+            if super::l2::ether_payload(
+                s,
+                *ethertype,
+                Bytes(ctx.bytes(data)),
+                wire,
+                ether.is_some(),
+            ) {
+                return;
+            }
             // With -e the link header said all this already.
             if ctx.opts.link_header {
                 return;

@@ -8,19 +8,27 @@
 //! conversation). One file per layer: `link.rs` (link-level bits, ARP, names for what
 //! has no printer), `ip.rs` (IPv4, IPv6 and its extension headers, addresses), `tcp.rs`
 //! (relative sequence numbers, options), `udp.rs`, `icmp.rs`, `tunnel.rs`
-//! (encapsulation headers, each followed by the inner packet); `describe.rs` is
+//! (encapsulation headers, each followed by the inner packet); tcpdump's application
+//! printers in `apps.rs`, `dns.rs`, `text.rs` and `telnet.rs`, link-layer protocols
+//! (STP, CDP, LLDP) in `l2.rs`, what they share in `nd.rs`; `describe.rs` is
 //! eavesdrop's own part. This file walks the decoded layers in wire order and hands
 //! each to its printer.
 //!
 //! Rendering never parses: TCP options and IPv6 routing headers come typed from
 //! [`crate::decode`], interface names from [`crate::capture::ifnames`].
 
+mod apps;
 mod describe;
+mod dns;
 mod icmp;
 mod ip;
+mod l2;
 mod link;
+mod nd;
 mod ppp;
 mod tcp;
+mod telnet;
+mod text;
 mod tunnel;
 mod udp;
 mod wifi;
@@ -63,13 +71,26 @@ impl LineOptions {
     }
 }
 
-/// What a layer's printer may look at besides its layer: the options and the frame.
+/// What a layer's printer may look at besides its layer: the options and the frame
+/// (layers hold ranges into its bytes), and what tcpdump remembers from line to line.
+#[derive(Clone, Copy)]
 pub(super) struct Ctx<'a> {
     pub opts: LineOptions,
     /// The frame's captured bytes (checksums are computed over them at `-v`).
     pub frame: &'a [u8],
     /// The frame's length on the wire (`-e` prints it).
     pub orig_len: u32,
+    /// ISAKMP's initiator cookies, remembered from line to line.
+    pub isakmp: &'a apps::Cookies,
+}
+
+impl<'a> Ctx<'a> {
+    /// The captured bytes of a layer's range (empty if it lies outside the frame).
+    pub fn bytes(&self, range: &std::ops::Range<u32>) -> &'a [u8] {
+        self.frame
+            .get(range.start as usize..range.end as usize)
+            .unwrap_or(&[])
+    }
 }
 
 /// State carried from line to line.
@@ -78,6 +99,7 @@ pub struct LineWriter {
     clock: Clock,
     seq: tcp::SeqTable,
     ifnames: link::IfNames,
+    isakmp: apps::Cookies,
 }
 
 impl LineWriter {
@@ -87,6 +109,7 @@ impl LineWriter {
             clock,
             seq: tcp::SeqTable::default(),
             ifnames: link::IfNames::default(),
+            isakmp: apps::Cookies::default(),
         }
     }
 
@@ -116,10 +139,13 @@ impl LineWriter {
         }
         self.clock.write(out, view.frame.ts);
         let mut s = String::with_capacity(160);
+        // Lent to the printers for this line (the line's layers borrow `self`).
+        let isakmp = std::mem::take(&mut self.isakmp);
         let ctx = Ctx {
             opts: self.opts,
             frame: &view.frame.data,
             orig_len: view.frame.orig_len,
+            isakmp: &isakmp,
         };
         // print-raw.c: raw IP link types say `ip: ` with -e.
         if self.opts.link_header
@@ -135,13 +161,18 @@ impl LineWriter {
             s.push_str("ip: ");
         }
         self.tcpdump_part(&mut s, d, &ctx);
+        self.isakmp = isakmp;
         let desc = if self.opts.describe {
-            describe_payload(view.decoded, view.map, view.events)
+            describe::describe_after(view.decoded, view.map, view.events, &s)
         } else {
             None
         };
         if let Some(desc) = desc {
-            s.push_str(": ");
+            // After a printer that ends in `: ` with nothing more (Kerberos' other
+            // messages, an unknown EtherType), the description follows it directly.
+            if !s.ends_with(": ") {
+                s.push_str(": ");
+            }
             s.push_str(&escape(&desc));
         }
         if self.opts.describe {

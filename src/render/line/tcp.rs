@@ -8,7 +8,11 @@
 //! direction they acknowledge. The options come decoded from
 //! [`crate::decode::tcp_options`]; this file only formats them.
 
+use super::dns;
 use super::ip::{addr, addr_bytes};
+use super::nd::{print_char, Bytes, Trunc};
+use super::telnet;
+use super::text::{txtproto, TextProto};
 use super::Ctx;
 use crate::decode::checksum::Verdict;
 use crate::decode::tcp_options::{
@@ -177,48 +181,129 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, ctx: &Ctx<
         return;
     }
     let _ = write!(s, ", length {length}");
-    if length > 0 && f.flags.has(TcpFlags::RST) && ctx.opts.verbose > 0 {
-        reset_data(s, t, length, ctx.frame);
+    if length > 0 {
+        payload(
+            s,
+            (sport, dport),
+            f.flags,
+            Bytes(ctx.bytes(&t.data)),
+            length,
+            ctx,
+        );
     }
 }
 
-/// print-tcp.c's `print_tcp_rst_data` (`-v`): the first 30 bytes a reset carries, as
-/// text (RFC 1122 section 4.2.2.12 lets a RST explain itself); `!RST` when they were
-/// not all captured, `+` when there were more.
-fn reset_data(s: &mut String, t: &TcpLayer, length: u32, frame: &[u8]) {
-    const MAX_RST_DATA_LEN: usize = 30;
-    let hlen = t.fixed.as_ref().map_or(20, |f| f.header_len) as usize;
-    let start = (t.at as usize).saturating_add(hlen);
-    let captured = frame.get(start..).unwrap_or(&[]);
-    let length = length as usize;
-    s.push_str(if captured.len() >= length {
+/// What print-tcp.c prints after `length N`: the RST's text with `-v`, or the
+/// printer of the first of its port tests that matches.
+fn payload(
+    s: &mut String,
+    (sport, dport): (u16, u16),
+    flags: TcpFlags,
+    b: Bytes<'_>,
+    length: u32,
+    cx: &Ctx<'_>,
+) {
+    if flags.has(TcpFlags::RST) && cx.opts.verbose > 0 {
+        rst_data(s, b, length);
+        return;
+    }
+    let either = |p: u16| sport == p || dport == p;
+    let text = |s: &mut String, proto: TextProto| {
+        s.push_str(": ");
+        txtproto(s, b, length, proto, cx);
+    };
+    if either(23) {
+        telnet::telnet(s, b, length);
+    } else if either(25) {
+        text(s, TextProto::Smtp);
+    } else if either(43) {
+        text(s, TextProto::Whois);
+    } else if either(179) || either(1723) {
+        // BGP, PPTP: printers eavesdrop does not have.
+    } else if either(6379) {
+        super::apps::resp(s, b, length);
+    } else if either(22) {
+        ssh_banner(s, b, length);
+    } else if either(139) || either(445) || either(10288) || either(976) || either(6653) {
+        // NetBIOS session, SMB, BEEP, OpenFlow.
+    } else if either(21) {
+        text(s, TextProto::Ftp);
+    } else if either(80) || either(8080) {
+        text(s, TextProto::Http);
+    } else if either(554) || either(8554) {
+        text(s, TextProto::Rtsp);
+    } else if either(53) {
+        dns::domain(s, b, length, true, dns::Flavour::Dns, cx);
+    }
+}
+
+/// print-tcp.c's `print_tcp_rst_data`: the text an RST carries (RFC 1122 4.2.2.12),
+/// at most 30 bytes.
+fn rst_data(s: &mut String, b: Bytes<'_>, length: u32) {
+    const MAX_RST_DATA_LEN: u32 = 30;
+    s.push_str(if b.has(0, length as usize) {
         " [RST"
     } else {
         " [!RST"
     });
-    if length > MAX_RST_DATA_LEN {
+    let mut n = length;
+    if n > MAX_RST_DATA_LEN {
+        n = MAX_RST_DATA_LEN;
         s.push('+');
     }
     s.push(' ');
-    let shown = length.min(MAX_RST_DATA_LEN);
-    for &b in captured.iter().take(shown) {
-        print_char(s, b);
+    for &c in b.0.iter().take(n as usize) {
+        print_char(s, c);
     }
     s.push(']');
 }
 
-/// tcpdump's `fn_print_char`: `M-` for bytes above 0x7f, `^` for control characters,
-/// so nothing unprintable reaches the terminal.
-pub(super) fn print_char(s: &mut String, mut c: u8) {
-    if c > 0x7f {
-        c &= 0x7f;
-        s.push_str("M-");
+/// print-ssh.c: a version line (`SSH-…` up to its line end, all printable) as
+/// `: SSH: SSH-2.0-…`; anything else prints nothing.
+fn ssh_banner(s: &mut String, b: Bytes<'_>, length: u32) {
+    let len = length as usize;
+    for (i, want) in b"SSH-".iter().enumerate() {
+        match b.u8(i) {
+            Ok(c) if c == *want => {}
+            Ok(_) => return,
+            Err(Trunc) => {
+                s.push_str(" [|ssh]");
+                return;
+            }
+        }
     }
-    if !(0x20..0x7f).contains(&c) {
-        c ^= 0x40;
-        s.push('^');
+    let mut idx = 4;
+    while idx < len {
+        let Ok(c) = b.u8(idx) else {
+            s.push_str(" [|ssh]");
+            return;
+        };
+        if c == b'\n' {
+            break;
+        } else if c == b'\r' {
+            if idx + 1 >= len {
+                return;
+            }
+            match b.u8(idx + 1) {
+                Ok(b'\n') => break,
+                Ok(_) => return,
+                Err(Trunc) => {
+                    s.push_str(" [|ssh]");
+                    return;
+                }
+            }
+        } else if !(0x20..0x7f).contains(&c) {
+            return;
+        }
+        idx += 1;
     }
-    s.push(char::from(c));
+    if idx >= len {
+        return;
+    }
+    s.push_str(": SSH: ");
+    for &c in b.0.get(..idx).unwrap_or(&[]) {
+        s.push(char::from(c));
+    }
 }
 
 /// Prints the options list like tcpdump, SACK blocks less `sack_base`. Returns false

@@ -268,6 +268,7 @@ mod tests {
             opts: LineOptions::default(),
             frame: &frame.data,
             orig_len,
+            isakmp: &Default::default(),
         };
         w.tcpdump_part(&mut s, &d, &ctx);
         s
@@ -277,8 +278,8 @@ mod tests {
         line_cut(data, usize::MAX)
     }
 
-    const INNER: &str =
-        "IP 10.1.0.1.40000 > 10.1.0.2.80: Flags [P.], seq 1:71, ack 1, win 65535, length 70";
+    const INNER: &str = "IP 10.1.0.1.40000 > 10.1.0.2.80: Flags [P.], seq 1:71, ack 1, \
+                         win 65535, length 70: HTTP: GET / HTTP/1.1";
 
     #[test]
     fn outer_summary_then_the_inner_line() {

@@ -1,9 +1,14 @@
-//! UDP as tcpdump's print-udp.c prints it without a port-specific printer:
-//! `UDP, length N`, or what it says about a length that does not add up. Before an
-//! encapsulation (VXLAN, Geneve, L2TP…) only the addresses and ports: the tunnel's
-//! printer goes on from there.
+//! UDP as tcpdump's print-udp.c prints it: the ports, then the printer tcpdump picks
+//! by port (in its order: the first port test that matches wins, whichever way the
+//! datagram goes), or `UDP, length N` — or what it says about a length that does not
+//! add up. `-q` keeps every datagram to `UDP, length N`. Before an encapsulation
+//! (VXLAN, Geneve, L2TP…) only the addresses and ports: the tunnel's printer goes on
+//! from there.
 
+use super::apps;
+use super::dns::{self, Flavour};
 use super::ip::addr;
+use super::nd::Bytes;
 use super::Ctx;
 use crate::decode::checksum::Verdict;
 use crate::decode::{Layer, UdpLayer};
@@ -52,11 +57,42 @@ pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, ctx: &Ctx<
     if ctx.opts.checksums() && !u.fragmented {
         checksum(s, u, ctx);
     }
+    let dg = apps::Datagram {
+        src: u.src,
+        dst: u.dst,
+    };
+    if !ctx.opts.quick && payload(s, ports, Bytes(ctx.bytes(&u.data)), length, dg, ctx) {
+        return;
+    }
     if ulen > length && !u.fragmented {
         let _ = write!(s, "UDP, bad length {ulen} > {length}");
     } else {
         let _ = write!(s, "UDP, length {ulen}");
     }
+}
+
+/// The printers of print-udp.c's port tests, in its order. Returns false where
+/// tcpdump would print `UDP, length N` (no port matched, or a printer eavesdrop does
+/// not have).
+fn payload(
+    s: &mut String,
+    (sport, dport): (u16, u16),
+    b: Bytes<'_>,
+    length: u32,
+    dg: apps::Datagram,
+    ctx: &Ctx<'_>,
+) -> bool {
+    let either = |p: u16| sport == p || dport == p;
+    if either(53) {
+        dns::domain(s, b, length, false, Flavour::Dns, ctx);
+    } else if ctx.opts.verbose == 0 && apps::udp(s, (sport, dport), b, length, dg, ctx).is_some() {
+        // (At -v tcpdump's printers say more; eavesdrop's stop at `UDP, length N`.)
+    } else if either(5353) {
+        dns::domain(s, b, length, false, Flavour::Mdns, ctx);
+    } else {
+        return false;
+    }
+    true
 }
 
 /// print-udp.c's checksum check: IPv6 at `-v`, IPv4 from `-vv` on (where a zero
