@@ -532,33 +532,30 @@ fn tshark_facts(file: &Path) -> Facts {
     facts
 }
 
-/// eavesdrop's description on a packet line: what follows the last `, length N: ` (a
-/// tunnelled packet's line has the tunnel's `length N: ` before the inner packet's).
-fn description(line: &str) -> Option<&str> {
-    let mut found = None;
-    let mut rest = line;
-    while let Some((_, after)) = rest.split_once(", length ") {
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 {
-            if let Some(desc) = after[digits..].strip_prefix(": ") {
-                found = Some(desc);
-            }
+/// eavesdrop's descriptions on the packet lines of `show FILE`: what each line has
+/// beyond the same line with `--no-describe` (tcpdump's text, application printers
+/// included), after its `": "`. Lines without a description are left out.
+fn descriptions(file: &Path) -> Vec<String> {
+    let lines = |describe: bool| {
+        let mut cmd = eavesdrop();
+        cmd.args(["show", "--no-hex", "--no-notes", "--color=never"]);
+        if !describe {
+            cmd.arg("--no-describe");
         }
-        rest = after;
-    }
-    found
+        cmd.arg(file);
+        text(&output_within(cmd, 60, &file.display().to_string()).stdout)
+    };
+    let (full, bare) = (lines(true), lines(false));
+    full.lines()
+        .zip(bare.lines())
+        .filter_map(|(f, b)| Some(f.strip_prefix(b)?.strip_prefix(": ")?.to_string()))
+        .collect()
 }
 
 fn eavesdrop_facts(file: &Path) -> Facts {
-    let mut cmd = eavesdrop();
-    cmd.args(["show", "--no-hex", "--no-notes", "--color=never"])
-        .arg(file);
-    let out = output_within(cmd, 60, &file.display().to_string());
     let mut facts = Facts::new();
-    for line in text(&out.stdout).lines() {
-        let Some(desc) = description(line) else {
-            continue;
-        };
+    for desc in descriptions(file) {
+        let desc = desc.as_str();
         // DTLS (its own test below) is not what tshark's tls.* fields count.
         if desc.contains("DTLSv") {
             continue;
@@ -975,17 +972,11 @@ fn ldap_op(n: u8) -> Option<&'static str> {
 
 /// The same facts from eavesdrop's packet lines.
 fn eavesdrop_app_facts(file: &Path) -> Facts {
-    let mut cmd = eavesdrop();
-    cmd.args(["show", "--no-hex", "--no-notes", "--color=never"])
-        .arg(file);
-    let out = output_within(cmd, 60, &file.display().to_string());
     let mut facts = Facts::new();
     let mut add = |k: String| *facts.entry(k).or_default() += 1;
     let ops: Vec<&str> = (0..=25).filter_map(ldap_op).collect();
-    for line in text(&out.stdout).lines() {
-        let Some(desc) = description(line) else {
-            continue;
-        };
+    for desc in descriptions(file) {
+        let desc = desc.as_str();
         if desc.starts_with("LDAP ") {
             // Operations are `name(id)` anywhere in the description.
             for op in &ops {
