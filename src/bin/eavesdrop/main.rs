@@ -394,7 +394,7 @@ fn read_parallel<S: ParallelSink>(
     keys: &KeySource,
     progress: &mut Progress,
 ) -> anyhow::Result<(S, Option<CaptureError>)> {
-    if jobs <= 1 || filter.is_active() || keys.given() {
+    if jobs <= 1 || filter.is_active() || keys.given() || secrets_ahead(path) {
         return read_into(path, sink, config, count, filter, keys, progress);
     }
     if path.as_os_str() == "-" && io::stdin().is_terminal() {
@@ -446,6 +446,56 @@ fn read_parallel<S: ParallelSink>(
     let (sink, _summary) = result.context("writing output")?;
     let failure = failure.ok_or_else(|| anyhow::anyhow!("the capture reader failed"))?;
     Ok((sink, failure))
+}
+
+/// Whether a pcapng file has a Decryption Secrets Block among its first blocks (the
+/// specification puts them before the packets they decrypt; `editcap --inject-secrets`
+/// writes them after the first interface). Its keys must follow every session, so such
+/// a file is read on one thread. Standard input cannot be looked into: it stays on one
+/// thread too. Reads block headers only, within the first MiB.
+fn secrets_ahead(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    const DSB: u32 = 0x0000_000a;
+    const SHB: u32 = 0x0a0d_0d0a;
+    const LOOK: u64 = 1 << 20;
+    if path.as_os_str() == "-" {
+        return true;
+    }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut le = true;
+    let mut at = 0u64;
+    while at < LOOK {
+        let mut h = [0u8; 12];
+        if f.seek(SeekFrom::Start(at)).is_err() || f.read_exact(&mut h).is_err() {
+            return false;
+        }
+        let [t0, t1, t2, t3, l0, l1, l2, l3, b0, b1, b2, b3] = h;
+        let kind = u32::from_be_bytes([t0, t1, t2, t3]);
+        if kind == SHB {
+            // The byte-order magic 0x1A2B3C4D, as written.
+            le = [b0, b1, b2, b3] == [0x4d, 0x3c, 0x2b, 0x1a];
+        } else if at == 0 {
+            return false;
+        }
+        let word = |b: [u8; 4]| {
+            if le {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            }
+        };
+        if word([t0, t1, t2, t3]) == DSB {
+            return true;
+        }
+        let len = word([l0, l1, l2, l3]);
+        if len < 12 {
+            return false;
+        }
+        at += u64::from(len);
+    }
+    false
 }
 
 fn damaged(path: &Path, e: &CaptureError, what: &str) {
