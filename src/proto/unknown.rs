@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn text_with_a_few_binary_bytes_is_read_as_text() {
-        let mut t = b"USER alice\r\nPASS secret\r\nLIST /home/alice\r\n".to_vec();
+        let mut t = b"USER alice\r\nPASS secret\r\nLIST pub/alice\r\n".to_vec();
         t.insert(10, 0x00);
         t.insert(20, 0x1b);
         assert!(!looks_like_text(&t));

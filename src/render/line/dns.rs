@@ -119,8 +119,8 @@ impl Printer<'_> {
         let flags = b.be16(2)?;
         let qd = u32::from(b.be16(4)?);
         let mut an = u32::from(b.be16(6)?);
-        let mut ns = u32::from(b.be16(8)?);
-        let mut ar = u32::from(b.be16(10)?);
+        let ns = u32::from(b.be16(8)?);
+        let ar = u32::from(b.be16(10)?);
         let rcode = self.extended_rcode(flags, qd, an, ns, ar);
         let opcode = usize::from((flags >> 11) & 0xf);
         if flags & 0x8000 != 0 {
@@ -179,26 +179,8 @@ impl Printer<'_> {
                 return Ok(false);
             }
             if self.v > 1 {
-                for (count, label) in [(&mut ns, " ns:"), (&mut ar, " ar:")] {
-                    if cp < self.end() && *count > 0 {
-                        s.push_str(label);
-                        let Some(next) = self.record(s, cp)? else {
-                            return Ok(false);
-                        };
-                        cp = next;
-                        *count -= 1;
-                        while cp < self.end() && *count > 0 {
-                            s.push(',');
-                            let Some(next) = self.record(s, cp)? else {
-                                return Ok(false);
-                            };
-                            cp = next;
-                            *count -= 1;
-                        }
-                    }
-                    if *count > 0 {
-                        return Ok(false);
-                    }
+                if !self.authority_and_additional(s, cp, ns, ar)? {
+                    return Ok(false);
                 }
             }
         } else {
@@ -272,27 +254,41 @@ impl Printer<'_> {
                 if an > 0 {
                     return Ok(false);
                 }
-                for (count, label) in [(&mut ns, " ns:"), (&mut ar, " ar:")] {
-                    if cp < self.end() && *count > 0 {
-                        s.push_str(label);
-                        let Some(next) = self.record(s, cp)? else {
-                            return Ok(false);
-                        };
-                        cp = next;
-                        *count -= 1;
-                        while cp < self.end() && *count > 0 {
-                            s.push(',');
-                            let Some(next) = self.record(s, cp)? else {
-                                return Ok(false);
-                            };
-                            cp = next;
-                            *count -= 1;
-                        }
-                    }
-                    if *count > 0 {
-                        return Ok(false);
-                    }
+                if !self.authority_and_additional(s, cp, ns, ar)? {
+                    return Ok(false);
                 }
+            }
+        }
+        Ok(true)
+    }
+
+    /// The authority and additional sections from `cp`: ` ns:` and ` ar:`, each with
+    /// its records separated by commas, as tcpdump's ns_print prints them. `Ok(false)`
+    /// is tcpdump's `goto trunc` (a record that cannot be read, or fewer than counted).
+    fn authority_and_additional(
+        &self,
+        s: &mut String,
+        mut cp: usize,
+        ns: u32,
+        ar: u32,
+    ) -> Res<bool> {
+        for (mut count, label) in [(ns, " ns:"), (ar, " ar:")] {
+            if cp < self.end() && count > 0 {
+                s.push_str(label);
+                loop {
+                    let Some(next) = self.record(s, cp)? else {
+                        return Ok(false);
+                    };
+                    cp = next;
+                    count -= 1;
+                    if cp >= self.end() || count == 0 {
+                        break;
+                    }
+                    s.push(',');
+                }
+            }
+            if count > 0 {
+                return Ok(false);
             }
         }
         Ok(true)
