@@ -178,10 +178,8 @@ impl Printer<'_> {
             if an > 0 {
                 return Ok(false);
             }
-            if self.v > 1 {
-                if !self.authority_and_additional(s, cp, ns, ar)? {
-                    return Ok(false);
-                }
+            if self.v > 1 && !self.authority_and_additional(s, cp, ns, ar)? {
+                return Ok(false);
             }
         } else {
             let _ = write!(s, "{id}{}", OPS.get(opcode).copied().unwrap_or(""));
