@@ -127,7 +127,9 @@ fields! {
     TRAILER = "eth.trailer", Header, Metadata, None, "bytes after the IP datagram (Ethernet padding)";
     // Payload heuristics.
     DATA_HIGH_ENTROPY = "data.high_entropy", Unknown, Undecoded, None, "unrecognised bytes that look encrypted or compressed";
-    DATA_BINARY = "data.binary", Unknown, Undecoded, None, "unrecognised structured binary bytes";
+    DATA_BINARY = "data.binary", Content, Cleartext, None, "unrecognised binary bytes that are not encrypted (entropy well below random's): an observer reads them as sent";
+    DATA_UNCLEAR = "data.unclear", Unknown, Undecoded, None, "unrecognised binary bytes neither clearly random nor clearly structured";
+    DATA_FULLY_ENCRYPTED = "data.fully_encrypted", Content, Opaque, None, "a stream of an unidentified protocol that looks encrypted from its first byte (Shadowsocks, VMess, obfs4 and the like)";
 }
 
 /// Every field: the decoders' and every registered protocol's, each once.

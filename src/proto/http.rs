@@ -70,7 +70,7 @@ impl Dissector for Http {
         flush: bool,
         out: &mut Emitter,
     ) -> Fed {
-        match self.dirs.get_mut(dir.index()) {
+        let fed = match self.dirs.get_mut(dir.index()) {
             Some(state) => state.feed(
                 dir,
                 base,
@@ -81,7 +81,15 @@ impl Dissector for Http {
                 out,
             ),
             None => Fed::Done(0),
+        };
+        // After the server's 101, the client speaks the new protocol too (its frames
+        // follow its request; RFC 6455 section 4.1).
+        if self.dirs.get(Direction::ToClient.index()).is_some_and(|d| d.switched) {
+            if let Some(c) = self.dirs.get_mut(Direction::ToServer.index()) {
+                c.switched = true;
+            }
         }
+        fed
     }
 
     fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
@@ -92,6 +100,13 @@ impl Dissector for Http {
 
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("HTTP".into());
+    }
+
+    fn handover_protocol(&self) -> Option<&'static Protocol> {
+        self.dirs
+            .iter()
+            .any(|d| d.switched && d.websocket)
+            .then_some(&super::websocket::PROTOCOL)
     }
 
     fn handover_name(&self) -> &'static str {
@@ -169,6 +184,8 @@ pub struct HttpDir {
     tunnel: bool,
     /// A 101 Switching Protocols was sent: another protocol follows its head.
     switched: bool,
+    /// The current head has `Upgrade: websocket`; after a 101, WebSocket follows.
+    websocket: bool,
     /// The request this response answers.
     answers: Option<Req>,
     status: u16,
@@ -398,6 +415,9 @@ impl HttpDir {
         self.chunked = false;
         self.form = false;
         self.no_body = false;
+        if !self.switched {
+            self.websocket = false;
+        }
         self.start_at = at;
         let len = line.len();
         if dir == Direction::ToServer && looks_like_request(line) {
@@ -497,6 +517,9 @@ impl HttpDir {
             None => "",
         };
         let vtext = || String::from_utf8_lossy(value).into_owned();
+        if lname == "upgrade" && value.eq_ignore_ascii_case(b"websocket") {
+            self.websocket = true;
+        }
         // NTLM inside the header (MS-NTHT): decoded, its names and response reported.
         let ntlm_msg = match lname {
             "authorization" | "proxy-authorization" | "www-authenticate" | "proxy-authenticate" => {

@@ -56,6 +56,7 @@ pub mod stun_tcp;
 pub mod telnet;
 pub mod tls;
 pub mod unknown;
+pub mod websocket;
 pub mod wireguard;
 pub mod xmpp;
 
@@ -350,6 +351,13 @@ pub trait Dissector: fmt::Debug + Send {
     /// `SSLRequest`); empty for none.
     fn handover_name(&self) -> &'static str {
         ""
+    }
+
+    /// The protocol a hand-over from this one announced (`Upgrade: websocket`): what
+    /// follows is read as that protocol, not recognised by content. `None` (the
+    /// default) to recognise it by content.
+    fn handover_protocol(&self) -> Option<&'static registry::Protocol> {
+        None
     }
 
     /// The TLS facts, for protocols that run a TLS handshake (TLS, QUIC, DTLS).

@@ -113,6 +113,8 @@ pub static TCP: &[&Protocol] = &[
     &super::stun_tcp::PROTOCOL,
     // Never recognised by content: announced by FTP (the flow table's expectations).
     &super::ftp_data::PROTOCOL,
+    // Never recognised by content: announced by HTTP's Upgrade.
+    &super::websocket::PROTOCOL,
 ];
 
 /// Protocols over UDP, in the order their content tests run.

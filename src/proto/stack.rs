@@ -142,7 +142,10 @@ impl Stack {
                 client_port: 0,
                 server_port: 0,
             };
-            let found = registry::detect(&probe, flush || first.is_empty());
+            let found = match self.outer.handover_protocol() {
+                Some(p) => Found::Protocol(p),
+                None => registry::detect(&probe, flush || first.is_empty()),
+            };
             if matches!(found, Found::NeedMore) || first.is_empty() {
                 return None;
             }

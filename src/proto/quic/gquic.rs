@@ -74,10 +74,115 @@ pub fn looks_like(b: &[u8]) -> bool {
             .is_some_and(|v| (24..=43).contains(&v))
 }
 
-/// gQUIC: the version in a client's first packet.
+/// Whether a datagram is a server's unencrypted handshake packet up to Q043, for a
+/// capture that holds only the server's side (a one-way tap, or a client behind
+/// another path): a public header without version and with a connection ID, the
+/// 12-byte hash, control frames, then a STREAM frame on stream 1 carrying `REJ`,
+/// `SREJ` or `SHLO`. Random bytes pass this one time in about 2^32 or less.
+pub fn looks_like_server(b: &[u8]) -> bool {
+    let Some(&flags) = b.first() else {
+        return false;
+    };
+    if flags & 0x83 != 0 || flags & 0x08 == 0 {
+        return false;
+    }
+    let nonce = if flags & 0x04 != 0 { 32 } else { 0 };
+    let pn = pn_len(flags);
+    let frames = 1 + 8 + nonce + pn + 12;
+    let Some(stream) = skip_control_frames(b, frames, pn) else {
+        return false;
+    };
+    stream_message(b, stream, true)
+        .is_some_and(|(sid, tag, _, _)| sid == 1 && matches!(tag, b"REJ\0" | b"SREJ" | b"SHLO"))
+}
+
+/// The packet number length the public flags give (bits 4–5).
+fn pn_len(flags: u8) -> usize {
+    match (flags >> 4) & 3 {
+        0 => 1,
+        1 => 2,
+        2 => 4,
+        _ => 6,
+    }
+}
+
+/// Skips the control frames that precede a handshake STREAM frame in an unencrypted
+/// packet (Q034–Q043 layouts): PING, STOP_WAITING, WINDOW_UPDATE, BLOCKED and ACK.
+/// Returns where the first STREAM frame starts, or `None` at anything else.
+fn skip_control_frames(b: &[u8], mut p: usize, pn: usize) -> Option<usize> {
+    let len_of = |code: u8| match code & 3 {
+        0 => 1usize,
+        1 => 2,
+        2 => 4,
+        _ => 6,
+    };
+    // A handshake packet carries a few control frames at most.
+    for _ in 0..8 {
+        let kind = *b.get(p)?;
+        p = match kind {
+            0x80..=0xff => return Some(p),
+            0x07 => p + 1,
+            0x06 => p + 1 + pn,
+            0x04 => p + 1 + 4 + 8,
+            0x05 => p + 1 + 4,
+            0x40..=0x7f => {
+                // 01ntllmm: largest acked, delay, [blocks], first block, timestamps.
+                let (largest, block) = (len_of(kind >> 2), len_of(kind));
+                let mut q = p + 1 + largest + 2;
+                let blocks = if kind & 0x20 != 0 {
+                    let n = usize::from(*b.get(q)?);
+                    q += 1;
+                    n
+                } else {
+                    0
+                };
+                q += block + blocks * (1 + block);
+                let stamps = usize::from(*b.get(q)?);
+                q += 1;
+                if stamps > 0 {
+                    q += 5 + (stamps - 1) * 3;
+                }
+                q
+            }
+            _ => return None,
+        };
+        if p > b.len() {
+            return None;
+        }
+    }
+    None
+}
+
+/// The STREAM frame at `pos`: (stream ID, the first 4 bytes of its data, where its
+/// data starts, its data length if present).
+fn stream_message(b: &[u8], pos: usize, big: bool) -> Option<(u64, &[u8], usize, Option<usize>)> {
+    let kind = *b.get(pos)?;
+    if kind & 0x80 == 0 {
+        return None;
+    }
+    // 1FDOOOSS: fin, data length present, offset length, stream ID length.
+    let sid_len = usize::from(kind & 0x03) + 1;
+    let off_code = usize::from((kind >> 2) & 0x07);
+    let off_len = if off_code == 0 { 0 } else { off_code + 1 };
+    let mut p = pos + 1;
+    let sid = uint(b.get(p..p + sid_len)?, big);
+    p += sid_len + off_len;
+    let data_len = if kind & 0x20 != 0 {
+        let l = uint(b.get(p..p + 2)?, big) as usize;
+        p += 2;
+        Some(l)
+    } else {
+        None
+    };
+    Some((sid, b.get(p..p + 4)?, p, data_len))
+}
+
+/// gQUIC: the version in a client's first packet, or a server's handshake packet.
 pub static PROTOCOL: Protocol = Protocol {
     name: "gQUIC",
-    detect: |p: &Probe<'_>| Detect::when(looks_like(p.bytes)),
+    detect: |p: &Probe<'_>| {
+        Detect::when(looks_like(p.bytes) || (!p.from_client() && looks_like_server(p.bytes)))
+    },
     ports: &[],
     new: |_| Box::<GQuic>::default(),
     fields: FIELDS,
@@ -212,12 +317,7 @@ impl GQuic {
                     out.field(r(pos, pos + 32), GQUIC_HEADER);
                     pos += 32;
                 }
-                let pn = match (flags >> 4) & 3 {
-                    0 => 1,
-                    1 => 2,
-                    2 => 4,
-                    _ => 6,
-                };
+                let pn = pn_len(flags);
                 out.field(r(pos, pos + pn), GQUIC_HEADER);
                 pos += pn;
                 (pos, version.or(self.version))
@@ -301,27 +401,9 @@ impl GQuic {
         v: u16,
         out: &mut Emitter,
     ) -> Option<(String, usize)> {
-        let kind = *b.get(pos)?;
-        if kind & 0x80 == 0 {
-            return None;
-        }
-        // 1FDOOOSS: fin, data length present, offset length, stream ID length.
-        let sid_len = usize::from(kind & 0x03) + 1;
-        let off_code = usize::from((kind >> 2) & 0x07);
-        let off_len = if off_code == 0 { 0 } else { off_code + 1 };
-        let has_len = kind & 0x20 != 0;
         let big = v >= 39;
-        let mut p = pos + 1;
-        let sid = uint(b.get(p..p + sid_len)?, big);
-        p += sid_len + off_len;
-        let data_len = if has_len {
-            let l = uint(b.get(p..p + 2)?, big) as usize;
-            p += 2;
-            Some(l)
-        } else {
-            None
-        };
-        let tag = b.get(p..p + 4)?;
+        let stream = skip_control_frames(b, pos, pn_len(*b.first()?))?;
+        let (sid, tag, p, data_len) = stream_message(b, stream, big)?;
         if sid != 1 || !matches!(tag, b"CHLO" | b"REJ\0" | b"SHLO" | b"SCUP" | b"SREJ") {
             return None;
         }
@@ -509,6 +591,47 @@ mod tests {
             .spans
             .iter()
             .any(|s| s.field == GQUIC_ENCRYPTED && s.range == (2..62)));
+    }
+
+    /// A server's REJ as a capture of the server's side alone shows it (Q043): no
+    /// version, an ACK and a STOP_WAITING frame before the STREAM frame.
+    fn rej_q043() -> Vec<u8> {
+        let mut p = vec![0x08];
+        p.extend_from_slice(&[1, 2, 3, 4, 5, 6, 7, 8]);
+        p.push(1);
+        p.extend_from_slice(&[0xbb; 12]);
+        // ACK (largest 1, delay, first block 1, no timestamps), STOP_WAITING (delta 0).
+        p.extend_from_slice(&[0x40, 0x01, 0x03, 0xa5, 0x01, 0x00, 0x06, 0x00]);
+        let mut msg = b"REJ\0".to_vec();
+        msg.extend_from_slice(&1u16.to_le_bytes());
+        msg.extend_from_slice(&[0, 0]);
+        msg.extend_from_slice(b"STK\0");
+        msg.extend_from_slice(&4u32.to_le_bytes());
+        msg.extend_from_slice(b"tokn");
+        p.extend_from_slice(&[0xa0, 0x01]);
+        p.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+        p.extend_from_slice(&msg);
+        p.extend_from_slice(&[0; 30]);
+        p
+    }
+
+    #[test]
+    fn a_server_rej_alone_is_recognised_and_read() {
+        let p = rej_q043();
+        assert!(!looks_like(&p), "no version: not a client's first packet");
+        assert!(looks_like_server(&p));
+        let out = run(&mut GQuic::default(), Direction::ToClient, &p);
+        assert!(out.events.iter().any(|e| matches!(&e.desc, Desc::App { text, .. } if text == "REJ (1 tags)")));
+        // The control frames before the STREAM frame are readable frames, not opaque.
+        assert!(out.spans.iter().any(|s| s.field == GQUIC_FRAME && s.range.start == 22));
+        assert!(!out.spans.iter().any(|s| s.field == GQUIC_ENCRYPTED));
+        // Encrypted packets and random bytes are not taken for one.
+        let mut enc = vec![0x08];
+        enc.extend((0u32..200).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+        assert!(!looks_like_server(&enc));
+        for cut in 0..p.len() {
+            let _ = looks_like_server(&p[..cut]);
+        }
     }
 
     #[test]
