@@ -777,3 +777,67 @@ fn mqtt_connect_publish_and_subscribe_are_named() {
         "{flows}"
     );
 }
+
+/// WebSocket (scripts/make-websocket-capture.sh, Python's `websockets` on both ends):
+/// frames follow the 101, masked text is readable, a random binary message opaque,
+/// a structured one readable, compressed messages readable; the frames' opcodes and
+/// lengths are tshark's.
+#[test]
+fn websocket_frames_are_read_as_tshark_reads_them() {
+    let (l, summary) = lines("websocket-echo.pcap");
+    let frames: Vec<&String> = l.iter().filter(|l| l.contains(": WebSocket ")).collect();
+    assert!(has(&l, "WebSocket text frame, 29 bytes"), "{l:#?}");
+    assert!(has(&l, "WebSocket binary frame, 600 bytes, 600 bytes opaque"), "{l:#?}");
+    assert!(has(&l, "WebSocket binary frame, 640 bytes"), "{l:#?}");
+    assert!(!has(&l, "640 bytes opaque"), "{l:#?}");
+    assert!(has(&l, "WebSocket text frame, 29 bytes, compressed"), "{l:#?}");
+    assert!(has(&l, "WebSocket close 1000"), "{l:#?}");
+    assert!(summary.contains("undecoded 0 (0.0%)"), "{summary}");
+    // The readable text: the textbook's message, unmasked.
+    let out = run(&["flows", "--json", capture("websocket-echo.pcap").to_str().unwrap()]);
+    assert!(out.status.success());
+    let flows = text(&out.stdout);
+    assert!(flows.contains("fully encrypted"), "{flows}");
+
+    if !have("tshark") {
+        assert!(!peers_required(), "tshark is required (EAVESDROP_REQUIRE_PEERS)");
+        return;
+    }
+    let t = std::process::Command::new("tshark")
+        .args(["-r", capture("websocket-echo.pcap").to_str().unwrap()])
+        .args(["-Y", "websocket", "-T", "fields", "-e", "websocket.opcode"])
+        .args(["-e", "websocket.payload_length", "-e", "websocket.payload_length_ext_16"])
+        .output()
+        .unwrap();
+    let theirs: Vec<(u8, u64)> = text(&t.stdout)
+        .lines()
+        .map(|r| {
+            let f: Vec<&str> = r.split('\t').collect();
+            let len = match f[2] {
+                "" => f[1].parse().unwrap(),
+                ext => ext.parse().unwrap(),
+            };
+            (f[0].parse().unwrap(), len)
+        })
+        .collect();
+    let ours: Vec<(u8, u64)> = frames
+        .iter()
+        .map(|l| {
+            let d = l.split(": WebSocket ").nth(1).unwrap();
+            if let Some(code) = d.strip_prefix("close ") {
+                assert!(code.starts_with("1000"));
+                return (8, 2);
+            }
+            let op = match d.split(' ').next().unwrap() {
+                "text" => 1,
+                "binary" => 2,
+                "ping" => 9,
+                "pong" => 10,
+                other => panic!("{other}"),
+            };
+            let len = d.split(", ").nth(1).unwrap().trim_end_matches(" bytes").parse().unwrap();
+            (op, len)
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}

@@ -360,6 +360,13 @@ pub trait Dissector: fmt::Debug + Send {
         None
     }
 
+    /// Whether this protocol may run with the roles reversed, its client being the
+    /// endpoint that accepted the connection (a reverse SOCKS proxy): tried, by
+    /// content, on a flow nothing else recognised.
+    fn reversible(&self) -> bool {
+        false
+    }
+
     /// The TLS facts, for protocols that run a TLS handshake (TLS, QUIC, DTLS).
     fn tls(&self) -> Option<&tls::TlsFacts> {
         None

@@ -194,6 +194,10 @@ impl Msg {
 }
 
 impl Dissector for Socks {
+    fn reversible(&self) -> bool {
+        true
+    }
+
     fn feed(
         &mut self,
         dir: Direction,

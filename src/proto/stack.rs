@@ -27,6 +27,8 @@ pub struct Stack {
     ports: (u16, u16),
     /// The endpoints' secrets, for the dissectors that can use them.
     keys: Option<crate::keys::KeyRing>,
+    /// Stream offset up to which each direction was labelled.
+    next: [u64; 2],
 }
 
 impl Stack {
@@ -71,6 +73,7 @@ impl Stack {
             unknown: matches!(found, Found::Unknown),
             ports,
             keys: None,
+            next: [0, 0],
         })
     }
 
@@ -99,6 +102,24 @@ impl Stack {
         flush: bool,
         out: &mut Emitter,
     ) -> usize {
+        let done = self.feed_from(dir, base, data, flush, out);
+        if let Some(n) = self.next.get_mut(dir.index()) {
+            *n = base + done as u64;
+        }
+        done
+    }
+
+    fn feed_from(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> usize {
+        if self.unknown && self.inner.is_none() {
+            self.recognise_late(dir, base, data, flush);
+        }
         let mut done = 0usize;
         loop {
             let rest = data.get(done..).unwrap_or(&[]);
@@ -123,6 +144,46 @@ impl Stack {
                 }
             }
         }
+    }
+
+    /// A flow whose first bytes nothing recognised, when the other direction starts:
+    /// its first bytes may be a protocol after all, the other side having sent a
+    /// preamble first (a back-connect's password), or with the roles reversed — a
+    /// reverse SOCKS proxy, where the endpoint that opened the connection answers
+    /// the SOCKS requests. By content only. Both directions go to what is found,
+    /// each from the byte it has reached.
+    fn recognise_late(&mut self, dir: Direction, base: u64, first: &[u8], flush: bool) {
+        let other = dir.reverse();
+        let started = |d: Direction| self.next.get(d.index()).is_some_and(|&n| n > 0);
+        if base != 0 || first.is_empty() || started(dir) || !started(other) {
+            return;
+        }
+        let probe = |dir| Probe {
+            bytes: first,
+            dir,
+            transport: self.transport,
+            client_port: 0,
+            server_port: 0,
+        };
+        let inner: Box<dyn Dissector> = match registry::detect(&probe(dir), flush) {
+            found @ Found::Protocol(_) => registry::dissector(&found, &probe(dir)),
+            // NeedMore: decided with this direction's first chunk as it is.
+            _ => match Stack::detect(
+                first,
+                other,
+                self.transport,
+                (0, 0),
+                true,
+            ) {
+                Some(s) if !s.unknown && s.outer.reversible() => Box::new(Reversed(Box::new(s))),
+                _ => return,
+            },
+        };
+        self.inner = Some(inner);
+        self.handed_over = [
+            self.next.first().copied(),
+            self.next.get(1).copied(),
+        ];
     }
 
     /// The inner dissector, recognised from the first bytes after the first hand-over.
@@ -225,5 +286,52 @@ impl Stack {
             .as_ref()
             .and_then(|i| i.tls())
             .or_else(|| self.outer.tls())
+    }
+}
+
+/// A flow read with its roles reversed: the endpoint that opened the connection plays
+/// the protocol's server (a reverse SOCKS proxy). Directions are swapped on the way in.
+#[derive(Debug)]
+struct Reversed(Box<Stack>);
+
+impl Dissector for Reversed {
+    fn feed(
+        &mut self,
+        dir: Direction,
+        base: u64,
+        data: &[u8],
+        flush: bool,
+        out: &mut Emitter,
+    ) -> Fed {
+        Fed::Done(self.0.feed(dir.reverse(), base, data, flush, out))
+    }
+
+    fn gap(&mut self, dir: Direction, at: u64, len: u64, out: &mut Emitter) {
+        self.0.gap(dir.reverse(), at, len, out);
+    }
+
+    fn lose_sync(&mut self, dir: Direction) {
+        self.0.lose_sync(dir.reverse());
+    }
+
+    fn compact(&mut self) {
+        self.0.compact();
+    }
+
+    fn facts(&self, facts: &mut Facts) {
+        let inner = self.0.facts();
+        facts.stack.push("reversed".into());
+        facts.stack.extend(inner.stack);
+        facts.details.extend(inner.details);
+        if inner.tls.is_some() {
+            facts.tls = inner.tls;
+        }
+        if inner.protection.is_some() {
+            facts.protection = inner.protection;
+        }
+    }
+
+    fn tls(&self) -> Option<&super::tls::TlsFacts> {
+        self.0.tls()
     }
 }

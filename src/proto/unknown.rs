@@ -53,8 +53,21 @@ impl Judged {
     /// Judges on the first bytes of a direction (once); true when the direction is
     /// fully encrypted. The first time it says so, a note explains the label.
     pub fn judge(&mut self, base: u64, first: &[u8], proto: &str, out: &mut Emitter) -> bool {
+        self.judge_noting(base, first, proto, true, out)
+    }
+
+    /// As [`Judged::judge`]; the note only when `note`.
+    pub fn judge_noting(
+        &mut self,
+        base: u64,
+        first: &[u8],
+        proto: &str,
+        note: bool,
+        out: &mut Emitter,
+    ) -> bool {
         if *self == Judged::Unjudged && !first.is_empty() {
             *self = match fully_encrypted(first) {
+                Some(_) if !note => Judged::Encrypted,
                 Some(evidence) => {
                     out.note(
                         base..base + first.len() as u64,

@@ -11,9 +11,9 @@
 //! readable content; close frames (8) a status code and a reason; ping and pong (9,
 //! 10) their application data. Binary frames (2) carry whatever the application
 //! chose, judged on the unmasked bytes as unknown payload is: text is readable, a
-//! direction whose first binary payload is random from its first byte (a proxy
-//! protocol such as VMess or Shadowsocks carried over WebSocket) is opaque, anything
-//! else undecoded. With `permessage-deflate` (RFC 7692: RSV1 on a message's first
+//! message random from its first byte (a proxy protocol such as VMess or Shadowsocks
+//! carried over WebSocket) is opaque, structured binary readable, anything else
+//! undecoded. With `permessage-deflate` (RFC 7692: RSV1 on a message's first
 //! frame) payloads are compressed, readable to anyone who inflates them.
 //!
 //! Bounds: a frame's length may claim up to 2^63 bytes; payloads are labelled as they
@@ -70,8 +70,10 @@ struct WsDir {
     compressed: bool,
     /// Framing was lost: the rest of the direction is unknown payload.
     lost: bool,
-    /// Binary payloads: whether the first one said fully encrypted.
+    /// The current binary message: whether its first bytes said fully encrypted.
     encrypted: Judged,
+    /// Some binary message was fully encrypted (and a note said so).
+    saw_encrypted: bool,
     explained: bool,
 }
 
@@ -199,6 +201,7 @@ impl Dissector for WebSocket {
                 if h.opcode != 0 {
                     d.message = h.opcode;
                     d.compressed = h.rsv1;
+                    d.encrypted = Judged::Unjudged;
                 }
                 d.opcode = d.message;
                 if h.fin {
@@ -250,7 +253,7 @@ impl Dissector for WebSocket {
 
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("WebSocket".into());
-        if self.dirs.iter().any(|d| d.encrypted == Judged::Encrypted) {
+        if self.dirs.iter().any(|d| d.saw_encrypted) {
             facts.stack.push("fully encrypted".into());
             facts.protection = Some(super::Protection {
                 proto: "an unidentified protocol over WebSocket, encrypted from its first byte"
@@ -282,7 +285,9 @@ impl WsDir {
                         .collect(),
                     None => b.to_vec(),
                 };
-                if self.encrypted.judge(at, &plain, "the WebSocket binary payload", out) {
+                let note = !self.saw_encrypted;
+                if self.encrypted.judge_noting(at, &plain, "a WebSocket binary message", note, out) {
+                    self.saw_encrypted = true;
                     out.field(at..end, crate::fields::DATA_FULLY_ENCRYPTED);
                 } else if classify_chunk_explained(at, &plain, !self.explained, out) {
                     self.explained = true;
