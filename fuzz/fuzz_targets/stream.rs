@@ -1,5 +1,6 @@
 //! A TCP connection on port 443 (or 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194,
-//! 6379, 1080, 1883, and SMB 445 and 139, Kerberos 88, RDP 3389, SIP 5060) whose
+//! 6379, 1080, 1883, and SMB 445 and 139, Kerberos 88, RDP 3389, SIP 5060, and 1234,
+//! a port no protocol claims: unknown payload, reversed roles) whose
 //! segments carry arbitrary bytes,
 //! in an arbitrary order, with duplicates: reassembly, the TLS record and handshake
 //! dissector, and the plaintext protocols behind it.
@@ -36,9 +37,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, mut rest)) = data.split_first() else {
         return;
     };
-    const PORTS: [u16; 19] = [
+    const PORTS: [u16; 20] = [
         443, 25, 80, 53, 21, 5432, 389, 5222, 3306, 22, 1194, 6379, 1080, 1883, 445, 139, 88,
-        3389, 5060,
+        3389, 5060, 1234,
     ];
     let port = PORTS[usize::from(pick) % PORTS.len()];
     let mut config = EngineConfig::default();
