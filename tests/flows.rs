@@ -346,10 +346,10 @@ fn check_passes_only_what_it_examined() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    // A PASS says what it could not examine: 200 bytes of random-looking payload on
-    // a port nothing knows.
+    // A PASS says what it could not examine: 20 bytes of binary payload on a port
+    // nothing knows (too few to judge).
     let mut x: u32 = 99;
-    let noise: Vec<u8> = (0..200)
+    let noise: Vec<u8> = (0..20)
         .map(|_| {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
             (x >> 16) as u8
@@ -373,10 +373,29 @@ fn check_passes_only_what_it_examined() {
     let (c, out) = code(&[], &noisy);
     assert_eq!(c, Some(0), "{out}");
     assert!(
-        out.contains("PASS: 0 violations in 1 flow (deny plaintext) (200 bytes undecoded, not examined: add --deny undecoded to fail on them)"),
+        out.contains("PASS: 0 violations in 1 flow (deny plaintext) (20 bytes undecoded, not examined: add --deny undecoded to fail on them)"),
         "{out}"
     );
     assert_eq!(code(&["--deny", "undecoded"], &noisy).0, Some(1));
+    // 200 random bytes from the first: a fully encrypted protocol, opaque, and the
+    // PASS says it was presumed so.
+    let noise: Vec<u8> = (0..200)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect();
+    let data = ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 9999, 2, 1, 0x18, &noise);
+    let random = Pcap::new(101, 65535)
+        .frame(0, &syn)
+        .frame(1, &data)
+        .write(&dir, "random.pcap");
+    let (c, out) = code(&["--deny", "undecoded"], &random);
+    assert_eq!(c, Some(0), "{out}");
+    assert!(
+        out.contains("note: 1 flow of an unidentified protocol random from the first byte, labelled opaque for that alone"),
+        "{out}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -39,6 +39,9 @@ impl Unknown {
     }
 }
 
+/// The stack layer of a flow (or a WebSocket) presumed encrypted for its randomness.
+pub const PRESUMED: &str = "fully encrypted";
+
 /// Whether a direction of an unidentified protocol is fully encrypted, as its first
 /// bytes say (see [`fully_encrypted`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -213,7 +216,7 @@ impl Dissector for Unknown {
     fn facts(&self, facts: &mut Facts) {
         // A UDP flow nothing recognised is just UDP.
         if self.encrypted.contains(&Judged::Encrypted) {
-            facts.stack.push("fully encrypted".into());
+            facts.stack.push(PRESUMED.into());
             facts.protection = Some(super::Protection {
                 proto: "an unidentified protocol, encrypted from its first byte".into(),
                 ..super::Protection::default()

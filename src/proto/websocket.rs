@@ -254,7 +254,7 @@ impl Dissector for WebSocket {
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("WebSocket".into());
         if self.dirs.iter().any(|d| d.saw_encrypted) {
-            facts.stack.push("fully encrypted".into());
+            facts.stack.push(super::unknown::PRESUMED.into());
             facts.protection = Some(super::Protection {
                 proto: "an unidentified protocol over WebSocket, encrypted from its first byte"
                     .into(),

@@ -23,6 +23,8 @@ pub struct CheckSink<W: Write, E: Write> {
     pub violations: u64,
     flows: u64,
     unknown_versions: u64,
+    /// Flows of an unidentified protocol labelled opaque for their randomness alone.
+    presumed_encrypted: u64,
     /// Frames outside any flow with undecoded bytes: (first frame, count, bytes).
     stray_undecoded: Option<(u64, u64, u64)>,
     /// FAIL and PASS in colour (`--color`); every styled word is closed by a reset.
@@ -46,6 +48,7 @@ impl<W: Write, E: Write> CheckSink<W, E> {
             violations: 0,
             flows: 0,
             unknown_versions: 0,
+            presumed_encrypted: 0,
             stray_undecoded: None,
             palette: None,
         }
@@ -124,6 +127,9 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
         if version_unknown(&self.policy, r) {
             self.unknown_versions += 1;
         }
+        if r.stack.iter().any(|l| l == crate::proto::unknown::PRESUMED) {
+            self.presumed_encrypted += 1;
+        }
         for v in self.policy.check(r) {
             self.report(&v)?;
         }
@@ -176,6 +182,7 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
                 "tls_version_unknown": self.unknown_versions,
                 "nothing_examined": nothing.map(NothingSeen::reason),
                 "undecoded_not_examined": unexamined,
+                "presumed_encrypted_flows": self.presumed_encrypted,
             });
             writeln!(self.out, "{line}")?;
         } else {
@@ -209,6 +216,15 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
                 )?;
             }
             writeln!(self.out)?;
+            if self.presumed_encrypted > 0 {
+                writeln!(
+                    self.out,
+                    "{}: note: {} of an unidentified protocol random from the first byte, \
+                     labelled opaque for that alone (nothing in them was examined)",
+                    escape(&self.file),
+                    plural(self.presumed_encrypted, "flow")
+                )?;
+            }
             if self.unknown_versions > 0 {
                 writeln!(
                     self.out,
