@@ -294,6 +294,9 @@ impl Policy {
             frame,
             field: field.to_string(),
             value,
+            mail: ["SMTP", "POP3", "IMAP", "FTP"]
+                .into_iter()
+                .find(|m| r.stack.iter().any(|l| l == m)),
         };
         if self.deny.contains(&Deny::Plaintext) {
             if let Some((frame, field, sample)) = &r.first_plaintext {
@@ -404,6 +407,9 @@ pub struct Violation {
     pub frame: u64,
     pub field: String,
     pub value: String,
+    /// The mail protocol of the flow (`SMTP`, `POP3`, `IMAP`, `FTP`), whose fields
+    /// share the `smtp.` names: what the words say.
+    pub mail: Option<&'static str>,
 }
 
 impl Violation {
@@ -414,9 +420,12 @@ impl Violation {
         match self.rule.as_str() {
             "plaintext" => match value.split_once(" (") {
                 Some((sample, rest)) => {
-                    format!("{} {sample} readable ({rest}", content_words(&self.field))
+                    format!(
+                        "{} {sample} readable ({rest}",
+                        content_words(&self.field, self.mail)
+                    )
                 }
-                None => format!("{} {value} readable", content_words(&self.field)),
+                None => format!("{} {value} readable", content_words(&self.field, self.mail)),
             },
             "credentials" => format!("credential {value} readable"),
             "undecoded" => format!("{value}: nobody could classify the payload"),
@@ -440,8 +449,9 @@ impl Violation {
     }
 }
 
-/// What kind of content a readable field is, in words.
-fn content_words(field: &str) -> String {
+/// What kind of content a readable field is, in words; the mail protocols share the
+/// `smtp.` fields, so `mail` names the one the flow runs.
+fn content_words(field: &str, mail: Option<&str>) -> String {
     const WORDS: [(&str, &str); 13] = [
         ("http.request", "HTTP request"),
         ("http.response", "HTTP response"),
@@ -470,7 +480,12 @@ fn content_words(field: &str) -> String {
                 let proto = field.split('.').next().unwrap_or(field);
                 format!("{} content", proto.to_uppercase())
             },
-            |(_, words)| (*words).to_string(),
+            |(prefix, words)| match mail {
+                Some(m) if prefix.starts_with("smtp.") && *prefix != "smtp.data" => {
+                    words.replace("SMTP", m)
+                }
+                _ => (*words).to_string(),
+            },
         )
 }
 

@@ -633,15 +633,39 @@ fn ntlm_in_smtp_auth_names_the_user_and_the_response_is_a_credential() {
     assert!(has_leak(&leaks, "credential", "NetNTLMv2="), "{leaks:?}");
 }
 
-/// `check --deny plaintext` names a DNS query by its name, not its wire form; and a
+/// `check --deny plaintext` names a DNS query by its name, not its wire form, and an
+/// FTP reply as FTP's; and a
 /// WebSocket session fails it for its text messages (the masking key travels with
 /// them).
 #[test]
-fn check_names_dns_queries_and_websocket_text_fails_plaintext() {
-    let out = run(&["check", "--deny", "plaintext", capture("dns-queries.pcap").to_str().unwrap()]);
+fn check_names_dns_queries_and_ftp_replies_and_websocket_text_fails_plaintext() {
+    let out = run(&[
+        "check",
+        "--deny",
+        "plaintext",
+        capture("dns-queries.pcap").to_str().unwrap(),
+    ]);
     let report = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{report}");
-    assert!(report.contains("DNS query \"www.example.test.\" readable"), "{report}");
-    let out = run(&["check", "--deny", "plaintext", capture("websocket-echo.pcap").to_str().unwrap()]);
+    assert!(
+        report.contains("DNS query \"www.example.test.\" readable"),
+        "{report}"
+    );
+    let out = run(&[
+        "check",
+        "--deny",
+        "plaintext",
+        capture("websocket-echo.pcap").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    // The mail protocols share fields: the words name the flow's own.
+    let out = run(&[
+        "check",
+        "--deny",
+        "plaintext",
+        capture("ftp-password.pcap").to_str().unwrap(),
+    ]);
+    let report = text(&out.stdout);
+    assert!(report.contains(": FTP reply \"220 pyftpdlib"), "{report}");
+    assert!(!report.contains("SMTP"), "{report}");
 }

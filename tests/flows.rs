@@ -385,7 +385,16 @@ fn check_passes_only_what_it_examined() {
             (x >> 16) as u8
         })
         .collect();
-    let data = ipv4_tcp([10, 0, 0, 1], [10, 0, 0, 2], 40000, 9999, 2, 1, 0x18, &noise);
+    let data = ipv4_tcp(
+        [10, 0, 0, 1],
+        [10, 0, 0, 2],
+        40000,
+        9999,
+        2,
+        1,
+        0x18,
+        &noise,
+    );
     let random = Pcap::new(101, 65535)
         .frame(0, &syn)
         .frame(1, &data)

@@ -787,26 +787,44 @@ fn websocket_frames_are_read_as_tshark_reads_them() {
     let (l, summary) = lines("websocket-echo.pcap");
     let frames: Vec<&String> = l.iter().filter(|l| l.contains(": WebSocket ")).collect();
     assert!(has(&l, "WebSocket text frame, 29 bytes"), "{l:#?}");
-    assert!(has(&l, "WebSocket binary frame, 600 bytes, 600 bytes opaque"), "{l:#?}");
+    assert!(
+        has(&l, "WebSocket binary frame, 600 bytes, 600 bytes opaque"),
+        "{l:#?}"
+    );
     assert!(has(&l, "WebSocket binary frame, 640 bytes"), "{l:#?}");
     assert!(!has(&l, "640 bytes opaque"), "{l:#?}");
-    assert!(has(&l, "WebSocket text frame, 29 bytes, compressed"), "{l:#?}");
+    assert!(
+        has(&l, "WebSocket text frame, 29 bytes, compressed"),
+        "{l:#?}"
+    );
     assert!(has(&l, "WebSocket close 1000"), "{l:#?}");
     assert!(summary.contains("undecoded 0 (0.0%)"), "{summary}");
     // The readable text: the textbook's message, unmasked.
-    let out = run(&["flows", "--json", capture("websocket-echo.pcap").to_str().unwrap()]);
+    let out = run(&[
+        "flows",
+        "--json",
+        capture("websocket-echo.pcap").to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let flows = text(&out.stdout);
     assert!(flows.contains("fully encrypted"), "{flows}");
 
     if !have("tshark") {
-        assert!(!peers_required(), "tshark is required (EAVESDROP_REQUIRE_PEERS)");
+        assert!(
+            !peers_required(),
+            "tshark is required (EAVESDROP_REQUIRE_PEERS)"
+        );
         return;
     }
     let t = std::process::Command::new("tshark")
         .args(["-r", capture("websocket-echo.pcap").to_str().unwrap()])
         .args(["-Y", "websocket", "-T", "fields", "-e", "websocket.opcode"])
-        .args(["-e", "websocket.payload_length", "-e", "websocket.payload_length_ext_16"])
+        .args([
+            "-e",
+            "websocket.payload_length",
+            "-e",
+            "websocket.payload_length_ext_16",
+        ])
         .output()
         .unwrap();
     let theirs: Vec<(u8, u64)> = text(&t.stdout)
@@ -835,7 +853,13 @@ fn websocket_frames_are_read_as_tshark_reads_them() {
                 "pong" => 10,
                 other => panic!("{other}"),
             };
-            let len = d.split(", ").nth(1).unwrap().trim_end_matches(" bytes").parse().unwrap();
+            let len = d
+                .split(", ")
+                .nth(1)
+                .unwrap()
+                .trim_end_matches(" bytes")
+                .parse()
+                .unwrap();
             (op, len)
         })
         .collect();

@@ -84,7 +84,11 @@ impl Dissector for Http {
         };
         // After the server's 101, the client speaks the new protocol too (its frames
         // follow its request; RFC 6455 section 4.1).
-        if self.dirs.get(Direction::ToClient.index()).is_some_and(|d| d.switched) {
+        if self
+            .dirs
+            .get(Direction::ToClient.index())
+            .is_some_and(|d| d.switched)
+        {
             if let Some(c) = self.dirs.get_mut(Direction::ToServer.index()) {
                 c.switched = true;
             }

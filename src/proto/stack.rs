@@ -168,22 +168,13 @@ impl Stack {
         let inner: Box<dyn Dissector> = match registry::detect(&probe(dir), flush) {
             found @ Found::Protocol(_) => registry::dissector(&found, &probe(dir)),
             // NeedMore: decided with this direction's first chunk as it is.
-            _ => match Stack::detect(
-                first,
-                other,
-                self.transport,
-                (0, 0),
-                true,
-            ) {
+            _ => match Stack::detect(first, other, self.transport, (0, 0), true) {
                 Some(s) if !s.unknown && s.outer.reversible() => Box::new(Reversed(Box::new(s))),
                 _ => return,
             },
         };
         self.inner = Some(inner);
-        self.handed_over = [
-            self.next.first().copied(),
-            self.next.get(1).copied(),
-        ];
+        self.handed_over = [self.next.first().copied(), self.next.get(1).copied()];
     }
 
     /// The inner dissector, recognised from the first bytes after the first hand-over.

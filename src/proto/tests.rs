@@ -900,8 +900,14 @@ fn mqtt_remaining_length_with_five_continuation_bytes_stops_parsing() {
 #[test]
 fn reverse_socks_is_read_with_its_roles_swapped() {
     let preamble = b"NZ\x8d\x08\x87N";
-    let mut dis =
-        Stack::detect(preamble, Direction::ToServer, Transport::Tcp, (54263, 8855), true).unwrap();
+    let mut dis = Stack::detect(
+        preamble,
+        Direction::ToServer,
+        Transport::Tcp,
+        (54263, 8855),
+        true,
+    )
+    .unwrap();
     let (labels, _) = run(&mut dis, Direction::ToServer, preamble, &[]);
     assert!(labels.iter().all(|l| l.1 == Undecoded));
     // The accepting side: greeting, CONNECT, then an HTTP request.
@@ -910,16 +916,36 @@ fn reverse_socks_is_read_with_its_roles_swapped() {
     to_client.extend_from_slice(request);
     let (labels, events) = run(&mut dis, Direction::ToClient, &to_client, &[3, 10]);
     let texts = app_texts(&events);
-    assert!(texts.iter().any(|t| t.starts_with("SOCKS SOCKS5 CONNECT 74.125.131.103:80")), "{texts:?}");
-    assert!(texts.iter().any(|t| t.starts_with("HTTP GET /search?q=boots")), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("SOCKS SOCKS5 CONNECT 74.125.131.103:80")),
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("HTTP GET /search?q=boots")),
+        "{texts:?}"
+    );
     assert!(labels[13..].iter().all(|l| l.1 != Undecoded));
     // The opening side's answers continue its stream after the preamble.
     let mut answers = vec![5, 0, 5, 0, 0, 1, 74, 125, 131, 103, 0, 80];
     answers.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     let mut out = Emitter::default();
-    let n = dis.feed(Direction::ToServer, preamble.len() as u64, &answers, true, &mut out);
+    let n = dis.feed(
+        Direction::ToServer,
+        preamble.len() as u64,
+        &answers,
+        true,
+        &mut out,
+    );
     assert_eq!(n, answers.len());
-    assert!(!out.spans.iter().any(|s| s.vis == Undecoded), "{:?}", out.spans);
+    assert!(
+        !out.spans.iter().any(|s| s.vis == Undecoded),
+        "{:?}",
+        out.spans
+    );
     assert_eq!(dis.facts().stack, ["data", "reversed", "SOCKS5", "HTTP"]);
 }
 
@@ -927,9 +953,14 @@ fn reverse_socks_is_read_with_its_roles_swapped() {
 /// other side's bytes are not a SOCKS request.
 #[test]
 fn an_unknown_flow_stays_unknown_without_a_reverse_request() {
-    let mut dis =
-        Stack::detect(b"\x00\x01binary", Direction::ToServer, Transport::Tcp, (5000, 9000), true)
-            .unwrap();
+    let mut dis = Stack::detect(
+        b"\x00\x01binary",
+        Direction::ToServer,
+        Transport::Tcp,
+        (5000, 9000),
+        true,
+    )
+    .unwrap();
     run(&mut dis, Direction::ToServer, b"\x00\x01binary", &[]);
     let (labels, _) = run(&mut dis, Direction::ToClient, &[5, 200, 1, 2], &[]);
     assert!(labels.iter().all(|l| l.1 == Undecoded));

@@ -382,7 +382,10 @@ mod tests {
     #[test]
     fn fully_encrypted_follows_the_published_exemptions() {
         for n in [32, 50, 100, 700, 1400] {
-            assert!(fully_encrypted(&random(n, n as u32)).is_some(), "{n} random bytes");
+            assert!(
+                fully_encrypted(&random(n, n as u32)).is_some(),
+                "{n} random bytes"
+            );
         }
         let r = random(200, 5);
         // Too short to judge.
@@ -394,7 +397,10 @@ mod tests {
         let mut run = r.clone();
         run.splice(50..71, b"abcdefghijklmnopqrstu".iter().copied());
         assert!(fully_encrypted(&run).is_none());
-        let half: Vec<u8> = r.iter().map(|&b| if b < 128 { b'a' + b % 26 } else { b }).collect();
+        let half: Vec<u8> = r
+            .iter()
+            .map(|&b| if b < 128 { b'a' + b % 26 } else { b })
+            .collect();
         assert!(fully_encrypted(&half).is_none());
         // Bits set per byte outside 3.4–4.6 (Ex1): mostly zeros, or mostly 0xff.
         let zeros: Vec<u8> = r.iter().map(|&b| b & 0x11).collect();
@@ -402,13 +408,22 @@ mod tests {
         let ones: Vec<u8> = r.iter().map(|&b| b | 0xee).collect();
         assert!(fully_encrypted(&ones).is_none());
         // TLS and compressed formats start with their own headers (Ex5).
-        for head in [&[0x16u8, 3, 1][..], &[0x17, 3, 3], &[0x1f, 0x8b], &[0x78, 0x9c], &[0x28, 0xb5, 0x2f, 0xfd]] {
+        for head in [
+            &[0x16u8, 3, 1][..],
+            &[0x17, 3, 3],
+            &[0x1f, 0x8b],
+            &[0x78, 0x9c],
+            &[0x28, 0xb5, 0x2f, 0xfd],
+        ] {
             let mut b = head.to_vec();
             b.extend_from_slice(&r);
             assert!(fully_encrypted(&b).is_none(), "{head:?}");
         }
         // Few distinct values: structured, not random.
-        let few: Vec<u8> = r.iter().map(|&b| [0x0f, 0xf0, 0x33, 0xcc, 0x55, 0xaa][usize::from(b % 6)]).collect();
+        let few: Vec<u8> = r
+            .iter()
+            .map(|&b| [0x0f, 0xf0, 0x33, 0xcc, 0x55, 0xaa][usize::from(b % 6)])
+            .collect();
         assert!(fully_encrypted(&few).is_none());
     }
 
@@ -424,7 +439,13 @@ mod tests {
         let mut u = Unknown::new(&probe);
         let mut out = Emitter::default();
         u.feed(Direction::ToServer, 0, &random(300, 1), false, &mut out);
-        u.feed(Direction::ToServer, 300, b"later text, still opaque\n", false, &mut out);
+        u.feed(
+            Direction::ToServer,
+            300,
+            b"later text, still opaque\n",
+            false,
+            &mut out,
+        );
         u.feed(Direction::ToClient, 0, &[0u8; 300], false, &mut out);
         let opaque: u64 = out
             .spans
@@ -433,8 +454,17 @@ mod tests {
             .map(|s| s.range.end - s.range.start)
             .sum();
         assert_eq!(opaque, 300 + 25);
-        assert!(out.spans.iter().any(|s| s.field == crate::fields::DATA_BINARY));
-        assert_eq!(out.notes.iter().filter(|n| n.text.contains("fully encrypted")).count(), 1);
+        assert!(out
+            .spans
+            .iter()
+            .any(|s| s.field == crate::fields::DATA_BINARY));
+        assert_eq!(
+            out.notes
+                .iter()
+                .filter(|n| n.text.contains("fully encrypted"))
+                .count(),
+            1
+        );
         let mut facts = Facts::default();
         u.facts(&mut facts);
         assert_eq!(facts.stack, ["fully encrypted"]);

@@ -150,7 +150,9 @@ impl Dissector for WebSocket {
                 return Fed::Done(data.len());
             }
             if d.left > 0 {
-                let take = usize::try_from(d.left).unwrap_or(usize::MAX).min(rest.len());
+                let take = usize::try_from(d.left)
+                    .unwrap_or(usize::MAX)
+                    .min(rest.len());
                 d.payload(at, rest.get(..take).unwrap_or(&[]), out);
                 d.left -= take as u64;
                 pos += take;
@@ -225,7 +227,11 @@ impl Dissector for WebSocket {
                     opcode_name(h.opcode),
                     if h.fin || control { "" } else { " (fragment)" },
                     h.payload,
-                    if d.compressed && !control { ", compressed" } else { "" }
+                    if d.compressed && !control {
+                        ", compressed"
+                    } else {
+                        ""
+                    }
                 ),
             };
             self.frames += 1;
@@ -286,7 +292,10 @@ impl WsDir {
                     None => b.to_vec(),
                 };
                 let note = !self.saw_encrypted;
-                if self.encrypted.judge_noting(at, &plain, "a WebSocket binary message", note, out) {
+                if self
+                    .encrypted
+                    .judge_noting(at, &plain, "a WebSocket binary message", note, out)
+                {
                     self.saw_encrypted = true;
                     out.field(at..end, crate::fields::DATA_FULLY_ENCRYPTED);
                 } else if classify_chunk_explained(at, &plain, !self.explained, out) {
@@ -348,19 +357,33 @@ mod tests {
                 seen[i as usize] += 1;
             }
         }
-        assert!(seen.iter().all(|&c| c == 1), "every byte once: {:?}", out.spans);
+        assert!(
+            seen.iter().all(|&c| c == 1),
+            "every byte once: {:?}",
+            out.spans
+        );
     }
 
     #[test]
     fn a_masked_text_frame_is_readable_and_split_anywhere() {
-        let f = frame(true, 1, Some([0x11, 0x22, 0x33, 0x44]), b"Simple is better than complex");
+        let f = frame(
+            true,
+            1,
+            Some([0x11, 0x22, 0x33, 0x44]),
+            b"Simple is better than complex",
+        );
         for cut in 0..f.len() {
             let (a, b) = f.split_at(cut);
             let out = run(&mut WebSocket::default(), Direction::ToServer, &[a, b]);
             covered(&out, f.len() as u64);
-            assert!(out.spans.iter().any(|s| s.field == WS_MASK && s.range == (2..6)));
+            assert!(out
+                .spans
+                .iter()
+                .any(|s| s.field == WS_MASK && s.range == (2..6)));
             assert!(out.spans.iter().any(|s| s.field == WS_TEXT));
-            assert!(out.events.iter().any(|e| matches!(&e.desc, Desc::App { text, .. } if text == "text frame, 29 bytes")));
+            assert!(out.events.iter().any(
+                |e| matches!(&e.desc, Desc::App { text, .. } if text == "text frame, 29 bytes")
+            ));
         }
     }
 
@@ -377,16 +400,24 @@ mod tests {
         let f = frame(true, 2, Some([9, 8, 7, 6]), &random);
         let out = run(&mut ws, Direction::ToServer, &[&f]);
         covered(&out, f.len() as u64);
-        assert!(out.spans.iter().any(|s| s.field == crate::fields::DATA_FULLY_ENCRYPTED));
+        assert!(out
+            .spans
+            .iter()
+            .any(|s| s.field == crate::fields::DATA_FULLY_ENCRYPTED));
         let mut facts = Facts::default();
         ws.facts(&mut facts);
         assert_eq!(facts.stack, ["WebSocket", "fully encrypted"]);
 
-        let structured: Vec<u8> = (0..600u32).map(|i| if i % 4 == 0 { (i / 4) as u8 } else { 0 }).collect();
+        let structured: Vec<u8> = (0..600u32)
+            .map(|i| if i % 4 == 0 { (i / 4) as u8 } else { 0 })
+            .collect();
         let f = frame(true, 2, None, &structured);
         let out = run(&mut WebSocket::default(), Direction::ToClient, &[&f]);
         covered(&out, f.len() as u64);
-        assert!(!out.spans.iter().any(|s| s.field == crate::fields::DATA_FULLY_ENCRYPTED));
+        assert!(!out
+            .spans
+            .iter()
+            .any(|s| s.field == crate::fields::DATA_FULLY_ENCRYPTED));
     }
 
     #[test]
@@ -407,7 +438,12 @@ mod tests {
             .collect();
         assert_eq!(
             texts,
-            ["text (fragment) frame, 7 bytes", "ping frame, 4 bytes", "continuation frame, 5 bytes", "close 1000"]
+            [
+                "text (fragment) frame, 7 bytes",
+                "ping frame, 4 bytes",
+                "continuation frame, 5 bytes",
+                "close 1000"
+            ]
         );
         assert_eq!(out.spans.iter().filter(|s| s.field == WS_TEXT).count(), 2);
     }
@@ -424,7 +460,10 @@ mod tests {
         for bad in [vec![0x83, 1, 0], vec![0x89, 126, 0, 200], vec![0x80, 1, 0]] {
             let out = run(&mut WebSocket::default(), Direction::ToClient, &[&bad]);
             covered(&out, bad.len() as u64);
-            assert!(out.notes.iter().any(|n| n.text.contains("framing lost")), "{bad:?}");
+            assert!(
+                out.notes.iter().any(|n| n.text.contains("framing lost")),
+                "{bad:?}"
+            );
         }
         // Truncated at every byte.
         let f = frame(true, 2, Some([1, 2, 3, 4]), &[7; 300]);

@@ -621,9 +621,15 @@ mod tests {
         assert!(!looks_like(&p), "no version: not a client's first packet");
         assert!(looks_like_server(&p));
         let out = run(&mut GQuic::default(), Direction::ToClient, &p);
-        assert!(out.events.iter().any(|e| matches!(&e.desc, Desc::App { text, .. } if text == "REJ (1 tags)")));
+        assert!(out
+            .events
+            .iter()
+            .any(|e| matches!(&e.desc, Desc::App { text, .. } if text == "REJ (1 tags)")));
         // The control frames before the STREAM frame are readable frames, not opaque.
-        assert!(out.spans.iter().any(|s| s.field == GQUIC_FRAME && s.range.start == 22));
+        assert!(out
+            .spans
+            .iter()
+            .any(|s| s.field == GQUIC_FRAME && s.range.start == 22));
         assert!(!out.spans.iter().any(|s| s.field == GQUIC_ENCRYPTED));
         // Encrypted packets and random bytes are not taken for one.
         let mut enc = vec![0x08];
