@@ -865,3 +865,33 @@ fn websocket_frames_are_read_as_tshark_reads_them() {
         .collect();
     assert_eq!(ours, theirs);
 }
+
+/// A capture begun during a TLS transfer starts inside a record: TLS is found at the
+/// next record header (confirmed by where the record ends), the tail before it stays
+/// undecoded with a note, and the records after it are opaque.
+#[test]
+fn tls_picked_up_inside_a_record() {
+    let (l, summary) = lines("tls13-midrecord.pcap");
+    assert!(
+        has(&l, "length 610: TLS continuation, 610 bytes undecoded"),
+        "{l:#?}"
+    );
+    assert!(
+        has(
+            &l,
+            "length 10052: TLSv1.2 ApplicationData, 10047 bytes opaque"
+        ),
+        "{l:#?}"
+    );
+    assert!(
+        has(&l, "length 818: TLS continuation, 818 bytes opaque"),
+        "{l:#?}"
+    );
+    assert!(summary.contains("undecoded 610 "), "{summary}");
+    let out = run(&[
+        "show",
+        "--color=never",
+        capture("tls13-midrecord.pcap").to_str().unwrap(),
+    ]);
+    assert!(text(&out.stdout).contains("the stream starts inside a TLS record"));
+}

@@ -111,6 +111,9 @@ pub static TCP: &[&Protocol] = &[
     &super::telnet::PROTOCOL,
     &super::dns::TCP_PROTOCOL,
     &super::stun_tcp::PROTOCOL,
+    // TLS from inside a record (a capture begun mid-connection), after every other
+    // content test.
+    &super::tls::MIDSTREAM,
     // Never recognised by content: announced by FTP (the flow table's expectations).
     &super::ftp_data::PROTOCOL,
     // Never recognised by content: announced by HTTP's Upgrade.

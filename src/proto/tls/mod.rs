@@ -65,6 +65,52 @@ fn detect(p: &Probe<'_>) -> Detect {
     }
 }
 
+/// TLS picked up inside a record, tried after every other protocol's content test (a
+/// plaintext protocol may hand over to TLS after a few bytes of its own).
+pub static MIDSTREAM: Protocol = Protocol {
+    name: "TLS",
+    detect: |p: &Probe<'_>| inside_a_record(p.bytes),
+    ports: &[],
+    new: |p| Box::new(TlsStream::for_ports(p.client_port, p.server_port)),
+    fields: fields::FIELDS,
+};
+
+/// A capture that starts in the middle of a TLS connection most often starts inside a
+/// record (a 16 KiB record spans a dozen segments): TLS when, within the bytes one
+/// record can span, a plausible record header is followed by another where its length
+/// says, or its record ends exactly where the bytes seen do. `NeedMore` while a candidate's next header lies beyond the bytes seen, or
+/// while random-looking bytes hold no header yet.
+fn inside_a_record(b: &[u8]) -> Detect {
+    let reach = hdr::LEN + usize::from(record::MAX_RECORD_BODY);
+    let span = b.len().min(reach);
+    let mut undecided = false;
+    for k in 1..span {
+        if !b.get(k).is_some_and(|&t| (20..=23).contains(&t)) {
+            continue;
+        }
+        let Plausible::Yes(h) = plausible_header(b.get(k..).unwrap_or(&[])) else {
+            continue;
+        };
+        let next = k + hdr::LEN + usize::from(h.len);
+        if next == b.len() {
+            // The record ends where the bytes seen do (a segment boundary).
+            return Detect::Yes;
+        }
+        match plausible_header(b.get(next..).unwrap_or(&[])) {
+            Plausible::Yes(_) => return Detect::Yes,
+            Plausible::NeedMore => undecided = true,
+            Plausible::No => {}
+        }
+    }
+    // No header yet in bytes that look encrypted: the record may end exactly where
+    // they do (the next header in the next segment).
+    if undecided || (b.len() < reach && super::unknown::fully_encrypted(b).is_some()) {
+        Detect::NeedMore
+    } else {
+        Detect::No
+    }
+}
+
 /// Whether `bytes` begin with a TLS (or SSLv2-compatible) ClientHello or ServerHello:
 /// how a plaintext protocol knows its connection is being handed to TLS.
 pub fn starts_here(bytes: &[u8]) -> Plausible {
@@ -89,6 +135,15 @@ pub fn starts_here(bytes: &[u8]) -> Plausible {
         Plausible::Yes(_) => Plausible::No,
         other => other,
     }
+}
+
+/// Where record framing resumes after it was lost.
+enum Resync {
+    /// A confirmed record header at this offset.
+    Found(usize),
+    /// A candidate header at this offset, its record not yet complete.
+    Wait(usize),
+    None,
 }
 
 impl Dissector for TlsStream {
@@ -321,7 +376,12 @@ impl TlsStream {
                     };
                 }
                 Phase::Lost => match self.resync_point(dir, rest) {
-                    Some(skip) => {
+                    Resync::Wait(skip) => {
+                        let (field, vis) = self.unsynced(dir);
+                        out.span(at..at + skip as u64, field, vis);
+                        return pos + skip;
+                    }
+                    Resync::Found(skip) => {
                         let (field, vis) = self.unsynced(dir);
                         out.span(at..at + skip as u64, field, vis);
                         if skip < rest.len() {
@@ -339,7 +399,7 @@ impl TlsStream {
                         }
                         pos += skip;
                     }
-                    None => {
+                    Resync::None => {
                         // Keep the last bytes: they may begin a record header.
                         let keep = rest.len().min(hdr::LEN - 1);
                         let n = rest.len() - keep;
@@ -377,6 +437,20 @@ impl TlsStream {
                 }
                 Phase::Header => match plausible_header(rest) {
                     Plausible::NeedMore => return pos,
+                    Plausible::No if pos == 0 && base == 0 && self.dir(dir).records == 0 => {
+                        // The capture began inside a record (a connection picked up
+                        // mid-stream): find the next header.
+                        out.note(
+                            at..at + rest.len().min(hdr::LEN) as u64,
+                            Severity::Note,
+                            NoteGroup::Sequence,
+                            "the stream starts inside a TLS record (the capture began \
+                             mid-connection): its tail is undecoded up to the next record \
+                             header"
+                                .into(),
+                        );
+                        self.dir(dir).phase = Phase::Lost;
+                    }
                     Plausible::No => {
                         out.note(
                             at..at + rest.len().min(hdr::LEN) as u64,
@@ -560,28 +634,33 @@ impl TlsStream {
         self.suite()?.record_plaintext(version, u32::from(len))
     }
 
-    /// Finds where framing can resume in `bytes`: the offset of a plausible record
-    /// header confirmed by the next one (or by the record version seen before), else `None`.
-    fn resync_point(&mut self, dir: Direction, bytes: &[u8]) -> Option<usize> {
+    /// Finds where framing can resume in `bytes`: a plausible record header confirmed
+    /// by the next one, by its record ending exactly where `bytes` do, or by the
+    /// record version seen before. A candidate whose next header lies beyond `bytes`
+    /// is waited for (the bytes before it are labelled, the rest kept).
+    fn resync_point(&mut self, dir: Direction, bytes: &[u8]) -> Resync {
         let known = self.dir(dir).record_version;
         for i in 0..bytes.len().saturating_sub(hdr::LEN - 1) {
-            let Plausible::Yes(h) = plausible_header(bytes.get(i..)?) else {
+            let Plausible::Yes(h) = plausible_header(bytes.get(i..).unwrap_or(&[])) else {
                 continue;
             };
             let next = i + hdr::LEN + usize::from(h.len);
-            let confirmed = match plausible_header(bytes.get(next..).unwrap_or(&[])) {
-                Plausible::Yes(_) => true,
-                Plausible::No => false,
-                Plausible::NeedMore => {
-                    known.is_some_and(|v| bytes.get(i + 1..i + 3) == Some(&v[..]))
-                        && h.content == ContentType::APPLICATION_DATA
+            if next == bytes.len() {
+                return Resync::Found(i);
+            }
+            match plausible_header(bytes.get(next..).unwrap_or(&[])) {
+                Plausible::Yes(_) => return Resync::Found(i),
+                Plausible::No => {}
+                Plausible::NeedMore
+                    if known.is_some_and(|v| bytes.get(i + 1..i + 3) == Some(&v[..]))
+                        && h.content == ContentType::APPLICATION_DATA =>
+                {
+                    return Resync::Found(i)
                 }
-            };
-            if confirmed {
-                return Some(i);
+                Plausible::NeedMore => return Resync::Wait(i),
             }
         }
-        None
+        Resync::None
     }
 
     /// Bytes are missing from the stream at this point (lost segment, snap length).

@@ -441,3 +441,40 @@ fn second_client_hello_after_compat_ccs_is_readable_without_the_server_side() {
     let (labels, _) = feed_chunks(&mut tls, Direction::ToServer, &client, &[client.len()]);
     assert_eq!(labels.at(fin + 5).0, Opaque);
 }
+
+#[test]
+fn tls_inside_a_record_needs_a_confirmed_header() {
+    let mut x: u32 = 3;
+    let mut random = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                // Never a content type, so no header appears by chance.
+                match (x >> 16) as u8 {
+                    20..=24 => 0x99,
+                    b => b,
+                }
+            })
+            .collect()
+    };
+    // The tail of a record, then two whole records.
+    let mut b = random(300);
+    for len in [200u16, 100] {
+        b.extend_from_slice(&[23, 3, 3]);
+        b.extend_from_slice(&len.to_be_bytes());
+        b.extend(random(usize::from(len)));
+    }
+    assert_eq!(super::inside_a_record(&b), Detect::Yes);
+    // Cut inside the first record: wait for its end.
+    assert_eq!(super::inside_a_record(&b[..400]), Detect::NeedMore);
+    // Cut where the first record ends: confirmed by its length.
+    assert_eq!(super::inside_a_record(&b[..505]), Detect::Yes);
+    // Random bytes: wait while they could still hold a header, then no.
+    assert_eq!(super::inside_a_record(&random(2000)), Detect::NeedMore);
+    assert_eq!(super::inside_a_record(&random(20_000)), Detect::No);
+    // Text never waits.
+    assert_eq!(
+        super::inside_a_record(&b"GET / HTTP/1.1\r\n".repeat(20)),
+        Detect::No
+    );
+}
