@@ -452,7 +452,9 @@ impl Violation {
 /// What kind of content a readable field is, in words; the mail protocols share the
 /// `smtp.` fields, so `mail` names the one the flow runs.
 fn content_words(field: &str, mail: Option<&str>) -> String {
-    const WORDS: [(&str, &str); 13] = [
+    const WORDS: [(&str, &str); 15] = [
+        ("data.binary", "binary payload of an unidentified protocol"),
+        ("data.text", "text of an unidentified protocol"),
         ("http.request", "HTTP request"),
         ("http.response", "HTTP response"),
         ("http", "HTTP message"),
