@@ -725,3 +725,23 @@ fn configured_stream_buffer_bounds_the_end_of_a_flow() {
         "the configured bound applies when the flow ends: {notes:#?}"
     );
 }
+
+/// A server that answers retransmitted SYNs with fresh ISNs: the last SYN-ACK before
+/// any data starts the stream, so its data is followed, not "before the stream".
+#[test]
+fn a_restarted_handshake_follows_the_latest_isn() {
+    let mut order = segments(1400);
+    // Two earlier SYN-ACKs with other ISNs, before the real one (above it: its data
+    // would come before the stream they start).
+    order.insert(1, (false, 6_000_000, 0x12, vec![]));
+    order.insert(1, (false, 5_100_000, 0x12, vec![]));
+    let c = run(&order);
+    assert!(c.labels.iter().any(|((to_server, _), _)| !to_server));
+    assert!(
+        !c.labels
+            .iter()
+            .any(|((to_server, _), l)| !to_server && *l == Label::Undecoded),
+        "the server's bytes were followed"
+    );
+    assert_eq!(c.labels, run(&segments(1400)).labels);
+}

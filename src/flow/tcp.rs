@@ -236,6 +236,13 @@ pub fn segment(
         return res;
     };
     let next_seq = match st.next_seq {
+        // A SYN (or SYN-ACK) with another ISN before any data: the handshake was
+        // restarted, the latest one counts (a server answering retransmitted SYNs
+        // with fresh ISNs).
+        Some(n) if syn && n != data_seq && st.next_off == 0 && st.held.is_empty() => {
+            st.next_seq = Some(data_seq);
+            data_seq
+        }
         Some(n) => n,
         None => {
             // Only data makes the missing handshake matter: a bare RST
