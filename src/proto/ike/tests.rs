@@ -1,3 +1,5 @@
+//! Named byte fixtures for IKE: IKEv2 and IKEv1 messages, their payloads and identities.
+
 use super::*;
 use crate::span::Visibility::{self, *};
 

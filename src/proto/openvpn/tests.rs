@@ -1,3 +1,5 @@
+//! Named byte fixtures for OpenVPN: recognition, control packets carrying TLS, data packets.
+
 use super::*;
 use crate::span::Visibility::*;
 

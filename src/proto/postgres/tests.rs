@@ -1,3 +1,5 @@
+//! Named byte fixtures for PostgreSQL: startup, passwords and SCRAM, queries and replies.
+
 use super::*;
 
 fn typed(t: u8, body: &[u8]) -> Vec<u8> {

@@ -1,3 +1,5 @@
+//! Named byte fixtures for Redis: RESP and inline commands, AUTH and HELLO, keys.
+
 use super::*;
 
 fn cmd(args: &[&[u8]]) -> Vec<u8> {

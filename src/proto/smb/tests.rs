@@ -1,3 +1,5 @@
+//! Named byte fixtures for SMB: tree connects, session setup, compounds, transform headers.
+
 use super::*;
 
 /// An SMB2 header for `command`, as a request or a response.

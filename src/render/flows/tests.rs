@@ -1,3 +1,5 @@
+//! The flows table run on made-up reports: order, the sorting bound, filters, folding.
+
 use super::*;
 
 fn report(id: u64, first: u64, port: u16) -> FlowReport {

@@ -1,3 +1,5 @@
+//! Arguments parsed and resolved.
+
 use super::*;
 
 fn demo(args: &[&str]) -> DemoArgs {

@@ -1,3 +1,5 @@
+//! Application printers' lines printed from byte fixtures.
+
 use super::*;
 use crate::render::line::LineOptions;
 use std::net::Ipv4Addr;

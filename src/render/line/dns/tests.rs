@@ -1,3 +1,5 @@
+//! DNS lines printed from byte fixtures.
+
 use super::*;
 use crate::render::line::LineOptions;
 

@@ -1,3 +1,5 @@
+//! ICMP and ICMPv6 lines printed from byte fixtures.
+
 use super::*;
 
 fn v4(msg: &[u8], len: u32) -> String {
