@@ -342,10 +342,9 @@ mod tests {
         for (i, c) in chunks.iter().enumerate() {
             buf.extend_from_slice(c);
             let flush = i + 1 == chunks.len();
-            if let Fed::Done(n) | Fed::Handover(n) = ws.feed(dir, base, &buf, flush, &mut out) {
-                buf.drain(..n);
-                base += n as u64;
-            }
+            let (Fed::Done(n) | Fed::Handover(n)) = ws.feed(dir, base, &buf, flush, &mut out);
+            buf.drain(..n);
+            base += n as u64;
         }
         out
     }

@@ -1,0 +1,240 @@
+//! The details printed under a flow's table row (unless `--brief`): stack, TLS,
+//! names, leaks, sizes and the verdict.
+
+use super::*;
+
+impl<W: Write, E: Write> FlowsSink<W, E> {
+    pub(super) fn detailed(&self, s: &mut String, r: &FlowReport, w: &Widths) {
+        let full = self.opts.full;
+        let c = Cells::of(r);
+        let _ = writeln!(
+            s,
+            "{}  {:<3}  {}  {}  {}  {}  {}  {}  {}  {}",
+            pad_left(&c.id, w.id),
+            r.transport.name(),
+            pad_right(&c.endpoints, w.endpoints),
+            pad_right(&c.stack, w.stack),
+            pad_left(&c.packets, w.packets),
+            pad_left(&c.bytes, w.bytes),
+            pad_left(&c.handshake, w.handshake),
+            self.paint(&pad_left(&c.plaintext, w.plaintext), Label::Cleartext),
+            self.paint(&pad_left(&c.opaque, w.opaque), Label::Opaque),
+            r.end_reason.name(),
+        );
+        let pad = " ".repeat(w.id + 2);
+        let verdict = escape(&r.verdict()).into_owned();
+        let verdict = if full {
+            verdict
+        } else {
+            shorten(&verdict, 200)
+        };
+        let verdict = if alarming(r) {
+            self.paint(&verdict, Label::Leak)
+        } else {
+            verdict
+        };
+        let _ = writeln!(s, "{pad}verdict: {verdict}");
+        if let Some(d) = r.tls.as_ref().and_then(|t| t.decryption.as_ref()) {
+            // The key holder's view, beside the observer's verdict.
+            let [to, from] = &d.dirs;
+            let rec = |n: u64| if n == 1 { "record" } else { "records" };
+            let mut line = format!(
+                "with the key log: {} (→ {} {}, {} bytes; ← {} {}, {} bytes)",
+                d.status.word(),
+                to.records,
+                rec(to.records),
+                to.bytes,
+                from.records,
+                rec(from.records),
+                from.bytes
+            );
+            if !d.says.is_empty() {
+                line.push_str(": ");
+                line.push_str(&d.says.join(", "));
+            }
+            let _ = writeln!(s, "{pad}{}", escape(&line));
+            if !d.secrets.is_empty() {
+                let line = format!("visible to the endpoints only: {}", d.secrets.join(", "));
+                let _ = writeln!(s, "{pad}{}", self.paint(&escape(&line), Label::Leak));
+            }
+        }
+        let dur = (r.end.sec as f64 - r.start.sec as f64)
+            + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
+        let _ = writeln!(
+            s,
+            "{pad}frames {}–{}, from {} for {:.3} s{}",
+            r.first_frame,
+            r.last_frame,
+            rfc3339(r.start).unwrap_or_else(|| "[a time out of range]".into()),
+            dur.max(0.0),
+            if r.transport == Transport::Tcp && !r.syn_seen {
+                ", TCP handshake not seen"
+            } else {
+                ""
+            }
+        );
+        if let Some(t) = &r.tls {
+            let mut parts = Vec::new();
+            match t.version {
+                Some(v) => parts.push(v.label()),
+                None if t.client_hello_seen => parts.push(format!(
+                    "offered up to {}",
+                    t.offered.map_or("?".to_string(), |v| v.label())
+                )),
+                None => parts.push("handshake not seen".into()),
+            }
+            if let Some(c) = t.cipher {
+                parts.push(cipher_name(c));
+            }
+            if let (Some(sni), true) = (&t.sni, t.ech) {
+                parts.push(format!("SNI {} (outer; ECH offered)", escape(sni)));
+            } else if let Some(sni) = &t.sni {
+                parts.push(format!("SNI {}", escape(sni)));
+            } else if t.client_hello_seen {
+                parts.push("no SNI".into());
+            }
+            if !t.alpn_offered.is_empty() {
+                let tls13 = t.version.is_some_and(|v| v.is_tls13());
+                let chosen = match t.alpn_chosen.as_deref() {
+                    Some(c) => c,
+                    // TLS 1.3 sends the server's choice in EncryptedExtensions.
+                    None if tls13 => "? (encrypted)",
+                    None => "none chosen",
+                };
+                let offered: Vec<String> = t
+                    .alpn_offered
+                    .iter()
+                    .map(|a| escape(a).into_owned())
+                    .collect();
+                parts.push(format!(
+                    "ALPN {} → {}",
+                    folded(&offered, full, ",", ""),
+                    escape(chosen)
+                ));
+            }
+            if t.resumed {
+                parts.push("resumed".into());
+            }
+            let _ = writeln!(s, "{pad}tls: {}", parts.join(", "));
+            let shown = if full {
+                t.certificates.len()
+            } else {
+                t.certificates.len().min(3)
+            };
+            for c in t.certificates.iter().take(shown) {
+                let mut line = format!("certificate: {} (issuer {})", c.subject, c.issuer);
+                if !c.sans.is_empty() {
+                    let _ = write!(line, ", SAN {}", folded(&c.sans, full, " ", ""));
+                }
+                let line = if full { line } else { shorten(&line, 300) };
+                let _ = writeln!(s, "{pad}{}", escape(&line));
+            }
+            if shown < t.certificates.len() {
+                let _ = writeln!(
+                    s,
+                    "{pad}… and {} more (--full lists them)",
+                    plural((t.certificates.len() - shown) as u64, "certificate")
+                );
+            }
+            let mut fp = Vec::new();
+            if let Some(j) = &t.ja4 {
+                fp.push(format!("JA4 {j}"));
+            }
+            if let Some(j) = &t.ja3 {
+                fp.push(format!("JA3 {j}"));
+            }
+            if let Some(j) = &t.ja3s {
+                fp.push(format!("JA3S {j}"));
+            }
+            if !fp.is_empty() {
+                let _ = writeln!(s, "{pad}fingerprints: {}", fp.join(", "));
+            }
+        }
+        if !r.names.is_empty() {
+            // One entry per name, with every way it was learned.
+            let mut names: Vec<(String, Vec<&str>)> = Vec::new();
+            for n in &r.names {
+                match names.iter_mut().find(|(name, _)| *name == n.name) {
+                    Some((_, sources)) => sources.push(n.source.name()),
+                    None => names.push((n.name.clone(), vec![n.source.name()])),
+                }
+            }
+            let items: Vec<String> = names
+                .iter()
+                .map(|(n, sources)| format!("{} ({})", escape(n), sources.join(", ")))
+                .collect();
+            let _ = writeln!(s, "{pad}names: {}", folded(&items, full, ", ", " names"));
+        }
+        if let Some(talk) = r.conversation() {
+            let _ = writeln!(s, "{pad}encrypted messages: {talk}");
+        }
+        for (i, arrow) in ["→", "←"].iter().enumerate() {
+            let d = &r.dirs[i];
+            if d.packets == 0 {
+                continue;
+            }
+            let counts: Vec<String> = Label::ALL
+                .iter()
+                .filter(|l| d.payload[l.index()] > 0)
+                .map(|l| format!("{} {}", l.word(), grouped(d.payload[l.index()])))
+                .collect();
+            let sizes: Vec<String> = d.sizes.iter().map(|&n| grouped(u64::from(n))).collect();
+            let _ = writeln!(
+                s,
+                "{pad}{arrow} {}, {}; payload: {}{}",
+                plural(d.packets, "packet"),
+                crate::text::bytes(d.bytes),
+                if counts.is_empty() {
+                    "none".to_string()
+                } else {
+                    counts.join(", ")
+                },
+                if sizes.is_empty() {
+                    String::new()
+                } else {
+                    let what = if r.records_seen { "record" } else { "payload" };
+                    format!("; first {what} sizes {}", sizes.join(" "))
+                }
+            );
+        }
+        // Credentials always; other leaks folded.
+        let mut others = 0u64;
+        for l in &r.leaks {
+            let credential = l.kind == LeakKind::Credential;
+            if !credential && !full && others >= FOLD as u64 {
+                others += 1;
+                continue;
+            }
+            if !credential {
+                others += 1;
+            }
+            let arrow = if l.dir == Direction::ToServer {
+                "→"
+            } else {
+                "←"
+            };
+            let value = escape(&l.value).into_owned();
+            let value = if full { value } else { shorten(&value, 100) };
+            let line = format!(
+                "{pad}{arrow} {}: {value} (frame {})",
+                l.kind.name(),
+                l.frame
+            );
+            if credential {
+                let _ = writeln!(s, "{}", self.paint(&line, Label::Leak));
+            } else {
+                let _ = writeln!(s, "{line}");
+            }
+        }
+        let folded_leaks = others.saturating_sub(FOLD as u64) * u64::from(!full);
+        let more = folded_leaks + r.leaks_dropped;
+        if more > 0 {
+            let hint = if folded_leaks > 0 {
+                " (--full lists them)"
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "{pad}… and {}{hint}", plural(more, "more leak"));
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! `eavesdrop flows`: one entry per flow, then totals.
+//!
+//! Flows end in any order, so reports are kept (bounded by [`FlowsOptions::max_sorted`])
+//! and printed at the end of the file, sorted (by first frame unless told otherwise),
+//! with columns as wide as their widest cell. Past the bound the sink says so on
+//! stderr and prints the rest as flows end, in fixed-width columns. Each flow is a
+//! table row followed by indented details (or, `--brief`, one line of at most
+//! [`BRIEF_WIDTH`] columns); long lists are folded to their first entries and a count
+//! unless `--full`. Byte counts have thousands separators. Text from the capture is
+//! escaped.
+
+use super::escape;
+use super::json::rfc3339;
+use super::learned::Learned;
+use super::style::Palette;
+use crate::proto::tls::cipher_name;
+use crate::proto::Direction;
+use crate::report::{FlowEnd, FlowReport, Transport};
+use crate::sink::Summary;
+use crate::sink::{FrameView, Sink};
+use crate::span::{Label, LeakKind};
+use crate::text::{grouped, plural, shorten};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::str::FromStr;
+
+mod detail;
+mod filter;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use filter::{EndpointMatch, Filtered, FlowFilter, FlowSort, Only};
+use table::*;
+
+/// `--brief` lines are at most this many columns.
+pub const BRIEF_WIDTH: usize = 120;
+/// Columns a `--brief` line keeps for the verdict.
+const BRIEF_VERDICT: usize = 36;
+/// Reports kept for sorting by default; beyond, flows print as they end.
+pub const MAX_SORTED: usize = 100_000;
+/// Entries of a long list shown without `--full`.
+const FOLD: usize = 5;
+
+/// How `flows` prints, decided once from the command line.
+#[derive(Clone, Debug)]
+pub struct FlowsOptions {
+    pub color: bool,
+    /// One line per flow.
+    pub brief: bool,
+    /// Every entry of long lists (stacks, certificates, leaks) instead of the first few.
+    pub full: bool,
+    pub sort: FlowSort,
+    pub filter: FlowFilter,
+    /// Reports kept for sorting; past it flows print as they end.
+    pub max_sorted: usize,
+    /// Print nothing on stderr but warnings (no closing summary).
+    pub quiet: bool,
+    /// Only the totals and what an observer learned, no entry per flow.
+    pub summary: bool,
+}
+
+impl Default for FlowsOptions {
+    fn default() -> Self {
+        FlowsOptions {
+            color: false,
+            brief: false,
+            full: false,
+            sort: FlowSort::First,
+            filter: FlowFilter::default(),
+            max_sorted: MAX_SORTED,
+            quiet: false,
+            summary: false,
+        }
+    }
+}
+
+/// Totals kept across flows (small: counts per stack and leak kind).
+#[derive(Default)]
+struct Totals {
+    flows: u64,
+    tcp: u64,
+    udp: u64,
+    hidden: u64,
+    by_stack: BTreeMap<String, u64>,
+    leaks: BTreeMap<&'static str, u64>,
+    credential_flows: u64,
+    plaintext_flows: u64,
+    opaque_flows: u64,
+    evicted: u64,
+    learned: Learned,
+}
+
+pub struct FlowsSink<W: Write, E: Write> {
+    out: W,
+    err: E,
+    opts: FlowsOptions,
+    palette: Palette,
+    /// Reports waiting to be sorted; `None` once past the bound (flows print as they end).
+    kept: Option<Vec<FlowReport>>,
+    header_done: bool,
+    totals: Totals,
+    file: String,
+}
+
+impl<W: Write, E: Write> FlowsSink<W, E> {
+    pub fn new(out: W, err: E, opts: FlowsOptions, file: &str) -> FlowsSink<W, E> {
+        FlowsSink {
+            out,
+            err,
+            palette: Palette::new(),
+            kept: Some(Vec::new()),
+            opts,
+            header_done: false,
+            totals: Totals::default(),
+            file: file.to_string(),
+        }
+    }
+
+    fn paint(&self, s: &str, label: Label) -> String {
+        if !self.opts.color {
+            return s.to_string();
+        }
+        self.palette.paint(self.palette.on(label), s)
+    }
+
+    fn count(&mut self, r: &FlowReport) {
+        let t = &mut self.totals;
+        t.flows += 1;
+        match r.transport {
+            Transport::Tcp => t.tcp += 1,
+            _ => t.udp += 1,
+        }
+        *t.by_stack.entry(r.stack_text()).or_default() += 1;
+        for l in &r.leaks {
+            *t.leaks.entry(l.kind.name()).or_default() += 1;
+        }
+        if r.credentials().next().is_some() {
+            t.credential_flows += 1;
+        }
+        if r.plaintext() > 0 {
+            t.plaintext_flows += 1;
+        } else if Label::Opaque.count(&r.payload()) > 0 {
+            t.opaque_flows += 1;
+        }
+        if r.end_reason == FlowEnd::Evicted {
+            t.evicted += 1;
+        }
+        t.learned.add(r);
+    }
+
+    /// Prints kept reports (sorted) and switches to printing flows as they end.
+    fn flush_kept(&mut self, sorted: bool) -> io::Result<()> {
+        let Some(mut kept) = self.kept.take() else {
+            return Ok(());
+        };
+        if sorted {
+            sort(&mut kept, self.opts.sort);
+        }
+        let w = self.capped(if sorted {
+            Widths::fit(kept.iter())
+        } else {
+            Widths::fixed()
+        });
+        for r in &kept {
+            let s = self.entry(r, &w);
+            self.out.write_all(s.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// A brief line leaves the verdict at least [`BRIEF_VERDICT`] columns: the
+    /// endpoints take what they need up to 47, the stack what is left up to 32.
+    fn capped(&self, mut w: Widths) -> Widths {
+        if self.opts.brief {
+            w.endpoints = w.endpoints.min(47);
+            let used = w.id + 2 + 3 + 2 + w.endpoints + 2 + 2;
+            w.stack = w
+                .stack
+                .min(BRIEF_WIDTH.saturating_sub(used + BRIEF_VERDICT))
+                .clamp(12, 32);
+        }
+        w
+    }
+}
+
+fn sort(reports: &mut [FlowReport], by: FlowSort) {
+    let bytes = |r: &FlowReport| r.dirs[0].bytes + r.dirs[1].bytes;
+    let readable = |r: &FlowReport| {
+        let p = r.payload();
+        Label::Cleartext.count(&p) + Label::Leak.count(&p)
+    };
+    match by {
+        FlowSort::First => reports.sort_by_key(|r| (r.first_frame, r.id)),
+        FlowSort::Id => reports.sort_by_key(|r| r.id),
+        FlowSort::Bytes => {
+            reports.sort_by_key(|r| (std::cmp::Reverse(bytes(r)), r.first_frame, r.id))
+        }
+        FlowSort::Readable => reports.sort_by_key(|r| {
+            (
+                std::cmp::Reverse(r.plaintext()),
+                std::cmp::Reverse(readable(r)),
+                r.first_frame,
+                r.id,
+            )
+        }),
+    }
+}
+
+impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
+    fn frame(&mut self, _view: &FrameView<'_>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn warning(&mut self, text: &str) -> io::Result<()> {
+        self.out.flush()?;
+        writeln!(self.err, "eavesdrop: warning: {}", escape(text))
+    }
+
+    fn flow(&mut self, r: &FlowReport) -> io::Result<()> {
+        if !self.opts.filter.keeps(r) {
+            self.totals.hidden += 1;
+            return Ok(());
+        }
+        self.count(r);
+        if self.opts.summary {
+            return Ok(());
+        }
+        match &mut self.kept {
+            Some(kept) if kept.len() < self.opts.max_sorted => {
+                kept.push(r.clone());
+                Ok(())
+            }
+            Some(_) => {
+                self.out.flush()?;
+                writeln!(
+                    self.err,
+                    "eavesdrop: note: more than {} flows: printing them in the order they end \
+                     (sorting would hold them all in memory)",
+                    grouped(self.opts.max_sorted as u64)
+                )?;
+                self.flush_kept(false)?;
+                self.flow_now(r)
+            }
+            None => self.flow_now(r),
+        }
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.flush_kept(true)?;
+        let t = &self.totals;
+        let mut s = String::new();
+        if self.opts.summary && t.flows > 0 {
+            let _ = writeln!(s, "{}:", escape(&self.file));
+        } else if !self.header_done {
+            let _ = writeln!(s, "{}: no flows", escape(&self.file));
+        }
+        let mut stacks: Vec<(&String, &u64)> = t.by_stack.iter().collect();
+        stacks.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let stacks: Vec<String> = stacks
+            .iter()
+            .map(|(k, n)| format!("{} ×{}", escape(k), grouped(**n)))
+            .collect();
+        let shown = if t.hidden > 0 {
+            format!(
+                "{} of {} shown",
+                grouped(t.flows),
+                plural(t.flows + t.hidden, "flow")
+            )
+        } else {
+            plural(t.flows, "flow")
+        };
+        let _ = writeln!(
+            s,
+            "totals: {shown} ({} TCP, {} UDP); content readable in {}, opaque in {}, credentials in {}{}",
+            grouped(t.tcp),
+            grouped(t.udp),
+            grouped(t.plaintext_flows),
+            grouped(t.opaque_flows),
+            grouped(t.credential_flows),
+            if t.evicted > 0 {
+                format!(
+                    "; {} evicted from the flow table (reported with what was seen)",
+                    grouped(t.evicted)
+                )
+            } else {
+                String::new()
+            }
+        );
+        if !stacks.is_empty() {
+            let _ = writeln!(s, "  stacks: {}", folded(&stacks, self.opts.full, ", ", ""));
+        }
+        if !t.leaks.is_empty() {
+            let mut leaks: Vec<(&&str, &u64)> = t.leaks.iter().collect();
+            leaks.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let leaks: Vec<String> = leaks
+                .iter()
+                .map(|(k, n)| format!("{k} {}", grouped(**n)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  leaks: {}",
+                folded(&leaks, self.opts.full, ", ", " kinds")
+            );
+        }
+        if t.flows > 0 {
+            let width = if self.opts.brief { BRIEF_WIDTH } else { 200 };
+            for line in t.learned.lines(self.opts.full, width) {
+                // Shorten before colouring: the escapes take no columns.
+                let text = if self.opts.brief {
+                    shorten_to(&line.text, BRIEF_WIDTH)
+                } else {
+                    line.text
+                };
+                if line.alarm {
+                    let _ = writeln!(s, "{}", self.paint(&text, Label::Leak));
+                } else {
+                    let _ = writeln!(s, "{text}");
+                }
+            }
+        }
+        self.out.write_all(s.as_bytes())?;
+        self.out.flush()?;
+        if self.opts.quiet {
+            return Ok(());
+        }
+        let mut text = Vec::new();
+        super::summary::write_summary(&mut text, summary, self.opts.color.then_some(&self.palette));
+        self.err.write_all(&text)?;
+        self.err.flush()
+    }
+}
+
+impl<W: Write, E: Write> FlowsSink<W, E> {
+    /// Prints one flow now, in fixed-width columns (past the sorting bound).
+    fn flow_now(&mut self, r: &FlowReport) -> io::Result<()> {
+        let w = self.capped(Widths::fixed());
+        let s = self.entry(r, &w);
+        self.out.write_all(s.as_bytes())
+    }
+}

@@ -1,0 +1,258 @@
+//! The flows table: column widths, cells, the header, the row of each flow, the
+//! `--brief` line and its short verdict.
+
+use super::*;
+
+/// Column widths of the table (the brief line uses the first three and the stack).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Widths {
+    pub(super) id: usize,
+    pub(super) endpoints: usize,
+    pub(super) stack: usize,
+    pub(super) packets: usize,
+    pub(super) bytes: usize,
+    pub(super) handshake: usize,
+    pub(super) plaintext: usize,
+    pub(super) opaque: usize,
+}
+
+pub(super) const HEAD: [&str; 10] = [
+    "flow",
+    "",
+    "client → server",
+    "stack",
+    "packets →/←",
+    "bytes",
+    "handshake",
+    "plaintext",
+    "opaque",
+    "end",
+];
+
+impl Widths {
+    /// For streaming (past the sorting bound): wide enough for most flows.
+    pub(super) fn fixed() -> Widths {
+        Widths {
+            id: 5,
+            endpoints: 45,
+            stack: 28,
+            packets: 11,
+            bytes: 11,
+            handshake: 9,
+            plaintext: 9,
+            opaque: 11,
+        }
+    }
+
+    /// As wide as the widest cell (or heading) of each column.
+    pub(super) fn fit<'a>(reports: impl Iterator<Item = &'a FlowReport>) -> Widths {
+        let w = |s: &str| s.chars().count();
+        let mut x = Widths {
+            id: w(HEAD[0]),
+            endpoints: w(HEAD[2]),
+            stack: w(HEAD[3]),
+            packets: w(HEAD[4]),
+            bytes: w(HEAD[5]),
+            handshake: w(HEAD[6]),
+            plaintext: w(HEAD[7]),
+            opaque: w(HEAD[8]),
+        };
+        for r in reports {
+            let c = Cells::of(r);
+            x.id = x.id.max(w(&c.id));
+            x.endpoints = x.endpoints.max(w(&c.endpoints));
+            x.stack = x.stack.max(w(&c.stack));
+            x.packets = x.packets.max(w(&c.packets));
+            x.bytes = x.bytes.max(w(&c.bytes));
+            x.handshake = x.handshake.max(w(&c.handshake));
+            x.plaintext = x.plaintext.max(w(&c.plaintext));
+            x.opaque = x.opaque.max(w(&c.opaque));
+        }
+        x
+    }
+}
+
+/// A flow's table cells, as text.
+pub(super) struct Cells {
+    pub(super) id: String,
+    pub(super) endpoints: String,
+    pub(super) stack: String,
+    pub(super) packets: String,
+    pub(super) bytes: String,
+    pub(super) handshake: String,
+    pub(super) plaintext: String,
+    pub(super) opaque: String,
+}
+
+impl Cells {
+    pub(super) fn of(r: &FlowReport) -> Cells {
+        let p = r.payload();
+        let readable = Label::Cleartext.count(&p) + Label::Leak.count(&p);
+        let plaintext = r.plaintext();
+        Cells {
+            id: r.id.to_string(),
+            endpoints: format!("{} → {}", endpoint(&r.client), endpoint(&r.server)),
+            stack: escape(&r.stack_text()).into_owned(),
+            packets: format!(
+                "{}/{}",
+                grouped(r.dirs[0].packets),
+                grouped(r.dirs[1].packets)
+            ),
+            bytes: grouped(r.dirs[0].bytes + r.dirs[1].bytes),
+            handshake: grouped(readable.saturating_sub(plaintext)),
+            plaintext: grouped(plaintext),
+            opaque: grouped(Label::Opaque.count(&p)),
+        }
+    }
+}
+
+pub(super) fn endpoint(ep: &(IpAddr, u16)) -> String {
+    match ep.0 {
+        IpAddr::V4(a) => format!("{a}:{}", ep.1),
+        IpAddr::V6(a) => format!("[{a}]:{}", ep.1),
+    }
+}
+
+/// Pads `s` to `w` columns (counted in characters).
+pub(super) fn pad_left(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(s.chars().count())))
+}
+
+pub(super) fn pad_right(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())))
+}
+
+/// `a, b, c, d, e … and 37 more` (all of them with `full`).
+pub(super) fn folded(items: &[String], full: bool, sep: &str, what: &str) -> String {
+    if full || items.len() <= FOLD {
+        return items.join(sep);
+    }
+    let more = items.len() - FOLD;
+    format!(
+        "{}{sep}… and {more} more{what}",
+        items.get(..FOLD).unwrap_or(items).join(sep)
+    )
+}
+
+/// Shortens to `max` columns, `…` included.
+pub(super) fn shorten_to(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        shorten(s, max.saturating_sub(1))
+    }
+}
+
+/// Whether a flow's verdict is painted as a leak: content or credentials readable.
+pub(super) fn alarming(r: &FlowReport) -> bool {
+    r.credentials().next().is_some() || r.plaintext() > 0
+}
+
+/// The verdict in a few words, for `--brief`.
+pub(super) fn short_verdict(r: &FlowReport) -> String {
+    let p = r.payload();
+    let total: u64 = p.iter().sum();
+    let opaque = Label::Opaque.count(&p);
+    let plain = r.plaintext();
+    let creds: Vec<String> = r
+        .credentials()
+        .map(|l| escape(&l.value).into_owned())
+        .collect();
+    let mut v = if let Some(first) = creds.first() {
+        let more = if creds.len() > 1 {
+            format!(" (+{} more)", creds.len() - 1)
+        } else {
+            String::new()
+        };
+        format!("CREDENTIALS {first}{more}")
+    } else if plain > 0 && opaque > 0 {
+        format!("partly readable: {} in clear", crate::text::bytes(plain))
+    } else if plain > 0 {
+        format!("readable: {}", crate::text::bytes(plain))
+    } else if opaque > 0 {
+        "opaque".to_string()
+    } else if Label::Undecoded.count(&p) > 0 {
+        "not classified".to_string()
+    } else if total == 0 {
+        "no payload".to_string()
+    } else {
+        "handshake only".to_string()
+    };
+    if let Some(sni) = r.tls.as_ref().and_then(|t| t.sni.as_ref()) {
+        let _ = write!(v, "; SNI {}", escape(sni));
+    }
+    if !r.weaknesses().is_empty() {
+        v.push_str("; weak TLS");
+    }
+    v
+}
+
+impl<W: Write, E: Write> FlowsSink<W, E> {
+    pub(super) fn header(&mut self, s: &mut String, w: &Widths) {
+        if self.header_done {
+            return;
+        }
+        self.header_done = true;
+        let _ = writeln!(s, "{}:", escape(&self.file));
+        if self.opts.brief {
+            let line = format!(
+                "{}  {:<3}  {}  {}  verdict",
+                pad_left(HEAD[0], w.id),
+                HEAD[1],
+                pad_right(HEAD[2], w.endpoints),
+                pad_right(HEAD[3], w.stack),
+            );
+            let _ = writeln!(s, "{}", line.trim_end());
+            return;
+        }
+        let line = format!(
+            "{}  {:<3}  {}  {}  {}  {}  {}  {}  {}  {}",
+            pad_left(HEAD[0], w.id),
+            HEAD[1],
+            pad_right(HEAD[2], w.endpoints),
+            pad_right(HEAD[3], w.stack),
+            pad_left(HEAD[4], w.packets),
+            pad_left(HEAD[5], w.bytes),
+            pad_left(HEAD[6], w.handshake),
+            pad_left(HEAD[7], w.plaintext),
+            pad_left(HEAD[8], w.opaque),
+            HEAD[9],
+        );
+        let _ = writeln!(s, "{}", line.trim_end());
+    }
+
+    /// One flow: a table row and its details, or its brief line.
+    pub(super) fn entry(&mut self, r: &FlowReport, w: &Widths) -> String {
+        let mut s = String::with_capacity(1024);
+        self.header(&mut s, w);
+        if self.opts.brief {
+            s.push_str(&self.brief(r, w));
+            s.push('\n');
+        } else {
+            self.detailed(&mut s, r, w);
+        }
+        s
+    }
+
+    /// `   12  TCP  10.0.0.1:33402 → 10.0.0.2:8080  TCP › HTTP  CREDENTIALS Basic alice:…`
+    pub(super) fn brief(&self, r: &FlowReport, w: &Widths) -> String {
+        let c = Cells::of(r);
+        let endpoints = shorten_to(&c.endpoints, w.endpoints);
+        let stack = shorten_to(&c.stack, w.stack);
+        let head = format!(
+            "{}  {:<3}  {}  {}  ",
+            pad_left(&c.id, w.id),
+            r.transport.name(),
+            pad_right(&endpoints, w.endpoints),
+            pad_right(&stack, w.stack),
+        );
+        let room = BRIEF_WIDTH.saturating_sub(head.chars().count());
+        let verdict = shorten_to(&short_verdict(r), room);
+        let line = shorten_to(&format!("{head}{verdict}"), BRIEF_WIDTH);
+        // Colour after measuring: the escapes take no columns.
+        match line.split_at_checked(head.len()) {
+            Some((h, v)) if alarming(r) => format!("{h}{}", self.paint(v, Label::Leak)),
+            _ => line,
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The flows table run on made-up reports: order, the sorting bound, filters, folding.
+
+use super::*;
+
+fn report(id: u64, first: u64, port: u16) -> FlowReport {
+    let c = ("10.0.0.1".parse().unwrap(), port);
+    let s = ("10.0.0.2".parse().unwrap(), 443);
+    let mut r = FlowReport::new(id, Transport::Tcp, c, s);
+    r.first_frame = first;
+    r.last_frame = first + 1;
+    r
+}
+
+fn run(opts: FlowsOptions, reports: &[FlowReport]) -> (String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    {
+        let mut sink = FlowsSink::new(&mut out, &mut err, opts, "x.pcap");
+        for r in reports {
+            sink.flow(r).unwrap();
+        }
+        sink.finish(&Summary::default()).unwrap();
+    }
+    (
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn ids(out: &str) -> Vec<u64> {
+    out.lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn flows_are_sorted_by_first_frame_whatever_order_they_end_in() {
+    let reports = [report(3, 30, 3), report(1, 10, 1), report(2, 20, 2)];
+    let brief = FlowsOptions {
+        brief: true,
+        ..FlowsOptions::default()
+    };
+    let (out, _) = run(brief.clone(), &reports);
+    assert_eq!(ids(&out), [1, 2, 3], "{out}");
+    let (out, _) = run(
+        FlowsOptions {
+            sort: FlowSort::Bytes,
+            ..brief
+        },
+        &reports,
+    );
+    assert_eq!(ids(&out), [1, 2, 3], "ties keep capture order: {out}");
+}
+
+/// Past the bound, flows print as they end, with a note; nothing is lost.
+#[test]
+fn past_the_sorting_bound_flows_print_in_end_order_with_a_note() {
+    let reports = [report(3, 30, 3), report(1, 10, 1), report(2, 20, 2)];
+    let opts = FlowsOptions {
+        brief: true,
+        max_sorted: 2,
+        ..FlowsOptions::default()
+    };
+    let (out, err) = run(opts, &reports);
+    assert_eq!(ids(&out), [3, 1, 2], "{out}");
+    assert!(err.contains("more than 2 flows"), "{err}");
+    assert!(out.contains("totals: 3 flows"), "{out}");
+}
+
+#[test]
+fn filters_by_endpoint_and_kind() {
+    let e: EndpointMatch = "10.0.0.1:2".parse().unwrap();
+    assert_eq!(e.port, Some(2));
+    let v6: EndpointMatch = "[::1]:443".parse().unwrap();
+    assert_eq!(v6.port, Some(443));
+    assert!("[::1]".parse::<EndpointMatch>().unwrap().port.is_none());
+    assert!("::1".parse::<EndpointMatch>().unwrap().port.is_none());
+    assert!("example.com:80".parse::<EndpointMatch>().is_err());
+    let reports = [report(1, 10, 1), report(2, 20, 2)];
+    let opts = FlowsOptions {
+        brief: true,
+        filter: FlowFilter {
+            only: vec![],
+            endpoints: vec![e],
+        },
+        ..FlowsOptions::default()
+    };
+    let (out, _) = run(opts, &reports);
+    assert_eq!(ids(&out), [2], "{out}");
+    assert!(out.contains("totals: 1 of 2 flows shown"), "{out}");
+    let opts = FlowsOptions {
+        filter: FlowFilter {
+            only: vec![Only::Opaque],
+            endpoints: vec![],
+        },
+        ..FlowsOptions::default()
+    };
+    let (out, _) = run(opts, &reports);
+    assert!(ids(&out).is_empty(), "{out}");
+}
+
+#[test]
+fn long_lists_fold_unless_full() {
+    let items: Vec<String> = (0..42).map(|i| format!("s{i}")).collect();
+    assert_eq!(
+        folded(&items, false, ", ", ""),
+        "s0, s1, s2, s3, s4, … and 37 more"
+    );
+    assert_eq!(folded(&items, true, ", ", "").matches(", ").count(), 41);
+}
