@@ -724,7 +724,7 @@ from the whole capture (--summary prints only that).
 Flows are printed in the order they started (--sort to choose), once the file is read:
 eavesdrop keeps up to 100,000 flow reports to sort them, and past that prints the rest
 as they end (closed, reset, evicted, or open at the end of the capture), with a note.
---json streams flows as they end, unsorted. Long lists (stacks, certificates, leaks)
+--json and --format parquet stream flows as they end, unsorted. Long lists (stacks, certificates, leaks)
 show their first entries and a count; --full shows them all. Byte counts have
 thousands separators.
 
@@ -738,7 +738,8 @@ Examples:
   eavesdrop flows --brief --only readable big.pcap    one line per flow with content in clear
   eavesdrop flows --flow 10.0.0.5:443 --full big.pcap everything about one server's flows
   eavesdrop flows --sort bytes --brief big.pcap       the heaviest flows first
-  eavesdrop flows --json a.pcap b.pcapng | jq 'select(.type == \"flow\") | .tls.sni'";
+  eavesdrop flows --json a.pcap b.pcapng | jq 'select(.type == \"flow\") | .tls.sni'
+  eavesdrop flows --format parquet -o flows.parquet *.pcap   one table for DuckDB or Spark";
 
 #[derive(Debug, Args)]
 pub struct FlowsArgs {
@@ -750,6 +751,16 @@ pub struct FlowsArgs {
     /// see docs/json.md
     #[arg(long)]
     pub json: bool,
+
+    /// Output format: text, json (the same as --json), or parquet: one file for all the
+    /// captures, a row per flow with the JSON's columns, for DuckDB or Spark (give -o, or
+    /// redirect standard output; built with the `parquet` feature; docs/scale.md)
+    #[arg(long, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<OutputFormat>,
+
+    /// Write the Parquet file (--format parquet) to OUT instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
 
     /// One line per flow (at most 120 columns): number, transport, endpoints, stack and
     /// the verdict in a few words
@@ -892,7 +903,7 @@ Examples:
 
 impl FlowsArgs {
     pub fn format(&self) -> OutputFormat {
-        OutputFormat::json_if(self.json)
+        self.format.unwrap_or(OutputFormat::json_if(self.json))
     }
 
     pub fn filter(&self) -> FlowFilter {
@@ -904,7 +915,7 @@ impl FlowsArgs {
 
     pub fn options(&self) -> FlowsOptions {
         FlowsOptions {
-            color: self.color.enabled() && !self.json,
+            color: self.color.enabled() && self.format() == OutputFormat::Text,
             brief: self.brief,
             full: self.full,
             summary: self.summary,
