@@ -310,6 +310,24 @@ fn parquet_goes_to_a_redirected_standard_output() {
     );
 }
 
+#[cfg(feature = "parquet")]
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    let caps = sample_captures();
+    let mut child = eavesdrop()
+        .args(["flows", "--format", "parquet"])
+        .args(&caps)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+}
+
 /// The development corpus: EAVESDROP_CORPUS, or `../shared/corpus` beside the checkout.
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("EAVESDROP_CORPUS")

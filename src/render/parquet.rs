@@ -641,9 +641,14 @@ pub struct ParquetWriter<W: Write + Send> {
     rows: u64,
 }
 
+/// A Parquet error as an I/O error; the writer's own I/O errors keep their kind (a
+/// closed pipe stays `BrokenPipe`).
 fn pq(e: parquet::errors::ParquetError) -> io::Error {
     match e {
-        parquet::errors::ParquetError::External(e) => io::Error::other(e),
+        parquet::errors::ParquetError::External(e) => match e.downcast::<io::Error>() {
+            Ok(e) => *e,
+            Err(e) => io::Error::other(e),
+        },
         e => io::Error::other(e),
     }
 }
@@ -798,16 +803,16 @@ mod tests {
 
     /// The JSON Schema's type for a property, as this module's description would
     /// have it: (nullable, shape).
-    fn shape(schema: &Value, defs: &Value, v: &Value) -> (bool, String) {
+    fn shape(defs: &Value, v: &Value) -> (bool, String) {
         if let Some(r) = v.get("$ref").and_then(Value::as_str) {
             let name = r.trim_start_matches("#/$defs/");
-            return shape(schema, defs, &defs[name]);
+            return shape(defs, &defs[name]);
         }
         if let Some(alts) = v.get("oneOf").and_then(Value::as_array) {
             let null = alts.iter().any(|a| a["type"] == "null");
             let other: Vec<&Value> = alts.iter().filter(|a| a["type"] != "null").collect();
             assert_eq!(other.len(), 1, "{v}");
-            let (n, s) = shape(schema, defs, other[0]);
+            let (n, s) = shape(defs, other[0]);
             return (null || n, s);
         }
         if v.get("enum").is_some() {
@@ -827,13 +832,13 @@ mod tests {
             "number" => "float".to_string(),
             "string" => "str".to_string(),
             "boolean" => "bool".to_string(),
-            "array" => format!("[{}]", shape(schema, defs, &v["items"]).1),
+            "array" => format!("[{}]", shape(defs, &v["items"]).1),
             "object" => match v.get("properties").and_then(Value::as_object) {
                 Some(props) => {
                     let mut keys: Vec<String> = props
                         .iter()
                         .map(|(k, p)| {
-                            let (n, s) = shape(schema, defs, p);
+                            let (n, s) = shape(defs, p);
                             format!("{k}{}:{s}", if n { "?" } else { "" })
                         })
                         .collect();
@@ -888,7 +893,7 @@ mod tests {
         flow["properties"]["type"] = json!({"type": "string"});
         flow["properties"]["version"] = json!({"type": "integer"});
         flow["additionalProperties"] = json!(false);
-        let (_, want) = shape(&schema, defs, &flow);
+        let (_, want) = shape(defs, &flow);
         let got = node_shape(&flow_schema().unwrap().root);
         assert_eq!(got, want);
     }

@@ -724,9 +724,9 @@ from the whole capture (--summary prints only that).
 Flows are printed in the order they started (--sort to choose), once the file is read:
 eavesdrop keeps up to 100,000 flow reports to sort them, and past that prints the rest
 as they end (closed, reset, evicted, or open at the end of the capture), with a note.
---json and --format parquet stream flows as they end, unsorted. Long lists (stacks, certificates, leaks)
-show their first entries and a count; --full shows them all. Byte counts have
-thousands separators.
+--json and --format parquet stream flows as they end, unsorted. Long lists (stacks,
+certificates, leaks) show their first entries and a count; --full shows them all. Byte
+counts have thousands separators.
 
 The readable payload is split in two columns: handshake (TLS and QUIC handshakes,
 readable but no content) and plaintext (application content in the clear).";
@@ -752,9 +752,8 @@ pub struct FlowsArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Output format: text, json (the same as --json), or parquet: one file for all the
-    /// captures, a row per flow with the JSON's columns, for DuckDB or Spark (give -o, or
-    /// redirect standard output; built with the `parquet` feature; docs/scale.md)
+    /// Output format (--json is --format json). Parquet is one file for all the
+    /// captures: give -o, or redirect standard output (built with the `parquet` feature)
     #[arg(long, value_name = "FORMAT", conflicts_with = "json")]
     pub format: Option<OutputFormat>,
 
