@@ -310,6 +310,29 @@ fn parquet_goes_to_a_redirected_standard_output() {
     );
 }
 
+/// Parquet is never written to a terminal (`script` gives the command one).
+#[test]
+fn parquet_is_refused_on_a_terminal() {
+    let cap = capture("tls12-echo.pcapng");
+    let cmd = format!("{} flows --format parquet {}", exe(), cap.to_str().unwrap());
+    let Ok(o) = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+    else {
+        eprintln!("no `script` (util-linux) to give a terminal: skipped");
+        return;
+    };
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    let why = if cfg!(feature = "parquet") {
+        "Parquet is binary, not for a terminal: give -o"
+    } else {
+        "`parquet` feature"
+    };
+    assert!(out.contains(why), "{out}");
+    assert!(!out.contains("PAR1"), "{out}");
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn a_closed_pipe_ends_quietly() {
@@ -411,6 +434,10 @@ json.dump({"parquet": a, "json": b}, sys.stdout)
 
 #[test]
 fn the_duckdb_recipe_gives_the_same_answers_from_parquet_and_json() {
+    if !cfg!(feature = "parquet") {
+        eprintln!("built without the `parquet` feature: skipped");
+        return;
+    }
     if !duckdb_available() {
         eprintln!("Python's duckdb not installed (pip install duckdb): skipped");
         return;
@@ -419,10 +446,6 @@ fn the_duckdb_recipe_gives_the_same_answers_from_parquet_and_json() {
         eprintln!("no corpus (EAVESDROP_CORPUS, or ../shared/corpus): skipped");
         return;
     };
-    if !cfg!(feature = "parquet") {
-        eprintln!("built without the `parquet` feature: skipped");
-        return;
-    }
     let mut caps = Vec::new();
     captures_under(&dir, &mut caps);
     caps.sort();
