@@ -376,6 +376,26 @@ fn captures_under(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The corpus's hostile and odd captures give the same rows too (damaged files: the
+/// flows before the damage, in both).
+#[cfg(feature = "parquet")]
+#[test]
+fn every_row_is_the_json_flow_over_the_corpus() {
+    let Some(dir) = corpus() else {
+        eprintln!("no corpus (EAVESDROP_CORPUS, or ../shared/corpus): skipped");
+        return;
+    };
+    let mut caps = Vec::new();
+    captures_under(&dir, &mut caps);
+    caps.sort();
+    let mut args = vec!["--quiet"];
+    args.extend(caps.iter().map(|p| p.to_str().unwrap()));
+    let tmp = tempdir("parquet-corpus");
+    let (lines, rows, _) = both(&args, &tmp.join("corpus.parquet"));
+    assert_same("the corpus", &lines, &rows);
+    eprintln!("{} corpus flows: every row is the JSON flow", rows.len());
+}
+
 fn duckdb_available() -> bool {
     let ok = std::process::Command::new("python3")
         .args(["-c", "import duckdb"])
