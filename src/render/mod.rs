@@ -17,18 +17,23 @@ pub mod html;
 pub mod json;
 pub mod learned;
 pub mod line;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod style;
 pub mod summary;
 pub mod time;
 
 /// What a command prints, chosen once from the command line.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
     /// For people: tcpdump-style lines, flow reports, verdicts.
     #[default]
     Text,
     /// For programs: JSON Lines (docs/json.md).
     Json,
+    /// For data tools: one Parquet file, a row per flow with the JSON's columns
+    /// (`flows` only; feature `parquet`; docs/scale.md).
+    Parquet,
 }
 
 impl OutputFormat {

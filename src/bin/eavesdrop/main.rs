@@ -10,6 +10,7 @@ mod demo;
 mod demo_live;
 mod live;
 mod man;
+mod parquet_output;
 mod progress;
 mod reading;
 
@@ -185,10 +186,14 @@ fn flows_one<W: io::Write, E: io::Write>(
             let sink = Copying::new(sink, KeepFrames::None);
             read_parallel(path, sink, config, jobs, None, none, keys, progress).map(|(_, f)| f)
         }
+        OutputFormat::Parquet => anyhow::bail!("Parquet is written by parquet_output::flows"),
     }
 }
 
 fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
+    if args.format() == OutputFormat::Parquet || args.output.is_some() {
+        return parquet_output::flows(&args);
+    }
     let jobs = args.jobs.resolve(args.files.len());
     let mut keys = KeySource::new(&args.keys, false);
     keys.digests = args.format() == OutputFormat::Json;
@@ -221,7 +226,8 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
         return Ok(code);
     }
     for path in &args.files {
-        let mut progress = Progress::for_file(path, progress_allowed(args.json, args.quiet));
+        let json = args.format() == OutputFormat::Json;
+        let mut progress = Progress::for_file(path, progress_allowed(json, args.quiet));
         let out = Suspend::new(io::stdout().lock(), progress.bar());
         let err = Suspend::new(io::stderr(), progress.bar());
         let failure = flows_one(&args, path, out, err, jobs, keys, &mut progress);
@@ -485,6 +491,7 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
                 )
                 .map(|r| r.1)
             }
+            OutputFormat::Parquet => Err(anyhow::anyhow!("show writes text or JSON")),
         };
         match read {
             Ok(None) => {}

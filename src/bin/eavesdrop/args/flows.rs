@@ -16,9 +16,9 @@ from the whole capture (--summary prints only that).
 Flows are printed in the order they started (--sort to choose), once the file is read:
 eavesdrop keeps up to 100,000 flow reports to sort them, and past that prints the rest
 as they end (closed, reset, evicted, or open at the end of the capture), with a note.
---json streams flows as they end, unsorted. Long lists (stacks, certificates, leaks)
-show their first entries and a count; --full shows them all. Byte counts have
-thousands separators.
+--json and --format parquet stream flows as they end, unsorted. Long lists (stacks,
+certificates, leaks) show their first entries and a count; --full shows them all. Byte
+counts have thousands separators.
 
 The readable payload is split in two columns: handshake (TLS and QUIC handshakes,
 readable but no content) and plaintext (application content in the clear).";
@@ -30,7 +30,8 @@ Examples:
   eavesdrop flows --brief --only readable big.pcap    one line per flow with content in clear
   eavesdrop flows --flow 10.0.0.5:443 --full big.pcap everything about one server's flows
   eavesdrop flows --sort bytes --brief big.pcap       the heaviest flows first
-  eavesdrop flows --json a.pcap b.pcapng | jq 'select(.type == \"flow\") | .tls.sni'";
+  eavesdrop flows --json a.pcap b.pcapng | jq 'select(.type == \"flow\") | .tls.sni'
+  eavesdrop flows --format parquet -o flows.parquet *.pcap   one table for DuckDB or Spark";
 
 #[derive(Debug, Args)]
 pub struct FlowsArgs {
@@ -42,6 +43,15 @@ pub struct FlowsArgs {
     /// see docs/json.md
     #[arg(long)]
     pub json: bool,
+
+    /// Output format (--json is --format json). Parquet is one file for all the
+    /// captures: give -o, or redirect standard output (built with the `parquet` feature)
+    #[arg(long, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<OutputFormat>,
+
+    /// Write the Parquet file (--format parquet) to OUT instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
 
     /// One line per flow (at most 120 columns): number, transport, endpoints, stack and
     /// the verdict in a few words
@@ -98,7 +108,7 @@ pub struct FlowsArgs {
 
 impl FlowsArgs {
     pub fn format(&self) -> OutputFormat {
-        OutputFormat::json_if(self.json)
+        self.format.unwrap_or(OutputFormat::json_if(self.json))
     }
 
     pub fn filter(&self) -> FlowFilter {
@@ -110,7 +120,7 @@ impl FlowsArgs {
 
     pub fn options(&self) -> FlowsOptions {
         FlowsOptions {
-            color: self.color.enabled() && !self.json,
+            color: self.color.enabled() && self.format() == OutputFormat::Text,
             brief: self.brief,
             full: self.full,
             summary: self.summary,
