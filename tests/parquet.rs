@@ -69,6 +69,7 @@ fn output_file_is_for_parquet_only() {
 }
 
 /// The sample captures that have a key log beside them, and the key logs.
+#[cfg(feature = "parquet")]
 fn with_keylogs() -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut caps = Vec::new();
     let mut logs = Vec::new();
