@@ -122,7 +122,7 @@ impl<S: Sink> Engine<S> {
 
     /// A TCP segment, in one piece, or in several when it came in IP fragments.
     fn tcp(&mut self, number: u64, payload: &Payload, pieces: &[TcpPiece]) {
-        let TransportHeader::Tcp { seq, flags, .. } = payload.transport else {
+        let TransportHeader::Tcp { seq, ack, flags } = payload.transport else {
             return;
         };
         let syn =
@@ -236,6 +236,9 @@ impl<S: Sink> Engine<S> {
                 number,
                 false,
             );
+        }
+        if flags.has(decode::TcpFlags::ACK) {
+            flow::tcp::acknowledged(flow, dir.reverse(), ack);
         }
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;

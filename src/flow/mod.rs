@@ -9,6 +9,7 @@
 mod dissect;
 pub mod expect;
 pub mod frag;
+mod retain;
 pub mod tcp;
 
 use crate::decode::{Encapsulation, Endpoints, Transport};
@@ -156,7 +157,8 @@ impl Flow {
 pub struct FlowTable {
     limits: Limits,
     index: HashMap<FlowKey, usize, foldhash::fast::RandomState>,
-    flows: Vec<Flow>,
+    /// Boxed: the table grows by doubling, and a slot costs a pointer, not a flow.
+    flows: Vec<Box<Flow>>,
     next_id: u64,
     evicted: u64,
     /// Flows evicted and not yet handed to the engine.
@@ -216,13 +218,13 @@ impl FlowTable {
     }
 
     pub fn get_mut(&mut self, slot: usize) -> Option<&mut Flow> {
-        self.flows.get_mut(slot)
+        self.flows.get_mut(slot).map(|f| &mut **f)
     }
 
     /// A flow and the budget shared by all flows, borrowed together.
     pub fn get_with_shared(&mut self, slot: usize) -> Option<(&mut Flow, &mut Shared)> {
         let flow = self.flows.get_mut(slot)?;
-        Some((flow, &mut self.shared))
+        Some((&mut **flow, &mut self.shared))
     }
 
     /// Remembers a connection announced on flow `slot` (an FTP data connection).
@@ -366,7 +368,7 @@ impl FlowTable {
             encap: Encapsulation::default(),
         };
         self.next_id += 1;
-        self.flows.push(flow);
+        self.flows.push(Box::new(flow));
         let slot = self.flows.len() - 1;
         self.index.insert(key, slot);
         (slot, retired)
@@ -381,7 +383,7 @@ impl FlowTable {
         if let Some(moved) = self.flows.get(slot) {
             self.index.insert(moved.key, slot);
         }
-        Some(flow)
+        Some(*flow)
     }
 
     /// Evicts the least recently seen tenth of the flows.
@@ -415,7 +417,7 @@ impl FlowTable {
     }
 
     /// All remaining flows, for finishing at the end of the capture.
-    pub fn drain_all(&mut self) -> Vec<Flow> {
+    pub fn drain_all(&mut self) -> Vec<Box<Flow>> {
         self.index.clear();
         std::mem::take(&mut self.flows)
     }

@@ -1,0 +1,164 @@
+//! What one direction of a TCP connection keeps for retransmitted copies of bytes
+//! already labelled: the labels given (so a copy takes its first copy's labels) and the
+//! last bytes delivered (so a copy that differs from its first is noted).
+//!
+//! Only what a retransmission can still hit is kept: bytes the peer has not
+//! acknowledged yet (and the one before, which a keep-alive probe repeats), within
+//! a window behind the labelled point. A copy of bytes acknowledged further back comes
+//! from a sender that did not hear the acknowledgment: rare, and left undecoded.
+//! Capacity follows: a handshake's many small labels are given back once acknowledged,
+//! so an established flow holds a few spans and bytes, while small records come and go
+//! without reallocating.
+
+use crate::fields::FieldId;
+use crate::proto::StreamSpan;
+use crate::span::Visibility;
+use std::collections::VecDeque;
+use std::ops::Range;
+
+/// Stream bytes behind the labelled point whose labels are remembered for
+/// retransmissions (when no acknowledgment says less).
+const HISTORY_WINDOW: u64 = 256 * 1024;
+/// Delivered bytes kept per direction to compare retransmissions with.
+const RECENT: usize = 2048;
+/// Bytes before the peer's acknowledgment still kept: a keep-alive probe repeats the
+/// byte just before it.
+const ACK_SLACK: u64 = 1;
+/// Capacity of the label history (spans) and of the recent bytes kept after an
+/// acknowledgment empties them; more is given back.
+const KEEP_HISTORY: usize = 4;
+const KEEP_RECENT: usize = 64;
+
+#[derive(Debug, Default)]
+pub(super) struct Retained {
+    /// Labels already given, sorted by offset.
+    history: VecDeque<StreamSpan>,
+    /// The last bytes delivered (a ring of up to RECENT bytes ending at the stream's
+    /// next offset).
+    recent: VecDeque<u8>,
+    /// Stream offset up to which the peer acknowledged the bytes.
+    acked: u64,
+}
+
+impl Retained {
+    /// The peer acknowledged the bytes before stream offset `off` (at most `next_off`,
+    /// the end of the bytes delivered): what is further behind is forgotten.
+    pub(super) fn acknowledged(&mut self, off: u64, next_off: u64) {
+        if off <= self.acked {
+            return;
+        }
+        self.acked = off;
+        let floor = off.saturating_sub(ACK_SLACK);
+        while self.history.front().is_some_and(|s| s.range.end <= floor) {
+            self.history.pop_front();
+        }
+        let oldest = next_off - self.recent.len() as u64;
+        if floor > oldest {
+            let n = usize::try_from(floor - oldest).unwrap_or(usize::MAX);
+            self.recent.drain(..n.min(self.recent.len()));
+        }
+        if self.history.capacity() > KEEP_HISTORY
+            && self.history.len() * 4 < self.history.capacity()
+        {
+            self.history
+                .shrink_to(KEEP_HISTORY.max(self.history.len() * 2));
+        }
+        if self.recent.capacity() > KEEP_RECENT && self.recent.len() * 4 < self.recent.capacity() {
+            self.recent
+                .shrink_to(KEEP_RECENT.max(self.recent.len() * 2));
+        }
+    }
+
+    /// Releases the bytes (a finished direction; labels stay).
+    pub(super) fn release_bytes(&mut self) {
+        self.recent = VecDeque::new();
+    }
+
+    /// Bytes were skipped (a gap): the ring no longer ends where the stream does.
+    pub(super) fn forget_bytes(&mut self) {
+        self.recent.clear();
+    }
+
+    /// Keeps `bytes`, just delivered, as the newest of the recent bytes.
+    pub(super) fn keep(&mut self, bytes: &[u8]) {
+        let tail = bytes
+            .get(bytes.len().saturating_sub(RECENT)..)
+            .unwrap_or(bytes);
+        let excess = (self.recent.len() + tail.len()).saturating_sub(RECENT);
+        self.recent.drain(..excess.min(self.recent.len()));
+        // `extend` over `&u8` copies the slice whole; over `u8` values it goes byte by byte.
+        self.recent.extend(tail);
+    }
+
+    /// Whether `data`, a copy of stream bytes `r` already delivered (the stream is at
+    /// `next_off`), differs from the first copy where the recent bytes still hold it.
+    /// `None`: not comparable.
+    pub(super) fn differs(&self, r: &Range<u64>, data: &[u8], next_off: u64) -> Option<bool> {
+        let oldest = next_off - self.recent.len() as u64;
+        let from = r.start.max(oldest);
+        if from >= r.end.min(next_off) {
+            return None;
+        }
+        let differs = (from..r.end.min(next_off)).any(|off| {
+            let first = self.recent.get((off - oldest) as usize);
+            let now = data.get((off - r.start) as usize);
+            first != now
+        });
+        Some(differs)
+    }
+
+    /// Remembers labels given (the stream is labelled up to `labelled_to`); forgets
+    /// what no retransmission reaches any more.
+    pub(super) fn remember(&mut self, span: &StreamSpan, labelled_to: u64) {
+        if let Some(last) = self.history.back_mut() {
+            if last.range.end == span.range.start
+                && last.field == span.field
+                && last.vis == span.vis
+            {
+                last.range.end = span.range.end;
+                return;
+            }
+        }
+        let floor = labelled_to
+            .saturating_sub(HISTORY_WINDOW)
+            .max(self.acked.saturating_sub(ACK_SLACK));
+        // Dissectors may label a later byte first (a record header before the message
+        // it precedes): keep the history sorted by offset.
+        let at = self
+            .history
+            .partition_point(|s| s.range.start <= span.range.start);
+        self.history.insert(at, span.clone());
+        while self.history.front().is_some_and(|s| s.range.end <= floor) {
+            self.history.pop_front();
+        }
+    }
+
+    /// The remembered labels of `range`, with `Undecoded` where none are left.
+    pub(super) fn recall(&self, range: Range<u64>) -> Vec<(Range<u64>, FieldId, Visibility)> {
+        let mut out = Vec::new();
+        let mut pos = range.start;
+        let first = self.history.partition_point(|s| s.range.end <= range.start);
+        for s in self.history.iter().skip(first) {
+            if s.range.start >= range.end {
+                break;
+            }
+            let a = s.range.start.max(pos);
+            let b = s.range.end.min(range.end);
+            if a > pos {
+                out.push((pos..a, crate::fields::PAYLOAD, Visibility::Undecoded));
+            }
+            if a < b {
+                out.push((a..b, s.field, s.vis));
+                pos = b;
+            }
+        }
+        if pos < range.end {
+            out.push((
+                pos..range.end,
+                crate::fields::PAYLOAD,
+                Visibility::Undecoded,
+            ));
+        }
+        out
+    }
+}
