@@ -238,7 +238,12 @@ impl<S: Sink> Engine<S> {
             );
         }
         if flags.has(decode::TcpFlags::ACK) {
-            flow::tcp::acknowledged(flow, dir.reverse(), ack);
+            // A SYN and a FIN take a sequence number each.
+            let len = payload.wire_len
+                + u32::from(flags.has(decode::TcpFlags::SYN))
+                + u32::from(flags.has(decode::TcpFlags::FIN));
+            let end = (len > 0).then(|| seq.wrapping_add(len));
+            flow::tcp::acknowledgment(flow, dir, ack, end);
         }
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;

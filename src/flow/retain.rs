@@ -2,10 +2,11 @@
 //! already labelled: the labels given (so a copy takes its first copy's labels) and the
 //! last bytes delivered (so a copy that differs from its first is noted).
 //!
-//! Only what a retransmission can still hit is kept: bytes the peer has not
-//! acknowledged yet (and the one before, which a keep-alive probe repeats), within
-//! a window behind the labelled point. A copy of bytes acknowledged further back comes
-//! from a sender that did not hear the acknowledgment: rare, and left undecoded.
+//! Only what a retransmission can still hit is kept: bytes whose acknowledgment the
+//! sender has not been seen to hear (and the one before, which a keep-alive probe
+//! repeats), within a window behind the labelled point. A sender that acknowledged
+//! the segment carrying the peer's acknowledgment knows its bytes arrived and does
+//! not send them again (a crafted or broken one may: its copy is left undecoded).
 //! Capacity follows: a handshake's many small labels are given back once acknowledged,
 //! so an established flow holds a few spans and bytes, while small records come and go
 //! without reallocating.

@@ -59,6 +59,10 @@ pub struct TcpDir {
     held_bytes: usize,
     /// Labels and bytes kept for retransmitted copies.
     retained: Retained,
+    /// The peer acknowledged this direction's bytes up to sequence number `.0` in a
+    /// segment ending at its own sequence number `.1`: once this direction
+    /// acknowledges `.1`, its sender has heard that acknowledgment.
+    unconfirmed: Option<(u32, u32)>,
     /// Stream offset just after the FIN.
     fin_at: Option<u64>,
     /// The direction is over: everything was labelled.
@@ -87,8 +91,9 @@ impl TcpDir {
         self.held_bytes
     }
 
-    /// The peer acknowledged up to sequence number `ack`.
-    pub fn acknowledged(&mut self, ack: u32) {
+    /// The sender of this direction heard that the peer has its bytes up to sequence
+    /// number `ack`: a retransmission can no longer come from before.
+    fn acknowledged(&mut self, ack: u32) {
         let Some(next_seq) = self.next_seq else {
             return;
         };
@@ -152,10 +157,23 @@ fn frame_range(frame_off: u32, seg_start: u64, range: &Range<u64>) -> Range<u32>
     a..b
 }
 
-/// A segment of the other direction acknowledged `dir`'s bytes up to `ack`.
-pub fn acknowledged(flow: &mut Flow, dir: Direction, ack: u32) {
+/// A segment sent in `dir` with the ACK flag, acknowledging the peer's bytes up to
+/// `ack`; `end`: the sequence number after it, when it carried data, a SYN or a FIN.
+///
+/// An acknowledgment alone does not end retransmissions: the sender may not have heard
+/// it (a spurious retransmission). The peer's acknowledgment counts once this sender
+/// acknowledges the segment that carried it.
+pub fn acknowledgment(flow: &mut Flow, dir: Direction, ack: u32, end: Option<u32>) {
     if let Some(st) = flow.tcp.get_mut(dir.index()) {
-        st.acknowledged(ack);
+        if let Some((heard, peer_end)) = st.unconfirmed {
+            if ack.wrapping_sub(peer_end) as i32 >= 0 {
+                st.unconfirmed = None;
+                st.acknowledged(heard);
+            }
+        }
+    }
+    if let (Some(end), Some(peer)) = (end, flow.tcp.get_mut(dir.reverse().index())) {
+        peer.unconfirmed.get_or_insert((ack, end));
     }
 }
 
