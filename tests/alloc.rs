@@ -421,10 +421,11 @@ fn held_per_flow<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig) -> (f64,
 /// TLS 1.3): about 9.8 KiB each without reports (10.9 KiB with) while every direction
 /// kept the labels and bytes of its last 256 KiB for retransmitted copies; since what
 /// the sender has heard acknowledged is let go, and the table holds boxed flows,
-/// 3.0 KiB (4.1 KiB with reports): the `Flow` itself 640 bytes, the TLS dissector and
+/// 4.1 KiB (5.2 KiB with reports): the `Flow` itself 640 bytes, the TLS dissector and
 /// its facts (JA3/JA4 strings, certificate names) about 1 KiB, the labels and bytes of
-/// the last exchange (its acknowledgment not yet heard) and room left in the stream's
-/// segment list about 1.3 KiB. The issue's
+/// the last exchange (its acknowledgment not yet heard) and the room kept in the
+/// label history, recent bytes and segment list so that steady small records do not
+/// reallocate (the allocation tests above) about 2.4 KiB. The issue's
 /// target is 1 KiB ([`an_established_tls_flow_holds_under_1_kib`]); this bound keeps
 /// what was gained.
 #[test]
@@ -432,7 +433,7 @@ fn an_established_tls_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
         assert!(
-            per < 5.0 * 1024.0,
+            per < 6.0 * 1024.0,
             "{what}: {per:.0} bytes per established TLS flow"
         );
     }

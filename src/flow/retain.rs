@@ -25,10 +25,12 @@ const RECENT: usize = 2048;
 /// Bytes before the peer's acknowledgment still kept: a keep-alive probe repeats the
 /// byte just before it.
 const ACK_SLACK: u64 = 1;
-/// Capacity of the label history (spans) and of the recent bytes kept after an
-/// acknowledgment empties them; more is given back.
-const KEEP_HISTORY: usize = 4;
-const KEEP_RECENT: usize = 64;
+/// Capacity of the label history (spans) and of the recent bytes beyond which an
+/// acknowledgment that leaves them mostly empty gives it back (down to the second
+/// figure): a handshake's is, while steady small records never reach it and come and
+/// go without reallocating.
+const SHRINK_HISTORY: (usize, usize) = (32, 4);
+const SHRINK_RECENT: (usize, usize) = (512, 64);
 
 #[derive(Debug, Default)]
 pub(super) struct Retained {
@@ -58,15 +60,13 @@ impl Retained {
             let n = usize::try_from(floor - oldest).unwrap_or(usize::MAX);
             self.recent.drain(..n.min(self.recent.len()));
         }
-        if self.history.capacity() > KEEP_HISTORY
-            && self.history.len() * 4 < self.history.capacity()
-        {
-            self.history
-                .shrink_to(KEEP_HISTORY.max(self.history.len() * 2));
+        let (big, keep) = SHRINK_HISTORY;
+        if self.history.capacity() > big && self.history.len() * 4 < self.history.capacity() {
+            self.history.shrink_to(keep.max(self.history.len() * 2));
         }
-        if self.recent.capacity() > KEEP_RECENT && self.recent.len() * 4 < self.recent.capacity() {
-            self.recent
-                .shrink_to(KEEP_RECENT.max(self.recent.len() * 2));
+        let (big, keep) = SHRINK_RECENT;
+        if self.recent.capacity() > big && self.recent.len() * 4 < self.recent.capacity() {
+            self.recent.shrink_to(keep.max(self.recent.len() * 2));
         }
     }
 

@@ -28,8 +28,9 @@ use crate::span::Visibility;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 
-/// Stretches waiting for labels kept room for when an acknowledgment finds few.
-const KEEP_SEGS: usize = 8;
+/// Room for stretches waiting for labels beyond which an acknowledgment that finds
+/// few gives it back (down to the second figure; see `retain`).
+const SHRINK_SEGS: (usize, usize) = (8, 4);
 
 /// A segment held until the bytes before it arrive.
 #[derive(Debug)]
@@ -104,11 +105,9 @@ impl TcpDir {
             .saturating_sub(u64::from(delta.min(0).unsigned_abs()));
         self.retained.acknowledged(off, self.next_off);
         // A handshake flight leaves capacity behind: an established flow gives it back.
-        if self.segs.capacity() > KEEP_SEGS && self.segs.len() * 4 < self.segs.capacity() {
-            self.segs.shrink_to(KEEP_SEGS.max(self.segs.len() * 2));
-        }
-        if self.buf.is_empty() && self.buf.capacity() > KEEP_SEGS * 8 {
-            self.buf = Vec::new();
+        let (big, keep) = SHRINK_SEGS;
+        if self.segs.capacity() > big && self.segs.len() * 4 < self.segs.capacity() {
+            self.segs.shrink_to(keep.max(self.segs.len() * 2));
         }
     }
 
