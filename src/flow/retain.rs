@@ -55,7 +55,7 @@ impl Retained {
         while self.history.front().is_some_and(|s| s.range.end <= floor) {
             self.history.pop_front();
         }
-        let oldest = next_off - self.recent.len() as u64;
+        let oldest = next_off.saturating_sub(self.recent.len() as u64);
         if floor > oldest {
             let n = usize::try_from(floor - oldest).unwrap_or(usize::MAX);
             self.recent.drain(..n.min(self.recent.len()));
@@ -95,7 +95,7 @@ impl Retained {
     /// `next_off`), differs from the first copy where the recent bytes still hold it.
     /// `None`: not comparable.
     pub(super) fn differs(&self, r: &Range<u64>, data: &[u8], next_off: u64) -> Option<bool> {
-        let oldest = next_off - self.recent.len() as u64;
+        let oldest = next_off.saturating_sub(self.recent.len() as u64);
         let from = r.start.max(oldest);
         if from >= r.end.min(next_off) {
             return None;
@@ -161,5 +161,80 @@ impl Retained {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::PAYLOAD;
+
+    fn span(range: Range<u64>, vis: Visibility) -> StreamSpan {
+        StreamSpan {
+            range,
+            field: PAYLOAD,
+            vis,
+        }
+    }
+
+    /// Two labelled stretches (0..10 readable, 10..20 opaque) and their bytes.
+    fn twenty() -> Retained {
+        let mut r = Retained::default();
+        r.keep(&[7; 20]);
+        r.remember(&span(0..10, Visibility::Cleartext), 20);
+        r.remember(&span(10..20, Visibility::Opaque), 20);
+        r
+    }
+
+    #[test]
+    fn labels_and_bytes_stay_until_an_acknowledgment_is_heard() {
+        let r = twenty();
+        assert_eq!(
+            r.recall(5..15),
+            vec![
+                (5..10, PAYLOAD, Visibility::Cleartext),
+                (10..15, PAYLOAD, Visibility::Opaque)
+            ]
+        );
+        assert_eq!(r.differs(&(0..20), &[7; 20], 20), Some(false));
+        assert_eq!(r.differs(&(0..2), &[7, 8], 20), Some(true));
+    }
+
+    #[test]
+    fn what_the_sender_heard_acknowledged_is_let_go_but_the_byte_before() {
+        let mut r = twenty();
+        r.acknowledged(15, 20);
+        // A keep-alive repeats byte 14: still known.
+        assert_eq!(
+            r.recall(14..15),
+            vec![(14..15, PAYLOAD, Visibility::Opaque)]
+        );
+        assert_eq!(r.differs(&(14..15), &[7], 20), Some(false));
+        // Bytes 0..10 are forgotten: a copy is undecoded, not compared.
+        assert_eq!(
+            r.recall(0..10),
+            vec![(0..10, PAYLOAD, Visibility::Undecoded)]
+        );
+        assert_eq!(r.differs(&(0..10), &[8; 10], 20), None);
+        // An older acknowledgment changes nothing.
+        r.acknowledged(3, 20);
+        assert_eq!(r.recall(14..15).len(), 1);
+    }
+
+    #[test]
+    fn a_handshake_s_capacity_is_given_back() {
+        let mut r = Retained::default();
+        for i in 0..200u64 {
+            let vis = if i % 2 == 0 {
+                Visibility::Cleartext
+            } else {
+                Visibility::Opaque
+            };
+            r.remember(&span(i..i + 1, vis), 200);
+        }
+        r.keep(&[1; 2000]);
+        r.acknowledged(1990, 2000);
+        assert!(r.history.capacity() <= 8, "{}", r.history.capacity());
+        assert!(r.recent.capacity() <= 128, "{}", r.recent.capacity());
     }
 }
