@@ -122,7 +122,7 @@ impl<S: Sink> Engine<S> {
 
     /// A TCP segment, in one piece, or in several when it came in IP fragments.
     fn tcp(&mut self, number: u64, payload: &Payload, pieces: &[TcpPiece]) {
-        let TransportHeader::Tcp { seq, flags, .. } = payload.transport else {
+        let TransportHeader::Tcp { seq, ack, flags } = payload.transport else {
             return;
         };
         let syn =
@@ -236,6 +236,14 @@ impl<S: Sink> Engine<S> {
                 number,
                 false,
             );
+        }
+        if flags.has(decode::TcpFlags::ACK) {
+            // A SYN and a FIN take a sequence number each.
+            let len = payload.wire_len
+                + u32::from(flags.has(decode::TcpFlags::SYN))
+                + u32::from(flags.has(decode::TcpFlags::FIN));
+            let end = (len > 0).then(|| seq.wrapping_add(len));
+            flow::tcp::acknowledgment(flow, dir, ack, end);
         }
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;

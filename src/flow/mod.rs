@@ -9,6 +9,7 @@
 mod dissect;
 pub mod expect;
 pub mod frag;
+mod retain;
 pub mod tcp;
 
 use crate::decode::{Encapsulation, Endpoints, Transport};
@@ -156,7 +157,13 @@ impl Flow {
 pub struct FlowTable {
     limits: Limits,
     index: HashMap<FlowKey, usize, foldhash::fast::RandomState>,
-    flows: Vec<Flow>,
+    /// Boxed: the table grows by doubling, and a slot costs a pointer, not a flow
+    /// (640 bytes); removing one moves a pointer.
+    #[allow(clippy::vec_box)]
+    flows: Vec<Box<Flow>>,
+    /// Each slot's flow's `last_frame`, side by side: eviction reads them all without
+    /// visiting every flow.
+    seen: Vec<u64>,
     next_id: u64,
     evicted: u64,
     /// Flows evicted and not yet handed to the engine.
@@ -182,6 +189,7 @@ impl FlowTable {
             limits,
             index: HashMap::default(),
             flows: Vec::new(),
+            seen: Vec::new(),
             next_id: 1,
             evicted: 0,
             graveyard: Vec::new(),
@@ -216,13 +224,13 @@ impl FlowTable {
     }
 
     pub fn get_mut(&mut self, slot: usize) -> Option<&mut Flow> {
-        self.flows.get_mut(slot)
+        self.flows.get_mut(slot).map(|f| &mut **f)
     }
 
     /// A flow and the budget shared by all flows, borrowed together.
     pub fn get_with_shared(&mut self, slot: usize) -> Option<(&mut Flow, &mut Shared)> {
         let flow = self.flows.get_mut(slot)?;
-        Some((flow, &mut self.shared))
+        Some((&mut **flow, &mut self.shared))
     }
 
     /// Remembers a connection announced on flow `slot` (an FTP data connection).
@@ -321,6 +329,9 @@ impl FlowTable {
                 if let Some(f) = self.flows.get_mut(slot) {
                     f.last_frame = frame;
                 }
+                if let Some(seen) = self.seen.get_mut(slot) {
+                    *seen = frame;
+                }
                 return (slot, None);
             }
             retired = self.remove(slot);
@@ -366,7 +377,8 @@ impl FlowTable {
             encap: Encapsulation::default(),
         };
         self.next_id += 1;
-        self.flows.push(flow);
+        self.flows.push(Box::new(flow));
+        self.seen.push(frame);
         let slot = self.flows.len() - 1;
         self.index.insert(key, slot);
         (slot, retired)
@@ -377,27 +389,31 @@ impl FlowTable {
             return None;
         }
         let flow = self.flows.swap_remove(slot);
+        if slot < self.seen.len() {
+            self.seen.swap_remove(slot);
+        }
         self.index.remove(&flow.key);
         if let Some(moved) = self.flows.get(slot) {
             self.index.insert(moved.key, slot);
         }
-        Some(flow)
+        Some(*flow)
     }
 
     /// Evicts the least recently seen tenth of the flows.
     fn evict_oldest(&mut self) {
         let n = (self.flows.len() / 10).max(1);
-        let mut ages: Vec<(u64, u64)> = self.flows.iter().map(|f| (f.last_frame, f.id)).collect();
+        let mut ages = self.seen.clone();
         if n < ages.len() {
             ages.select_nth_unstable(n);
         }
         let cutoff = ages
             .get(n.min(ages.len().saturating_sub(1)))
-            .map_or(0, |a| a.0);
+            .copied()
+            .unwrap_or(0);
         let mut i = 0;
         let mut removed = 0;
         while i < self.flows.len() && removed < n {
-            if self.flows.get(i).is_some_and(|f| f.last_frame <= cutoff) {
+            if self.seen.get(i).is_some_and(|&seen| seen <= cutoff) {
                 if let Some(flow) = self.remove(i) {
                     self.evicted += 1;
                     removed += 1;
@@ -415,8 +431,9 @@ impl FlowTable {
     }
 
     /// All remaining flows, for finishing at the end of the capture.
-    pub fn drain_all(&mut self) -> Vec<Flow> {
+    pub fn drain_all(&mut self) -> Vec<Box<Flow>> {
         self.index.clear();
+        self.seen.clear();
         std::mem::take(&mut self.flows)
     }
 }

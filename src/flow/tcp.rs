@@ -18,6 +18,7 @@
 //! follows as best it can (TLS keeps its framing inside a record of known length).
 
 use super::dissect::{run_dissector, run_dissector_with};
+use super::retain::Retained;
 use super::{App, Flow, Limits, SegRef};
 use crate::decode::TcpFlags;
 use crate::fields::FieldId;
@@ -27,11 +28,9 @@ use crate::span::Visibility;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 
-/// Stream bytes behind the labelled point whose labels are remembered for
-/// retransmissions.
-const HISTORY_WINDOW: u64 = 256 * 1024;
-/// Delivered bytes kept per direction to compare retransmissions with (see `recent`).
-const RECENT: usize = 2048;
+/// Room for stretches waiting for labels beyond which an acknowledgment that finds
+/// few gives it back (down to the second figure; see `retain`).
+const SHRINK_SEGS: (usize, usize) = (8, 4);
 
 /// A segment held until the bytes before it arrive.
 #[derive(Debug)]
@@ -59,12 +58,12 @@ pub struct TcpDir {
     /// Segments ahead of `next_off`, by stream offset.
     held: BTreeMap<u64, Held>,
     held_bytes: usize,
-    /// Labels already given, for retransmitted copies.
-    history: VecDeque<StreamSpan>,
-    /// The last bytes delivered (a ring of up to RECENT bytes ending at `next_off`), so
-    /// a retransmission of bytes already labelled can be compared with its first copy.
-    /// Memory follows the bytes seen: a one-packet flow keeps a few bytes, not 2 KiB.
-    recent: VecDeque<u8>,
+    /// Labels and bytes kept for retransmitted copies.
+    retained: Retained,
+    /// The peer acknowledged this direction's bytes up to sequence number `.0` in a
+    /// segment ending at its own sequence number `.1`: once this direction
+    /// acknowledges `.1`, its sender has heard that acknowledgment.
+    unconfirmed: Option<(u32, u32)>,
     /// Stream offset just after the FIN.
     fin_at: Option<u64>,
     /// The direction is over: everything was labelled.
@@ -80,7 +79,7 @@ impl TcpDir {
     /// Releases buffer memory of a finished direction (labels history stays).
     pub fn compact(&mut self) {
         self.buf = Vec::new();
-        self.recent = VecDeque::new();
+        self.retained.release_bytes();
         self.segs.shrink_to_fit();
         self.dups.shrink_to_fit();
     }
@@ -93,84 +92,28 @@ impl TcpDir {
         self.held_bytes
     }
 
-    /// Keeps `bytes`, just delivered, as the newest of the recent bytes. Call before
-    /// `next_off` moves past them.
-    fn keep_recent(&mut self, bytes: &[u8]) {
-        let tail = bytes
-            .get(bytes.len().saturating_sub(RECENT)..)
-            .unwrap_or(bytes);
-        let excess = (self.recent.len() + tail.len()).saturating_sub(RECENT);
-        self.recent.drain(..excess.min(self.recent.len()));
-        // `extend` over `&u8` copies the slice whole; over `u8` values it goes byte by byte.
-        self.recent.extend(tail);
-    }
-
-    /// Whether `data`, a copy of stream bytes `r` already delivered, differs from the
-    /// first copy where the recent bytes still hold it. `None`: not comparable.
-    fn differs_from_recent(&self, r: &Range<u64>, data: &[u8]) -> Option<bool> {
-        let oldest = self.next_off - self.recent.len() as u64;
-        let from = r.start.max(oldest);
-        if from >= r.end.min(self.next_off) {
-            return None;
+    /// The sender of this direction heard that the peer has its bytes up to sequence
+    /// number `ack`: a retransmission can no longer come from before.
+    fn acknowledged(&mut self, ack: u32) {
+        let Some(next_seq) = self.next_seq else {
+            return;
+        };
+        // Bytes acknowledged beyond what arrived count up to what arrived.
+        let delta = ack.wrapping_sub(next_seq) as i32;
+        let off = self
+            .next_off
+            .saturating_sub(u64::from(delta.min(0).unsigned_abs()));
+        self.retained.acknowledged(off, self.next_off);
+        // A handshake flight leaves capacity behind: an established flow gives it back.
+        let (big, keep) = SHRINK_SEGS;
+        if self.segs.capacity() > big && self.segs.len() * 4 < self.segs.capacity() {
+            self.segs.shrink_to(keep.max(self.segs.len() * 2));
         }
-        let differs = (from..r.end.min(self.next_off)).any(|off| {
-            let first = self.recent.get((off - oldest) as usize);
-            let now = data.get((off - r.start) as usize);
-            first != now
-        });
-        Some(differs)
     }
 
-    /// Remembers labels given, for retransmissions; forgets what is far behind.
+    /// Remembers labels given, for retransmissions.
     pub fn remember(&mut self, span: &StreamSpan) {
-        if let Some(last) = self.history.back_mut() {
-            if last.range.end == span.range.start
-                && last.field == span.field
-                && last.vis == span.vis
-            {
-                last.range.end = span.range.end;
-                return;
-            }
-        }
-        // Dissectors may label a later byte first (a record header before the message
-        // it precedes): keep the history sorted by offset.
-        let at = self
-            .history
-            .partition_point(|s| s.range.start <= span.range.start);
-        self.history.insert(at, span.clone());
-        let floor = self.buf_base.saturating_sub(HISTORY_WINDOW);
-        while self.history.front().is_some_and(|s| s.range.end <= floor) {
-            self.history.pop_front();
-        }
-    }
-
-    /// The remembered labels of `range`, with `Undecoded` where none are left.
-    fn recall(&self, range: Range<u64>) -> Vec<(Range<u64>, FieldId, Visibility)> {
-        let mut out = Vec::new();
-        let mut pos = range.start;
-        let first = self.history.partition_point(|s| s.range.end <= range.start);
-        for s in self.history.iter().skip(first) {
-            if s.range.start >= range.end {
-                break;
-            }
-            let a = s.range.start.max(pos);
-            let b = s.range.end.min(range.end);
-            if a > pos {
-                out.push((pos..a, crate::fields::PAYLOAD, Visibility::Undecoded));
-            }
-            if a < b {
-                out.push((a..b, s.field, s.vis));
-                pos = b;
-            }
-        }
-        if pos < range.end {
-            out.push((
-                pos..range.end,
-                crate::fields::PAYLOAD,
-                Visibility::Undecoded,
-            ));
-        }
-        out
+        self.retained.remember(span, self.buf_base);
     }
 }
 
@@ -211,6 +154,26 @@ fn frame_range(frame_off: u32, seg_start: u64, range: &Range<u64>) -> Range<u32>
     let a = frame_off + (range.start - seg_start) as u32;
     let b = frame_off + (range.end - seg_start) as u32;
     a..b
+}
+
+/// A segment sent in `dir` with the ACK flag, acknowledging the peer's bytes up to
+/// `ack`; `end`: the sequence number after it, when it carried data, a SYN or a FIN.
+///
+/// An acknowledgment alone does not end retransmissions: the sender may not have heard
+/// it (a spurious retransmission). The peer's acknowledgment counts once this sender
+/// acknowledges the segment that carried it.
+pub fn acknowledgment(flow: &mut Flow, dir: Direction, ack: u32, end: Option<u32>) {
+    if let Some(st) = flow.tcp.get_mut(dir.index()) {
+        if let Some((heard, peer_end)) = st.unconfirmed {
+            if ack.wrapping_sub(peer_end) as i32 >= 0 {
+                st.unconfirmed = None;
+                st.acknowledged(heard);
+            }
+        }
+    }
+    if let (Some(end), Some(peer)) = (end, flow.tcp.get_mut(dir.reverse().index())) {
+        peer.unconfirmed.get_or_insert((ack, end));
+    }
 }
 
 /// Takes one segment of `dir` through reassembly.
@@ -315,10 +278,10 @@ pub fn segment(
         if pos < st.buf_base {
             // 1. Already labelled: a retransmission takes its first copy's labels.
             let r = pos..cap_end.min(st.buf_base);
-            if st.differs_from_recent(&r, slice(&r)) == Some(true) {
+            if st.retained.differs(&r, slice(&r), st.next_off) == Some(true) {
                 res.notes.push(differs(r.end - r.start));
             }
-            for (lr, field, vis) in st.recall(r.clone()) {
+            for (lr, field, vis) in st.retained.recall(r.clone()) {
                 res.immediate
                     .push((frame_range(frame_off, start, &lr), field, vis));
             }
@@ -502,7 +465,7 @@ fn deliver(
         frame,
         frame_off,
     });
-    st.keep_recent(piece);
+    st.retained.keep(piece);
     st.next_off += piece.len() as u64;
     if let Some(n) = st.next_seq.as_mut() {
         *n = n.wrapping_add(piece.len() as u32);
@@ -662,7 +625,7 @@ fn stream_gap(
     }
     st.next_off += len;
     st.buf_base = st.next_off;
-    st.recent.clear();
+    st.retained.forget_bytes();
     if let Some(n) = st.next_seq.as_mut() {
         *n = n.wrapping_add(len as u32);
     }
