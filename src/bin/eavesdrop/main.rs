@@ -200,19 +200,7 @@ fn flows(args: FlowsArgs) -> anyhow::Result<ExitCode> {
     let keys = &keys;
     let mut code = ExitCode::SUCCESS;
     let mut done = |path: &Path, failure: anyhow::Result<Option<CaptureError>>| {
-        match failure {
-            Ok(None) => {}
-            Ok(Some(e)) => {
-                damaged(path, &e, "reported");
-                code = ExitCode::from(2);
-            }
-            Err(e) if is_broken_pipe(&e) => return Err(e),
-            Err(e) => {
-                eprintln!("eavesdrop: error: {}", message(&e));
-                code = ExitCode::from(2);
-            }
-        }
-        Ok(())
+        file_outcome(path, failure, "reported", &mut code)
     };
     if jobs > 1 && args.files.len() > 1 {
         files_in_parallel(

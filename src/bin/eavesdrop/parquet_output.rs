@@ -76,8 +76,7 @@ mod with_writer {
     use crate::args::FlowsArgs;
     use crate::progress::{Progress, Suspend};
     use crate::{
-        damaged, files_in_parallel, is_broken_pipe, message, progress_allowed, read_parallel,
-        FrameFilter, KeySource,
+        file_outcome, files_in_parallel, progress_allowed, read_parallel, FrameFilter, KeySource,
     };
     use anyhow::Context as _;
     use eavesdrop::render::flows::Filtered;
@@ -101,19 +100,7 @@ mod with_writer {
         let keys = &keys;
         let mut code = ExitCode::SUCCESS;
         let mut done = |path: &Path, failure: anyhow::Result<Option<CaptureError>>| {
-            match failure {
-                Ok(None) => {}
-                Ok(Some(e)) => {
-                    damaged(path, &e, "written");
-                    code = ExitCode::from(2);
-                }
-                Err(e) if is_broken_pipe(&e) => return Err(e),
-                Err(e) => {
-                    eprintln!("eavesdrop: error: {}", message(&e));
-                    code = ExitCode::from(2);
-                }
-            }
-            Ok(())
+            file_outcome(path, failure, "written", &mut code)
         };
         if jobs > 1 && args.files.len() > 1 {
             // Each capture's rows are kept until the captures before it are written.

@@ -344,6 +344,30 @@ pub(super) fn secrets_ahead(path: &Path) -> bool {
     false
 }
 
+/// How reading one capture went, for a command that writes what it read (`what`:
+/// "reported", "written"): a damaged capture or an error sets exit code 2; a closed
+/// pipe ends the run.
+pub(crate) fn file_outcome(
+    path: &Path,
+    failure: anyhow::Result<Option<CaptureError>>,
+    what: &str,
+    code: &mut ExitCode,
+) -> anyhow::Result<()> {
+    match failure {
+        Ok(None) => {}
+        Ok(Some(e)) => {
+            damaged(path, &e, what);
+            *code = ExitCode::from(2);
+        }
+        Err(e) if super::is_broken_pipe(&e) => return Err(e),
+        Err(e) => {
+            eprintln!("eavesdrop: error: {}", super::message(&e));
+            *code = ExitCode::from(2);
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn damaged(path: &Path, e: &CaptureError, what: &str) {
     let _ = io::stdout().flush();
     eprintln!(
