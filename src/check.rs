@@ -300,12 +300,6 @@ impl Policy {
         };
         if self.deny.contains(&Deny::Plaintext) {
             if let Some((frame, field, sample)) = &r.first_plaintext {
-                // A DNS name's sample is its wire form, each label's length byte shown
-                // as a dot: without the first, it reads as the name (`www.example.`).
-                let sample = match *field {
-                    "dns.qry.name" | "dns.resp.name" => sample.strip_prefix('.').unwrap_or(sample),
-                    _ => sample.as_str(),
-                };
                 out.push(v(
                     "plaintext",
                     *frame,
