@@ -74,6 +74,8 @@ struct WsDir {
     encrypted: Judged,
     /// Some binary message was fully encrypted (and a note said so).
     saw_encrypted: bool,
+    /// A masked binary chunk, unmasked (what an observer reads), kept between chunks.
+    unmasked: Vec<u8>,
     explained: bool,
 }
 
@@ -257,6 +259,12 @@ impl Dissector for WebSocket {
         }
     }
 
+    fn compact(&mut self) {
+        for d in &mut self.dirs {
+            d.unmasked = Vec::new();
+        }
+    }
+
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("WebSocket".into());
         if self.dirs.iter().any(|d| d.saw_encrypted) {
@@ -283,23 +291,36 @@ impl WsDir {
             }
             _ => {
                 // Binary: judged on what an observer reads, the unmasked bytes.
-                let plain: Vec<u8> = match self.mask {
-                    Some(k) => b
-                        .iter()
-                        .zip(self.masked..)
-                        .map(|(&x, i)| x ^ k.get((i % 4) as usize).copied().unwrap_or(0))
-                        .collect(),
-                    None => b.to_vec(),
-                };
-                let note = !self.saw_encrypted;
-                if self
-                    .encrypted
-                    .judge_noting(at, &plain, "a WebSocket binary message", note, out)
-                {
-                    self.saw_encrypted = true;
+                if self.encrypted == Judged::Encrypted {
+                    // The rest of a message already judged: nothing to unmask.
                     out.field(at..end, crate::fields::DATA_FULLY_ENCRYPTED);
-                } else if classify_chunk_explained(at, &plain, !self.explained, out) {
-                    self.explained = true;
+                } else {
+                    let plain: &[u8] = match self.mask {
+                        Some(k) => {
+                            // Reused between chunks: no allocation per packet.
+                            self.unmasked.clear();
+                            self.unmasked.extend(
+                                b.iter().zip(self.masked..).map(|(&x, i)| {
+                                    x ^ k.get((i % 4) as usize).copied().unwrap_or(0)
+                                }),
+                            );
+                            &self.unmasked
+                        }
+                        None => b,
+                    };
+                    let note = !self.saw_encrypted;
+                    if self.encrypted.judge_noting(
+                        at,
+                        plain,
+                        "a WebSocket binary message",
+                        note,
+                        out,
+                    ) {
+                        self.saw_encrypted = true;
+                        out.field(at..end, crate::fields::DATA_FULLY_ENCRYPTED);
+                    } else if classify_chunk_explained(at, plain, !self.explained, out) {
+                        self.explained = true;
+                    }
                 }
             }
         }
