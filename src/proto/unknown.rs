@@ -113,10 +113,10 @@ const FULLY_ENCRYPTED_MIN: usize = 32;
 ///   five of what random bytes of that length show, or (from 128 bytes) an entropy
 ///   more than 0.6 bit per byte below random's.
 ///
-/// Returns the evidence, in words, when it is fully encrypted. Compressed data
+/// Returns the evidence when it is fully encrypted. Compressed data
 /// without a header would pass: a capture that sends raw deflate on its own port is
 /// called opaque, and the note says it was not examined.
-pub fn fully_encrypted(b: &[u8]) -> Option<String> {
+pub fn fully_encrypted(b: &[u8]) -> Option<Evidence> {
     let n = b.len();
     if n < FULLY_ENCRYPTED_MIN {
         return None;
@@ -166,10 +166,32 @@ pub fn fully_encrypted(b: &[u8]) -> Option<String> {
     if n >= ENTROPY_MIN && h < random_entropy(n) - 0.6 {
         return None;
     }
-    Some(format!(
-        "{n} bytes, {mean:.2} bits set per byte, {h:.2} bits of entropy per byte, {}% printable",
-        shown * 100 / n
-    ))
+    Some(Evidence {
+        len: n,
+        mean_bits: mean,
+        entropy: h,
+        printable_pct: shown * 100 / n,
+    })
+}
+
+/// Why bytes were judged fully encrypted, written only when a note asks (detection
+/// calls the test on every chunk it waits over).
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence {
+    len: usize,
+    mean_bits: f64,
+    entropy: f64,
+    printable_pct: usize,
+}
+
+impl std::fmt::Display for Evidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} bytes, {:.2} bits set per byte, {:.2} bits of entropy per byte, {}% printable",
+            self.len, self.mean_bits, self.entropy, self.printable_pct
+        )
+    }
 }
 
 /// The entropy, in bits per byte, that `n` random bytes measure on average (the
