@@ -90,11 +90,49 @@ pub enum Header {
     Len(usize),
 }
 
+/// The rest of a message too long to gather, labelled as it arrives with one field:
+/// what a length-framed protocol does with a frame past its parse bound.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Skip {
+    left: u64,
+    field: Option<FieldId>,
+}
+
+impl Skip {
+    /// `left` more bytes of the current message are to be labelled `field`.
+    pub fn start(&mut self, left: u64, field: FieldId) {
+        *self = Skip {
+            left,
+            field: Some(field),
+        };
+    }
+
+    /// Inside such a message (a gap there keeps the framing: the length is known).
+    pub fn active(&self) -> bool {
+        self.left > 0
+    }
+
+    /// Labels what of `rest` (at stream offset `at`) belongs to the message; returns
+    /// how many bytes, 0 when none is left.
+    pub fn take(&mut self, at: u64, rest: &[u8], out: &mut Emitter) -> usize {
+        let n = rest
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        if n > 0 {
+            if let Some(f) = self.field {
+                out.field(at..at + n as u64, f);
+            }
+            self.left -= n as u64;
+        }
+        n
+    }
+}
+
 /// One direction of a length-framed protocol (LDAP's BER, MySQL's packets).
 #[derive(Debug, Default)]
 pub struct Framing {
     /// Bytes of a long message still to label without parsing.
-    skip: u64,
+    skip: Skip,
     /// Framing was lost (a gap, or bytes that are not a header): the rest is
     /// classified as unknown payload; TLS is still recognised if it starts.
     lost: bool,
@@ -103,7 +141,7 @@ pub struct Framing {
 impl Framing {
     /// Bytes are missing: where the next message starts is unknown.
     pub fn lose(&mut self) {
-        self.skip = 0;
+        self.skip = Skip::default();
         self.lost = true;
     }
 }
@@ -132,12 +170,8 @@ pub fn framed(
     while pos < data.len() {
         let rest = data.get(pos..).unwrap_or(&[]);
         let at = base + pos as u64;
-        if st.skip > 0 {
-            let n = rest
-                .len()
-                .min(usize::try_from(st.skip).unwrap_or(usize::MAX));
-            out.field(at..at + n as u64, field);
-            st.skip -= n as u64;
+        let n = st.skip.take(at, rest, out);
+        if n > 0 {
             pos += n;
             continue;
         }
@@ -171,7 +205,7 @@ pub fn framed(
         if total > MAX_FRAMED {
             let n = rest.len().min(total);
             message(at, rest.get(..n).unwrap_or(rest), out);
-            st.skip = (total - n) as u64;
+            st.skip.start((total - n) as u64, field);
             pos += n;
             continue;
         }

@@ -14,7 +14,7 @@
 //! CONTINUATIONs) is gathered up to [`MAX_BLOCK`] bytes, beyond which it is labelled
 //! readable without decoding and the direction's HPACK state is given up (a note).
 
-use super::framing::line_spans;
+use super::framing::{line_spans, Skip};
 use super::hpack::Decoder;
 use super::registry::{Detect, Probe, Protocol};
 use super::{unknown, Desc, Direction, Dissector, Emitter, Facts, Fed, NameSource};
@@ -92,8 +92,7 @@ pub static PROTOCOL: Protocol = Protocol {
 struct H2Dir {
     preface_done: bool,
     /// Bytes of a long frame still to label, with their field.
-    skip: u64,
-    skip_field: Option<FieldId>,
+    skip: Skip,
     /// The decoder of header blocks this direction sends.
     hpack: Decoder,
     /// HPACK state was lost (a gap, an oversized or malformed block).
@@ -124,12 +123,8 @@ impl Dissector for H2 {
             let Some(st) = self.dirs.get_mut(d) else {
                 return Fed::Done(data.len());
             };
-            if st.skip > 0 {
-                let n = rest
-                    .len()
-                    .min(usize::try_from(st.skip).unwrap_or(usize::MAX));
-                out.field(at..at + n as u64, st.skip_field.unwrap_or(H2_DATA));
-                st.skip -= n as u64;
+            let n = st.skip.take(at, rest, out);
+            if n > 0 {
                 pos += n;
                 continue;
             }
@@ -193,8 +188,7 @@ impl Dissector for H2 {
                 self.frame(dir, at, rest.get(..have).unwrap_or(rest), out);
                 let field = if kind == DATA { H2_DATA } else { H2_CONTROL };
                 if let Some(st) = self.dirs.get_mut(d) {
-                    st.skip = (total - have) as u64;
-                    st.skip_field = Some(field);
+                    st.skip.start((total - have) as u64, field);
                 }
                 pos += have;
                 continue;
@@ -222,7 +216,7 @@ impl Dissector for H2 {
 
     fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
         if let Some(st) = self.dirs.get_mut(dir.index()) {
-            if st.skip == 0 {
+            if !st.skip.active() {
                 st.lost = true;
             }
             st.hpack_lost = true;
@@ -409,8 +403,7 @@ impl H2 {
             );
             if let Some(st) = self.dirs.get_mut(d) {
                 st.hpack_lost = true;
-                st.skip = (total - first_len) as u64;
-                st.skip_field = Some(H2_HEADERS);
+                st.skip.start((total - first_len) as u64, H2_HEADERS);
             }
             out.note(
                 at..at + first_len as u64,

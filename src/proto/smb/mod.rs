@@ -20,7 +20,7 @@
 //! labelled as it arrives (file data readable, encrypted data opaque). At most
 //! [`MAX_COMPOUND`] chained messages are read per frame.
 
-use super::framing::line_spans;
+use super::framing::{line_spans, Skip};
 use super::ntlmssp::{self, Ntlm};
 use super::registry::{Detect, Probe, Protocol};
 use super::{unknown, Desc, Direction, Dissector, Emitter, Facts, Fed, PlainLen, Protection};
@@ -101,8 +101,7 @@ pub static PROTOCOL: Protocol = Protocol {
 #[derive(Debug, Default)]
 struct SmbDir {
     /// Bytes of a long frame still to label, and how.
-    skip: u64,
-    skip_field: Option<FieldId>,
+    skip: Skip,
     /// Framing lost: the rest is classified, not parsed.
     lost: bool,
 }
@@ -141,12 +140,8 @@ impl Dissector for Smb {
             let Some(st) = self.dirs.get_mut(d) else {
                 return Fed::Done(data.len());
             };
-            if st.skip > 0 {
-                let n = rest
-                    .len()
-                    .min(usize::try_from(st.skip).unwrap_or(usize::MAX));
-                out.field(at..at + n as u64, st.skip_field.unwrap_or(SMB_DATA));
-                st.skip -= n as u64;
+            let n = st.skip.take(at, rest, out);
+            if n > 0 {
                 pos += n;
                 continue;
             }
@@ -188,8 +183,7 @@ impl Dissector for Smb {
             };
             let rest_field = self.frame(dir, at, frame, total, out);
             if let Some(st) = self.dirs.get_mut(d) {
-                st.skip = (total - frame.len()) as u64;
-                st.skip_field = Some(rest_field);
+                st.skip.start((total - frame.len()) as u64, rest_field);
             }
             pos += frame.len();
         }
@@ -199,7 +193,7 @@ impl Dissector for Smb {
     fn gap(&mut self, dir: Direction, _: u64, _: u64, _: &mut Emitter) {
         if let Some(st) = self.dirs.get_mut(dir.index()) {
             // Inside a long frame of known length, framing survives.
-            if st.skip == 0 {
+            if !st.skip.active() {
                 st.lost = true;
             }
         }
