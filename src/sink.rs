@@ -163,8 +163,9 @@ pub enum KeepFrames {
 pub struct CopyFrames(pub KeepFrames);
 
 impl FrameWorker for CopyFrames {
-    type Part = OwnedFrame;
-    fn frame(&mut self, view: &FrameView<'_>, _: &FrameContext, part: &mut OwnedFrame) {
+    /// Boxed: a part moves through a few queues per frame, most often empty.
+    type Part = Box<OwnedFrame>;
+    fn frame(&mut self, view: &FrameView<'_>, _: &FrameContext, part: &mut Box<OwnedFrame>) {
         let keep = match self.0 {
             KeepFrames::All => true,
             KeepFrames::Flowless => view.flow.is_none(),
@@ -276,7 +277,7 @@ impl<S: Sink> ParallelSink for Copying<S> {
     fn worker(&self) -> CopyFrames {
         CopyFrames(self.keep)
     }
-    fn merged(&mut self, part: &mut OwnedFrame, frame: &Merged) -> io::Result<()> {
+    fn merged(&mut self, part: &mut Box<OwnedFrame>, frame: &Merged) -> io::Result<()> {
         if part.present {
             self.inner.frame(&part.view(frame.flow))
         } else {

@@ -60,6 +60,18 @@ fn differences(file: &Path, jobs: &str) -> Vec<String> {
         };
         let (one, many) = (run("1"), run(jobs));
         let what = format!("{} -j {jobs} {}", cmd.join(" "), file.display());
+        // A refused command would compare equal to itself.
+        for (j, o) in [("1", &one), (jobs, &many)] {
+            let err = String::from_utf8_lossy(&o.stderr);
+            if err.contains("Usage:") || err.contains("not supported by eavesdrop") {
+                out.push(format!(
+                    "{} -j {j} {}: refused: {}",
+                    cmd.join(" "),
+                    file.display(),
+                    err
+                ));
+            }
+        }
         if one.status.code() != many.status.code() {
             out.push(format!(
                 "{what}: exit {:?} vs {:?}",

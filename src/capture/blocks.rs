@@ -70,8 +70,16 @@ impl ReaderState {
         data.get(..snap).unwrap_or(data)
     }
 
-    /// A copy of `bytes` in a recycled buffer when there is one.
-    pub(super) fn buffer(&mut self, bytes: &[u8]) -> Vec<u8> {
+    /// A copy of `bytes` in a recycled buffer when there is one; nothing (an empty
+    /// vector, the length noted in `skipped`) for a frame of another shard.
+    pub(super) fn buffer(&mut self, link: LinkType, bytes: &[u8]) -> Vec<u8> {
+        self.skipped = None;
+        if let Some((shards, index)) = self.shard {
+            if crate::decode::shard_of_bytes(link, bytes, shards) != index {
+                self.skipped = Some(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+                return Vec::new();
+            }
+        }
         match self.spare.pop() {
             Some(mut v) => {
                 v.clear();
@@ -108,7 +116,7 @@ impl ReaderState {
                     link: self.legacy_link,
                     interface: 0,
                     orig_len: b.origlen,
-                    data: self.buffer(self.legacy_data(b.data)),
+                    data: self.buffer(self.legacy_link, self.legacy_data(b.data)),
                     cut_by_eof: false,
                 }))
             }
@@ -157,7 +165,7 @@ impl ReaderState {
                     link: iface.link,
                     interface: iface.global,
                     orig_len: epb.origlen,
-                    data: self.buffer(data),
+                    data: self.buffer(iface.link, data),
                     cut_by_eof: false,
                 }))
             }
@@ -174,7 +182,7 @@ impl ReaderState {
                     link: iface.link,
                     interface: iface.global,
                     orig_len: spb.origlen,
-                    data: self.buffer(spb.data.get(..caplen).unwrap_or(spb.data)),
+                    data: self.buffer(iface.link, spb.data.get(..caplen).unwrap_or(spb.data)),
                     cut_by_eof: false,
                 }))
             }
@@ -225,7 +233,7 @@ impl ReaderState {
             link: iface.link,
             interface: iface.global,
             orig_len,
-            data: self.buffer(data),
+            data: self.buffer(iface.link, data),
             cut_by_eof: false,
         }))
     }

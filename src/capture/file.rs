@@ -126,6 +126,10 @@ pub(super) struct ReaderState {
     pub(super) warnings: Vec<ReadWarning>,
     /// Decryption Secrets Blocks met since the last [`CaptureReader::take_secrets`].
     pub(super) secrets: Vec<Secrets>,
+    /// `-j N`: (shards, this reader's shard): frames of other shards are not copied.
+    pub(super) shard: Option<(u32, u32)>,
+    /// The captured length of the last frame handed out, if its bytes were not copied.
+    pub(super) skipped: Option<u32>,
 }
 
 /// The content of a pcapng Decryption Secrets Block (pcapng section 4.7).
@@ -259,6 +263,8 @@ impl CaptureReader {
                 interfaces_big_endian: false,
                 warnings: Vec::new(),
                 secrets: Vec::new(),
+                shard: None,
+                skipped: None,
                 spare: Vec::new(),
             },
         })
@@ -295,8 +301,22 @@ impl CaptureReader {
         std::mem::take(&mut self.st.secrets)
     }
 
+    /// Reads for shard `index` of `shards` (`-j N`, [`crate::decode::shard_of`]): the
+    /// bytes of other shards' frames are not copied; such frames come out empty, with
+    /// their captured length in [`CaptureReader::skipped_len`].
+    pub fn keep_shard(&mut self, shards: u32, index: u32) {
+        self.st.shard = (shards > 1).then_some((shards, index));
+    }
+
+    /// The captured length of the frame just read, if it is another shard's and its
+    /// bytes were left out ([`CaptureReader::keep_shard`]).
+    pub fn skipped_len(&self) -> Option<u32> {
+        self.st.skipped
+    }
+
     /// The next frame. After `None` or an `Err`, the reader is finished.
     pub fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
+        self.st.skipped = None;
         if let Some(e) = self.st.pending_error.take() {
             self.st.finished = true;
             return Some(Err(e));

@@ -330,11 +330,15 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
 /// must not be split between a shard for its fragments and one for the rest. The price
 /// is balance: all traffic between two hosts is one shard's.
 pub fn shard_of(frame: &Frame, shards: u32) -> u32 {
+    shard_of_bytes(frame.link, &frame.data, shards)
+}
+
+/// [`shard_of`] from a frame's link type and captured bytes.
+pub fn shard_of_bytes(link_type: LinkType, data: &[u8], shards: u32) -> u32 {
     if shards <= 1 {
         return 0;
     }
-    let data = frame.data.as_slice();
-    let Some(mut at) = link::outer_ip(data, frame.link) else {
+    let Some(mut at) = link::outer_ip(data, link_type) else {
         return 0;
     };
     // IP in IP (6in4, 4in4, 4in6, 6in6) is followed to the inner header: its two ends
@@ -389,7 +393,17 @@ pub fn shard_of(frame: &Frame, shards: u32) -> u32 {
 /// Whether tcpdump's sanity checks on the record header pass (the packet line then
 /// starts with a time stamp).
 pub fn header_ok(frame: &Frame) -> bool {
-    invalid_header(frame).is_none()
+    header_ok_lengths(frame.cap_len(), frame.orig_len, frame.cut_by_eof)
+}
+
+/// [`header_ok`] from the record's captured and original lengths.
+pub fn header_ok_lengths(caplen: u32, len: u32, cut_by_eof: bool) -> bool {
+    const MAXIMUM_SNAPLEN: u32 = crate::capture::MAX_SNAPLEN;
+    caplen != 0
+        && len != 0
+        && (len >= caplen || cut_by_eof)
+        && caplen <= MAXIMUM_SNAPLEN
+        && len <= MAXIMUM_SNAPLEN
 }
 
 /// tcpdump's sanity checks on the record header (print.c), same wording.
@@ -432,6 +446,27 @@ mod tests {
             orig_len,
             data,
             cut_by_eof: false,
+        }
+    }
+
+    #[test]
+    fn header_checks_from_lengths_agree_with_the_worded_ones() {
+        let max = crate::capture::MAX_SNAPLEN;
+        let lens = [0, 1, 60, 1514, max - 1, max, max + 1];
+        for caplen in lens {
+            for len in lens {
+                for cut in [false, true] {
+                    let f = Frame {
+                        cut_by_eof: cut,
+                        ..frame(LinkType::ETHERNET, vec![0; caplen as usize], len)
+                    };
+                    assert_eq!(
+                        header_ok_lengths(caplen, len, cut),
+                        invalid_header(&f).is_none(),
+                        "caplen {caplen} len {len} cut {cut}"
+                    );
+                }
+            }
         }
     }
 

@@ -243,14 +243,32 @@ pub(super) fn read_parallel<S: ParallelSink>(
     if jobs <= 1 || filter.is_active() || keys.given() || secrets_ahead(path) {
         return read_into(path, sink, config, count, filter, keys, progress);
     }
-    if path.as_os_str() == "-" && io::stdin().is_terminal() {
-        eprintln!(
-            "eavesdrop: waiting for a capture on standard input (pipe one in: \
-             tcpdump -w - … | eavesdrop show -; Ctrl-D ends)"
-        );
+    // Every shard reads the file, up to the length it has now, so that all read the
+    // same frames even if it grows; all readers are opened before any thread starts.
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    let mut readers = Vec::new();
+    for _ in 0..jobs {
+        let file = std::fs::File::open(path).map_err(|source| CaptureError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let reader =
+            CaptureReader::from_reader(io::Read::take(file, len), &path.display().to_string())?;
+        readers.push(std::sync::Mutex::new(Some(reader)));
     }
-    let mut reader = CaptureReader::open(path)?;
+    let progress = std::sync::Mutex::new(progress);
     let (result, failure) = parallel::run(sink, config, jobs, |feed| {
+        let reader = readers
+            .get(feed.index())
+            .and_then(|r| r.lock().ok())
+            .and_then(|mut r| r.take());
+        let Some(mut reader) = reader else {
+            return None;
+        };
+        // Other shards' frames are counted, not copied.
+        reader.keep_shard(feed.shards(), feed.index() as u32);
         let mut failure = None;
         let mut n = 0u64;
         while let Some(next) = reader.next_frame() {
@@ -265,7 +283,11 @@ pub(super) fn read_parallel<S: ParallelSink>(
             }
             match next {
                 Ok(frame) => {
-                    if feed.push(frame).is_err() {
+                    let pushed = match reader.skipped_len() {
+                        Some(caplen) => feed.pass(&frame, caplen),
+                        None => feed.push(frame),
+                    };
+                    if pushed.is_err() {
                         // The output stopped; the merger says why.
                         break;
                     }
@@ -273,8 +295,10 @@ pub(super) fn read_parallel<S: ParallelSink>(
                         reader.recycle(buf);
                     }
                     n += 1;
-                    if n % 256 == 0 {
-                        progress.update(reader.offset());
+                    if n % 256 == 0 && feed.is_first() {
+                        if let Ok(mut p) = progress.lock() {
+                            p.update(reader.offset());
+                        }
                     }
                     if count.is_some_and(|c| n >= c) {
                         break;
@@ -286,11 +310,15 @@ pub(super) fn read_parallel<S: ParallelSink>(
                 }
             }
         }
-        progress.clear();
-        failure
+        if feed.is_first() {
+            if let Ok(p) = progress.lock() {
+                p.clear();
+            }
+        }
+        Some(failure)
     });
     let (sink, _summary) = result.context("writing output")?;
-    let failure = failure.ok_or_else(|| anyhow::anyhow!("the capture reader failed"))?;
+    let failure = failure.flatten().ok_or_else(|| anyhow::anyhow!("the capture reader failed"))?;
     Ok((sink, failure))
 }
 

@@ -2,20 +2,23 @@
 //! merged back into the order one engine releases it in, so that the output does not
 //! depend on `-j`.
 //!
-//! Three kinds of thread, joined by bounded channels (memory does not follow the file):
+//! Two kinds of thread, joined by bounded channels (memory does not follow the file):
 //!
-//! - the **reader** (the caller's closure, given a [`Feed`]) reads frames and sends each
-//!   to a shard chosen by [`crate::decode::shard_of`] (a symmetric hash of the outermost
-//!   IP addresses: both directions of a flow, all fragments of a datagram and whatever
-//!   a tunnel carries land together), in batches. Every shard also gets the number and
-//!   time of every frame of the batch: what one engine does on any frame whatever its
-//!   flow (closed flows leave after 4096 frames, fragments time out, frames waiting too
-//!   long are released) then happens in every shard at the same frame
-//!   ([`Engine::tick`]). The reader also owns what belongs to no flow: warnings, link
-//!   types without a decoder.
-//! - **shards**, one [`Engine`] each over its flows, with a [`FrameWorker`] that turns
-//!   each released frame into what the sink needs (rendered text for `show`, nothing
-//!   for `flows`), tagged with its number and the frame at which it was released.
+//! - **shards**, one [`Engine`] each over its flows. Each shard reads the whole capture
+//!   itself (the caller's closure, given the shard's [`Feed`]) and keeps the frames
+//!   [`crate::decode::shard_of`] gives it (a symmetric hash of the outermost IP
+//!   addresses: both directions of a flow, all fragments of a datagram and whatever a
+//!   tunnel carries land together). Of the other frames it keeps the number and time:
+//!   what one engine does on any frame whatever its flow (closed flows leave after
+//!   4096 frames, fragments time out, frames waiting too long are released) then
+//!   happens in every shard at the same frame ([`Engine::tick`]). Reading a frame and
+//!   hashing two addresses costs less than handing the frame from a reader thread to
+//!   a worker (copying it, sending it, freeing it elsewhere), which made an earlier
+//!   design with one reader slower with two threads than with one. A
+//!   [`FrameWorker`] turns each released frame into what the sink needs (rendered
+//!   text for `show`, nothing for `flows`), tagged with its number and the frame at
+//!   which it was released. The first shard also reports what belongs to no flow:
+//!   the reader's warnings, link types without a decoder.
 //! - the **merger**, on the calling thread with the sink: it takes one answer from
 //!   every shard per batch (lockstep, so no shard can starve it), hands frames to the
 //!   sink in number order and each flow's end after the frame it follows, in the order
@@ -31,14 +34,13 @@
 
 use super::names::NameTable;
 use super::{EndOrder, EndedFlow, Engine, EngineConfig};
-use crate::capture::{Frame, LinkType, Timestamp};
+use crate::capture::{Frame, LinkType};
 use crate::proto::{Desc, Direction};
 use crate::sink::{FrameContext, FrameView, FrameWorker, Merged, ParallelSink, Sink, Summary};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::net::IpAddr;
 use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
-use std::sync::Arc;
 
 mod merge;
 use merge::Merger;
@@ -48,33 +50,19 @@ const BATCH_FRAMES: usize = 1024;
 const BATCH_BYTES: usize = 2 << 20;
 /// Batches in flight per shard, each way.
 const IN_FLIGHT: usize = 4;
-/// Frame buffers the reader keeps for reuse.
-const MAX_SPARE: usize = 4 * BATCH_FRAMES;
+/// Buffers of other shards' frames kept for the reader (it takes one per frame).
+const MAX_SPARE: usize = 64;
 /// Used parts a shard keeps for reuse (a part of `show` is a frame's rendered text,
 /// several times the frame).
 const MAX_SPARE_PARTS: usize = BATCH_FRAMES;
 
-/// One frame of a batch, as every shard hears of it.
-#[derive(Clone, Copy)]
-struct Tick {
-    number: u64,
-    ts: Timestamp,
-    shard: u32,
-}
-
-/// A batch, as one shard gets it: every frame's tick, and its own frames.
-struct Input {
-    ticks: Arc<[Tick]>,
-    frames: Vec<(Frame, FrameContext)>,
-}
-
-/// What the reader tells the merger about a batch.
+/// What the first shard tells the merger about a batch.
 struct Meta {
     /// Numbers of the first and last frame of the batch.
     frames: Option<(u64, u64)>,
     /// Warnings, each with the frame before which one engine writes it.
     warnings: Vec<(u64, String)>,
-    /// The last message: the reader is done.
+    /// The last message: the capture is read.
     tail: Option<Tail>,
 }
 
@@ -102,18 +90,28 @@ struct Output<P> {
     summary: Option<Summary>,
 }
 
-/// The reader's handle ([`run`]): frames go in here, in capture order.
-pub struct Feed {
+/// One shard's reading side ([`run`]): the shard's own reader pushes every frame of
+/// the capture in here, in capture order. Frames of the shard's flows go through its
+/// engine; of the others only the number and time are kept ([`Engine::tick`]), and
+/// their buffers go back to the reader.
+pub struct Feed<W: FrameWorker> {
+    index: u32,
     shards: u32,
-    inputs: Vec<SyncSender<Input>>,
-    meta: SyncSender<Meta>,
-    buffers: Receiver<Vec<Vec<u8>>>,
+    engine: Engine<ShardSink<W>>,
+    output: SyncSender<Output<W::Part>>,
+    /// The first shard's: batches' frame numbers, warnings, the end.
+    meta: Option<SyncSender<Meta>>,
+    /// Used parts coming back from the merger.
+    parts: Receiver<Vec<W::Part>>,
+    /// Buffers of other shards' frames, for the reader to fill again.
     spare: Vec<Vec<u8>>,
-    ticks: Vec<Tick>,
-    frames: Vec<Vec<(Frame, FrameContext)>>,
+    /// Frames and bytes of the batch so far (every shard counts every frame, so
+    /// batches end at the same frame in every shard).
+    count: usize,
     bytes: usize,
     first: Option<u64>,
     last: u64,
+    created: Vec<(u64, u64, u64)>,
     warnings: Vec<(u64, String)>,
     clock: FrameContext,
     warned_interfaces: HashSet<u32>,
@@ -124,32 +122,94 @@ fn stopped() -> io::Error {
     io::Error::other("the output stopped")
 }
 
-impl Feed {
+impl<W: FrameWorker> Feed<W> {
+    /// Whether this is the first shard: it alone reports progress.
+    pub fn is_first(&self) -> bool {
+        self.index == 0
+    }
+
+    /// The shard's number, from 0.
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
+
+    /// How many shards read the capture.
+    pub fn shards(&self) -> u32 {
+        self.shards
+    }
+
     /// Takes one frame (numbered after the previous one).
     pub fn push(&mut self, frame: Frame) -> io::Result<()> {
-        if !frame.link.is_supported() {
-            self.unsupported_link(&frame);
-        }
         let shard = crate::decode::shard_of(&frame, self.shards);
-        let context = if crate::decode::header_ok(&frame) {
+        let ok = crate::decode::header_ok(&frame);
+        self.count_frame(&frame, frame.cap_len());
+        let number = frame.number;
+        let before = self.engine.flows_created();
+        if shard == self.index {
+            let context = self.context(ok, &frame);
+            self.engine.sink_mut().contexts.push_back((number, context));
+            self.engine.push(frame)?;
+        } else {
+            self.clock_advance(ok, &frame);
+            self.engine.tick(number, frame.ts)?;
+            if self.spare.len() < MAX_SPARE && frame.data.capacity() > 0 {
+                self.spare.push(frame.data);
+            }
+        }
+        self.created_since(number, before);
+        self.end_batch()
+    }
+
+    /// Takes another shard's frame whose bytes the reader left out: `caplen` is how
+    /// many were captured ([`crate::capture::CaptureReader::skipped_len`]).
+    pub fn pass(&mut self, frame: &Frame, caplen: u32) -> io::Result<()> {
+        let ok = crate::decode::header_ok_lengths(caplen, frame.orig_len, frame.cut_by_eof);
+        self.count_frame(frame, caplen);
+        let before = self.engine.flows_created();
+        self.clock_advance(ok, frame);
+        self.engine.tick(frame.number, frame.ts)?;
+        self.created_since(frame.number, before);
+        self.end_batch()
+    }
+
+    /// What every shard notes of every frame.
+    fn count_frame(&mut self, frame: &Frame, caplen: u32) {
+        if !frame.link.is_supported() {
+            self.unsupported_link(frame);
+        }
+        self.first.get_or_insert(frame.number);
+        self.last = frame.number;
+        self.bytes += caplen as usize;
+        self.count += 1;
+        self.engine.sink_mut().now = frame.number;
+    }
+
+    /// The clock reference for a frame of this shard (and the clock moves on).
+    fn context(&mut self, header_ok: bool, frame: &Frame) -> FrameContext {
+        if header_ok {
             let c = self.clock;
             self.clock.advance(frame.ts);
             c
         } else {
             FrameContext::default()
-        };
-        self.first.get_or_insert(frame.number);
-        self.last = frame.number;
-        self.bytes += frame.data.len();
-        self.ticks.push(Tick {
-            number: frame.number,
-            ts: frame.ts,
-            shard,
-        });
-        if let Some(v) = self.frames.get_mut(shard as usize) {
-            v.push((frame, context));
         }
-        if self.ticks.len() >= BATCH_FRAMES || self.bytes >= BATCH_BYTES {
+    }
+
+    fn clock_advance(&mut self, header_ok: bool, frame: &Frame) {
+        if header_ok {
+            self.clock.advance(frame.ts);
+        }
+    }
+
+    fn created_since(&mut self, number: u64, before: u64) {
+        let after = self.engine.flows_created();
+        if after > before {
+            self.created.push((number, before + 1, after - before));
+        }
+    }
+
+    fn end_batch(&mut self) -> io::Result<()> {
+        if self.count >= BATCH_FRAMES || self.bytes >= BATCH_BYTES {
             self.send()?;
         }
         Ok(())
@@ -158,22 +218,21 @@ impl Feed {
     /// A warning not tied to a frame (from the capture reader), written where one
     /// engine writes it: before the next frame.
     pub fn warning(&mut self, text: &str) {
-        self.warnings.push((self.last + 1, text.to_string()));
+        if self.meta.is_some() {
+            self.warnings.push((self.last + 1, text.to_string()));
+        }
     }
 
-    /// A released frame's buffer, for the capture reader to fill again.
+    /// A buffer for the capture reader to fill again.
     pub fn spare_buffer(&mut self) -> Option<Vec<u8>> {
-        if self.spare.is_empty() {
-            while let Ok(v) = self.buffers.try_recv() {
-                let room = MAX_SPARE.saturating_sub(self.spare.len());
-                self.spare.extend(v.into_iter().take(room));
-            }
-        }
-        self.spare.pop()
+        self.spare.pop().or_else(|| self.engine.spare_buffer())
     }
 
     /// As [`Engine`] does: one warning per interface, and a count per link type.
     fn unsupported_link(&mut self, frame: &Frame) {
+        if self.meta.is_none() {
+            return;
+        }
         match self
             .unsupported_links
             .iter_mut()
@@ -188,44 +247,78 @@ impl Feed {
         }
     }
 
+    /// Ends the batch: what the shard released goes to the merger (and, from the
+    /// first shard, the batch's frame numbers and warnings).
     fn send(&mut self) -> io::Result<()> {
-        let ticks: Arc<[Tick]> = std::mem::take(&mut self.ticks).into();
-        for (tx, frames) in self.inputs.iter().zip(self.frames.iter_mut()) {
-            let input = Input {
-                ticks: Arc::clone(&ticks),
-                frames: std::mem::take(frames),
-            };
-            tx.send(input).map_err(|_| stopped())?;
+        while let Ok(mut p) = self.parts.try_recv() {
+            let s = self.engine.sink_mut();
+            if s.parts.len() < MAX_SPARE_PARTS {
+                s.parts.append(&mut p);
+            }
         }
-        let meta = Meta {
-            frames: self.first.take().map(|f| (f, self.last)),
-            warnings: std::mem::take(&mut self.warnings),
-            tail: None,
-        };
+        let frames = self.first.take().map(|f| (f, self.last));
+        if let Some(meta) = &self.meta {
+            let m = Meta {
+                frames,
+                warnings: std::mem::take(&mut self.warnings),
+                tail: None,
+            };
+            meta.send(m).map_err(|_| stopped())?;
+        }
+        self.count = 0;
         self.bytes = 0;
-        self.meta.send(meta).map_err(|_| stopped())
+        let out = Output {
+            frames: std::mem::take(&mut self.engine.sink_mut().frames),
+            ended: self.engine.take_ended().collect(),
+            created: std::mem::take(&mut self.created),
+            summary: None,
+        };
+        self.output.send(out).map_err(|_| stopped())
     }
 
+    /// After the last frame: the last batch, then what the engine releases at the end.
     fn finish(mut self) -> io::Result<()> {
         self.send()?;
-        // Closing the inputs tells the shards to finish.
-        self.inputs.clear();
-        let tail = Tail {
-            unsupported_links: std::mem::take(&mut self.unsupported_links),
+        // Frames released at the end come after every frame was read.
+        let end = self.engine.newest + 1;
+        self.engine.sink_mut().now = end;
+        let before = self.engine.flows_created();
+        let (mut sink, summary, ended) = self.engine.finish_shard()?;
+        // Flows created while the last fragments were given up.
+        let created = if summary.flows > before {
+            vec![(end, before + 1, summary.flows - before)]
+        } else {
+            Vec::new()
         };
-        let meta = Meta {
-            frames: None,
-            warnings: Vec::new(),
-            tail: Some(tail),
+        let out = Output {
+            frames: std::mem::take(&mut sink.frames),
+            ended,
+            created,
+            summary: Some(summary),
         };
-        self.meta.send(meta).map_err(|_| stopped())
+        self.output.send(out).map_err(|_| stopped())?;
+        if let Some(meta) = &self.meta {
+            let tail = Tail {
+                unsupported_links: std::mem::take(&mut self.unsupported_links),
+            };
+            let m = Meta {
+                frames: None,
+                warnings: Vec::new(),
+                tail: Some(tail),
+            };
+            meta.send(m).map_err(|_| stopped())?;
+        }
+        Ok(())
     }
 }
 
-/// Runs `read` (which pushes a capture's frames into the [`Feed`]) on its own thread,
-/// `shards` engines on worker threads, and merges what they release into `sink` on
-/// this thread. Returns what one engine's [`Engine::finish`] returns (or the first
-/// output error), and what `read` returned (`None` if it panicked).
+/// Runs `shards` engines on worker threads, each calling `read` to read the whole
+/// capture itself (pushing its frames into the shard's [`Feed`]: the file is read
+/// once per shard, which costs less than handing each frame from one reader thread
+/// to another), and merges what they release into `sink` on this thread. Returns
+/// what one engine's [`Engine::finish`] returns (or the first output error), and
+/// what the first shard's `read` returned (`None` if it panicked). Every `read` must
+/// push the same frames: the capture is a file read up to the same length.
 pub fn run<S, R, T>(
     mut sink: S,
     config: EngineConfig,
@@ -234,90 +327,75 @@ pub fn run<S, R, T>(
 ) -> (io::Result<(S, Summary)>, Option<T>)
 where
     S: ParallelSink,
-    R: FnOnce(&mut Feed) -> T + Send,
+    R: Fn(&mut Feed<S::Worker>) -> T + Sync,
     T: Send,
 {
     let shards = shards.clamp(1, 1024);
     std::thread::scope(|scope| {
         let (meta_tx, meta_rx) = sync_channel(IN_FLIGHT);
-        let (buf_tx, buf_rx) = channel();
-        let mut inputs = Vec::new();
+        let mut meta_tx = Some(meta_tx);
         let mut outputs = Vec::new();
         let mut parts = Vec::new();
         let mut workers = Vec::new();
+        let read = &read;
         for index in 0..shards {
-            let (in_tx, in_rx) = sync_channel::<Input>(IN_FLIGHT);
             let (out_tx, out_rx) = sync_channel(IN_FLIGHT);
             let (part_tx, part_rx) = channel();
-            let worker = sink.worker();
-            let buffers = buf_tx.clone();
+            let sink = ShardSink {
+                worker: sink.worker(),
+                reports: config.reports,
+                now: 0,
+                contexts: VecDeque::new(),
+                frames: Vec::new(),
+                parts: Vec::new(),
+            };
+            let feed = Feed {
+                index: index as u32,
+                shards: shards as u32,
+                engine: Engine::shard(sink, config),
+                output: out_tx,
+                meta: meta_tx.take(),
+                parts: part_rx,
+                spare: Vec::new(),
+                count: 0,
+                bytes: 0,
+                first: None,
+                last: 0,
+                created: Vec::new(),
+                warnings: Vec::new(),
+                clock: FrameContext::default(),
+                warned_interfaces: HashSet::new(),
+                unsupported_links: Vec::new(),
+            };
             // Named, so that a profile (or /proc/PID/task/*/comm) tells the threads apart.
             let spawned = std::thread::Builder::new()
                 .name(format!("shard {index}"))
                 .spawn_scoped(scope, move || {
-                    shard(
-                        index as u32,
-                        config,
-                        worker,
-                        in_rx,
-                        out_tx,
-                        buffers,
-                        part_rx,
-                    )
+                    let mut feed = feed;
+                    let t = read(&mut feed);
+                    // An error here means the merger stopped; it says why.
+                    let _ = feed.finish();
+                    t
                 });
             match spawned {
                 Ok(w) => workers.push(w),
                 Err(e) => return (Err(e), None),
             }
-            inputs.push(in_tx);
             outputs.push(out_rx);
             parts.push(part_tx);
         }
-        drop(buf_tx);
-        let feed = Feed {
-            shards: shards as u32,
-            inputs,
-            meta: meta_tx,
-            buffers: buf_rx,
-            spare: Vec::new(),
-            ticks: Vec::with_capacity(BATCH_FRAMES),
-            frames: (0..shards).map(|_| Vec::new()).collect(),
-            bytes: 0,
-            first: None,
-            last: 0,
-            warnings: Vec::new(),
-            clock: FrameContext::default(),
-            warned_interfaces: HashSet::new(),
-            unsupported_links: Vec::new(),
-        };
-        let reader = std::thread::Builder::new()
-            .name("reader".into())
-            .spawn_scoped(scope, move || {
-                let mut feed = feed;
-                let t = read(&mut feed);
-                // An error here means the merger stopped; it says why.
-                let _ = feed.finish();
-                t
-            });
-        let reader = match reader {
-            Ok(r) => r,
-            Err(e) => return (Err(e), None),
-        };
         let mut merger = Merger::new(&mut sink, shards, config.reports, parts);
         let merged = merger.run(&meta_rx, &outputs);
         // Whatever happened, the channels close so that every thread ends.
         drop(meta_rx);
         drop(outputs);
         drop(merger);
+        let mut first = None;
         let mut result = merged;
-        for w in workers {
+        for (index, w) in workers.into_iter().enumerate() {
             match w.join() {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    if result.is_ok() {
-                        result = Err(e);
-                    }
-                }
+                Ok(t) if index == 0 => first = Some(t),
+                Ok(_) => {}
                 Err(_) => {
                     if result.is_ok() {
                         result = Err(io::Error::other("a worker thread failed"));
@@ -325,8 +403,7 @@ where
                 }
             }
         }
-        let read = reader.join().ok();
-        (result.map(|summary| (sink, summary)), read)
+        (result.map(|summary| (sink, summary)), first)
     })
 }
 
@@ -384,87 +461,4 @@ impl<W: FrameWorker> Sink for ShardSink<W> {
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         Ok(())
     }
-}
-
-fn shard<W: FrameWorker>(
-    index: u32,
-    config: EngineConfig,
-    worker: W,
-    input: Receiver<Input>,
-    output: SyncSender<Output<W::Part>>,
-    buffers: Sender<Vec<Vec<u8>>>,
-    parts: Receiver<Vec<W::Part>>,
-) -> io::Result<()> {
-    let sink = ShardSink {
-        worker,
-        reports: config.reports,
-        now: 0,
-        contexts: VecDeque::new(),
-        frames: Vec::new(),
-        parts: Vec::new(),
-    };
-    let mut engine = Engine::shard(sink, config);
-    let mut spare = Vec::new();
-    while let Ok(Input { ticks, frames }) = input.recv() {
-        while let Ok(mut p) = parts.try_recv() {
-            let s = engine.sink_mut();
-            if s.parts.len() < MAX_SPARE_PARTS {
-                s.parts.append(&mut p);
-            }
-        }
-        let mut mine = frames.into_iter();
-        let mut created = Vec::new();
-        for t in ticks.iter() {
-            engine.sink_mut().now = t.number;
-            let before = engine.flows_created();
-            if t.shard != index {
-                engine.tick(t.number, t.ts)?;
-            } else if let Some((frame, context)) = mine.next() {
-                engine
-                    .sink_mut()
-                    .contexts
-                    .push_back((frame.number, context));
-                engine.push(frame)?;
-            }
-            let after = engine.flows_created();
-            if after > before {
-                created.push((t.number, before + 1, after - before));
-            }
-        }
-        while let Some(b) = engine.spare_buffer() {
-            spare.push(b);
-        }
-        if !spare.is_empty() && buffers.send(std::mem::take(&mut spare)).is_err() {
-            spare.clear();
-        }
-        let out = Output {
-            frames: std::mem::take(&mut engine.sink_mut().frames),
-            ended: engine.take_ended().collect(),
-            created,
-            summary: None,
-        };
-        if output.send(out).is_err() {
-            // The merger stopped (an output error); it reports it.
-            return Ok(());
-        }
-    }
-    // Frames released at the end come after every frame was read.
-    let end = engine.newest + 1;
-    engine.sink_mut().now = end;
-    let before = engine.flows_created();
-    let (mut sink, summary, ended) = engine.finish_shard()?;
-    // Flows created while the last fragments were given up.
-    let created = if summary.flows > before {
-        vec![(end, before + 1, summary.flows - before)]
-    } else {
-        Vec::new()
-    };
-    let out = Output {
-        frames: std::mem::take(&mut sink.frames),
-        ended,
-        created,
-        summary: Some(summary),
-    };
-    let _ = output.send(out);
-    Ok(())
 }

@@ -44,7 +44,6 @@ pub(super) const TCPDUMP_ONLY: &[(char, &str)] = &[
     ('p', "it is a live-capture option"),
     ('I', "it is a live-capture option"),
     ('B', "it is a live-capture option"),
-    ('j', "it is a live-capture option"),
     ('J', "it is a live-capture option"),
     ('Q', "it is a live-capture option"),
     (
@@ -96,7 +95,8 @@ pub(super) const TCPDUMP_ONLY_LONG: &[(&str, &str)] = &[
 ];
 
 /// Options of `show` that take a value (the rest of a bundle, or the next word).
-pub(super) const SHOW_VALUE_SHORTS: &[char] = &['r', 'c'];
+/// tcpdump's `-j TSTAMP_TYPE` (live capture only) is eavesdrop's `-j N`, worker threads.
+pub(super) const SHOW_VALUE_SHORTS: &[char] = &['r', 'c', 'j'];
 
 /// Says which tcpdump option `show` was given that it does not support, and what to
 /// use instead, before clap would call it merely unexpected. `args` are the words
