@@ -318,7 +318,9 @@ pub(super) fn read_parallel<S: ParallelSink>(
         Some(failure)
     });
     let (sink, _summary) = result.context("writing output")?;
-    let failure = failure.flatten().ok_or_else(|| anyhow::anyhow!("the capture reader failed"))?;
+    let failure = failure
+        .flatten()
+        .ok_or_else(|| anyhow::anyhow!("the capture reader failed"))?;
     Ok((sink, failure))
 }
 

@@ -24,6 +24,8 @@ pub(super) struct Merger<'s, S: ParallelSink> {
     warnings: VecDeque<(u64, String)>,
     /// The last frame read; the end of the capture comes after it.
     last: u64,
+    /// Emptied frame lists, per shard, to send back.
+    lists: Vec<Sender<Vec<FrameItem<Part<S>>>>>,
     /// Used parts, per shard, to send back.
     used: Vec<Vec<Part<S>>>,
     parts: Vec<Sender<Vec<Part<S>>>>,
@@ -38,6 +40,7 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
         shards: usize,
         reports: bool,
         parts: Vec<Sender<Vec<Part<S>>>>,
+        lists: Vec<Sender<Vec<FrameItem<Part<S>>>>>,
     ) -> Self {
         Merger {
             sink,
@@ -54,6 +57,7 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
             last: 0,
             used: (0..shards).map(|_| Vec::new()).collect(),
             parts,
+            lists,
             summary: Summary::default(),
         }
     }
@@ -94,9 +98,9 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
         }
     }
 
-    pub(super) fn take(&mut self, shard: u32, out: Output<Part<S>>) {
+    pub(super) fn take(&mut self, shard: u32, mut out: Output<Part<S>>) {
         let next = self.next.unwrap_or(1);
-        for item in out.frames {
+        for item in out.frames.drain(..) {
             let Some(i) = item
                 .number
                 .checked_sub(next)
@@ -111,6 +115,10 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
             if let Some(slot) = self.frames.get_mut(i) {
                 *slot = Some((shard, item));
             }
+        }
+        if let Some(tx) = self.lists.get(shard as usize) {
+            // The shard fills it again (a closed channel: the shard has finished).
+            let _ = tx.send(out.frames);
         }
         if let Some(q) = self.ended.get_mut(shard as usize) {
             q.extend(out.ended);

@@ -103,6 +103,8 @@ pub struct Feed<W: FrameWorker> {
     meta: Option<SyncSender<Meta>>,
     /// Used parts coming back from the merger.
     parts: Receiver<Vec<W::Part>>,
+    /// Frame lists the merger has emptied, to fill again.
+    lists: Receiver<Vec<FrameItem<W::Part>>>,
     /// Buffers of other shards' frames, for the reader to fill again.
     spare: Vec<Vec<u8>>,
     /// Frames and bytes of the batch so far (every shard counts every frame, so
@@ -267,8 +269,9 @@ impl<W: FrameWorker> Feed<W> {
         }
         self.count = 0;
         self.bytes = 0;
+        let list = self.lists.try_recv().unwrap_or_default();
         let out = Output {
-            frames: std::mem::take(&mut self.engine.sink_mut().frames),
+            frames: std::mem::replace(&mut self.engine.sink_mut().frames, list),
             ended: self.engine.take_ended().collect(),
             created: std::mem::take(&mut self.created),
             summary: None,
@@ -336,11 +339,13 @@ where
         let mut meta_tx = Some(meta_tx);
         let mut outputs = Vec::new();
         let mut parts = Vec::new();
+        let mut lists = Vec::new();
         let mut workers = Vec::new();
         let read = &read;
         for index in 0..shards {
             let (out_tx, out_rx) = sync_channel(IN_FLIGHT);
             let (part_tx, part_rx) = channel();
+            let (list_tx, list_rx) = channel();
             let sink = ShardSink {
                 worker: sink.worker(),
                 reports: config.reports,
@@ -356,6 +361,7 @@ where
                 output: out_tx,
                 meta: meta_tx.take(),
                 parts: part_rx,
+                lists: list_rx,
                 spare: Vec::new(),
                 count: 0,
                 bytes: 0,
@@ -383,8 +389,9 @@ where
             }
             outputs.push(out_rx);
             parts.push(part_tx);
+            lists.push(list_tx);
         }
-        let mut merger = Merger::new(&mut sink, shards, config.reports, parts);
+        let mut merger = Merger::new(&mut sink, shards, config.reports, parts, lists);
         let merged = merger.run(&meta_rx, &outputs);
         // Whatever happened, the channels close so that every thread ends.
         drop(meta_rx);
