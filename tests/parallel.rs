@@ -157,3 +157,43 @@ fn a_damaged_capture_fails_the_same_way() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
+
+/// A reader kept to one shard copies that shard's frames whole and leaves out the
+/// bytes of the others, saying how many were captured; every frame comes out of
+/// exactly one of the shards' readers with its bytes, numbered and timed alike.
+#[test]
+fn a_reader_kept_to_a_shard_copies_only_its_frames() {
+    use eavesdrop::decode::shard_of;
+    use eavesdrop::CaptureReader;
+    let mut checked = 0;
+    for f in sample_captures() {
+        let mut all = CaptureReader::open(&f).unwrap();
+        let mut shards: Vec<CaptureReader> = (0..3)
+            .map(|i| {
+                let mut r = CaptureReader::open(&f).unwrap();
+                r.keep_shard(3, i);
+                r
+            })
+            .collect();
+        while let Some(Ok(frame)) = all.next_frame() {
+            let mine = shard_of(&frame, 3);
+            for (i, r) in shards.iter_mut().enumerate() {
+                let got = r.next_frame().unwrap().unwrap();
+                assert_eq!((got.number, got.ts), (frame.number, frame.ts));
+                assert_eq!(got.orig_len, frame.orig_len);
+                if i as u32 == mine {
+                    assert_eq!(got.data, frame.data, "{} frame {}", f.display(), frame.number);
+                    assert_eq!(r.skipped_len(), None);
+                } else {
+                    assert!(got.data.is_empty());
+                    assert_eq!(r.skipped_len(), Some(frame.cap_len()));
+                }
+            }
+            checked += 1;
+        }
+        for r in &mut shards {
+            assert!(r.next_frame().is_none(), "{}", f.display());
+        }
+    }
+    assert!(checked > 1000, "{checked} frames");
+}
