@@ -49,7 +49,7 @@ use merge::Merger;
 const BATCH_FRAMES: usize = 1024;
 const BATCH_BYTES: usize = 2 << 20;
 /// Batches in flight per shard, each way.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 2;
 /// Buffers of other shards' frames kept for the reader (it takes one per frame).
 const MAX_SPARE: usize = 64;
 /// Used parts a shard keeps for reuse (a part of `show` is a frame's rendered text,
