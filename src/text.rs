@@ -13,15 +13,40 @@ pub fn plural(n: u64, noun: &str) -> String {
 /// `1,234,567`: a count with thousands separators, the one way eavesdrop writes byte
 /// counts for people (flows, totals, the summary; JSON keeps plain numbers).
 pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+    Grouped(n).to_string()
+}
+
+/// [`grouped`] written where it goes (`write!(s, "{}", Grouped(n))`), without a
+/// string of its own; width and alignment are honoured.
+#[derive(Clone, Copy, Debug)]
+pub struct Grouped(pub u64);
+
+impl std::fmt::Display for Grouped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // 20 digits and 6 commas at most, written from the end.
+        let mut buf = [0u8; 26];
+        let mut at = buf.len();
+        let mut n = self.0;
+        let mut digits = 0;
+        loop {
+            if digits > 0 && digits % 3 == 0 {
+                at -= 1;
+                if let Some(b) = buf.get_mut(at) {
+                    *b = b',';
+                }
+            }
+            at -= 1;
+            if let Some(b) = buf.get_mut(at) {
+                *b = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            digits += 1;
+            if n == 0 {
+                break;
+            }
         }
-        out.push(c);
+        f.pad(std::str::from_utf8(buf.get(at..).unwrap_or_default()).unwrap_or_default())
     }
-    out
 }
 
 /// `1 byte`, `1,234 bytes`.
@@ -66,6 +91,25 @@ pub fn common_name(dn: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grouped_counts_have_thousands_separators_and_honour_width() {
+        for (n, text) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (12_345, "12,345"),
+            (1_234_567, "1,234,567"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ] {
+            assert_eq!(grouped(n), text);
+        }
+        assert_eq!(
+            format!("{:>8}|{:<6}|", Grouped(1234), Grouped(5)),
+            "   1,234|5     |"
+        );
+    }
 
     #[test]
     fn words() {

@@ -182,7 +182,13 @@ fn a_reader_kept_to_a_shard_copies_only_its_frames() {
                 assert_eq!((got.number, got.ts), (frame.number, frame.ts));
                 assert_eq!(got.orig_len, frame.orig_len);
                 if i as u32 == mine {
-                    assert_eq!(got.data, frame.data, "{} frame {}", f.display(), frame.number);
+                    assert_eq!(
+                        got.data,
+                        frame.data,
+                        "{} frame {}",
+                        f.display(),
+                        frame.number
+                    );
                     assert_eq!(r.skipped_len(), None);
                 } else {
                     assert!(got.data.is_empty());

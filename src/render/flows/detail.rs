@@ -4,23 +4,33 @@
 use super::*;
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
-    pub(super) fn detailed(&self, s: &mut String, r: &FlowReport, w: &Widths) {
+    pub(super) fn detailed(&self, s: &mut String, r: &FlowReport, c: &Cells, w: &Widths) {
         let full = self.opts.full;
-        let c = Cells::of(r);
-        let _ = writeln!(
-            s,
-            "{}  {:<3}  {}  {}  {}  {}  {}  {}  {}  {}",
-            pad_left(&c.id, w.id),
-            r.transport.name(),
-            pad_right(&c.endpoints, w.endpoints),
-            pad_right(&c.stack, w.stack),
-            pad_left(&c.packets, w.packets),
-            pad_left(&c.bytes, w.bytes),
-            pad_left(&c.handshake, w.handshake),
-            self.paint(&pad_left(&c.plaintext, w.plaintext), Label::Cleartext),
-            self.paint(&pad_left(&c.opaque, w.opaque), Label::Opaque),
-            r.end_reason.name(),
-        );
+        put_left(s, &c.id, w.id);
+        let _ = write!(s, "  {:<3}  ", r.transport.name());
+        put_right(s, &c.endpoints, w.endpoints);
+        s.push_str("  ");
+        put_right(s, &c.stack, w.stack);
+        s.push_str("  ");
+        put_left(s, &c.packets, w.packets);
+        s.push_str("  ");
+        put_left(s, &c.bytes, w.bytes);
+        s.push_str("  ");
+        put_left(s, &c.handshake, w.handshake);
+        s.push_str("  ");
+        if self.opts.color {
+            let _ = write!(
+                s,
+                "{}  {}",
+                self.paint(&pad_left(&c.plaintext, w.plaintext), Label::Cleartext),
+                self.paint(&pad_left(&c.opaque, w.opaque), Label::Opaque)
+            );
+        } else {
+            put_left(s, &c.plaintext, w.plaintext);
+            s.push_str("  ");
+            put_left(s, &c.opaque, w.opaque);
+        }
+        let _ = writeln!(s, "  {}", r.end_reason.name());
         let pad = " ".repeat(w.id + 2);
         let verdict = escape(&r.verdict()).into_owned();
         let verdict = if full {
@@ -136,18 +146,16 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                     plural((t.certificates.len() - shown) as u64, "certificate")
                 );
             }
-            let mut fp = Vec::new();
-            if let Some(j) = &t.ja4 {
-                fp.push(format!("JA4 {j}"));
-            }
-            if let Some(j) = &t.ja3 {
-                fp.push(format!("JA3 {j}"));
-            }
-            if let Some(j) = &t.ja3s {
-                fp.push(format!("JA3S {j}"));
-            }
-            if !fp.is_empty() {
-                let _ = writeln!(s, "{pad}fingerprints: {}", fp.join(", "));
+            let fp = [("JA4", &t.ja4), ("JA3", &t.ja3), ("JA3S", &t.ja3s)];
+            let mut fp = fp
+                .iter()
+                .filter_map(|(name, j)| j.as_ref().map(|j| (name, j)));
+            if let Some((name, j)) = fp.next() {
+                let _ = write!(s, "{pad}fingerprints: {name} {j}");
+                for (name, j) in fp {
+                    let _ = write!(s, ", {name} {j}");
+                }
+                s.push('\n');
             }
         }
         if !r.names.is_empty() {
@@ -159,11 +167,30 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                     None => names.push((n.name.clone(), vec![n.source.name()])),
                 }
             }
-            let items: Vec<String> = names
-                .iter()
-                .map(|(n, sources)| format!("{} ({})", escape(n), sources.join(", ")))
-                .collect();
-            let _ = writeln!(s, "{pad}names: {}", folded(&items, full, ", ", " names"));
+            let _ = write!(s, "{pad}names: ");
+            // Past FOLD names the list is folded (`--full` lists them all).
+            let shown = if full {
+                names.len()
+            } else {
+                names.len().min(FOLD)
+            };
+            for (i, (n, sources)) in names.iter().take(shown).enumerate() {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                let _ = write!(s, "{} (", escape(n));
+                for (k, source) in sources.iter().enumerate() {
+                    if k > 0 {
+                        s.push_str(", ");
+                    }
+                    s.push_str(source);
+                }
+                s.push(')');
+            }
+            if shown < names.len() {
+                let _ = write!(s, ", … and {} more names", names.len() - shown);
+            }
+            s.push('\n');
         }
         if let Some(talk) = r.conversation() {
             let _ = writeln!(s, "{pad}encrypted messages: {talk}");
@@ -173,29 +200,33 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             if d.packets == 0 {
                 continue;
             }
-            let counts: Vec<String> = Label::ALL
+            let _ = write!(
+                s,
+                "{pad}{arrow} {}, {}; payload: ",
+                plural(d.packets, "packet"),
+                crate::text::bytes(d.bytes)
+            );
+            let mut counts = Label::ALL
                 .iter()
                 .filter(|l| d.payload[l.index()] > 0)
-                .map(|l| format!("{} {}", l.word(), grouped(d.payload[l.index()])))
-                .collect();
-            let sizes: Vec<String> = d.sizes.iter().map(|&n| grouped(u64::from(n))).collect();
-            let _ = writeln!(
-                s,
-                "{pad}{arrow} {}, {}; payload: {}{}",
-                plural(d.packets, "packet"),
-                crate::text::bytes(d.bytes),
-                if counts.is_empty() {
-                    "none".to_string()
-                } else {
-                    counts.join(", ")
-                },
-                if sizes.is_empty() {
-                    String::new()
-                } else {
-                    let what = if r.records_seen { "record" } else { "payload" };
-                    format!("; first {what} sizes {}", sizes.join(" "))
+                .peekable();
+            if counts.peek().is_none() {
+                s.push_str("none");
+            }
+            for (k, l) in counts.enumerate() {
+                if k > 0 {
+                    s.push_str(", ");
                 }
-            );
+                let _ = write!(s, "{} {}", l.word(), Grouped(d.payload[l.index()]));
+            }
+            if !d.sizes.is_empty() {
+                let what = if r.records_seen { "record" } else { "payload" };
+                let _ = write!(s, "; first {what} sizes");
+                for &n in &d.sizes {
+                    let _ = write!(s, " {}", Grouped(u64::from(n)));
+                }
+            }
+            s.push('\n');
         }
         // Credentials always; other leaks folded.
         let mut others = 0u64;
@@ -213,17 +244,26 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             } else {
                 "←"
             };
-            let value = escape(&l.value).into_owned();
-            let value = if full { value } else { shorten(&value, 100) };
-            let line = format!(
-                "{pad}{arrow} {}: {value} (frame {})",
-                l.kind.name(),
-                l.frame
-            );
-            if credential {
+            let value = escape(&l.value);
+            let value = if full || value.chars().count() <= 100 {
+                value
+            } else {
+                std::borrow::Cow::Owned(shorten(&value, 100))
+            };
+            if credential && self.opts.color {
+                let line = format!(
+                    "{pad}{arrow} {}: {value} (frame {})",
+                    l.kind.name(),
+                    l.frame
+                );
                 let _ = writeln!(s, "{}", self.paint(&line, Label::Leak));
             } else {
-                let _ = writeln!(s, "{line}");
+                let _ = writeln!(
+                    s,
+                    "{pad}{arrow} {}: {value} (frame {})",
+                    l.kind.name(),
+                    l.frame
+                );
             }
         }
         let folded_leaks = others.saturating_sub(FOLD as u64) * u64::from(!full);

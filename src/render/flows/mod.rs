@@ -19,7 +19,7 @@ use crate::report::{FlowEnd, FlowReport, Transport};
 use crate::sink::Summary;
 use crate::sink::{FrameView, Sink};
 use crate::span::{Label, LeakKind};
-use crate::text::{grouped, plural, shorten};
+use crate::text::{grouped, plural, shorten, Grouped};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -43,6 +43,8 @@ const BRIEF_VERDICT: usize = 36;
 pub const MAX_SORTED: usize = 100_000;
 /// Entries of a long list shown without `--full`.
 const FOLD: usize = 5;
+/// Sorted entries are written out once this many bytes of them are ready.
+const WRITE_AT: usize = 64 * 1024;
 
 /// How `flows` prints, decided once from the command line.
 #[derive(Clone, Debug)]
@@ -159,16 +161,22 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         if sorted {
             sort(&mut kept, self.opts.sort);
         }
+        let cells: Vec<Cells> = kept.iter().map(Cells::of).collect();
         let w = self.capped(if sorted {
-            Widths::fit(kept.iter())
+            Widths::fit(cells.iter())
         } else {
             Widths::fixed()
         });
-        for r in &kept {
-            let s = self.entry(r, &w);
-            self.out.write_all(s.as_bytes())?;
+        // Entries gathered into one buffer, written out in pieces of about 64 KiB.
+        let mut s = String::with_capacity(WRITE_AT + 4096);
+        for (r, c) in kept.iter().zip(&cells) {
+            self.entry(&mut s, r, c, &w);
+            if s.len() >= WRITE_AT {
+                self.out.write_all(s.as_bytes())?;
+                s.clear();
+            }
         }
-        Ok(())
+        self.out.write_all(s.as_bytes())
     }
 
     /// A brief line leaves the verdict at least [`BRIEF_VERDICT`] columns: the
@@ -337,7 +345,8 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// Prints one flow now, in fixed-width columns (past the sorting bound).
     fn flow_now(&mut self, r: &FlowReport) -> io::Result<()> {
         let w = self.capped(Widths::fixed());
-        let s = self.entry(r, &w);
+        let mut s = String::with_capacity(1024);
+        self.entry(&mut s, r, &Cells::of(r), &w);
         self.out.write_all(s.as_bytes())
     }
 }

@@ -45,7 +45,7 @@ impl Widths {
     }
 
     /// As wide as the widest cell (or heading) of each column.
-    pub(super) fn fit<'a>(reports: impl Iterator<Item = &'a FlowReport>) -> Widths {
+    pub(super) fn fit<'a>(cells: impl Iterator<Item = &'a Cells>) -> Widths {
         let w = |s: &str| s.chars().count();
         let mut x = Widths {
             id: w(HEAD[0]),
@@ -57,8 +57,7 @@ impl Widths {
             plaintext: w(HEAD[7]),
             opaque: w(HEAD[8]),
         };
-        for r in reports {
-            let c = Cells::of(r);
+        for c in cells {
             x.id = x.id.max(w(&c.id));
             x.endpoints = x.endpoints.max(w(&c.endpoints));
             x.stack = x.stack.max(w(&c.stack));
@@ -111,6 +110,22 @@ pub(super) fn endpoint(ep: &(IpAddr, u16)) -> String {
         IpAddr::V4(a) => format!("{a}:{}", ep.1),
         IpAddr::V6(a) => format!("[{a}]:{}", ep.1),
     }
+}
+
+/// `text` right-aligned in `w` columns (counted in characters), written into `s`.
+pub(super) fn put_left(s: &mut String, text: &str, w: usize) {
+    spaces(s, w.saturating_sub(text.chars().count()));
+    s.push_str(text);
+}
+
+/// `text` left-aligned in `w` columns, written into `s`.
+pub(super) fn put_right(s: &mut String, text: &str, w: usize) {
+    s.push_str(text);
+    spaces(s, w.saturating_sub(text.chars().count()));
+}
+
+fn spaces(s: &mut String, n: usize) {
+    s.extend(std::iter::repeat_n(' ', n));
 }
 
 /// Pads `s` to `w` columns (counted in characters).
@@ -221,22 +236,19 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         let _ = writeln!(s, "{}", line.trim_end());
     }
 
-    /// One flow: a table row and its details, or its brief line.
-    pub(super) fn entry(&mut self, r: &FlowReport, w: &Widths) -> String {
-        let mut s = String::with_capacity(1024);
-        self.header(&mut s, w);
+    /// One flow, added to `s`: a table row and its details, or its brief line.
+    pub(super) fn entry(&mut self, s: &mut String, r: &FlowReport, c: &Cells, w: &Widths) {
+        self.header(s, w);
         if self.opts.brief {
-            s.push_str(&self.brief(r, w));
+            s.push_str(&self.brief(r, c, w));
             s.push('\n');
         } else {
-            self.detailed(&mut s, r, w);
+            self.detailed(s, r, c, w);
         }
-        s
     }
 
     /// `   12  TCP  10.0.0.1:33402 → 10.0.0.2:8080  TCP › HTTP  CREDENTIALS Basic alice:…`
-    pub(super) fn brief(&self, r: &FlowReport, w: &Widths) -> String {
-        let c = Cells::of(r);
+    pub(super) fn brief(&self, r: &FlowReport, c: &Cells, w: &Widths) -> String {
         let endpoints = shorten_to(&c.endpoints, w.endpoints);
         let stack = shorten_to(&c.stack, w.stack);
         let head = format!(

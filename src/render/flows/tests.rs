@@ -107,3 +107,46 @@ fn long_lists_fold_unless_full() {
     );
     assert_eq!(folded(&items, true, ", ", "").matches(", ").count(), 41);
 }
+
+/// Names past five are folded into a count (all of them with `--full`), each name
+/// once with every way it was learned.
+#[test]
+fn names_fold_past_five_and_list_every_source() {
+    use crate::proto::NameSource;
+    use crate::report::NameSeen;
+    let mut r = report(1, 1, 1);
+    for i in 0..7 {
+        let name = format!("n{i}.example");
+        r.names.push(NameSeen {
+            name: name.clone(),
+            source: NameSource::Sni,
+            frame: 1,
+        });
+        if i == 0 {
+            r.names.push(NameSeen {
+                name,
+                source: NameSource::Dns,
+                frame: 2,
+            });
+        }
+    }
+    let (out, _) = run(FlowsOptions::default(), std::slice::from_ref(&r));
+    let line = out.lines().find(|l| l.contains("names:")).unwrap();
+    assert!(
+        line.ends_with(
+            "names: n0.example (sni, dns), n1.example (sni), n2.example (sni), \
+             n3.example (sni), n4.example (sni), … and 2 more names"
+        ),
+        "{line}"
+    );
+    let full = FlowsOptions {
+        full: true,
+        ..FlowsOptions::default()
+    };
+    let (out, _) = run(full, &[r]);
+    let line = out.lines().find(|l| l.contains("names:")).unwrap();
+    assert!(
+        line.ends_with("n5.example (sni), n6.example (sni)"),
+        "{line}"
+    );
+}
