@@ -42,6 +42,11 @@ pub trait Sink {
     fn flow(&mut self, _report: &FlowReport) -> io::Result<()> {
         Ok(())
     }
+    /// [`Sink::flow`], the report given away: a sink that keeps reports (`flows`
+    /// sorts them before printing) keeps this one without copying it.
+    fn flow_owned(&mut self, report: FlowReport) -> io::Result<()> {
+        self.flow(&report)
+    }
 }
 
 /// Totals for the closing summary.
@@ -269,6 +274,9 @@ impl<S: Sink> Sink for Copying<S> {
     }
     fn flow(&mut self, report: &FlowReport) -> io::Result<()> {
         self.inner.flow(report)
+    }
+    fn flow_owned(&mut self, report: FlowReport) -> io::Result<()> {
+        self.inner.flow_owned(report)
     }
 }
 

@@ -388,7 +388,7 @@ impl<S: Sink> Engine<S> {
                         .map(|(n, f)| (n.to_string(), f))
                         .collect()
                 });
-                self.sink.flow(&report)?;
+                self.sink.flow_owned(*report)?;
             }
         }
         Ok(())

@@ -233,7 +233,7 @@ impl<'s, S: ParallelSink> Merger<'s, S> {
                         .map(|(n, f)| (n.to_string(), f))
                         .collect()
                 });
-                self.sink.flow(&report)?;
+                self.sink.flow_owned(*report)?;
             }
         }
     }

@@ -181,6 +181,35 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
 
     /// A brief line leaves the verdict at least [`BRIEF_VERDICT`] columns: the
     /// endpoints take what they need up to 47, the stack what is left up to 32.
+    fn add_flow(&mut self, r: std::borrow::Cow<'_, FlowReport>) -> io::Result<()> {
+        if !self.opts.filter.keeps(&r) {
+            self.totals.hidden += 1;
+            return Ok(());
+        }
+        self.count(&r);
+        if self.opts.summary {
+            return Ok(());
+        }
+        match &mut self.kept {
+            Some(kept) if kept.len() < self.opts.max_sorted => {
+                kept.push(r.into_owned());
+                Ok(())
+            }
+            Some(_) => {
+                self.out.flush()?;
+                writeln!(
+                    self.err,
+                    "eavesdrop: note: more than {} flows: printing them in the order they end \
+                     (sorting would hold them all in memory)",
+                    grouped(self.opts.max_sorted as u64)
+                )?;
+                self.flush_kept(false)?;
+                self.flow_now(&r)
+            }
+            None => self.flow_now(&r),
+        }
+    }
+
     fn capped(&self, mut w: Widths) -> Widths {
         if self.opts.brief {
             w.endpoints = w.endpoints.min(47);
@@ -228,32 +257,12 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
     }
 
     fn flow(&mut self, r: &FlowReport) -> io::Result<()> {
-        if !self.opts.filter.keeps(r) {
-            self.totals.hidden += 1;
-            return Ok(());
-        }
-        self.count(r);
-        if self.opts.summary {
-            return Ok(());
-        }
-        match &mut self.kept {
-            Some(kept) if kept.len() < self.opts.max_sorted => {
-                kept.push(r.clone());
-                Ok(())
-            }
-            Some(_) => {
-                self.out.flush()?;
-                writeln!(
-                    self.err,
-                    "eavesdrop: note: more than {} flows: printing them in the order they end \
-                     (sorting would hold them all in memory)",
-                    grouped(self.opts.max_sorted as u64)
-                )?;
-                self.flush_kept(false)?;
-                self.flow_now(r)
-            }
-            None => self.flow_now(r),
-        }
+        self.add_flow(std::borrow::Cow::Borrowed(r))
+    }
+
+    /// Kept without a copy (copying every report cost a few per cent of `flows`).
+    fn flow_owned(&mut self, r: FlowReport) -> io::Result<()> {
+        self.add_flow(std::borrow::Cow::Owned(r))
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
