@@ -4,14 +4,14 @@
 use super::*;
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
-    pub(super) fn detailed(&self, s: &mut String, r: &FlowReport, w: &Widths) {
-        let full = self.opts.full;
-        let c = Cells::of(r);
+    /// The table row of a flow.
+    pub(super) fn row(&self, s: &mut String, p: &Parts, w: &Widths) {
+        let c = &p.cells;
         let _ = writeln!(
             s,
             "{}  {:<3}  {}  {}  {}  {}  {}  {}  {}  {}",
             pad_left(&c.id, w.id),
-            r.transport.name(),
+            p.transport,
             pad_right(&c.endpoints, w.endpoints),
             pad_right(&c.stack, w.stack),
             pad_left(&c.packets, w.packets),
@@ -19,9 +19,13 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             pad_left(&c.handshake, w.handshake),
             self.paint(&pad_left(&c.plaintext, w.plaintext), Label::Cleartext),
             self.paint(&pad_left(&c.opaque, w.opaque), Label::Opaque),
-            r.end_reason.name(),
+            p.end,
         );
-        let pad = " ".repeat(w.id + 2);
+    }
+
+    /// The lines under the row, each indented by `pad`.
+    pub(super) fn details(&self, s: &mut String, r: &FlowReport, pad: &str) {
+        let full = self.opts.full;
         let verdict = escape(&r.verdict()).into_owned();
         let verdict = if full {
             verdict

@@ -28,11 +28,13 @@ use std::str::FromStr;
 
 mod detail;
 mod filter;
+mod kept;
 mod table;
 #[cfg(test)]
 mod tests;
 
 pub use filter::{EndpointMatch, Filtered, FlowFilter, FlowSort, Only};
+use kept::{Kept, Parts, PAD};
 use table::*;
 
 /// `--brief` lines are at most this many columns.
@@ -41,6 +43,8 @@ pub const BRIEF_WIDTH: usize = 120;
 const BRIEF_VERDICT: usize = 36;
 /// Reports kept for sorting by default; beyond, flows print as they end.
 pub const MAX_SORTED: usize = 100_000;
+/// Bytes of kept entries held in memory; past it they go to a temporary file.
+pub const SPILL_AT: usize = 1024 * 1024;
 /// Entries of a long list shown without `--full`.
 const FOLD: usize = 5;
 
@@ -56,6 +60,8 @@ pub struct FlowsOptions {
     pub filter: FlowFilter,
     /// Reports kept for sorting; past it flows print as they end.
     pub max_sorted: usize,
+    /// Bytes of kept entries held in memory before they go to a temporary file.
+    pub spill_at: usize,
     /// Print nothing on stderr but warnings (no closing summary).
     pub quiet: bool,
     /// Only the totals and what an observer learned, no entry per flow.
@@ -71,6 +77,7 @@ impl Default for FlowsOptions {
             sort: FlowSort::First,
             filter: FlowFilter::default(),
             max_sorted: MAX_SORTED,
+            spill_at: SPILL_AT,
             quiet: false,
             summary: false,
         }
@@ -98,8 +105,8 @@ pub struct FlowsSink<W: Write, E: Write> {
     err: E,
     opts: FlowsOptions,
     palette: Palette,
-    /// Reports waiting to be sorted; `None` once past the bound (flows print as they end).
-    kept: Option<Vec<FlowReport>>,
+    /// Entries waiting to be sorted; `None` once past the bound (flows print as they end).
+    kept: Option<Kept>,
     header_done: bool,
     totals: Totals,
     file: String,
@@ -111,7 +118,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             out,
             err,
             palette: Palette::new(),
-            kept: Some(Vec::new()),
+            kept: Some(Kept::new(opts.sort, opts.spill_at)),
             opts,
             header_done: false,
             totals: Totals::default(),
@@ -156,16 +163,16 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         let Some(mut kept) = self.kept.take() else {
             return Ok(());
         };
-        if sorted {
-            sort(&mut kept, self.opts.sort);
-        }
         let w = self.capped(if sorted {
-            Widths::fit(kept.iter())
+            kept.sort();
+            kept.widths
         } else {
             Widths::fixed()
         });
-        for r in &kept {
-            let s = self.entry(r, &w);
+        let mut buf = Vec::new();
+        for i in 0..kept.len() {
+            let p = kept.get(i, &mut buf)?;
+            let s = self.entry(&p, &w);
             self.out.write_all(s.as_bytes())?;
         }
         Ok(())
@@ -183,29 +190,6 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 .clamp(12, 32);
         }
         w
-    }
-}
-
-fn sort(reports: &mut [FlowReport], by: FlowSort) {
-    let bytes = |r: &FlowReport| r.dirs[0].bytes + r.dirs[1].bytes;
-    let readable = |r: &FlowReport| {
-        let p = r.payload();
-        Label::Cleartext.count(&p) + Label::Leak.count(&p)
-    };
-    match by {
-        FlowSort::First => reports.sort_by_key(|r| (r.first_frame, r.id)),
-        FlowSort::Id => reports.sort_by_key(|r| r.id),
-        FlowSort::Bytes => {
-            reports.sort_by_key(|r| (std::cmp::Reverse(bytes(r)), r.first_frame, r.id))
-        }
-        FlowSort::Readable => reports.sort_by_key(|r| {
-            (
-                std::cmp::Reverse(r.plaintext()),
-                std::cmp::Reverse(readable(r)),
-                r.first_frame,
-                r.id,
-            )
-        }),
     }
 }
 
@@ -230,7 +214,10 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
         }
         match &mut self.kept {
             Some(kept) if kept.len() < self.opts.max_sorted => {
-                kept.push(r.clone());
+                let p = self.parts(r);
+                if let Some(kept) = &mut self.kept {
+                    kept.push(r, &p)?;
+                }
                 Ok(())
             }
             Some(_) => {
@@ -337,7 +324,8 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// Prints one flow now, in fixed-width columns (past the sorting bound).
     fn flow_now(&mut self, r: &FlowReport) -> io::Result<()> {
         let w = self.capped(Widths::fixed());
-        let s = self.entry(r, &w);
+        let p = self.parts(r);
+        let s = self.entry(&p, &w);
         self.out.write_all(s.as_bytes())
     }
 }
