@@ -1,8 +1,11 @@
-//! The entries `flows` keeps to print them sorted at the end of the file, in a compact
-//! form: each flow's entry is laid out as soon as its report arrives ([`Parts`]: the
-//! cells, and the lines under the row with [`PAD`] where the indentation goes), and its
-//! text is appended to one buffer; what stays per flow besides is its sort key and
-//! where its text is (48 bytes). The column widths grow as entries arrive.
+//! The entries `flows` keeps to print them sorted at the end of the file. The first
+//! [`FlowsOptions::keep_reports`] reports are kept whole (laying an entry out costs
+//! allocations, and a small file's need not be paid before the end). Past them, in a
+//! compact form: each flow's entry is laid out as soon as its report arrives
+//! ([`Parts`]: the cells, and the lines under the row with [`PAD`] where the
+//! indentation goes), and its text is appended to one buffer; what stays per flow
+//! besides is its sort key and where its text is (48 bytes). The column widths grow as
+//! entries arrive.
 //!
 //! Past [`FlowsOptions::spill_at`] bytes of text, the buffer goes to a temporary file
 //! (removed as soon as it is open, where the system allows it) and is read back entry by
@@ -42,6 +45,10 @@ struct Slot {
 /// Kept entries, in the order they arrived.
 pub(super) struct Kept {
     by: FlowSort,
+    /// Reports kept whole, before any entry is laid out.
+    reports: Vec<FlowReport>,
+    /// Entries are laid out as reports come (`reports` was laid out).
+    compact: bool,
     slots: Vec<Slot>,
     /// Text of the entries not in the file.
     text: Vec<u8>,
@@ -60,6 +67,8 @@ impl Kept {
     pub(super) fn new(by: FlowSort, spill_at: usize) -> Kept {
         Kept {
             by,
+            reports: Vec::new(),
+            compact: false,
             slots: Vec::new(),
             text: Vec::new(),
             file: None,
@@ -71,7 +80,24 @@ impl Kept {
     }
 
     pub(super) fn len(&self) -> usize {
-        self.slots.len()
+        self.reports.len() + self.slots.len()
+    }
+
+    /// Keeps a report whole, if entries are not laid out yet and fewer than `up_to`
+    /// are kept; else hands it back.
+    pub(super) fn hold<'a>(&mut self, r: &'a FlowReport, up_to: usize) -> Option<&'a FlowReport> {
+        if self.compact || self.reports.len() >= up_to {
+            return Some(r);
+        }
+        self.reports.push(r.clone());
+        None
+    }
+
+    /// The reports kept whole, to be laid out: from now on entries are laid out as
+    /// reports come.
+    pub(super) fn take_reports(&mut self) -> Vec<FlowReport> {
+        self.compact = true;
+        std::mem::take(&mut self.reports)
     }
 
     pub(super) fn push(&mut self, r: &FlowReport, p: &Parts) -> io::Result<()> {

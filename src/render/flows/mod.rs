@@ -45,6 +45,8 @@ const BRIEF_VERDICT: usize = 36;
 pub const MAX_SORTED: usize = 100_000;
 /// Bytes of kept entries held in memory; past it they go to a temporary file.
 pub const SPILL_AT: usize = 1024 * 1024;
+/// Reports kept whole for sorting; past them, entries are laid out as flows end.
+pub const KEEP_REPORTS: usize = 4096;
 /// Entries of a long list shown without `--full`.
 const FOLD: usize = 5;
 
@@ -62,6 +64,8 @@ pub struct FlowsOptions {
     pub max_sorted: usize,
     /// Bytes of kept entries held in memory before they go to a temporary file.
     pub spill_at: usize,
+    /// Reports kept whole for sorting before entries are laid out as flows end.
+    pub keep_reports: usize,
     /// Print nothing on stderr but warnings (no closing summary).
     pub quiet: bool,
     /// Only the totals and what an observer learned, no entry per flow.
@@ -78,6 +82,7 @@ impl Default for FlowsOptions {
             filter: FlowFilter::default(),
             max_sorted: MAX_SORTED,
             spill_at: SPILL_AT,
+            keep_reports: KEEP_REPORTS,
             quiet: false,
             summary: false,
         }
@@ -160,6 +165,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
 
     /// Prints kept reports (sorted) and switches to printing flows as they end.
     fn flush_kept(&mut self, sorted: bool) -> io::Result<()> {
+        self.lay_out_kept()?;
         let Some(mut kept) = self.kept.take() else {
             return Ok(());
         };
@@ -174,6 +180,22 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             let p = kept.get(i, &mut buf)?;
             let s = self.entry(&p, &w);
             self.out.write_all(s.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Lays out the entries of the reports kept whole.
+    fn lay_out_kept(&mut self) -> io::Result<()> {
+        let held = self
+            .kept
+            .as_mut()
+            .map(Kept::take_reports)
+            .unwrap_or_default();
+        for r in &held {
+            let p = self.parts(r);
+            if let Some(kept) = &mut self.kept {
+                kept.push(r, &p)?;
+            }
         }
         Ok(())
     }
@@ -214,6 +236,10 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
         }
         match &mut self.kept {
             Some(kept) if kept.len() < self.opts.max_sorted => {
+                let Some(r) = kept.hold(r, self.opts.keep_reports) else {
+                    return Ok(());
+                };
+                self.lay_out_kept()?;
                 let p = self.parts(r);
                 if let Some(kept) = &mut self.kept {
                     kept.push(r, &p)?;

@@ -91,14 +91,17 @@ fn spilled_entries_print_as_kept_ones() {
                 ..FlowsOptions::default()
             };
             let (kept, _) = run(opts.clone(), &reports);
-            let (spilled, _) = run(
-                FlowsOptions {
-                    spill_at: 100,
-                    ..opts
-                },
-                &reports,
-            );
-            assert_eq!(kept, spilled);
+            for keep_reports in [0, 7] {
+                let (spilled, _) = run(
+                    FlowsOptions {
+                        spill_at: 100,
+                        keep_reports,
+                        ..opts.clone()
+                    },
+                    &reports,
+                );
+                assert_eq!(kept, spilled);
+            }
             assert_eq!(ids(&kept).len(), 40, "{kept}");
         }
     }
