@@ -40,7 +40,8 @@ pub struct TlsFacts {
     pub ja4: Option<String>,
     /// What the endpoints' key log decrypted (only with `--keylog`): the key holder's
     /// view, never part of what an observer learned.
-    pub decryption: Option<super::decrypt::DecryptFacts>,
+    /// Boxed: rare, and every TLS flow carries the facts.
+    pub decryption: Option<Box<super::decrypt::DecryptFacts>>,
 }
 
 impl TlsFacts {
