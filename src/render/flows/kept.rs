@@ -16,7 +16,7 @@
 use super::*;
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 
 /// Stands for a detail line's indentation until the width of the id column is known
 /// (text from the capture is escaped, so it never holds one).
@@ -52,8 +52,11 @@ pub(super) struct Kept {
     slots: Vec<Slot>,
     /// Text of the entries not in the file.
     text: Vec<u8>,
-    /// The temporary file and how many bytes it holds.
-    file: Option<(File, u64)>,
+    /// The temporary file and how many bytes it holds (all written before any is read
+    /// back, through the buffer: entries mostly come back in the order they went).
+    file: Option<(BufReader<File>, u64)>,
+    /// Where the next read from the file starts.
+    read_at: u64,
     /// Its name, where it could not be removed while open (removed on drop).
     leftover: Option<std::path::PathBuf>,
     spill_at: usize,
@@ -72,6 +75,7 @@ impl Kept {
             slots: Vec::new(),
             text: Vec::new(),
             file: None,
+            read_at: u64::MAX,
             leftover: None,
             spill_at,
             in_memory: false,
@@ -83,14 +87,14 @@ impl Kept {
         self.reports.len() + self.slots.len()
     }
 
-    /// Keeps a report whole, if entries are not laid out yet and fewer than `up_to`
-    /// are kept; else hands it back.
-    pub(super) fn hold<'a>(&mut self, r: &'a FlowReport, up_to: usize) -> Option<&'a FlowReport> {
+    /// Keeps a report whole if entries are not laid out yet and fewer than `up_to` are
+    /// kept (true); else the caller lays its entry out.
+    pub(super) fn hold(&mut self, r: &FlowReport, up_to: usize) -> bool {
         if self.compact || self.reports.len() >= up_to {
-            return Some(r);
+            return false;
         }
         self.reports.push(r.clone());
-        None
+        true
     }
 
     /// The reports kept whole, to be laid out: from now on entries are laid out as
@@ -142,7 +146,7 @@ impl Kept {
         if self.file.is_none() {
             match temporary() {
                 Some((f, leftover)) => {
-                    self.file = Some((f, 0));
+                    self.file = Some((BufReader::with_capacity(64 * 1024, f), 0));
                     self.leftover = leftover;
                 }
                 None => {
@@ -152,7 +156,7 @@ impl Kept {
             }
         }
         if let Some((f, len)) = &mut self.file {
-            f.write_all(&self.text)?;
+            f.get_mut().write_all(&self.text)?;
             *len += self.text.len() as u64;
             self.text.clear();
         }
@@ -170,9 +174,12 @@ impl Kept {
         let len = slot.len as usize;
         let bytes = match &mut self.file {
             Some((f, spilled)) if slot.at < *spilled => {
-                f.seek(SeekFrom::Start(slot.at))?;
+                if self.read_at != slot.at {
+                    f.seek(SeekFrom::Start(slot.at))?;
+                }
                 buf.resize(len, 0);
                 f.read_exact(buf)?;
+                self.read_at = slot.at + len as u64;
                 buf.as_slice()
             }
             file => {

@@ -236,9 +236,9 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
         }
         match &mut self.kept {
             Some(kept) if kept.len() < self.opts.max_sorted => {
-                let Some(r) = kept.hold(r, self.opts.keep_reports) else {
+                if kept.hold(r, self.opts.keep_reports) {
                     return Ok(());
-                };
+                }
                 self.lay_out_kept()?;
                 let p = self.parts(r);
                 if let Some(kept) = &mut self.kept {
