@@ -166,8 +166,10 @@ pub struct FlowTable {
     seen: Vec<u64>,
     next_id: u64,
     evicted: u64,
-    /// Flows evicted and not yet handed to the engine.
-    graveyard: Vec<Flow>,
+    /// Flows evicted and not yet handed to the engine (boxed as in the table: a tenth
+    /// of the table leaves at once).
+    #[allow(clippy::vec_box)]
+    graveyard: Vec<Box<Flow>>,
     /// Reassembly budget shared by all flows.
     pub shared: Shared,
     /// Closed flows kept for late retransmissions: (flow id, key, frame it closed at).
@@ -290,7 +292,7 @@ impl FlowTable {
             if let Some(&slot) = self.index.get(&key) {
                 if self.flows.get(slot).is_some_and(|f| f.id == id) {
                     if let Some(flow) = self.remove(slot) {
-                        out.push((flow, at));
+                        out.push((*flow, at));
                     }
                 }
             }
@@ -334,7 +336,7 @@ impl FlowTable {
                 }
                 return (slot, None);
             }
-            retired = self.remove(slot);
+            retired = self.remove(slot).map(|f| *f);
         }
         if self.flows.len() >= self.limits.max_flows {
             // Evicted flows are returned through `drain_evicted`; here we only make room.
@@ -384,7 +386,7 @@ impl FlowTable {
         (slot, retired)
     }
 
-    fn remove(&mut self, slot: usize) -> Option<Flow> {
+    fn remove(&mut self, slot: usize) -> Option<Box<Flow>> {
         if slot >= self.flows.len() {
             return None;
         }
@@ -396,7 +398,7 @@ impl FlowTable {
         if let Some(moved) = self.flows.get(slot) {
             self.index.insert(moved.key, slot);
         }
-        Some(*flow)
+        Some(flow)
     }
 
     /// Evicts the least recently seen tenth of the flows.
@@ -426,7 +428,8 @@ impl FlowTable {
     }
 
     /// Flows evicted since the last call: the engine finishes their streams.
-    pub fn drain_evicted(&mut self) -> Vec<Flow> {
+    #[allow(clippy::vec_box)]
+    pub fn drain_evicted(&mut self) -> Vec<Box<Flow>> {
         std::mem::take(&mut self.graveyard)
     }
 

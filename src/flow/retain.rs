@@ -32,10 +32,26 @@ const ACK_SLACK: u64 = 1;
 const SHRINK_HISTORY: (usize, usize) = (32, 4);
 const SHRINK_RECENT: (usize, usize) = (512, 64);
 
+/// A label given, as the history keeps it: 24 bytes where a [`StreamSpan`] takes 32
+/// (an established flow keeps room for a few dozen per direction).
+#[derive(Clone, Copy, Debug)]
+struct Given {
+    start: u64,
+    len: u32,
+    vis: Visibility,
+    field: FieldId,
+}
+
+impl Given {
+    fn end(&self) -> u64 {
+        self.start + u64::from(self.len)
+    }
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Retained {
-    /// Labels already given, sorted by offset.
-    history: VecDeque<StreamSpan>,
+    /// Labels already given, sorted by offset, not overlapping.
+    history: VecDeque<Given>,
     /// The last bytes delivered (a ring of up to RECENT bytes ending at the stream's
     /// next offset).
     recent: VecDeque<u8>,
@@ -52,7 +68,7 @@ impl Retained {
         }
         self.acked = off;
         let floor = off.saturating_sub(ACK_SLACK);
-        while self.history.front().is_some_and(|s| s.range.end <= floor) {
+        while self.history.front().is_some_and(|s| s.end() <= floor) {
             self.history.pop_front();
         }
         let oldest = next_off.saturating_sub(self.recent.len() as u64);
@@ -111,25 +127,43 @@ impl Retained {
     /// Remembers labels given (the stream is labelled up to `labelled_to`); forgets
     /// what no retransmission reaches any more.
     pub(super) fn remember(&mut self, span: &StreamSpan, labelled_to: u64) {
+        let (mut start, end) = (span.range.start, span.range.end);
         if let Some(last) = self.history.back_mut() {
-            if last.range.end == span.range.start
-                && last.field == span.field
-                && last.vis == span.vis
-            {
-                last.range.end = span.range.end;
-                return;
+            if last.end() == start && last.field == span.field && last.vis == span.vis {
+                let room = u64::from(u32::MAX - last.len);
+                let add = end.saturating_sub(start).min(room);
+                // Below `room`, so it fits.
+                last.len += u32::try_from(add).unwrap_or(0);
+                start += add;
+                if start == end {
+                    return;
+                }
+            }
+        }
+        // Dissectors may label a later byte first (a record header before the message
+        // it precedes): keep the history sorted by offset. (A span of 4 GiB or more
+        // takes several entries; an empty one, one.)
+        loop {
+            let len = u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX);
+            let at = self.history.partition_point(|s| s.start <= start);
+            self.history.insert(
+                at,
+                Given {
+                    start,
+                    len,
+                    vis: span.vis,
+                    field: span.field,
+                },
+            );
+            start += u64::from(len);
+            if start >= end {
+                break;
             }
         }
         let floor = labelled_to
             .saturating_sub(HISTORY_WINDOW)
             .max(self.acked.saturating_sub(ACK_SLACK));
-        // Dissectors may label a later byte first (a record header before the message
-        // it precedes): keep the history sorted by offset.
-        let at = self
-            .history
-            .partition_point(|s| s.range.start <= span.range.start);
-        self.history.insert(at, span.clone());
-        while self.history.front().is_some_and(|s| s.range.end <= floor) {
+        while self.history.front().is_some_and(|s| s.end() <= floor) {
             self.history.pop_front();
         }
     }
@@ -138,13 +172,13 @@ impl Retained {
     pub(super) fn recall(&self, range: Range<u64>) -> Vec<(Range<u64>, FieldId, Visibility)> {
         let mut out = Vec::new();
         let mut pos = range.start;
-        let first = self.history.partition_point(|s| s.range.end <= range.start);
+        let first = self.history.partition_point(|s| s.end() <= range.start);
         for s in self.history.iter().skip(first) {
-            if s.range.start >= range.end {
+            if s.start >= range.end {
                 break;
             }
-            let a = s.range.start.max(pos);
-            let b = s.range.end.min(range.end);
+            let a = s.start.max(pos);
+            let b = s.end().min(range.end);
             if a > pos {
                 out.push((pos..a, crate::fields::PAYLOAD, Visibility::Undecoded));
             }

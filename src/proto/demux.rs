@@ -223,7 +223,7 @@ impl Dissector for Demux {
         }
         facts.tls = self.dtls().map(|d| {
             let mut f = d.facts.clone();
-            f.decryption = d.decryption();
+            f.decryption = d.decryption().map(Box::new);
             f
         });
         facts.protection = self.protection();

@@ -119,7 +119,7 @@ impl Learned {
                 s.add(r.id);
             }
         }
-        if let Some(j) = r.tls.as_ref().and_then(|t| t.ja4.as_deref()) {
+        if let Some(j) = r.tls.as_ref().and_then(|t| t.ja4) {
             if let Some(s) = self.fingerprints.entry(&format!("JA4 {j}")) {
                 s.add(r.id);
             }

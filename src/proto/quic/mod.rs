@@ -160,7 +160,7 @@ impl Dissector for QuicFlow {
         facts.stack.push("QUIC".into());
         facts.stack.push("TLS".into());
         let mut tls = self.facts.clone();
-        tls.decryption = self.dec.as_ref().map(|d| d.facts());
+        tls.decryption = self.dec.as_ref().map(|d| Box::new(d.facts()));
         facts.tls = Some(tls);
     }
 

@@ -35,12 +35,14 @@ pub struct TlsFacts {
     /// Names in the certificates seen (TLS 1.2 and before), leaf first.
     pub certificates: Vec<CertNames>,
     /// Fingerprints of the first ClientHello and ServerHello.
-    pub ja3: Option<String>,
-    pub ja3s: Option<String>,
-    pub ja4: Option<String>,
+    /// (Kept as bytes: the text is made when a report is printed.)
+    pub ja3: Option<fingerprint::Md5Print>,
+    pub ja3s: Option<fingerprint::Md5Print>,
+    pub ja4: Option<fingerprint::Ja4>,
     /// What the endpoints' key log decrypted (only with `--keylog`): the key holder's
     /// view, never part of what an observer learned.
-    pub decryption: Option<super::decrypt::DecryptFacts>,
+    /// Boxed: rare, and every TLS flow carries the facts.
+    pub decryption: Option<Box<super::decrypt::DecryptFacts>>,
 }
 
 impl TlsFacts {

@@ -13,7 +13,54 @@ use super::handshake::{ClientHello, ServerHello, EXT_ALPN, EXT_SERVER_NAME};
 use super::record::is_grease;
 use md5::{Digest, Md5};
 use sha2::Sha256;
-use std::fmt::Write;
+use std::fmt::{self, Write};
+
+/// JA3 or JA3S: an MD5, printed as 32 hex digits. Kept as its 16 bytes (a TLS flow's
+/// facts hold no string for it); the text is made when a report is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Md5Print(pub [u8; 16]);
+
+impl fmt::Display for Md5Print {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+/// JA4 of a ClientHello, printed `t13d1516h2_8daaf6152771_d8a2da3f94cd`: its
+/// 10-character prefix, and the first 6 bytes of the two SHA-256 (zero without ciphers,
+/// or extensions), kept as bytes like [`Md5Print`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ja4 {
+    prefix: [u8; 10],
+    ciphers: [u8; 6],
+    extensions: [u8; 6],
+}
+
+impl fmt::Display for Ja4 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.prefix
+            .iter()
+            .try_for_each(|&b| f.write_char(char::from(b)))?;
+        for part in [&self.ciphers, &self.extensions] {
+            f.write_char('_')?;
+            part.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Both print as their text (JSON, Parquet).
+impl serde::Serialize for Md5Print {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl serde::Serialize for Ja4 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
 
 /// `1-2-3`: written into one string (a string per number was most of a TLS flow's
 /// allocations in `flows`).
@@ -44,8 +91,8 @@ pub fn ja3_string(ch: &ClientHello) -> String {
     )
 }
 
-pub fn ja3(ch: &ClientHello) -> String {
-    hex::encode(Md5::digest(ja3_string(ch).as_bytes()))
+pub fn ja3(ch: &ClientHello) -> Md5Print {
+    Md5Print(Md5::digest(ja3_string(ch).as_bytes()).into())
 }
 
 /// The JA3S string, before hashing.
@@ -58,8 +105,8 @@ pub fn ja3s_string(sh: &ServerHello) -> String {
     )
 }
 
-pub fn ja3s(sh: &ServerHello) -> String {
-    hex::encode(Md5::digest(ja3s_string(sh).as_bytes()))
+pub fn ja3s(sh: &ServerHello) -> Md5Print {
+    Md5Print(Md5::digest(ja3s_string(sh).as_bytes()).into())
 }
 
 fn version_code(v: u16) -> &'static str {
@@ -77,10 +124,13 @@ fn version_code(v: u16) -> &'static str {
     }
 }
 
-fn sha12(text: &str) -> String {
-    let mut h = hex::encode(Sha256::digest(text.as_bytes()));
-    h.truncate(12);
-    h
+/// The first 6 bytes of the SHA-256 of `text` (12 hex digits printed).
+fn sha12(text: &str) -> [u8; 6] {
+    let mut out = [0; 6];
+    for (o, b) in out.iter_mut().zip(Sha256::digest(text.as_bytes())) {
+        *o = b;
+    }
+    out
 }
 
 fn hex4(list: impl Iterator<Item = u16>) -> String {
@@ -116,7 +166,7 @@ fn alpn_code(first: Option<&[u8]>) -> String {
 }
 
 /// JA4 of a ClientHello; `quic`: it came in a QUIC Initial.
-pub fn ja4(ch: &ClientHello, quic: bool) -> String {
+pub fn ja4(ch: &ClientHello, quic: bool) -> Ja4 {
     let version = ch
         .versions
         .iter()
@@ -130,7 +180,7 @@ pub fn ja4(ch: &ClientHello, quic: bool) -> String {
 
 /// JA4 of a DTLS ClientHello: protocol `d`, and the highest DTLS version offered
 /// (DTLS numbers count down: 0xfefc, DTLS 1.3, is above 0xfefd, DTLS 1.2).
-pub fn ja4_dtls(ch: &ClientHello) -> String {
+pub fn ja4_dtls(ch: &ClientHello) -> Ja4 {
     let version = ch
         .versions
         .iter()
@@ -142,7 +192,7 @@ pub fn ja4_dtls(ch: &ClientHello) -> String {
     ja4_with(ch, 'd', version)
 }
 
-fn ja4_with(ch: &ClientHello, proto: char, version: u16) -> String {
+fn ja4_with(ch: &ClientHello, proto: char, version: u16) -> Ja4 {
     let ciphers: Vec<u16> = no_grease(&ch.ciphers).collect();
     let exts: Vec<u16> = no_grease(&ch.extensions).collect();
     let sni = if ch.extensions.contains(&EXT_SERVER_NAME) {
@@ -158,7 +208,7 @@ fn ja4_with(ch: &ClientHello, proto: char, version: u16) -> String {
         alpn_code(ch.alpn.first().map(|a| a.value.as_slice())),
     );
     let b = if ciphers.is_empty() {
-        "000000000000".to_string()
+        [0; 6]
     } else {
         let mut sorted = ciphers.clone();
         sorted.sort_unstable();
@@ -171,7 +221,7 @@ fn ja4_with(ch: &ClientHello, proto: char, version: u16) -> String {
         .collect();
     sorted.sort_unstable();
     let c = if sorted.is_empty() {
-        "000000000000".to_string()
+        [0; 6]
     } else {
         let sigs: Vec<u16> = no_grease(&ch.sig_algs).collect();
         let mut text = hex4(sorted.into_iter());
@@ -181,7 +231,17 @@ fn ja4_with(ch: &ClientHello, proto: char, version: u16) -> String {
         }
         sha12(&text)
     };
-    format!("{a}_{b}_{c}")
+    // Ten ASCII characters: the protocol, two each for the version, the counts (at
+    // most 99) and the ALPN code, and the SNI letter.
+    let mut prefix = [b'0'; 10];
+    for (p, c) in prefix.iter_mut().zip(a.bytes()) {
+        *p = c;
+    }
+    Ja4 {
+        prefix,
+        ciphers: b,
+        extensions: c,
+    }
 }
 
 #[cfg(test)]
@@ -222,26 +282,32 @@ mod tests {
     #[test]
     fn ja4_and_ja3_match_published_vectors() {
         let mut ch = chrome();
-        assert_eq!(ja4(&ch, false), "t13d1516h2_8daaf6152771_d8a2da3f94cd");
+        assert_eq!(
+            ja4(&ch, false).to_string(),
+            "t13d1516h2_8daaf6152771_d8a2da3f94cd"
+        );
         assert_eq!(
             ja3_string(&ch),
             "771,4865-4866-4867-49195-49199-49196-49200-52393-52392-49171-49172-156-157-47-53,\
              45-51-16-65037-23-17613-0-11-10-43-65281-35-18-5-13-27,4588-29-23-24,0"
         );
-        assert_eq!(ja3(&ch), "98487aa16281980e7d1120d399efb6a4");
+        assert_eq!(ja3(&ch).to_string(), "98487aa16281980e7d1120d399efb6a4");
         // GREASE anywhere changes nothing.
         ch.ciphers.insert(0, 0x2a2a);
         ch.extensions.insert(3, 0xdada);
         ch.groups.insert(0, 0x8a8a);
         ch.versions.insert(0, TlsVersion(0x7a7a));
-        assert_eq!(ja4(&ch, false), "t13d1516h2_8daaf6152771_d8a2da3f94cd");
-        assert_eq!(ja3(&ch), "98487aa16281980e7d1120d399efb6a4");
-        assert!(ja4(&ch, true).starts_with("q13d1516h2_"));
+        assert_eq!(
+            ja4(&ch, false).to_string(),
+            "t13d1516h2_8daaf6152771_d8a2da3f94cd"
+        );
+        assert_eq!(ja3(&ch).to_string(), "98487aa16281980e7d1120d399efb6a4");
+        assert!(ja4(&ch, true).to_string().starts_with("q13d1516h2_"));
         ch.versions = vec![TlsVersion(0xfefd), TlsVersion(0xfefc)];
         assert!(
-            ja4_dtls(&ch).starts_with("dd3d1516h2_"),
+            ja4_dtls(&ch).to_string().starts_with("dd3d1516h2_"),
             "{}",
-            ja4_dtls(&ch)
+            ja4_dtls(&ch).to_string()
         );
     }
 
@@ -249,26 +315,29 @@ mod tests {
     fn ja4_edge_cases() {
         let mut ch = chrome();
         ch.alpn[0].value = b"http/1.1".to_vec();
-        assert!(ja4(&ch, false).starts_with("t13d1516h1_"));
+        assert!(ja4(&ch, false).to_string().starts_with("t13d1516h1_"));
         ch.alpn[0].value = vec![0xab, b'x', 0x01];
         assert!(
-            ja4(&ch, false).starts_with("t13d1516a1_"),
+            ja4(&ch, false).to_string().starts_with("t13d1516a1_"),
             "{}",
-            ja4(&ch, false)
+            ja4(&ch, false).to_string()
         );
         ch.alpn.clear();
         ch.extensions.retain(|&e| e != 0);
         ch.versions.clear();
         assert!(
-            ja4(&ch, false).starts_with("t12i151500_"),
+            ja4(&ch, false).to_string().starts_with("t12i151500_"),
             "{}",
-            ja4(&ch, false)
+            ja4(&ch, false).to_string()
         );
         let empty = ClientHello {
             legacy_version: 0x0301,
             ..ClientHello::default()
         };
-        assert_eq!(ja4(&empty, false), "t10i000000_000000000000_000000000000");
+        assert_eq!(
+            ja4(&empty, false).to_string(),
+            "t10i000000_000000000000_000000000000"
+        );
         assert!(is_grease(0xfafa) && is_grease(0x0a0a) && !is_grease(0x0a1a));
     }
 }

@@ -205,7 +205,7 @@ impl Dissector for TlsStream {
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("TLS".into());
         let mut tls = self.facts.clone();
-        tls.decryption = self.dec.as_ref().map(|d| d.facts());
+        tls.decryption = self.dec.as_ref().map(|d| Box::new(d.facts()));
         facts.tls = Some(tls);
         if let Some(inner) = &self.inner {
             inner.facts(facts);

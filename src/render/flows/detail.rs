@@ -4,10 +4,11 @@
 use super::*;
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
-    pub(super) fn detailed(&self, s: &mut String, r: &FlowReport, c: &Cells, w: &Widths) {
-        let full = self.opts.full;
+    /// The table row of a flow.
+    pub(super) fn row(&self, s: &mut String, p: &Parts, w: &Widths) {
+        let c = &p.cells;
         put_left(s, &c.id, w.id);
-        let _ = write!(s, "  {:<3}  ", r.transport.name());
+        let _ = write!(s, "  {:<3}  ", p.transport);
         put_right(s, &c.endpoints, w.endpoints);
         s.push_str("  ");
         put_right(s, &c.stack, w.stack);
@@ -30,8 +31,12 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             s.push_str("  ");
             put_left(s, &c.opaque, w.opaque);
         }
-        let _ = writeln!(s, "  {}", r.end_reason.name());
-        let pad = " ".repeat(w.id + 2);
+        let _ = writeln!(s, "  {}", p.end);
+    }
+
+    /// The lines under the row, each indented by `pad`.
+    pub(super) fn details(&self, s: &mut String, r: &FlowReport, pad: &str) {
+        let full = self.opts.full;
         let verdict = escape(&r.verdict()).into_owned();
         let verdict = if full {
             verdict
@@ -146,14 +151,19 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                     plural((t.certificates.len() - shown) as u64, "certificate")
                 );
             }
-            let fp = [("JA4", &t.ja4), ("JA3", &t.ja3), ("JA3S", &t.ja3s)];
-            let mut fp = fp
-                .iter()
-                .filter_map(|(name, j)| j.as_ref().map(|j| (name, j)));
-            if let Some((name, j)) = fp.next() {
-                let _ = write!(s, "{pad}fingerprints: {name} {j}");
-                for (name, j) in fp {
-                    let _ = write!(s, ", {name} {j}");
+            if t.ja4.is_some() || t.ja3.is_some() || t.ja3s.is_some() {
+                let _ = write!(s, "{pad}fingerprints: ");
+                let mut sep = "";
+                if let Some(j) = &t.ja4 {
+                    let _ = write!(s, "JA4 {j}");
+                    sep = ", ";
+                }
+                if let Some(j) = &t.ja3 {
+                    let _ = write!(s, "{sep}JA3 {j}");
+                    sep = ", ";
+                }
+                if let Some(j) = &t.ja3s {
+                    let _ = write!(s, "{sep}JA3S {j}");
                 }
                 s.push('\n');
             }
@@ -169,11 +179,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             }
             let _ = write!(s, "{pad}names: ");
             // Past FOLD names the list is folded (`--full` lists them all).
-            let shown = if full {
-                names.len()
-            } else {
-                names.len().min(FOLD)
-            };
+            let shown = if full { names.len() } else { names.len().min(FOLD) };
             for (i, (n, sources)) in names.iter().take(shown).enumerate() {
                 if i > 0 {
                     s.push_str(", ");

@@ -28,11 +28,13 @@ use std::str::FromStr;
 
 mod detail;
 mod filter;
+mod kept;
 mod table;
 #[cfg(test)]
 mod tests;
 
 pub use filter::{EndpointMatch, Filtered, FlowFilter, FlowSort, Only};
+use kept::{Kept, Parts, PAD};
 use table::*;
 
 /// `--brief` lines are at most this many columns.
@@ -41,6 +43,10 @@ pub const BRIEF_WIDTH: usize = 120;
 const BRIEF_VERDICT: usize = 36;
 /// Reports kept for sorting by default; beyond, flows print as they end.
 pub const MAX_SORTED: usize = 100_000;
+/// Bytes of kept entries held in memory; past it they go to a temporary file.
+pub const SPILL_AT: usize = 1024 * 1024;
+/// Reports kept whole for sorting; past them, entries are laid out as flows end.
+pub const KEEP_REPORTS: usize = 4096;
 /// Entries of a long list shown without `--full`.
 const FOLD: usize = 5;
 /// Sorted entries are written out once this many bytes of them are ready.
@@ -58,6 +64,10 @@ pub struct FlowsOptions {
     pub filter: FlowFilter,
     /// Reports kept for sorting; past it flows print as they end.
     pub max_sorted: usize,
+    /// Bytes of kept entries held in memory before they go to a temporary file.
+    pub spill_at: usize,
+    /// Reports kept whole for sorting before entries are laid out as flows end.
+    pub keep_reports: usize,
     /// Print nothing on stderr but warnings (no closing summary).
     pub quiet: bool,
     /// Only the totals and what an observer learned, no entry per flow.
@@ -73,6 +83,8 @@ impl Default for FlowsOptions {
             sort: FlowSort::First,
             filter: FlowFilter::default(),
             max_sorted: MAX_SORTED,
+            spill_at: SPILL_AT,
+            keep_reports: KEEP_REPORTS,
             quiet: false,
             summary: false,
         }
@@ -100,8 +112,8 @@ pub struct FlowsSink<W: Write, E: Write> {
     err: E,
     opts: FlowsOptions,
     palette: Palette,
-    /// Reports waiting to be sorted; `None` once past the bound (flows print as they end).
-    kept: Option<Vec<FlowReport>>,
+    /// Entries waiting to be sorted; `None` once past the bound (flows print as they end).
+    kept: Option<Kept>,
     header_done: bool,
     totals: Totals,
     file: String,
@@ -113,7 +125,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             out,
             err,
             palette: Palette::new(),
-            kept: Some(Vec::new()),
+            kept: Some(Kept::new(opts.sort, opts.spill_at)),
             opts,
             header_done: false,
             totals: Totals::default(),
@@ -153,34 +165,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         t.learned.add(r);
     }
 
-    /// Prints kept reports (sorted) and switches to printing flows as they end.
-    fn flush_kept(&mut self, sorted: bool) -> io::Result<()> {
-        let Some(mut kept) = self.kept.take() else {
-            return Ok(());
-        };
-        if sorted {
-            sort(&mut kept, self.opts.sort);
-        }
-        let cells: Vec<Cells> = kept.iter().map(Cells::of).collect();
-        let w = self.capped(if sorted {
-            Widths::fit(cells.iter())
-        } else {
-            Widths::fixed()
-        });
-        // Entries gathered into one buffer, written out in pieces of about 64 KiB.
-        let mut s = String::with_capacity(WRITE_AT + 4096);
-        for (r, c) in kept.iter().zip(&cells) {
-            self.entry(&mut s, r, c, &w);
-            if s.len() >= WRITE_AT {
-                self.out.write_all(s.as_bytes())?;
-                s.clear();
-            }
-        }
-        self.out.write_all(s.as_bytes())
-    }
-
-    /// A brief line leaves the verdict at least [`BRIEF_VERDICT`] columns: the
-    /// endpoints take what they need up to 47, the stack what is left up to 32.
+    /// A flow report to count and keep (or print), borrowed or given away.
     fn add_flow(&mut self, r: std::borrow::Cow<'_, FlowReport>) -> io::Result<()> {
         if !self.opts.filter.keeps(&r) {
             self.totals.hidden += 1;
@@ -192,7 +177,15 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         }
         match &mut self.kept {
             Some(kept) if kept.len() < self.opts.max_sorted => {
-                kept.push(r.into_owned());
+                let r = match kept.hold(r, self.opts.keep_reports) {
+                    None => return Ok(()),
+                    Some(r) => r,
+                };
+                self.lay_out_kept()?;
+                let p = self.parts(&r);
+                if let Some(kept) = &mut self.kept {
+                    kept.push(&r, &p)?;
+                }
                 Ok(())
             }
             Some(_) => {
@@ -210,6 +203,50 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         }
     }
 
+    /// Prints kept reports (sorted) and switches to printing flows as they end.
+    fn flush_kept(&mut self, sorted: bool) -> io::Result<()> {
+        self.lay_out_kept()?;
+        let Some(mut kept) = self.kept.take() else {
+            return Ok(());
+        };
+        let w = self.capped(if sorted {
+            kept.sort();
+            kept.widths
+        } else {
+            Widths::fixed()
+        });
+        let mut buf = Vec::new();
+        // Entries gathered into one buffer, written out in pieces of about 64 KiB.
+        let mut s = String::with_capacity(WRITE_AT + 4096);
+        for i in 0..kept.len() {
+            let p = kept.get(i, &mut buf)?;
+            self.entry(&mut s, &p, &w);
+            if s.len() >= WRITE_AT {
+                self.out.write_all(s.as_bytes())?;
+                s.clear();
+            }
+        }
+        self.out.write_all(s.as_bytes())
+    }
+
+    /// Lays out the entries of the reports kept whole.
+    fn lay_out_kept(&mut self) -> io::Result<()> {
+        let held = self
+            .kept
+            .as_mut()
+            .map(Kept::take_reports)
+            .unwrap_or_default();
+        for r in &held {
+            let p = self.parts(r);
+            if let Some(kept) = &mut self.kept {
+                kept.push(r, &p)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A brief line leaves the verdict at least [`BRIEF_VERDICT`] columns: the
+    /// endpoints take what they need up to 47, the stack what is left up to 32.
     fn capped(&self, mut w: Widths) -> Widths {
         if self.opts.brief {
             w.endpoints = w.endpoints.min(47);
@@ -220,29 +257,6 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 .clamp(12, 32);
         }
         w
-    }
-}
-
-fn sort(reports: &mut [FlowReport], by: FlowSort) {
-    let bytes = |r: &FlowReport| r.dirs[0].bytes + r.dirs[1].bytes;
-    let readable = |r: &FlowReport| {
-        let p = r.payload();
-        Label::Cleartext.count(&p) + Label::Leak.count(&p)
-    };
-    match by {
-        FlowSort::First => reports.sort_by_key(|r| (r.first_frame, r.id)),
-        FlowSort::Id => reports.sort_by_key(|r| r.id),
-        FlowSort::Bytes => {
-            reports.sort_by_key(|r| (std::cmp::Reverse(bytes(r)), r.first_frame, r.id))
-        }
-        FlowSort::Readable => reports.sort_by_key(|r| {
-            (
-                std::cmp::Reverse(r.plaintext()),
-                std::cmp::Reverse(readable(r)),
-                r.first_frame,
-                r.id,
-            )
-        }),
     }
 }
 
@@ -260,7 +274,7 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
         self.add_flow(std::borrow::Cow::Borrowed(r))
     }
 
-    /// Kept without a copy (copying every report cost a few per cent of `flows`).
+    /// Kept whole without a copy (copying every report cost a few per cent).
     fn flow_owned(&mut self, r: FlowReport) -> io::Result<()> {
         self.add_flow(std::borrow::Cow::Owned(r))
     }
@@ -354,8 +368,9 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// Prints one flow now, in fixed-width columns (past the sorting bound).
     fn flow_now(&mut self, r: &FlowReport) -> io::Result<()> {
         let w = self.capped(Widths::fixed());
+        let p = self.parts(r);
         let mut s = String::with_capacity(1024);
-        self.entry(&mut s, r, &Cells::of(r), &w);
+        self.entry(&mut s, &p, &w);
         self.out.write_all(s.as_bytes())
     }
 }

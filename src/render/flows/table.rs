@@ -44,10 +44,10 @@ impl Widths {
         }
     }
 
-    /// As wide as the widest cell (or heading) of each column.
-    pub(super) fn fit<'a>(cells: impl Iterator<Item = &'a Cells>) -> Widths {
+    /// As wide as the headings: [`Widths::widen`] then makes room for each flow.
+    pub(super) fn headings() -> Widths {
         let w = |s: &str| s.chars().count();
-        let mut x = Widths {
+        Widths {
             id: w(HEAD[0]),
             endpoints: w(HEAD[2]),
             stack: w(HEAD[3]),
@@ -56,18 +56,20 @@ impl Widths {
             handshake: w(HEAD[6]),
             plaintext: w(HEAD[7]),
             opaque: w(HEAD[8]),
-        };
-        for c in cells {
-            x.id = x.id.max(w(&c.id));
-            x.endpoints = x.endpoints.max(w(&c.endpoints));
-            x.stack = x.stack.max(w(&c.stack));
-            x.packets = x.packets.max(w(&c.packets));
-            x.bytes = x.bytes.max(w(&c.bytes));
-            x.handshake = x.handshake.max(w(&c.handshake));
-            x.plaintext = x.plaintext.max(w(&c.plaintext));
-            x.opaque = x.opaque.max(w(&c.opaque));
         }
-        x
+    }
+
+    /// As wide as the widest cell (or heading) of each column so far.
+    pub(super) fn widen(&mut self, c: &Cells) {
+        let w = |s: &str| s.chars().count();
+        self.id = self.id.max(w(&c.id));
+        self.endpoints = self.endpoints.max(w(&c.endpoints));
+        self.stack = self.stack.max(w(&c.stack));
+        self.packets = self.packets.max(w(&c.packets));
+        self.bytes = self.bytes.max(w(&c.bytes));
+        self.handshake = self.handshake.max(w(&c.handshake));
+        self.plaintext = self.plaintext.max(w(&c.plaintext));
+        self.opaque = self.opaque.max(w(&c.opaque));
     }
 }
 
@@ -236,34 +238,63 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         let _ = writeln!(s, "{}", line.trim_end());
     }
 
+    /// A flow's entry with the column widths left open: what [`FlowsSink::entry`]
+    /// lays out once they are known.
+    pub(super) fn parts(&self, r: &FlowReport) -> Parts {
+        let body = if self.opts.brief {
+            short_verdict(r)
+        } else {
+            let mut s = String::with_capacity(512);
+            self.details(&mut s, r, PAD);
+            s
+        };
+        Parts {
+            cells: Cells::of(r),
+            transport: r.transport.name().into(),
+            end: r.end_reason.name().into(),
+            body,
+            alarming: alarming(r),
+        }
+    }
+
     /// One flow, added to `s`: a table row and its details, or its brief line.
-    pub(super) fn entry(&mut self, s: &mut String, r: &FlowReport, c: &Cells, w: &Widths) {
+    pub(super) fn entry(&mut self, s: &mut String, p: &Parts, w: &Widths) {
         self.header(s, w);
         if self.opts.brief {
-            s.push_str(&self.brief(r, c, w));
+            s.push_str(&self.brief(p, w));
             s.push('\n');
         } else {
-            self.detailed(s, r, c, w);
+            self.row(s, p, w);
+            // The indentation, now that the id column's width is known.
+            let mut pieces = p.body.split(PAD);
+            if let Some(first) = pieces.next() {
+                s.push_str(first);
+            }
+            for piece in pieces {
+                spaces(s, w.id + 2);
+                s.push_str(piece);
+            }
         }
     }
 
     /// `   12  TCP  10.0.0.1:33402 → 10.0.0.2:8080  TCP › HTTP  CREDENTIALS Basic alice:…`
-    pub(super) fn brief(&self, r: &FlowReport, c: &Cells, w: &Widths) -> String {
+    pub(super) fn brief(&self, p: &Parts, w: &Widths) -> String {
+        let c = &p.cells;
         let endpoints = shorten_to(&c.endpoints, w.endpoints);
         let stack = shorten_to(&c.stack, w.stack);
         let head = format!(
             "{}  {:<3}  {}  {}  ",
             pad_left(&c.id, w.id),
-            r.transport.name(),
+            p.transport,
             pad_right(&endpoints, w.endpoints),
             pad_right(&stack, w.stack),
         );
         let room = BRIEF_WIDTH.saturating_sub(head.chars().count());
-        let verdict = shorten_to(&short_verdict(r), room);
+        let verdict = shorten_to(&p.body, room);
         let line = shorten_to(&format!("{head}{verdict}"), BRIEF_WIDTH);
         // Colour after measuring: the escapes take no columns.
         match line.split_at_checked(head.len()) {
-            Some((h, v)) if alarming(r) => format!("{h}{}", self.paint(v, Label::Leak)),
+            Some((h, v)) if p.alarming => format!("{h}{}", self.paint(v, Label::Leak)),
             _ => line,
         }
     }

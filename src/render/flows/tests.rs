@@ -66,6 +66,47 @@ fn past_the_sorting_bound_flows_print_in_end_order_with_a_note() {
     assert!(out.contains("totals: 3 flows"), "{out}");
 }
 
+/// Entries spilled to the temporary file print as the ones kept in memory, in every
+/// order and layout.
+#[test]
+fn spilled_entries_print_as_kept_ones() {
+    let mut reports: Vec<FlowReport> = (1..=40)
+        .map(|i| report(i, (i * 7919) % 97, 1000 + i as u16))
+        .collect();
+    for (i, r) in reports.iter_mut().enumerate() {
+        r.dirs[i % 2].bytes = (i as u64 * 31) % 13;
+        r.dirs[0].packets = i as u64;
+    }
+    for sort in [
+        FlowSort::First,
+        FlowSort::Id,
+        FlowSort::Bytes,
+        FlowSort::Readable,
+    ] {
+        for brief in [false, true] {
+            let opts = FlowsOptions {
+                brief,
+                sort,
+                color: true,
+                ..FlowsOptions::default()
+            };
+            let (kept, _) = run(opts.clone(), &reports);
+            for keep_reports in [0, 7] {
+                let (spilled, _) = run(
+                    FlowsOptions {
+                        spill_at: 100,
+                        keep_reports,
+                        ..opts.clone()
+                    },
+                    &reports,
+                );
+                assert_eq!(kept, spilled);
+            }
+            assert_eq!(ids(&kept).len(), 40, "{kept}");
+        }
+    }
+}
+
 #[test]
 fn filters_by_endpoint_and_kind() {
     let e: EndpointMatch = "10.0.0.1:2".parse().unwrap();

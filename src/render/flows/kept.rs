@@ -1,0 +1,287 @@
+//! The entries `flows` keeps to print them sorted at the end of the file. The first
+//! [`FlowsOptions::keep_reports`] reports are kept whole (laying an entry out costs
+//! allocations, and a small file's need not be paid before the end). Past them, in a
+//! compact form: each flow's entry is laid out as soon as its report arrives
+//! ([`Parts`]: the cells, and the lines under the row with [`PAD`] where the
+//! indentation goes), and its text is appended to one buffer; what stays per flow
+//! besides is its sort key and where its text is (48 bytes). The column widths grow as
+//! entries arrive.
+//!
+//! Past [`FlowsOptions::spill_at`] bytes of text, the buffer goes to a temporary file
+//! (removed as soon as it is open, where the system allows it) and is read back entry by
+//! entry when the entries are printed, so memory stays bounded up to
+//! [`FlowsOptions::max_sorted`] flows; the printed bytes are the same either way. If no
+//! temporary file can be made, the text stays in memory.
+
+use super::*;
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+
+/// Stands for a detail line's indentation until the width of the id column is known
+/// (text from the capture is escaped, so it never holds one).
+pub(super) const PAD: &str = "\0";
+
+/// A flow's entry before the column widths are known.
+pub(super) struct Parts {
+    pub(super) cells: Cells,
+    pub(super) transport: Cow<'static, str>,
+    pub(super) end: Cow<'static, str>,
+    /// The lines under the row, [`PAD`] where their indentation goes; `--brief`: the
+    /// short verdict.
+    pub(super) body: String,
+    /// The brief verdict is painted as a leak.
+    pub(super) alarming: bool,
+}
+
+/// Where one kept entry is, and its sort key.
+struct Slot {
+    key: [u64; 4],
+    /// Offset in the text (temporary file first, then the buffer).
+    at: u64,
+    len: u32,
+}
+
+/// Kept entries, in the order they arrived.
+pub(super) struct Kept {
+    by: FlowSort,
+    /// Reports kept whole, before any entry is laid out.
+    reports: Vec<FlowReport>,
+    /// Entries are laid out as reports come (`reports` was laid out).
+    compact: bool,
+    slots: Vec<Slot>,
+    /// Text of the entries not in the file.
+    text: Vec<u8>,
+    /// The temporary file and how many bytes it holds (all written before any is read
+    /// back, through the buffer: entries mostly come back in the order they went).
+    file: Option<(BufReader<File>, u64)>,
+    /// Where the next read from the file starts.
+    read_at: u64,
+    /// Its name, where it could not be removed while open (removed on drop).
+    leftover: Option<std::path::PathBuf>,
+    spill_at: usize,
+    /// No temporary file could be made: everything stays in `text`.
+    in_memory: bool,
+    /// As wide as the widest cell of each column.
+    pub(super) widths: Widths,
+}
+
+impl Kept {
+    pub(super) fn new(by: FlowSort, spill_at: usize) -> Kept {
+        Kept {
+            by,
+            reports: Vec::new(),
+            compact: false,
+            slots: Vec::new(),
+            text: Vec::new(),
+            file: None,
+            read_at: u64::MAX,
+            leftover: None,
+            spill_at,
+            in_memory: false,
+            widths: Widths::headings(),
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.reports.len() + self.slots.len()
+    }
+
+    /// Keeps a report whole if entries are not laid out yet and fewer than `up_to` are
+    /// kept (a report given away is kept without a copy); else hands it back for the
+    /// caller to lay its entry out.
+    pub(super) fn hold<'a>(
+        &mut self,
+        r: std::borrow::Cow<'a, FlowReport>,
+        up_to: usize,
+    ) -> Option<std::borrow::Cow<'a, FlowReport>> {
+        if self.compact || self.reports.len() >= up_to {
+            return Some(r);
+        }
+        self.reports.push(r.into_owned());
+        None
+    }
+
+    /// The reports kept whole, to be laid out: from now on entries are laid out as
+    /// reports come.
+    pub(super) fn take_reports(&mut self) -> Vec<FlowReport> {
+        self.compact = true;
+        std::mem::take(&mut self.reports)
+    }
+
+    pub(super) fn push(&mut self, r: &FlowReport, p: &Parts) -> io::Result<()> {
+        self.widths.widen(&p.cells);
+        let spilled = self.file.as_ref().map_or(0, |f| f.1);
+        let start = self.text.len();
+        let c = &p.cells;
+        let fields: [&str; 12] = [
+            &c.id,
+            &c.endpoints,
+            &c.stack,
+            &c.packets,
+            &c.bytes,
+            &c.handshake,
+            &c.plaintext,
+            &c.opaque,
+            &*p.transport,
+            &*p.end,
+            &p.body,
+            if p.alarming { "!" } else { "" },
+        ];
+        for s in fields {
+            let len = u32::try_from(s.len()).map_err(|_| invalid("an entry over 4 GiB"))?;
+            self.text.extend_from_slice(&len.to_le_bytes());
+            self.text.extend_from_slice(s.as_bytes());
+        }
+        let len =
+            u32::try_from(self.text.len() - start).map_err(|_| invalid("an entry over 4 GiB"))?;
+        self.slots.push(Slot {
+            key: key(r, self.by),
+            at: spilled + start as u64,
+            len,
+        });
+        if self.text.len() > self.spill_at && !self.in_memory {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// Moves the buffer to the temporary file.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.file.is_none() {
+            match temporary() {
+                Some((f, leftover)) => {
+                    self.file = Some((BufReader::with_capacity(64 * 1024, f), 0));
+                    self.leftover = leftover;
+                }
+                None => {
+                    self.in_memory = true;
+                    return Ok(());
+                }
+            }
+        }
+        if let Some((f, len)) = &mut self.file {
+            f.get_mut().write_all(&self.text)?;
+            *len += self.text.len() as u64;
+            self.text.clear();
+        }
+        Ok(())
+    }
+
+    /// In the order to print them (stable: ties keep the order flows ended in).
+    pub(super) fn sort(&mut self) {
+        self.slots.sort_by_key(|s| s.key);
+    }
+
+    /// The `i`th entry (in the current order), read into `buf` if it was spilled.
+    pub(super) fn get(&mut self, i: usize, buf: &mut Vec<u8>) -> io::Result<Parts> {
+        let slot = self.slots.get(i).ok_or_else(|| invalid("no such entry"))?;
+        let len = slot.len as usize;
+        let bytes = match &mut self.file {
+            Some((f, spilled)) if slot.at < *spilled => {
+                if self.read_at != slot.at {
+                    f.seek(SeekFrom::Start(slot.at))?;
+                }
+                buf.resize(len, 0);
+                f.read_exact(buf)?;
+                self.read_at = slot.at + len as u64;
+                buf.as_slice()
+            }
+            file => {
+                let at = slot.at - file.as_ref().map_or(0, |f| f.1);
+                usize::try_from(at)
+                    .ok()
+                    .and_then(|at| self.text.get(at..at.checked_add(len)?))
+                    .ok_or_else(|| invalid("an entry past the end"))?
+            }
+        };
+        decode(bytes)
+    }
+}
+
+/// The sort key: [`FlowSort`]'s order as four numbers, largest-first ones inverted.
+fn key(r: &FlowReport, by: FlowSort) -> [u64; 4] {
+    let rev = |n: u64| u64::MAX - n;
+    match by {
+        FlowSort::First => [r.first_frame, r.id, 0, 0],
+        FlowSort::Id => [r.id, 0, 0, 0],
+        FlowSort::Bytes => [
+            rev(r.dirs[0].bytes + r.dirs[1].bytes),
+            r.first_frame,
+            r.id,
+            0,
+        ],
+        FlowSort::Readable => {
+            let p = r.payload();
+            let readable = Label::Cleartext.count(&p) + Label::Leak.count(&p);
+            [rev(r.plaintext()), rev(readable), r.first_frame, r.id]
+        }
+    }
+}
+
+fn invalid(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("kept flow entries: {what}"),
+    )
+}
+
+/// An entry's text back into its parts.
+fn decode(mut b: &[u8]) -> io::Result<Parts> {
+    let mut next = || -> io::Result<String> {
+        let (len, rest) = b
+            .split_first_chunk::<4>()
+            .ok_or_else(|| invalid("truncated"))?;
+        let (s, rest) = rest
+            .split_at_checked(u32::from_le_bytes(*len) as usize)
+            .ok_or_else(|| invalid("truncated"))?;
+        b = rest;
+        String::from_utf8(s.to_vec()).map_err(|_| invalid("not UTF-8"))
+    };
+    let cells = Cells {
+        id: next()?,
+        endpoints: next()?,
+        stack: next()?,
+        packets: next()?,
+        bytes: next()?,
+        handshake: next()?,
+        plaintext: next()?,
+        opaque: next()?,
+    };
+    Ok(Parts {
+        cells,
+        transport: next()?.into(),
+        end: next()?.into(),
+        body: next()?,
+        alarming: !next()?.is_empty(),
+    })
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        if let Some(path) = self.leftover.take() {
+            self.file = None;
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A new temporary file, already removed from its directory where the system allows
+/// (else its name, to remove it once closed).
+fn temporary() -> Option<(File, Option<std::path::PathBuf>)> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("eavesdrop-flows-{}-{n}.tmp", std::process::id()));
+    let f = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .ok()?;
+    // On Unix the open file lives on without a name.
+    match std::fs::remove_file(&path) {
+        Ok(()) => Some((f, None)),
+        Err(_) => Some((f, Some(path))),
+    }
+}
