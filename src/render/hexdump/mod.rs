@@ -142,45 +142,60 @@ static ASCII: [u8; 256] = {
 /// Bytes of a hex row after its offset prefix: 40 hex, 2 spaces, 16 ASCII, newline.
 const ROW: usize = 40 + 2 + 16 + 1;
 
-/// A full 16-byte `tcpdump -X` row at an offset below 0x10000, newline included.
-fn full_row(off: usize, chunk: &[u8; 16]) -> [u8; 68] {
+/// What every full row at an offset below 0x10000 has in common: `\t0x`, `:`, the
+/// spaces between the columns, the newline.
+const ROW_TEMPLATE: [u8; 68] = {
     let mut r = [b' '; 68];
     r[0] = b'\t';
     r[1] = b'0';
     r[2] = b'x';
-    let [a, b] = HEX[(off >> 8) & 0xff];
-    let [c, d] = HEX[off & 0xff];
-    r[3] = a;
-    r[4] = b;
-    r[5] = c;
-    r[6] = d;
     r[7] = b':';
-    for p in 0..8 {
-        let base = 10 + p * 5;
-        let [h0, l0] = HEX[chunk[2 * p] as usize];
-        let [h1, l1] = HEX[chunk[2 * p + 1] as usize];
-        r[base] = h0;
-        r[base + 1] = l0;
-        r[base + 2] = h1;
-        r[base + 3] = l1;
-    }
-    for i in 0..16 {
-        r[51 + i] = ASCII[chunk[i] as usize];
-    }
     r[67] = b'\n';
     r
+};
+
+/// The mask row of a full row before its symbols are filled in.
+const MASK_TEMPLATE: [u8; 68] = {
+    let mut r = [b' '; 68];
+    r[0] = b'\t';
+    r[67] = b'\n';
+    r
+};
+
+/// Fills in a full 16-byte `tcpdump -X` row at an offset below 0x10000 over `r`, a
+/// copy of [`ROW_TEMPLATE`] (written where it goes: no row is built elsewhere and
+/// copied). Digits and the ASCII column are computed rather than looked up, in loops
+/// over fixed-size arrays the compiler turns into vector code.
+fn full_row(r: &mut [u8; 68], off: usize, chunk: &[u8; 16]) {
+    r[3..5].copy_from_slice(&HEX[(off >> 8) & 0xff]);
+    r[5..7].copy_from_slice(&HEX[off & 0xff]);
+    let mut digits = [0u8; 32];
+    for (pair, &b) in digits.chunks_exact_mut(2).zip(chunk) {
+        pair[0] = hex_digit(b >> 4);
+        pair[1] = hex_digit(b & 0xf);
+    }
+    for (p, group) in digits.chunks_exact(4).enumerate() {
+        r[10 + p * 5..14 + p * 5].copy_from_slice(group);
+    }
+    for (dst, &b) in r[51..67].iter_mut().zip(chunk) {
+        // ASCII: graphic characters (0x21..=0x7e) as themselves.
+        *dst = if b.wrapping_sub(0x21) < 0x5e { b } else { b'.' };
+    }
+}
+
+/// A nibble's lower-case hex digit.
+const fn hex_digit(n: u8) -> u8 {
+    n + if n > 9 { b'a' - 10 } else { b'0' }
 }
 
 /// The mask row of a full row whose 16 bytes share one label.
-fn mask_template(label: Label) -> Vec<u8> {
+fn mask_template(label: Label) -> [u8; 68] {
     let sym = mask_symbol(label);
-    let mut t = b"\t        ".to_vec();
-    for _ in 0..8 {
-        t.extend_from_slice(&[b' ', sym, sym, sym, sym]);
+    let mut t = MASK_TEMPLATE;
+    for p in 0..8 {
+        t[10 + p * 5..14 + p * 5].fill(sym);
     }
-    t.extend_from_slice(b"  ");
-    t.extend(std::iter::repeat_n(sym, 16));
-    t.push(b'\n');
+    t[51..67].fill(sym);
     t
 }
 
@@ -194,7 +209,7 @@ pub struct ShowSink<W: Write, E: Write> {
     legend_done: bool,
     /// Per-row labels scratch.
     labels: [Label; 16],
-    mask_templates: [Vec<u8>; Label::COUNT],
+    mask_templates: [[u8; 68]; Label::COUNT],
     /// Write the closing summary on stderr (`--quiet` turns it off).
     summary: bool,
 }

@@ -233,23 +233,31 @@ impl<W: Write, E: Write> ShowSink<W, E> {
     pub(super) fn mask_row(&mut self, off: usize, chunk: &[u8], uniform: Option<Label>) {
         if let (Ok(full), true) = (<&[u8; 16]>::try_from(chunk), off <= 0xffff) {
             // The common case, in fixed-size arrays the compiler can unroll.
-            self.buf.extend_from_slice(&full_row(off, full));
+            let at = self.buf.len();
+            self.buf.extend_from_slice(&ROW_TEMPLATE);
+            if let Some(row) = self
+                .buf
+                .get_mut(at..)
+                .and_then(|r| <&mut [u8; 68]>::try_from(r).ok())
+            {
+                full_row(row, off, full);
+            }
             match uniform {
                 Some(label) => self
                     .buf
                     .extend_from_slice(&self.mask_templates[label.index()]),
                 None => {
-                    let mut mask = [b' '; 68];
-                    mask[0] = b'\t';
-                    for (i, label) in self.labels.iter().enumerate() {
-                        let sym = mask_symbol(*label);
-                        let col = 10 + (i / 2) * 5 + (i % 2) * 2;
-                        mask[col] = sym;
-                        mask[col + 1] = sym;
-                        mask[51 + i] = sym;
+                    let at = self.buf.len();
+                    self.buf.extend_from_slice(&MASK_TEMPLATE);
+                    if let Some(mask) = self.buf.get_mut(at..) {
+                        for (i, label) in self.labels.iter().enumerate() {
+                            let sym = mask_symbol(*label);
+                            let col = 10 + (i / 2) * 5 + (i % 2) * 2;
+                            mask[col] = sym;
+                            mask[col + 1] = sym;
+                            mask[51 + i] = sym;
+                        }
                     }
-                    mask[67] = b'\n';
-                    self.buf.extend_from_slice(&mask);
                 }
             }
             return;
