@@ -164,28 +164,60 @@ const MASK_TEMPLATE: [u8; 68] = {
 
 /// Fills in a full 16-byte `tcpdump -X` row at an offset below 0x10000 over `r`, a
 /// copy of [`ROW_TEMPLATE`] (written where it goes: no row is built elsewhere and
-/// copied). Digits and the ASCII column are computed rather than looked up, in loops
-/// over fixed-size arrays the compiler turns into vector code.
+/// copied). Eight bytes at a time in integer registers ([`hex_digits`],
+/// [`ascii_column`]): a row is a handful of wide stores, not 52 narrow ones.
 fn full_row(r: &mut [u8; 68], off: usize, chunk: &[u8; 16]) {
     r[3..5].copy_from_slice(&HEX[(off >> 8) & 0xff]);
     r[5..7].copy_from_slice(&HEX[off & 0xff]);
-    let mut digits = [0u8; 32];
-    for (pair, &b) in digits.chunks_exact_mut(2).zip(chunk) {
-        pair[0] = hex_digit(b >> 4);
-        pair[1] = hex_digit(b & 0xf);
-    }
-    for (p, group) in digits.chunks_exact(4).enumerate() {
-        r[10 + p * 5..14 + p * 5].copy_from_slice(group);
-    }
-    for (dst, &b) in r[51..67].iter_mut().zip(chunk) {
-        // ASCII: graphic characters (0x21..=0x7e) as themselves.
-        *dst = if b.wrapping_sub(0x21) < 0x5e { b } else { b'.' };
+    let (first, second) = chunk.split_at(8);
+    for (half, bytes) in [first, second].into_iter().enumerate() {
+        let Ok(bytes) = <[u8; 8]>::try_from(bytes) else {
+            continue;
+        };
+        let digits = hex_digits(u64::from_be_bytes(bytes));
+        // Four groups of four digits, each after a space: `" 4500 0034 …"`.
+        for g in 0..4 {
+            let at = 10 + (half * 4 + g) * 5;
+            let group = (digits >> (96 - 32 * g)) as u32;
+            r[at..at + 4].copy_from_slice(&group.to_be_bytes());
+        }
+        let at = 51 + half * 8;
+        r[at..at + 8].copy_from_slice(&ascii_column(u64::from_ne_bytes(bytes)).to_ne_bytes());
     }
 }
 
-/// A nibble's lower-case hex digit.
-const fn hex_digit(n: u8) -> u8 {
-    n + if n > 9 { b'a' - 10 } else { b'0' }
+/// Bytes of `x` (first byte most significant) as 16 lower-case hex digits, the
+/// first most significant.
+fn hex_digits(x: u64) -> u128 {
+    const LOW: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+    // Each byte's nibbles into a 16-bit lane of their own: high nibble first.
+    let nibbles = spread(x >> 4 & LOW) << 8 | spread(x & LOW);
+    let ones = u128::from_ne_bytes([1; 16]);
+    // Nibbles from 10 up: add 0x27 more, 'a' - '0' - 10 (no lane carries: all < 0x80).
+    let letters = ((nibbles + 6 * ones) >> 4) & ones;
+    nibbles + 0x30 * ones + letters * 0x27
+}
+
+/// The eight bytes of `x` each in the low byte of a 16-bit lane, in order.
+fn spread(x: u64) -> u128 {
+    let mut x = u128::from(x);
+    x = (x | x << 32) & 0x0000_0000_ffff_ffff_0000_0000_ffff_ffff;
+    x = (x | x << 16) & 0x0000_ffff_0000_ffff_0000_ffff_0000_ffff;
+    (x | x << 8) & 0x00ff_00ff_00ff_00ff_00ff_00ff_00ff_00ff
+}
+
+/// tcpdump's ASCII column for eight bytes at once: graphic characters (0x21 to 0x7e)
+/// as themselves, anything else `.`.
+fn ascii_column(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low7 = x & !HIGH;
+    // A lane's top bit set when its low seven bits are at least 0x21, or are 0x7f.
+    let from_21 = (low7 + 0x5f * ONES) & HIGH;
+    let is_7f = (low7 + ONES) & HIGH;
+    let graphic = from_21 & !is_7f & !(x & HIGH);
+    let keep = (graphic >> 7) * 0xff;
+    (x & keep) | (b'.' as u64 * ONES & !keep)
 }
 
 /// The mask row of a full row whose 16 bytes share one label.
@@ -451,6 +483,29 @@ mod tests {
         assert_eq!(hex_lines(false, &[n, y, y, n]), 6);
         assert_eq!(hex_lines(true, &[n, n]), 0);
         assert_eq!(hex_lines(true, &[]), 0);
+    }
+
+    #[test]
+    fn full_rows_match_the_tables() {
+        let mut chunk = [0u8; 16];
+        for start in (0..=255u8).step_by(16) {
+            for (i, b) in chunk.iter_mut().enumerate() {
+                *b = start.wrapping_add(i as u8 * 17);
+            }
+            let mut r = ROW_TEMPLATE;
+            full_row(&mut r, 0x12ab, &chunk);
+            let mut want = b"\t0x12ab: ".to_vec();
+            for pair in chunk.chunks(2) {
+                want.push(b' ');
+                for b in pair {
+                    want.extend_from_slice(&HEX[*b as usize]);
+                }
+            }
+            want.extend_from_slice(b"  ");
+            want.extend(chunk.iter().map(|b| ASCII[*b as usize]));
+            want.push(b'\n');
+            assert_eq!(String::from_utf8_lossy(&r), String::from_utf8_lossy(&want));
+        }
     }
 
     #[test]
