@@ -64,22 +64,34 @@ fn plain(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\')
 }
 
-/// [`escape`], appended to `out` (no allocation beyond `out`'s growth).
+/// [`escape`], appended to `out` (no allocation beyond `out`'s growth). Runs of
+/// characters that need no escape are copied whole; only non-ASCII bytes are decoded
+/// as characters.
 pub fn escape_into(out: &mut String, s: &str) {
-    if plain(s) {
-        out.push_str(s);
-        return;
-    }
     use std::fmt::Write as _;
-    // Runs of characters that need no escape are copied whole.
+    let bytes = s.as_bytes();
     let mut from = 0;
-    for (i, c) in s.char_indices() {
-        let needs = c == '\\' || c.is_control() || is_bidi_control(c);
-        if !needs {
-            continue;
-        }
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (c, len) = if b < 0x80 {
+            if (0x20..0x7f).contains(&b) && b != b'\\' {
+                i += 1;
+                continue;
+            }
+            (char::from(b), 1)
+        } else {
+            match s.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) if c.is_control() || is_bidi_control(c) => (c, c.len_utf8()),
+                Some(c) => {
+                    i += c.len_utf8();
+                    continue;
+                }
+                None => break,
+            }
+        };
         out.push_str(s.get(from..i).unwrap_or(""));
-        from = i + c.len_utf8();
+        i += len;
+        from = i;
         match c {
             '\\' => out.push_str("\\\\"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {

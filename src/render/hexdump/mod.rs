@@ -162,48 +162,37 @@ const MASK_TEMPLATE: [u8; 68] = {
     r
 };
 
+/// [`HEX`] as big-endian 16-bit words, for writing a group of digits in one store.
+static HEX_WORD: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = u16::from_be_bytes(HEX[i]);
+        i += 1;
+    }
+    t
+};
+
 /// Fills in a full 16-byte `tcpdump -X` row at an offset below 0x10000 over `r`, a
 /// copy of [`ROW_TEMPLATE`] (written where it goes: no row is built elsewhere and
-/// copied). Eight bytes at a time in integer registers ([`hex_digits`],
-/// [`ascii_column`]): a row is a handful of wide stores, not 52 narrow ones.
+/// copied). A group of four digits is one store, the ASCII column two
+/// ([`ascii_column`]): a row is a dozen stores, not 52.
 fn full_row(r: &mut [u8; 68], off: usize, chunk: &[u8; 16]) {
     r[3..5].copy_from_slice(&HEX[(off >> 8) & 0xff]);
     r[5..7].copy_from_slice(&HEX[off & 0xff]);
+    for (g, pair) in chunk.chunks_exact(2).enumerate() {
+        let (a, b) = (pair[0], pair[1]);
+        let group = u32::from(HEX_WORD[a as usize]) << 16 | u32::from(HEX_WORD[b as usize]);
+        let at = 10 + g * 5;
+        r[at..at + 4].copy_from_slice(&group.to_be_bytes());
+    }
     let (first, second) = chunk.split_at(8);
     for (half, bytes) in [first, second].into_iter().enumerate() {
-        let Ok(bytes) = <[u8; 8]>::try_from(bytes) else {
-            continue;
-        };
-        let digits = hex_digits(u64::from_be_bytes(bytes));
-        // Four groups of four digits, each after a space: `" 4500 0034 …"`.
-        for g in 0..4 {
-            let at = 10 + (half * 4 + g) * 5;
-            let group = (digits >> (96 - 32 * g)) as u32;
-            r[at..at + 4].copy_from_slice(&group.to_be_bytes());
+        if let Ok(bytes) = <[u8; 8]>::try_from(bytes) {
+            let at = 51 + half * 8;
+            r[at..at + 8].copy_from_slice(&ascii_column(u64::from_ne_bytes(bytes)).to_ne_bytes());
         }
-        let at = 51 + half * 8;
-        r[at..at + 8].copy_from_slice(&ascii_column(u64::from_ne_bytes(bytes)).to_ne_bytes());
     }
-}
-
-/// Bytes of `x` (first byte most significant) as 16 lower-case hex digits, the
-/// first most significant.
-fn hex_digits(x: u64) -> u128 {
-    const LOW: u64 = 0x0f0f_0f0f_0f0f_0f0f;
-    // Each byte's nibbles into a 16-bit lane of their own: high nibble first.
-    let nibbles = spread(x >> 4 & LOW) << 8 | spread(x & LOW);
-    let ones = u128::from_ne_bytes([1; 16]);
-    // Nibbles from 10 up: add 0x27 more, 'a' - '0' - 10 (no lane carries: all < 0x80).
-    let letters = ((nibbles + 6 * ones) >> 4) & ones;
-    nibbles + 0x30 * ones + letters * 0x27
-}
-
-/// The eight bytes of `x` each in the low byte of a 16-bit lane, in order.
-fn spread(x: u64) -> u128 {
-    let mut x = u128::from(x);
-    x = (x | x << 32) & 0x0000_0000_ffff_ffff_0000_0000_ffff_ffff;
-    x = (x | x << 16) & 0x0000_ffff_0000_ffff_0000_ffff_0000_ffff;
-    (x | x << 8) & 0x00ff_00ff_00ff_00ff_00ff_00ff_00ff_00ff
 }
 
 /// tcpdump's ASCII column for eight bytes at once: graphic characters (0x21 to 0x7e)
