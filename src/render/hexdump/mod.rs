@@ -372,6 +372,9 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                 match (keep, self.opts.style) {
                     (Some(keep), _) => self.hex_kept(bytes, start, view.map.runs(), keep),
                     (None, DumpStyle::Ascii) => self.ascii(bytes, start, view.map.runs()),
+                    (None, DumpStyle::HexAscii) if !self.opts.color => {
+                        self.hex_masked(bytes, start, view.map.runs())
+                    }
                     (None, _) => self.hex(bytes, start, view.map.runs(), 0),
                 }
             }

@@ -290,34 +290,34 @@ pub(super) fn describe_into(
             }
         }
         if opaque > 0 {
-            let _ = write!(out, ", {opaque} bytes opaque");
+            count(out, ", ", opaque, " bytes opaque");
         }
         if items.is_empty() && readable > 0 {
-            let _ = write!(out, ", {readable} bytes readable");
+            count(out, ", ", readable, " bytes readable");
         }
     } else if said_by_tcpdump && apps.is_empty() {
         if opaque > 0 {
-            let _ = write!(out, "{opaque} bytes opaque");
+            count(out, "", opaque, " bytes opaque");
         }
     } else if readable > 0 && apps.is_empty() && !content_readable(d, &payload_range) {
         // Readable, but a handshake's bytes (an SSH key exchange continued), not what
         // the endpoints said.
-        let _ = write!(out, "{readable} bytes readable (handshake)");
+        count(out, "", readable, " bytes readable (handshake)");
         if opaque > 0 {
-            let _ = write!(out, ", {opaque} bytes opaque");
+            count(out, ", ", opaque, " bytes opaque");
         }
     } else if readable > 0 && apps.is_empty() {
-        let _ = write!(out, "plaintext, {readable} bytes");
+        count(out, "plaintext, ", readable, " bytes");
         if opaque > 0 {
-            let _ = write!(out, ", {opaque} bytes opaque");
+            count(out, ", ", opaque, " bytes opaque");
         }
     } else if opaque > 0 {
         if said(out) {
             out.push_str(", ");
         }
-        let _ = write!(out, "{opaque} bytes opaque");
+        count(out, "", opaque, " bytes opaque");
     } else if readable > 0 && !said(out) {
-        let _ = write!(out, "{readable} bytes readable");
+        count(out, "", readable, " bytes readable");
     }
     if let (Some((min, max)), true) = (message, opaque > 0) {
         out.push_str(" (");
@@ -328,9 +328,17 @@ pub(super) fn describe_into(
         if said(out) {
             out.push_str(", ");
         }
-        let _ = write!(out, "{undecoded} bytes undecoded");
+        count(out, "", undecoded, " bytes undecoded");
     }
     said(out)
+}
+
+/// Appends `before`, `n` and `after` (what `write!` would, without the formatting
+/// machinery).
+fn count(out: &mut String, before: &str, n: u64, after: &str) {
+    out.push_str(before);
+    super::push_dec(out, n);
+    out.push_str(after);
 }
 
 /// Appends `parts` with `sep` between them.
@@ -357,13 +365,14 @@ fn content_readable(d: &Decoded, payload: &std::ops::Range<u32>) -> bool {
 /// `≤ 31 bytes of message` (TLS 1.3 may pad), `0–43 bytes of message` (CBC padding).
 /// Plain numbers, as everywhere on a packet line.
 fn message_bytes(out: &mut String, min: u64, max: u64) {
-    let _ = if min == max {
-        write!(out, "{max} bytes of message")
+    if min == max {
+        count(out, "", max, " bytes of message");
     } else if min == 0 {
-        write!(out, "≤ {max} bytes of message")
+        count(out, "≤ ", max, " bytes of message");
     } else {
-        write!(out, "{min}–{max} bytes of message")
-    };
+        count(out, "", min, "–");
+        count(out, "", max, " bytes of message");
+    }
 }
 
 fn alert_level(out: &mut String, l: u8) {
