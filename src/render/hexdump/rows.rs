@@ -100,7 +100,11 @@ impl<W: Write, E: Write> ShowSink<W, E> {
     fn mixed_mask(&mut self) {
         let at = self.buf.len();
         self.buf.extend_from_slice(&MASK_TEMPLATE);
-        if let Some(mask) = self.buf.get_mut(at..) {
+        if let Some(mask) = self
+            .buf
+            .get_mut(at..)
+            .and_then(|m| <&mut [u8; 68]>::try_from(m).ok())
+        {
             for (i, label) in self.labels.iter().enumerate() {
                 let sym = mask_symbol(*label);
                 let col = 10 + (i / 2) * 5 + (i % 2) * 2;
