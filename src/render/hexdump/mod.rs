@@ -206,7 +206,7 @@ fn ascii_column(x: u64) -> u64 {
     let is_7f = (low7 + ONES) & HIGH;
     let graphic = from_21 & !is_7f & !(x & HIGH);
     let keep = (graphic >> 7) * 0xff;
-    (x & keep) | (b'.' as u64 * ONES & !keep)
+    (x & keep) | ((b'.' as u64 * ONES) & !keep)
 }
 
 /// The mask row of a full row whose 16 bytes share one label.
