@@ -4,8 +4,9 @@
 //! Hex rows are tcpdump's exactly (`\t0x0000:  4500 0034 …  E..4…`), from the
 //! network header (`-X`) or the link header (`-XX`). The mask row puts one symbol per
 //! byte under both of the byte's hex digits and under its ASCII character.
-//! This is the hot path: rows are assembled in a stack buffer from lookup tables and
-//! written to one large output buffer.
+//! This is the hot path: each row is written in place into one large output buffer
+//! (a template copied, then its digits and ASCII column filled in, several bytes per
+//! store); a row whose 16 bytes share one label copies a prebuilt mask row.
 //!
 //! The demo shows chosen rows only ([`ShowSink::frame_rows`], each run left out
 //! becoming one `… N more rows …` line; [`hex_lines`] says how many lines that takes)
