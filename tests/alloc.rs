@@ -9,9 +9,8 @@
 //!   or HTTP requests and responses on a kept-alive connection) repeated many times
 //!   inside the same connection, sequence numbers shifted. After warm-up every frame
 //!   belongs to an established flow: for TLS, allocations per frame must stay ≤ 0.01
-//!   in `flows` and `check` (`show` does not meet it yet: an ignored test says how
-//!   far); HTTP messages are still described as strings when parsed, so a request
-//!   has a bounded cost.
+//!   in `flows`, `check` and `show`; HTTP messages are still described as strings
+//!   when parsed, so a request has a bounded cost.
 //! - **many sessions**: whole sessions repeated on new client ports, a few dozen open
 //!   at a time. Every flow has a table slot, a dissector stack and a report, so this
 //!   bounds allocations per *flow*.
@@ -309,10 +308,9 @@ fn long_tls_flows_allocate_nothing_per_frame_in_flows_and_check() {
     }
 }
 
-/// Not met yet: the packet line is built from strings (addresses, flags, the
-/// description of the payload) for every frame. Run with `--ignored` to see how far.
+/// `show` writes each packet line into room it keeps (the line, its description,
+/// the TCP options) and its hex rows into its output buffer: nothing per frame.
 #[test]
-#[ignore = "show still builds its packet lines from strings (issue 17)"]
 fn long_tls_flows_allocate_nothing_per_frame_in_show() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (file, _) = long_tls_flows(5_000);

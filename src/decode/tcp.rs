@@ -63,28 +63,43 @@ impl fmt::Debug for TcpFlags {
     }
 }
 
+impl TcpFlags {
+    /// tcpdump's flag letters, in its order (`S.` for SYN+ACK, `none` for no bits),
+    /// written into `buf`: the packet line takes them without the formatting
+    /// machinery.
+    pub fn letters(self, buf: &mut [u8; 8]) -> &str {
+        const LETTERS: [(u8, u8); 8] = [
+            (TcpFlags::FIN, b'F'),
+            (TcpFlags::SYN, b'S'),
+            (TcpFlags::RST, b'R'),
+            (TcpFlags::PSH, b'P'),
+            (TcpFlags::ACK, b'.'),
+            (TcpFlags::URG, b'U'),
+            (TcpFlags::ECE, b'E'),
+            (TcpFlags::CWR, b'W'),
+        ];
+        if self.0 == 0 {
+            return "none";
+        }
+        let mut n = 0;
+        for (bit, c) in LETTERS {
+            if self.has(bit) {
+                if let Some(slot) = buf.get_mut(n) {
+                    *slot = c;
+                }
+                n += 1;
+            }
+        }
+        buf.get(..n)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+}
+
 /// tcpdump's flag letters, in its order: `S.` for SYN+ACK, `none` for no bits.
 impl fmt::Display for TcpFlags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const LETTERS: [(u8, char); 8] = [
-            (TcpFlags::FIN, 'F'),
-            (TcpFlags::SYN, 'S'),
-            (TcpFlags::RST, 'R'),
-            (TcpFlags::PSH, 'P'),
-            (TcpFlags::ACK, '.'),
-            (TcpFlags::URG, 'U'),
-            (TcpFlags::ECE, 'E'),
-            (TcpFlags::CWR, 'W'),
-        ];
-        if self.0 == 0 {
-            return f.write_str("none");
-        }
-        for (bit, c) in LETTERS {
-            if self.has(bit) {
-                fmt::Write::write_char(f, c)?;
-            }
-        }
-        Ok(())
+        f.write_str(self.letters(&mut [0; 8]))
     }
 }
 

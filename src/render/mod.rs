@@ -51,23 +51,58 @@ impl OutputFormat {
 /// printable characters pass; control characters (C0, DEL, C1, and the bidi
 /// controls) become `\xNN` / `\u{NNNN}` escapes.
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\') {
+    if plain(s) {
         return std::borrow::Cow::Borrowed(s);
     }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut out = String::with_capacity(s.len() + 8);
+    escape_into(&mut out, s);
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text that [`escape`] leaves as it is: printable ASCII without a backslash.
+fn plain(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\')
+}
+
+/// [`escape`], appended to `out` (no allocation beyond `out`'s growth). Runs of
+/// characters that need no escape are copied whole; only non-ASCII bytes are decoded
+/// as characters.
+pub fn escape_into(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (c, len) = if b < 0x80 {
+            if (0x20..0x7f).contains(&b) && b != b'\\' {
+                i += 1;
+                continue;
+            }
+            (char::from(b), 1)
+        } else {
+            match s.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) if c.is_control() || is_bidi_control(c) => (c, c.len_utf8()),
+                Some(c) => {
+                    i += c.len_utf8();
+                    continue;
+                }
+                None => break,
+            }
+        };
+        out.push_str(s.get(from..i).unwrap_or(""));
+        i += len;
+        from = i;
         match c {
             '\\' => out.push_str("\\\\"),
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+                let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c if c.is_control() || is_bidi_control(c) => {
-                out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+            c => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
             }
-            c => out.push(c),
         }
     }
-    std::borrow::Cow::Owned(out)
+    out.push_str(s.get(from..).unwrap_or(""));
 }
 
 fn is_bidi_control(c: char) -> bool {

@@ -180,8 +180,20 @@ impl Clock {
 
     /// `.%06u` or `.%09u` of the fraction, as tcpdump casts it to unsigned 32 bits.
     fn frac(&self, out: &mut Vec<u8>, frac: i64) {
+        let frac = frac as u32;
+        if !self.nanos && frac < 1_000_000 {
+            // The common case in one fixed-size write.
+            let mut text = *b".000000";
+            let mut n = frac;
+            for d in text[1..].iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            out.extend_from_slice(&text);
+            return;
+        }
         out.push(b'.');
-        push_num(out, u64::from(frac as u32), if self.nanos { 9 } else { 6 });
+        push_num(out, u64::from(frac), if self.nanos { 9 } else { 6 });
     }
 }
 
@@ -244,6 +256,17 @@ impl TimeVal {
 }
 
 fn push_hms(out: &mut Vec<u8>, secs_of_day: u64) {
+    if secs_of_day < 100 * 3600 {
+        // The common case in one fixed-size write.
+        let two = |n: u64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        let ([h0, h1], [m0, m1], [s0, s1]) = (
+            two(secs_of_day / 3600),
+            two(secs_of_day / 60 % 60),
+            two(secs_of_day % 60),
+        );
+        out.extend_from_slice(&[h0, h1, b':', m0, m1, b':', s0, s1]);
+        return;
+    }
     push_num(out, secs_of_day / 3600, 2);
     out.push(b':');
     push_num(out, secs_of_day / 60 % 60, 2);

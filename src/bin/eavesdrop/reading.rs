@@ -260,13 +260,11 @@ pub(super) fn read_parallel<S: ParallelSink>(
     }
     let progress = std::sync::Mutex::new(progress);
     let (result, failure) = parallel::run(sink, config, jobs, |feed| {
-        let reader = readers
+        // One reader per shard, opened above: a shard without one reads nothing.
+        let mut reader = readers
             .get(feed.index())
             .and_then(|r| r.lock().ok())
-            .and_then(|mut r| r.take());
-        let Some(mut reader) = reader else {
-            return None;
-        };
+            .and_then(|mut r| r.take())?;
         // Other shards' frames are counted, not copied.
         reader.keep_shard(feed.shards(), feed.index() as u32);
         let mut failure = None;

@@ -457,12 +457,34 @@ impl TcpOptions {
         let end = walk(captured, header_len, &mut options);
         TcpOptions { options, end }
     }
+
+    /// [`TcpOptions::decode`] into `self`, reusing its room (the packet line decodes
+    /// every header's options).
+    pub fn decode_into(&mut self, captured: &[u8], header_len: u32) {
+        self.options.clear();
+        self.end = walk(captured, header_len, &mut self.options);
+    }
+}
+
+impl Default for TcpOptions {
+    /// No options, a complete walk.
+    fn default() -> TcpOptions {
+        TcpOptions {
+            options: Vec::new(),
+            end: OptionsEnd::Complete,
+        }
+    }
 }
 
 impl TcpFixed {
     /// This header's options, decoded now (the frame keeps only the bytes).
     pub fn decode_options(&self) -> TcpOptions {
         TcpOptions::decode(self.options.as_slice(), self.header_len)
+    }
+
+    /// [`TcpFixed::decode_options`] into `out`, reusing its room.
+    pub fn decode_options_into(&self, out: &mut TcpOptions) {
+        out.decode_into(self.options.as_slice(), self.header_len);
     }
 }
 

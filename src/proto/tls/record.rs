@@ -106,28 +106,40 @@ impl TlsVersion {
 
     /// Wireshark's short names: `TLSv1.2`, `SSLv3`, `DTLSv1.2`; `TLS` when unknown.
     pub fn label(self) -> String {
-        match self {
-            TlsVersion::DTLS10 => "DTLSv1.0".into(),
-            TlsVersion::DTLS12 => "DTLSv1.2".into(),
-            TlsVersion::DTLS13 => "DTLSv1.3".into(),
-            TlsVersion::DTLS_OPENSSL_PRE => "DTLSv1.0-OpenSSL".into(),
-            v if v.0 >> 8 == 0xfe => format!("DTLS({:#06x})", v.0),
-            TlsVersion::UNKNOWN => "TLS".into(),
-            TlsVersion(0x0002) => "SSLv2".into(),
-            TlsVersion::SSL3 => "SSLv3".into(),
-            TlsVersion::TLS10 => "TLSv1".into(),
-            TlsVersion::TLS11 => "TLSv1.1".into(),
-            TlsVersion::TLS12 => "TLSv1.2".into(),
-            TlsVersion::TLS13 => "TLSv1.3".into(),
-            v if v.0 >> 8 == 0x7f => format!("TLSv1.3-draft{}", v.0 & 0xff),
-            v => format!("TLS({:#06x})", v.0),
-        }
+        self.to_string()
+    }
+
+    /// [`TlsVersion::label`] of a version with a name of its own (not a draft or
+    /// unknown number).
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            TlsVersion::DTLS10 => "DTLSv1.0",
+            TlsVersion::DTLS12 => "DTLSv1.2",
+            TlsVersion::DTLS13 => "DTLSv1.3",
+            TlsVersion::DTLS_OPENSSL_PRE => "DTLSv1.0-OpenSSL",
+            v if v.0 >> 8 == 0xfe => return None,
+            TlsVersion::UNKNOWN => "TLS",
+            TlsVersion(0x0002) => "SSLv2",
+            TlsVersion::SSL3 => "SSLv3",
+            TlsVersion::TLS10 => "TLSv1",
+            TlsVersion::TLS11 => "TLSv1.1",
+            TlsVersion::TLS12 => "TLSv1.2",
+            TlsVersion::TLS13 => "TLSv1.3",
+            _ => return None,
+        })
     }
 }
 
+/// [`TlsVersion::label`]: written without allocating (packet lines name a version on
+/// every TLS frame).
 impl fmt::Display for TlsVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.label())
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None if self.0 >> 8 == 0xfe => write!(f, "DTLS({:#06x})", self.0),
+            None if self.0 >> 8 == 0x7f => write!(f, "TLSv1.3-draft{}", self.0 & 0xff),
+            None => write!(f, "TLS({:#06x})", self.0),
+        }
     }
 }
 

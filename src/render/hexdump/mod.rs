@@ -4,8 +4,9 @@
 //! Hex rows are tcpdump's exactly (`\t0x0000:  4500 0034 …  E..4…`), from the
 //! network header (`-X`) or the link header (`-XX`). The mask row puts one symbol per
 //! byte under both of the byte's hex digits and under its ASCII character.
-//! This is the hot path: rows are assembled in a stack buffer from lookup tables and
-//! written to one large output buffer.
+//! This is the hot path: each row is written in place into one large output buffer
+//! (a template copied, then its digits and ASCII column filled in, several bytes per
+//! store); a row whose 16 bytes share one label copies a prebuilt mask row.
 //!
 //! The demo shows chosen rows only ([`ShowSink::frame_rows`], each run left out
 //! becoming one `… N more rows …` line; [`hex_lines`] says how many lines that takes)
@@ -142,45 +143,81 @@ static ASCII: [u8; 256] = {
 /// Bytes of a hex row after its offset prefix: 40 hex, 2 spaces, 16 ASCII, newline.
 const ROW: usize = 40 + 2 + 16 + 1;
 
-/// A full 16-byte `tcpdump -X` row at an offset below 0x10000, newline included.
-fn full_row(off: usize, chunk: &[u8; 16]) -> [u8; 68] {
+/// What every full row at an offset below 0x10000 has in common: `\t0x`, `:`, the
+/// spaces between the columns, the newline.
+const ROW_TEMPLATE: [u8; 68] = {
     let mut r = [b' '; 68];
     r[0] = b'\t';
     r[1] = b'0';
     r[2] = b'x';
-    let [a, b] = HEX[(off >> 8) & 0xff];
-    let [c, d] = HEX[off & 0xff];
-    r[3] = a;
-    r[4] = b;
-    r[5] = c;
-    r[6] = d;
     r[7] = b':';
-    for p in 0..8 {
-        let base = 10 + p * 5;
-        let [h0, l0] = HEX[chunk[2 * p] as usize];
-        let [h1, l1] = HEX[chunk[2 * p + 1] as usize];
-        r[base] = h0;
-        r[base + 1] = l0;
-        r[base + 2] = h1;
-        r[base + 3] = l1;
-    }
-    for i in 0..16 {
-        r[51 + i] = ASCII[chunk[i] as usize];
-    }
     r[67] = b'\n';
     r
+};
+
+/// The mask row of a full row before its symbols are filled in.
+const MASK_TEMPLATE: [u8; 68] = {
+    let mut r = [b' '; 68];
+    r[0] = b'\t';
+    r[67] = b'\n';
+    r
+};
+
+/// [`HEX`] as big-endian 16-bit words, for writing a group of digits in one store.
+static HEX_WORD: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = u16::from_be_bytes(HEX[i]);
+        i += 1;
+    }
+    t
+};
+
+/// Fills in a full 16-byte `tcpdump -X` row at an offset below 0x10000 over `r`, a
+/// copy of [`ROW_TEMPLATE`] (written where it goes: no row is built elsewhere and
+/// copied). A group of four digits is one store, the ASCII column two
+/// ([`ascii_column`]): a row is a dozen stores, not 52.
+fn full_row(r: &mut [u8; 68], off: usize, chunk: &[u8; 16]) {
+    r[3..5].copy_from_slice(&HEX[(off >> 8) & 0xff]);
+    r[5..7].copy_from_slice(&HEX[off & 0xff]);
+    for (g, pair) in chunk.chunks_exact(2).enumerate() {
+        let (a, b) = (pair[0], pair[1]);
+        let group = u32::from(HEX_WORD[a as usize]) << 16 | u32::from(HEX_WORD[b as usize]);
+        let at = 10 + g * 5;
+        r[at..at + 4].copy_from_slice(&group.to_be_bytes());
+    }
+    let (first, second) = chunk.split_at(8);
+    for (half, bytes) in [first, second].into_iter().enumerate() {
+        if let Ok(bytes) = <[u8; 8]>::try_from(bytes) {
+            let at = 51 + half * 8;
+            r[at..at + 8].copy_from_slice(&ascii_column(u64::from_ne_bytes(bytes)).to_ne_bytes());
+        }
+    }
+}
+
+/// tcpdump's ASCII column for eight bytes at once: graphic characters (0x21 to 0x7e)
+/// as themselves, anything else `.`.
+fn ascii_column(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low7 = x & !HIGH;
+    // A lane's top bit set when its low seven bits are at least 0x21, or are 0x7f.
+    let from_21 = (low7 + 0x5f * ONES) & HIGH;
+    let is_7f = (low7 + ONES) & HIGH;
+    let graphic = from_21 & !is_7f & !(x & HIGH);
+    let keep = (graphic >> 7) * 0xff;
+    (x & keep) | ((b'.' as u64 * ONES) & !keep)
 }
 
 /// The mask row of a full row whose 16 bytes share one label.
-fn mask_template(label: Label) -> Vec<u8> {
+fn mask_template(label: Label) -> [u8; 68] {
     let sym = mask_symbol(label);
-    let mut t = b"\t        ".to_vec();
-    for _ in 0..8 {
-        t.extend_from_slice(&[b' ', sym, sym, sym, sym]);
+    let mut t = MASK_TEMPLATE;
+    for p in 0..8 {
+        t[10 + p * 5..14 + p * 5].fill(sym);
     }
-    t.extend_from_slice(b"  ");
-    t.extend(std::iter::repeat_n(sym, 16));
-    t.push(b'\n');
+    t[51..67].fill(sym);
     t
 }
 
@@ -194,7 +231,7 @@ pub struct ShowSink<W: Write, E: Write> {
     legend_done: bool,
     /// Per-row labels scratch.
     labels: [Label; 16],
-    mask_templates: [Vec<u8>; Label::COUNT],
+    mask_templates: [[u8; 68]; Label::COUNT],
     /// Write the closing summary on stderr (`--quiet` turns it off).
     summary: bool,
 }
@@ -336,6 +373,9 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                 match (keep, self.opts.style) {
                     (Some(keep), _) => self.hex_kept(bytes, start, view.map.runs(), keep),
                     (None, DumpStyle::Ascii) => self.ascii(bytes, start, view.map.runs()),
+                    (None, DumpStyle::HexAscii) if !self.opts.color => {
+                        self.hex_masked(bytes, start, view.map.runs())
+                    }
                     (None, _) => self.hex(bytes, start, view.map.runs(), 0),
                 }
             }
@@ -436,6 +476,29 @@ mod tests {
         assert_eq!(hex_lines(false, &[n, y, y, n]), 6);
         assert_eq!(hex_lines(true, &[n, n]), 0);
         assert_eq!(hex_lines(true, &[]), 0);
+    }
+
+    #[test]
+    fn full_rows_match_the_tables() {
+        let mut chunk = [0u8; 16];
+        for start in (0..=255u8).step_by(16) {
+            for (i, b) in chunk.iter_mut().enumerate() {
+                *b = start.wrapping_add(i as u8 * 17);
+            }
+            let mut r = ROW_TEMPLATE;
+            full_row(&mut r, 0x12ab, &chunk);
+            let mut want = b"\t0x12ab: ".to_vec();
+            for pair in chunk.chunks(2) {
+                want.push(b' ');
+                for b in pair {
+                    want.extend_from_slice(&HEX[*b as usize]);
+                }
+            }
+            want.extend_from_slice(b"  ");
+            want.extend(chunk.iter().map(|b| ASCII[*b as usize]));
+            want.push(b'\n');
+            assert_eq!(String::from_utf8_lossy(&r), String::from_utf8_lossy(&want));
+        }
     }
 
     #[test]

@@ -43,6 +43,78 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         self.buf.push(b'\n');
     }
 
+    /// `tcpdump -X` rows with their mask rows (no colour), as [`Self::hex`] writes
+    /// them, for a whole frame: full rows at offsets below 0x10000 (nearly all) are
+    /// written here without the general path's per-row choices; the rest go there.
+    pub(super) fn hex_masked(&mut self, data: &[u8], start: u32, runs: &[Run]) {
+        let mut run_i = runs.partition_point(|r| r.end <= start);
+        let mut done = 0usize;
+        for chunk in data.chunks_exact(16) {
+            let Ok(full) = <&[u8; 16]>::try_from(chunk) else {
+                break;
+            };
+            if done > 0xffff {
+                break;
+            }
+            let first = start + done as u32;
+            while runs.get(run_i).is_some_and(|r| r.end <= first) {
+                run_i += 1;
+            }
+            let at = self.buf.len();
+            self.buf.extend_from_slice(&ROW_TEMPLATE);
+            if let Some(row) = self
+                .buf
+                .get_mut(at..)
+                .and_then(|r| <&mut [u8; 68]>::try_from(r).ok())
+            {
+                full_row(row, done, full);
+            }
+            match runs.get(run_i) {
+                Some(r) if r.start <= first && r.end >= first + 16 => {
+                    self.buf
+                        .extend_from_slice(&self.mask_templates[r.label.index()]);
+                }
+                _ => {
+                    let mut j = run_i;
+                    for (i, slot) in self.labels.iter_mut().enumerate() {
+                        let pos = first + i as u32;
+                        while runs.get(j).is_some_and(|r| r.end <= pos) {
+                            j += 1;
+                        }
+                        *slot = runs
+                            .get(j)
+                            .filter(|r| r.start <= pos)
+                            .map_or(Label::Undecoded, |r| r.label);
+                    }
+                    self.mixed_mask();
+                }
+            }
+            done += 16;
+        }
+        if let Some(rest) = data.get(done..).filter(|r| !r.is_empty()) {
+            self.hex(rest, start + done as u32, runs, done);
+        }
+    }
+
+    /// The mask row of a full row whose labels (in `self.labels`) differ.
+    fn mixed_mask(&mut self) {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&MASK_TEMPLATE);
+        if let Some(mask) = self
+            .buf
+            .get_mut(at..)
+            .and_then(|m| <&mut [u8; 68]>::try_from(m).ok())
+        {
+            for (i, label) in self.labels.iter().enumerate() {
+                let sym = mask_symbol(*label);
+                let col = 10 + (i / 2) * 5 + (i % 2) * 2;
+                mask[col] = sym;
+                mask[col + 1] = sym;
+                mask[51 + i] = sym;
+            }
+        }
+    }
+
     /// Hex rows of `data`, whose first byte is frame offset `start`; offsets printed
     /// from `base_off`.
     pub(super) fn hex(&mut self, data: &[u8], start: u32, runs: &[Run], base_off: usize) {
@@ -233,24 +305,20 @@ impl<W: Write, E: Write> ShowSink<W, E> {
     pub(super) fn mask_row(&mut self, off: usize, chunk: &[u8], uniform: Option<Label>) {
         if let (Ok(full), true) = (<&[u8; 16]>::try_from(chunk), off <= 0xffff) {
             // The common case, in fixed-size arrays the compiler can unroll.
-            self.buf.extend_from_slice(&full_row(off, full));
+            let at = self.buf.len();
+            self.buf.extend_from_slice(&ROW_TEMPLATE);
+            if let Some(row) = self
+                .buf
+                .get_mut(at..)
+                .and_then(|r| <&mut [u8; 68]>::try_from(r).ok())
+            {
+                full_row(row, off, full);
+            }
             match uniform {
                 Some(label) => self
                     .buf
                     .extend_from_slice(&self.mask_templates[label.index()]),
-                None => {
-                    let mut mask = [b' '; 68];
-                    mask[0] = b'\t';
-                    for (i, label) in self.labels.iter().enumerate() {
-                        let sym = mask_symbol(*label);
-                        let col = 10 + (i / 2) * 5 + (i % 2) * 2;
-                        mask[col] = sym;
-                        mask[col + 1] = sym;
-                        mask[51 + i] = sym;
-                    }
-                    mask[67] = b'\n';
-                    self.buf.extend_from_slice(&mask);
-                }
+                None => self.mixed_mask(),
             }
             return;
         }

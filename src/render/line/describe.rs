@@ -11,31 +11,120 @@ use std::fmt::Write as _;
 /// eavesdrop's own words about a frame's payload: the TLS records and handshake
 /// messages that start in it, or what kind of bytes it carries.
 pub fn describe_payload(d: &Decoded, map: &ByteMap, events: &[Desc]) -> Option<String> {
-    describe_after(d, map, events, "")
+    let mut out = String::new();
+    describe_into(&mut out, &mut Scratch::default(), d, map, events, "").then_some(out)
 }
 
-/// [`describe_payload`] after tcpdump's part of the line, `shown`: an application
-/// message tcpdump's printer already wrote (`A? example.org`, `GET / HTTP/1.1`,
+/// Strings one after another in one buffer, kept from frame to frame: the items of a
+/// description cost no allocation once the room has grown.
+#[derive(Default)]
+struct Pieces {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Pieces {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Ends the piece written into `text` since the last one ended.
+    fn close(&mut self) {
+        self.ends.push(self.text.len());
+    }
+
+    fn push(&mut self, piece: &str) {
+        self.text.push_str(piece);
+        self.close();
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(|(a, b)| self.text.get(a..b).unwrap_or(""))
+    }
+
+    /// Runs of equal pieces: each piece once, with how many times it repeats.
+    fn runs(&self) -> impl Iterator<Item = (&str, usize)> {
+        let mut it = self.iter().peekable();
+        std::iter::from_fn(move || {
+            let first = it.next()?;
+            let mut n = 1;
+            while it.next_if(|p| *p == first).is_some() {
+                n += 1;
+            }
+            Some((first, n))
+        })
+    }
+}
+
+/// The room [`describe_into`] works in, kept by the line writer.
+#[derive(Default)]
+pub(super) struct Scratch {
+    /// TLS records and handshake messages.
+    items: Pieces,
+    /// Application messages, and encrypted units of other protocols.
+    apps: Pieces,
+    /// The protocol of each of `apps` (empty for encrypted units).
+    app_protos: Vec<&'static str>,
+    /// Encrypted units of other protocols, before they are collapsed into `apps`.
+    sealed: Pieces,
+}
+
+/// Appends `piece` and `x{n}` when it repeats (`ApplicationData x3`).
+fn push_run(out: &mut String, piece: &str, n: usize) {
+    out.push_str(piece);
+    if n > 1 {
+        out.push_str(" x");
+        super::push_dec(out, n as u64);
+    }
+}
+
+/// [`describe_payload`] after tcpdump's part of the line, `shown`, appended to
+/// `out`; says whether there was anything to say. An application message
+/// tcpdump's printer already wrote (`A? example.org`, `GET / HTTP/1.1`,
 /// `ESP(spi=…)`) is not said twice; only what eavesdrop adds to it (the leaks in
 /// brackets) stays.
-pub(super) fn describe_after(
+pub(super) fn describe_into(
+    out: &mut String,
+    scratch: &mut Scratch,
     d: &Decoded,
     map: &ByteMap,
     events: &[Desc],
     shown: &str,
-) -> Option<String> {
-    let payload_range = d.payload_range()?;
+) -> bool {
+    let Some(payload_range) = d.payload_range() else {
+        return false;
+    };
     let counts = map.count_in(payload_range.clone());
     let total: u64 = counts.iter().sum();
     if total == 0 && events.is_empty() {
-        return None;
+        return false;
     }
+    let start = out.len();
     let readable = counts[Label::Cleartext.index()] + counts[Label::Leak.index()];
     let opaque = counts[Label::Opaque.index()];
     let undecoded = counts[Label::Undecoded.index()];
-    let mut items: Vec<String> = Vec::new();
-    let mut apps: Vec<(&str, String)> = Vec::new();
-    let mut sealed: Vec<String> = Vec::new();
+    let Scratch {
+        items,
+        apps,
+        app_protos,
+        sealed,
+    } = scratch;
+    items.clear();
+    apps.clear();
+    app_protos.clear();
+    sealed.clear();
     // What the lengths of the encrypted messages starting here give away.
     let mut message: Option<(u64, u64)> = None;
     let mut add_message = |p: &Option<crate::proto::PlainLen>| {
@@ -79,7 +168,7 @@ pub(super) fn describe_after(
                     ContentType::HEARTBEAT => "Heartbeat",
                     _ => "Record",
                 };
-                items.push(item.to_string());
+                items.push(item);
             }
             Desc::TlsHandshake {
                 version: v,
@@ -93,39 +182,48 @@ pub(super) fn describe_after(
                     version = Some(*v);
                     hello_seen = true;
                 }
-                if detail.is_empty() {
-                    items.push(msg.to_string());
-                } else {
-                    items.push(format!("{msg} ({})", detail.join(", ")));
+                let _ = write!(items.text, "{msg}");
+                if !detail.is_empty() {
+                    items.text.push_str(" (");
+                    join(&mut items.text, detail, ", ");
+                    items.text.push(')');
                 }
+                items.close();
             }
             Desc::TlsAlert { level, description } => {
                 tls = true;
-                items.push(format!(
-                    "Alert ({}, {})",
-                    alert_level(*level),
-                    alert_description(*description)
-                ));
+                items.text.push_str("Alert (");
+                alert_level(&mut items.text, *level);
+                items.text.push_str(", ");
+                alert_description(&mut items.text, *description);
+                items.text.push(')');
+                items.close();
             }
             Desc::App { proto, text, leaks } => {
                 if !shown.is_empty() && !text.is_empty() && shown.contains(text.as_str()) {
                     said_by_tcpdump = true;
                     if !leaks.is_empty() {
-                        apps.push((proto, format!("[{}]", leaks.join("; "))));
+                        apps.text.push('[');
+                        join(&mut apps.text, leaks, "; ");
+                        apps.text.push(']');
+                        apps.close();
+                        app_protos.push(proto);
                     }
                     continue;
                 }
-                let mut item = String::new();
                 // "HTTP HTTP/1.1 200 OK" reads better as "HTTP/1.1 200 OK".
-                if apps.last().is_none_or(|(p, _)| p != proto) && !text.starts_with(*proto) {
-                    item.push_str(proto);
-                    item.push(' ');
+                if app_protos.last().is_none_or(|p| p != proto) && !text.starts_with(*proto) {
+                    apps.text.push_str(proto);
+                    apps.text.push(' ');
                 }
-                item.push_str(text);
+                apps.text.push_str(text);
                 if !leaks.is_empty() {
-                    let _ = write!(item, " [{}]", leaks.join("; "));
+                    apps.text.push_str(" [");
+                    join(&mut apps.text, leaks, "; ");
+                    apps.text.push(']');
                 }
-                apps.push((proto, item));
+                apps.close();
+                app_protos.push(proto);
             }
             Desc::Sealed {
                 proto,
@@ -134,80 +232,123 @@ pub(super) fn describe_after(
                 ..
             } => {
                 add_message(plaintext);
-                sealed.push(format!("{proto} {unit}"));
+                sealed.text.push_str(proto);
+                sealed.text.push(' ');
+                sealed.text.push_str(unit);
+                sealed.close();
             }
             Desc::Text | Desc::Leak { .. } | Desc::Resolved { .. } | Desc::Named { .. } => {}
         }
     }
     // Encrypted units of one kind in a frame read as one item: `SSH packet x3`.
-    for item in collapse(&sealed) {
-        apps.push(("", item));
+    for (item, n) in sealed.runs() {
+        push_run(&mut apps.text, item, n);
+        apps.close();
+        app_protos.push("");
     }
     let tls_bytes = d
         .spans
         .iter()
         .any(|s| s.range.start >= payload_range.start && s.field.def().proto == "TLS");
-    let mut out = String::new();
     if !apps.is_empty() {
         const SHOWN: usize = 6;
-        let shown: Vec<&str> = apps.iter().take(SHOWN).map(|(_, t)| t.as_str()).collect();
-        out.push_str(&shown.join(", "));
+        for (i, item) in apps.iter().take(SHOWN).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(item);
+        }
         if apps.len() > SHOWN {
-            let _ = write!(out, ", … ({} more)", apps.len() - SHOWN);
+            out.push_str(", … (");
+            super::push_dec(out, (apps.len() - SHOWN) as u64);
+            out.push_str(" more)");
         }
     }
+    let said = |out: &String| out.len() > start;
     if tls || tls_bytes {
-        if !out.is_empty() {
+        if said(out) {
             out.push_str(", ");
         }
-        let v = version.map_or_else(|| "TLS".to_string(), |v| v.label());
-        out.push_str(&v);
+        match version {
+            Some(v) => match v.name() {
+                Some(name) => out.push_str(name),
+                None => {
+                    let _ = write!(out, "{v}");
+                }
+            },
+            None => out.push_str("TLS"),
+        }
         out.push(' ');
         if items.is_empty() {
             out.push_str("continuation");
         } else {
-            out.push_str(&collapse(&items).join(", "));
+            for (i, (item, n)) in items.runs().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_run(out, item, n);
+            }
         }
         if opaque > 0 {
-            let _ = write!(out, ", {opaque} bytes opaque");
+            count(out, ", ", opaque, " bytes opaque");
         }
         if items.is_empty() && readable > 0 {
-            let _ = write!(out, ", {readable} bytes readable");
+            count(out, ", ", readable, " bytes readable");
         }
     } else if said_by_tcpdump && apps.is_empty() {
         if opaque > 0 {
-            let _ = write!(out, "{opaque} bytes opaque");
+            count(out, "", opaque, " bytes opaque");
         }
     } else if readable > 0 && apps.is_empty() && !content_readable(d, &payload_range) {
         // Readable, but a handshake's bytes (an SSH key exchange continued), not what
         // the endpoints said.
-        let _ = write!(out, "{readable} bytes readable (handshake)");
+        count(out, "", readable, " bytes readable (handshake)");
         if opaque > 0 {
-            let _ = write!(out, ", {opaque} bytes opaque");
+            count(out, ", ", opaque, " bytes opaque");
         }
     } else if readable > 0 && apps.is_empty() {
-        let _ = write!(out, "plaintext, {readable} bytes");
+        count(out, "plaintext, ", readable, " bytes");
         if opaque > 0 {
-            let _ = write!(out, ", {opaque} bytes opaque");
+            count(out, ", ", opaque, " bytes opaque");
         }
     } else if opaque > 0 {
-        if !out.is_empty() {
+        if said(out) {
             out.push_str(", ");
         }
-        let _ = write!(out, "{opaque} bytes opaque");
-    } else if readable > 0 && out.is_empty() {
-        let _ = write!(out, "{readable} bytes readable");
+        count(out, "", opaque, " bytes opaque");
+    } else if readable > 0 && !said(out) {
+        count(out, "", readable, " bytes readable");
     }
     if let (Some((min, max)), true) = (message, opaque > 0) {
-        let _ = write!(out, " ({})", message_bytes(min, max));
+        out.push_str(" (");
+        message_bytes(out, min, max);
+        out.push(')');
     }
     if undecoded > 0 {
-        if !out.is_empty() {
+        if said(out) {
             out.push_str(", ");
         }
-        let _ = write!(out, "{undecoded} bytes undecoded");
+        count(out, "", undecoded, " bytes undecoded");
     }
-    (!out.is_empty()).then_some(out)
+    said(out)
+}
+
+/// Appends `before`, `n` and `after` (what `write!` would, without the formatting
+/// machinery).
+fn count(out: &mut String, before: &str, n: u64, after: &str) {
+    out.push_str(before);
+    super::push_dec(out, n);
+    out.push_str(after);
+}
+
+/// Appends `parts` with `sep` between them.
+fn join(out: &mut String, parts: &[String], sep: &str) {
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p);
+    }
 }
 
 /// Whether any readable payload byte is application content (a field with
@@ -223,40 +364,29 @@ fn content_readable(d: &Decoded, payload: &std::ops::Range<u32>) -> bool {
 /// What encrypted lengths give away, in words: `31 bytes of message`,
 /// `≤ 31 bytes of message` (TLS 1.3 may pad), `0–43 bytes of message` (CBC padding).
 /// Plain numbers, as everywhere on a packet line.
-pub fn message_bytes(min: u64, max: u64) -> String {
+fn message_bytes(out: &mut String, min: u64, max: u64) {
     if min == max {
-        format!("{max} bytes of message")
+        count(out, "", max, " bytes of message");
     } else if min == 0 {
-        format!("≤ {max} bytes of message")
+        count(out, "≤ ", max, " bytes of message");
     } else {
-        format!("{min}–{max} bytes of message")
+        count(out, "", min, "–");
+        count(out, "", max, " bytes of message");
     }
 }
 
-/// `ApplicationData, ApplicationData, ApplicationData` → `ApplicationData x3`.
-fn collapse(items: &[String]) -> Vec<String> {
-    let mut out: Vec<(String, usize)> = Vec::new();
-    for item in items {
-        match out.last_mut() {
-            Some((last, n)) if last == item => *n += 1,
-            _ => out.push((item.clone(), 1)),
-        }
-    }
-    out.into_iter()
-        .map(|(s, n)| if n > 1 { format!("{s} x{n}") } else { s })
-        .collect()
-}
-
-fn alert_level(l: u8) -> String {
+fn alert_level(out: &mut String, l: u8) {
     match l {
-        1 => "warning".into(),
-        2 => "fatal".into(),
-        other => format!("level {other}"),
+        1 => out.push_str("warning"),
+        2 => out.push_str("fatal"),
+        other => {
+            let _ = write!(out, "level {other}");
+        }
     }
 }
 
 /// Alert descriptions, RFC 8446 section 6.
-fn alert_description(d: u8) -> String {
+fn alert_description(out: &mut String, d: u8) {
     let name = match d {
         0 => "close_notify",
         10 => "unexpected_message",
@@ -287,9 +417,12 @@ fn alert_description(d: u8) -> String {
         115 => "unknown_psk_identity",
         116 => "certificate_required",
         120 => "no_application_protocol",
-        _ => return format!("description {d}"),
+        _ => {
+            let _ = write!(out, "description {d}");
+            return;
+        }
     };
-    name.into()
+    out.push_str(name);
 }
 
 /// What the endpoints read in the units decrypted in a frame, for the packet line's
@@ -340,7 +473,11 @@ mod tests {
 
     #[test]
     fn repeated_items_collapse() {
-        let items = ["A", "B", "B", "B"].map(String::from);
-        assert_eq!(collapse(&items), ["A", "B x3"]);
+        let mut items = Pieces::default();
+        for p in ["A", "B", "B", "B", "A"] {
+            items.push(p);
+        }
+        let runs: Vec<_> = items.runs().collect();
+        assert_eq!(runs, [("A", 1), ("B", 3), ("A", 1)]);
     }
 }

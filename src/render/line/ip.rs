@@ -8,7 +8,7 @@ use crate::decode::ip::{Ipv6Option, Ipv6Options};
 use crate::decode::ipv6_routing::{RoutingData, RoutingHeader, RoutingType, Rt6Addresses};
 use crate::decode::{Ipv4Layer, Ipv6ExtKind, Ipv6ExtLayer, Ipv6Layer, Layer, OtherLayer};
 use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub(super) fn ipv4(s: &mut String, ip: &Ipv4Layer, next: Option<&Layer>, ctx: &Ctx<'_>) {
     // ip_print: "IP " only when -e has not already named the EtherType.
@@ -27,7 +27,10 @@ pub(super) fn ipv4(s: &mut String, ip: &Ipv4Layer, next: Option<&Layer>, ctx: &C
         Some(Layer::Tcp(_) | Layer::Udp(_)) => {}
         _ if bad_len => {}
         _ => {
-            let _ = write!(s, "{} > {}: ", ip.src, ip.dst);
+            push_ipv4(s, ip.src);
+            s.push_str(" > ");
+            push_ipv4(s, ip.dst);
+            s.push_str(": ");
         }
     }
 }
@@ -227,7 +230,10 @@ pub(super) fn ipv6(s: &mut String, ip: &Ipv6Layer, next: Option<&Layer>, ctx: &C
     }
     let direct = matches!(next, Some(Layer::Tcp(_) | Layer::Udp(_)));
     if !direct {
-        let _ = write!(s, "{} > {}: ", ipv6_text(&ip.src), ipv6_text(&ip.dst));
+        push_ipv6(s, &ip.src);
+        s.push_str(" > ");
+        push_ipv6(s, &ip.dst);
+        s.push_str(": ");
     }
 }
 
@@ -347,23 +353,46 @@ fn rt6(s: &mut String, h: &RoutingHeader) -> bool {
     true
 }
 
-pub(super) fn addr(ip: IpAddr) -> String {
+/// Appends an address as tcpdump prints it.
+pub(super) fn push_addr(s: &mut String, ip: IpAddr) {
     match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => ipv6_text(&v6),
+        IpAddr::V4(v4) => push_ipv4(s, v4),
+        IpAddr::V6(v6) => push_ipv6(s, &v6),
     }
 }
 
-pub(super) fn addr_bytes(ip: IpAddr) -> Vec<u8> {
-    match ip {
-        IpAddr::V4(v4) => v4.octets().to_vec(),
-        IpAddr::V6(v6) => v6.octets().to_vec(),
+/// Appends a dotted quad (what `Ipv4Addr`'s Display writes, without the formatting
+/// machinery).
+pub(super) fn push_ipv4(s: &mut String, a: Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        super::push_dec(s, o);
+    }
+}
+
+/// Whether tcpdump's canonical order puts `a` after `b` (it compares the address
+/// bytes).
+pub(super) fn addr_after(a: IpAddr, b: IpAddr) -> bool {
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => a.octets() > b.octets(),
+        (IpAddr::V6(a), IpAddr::V6(b)) => a.octets() > b.octets(),
+        (IpAddr::V4(a), IpAddr::V6(b)) => a.octets()[..] > b.octets()[..],
+        (IpAddr::V6(a), IpAddr::V4(b)) => a.octets()[..] > b.octets()[..],
     }
 }
 
 /// tcpdump's `addrtostr6`: RFC 5952 style, but an IPv4-compatible (::a.b.c.d) or
 /// IPv4-mapped address keeps its dotted tail.
 pub fn ipv6_text(a: &Ipv6Addr) -> String {
+    let mut s = String::with_capacity(40);
+    push_ipv6(&mut s, a);
+    s
+}
+
+/// [`ipv6_text`], appended to `s`.
+pub(super) fn push_ipv6(s: &mut String, a: &Ipv6Addr) {
     let w = a.segments();
     let (mut best_base, mut best_len) = (usize::MAX, 0usize);
     let (mut cur_base, mut cur_len) = (usize::MAX, 0usize);
@@ -390,7 +419,6 @@ pub fn ipv6_text(a: &Ipv6Addr) -> String {
     if best_base != usize::MAX && best_len < 2 {
         best_base = usize::MAX;
     }
-    let mut s = String::with_capacity(40);
     let in_best = |i: usize| best_base != usize::MAX && i >= best_base && i < best_base + best_len;
     for (i, &word) in w.iter().enumerate() {
         if in_best(i) {
@@ -404,15 +432,27 @@ pub fn ipv6_text(a: &Ipv6Addr) -> String {
         }
         if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
             let o = a.octets();
-            let _ = write!(s, "{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-            return s;
+            push_ipv4(s, Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+            return;
         }
-        let _ = write!(s, "{word:x}");
+        push_hex16(s, word);
     }
     if best_base != usize::MAX && best_base + best_len == 8 {
         s.push(':');
     }
-    s
+}
+
+/// `{word:x}`: lower-case hex without leading zeros.
+fn push_hex16(s: &mut String, word: u16) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12u16, 8, 4, 0] {
+        let d = usize::from((word >> shift) & 0xf);
+        if d != 0 || started || shift == 0 {
+            started = true;
+            s.push(char::from(DIGITS[d]));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -36,12 +36,11 @@ mod wifi;
 pub use describe::{describe_decrypted, describe_payload};
 pub use ip::ipv6_text;
 
-use super::escape;
+use super::escape_into;
 use super::time::Clock;
 use crate::capture::LinkType;
 use crate::decode::link::LinkLayer;
 use crate::decode::{Decoded, Layer};
-use std::fmt::Write as _;
 
 /// Options that change the line.
 #[derive(Clone, Copy, Debug, Default)]
@@ -93,13 +92,19 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// State carried from line to line.
+/// State carried from line to line, and the room lines are built in (kept from
+/// frame to frame: a line costs no allocation once the room has grown).
 pub struct LineWriter {
     opts: LineOptions,
     clock: Clock,
-    seq: tcp::SeqTable,
+    tcp: tcp::TcpState,
     ifnames: link::IfNames,
     isakmp: apps::Cookies,
+    /// tcpdump's part of the line, then eavesdrop's.
+    line: String,
+    /// eavesdrop's description, before it is escaped onto the line.
+    desc: String,
+    describe: describe::Scratch,
 }
 
 impl LineWriter {
@@ -107,9 +112,12 @@ impl LineWriter {
         LineWriter {
             opts,
             clock,
-            seq: tcp::SeqTable::default(),
+            tcp: tcp::TcpState::default(),
             ifnames: link::IfNames::default(),
             isakmp: apps::Cookies::default(),
+            line: String::with_capacity(256),
+            desc: String::with_capacity(128),
+            describe: describe::Scratch::default(),
         }
     }
 
@@ -129,16 +137,21 @@ impl LineWriter {
     pub fn write(&mut self, out: &mut Vec<u8>, view: &crate::sink::FrameView<'_>) {
         let d = view.decoded;
         if self.opts.numbers {
+            // `%5u  `
             let n = view.frame.number;
-            let s = format!("{n:5}  ");
-            out.extend_from_slice(s.as_bytes());
+            let mut digits = [0u8; 20];
+            let text = decimal(&mut digits, n);
+            out.extend(std::iter::repeat_n(b' ', 5usize.saturating_sub(text.len())));
+            out.extend_from_slice(text);
+            out.extend_from_slice(b"  ");
         }
         if let Some(invalid) = &d.invalid_header {
             out.extend_from_slice(invalid.as_bytes());
             return;
         }
         self.clock.write(out, view.frame.ts);
-        let mut s = String::with_capacity(160);
+        let mut s = std::mem::take(&mut self.line);
+        s.clear();
         // Lent to the printers for this line (the line's layers borrow `self`).
         let isakmp = std::mem::take(&mut self.isakmp);
         let ctx = Ctx {
@@ -162,26 +175,31 @@ impl LineWriter {
         }
         self.tcpdump_part(&mut s, d, &ctx);
         self.isakmp = isakmp;
-        let desc = if self.opts.describe {
-            describe::describe_after(view.decoded, view.map, view.events, &s)
-        } else {
-            None
-        };
-        if let Some(desc) = desc {
-            // After a printer that ends in `: ` with nothing more (Kerberos' other
-            // messages, an unknown EtherType), the description follows it directly.
-            if !s.ends_with(": ") {
-                s.push_str(": ");
-            }
-            s.push_str(&escape(&desc));
-        }
         if self.opts.describe {
+            let desc = &mut self.desc;
+            desc.clear();
+            if describe::describe_into(
+                desc,
+                &mut self.describe,
+                view.decoded,
+                view.map,
+                view.events,
+                &s,
+            ) {
+                // After a printer that ends in `: ` with nothing more (Kerberos' other
+                // messages, an unknown EtherType), the description follows it directly.
+                if !s.ends_with(": ") {
+                    s.push_str(": ");
+                }
+                escape_into(&mut s, desc);
+            }
             if let Some(dec) = describe_decrypted(view.decrypted) {
                 s.push_str(" \u{2014} decrypted: ");
-                s.push_str(&escape(&dec));
+                escape_into(&mut s, &dec);
             }
         }
         out.extend_from_slice(s.as_bytes());
+        self.line = s;
     }
 
     /// tcpdump's part of the line: the layers, the truncation marker, the braces an
@@ -191,7 +209,9 @@ impl LineWriter {
         match d.truncated {
             // tcpdump stops at the truncation marker, braces left open.
             Some(proto) => {
-                let _ = write!(s, " [|{proto}]");
+                s.push_str(" [|");
+                s.push_str(proto);
+                s.push(']');
             }
             None => {
                 for _ in 0..braces {
@@ -224,7 +244,7 @@ impl LineWriter {
                         return braces;
                     }
                 }
-                Layer::Tcp(t) => tcp::tcp(s, t, &mut self.seq, ctx),
+                Layer::Tcp(t) => tcp::tcp(s, t, &mut self.tcp, ctx),
                 Layer::Udp(u) => {
                     udp::udp(s, u, next, ctx);
                     // tcpdump -q prints `UDP, length N` and follows no tunnel.
@@ -239,5 +259,81 @@ impl LineWriter {
             }
         }
         braces
+    }
+}
+
+/// `n` in decimal, in `buf`'s last bytes.
+pub(super) fn decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+/// "00" to "99", for writing decimals two digits at a time.
+static PAIR_BYTES: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// [`PAIR_BYTES`] as text.
+static PAIRS: &str = match std::str::from_utf8(&PAIR_BYTES) {
+    Ok(s) => s,
+    Err(_) => "",
+};
+
+/// Appends `n` in decimal (what `{n}` writes, without the formatting machinery: the
+/// numbers of a packet line are its hot path), two digits at a time.
+pub(super) fn push_dec(s: &mut String, n: impl Into<u64>) {
+    let n: u64 = n.into();
+    let pair = |k: u64| PAIRS.get(2 * k as usize..2 * k as usize + 2).unwrap_or("");
+    if n < 10 {
+        s.push(char::from(b'0' + n as u8));
+    } else if n < 100 {
+        s.push_str(pair(n));
+    } else {
+        // Up to 20 digits: the leading pairs first, as the recursion unwinds.
+        push_dec(s, n / 100);
+        s.push_str(pair(n % 100));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_dec_writes_what_display_writes() {
+        for n in [
+            0,
+            7,
+            9,
+            10,
+            42,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            65535,
+            4_294_967_295,
+            u64::MAX,
+        ] {
+            let mut s = String::from("x");
+            push_dec(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
     }
 }

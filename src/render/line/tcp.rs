@@ -9,8 +9,9 @@
 //! [`crate::decode::tcp_options`]; this file only formats them.
 
 use super::dns;
-use super::ip::{addr, addr_bytes};
+use super::ip::{addr_after, push_addr};
 use super::nd::{print_char, Bytes, Trunc};
+use super::push_dec;
 use super::telnet;
 use super::text::{txtproto, TextProto};
 use super::Ctx;
@@ -41,9 +42,17 @@ struct SeqEntry {
     ack: u32,
 }
 
+/// What the TCP printer keeps from line to line: tcpdump's table, and the room the
+/// options are decoded into.
+#[derive(Default)]
+pub(super) struct TcpState {
+    seq: SeqTable,
+    options: TcpOptions,
+}
+
 /// tcpdump's table of initial sequence numbers, carried from line to line.
 #[derive(Default)]
-pub(super) struct SeqTable {
+struct SeqTable {
     seq: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
     seq_old: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
 }
@@ -60,17 +69,28 @@ fn sack_base(rev: bool, thseq: u32, thack: u32) -> u32 {
 
 /// The TCP part of the line (`-S` absolute numbers, `-q` quick, `-v` checksum and
 /// the data of a reset).
-pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, ctx: &Ctx<'_>) {
+pub(super) fn tcp(s: &mut String, t: &TcpLayer, state: &mut TcpState, ctx: &Ctx<'_>) {
+    let table = &mut state.seq;
     let (absolute, quick) = (ctx.opts.absolute_seq, ctx.opts.quick);
     let Some((sport, dport)) = t.ports else {
-        let _ = write!(s, "{} > {}:", addr(t.src), addr(t.dst));
+        push_addr(s, t.src);
+        s.push_str(" > ");
+        push_addr(s, t.dst);
+        s.push(':');
         return;
     };
     if t.addr_prefix {
-        let _ = write!(s, "{}.{sport} > {}.{dport}: ", addr(t.src), addr(t.dst));
-    } else {
-        let _ = write!(s, "{sport} > {dport}: ");
+        push_addr(s, t.src);
+        s.push('.');
     }
+    push_dec(s, sport);
+    s.push_str(" > ");
+    if t.addr_prefix {
+        push_addr(s, t.dst);
+        s.push('.');
+    }
+    push_dec(s, dport);
+    s.push_str(": ");
     let Some(f) = &t.fixed else { return };
     let hlen = f.header_len;
     if hlen < 20 {
@@ -89,11 +109,13 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, ctx: &Ctx<
         }
         return;
     }
-    let _ = write!(s, "Flags [{}]", f.flags);
+    s.push_str("Flags [");
+    s.push_str(f.flags.letters(&mut [0; 8]));
+    s.push(']');
     let (mut seq, mut ack) = (f.seq, f.ack);
     let (mut thseq, mut thack, mut rev) = (0u32, 0u32, false);
     if !absolute && f.flags.has(TcpFlags::ACK) {
-        rev = sport > dport || (sport == dport && addr_bytes(t.src) > addr_bytes(t.dst));
+        rev = sport > dport || (sport == dport && addr_after(t.src, t.dst));
         let key = if rev {
             SeqKey {
                 src: t.dst,
@@ -165,22 +187,31 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, table: &mut SeqTable, ctx: &Ctx<
     let always_seq = ctx.opts.verbose > 1;
     if always_seq || length > 0 || f.flags.0 & (TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST) != 0
     {
-        let _ = write!(s, ", seq {seq}");
+        s.push_str(", seq ");
+        push_dec(s, seq);
         if length > 0 {
-            let _ = write!(s, ":{}", seq.wrapping_add(length));
+            s.push(':');
+            push_dec(s, seq.wrapping_add(length));
         }
     }
     if f.flags.has(TcpFlags::ACK) {
-        let _ = write!(s, ", ack {ack}");
+        s.push_str(", ack ");
+        push_dec(s, ack);
     }
-    let _ = write!(s, ", win {}", f.window);
+    s.push_str(", win ");
+    push_dec(s, f.window);
     if f.flags.has(TcpFlags::URG) {
-        let _ = write!(s, ", urg {}", f.urgent);
+        s.push_str(", urg ");
+        push_dec(s, f.urgent);
     }
-    if hlen > 20 && !options(s, &f.decode_options(), sack_base(rev, thseq, thack)) {
-        return;
+    if hlen > 20 {
+        f.decode_options_into(&mut state.options);
+        if !options(s, &state.options, sack_base(rev, thseq, thack)) {
+            return;
+        }
     }
-    let _ = write!(s, ", length {length}");
+    s.push_str(", length ");
+    push_dec(s, length);
     if length > 0 {
         payload(
             s,
@@ -371,10 +402,12 @@ fn value(s: &mut String, opt: &TcpOption, sack_base: u32) {
     match &opt.value {
         TcpOptionValue::Empty | TcpOptionValue::Missing => {}
         TcpOptionValue::Mss(v) => {
-            let _ = write!(s, " {v}");
+            s.push(' ');
+            push_dec(s, *v);
         }
         TcpOptionValue::Wscale(v) => {
-            let _ = write!(s, " {v}");
+            s.push(' ');
+            push_dec(s, *v);
         }
         TcpOptionValue::Sack { count, blocks } => {
             let _ = write!(s, " {count} ");
@@ -389,7 +422,10 @@ fn value(s: &mut String, opt: &TcpOption, sack_base: u32) {
             let _ = write!(s, " {v}");
         }
         TcpOptionValue::Timestamps { val, ecr } => {
-            let _ = write!(s, " val {val} ecr {ecr}");
+            s.push_str(" val ");
+            push_dec(s, *val);
+            s.push_str(" ecr ");
+            push_dec(s, *ecr);
         }
         TcpOptionValue::Md5(sig) => {
             // Debian's tcpdump is built with libcrypto and no -M secret was given.

@@ -7,25 +7,37 @@
 
 use super::apps;
 use super::dns::{self, Flavour};
-use super::ip::addr;
+use super::ip::push_addr;
 use super::nd::Bytes;
+use super::push_dec;
 use super::Ctx;
 use crate::decode::checksum::Verdict;
 use crate::decode::{Layer, UdpLayer};
 use std::fmt::Write as _;
 
 pub(super) fn udp(s: &mut String, u: &UdpLayer, next: Option<&Layer>, ctx: &Ctx<'_>) {
-    let prefix = |s: &mut String, ports: Option<(u16, u16)>| match (ports, u.addr_prefix) {
-        (None, true) => {
-            let _ = write!(s, "{} > {}: ", addr(u.src), addr(u.dst));
+    let prefix = |s: &mut String, ports: Option<(u16, u16)>| {
+        if ports.is_none() && !u.addr_prefix {
+            return;
         }
-        (None, false) => {}
-        (Some((a, b)), true) => {
-            let _ = write!(s, "{}.{a} > {}.{b}: ", addr(u.src), addr(u.dst));
+        for (i, (ip, port)) in [(u.src, ports.map(|p| p.0)), (u.dst, ports.map(|p| p.1))]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                s.push_str(" > ");
+            }
+            if u.addr_prefix {
+                push_addr(s, ip);
+                if port.is_some() {
+                    s.push('.');
+                }
+            }
+            if let Some(port) = port {
+                push_dec(s, port);
+            }
         }
-        (Some((a, b)), false) => {
-            let _ = write!(s, "{a} > {b}: ");
-        }
+        s.push_str(": ");
     };
     let Some(ports) = u.ports else {
         prefix(s, None);
