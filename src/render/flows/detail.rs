@@ -179,7 +179,11 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             }
             let _ = write!(s, "{pad}names: ");
             // Past FOLD names the list is folded (`--full` lists them all).
-            let shown = if full { names.len() } else { names.len().min(FOLD) };
+            let shown = if full {
+                names.len()
+            } else {
+                names.len().min(FOLD)
+            };
             for (i, (n, sources)) in names.iter().take(shown).enumerate() {
                 if i > 0 {
                     s.push_str(", ");
