@@ -16,6 +16,22 @@ pub fn grouped(n: u64) -> String {
     Grouped(n).to_string()
 }
 
+/// `n`'s decimal digits, written at the end of `buf` (what `{n}` writes, without the
+/// formatting machinery): the one digit loop that packet lines, time stamps and
+/// [`Grouped`] share.
+pub fn decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
+    let mut i = buf.len();
+    while let Some(slot) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
+        *slot = b'0' + (n % 10) as u8;
+        i -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or_default()
+}
+
 /// [`grouped`] written where it goes (`write!(s, "{}", Grouped(n))`), without a
 /// string of its own; width and alignment are honoured.
 #[derive(Clone, Copy, Debug)]
@@ -23,29 +39,24 @@ pub struct Grouped(pub u64);
 
 impl std::fmt::Display for Grouped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // 20 digits and 6 commas at most, written from the end.
+        let mut digits = [0u8; 20];
+        let digits = decimal(&mut digits, self.0);
+        // 20 digits and 6 commas at most.
         let mut buf = [0u8; 26];
-        let mut at = buf.len();
-        let mut n = self.0;
-        let mut digits = 0;
-        loop {
-            if digits > 0 && digits % 3 == 0 {
-                at -= 1;
-                if let Some(b) = buf.get_mut(at) {
+        let mut len = 0;
+        for (i, &d) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                if let Some(b) = buf.get_mut(len) {
                     *b = b',';
                 }
+                len += 1;
             }
-            at -= 1;
-            if let Some(b) = buf.get_mut(at) {
-                *b = b'0' + (n % 10) as u8;
+            if let Some(b) = buf.get_mut(len) {
+                *b = d;
             }
-            n /= 10;
-            digits += 1;
-            if n == 0 {
-                break;
-            }
+            len += 1;
         }
-        f.pad(std::str::from_utf8(buf.get(at..).unwrap_or_default()).unwrap_or_default())
+        f.pad(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default())
     }
 }
 

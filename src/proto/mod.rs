@@ -394,6 +394,20 @@ pub struct Facts {
     pub details: Vec<(&'static str, String)>,
 }
 
+impl Facts {
+    /// Adds the details that are known, by dotted name, in the order given.
+    pub fn details_known<'a>(
+        &mut self,
+        known: impl IntoIterator<Item = (&'static str, &'a Option<String>)>,
+    ) {
+        for (name, value) in known {
+            if let Some(v) = value {
+                self.details.push((name, v.clone()));
+            }
+        }
+    }
+}
+
 /// How a protocol protects its content, as the handshake negotiated it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Protection {

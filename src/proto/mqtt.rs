@@ -172,15 +172,11 @@ impl Dissector for Mqtt {
             5 => "5.0".to_string(),
             l => format!("level {l}"),
         });
-        for (name, value) in [
+        facts.details_known([
             ("mqtt.version", &version),
             ("mqtt.clientid", &self.client_id),
             ("mqtt.username", &self.user),
-        ] {
-            if let Some(v) = value {
-                facts.details.push((name, v.clone()));
-            }
-        }
+        ]);
     }
 }
 

@@ -279,15 +279,11 @@ impl Dissector for Socks {
             }
             .into(),
         );
-        for (name, value) in [
+        facts.details_known([
             ("socks.destination", &self.destination),
             ("socks.user", &self.user),
             ("socks.command", &self.command.map(String::from)),
-        ] {
-            if let Some(v) = value {
-                facts.details.push((name, v.clone()));
-            }
-        }
+        ]);
     }
 }
 

@@ -180,20 +180,8 @@ impl Clock {
 
     /// `.%06u` or `.%09u` of the fraction, as tcpdump casts it to unsigned 32 bits.
     fn frac(&self, out: &mut Vec<u8>, frac: i64) {
-        let frac = frac as u32;
-        if !self.nanos && frac < 1_000_000 {
-            // The common case in one fixed-size write.
-            let mut text = *b".000000";
-            let mut n = frac;
-            for d in text[1..].iter_mut().rev() {
-                *d = b'0' + (n % 10) as u8;
-                n /= 10;
-            }
-            out.extend_from_slice(&text);
-            return;
-        }
         out.push(b'.');
-        push_num(out, u64::from(frac), if self.nanos { 9 } else { 6 });
+        push_num(out, u64::from(frac as u32), if self.nanos { 9 } else { 6 });
     }
 }
 
@@ -256,17 +244,6 @@ impl TimeVal {
 }
 
 fn push_hms(out: &mut Vec<u8>, secs_of_day: u64) {
-    if secs_of_day < 100 * 3600 {
-        // The common case in one fixed-size write.
-        let two = |n: u64| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
-        let ([h0, h1], [m0, m1], [s0, s1]) = (
-            two(secs_of_day / 3600),
-            two(secs_of_day / 60 % 60),
-            two(secs_of_day % 60),
-        );
-        out.extend_from_slice(&[h0, h1, b':', m0, m1, b':', s0, s1]);
-        return;
-    }
     push_num(out, secs_of_day / 3600, 2);
     out.push(b':');
     push_num(out, secs_of_day / 60 % 60, 2);
@@ -275,22 +252,14 @@ fn push_hms(out: &mut Vec<u8>, secs_of_day: u64) {
 }
 
 /// Appends `n` in decimal, zero-padded to at least `width` digits.
-pub fn push_num(out: &mut Vec<u8>, mut n: u64, width: usize) {
+pub fn push_num(out: &mut Vec<u8>, n: u64, width: usize) {
     let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let digits = buf.len() - i;
-    for _ in digits..width {
-        out.push(b'0');
-    }
-    out.extend_from_slice(&buf[i..]);
+    let digits = crate::text::decimal(&mut buf, n);
+    out.extend(std::iter::repeat_n(
+        b'0',
+        width.saturating_sub(digits.len()),
+    ));
+    out.extend_from_slice(digits);
 }
 
 /// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant).

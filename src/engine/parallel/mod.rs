@@ -188,9 +188,9 @@ impl<W: FrameWorker> Feed<W> {
 
     /// The clock reference for a frame of this shard (and the clock moves on).
     fn context(&mut self, header_ok: bool, frame: &Frame) -> FrameContext {
+        let c = self.clock;
+        self.clock_advance(header_ok, frame);
         if header_ok {
-            let c = self.clock;
-            self.clock.advance(frame.ts);
             c
         } else {
             FrameContext::default()

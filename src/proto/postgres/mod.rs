@@ -211,17 +211,13 @@ impl Dissector for Postgres {
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("PostgreSQL".into());
         let l = &self.learned;
-        for (name, value) in [
+        facts.details_known([
             ("pgsql.user", &l.user),
             ("pgsql.database", &l.database),
             ("pgsql.application_name", &l.application),
             ("pgsql.server_version", &l.server_version),
             ("pgsql.auth", &l.auth),
-        ] {
-            if let Some(v) = value {
-                facts.details.push((name, v.clone()));
-            }
-        }
+        ]);
         if self.encrypted == Some(Encryption::Gss) {
             facts.protection = Some(Protection {
                 proto: "GSSAPI".into(),

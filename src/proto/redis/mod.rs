@@ -242,16 +242,12 @@ impl Dissector for Redis {
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("Redis".into());
         let l = &self.learned;
-        for (name, value) in [
+        facts.details_known([
             ("redis.hello.version", &l.hello),
             ("redis.user", &l.user),
             ("redis.client_name", &l.client_name),
             ("redis.server_version", &l.server_version),
-        ] {
-            if let Some(v) = value {
-                facts.details.push((name, v.clone()));
-            }
-        }
+        ]);
     }
 }
 

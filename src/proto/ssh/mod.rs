@@ -503,16 +503,12 @@ impl Dissector for Ssh {
             }
             let [c2s, s2c] = &n.cipher;
             let [m2s, m2c] = &n.mac;
-            for (name, v) in [
+            facts.details_known([
                 ("ssh.cipher.client_to_server", c2s),
                 ("ssh.cipher.server_to_client", s2c),
                 ("ssh.mac.client_to_server", m2s),
                 ("ssh.mac.server_to_client", m2c),
-            ] {
-                if let Some(v) = v {
-                    facts.details.push((name, v.clone()));
-                }
-            }
+            ]);
             for (name, v) in [
                 ("ssh.compression.client_to_server", &n.compression[0]),
                 ("ssh.compression.server_to_client", &n.compression[1]),

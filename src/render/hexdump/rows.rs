@@ -76,16 +76,7 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                 }
                 _ => {
                     let mut j = run_i;
-                    for (i, slot) in self.labels.iter_mut().enumerate() {
-                        let pos = first + i as u32;
-                        while runs.get(j).is_some_and(|r| r.end <= pos) {
-                            j += 1;
-                        }
-                        *slot = runs
-                            .get(j)
-                            .filter(|r| r.start <= pos)
-                            .map_or(Label::Undecoded, |r| r.label);
-                    }
+                    self.row_labels(runs, &mut j, first, 16);
                     self.mixed_mask();
                 }
             }
@@ -93,6 +84,22 @@ impl<W: Write, E: Write> ShowSink<W, E> {
         }
         if let Some(rest) = data.get(done..).filter(|r| !r.is_empty()) {
             self.hex(rest, start + done as u32, runs, done);
+        }
+    }
+
+    /// The labels of a row's `len` bytes from frame offset `first` into `self.labels`,
+    /// walking `runs` on from `*run_i`.
+    #[inline]
+    fn row_labels(&mut self, runs: &[Run], run_i: &mut usize, first: u32, len: usize) {
+        for (i, slot) in self.labels.iter_mut().take(len).enumerate() {
+            let pos = first + i as u32;
+            while runs.get(*run_i).is_some_and(|r| r.end <= pos) {
+                *run_i += 1;
+            }
+            *slot = runs
+                .get(*run_i)
+                .filter(|r| r.start <= pos)
+                .map_or(Label::Undecoded, |r| r.label);
         }
     }
 
@@ -136,18 +143,7 @@ impl<W: Write, E: Write> ShowSink<W, E> {
             match uniform {
                 Some(_) if !needs_labels => {}
                 Some(l) => self.labels[..chunk.len()].fill(l),
-                None => {
-                    for (i, slot) in self.labels[..chunk.len()].iter_mut().enumerate() {
-                        let pos = first + i as u32;
-                        while runs.get(run_i).is_some_and(|r| r.end <= pos) {
-                            run_i += 1;
-                        }
-                        *slot = runs
-                            .get(run_i)
-                            .filter(|r| r.start <= pos)
-                            .map_or(Label::Undecoded, |r| r.label);
-                    }
-                }
+                None => self.row_labels(runs, &mut run_i, first, chunk.len()),
             }
             while runs
                 .get(run_i)

@@ -270,12 +270,9 @@ pub(super) fn describe_into(
             out.push_str(", ");
         }
         match version {
-            Some(v) => match v.name() {
-                Some(name) => out.push_str(name),
-                None => {
-                    let _ = write!(out, "{v}");
-                }
-            },
+            Some(v) => {
+                let _ = write!(out, "{v}");
+            }
             None => out.push_str("TLS"),
         }
         out.push(' ');

@@ -140,7 +140,7 @@ impl LineWriter {
             // `%5u  `
             let n = view.frame.number;
             let mut digits = [0u8; 20];
-            let text = decimal(&mut digits, n);
+            let text = crate::text::decimal(&mut digits, n);
             out.extend(std::iter::repeat_n(b' ', 5usize.saturating_sub(text.len())));
             out.extend_from_slice(text);
             out.extend_from_slice(b"  ");
@@ -260,20 +260,6 @@ impl LineWriter {
         }
         braces
     }
-}
-
-/// `n` in decimal, in `buf`'s last bytes.
-pub(super) fn decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[i..]
 }
 
 /// "00" to "99", for writing decimals two digits at a time.
