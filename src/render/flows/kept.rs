@@ -273,12 +273,13 @@ fn temporary() -> Option<(File, Option<std::path::PathBuf>)> {
     static N: AtomicU32 = AtomicU32::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!("eavesdrop-flows-{}-{n}.tmp", std::process::id()));
-    let f = File::options()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .ok()?;
+    let mut options = File::options();
+    options.read(true).write(true).create_new(true);
+    // The entries hold what the capture leaked (credentials too): readable by this
+    // user only, even for the moment the file has a name.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let f = options.open(&path).ok()?;
     // On Unix the open file lives on without a name.
     match std::fs::remove_file(&path) {
         Ok(()) => Some((f, None)),
