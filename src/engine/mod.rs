@@ -173,7 +173,10 @@ impl<S: Sink> Engine<S> {
             outbox: Vec::new(),
             flows: FlowTable::new(config.limits),
             pending: VecDeque::new(),
-            emitter: Emitter::default(),
+            emitter: Emitter {
+                no_fingerprints: !config.reports,
+                ..Emitter::default()
+            },
             summary: Summary::default(),
             warned_interfaces: HashSet::new(),
             defrag: Defrag::new(config.frag),

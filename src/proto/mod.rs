@@ -260,9 +260,17 @@ pub struct Emitter {
     pub decrypted: Vec<Decrypted>,
     /// Connections this one announced.
     pub expects: Vec<Expect>,
+    /// No flow reports are built, so nothing reads JA3, JA3S or JA4: hello messages
+    /// skip computing them (a few per cent of `show`).
+    pub no_fingerprints: bool,
 }
 
 impl Emitter {
+    /// Whether hello messages should compute their JA3/JA3S/JA4 fingerprints.
+    pub fn fingerprints(&self) -> bool {
+        !self.no_fingerprints
+    }
+
     pub fn span(&mut self, range: Range<u64>, field: FieldId, vis: Visibility) {
         if range.start < range.end {
             // Merge with the previous span when it continues it: app data arrives in

@@ -42,7 +42,7 @@ impl Dtls {
                     self.facts.client_hello_seen = true;
                     self.facts.offered = Some(offered);
                     self.client_session_id = ch.session_id.clone();
-                    if self.facts.ja4.is_none() {
+                    if out.fingerprints() && self.facts.ja4.is_none() {
                         self.facts.ja3 = Some(fingerprint::ja3(&ch));
                         self.facts.ja4 = Some(fingerprint::ja4_dtls(&ch));
                     }
@@ -91,7 +91,7 @@ impl Dtls {
                         p.detail.push(format!("ALPN={a}"));
                         self.facts.alpn_chosen = Some(a);
                     }
-                    if self.facts.ja3s.is_none() && !sh.retry_request {
+                    if out.fingerprints() && self.facts.ja3s.is_none() && !sh.retry_request {
                         self.facts.ja3s = Some(fingerprint::ja3s(&sh));
                     }
                     if let Some(srtp) = hello_extension(body, false, EXT_USE_SRTP) {

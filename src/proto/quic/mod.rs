@@ -611,7 +611,7 @@ impl QuicFlow {
                     version = ch.max_version();
                     self.facts.client_hello_seen = true;
                     self.facts.offered.get_or_insert(version);
-                    if self.facts.ja4.is_none() {
+                    if out.fingerprints() && self.facts.ja4.is_none() {
                         self.facts.ja3 = Some(super::tls::fingerprint::ja3(&ch));
                         self.facts.ja4 = Some(super::tls::fingerprint::ja4(&ch, true));
                     }
@@ -635,7 +635,7 @@ impl QuicFlow {
                             self.facts.alpn_chosen =
                                 Some(String::from_utf8_lossy(&a.value).into_owned());
                         }
-                        if self.facts.ja3s.is_none() {
+                        if out.fingerprints() && self.facts.ja3s.is_none() {
                             self.facts.ja3s = Some(super::tls::fingerprint::ja3s(&sh));
                         }
                     }

@@ -147,7 +147,7 @@ impl TlsStream {
                     if let Some(shown) = self.facts.offer_alpn(&ch) {
                         detail.push(shown);
                     }
-                    if self.facts.ja4.is_none() {
+                    if out.fingerprints() && self.facts.ja4.is_none() {
                         self.facts.ja3 = Some(fingerprint::ja3(&ch));
                         self.facts.ja4 = Some(fingerprint::ja4(&ch, false));
                     }
@@ -214,7 +214,7 @@ impl TlsStream {
                         detail.push(format!("ALPN={}", list.join(",")));
                         self.facts.alpn_chosen = list.into_iter().next();
                     }
-                    if self.facts.ja3s.is_none() && !sh.retry_request {
+                    if out.fingerprints() && self.facts.ja3s.is_none() && !sh.retry_request {
                         self.facts.ja3s = Some(fingerprint::ja3s(&sh));
                     }
                     (sh.spans, Some(sh.selected))

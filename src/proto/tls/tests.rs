@@ -478,3 +478,31 @@ fn tls_inside_a_record_needs_a_confirmed_header() {
         Detect::No
     );
 }
+
+/// JA3/JA3S/JA4 are computed for the reports that print them, and skipped when the
+/// engine builds none (`show`): the rest of what a hello tells stays the same.
+#[test]
+fn fingerprints_are_computed_only_when_wanted() {
+    for wanted in [true, false] {
+        let mut tls = TlsStream::new();
+        let mut out = Emitter {
+            no_fingerprints: !wanted,
+            ..Emitter::default()
+        };
+        tls.feed(
+            Direction::ToServer,
+            0,
+            &record(22, &client_hello()),
+            false,
+            &mut out,
+        );
+        let server = record(22, &server_hello(0x0303));
+        tls.feed(Direction::ToClient, 0, &server, false, &mut out);
+        let facts = tls.tls().unwrap();
+        assert_eq!(facts.ja3.is_some(), wanted);
+        assert_eq!(facts.ja4.is_some(), wanted);
+        assert_eq!(facts.ja3s.is_some(), wanted);
+        assert_eq!(facts.sni.as_deref(), Some("example.com"));
+        assert_eq!(facts.cipher, Some(0x1301));
+    }
+}
