@@ -117,8 +117,20 @@ pub(super) fn project(
         out.clear();
         return;
     };
+    // Consecutive spans mostly fall in the segment the previous one started in.
+    let mut hint = 0;
     for span in out.spans.drain(..) {
-        let first = state.segs.partition_point(|s| s.end() <= span.range.start);
+        let x = span.range.start;
+        let first = if state
+            .segs
+            .get(hint)
+            .is_some_and(|s| s.start <= x && x < s.end())
+        {
+            hint
+        } else {
+            state.segs.partition_point(|s| s.end() <= x)
+        };
+        hint = first;
         let carriers = state
             .segs
             .iter()

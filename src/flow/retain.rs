@@ -145,16 +145,19 @@ impl Retained {
         // takes several entries; an empty one, one.)
         loop {
             let len = u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX);
-            let at = self.history.partition_point(|s| s.start <= start);
-            self.history.insert(
-                at,
-                Given {
-                    start,
-                    len,
-                    vis: span.vis,
-                    field: span.field,
-                },
-            );
+            let given = Given {
+                start,
+                len,
+                vis: span.vis,
+                field: span.field,
+            };
+            // Nearly always after the last (labels come in stream order).
+            if self.history.back().is_none_or(|s| s.start <= start) {
+                self.history.push_back(given);
+            } else {
+                let at = self.history.partition_point(|s| s.start <= start);
+                self.history.insert(at, given);
+            }
             start += u64::from(len);
             if start >= end {
                 break;
