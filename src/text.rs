@@ -72,12 +72,24 @@ pub fn bytes(n: u64) -> String {
 /// A length an observer infers, in words: `31 bytes` (exact), `≤ 31 bytes` (TLS 1.3
 /// may pad), `16–31 bytes` (CBC padding).
 pub fn bytes_range(min: u64, max: u64) -> String {
-    if min == max {
-        bytes(max)
-    } else if min == 0 {
-        format!("≤ {}", bytes(max))
-    } else {
-        format!("{}–{}", grouped(min), bytes(max))
+    BytesRange(min, max).to_string()
+}
+
+/// [`bytes_range`] written where it goes, without strings of its own.
+#[derive(Clone, Copy, Debug)]
+pub struct BytesRange(pub u64, pub u64);
+
+impl std::fmt::Display for BytesRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let BytesRange(min, max) = *self;
+        let unit = if max == 1 { "byte" } else { "bytes" };
+        if min == max {
+            write!(f, "{} {unit}", Grouped(max))
+        } else if min == 0 {
+            write!(f, "≤ {} {unit}", Grouped(max))
+        } else {
+            write!(f, "{}–{} {unit}", Grouped(min), Grouped(max))
+        }
     }
 }
 
@@ -136,6 +148,9 @@ mod tests {
         assert_eq!(bytes_range(31, 31), "31 bytes");
         assert_eq!(bytes_range(0, 1228), "≤ 1,228 bytes");
         assert_eq!(bytes_range(16, 31), "16–31 bytes");
+        assert_eq!(bytes_range(1, 1), "1 byte");
+        assert_eq!(bytes_range(0, 1), "≤ 1 byte");
+        assert_eq!(bytes_range(1_000, 1_234_567), "1,000–1,234,567 bytes");
         assert_eq!(shorten("abcdef", 3), "abc…");
         assert_eq!(shorten("abc", 3), "abc");
         assert_eq!(shorten("ééé", 2), "éé…");

@@ -187,48 +187,44 @@ impl FlowReport {
     /// The encrypted conversation in words: `client sent 1 message (31 bytes), server
     /// answered 1 (31 bytes)`; `None` when nothing encrypted was seen.
     pub fn conversation(&self) -> Option<String> {
+        use std::fmt::Write as _;
         if self.messages.is_empty() {
             return None;
         }
-        let mut parts: Vec<String> = Vec::new();
-        let mut run: Vec<&Message> = Vec::new();
-        let flush = |run: &mut Vec<&Message>, parts: &mut Vec<String>| {
-            let Some(first) = run.first() else { return };
-            let sizes: Vec<String> = run
-                .iter()
-                .map(|m| crate::text::bytes_range(m.min, m.max))
-                .collect();
+        // Runs of messages the same way; past SHOWN of them, `…`.
+        const SHOWN: usize = 6;
+        let mut text = String::new();
+        let mut runs = self.messages.chunk_by(|a, b| a.dir == b.dir);
+        for (i, run) in runs.by_ref().take(SHOWN).enumerate() {
+            let Some(first) = run.first() else { continue };
             let who = if first.dir == Direction::ToServer {
                 "client"
             } else {
                 "server"
             };
-            let verb = if parts.is_empty() || first.dir == Direction::ToServer {
+            let verb = if i == 0 || first.dir == Direction::ToServer {
                 "sent"
             } else {
                 "answered"
             };
-            let n = run.len() as u64;
-            let what = if parts.is_empty() {
-                crate::text::plural(n, "message")
-            } else {
-                n.to_string()
-            };
-            parts.push(format!("{who} {verb} {what} ({})", sizes.join(", ")));
-            run.clear();
-        };
-        for m in &self.messages {
-            if run.last().is_some_and(|l| l.dir != m.dir) {
-                flush(&mut run, &mut parts);
+            if i > 0 {
+                text.push_str(", ");
             }
-            run.push(m);
+            let n = run.len() as u64;
+            let _ = if i == 0 {
+                write!(text, "{who} {verb} {} (", crate::text::plural(n, "message"))
+            } else {
+                write!(text, "{who} {verb} {n} (")
+            };
+            for (k, m) in run.iter().enumerate() {
+                if k > 0 {
+                    text.push_str(", ");
+                }
+                let _ = write!(text, "{}", crate::text::BytesRange(m.min, m.max));
+            }
+            text.push(')');
         }
-        flush(&mut run, &mut parts);
-        pub(super) const SHOWN: usize = 6;
-        let more = parts.len().saturating_sub(SHOWN);
-        parts.truncate(SHOWN);
-        let mut text = parts.join(", ");
-        if more > 0 || self.messages_dropped > 0 {
+        if runs.next().is_some() || self.messages_dropped > 0 {
             text.push_str(", …");
         }
         Some(text)

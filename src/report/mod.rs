@@ -482,4 +482,45 @@ mod tests {
             r.verdict()
         );
     }
+
+    fn message(dir: Direction, min: u64, max: u64) -> Message {
+        Message {
+            dir,
+            first_frame: 1,
+            records: 1,
+            min,
+            max,
+            last: Timestamp::default(),
+        }
+    }
+
+    /// Runs of messages the same way, sizes in order; past six runs, `…`.
+    #[test]
+    fn the_conversation_in_words() {
+        let ep = ("10.0.0.1".parse().unwrap(), 443);
+        let mut r = FlowReport::new(1, Transport::Tcp, ep, ep);
+        assert_eq!(r.conversation(), None);
+        let (to, from) = (Direction::ToServer, Direction::ToClient);
+        r.messages = vec![
+            message(to, 31, 31),
+            message(to, 0, 1228),
+            message(from, 1, 1),
+        ];
+        assert_eq!(
+            r.conversation().unwrap(),
+            "client sent 2 messages (31 bytes, ≤ 1,228 bytes), server answered 1 (1 byte)"
+        );
+        r.messages = (0..6)
+            .map(|i| message(if i % 2 == 0 { to } else { from }, 16, 31))
+            .collect();
+        let six = r.conversation().unwrap();
+        assert!(!six.ends_with('…'), "{six}");
+        assert_eq!(six.matches("16–31 bytes").count(), 6, "{six}");
+        r.messages.push(message(to, 5, 5));
+        let seven = r.conversation().unwrap();
+        assert_eq!(seven, format!("{six}, …"));
+        r.messages.truncate(2);
+        r.messages_dropped = 1;
+        assert!(r.conversation().unwrap().ends_with(", …"));
+    }
 }
