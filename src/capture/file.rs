@@ -346,7 +346,10 @@ impl CaptureReader {
             };
             match step {
                 Step::Consumed(consumed, frame) => {
-                    self.inner.consume(consumed);
+                    // No shift per record: `refill` moves the unread tail to the front
+                    // when the buffer runs dry (shifting at every half buffer moved half
+                    // of everything read).
+                    self.inner.consume_noshift(consumed);
                     self.st.offset += consumed as u64;
                     match frame {
                         Ok(Some(frame)) => return Some(Ok(frame)),

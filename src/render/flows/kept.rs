@@ -20,7 +20,13 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 
 /// Stands for a detail line's indentation until the width of the id column is known
 /// (text from the capture is escaped, so it never holds one).
-pub(super) const PAD: &str = "\0";
+pub(super) const PAD: &str = match std::str::from_utf8(&[PAD_CHAR as u8]) {
+    Ok(s) => s,
+    Err(_) => "",
+};
+/// [`PAD`] as a character, to split on (a `char` pattern searches with `memchr`; a
+/// `&str` one, even of one byte, with the general substring search).
+pub(super) const PAD_CHAR: char = '\0';
 
 /// A flow's entry before the column widths are known.
 pub(super) struct Parts {

@@ -34,7 +34,7 @@ mod table;
 mod tests;
 
 pub use filter::{EndpointMatch, Filtered, FlowFilter, FlowSort, Only};
-use kept::{Kept, Parts, PAD};
+use kept::{Kept, Parts, PAD, PAD_CHAR};
 use table::*;
 
 /// `--brief` lines are at most this many columns.

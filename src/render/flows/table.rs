@@ -266,7 +266,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         } else {
             self.row(s, p, w);
             // The indentation, now that the id column's width is known.
-            let mut pieces = p.body.split(PAD);
+            let mut pieces = p.body.split(PAD_CHAR);
             if let Some(first) = pieces.next() {
                 s.push_str(first);
             }
