@@ -70,7 +70,7 @@ fn decimal(list: impl Iterator<Item = u64>) -> String {
         if i > 0 {
             out.push('-');
         }
-        let _ = write!(out, "{v}");
+        crate::text::push_dec(&mut out, v);
     }
     out
 }
@@ -139,7 +139,10 @@ fn hex4(list: impl Iterator<Item = u16>) -> String {
         if i > 0 {
             out.push(',');
         }
-        let _ = write!(out, "{v:04x}");
+        // `{v:04x}` without the formatting machinery (a ClientHello has dozens).
+        for shift in [12, 8, 4, 0] {
+            out.extend(char::from_digit(u32::from(v >> shift) & 0xf, 16));
+        }
     }
     out
 }
