@@ -13,25 +13,6 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// The packet lines of `show --no-hex`, and the summary on stderr.
-fn lines(name: &str) -> (Vec<String>, String) {
-    let out = run(&[
-        "show",
-        "--no-hex",
-        "--color=never",
-        capture(name).to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    (
-        text(&out.stdout).lines().map(String::from).collect(),
-        text(&out.stderr),
-    )
-}
-
-fn has(lines: &[String], needle: &str) -> bool {
-    lines.iter().any(|l| l.contains(needle))
-}
-
 /// (kind, value) of every leak of every flow, and the flows' stacks.
 fn flow_leaks(path: &Path) -> (Vec<(String, String)>, Vec<String>) {
     let out = run(&["flows", "--json", path.to_str().unwrap()]);
@@ -100,28 +81,31 @@ fn payload_share(summary: &str, label: &str) -> u64 {
 
 #[test]
 fn smb3_session_setup_names_the_user_and_the_ntlm_response_is_a_credential() {
-    let (l, summary) = lines("smb3-ntlm.pcap");
-    assert!(has(&l, "SMB2 NEGOTIATE response dialect 3.1.1"), "{l:#?}");
+    let (l, summary) = show_lines("smb3-ntlm.pcap");
     assert!(
-        has(
+        has_line(&l, "SMB2 NEGOTIATE response dialect 3.1.1"),
+        "{l:#?}"
+    );
+    assert!(
+        has_line(
             &l,
             "SMB2 SESSION_SETUP response STATUS_MORE_PROCESSING_REQUIRED NTLMSSP_CHALLENGE"
         ),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "SMB2 SESSION_SETUP request NTLMSSP_AUTH user=EXAMPLE\\\\alice"
         ),
         "{l:#?}"
     );
     assert!(
-        has(&l, "SMB2 TREE_CONNECT request \\\\\\\\127.0.0.1\\\\public"),
+        has_line(&l, "SMB2 TREE_CONNECT request \\\\\\\\127.0.0.1\\\\public"),
         "{l:#?}"
     );
-    assert!(has(&l, "SMB2 READ response 43 bytes"), "{l:#?}");
-    assert!(has(&l, "SMB2 CREATE request upload.txt"), "{l:#?}");
+    assert!(has_line(&l, "SMB2 READ response 43 bytes"), "{l:#?}");
+    assert!(has_line(&l, "SMB2 CREATE request upload.txt"), "{l:#?}");
     // Signing without encryption: the signatures are the only opaque bytes.
     assert!(payload_share(&summary, "opaque") < 200, "{summary}");
     let (leaks, stacks) = flow_leaks(&capture("smb3-ntlm.pcap"));
@@ -136,32 +120,35 @@ fn smb3_session_setup_names_the_user_and_the_ntlm_response_is_a_credential() {
 
 #[test]
 fn smb3_transform_header_makes_the_rest_opaque() {
-    let (l, summary) = lines("smb3-encrypted.pcap");
-    assert!(has(&l, "TREE_CONNECT response (encrypted share)"), "{l:#?}");
+    let (l, summary) = show_lines("smb3-encrypted.pcap");
+    assert!(
+        has_line(&l, "TREE_CONNECT response (encrypted share)"),
+        "{l:#?}"
+    );
     let encrypted: Vec<&String> = l
         .iter()
         .filter(|x| x.contains("SMB3 encrypted message"))
         .collect();
     assert_eq!(encrypted.len(), 10, "{l:#?}");
     // After the transform header nothing is named: no READ, no file name.
-    assert!(!has(&l, "SMB2 READ"), "{l:#?}");
-    assert!(!has(&l, "report.txt"), "{l:#?}");
+    assert!(!has_line(&l, "SMB2 READ"), "{l:#?}");
+    assert!(!has_line(&l, "report.txt"), "{l:#?}");
     assert!(payload_share(&summary, "opaque") > 1000, "{summary}");
 }
 
 #[test]
 fn kerberos_names_principals_and_the_password_keyed_ciphers_are_credentials() {
     for name in ["kerberos-udp.pcap", "kerberos-tcp.pcap"] {
-        let (l, _) = lines(name);
+        let (l, _) = show_lines(name);
         assert!(
-            has(
+            has_line(
                 &l,
                 "Kerberos AS-REQ alice@EXAMPLE.TEST for krbtgt/EXAMPLE.TEST (encrypted timestamp"
             ),
             "{name}: {l:#?}"
         );
         assert!(
-            has(&l, "KRB-ERROR KDC_ERR_PREAUTH_REQUIRED"),
+            has_line(&l, "KRB-ERROR KDC_ERR_PREAUTH_REQUIRED"),
             "{name}: {l:#?}"
         );
         let (leaks, _) = flow_leaks(&capture(name));
@@ -183,10 +170,10 @@ fn kerberos_names_principals_and_the_password_keyed_ciphers_are_credentials() {
             "{leaks:?}"
         );
     }
-    let (l, summary) = lines("kerberos-udp.pcap");
-    assert!(has(&l, "TGS-REQ for HTTP/web.example.test"), "{l:#?}");
-    assert!(has(&l, "AS-REP carol@EXAMPLE.TEST"), "{l:#?}");
-    assert!(has(&l, "AS-REP roasting"), "{l:#?}");
+    let (l, summary) = show_lines("kerberos-udp.pcap");
+    assert!(has_line(&l, "TGS-REQ for HTTP/web.example.test"), "{l:#?}");
+    assert!(has_line(&l, "AS-REP carol@EXAMPLE.TEST"), "{l:#?}");
+    assert!(has_line(&l, "AS-REP roasting"), "{l:#?}");
     // Tickets, enc-parts and authenticators: more than half of the payload.
     assert!(payload_share(&summary, "opaque") > 2000, "{summary}");
     let (leaks, _) = flow_leaks(&capture("kerberos-udp.pcap"));
@@ -198,11 +185,14 @@ fn kerberos_names_principals_and_the_password_keyed_ciphers_are_credentials() {
 
 #[test]
 fn snmp_community_is_a_credential_and_v3_hides_its_pdu() {
-    let (l, _) = lines("snmp-v2c-v3.pcap");
-    assert!(has(&l, "SNMP v2c GetRequest 1.3.6.1.2.1.1.1.0"), "{l:#?}");
-    assert!(has(&l, "\"Server room 3, rack 12\""), "{l:#?}");
+    let (l, _) = show_lines("snmp-v2c-v3.pcap");
     assert!(
-        has(&l, "SNMP v3 user=alice authPriv encrypted PDU"),
+        has_line(&l, "SNMP v2c GetRequest 1.3.6.1.2.1.1.1.0"),
+        "{l:#?}"
+    );
+    assert!(has_line(&l, "\"Server room 3, rack 12\""), "{l:#?}");
+    assert!(
+        has_line(&l, "SNMP v3 user=alice authPriv encrypted PDU"),
         "{l:#?}"
     );
     let (leaks, _) = flow_leaks(&capture("snmp-v2c-v3.pcap"));
@@ -216,16 +206,16 @@ fn snmp_community_is_a_credential_and_v3_hides_its_pdu() {
 #[test]
 fn sip_digest_response_is_a_credential_over_udp_and_tcp() {
     for name in ["sip-digest-udp.pcap", "sip-digest-tcp.pcap"] {
-        let (l, _) = lines(name);
+        let (l, _) = show_lines(name);
         assert!(
-            has(
+            has_line(
                 &l,
                 "SIP INVITE sip:bob@example.test from sip:alice@example.test [Digest user=alice realm=example.test response="
             ),
             "{name}: {l:#?}"
         );
-        assert!(has(&l, "SIP/2.0 401 Unauthorized"), "{name}: {l:#?}");
-        assert!(has(&l, "SIP BYE"), "{name}: {l:#?}");
+        assert!(has_line(&l, "SIP/2.0 401 Unauthorized"), "{name}: {l:#?}");
+        assert!(has_line(&l, "SIP BYE"), "{name}: {l:#?}");
         let (leaks, _) = flow_leaks(&capture(name));
         assert!(
             has_leak(&leaks, "credential", "Digest user=alice"),
@@ -237,22 +227,25 @@ fn sip_digest_response_is_a_credential_over_udp_and_tcp() {
 
 #[test]
 fn rdp_cookie_names_the_user_then_tls_or_rc4_hides_the_session() {
-    let (l, summary) = lines("rdp-tls.pcap");
+    let (l, summary) = show_lines("rdp-tls.pcap");
     assert!(
-        has(&l, "RDP Connection Request user=alice, offers TLS|CredSSP"),
+        has_line(&l, "RDP Connection Request user=alice, offers TLS|CredSSP"),
         "{l:#?}"
     );
-    assert!(has(&l, "RDP Connection Confirm, selects TLS"), "{l:#?}");
-    assert!(has(&l, "TLSv1.3 ClientHello"), "{l:#?}");
+    assert!(
+        has_line(&l, "RDP Connection Confirm, selects TLS"),
+        "{l:#?}"
+    );
+    assert!(has_line(&l, "TLSv1.3 ClientHello"), "{l:#?}");
     assert!(payload_share(&summary, "opaque") > 6000, "{summary}");
     let (leaks, stacks) = flow_leaks(&capture("rdp-tls.pcap"));
     assert!(has_leak(&leaks, "user name", "alice"), "{leaks:?}");
     assert!(stacks[0].contains("RDP › TLS"), "{stacks:?}");
 
-    let (l, _) = lines("rdp-standard-security.pcap");
-    assert!(has(&l, "standard RDP security"), "{l:#?}");
-    assert!(has(&l, "RDP MCS Connect Initial client=vm"), "{l:#?}");
-    assert!(has(&l, "RDP encrypted PDU"), "{l:#?}");
+    let (l, _) = show_lines("rdp-standard-security.pcap");
+    assert!(has_line(&l, "standard RDP security"), "{l:#?}");
+    assert!(has_line(&l, "RDP MCS Connect Initial client=vm"), "{l:#?}");
+    assert!(has_line(&l, "RDP encrypted PDU"), "{l:#?}");
 }
 
 #[test]
@@ -267,10 +260,10 @@ fn h2c_headers_are_decoded_and_authorization_is_a_credential() {
     let (leaks, stacks) = flow_leaks(&capture("h2c-upgrade.pcap"));
     assert_eq!(stacks, ["TCP › HTTP › Upgrade › HTTP/2"]);
     assert!(has_leak(&leaks, "cookie", ""), "{leaks:?}");
-    let (l, _) = lines("h2c-upgrade.pcap");
-    assert!(has(&l, "HTTP/1.1 101 Switching Protocols"), "{l:#?}");
-    assert!(has(&l, "HTTP/2 connection preface"), "{l:#?}");
-    assert!(has(&l, "HEADERS stream 1 200 [set-cookie]"), "{l:#?}");
+    let (l, _) = show_lines("h2c-upgrade.pcap");
+    assert!(has_line(&l, "HTTP/1.1 101 Switching Protocols"), "{l:#?}");
+    assert!(has_line(&l, "HTTP/2 connection preface"), "{l:#?}");
+    assert!(has_line(&l, "HEADERS stream 1 200 [set-cookie]"), "{l:#?}");
 }
 
 #[test]

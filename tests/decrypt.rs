@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{eavesdrop, repo, CORPUS_PAIRS};
+use common::{corpus_dir, eavesdrop, repo, tshark_available, CORPUS_PAIRS};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -32,17 +32,6 @@ const KNOWN: &[(&str, &str, &str)] = &[(
      decrypts the 3 of 4 records the capture holds whole (one segment is lost: RFC 8446 \
      section 5.2 leaves a record without all its bytes unopenable)",
 )];
-
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("-v")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("EAVESDROP_REQUIRE_PEERS").is_some() {
-        panic!("tshark is required (EAVESDROP_REQUIRE_PEERS) but not installed");
-    }
-    ok
-}
 
 /// Per direction: (bytes, sha256 hex).
 type Dirs = [(u64, String); 2];
@@ -297,15 +286,13 @@ fn decrypted_application_data_equals_tsharks_on_sample_captures() {
 
 #[test]
 fn decrypted_application_data_equals_tsharks_on_the_development_corpus() {
-    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
-        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    let Some(dir) = corpus_dir() else {
         return;
     };
     if !tshark_available() {
         eprintln!("tshark not installed: skipped");
         return;
     }
-    let dir = PathBuf::from(dir);
     let mut agree = 0;
     let mut differ = Vec::new();
     for (c, k) in CORPUS_PAIRS {

@@ -9,28 +9,8 @@
 
 mod common;
 
-use common::{eavesdrop, output_within, sample_captures};
+use common::{corpus_dir, corpus_files, eavesdrop, output_within, sample_captures};
 use std::path::{Path, PathBuf};
-
-fn corpus_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
-                .is_some_and(|e| e == "pcap" || e == "pcapng" || e == "cap")
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// The commands compared: every output mode that `-j` changes the path of.
 const COMMANDS: &[&[&str]] = &[
@@ -109,8 +89,7 @@ fn jobs_do_not_change_the_output_of_the_sample_captures() {
 
 #[test]
 fn jobs_do_not_change_the_output_on_the_development_corpus() {
-    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
-        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    let Some(dir) = corpus_dir() else {
         return;
     };
     let files = corpus_files(Path::new(&dir));

@@ -17,7 +17,9 @@ mod common;
 use common::*;
 #[cfg(feature = "parquet")]
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+#[cfg(feature = "parquet")]
+use std::path::Path;
+use std::path::PathBuf;
 
 #[cfg(not(feature = "parquet"))]
 #[test]
@@ -360,23 +362,6 @@ fn corpus() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn captures_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            captures_under(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap")
-        {
-            out.push(p);
-        }
-    }
-}
-
 /// The corpus's hostile and odd captures give the same rows too (damaged files: the
 /// flows before the damage, in both).
 #[cfg(feature = "parquet")]
@@ -386,9 +371,7 @@ fn every_row_is_the_json_flow_over_the_corpus() {
         eprintln!("no corpus (EAVESDROP_CORPUS, or ../shared/corpus): skipped");
         return;
     };
-    let mut caps = Vec::new();
-    captures_under(&dir, &mut caps);
-    caps.sort();
+    let caps = corpus_files(&dir);
     let mut args = vec!["--quiet"];
     args.extend(caps.iter().map(|p| p.to_str().unwrap()));
     let tmp = tempdir("parquet-corpus");
@@ -467,9 +450,7 @@ fn the_duckdb_recipe_gives_the_same_answers_from_parquet_and_json() {
         eprintln!("no corpus (EAVESDROP_CORPUS, or ../shared/corpus): skipped");
         return;
     };
-    let mut caps = Vec::new();
-    captures_under(&dir, &mut caps);
-    caps.sort();
+    let caps = corpus_files(&dir);
     assert!(!caps.is_empty(), "no captures under {}", dir.display());
     let tmp = tempdir("duckdb-recipe");
     let parquet = tmp.join("flows.parquet");

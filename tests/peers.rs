@@ -349,30 +349,9 @@ fn packet_lines_and_hex_rows_agree_on_sample_captures() {
     assert!(tally.percent_identical() > 95.0, "{tally:?}");
 }
 
-fn corpus_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .extension()
-                .is_some_and(|e| e == "pcap" || e == "pcapng" || e == "cap")
-            {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn packet_lines_agree_on_the_development_corpus() {
-    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
-        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    let Some(dir) = corpus_dir() else {
         return;
     };
     if !tcpdump_available() {
@@ -735,17 +714,6 @@ fn compare_tls_full(files: &[PathBuf]) -> (u64, Vec<String>, Vec<String>, Finger
     (snis, missing_sni, other, prints, all_json)
 }
 
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && peers_required() {
-        panic!("tshark is required (EAVESDROP_REQUIRE_PEERS) but not installed");
-    }
-    ok
-}
-
 /// The TLS disagreements decided in tests/tshark-disagreements.txt, keyed as
 /// `compare_tls` reports them (file relative to the corpus, or `captures/NAME` for the
 /// sample captures when `samples`).
@@ -799,8 +767,7 @@ fn tls_facts_agree_with_tshark_on_sample_captures() {
 
 #[test]
 fn tls_facts_agree_with_tshark_on_the_development_corpus() {
-    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
-        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    let Some(dir) = corpus_dir() else {
         return;
     };
     if !tshark_available() {
@@ -1542,8 +1509,7 @@ fn ssh_agrees_with_tshark_on_sample_captures() {
 
 #[test]
 fn ssh_agrees_with_tshark_on_the_development_corpus() {
-    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
-        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    let Some(dir) = corpus_dir() else {
         return;
     };
     if !tshark_available() {
@@ -2286,8 +2252,7 @@ fn tunnelled_addresses_agree_with_tshark_on_sample_captures() {
 
 #[test]
 fn tunnelled_addresses_agree_with_tshark_on_the_development_corpus() {
-    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
-        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    let Some(dir) = corpus_dir() else {
         return;
     };
     if !tshark_available() {
@@ -2985,8 +2950,7 @@ fn options_and_link_types_agree_with_tcpdump_on_sample_captures() {
 
 #[test]
 fn options_agree_with_tcpdump_on_the_development_corpus() {
-    let Some(dir) = std::env::var_os("EAVESDROP_CORPUS") else {
-        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    let Some(dir) = corpus_dir() else {
         return;
     };
     if !tcpdump_available() {

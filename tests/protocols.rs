@@ -9,54 +9,38 @@ mod common;
 
 use common::*;
 
-/// The packet lines of `show --no-hex`, and the summary on stderr.
-fn lines(name: &str) -> (Vec<String>, String) {
-    let out = run(&[
-        "show",
-        "--no-hex",
-        "--color=never",
-        capture(name).to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    (
-        text(&out.stdout).lines().map(String::from).collect(),
-        text(&out.stderr),
-    )
-}
-
-fn has(lines: &[String], needle: &str) -> bool {
-    lines.iter().any(|l| l.contains(needle))
-}
-
 #[test]
 fn http_basic_auth_and_login_form_are_credentials() {
-    let (l, summary) = lines("http-basic-auth.pcap");
+    let (l, summary) = show_lines("http-basic-auth.pcap");
     assert!(
-        has(
+        has_line(
             &l,
             "HTTP: GET /private HTTP/1.1: [Authorization: Basic alice:secret]"
         ),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "HTTP: POST /login HTTP/1.1: [Cookie; form user=alice; form password=secret]"
         ),
         "{l:#?}"
     );
-    assert!(has(&l, "HTTP: HTTP/1.1 200 OK: [Set-Cookie]"), "{l:#?}");
+    assert!(
+        has_line(&l, "HTTP: HTTP/1.1 200 OK: [Set-Cookie]"),
+        "{l:#?}"
+    );
     assert!(summary.contains("opaque 0 (0.0%)"), "{summary}");
 }
 
 #[test]
 fn ftp_and_smtp_passwords_are_named() {
-    let (l, _) = lines("ftp-password.pcap");
-    assert!(has(&l, "FTP USER [user=alice]"), "{l:#?}");
-    assert!(has(&l, "FTP PASS [password=secret]"), "{l:#?}");
-    let (l, _) = lines("smtp-auth-plain.pcap");
+    let (l, _) = show_lines("ftp-password.pcap");
+    assert!(has_line(&l, "FTP USER [user=alice]"), "{l:#?}");
+    assert!(has_line(&l, "FTP PASS [password=secret]"), "{l:#?}");
+    let (l, _) = show_lines("smtp-auth-plain.pcap");
     assert!(
-        has(&l, "SMTP AUTH PLAIN [user=alice password=secret]"),
+        has_line(&l, "SMTP AUTH PLAIN [user=alice password=secret]"),
         "{l:#?}"
     );
 }
@@ -70,8 +54,8 @@ fn ftp_data_connections_are_followed_from_their_announcement() {
         ("ftp-password.pcap", "229 Entering extended passive mode"),
         ("ftp-active.pcap", "FTP EPRT |1|127.0.0.1|50020|"),
     ] {
-        let (l, _) = lines(name);
-        assert!(has(&l, announced), "{name}: {l:#?}");
+        let (l, _) = show_lines(name);
+        assert!(has_line(&l, announced), "{name}: {l:#?}");
         let out = run(&["flows", "--brief", capture(name).to_str().unwrap()]);
         let flows = text(&out.stdout);
         let data: Vec<&str> = flows
@@ -98,7 +82,7 @@ fn ftp_data_connections_are_followed_from_their_announcement() {
 
 #[test]
 fn smtp_starttls_switches_to_tls_after_the_220() {
-    let (l, _) = lines("smtp-starttls.pcap");
+    let (l, _) = show_lines("smtp-starttls.pcap");
     let payload: Vec<&String> = l.iter().filter(|x| !x.ends_with("length 0")).collect();
     let go = payload
         .iter()
@@ -117,7 +101,7 @@ fn smtp_starttls_switches_to_tls_after_the_220() {
 
 #[test]
 fn dns_names_asked_and_answered() {
-    let (l, _) = lines("dns-queries.pcap");
+    let (l, _) = show_lines("dns-queries.pcap");
     for want in [
         // tcpdump's DNS printer says the question; eavesdrop adds the answers.
         "A? www.example.test. (57)",
@@ -125,13 +109,13 @@ fn dns_names_asked_and_answered() {
         "A? secret-project.example.test. (68)",
         "DNS nowhere.invalid: NXDOMAIN",
     ] {
-        assert!(has(&l, want), "{want}: {l:#?}");
+        assert!(has_line(&l, want), "{want}: {l:#?}");
     }
 }
 
 #[test]
 fn resumed_handshake_sends_no_certificate() {
-    let (l, _) = lines("tls12-resumption.pcap");
+    let (l, _) = show_lines("tls12-resumption.pcap");
     let hellos: Vec<&String> = l.iter().filter(|x| x.contains("ServerHello")).collect();
     assert_eq!(hellos.len(), 2, "{l:#?}");
     assert!(hellos[0].contains("Certificate (CN=localhost") && !hellos[0].contains("resumed"));
@@ -277,21 +261,24 @@ fn ldap_mysql_and_xmpp_from_other_projects_are_named_with_their_upgrades() {
 
 #[test]
 fn ldap_simple_bind_is_a_credential_and_starttls_hides_the_second() {
-    let (l, _) = lines("ldap-starttls.pcap");
+    let (l, _) = show_lines("ldap-starttls.pcap");
     assert!(
-        has(
+        has_line(
             &l,
             "LDAP bindRequest(1) \"cn=admin,dc=example,dc=org\" simple [user=cn=admin,dc=example,dc=org password=secret]"
         ),
         "{l:#?}"
     );
     assert!(
-        has(&l, "LDAP searchResEntry(2) \"dc=example,dc=org\""),
+        has_line(&l, "LDAP searchResEntry(2) \"dc=example,dc=org\""),
         "{l:#?}"
     );
-    assert!(has(&l, "LDAP extendedReq(1) StartTLS"), "{l:#?}");
-    assert!(has(&l, "LDAP extendedResp(1) success"), "{l:#?}");
-    assert!(has(&l, "TLSv1.3 ClientHello (SNI=localhost)"), "{l:#?}");
+    assert!(has_line(&l, "LDAP extendedReq(1) StartTLS"), "{l:#?}");
+    assert!(has_line(&l, "LDAP extendedResp(1) success"), "{l:#?}");
+    assert!(
+        has_line(&l, "TLSv1.3 ClientHello (SNI=localhost)"),
+        "{l:#?}"
+    );
     // One password on the wire: the StartTLS session's bind is inside TLS.
     assert_eq!(l.iter().filter(|x| x.contains("password=")).count(), 1);
     let out = run(&["flows", capture("ldap-starttls.pcap").to_str().unwrap()]);
@@ -302,22 +289,25 @@ fn ldap_simple_bind_is_a_credential_and_starttls_hides_the_second() {
 
 #[test]
 fn xmpp_plain_login_leaks_and_starttls_session_does_not() {
-    let (l, _) = lines("xmpp-starttls.pcap");
-    assert!(has(&l, "XMPP stream to localhost"), "{l:#?}");
+    let (l, _) = show_lines("xmpp-starttls.pcap");
+    assert!(has_line(&l, "XMPP stream to localhost"), "{l:#?}");
     assert!(
-        has(
+        has_line(
             &l,
             "XMPP auth PLAIN, credentials [user=alice password=secret]"
         ),
         "{l:#?}"
     );
     assert!(
-        has(&l, "XMPP message to alice@localhost/eavesdrop"),
+        has_line(&l, "XMPP message to alice@localhost/eavesdrop"),
         "{l:#?}"
     );
-    assert!(has(&l, "XMPP starttls"), "{l:#?}");
-    assert!(has(&l, "XMPP proceed (TLS follows)"), "{l:#?}");
-    assert!(has(&l, "TLSv1.3 ClientHello (SNI=localhost)"), "{l:#?}");
+    assert!(has_line(&l, "XMPP starttls"), "{l:#?}");
+    assert!(has_line(&l, "XMPP proceed (TLS follows)"), "{l:#?}");
+    assert!(
+        has_line(&l, "TLSv1.3 ClientHello (SNI=localhost)"),
+        "{l:#?}"
+    );
     assert_eq!(l.iter().filter(|x| x.contains("password=")).count(), 1);
     // The message in the clear session is readable; in the TLS one it is not.
     let out = run(&[
@@ -338,25 +328,25 @@ fn xmpp_plain_login_leaks_and_starttls_session_does_not() {
 
 #[test]
 fn mysql_login_shows_user_and_hash_and_the_ssl_request_switches() {
-    let (l, _) = lines("mysql-tls.pcap");
+    let (l, _) = show_lines("mysql-tls.pcap");
     assert!(
-        has(&l, "MySQL server greeting, version 5.5.5-10.11.19-MariaDB"),
+        has_line(&l, "MySQL server greeting, version 5.5.5-10.11.19-MariaDB"),
         "{l:#?}"
     );
     assert!(
-        has(&l, "MySQL login user=alice [user=alice password-hash="),
+        has_line(&l, "MySQL login user=alice [user=alice password-hash="),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "MySQL query: SELECT 'Simple is better than complex.' AS message"
         ),
         "{l:#?}"
     );
-    assert!(has(&l, "MySQL result set, 1 column, row"), "{l:#?}");
-    assert!(has(&l, "MySQL SSLRequest"), "{l:#?}");
-    assert!(has(&l, "TLSv1.3 ClientHello"), "{l:#?}");
+    assert!(has_line(&l, "MySQL result set, 1 column, row"), "{l:#?}");
+    assert!(has_line(&l, "MySQL SSLRequest"), "{l:#?}");
+    assert!(has_line(&l, "TLSv1.3 ClientHello"), "{l:#?}");
     assert_eq!(l.iter().filter(|x| x.contains("MySQL login")).count(), 1);
     let out = run(&["flows", capture("mysql-tls.pcap").to_str().unwrap()]);
     let f = text(&out.stdout);
@@ -368,13 +358,13 @@ fn mysql_login_shows_user_and_hash_and_the_ssl_request_switches() {
 /// inside the records and finds its credentials (scripts/make-cipher-captures.sh).
 #[test]
 fn null_cipher_tls_carries_readable_http_and_its_credentials() {
-    let (l, summary) = lines("tls12-null.pcap");
+    let (l, summary) = show_lines("tls12-null.pcap");
     assert!(
-        has(&l, "ServerHello (cipher=TLS_RSA_WITH_NULL_SHA256)"),
+        has_line(&l, "ServerHello (cipher=TLS_RSA_WITH_NULL_SHA256)"),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "HTTP GET /private [Authorization: Basic alice:secret], TLSv1.2 ApplicationData"
         ),
@@ -474,23 +464,26 @@ fn weak_tls_fails_null_anonymous_suites_and_passes_sound_ones() {
 /// it opaque, and SSL 2.0 named as the weakness it is.
 #[test]
 fn sslv2_session_is_decoded_to_the_end() {
-    let (l, summary) = lines("sslv2-session.pcap");
-    assert!(has(&l, "SSLv2 ClientHello (SSLv2 format)"), "{l:#?}");
+    let (l, summary) = show_lines("sslv2-session.pcap");
+    assert!(has_line(&l, "SSLv2 ClientHello (SSLv2 format)"), "{l:#?}");
     assert!(
-        has(
+        has_line(
             &l,
             "SSLv2 ServerHello (SSLv2 format, CN=localhost, issuer=Eavesdrop Teaching CA)"
         ),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "SSLv2 ClientMasterKey (cipher=SSL_CK_DES_192_EDE3_CBC_WITH_MD5)"
         ),
         "{l:#?}"
     );
-    assert!(has(&l, "SSLv2 ApplicationData, 80 bytes opaque"), "{l:#?}");
+    assert!(
+        has_line(&l, "SSLv2 ApplicationData, 80 bytes opaque"),
+        "{l:#?}"
+    );
     assert!(summary.contains("undecoded 0 (0.0%)"), "{summary}");
     let flows = text(&run(&["flows", capture("sslv2-session.pcap").to_str().unwrap()]).stdout);
     assert!(flows.contains("TCP › SSL 2"), "{flows}");
@@ -516,17 +509,17 @@ fn sslv2_session_is_decoded_to_the_end() {
 /// Connection ID included), their packet numbers and payloads opaque.
 #[test]
 fn quic_handshake_and_1rtt_packets_show_their_headers_and_hide_the_rest() {
-    let (l, summary) = lines("quic-echo.pcap");
+    let (l, summary) = show_lines("quic-echo.pcap");
     assert!(
-        has(
+        has_line(
             &l,
             "QUIC Initial, TLSv1.3 ClientHello (SNI=localhost, ALPN=echo)"
         ),
         "{l:#?}"
     );
-    assert!(has(&l, "QUIC Handshake packet"), "{l:#?}");
+    assert!(has_line(&l, "QUIC Handshake packet"), "{l:#?}");
     assert!(
-        has(&l, "length 62: QUIC 1-RTT packet, 53 bytes opaque"),
+        has_line(&l, "length 62: QUIC 1-RTT packet, 53 bytes opaque"),
         "{l:#?}"
     );
     assert!(summary.contains("undecoded 0 (0.0%)"), "{summary}");
@@ -610,9 +603,9 @@ fn vpn_stacks_are_named_and_their_content_is_opaque() {
 
 #[test]
 fn esp_over_ip_prints_tcpdumps_line() {
-    let (l, _) = lines("ipsec-esp.pcap");
+    let (l, _) = show_lines("ipsec-esp.pcap");
     assert!(
-        has(
+        has_line(
             &l,
             "IP 10.231.0.1 > 10.231.0.2: ESP(spi=0x61b6cb8d,seq=0x1), length 120"
         ),
@@ -685,31 +678,31 @@ fn plaintext_databases_and_brokers_fail_the_check_naming_frame_and_secret() {
 
 #[test]
 fn postgres_sessions_show_login_hash_proof_and_sql() {
-    let (l, _) = lines("pgsql-md5.pcap");
+    let (l, _) = show_lines("pgsql-md5.pcap");
     assert!(
-        has(&l, "PostgreSQL StartupMessage user=alice database=shop"),
+        has_line(&l, "PostgreSQL StartupMessage user=alice database=shop"),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "PostgreSQL PasswordMessage [password-hash=md55d2ff86ffa204925704d4b88f86e49bc]"
         ),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "PostgreSQL Query: SELECT name, price FROM items WHERE price < 4"
         ),
         "{l:#?}"
     );
-    assert!(has(&l, "CommandComplete SELECT 1"), "{l:#?}");
-    let (l, _) = lines("pgsql-scram.pcap");
-    assert!(has(&l, "AuthenticationSASL SCRAM-SHA-256"), "{l:#?}");
-    assert!(has(&l, "SASLResponse [scram-proof="), "{l:#?}");
+    assert!(has_line(&l, "CommandComplete SELECT 1"), "{l:#?}");
+    let (l, _) = show_lines("pgsql-scram.pcap");
+    assert!(has_line(&l, "AuthenticationSASL SCRAM-SHA-256"), "{l:#?}");
+    assert!(has_line(&l, "SASLResponse [scram-proof="), "{l:#?}");
     assert!(
-        has(&l, "Parse P_0: SELECT name FROM items WHERE price > 4;"),
+        has_line(&l, "Parse P_0: SELECT name FROM items WHERE price > 4;"),
         "{l:#?}"
     );
     let flows = text(&run(&["flows", capture("pgsql-scram.pcap").to_str().unwrap()]).stdout);
@@ -720,7 +713,7 @@ fn postgres_sessions_show_login_hash_proof_and_sql() {
 
 #[test]
 fn redis_auth_hello_and_inline_commands_are_named() {
-    let (l, _) = lines("redis-auth.pcap");
+    let (l, _) = show_lines("redis-auth.pcap");
     for want in [
         // tcpdump's RESP printer shows the command; eavesdrop adds its credentials.
         "RESP \"AUTH\" \"s3cret\": [password=s3cret]",
@@ -730,7 +723,7 @@ fn redis_auth_hello_and_inline_commands_are_named() {
         "RESP \"CLIENT SETNAME telnet-user\"",
         "Redis GET user:1",
     ] {
-        assert!(has(&l, want), "{want}: {l:#?}");
+        assert!(has_line(&l, want), "{want}: {l:#?}");
     }
     let flows = text(&run(&["flows", capture("redis-auth.pcap").to_str().unwrap()]).stdout);
     assert!(flows.contains("TCP › Redis "), "{flows}");
@@ -742,7 +735,7 @@ fn redis_auth_hello_and_inline_commands_are_named() {
 
 #[test]
 fn socks5_login_and_the_tunnels_it_carries() {
-    let (l, _) = lines("socks5-auth.pcap");
+    let (l, _) = show_lines("socks5-auth.pcap");
     for want in [
         "SOCKS5 username/password [user=socksuser password=secret]",
         "SOCKS5 CONNECT localhost:8080",
@@ -750,7 +743,7 @@ fn socks5_login_and_the_tunnels_it_carries() {
         "HTTP GET /",
         "TLSv1.3 ClientHello (SNI=localhost",
     ] {
-        assert!(has(&l, want), "{want}: {l:#?}");
+        assert!(has_line(&l, want), "{want}: {l:#?}");
     }
     let flows = text(&run(&["flows", capture("socks5-auth.pcap").to_str().unwrap()]).stdout);
     assert!(flows.contains("TCP › SOCKS5 › HTTP "), "{flows}");
@@ -760,7 +753,7 @@ fn socks5_login_and_the_tunnels_it_carries() {
 
 #[test]
 fn mqtt_connect_publish_and_subscribe_are_named() {
-    let (l, _) = lines("mqtt-auth.pcap");
+    let (l, _) = show_lines("mqtt-auth.pcap");
     for want in [
         "MQTT CONNECT MQTT level 5 client=dashboard [user=alice password=secret]",
         "MQTT CONNECT client=sensor-7 will=home/livingroom/sensor-7/status [user=alice password=secret]",
@@ -768,7 +761,7 @@ fn mqtt_connect_publish_and_subscribe_are_named() {
         "MQTT PUBLISH home/livingroom/temperature (4 bytes)",
         "MQTT CONNACK refused: not authorized",
     ] {
-        assert!(has(&l, want), "{want}: {l:#?}");
+        assert!(has_line(&l, want), "{want}: {l:#?}");
     }
     let flows = text(&run(&["flows", capture("mqtt-auth.pcap").to_str().unwrap()]).stdout);
     assert!(flows.contains("identity: client=sensor-7"), "{flows}");
@@ -784,20 +777,20 @@ fn mqtt_connect_publish_and_subscribe_are_named() {
 /// lengths are tshark's.
 #[test]
 fn websocket_frames_are_read_as_tshark_reads_them() {
-    let (l, summary) = lines("websocket-echo.pcap");
+    let (l, summary) = show_lines("websocket-echo.pcap");
     let frames: Vec<&String> = l.iter().filter(|l| l.contains(": WebSocket ")).collect();
-    assert!(has(&l, "WebSocket text frame, 29 bytes"), "{l:#?}");
+    assert!(has_line(&l, "WebSocket text frame, 29 bytes"), "{l:#?}");
     assert!(
-        has(&l, "WebSocket binary frame, 600 bytes, 600 bytes opaque"),
+        has_line(&l, "WebSocket binary frame, 600 bytes, 600 bytes opaque"),
         "{l:#?}"
     );
-    assert!(has(&l, "WebSocket binary frame, 640 bytes"), "{l:#?}");
-    assert!(!has(&l, "640 bytes opaque"), "{l:#?}");
+    assert!(has_line(&l, "WebSocket binary frame, 640 bytes"), "{l:#?}");
+    assert!(!has_line(&l, "640 bytes opaque"), "{l:#?}");
     assert!(
-        has(&l, "WebSocket text frame, 29 bytes, compressed"),
+        has_line(&l, "WebSocket text frame, 29 bytes, compressed"),
         "{l:#?}"
     );
-    assert!(has(&l, "WebSocket close 1000"), "{l:#?}");
+    assert!(has_line(&l, "WebSocket close 1000"), "{l:#?}");
     assert!(summary.contains("undecoded 0 (0.0%)"), "{summary}");
     // The readable text: the textbook's message, unmasked.
     let out = run(&[
@@ -871,20 +864,20 @@ fn websocket_frames_are_read_as_tshark_reads_them() {
 /// undecoded with a note, and the records after it are opaque.
 #[test]
 fn tls_picked_up_inside_a_record() {
-    let (l, summary) = lines("tls13-midrecord.pcap");
+    let (l, summary) = show_lines("tls13-midrecord.pcap");
     assert!(
-        has(&l, "length 610: TLS continuation, 610 bytes undecoded"),
+        has_line(&l, "length 610: TLS continuation, 610 bytes undecoded"),
         "{l:#?}"
     );
     assert!(
-        has(
+        has_line(
             &l,
             "length 10052: TLSv1.2 ApplicationData, 10047 bytes opaque"
         ),
         "{l:#?}"
     );
     assert!(
-        has(&l, "length 818: TLS continuation, 818 bytes opaque"),
+        has_line(&l, "length 818: TLS continuation, 818 bytes opaque"),
         "{l:#?}"
     );
     assert!(summary.contains("undecoded 610 "), "{summary}");

@@ -281,3 +281,66 @@ pub const CORPUS_PAIRS: &[(&str, &str)] = &[
         "pcapfs/system/keyfiles/tls.key",
     ),
 ];
+
+/// The development corpus EAVESDROP_CORPUS names; without it `None`, and a line saying
+/// the test is skipped.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("EAVESDROP_CORPUS").map(PathBuf::from);
+    if dir.is_none() {
+        eprintln!("EAVESDROP_CORPUS not set: skipped");
+    }
+    dir
+}
+
+/// Every capture (`.pcap`, `.pcapng`, `.cap`) below `dir`, sorted.
+pub fn corpus_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .is_some_and(|e| e == "pcap" || e == "pcapng" || e == "cap")
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Whether tshark runs here (required with EAVESDROP_REQUIRE_PEERS).
+pub fn tshark_available() -> bool {
+    let ok = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && peers_required() {
+        panic!("tshark is required (EAVESDROP_REQUIRE_PEERS) but not installed");
+    }
+    ok
+}
+
+/// The packet lines of `show --no-hex` on a sample capture, and the summary on stderr.
+pub fn show_lines(name: &str) -> (Vec<String>, String) {
+    let out = run(&[
+        "show",
+        "--no-hex",
+        "--color=never",
+        capture(name).to_str().expect("a UTF-8 path"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    (
+        text(&out.stdout).lines().map(String::from).collect(),
+        text(&out.stderr),
+    )
+}
+
+/// Whether any of `lines` contains `needle`.
+pub fn has_line(lines: &[String], needle: &str) -> bool {
+    lines.iter().any(|l| l.contains(needle))
+}
