@@ -228,34 +228,50 @@ impl ByteMap {
     /// [`ByteMap::build`] into this map, reusing its memory and `scratch` (the engine
     /// builds one map per frame).
     pub fn rebuild(&mut self, len: u32, spans: &[Span], scratch: &mut Vec<(u32, u32, Label)>) {
+        self.runs.clear();
+        self.len = len;
+        let kept = |s: &&Span| s.range.start < s.range.end && s.range.start < len;
+        // Spans arrive nearly always sorted (headers, then payload in stream order):
+        // then they are read where they are, without a sorted copy.
+        if spans.is_sorted_by_key(|s| s.range.start) {
+            self.cover(
+                len,
+                spans
+                    .iter()
+                    .filter(kept)
+                    .map(|s| (s.range.start, s.range.end.min(len), s.label())),
+            );
+            return;
+        }
         scratch.clear();
         scratch.extend(
             spans
                 .iter()
-                .filter(|s| s.range.start < s.range.end && s.range.start < len)
+                .filter(kept)
                 .map(|s| (s.range.start, s.range.end.min(len), s.label())),
         );
-        // Spans arrive nearly sorted (headers, then payload in stream order); the sort
-        // is stable, so the first of two spans starting together keeps the bytes.
-        if !scratch.is_sorted_by_key(|&(start, _, _)| start) {
-            scratch.sort_by_key(|&(start, _, _)| start);
-        }
-        self.runs.clear();
-        self.len = len;
-        let map = self;
+        // The sort is stable, so the first of two spans starting together keeps the
+        // bytes.
+        scratch.sort_by_key(|&(start, _, _)| start);
+        self.cover(len, scratch.iter().copied());
+    }
+
+    /// Runs from (start, end, label) stretches sorted by start: where two overlap the
+    /// earlier keeps the bytes; gaps and the rest up to `len` are `Undecoded`.
+    fn cover(&mut self, len: u32, stretches: impl Iterator<Item = (u32, u32, Label)>) {
         let mut pos = 0u32;
-        for &(start, end, label) in scratch.iter() {
+        for (start, end, label) in stretches {
             if end <= pos {
                 continue;
             }
             if start > pos {
-                map.push(pos, start, Label::Undecoded);
+                self.push(pos, start, Label::Undecoded);
             }
-            map.push(start.max(pos), end, label);
+            self.push(start.max(pos), end, label);
             pos = end;
         }
         if pos < len {
-            map.push(pos, len, Label::Undecoded);
+            self.push(pos, len, Label::Undecoded);
         }
     }
 
