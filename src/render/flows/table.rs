@@ -92,12 +92,12 @@ impl Cells {
         let plaintext = r.plaintext();
         Cells {
             id: r.id.to_string(),
-            endpoints: format!("{} → {}", endpoint(&r.client), endpoint(&r.server)),
+            endpoints: format!("{} → {}", Endpoint(&r.client), Endpoint(&r.server)),
             stack: escape(&r.stack_text()).into_owned(),
             packets: format!(
                 "{}/{}",
-                grouped(r.dirs[0].packets),
-                grouped(r.dirs[1].packets)
+                Grouped(r.dirs[0].packets),
+                Grouped(r.dirs[1].packets)
             ),
             bytes: grouped(r.dirs[0].bytes + r.dirs[1].bytes),
             handshake: grouped(readable.saturating_sub(plaintext)),
@@ -107,10 +107,15 @@ impl Cells {
     }
 }
 
-pub(super) fn endpoint(ep: &(IpAddr, u16)) -> String {
-    match ep.0 {
-        IpAddr::V4(a) => format!("{a}:{}", ep.1),
-        IpAddr::V6(a) => format!("[{a}]:{}", ep.1),
+/// `10.0.0.1:443`, `[::1]:443`.
+pub(super) struct Endpoint<'a>(pub &'a (IpAddr, u16));
+
+impl std::fmt::Display for Endpoint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 .0 {
+            IpAddr::V4(a) => write!(f, "{a}:{}", self.0 .1),
+            IpAddr::V6(a) => write!(f, "[{a}]:{}", self.0 .1),
+        }
     }
 }
 
