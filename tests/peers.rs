@@ -23,17 +23,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn tcpdump_available() -> bool {
-    let ok = Command::new("tcpdump")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && peers_required() {
-        panic!("tcpdump is required (EAVESDROP_REQUIRE_PEERS) but not installed");
-    }
-    ok
-}
-
 /// Packet number → text (first line of the packet; after a VXLAN header, the inner
 /// packet's line joined with a newline, as both tools print it).
 fn packets(out: &str) -> BTreeMap<u64, String> {
@@ -316,7 +305,7 @@ fn hex_rows(file: &Path, link: bool) -> (Vec<String>, Vec<String>) {
 
 #[test]
 fn packet_lines_and_hex_rows_agree_on_sample_captures() {
-    if !tcpdump_available() {
+    if !peer_available("tcpdump") {
         eprintln!("tcpdump not installed: skipped");
         return;
     }
@@ -354,7 +343,7 @@ fn packet_lines_agree_on_the_development_corpus() {
     let Some(dir) = corpus_dir() else {
         return;
     };
-    if !tcpdump_available() {
+    if !peer_available("tcpdump") {
         eprintln!("tcpdump not installed: skipped");
         return;
     }
@@ -2880,7 +2869,7 @@ const OPTION_SETS: &[&[&str]] = &[&["-v"], &["-e"], &["-q"], &["-e", "-v"], &["-
 
 #[test]
 fn options_and_link_types_agree_with_tcpdump_on_sample_captures() {
-    if !tcpdump_available() {
+    if !peer_available("tcpdump") {
         eprintln!("tcpdump not installed: skipped");
         return;
     }
@@ -2953,7 +2942,7 @@ fn options_agree_with_tcpdump_on_the_development_corpus() {
     let Some(dir) = corpus_dir() else {
         return;
     };
-    if !tcpdump_available() {
+    if !peer_available("tcpdump") {
         return;
     }
     let files = corpus_files(Path::new(&dir));

@@ -106,7 +106,6 @@ pub fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Peers are required when CI says so: a missing tool then fails instead of skipping.
 /// Whether the tests run as root (live capture needs it).
 pub fn is_root() -> bool {
     Command::new("id")
@@ -115,6 +114,7 @@ pub fn is_root() -> bool {
         .is_ok_and(|o| text(&o.stdout).trim() == "0")
 }
 
+/// Peers are required when CI says so: a missing tool then fails instead of skipping.
 pub fn peers_required() -> bool {
     std::env::var_os("EAVESDROP_REQUIRE_PEERS").is_some()
 }
@@ -313,16 +313,18 @@ pub fn corpus_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Whether tshark runs here (required with EAVESDROP_REQUIRE_PEERS).
-pub fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+/// Whether the peer `tool` (tcpdump, tshark) runs here; with EAVESDROP_REQUIRE_PEERS a
+/// missing one fails the test instead of letting it skip.
+pub fn peer_available(tool: &str) -> bool {
+    let ok = have(tool);
     if !ok && peers_required() {
-        panic!("tshark is required (EAVESDROP_REQUIRE_PEERS) but not installed");
+        panic!("{tool} is required (EAVESDROP_REQUIRE_PEERS) but not installed");
     }
     ok
+}
+
+pub fn tshark_available() -> bool {
+    peer_available("tshark")
 }
 
 /// The packet lines of `show --no-hex` on a sample capture, and the summary on stderr.
