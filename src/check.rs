@@ -299,7 +299,7 @@ impl Policy {
                 .find(|m| r.stack.iter().any(|l| l == m)),
         };
         if self.deny.contains(&Deny::Plaintext) {
-            if let Some((frame, field, sample)) = &r.first_plaintext {
+            if let Some((frame, field, sample)) = &r.findings().first_plaintext {
                 out.push(v(
                     "plaintext",
                     *frame,
@@ -362,6 +362,7 @@ impl Policy {
             for pattern in &self.deny_sni {
                 if glob(pattern, sni) {
                     let frame = r
+                        .findings()
                         .leaks
                         .iter()
                         .find(|l| l.kind == LeakKind::ServerName)

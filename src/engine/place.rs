@@ -126,7 +126,7 @@ pub(super) fn project(
             .take_while(|seg| seg.start < span.range.end)
             .chain(
                 state
-                    .dups
+                    .dups()
                     .iter()
                     .filter(|d| d.start < span.range.end && d.end() > span.range.start),
             );
@@ -195,8 +195,8 @@ pub(super) fn project(
             }
         }
     }
-    if !state.dups.is_empty() {
-        state.dups.retain(|seg| {
+    if let Some(dups) = state.dups_mut().filter(|d| !d.is_empty()) {
+        dups.retain(|seg| {
             let keep = seg.end() > done;
             if !keep {
                 if let Some(p) = pending_mut(pending, seg.frame) {

@@ -11,6 +11,7 @@
 //! so an established flow holds a few spans and bytes, while small records come and go
 //! without reallocating.
 
+use super::tcp::worth_shrinking;
 use crate::fields::FieldId;
 use crate::proto::StreamSpan;
 use crate::span::Visibility;
@@ -31,6 +32,10 @@ const ACK_SLACK: u64 = 1;
 /// go without reallocating.
 const SHRINK_HISTORY: (usize, usize) = (32, 4);
 const SHRINK_RECENT: (usize, usize) = (512, 64);
+/// Room for labels in a history that had none: most flows of a full table carry one
+/// message (its header and its body) and nothing more, and the allocator's own first
+/// room is four.
+const FIRST_HISTORY: usize = 2;
 
 /// A label given, as the history keeps it: 24 bytes where a [`StreamSpan`] takes 32
 /// (an established flow keeps room for a few dozen per direction).
@@ -91,6 +96,17 @@ impl Retained {
         self.recent = VecDeque::new();
     }
 
+    /// Gives back the room kept beyond what is held, where it is worth it (an idle
+    /// flow).
+    pub(super) fn shrink(&mut self) {
+        if worth_shrinking::<Given>(self.history.len(), self.history.capacity()) {
+            self.history.shrink_to_fit();
+        }
+        if worth_shrinking::<u8>(self.recent.len(), self.recent.capacity()) {
+            self.recent.shrink_to_fit();
+        }
+    }
+
     /// Bytes were skipped (a gap): the ring no longer ends where the stream does.
     pub(super) fn forget_bytes(&mut self) {
         self.recent.clear();
@@ -143,6 +159,10 @@ impl Retained {
         // Dissectors may label a later byte first (a record header before the message
         // it precedes): keep the history sorted by offset. (A span of 4 GiB or more
         // takes several entries; an empty one, one.)
+        if self.history.capacity() == 0 {
+            // A message's header and body: room for more comes by doubling.
+            self.history.reserve_exact(FIRST_HISTORY);
+        }
         loop {
             let len = u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX);
             let at = self.history.partition_point(|s| s.start <= start);

@@ -32,6 +32,18 @@ use std::ops::Range;
 /// few gives it back (down to the second figure; see `retain`).
 const SHRINK_SEGS: (usize, usize) = (8, 4);
 
+/// Unused room in an idle flow's buffer worth giving back, in bytes. Shrinking every
+/// buffer to size (a one-packet flow's few bytes of room) left the allocator so many
+/// small free pieces that a million short flows took twice the CPU time; what a busy
+/// flow kept (a label history of 32, a segment list of 8) is worth it.
+const IDLE_SPARE: usize = 128;
+
+/// Whether a buffer of `len` elements of `T` in room for `capacity` keeps enough
+/// unused room to give back when its flow goes idle.
+pub(super) fn worth_shrinking<T>(len: usize, capacity: usize) -> bool {
+    capacity.saturating_sub(len) * std::mem::size_of::<T>() >= IDLE_SPARE
+}
+
 /// A segment held until the bytes before it arrive.
 #[derive(Debug)]
 struct Held {
@@ -41,6 +53,21 @@ struct Held {
     /// Bytes the segment carried on the wire after `data` that were not captured.
     cut: u64,
 }
+
+/// What a direction keeps only when segments come twice or out of order. Boxed: most
+/// directions never need it, and each of the many flows in a full table would carry
+/// its empty collections (48 bytes a direction).
+#[derive(Debug, Default)]
+struct Disorder {
+    /// Other frames carrying copies of bytes not yet labelled.
+    dups: Vec<SegRef>,
+    /// Segments ahead of `next_off`, by stream offset.
+    held: BTreeMap<u64, Held>,
+    held_bytes: usize,
+}
+
+/// The segments held by a direction that never had any.
+static NOTHING_HELD: BTreeMap<u64, Held> = BTreeMap::new();
 
 #[derive(Debug, Default)]
 pub struct TcpDir {
@@ -53,11 +80,8 @@ pub struct TcpDir {
     pub(super) buf_base: u64,
     /// Delivered stretches whose frames wait for labels: sorted, not overlapping.
     pub segs: VecDeque<SegRef>,
-    /// Other frames carrying copies of bytes not yet labelled.
-    pub dups: Vec<SegRef>,
-    /// Segments ahead of `next_off`, by stream offset.
-    held: BTreeMap<u64, Held>,
-    held_bytes: usize,
+    /// Copies and segments out of order, made at the first one.
+    disorder: Option<Box<Disorder>>,
     /// Labels and bytes kept for retransmitted copies.
     retained: Retained,
     /// The peer acknowledged this direction's bytes up to sequence number `.0` in a
@@ -81,7 +105,29 @@ impl TcpDir {
         self.buf = Vec::new();
         self.retained.release_bytes();
         self.segs.shrink_to_fit();
-        self.dups.shrink_to_fit();
+        if let Some(d) = self.disorder.as_mut() {
+            d.dups.shrink_to_fit();
+        }
+    }
+
+    /// Gives back the room kept so that steady traffic does not reallocate (the flow
+    /// went idle), where it is worth it ([`worth_shrinking`]): capacity only, nothing
+    /// the direction holds goes.
+    pub fn shrink(&mut self) {
+        if worth_shrinking::<u8>(self.buf.len(), self.buf.capacity()) {
+            self.buf.shrink_to_fit();
+        }
+        if worth_shrinking::<SegRef>(self.segs.len(), self.segs.capacity()) {
+            self.segs.shrink_to_fit();
+        }
+        self.retained.shrink();
+        if let Some(d) = self.disorder.as_mut() {
+            if d.dups.is_empty() && d.held.is_empty() {
+                self.disorder = None;
+            } else if worth_shrinking::<SegRef>(d.dups.len(), d.dups.capacity()) {
+                d.dups.shrink_to_fit();
+            }
+        }
     }
 
     pub fn fin_seen(&self) -> bool {
@@ -89,7 +135,26 @@ impl TcpDir {
     }
 
     pub fn held_bytes(&self) -> usize {
-        self.held_bytes
+        self.disorder.as_ref().map_or(0, |d| d.held_bytes)
+    }
+
+    /// Other frames carrying copies of bytes not yet labelled.
+    pub fn dups(&self) -> &[SegRef] {
+        self.disorder.as_ref().map_or(&[], |d| &d.dups)
+    }
+
+    /// The copies, to retire those whose bytes are labelled (`None`: there never were any).
+    pub fn dups_mut(&mut self) -> Option<&mut Vec<SegRef>> {
+        self.disorder.as_mut().map(|d| &mut d.dups)
+    }
+
+    /// Segments held ahead of the stream, by stream offset.
+    fn held(&self) -> &BTreeMap<u64, Held> {
+        self.disorder.as_ref().map_or(&NOTHING_HELD, |d| &d.held)
+    }
+
+    fn disorder(&mut self) -> &mut Disorder {
+        self.disorder.get_or_insert_with(Box::default)
     }
 
     /// The sender of this direction heard that the peer has its bytes up to sequence
@@ -202,7 +267,7 @@ pub fn segment(
         // A SYN (or SYN-ACK) with another ISN before any data: the handshake was
         // restarted, the latest one counts (a server answering retransmitted SYNs
         // with fresh ISNs).
-        Some(n) if syn && n != data_seq && st.next_off == 0 && st.held.is_empty() => {
+        Some(n) if syn && n != data_seq && st.next_off == 0 && st.held().is_empty() => {
             st.next_seq = Some(data_seq);
             data_seq
         }
@@ -298,7 +363,7 @@ pub fn segment(
             if first.is_some_and(|f| f != slice(&r)) {
                 res.notes.push(differs(r.end - r.start));
             }
-            st.dups.push(SegRef {
+            st.disorder().dups.push(SegRef {
                 start: r.start,
                 len: (r.end - r.start) as u32,
                 frame: seg.frame,
@@ -311,20 +376,20 @@ pub fn segment(
         }
         // 3. Ahead: a held segment covering `pos` makes this a duplicate too.
         let covering = st
-            .held
+            .held()
             .range(..=pos)
             .next_back()
             .filter(|(s, h)| **s + h.data.len() as u64 > pos)
             .map(|(s, h)| (*s, *s + h.data.len() as u64));
         if let Some((hs, he)) = covering {
             let r = pos..cap_end.min(he);
-            if let Some(h) = st.held.get(&hs) {
+            if let Some(h) = st.held().get(&hs) {
                 let first = h.data.get((r.start - hs) as usize..(r.end - hs) as usize);
                 if first.is_some_and(|f| f != slice(&r)) {
                     res.notes.push(differs(r.end - r.start));
                 }
             }
-            st.dups.push(SegRef {
+            st.disorder().dups.push(SegRef {
                 start: r.start,
                 len: (r.end - r.start) as u32,
                 frame: seg.frame,
@@ -355,7 +420,7 @@ pub fn segment(
             break;
         }
         let next_held = st
-            .held
+            .held()
             .range(pos + 1..)
             .next()
             .map_or(u64::MAX, |(s, _)| *s);
@@ -364,7 +429,7 @@ pub fn segment(
         let piece_off = frame_range(frame_off, start, &r).start;
         res.opened += 1;
         if r.start == st.next_off {
-            let waiting = st.held_bytes;
+            let waiting = st.held_bytes();
             deliver(flow, dir, piece, seg.frame, piece_off, limits, out);
             drain_held(flow, dir, limits, shared, &mut res.dropped, out);
             if waiting > 0 {
@@ -386,9 +451,10 @@ pub fn segment(
                     ),
                 ));
             }
-            st.held_bytes += piece.len();
             shared.held_bytes += piece.len();
-            st.held.insert(
+            let disorder = st.disorder();
+            disorder.held_bytes += piece.len();
+            disorder.held.insert(
                 r.start,
                 Held {
                     data: piece.to_vec(),
@@ -420,9 +486,9 @@ pub fn segment(
             stream_gap(flow, dir, cut, Missing::Cut, limits, out);
             drain_held(flow, dir, limits, shared, &mut res.dropped, out);
         } else if let Some((_, h)) = st
-            .held
-            .range_mut(..cap_end)
-            .next_back()
+            .disorder
+            .as_mut()
+            .and_then(|d| d.held.range_mut(..cap_end).next_back())
             .filter(|(s, h)| **s + h.data.len() as u64 == cap_end)
         {
             h.cut = h.cut.max(cut);
@@ -431,7 +497,7 @@ pub fn segment(
     enforce_bounds(flow, dir, limits, shared, &mut res, out);
     if flow.tcp.get(d).is_some_and(|s| {
         s.fin_at
-            .is_some_and(|f| s.next_off >= f && s.held.is_empty())
+            .is_some_and(|f| s.next_off >= f && s.held().is_empty())
     }) {
         finish_dir(flow, dir, limits, shared, &mut res.dropped, out);
     }
@@ -459,6 +525,11 @@ fn deliver(
     let Some(st) = flow.tcp.get_mut(dir.index()) else {
         return;
     };
+    if st.segs.capacity() == 0 {
+        // Most directions of a full table carry a segment or two (the allocator's own
+        // first room is four): more comes by doubling.
+        st.segs.reserve_exact(1);
+    }
     st.segs.push_back(SegRef {
         start: st.next_off,
         len: piece.len() as u32,
@@ -487,18 +558,22 @@ fn drain_held(
         let Some(st) = flow.tcp.get_mut(dir.index()) else {
             return;
         };
-        let Some(entry) = st.held.first_entry() else {
+        let next_off = st.next_off;
+        let Some(disorder) = st.disorder.as_mut() else {
+            return;
+        };
+        let Some(entry) = disorder.held.first_entry() else {
             return;
         };
         let key = *entry.key();
-        if key > st.next_off {
+        if key > next_off {
             return;
         }
         let mut held = entry.remove();
-        if key < st.next_off {
-            let behind = usize::try_from(st.next_off - key).unwrap_or(usize::MAX);
-            st.held_bytes -= held.data.len();
-            shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
+        disorder.held_bytes -= held.data.len();
+        shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
+        if key < next_off {
+            let behind = usize::try_from(next_off - key).unwrap_or(usize::MAX);
             if behind >= held.data.len() {
                 dropped.push((
                     held.frame,
@@ -508,13 +583,11 @@ fn drain_held(
             }
             held.data.drain(..behind);
             held.frame_off += behind as u32;
-            st.held_bytes += held.data.len();
+            disorder.held_bytes += held.data.len();
             shared.held_bytes += held.data.len();
-            st.held.insert(st.next_off, held);
+            disorder.held.insert(next_off, held);
             continue;
         }
-        st.held_bytes -= held.data.len();
-        shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
         deliver(
             flow,
             dir,
@@ -543,13 +616,13 @@ fn enforce_bounds(
         let Some(st) = flow.tcp.get(dir.index()) else {
             return;
         };
-        let over = st.held_bytes > limits.max_held_bytes
-            || st.held.len() > limits.max_held_segments
-            || (shared.held_bytes > limits.max_held_total && !st.held.is_empty());
+        let (held_bytes, held_segs) = (st.held_bytes(), st.held().len());
+        let over = held_bytes > limits.max_held_bytes
+            || held_segs > limits.max_held_segments
+            || (shared.held_bytes > limits.max_held_total && held_segs > 0);
         if !over {
             return;
         }
-        let (held_bytes, held_segs) = (st.held_bytes, st.held.len());
         if !give_up_first_hole(flow, dir, limits, shared, &mut res.dropped, out) {
             return;
         }
@@ -577,7 +650,7 @@ fn give_up_first_hole(
     let Some(st) = flow.tcp.get(dir.index()) else {
         return false;
     };
-    let Some(first) = st.held.keys().next().copied() else {
+    let Some(first) = st.held().keys().next().copied() else {
         return false;
     };
     let gap = first.saturating_sub(st.next_off);
@@ -647,11 +720,13 @@ pub fn finish_dir(
     while give_up_first_hole(flow, dir, limits, shared, dropped, out) {}
     run_dissector(flow, dir, true, limits, out);
     if let Some(st) = flow.tcp.get_mut(dir.index()) {
-        for (_, h) in std::mem::take(&mut st.held) {
-            shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());
-            dropped.push((h.frame, h.frame_off..h.frame_off + h.data.len() as u32));
+        if let Some(d) = st.disorder.as_mut() {
+            for (_, h) in std::mem::take(&mut d.held) {
+                shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());
+                dropped.push((h.frame, h.frame_off..h.frame_off + h.data.len() as u32));
+            }
+            d.held_bytes = 0;
         }
-        st.held_bytes = 0;
         st.finished = true;
     }
 }

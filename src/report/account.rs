@@ -41,7 +41,11 @@ impl FlowReport {
                 let name = s.field.name();
                 if s.field.role() == Role::Content {
                     d.plaintext += u64::from(s.range.end - s.range.start);
-                    if r.first_plaintext.is_none() {
+                    // (Through the field: `d` borrows the directions.)
+                    if r.findings
+                        .as_ref()
+                        .is_none_or(|f| f.first_plaintext.is_none())
+                    {
                         let bytes = frame
                             .data
                             .get(s.range.start as usize..s.range.end as usize)
@@ -83,7 +87,8 @@ impl FlowReport {
                                     })
                                     .collect()
                             });
-                            r.first_plaintext = Some((frame.number, name, sample));
+                            r.findings.get_or_insert_with(Box::default).first_plaintext =
+                                Some((frame.number, name, sample));
                         }
                     }
                 }
@@ -161,7 +166,8 @@ impl FlowReport {
         p: crate::proto::PlainLen,
     ) {
         let ns = |t: Timestamp| i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec);
-        if let Some(last) = self.messages.last_mut() {
+        let f = self.findings_mut();
+        if let Some(last) = f.messages.last_mut() {
             if last.dir == dir && ns(frame.ts) - ns(last.last) < BURST_NS {
                 last.records += 1;
                 last.min += u64::from(p.min);
@@ -170,11 +176,11 @@ impl FlowReport {
                 return;
             }
         }
-        if self.messages.len() >= MAX_MESSAGES {
-            self.messages_dropped += 1;
+        if f.messages.len() >= MAX_MESSAGES {
+            f.messages_dropped += 1;
             return;
         }
-        self.messages.push(Message {
+        f.messages.push(Message {
             dir,
             first_frame: frame.number,
             records: 1,
@@ -187,7 +193,8 @@ impl FlowReport {
     /// The encrypted conversation in words: `client sent 1 message (31 bytes), server
     /// answered 1 (31 bytes)`; `None` when nothing encrypted was seen.
     pub fn conversation(&self) -> Option<String> {
-        if self.messages.is_empty() {
+        let f = self.findings();
+        if f.messages.is_empty() {
             return None;
         }
         let mut parts: Vec<String> = Vec::new();
@@ -217,7 +224,7 @@ impl FlowReport {
             parts.push(format!("{who} {verb} {what} ({})", sizes.join(", ")));
             run.clear();
         };
-        for m in &self.messages {
+        for m in &f.messages {
             if run.last().is_some_and(|l| l.dir != m.dir) {
                 flush(&mut run, &mut parts);
             }
@@ -228,7 +235,7 @@ impl FlowReport {
         let more = parts.len().saturating_sub(SHOWN);
         parts.truncate(SHOWN);
         let mut text = parts.join(", ");
-        if more > 0 || self.messages_dropped > 0 {
+        if more > 0 || f.messages_dropped > 0 {
             text.push_str(", …");
         }
         Some(text)
@@ -237,15 +244,11 @@ impl FlowReport {
     /// Records a name unless the same name came the same way before.
     pub fn name(&mut self, name: &str, source: NameSource, frame: u64) {
         let name = first_chars(name, MAX_VALUE);
-        if self.names.len() >= MAX_NAMES
-            || self
-                .names
-                .iter()
-                .any(|n| n.source == source && n.name == name)
-        {
+        let names = &self.findings().names;
+        if names.len() >= MAX_NAMES || names.iter().any(|n| n.source == source && n.name == name) {
             return;
         }
-        self.names.push(NameSeen {
+        self.findings_mut().names.push(NameSeen {
             name: name.to_string(),
             source,
             frame,
@@ -258,7 +261,8 @@ impl FlowReport {
     /// (`dns(addr, first_frame)` gives those names with their frames).
     pub fn complete_names(&mut self, dns: impl FnOnce(IpAddr, u64) -> Vec<(String, u64)>) {
         let leak_frame = |r: &FlowReport, kind: LeakKind| {
-            r.leaks
+            r.findings()
+                .leaks
                 .iter()
                 .find(|l| l.kind == kind)
                 .map_or(r.first_frame, |l| l.frame)
@@ -282,6 +286,7 @@ impl FlowReport {
             }
             // ALPN travels in the ClientHello, beside the server name (if any).
             let f = self
+                .findings()
                 .leaks
                 .iter()
                 .find(|l| matches!(l.kind, LeakKind::Alpn | LeakKind::ServerName))
@@ -303,17 +308,19 @@ impl FlowReport {
         // request) costs no allocation.
         let value = first_chars(value, MAX_VALUE);
         if self
+            .findings()
             .leaks
             .iter()
             .any(|l| l.kind == kind && l.value == value)
         {
             return;
         }
-        if self.leaks.len() >= MAX_LEAKS {
-            self.leaks_dropped += 1;
+        let f = self.findings_mut();
+        if f.leaks.len() >= MAX_LEAKS {
+            f.leaks_dropped += 1;
             return;
         }
-        self.leaks.push(LeakSeen {
+        f.leaks.push(LeakSeen {
             kind,
             value: value.to_string(),
             frame,

@@ -14,6 +14,7 @@ use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
 use crate::text::bytes;
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 mod account;
 
@@ -116,6 +117,27 @@ pub struct LeakSeen {
     pub dir: Direction,
 }
 
+/// What a flow's frames showed an observer beyond counts. Boxed in the report and
+/// made at the first finding: most flows of a full table (a scan, a capture picked up
+/// midway, encrypted records of an unknown version) have none, and the live report of
+/// each would carry these empty lists (some 200 bytes).
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    pub leaks: Vec<LeakSeen>,
+    pub leaks_dropped: u64,
+    /// Where application content was first readable: frame, field, a short sample.
+    pub first_plaintext: Option<(u64, &'static str, String)>,
+    /// The encrypted conversation as an observer sees it: messages each way, in order.
+    pub messages: Vec<Message>,
+    pub messages_dropped: u64,
+    /// Every name an observer associates with the flow, and how (complete once the
+    /// flow's report is handed out: [`FlowReport::complete_names`]).
+    pub names: Vec<NameSeen>,
+}
+
+/// The findings of a flow that has none.
+static NO_FINDINGS: LazyLock<Findings> = LazyLock::new(Findings::default);
+
 /// Everything known about one flow.
 #[derive(Clone, Debug)]
 pub struct FlowReport {
@@ -148,23 +170,15 @@ pub struct FlowReport {
     /// The TCP handshake (SYN) was captured.
     pub syn_seen: bool,
     pub end_reason: FlowEnd,
-    pub leaks: Vec<LeakSeen>,
-    pub leaks_dropped: u64,
     /// Notes attached to the flow's frames.
     pub notes: u64,
-    /// Where application content was first readable: frame, field, a short sample.
-    pub first_plaintext: Option<(u64, &'static str, String)>,
     /// The first frame with payload bytes nobody could classify.
     pub first_undecoded: Option<u64>,
-    /// The encrypted conversation as an observer sees it: messages each way, in order.
-    pub messages: Vec<Message>,
-    pub messages_dropped: u64,
     /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
     /// over, what follows is application data.
     tls13_client_encrypted: bool,
-    /// Every name an observer associates with the flow, and how (complete once the
-    /// flow's report is handed out: [`FlowReport::complete_names`]).
-    pub names: Vec<NameSeen>,
+    /// Leaks, names, messages: made at the first ([`FlowReport::findings`]).
+    findings: Option<Box<Findings>>,
     /// The frame that carried the (first) ServerHello: where the version and the
     /// cipher suite were chosen.
     pub server_hello_frame: Option<u64>,
@@ -196,18 +210,23 @@ impl FlowReport {
             details: Vec::new(),
             syn_seen: false,
             end_reason: FlowEnd::Open,
-            leaks: Vec::new(),
-            leaks_dropped: 0,
             notes: 0,
-            first_plaintext: None,
             first_undecoded: None,
             server_hello_frame: None,
-            names: Vec::new(),
-            messages: Vec::new(),
-            messages_dropped: 0,
             tls13_client_encrypted: false,
+            findings: None,
             records_seen: false,
         }
+    }
+
+    /// Leaks, names, messages and the first readable content seen so far.
+    pub fn findings(&self) -> &Findings {
+        self.findings.as_deref().unwrap_or(&NO_FINDINGS)
+    }
+
+    /// The findings, to add to (made at the first).
+    pub fn findings_mut(&mut self) -> &mut Findings {
+        self.findings.get_or_insert_with(Box::default)
     }
 
     /// A report for a flow just seen.
@@ -287,7 +306,10 @@ impl FlowReport {
     }
 
     pub fn credentials(&self) -> impl Iterator<Item = &LeakSeen> {
-        self.leaks.iter().filter(|l| l.kind == LeakKind::Credential)
+        self.findings()
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Credential)
     }
 
     /// The negotiated TLS version, when a ServerHello was seen.
@@ -376,12 +398,13 @@ impl FlowReport {
             (LeakKind::Identity, "identities"),
         ];
         for (kind, name) in kinds {
-            if self.leaks.iter().any(|l| l.kind == kind) {
+            if self.findings().leaks.iter().any(|l| l.kind == kind) {
                 visible.push(name.into());
             }
         }
         // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
         let ids: Vec<&str> = self
+            .findings()
             .leaks
             .iter()
             .filter(|l| l.kind == LeakKind::Identity)
@@ -393,6 +416,7 @@ impl FlowReport {
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
         let dns: Vec<&str> = self
+            .findings()
             .names
             .iter()
             .filter(|n| n.source == NameSource::Dns)
