@@ -113,10 +113,7 @@ pub(super) fn project(
     current: u64,
     ending: bool,
 ) {
-    let Some(state) = flow.tcp.get_mut(dir.index()) else {
-        out.clear();
-        return;
-    };
+    let state = flow.tcp.get_mut(dir);
     for span in out.spans.drain(..) {
         let first = state.segs.partition_point(|s| s.end() <= span.range.start);
         let carriers = state

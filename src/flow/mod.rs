@@ -20,7 +20,7 @@ use crate::proto::Direction;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 
-pub use tcp::{SegmentIn, SegmentResult, Shared, TcpDir};
+pub use tcp::{SegmentIn, SegmentResult, Shared, TcpDir, TcpDirs};
 
 /// Configurable bounds on what the flow stage holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +104,7 @@ pub struct Flow {
     pub syn_seen: bool,
     /// Client ISN, to tell port reuse from a retransmitted SYN.
     client_isn: Option<u32>,
-    pub tcp: [TcpDir; 2],
+    pub tcp: TcpDirs,
     pub app: App,
     /// A RST was seen: the connection is over.
     pub reset: bool,
@@ -128,7 +128,10 @@ impl Flow {
 
     /// Both sides finished (FIN and every byte before it seen), or a RST.
     pub fn closed(&self) -> bool {
-        self.reset || self.tcp.iter().all(|d| d.finished)
+        self.reset
+            || [Direction::ToServer, Direction::ToClient]
+                .into_iter()
+                .all(|d| self.tcp.get(d).finished)
     }
 
     /// What the flow's TLS (or QUIC) handshake told an observer, if it has one.
@@ -141,7 +144,7 @@ impl Flow {
 
     /// The flow went idle: its buffers give back the room they keep for steady traffic.
     fn shrink(&mut self) {
-        for dir in &mut self.tcp {
+        for dir in self.tcp.iter_mut() {
             dir.shrink();
         }
     }
@@ -322,7 +325,7 @@ impl FlowTable {
             return;
         }
         flow.lingering = true;
-        for dir in &mut flow.tcp {
+        for dir in flow.tcp.iter_mut() {
             dir.compact();
         }
         if let App::Known(d) = &mut flow.app {
@@ -427,7 +430,7 @@ impl FlowTable {
             packets: [0; 2],
             syn_seen: syn.is_some(),
             client_isn: syn,
-            tcp: [TcpDir::default(), TcpDir::default()],
+            tcp: TcpDirs::default(),
             app: App::Detecting,
             reset: false,
             lingering: false,

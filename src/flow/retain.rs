@@ -32,10 +32,6 @@ const ACK_SLACK: u64 = 1;
 /// go without reallocating.
 const SHRINK_HISTORY: (usize, usize) = (32, 4);
 const SHRINK_RECENT: (usize, usize) = (512, 64);
-/// Room for labels in a history that had none: most flows of a full table carry one
-/// message (its header and its body) and nothing more, and the allocator's own first
-/// room is four.
-const FIRST_HISTORY: usize = 2;
 
 /// A label given, as the history keeps it: 24 bytes where a [`StreamSpan`] takes 32
 /// (an established flow keeps room for a few dozen per direction).
@@ -159,10 +155,6 @@ impl Retained {
         // Dissectors may label a later byte first (a record header before the message
         // it precedes): keep the history sorted by offset. (A span of 4 GiB or more
         // takes several entries; an empty one, one.)
-        if self.history.capacity() == 0 {
-            // A message's header and body: room for more comes by doubling.
-            self.history.reserve_exact(FIRST_HISTORY);
-        }
         loop {
             let len = u32::try_from(end.saturating_sub(start)).unwrap_or(u32::MAX);
             let at = self.history.partition_point(|s| s.start <= start);

@@ -27,6 +27,7 @@ use crate::proto::{Direction, Emitter, StreamSpan};
 use crate::span::Visibility;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
+use std::sync::LazyLock;
 
 /// Room for stretches waiting for labels beyond which an acknowledgment that finds
 /// few gives it back (down to the second figure; see `retain`).
@@ -84,14 +85,61 @@ pub struct TcpDir {
     disorder: Option<Box<Disorder>>,
     /// Labels and bytes kept for retransmitted copies.
     retained: Retained,
-    /// The peer acknowledged this direction's bytes up to sequence number `.0` in a
-    /// segment ending at its own sequence number `.1`: once this direction
-    /// acknowledges `.1`, its sender has heard that acknowledgment.
-    unconfirmed: Option<(u32, u32)>,
     /// Stream offset just after the FIN.
     fin_at: Option<u64>,
     /// The direction is over: everything was labelled.
     pub finished: bool,
+}
+
+/// A connection's two directions, each made at its first segment: a UDP flow has
+/// neither, and most flows of a full table (a scan, one-packet flows) one.
+#[derive(Debug, Default)]
+pub struct TcpDirs {
+    /// `[to the server, to the client]`, boxed: 176 bytes each.
+    dirs: [Option<Box<TcpDir>>; 2],
+    /// The peer acknowledged a direction's bytes up to sequence number `.0` in a
+    /// segment ending at its own sequence number `.1`: once this direction
+    /// acknowledges `.1`, its sender has heard that acknowledgment. (Here, not in the
+    /// direction: the peer's data may come first.)
+    unconfirmed: [Option<(u32, u32)>; 2],
+}
+
+/// The state of a direction that has had no segment.
+static FRESH: LazyLock<TcpDir> = LazyLock::new(TcpDir::default);
+
+impl TcpDirs {
+    /// A direction's state (the fresh one before its first segment).
+    pub fn get(&self, dir: Direction) -> &TcpDir {
+        let [to_server, to_client] = &self.dirs;
+        let d = match dir {
+            Direction::ToServer => to_server,
+            Direction::ToClient => to_client,
+        };
+        d.as_deref().unwrap_or(&FRESH)
+    }
+
+    /// A direction's state, made at its first use.
+    pub fn get_mut(&mut self, dir: Direction) -> &mut TcpDir {
+        self.slot(dir).get_or_insert_with(Box::default)
+    }
+
+    /// A direction's state if it was ever used.
+    fn existing_mut(&mut self, dir: Direction) -> Option<&mut TcpDir> {
+        self.slot(dir).as_deref_mut()
+    }
+
+    fn slot(&mut self, dir: Direction) -> &mut Option<Box<TcpDir>> {
+        let [to_server, to_client] = &mut self.dirs;
+        match dir {
+            Direction::ToServer => to_server,
+            Direction::ToClient => to_client,
+        }
+    }
+
+    /// The directions ever used.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut TcpDir> {
+        self.dirs.iter_mut().flatten().map(|d| &mut **d)
+    }
 }
 
 impl TcpDir {
@@ -228,16 +276,20 @@ fn frame_range(frame_off: u32, seg_start: u64, range: &Range<u64>) -> Range<u32>
 /// it (a spurious retransmission). The peer's acknowledgment counts once this sender
 /// acknowledges the segment that carried it.
 pub fn acknowledgment(flow: &mut Flow, dir: Direction, ack: u32, end: Option<u32>) {
-    if let Some(st) = flow.tcp.get_mut(dir.index()) {
-        if let Some((heard, peer_end)) = st.unconfirmed {
+    let tcp = &mut flow.tcp;
+    if let Some(mine) = tcp.unconfirmed.get_mut(dir.index()) {
+        if let Some((heard, peer_end)) = *mine {
             if ack.wrapping_sub(peer_end) as i32 >= 0 {
-                st.unconfirmed = None;
-                st.acknowledged(heard);
+                *mine = None;
+                // (A direction without segments has nothing to forget.)
+                if let Some(st) = tcp.existing_mut(dir) {
+                    st.acknowledged(heard);
+                }
             }
         }
     }
-    if let (Some(end), Some(peer)) = (end, flow.tcp.get_mut(dir.reverse().index())) {
-        peer.unconfirmed.get_or_insert((ack, end));
+    if let (Some(end), Some(peer)) = (end, tcp.unconfirmed.get_mut(dir.reverse().index())) {
+        peer.get_or_insert((ack, end));
     }
 }
 
@@ -251,7 +303,6 @@ pub fn segment(
     out: &mut Emitter,
 ) -> SegmentResult {
     let mut res = SegmentResult::default();
-    let d = dir.index();
     let syn = seg.flags.has(TcpFlags::SYN);
     // The first byte of data: a SYN occupies one sequence number.
     let data_seq = if syn {
@@ -260,9 +311,7 @@ pub fn segment(
         seg.seq
     };
     let syn_seen = flow.syn_seen;
-    let Some(st) = flow.tcp.get_mut(d) else {
-        return res;
-    };
+    let st = flow.tcp.get_mut(dir);
     let next_seq = match st.next_seq {
         // A SYN (or SYN-ACK) with another ISN before any data: the handshake was
         // restarted, the latest one counts (a server answering retransmitted SYNs
@@ -339,7 +388,7 @@ pub fn segment(
     let mut retransmitted = 0u64;
     let mut held_any = false;
     while pos < cap_end {
-        let Some(st) = flow.tcp.get_mut(d) else { break };
+        let st = flow.tcp.get_mut(dir);
         if pos < st.buf_base {
             // 1. Already labelled: a retransmission takes its first copy's labels.
             let r = pos..cap_end.min(st.buf_base);
@@ -479,9 +528,7 @@ pub fn segment(
     let wire_end = wire_end.max(0) as u64;
     if wire_end > cap_end && data.len() < seg.wire_len as usize {
         let cut = wire_end - cap_end;
-        let Some(st) = flow.tcp.get_mut(d) else {
-            return res;
-        };
+        let st = flow.tcp.get_mut(dir);
         if cap_end == st.next_off {
             stream_gap(flow, dir, cut, Missing::Cut, limits, out);
             drain_held(flow, dir, limits, shared, &mut res.dropped, out);
@@ -495,10 +542,11 @@ pub fn segment(
         }
     }
     enforce_bounds(flow, dir, limits, shared, &mut res, out);
-    if flow.tcp.get(d).is_some_and(|s| {
-        s.fin_at
-            .is_some_and(|f| s.next_off >= f && s.held().is_empty())
-    }) {
+    let st = flow.tcp.get(dir);
+    if st
+        .fin_at
+        .is_some_and(|f| st.next_off >= f && st.held().is_empty())
+    {
         finish_dir(flow, dir, limits, shared, &mut res.dropped, out);
     }
     res
@@ -522,9 +570,7 @@ fn deliver(
     limits: &Limits,
     out: &mut Emitter,
 ) {
-    let Some(st) = flow.tcp.get_mut(dir.index()) else {
-        return;
-    };
+    let st = flow.tcp.get_mut(dir);
     if st.segs.capacity() == 0 {
         // Most directions of a full table carry a segment or two (the allocator's own
         // first room is four): more comes by doubling.
@@ -555,7 +601,7 @@ fn drain_held(
     out: &mut Emitter,
 ) {
     loop {
-        let Some(st) = flow.tcp.get_mut(dir.index()) else {
+        let Some(st) = flow.tcp.existing_mut(dir) else {
             return;
         };
         let next_off = st.next_off;
@@ -613,9 +659,7 @@ fn enforce_bounds(
     out: &mut Emitter,
 ) {
     loop {
-        let Some(st) = flow.tcp.get(dir.index()) else {
-            return;
-        };
+        let st = flow.tcp.get(dir);
         let (held_bytes, held_segs) = (st.held_bytes(), st.held().len());
         let over = held_bytes > limits.max_held_bytes
             || held_segs > limits.max_held_segments
@@ -647,9 +691,7 @@ fn give_up_first_hole(
     dropped: &mut Vec<(u64, Range<u32>)>,
     out: &mut Emitter,
 ) -> bool {
-    let Some(st) = flow.tcp.get(dir.index()) else {
-        return false;
-    };
+    let st = flow.tcp.get(dir);
     let Some(first) = st.held().keys().next().copied() else {
         return false;
     };
@@ -683,9 +725,7 @@ fn stream_gap(
     }
     // Whatever is buffered must be labelled before the hole.
     run_dissector(flow, dir, true, limits, out);
-    let Some(st) = flow.tcp.get_mut(dir.index()) else {
-        return;
-    };
+    let st = flow.tcp.get_mut(dir);
     let at = st.next_off;
     if why == Missing::Lost {
         let what = if len == 1 { "byte" } else { "bytes" };
@@ -719,14 +759,13 @@ pub fn finish_dir(
 ) {
     while give_up_first_hole(flow, dir, limits, shared, dropped, out) {}
     run_dissector(flow, dir, true, limits, out);
-    if let Some(st) = flow.tcp.get_mut(dir.index()) {
-        if let Some(d) = st.disorder.as_mut() {
-            for (_, h) in std::mem::take(&mut d.held) {
-                shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());
-                dropped.push((h.frame, h.frame_off..h.frame_off + h.data.len() as u32));
-            }
-            d.held_bytes = 0;
+    let st = flow.tcp.get_mut(dir);
+    if let Some(d) = st.disorder.as_mut() {
+        for (_, h) in std::mem::take(&mut d.held) {
+            shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());
+            dropped.push((h.frame, h.frame_off..h.frame_off + h.data.len() as u32));
         }
-        st.finished = true;
+        d.held_bytes = 0;
     }
+    st.finished = true;
 }
