@@ -333,7 +333,7 @@ impl Policy {
                 if !weak.is_empty() {
                     out.push(v(
                         "weak-tls",
-                        r.server_hello_frame.unwrap_or(r.first_frame),
+                        r.findings().server_hello_frame.unwrap_or(r.first_frame),
                         "tls.handshake.ciphersuite",
                         format!(
                             "{}: {}",
@@ -351,7 +351,7 @@ impl Policy {
                 if tls.0 < min.0 && !tls.is_tls13() {
                     out.push(v(
                         "min-tls",
-                        r.server_hello_frame.unwrap_or(r.first_frame),
+                        r.findings().server_hello_frame.unwrap_or(r.first_frame),
                         "tls.handshake.version",
                         format!("{} (minimum {})", spaced(got), spaced(min)),
                     ));

@@ -495,7 +495,7 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
             "readable": p.readable,
             "weaknesses": p.weaknesses,
         })),
-        "details": r.details.iter()
+        "details": r.findings().details.iter()
             .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
             .collect::<serde_json::Map<String, Value>>(),
         "leaks": r.findings().leaks.iter().map(|l| json!({

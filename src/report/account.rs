@@ -140,7 +140,9 @@ impl FlowReport {
                     r.leak(*kind, value, frame.number, dir);
                 }
                 Desc::TlsHandshake { msg, .. } if *msg == HandshakeType::SERVER_HELLO => {
-                    r.server_hello_frame.get_or_insert(frame.number);
+                    r.findings_mut()
+                        .server_hello_frame
+                        .get_or_insert(frame.number);
                 }
                 Desc::Named { name, source } => r.name(name, *source, frame.number),
                 _ => {}
@@ -290,9 +292,12 @@ impl FlowReport {
                 .leaks
                 .iter()
                 .find(|l| matches!(l.kind, LeakKind::Alpn | LeakKind::ServerName))
-                .map_or(self.server_hello_frame.unwrap_or(self.first_frame), |l| {
-                    l.frame
-                });
+                .map_or(
+                    self.findings()
+                        .server_hello_frame
+                        .unwrap_or(self.first_frame),
+                    |l| l.frame,
+                );
             for a in t.alpn_chosen.iter().chain(t.alpn_offered.iter()) {
                 self.name(a, NameSource::Alpn, f);
             }

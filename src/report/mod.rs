@@ -133,6 +133,14 @@ pub struct Findings {
     /// Every name an observer associates with the flow, and how (complete once the
     /// flow's report is handed out: [`FlowReport::complete_names`]).
     pub names: Vec<NameSeen>,
+    /// Other facts the flow's dissectors learned, by dotted name.
+    pub details: Vec<(&'static str, String)>,
+    /// The frame that carried the (first) ServerHello: where the version and the
+    /// cipher suite were chosen.
+    pub server_hello_frame: Option<u64>,
+    /// The encapsulations the flow travelled through, outermost first (its first
+    /// packet's); empty for a flow on the frame's own network layer.
+    pub tunnel: Vec<&'static str>,
 }
 
 /// The findings of a flow that has none.
@@ -157,16 +165,11 @@ pub struct FlowReport {
     /// inside a tunnel, the encapsulations and the inner IP version come first:
     /// `VXLAN`, `IPv4`, `TCP`, `HTTP`.
     pub stack: Vec<String>,
-    /// The encapsulations the flow travelled through, outermost first (its first
-    /// packet's); empty for a flow on the frame's own network layer.
-    pub tunnel: Vec<&'static str>,
     /// Boxed, like `protection`: set only when the flow ends, and most flows have
     /// neither (a live flow's report stays small).
     pub tls: Option<Box<TlsFacts>>,
     /// How an encrypting protocol other than TLS protects the content.
     pub protection: Option<Box<Protection>>,
-    /// Other facts the flow's dissectors learned, by dotted name.
-    pub details: Vec<(&'static str, String)>,
     /// The TCP handshake (SYN) was captured.
     pub syn_seen: bool,
     pub end_reason: FlowEnd,
@@ -179,9 +182,6 @@ pub struct FlowReport {
     tls13_client_encrypted: bool,
     /// Leaks, names, messages: made at the first ([`FlowReport::findings`]).
     findings: Option<Box<Findings>>,
-    /// The frame that carried the (first) ServerHello: where the version and the
-    /// cipher suite were chosen.
-    pub server_hello_frame: Option<u64>,
     /// TLS records were seen: sizes count records from then on.
     pub records_seen: bool,
 }
@@ -204,15 +204,12 @@ impl FlowReport {
             end: Timestamp::default(),
             dirs: [DirStats::default(), DirStats::default()],
             stack: vec![transport.name().to_string()],
-            tunnel: Vec::new(),
             tls: None,
             protection: None,
-            details: Vec::new(),
             syn_seen: false,
             end_reason: FlowEnd::Open,
             notes: 0,
             first_undecoded: None,
-            server_hello_frame: None,
             tls13_client_encrypted: false,
             findings: None,
             records_seen: false,
@@ -229,6 +226,16 @@ impl FlowReport {
         self.findings.get_or_insert_with(Box::default)
     }
 
+    /// The findings, to set a field of to a value (`None` when it is `empty` and
+    /// there are none: nothing is made for it).
+    fn findings_to_set(&mut self, empty: bool) -> Option<&mut Findings> {
+        if empty && self.findings.is_none() {
+            None
+        } else {
+            Some(self.findings_mut())
+        }
+    }
+
     /// A report for a flow just seen.
     pub fn for_flow(flow: &Flow) -> FlowReport {
         let mut r = FlowReport::new(flow.id, flow.key.proto, flow.client, flow.server());
@@ -241,10 +248,9 @@ impl FlowReport {
     pub fn set_tunnel(&mut self, tunnel: Vec<&'static str>) {
         let base = self.stack_base().min(self.stack.len());
         let above: Vec<String> = self.stack.drain(base..).collect();
-        self.tunnel = tunnel;
         self.stack.clear();
-        if !self.tunnel.is_empty() {
-            self.stack.extend(self.tunnel.iter().map(|t| t.to_string()));
+        if !tunnel.is_empty() {
+            self.stack.extend(tunnel.iter().map(|t| t.to_string()));
             let ip = if self.client.0.is_ipv6() {
                 "IPv6"
             } else {
@@ -254,14 +260,18 @@ impl FlowReport {
         }
         self.stack.push(self.transport.name().to_string());
         self.stack.extend(above);
+        if let Some(f) = self.findings_to_set(tunnel.is_empty()) {
+            f.tunnel = tunnel;
+        }
     }
 
     /// How many layers of the stack come before the dissectors' (tunnel, IP, transport).
     fn stack_base(&self) -> usize {
-        if self.tunnel.is_empty() {
+        let tunnel = &self.findings().tunnel;
+        if tunnel.is_empty() {
             1
         } else {
-            self.tunnel.len() + 2
+            tunnel.len() + 2
         }
     }
 
@@ -287,7 +297,9 @@ impl FlowReport {
         }
         self.tls = facts.tls.map(Box::new);
         self.protection = facts.protection.map(Box::new);
-        self.details = facts.details;
+        if let Some(f) = self.findings_to_set(facts.details.is_empty()) {
+            f.details = facts.details;
+        }
     }
 
     /// Payload bytes per label, both directions.
