@@ -6,6 +6,7 @@
 //! first), unlabelled bytes per direction ([`Limits::max_stream_buffer`]), and
 //! out-of-order bytes and segments per direction and in total.
 
+pub mod dirs;
 mod dissect;
 pub mod expect;
 pub mod frag;
@@ -20,7 +21,8 @@ use crate::proto::Direction;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 
-pub use tcp::{SegmentIn, SegmentResult, Shared, TcpDir, TcpDirs};
+pub use dirs::TcpDirs;
+pub use tcp::{SegmentIn, SegmentResult, Shared, TcpDir};
 
 /// Configurable bounds on what the flow stage holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +107,7 @@ pub struct Flow {
     pub syn_seen: bool,
     /// Client ISN, to tell port reuse from a retransmitted SYN.
     client_isn: Option<u32>,
+    /// Each direction's reassembly (made at its first segment).
     pub tcp: TcpDirs,
     pub app: App,
     /// A RST was seen: the connection is over.
@@ -172,7 +175,7 @@ pub struct FlowTable {
     index: hashbrown::HashTable<u32>,
     hasher: foldhash::fast::RandomState,
     /// Boxed: the table grows by doubling, and a slot costs a pointer, not a flow
-    /// (640 bytes); removing one moves a pointer.
+    /// (200 bytes); removing one moves a pointer.
     #[allow(clippy::vec_box)]
     flows: Vec<Box<Flow>>,
     /// Each slot's flow's `last_frame`, side by side: eviction reads them all without
