@@ -299,7 +299,7 @@ impl Policy {
                 .find(|m| r.stack.iter().any(|l| l == m)),
         };
         if self.deny.contains(&Deny::Plaintext) {
-            if let Some((frame, field, sample)) = &r.first_plaintext {
+            if let Some((frame, field, sample)) = &r.findings().first_plaintext {
                 out.push(v(
                     "plaintext",
                     *frame,
@@ -333,7 +333,7 @@ impl Policy {
                 if !weak.is_empty() {
                     out.push(v(
                         "weak-tls",
-                        r.server_hello_frame.unwrap_or(r.first_frame),
+                        r.findings().server_hello_frame.unwrap_or(r.first_frame),
                         "tls.handshake.ciphersuite",
                         format!(
                             "{}: {}",
@@ -351,7 +351,7 @@ impl Policy {
                 if tls.0 < min.0 && !tls.is_tls13() {
                     out.push(v(
                         "min-tls",
-                        r.server_hello_frame.unwrap_or(r.first_frame),
+                        r.findings().server_hello_frame.unwrap_or(r.first_frame),
                         "tls.handshake.version",
                         format!("{} (minimum {})", spaced(got), spaced(min)),
                     ));
@@ -362,6 +362,7 @@ impl Policy {
             for pattern in &self.deny_sni {
                 if glob(pattern, sni) {
                     let frame = r
+                        .findings()
                         .leaks
                         .iter()
                         .find(|l| l.kind == LeakKind::ServerName)

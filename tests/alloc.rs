@@ -426,21 +426,29 @@ fn held_per_flow<S: Sink>(file: Vec<u8>, sink: S, config: EngineConfig) -> (f64,
 /// bytes of the last exchange (its acknowledgment not yet heard) and the room kept in
 /// the label history, recent bytes, stream buffer and segment list so that steady
 /// small records do not reallocate (the allocation tests above: lowering those
-/// thresholds makes them fail) about 2 KiB. The issue's target is 1 KiB
+/// thresholds makes them fail) about 2 KiB. Then 1.8 KiB (1,844 bytes; 2,969 with
+/// reports): the `Flow` 200 bytes inline, each TCP direction boxed and made at its
+/// first segment (176), its duplicates and out-of-order segments boxed on first use,
+/// the TLS handshake's facts boxed (the dissector 128), the stack's hand-over boxed
+/// (48), a report's leaks, names, messages and details boxed, the table's index 4
+/// bytes a slot, and a flow idle for 1,024 frames gives back the room its buffers keep
+/// for steady traffic. What is left: the TLS facts and their strings, the two
+/// directions, the labels and bytes of the last exchange, and with reports the leaks
+/// and names themselves. The issue's target is 1 KiB
 /// ([`an_established_tls_flow_holds_under_1_kib`]); this bound keeps what was gained.
 #[test]
 fn an_established_tls_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
         assert!(
-            per < 4.75 * 1024.0,
+            per < 3.2 * 1024.0,
             "{what}: {per:.0} bytes per established TLS flow"
         );
     }
 }
 
 #[test]
-#[ignore = "not met yet: the Flow, the TLS dissector's facts and the report (issue 17)"]
+#[ignore = "not met yet: 1.8 KiB, 2.9 with reports: the TLS facts, both directions, the last exchange (issue 17)"]
 fn an_established_tls_flow_holds_under_1_kib() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {

@@ -341,11 +341,11 @@ impl<S: Sink> Engine<S> {
             );
             project(flow, d, &mut self.emitter, &mut self.pending, current, true);
             // Stretches that never got labels (a dissector bug) must not hold frames.
-            if let Some(state) = flow.tcp.get_mut(d.index()) {
-                for seg in state.segs.drain(..).chain(state.dups.drain(..)) {
-                    if let Some(p) = pending_mut(&mut self.pending, seg.frame) {
-                        p.open = p.open.saturating_sub(1);
-                    }
+            let state = flow.tcp.get_mut(d);
+            let dups = state.dups_mut().map(std::mem::take).unwrap_or_default();
+            for seg in state.segs.drain(..).chain(dups) {
+                if let Some(p) = pending_mut(&mut self.pending, seg.frame) {
+                    p.open = p.open.saturating_sub(1);
                 }
             }
         }

@@ -113,10 +113,7 @@ pub(super) fn project(
     current: u64,
     ending: bool,
 ) {
-    let Some(state) = flow.tcp.get_mut(dir.index()) else {
-        out.clear();
-        return;
-    };
+    let state = flow.tcp.get_mut(dir);
     // Consecutive spans mostly fall in the segment the previous one started in.
     let mut hint = 0;
     for span in out.spans.drain(..) {
@@ -138,7 +135,7 @@ pub(super) fn project(
             .take_while(|seg| seg.start < span.range.end)
             .chain(
                 state
-                    .dups
+                    .dups()
                     .iter()
                     .filter(|d| d.start < span.range.end && d.end() > span.range.start),
             );
@@ -207,8 +204,8 @@ pub(super) fn project(
             }
         }
     }
-    if !state.dups.is_empty() {
-        state.dups.retain(|seg| {
+    if let Some(dups) = state.dups_mut().filter(|d| !d.is_empty()) {
+        dups.retain(|seg| {
             let keep = seg.end() > done;
             if !keep {
                 if let Some(p) = pending_mut(pending, seg.frame) {

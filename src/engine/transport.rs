@@ -243,7 +243,7 @@ impl<S: Sink> Engine<S> {
                 + u32::from(flags.has(decode::TcpFlags::SYN))
                 + u32::from(flags.has(decode::TcpFlags::FIN));
             let end = (len > 0).then(|| seq.wrapping_add(len));
-            flow::tcp::acknowledgment(flow, dir, ack, end);
+            flow::dirs::acknowledgment(flow, dir, ack, end);
         }
         if flags.has(decode::TcpFlags::RST) {
             flow.reset = true;

@@ -19,19 +19,13 @@ pub(super) fn run_dissector_with(
     limits: &Limits,
     out: &mut Emitter,
 ) {
-    let d = dir.index();
-    let direct =
-        flow.tcp.get(d).is_some_and(|s| s.buf.is_empty()) && matches!(flow.app, App::Known(_));
+    let direct = flow.tcp.get(dir).buf.is_empty() && matches!(flow.app, App::Known(_));
     if !direct {
-        if let Some(state) = flow.tcp.get_mut(d) {
-            state.buf.extend_from_slice(fresh);
-        }
+        flow.tcp.get_mut(dir).buf.extend_from_slice(fresh);
         run_dissector(flow, dir, false, limits, out);
         return;
     }
-    let Some(state) = flow.tcp.get_mut(d) else {
-        return;
-    };
+    let state = flow.tcp.get_mut(dir);
     let base = state.buf_base;
     let done = match &mut flow.app {
         App::Known(dis) => dis.feed(dir, base, fresh, false, out),
@@ -54,13 +48,12 @@ pub(super) fn run_dissector(
     limits: &Limits,
     out: &mut Emitter,
 ) {
-    let d = dir.index();
-    if flow.tcp.get(d).is_none_or(|s| s.buf.is_empty()) {
+    if flow.tcp.get(dir).buf.is_empty() {
         return;
     }
     if matches!(flow.app, App::Detecting) {
         let ports = flow.ports();
-        let first = flow.tcp.get(d).map(|s| s.buf.as_slice()).unwrap_or(&[]);
+        let first = flow.tcp.get(dir).buf.as_slice();
         match Stack::detect_expected(first, dir, Transport::Tcp, ports, flush, flow.expected) {
             Some(mut dis) => {
                 if let Some(keys) = &flow.keys {
@@ -71,9 +64,7 @@ pub(super) fn run_dissector(
             None => return,
         }
     }
-    let Some(state) = flow.tcp.get_mut(d) else {
-        return;
-    };
+    let state = flow.tcp.get_mut(dir);
     let base = state.buf_base;
     let done = match &mut flow.app {
         App::Known(dis) => {
@@ -103,9 +94,7 @@ const KEEP_BUFFER: usize = 512;
 
 /// Unlabelled bytes beyond the stream buffer bound are given up as undecoded.
 fn enforce_buffer_bound(flow: &mut Flow, dir: Direction, limits: &Limits, out: &mut Emitter) {
-    let Some(state) = flow.tcp.get_mut(dir.index()) else {
-        return;
-    };
+    let state = flow.tcp.get_mut(dir);
     if state.buf.len() <= limits.max_stream_buffer {
         return;
     }

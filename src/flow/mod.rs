@@ -6,6 +6,7 @@
 //! first), unlabelled bytes per direction ([`Limits::max_stream_buffer`]), and
 //! out-of-order bytes and segments per direction and in total.
 
+pub mod dirs;
 mod dissect;
 pub mod expect;
 pub mod frag;
@@ -17,9 +18,10 @@ use crate::proto::registry::Protocol;
 use crate::proto::stack::Stack;
 use crate::proto::tls::TlsFacts;
 use crate::proto::Direction;
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 
+pub use dirs::TcpDirs;
 pub use tcp::{SegmentIn, SegmentResult, Shared, TcpDir};
 
 /// Configurable bounds on what the flow stage holds.
@@ -39,7 +41,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            // About 1.6 KiB each (a TLS flow with its dissector): 100 MiB at most.
+            // About 1.8 KiB each (an established TLS flow with its dissector; 2.9 KiB
+            // with the report `flows` keeps): 120 MiB at most, 190 MiB with reports.
             max_flows: 65_536,
             max_stream_buffer: 256 * 1024,
             max_held_bytes: 1024 * 1024,
@@ -104,7 +107,8 @@ pub struct Flow {
     pub syn_seen: bool,
     /// Client ISN, to tell port reuse from a retransmitted SYN.
     client_isn: Option<u32>,
-    pub tcp: [TcpDir; 2],
+    /// Each direction's reassembly (made at its first segment).
+    pub tcp: TcpDirs,
     pub app: App,
     /// A RST was seen: the connection is over.
     pub reset: bool,
@@ -128,7 +132,10 @@ impl Flow {
 
     /// Both sides finished (FIN and every byte before it seen), or a RST.
     pub fn closed(&self) -> bool {
-        self.reset || self.tcp.iter().all(|d| d.finished)
+        self.reset
+            || [Direction::ToServer, Direction::ToClient]
+                .into_iter()
+                .all(|d| self.tcp.get(d).finished)
     }
 
     /// What the flow's TLS (or QUIC) handshake told an observer, if it has one.
@@ -136,6 +143,13 @@ impl Flow {
         match &self.app {
             App::Known(d) => d.tls(),
             App::Detecting => None,
+        }
+    }
+
+    /// The flow went idle: its buffers give back the room they keep for steady traffic.
+    fn shrink(&mut self) {
+        for dir in self.tcp.iter_mut() {
+            dir.shrink();
         }
     }
 
@@ -156,9 +170,12 @@ impl Flow {
 
 pub struct FlowTable {
     limits: Limits,
-    index: HashMap<FlowKey, usize, foldhash::fast::RandomState>,
+    /// Slot numbers, hashed by their flow's key: 4 bytes an entry, where a map from
+    /// key to slot took 56 (at 65,536 flows, 5 bytes a flow instead of 114).
+    index: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     /// Boxed: the table grows by doubling, and a slot costs a pointer, not a flow
-    /// (640 bytes); removing one moves a pointer.
+    /// (200 bytes); removing one moves a pointer.
     #[allow(clippy::vec_box)]
     flows: Vec<Box<Flow>>,
     /// Each slot's flow's `last_frame`, side by side: eviction reads them all without
@@ -178,7 +195,15 @@ pub struct FlowTable {
     keys: Option<crate::keys::KeyRing>,
     /// Connections announced and not yet seen.
     expected: expect::Expected,
+    /// Flows last seen before this frame were shrunk if idle (see [`IDLE_FRAMES`]).
+    shrunk_to: u64,
 }
+
+/// Frames without a packet of its own after which a flow is idle: its buffers give
+/// back the room they keep so that steady traffic does not reallocate. A full table
+/// is mostly such flows (a one-packet flow stays until evicted). Checked every as many
+/// frames, over the flows that went idle since the last check.
+const IDLE_FRAMES: u64 = 1024;
 
 /// How long a closed TCP flow stays to label late retransmissions, in frames.
 const LINGER_FRAMES: u64 = 4096;
@@ -189,7 +214,8 @@ impl FlowTable {
     pub fn new(limits: Limits) -> FlowTable {
         FlowTable {
             limits,
-            index: HashMap::default(),
+            index: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             flows: Vec::new(),
             seen: Vec::new(),
             next_id: 1,
@@ -199,6 +225,7 @@ impl FlowTable {
             lingering: std::collections::VecDeque::new(),
             keys: None,
             expected: expect::Expected::default(),
+            shrunk_to: 0,
         }
     }
 
@@ -255,7 +282,41 @@ impl FlowTable {
 
     /// Finds a flow without creating one.
     pub fn find(&mut self, proto: Transport, e: &Endpoints) -> Option<usize> {
-        self.index.get(&FlowKey::new(proto, e)).copied()
+        self.slot_of(&FlowKey::new(proto, e))
+    }
+
+    /// The slot of the flow with `key`.
+    fn slot_of(&self, key: &FlowKey) -> Option<usize> {
+        let flows = &self.flows;
+        self.index
+            .find(self.hasher.hash_one(key), |&s| {
+                flows.get(s as usize).is_some_and(|f| f.key == *key)
+            })
+            .map(|&s| s as usize)
+    }
+
+    /// Enters the flow in `slot` into the index.
+    fn index_slot(&mut self, slot: usize) {
+        let (flows, hasher) = (&self.flows, &self.hasher);
+        let Some(flow) = flows.get(slot) else {
+            return;
+        };
+        // Slots are below `max_flows`, kept within u32 by `lookup`.
+        let Ok(s) = u32::try_from(slot) else {
+            return;
+        };
+        self.index
+            .insert_unique(hasher.hash_one(flow.key), s, |&s| {
+                flows.get(s as usize).map_or(0, |f| hasher.hash_one(f.key))
+            });
+    }
+
+    /// Takes slot `slot`, which holds a flow with `key`, out of the index.
+    fn unindex_slot(&mut self, key: &FlowKey, slot: usize) {
+        let hash = self.hasher.hash_one(key);
+        if let Ok(entry) = self.index.find_entry(hash, |&s| s as usize == slot) {
+            entry.remove();
+        }
     }
 
     /// A flow whose both sides are done stays a little while, its buffers released, so
@@ -268,7 +329,7 @@ impl FlowTable {
             return;
         }
         flow.lingering = true;
-        for dir in &mut flow.tcp {
+        for dir in flow.tcp.iter_mut() {
             dir.compact();
         }
         if let App::Known(d) = &mut flow.app {
@@ -289,7 +350,7 @@ impl FlowTable {
                 break;
             }
             self.lingering.pop_front();
-            if let Some(&slot) = self.index.get(&key) {
+            if let Some(slot) = self.slot_of(&key) {
                 if self.flows.get(slot).is_some_and(|f| f.id == id) {
                     if let Some(flow) = self.remove(slot) {
                         out.push((*flow, at));
@@ -314,9 +375,10 @@ impl FlowTable {
         syn: Option<u32>,
         syn_ack: bool,
     ) -> (usize, Option<Flow>) {
+        self.shrink_idle(frame);
         let key = FlowKey::new(proto, e);
         let mut retired = None;
-        if let Some(&slot) = self.index.get(&key) {
+        if let Some(slot) = self.slot_of(&key) {
             // A SYN starts a new connection when the old one is over (reset, or both
             // sides finished), or when its ISN differs from the old one's.
             let reuse = match (syn, self.flows.get(slot)) {
@@ -338,7 +400,8 @@ impl FlowTable {
             }
             retired = self.remove(slot).map(|f| *f);
         }
-        if self.flows.len() >= self.limits.max_flows {
+        // (Slots are numbered in 32 bits in the index.)
+        if self.flows.len() >= self.limits.max_flows.min(u32::MAX as usize) {
             // Evicted flows are returned through `drain_evicted`; here we only make room.
             self.evict_oldest();
         }
@@ -371,7 +434,7 @@ impl FlowTable {
             packets: [0; 2],
             syn_seen: syn.is_some(),
             client_isn: syn,
-            tcp: [TcpDir::default(), TcpDir::default()],
+            tcp: TcpDirs::default(),
             app: App::Detecting,
             reset: false,
             lingering: false,
@@ -382,21 +445,44 @@ impl FlowTable {
         self.flows.push(Box::new(flow));
         self.seen.push(frame);
         let slot = self.flows.len() - 1;
-        self.index.insert(key, slot);
+        self.index_slot(slot);
         (slot, retired)
+    }
+
+    /// Shrinks the flows that went idle since the last time (every [`IDLE_FRAMES`]
+    /// frames): those last seen in `shrunk_to..` up to `IDLE_FRAMES` before `now`.
+    fn shrink_idle(&mut self, now: u64) {
+        let idle_before = (now + 1).saturating_sub(IDLE_FRAMES);
+        if idle_before < self.shrunk_to + IDLE_FRAMES {
+            return;
+        }
+        let went_idle = self.shrunk_to..idle_before;
+        for (flow, seen) in self.flows.iter_mut().zip(&self.seen) {
+            if went_idle.contains(seen) {
+                flow.shrink();
+            }
+        }
+        self.shrunk_to = idle_before;
     }
 
     fn remove(&mut self, slot: usize) -> Option<Box<Flow>> {
         if slot >= self.flows.len() {
             return None;
         }
+        let last = self.flows.len() - 1;
+        let key = self.flows.get(slot)?.key;
+        self.unindex_slot(&key, slot);
+        if slot != last {
+            // The last flow moves into the slot.
+            let moved = self.flows.get(last)?.key;
+            self.unindex_slot(&moved, last);
+        }
         let flow = self.flows.swap_remove(slot);
         if slot < self.seen.len() {
             self.seen.swap_remove(slot);
         }
-        self.index.remove(&flow.key);
-        if let Some(moved) = self.flows.get(slot) {
-            self.index.insert(moved.key, slot);
+        if slot != last {
+            self.index_slot(slot);
         }
         Some(flow)
     }

@@ -11,6 +11,7 @@
 //! so an established flow holds a few spans and bytes, while small records come and go
 //! without reallocating.
 
+use super::tcp::worth_shrinking;
 use crate::fields::FieldId;
 use crate::proto::StreamSpan;
 use crate::span::Visibility;
@@ -89,6 +90,17 @@ impl Retained {
     /// Releases the bytes (a finished direction; labels stay).
     pub(super) fn release_bytes(&mut self) {
         self.recent = VecDeque::new();
+    }
+
+    /// Gives back the room kept beyond what is held, where it is worth it (an idle
+    /// flow).
+    pub(super) fn shrink(&mut self) {
+        if worth_shrinking::<Given>(self.history.len(), self.history.capacity()) {
+            self.history.shrink_to_fit();
+        }
+        if worth_shrinking::<u8>(self.recent.len(), self.recent.capacity()) {
+            self.recent.shrink_to_fit();
+        }
     }
 
     /// Bytes were skipped (a gap): the ring no longer ends where the stream does.

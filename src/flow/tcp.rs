@@ -32,6 +32,18 @@ use std::ops::Range;
 /// few gives it back (down to the second figure; see `retain`).
 const SHRINK_SEGS: (usize, usize) = (8, 4);
 
+/// Unused room in an idle flow's buffer worth giving back, in bytes. Shrinking every
+/// buffer to size (a one-packet flow's few bytes of room) left the allocator so many
+/// small free pieces that a million short flows took twice the CPU time; what a busy
+/// flow kept (a label history of 32, a segment list of 8) is worth it.
+const IDLE_SPARE: usize = 128;
+
+/// Whether a buffer of `len` elements of `T` in room for `capacity` keeps enough
+/// unused room to give back when its flow goes idle.
+pub(super) fn worth_shrinking<T>(len: usize, capacity: usize) -> bool {
+    capacity.saturating_sub(len) * std::mem::size_of::<T>() >= IDLE_SPARE
+}
+
 /// A segment held until the bytes before it arrive.
 #[derive(Debug)]
 struct Held {
@@ -41,6 +53,21 @@ struct Held {
     /// Bytes the segment carried on the wire after `data` that were not captured.
     cut: u64,
 }
+
+/// What a direction keeps only when segments come twice or out of order. Boxed: most
+/// directions never need it, and each of the many flows in a full table would carry
+/// its empty collections (48 bytes a direction).
+#[derive(Debug, Default)]
+struct Disorder {
+    /// Other frames carrying copies of bytes not yet labelled.
+    dups: Vec<SegRef>,
+    /// Segments ahead of `next_off`, by stream offset.
+    held: BTreeMap<u64, Held>,
+    held_bytes: usize,
+}
+
+/// The segments held by a direction that never had any.
+static NOTHING_HELD: BTreeMap<u64, Held> = BTreeMap::new();
 
 #[derive(Debug, Default)]
 pub struct TcpDir {
@@ -53,17 +80,10 @@ pub struct TcpDir {
     pub(super) buf_base: u64,
     /// Delivered stretches whose frames wait for labels: sorted, not overlapping.
     pub segs: VecDeque<SegRef>,
-    /// Other frames carrying copies of bytes not yet labelled.
-    pub dups: Vec<SegRef>,
-    /// Segments ahead of `next_off`, by stream offset.
-    held: BTreeMap<u64, Held>,
-    held_bytes: usize,
+    /// Copies and segments out of order, made at the first one.
+    disorder: Option<Box<Disorder>>,
     /// Labels and bytes kept for retransmitted copies.
     retained: Retained,
-    /// The peer acknowledged this direction's bytes up to sequence number `.0` in a
-    /// segment ending at its own sequence number `.1`: once this direction
-    /// acknowledges `.1`, its sender has heard that acknowledgment.
-    unconfirmed: Option<(u32, u32)>,
     /// Stream offset just after the FIN.
     fin_at: Option<u64>,
     /// The direction is over: everything was labelled.
@@ -81,7 +101,29 @@ impl TcpDir {
         self.buf = Vec::new();
         self.retained.release_bytes();
         self.segs.shrink_to_fit();
-        self.dups.shrink_to_fit();
+        if let Some(d) = self.disorder.as_mut() {
+            d.dups.shrink_to_fit();
+        }
+    }
+
+    /// Gives back the room kept so that steady traffic does not reallocate (the flow
+    /// went idle), where it is worth it ([`worth_shrinking`]): capacity only, nothing
+    /// the direction holds goes.
+    pub fn shrink(&mut self) {
+        if worth_shrinking::<u8>(self.buf.len(), self.buf.capacity()) {
+            self.buf.shrink_to_fit();
+        }
+        if worth_shrinking::<SegRef>(self.segs.len(), self.segs.capacity()) {
+            self.segs.shrink_to_fit();
+        }
+        self.retained.shrink();
+        if let Some(d) = self.disorder.as_mut() {
+            if d.dups.is_empty() && d.held.is_empty() {
+                self.disorder = None;
+            } else if worth_shrinking::<SegRef>(d.dups.len(), d.dups.capacity()) {
+                d.dups.shrink_to_fit();
+            }
+        }
     }
 
     pub fn fin_seen(&self) -> bool {
@@ -89,12 +131,31 @@ impl TcpDir {
     }
 
     pub fn held_bytes(&self) -> usize {
-        self.held_bytes
+        self.disorder.as_ref().map_or(0, |d| d.held_bytes)
+    }
+
+    /// Other frames carrying copies of bytes not yet labelled.
+    pub fn dups(&self) -> &[SegRef] {
+        self.disorder.as_ref().map_or(&[], |d| &d.dups)
+    }
+
+    /// The copies, to retire those whose bytes are labelled (`None`: there never were any).
+    pub fn dups_mut(&mut self) -> Option<&mut Vec<SegRef>> {
+        self.disorder.as_mut().map(|d| &mut d.dups)
+    }
+
+    /// Segments held ahead of the stream, by stream offset.
+    fn held(&self) -> &BTreeMap<u64, Held> {
+        self.disorder.as_ref().map_or(&NOTHING_HELD, |d| &d.held)
+    }
+
+    fn disorder(&mut self) -> &mut Disorder {
+        self.disorder.get_or_insert_with(Box::default)
     }
 
     /// The sender of this direction heard that the peer has its bytes up to sequence
     /// number `ack`: a retransmission can no longer come from before.
-    fn acknowledged(&mut self, ack: u32) {
+    pub(super) fn acknowledged(&mut self, ack: u32) {
         let Some(next_seq) = self.next_seq else {
             return;
         };
@@ -156,26 +217,6 @@ fn frame_range(frame_off: u32, seg_start: u64, range: &Range<u64>) -> Range<u32>
     a..b
 }
 
-/// A segment sent in `dir` with the ACK flag, acknowledging the peer's bytes up to
-/// `ack`; `end`: the sequence number after it, when it carried data, a SYN or a FIN.
-///
-/// An acknowledgment alone does not end retransmissions: the sender may not have heard
-/// it (a spurious retransmission). The peer's acknowledgment counts once this sender
-/// acknowledges the segment that carried it.
-pub fn acknowledgment(flow: &mut Flow, dir: Direction, ack: u32, end: Option<u32>) {
-    if let Some(st) = flow.tcp.get_mut(dir.index()) {
-        if let Some((heard, peer_end)) = st.unconfirmed {
-            if ack.wrapping_sub(peer_end) as i32 >= 0 {
-                st.unconfirmed = None;
-                st.acknowledged(heard);
-            }
-        }
-    }
-    if let (Some(end), Some(peer)) = (end, flow.tcp.get_mut(dir.reverse().index())) {
-        peer.unconfirmed.get_or_insert((ack, end));
-    }
-}
-
 /// Takes one segment of `dir` through reassembly.
 pub fn segment(
     flow: &mut Flow,
@@ -186,7 +227,6 @@ pub fn segment(
     out: &mut Emitter,
 ) -> SegmentResult {
     let mut res = SegmentResult::default();
-    let d = dir.index();
     let syn = seg.flags.has(TcpFlags::SYN);
     // The first byte of data: a SYN occupies one sequence number.
     let data_seq = if syn {
@@ -195,14 +235,12 @@ pub fn segment(
         seg.seq
     };
     let syn_seen = flow.syn_seen;
-    let Some(st) = flow.tcp.get_mut(d) else {
-        return res;
-    };
+    let st = flow.tcp.get_mut(dir);
     let next_seq = match st.next_seq {
         // A SYN (or SYN-ACK) with another ISN before any data: the handshake was
         // restarted, the latest one counts (a server answering retransmitted SYNs
         // with fresh ISNs).
-        Some(n) if syn && n != data_seq && st.next_off == 0 && st.held.is_empty() => {
+        Some(n) if syn && n != data_seq && st.next_off == 0 && st.held().is_empty() => {
             st.next_seq = Some(data_seq);
             data_seq
         }
@@ -274,7 +312,7 @@ pub fn segment(
     let mut retransmitted = 0u64;
     let mut held_any = false;
     while pos < cap_end {
-        let Some(st) = flow.tcp.get_mut(d) else { break };
+        let st = flow.tcp.get_mut(dir);
         if pos < st.buf_base {
             // 1. Already labelled: a retransmission takes its first copy's labels.
             let r = pos..cap_end.min(st.buf_base);
@@ -298,7 +336,7 @@ pub fn segment(
             if first.is_some_and(|f| f != slice(&r)) {
                 res.notes.push(differs(r.end - r.start));
             }
-            st.dups.push(SegRef {
+            st.disorder().dups.push(SegRef {
                 start: r.start,
                 len: (r.end - r.start) as u32,
                 frame: seg.frame,
@@ -311,20 +349,20 @@ pub fn segment(
         }
         // 3. Ahead: a held segment covering `pos` makes this a duplicate too.
         let covering = st
-            .held
+            .held()
             .range(..=pos)
             .next_back()
             .filter(|(s, h)| **s + h.data.len() as u64 > pos)
             .map(|(s, h)| (*s, *s + h.data.len() as u64));
         if let Some((hs, he)) = covering {
             let r = pos..cap_end.min(he);
-            if let Some(h) = st.held.get(&hs) {
+            if let Some(h) = st.held().get(&hs) {
                 let first = h.data.get((r.start - hs) as usize..(r.end - hs) as usize);
                 if first.is_some_and(|f| f != slice(&r)) {
                     res.notes.push(differs(r.end - r.start));
                 }
             }
-            st.dups.push(SegRef {
+            st.disorder().dups.push(SegRef {
                 start: r.start,
                 len: (r.end - r.start) as u32,
                 frame: seg.frame,
@@ -355,7 +393,7 @@ pub fn segment(
             break;
         }
         let next_held = st
-            .held
+            .held()
             .range(pos + 1..)
             .next()
             .map_or(u64::MAX, |(s, _)| *s);
@@ -364,7 +402,7 @@ pub fn segment(
         let piece_off = frame_range(frame_off, start, &r).start;
         res.opened += 1;
         if r.start == st.next_off {
-            let waiting = st.held_bytes;
+            let waiting = st.held_bytes();
             deliver(flow, dir, piece, seg.frame, piece_off, limits, out);
             drain_held(flow, dir, limits, shared, &mut res.dropped, out);
             if waiting > 0 {
@@ -386,9 +424,10 @@ pub fn segment(
                     ),
                 ));
             }
-            st.held_bytes += piece.len();
             shared.held_bytes += piece.len();
-            st.held.insert(
+            let disorder = st.disorder();
+            disorder.held_bytes += piece.len();
+            disorder.held.insert(
                 r.start,
                 Held {
                     data: piece.to_vec(),
@@ -413,26 +452,25 @@ pub fn segment(
     let wire_end = wire_end.max(0) as u64;
     if wire_end > cap_end && data.len() < seg.wire_len as usize {
         let cut = wire_end - cap_end;
-        let Some(st) = flow.tcp.get_mut(d) else {
-            return res;
-        };
+        let st = flow.tcp.get_mut(dir);
         if cap_end == st.next_off {
             stream_gap(flow, dir, cut, Missing::Cut, limits, out);
             drain_held(flow, dir, limits, shared, &mut res.dropped, out);
         } else if let Some((_, h)) = st
-            .held
-            .range_mut(..cap_end)
-            .next_back()
+            .disorder
+            .as_mut()
+            .and_then(|d| d.held.range_mut(..cap_end).next_back())
             .filter(|(s, h)| **s + h.data.len() as u64 == cap_end)
         {
             h.cut = h.cut.max(cut);
         }
     }
     enforce_bounds(flow, dir, limits, shared, &mut res, out);
-    if flow.tcp.get(d).is_some_and(|s| {
-        s.fin_at
-            .is_some_and(|f| s.next_off >= f && s.held.is_empty())
-    }) {
+    let st = flow.tcp.get(dir);
+    if st
+        .fin_at
+        .is_some_and(|f| st.next_off >= f && st.held().is_empty())
+    {
         finish_dir(flow, dir, limits, shared, &mut res.dropped, out);
     }
     res
@@ -456,9 +494,12 @@ fn deliver(
     limits: &Limits,
     out: &mut Emitter,
 ) {
-    let Some(st) = flow.tcp.get_mut(dir.index()) else {
-        return;
-    };
+    let st = flow.tcp.get_mut(dir);
+    if st.segs.capacity() == 0 {
+        // Most directions of a full table carry a segment or two (the allocator's own
+        // first room is four): more comes by doubling.
+        st.segs.reserve_exact(1);
+    }
     st.segs.push_back(SegRef {
         start: st.next_off,
         len: piece.len() as u32,
@@ -484,21 +525,25 @@ fn drain_held(
     out: &mut Emitter,
 ) {
     loop {
-        let Some(st) = flow.tcp.get_mut(dir.index()) else {
+        let Some(st) = flow.tcp.existing_mut(dir) else {
             return;
         };
-        let Some(entry) = st.held.first_entry() else {
+        let next_off = st.next_off;
+        let Some(disorder) = st.disorder.as_mut() else {
+            return;
+        };
+        let Some(entry) = disorder.held.first_entry() else {
             return;
         };
         let key = *entry.key();
-        if key > st.next_off {
+        if key > next_off {
             return;
         }
         let mut held = entry.remove();
-        if key < st.next_off {
-            let behind = usize::try_from(st.next_off - key).unwrap_or(usize::MAX);
-            st.held_bytes -= held.data.len();
-            shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
+        disorder.held_bytes -= held.data.len();
+        shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
+        if key < next_off {
+            let behind = usize::try_from(next_off - key).unwrap_or(usize::MAX);
             if behind >= held.data.len() {
                 dropped.push((
                     held.frame,
@@ -508,13 +553,11 @@ fn drain_held(
             }
             held.data.drain(..behind);
             held.frame_off += behind as u32;
-            st.held_bytes += held.data.len();
+            disorder.held_bytes += held.data.len();
             shared.held_bytes += held.data.len();
-            st.held.insert(st.next_off, held);
+            disorder.held.insert(next_off, held);
             continue;
         }
-        st.held_bytes -= held.data.len();
-        shared.held_bytes = shared.held_bytes.saturating_sub(held.data.len());
         deliver(
             flow,
             dir,
@@ -540,16 +583,14 @@ fn enforce_bounds(
     out: &mut Emitter,
 ) {
     loop {
-        let Some(st) = flow.tcp.get(dir.index()) else {
-            return;
-        };
-        let over = st.held_bytes > limits.max_held_bytes
-            || st.held.len() > limits.max_held_segments
-            || (shared.held_bytes > limits.max_held_total && !st.held.is_empty());
+        let st = flow.tcp.get(dir);
+        let (held_bytes, held_segs) = (st.held_bytes(), st.held().len());
+        let over = held_bytes > limits.max_held_bytes
+            || held_segs > limits.max_held_segments
+            || (shared.held_bytes > limits.max_held_total && held_segs > 0);
         if !over {
             return;
         }
-        let (held_bytes, held_segs) = (st.held_bytes, st.held.len());
         if !give_up_first_hole(flow, dir, limits, shared, &mut res.dropped, out) {
             return;
         }
@@ -574,10 +615,8 @@ fn give_up_first_hole(
     dropped: &mut Vec<(u64, Range<u32>)>,
     out: &mut Emitter,
 ) -> bool {
-    let Some(st) = flow.tcp.get(dir.index()) else {
-        return false;
-    };
-    let Some(first) = st.held.keys().next().copied() else {
+    let st = flow.tcp.get(dir);
+    let Some(first) = st.held().keys().next().copied() else {
         return false;
     };
     let gap = first.saturating_sub(st.next_off);
@@ -610,9 +649,7 @@ fn stream_gap(
     }
     // Whatever is buffered must be labelled before the hole.
     run_dissector(flow, dir, true, limits, out);
-    let Some(st) = flow.tcp.get_mut(dir.index()) else {
-        return;
-    };
+    let st = flow.tcp.get_mut(dir);
     let at = st.next_off;
     if why == Missing::Lost {
         let what = if len == 1 { "byte" } else { "bytes" };
@@ -646,12 +683,13 @@ pub fn finish_dir(
 ) {
     while give_up_first_hole(flow, dir, limits, shared, dropped, out) {}
     run_dissector(flow, dir, true, limits, out);
-    if let Some(st) = flow.tcp.get_mut(dir.index()) {
-        for (_, h) in std::mem::take(&mut st.held) {
+    let st = flow.tcp.get_mut(dir);
+    if let Some(d) = st.disorder.as_mut() {
+        for (_, h) in std::mem::take(&mut d.held) {
             shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());
             dropped.push((h.frame, h.frame_off..h.frame_off + h.data.len() as u32));
         }
-        st.held_bytes = 0;
-        st.finished = true;
+        d.held_bytes = 0;
     }
+    st.finished = true;
 }

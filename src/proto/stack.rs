@@ -13,13 +13,21 @@ use super::registry::{self, Found, Probe};
 use super::{Direction, Dissector, Emitter, Facts, Fed};
 use crate::decode::Transport;
 
+/// A hand-over in mid-stream: where each direction was handed over, and the inner
+/// dissector (recognised from the first bytes after the first hand-over). Boxed in
+/// the stack: few flows have one, and every flow a dissector (48 bytes saved).
+#[derive(Debug, Default)]
+struct Handover {
+    /// Stream offset where each direction was handed to `inner`.
+    at: [Option<u64>; 2],
+    inner: Option<Box<dyn Dissector>>,
+}
+
 /// The dissection of one flow.
 #[derive(Debug)]
 pub struct Stack {
     outer: Box<dyn Dissector>,
-    inner: Option<Box<dyn Dissector>>,
-    /// Stream offset where each direction was handed to `inner`.
-    handed_over: [Option<u64>; 2],
+    handover: Option<Box<Handover>>,
     transport: Transport,
     /// Nothing recognised the first bytes: `outer` is the unknown-payload classifier.
     unknown: bool,
@@ -67,8 +75,7 @@ impl Stack {
         }
         Some(Stack {
             outer: registry::dissector(&found, &probe),
-            inner: None,
-            handed_over: [None, None],
+            handover: None,
             transport,
             unknown: matches!(found, Found::Unknown),
             ports,
@@ -80,9 +87,10 @@ impl Stack {
     /// Gives the endpoints' secrets to the flow's dissectors (and to the one a
     /// hand-over starts later).
     pub fn use_keys(&mut self, keys: &crate::keys::KeyRing) {
-        self.outer.use_keys(keys, self.ports);
-        if let Some(inner) = self.inner.as_mut() {
-            inner.use_keys(keys, self.ports);
+        let ports = self.ports;
+        self.outer.use_keys(keys, ports);
+        if let Some(inner) = self.inner_mut() {
+            inner.use_keys(keys, ports);
         }
         self.keys = Some(keys.clone());
     }
@@ -90,7 +98,16 @@ impl Stack {
     /// Whether nothing recognised the flow's first bytes (a UDP flow tries again with
     /// its next datagram).
     pub fn is_unknown(&self) -> bool {
-        self.unknown && self.inner.is_none()
+        self.unknown && self.inner().is_none()
+    }
+
+    /// The inner dissector, once a hand-over found one.
+    fn inner(&self) -> Option<&dyn Dissector> {
+        self.handover.as_ref().and_then(|h| h.inner.as_deref())
+    }
+
+    fn inner_mut(&mut self) -> Option<&mut Box<dyn Dissector>> {
+        self.handover.as_mut().and_then(|h| h.inner.as_mut())
     }
 
     /// Labels bytes from the front of `data` (stream offset `base`); returns how many.
@@ -117,7 +134,7 @@ impl Stack {
         flush: bool,
         out: &mut Emitter,
     ) -> usize {
-        if self.unknown && self.inner.is_none() {
+        if self.unknown && self.inner().is_none() {
             self.recognise_late(dir, base, data, flush);
         }
         let mut done = 0usize;
@@ -138,7 +155,8 @@ impl Stack {
                 Fed::Done(n) => return if flush { data.len() } else { done + n },
                 Fed::Handover(n) => {
                     done += n;
-                    if let Some(slot) = self.handed_over.get_mut(dir.index()) {
+                    let handover = self.handover.get_or_insert_with(Box::default);
+                    if let Some(slot) = handover.at.get_mut(dir.index()) {
                         *slot = Some(base + done as u64);
                     }
                 }
@@ -173,8 +191,10 @@ impl Stack {
                 _ => return,
             },
         };
-        self.inner = Some(inner);
-        self.handed_over = [self.next.first().copied(), self.next.get(1).copied()];
+        self.handover = Some(Box::new(Handover {
+            at: [self.next.first().copied(), self.next.get(1).copied()],
+            inner: Some(inner),
+        }));
     }
 
     /// The inner dissector, recognised from the first bytes after the first hand-over.
@@ -184,7 +204,7 @@ impl Stack {
         first: &[u8],
         flush: bool,
     ) -> Option<&mut Box<dyn Dissector>> {
-        if self.inner.is_none() {
+        if self.inner().is_none() {
             // By content only: the flow's ports name the outer protocol (1080 is
             // SOCKS's, 25 SMTP's), never what it carries.
             let probe = Probe {
@@ -205,20 +225,21 @@ impl Stack {
             if let Some(keys) = &self.keys {
                 inner.use_keys(keys, self.ports);
             }
-            self.inner = Some(inner);
+            self.handover.get_or_insert_with(Box::default).inner = Some(inner);
         }
-        self.inner.as_mut()
+        self.inner_mut()
     }
 
     fn handed_over(&self, dir: Direction) -> bool {
-        self.handed_over
-            .get(dir.index())
+        self.handover
+            .as_ref()
+            .and_then(|h| h.at.get(dir.index()))
             .is_some_and(|at| at.is_some())
     }
 
     fn current(&mut self, dir: Direction) -> Option<&mut Box<dyn Dissector>> {
         if self.handed_over(dir) {
-            self.inner.as_mut()
+            self.inner_mut()
         } else {
             Some(&mut self.outer)
         }
@@ -240,7 +261,7 @@ impl Stack {
 
     pub fn compact(&mut self) {
         self.outer.compact();
-        if let Some(inner) = self.inner.as_mut() {
+        if let Some(inner) = self.inner_mut() {
             inner.compact();
         }
     }
@@ -249,10 +270,11 @@ impl Stack {
     /// what each protocol learned.
     pub fn facts(&self) -> Facts {
         let mut f = Facts::default();
-        match &self.inner {
+        match self.inner() {
             // Unrecognised bytes, then a protocol (TLS after an unknown preamble).
             Some(_) if self.unknown => {
-                if self.handed_over.iter().flatten().any(|&at| at > 0) {
+                let at = self.handover.as_ref().map(|h| h.at).unwrap_or_default();
+                if at.iter().flatten().any(|&at| at > 0) {
                     f.stack.push("data".into());
                 }
             }
@@ -265,7 +287,7 @@ impl Stack {
             }
             None => self.outer.facts(&mut f),
         }
-        if let Some(inner) = &self.inner {
+        if let Some(inner) = self.inner() {
             inner.facts(&mut f);
         }
         f
@@ -273,8 +295,7 @@ impl Stack {
 
     /// The TLS facts of the flow, from whichever layer ran the TLS handshake.
     pub fn tls(&self) -> Option<&super::tls::TlsFacts> {
-        self.inner
-            .as_ref()
+        self.inner()
             .and_then(|i| i.tls())
             .or_else(|| self.outer.tls())
     }

@@ -495,25 +495,25 @@ pub fn flow_json(r: &FlowReport, file: &str) -> Value {
             "readable": p.readable,
             "weaknesses": p.weaknesses,
         })),
-        "details": r.details.iter()
+        "details": r.findings().details.iter()
             .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
             .collect::<serde_json::Map<String, Value>>(),
-        "leaks": r.leaks.iter().map(|l| json!({
+        "leaks": r.findings().leaks.iter().map(|l| json!({
             "kind": l.kind.name(),
             "value": l.value,
             "frame": l.frame,
             "direction": dir_name(l.dir),
         })).collect::<Vec<_>>(),
-        "leaks_dropped": r.leaks_dropped,
+        "leaks_dropped": r.findings().leaks_dropped,
         "conversation": r.conversation(),
-        "messages": r.messages.iter().map(|m| json!({
+        "messages": r.findings().messages.iter().map(|m| json!({
             "direction": dir_name(m.dir),
             "frame": m.first_frame,
             "records": m.records,
             "plaintext_len": {"min": m.min, "max": m.max},
         })).collect::<Vec<_>>(),
-        "messages_dropped": r.messages_dropped,
-        "names": r.names.iter().map(|n| json!({
+        "messages_dropped": r.findings().messages_dropped,
+        "names": r.findings().names.iter().map(|n| json!({
             "name": n.name,
             "source": n.source.name(),
             "frame": n.frame,

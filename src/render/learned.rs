@@ -114,7 +114,12 @@ impl Learned {
     /// Adds what one flow gave away.
     pub fn add(&mut self, r: &FlowReport) {
         self.add_names(r);
-        for l in r.leaks.iter().filter(|l| l.kind == LeakKind::Software) {
+        for l in r
+            .findings()
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Software)
+        {
             if let Some(s) = self.software.entry(&l.value) {
                 s.add(r.id);
             }
@@ -126,7 +131,7 @@ impl Learned {
         }
         if r.plaintext() > 0 {
             self.readable_flows += 1;
-            let what = match &r.first_plaintext {
+            let what = match &r.findings().first_plaintext {
                 Some((_, field, sample)) => {
                     format!(
                         "{}: {field} {:?}",
@@ -151,7 +156,7 @@ impl Learned {
         if let Some(talk) = r.conversation() {
             let s = &mut self.sizes;
             s.flows += 1;
-            for m in &r.messages {
+            for m in &r.findings().messages {
                 s.messages += 1;
                 s.exact += u64::from(m.min == m.max);
                 let class = CLASSES
@@ -175,7 +180,7 @@ impl Learned {
     /// certificate's common name. ALPN names a protocol, not a place, and is left out.
     fn add_names(&mut self, r: &FlowReport) {
         let mut own: Vec<(&str, Vec<&'static str>)> = Vec::new();
-        for n in &r.names {
+        for n in &r.findings().names {
             if matches!(n.source, NameSource::Alpn | NameSource::Certificate) {
                 continue;
             }
@@ -189,6 +194,7 @@ impl Learned {
             }
         }
         let certified: Vec<&str> = r
+            .findings()
             .names
             .iter()
             .filter(|n| n.source == NameSource::Certificate)
@@ -207,7 +213,12 @@ impl Learned {
                 }
             }
         }
-        for l in r.leaks.iter().filter(|l| l.kind == LeakKind::DnsName) {
+        for l in r
+            .findings()
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::DnsName)
+        {
             if !own.iter().any(|(n, _)| n.eq_ignore_ascii_case(&l.value)) {
                 own.push((&l.value, vec!["dns-query"]));
             }
@@ -482,7 +493,8 @@ fn fit(s: &str, max: usize) -> String {
 
 /// The server as an observer would call it: its first name (not ALPN), else its address.
 fn server_hint(r: &FlowReport) -> String {
-    r.names
+    r.findings()
+        .names
         .iter()
         .find(|n| n.source != NameSource::Alpn)
         .map_or_else(|| r.server.0.to_string(), |n| n.name.clone())

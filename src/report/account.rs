@@ -41,7 +41,11 @@ impl FlowReport {
                 let name = s.field.name();
                 if s.field.role() == Role::Content {
                     d.plaintext += u64::from(s.range.end - s.range.start);
-                    if r.first_plaintext.is_none() {
+                    // (Through the field: `d` borrows the directions.)
+                    if r.findings
+                        .as_ref()
+                        .is_none_or(|f| f.first_plaintext.is_none())
+                    {
                         let bytes = frame
                             .data
                             .get(s.range.start as usize..s.range.end as usize)
@@ -83,7 +87,8 @@ impl FlowReport {
                                     })
                                     .collect()
                             });
-                            r.first_plaintext = Some((frame.number, name, sample));
+                            r.findings.get_or_insert_with(Box::default).first_plaintext =
+                                Some((frame.number, name, sample));
                         }
                     }
                 }
@@ -135,7 +140,9 @@ impl FlowReport {
                     r.leak(*kind, value, frame.number, dir);
                 }
                 Desc::TlsHandshake { msg, .. } if *msg == HandshakeType::SERVER_HELLO => {
-                    r.server_hello_frame.get_or_insert(frame.number);
+                    r.findings_mut()
+                        .server_hello_frame
+                        .get_or_insert(frame.number);
                 }
                 Desc::Named { name, source } => r.name(name, *source, frame.number),
                 _ => {}
@@ -161,7 +168,8 @@ impl FlowReport {
         p: crate::proto::PlainLen,
     ) {
         let ns = |t: Timestamp| i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec);
-        if let Some(last) = self.messages.last_mut() {
+        let f = self.findings_mut();
+        if let Some(last) = f.messages.last_mut() {
             if last.dir == dir && ns(frame.ts) - ns(last.last) < BURST_NS {
                 last.records += 1;
                 last.min += u64::from(p.min);
@@ -170,11 +178,11 @@ impl FlowReport {
                 return;
             }
         }
-        if self.messages.len() >= MAX_MESSAGES {
-            self.messages_dropped += 1;
+        if f.messages.len() >= MAX_MESSAGES {
+            f.messages_dropped += 1;
             return;
         }
-        self.messages.push(Message {
+        f.messages.push(Message {
             dir,
             first_frame: frame.number,
             records: 1,
@@ -188,13 +196,14 @@ impl FlowReport {
     /// answered 1 (31 bytes)`; `None` when nothing encrypted was seen.
     pub fn conversation(&self) -> Option<String> {
         use std::fmt::Write as _;
-        if self.messages.is_empty() {
+        let f = self.findings();
+        if f.messages.is_empty() {
             return None;
         }
         // Runs of messages the same way; past SHOWN of them, `…`.
         const SHOWN: usize = 6;
         let mut text = String::new();
-        let mut runs = self.messages.chunk_by(|a, b| a.dir == b.dir);
+        let mut runs = f.messages.chunk_by(|a, b| a.dir == b.dir);
         for (i, run) in runs.by_ref().take(SHOWN).enumerate() {
             let Some(first) = run.first() else { continue };
             let who = if first.dir == Direction::ToServer {
@@ -224,7 +233,7 @@ impl FlowReport {
             }
             text.push(')');
         }
-        if runs.next().is_some() || self.messages_dropped > 0 {
+        if runs.next().is_some() || f.messages_dropped > 0 {
             text.push_str(", …");
         }
         Some(text)
@@ -233,15 +242,11 @@ impl FlowReport {
     /// Records a name unless the same name came the same way before.
     pub fn name(&mut self, name: &str, source: NameSource, frame: u64) {
         let name = first_chars(name, MAX_VALUE);
-        if self.names.len() >= MAX_NAMES
-            || self
-                .names
-                .iter()
-                .any(|n| n.source == source && n.name == name)
-        {
+        let names = &self.findings().names;
+        if names.len() >= MAX_NAMES || names.iter().any(|n| n.source == source && n.name == name) {
             return;
         }
-        self.names.push(NameSeen {
+        self.findings_mut().names.push(NameSeen {
             name: name.to_string(),
             source,
             frame,
@@ -254,7 +259,8 @@ impl FlowReport {
     /// (`dns(addr, first_frame)` gives those names with their frames).
     pub fn complete_names(&mut self, dns: impl FnOnce(IpAddr, u64) -> Vec<(String, u64)>) {
         let leak_frame = |r: &FlowReport, kind: LeakKind| {
-            r.leaks
+            r.findings()
+                .leaks
                 .iter()
                 .find(|l| l.kind == kind)
                 .map_or(r.first_frame, |l| l.frame)
@@ -278,12 +284,16 @@ impl FlowReport {
             }
             // ALPN travels in the ClientHello, beside the server name (if any).
             let f = self
+                .findings()
                 .leaks
                 .iter()
                 .find(|l| matches!(l.kind, LeakKind::Alpn | LeakKind::ServerName))
-                .map_or(self.server_hello_frame.unwrap_or(self.first_frame), |l| {
-                    l.frame
-                });
+                .map_or(
+                    self.findings()
+                        .server_hello_frame
+                        .unwrap_or(self.first_frame),
+                    |l| l.frame,
+                );
             for a in t.alpn_chosen.iter().chain(t.alpn_offered.iter()) {
                 self.name(a, NameSource::Alpn, f);
             }
@@ -299,17 +309,19 @@ impl FlowReport {
         // request) costs no allocation.
         let value = first_chars(value, MAX_VALUE);
         if self
+            .findings()
             .leaks
             .iter()
             .any(|l| l.kind == kind && l.value == value)
         {
             return;
         }
-        if self.leaks.len() >= MAX_LEAKS {
-            self.leaks_dropped += 1;
+        let f = self.findings_mut();
+        if f.leaks.len() >= MAX_LEAKS {
+            f.leaks_dropped += 1;
             return;
         }
-        self.leaks.push(LeakSeen {
+        f.leaks.push(LeakSeen {
             kind,
             value: value.to_string(),
             frame,

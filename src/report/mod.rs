@@ -14,6 +14,7 @@ use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
 use crate::text::bytes;
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 mod account;
 
@@ -116,6 +117,35 @@ pub struct LeakSeen {
     pub dir: Direction,
 }
 
+/// What a flow's frames showed an observer beyond counts. Boxed in the report and
+/// made at the first finding: most flows of a full table (a scan, a capture picked up
+/// midway, encrypted records of an unknown version) have none, and the live report of
+/// each would carry these empty lists (some 200 bytes).
+#[derive(Clone, Debug, Default)]
+pub struct Findings {
+    pub leaks: Vec<LeakSeen>,
+    pub leaks_dropped: u64,
+    /// Where application content was first readable: frame, field, a short sample.
+    pub first_plaintext: Option<(u64, &'static str, String)>,
+    /// The encrypted conversation as an observer sees it: messages each way, in order.
+    pub messages: Vec<Message>,
+    pub messages_dropped: u64,
+    /// Every name an observer associates with the flow, and how (complete once the
+    /// flow's report is handed out: [`FlowReport::complete_names`]).
+    pub names: Vec<NameSeen>,
+    /// Other facts the flow's dissectors learned, by dotted name.
+    pub details: Vec<(&'static str, String)>,
+    /// The frame that carried the (first) ServerHello: where the version and the
+    /// cipher suite were chosen.
+    pub server_hello_frame: Option<u64>,
+    /// The encapsulations the flow travelled through, outermost first (its first
+    /// packet's); empty for a flow on the frame's own network layer.
+    pub tunnel: Vec<&'static str>,
+}
+
+/// The findings of a flow that has none.
+static NO_FINDINGS: LazyLock<Findings> = LazyLock::new(Findings::default);
+
 /// Everything known about one flow.
 #[derive(Clone, Debug)]
 pub struct FlowReport {
@@ -135,39 +165,23 @@ pub struct FlowReport {
     /// inside a tunnel, the encapsulations and the inner IP version come first:
     /// `VXLAN`, `IPv4`, `TCP`, `HTTP`.
     pub stack: Vec<String>,
-    /// The encapsulations the flow travelled through, outermost first (its first
-    /// packet's); empty for a flow on the frame's own network layer.
-    pub tunnel: Vec<&'static str>,
     /// Boxed, like `protection`: set only when the flow ends, and most flows have
     /// neither (a live flow's report stays small).
     pub tls: Option<Box<TlsFacts>>,
     /// How an encrypting protocol other than TLS protects the content.
     pub protection: Option<Box<Protection>>,
-    /// Other facts the flow's dissectors learned, by dotted name.
-    pub details: Vec<(&'static str, String)>,
     /// The TCP handshake (SYN) was captured.
     pub syn_seen: bool,
     pub end_reason: FlowEnd,
-    pub leaks: Vec<LeakSeen>,
-    pub leaks_dropped: u64,
     /// Notes attached to the flow's frames.
     pub notes: u64,
-    /// Where application content was first readable: frame, field, a short sample.
-    pub first_plaintext: Option<(u64, &'static str, String)>,
     /// The first frame with payload bytes nobody could classify.
     pub first_undecoded: Option<u64>,
-    /// The encrypted conversation as an observer sees it: messages each way, in order.
-    pub messages: Vec<Message>,
-    pub messages_dropped: u64,
     /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
     /// over, what follows is application data.
     tls13_client_encrypted: bool,
-    /// Every name an observer associates with the flow, and how (complete once the
-    /// flow's report is handed out: [`FlowReport::complete_names`]).
-    pub names: Vec<NameSeen>,
-    /// The frame that carried the (first) ServerHello: where the version and the
-    /// cipher suite were chosen.
-    pub server_hello_frame: Option<u64>,
+    /// Leaks, names, messages: made at the first ([`FlowReport::findings`]).
+    findings: Option<Box<Findings>>,
     /// TLS records were seen: sizes count records from then on.
     pub records_seen: bool,
 }
@@ -190,23 +204,35 @@ impl FlowReport {
             end: Timestamp::default(),
             dirs: [DirStats::default(), DirStats::default()],
             stack: vec![transport.name().to_string()],
-            tunnel: Vec::new(),
             tls: None,
             protection: None,
-            details: Vec::new(),
             syn_seen: false,
             end_reason: FlowEnd::Open,
-            leaks: Vec::new(),
-            leaks_dropped: 0,
             notes: 0,
-            first_plaintext: None,
             first_undecoded: None,
-            server_hello_frame: None,
-            names: Vec::new(),
-            messages: Vec::new(),
-            messages_dropped: 0,
             tls13_client_encrypted: false,
+            findings: None,
             records_seen: false,
+        }
+    }
+
+    /// Leaks, names, messages and the first readable content seen so far.
+    pub fn findings(&self) -> &Findings {
+        self.findings.as_deref().unwrap_or(&NO_FINDINGS)
+    }
+
+    /// The findings, to add to (made at the first).
+    pub fn findings_mut(&mut self) -> &mut Findings {
+        self.findings.get_or_insert_with(Box::default)
+    }
+
+    /// The findings, to set a field of to a value (`None` when it is `empty` and
+    /// there are none: nothing is made for it).
+    fn findings_to_set(&mut self, empty: bool) -> Option<&mut Findings> {
+        if empty && self.findings.is_none() {
+            None
+        } else {
+            Some(self.findings_mut())
         }
     }
 
@@ -222,10 +248,9 @@ impl FlowReport {
     pub fn set_tunnel(&mut self, tunnel: Vec<&'static str>) {
         let base = self.stack_base().min(self.stack.len());
         let above: Vec<String> = self.stack.drain(base..).collect();
-        self.tunnel = tunnel;
         self.stack.clear();
-        if !self.tunnel.is_empty() {
-            self.stack.extend(self.tunnel.iter().map(|t| t.to_string()));
+        if !tunnel.is_empty() {
+            self.stack.extend(tunnel.iter().map(|t| t.to_string()));
             let ip = if self.client.0.is_ipv6() {
                 "IPv6"
             } else {
@@ -235,14 +260,18 @@ impl FlowReport {
         }
         self.stack.push(self.transport.name().to_string());
         self.stack.extend(above);
+        if let Some(f) = self.findings_to_set(tunnel.is_empty()) {
+            f.tunnel = tunnel;
+        }
     }
 
     /// How many layers of the stack come before the dissectors' (tunnel, IP, transport).
     fn stack_base(&self) -> usize {
-        if self.tunnel.is_empty() {
+        let tunnel = &self.findings().tunnel;
+        if tunnel.is_empty() {
             1
         } else {
-            self.tunnel.len() + 2
+            tunnel.len() + 2
         }
     }
 
@@ -268,7 +297,9 @@ impl FlowReport {
         }
         self.tls = facts.tls.map(Box::new);
         self.protection = facts.protection.map(Box::new);
-        self.details = facts.details;
+        if let Some(f) = self.findings_to_set(facts.details.is_empty()) {
+            f.details = facts.details;
+        }
     }
 
     /// Payload bytes per label, both directions.
@@ -287,7 +318,10 @@ impl FlowReport {
     }
 
     pub fn credentials(&self) -> impl Iterator<Item = &LeakSeen> {
-        self.leaks.iter().filter(|l| l.kind == LeakKind::Credential)
+        self.findings()
+            .leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Credential)
     }
 
     /// The negotiated TLS version, when a ServerHello was seen.
@@ -376,12 +410,13 @@ impl FlowReport {
             (LeakKind::Identity, "identities"),
         ];
         for (kind, name) in kinds {
-            if self.leaks.iter().any(|l| l.kind == kind) {
+            if self.findings().leaks.iter().any(|l| l.kind == kind) {
                 visible.push(name.into());
             }
         }
         // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
         let ids: Vec<&str> = self
+            .findings()
             .leaks
             .iter()
             .filter(|l| l.kind == LeakKind::Identity)
@@ -393,6 +428,7 @@ impl FlowReport {
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
         let dns: Vec<&str> = self
+            .findings()
             .names
             .iter()
             .filter(|n| n.source == NameSource::Dns)
@@ -501,7 +537,7 @@ mod tests {
         let mut r = FlowReport::new(1, Transport::Tcp, ep, ep);
         assert_eq!(r.conversation(), None);
         let (to, from) = (Direction::ToServer, Direction::ToClient);
-        r.messages = vec![
+        r.findings_mut().messages = vec![
             message(to, 31, 31),
             message(to, 0, 1228),
             message(from, 1, 1),
@@ -510,17 +546,17 @@ mod tests {
             r.conversation().unwrap(),
             "client sent 2 messages (31 bytes, ≤ 1,228 bytes), server answered 1 (1 byte)"
         );
-        r.messages = (0..6)
+        r.findings_mut().messages = (0..6)
             .map(|i| message(if i % 2 == 0 { to } else { from }, 16, 31))
             .collect();
         let six = r.conversation().unwrap();
         assert!(!six.ends_with('…'), "{six}");
         assert_eq!(six.matches("16–31 bytes").count(), 6, "{six}");
-        r.messages.push(message(to, 5, 5));
+        r.findings_mut().messages.push(message(to, 5, 5));
         let seven = r.conversation().unwrap();
         assert_eq!(seven, format!("{six}, …"));
-        r.messages.truncate(2);
-        r.messages_dropped = 1;
+        r.findings_mut().messages.truncate(2);
+        r.findings_mut().messages_dropped = 1;
         assert!(r.conversation().unwrap().ends_with(", …"));
     }
 }

@@ -324,12 +324,16 @@ impl Dissector for OpenVpn {
         facts.protection = Some(p);
         if self.tls_seen {
             facts.stack.push("TLS".into());
-            facts.tls = Some(self.first.clone().unwrap_or_else(|| self.tls.facts.clone()));
+            facts.tls = Some(
+                self.first
+                    .clone()
+                    .unwrap_or_else(|| self.tls.learned().clone()),
+            );
         }
     }
 
     fn tls(&self) -> Option<&super::tls::TlsFacts> {
         self.tls_seen
-            .then_some(self.first.as_ref().unwrap_or(&self.tls.facts))
+            .then_some(self.first.as_ref().unwrap_or(self.tls.learned()))
     }
 }

@@ -88,8 +88,8 @@ impl OpenVpn {
         if opcode == op::SOFT_RESET_V1 && key_id != self.key_id {
             // Renegotiation: a new TLS session with its own packet-IDs.
             self.key_id = key_id;
-            if self.tls.facts.client_hello_seen || self.tls.facts.server_hello_seen {
-                self.first.get_or_insert_with(|| self.tls.facts.clone());
+            if self.tls.learned().client_hello_seen || self.tls.learned().server_hello_seen {
+                self.first.get_or_insert_with(|| self.tls.learned().clone());
             }
             self.tls = TlsStream::new();
             self.ctl = [Control::default(), Control::default()];

@@ -123,13 +123,14 @@ impl TlsStream {
         match msg {
             HandshakeType::CLIENT_HELLO => match handshake::client_hello(body) {
                 Some(ch) => {
-                    self.facts.client_hello_seen = true;
-                    self.facts.offered = Some(ch.max_version());
+                    let facts = self.learned_mut();
+                    facts.client_hello_seen = true;
+                    facts.offered = Some(ch.max_version());
                     if ch.ech {
-                        self.facts.ech = true;
+                        facts.ech = true;
                         detail.push("ECH offered".into());
                     }
-                    self.client_session_id = ch.session_id.clone();
+                    self.handshake().client_session_id = ch.session_id.clone();
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
                         detail.push(format!("SNI={sni}"));
@@ -142,14 +143,15 @@ impl TlsStream {
                                 },
                             );
                         }
-                        self.facts.sni.get_or_insert(sni);
+                        self.learned_mut().sni.get_or_insert(sni);
                     }
-                    if let Some(shown) = self.facts.offer_alpn(&ch) {
+                    if let Some(shown) = self.learned_mut().offer_alpn(&ch) {
                         detail.push(shown);
                     }
-                    if out.fingerprints() && self.facts.ja4.is_none() {
-                        self.facts.ja3 = Some(fingerprint::ja3(&ch));
-                        self.facts.ja4 = Some(fingerprint::ja4(&ch, false));
+                    let facts = self.learned_mut();
+                    if out.fingerprints() && facts.ja4.is_none() {
+                        facts.ja3 = Some(fingerprint::ja3(&ch));
+                        facts.ja4 = Some(fingerprint::ja4(&ch, false));
                     }
                     (ch.leak_spans(), Some(ch.max_version()))
                 }
@@ -170,12 +172,13 @@ impl TlsStream {
                         let at = map.stream_offset(off).unwrap_or(0);
                         d.server_hello(body, &sh, out, at);
                     }
-                    self.facts.server_hello_seen = true;
-                    self.facts.cipher = Some(sh.cipher);
+                    let facts = self.learned_mut();
+                    facts.server_hello_seen = true;
+                    facts.cipher = Some(sh.cipher);
+                    facts.version = Some(sh.selected);
                     if sh.retry_request {
                         detail.push("HelloRetryRequest".into());
                     }
-                    self.facts.version = Some(sh.selected);
                     detail.push(format!("cipher={}", cipher_name(sh.cipher)));
                     let weak = super::suites::Suite::of(sh.cipher)
                         .map(|s| s.weaknesses())
@@ -199,10 +202,11 @@ impl TlsStream {
                     let resumed = if sh.selected.is_tls13() {
                         sh.psk
                     } else {
-                        !sh.session_id.is_empty() && sh.session_id == self.client_session_id
+                        !sh.session_id.is_empty()
+                            && sh.session_id == self.handshake().client_session_id
                     };
                     if resumed {
-                        self.facts.resumed = true;
+                        self.learned_mut().resumed = true;
                         detail.push("resumed".into());
                     }
                     if !sh.alpn.is_empty() {
@@ -212,10 +216,11 @@ impl TlsStream {
                             .map(|a| String::from_utf8_lossy(&a.value).into_owned())
                             .collect();
                         detail.push(format!("ALPN={}", list.join(",")));
-                        self.facts.alpn_chosen = list.into_iter().next();
+                        self.learned_mut().alpn_chosen = list.into_iter().next();
                     }
-                    if out.fingerprints() && self.facts.ja3s.is_none() && !sh.retry_request {
-                        self.facts.ja3s = Some(fingerprint::ja3s(&sh));
+                    let facts = self.learned_mut();
+                    if out.fingerprints() && facts.ja3s.is_none() && !sh.retry_request {
+                        facts.ja3s = Some(fingerprint::ja3s(&sh));
                     }
                     (sh.spans, Some(sh.selected))
                 }
@@ -244,8 +249,9 @@ impl TlsStream {
                     }
                     let at = map.stream_offset(off).unwrap_or(0);
                     for c in &certs.certs {
-                        if self.facts.certificates.len() < MAX_CERTS {
-                            self.facts.certificates.push(CertNames {
+                        let kept = &mut self.learned_mut().certificates;
+                        if kept.len() < MAX_CERTS {
+                            kept.push(CertNames {
                                 subject: c.subject.clone(),
                                 issuer: c.issuer.clone(),
                                 sans: c.sans.clone(),

@@ -37,7 +37,7 @@ impl TlsStream {
         out: &mut Emitter,
     ) -> Option<usize> {
         let mut pieces: Vec<Piece> = Vec::new();
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut scratch = std::mem::take(&mut self.handshake().scratch);
         scratch.clear();
         let skip = self.dir(dir).hs_skip;
         let unsynced = self.dir(dir).hs_unsynced;
@@ -49,14 +49,14 @@ impl TlsStream {
                 // The run ends without reaching a message boundary.
                 Plausible::Yes(_) | Plausible::No => break,
                 Plausible::NeedMore => {
-                    self.scratch = scratch;
+                    self.handshake().scratch = scratch;
                     return None;
                 }
             };
             let body = data.get(p + hdr::LEN..p + hdr::LEN + usize::from(h.len));
             let Some(body) = body else {
                 if pieces.is_empty() || scratch.len() < MAX_HANDSHAKE_GATHER {
-                    self.scratch = scratch;
+                    self.handshake().scratch = scratch;
                     return None;
                 }
                 break;
@@ -78,13 +78,13 @@ impl TlsStream {
             }
         }
         if !complete && pieces.is_empty() {
-            self.scratch = scratch;
+            self.handshake().scratch = scratch;
             return None;
         }
         if !complete && data.len() <= p {
             // The run may go on in bytes not yet seen: wait, unless the gather bound is hit.
             if scratch.len() < MAX_HANDSHAKE_GATHER {
-                self.scratch = scratch;
+                self.handshake().scratch = scratch;
                 return None;
             }
         }

@@ -45,6 +45,7 @@ use crate::note::{NoteGroup, Severity};
 use crate::span::Visibility;
 use record::{hdr, plausible_header, Plausible, RecordHeader};
 use std::ops::Range;
+use std::sync::LazyLock;
 use suites::Suite;
 
 pub use record::{ContentType, HandshakeType, TlsVersion};
@@ -196,7 +197,9 @@ impl Dissector for TlsStream {
     }
 
     fn compact(&mut self) {
-        self.scratch = Vec::new();
+        if let Some(hs) = self.hs.as_mut() {
+            hs.scratch = Vec::new();
+        }
         if let Some(inner) = self.inner.as_mut() {
             inner.compact();
         }
@@ -204,7 +207,7 @@ impl Dissector for TlsStream {
 
     fn facts(&self, facts: &mut Facts) {
         facts.stack.push("TLS".into());
-        let mut tls = self.facts.clone();
+        let mut tls = self.learned().clone();
         tls.decryption = self.dec.as_ref().map(|d| Box::new(d.facts()));
         facts.tls = Some(tls);
         if let Some(inner) = &self.inner {
@@ -213,7 +216,7 @@ impl Dissector for TlsStream {
     }
 
     fn tls(&self) -> Option<&TlsFacts> {
-        Some(&self.facts)
+        Some(self.learned())
     }
 
     fn use_keys(&mut self, keys: &crate::keys::KeyRing, ports: (u16, u16)) {
@@ -275,14 +278,27 @@ impl Default for DirState {
     }
 }
 
+/// What handshake records leave behind: the facts they taught, and what parsing them
+/// keeps. Boxed and made at the first handshake record: a connection picked up
+/// mid-stream (most of a busy table, every flow of a hostile capture) never sees one
+/// and pays a pointer instead of some 300 bytes.
+#[derive(Debug, Default)]
+struct Handshake {
+    facts: TlsFacts,
+    /// The ClientHello's session id, to recognise a resumed session.
+    client_session_id: Vec<u8>,
+    /// Handshake records gathered until the messages they hold are whole.
+    scratch: Vec<u8>,
+}
+
+/// The facts of a connection whose handshake was not seen.
+static NO_FACTS: LazyLock<TlsFacts> = LazyLock::new(TlsFacts::default);
+
 /// The TLS dissector of one TCP connection.
 #[derive(Debug, Default)]
 pub struct TlsStream {
     dirs: [DirState; 2],
-    pub facts: TlsFacts,
-    /// The ClientHello's session id, to recognise a resumed session.
-    client_session_id: Vec<u8>,
-    scratch: Vec<u8>,
+    hs: Option<Box<Handshake>>,
     /// (client port, server port), for recognising what a NULL cipher carries.
     ports: (u16, u16),
     /// The content of records a NULL cipher leaves readable, as a stream of its own.
@@ -303,13 +319,27 @@ impl TlsStream {
         }
     }
 
+    /// What the handshake taught an observer so far.
+    pub fn learned(&self) -> &TlsFacts {
+        self.hs.as_ref().map_or(&NO_FACTS, |h| &h.facts)
+    }
+
+    fn learned_mut(&mut self) -> &mut TlsFacts {
+        &mut self.handshake().facts
+    }
+
+    /// The handshake's state, made at its first use.
+    fn handshake(&mut self) -> &mut Handshake {
+        self.hs.get_or_insert_with(Box::default)
+    }
+
     /// How bytes without record framing are labelled: once a direction's keys are in
     /// use (after its ChangeCipherSpec or application data, or after a TLS 1.3
     /// ServerHello), nothing it sends can be plaintext again, so they are ciphertext;
     /// before, nobody knows what they are.
     fn unsynced(&mut self, dir: Direction) -> (FieldId, Visibility) {
-        let tls13 =
-            self.facts.version.is_some_and(|v| v.is_tls13()) && self.facts.server_hello_seen;
+        let tls13 = self.learned().version.is_some_and(|v| v.is_tls13())
+            && self.learned().server_hello_seen;
         if self.dir(dir).cipher_active || tls13 {
             (fields::TLS_UNSYNCED_ENCRYPTED, Visibility::Opaque)
         } else {
@@ -319,13 +349,13 @@ impl TlsStream {
 
     /// The negotiated suite's traits, once a ServerHello chose one.
     fn suite(&self) -> Option<Suite> {
-        self.facts.cipher.and_then(Suite::of)
+        self.learned().cipher.and_then(Suite::of)
     }
 
     /// Records are protected by a NULL cipher (TLS ≤ 1.2): their content travels in
     /// the clear, followed by a MAC.
     fn null_cipher(&self) -> bool {
-        !self.facts.version.is_some_and(|v| v.is_tls13())
+        !self.learned().version.is_some_and(|v| v.is_tls13())
             && self.suite().is_some_and(|s| s.null_encryption)
     }
 
@@ -339,7 +369,7 @@ impl TlsStream {
 
     /// The version label for records: the negotiated one, else what the record says.
     fn label_version(&self, record: TlsVersion) -> TlsVersion {
-        self.facts.version.unwrap_or(record)
+        self.learned().version.unwrap_or(record)
     }
 }
 

@@ -91,8 +91,8 @@ impl TlsStream {
             // cipher_spec_length, session_id_length, challenge_length: the offered
             // version is the facts we have (no extensions, so no SNI).
             out.field(body_at..body_at + len as u64, fields::TLS_HS_BODY);
-            self.facts.client_hello_seen = true;
-            self.facts.offered = Some(version);
+            self.learned_mut().client_hello_seen = true;
+            self.learned_mut().offered = Some(version);
             if let (Some(cs), Some(sid), Some(ch)) = (be16(body, 3), be16(body, 5), be16(body, 7)) {
                 let n = usize::from;
                 if 9 + n(cs) + n(sid) + n(ch) != len {
@@ -101,8 +101,8 @@ impl TlsStream {
             }
             HandshakeType::CLIENT_HELLO
         } else {
-            self.facts.server_hello_seen = true;
-            self.facts.version = Some(TlsVersion::SSL2);
+            self.learned_mut().server_hello_seen = true;
+            self.learned_mut().version = Some(TlsVersion::SSL2);
             self.server_hello_v2(body_at, body, &mut detail, out);
             HandshakeType::SERVER_HELLO
         };
@@ -148,7 +148,7 @@ impl TlsStream {
         };
         if hit != 0 {
             detail.push("session resumed".into());
-            self.facts.resumed = true;
+            self.learned_mut().resumed = true;
             // No CLIENT-MASTER-KEY follows: the client encrypts at once.
             self.dir(Direction::ToServer).sslv2_encrypted = true;
         }
@@ -168,7 +168,7 @@ impl TlsStream {
                         },
                     );
                 }
-                self.facts.certificates.push(CertNames {
+                self.learned_mut().certificates.push(CertNames {
                     subject: c.subject,
                     issuer: c.issuer,
                     sans: c.sans,
@@ -260,7 +260,7 @@ impl TlsStream {
             return;
         };
         let cipher = u32::from(c0) << 16 | u32::from(c1) << 8 | u32::from(c2);
-        self.facts.sslv2_cipher = Some(cipher);
+        self.learned_mut().sslv2_cipher = Some(cipher);
         let h = at + head as u64;
         out.field(at..h, fields::TLS_HS_BODY);
         let clear_end = (h + clear as u64).min(end);
@@ -357,8 +357,8 @@ mod tests {
             assert_eq!(covered, bytes.len() as u64, "every byte labelled");
             labels.push(out);
         }
-        assert_eq!(tls.facts.version, Some(TlsVersion::SSL2));
-        assert_eq!(tls.facts.sslv2_cipher, Some(0x0700c0));
+        assert_eq!(tls.learned().version, Some(TlsVersion::SSL2));
+        assert_eq!(tls.learned().sslv2_cipher, Some(0x0700c0));
         let cmk = &labels[2];
         assert!(cmk
             .spans
@@ -371,7 +371,7 @@ mod tests {
                 .skip(1)
                 .all(|s| s.vis == Visibility::Opaque));
         }
-        let weak = tls.facts.weaknesses();
+        let weak = tls.learned().weaknesses();
         assert!(weak[0].starts_with("SSL 2.0"), "{weak:?}");
         assert!(weak[1].starts_with("3DES"), "{weak:?}");
     }
@@ -381,7 +381,7 @@ mod tests {
         assert_eq!(header(&[0x00, 0x05, 0x02]), Some((3, 5, 2)));
         assert_eq!(header(&[0x80]), None);
         let mut tls = TlsStream::new();
-        tls.facts.version = Some(TlsVersion::SSL2);
+        tls.learned_mut().version = Some(TlsVersion::SSL2);
         let mut out = Emitter::default();
         assert_eq!(
             tls.sslv2_record(Direction::ToServer, 0, &[0x80, 10, 2, 1], &mut out),

@@ -91,7 +91,7 @@ impl TlsStream {
                 }
                 // An SSL 2.0 session (the server answered in SSLv2): every record is in
                 // SSLv2's format.
-                Phase::Header if self.facts.version == Some(TlsVersion::SSL2) => {
+                Phase::Header if self.learned().version == Some(TlsVersion::SSL2) => {
                     match self.sslv2_record(dir, at, rest, out) {
                         Some(n) => {
                             self.dir(dir).records += 1;
@@ -154,7 +154,7 @@ impl TlsStream {
         let at = base + pos as u64;
         let body_len = usize::from(h.len);
         let end = pos + hdr::LEN + body_len;
-        let version_known = self.facts.version.is_some();
+        let version_known = self.learned().version.is_some();
         let state = self.dir(dir);
         state.records += 1;
         let mut encrypted = state.cipher_active;
@@ -196,7 +196,7 @@ impl TlsStream {
                 if h.content == ContentType::CHANGE_CIPHER_SPEC {
                     out.field(body_at..body_at + body_len as u64, fields::TLS_CCS);
                     // In TLS 1.3 this is the compatibility record (RFC 8446 appendix D.4).
-                    let tls13 = self.facts.version.is_some_and(|v| v.is_tls13());
+                    let tls13 = self.learned().version.is_some_and(|v| v.is_tls13());
                     if !tls13 {
                         self.dir(dir).cipher_active = true;
                         if let Some(d) = self.dec.as_mut() {
@@ -298,9 +298,9 @@ impl TlsStream {
     /// What a protected record's length tells about its plaintext, from the negotiated
     /// version and suite (`None` before a ServerHello said which).
     pub(super) fn record_plaintext(&self, len: u16) -> Option<crate::proto::PlainLen> {
-        let version = self.facts.version?;
+        let version = self.learned().version?;
         if version.is_tls13() {
-            return suites::tls13_plaintext(self.facts.cipher, u32::from(len));
+            return suites::tls13_plaintext(self.learned().cipher, u32::from(len));
         }
         self.suite()?.record_plaintext(version, u32::from(len))
     }

@@ -116,7 +116,7 @@ fn tls12_handshake_then_encrypted_finished_and_app_data() {
     server.extend(record(23, &[0xcd; 30]));
     let (labels, _) = feed_chunks(&mut tls, Direction::ToClient, &server, &[server.len()]);
     assert!(labels.all_labelled());
-    assert_eq!(tls.facts.version, Some(TlsVersion::TLS12));
+    assert_eq!(tls.learned().version, Some(TlsVersion::TLS12));
     assert_eq!(labels.at(finished_at + 4), (Metadata, "tls.record.length"));
     assert_eq!(
         labels.at(finished_at + 5),
@@ -218,7 +218,7 @@ fn tls13_everything_after_server_hello_is_opaque_and_compat_ccs_is_not_a_switch(
     let enc = server.len();
     server.extend(record(23, &[9; 50]));
     let (labels, _) = feed_chunks(&mut tls, Direction::ToClient, &server, &[server.len()]);
-    assert_eq!(tls.facts.version, Some(TlsVersion::TLS13));
+    assert_eq!(tls.learned().version, Some(TlsVersion::TLS13));
     assert_eq!(labels.at(enc + 5), (Opaque, "tls.app_data"));
     // The client's compatibility CCS, then a plaintext alert (it failed before keys).
     let mut client = record(20, &[1]);
@@ -368,7 +368,8 @@ fn handshake_message_longer_than_the_gather_bound_is_readable_but_not_parsed() {
         "{:?}",
         ev.notes
     );
-    assert!(tls.scratch.capacity() <= 2 * MAX_HANDSHAKE_GATHER + 32 * 1024);
+    let scratch = tls.hs.as_ref().map_or(0, |h| h.scratch.capacity());
+    assert!(scratch <= 2 * MAX_HANDSHAKE_GATHER + 32 * 1024);
 }
 
 #[test]

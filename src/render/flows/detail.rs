@@ -168,10 +168,10 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 s.push('\n');
             }
         }
-        if !r.names.is_empty() {
+        if !r.findings().names.is_empty() {
             // One entry per name, with every way it was learned.
             let mut names: Vec<(String, Vec<&str>)> = Vec::new();
-            for n in &r.names {
+            for n in &r.findings().names {
                 match names.iter_mut().find(|(name, _)| *name == n.name) {
                     Some((_, sources)) => sources.push(n.source.name()),
                     None => names.push((n.name.clone(), vec![n.source.name()])),
@@ -240,7 +240,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         }
         // Credentials always; other leaks folded.
         let mut others = 0u64;
-        for l in &r.leaks {
+        for l in &r.findings().leaks {
             let credential = l.kind == LeakKind::Credential;
             if !credential && !full && others >= FOLD as u64 {
                 others += 1;
@@ -277,7 +277,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             }
         }
         let folded_leaks = others.saturating_sub(FOLD as u64) * u64::from(!full);
-        let more = folded_leaks + r.leaks_dropped;
+        let more = folded_leaks + r.findings().leaks_dropped;
         if more > 0 {
             let hint = if folded_leaks > 0 {
                 " (--full lists them)"

@@ -148,7 +148,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             _ => t.udp += 1,
         }
         *t.by_stack.entry(r.stack_text()).or_default() += 1;
-        for l in &r.leaks {
+        for l in &r.findings().leaks {
             *t.leaks.entry(l.kind.name()).or_default() += 1;
         }
         if r.credentials().next().is_some() {

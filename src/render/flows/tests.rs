@@ -158,13 +158,13 @@ fn names_fold_past_five_and_list_every_source() {
     let mut r = report(1, 1, 1);
     for i in 0..7 {
         let name = format!("n{i}.example");
-        r.names.push(NameSeen {
+        r.findings_mut().names.push(NameSeen {
             name: name.clone(),
             source: NameSource::Sni,
             frame: 1,
         });
         if i == 0 {
-            r.names.push(NameSeen {
+            r.findings_mut().names.push(NameSeen {
                 name,
                 source: NameSource::Dns,
                 frame: 2,

@@ -616,7 +616,7 @@ impl Sink for HtmlSink {
         *self.classes.entry(class).or_default() += 1;
         // Each name once per flow, with every way this flow gave it away.
         let mut here: Vec<(String, Vec<&'static str>)> = Vec::new();
-        for n in &r.names {
+        for n in &r.findings().names {
             let name = super::escape(&n.name).into_owned();
             match here.iter_mut().find(|(m, _)| *m == name) {
                 Some((_, how)) if !how.contains(&n.source.name()) => how.push(n.source.name()),
