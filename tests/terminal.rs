@@ -12,21 +12,6 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
-fn tmux_installed() -> bool {
-    let ok = std::process::Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            !peers_required(),
-            "tmux is required (EAVESDROP_REQUIRE_PEERS) but not installed"
-        );
-        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
-    }
-    ok
-}
-
 /// A tmux server of the test's own, one pane running `command`; killed when dropped.
 struct Pane {
     socket: String,

@@ -327,6 +327,23 @@ pub fn tshark_available() -> bool {
     peer_available("tshark")
 }
 
+/// Whether tmux runs here (it has `-V`, not `--version`); required as the peers are,
+/// else the test says it is skipped.
+pub fn tmux_installed() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            !peers_required(),
+            "tmux is required (EAVESDROP_REQUIRE_PEERS) but not installed"
+        );
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+    }
+    ok
+}
+
 /// The packet lines of `show --no-hex` on a sample capture, and the summary on stderr.
 pub fn show_lines(name: &str) -> (Vec<String>, String) {
     let out = run(&[
