@@ -230,26 +230,21 @@ impl ByteMap {
     pub fn rebuild(&mut self, len: u32, spans: &[Span], scratch: &mut Vec<(u32, u32, Label)>) {
         self.runs.clear();
         self.len = len;
-        let kept = |s: &&Span| s.range.start < s.range.end && s.range.start < len;
+        // The bytes of the frame each span labels, and its label.
+        let stretches = || {
+            spans
+                .iter()
+                .filter(move |s| s.range.start < s.range.end && s.range.start < len)
+                .map(move |s| (s.range.start, s.range.end.min(len), s.label()))
+        };
         // Spans arrive nearly always sorted (headers, then payload in stream order):
         // then they are read where they are, without a sorted copy.
         if spans.is_sorted_by_key(|s| s.range.start) {
-            self.cover(
-                len,
-                spans
-                    .iter()
-                    .filter(kept)
-                    .map(|s| (s.range.start, s.range.end.min(len), s.label())),
-            );
+            self.cover(len, stretches());
             return;
         }
         scratch.clear();
-        scratch.extend(
-            spans
-                .iter()
-                .filter(kept)
-                .map(|s| (s.range.start, s.range.end.min(len), s.label())),
-        );
+        scratch.extend(stretches());
         // The sort is stable, so the first of two spans starting together keeps the
         // bytes.
         scratch.sort_by_key(|&(start, _, _)| start);

@@ -62,11 +62,7 @@ impl std::fmt::Display for Grouped {
 
 /// `1 byte`, `1,234 bytes`.
 pub fn bytes(n: u64) -> String {
-    if n == 1 {
-        "1 byte".to_string()
-    } else {
-        format!("{} bytes", grouped(n))
-    }
+    BytesRange(n, n).to_string()
 }
 
 /// A length an observer infers, in words: `31 bytes` (exact), `≤ 31 bytes` (TLS 1.3

@@ -60,26 +60,15 @@ impl<W: Write, E: Write> ShowSink<W, E> {
             while runs.get(run_i).is_some_and(|r| r.end <= first) {
                 run_i += 1;
             }
-            let at = self.buf.len();
-            self.buf.extend_from_slice(&ROW_TEMPLATE);
-            if let Some(row) = self
-                .buf
-                .get_mut(at..)
-                .and_then(|r| <&mut [u8; 68]>::try_from(r).ok())
-            {
-                full_row(row, done, full);
-            }
-            match runs.get(run_i) {
-                Some(r) if r.start <= first && r.end >= first + 16 => {
-                    self.buf
-                        .extend_from_slice(&self.mask_templates[r.label.index()]);
-                }
+            let uniform = match runs.get(run_i) {
+                Some(r) if r.start <= first && r.end >= first + 16 => Some(r.label),
                 _ => {
                     let mut j = run_i;
                     self.row_labels(runs, &mut j, first, 16);
-                    self.mixed_mask();
+                    None
                 }
-            }
+            };
+            self.full_masked_row(done, full, uniform);
             done += 16;
         }
         if let Some(rest) = data.get(done..).filter(|r| !r.is_empty()) {
@@ -100,6 +89,29 @@ impl<W: Write, E: Write> ShowSink<W, E> {
                 .get(*run_i)
                 .filter(|r| r.start <= pos)
                 .map_or(Label::Undecoded, |r| r.label);
+        }
+    }
+
+    /// A full row at an offset below 0x10000, in fixed-size arrays the compiler can
+    /// unroll, written where it goes, then its mask row: one label for all 16 bytes
+    /// (`uniform`), else those in `self.labels`. Always inlined: it runs once per row of
+    /// the dump, and as a call it cost 1.5% of `show`.
+    #[inline(always)]
+    fn full_masked_row(&mut self, off: usize, full: &[u8; 16], uniform: Option<Label>) {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&ROW_TEMPLATE);
+        if let Some(row) = self
+            .buf
+            .get_mut(at..)
+            .and_then(|r| <&mut [u8; 68]>::try_from(r).ok())
+        {
+            full_row(row, off, full);
+        }
+        match uniform {
+            Some(label) => self
+                .buf
+                .extend_from_slice(&self.mask_templates[label.index()]),
+            None => self.mixed_mask(),
         }
     }
 
@@ -300,22 +312,7 @@ impl<W: Write, E: Write> ShowSink<W, E> {
     /// One `tcpdump -X` row, then its mask row.
     pub(super) fn mask_row(&mut self, off: usize, chunk: &[u8], uniform: Option<Label>) {
         if let (Ok(full), true) = (<&[u8; 16]>::try_from(chunk), off <= 0xffff) {
-            // The common case, in fixed-size arrays the compiler can unroll.
-            let at = self.buf.len();
-            self.buf.extend_from_slice(&ROW_TEMPLATE);
-            if let Some(row) = self
-                .buf
-                .get_mut(at..)
-                .and_then(|r| <&mut [u8; 68]>::try_from(r).ok())
-            {
-                full_row(row, off, full);
-            }
-            match uniform {
-                Some(label) => self
-                    .buf
-                    .extend_from_slice(&self.mask_templates[label.index()]),
-                None => self.mixed_mask(),
-            }
+            self.full_masked_row(off, full, uniform);
             return;
         }
         let prefix = self.offset_prefix(off);

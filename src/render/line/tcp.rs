@@ -565,17 +565,22 @@ mod tests {
     /// blocks acknowledge.
     const ISN: u32 = 1000;
 
-    fn options_text(f: Fixture, rev: bool) -> (String, bool) {
-        let fixed = TcpFixed {
+    /// A header of `header_len` bytes whose options are `captured`.
+    fn fixed(captured: &[u8], header_len: u32) -> TcpFixed {
+        TcpFixed {
             seq: 0,
             ack: 0,
             flags: TcpFlags(0),
             window: 0,
             urgent: 0,
             checksum: 0,
-            header_len: f.header_len,
-            options: OptionBytes::new(f.captured),
-        };
+            header_len,
+            options: OptionBytes::new(captured),
+        }
+    }
+
+    fn options_text(f: Fixture, rev: bool) -> (String, bool) {
+        let fixed = fixed(f.captured, f.header_len);
         let (thseq, thack) = if rev { (ISN, 0) } else { (0, ISN) };
         let mut s = String::new();
         let goes_on = options_of(
@@ -594,16 +599,6 @@ mod tests {
         let mut ts = vec![1, 1, 8, 10];
         ts.extend_from_slice(&0xfedc_ba98u32.to_be_bytes());
         ts.extend_from_slice(&7u32.to_be_bytes());
-        let fixed = |captured: &[u8], header_len: u32| TcpFixed {
-            seq: 0,
-            ack: 0,
-            flags: TcpFlags(0),
-            window: 0,
-            urgent: 0,
-            checksum: 0,
-            header_len,
-            options: OptionBytes::new(captured),
-        };
         let f = fixed(&ts, 32);
         assert_eq!(nop_nop_timestamps(&f), Some((0xfedc_ba98, 7)));
         let (mut fast, mut general) = (String::new(), String::new());
