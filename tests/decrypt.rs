@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{corpus_dir, eavesdrop, repo, tshark_available, CORPUS_PAIRS};
+use common::{corpus_dir, eavesdrop, repo, tempdir, tshark_available, CORPUS_PAIRS};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -424,8 +424,7 @@ fn a_key_log_for_another_capture_matches_nothing_and_a_wrong_key_is_a_note() {
             }
         })
         .collect();
-    let dir = std::env::temp_dir().join(format!("eavesdrop-wrongkey-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("wrongkey");
     let k = dir.join("wrong.keylog");
     std::fs::write(&k, wrong).unwrap();
     let out = eavesdrop()
@@ -727,12 +726,6 @@ fn dtls_application_data_equals_tsharks() {
     assert!(agree >= 6, "{agree}");
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("eavesdrop-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Runs `editcap`/`mergecap` (Wireshark's tools); false when they are missing.
 fn wireshark_tool(tool: &str, args: &[&std::ffi::OsStr]) -> bool {
     match Command::new(tool).args(args).output() {
@@ -827,7 +820,7 @@ fn records_cut_by_the_snap_length_are_notes_and_later_records_still_open() {
         ),
     ];
     for (capture, keylog, whole, frames, snaplen, kind) in cases {
-        let dir = scratch("snaplen");
+        let dir = tempdir("snaplen");
         let c = repo().join("captures").join(capture);
         let Some(file) = cut(&c, whole, frames, snaplen, &dir) else {
             eprintln!("editcap/mergecap not installed: skipped");
@@ -875,7 +868,7 @@ fn a_capture_file_cut_anywhere_decrypts_what_it_holds_without_panicking() {
     let c = repo().join("captures/tls13-chacha.pcap");
     let k = repo().join("captures/tls13-chacha.keylog");
     let bytes = std::fs::read(&c).unwrap();
-    let dir = scratch("cutfile");
+    let dir = tempdir("cutfile");
     let f = dir.join("cut.pcap");
     let mut decrypted_some = false;
     for end in (40..bytes.len()).step_by(97) {
@@ -912,7 +905,7 @@ fn a_wrong_dtls_key_is_a_note_and_no_plaintext() {
             _ => format!("{l}\n"),
         })
         .collect();
-    let dir = scratch("dtls-wrong");
+    let dir = tempdir("dtls-wrong");
     let k = dir.join("wrong.keylog");
     std::fs::write(&k, wrong).unwrap();
     let out = eavesdrop()

@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::{eavesdrop, ethernet, ipv4_tcp, peers_required, tempdir, text, Pcap};
+use common::{eavesdrop, ethernet, ipv4_tcp, peers_required, tempdir, text, Pcap, TempDir};
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
@@ -600,7 +600,7 @@ struct Driver {
     child: Child,
     port: u16,
     /// Chromium's profile directory, unique to this test process.
-    profile: PathBuf,
+    profile: TempDir,
 }
 
 impl Drop for Driver {

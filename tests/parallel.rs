@@ -127,13 +127,11 @@ fn several_files_keep_their_order() {
 #[test]
 fn a_damaged_capture_fails_the_same_way() {
     let data = std::fs::read(common::capture("tls12-resumption.pcap")).expect("capture");
-    let dir = std::env::temp_dir().join(format!("eavesdrop-parallel-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = common::tempdir("parallel");
     let cut = dir.join("cut.pcap");
     // A record header that promises more than the file holds.
     std::fs::write(&cut, &data[..data.len() * 2 / 3]).expect("write");
     let diffs = differences(&cut, "2");
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 

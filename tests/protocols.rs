@@ -446,8 +446,7 @@ fn weak_tls_fails_null_anonymous_suites_and_passes_sound_ones() {
     let flows = text(&run(&["flows", capture("tls12-anon.pcap").to_str().unwrap()]).stdout);
     assert!(flows.contains("content opaque"), "{flows}");
     // The policy file knows the rule too.
-    let dir = std::env::temp_dir().join(format!("eavesdrop-weak-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("weak");
     let policy = dir.join("p.toml");
     std::fs::write(&policy, "deny = [\"weak-tls\"]\n").unwrap();
     let out = eavesdrop()
@@ -456,7 +455,6 @@ fn weak_tls_fails_null_anonymous_suites_and_passes_sound_ones() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A whole SSL 2.0 session (scapy's automata; scripts/make-sslv2-capture.sh): the hellos

@@ -219,11 +219,43 @@ pub fn ethernet(ip: &[u8]) -> Vec<u8> {
     f
 }
 
-pub fn tempdir(name: &str) -> PathBuf {
+/// A fresh directory under the system's temporary directory, removed with everything
+/// in it when the returned guard is dropped (at the end of the test, passed or
+/// failed): test runs must not leave their captures behind (one full run wrote about
+/// 100 MB that nothing removed).
+pub fn tempdir(name: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("eavesdrop-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("tempdir");
-    d
+    TempDir(d)
+}
+
+/// A directory removed on drop; derefs to its path.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Panics unless every styled line of `out` closes its style: the last SGR sequence on
