@@ -128,18 +128,40 @@ static PAIRS: &str = match std::str::from_utf8(&PAIR_BYTES) {
 };
 
 /// Appends `n` in decimal (what `{n}` writes, without the formatting machinery: the
-/// numbers of a packet line are its hot path), two digits at a time.
+/// numbers of a packet line are its hot path). The pairs of digits are taken from the
+/// right into a small array, then appended from the left, each as a two-byte `&str`
+/// whose length the compiler knows: a call to `memcpy` per pair (the recursive form's
+/// `unwrap_or("")` hid the length), `from_utf8` over a digit buffer, or pushing digits
+/// as `char`s each cost two to three times as much (130–320 instructions for a port or
+/// a time stamp value, 7% of `show`).
 pub fn push_dec(s: &mut String, n: impl Into<u64>) {
-    let n: u64 = n.into();
-    let pair = |k: u64| PAIRS.get(2 * k as usize..2 * k as usize + 2).unwrap_or("");
+    let mut n: u64 = n.into();
+    // A u64 has at most 20 digits: the leading one or two, and up to nine pairs.
+    let mut pairs = [0u8; 10];
+    let mut count = 0;
+    while n >= 100 {
+        if let Some(p) = pairs.get_mut(count) {
+            *p = (n % 100) as u8;
+        }
+        count += 1;
+        n /= 100;
+    }
     if n < 10 {
         s.push(char::from(b'0' + n as u8));
-    } else if n < 100 {
-        s.push_str(pair(n));
     } else {
-        // Up to 20 digits: the leading pairs first, as the recursion unwinds.
-        push_dec(s, n / 100);
-        s.push_str(pair(n % 100));
+        push_pair(s, n as u8);
+    }
+    for &p in pairs.get(..count).unwrap_or_default().iter().rev() {
+        push_pair(s, p);
+    }
+}
+
+/// Appends `k` (below 100) as two digits.
+#[inline(always)]
+fn push_pair(s: &mut String, k: u8) {
+    let at = 2 * usize::from(k);
+    if let Some(pair) = PAIRS.get(at..at + 2) {
+        s.push_str(pair);
     }
 }
 
@@ -209,7 +231,15 @@ mod tests {
             65535,
             4_294_967_295,
             u64::MAX,
-        ] {
+        ]
+        .into_iter()
+        // Every count of digits, at its edges, and every number below 10,000.
+        .chain((0..20).flat_map(|e| {
+            let p = 10u64.pow(e);
+            [p - 1, p, p + 1, p.saturating_mul(5).saturating_sub(3)]
+        }))
+        .chain(0..10_000)
+        {
             let mut s = String::from("x");
             push_dec(&mut s, n);
             assert_eq!(s, format!("x{n}"));
