@@ -156,6 +156,16 @@ pub fn push_dec(s: &mut String, n: impl Into<u64>) {
     }
 }
 
+/// `k` (below 100; higher values wrap) as two ASCII digits, for fixed-width fields
+/// written as one array (clock times).
+pub fn two_digits(k: u64) -> [u8; 2] {
+    let at = 2 * (k % 100) as usize;
+    match PAIR_BYTES.get(at..at + 2) {
+        Some(&[a, b]) => [a, b],
+        _ => *b"00",
+    }
+}
+
 /// Appends `k` (below 100) as two digits.
 #[inline(always)]
 fn push_pair(s: &mut String, k: u8) {
