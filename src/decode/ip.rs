@@ -369,7 +369,7 @@ pub(crate) fn ipv4(walk: &mut Walk<'_>, at: usize, wire: u32) {
 }
 
 fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
-    let table = [
+    const TABLE: [(std::ops::Range<usize>, crate::fields::FieldId); 10] = [
         (v4::VERSION_IHL, IP_VERSION_IHL),
         (v4::DSFIELD, IP_DSFIELD),
         (v4::TOTAL_LEN, IP_LEN),
@@ -381,9 +381,7 @@ fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
         (v4::SRC, IP_SRC),
         (v4::DST, IP_DST),
     ];
-    for (range, field) in table {
-        walk.span(at, range, field);
-    }
+    walk.fixed_spans(at, v4::MIN_LEN, &TABLE);
 }
 
 /// Bytes after the datagram, up to the end of the capture: link-layer padding.

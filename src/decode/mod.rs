@@ -234,6 +234,28 @@ impl Walk<'_> {
         self.span_vis(base, range, field, field.def().vis);
     }
 
+    /// Spans for a fixed header's fields (`table`, offsets within its `len` bytes) at
+    /// `base`. When the whole header was captured, one capacity check and no clamping
+    /// per field: IPv4's and TCP's fixed fields are sixteen spans of nearly every
+    /// frame. Else field by field, clamped as [`Walk::span`] clamps them.
+    pub fn fixed_spans(&mut self, base: usize, len: usize, table: &[(Range<usize>, FieldId)]) {
+        let whole = base
+            .checked_add(len)
+            .is_some_and(|end| end <= self.data.len() && u32::try_from(end).is_ok());
+        if !whole {
+            for (range, field) in table {
+                self.span(base, range.clone(), *field);
+            }
+            return;
+        }
+        self.out.spans.reserve(table.len());
+        for (range, field) in table {
+            debug_assert!(range.start < range.end && range.end <= len);
+            let r = to_u32(base + range.start)..to_u32(base + range.end);
+            self.out.spans.push(Span::new(r, *field, field.def().vis));
+        }
+    }
+
     pub fn span_vis(&mut self, base: usize, range: Range<usize>, field: FieldId, vis: Visibility) {
         let cap = self.data.len();
         let start = base.saturating_add(range.start).min(cap);

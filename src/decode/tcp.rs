@@ -229,7 +229,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         );
         return;
     }
-    let table = [
+    const TABLE: [(std::ops::Range<usize>, crate::fields::FieldId); 6] = [
         (hdr::SEQ, TCP_SEQ),
         (hdr::ACK, TCP_ACK),
         (hdr::OFFSET_FLAGS, TCP_OFFSET_FLAGS),
@@ -237,9 +237,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         (hdr::CHECKSUM, TCP_CHECKSUM),
         (hdr::URGENT, TCP_URGENT),
     ];
-    for (range, field) in table {
-        walk.span(at, range, field);
-    }
+    walk.fixed_spans(at, hdr::MIN_LEN, &TABLE);
     let header_len = u32::from(avail.get(12).copied().unwrap_or(0) >> 4) * 4;
     let options_end = (header_len as usize).clamp(hdr::MIN_LEN, avail.len());
     let options = avail.get(hdr::MIN_LEN..options_end).unwrap_or(&[]);
