@@ -202,86 +202,12 @@ fn each_act_fits_on_a_projector_page() {
     }
 }
 
-/// A tmux server of the test's own (its own socket), running one command in a
-/// terminal of a given size; killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(cols: u16, rows: u16, command: &str) -> Tmux {
-        // A socket per server: a killed server may still hold its socket a moment.
-        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let t = Tmux {
-            socket: format!("eavesdrop-test-{}-{n}", std::process::id()),
-        };
-        let (cols, rows) = (cols.to_string(), rows.to_string());
-        let dir = std::env::temp_dir();
-        let out = t.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "demo",
-            "-x",
-            &cols,
-            "-y",
-            &rows,
-            "-c",
-            dir.to_str().unwrap(),
-            command,
-        ]);
-        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env("TERM", "xterm-256color")
-            .env_remove("TMUX")
-            .output()
-            .expect("run tmux")
-    }
-
-    /// The visible screen, wrapped lines joined.
-    fn screen(&self) -> String {
-        text(
-            &self
-                .tmux(&["capture-pane", "-p", "-J", "-t", "demo"])
-                .stdout,
-        )
-    }
-
-    /// The screen once it shows every one of `wanted` (fails after 20 s).
-    fn wait_for(&self, wanted: &[&str]) -> String {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if wanted.iter().all(|w| screen.contains(w)) {
-                return screen;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the screen never showed {wanted:?}:\n{screen}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-    }
-
-    fn enter(&self) {
-        assert!(self
-            .tmux(&["send-keys", "-t", "demo", "Enter"])
-            .status
-            .success());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
+/// The visible screen, wrapped lines joined, once it shows every one of `wanted`
+/// (fails after 20 s).
+fn wait_for(t: &Tmux, wanted: &[&str]) -> String {
+    t.wait_until(&["-J"], 20, |screen| {
+        wanted.iter().all(|w| screen.contains(w))
+    })
 }
 
 /// Issue 14: in a 100×30 terminal, `demo --step` scrolled Act 2's narration and
@@ -297,7 +223,7 @@ fn step_pauses_with_the_narration_and_its_packets_on_a_100_by_30_screen() {
             "'{}' demo --step {color}; echo \"[exit $?]\"; sleep 600",
             exe()
         );
-        let t = Tmux::start(100, 30, &command);
+        let t = Tmux::start(100, 30, &std::env::temp_dir(), &command);
         let prompt = "[press Enter for the next act]";
         let pages: [(&str, &[&str]); 3] = [
             (
@@ -334,22 +260,25 @@ fn step_pauses_with_the_narration_and_its_packets_on_a_100_by_30_screen() {
                 ],
             ),
         ];
-        let screen = t.wait_for(&["eavesdrop demo: what can someone", "[press Enter to begin]"]);
+        let screen = wait_for(
+            &t,
+            &["eavesdrop demo: what can someone", "[press Enter to begin]"],
+        );
         assert_fits(color, &screen, 100);
-        t.enter();
+        t.keys("Enter");
         for (heading, wanted) in pages {
             let mut all = vec![heading, prompt];
             all.extend_from_slice(wanted);
-            let screen = t.wait_for(&all);
+            let screen = wait_for(&t, &all);
             assert_eq!(
                 screen.lines().next(),
                 Some(heading),
                 "{color}: {heading} starts a clean screen:\n{screen}"
             );
             assert_fits(color, &screen, 100);
-            t.enter();
+            t.keys("Enter");
         }
-        let screen = t.wait_for(&["What the eavesdropper learned", "[exit 0]"]);
+        let screen = wait_for(&t, &["What the eavesdropper learned", "[exit 0]"]);
         assert!(screen.contains("certificate names"), "{screen}");
         assert_fits(color, &screen, 100);
     }

@@ -12,80 +12,20 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
-/// A tmux server of the test's own, one pane running `command`; killed when dropped.
-struct Pane {
-    socket: String,
+/// A pane of tmux running `command` from the repository.
+fn terminal(cols: u16, rows: u16, command: &str) -> Tmux {
+    Tmux::start(cols, rows, &repo(), command)
 }
 
-impl Pane {
-    fn start(cols: u16, rows: u16, command: &str) -> Pane {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p = Pane {
-            socket: format!("eavesdrop-term-{}-{n}", std::process::id()),
-        };
-        let out = p.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            &cols.to_string(),
-            "-y",
-            &rows.to_string(),
-            "-c",
-            repo().to_str().unwrap(),
-            command,
-        ]);
-        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
-        // Keep the whole run in the history.
-        p.tmux(&["set-option", "-t", "t", "history-limit", "100000"]);
-        p
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .env("TERM", "xterm-256color")
-            .env_remove("TMUX")
-            .env_remove("NO_COLOR")
-            .env_remove("CLICOLOR_FORCE")
-            .output()
-            .expect("run tmux")
-    }
-
-    /// The visible screen, with its styles as escape sequences (`-e`).
-    fn screen(&self) -> String {
-        text(&self.tmux(&["capture-pane", "-p", "-e", "-t", "t"]).stdout)
-    }
-
-    /// Everything printed so far (history and screen), with styles.
-    fn history(&self) -> String {
-        text(
-            &self
-                .tmux(&["capture-pane", "-p", "-e", "-J", "-S", "-", "-t", "t"])
-                .stdout,
-        )
-    }
-
-    fn wait_for(&self, wanted: &str, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.history();
-            if s.contains(wanted) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "never showed {wanted:?}:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+/// The visible screen, with its styles as escape sequences.
+fn screen(t: &Tmux) -> String {
+    t.capture(&["-e"])
 }
 
-impl Drop for Pane {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-    }
+/// Everything printed (history and screen, styles as escape sequences) once it shows
+/// `wanted`; fails after `secs`.
+fn wait_for(t: &Tmux, wanted: &str, secs: u64) -> String {
+    t.wait_until(&["-e", "-J", "-S", "-"], secs, |s| s.contains(wanted))
 }
 
 fn shell(args: &str) -> String {
@@ -128,8 +68,8 @@ fn colour_appears_on_a_terminal_and_is_closed_before_the_prompt() {
         ),
     ];
     for (args, exit) in runs {
-        let pane = Pane::start(200, 50, &shell(args));
-        let history = pane.wait_for(exit, 30);
+        let pane = terminal(200, 50, &shell(args));
+        let history = wait_for(&pane, exit, 30);
         assert!(history.contains("\x1b["), "{args}: no colour on a terminal");
         assert_after_exit_plain(args, &history);
         if args.starts_with("check") {
@@ -186,11 +126,11 @@ fn progress_bar_shows_on_a_terminal_while_a_long_file_is_read_and_is_erased() {
     );
 
     // On a terminal: the bar while reading, nothing of it at the end.
-    let pane = Pane::start(120, 40, &shell(&format!("flows --brief '{path}'")));
+    let pane = terminal(120, 40, &shell(&format!("flows --brief '{path}'")));
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = false;
     while Instant::now() < deadline {
-        let s = pane.screen();
+        let s = screen(&pane);
         if s.contains("reading long.pcap") {
             seen = true;
             assert!(s.contains(" of ") && s.contains("MiB"), "{s}");
@@ -201,16 +141,16 @@ fn progress_bar_shows_on_a_terminal_while_a_long_file_is_read_and_is_erased() {
         }
         std::thread::sleep(Duration::from_millis(30));
     }
-    assert!(seen, "no progress bar while reading:\n{}", pane.screen());
-    let history = pane.wait_for("[exit 0]", 120);
+    assert!(seen, "no progress bar while reading:\n{}", screen(&pane));
+    let history = wait_for(&pane, "[exit 0]", 120);
     assert!(
         !history.contains("reading long.pcap"),
         "the bar is left on the screen:\n{history}"
     );
     assert!(history.contains("totals: 1 flow"), "{history}");
     // --quiet: no bar, no summary.
-    let pane = Pane::start(120, 40, &shell(&format!("flows --quiet --brief '{path}'")));
-    let history = pane.wait_for("[exit 0]", 120);
+    let pane = terminal(120, 40, &shell(&format!("flows --quiet --brief '{path}'")));
+    let history = wait_for(&pane, "[exit 0]", 120);
     assert!(!history.contains("summary:"), "{history}");
 }
 
@@ -220,8 +160,8 @@ fn stdin_on_a_terminal_says_it_is_waiting() {
     if !tmux_installed() {
         return;
     }
-    let pane = Pane::start(120, 20, &shell("show -"));
-    pane.wait_for("waiting for a capture on standard input", 20);
-    pane.tmux(&["send-keys", "-t", "t", "C-d"]);
-    pane.wait_for("[exit ", 20);
+    let pane = terminal(120, 20, &shell("show -"));
+    wait_for(&pane, "waiting for a capture on standard input", 20);
+    pane.keys("C-d");
+    wait_for(&pane, "[exit ", 20);
 }

@@ -156,6 +156,9 @@ pub struct Engine<S: Sink> {
     /// Buffers of released frames, for the reader to reuse ([`Engine::spare_buffer`]),
     /// and decode results to reuse.
     spare: Vec<Vec<u8>>,
+    // Boxed so that taking one out and putting it back moves a pointer (see
+    // `Pending::decoded`).
+    #[allow(clippy::vec_box)]
     spare_decoded: Vec<Box<Decoded>>,
     /// Event lists of released frames, emptied, to reuse.
     spare_events: Vec<Vec<Desc>>,

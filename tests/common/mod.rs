@@ -359,6 +359,93 @@ pub fn tshark_available() -> bool {
     peer_available("tshark")
 }
 
+/// A tmux server of the test's own (its own socket), one session running `command` in
+/// a terminal of a given size from `dir`; killed when dropped. Colour variables of the
+/// test's environment are removed, so the pane is a terminal as a person has it.
+pub struct Tmux {
+    socket: String,
+}
+
+/// The session's name inside its server.
+const SESSION: &str = "t";
+
+impl Tmux {
+    pub fn start(cols: u16, rows: u16, dir: &Path, command: &str) -> Tmux {
+        // A socket per server: a killed server may still hold its socket a moment.
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let t = Tmux {
+            socket: format!("eavesdrop-test-{}-{n}", std::process::id()),
+        };
+        let (cols, rows) = (cols.to_string(), rows.to_string());
+        let out = t.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            SESSION,
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            "-c",
+            dir.to_str().expect("a UTF-8 directory"),
+            command,
+        ]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+        // Keep the whole run in the history.
+        t.tmux(&["set-option", "-t", SESSION, "history-limit", "100000"]);
+        t
+    }
+
+    pub fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env("TERM", "xterm-256color")
+            .env_remove("TMUX")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .output()
+            .expect("run tmux")
+    }
+
+    /// What `capture-pane -p` prints with `flags` (`-e` styles as escape sequences,
+    /// `-J` wrapped lines joined, `-S -` the history too).
+    pub fn capture(&self, flags: &[&str]) -> String {
+        let mut args = vec!["capture-pane", "-p", "-t", SESSION];
+        args.extend_from_slice(flags);
+        text(&self.tmux(&args).stdout)
+    }
+
+    /// The capture (with `flags`) once `done` holds of it; fails after `secs`.
+    pub fn wait_until(&self, flags: &[&str], secs: u64, done: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let s = self.capture(flags);
+            if done(&s) {
+                return s;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the terminal never showed what was awaited:\n{s}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Types `keys` (tmux key names: `Enter`, `C-d`).
+    pub fn keys(&self, keys: &str) {
+        let out = self.tmux(&["send-keys", "-t", SESSION, keys]);
+        assert!(out.status.success(), "tmux: {}", text(&out.stderr));
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
 /// Whether tmux runs here (it has `-V`, not `--version`); required as the peers are,
 /// else the test says it is skipped.
 pub fn tmux_installed() -> bool {
