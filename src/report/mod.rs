@@ -254,7 +254,7 @@ impl FlowReport {
     /// the transport, which the report knows, and a full table of live flows would hold
     /// two small allocations each for `["TCP"]` (64 bytes a flow with the allocator's).
     pub fn for_flow(flow: &Flow) -> FlowReport {
-        let mut r = FlowReport::unstacked(flow.id, flow.key.proto, flow.client, flow.server());
+        let mut r = FlowReport::unstacked(flow.id, flow.key.proto, flow.client(), flow.server());
         r.set_tunnel(flow.encap.iter().map(|t| t.name()).collect());
         r
     }
