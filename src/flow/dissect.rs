@@ -51,7 +51,8 @@ pub(super) fn run_dissector(
     if flow.tcp.get(dir).buf.is_empty() {
         return;
     }
-    if matches!(flow.app, App::Detecting) {
+    let detecting = matches!(flow.app, App::Detecting);
+    if detecting {
         let ports = flow.ports();
         let first = flow.tcp.get(dir).buf.as_slice();
         match Stack::detect_expected(first, dir, Transport::Tcp, ports, flush, flow.expected) {
@@ -82,8 +83,11 @@ pub(super) fn run_dissector(
     state.buf_base += done as u64;
     // A message that waited (a handshake flight, a long header) leaves its buffer
     // behind: an idle flow keeps none of it. Small buffers (a record header split
-    // across segments) stay, so steady traffic does not allocate for them.
-    if state.buf.is_empty() && state.buf.capacity() > KEEP_BUFFER {
+    // across segments) stay, so steady traffic does not allocate for them. The first
+    // bytes, copied here to be recognised, leave theirs too: from then on bytes are
+    // read in place, and most flows of a full table (one packet each) would keep a
+    // few bytes of room they never use again (32 bytes a flow with the allocator's).
+    if state.buf.is_empty() && (detecting || state.buf.capacity() > KEEP_BUFFER) {
         state.buf = Vec::new();
     }
     enforce_buffer_bound(flow, dir, limits, out);

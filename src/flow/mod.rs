@@ -97,8 +97,10 @@ pub struct Flow {
     /// 1-based, in order of first appearance.
     pub id: u64,
     pub key: FlowKey,
-    /// The endpoint that opened the flow (sent the SYN, or the first packet).
-    pub client: (IpAddr, u16),
+    /// The endpoint that opened the flow (sent the SYN, or the first packet) is the
+    /// key's `lo` (else its `hi`): one byte where the endpoint took 20, which brings a
+    /// flow from 200 bytes to 176 (from 208 to 192 with the allocator's).
+    client_is_lo: bool,
     /// The protocol another connection announced for this one (FTP data).
     pub expected: Option<&'static Protocol>,
     pub first_frame: u64,
@@ -123,7 +125,7 @@ pub struct Flow {
 
 impl Flow {
     pub fn direction(&self, e: &Endpoints) -> Direction {
-        if (e.src, e.sport) == self.client {
+        if (e.src, e.sport) == self.client() {
             Direction::ToServer
         } else {
             Direction::ToClient
@@ -155,16 +157,25 @@ impl Flow {
 
     /// The endpoint that did not open the flow.
     pub fn server(&self) -> (IpAddr, u16) {
-        if self.key.lo == self.client {
+        if self.client_is_lo {
             self.key.hi
         } else {
             self.key.lo
         }
     }
 
+    /// The endpoint that opened the flow (sent the SYN, or the first packet).
+    pub fn client(&self) -> (IpAddr, u16) {
+        if self.client_is_lo {
+            self.key.lo
+        } else {
+            self.key.hi
+        }
+    }
+
     /// (client port, server port).
     pub fn ports(&self) -> (u16, u16) {
-        (self.client.1, self.server().1)
+        (self.client().1, self.server().1)
     }
 }
 
@@ -175,7 +186,7 @@ pub struct FlowTable {
     index: hashbrown::HashTable<u32>,
     hasher: foldhash::fast::RandomState,
     /// Boxed: the table grows by doubling, and a slot costs a pointer, not a flow
-    /// (200 bytes); removing one moves a pointer.
+    /// (176 bytes); removing one moves a pointer.
     #[allow(clippy::vec_box)]
     flows: Vec<Box<Flow>>,
     /// Each slot's flow's `last_frame`, side by side: eviction reads them all without
@@ -270,7 +281,7 @@ impl FlowTable {
         let listener = if e.listener_is_server {
             flow.server().0
         } else {
-            flow.client.0
+            flow.client().0
         };
         // The announced address, and the listener's own on the control connection
         // (they differ behind NAT).
@@ -385,7 +396,7 @@ impl FlowTable {
                 (Some(isn), Some(f)) => {
                     f.closed()
                         || f.client_isn.is_some_and(|old| old != isn)
-                            && (e.src, e.sport) == f.client
+                            && (e.src, e.sport) == f.client()
                 }
                 _ => false,
             };
@@ -427,7 +438,7 @@ impl FlowTable {
         let flow = Flow {
             id: self.next_id,
             key,
-            client,
+            client_is_lo: key.lo == client,
             expected,
             first_frame: frame,
             last_frame: frame,
@@ -549,7 +560,7 @@ mod tests {
     fn client_of(proto: Transport, e: &Endpoints, syn: Option<u32>, syn_ack: bool) -> u16 {
         let mut t = FlowTable::new(Limits::default());
         let (slot, _) = t.lookup(proto, e, 1, syn, syn_ack);
-        t.flows[slot].client.1
+        t.flows[slot].client().1
     }
 
     #[test]

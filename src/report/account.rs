@@ -256,8 +256,10 @@ impl FlowReport {
     /// Completes the list of names once the flow's facts are known: its server
     /// name (SNI, or the outer name of an ECH hello), the names in the server's
     /// certificate, ALPN, and what earlier DNS answers said of the server's address
-    /// (`dns(addr, first_frame)` gives those names with their frames).
+    /// (`dns(addr, first_frame)` gives those names with their frames). Called on every
+    /// report handed out: a report that never ended gets its stack here.
     pub fn complete_names(&mut self, dns: impl FnOnce(IpAddr, u64) -> Vec<(String, u64)>) {
+        self.complete_stack();
         let leak_frame = |r: &FlowReport, kind: LeakKind| {
             r.findings()
                 .leaks

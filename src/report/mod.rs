@@ -193,6 +193,18 @@ impl FlowReport {
         client: (IpAddr, u16),
         server: (IpAddr, u16),
     ) -> FlowReport {
+        let mut r = FlowReport::unstacked(id, transport, client, server);
+        r.stack = r.base_stack();
+        r
+    }
+
+    /// A report whose stack is not built yet ([`FlowReport::for_flow`]).
+    fn unstacked(
+        id: u64,
+        transport: Transport,
+        client: (IpAddr, u16),
+        server: (IpAddr, u16),
+    ) -> FlowReport {
         FlowReport {
             id,
             transport,
@@ -203,7 +215,7 @@ impl FlowReport {
             start: Timestamp::default(),
             end: Timestamp::default(),
             dirs: [DirStats::default(), DirStats::default()],
-            stack: vec![transport.name().to_string()],
+            stack: Vec::new(),
             tls: None,
             protection: None,
             syn_seen: false,
@@ -236,9 +248,13 @@ impl FlowReport {
         }
     }
 
-    /// A report for a flow just seen.
+    /// A report for a flow just seen. Its stack stays empty while the flow lives and is
+    /// built when the report is handed out ([`FlowReport::ended`],
+    /// [`FlowReport::complete_names`]): until then it would only repeat the tunnel and
+    /// the transport, which the report knows, and a full table of live flows would hold
+    /// two small allocations each for `["TCP"]` (64 bytes a flow with the allocator's).
     pub fn for_flow(flow: &Flow) -> FlowReport {
-        let mut r = FlowReport::new(flow.id, flow.key.proto, flow.client, flow.server());
+        let mut r = FlowReport::unstacked(flow.id, flow.key.proto, flow.client(), flow.server());
         r.set_tunnel(flow.encap.iter().map(|t| t.name()).collect());
         r
     }
@@ -246,22 +262,44 @@ impl FlowReport {
     /// Names the encapsulations the flow came through: they and the inner IP version
     /// start its stack (`GTP-U`, `IPv4`, `TCP`).
     pub fn set_tunnel(&mut self, tunnel: Vec<&'static str>) {
-        let base = self.stack_base().min(self.stack.len());
-        let above: Vec<String> = self.stack.drain(base..).collect();
-        self.stack.clear();
+        // (A stack not built yet is built with the tunnel when the report is handed out.)
+        let built = !self.stack.is_empty();
+        let above = if built {
+            let base = self.stack_base().min(self.stack.len());
+            self.stack.split_off(base)
+        } else {
+            Vec::new()
+        };
+        if let Some(f) = self.findings_to_set(tunnel.is_empty()) {
+            f.tunnel = tunnel;
+        }
+        if built {
+            self.stack = self.base_stack();
+            self.stack.extend(above);
+        }
+    }
+
+    /// The layers before the dissectors': the tunnel's, the inner IP version after a
+    /// tunnel, the transport.
+    fn base_stack(&self) -> Vec<String> {
+        let tunnel = &self.findings().tunnel;
+        let mut stack: Vec<String> = tunnel.iter().map(|t| t.to_string()).collect();
         if !tunnel.is_empty() {
-            self.stack.extend(tunnel.iter().map(|t| t.to_string()));
             let ip = if self.client.0.is_ipv6() {
                 "IPv6"
             } else {
                 "IPv4"
             };
-            self.stack.push(ip.to_string());
+            stack.push(ip.to_string());
         }
-        self.stack.push(self.transport.name().to_string());
-        self.stack.extend(above);
-        if let Some(f) = self.findings_to_set(tunnel.is_empty()) {
-            f.tunnel = tunnel;
+        stack.push(self.transport.name().to_string());
+        stack
+    }
+
+    /// Builds the stack's first layers if they are not yet ([`FlowReport::for_flow`]).
+    pub(crate) fn complete_stack(&mut self) {
+        if self.stack.is_empty() {
+            self.stack = self.base_stack();
         }
     }
 
@@ -279,8 +317,7 @@ impl FlowReport {
     pub fn ended(&mut self, facts: Facts, why: FlowEnd, syn_seen: bool) {
         self.end_reason = why;
         self.syn_seen = syn_seen;
-        let base = self.stack_base();
-        self.stack.truncate(base);
+        self.stack = self.base_stack();
         self.stack.extend(facts.stack);
         if let Some(t) = &facts.tls {
             // `TLS` becomes `TLS 1.3`; `DTLS` becomes `DTLS 1.2` once a version is known.

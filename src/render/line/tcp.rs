@@ -30,10 +30,23 @@ use std::net::IpAddr;
 /// table holds the connections seen most recently (at most twice this many).
 const SEQ_GENERATION: usize = 1 << 17;
 
+/// A table key of any address family (a pair of IPv4 addresses, the usual case, takes
+/// [`SeqKey4`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct SeqKey {
     src: IpAddr,
     dst: IpAddr,
+    ports: u32,
+}
+
+/// A table key between two IPv4 addresses: 12 bytes where [`SeqKey`] takes 40, so an
+/// entry is 20 bytes instead of 48. A full generation of a capture with many
+/// connections is 131,072 entries in a map of 262,144 buckets, two generations at once:
+/// 11 MB instead of 26.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct SeqKey4 {
+    src: u32,
+    dst: u32,
     ports: u32,
 }
 
@@ -51,11 +64,84 @@ pub(super) struct TcpState {
     options: TcpOptions,
 }
 
-/// tcpdump's table of initial sequence numbers, carried from line to line.
+/// tcpdump's table of initial sequence numbers, carried from line to line: IPv4 pairs
+/// in a map of their own with compact keys, the rest in another; the two are one
+/// table (one count of entries, turned into the old generation together).
 #[derive(Default)]
 struct SeqTable {
-    seq: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
-    seq_old: HashMap<SeqKey, SeqEntry, foldhash::fast::RandomState>,
+    v4: Generations<SeqKey4>,
+    other: Generations<SeqKey>,
+}
+
+/// The entries of this generation and of the one before.
+struct Generations<K> {
+    seq: HashMap<K, SeqEntry, foldhash::fast::RandomState>,
+    seq_old: HashMap<K, SeqEntry, foldhash::fast::RandomState>,
+}
+
+impl<K> Default for Generations<K> {
+    fn default() -> Self {
+        Generations {
+            seq: HashMap::default(),
+            seq_old: HashMap::default(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Generations<K> {
+    /// The entry of `key`: one of the generation before moves into this one.
+    fn find(&mut self, key: K) -> Option<SeqEntry> {
+        match self.seq.get(&key) {
+            Some(e) => Some(*e),
+            None => self.seq_old.remove(&key).inspect(|e| {
+                self.seq.insert(key, *e);
+            }),
+        }
+    }
+
+    /// This generation becomes the old one (the one before is dropped).
+    fn turn(&mut self) {
+        self.seq_old = std::mem::take(&mut self.seq);
+    }
+}
+
+/// Which of the table's maps a key goes to.
+#[derive(Clone, Copy)]
+enum AnyKey {
+    V4(SeqKey4),
+    Other(SeqKey),
+}
+
+impl SeqTable {
+    fn key(src: IpAddr, dst: IpAddr, ports: u32) -> AnyKey {
+        match (src, dst) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => AnyKey::V4(SeqKey4 {
+                src: s.to_bits(),
+                dst: d.to_bits(),
+                ports,
+            }),
+            _ => AnyKey::Other(SeqKey { src, dst, ports }),
+        }
+    }
+
+    fn find(&mut self, key: AnyKey) -> Option<SeqEntry> {
+        match key {
+            AnyKey::V4(k) => self.v4.find(k),
+            AnyKey::Other(k) => self.other.find(k),
+        }
+    }
+
+    /// A new entry; a full generation first becomes the old one.
+    fn insert(&mut self, key: AnyKey, e: SeqEntry) {
+        if self.v4.seq.len() + self.other.seq.len() >= SEQ_GENERATION {
+            self.v4.turn();
+            self.other.turn();
+        }
+        match key {
+            AnyKey::V4(k) => self.v4.seq.insert(k, e),
+            AnyKey::Other(k) => self.other.seq.insert(k, e),
+        };
+    }
 }
 
 /// The table entry SACK blocks are relative to: tcpdump subtracts the entry's `seq`
@@ -118,24 +204,11 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, state: &mut TcpState, ctx: &Ctx<
     if !absolute && f.flags.has(TcpFlags::ACK) {
         rev = sport > dport || (sport == dport && addr_after(t.src, t.dst));
         let key = if rev {
-            SeqKey {
-                src: t.dst,
-                dst: t.src,
-                ports: u32::from(dport) << 16 | u32::from(sport),
-            }
+            SeqTable::key(t.dst, t.src, u32::from(dport) << 16 | u32::from(sport))
         } else {
-            SeqKey {
-                src: t.src,
-                dst: t.dst,
-                ports: u32::from(sport) << 16 | u32::from(dport),
-            }
+            SeqTable::key(t.src, t.dst, u32::from(sport) << 16 | u32::from(dport))
         };
-        let found = match table.seq.get(&key) {
-            Some(e) => Some(*e),
-            None => table.seq_old.remove(&key).inspect(|e| {
-                table.seq.insert(key, *e);
-            }),
-        };
+        let found = table.find(key);
         let entry = match found {
             Some(e) if !f.flags.has(TcpFlags::SYN) => {
                 if rev {
@@ -159,10 +232,7 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, state: &mut TcpState, ctx: &Ctx<
                         ack: ack.wrapping_sub(1),
                     }
                 };
-                if table.seq.len() >= SEQ_GENERATION {
-                    table.seq_old = std::mem::take(&mut table.seq);
-                }
-                table.seq.insert(key, e);
+                table.insert(key, e);
                 e
             }
         };
