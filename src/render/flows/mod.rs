@@ -19,7 +19,7 @@ use crate::report::{FlowEnd, FlowReport, Transport};
 use crate::sink::Summary;
 use crate::sink::{FrameView, Sink};
 use crate::span::{Label, LeakKind};
-use crate::text::{grouped, plural, shorten, Grouped};
+use crate::text::{grouped, plural, push_grouped, shorten, BytesRange};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};

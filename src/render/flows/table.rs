@@ -94,11 +94,12 @@ impl Cells {
             id: r.id.to_string(),
             endpoints: format!("{} → {}", Endpoint(&r.client), Endpoint(&r.server)),
             stack: escape(&r.stack_text()).into_owned(),
-            packets: format!(
-                "{}/{}",
-                Grouped(r.dirs[0].packets),
-                Grouped(r.dirs[1].packets)
-            ),
+            packets: {
+                let mut s = grouped(r.dirs[0].packets);
+                s.push('/');
+                push_grouped(&mut s, r.dirs[1].packets);
+                s
+            },
             bytes: grouped(r.dirs[0].bytes + r.dirs[1].bytes),
             handshake: grouped(readable.saturating_sub(plaintext)),
             plaintext: grouped(plaintext),
