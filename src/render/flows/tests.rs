@@ -191,3 +191,24 @@ fn names_fold_past_five_and_list_every_source() {
         "{line}"
     );
 }
+
+/// Endpoints as the standard library writes addresses and ports (`1.2.3.4:80`,
+/// `[::1]:443`): the table writes them without the formatting machinery.
+#[test]
+fn endpoints_read_as_formatted() {
+    for text in [
+        "0.0.0.0:0",
+        "10.0.0.1:443",
+        "255.255.255.255:65535",
+        "192.168.100.9:8080",
+        "[::1]:443",
+        "[fe80::1:2ff:fe03:405]:5353",
+        "[::ffff:10.0.0.1]:22",
+    ] {
+        let sa: std::net::SocketAddr = text.parse().unwrap();
+        let mut s = String::new();
+        table::Endpoint(&(sa.ip(), sa.port())).push_to(&mut s);
+        assert_eq!(s, sa.to_string());
+        assert_eq!(s, text);
+    }
+}
