@@ -254,11 +254,8 @@ struct DirState {
     hs_skip: u64,
     /// Handshake message framing is unknown (after a gap inside handshake records).
     hs_unsynced: bool,
-    /// A record was seen in this direction (an SSLv2-format hello can only come
-    /// first). A flag, not a count: nothing asks how many, and a `u64` here made
-    /// the direction 48 bytes instead of 40 and the dissector, one per TLS flow of
-    /// the table, 128 bytes instead of 112.
-    record_seen: bool,
+    /// Records seen in this direction (an SSLv2-format hello can only come first).
+    records: u64,
     /// Stream offset up to which records were read (see `Dissector::feed`).
     consumed: u64,
     /// SSL 2.0: this direction's keys are in use (after CLIENT-MASTER-KEY for the
@@ -274,7 +271,7 @@ impl Default for DirState {
             record_version: None,
             hs_skip: 0,
             hs_unsynced: false,
-            record_seen: false,
+            records: 0,
             consumed: 0,
             sslv2_encrypted: false,
         }

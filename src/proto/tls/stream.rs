@@ -74,18 +74,18 @@ impl TlsStream {
                     }
                 },
                 Phase::Header
-                    if !self.dir(dir).record_seen
+                    if self.dir(dir).records == 0
                         && rest.first().is_some_and(|b| b & 0x80 != 0) =>
                 {
                     match self.sslv2_hello(dir, at, rest, out) {
                         Some(n) => {
-                            self.dir(dir).record_seen = true;
+                            self.dir(dir).records += 1;
                             pos += n;
                         }
                         None if rest.len() < 5 => return pos,
                         None => {
                             // Not SSLv2 after all: let the record-header path judge it.
-                            self.dir(dir).record_seen = true;
+                            self.dir(dir).records += 1;
                         }
                     }
                 }
@@ -94,7 +94,7 @@ impl TlsStream {
                 Phase::Header if self.learned().version == Some(TlsVersion::SSL2) => {
                     match self.sslv2_record(dir, at, rest, out) {
                         Some(n) => {
-                            self.dir(dir).record_seen = true;
+                            self.dir(dir).records += 1;
                             pos += n;
                         }
                         None => return pos,
@@ -102,7 +102,7 @@ impl TlsStream {
                 }
                 Phase::Header => match plausible_header(rest) {
                     Plausible::NeedMore => return pos,
-                    Plausible::No if pos == 0 && base == 0 && !self.dir(dir).record_seen => {
+                    Plausible::No if pos == 0 && base == 0 && self.dir(dir).records == 0 => {
                         // The capture began inside a record (a connection picked up
                         // mid-stream): find the next header.
                         out.note(
@@ -156,7 +156,7 @@ impl TlsStream {
         let end = pos + hdr::LEN + body_len;
         let version_known = self.learned().version.is_some();
         let state = self.dir(dir);
-        state.record_seen = true;
+        state.records += 1;
         let mut encrypted = state.cipher_active;
         if encrypted
             && h.content == ContentType::HANDSHAKE

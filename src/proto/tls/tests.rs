@@ -507,10 +507,3 @@ fn fingerprints_are_computed_only_when_wanted() {
         assert_eq!(facts.cipher, Some(0x1301));
     }
 }
-
-/// Every TLS flow of the table has a `TlsStream`: at 112 bytes or less the allocator
-/// gives it 128, past that 144.
-#[test]
-fn a_tls_stream_fits_in_112_bytes() {
-    assert!(std::mem::size_of::<TlsStream>() <= 112);
-}
