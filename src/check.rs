@@ -317,7 +317,7 @@ impl Policy {
             }
         }
         if self.deny.contains(&Deny::Undecoded) {
-            if let Some(frame) = r.first_undecoded {
+            if let Some(frame) = r.first_undecoded() {
                 let n = crate::span::Label::Undecoded.count(&r.payload());
                 out.push(v(
                     "undecoded",

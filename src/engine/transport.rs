@@ -73,7 +73,7 @@ impl<S: Sink> Engine<S> {
             flow.encap = payload.encap;
         }
         if let Some(n) = flow.packets.get_mut(dir.index()) {
-            *n += 1;
+            *n = n.saturating_add(1);
         }
         for c in carriers {
             if let Some(p) = pending_mut(&mut self.pending, c.frame) {
@@ -164,7 +164,7 @@ impl<S: Sink> Engine<S> {
             flow.encap = payload.encap;
         }
         if let Some(n) = flow.packets.get_mut(dir.index()) {
-            *n += 1;
+            *n = n.saturating_add(1);
         }
         for piece in pieces {
             if let Some(p) = pending_mut(&mut self.pending, piece.frame) {

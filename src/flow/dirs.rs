@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 /// neither, and most flows of a full table (a scan, one-packet flows) one.
 #[derive(Debug, Default)]
 pub struct TcpDirs {
-    /// `[to the server, to the client]`, boxed: 176 bytes each.
+    /// `[to the server, to the client]`, boxed: 168 bytes each.
     dirs: [Option<Box<TcpDir>>; 2],
     /// The peer acknowledged a direction's bytes up to sequence number `.0` in a
     /// segment ending at its own sequence number `.1`: once this direction

@@ -105,7 +105,10 @@ pub struct Flow {
     pub expected: Option<&'static Protocol>,
     pub first_frame: u64,
     pub last_frame: u64,
-    pub packets: [u64; 2],
+    /// Packets each way, counted up to `u32::MAX` (the engine asks only whether there
+    /// was one; the report counts them all): 8 bytes fewer, which brings a flow
+    /// from 176 bytes to 168 (from 192 to 176 with the allocator's).
+    pub packets: [u32; 2],
     pub syn_seen: bool,
     /// Client ISN, to tell port reuse from a retransmitted SYN.
     client_isn: Option<u32>,
@@ -547,6 +550,13 @@ fn answers(sport: u16, dport: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every flow of the table is boxed: at 168 bytes or less the allocator gives it
+    /// 176, past that 192.
+    #[test]
+    fn a_flow_fits_in_168_bytes() {
+        assert!(std::mem::size_of::<Flow>() <= 168);
+    }
 
     fn ends(sport: u16, dport: u16) -> Endpoints {
         Endpoints {

@@ -69,10 +69,19 @@ struct Disorder {
 /// The segments held by a direction that never had any.
 static NOTHING_HELD: BTreeMap<u64, Held> = BTreeMap::new();
 
-#[derive(Debug, Default)]
+/// `TcpDir::fin_at` before a FIN: no stream offset reaches it (offsets come from
+/// `i64` arithmetic, and a FIN's is at least 0).
+const NO_FIN: u64 = u64::MAX;
+
+#[derive(Debug)]
 pub struct TcpDir {
-    /// Sequence number of stream offset `next_off`; `None` before the first segment.
-    next_seq: Option<u32>,
+    /// Sequence number of stream offset `next_off`, once `seq_known` (from the first
+    /// segment on: `TcpDir::next_seq`). Two fields rather than an `Option<u32>`, and
+    /// `fin_at` without an `Option`'s tag, so that they share their words with
+    /// `finished`: the direction takes 168 bytes instead of 184, one step of the
+    /// allocator less for each direction of a full table.
+    next_seq: u32,
+    seq_known: bool,
     /// Stream offset of the next byte expected in order.
     next_off: u64,
     /// Delivered bytes not yet labelled, from stream offset `buf_base` to `next_off`.
@@ -84,10 +93,27 @@ pub struct TcpDir {
     disorder: Option<Box<Disorder>>,
     /// Labels and bytes kept for retransmitted copies.
     retained: Retained,
-    /// Stream offset just after the FIN.
-    fin_at: Option<u64>,
+    /// Stream offset just after the FIN; `NO_FIN` before one (`TcpDir::fin_at`).
+    fin_at: u64,
     /// The direction is over: everything was labelled.
     pub finished: bool,
+}
+
+impl Default for TcpDir {
+    fn default() -> TcpDir {
+        TcpDir {
+            next_seq: 0,
+            seq_known: false,
+            next_off: 0,
+            buf: Vec::new(),
+            buf_base: 0,
+            segs: VecDeque::new(),
+            disorder: None,
+            retained: Retained::default(),
+            fin_at: NO_FIN,
+            finished: false,
+        }
+    }
 }
 
 impl TcpDir {
@@ -127,7 +153,29 @@ impl TcpDir {
     }
 
     pub fn fin_seen(&self) -> bool {
-        self.fin_at.is_some()
+        self.fin_at().is_some()
+    }
+
+    /// Stream offset just after the FIN, once one was seen.
+    fn fin_at(&self) -> Option<u64> {
+        (self.fin_at != NO_FIN).then_some(self.fin_at)
+    }
+
+    /// Sequence number of stream offset `next_off`; `None` before the first segment.
+    fn next_seq(&self) -> Option<u32> {
+        self.seq_known.then_some(self.next_seq)
+    }
+
+    fn set_next_seq(&mut self, seq: u32) {
+        self.next_seq = seq;
+        self.seq_known = true;
+    }
+
+    /// The stream moved `n` bytes on (delivered or given up as lost).
+    fn advance_seq(&mut self, n: u32) {
+        if self.seq_known {
+            self.next_seq = self.next_seq.wrapping_add(n);
+        }
     }
 
     pub fn held_bytes(&self) -> usize {
@@ -156,7 +204,7 @@ impl TcpDir {
     /// The sender of this direction heard that the peer has its bytes up to sequence
     /// number `ack`: a retransmission can no longer come from before.
     pub(super) fn acknowledged(&mut self, ack: u32) {
-        let Some(next_seq) = self.next_seq else {
+        let Some(next_seq) = self.next_seq() else {
             return;
         };
         // Bytes acknowledged beyond what arrived count up to what arrived.
@@ -236,12 +284,12 @@ pub fn segment(
     };
     let syn_seen = flow.syn_seen;
     let st = flow.tcp.get_mut(dir);
-    let next_seq = match st.next_seq {
+    let next_seq = match st.next_seq() {
         // A SYN (or SYN-ACK) with another ISN before any data: the handshake was
         // restarted, the latest one counts (a server answering retransmitted SYNs
         // with fresh ISNs).
         Some(n) if syn && n != data_seq && st.next_off == 0 && st.held().is_empty() => {
-            st.next_seq = Some(data_seq);
+            st.set_next_seq(data_seq);
             data_seq
         }
         Some(n) => n,
@@ -260,7 +308,7 @@ pub fn segment(
                     format!("{what} was not captured: the stream is followed from here (handshake not seen)"),
                 ));
             }
-            st.next_seq = Some(data_seq);
+            st.set_next_seq(data_seq);
             data_seq
         }
     };
@@ -292,8 +340,8 @@ pub fn segment(
         frame_off += skip as u32;
         start += skip as i64;
     }
-    if seg.flags.has(TcpFlags::FIN) && wire_end >= 0 {
-        st.fin_at.get_or_insert(wire_end as u64);
+    if seg.flags.has(TcpFlags::FIN) && wire_end >= 0 && st.fin_at().is_none() {
+        st.fin_at = wire_end as u64;
     }
     if start < 0 {
         return res;
@@ -468,7 +516,7 @@ pub fn segment(
     enforce_bounds(flow, dir, limits, shared, &mut res, out);
     let st = flow.tcp.get(dir);
     if st
-        .fin_at
+        .fin_at()
         .is_some_and(|f| st.next_off >= f && st.held().is_empty())
     {
         finish_dir(flow, dir, limits, shared, &mut res.dropped, out);
@@ -508,9 +556,7 @@ fn deliver(
     });
     st.retained.keep(piece);
     st.next_off += piece.len() as u64;
-    if let Some(n) = st.next_seq.as_mut() {
-        *n = n.wrapping_add(piece.len() as u32);
-    }
+    st.advance_seq(piece.len() as u32);
     run_dissector_with(flow, dir, piece, limits, out);
 }
 
@@ -663,9 +709,7 @@ fn stream_gap(
     st.next_off += len;
     st.buf_base = st.next_off;
     st.retained.forget_bytes();
-    if let Some(n) = st.next_seq.as_mut() {
-        *n = n.wrapping_add(len as u32);
-    }
+    st.advance_seq(len as u32);
     if let App::Known(d) = &mut flow.app {
         d.gap(dir, at, len, out);
     }
@@ -692,4 +736,14 @@ pub fn finish_dir(
         d.held_bytes = 0;
     }
     st.finished = true;
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// A direction is one allocation per used direction of every flow in the table: at
+    /// 168 bytes the allocator gives it 176, at 184 (an `Option` more) 192.
+    #[test]
+    fn a_direction_fits_in_168_bytes() {
+        assert!(std::mem::size_of::<super::TcpDir>() <= 168);
+    }
 }

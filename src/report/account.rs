@@ -29,7 +29,7 @@ impl FlowReport {
                 *total += n;
             }
             if r.first_undecoded.is_none() && Label::Undecoded.count(&counts) > 0 {
-                r.first_undecoded = Some(frame.number);
+                r.first_undecoded = NonZeroU64::new(frame.number);
             }
             for s in &decoded.spans {
                 if s.range.start < range.start || s.range.end > range.end {
