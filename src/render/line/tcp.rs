@@ -102,9 +102,14 @@ impl<K: Copy + Eq + std::hash::Hash> Generations<K> {
         }
     }
 
-    /// This generation becomes the old one (the one before is dropped).
+    /// This generation becomes the old one (the one before is dropped). The new
+    /// generation takes the dropped one's map, emptied: a full map's buckets are
+    /// reused instead of freed while a new map grows through every size again (on a
+    /// million connections, those large pieces given back and asked for again left
+    /// `show`'s peak RSS a few MB higher, depending on where they landed).
     fn turn(&mut self) {
-        self.seq_old = std::mem::take(&mut self.seq);
+        std::mem::swap(&mut self.seq, &mut self.seq_old);
+        self.seq.clear();
     }
 }
 
