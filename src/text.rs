@@ -42,14 +42,32 @@ pub fn decimal(buf: &mut [u8; 20], mut n: u64) -> &[u8] {
 /// [`grouped`] appended to `s` without the formatting machinery (a tenth of what
 /// `write!(s, "{}", Grouped(n))` costs), for counts written many times per flow.
 pub fn push_grouped(s: &mut String, n: u64) {
+    let mut buf = [0u8; 26];
+    for &b in grouped_bytes(&mut buf, n) {
+        s.push(char::from(b));
+    }
+}
+
+/// `n`'s digits with a comma every three from the right, written into `buf` (20
+/// digits and 6 commas at most): the one grouping loop of [`Grouped`] and
+/// [`push_grouped`].
+fn grouped_bytes(buf: &mut [u8; 26], n: u64) -> &[u8] {
     let mut digits = [0u8; 20];
     let digits = decimal(&mut digits, n);
+    let mut len = 0;
     for (i, &d) in digits.iter().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            s.push(',');
+            if let Some(b) = buf.get_mut(len) {
+                *b = b',';
+            }
+            len += 1;
         }
-        s.push(char::from(d));
+        if let Some(b) = buf.get_mut(len) {
+            *b = d;
+        }
+        len += 1;
     }
+    buf.get(..len).unwrap_or_default()
 }
 
 /// [`grouped`] written where it goes (`write!(s, "{}", Grouped(n))`), without a
@@ -59,24 +77,8 @@ pub struct Grouped(pub u64);
 
 impl std::fmt::Display for Grouped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut digits = [0u8; 20];
-        let digits = decimal(&mut digits, self.0);
-        // 20 digits and 6 commas at most.
         let mut buf = [0u8; 26];
-        let mut len = 0;
-        for (i, &d) in digits.iter().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                if let Some(b) = buf.get_mut(len) {
-                    *b = b',';
-                }
-                len += 1;
-            }
-            if let Some(b) = buf.get_mut(len) {
-                *b = d;
-            }
-            len += 1;
-        }
-        f.pad(std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default())
+        f.pad(std::str::from_utf8(grouped_bytes(&mut buf, self.0)).unwrap_or_default())
     }
 }
 
@@ -183,6 +185,17 @@ pub fn two_digits(k: u64) -> [u8; 2] {
     match PAIR_BYTES.get(at..at + 2) {
         Some(&[a, b]) => [a, b],
         _ => *b"00",
+    }
+}
+
+/// Appends a dotted quad (what `Ipv4Addr`'s Display writes, without the formatting
+/// machinery): packet lines and the flows table.
+pub fn push_ipv4(s: &mut String, a: std::net::Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        push_dec(s, o);
     }
 }
 

@@ -59,9 +59,14 @@ pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Text that [`escape`] leaves as it is: printable ASCII without a backslash.
+/// A byte [`escape`] leaves as it is: printable ASCII other than a backslash.
+fn plain_byte(b: u8) -> bool {
+    (0x20..0x7f).contains(&b) && b != b'\\'
+}
+
+/// Text that [`escape`] leaves as it is.
 fn plain(s: &str) -> bool {
-    s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\')
+    s.bytes().all(plain_byte)
 }
 
 /// [`escape`], appended to `out` (no allocation beyond `out`'s growth). Runs of
@@ -85,7 +90,7 @@ pub fn escape_into(out: &mut String, s: &str) {
         }
         let Some(&b) = bytes.get(i) else { break };
         let (c, len) = if b < 0x80 {
-            if (0x20..0x7f).contains(&b) && b != b'\\' {
+            if plain_byte(b) {
                 i += 1;
                 continue;
             }
@@ -144,7 +149,6 @@ mod tests {
 
     #[test]
     fn plain_words_are_told_as_byte_by_byte() {
-        let one = |b: u8| (0x20..0x7f).contains(&b) && b != b'\\';
         // Every byte value in every lane, among plain neighbours and among bytes that
         // borrow (0x00, 0x1f, 0x20): a lane's verdict must not leak into another.
         for fill in [b'a', 0x20, 0x00, 0x1f, 0x7e, 0xff] {
@@ -154,7 +158,7 @@ mod tests {
                     w[lane] = b;
                     assert_eq!(
                         plain_word(u64::from_le_bytes(w)),
-                        w.iter().all(|&x| one(x)),
+                        w.iter().all(|&x| plain_byte(x)),
                         "{w:02x?}"
                     );
                 }

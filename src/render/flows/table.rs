@@ -124,14 +124,7 @@ impl Endpoint<'_> {
     pub(super) fn push_to(&self, s: &mut String) {
         let (addr, port) = *self.0;
         match addr {
-            IpAddr::V4(a) => {
-                for (i, o) in a.octets().into_iter().enumerate() {
-                    if i > 0 {
-                        s.push('.');
-                    }
-                    crate::text::push_dec(s, o);
-                }
-            }
+            IpAddr::V4(a) => crate::text::push_ipv4(s, a),
             IpAddr::V6(a) => {
                 let _ = write!(s, "[{a}]");
             }

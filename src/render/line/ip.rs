@@ -7,6 +7,7 @@ use crate::decode::checksum::Verdict;
 use crate::decode::ip::{Ipv6Option, Ipv6Options};
 use crate::decode::ipv6_routing::{RoutingData, RoutingHeader, RoutingType, Rt6Addresses};
 use crate::decode::{Ipv4Layer, Ipv6ExtKind, Ipv6ExtLayer, Ipv6Layer, Layer, OtherLayer};
+use crate::text::push_ipv4;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -358,17 +359,6 @@ pub(super) fn push_addr(s: &mut String, ip: IpAddr) {
     match ip {
         IpAddr::V4(v4) => push_ipv4(s, v4),
         IpAddr::V6(v6) => push_ipv6(s, &v6),
-    }
-}
-
-/// Appends a dotted quad (what `Ipv4Addr`'s Display writes, without the formatting
-/// machinery).
-pub(super) fn push_ipv4(s: &mut String, a: Ipv4Addr) {
-    for (i, o) in a.octets().into_iter().enumerate() {
-        if i > 0 {
-            s.push('.');
-        }
-        super::push_dec(s, o);
     }
 }
 
