@@ -11,13 +11,16 @@ use super::time::{Clock, TimeFormat};
 use crate::capture::Timestamp;
 use crate::decode::TransportHeader;
 use crate::note::{Note, NoteGroup};
-use crate::proto::tls::{cipher_name, TlsFacts, TlsVersion};
-use crate::proto::{Desc, Direction, PlainLen};
-use crate::report::{DirStats, FlowReport};
+use crate::proto::{Desc, PlainLen};
+use crate::report::FlowReport;
 use crate::sink::Summary;
 use crate::sink::{FrameView, Sink};
 use crate::span::{Label, LeakKind};
 use serde::Serialize;
+
+mod flow;
+use flow::dir_name;
+pub use flow::{flow_json, FlowJson};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -89,12 +92,22 @@ pub fn rfc3339(ts: Timestamp) -> Option<String> {
         .map(|t| t.to_string())
 }
 
-fn label_counts(counts: &[u64; Label::COUNT]) -> Value {
-    let mut m = serde_json::Map::new();
-    for l in Label::ALL {
-        m.insert(l.word().to_string(), json!(counts[l.index()]));
+/// Counts by label, as an object keyed by the labels' words in their order.
+struct LabelCounts<'a>(&'a [u64; Label::COUNT]);
+
+impl Serialize for LabelCounts<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(Label::COUNT))?;
+        for l in Label::ALL {
+            map.serialize_entry(l.word(), &self.0[l.index()])?;
+        }
+        map.end()
     }
-    Value::Object(m)
+}
+
+fn label_counts(counts: &[u64; Label::COUNT]) -> Value {
+    serde_json::to_value(LabelCounts(counts)).unwrap_or(Value::Null)
 }
 
 /// A short readable form of a leaked field's bytes: addresses and ports as such,
@@ -252,31 +265,6 @@ fn decrypted_json(d: &crate::proto::Decrypted) -> Value {
     v
 }
 
-/// What decryption with the key log gave for a flow (`null` without one).
-fn decryption_json(t: Option<&TlsFacts>) -> Value {
-    let Some(d) = t.and_then(|t| t.decryption.as_ref()) else {
-        return Value::Null;
-    };
-    json!({
-        "status": d.status.word(),
-        "says": d.says,
-        "endpoints_only": d.secrets,
-        "inner": d.inner,
-    })
-}
-
-/// One direction's decrypted application data: records, bytes, and the SHA-256 of
-/// the bytes in stream order (what `tshark -z follow,tls,raw` prints).
-fn dir_decrypted_json(t: Option<&TlsFacts>, i: usize) -> Value {
-    let Some(d) = t
-        .and_then(|t| t.decryption.as_ref())
-        .and_then(|d| d.dirs.get(i))
-    else {
-        return Value::Null;
-    };
-    json!({"records": d.records, "bytes": d.bytes, "sha256": d.sha256})
-}
-
 impl<W: Write> Sink for JsonSink<W> {
     fn frame(&mut self, v: &FrameView<'_>) -> io::Result<()> {
         if self.mode != JsonMode::Frames {
@@ -374,8 +362,8 @@ impl<W: Write> Sink for JsonSink<W> {
             return Ok(());
         }
         self.learned.add(r);
-        let v = flow_json(r, &self.file);
-        self.emit(&v)
+        let v = FlowJson::new(r, &self.file);
+        emit(&mut self.buf, &mut self.out, &v)
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
@@ -413,112 +401,5 @@ pub fn summary_json(s: &Summary, file: &str) -> Value {
         "unsupported_links": s.unsupported_links.iter()
             .map(|(l, n)| json!({"link": l.0, "frames": n}))
             .collect::<Vec<_>>(),
-    })
-}
-
-fn version_json(v: TlsVersion) -> Value {
-    json!({"id": v.0, "name": v.label()})
-}
-
-fn dir_json(d: &DirStats) -> Value {
-    json!({
-        "packets": d.packets,
-        "bytes": d.bytes,
-        "payload": label_counts(&d.payload),
-        "plaintext": d.plaintext,
-        "sizes": d.sizes,
-    })
-}
-
-pub fn tls_json(t: &TlsFacts) -> Value {
-    json!({
-        "version": t.version.map(version_json),
-        "offered": t.offered.map(version_json),
-        "cipher": t.cipher.map(|c| json!({"id": c, "name": cipher_name(c)})),
-        "sni": t.sni,
-        "ech": t.ech,
-        "alpn_offered": t.alpn_offered,
-        "alpn": t.alpn_chosen,
-        "certificates": t.certificates.iter()
-            .map(|c| json!({"subject": c.subject, "issuer": c.issuer, "san": c.sans}))
-            .collect::<Vec<_>>(),
-        "client_hello_seen": t.client_hello_seen,
-        "server_hello_seen": t.server_hello_seen,
-        "resumed": t.resumed,
-        "weaknesses": t.weaknesses(),
-        "ja3": t.ja3,
-        "ja3s": t.ja3s,
-        "ja4": t.ja4,
-    })
-}
-
-fn dir_name(d: Direction) -> &'static str {
-    match d {
-        Direction::ToServer => "to_server",
-        Direction::ToClient => "to_client",
-    }
-}
-
-pub fn flow_json(r: &FlowReport, file: &str) -> Value {
-    let duration = (r.end.sec as f64 - r.start.sec as f64)
-        + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
-    let mut to_server = dir_json(&r.dirs[0]);
-    let mut to_client = dir_json(&r.dirs[1]);
-    for (v, i) in [(&mut to_server, 0), (&mut to_client, 1)] {
-        if let Some(o) = v.as_object_mut() {
-            o.insert("decrypted".into(), dir_decrypted_json(r.tls.as_deref(), i));
-        }
-    }
-    json!({
-        "type": "flow",
-        "version": VERSION,
-        "file": file,
-        "id": r.id,
-        "transport": r.transport.name().to_ascii_lowercase(),
-        "client": {"ip": r.client.0.to_string(), "port": r.client.1},
-        "server": {"ip": r.server.0.to_string(), "port": r.server.1},
-        "first_frame": r.first_frame,
-        "last_frame": r.last_frame,
-        "start": rfc3339(r.start),
-        "duration": (duration.max(0.0) * 1e6).round() / 1e6,
-        "end": r.end_reason.name(),
-        "syn_seen": r.syn_seen,
-        "stack": r.stack,
-        "to_server": to_server,
-        "to_client": to_client,
-        "tls": r.tls.as_deref().map(tls_json),
-        "decryption": decryption_json(r.tls.as_deref()),
-        "protection": r.protection.as_ref().map(|p| json!({
-            "protocol": p.proto,
-            "cipher": p.cipher,
-            "mac": p.mac,
-            "readable": p.readable,
-            "weaknesses": p.weaknesses,
-        })),
-        "details": r.findings().details.iter()
-            .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
-            .collect::<serde_json::Map<String, Value>>(),
-        "leaks": r.findings().leaks.iter().map(|l| json!({
-            "kind": l.kind.name(),
-            "value": l.value,
-            "frame": l.frame,
-            "direction": dir_name(l.dir),
-        })).collect::<Vec<_>>(),
-        "leaks_dropped": r.findings().leaks_dropped,
-        "conversation": r.conversation(),
-        "messages": r.findings().messages.iter().map(|m| json!({
-            "direction": dir_name(m.dir),
-            "frame": m.first_frame,
-            "records": m.records,
-            "plaintext_len": {"min": m.min, "max": m.max},
-        })).collect::<Vec<_>>(),
-        "messages_dropped": r.findings().messages_dropped,
-        "names": r.findings().names.iter().map(|n| json!({
-            "name": n.name,
-            "source": n.source.name(),
-            "frame": n.frame,
-        })).collect::<Vec<_>>(),
-        "notes": r.notes,
-        "verdict": r.verdict(),
     })
 }
