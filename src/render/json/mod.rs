@@ -19,6 +19,7 @@ use crate::span::{Label, LeakKind};
 use serde::Serialize;
 
 mod flow;
+mod frame;
 use flow::dir_name;
 pub use flow::{flow_json, FlowJson};
 use serde_json::{json, Value};
@@ -31,6 +32,9 @@ pub const VERSION: u32 = 1;
 
 /// Leak values longer than this are not copied into span objects.
 const SHORT: usize = 64;
+
+/// Output is written out in pieces of about this size.
+const FLUSH_AT: usize = 256 * 1024;
 
 /// What a [`JsonSink`] writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +50,10 @@ pub struct JsonSink<W: Write> {
     mode: JsonMode,
     file: String,
     line: LineWriter,
+    /// The file name as a JSON string, escaped once.
+    file_json: String,
+    /// A frame's packet line, written again for each frame.
+    line_buf: Vec<u8>,
     buf: Vec<u8>,
     /// What an observer learned, over the flows written (`flows --json`).
     learned: Learned,
@@ -59,7 +67,9 @@ impl<W: Write> JsonSink<W> {
             out,
             mode,
             file: file.to_string(),
+            file_json: serde_json::to_string(file).unwrap_or_else(|_| "\"\"".into()),
             line: LineWriter::new(opts, clock),
+            line_buf: Vec::with_capacity(256),
             buf: Vec::with_capacity(64 * 1024),
             learned: Learned::default(),
         }
@@ -77,7 +87,7 @@ impl<W: Write> JsonSink<W> {
 fn emit<W: Write>(buf: &mut Vec<u8>, out: &mut W, value: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer(&mut *buf, value).map_err(io::Error::other)?;
     buf.push(b'\n');
-    if buf.len() >= 256 * 1024 {
+    if buf.len() >= FLUSH_AT {
         out.write_all(buf)?;
         buf.clear();
     }
@@ -139,20 +149,6 @@ pub fn short_value(kind: LeakKind, bytes: &[u8]) -> Option<String> {
 }
 
 #[derive(Serialize)]
-struct SpanJson<'a> {
-    field: &'static str,
-    layer: &'a str,
-    start: u32,
-    end: u32,
-    visibility: &'static str,
-    label: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    leak: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<String>,
-}
-
-#[derive(Serialize)]
 struct NoteJson<'a> {
     severity: &'static str,
     group: &'static str,
@@ -171,43 +167,6 @@ fn note_json(n: &Note) -> NoteJson<'_> {
         start: n.range.as_ref().map(|r| r.start),
         end: n.range.as_ref().map(|r| r.end),
     }
-}
-
-#[derive(Serialize)]
-struct FrameJson<'a> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    version: u32,
-    file: &'a str,
-    frame: u64,
-    time: Option<String>,
-    interface: u32,
-    link: u32,
-    caplen: u32,
-    len: u32,
-    /// Offset where `tcpdump -X` starts its hex (the network header).
-    net_offset: u32,
-    /// tcpdump's packet line, without the timestamp.
-    line: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    flow: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    direction: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transport: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    payload: Option<[u32; 2]>,
-    counts: Value,
-    /// Records (TLS) and encrypted units (SSH, QUIC, WireGuard…) that start here.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    records: Vec<Value>,
-    /// Units decrypted with the endpoints' keys that end here (`--keylog`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    decrypted: Vec<Value>,
-    spans: Vec<SpanJson<'a>>,
-    notes: Vec<NoteJson<'a>>,
 }
 
 /// A record or encrypted unit starting in a frame, with what its length tells.
@@ -270,79 +229,15 @@ impl<W: Write> Sink for JsonSink<W> {
         if self.mode != JsonMode::Frames {
             return Ok(());
         }
-        let mut line = Vec::with_capacity(160);
-        self.line.write(&mut line, v);
-        let mut counts = [0u64; Label::COUNT];
-        for run in v.map.runs() {
-            counts[run.label.index()] += u64::from(run.end - run.start);
+        self.line_buf.clear();
+        self.line.write(&mut self.line_buf, v);
+        frame::write(&mut self.buf, &self.file_json, &self.line_buf, v);
+        self.buf.push(b'\n');
+        if self.buf.len() >= FLUSH_AT {
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
         }
-        let mut spans: Vec<&crate::span::Span> = v.decoded.spans.iter().collect();
-        spans.sort_by_key(|s| (s.range.start, s.range.end));
-        let cap = v.frame.cap_len();
-        let mut pos = 0u32;
-        let mut out = Vec::with_capacity(spans.len());
-        for s in spans {
-            // The byte map's rule: the first span keeps overlapping bytes.
-            let start = s.range.start.max(pos);
-            let end = s.range.end.min(cap);
-            if start >= end {
-                continue;
-            }
-            pos = end;
-            let name = s.field.name();
-            let label = s.label();
-            let leak = s.field.def().leak.filter(|_| label == Label::Leak);
-            let value = leak.and_then(|k| {
-                v.frame
-                    .data
-                    .get(start as usize..end as usize)
-                    .and_then(|b| short_value(k, b))
-            });
-            out.push(SpanJson {
-                field: name,
-                layer: name.split('.').next().unwrap_or(name),
-                start,
-                end,
-                visibility: s.vis.name(),
-                label: label.word(),
-                leak: leak.map(LeakKind::name),
-                value,
-            });
-        }
-        let (transport, payload) = match &v.decoded.payload {
-            Some(p) => (
-                Some(match p.transport {
-                    TransportHeader::Tcp { .. } => "tcp",
-                    TransportHeader::Udp => "udp",
-                }),
-                Some([p.range.start, p.range.end]),
-            ),
-            None => (None, v.decoded.payload_range().map(|r| [r.start, r.end])),
-        };
-        let frame = FrameJson {
-            kind: "frame",
-            version: VERSION,
-            file: &self.file,
-            frame: v.frame.number,
-            time: rfc3339(v.frame.ts),
-            interface: v.frame.interface,
-            link: v.frame.link.0,
-            caplen: cap,
-            len: v.frame.orig_len,
-            net_offset: v.decoded.net_offset,
-            line: String::from_utf8_lossy(&line).into_owned(),
-            description: describe_payload(v.decoded, v.map, v.events),
-            flow: v.flow.map(|(id, _)| id),
-            direction: v.flow.map(|(_, d)| dir_name(d)),
-            transport,
-            payload,
-            counts: label_counts(&counts),
-            records: v.events.iter().filter_map(record_json).collect(),
-            decrypted: v.decrypted.iter().map(decrypted_json).collect(),
-            spans: out,
-            notes: v.decoded.notes.iter().map(note_json).collect(),
-        };
-        emit(&mut self.buf, &mut self.out, &frame)
+        Ok(())
     }
 
     fn warning(&mut self, text: &str) -> io::Result<()> {
