@@ -27,47 +27,54 @@ fn num(out: &mut Vec<u8>, n: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// `,"key":` for a key that needs no escaping.
-fn key(out: &mut Vec<u8>, k: &str) {
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(k.as_bytes());
-    out.extend_from_slice(b"\":");
+/// `,"key":`, for a key that needs no escaping (one copy of a known length).
+macro_rules! key {
+    ($out:expr, $k:literal) => {
+        $out.extend_from_slice(concat!(",\"", $k, "\":").as_bytes())
+    };
 }
 
-/// Writes frame `v`, its packet line `line`, as one JSON object (no newline).
-pub(super) fn write(out: &mut Vec<u8>, file_json: &str, line: &[u8], v: &FrameView<'_>) {
+/// Writes frame `v`, its packet line `line`, as one JSON object (no newline);
+/// `scratch` is room for leaked values.
+pub(super) fn write(
+    out: &mut Vec<u8>,
+    scratch: &mut String,
+    file_json: &str,
+    line: &[u8],
+    v: &FrameView<'_>,
+) {
     let cap = v.frame.cap_len();
     out.extend_from_slice(b"{\"type\":\"frame\",\"version\":");
     num(out, VERSION);
-    key(out, "file");
+    key!(out, "file");
     out.extend_from_slice(file_json.as_bytes());
-    key(out, "frame");
+    key!(out, "frame");
     num(out, v.frame.number);
-    key(out, "time");
+    key!(out, "time");
     match rfc3339(v.frame.ts) {
         Some(t) => string(out, &t),
         None => out.extend_from_slice(b"null"),
     }
-    key(out, "interface");
+    key!(out, "interface");
     num(out, v.frame.interface);
-    key(out, "link");
+    key!(out, "link");
     num(out, v.frame.link.0);
-    key(out, "caplen");
+    key!(out, "caplen");
     num(out, cap);
-    key(out, "len");
+    key!(out, "len");
     num(out, v.frame.orig_len);
-    key(out, "net_offset");
+    key!(out, "net_offset");
     num(out, v.decoded.net_offset);
-    key(out, "line");
+    key!(out, "line");
     string(out, &String::from_utf8_lossy(line));
     if let Some(d) = describe_payload(v.decoded, v.map, v.events) {
-        key(out, "description");
+        key!(out, "description");
         string(out, &d);
     }
     if let Some((id, dir)) = v.flow {
-        key(out, "flow");
+        key!(out, "flow");
         num(out, id);
-        key(out, "direction");
+        key!(out, "direction");
         word(out, dir_name(dir));
     }
     let (transport, payload) = match &v.decoded.payload {
@@ -81,11 +88,11 @@ pub(super) fn write(out: &mut Vec<u8>, file_json: &str, line: &[u8], v: &FrameVi
         None => (None, v.decoded.payload_range()),
     };
     if let Some(t) = transport {
-        key(out, "transport");
+        key!(out, "transport");
         word(out, t);
     }
     if let Some(p) = payload {
-        key(out, "payload");
+        key!(out, "payload");
         out.push(b'[');
         num(out, p.start);
         out.push(b',');
@@ -96,7 +103,7 @@ pub(super) fn write(out: &mut Vec<u8>, file_json: &str, line: &[u8], v: &FrameVi
     for run in v.map.runs() {
         counts[run.label.index()] += u64::from(run.end - run.start);
     }
-    key(out, "counts");
+    key!(out, "counts");
     for (i, l) in Label::ALL.iter().enumerate() {
         out.push(if i == 0 { b'{' } else { b',' });
         word(out, l.word());
@@ -106,19 +113,19 @@ pub(super) fn write(out: &mut Vec<u8>, file_json: &str, line: &[u8], v: &FrameVi
     out.push(b'}');
     let records: Vec<Value> = v.events.iter().filter_map(record_json).collect();
     if !records.is_empty() {
-        key(out, "records");
+        key!(out, "records");
         let _ = serde_json::to_writer(&mut *out, &records);
     }
     if !v.decrypted.is_empty() {
         let decrypted: Vec<Value> = v.decrypted.iter().map(decrypted_json).collect();
-        key(out, "decrypted");
+        key!(out, "decrypted");
         let _ = serde_json::to_writer(&mut *out, &decrypted);
     }
-    key(out, "spans");
+    key!(out, "spans");
     out.push(b'[');
-    spans(out, v, cap);
+    spans(out, scratch, v, cap);
     out.push(b']');
-    key(out, "notes");
+    key!(out, "notes");
     let notes: Vec<NoteJson<'_>> = v.decoded.notes.iter().map(note_json).collect();
     let _ = serde_json::to_writer(&mut *out, &notes);
     out.push(b'}');
@@ -126,7 +133,7 @@ pub(super) fn write(out: &mut Vec<u8>, file_json: &str, line: &[u8], v: &FrameVi
 
 /// The frame's spans in byte order, overlaps cut as the byte map cuts them (the
 /// first span keeps overlapping bytes).
-fn spans(out: &mut Vec<u8>, v: &FrameView<'_>, cap: u32) {
+fn spans(out: &mut Vec<u8>, scratch: &mut String, v: &FrameView<'_>, cap: u32) {
     let mut sorted: Vec<&crate::span::Span> = v.decoded.spans.iter().collect();
     sorted.sort_by_key(|s| (s.range.start, s.range.end));
     let mut pos = 0u32;
@@ -147,27 +154,25 @@ fn spans(out: &mut Vec<u8>, v: &FrameView<'_>, cap: u32) {
         first = false;
         out.extend_from_slice(b"{\"field\":");
         word(out, name);
-        key(out, "layer");
-        word(out, name.split('.').next().unwrap_or(name));
-        key(out, "start");
+        key!(out, "layer");
+        let layer = name.find('.').and_then(|i| name.get(..i)).unwrap_or(name);
+        word(out, layer);
+        key!(out, "start");
         num(out, start);
-        key(out, "end");
+        key!(out, "end");
         num(out, end);
-        key(out, "visibility");
+        key!(out, "visibility");
         word(out, s.vis.name());
-        key(out, "label");
+        key!(out, "label");
         word(out, label.word());
         if let Some(k) = leak {
-            key(out, "leak");
+            key!(out, "leak");
             word(out, k.name());
-            let value = v
-                .frame
-                .data
-                .get(start as usize..end as usize)
-                .and_then(|b| short_value(k, b));
-            if let Some(value) = value {
-                key(out, "value");
-                string(out, &value);
+            scratch.clear();
+            let bytes = v.frame.data.get(start as usize..end as usize);
+            if bytes.is_some_and(|b| short_value_into(scratch, k, b)) {
+                key!(out, "value");
+                string(out, scratch);
             }
         }
         out.push(b'}');
@@ -214,5 +219,67 @@ mod tests {
             num(&mut out, n);
             assert_eq!(out, serde_json::to_vec(&n).unwrap());
         }
+    }
+
+    /// The general forms `short_value` writes by hand.
+    fn reference(kind: LeakKind, bytes: &[u8]) -> Option<String> {
+        if bytes.is_empty() || bytes.len() > SHORT {
+            return None;
+        }
+        Some(match (kind, bytes.len()) {
+            (LeakKind::Address, 4) => {
+                Ipv4Addr::from(<[u8; 4]>::try_from(bytes).unwrap()).to_string()
+            }
+            (LeakKind::Address, 16) => {
+                Ipv6Addr::from(<[u8; 16]>::try_from(bytes).unwrap()).to_string()
+            }
+            (LeakKind::Address, 6) => bytes
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(":"),
+            (LeakKind::Port, 2) => u16::from_be_bytes([bytes[0], bytes[1]]).to_string(),
+            _ if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) => {
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+            _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+
+    #[test]
+    fn short_values_are_the_general_forms() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for kind in [LeakKind::Address, LeakKind::Port, LeakKind::Url] {
+            for len in 0..=SHORT + 2 {
+                for round in 0..40 {
+                    let bytes: Vec<u8> = (0..len)
+                        .map(|_| {
+                            let r = next() as u8;
+                            // Half the rounds printable, to reach the text form.
+                            if round % 2 == 0 {
+                                0x20 + r % 0x5f
+                            } else {
+                                r
+                            }
+                        })
+                        .collect();
+                    assert_eq!(
+                        short_value(kind, &bytes),
+                        reference(kind, &bytes),
+                        "{bytes:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            short_value(LeakKind::Address, &[0; 16]).as_deref(),
+            Some("::")
+        );
     }
 }

@@ -54,6 +54,7 @@ pub struct JsonSink<W: Write> {
     file_json: String,
     /// A frame's packet line, written again for each frame.
     line_buf: Vec<u8>,
+    scratch: String,
     buf: Vec<u8>,
     /// What an observer learned, over the flows written (`flows --json`).
     learned: Learned,
@@ -70,6 +71,7 @@ impl<W: Write> JsonSink<W> {
             file_json: serde_json::to_string(file).unwrap_or_else(|_| "\"\"".into()),
             line: LineWriter::new(opts, clock),
             line_buf: Vec::with_capacity(256),
+            scratch: String::new(),
             buf: Vec::with_capacity(64 * 1024),
             learned: Learned::default(),
         }
@@ -123,29 +125,47 @@ fn label_counts(counts: &[u64; Label::COUNT]) -> Value {
 /// A short readable form of a leaked field's bytes: addresses and ports as such,
 /// printable text as text, anything else in hex.
 pub fn short_value(kind: LeakKind, bytes: &[u8]) -> Option<String> {
+    let mut s = String::new();
+    short_value_into(&mut s, kind, bytes).then_some(s)
+}
+
+/// [`short_value`] appended to `s`; false (and nothing appended) for no value.
+pub(super) fn short_value_into(s: &mut String, kind: LeakKind, bytes: &[u8]) -> bool {
+    use std::fmt::Write as _;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let hex = |s: &mut String, b: u8| {
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 15)]));
+    };
     if bytes.is_empty() || bytes.len() > SHORT {
-        return None;
+        return false;
     }
-    Some(match (kind, bytes.len()) {
-        (LeakKind::Address, 4) => {
-            let a: [u8; 4] = bytes.try_into().ok()?;
-            Ipv4Addr::from(a).to_string()
+    match (kind, bytes) {
+        (LeakKind::Address, &[a, b, c, d]) => crate::text::push_ipv4(s, Ipv4Addr::new(a, b, c, d)),
+        (LeakKind::Address, _) if bytes.len() == 16 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(bytes);
+            let _ = write!(s, "{}", Ipv6Addr::from(a));
         }
-        (LeakKind::Address, 16) => {
-            let a: [u8; 16] = bytes.try_into().ok()?;
-            Ipv6Addr::from(a).to_string()
+        (LeakKind::Address, _) if bytes.len() == 6 => {
+            for (i, &b) in bytes.iter().enumerate() {
+                if i > 0 {
+                    s.push(':');
+                }
+                hex(s, b);
+            }
         }
-        (LeakKind::Address, 6) => bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(":"),
-        (LeakKind::Port, 2) => u16::from_be_bytes([bytes[0], bytes[1]]).to_string(),
+        (LeakKind::Port, &[a, b]) => crate::text::push_dec(s, u16::from_be_bytes([a, b])),
         _ if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) => {
-            String::from_utf8_lossy(bytes).into_owned()
+            s.extend(bytes.iter().map(|&b| char::from(b)));
         }
-        _ => hex::encode(bytes),
-    })
+        _ => {
+            for &b in bytes {
+                hex(s, b);
+            }
+        }
+    }
+    true
 }
 
 #[derive(Serialize)]
@@ -231,7 +251,13 @@ impl<W: Write> Sink for JsonSink<W> {
         }
         self.line_buf.clear();
         self.line.write(&mut self.line_buf, v);
-        frame::write(&mut self.buf, &self.file_json, &self.line_buf, v);
+        frame::write(
+            &mut self.buf,
+            &mut self.scratch,
+            &self.file_json,
+            &self.line_buf,
+            v,
+        );
         self.buf.push(b'\n');
         if self.buf.len() >= FLUSH_AT {
             self.out.write_all(&self.buf)?;
