@@ -2,13 +2,17 @@
 //! names, leaks, sizes and the verdict.
 
 use super::*;
+use crate::text::push_dec;
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
     /// The table row of a flow.
     pub(super) fn row(&self, s: &mut String, p: &Parts, w: &Widths) {
         let c = &p.cells;
         put_left(s, &c.id, w.id);
-        let _ = write!(s, "  {:<3}  ", p.transport);
+        s.push_str("  ");
+        s.push_str(&p.transport);
+        super::table::spaces(s, 3usize.saturating_sub(p.transport.chars().count()));
+        s.push_str("  ");
         put_right(s, &c.endpoints, w.endpoints);
         s.push_str("  ");
         put_right(s, &c.stack, w.stack);
@@ -31,7 +35,9 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             s.push_str("  ");
             put_left(s, &c.opaque, w.opaque);
         }
-        let _ = writeln!(s, "  {}", p.end);
+        s.push_str("  ");
+        s.push_str(&p.end);
+        s.push('\n');
     }
 
     /// The lines under the row, each indented by `pad`.
@@ -48,7 +54,10 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         } else {
             verdict
         };
-        let _ = writeln!(s, "{pad}verdict: {verdict}");
+        s.push_str(pad);
+        s.push_str("verdict: ");
+        s.push_str(&verdict);
+        s.push('\n');
         if let Some(d) = r.tls.as_ref().and_then(|t| t.decryption.as_ref()) {
             // The key holder's view, beside the observer's verdict.
             let [to, from] = &d.dirs;
@@ -75,19 +84,21 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         }
         let dur = (r.end.sec as f64 - r.start.sec as f64)
             + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
-        let _ = writeln!(
-            s,
-            "{pad}frames {}–{}, from {} for {:.3} s{}",
-            r.first_frame,
-            r.last_frame,
-            rfc3339(r.start).unwrap_or_else(|| "[a time out of range]".into()),
-            dur.max(0.0),
-            if r.transport == Transport::Tcp && !r.syn_seen {
-                ", TCP handshake not seen"
-            } else {
-                ""
-            }
-        );
+        s.push_str(pad);
+        s.push_str("frames ");
+        push_dec(s, r.first_frame);
+        s.push('–');
+        push_dec(s, r.last_frame);
+        s.push_str(", from ");
+        match rfc3339(r.start) {
+            Some(t) => s.push_str(&t),
+            None => s.push_str("[a time out of range]"),
+        }
+        let _ = write!(s, " for {:.3} s", dur.max(0.0));
+        if r.transport == Transport::Tcp && !r.syn_seen {
+            s.push_str(", TCP handshake not seen");
+        }
+        s.push('\n');
         if let Some(t) = &r.tls {
             let mut parts = Vec::new();
             match t.version {
@@ -188,7 +199,8 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 if i > 0 {
                     s.push_str(", ");
                 }
-                let _ = write!(s, "{} (", escape(n));
+                s.push_str(&escape(n));
+                s.push_str(" (");
                 for (k, source) in sources.iter().enumerate() {
                     if k > 0 {
                         s.push_str(", ");
@@ -203,7 +215,10 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             s.push('\n');
         }
         if let Some(talk) = r.conversation() {
-            let _ = writeln!(s, "{pad}encrypted messages: {talk}");
+            s.push_str(pad);
+            s.push_str("encrypted messages: ");
+            s.push_str(&talk);
+            s.push('\n');
         }
         for (i, arrow) in ["→", "←"].iter().enumerate() {
             let d = &r.dirs[i];
@@ -274,12 +289,15 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 );
                 let _ = writeln!(s, "{}", self.paint(&line, Label::Leak));
             } else {
-                let _ = writeln!(
-                    s,
-                    "{pad}{arrow} {}: {value} (frame {})",
-                    l.kind.name(),
-                    l.frame
-                );
+                s.push_str(pad);
+                s.push_str(arrow);
+                s.push(' ');
+                s.push_str(l.kind.name());
+                s.push_str(": ");
+                s.push_str(&value);
+                s.push_str(" (frame ");
+                push_dec(s, l.frame);
+                s.push_str(")\n");
             }
         }
         let folded_leaks = others.saturating_sub(FOLD as u64) * u64::from(!full);

@@ -146,7 +146,7 @@ pub(super) fn put_right(s: &mut String, text: &str, w: usize) {
     spaces(s, w.saturating_sub(text.chars().count()));
 }
 
-fn spaces(s: &mut String, n: usize) {
+pub(super) fn spaces(s: &mut String, n: usize) {
     s.extend(std::iter::repeat_n(' ', n));
 }
 
