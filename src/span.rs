@@ -139,6 +139,25 @@ impl Span {
     }
 }
 
+/// `spans` in byte order, each with the bytes it keeps (`start..end`): the byte
+/// map's rule, the first span keeps overlapping bytes, and nothing past `cap`, the
+/// captured length. Spans left with no byte are skipped. What JSON and the HTML page
+/// list per frame.
+pub fn disjoint(spans: &[Span], cap: u32) -> impl Iterator<Item = (&Span, u32, u32)> {
+    let mut sorted: Vec<&Span> = spans.iter().collect();
+    sorted.sort_by_key(|s| (s.range.start, s.range.end));
+    let mut pos = 0u32;
+    sorted.into_iter().filter_map(move |s| {
+        let start = s.range.start.max(pos);
+        let end = s.range.end.min(cap);
+        if start >= end {
+            return None;
+        }
+        pos = end;
+        Some((s, start, end))
+    })
+}
+
 /// The five classes renderers distinguish: the four visibilities, with readable bytes
 /// that carry a [`LeakKind`] singled out.
 ///
@@ -320,6 +339,42 @@ impl ByteMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Spans come out in byte order, each keeping only bytes no earlier span took and
+    /// none past the captured length; a span left with none is skipped.
+    #[test]
+    fn disjoint_spans_keep_the_bytes_the_byte_map_gives_them() {
+        let p = crate::fields::PAYLOAD;
+        let src = crate::decode::ip::IP_SRC;
+        let spans = [
+            Span::new(10..20, p, Visibility::Opaque),
+            Span::field(0..4, src),
+            Span::new(2..6, p, Visibility::Cleartext),
+            Span::new(3..5, p, Visibility::Cleartext),
+            Span::new(18..30, p, Visibility::Undecoded),
+            Span::new(25..40, p, Visibility::Opaque),
+        ];
+        let got: Vec<(u32, u32, Visibility)> = disjoint(&spans, 26)
+            .map(|(s, a, b)| (a, b, s.vis))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 4, Visibility::Metadata),
+                (4, 6, Visibility::Cleartext),
+                (10, 20, Visibility::Opaque),
+                (20, 26, Visibility::Undecoded),
+            ]
+        );
+        // Against the byte map: every byte a span keeps has that span's label.
+        let mut map = ByteMap::default();
+        map.rebuild(26, &spans, &mut Vec::new());
+        for (s, a, b) in disjoint(&spans, 26) {
+            for pos in a..b {
+                assert_eq!(map.label_at(pos), Some(s.label()), "byte {pos}");
+            }
+        }
+    }
 
     fn check_cover(map: &ByteMap) {
         let mut pos = 0;

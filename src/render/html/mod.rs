@@ -377,19 +377,9 @@ impl HtmlSink {
     }
 
     fn detail(&mut self, v: &FrameView<'_>) -> Value {
-        let mut spans: Vec<&crate::span::Span> = v.decoded.spans.iter().collect();
-        spans.sort_by_key(|s| (s.range.start, s.range.end));
         let cap = v.frame.cap_len();
-        let mut pos = 0u32;
-        let mut out = Vec::with_capacity(spans.len());
-        for s in spans {
-            // The byte map's rule: the first span keeps overlapping bytes.
-            let start = s.range.start.max(pos);
-            let end = s.range.end.min(cap);
-            if start >= end {
-                continue;
-            }
-            pos = end;
+        let mut out = Vec::with_capacity(v.decoded.spans.len());
+        for (s, start, end) in crate::span::disjoint(&v.decoded.spans, cap) {
             let label = s.label();
             let field = self.field(s.field);
             let leak = s.field.def().leak.filter(|_| label == Label::Leak);

@@ -131,20 +131,11 @@ pub(super) fn write(
     out.push(b'}');
 }
 
-/// The frame's spans in byte order, overlaps cut as the byte map cuts them (the
-/// first span keeps overlapping bytes).
+/// The frame's spans in byte order, overlaps cut as the byte map cuts them
+/// ([`crate::span::disjoint`]).
 fn spans(out: &mut Vec<u8>, scratch: &mut String, v: &FrameView<'_>, cap: u32) {
-    let mut sorted: Vec<&crate::span::Span> = v.decoded.spans.iter().collect();
-    sorted.sort_by_key(|s| (s.range.start, s.range.end));
-    let mut pos = 0u32;
     let mut first = true;
-    for s in sorted {
-        let start = s.range.start.max(pos);
-        let end = s.range.end.min(cap);
-        if start >= end {
-            continue;
-        }
-        pos = end;
+    for (s, start, end) in crate::span::disjoint(&v.decoded.spans, cap) {
         let name = s.field.name();
         let label = s.label();
         let leak = s.field.def().leak.filter(|_| label == Label::Leak);
