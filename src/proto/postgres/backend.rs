@@ -84,10 +84,24 @@ impl Postgres {
                 let value = cstr(&mut r);
                 p.add(name.clone(), PGSQL_PARAMETER_NAME);
                 p.add(value.clone(), PGSQL_PARAMETER_VALUE);
-                let (n, v) = (lossy(m, &name), lossy(m, &value));
-                if n == "server_version" {
-                    self.learned.server_version = Some(v.clone());
+                let raw = m.get(name.clone()).unwrap_or(&[]);
+                if raw == b"server_version" {
+                    self.learned.server_version = Some(lossy(m, &value));
                 }
+                // A dozen of these follow every login: only the server's version and the
+                // session's user are worth a word on the packet line, and the others'
+                // text is not written at all (it was 1% of `show`).
+                let worth = |key: &[u8]| {
+                    raw == key
+                        || raw
+                            .strip_prefix(key)
+                            .is_some_and(|r| r.first() == Some(&b'='))
+                };
+                if !worth(b"server_version") && !worth(b"session_authorization") {
+                    p.quiet = true;
+                    return String::new();
+                }
+                let (n, v) = (lossy(m, &name), lossy(m, &value));
                 format!("ParameterStatus {}={}", short(&n), short(&v))
             }
             b'K' => {

@@ -268,6 +268,9 @@ struct Parts {
     parts: Vec<(Range<usize>, FieldId)>,
     secrets: Vec<String>,
     leaks: Vec<(LeakKind, String)>,
+    /// Not worth a word on the packet line (most ParameterStatus messages): no
+    /// application event, and no text was written.
+    quiet: bool,
 }
 
 impl Parts {
@@ -333,17 +336,13 @@ impl Postgres {
             (Direction::ToClient, Some(&t)) => self.backend(t, m, &mut p),
             (_, None) => return,
         };
-        // A dozen ParameterStatus messages follow every login: only the server's
-        // version and the session's user are worth a word on the packet line.
-        let quiet = text.starts_with("ParameterStatus ")
-            && !text.starts_with("ParameterStatus server_version=")
-            && !text.starts_with("ParameterStatus session_authorization=");
         p.parts.sort_by_key(|(r, _)| r.start);
         line_spans(out, at, m.len(), &p.parts, PGSQL_BODY);
-        for (kind, value) in p.leaks {
+        let wanted = out.report_events();
+        for (kind, value) in p.leaks.into_iter().filter(|_| wanted) {
             out.event(at, Desc::Leak { kind, value });
         }
-        if !quiet {
+        if !p.quiet {
             app_event(out, at, "PostgreSQL", text, p.secrets);
         }
     }

@@ -268,3 +268,38 @@ fn every_prefix_of_every_message_is_read_without_panic() {
         }
     }
 }
+
+#[test]
+fn parameter_status_is_said_only_for_the_version_and_the_session_user() {
+    let mut pg = Postgres::default();
+    let mut server = Vec::new();
+    for (name, value) in [
+        ("client_encoding", "UTF8"),
+        ("server_version", "15.14"),
+        ("server_versionx", "1"),
+        ("server_version=odd", "2"),
+        ("session_authorization", "bob"),
+        ("session_authorizatio", "3"),
+        ("TimeZone", "UTC"),
+    ] {
+        let body = format!("{name}\0{value}\0");
+        server.extend(typed(b'S', body.as_bytes()));
+    }
+    let out = run(&mut pg, Direction::ToClient, &server);
+    // The rule as it was written, on the text every message used to get.
+    assert_eq!(
+        texts(&out),
+        [
+            "ParameterStatus server_version=15.14 []",
+            "ParameterStatus server_version=odd=2 []",
+            "ParameterStatus session_authorization=bob []",
+        ]
+    );
+    // Every message is still labelled.
+    let names = out
+        .spans
+        .iter()
+        .filter(|s| s.field == PGSQL_PARAMETER_NAME)
+        .count();
+    assert_eq!(names, 7);
+}

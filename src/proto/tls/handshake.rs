@@ -361,9 +361,6 @@ pub struct CertFacts {
     pub subject: String,
     pub issuer: String,
     pub sans: Vec<String>,
-    pub serial: String,
-    pub not_before: String,
-    pub not_after: String,
 }
 
 impl CertFacts {
@@ -410,9 +407,6 @@ pub fn x509_names(der: &[u8], der_at: usize, leaks: &mut Fields) -> Option<CertF
     let mut facts = CertFacts {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
-        serial: cert.raw_serial_as_string(),
-        not_before: cert.validity().not_before.to_string(),
-        not_after: cert.validity().not_after.to_string(),
         ..CertFacts::default()
     };
     let mut mark = |sub: &[u8], field: FieldId| {
