@@ -6,13 +6,18 @@ pub fn plural(n: u64, noun: &str) -> String {
     // Written in place: through `format!` and `grouped` it cost about 1,100
     // instructions a call (two strings, two passes of the formatting machinery).
     let mut s = String::with_capacity(noun.len() + 16);
-    push_grouped(&mut s, n);
+    push_plural(&mut s, n, noun);
+    s
+}
+
+/// [`plural`], appended to `s`.
+pub fn push_plural(s: &mut String, n: u64, noun: &str) {
+    push_grouped(s, n);
     s.push(' ');
     s.push_str(noun);
     if n != 1 {
         s.push('s');
     }
-    s
 }
 
 /// `1,234,567`: a count with thousands separators, the one way eavesdrop writes byte

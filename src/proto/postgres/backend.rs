@@ -8,20 +8,26 @@ pub(super) fn row_description(m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> St
     let Some(n) = r.u16() else {
         return "RowDescription".into();
     };
-    let mut names = Vec::new();
-    for _ in 0..n {
+    // The names joined, then shortened as one.
+    let mut names = String::new();
+    for i in 0..n {
         if r.is_empty() {
             break;
         }
         let name = cstr(r);
-        names.push(lossy(m, &name));
+        if i > 0 {
+            names.push_str(", ");
+        }
+        names.push_str(&String::from_utf8_lossy(m.get(name.clone()).unwrap_or(&[])));
         p.add(name, PGSQL_COL_NAME);
         // Table OID, column number, type OID, type size, type modifier, format.
         if r.skip(18).is_none() {
             break;
         }
     }
-    format!("RowDescription: {}", short(&names.join(", ")))
+    let mut text = String::from("RowDescription: ");
+    push_short(&mut text, &names);
+    text
 }
 
 /// DataRow: the values (each a length, -1 for NULL, and bytes).
@@ -39,7 +45,9 @@ pub(super) fn data_row(r: &mut Reader<'_>, p: &mut Parts) -> String {
         let _ = r.skip(len);
         p.add(start..start + len, PGSQL_VAL_DATA);
     }
-    format!("DataRow, {}", crate::text::plural(u64::from(n), "column"))
+    let mut text = String::from("DataRow, ");
+    crate::text::push_plural(&mut text, u64::from(n), "column");
+    text
 }
 
 /// ErrorResponse and NoticeResponse fields: ` SEVERITY CODE: message`.
@@ -101,13 +109,20 @@ impl Postgres {
                     p.quiet = true;
                     return String::new();
                 }
-                let (n, v) = (lossy(m, &name), lossy(m, &value));
-                format!("ParameterStatus {}={}", short(&n), short(&v))
+                let mut text = String::from("ParameterStatus ");
+                push_short_text(&mut text, m, &name);
+                text.push('=');
+                push_short_text(&mut text, m, &value);
+                text
             }
             b'K' => {
                 p.add(9..13, PGSQL_KEY);
                 match r.u32() {
-                    Some(pid) => format!("BackendKeyData pid={pid}"),
+                    Some(pid) => {
+                        let mut text = String::from("BackendKeyData pid=");
+                        crate::text::push_dec(&mut text, pid);
+                        text
+                    }
                     None => "BackendKeyData".into(),
                 }
             }
@@ -122,7 +137,9 @@ impl Postgres {
             b'C' => {
                 let tag = cstr(&mut r);
                 p.add(tag.clone(), PGSQL_TAG);
-                format!("CommandComplete {}", short(&lossy(m, &tag)))
+                let mut text = String::from("CommandComplete ");
+                push_short_text(&mut text, m, &tag);
+                text
             }
             b'E' => format!("ErrorResponse{}", notice(m, &mut r)),
             b'N' => format!("NoticeResponse{}", notice(m, &mut r)),

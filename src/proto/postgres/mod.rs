@@ -300,6 +300,26 @@ fn short(s: &str) -> String {
     crate::text::shorten(s, 72)
 }
 
+/// Appends [`short`] of `s` (without a string of its own).
+fn push_short(out: &mut String, s: &str) {
+    match s.char_indices().nth(72) {
+        None => out.push_str(s),
+        Some((cut, _)) => {
+            out.push_str(s.get(..cut).unwrap_or(s));
+            out.push('…');
+        }
+    }
+}
+
+/// Appends [`short`] of [`lossy`] of `m[r]`: the message's own bytes when they are
+/// UTF-8 (no copy of them, no string of their own).
+fn push_short_text(out: &mut String, m: &[u8], r: &Range<usize>) {
+    push_short(
+        out,
+        &String::from_utf8_lossy(m.get(r.clone()).unwrap_or(&[])),
+    );
+}
+
 impl Postgres {
     /// The server's one-byte answer to an SSLRequest or GSSENCRequest.
     fn answer(&mut self, asked: Encryption, answer: u8, base: u64, out: &mut Emitter) -> Fed {
@@ -329,7 +349,12 @@ impl Postgres {
 
     /// Labels and describes one message (possibly cut short) at stream offset `at`.
     fn message(&mut self, dir: Direction, at: u64, m: &[u8], out: &mut Emitter) {
-        let mut p = Parts::default();
+        // Room for a message's usual parts (type, length, a few fields) at once: grown
+        // from nothing, every message took an allocation and often a second.
+        let mut p = Parts {
+            parts: Vec::with_capacity(8),
+            ..Parts::default()
+        };
         let text = match (dir, m.first()) {
             (Direction::ToServer, Some(0)) => self.startup(m, &mut p),
             (Direction::ToServer, Some(&t)) => self.frontend(t, m, &mut p),
