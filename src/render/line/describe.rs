@@ -269,11 +269,14 @@ pub(super) fn describe_into(
         if said(out) {
             out.push_str(", ");
         }
-        match version {
-            Some(v) => {
+        // A named version is pushed as it is (through `write!`, 126 instructions a
+        // line); drafts and unknown numbers through their Display.
+        match (version, version.and_then(|v| v.name())) {
+            (_, Some(name)) => out.push_str(name),
+            (Some(v), None) => {
                 let _ = write!(out, "{v}");
             }
-            None => out.push_str("TLS"),
+            (None, None) => out.push_str("TLS"),
         }
         out.push(' ');
         if items.is_empty() {
