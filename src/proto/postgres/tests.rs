@@ -329,7 +329,10 @@ fn extended_query_messages_read_as_before() {
     let mut pg = Postgres::default();
     let mut client = typed(b'P', b"S_1\0SELECT 1\0\0\0");
     client.extend(typed(b'P', b"\0SELECT 2\0\0\0"));
-    client.extend(typed(b'B', b"\0S_1\0\0\0\0\x02\0\0\0\x011\xff\xff\xff\xff\0\0"));
+    client.extend(typed(
+        b'B',
+        b"\0S_1\0\0\0\0\x02\0\0\0\x011\xff\xff\xff\xff\0\0",
+    ));
     client.extend(typed(b'D', b"Pp1  \0"));
     client.extend(typed(b'D', b"S\0"));
     let out = run(&mut pg, Direction::ToServer, &client);
