@@ -6,13 +6,18 @@ pub fn plural(n: u64, noun: &str) -> String {
     // Written in place: through `format!` and `grouped` it cost about 1,100
     // instructions a call (two strings, two passes of the formatting machinery).
     let mut s = String::with_capacity(noun.len() + 16);
-    push_grouped(&mut s, n);
+    push_plural(&mut s, n, noun);
+    s
+}
+
+/// [`plural`], appended to `s`.
+pub fn push_plural(s: &mut String, n: u64, noun: &str) {
+    push_grouped(s, n);
     s.push(' ');
     s.push_str(noun);
     if n != 1 {
         s.push('s');
     }
-    s
 }
 
 /// `1,234,567`: a count with thousands separators, the one way eavesdrop writes byte
@@ -189,13 +194,65 @@ pub fn two_digits(k: u64) -> [u8; 2] {
 }
 
 /// Appends a dotted quad (what `Ipv4Addr`'s Display writes, without the formatting
-/// machinery): packet lines and the flows table.
+/// machinery): packet lines and the flows table. Each octet is one piece of a table
+/// with its dot, of a length the compiler knows in its branch: about half of what
+/// four [`push_dec`] and three dots cost (210 instructions an address, 1.6% of
+/// `show`).
 pub fn push_ipv4(s: &mut String, a: std::net::Ipv4Addr) {
-    for (i, o) in a.octets().into_iter().enumerate() {
-        if i > 0 {
-            s.push('.');
+    let [a, b, c, d] = a.octets();
+    push_octet(s, a, true);
+    push_octet(s, b, true);
+    push_octet(s, c, true);
+    push_octet(s, d, false);
+}
+
+/// Each octet value's digits and a dot, four bytes apiece (`7.  `, `42. `, `255.`).
+// Indexing in a constant: out of range fails the build, never a run.
+#[allow(clippy::indexing_slicing)]
+static OCTET_BYTES: [u8; 1024] = {
+    let mut t = [b' '; 1024];
+    let mut i = 0;
+    while i < 256 {
+        let at = 4 * i;
+        let mut n = 0;
+        if i >= 100 {
+            t[at] = b'0' + (i / 100) as u8;
+            n = 1;
         }
-        push_dec(s, o);
+        if i >= 10 {
+            t[at + n] = b'0' + (i / 10 % 10) as u8;
+            n += 1;
+        }
+        t[at + n] = b'0' + (i % 10) as u8;
+        t[at + n + 1] = b'.';
+        i += 1;
+    }
+    t
+};
+
+/// [`OCTET_BYTES`] as text.
+static OCTETS: &str = match std::str::from_utf8(&OCTET_BYTES) {
+    Ok(s) => s,
+    Err(_) => "",
+};
+
+/// Appends octet `o`, and a dot after it when `dot`.
+#[inline(always)]
+fn push_octet(s: &mut String, o: u8, dot: bool) {
+    let at = 4 * usize::from(o);
+    match (o, dot) {
+        (0..=9, false) => push_piece::<1>(s, at),
+        (0..=9, true) | (10..=99, false) => push_piece::<2>(s, at),
+        (10..=99, true) | (100.., false) => push_piece::<3>(s, at),
+        (100.., true) => push_piece::<4>(s, at),
+    }
+}
+
+/// Appends the `N` bytes of [`OCTETS`] at `at`.
+#[inline(always)]
+fn push_piece<const N: usize>(s: &mut String, at: usize) {
+    if let Some(piece) = OCTETS.get(at..at + N) {
+        s.push_str(piece);
     }
 }
 
@@ -277,6 +334,22 @@ mod tests {
             "localhost"
         );
         assert_eq!(common_name("O=Nobody"), "O=Nobody");
+    }
+
+    #[test]
+    fn dotted_quads_read_as_display_writes_them() {
+        for o in 0..=255u8 {
+            for a in [
+                std::net::Ipv4Addr::new(o, o, o, o),
+                std::net::Ipv4Addr::new(o, 255 - o, o / 7, 0),
+                std::net::Ipv4Addr::new(9, o, 100, 255 - o),
+                std::net::Ipv4Addr::new(255 - o, 10, o, o / 3),
+            ] {
+                let mut s = String::from("x");
+                push_ipv4(&mut s, a);
+                assert_eq!(s, format!("x{a}"));
+            }
+        }
     }
 
     #[test]

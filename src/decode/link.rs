@@ -90,7 +90,14 @@ const PPP_IPV6: u16 = 0x0057;
 const PPPOE_HDRLEN: usize = 6;
 /// MPLS labels followed before giving up (a hostile stack never sets bottom-of-stack).
 const MAX_MPLS_LABELS: usize = 16;
-const ETHERTYPE_VLAN: [u16; 4] = [0x8100, 0x88a8, 0x9100, 0x9200];
+
+/// Whether `ethertype` tags a VLAN: 802.1Q (0x8100), 802.1ad (0x88a8), the older
+/// stacked 0x9100 and 0x9200. Compared in place (a table's `contains` was a call on
+/// every frame).
+fn is_vlan(ethertype: u16) -> bool {
+    matches!(ethertype, 0x8100 | 0x88a8 | 0x9100 | 0x9200)
+}
+
 /// Values up to this are 802.3 lengths, not EtherTypes.
 const MAX_ETHERNET_LENGTH: u16 = 1500;
 
@@ -251,7 +258,7 @@ pub(crate) fn outer_ip(data: &[u8], link: LinkType) -> Option<usize> {
     };
     let (mut at, mut ethertype) = (at, ethertype);
     let mut tags = 0;
-    while ETHERTYPE_VLAN.contains(&ethertype) {
+    while is_vlan(ethertype) {
         tags += 1;
         if tags > 8 {
             return None;
@@ -344,7 +351,7 @@ fn ethertype_payload(
     frame_len: u32,
 ) {
     let mut tags = 0;
-    while ETHERTYPE_VLAN.contains(&ethertype) {
+    while is_vlan(ethertype) {
         tags += 1;
         let (Some(tci), Some(inner)) =
             (be16(walk.data, at), be16(walk.data, at + vlan::TYPE.start))

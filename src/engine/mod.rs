@@ -180,7 +180,7 @@ impl<S: Sink> Engine<S> {
             flows: FlowTable::new(config.limits),
             pending: VecDeque::new(),
             emitter: Emitter {
-                no_fingerprints: !config.reports,
+                no_reports: !config.reports,
                 ..Emitter::default()
             },
             summary: Summary::default(),

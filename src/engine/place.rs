@@ -116,7 +116,8 @@ pub(super) fn project(
     let state = flow.tcp.get_mut(dir);
     // Consecutive spans mostly fall in the segment the previous one started in.
     let mut hint = 0;
-    for span in out.spans.drain(..) {
+    let batch = out.spans.len();
+    for (i, span) in out.spans.drain(..).enumerate() {
         let x = span.range.start;
         let first = if state
             .segs
@@ -148,7 +149,7 @@ pub(super) fn project(
                 p.decoded.spans.push(Span::new(a..b, span.field, span.vis));
             }
         }
-        state.remember(&span);
+        state.remember(&span, batch - i);
     }
     // What no segment carries goes on the frame being read; when the flow is ending,
     // on the frame of the first segment after it (the bytes that waited behind a

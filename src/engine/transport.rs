@@ -133,17 +133,18 @@ impl<S: Sink> Engine<S> {
         let carries = payload.range.end > payload.range.start
             || payload.wire_len > 0
             || flags.0 & (decode::TcpFlags::SYN | decode::TcpFlags::FIN) != 0;
-        if !carries
-            && self
-                .flows
-                .find(Transport::Tcp, &payload.endpoints)
-                .is_none()
-        {
-            return;
-        }
-        let (slot, retired) =
+        let (slot, retired) = if carries {
             self.flows
-                .lookup(Transport::Tcp, &payload.endpoints, number, syn, syn_ack);
+                .lookup(Transport::Tcp, &payload.endpoints, number, syn, syn_ack)
+        } else {
+            match self
+                .flows
+                .lookup_existing(Transport::Tcp, &payload.endpoints, number)
+            {
+                Some(slot) => (slot, None),
+                None => return,
+            }
+        };
         if let Some(mut old) = retired {
             let why = if old.reset {
                 FlowEnd::Reset

@@ -53,11 +53,35 @@ impl Default for Limits {
 }
 
 /// A flow's identity, the same in both directions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowKey {
     pub proto: Transport,
     pub lo: (IpAddr, u16),
     pub hi: (IpAddr, u16),
+}
+
+/// Two IPv4 endpoints are hashed as two words; anything else field by field, as
+/// derived. (Derived, the enum tags, the addresses' lengths and bytes and the ports
+/// went into the hasher one at a time: 4.4 M instructions of `show` on 20 MB, for
+/// the 34,000 lookups of the flow table.) Equal keys hash equally either way.
+impl std::hash::Hash for FlowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let proto: u64 = match self.proto {
+            Transport::Tcp => 6,
+            Transport::Udp => 17,
+        };
+        match (self.lo.0, self.hi.0) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => {
+                state.write_u64(u64::from(a.to_bits()) << 32 | u64::from(b.to_bits()));
+                state.write_u64(u64::from(self.lo.1) << 32 | u64::from(self.hi.1) << 16 | proto);
+            }
+            _ => {
+                state.write_u64(proto);
+                self.lo.hash(state);
+                self.hi.hash(state);
+            }
+        }
+    }
 }
 
 impl FlowKey {
@@ -294,9 +318,31 @@ impl FlowTable {
         }
     }
 
-    /// Finds a flow without creating one.
-    pub fn find(&mut self, proto: Transport, e: &Endpoints) -> Option<usize> {
-        self.slot_of(&FlowKey::new(proto, e))
+    /// The flow of a segment that carries nothing (a bare ACK), if there is one, found
+    /// as [`FlowTable::lookup`] finds it without a SYN; none is opened. One look in
+    /// the index (looking, then looking up, was two: 1.9 M instructions of `show` on
+    /// 20 MB).
+    pub fn lookup_existing(
+        &mut self,
+        proto: Transport,
+        e: &Endpoints,
+        frame: u64,
+    ) -> Option<usize> {
+        let slot = self.slot_of(&FlowKey::new(proto, e))?;
+        // Shrinking idle flows moves no slot.
+        self.shrink_idle(frame);
+        self.touch(slot, frame);
+        Some(slot)
+    }
+
+    /// The flow in `slot` was seen at `frame`.
+    fn touch(&mut self, slot: usize, frame: u64) {
+        if let Some(f) = self.flows.get_mut(slot) {
+            f.last_frame = frame;
+        }
+        if let Some(seen) = self.seen.get_mut(slot) {
+            *seen = frame;
+        }
     }
 
     /// The slot of the flow with `key`.
@@ -404,12 +450,7 @@ impl FlowTable {
                 _ => false,
             };
             if !reuse {
-                if let Some(f) = self.flows.get_mut(slot) {
-                    f.last_frame = frame;
-                }
-                if let Some(seen) = self.seen.get_mut(slot) {
-                    *seen = frame;
-                }
+                self.touch(slot, frame);
                 return (slot, None);
             }
             retired = self.remove(slot).map(|f| *f);

@@ -223,9 +223,10 @@ impl TcpDir {
         }
     }
 
-    /// Remembers labels given, for retransmissions.
-    pub fn remember(&mut self, span: &StreamSpan) {
-        self.retained.remember(span, self.buf_base);
+    /// Remembers labels given, for retransmissions; `coming` labels (this one among
+    /// them) are given in this batch.
+    pub fn remember(&mut self, span: &StreamSpan, coming: usize) {
+        self.retained.remember(span, self.buf_base, coming);
     }
 }
 

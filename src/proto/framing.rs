@@ -239,7 +239,8 @@ pub fn app_event(
     text: String,
     leaks: Vec<String>,
 ) {
-    for shown in &leaks {
+    let wanted = out.report_events();
+    for shown in leaks.iter().filter(|_| wanted) {
         out.event(
             at,
             Desc::Leak {

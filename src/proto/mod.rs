@@ -260,15 +260,23 @@ pub struct Emitter {
     pub decrypted: Vec<Decrypted>,
     /// Connections this one announced.
     pub expects: Vec<Expect>,
-    /// No flow reports are built, so nothing reads JA3, JA3S or JA4: hello messages
-    /// skip computing them (a few per cent of `show`).
-    pub no_fingerprints: bool,
+    /// No flow reports are built, so nothing reads JA3, JA3S or JA4 (hello messages
+    /// skip computing them: a few per cent of `show`), nor the events only reports
+    /// read: [`Desc::Leak`], [`Desc::Named`] and [`Desc::Resolved`], which
+    /// [`Emitter::event`] then drops (dissectors skip building them where it costs).
+    pub no_reports: bool,
 }
 
 impl Emitter {
     /// Whether hello messages should compute their JA3/JA3S/JA4 fingerprints.
     pub fn fingerprints(&self) -> bool {
-        !self.no_fingerprints
+        !self.no_reports
+    }
+
+    /// Whether anything reads the events only flow reports read ([`Desc::Leak`],
+    /// [`Desc::Named`], [`Desc::Resolved`]).
+    pub fn report_events(&self) -> bool {
+        !self.no_reports
     }
 
     pub fn span(&mut self, range: Range<u64>, field: FieldId, vis: Visibility) {
@@ -291,6 +299,14 @@ impl Emitter {
     }
 
     pub fn event(&mut self, at: u64, desc: Desc) {
+        if self.no_reports
+            && matches!(
+                desc,
+                Desc::Leak { .. } | Desc::Named { .. } | Desc::Resolved { .. }
+            )
+        {
+            return;
+        }
         self.events.push(Event { at, desc });
     }
 

@@ -91,8 +91,7 @@ mod imp {
         }
         let d = &args.display;
         let opts = d.show_options();
-        let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
-        let clock = Clock::new(TimeFormat::from_count(d.time), d.nano, tz);
+        let clock = Clock::new(TimeFormat::from_count(d.time), d.nano, crate::local_zone());
         let sink = ShowSink::new(io::stdout().lock(), io::stderr(), opts, clock);
         let ring = crate::KeySource::new(&args.keys, true).ring()?;
         let mut engine = Engine::new(sink, args.limits.config(false));

@@ -503,8 +503,23 @@ fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn clock(config: &args::ShowConfig) -> Clock {
-    let tz = jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC);
-    Clock::new(config.time, config.nanos, tz)
+    Clock::new(config.time, config.nanos, local_zone())
+}
+
+/// The zone local times are shown in: `TZ`'s, else `/etc/localtime`'s, else UTC.
+/// Without `TZ`, `/etc/localtime` is read here as it is: jiff would first name the
+/// zone from where the link points and look the name up in its database, which lists
+/// the whole database (3.2 M instructions a run, 0.5% of `show` on 20 MB) to hand
+/// back the rules of that same file. Only the rules (offsets, transitions) are used;
+/// the name is never printed.
+pub(crate) fn local_zone() -> jiff::tz::TimeZone {
+    if std::env::var_os("TZ").is_none() {
+        let read = std::fs::read("/etc/localtime").ok();
+        if let Some(tz) = read.and_then(|d| jiff::tz::TimeZone::tzif("Local", &d).ok()) {
+            return tz;
+        }
+    }
+    jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 fn show_options(config: &args::ShowConfig) -> ShowOptions {

@@ -38,7 +38,7 @@ impl HttpDir {
                 String::from_utf8_lossy(method),
                 String::from_utf8_lossy(target)
             );
-            if !target.is_empty() {
+            if !target.is_empty() && out.report_events() {
                 out.event(
                     at,
                     Desc::Leak {
@@ -184,7 +184,7 @@ impl HttpDir {
         }
         let parts = [(0..colon, HTTP_HEADER), (value_start..value_end, field)];
         line_spans(out, at, len, &parts, HTTP_HEADER);
-        if field == HTTP_HOST {
+        if field == HTTP_HOST && out.report_events() {
             out.event(
                 at + value_start as u64,
                 Desc::Named {

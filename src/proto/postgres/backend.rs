@@ -8,20 +8,26 @@ pub(super) fn row_description(m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> St
     let Some(n) = r.u16() else {
         return "RowDescription".into();
     };
-    let mut names = Vec::new();
-    for _ in 0..n {
+    // The names joined, then shortened as one.
+    let mut names = String::new();
+    for i in 0..n {
         if r.is_empty() {
             break;
         }
         let name = cstr(r);
-        names.push(lossy(m, &name));
+        if i > 0 {
+            names.push_str(", ");
+        }
+        names.push_str(&String::from_utf8_lossy(m.get(name.clone()).unwrap_or(&[])));
         p.add(name, PGSQL_COL_NAME);
         // Table OID, column number, type OID, type size, type modifier, format.
         if r.skip(18).is_none() {
             break;
         }
     }
-    format!("RowDescription: {}", short(&names.join(", ")))
+    let mut text = String::from("RowDescription: ");
+    push_short(&mut text, &names);
+    text
 }
 
 /// DataRow: the values (each a length, -1 for NULL, and bytes).
@@ -39,7 +45,9 @@ pub(super) fn data_row(r: &mut Reader<'_>, p: &mut Parts) -> String {
         let _ = r.skip(len);
         p.add(start..start + len, PGSQL_VAL_DATA);
     }
-    format!("DataRow, {}", crate::text::plural(u64::from(n), "column"))
+    let mut text = String::from("DataRow, ");
+    crate::text::push_plural(&mut text, u64::from(n), "column");
+    text
 }
 
 /// ErrorResponse and NoticeResponse fields: ` SEVERITY CODE: message`.
@@ -84,16 +92,37 @@ impl Postgres {
                 let value = cstr(&mut r);
                 p.add(name.clone(), PGSQL_PARAMETER_NAME);
                 p.add(value.clone(), PGSQL_PARAMETER_VALUE);
-                let (n, v) = (lossy(m, &name), lossy(m, &value));
-                if n == "server_version" {
-                    self.learned.server_version = Some(v.clone());
+                let raw = m.get(name.clone()).unwrap_or(&[]);
+                if raw == b"server_version" {
+                    self.learned.server_version = Some(lossy(m, &value));
                 }
-                format!("ParameterStatus {}={}", short(&n), short(&v))
+                // A dozen of these follow every login: only the server's version and the
+                // session's user are worth a word on the packet line, and the others'
+                // text is not written at all (it was 1% of `show`).
+                let worth = |key: &[u8]| {
+                    raw == key
+                        || raw
+                            .strip_prefix(key)
+                            .is_some_and(|r| r.first() == Some(&b'='))
+                };
+                if !worth(b"server_version") && !worth(b"session_authorization") {
+                    p.quiet = true;
+                    return String::new();
+                }
+                let mut text = String::from("ParameterStatus ");
+                push_short_text(&mut text, m, &name);
+                text.push('=');
+                push_short_text(&mut text, m, &value);
+                text
             }
             b'K' => {
                 p.add(9..13, PGSQL_KEY);
                 match r.u32() {
-                    Some(pid) => format!("BackendKeyData pid={pid}"),
+                    Some(pid) => {
+                        let mut text = String::from("BackendKeyData pid=");
+                        crate::text::push_dec(&mut text, pid);
+                        text
+                    }
                     None => "BackendKeyData".into(),
                 }
             }
@@ -108,7 +137,9 @@ impl Postgres {
             b'C' => {
                 let tag = cstr(&mut r);
                 p.add(tag.clone(), PGSQL_TAG);
-                format!("CommandComplete {}", short(&lossy(m, &tag)))
+                let mut text = String::from("CommandComplete ");
+                push_short_text(&mut text, m, &tag);
+                text
             }
             b'E' => format!("ErrorResponse{}", notice(m, &mut r)),
             b'N' => format!("NoticeResponse{}", notice(m, &mut r)),

@@ -53,7 +53,9 @@ pub(super) fn bind(r: &mut Reader<'_>, p: &mut Parts) -> String {
         let _ = r.skip(len);
         p.add(start..start + len, PGSQL_VAL_DATA);
     }
-    format!("Bind {}", crate::text::plural(u64::from(n), "parameter"))
+    let mut text = String::from("Bind ");
+    crate::text::push_plural(&mut text, u64::from(n), "parameter");
+    text
 }
 
 impl Postgres {
@@ -151,29 +153,36 @@ impl Postgres {
             b'Q' => {
                 let q = cstr(&mut r);
                 p.add(q.clone(), PGSQL_QUERY);
-                format!("Query: {}", short(&lossy(m, &q)))
+                let mut text = String::from("Query: ");
+                push_short_text(&mut text, m, &q);
+                text
             }
             b'P' => {
                 let name = cstr(&mut r);
                 let q = cstr(&mut r);
                 p.add(q.clone(), PGSQL_QUERY);
-                let name = lossy(m, &name);
-                let named = if name.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {name}")
-                };
-                format!("Parse{named}: {}", short(&lossy(m, &q)))
+                let mut text = String::from("Parse");
+                let name = String::from_utf8_lossy(m.get(name).unwrap_or(&[]));
+                if !name.is_empty() {
+                    text.push(' ');
+                    text.push_str(&name);
+                }
+                text.push_str(": ");
+                push_short_text(&mut text, m, &q);
+                text
             }
             b'B' => bind(&mut r, p),
             b'E' => "Execute".into(),
             b'D' => match r.u8() {
                 Some(kind @ (b'S' | b'P')) => {
                     let what = if kind == b'S' { "statement" } else { "portal" };
-                    let name = lossy(m, &cstr(&mut r));
-                    format!("Describe {what} {}", short(&name))
-                        .trim_end()
-                        .to_string()
+                    let mut text = String::from("Describe ");
+                    text.push_str(what);
+                    text.push(' ');
+                    push_short_text(&mut text, m, &cstr(&mut r));
+                    let kept = text.trim_end().len();
+                    text.truncate(kept);
+                    text
                 }
                 _ => "Describe".into(),
             },

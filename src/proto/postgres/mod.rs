@@ -268,6 +268,9 @@ struct Parts {
     parts: Vec<(Range<usize>, FieldId)>,
     secrets: Vec<String>,
     leaks: Vec<(LeakKind, String)>,
+    /// Not worth a word on the packet line (most ParameterStatus messages): no
+    /// application event, and no text was written.
+    quiet: bool,
 }
 
 impl Parts {
@@ -295,6 +298,26 @@ fn lossy(m: &[u8], r: &Range<usize>) -> String {
 
 fn short(s: &str) -> String {
     crate::text::shorten(s, 72)
+}
+
+/// Appends [`short`] of `s` (without a string of its own).
+fn push_short(out: &mut String, s: &str) {
+    match s.char_indices().nth(72) {
+        None => out.push_str(s),
+        Some((cut, _)) => {
+            out.push_str(s.get(..cut).unwrap_or(s));
+            out.push('…');
+        }
+    }
+}
+
+/// Appends [`short`] of [`lossy`] of `m[r]`: the message's own bytes when they are
+/// UTF-8 (no copy of them, no string of their own).
+fn push_short_text(out: &mut String, m: &[u8], r: &Range<usize>) {
+    push_short(
+        out,
+        &String::from_utf8_lossy(m.get(r.clone()).unwrap_or(&[])),
+    );
 }
 
 impl Postgres {
@@ -326,24 +349,25 @@ impl Postgres {
 
     /// Labels and describes one message (possibly cut short) at stream offset `at`.
     fn message(&mut self, dir: Direction, at: u64, m: &[u8], out: &mut Emitter) {
-        let mut p = Parts::default();
+        // Room for a message's usual parts (type, length, a few fields) at once: grown
+        // from nothing, every message took an allocation and often a second.
+        let mut p = Parts {
+            parts: Vec::with_capacity(8),
+            ..Parts::default()
+        };
         let text = match (dir, m.first()) {
             (Direction::ToServer, Some(0)) => self.startup(m, &mut p),
             (Direction::ToServer, Some(&t)) => self.frontend(t, m, &mut p),
             (Direction::ToClient, Some(&t)) => self.backend(t, m, &mut p),
             (_, None) => return,
         };
-        // A dozen ParameterStatus messages follow every login: only the server's
-        // version and the session's user are worth a word on the packet line.
-        let quiet = text.starts_with("ParameterStatus ")
-            && !text.starts_with("ParameterStatus server_version=")
-            && !text.starts_with("ParameterStatus session_authorization=");
         p.parts.sort_by_key(|(r, _)| r.start);
         line_spans(out, at, m.len(), &p.parts, PGSQL_BODY);
-        for (kind, value) in p.leaks {
+        let wanted = out.report_events();
+        for (kind, value) in p.leaks.into_iter().filter(|_| wanted) {
             out.event(at, Desc::Leak { kind, value });
         }
-        if !quiet {
+        if !p.quiet {
             app_event(out, at, "PostgreSQL", text, p.secrets);
         }
     }

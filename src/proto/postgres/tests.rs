@@ -268,3 +268,97 @@ fn every_prefix_of_every_message_is_read_without_panic() {
         }
     }
 }
+
+#[test]
+fn parameter_status_is_said_only_for_the_version_and_the_session_user() {
+    let mut pg = Postgres::default();
+    let mut server = Vec::new();
+    for (name, value) in [
+        ("client_encoding", "UTF8"),
+        ("server_version", "15.14"),
+        ("server_versionx", "1"),
+        ("server_version=odd", "2"),
+        ("session_authorization", "bob"),
+        ("session_authorizatio", "3"),
+        ("TimeZone", "UTC"),
+    ] {
+        let body = format!("{name}\0{value}\0");
+        server.extend(typed(b'S', body.as_bytes()));
+    }
+    let out = run(&mut pg, Direction::ToClient, &server);
+    // The rule as it was written, on the text every message used to get.
+    assert_eq!(
+        texts(&out),
+        [
+            "ParameterStatus server_version=15.14 []",
+            "ParameterStatus server_version=odd=2 []",
+            "ParameterStatus session_authorization=bob []",
+        ]
+    );
+    // Every message is still labelled.
+    let names = out
+        .spans
+        .iter()
+        .filter(|s| s.field == PGSQL_PARAMETER_NAME)
+        .count();
+    assert_eq!(names, 7);
+}
+
+#[test]
+fn texts_are_cut_in_place_as_short_cuts_them() {
+    for n in [0, 1, 71, 72, 73, 200] {
+        for unit in ["a", "é", "日本", " "] {
+            let s = unit.repeat(n);
+            let mut out = String::from("x");
+            push_short(&mut out, &s);
+            assert_eq!(out, format!("x{}", short(&s)));
+            let mut out = String::new();
+            push_short_text(&mut out, s.as_bytes(), &(0..s.len()));
+            assert_eq!(out, short(&s));
+        }
+    }
+    // Not UTF-8: replaced as `lossy` replaces it.
+    let bytes = b"ab\xffcd";
+    let mut out = String::new();
+    push_short_text(&mut out, bytes, &(0..bytes.len()));
+    assert_eq!(out, short(&lossy(bytes, &(0..bytes.len()))));
+}
+
+#[test]
+fn extended_query_messages_read_as_before() {
+    let mut pg = Postgres::default();
+    let mut client = typed(b'P', b"S_1\0SELECT 1\0\0\0");
+    client.extend(typed(b'P', b"\0SELECT 2\0\0\0"));
+    client.extend(typed(
+        b'B',
+        b"\0S_1\0\0\0\0\x02\0\0\0\x011\xff\xff\xff\xff\0\0",
+    ));
+    client.extend(typed(b'D', b"Pp1  \0"));
+    client.extend(typed(b'D', b"S\0"));
+    let out = run(&mut pg, Direction::ToServer, &client);
+    assert_eq!(
+        texts(&out),
+        [
+            "Parse S_1: SELECT 1 []",
+            "Parse: SELECT 2 []",
+            "Bind 2 parameters []",
+            "Describe portal p1 []",
+            "Describe statement []",
+        ]
+    );
+    let mut server = typed(b'K', b"\0\0\x30\x39\x01\x02\x03\x04");
+    server.extend(typed(b'D', b"\0\x02\0\0\0\x011\xff\xff\xff\xff"));
+    server.extend(typed(
+        b'T',
+        b"\0\x02a\0\0\0\0\0\0\0\0\0\0\x17\0\x04\xff\xff\xff\xff\0\0b\0\0\0\0\0\0\0\0\0\0\x17\0\x04\xff\xff\xff\xff\0\0",
+    ));
+    let out = run(&mut pg, Direction::ToClient, &server);
+    assert_eq!(
+        texts(&out),
+        [
+            "BackendKeyData pid=12345 []",
+            "DataRow, 2 columns []",
+            "RowDescription: a, b []",
+        ]
+    );
+}

@@ -134,7 +134,10 @@ impl TlsStream {
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
                         detail.push(format!("SNI={sni}"));
-                        if let Some(at) = map.stream_offset(off + 4 + name.range.start) {
+                        let at = map
+                            .stream_offset(off + 4 + name.range.start)
+                            .filter(|_| out.report_events());
+                        if let Some(at) = at {
                             out.event(
                                 at,
                                 Desc::Leak {
@@ -257,10 +260,11 @@ impl TlsStream {
                                 sans: c.sans.clone(),
                             });
                         }
-                        for v in std::iter::once(&c.subject)
+                        let wanted = out.report_events();
+                        let names = std::iter::once(&c.subject)
                             .chain(std::iter::once(&c.issuer))
-                            .chain(c.sans.iter())
-                        {
+                            .chain(c.sans.iter());
+                        for v in names.filter(|_| wanted) {
                             out.event(
                                 at,
                                 Desc::Leak {

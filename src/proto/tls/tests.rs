@@ -487,7 +487,7 @@ fn fingerprints_are_computed_only_when_wanted() {
     for wanted in [true, false] {
         let mut tls = TlsStream::new();
         let mut out = Emitter {
-            no_fingerprints: !wanted,
+            no_reports: !wanted,
             ..Emitter::default()
         };
         tls.feed(
@@ -506,4 +506,44 @@ fn fingerprints_are_computed_only_when_wanted() {
         assert_eq!(facts.sni.as_deref(), Some("example.com"));
         assert_eq!(facts.cipher, Some(0x1301));
     }
+}
+
+/// Without reports, the events only reports read (the SNI's leak) are dropped, and
+/// every other event is the same.
+#[test]
+fn report_events_are_dropped_only_where_no_report_reads_them() {
+    let run = |wanted: bool| {
+        let mut tls = TlsStream::new();
+        let mut out = Emitter {
+            no_reports: !wanted,
+            ..Emitter::default()
+        };
+        tls.feed(
+            Direction::ToServer,
+            0,
+            &record(22, &client_hello()),
+            false,
+            &mut out,
+        );
+        out.events
+    };
+    let for_reports = |d: &Desc| {
+        matches!(
+            d,
+            Desc::Leak { .. } | Desc::Named { .. } | Desc::Resolved { .. }
+        )
+    };
+    let (all, shown) = (run(true), run(false));
+    assert!(all.iter().any(|e| for_reports(&e.desc)));
+    assert!(!shown.iter().any(|e| for_reports(&e.desc)));
+    let rest: Vec<String> = all
+        .iter()
+        .filter(|e| !for_reports(&e.desc))
+        .map(|e| format!("{} {:?}", e.at, e.desc))
+        .collect();
+    let shown: Vec<String> = shown
+        .iter()
+        .map(|e| format!("{} {:?}", e.at, e.desc))
+        .collect();
+    assert_eq!(rest, shown);
 }

@@ -143,6 +143,10 @@ static ASCII: [u8; 256] = {
 /// Bytes of a hex row after its offset prefix: 40 hex, 2 spaces, 16 ASCII, newline.
 const ROW: usize = 40 + 2 + 16 + 1;
 
+/// Bytes of a full row at an offset below 0x10000 (and of its mask row): `\t0x`, four
+/// digits, `: `, 40 hex, 2 spaces, 16 ASCII, newline.
+const ROW_BYTES: usize = 68;
+
 /// What every full row at an offset below 0x10000 has in common: `\t0x`, `:`, the
 /// spaces between the columns, the newline.
 const ROW_TEMPLATE: [u8; 68] = {
@@ -476,6 +480,68 @@ mod tests {
         assert_eq!(hex_lines(false, &[n, y, y, n]), 6);
         assert_eq!(hex_lines(true, &[n, n]), 0);
         assert_eq!(hex_lines(true, &[]), 0);
+    }
+
+    /// The frame's full rows written in place from blocks of templates
+    /// (`hex_masked`) against the row-by-row path every other row takes (`hex`).
+    #[test]
+    fn masked_rows_in_place_read_as_the_row_by_row_path() {
+        let opts = ShowOptions {
+            hex: HexMode::Network,
+            style: DumpStyle::HexAscii,
+            color: false,
+            notes: false,
+            line: LineOptions::default(),
+            width: None,
+        };
+        let clock = || {
+            Clock::new(
+                crate::render::time::TimeFormat::None,
+                false,
+                jiff::tz::TimeZone::UTC,
+            )
+        };
+        let mut x: u32 = 0x9e37_79b9;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for len in [
+            0usize, 1, 15, 16, 17, 31, 32, 100, 128, 129, 143, 144, 200, 1514, 70_000,
+        ] {
+            for start in [0u32, 14] {
+                if start as usize > len {
+                    continue;
+                }
+                let frame: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+                // Long runs (rows of one label) and short ones (rows of several).
+                let mut runs = Vec::new();
+                let mut pos = 0u32;
+                while (pos as usize) < len {
+                    let n = if next() % 3 == 0 {
+                        next() % 5 + 1
+                    } else {
+                        next() % 90 + 1
+                    };
+                    let end = (pos + n).min(len as u32);
+                    let label = Label::ALL[(next() % 5) as usize];
+                    runs.push(Run {
+                        start: pos,
+                        end,
+                        label,
+                    });
+                    pos = end;
+                }
+                let data = &frame[start as usize..];
+                let mut a = ShowSink::new(Vec::new(), Vec::new(), opts, clock());
+                a.hex_masked(data, start, &runs);
+                let mut b = ShowSink::new(Vec::new(), Vec::new(), opts, clock());
+                b.hex(data, start, &runs, 0);
+                assert!(a.buf == b.buf, "len {len}, start {start}");
+            }
+        }
     }
 
     #[test]

@@ -200,7 +200,7 @@ pub(super) fn describe_into(
                 items.close();
             }
             Desc::App { proto, text, leaks } => {
-                if !shown.is_empty() && !text.is_empty() && shown.contains(text.as_str()) {
+                if !shown.is_empty() && !text.is_empty() && shown_in(shown, text) {
                     said_by_tcpdump = true;
                     if !leaks.is_empty() {
                         apps.text.push('[');
@@ -269,11 +269,14 @@ pub(super) fn describe_into(
         if said(out) {
             out.push_str(", ");
         }
-        match version {
-            Some(v) => {
+        // A named version is pushed as it is (through `write!`, 126 instructions a
+        // line); drafts and unknown numbers through their Display.
+        match (version, version.and_then(|v| v.name())) {
+            (_, Some(name)) => out.push_str(name),
+            (Some(v), None) => {
                 let _ = write!(out, "{v}");
             }
-            None => out.push_str("TLS"),
+            (None, None) => out.push_str("TLS"),
         }
         out.push(' ');
         if items.is_empty() {
@@ -328,6 +331,22 @@ pub(super) fn describe_into(
         count(out, "", undecoded, " bytes undecoded");
     }
     said(out)
+}
+
+/// Whether `text` (not empty) is in `shown`, tcpdump's part of the line. A text longer
+/// than 32 bytes is first looked for by its first 32 or so (a whole character), which
+/// the standard library finds without the general search: a text whose start is not
+/// there is not there, and setting up the general search for a long text (a SQL
+/// statement) cost some 1,500 instructions.
+fn shown_in(shown: &str, text: &str) -> bool {
+    let mut cut = text.len().min(32);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    match text.get(..cut) {
+        Some(head) if cut < text.len() && !head.is_empty() && !shown.contains(head) => false,
+        _ => shown.contains(text),
+    }
 }
 
 /// Appends `before`, `n` and `after` (what `write!` would, without the formatting
@@ -467,6 +486,28 @@ pub fn describe_decrypted(units: &[crate::proto::Decrypted]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_is_found_in_the_line_as_contains_finds_it() {
+        let line = "IP 10.0.0.1.5432 > 10.0.0.2.40000: Flags [P.], seq 1:66, length 65: \
+                    HTTP: GET /a/very/long/path/that/goes/on/and/on HTTP/1.1 — é";
+        let mut texts = vec![String::new(), "é".into(), "— é".into()];
+        for start in 0..line.len() {
+            for end in start..=line.len() {
+                if let Some(t) = line.get(start..end) {
+                    if t.len() % 7 == 3 || t.len() > 30 {
+                        texts.push(t.to_string());
+                        texts.push(format!("{t}x"));
+                        texts.push(format!("x{t}"));
+                    }
+                }
+            }
+        }
+        texts.push("é".repeat(40));
+        for t in texts.iter().filter(|t| !t.is_empty()) {
+            assert_eq!(shown_in(line, t), line.contains(t.as_str()), "{t:?}");
+        }
+    }
 
     #[test]
     fn repeated_items_collapse() {

@@ -164,6 +164,37 @@ fn sack_base(rev: bool, thseq: u32, thack: u32) -> u32 {
 
 /// The TCP part of the line (`-S` absolute numbers, `-q` quick, `-v` checksum and
 /// the data of a reset).
+/// `Flags [S.]`: the flags nearly every segment carries as one constant each (a store
+/// or two), the rest through [`TcpFlags::letters`] (its `from_utf8` and a copy of
+/// unknown length cost some 80 instructions a line).
+fn push_flags(s: &mut String, flags: TcpFlags) {
+    const ACK: u8 = TcpFlags::ACK;
+    const PSH_ACK: u8 = TcpFlags::PSH | TcpFlags::ACK;
+    const SYN: u8 = TcpFlags::SYN;
+    const SYN_ACK: u8 = TcpFlags::SYN | TcpFlags::ACK;
+    const FIN_ACK: u8 = TcpFlags::FIN | TcpFlags::ACK;
+    const FIN_PSH_ACK: u8 = TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK;
+    const RST: u8 = TcpFlags::RST;
+    const RST_ACK: u8 = TcpFlags::RST | TcpFlags::ACK;
+    let common = match flags.0 {
+        ACK => "Flags [.]",
+        PSH_ACK => "Flags [P.]",
+        SYN => "Flags [S]",
+        SYN_ACK => "Flags [S.]",
+        FIN_ACK => "Flags [F.]",
+        FIN_PSH_ACK => "Flags [FP.]",
+        RST => "Flags [R]",
+        RST_ACK => "Flags [R.]",
+        _ => {
+            s.push_str("Flags [");
+            s.push_str(flags.letters(&mut [0; 8]));
+            s.push(']');
+            return;
+        }
+    };
+    s.push_str(common);
+}
+
 pub(super) fn tcp(s: &mut String, t: &TcpLayer, state: &mut TcpState, ctx: &Ctx<'_>) {
     let table = &mut state.seq;
     let (absolute, quick) = (ctx.opts.absolute_seq, ctx.opts.quick);
@@ -204,9 +235,7 @@ pub(super) fn tcp(s: &mut String, t: &TcpLayer, state: &mut TcpState, ctx: &Ctx<
         }
         return;
     }
-    s.push_str("Flags [");
-    s.push_str(f.flags.letters(&mut [0; 8]));
-    s.push(']');
+    push_flags(s, f.flags);
     let (mut seq, mut ack) = (f.seq, f.ack);
     let (mut thseq, mut thack, mut rev) = (0u32, 0u32, false);
     if !absolute && f.flags.has(TcpFlags::ACK) {
@@ -642,6 +671,16 @@ mod tests {
     /// The ISN table entry the SACK fixtures are relative to: 1000 in the direction the
     /// blocks acknowledge.
     const ISN: u32 = 1000;
+
+    #[test]
+    fn common_flags_read_as_the_general_letters() {
+        for bits in 0..=255u8 {
+            let flags = TcpFlags(bits);
+            let mut s = String::from("x ");
+            push_flags(&mut s, flags);
+            assert_eq!(s, format!("x Flags [{flags}]"), "{bits:#04x}");
+        }
+    }
 
     /// A header of `header_len` bytes whose options are `captured`.
     fn fixed(captured: &[u8], header_len: u32) -> TcpFixed {
