@@ -480,23 +480,29 @@ fn tls_inside_a_record_needs_a_confirmed_header() {
     );
 }
 
+/// A stream fed the test ClientHello, with reports built (`reports`) or not.
+fn client_hello_fed(reports: bool) -> (TlsStream, Emitter) {
+    let mut tls = TlsStream::new();
+    let mut out = Emitter {
+        no_reports: !reports,
+        ..Emitter::default()
+    };
+    tls.feed(
+        Direction::ToServer,
+        0,
+        &record(22, &client_hello()),
+        false,
+        &mut out,
+    );
+    (tls, out)
+}
+
 /// JA3/JA3S/JA4 are computed for the reports that print them, and skipped when the
 /// engine builds none (`show`): the rest of what a hello tells stays the same.
 #[test]
 fn fingerprints_are_computed_only_when_wanted() {
     for wanted in [true, false] {
-        let mut tls = TlsStream::new();
-        let mut out = Emitter {
-            no_reports: !wanted,
-            ..Emitter::default()
-        };
-        tls.feed(
-            Direction::ToServer,
-            0,
-            &record(22, &client_hello()),
-            false,
-            &mut out,
-        );
+        let (mut tls, mut out) = client_hello_fed(wanted);
         let server = record(22, &server_hello(0x0303));
         tls.feed(Direction::ToClient, 0, &server, false, &mut out);
         let facts = tls.tls().unwrap();
@@ -512,21 +518,7 @@ fn fingerprints_are_computed_only_when_wanted() {
 /// every other event is the same.
 #[test]
 fn report_events_are_dropped_only_where_no_report_reads_them() {
-    let run = |wanted: bool| {
-        let mut tls = TlsStream::new();
-        let mut out = Emitter {
-            no_reports: !wanted,
-            ..Emitter::default()
-        };
-        tls.feed(
-            Direction::ToServer,
-            0,
-            &record(22, &client_hello()),
-            false,
-            &mut out,
-        );
-        out.events
-    };
+    let run = |wanted: bool| client_hello_fed(wanted).1.events;
     let for_reports = |d: &Desc| {
         matches!(
             d,
