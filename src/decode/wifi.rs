@@ -344,9 +344,11 @@ fn dot11(walk: &mut Walk<'_>, at: usize, wire: u32, fcs: bool, pad: bool) {
                 // WEP's IV is four bytes; TKIP's, CCMP's and GCMP's eight (Ext IV).
                 let extiv = data.get(body_at + 3).is_some_and(|b| b & 0x20 != 0);
                 let phdr = if extiv { 8 } else { 4 };
+                // A header longer than the frame leaves the body nothing (and `ct`
+                // may then come before `body_at`).
                 let ct = (body_at + phdr).min(end);
-                walk.span(body_at, 0..ct - body_at, WLAN_PROTECTION);
-                walk.span(ct, 0..end - ct, WLAN_ENCRYPTED);
+                walk.span(body_at, 0..ct.saturating_sub(body_at), WLAN_PROTECTION);
+                walk.span(ct, 0..end.saturating_sub(ct), WLAN_ENCRYPTED);
                 return;
             }
             walk.layer(Layer::Link(LinkLayer::Dot11(Box::new(Dot11Layer {
@@ -470,4 +472,41 @@ fn le16(b: &[u8], at: usize) -> Option<u16> {
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::capture::{Frame, LinkType, Timestamp};
+    use crate::decode::{decode, Decoded};
+
+    /// Found by `cargo fuzz run decode_frame`: a protected 802.11 data frame behind
+    /// radiotap whose header runs past the frame's end took `ct - body_at` below zero
+    /// (a panic with overflow checks, a wrapped span without). Decoded, it is labelled
+    /// up to its end and no further.
+    #[test]
+    fn a_protected_frame_whose_header_runs_past_its_end_is_labelled_to_the_end() {
+        let data = [
+            0xff, 0x94, 0x18, 0x00, 0xfe, 0x00, 0x00, 0xff, 0xfe, 0xfe, 0xfe, 0x00, 0xfe, 0x6b,
+            0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b,
+            0x6b, 0x79, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b, 0x6b,
+            0x6b, 0x6b, 0x6b, 0xfe, 0xfe, 0xff, 0x73, 0x74, 0x94, 0x58, 0x00, 0x0f, 0x0f, 0x00,
+            0x00, 0x0f,
+        ];
+        let frame = Frame {
+            number: 1,
+            ts: Timestamp::new(0, 0),
+            link: LinkType(127),
+            interface: 0,
+            orig_len: data.len() as u32 + 15,
+            data: data.to_vec(),
+            cut_by_eof: false,
+        };
+        let mut out = Decoded::default();
+        decode(&frame, &mut out);
+        assert!(!out.spans.is_empty());
+        for s in &out.spans {
+            assert!(s.range.start <= s.range.end, "{s:?}");
+            assert!(s.range.end <= data.len() as u32, "{s:?} past the frame");
+        }
+    }
 }

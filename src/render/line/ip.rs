@@ -127,7 +127,7 @@ fn ip_options(s: &mut String, mut rest: &[u8]) {
                         let _ = write!(s, " [bad length {len}]");
                     }
                     let ptr = usize::from(opt.get(2).copied().unwrap_or(0)).wrapping_sub(1);
-                    if ptr < 3 || (ptr + 1) & 3 != 0 || ptr > len + 1 {
+                    if ptr < 3 || ptr.wrapping_add(1) & 3 != 0 || ptr > len + 1 {
                         let _ = write!(s, " [bad ptr {}]", opt.get(2).copied().unwrap_or(0));
                     }
                     let mut at = 3;
@@ -449,6 +449,17 @@ fn push_hex16(s: &mut String, word: u16) {
 mod tests {
     use super::*;
     use crate::decode::ipv6_routing::fixtures::*;
+
+    /// Found by `cargo fuzz run decode_frame`: a route-recording option whose pointer
+    /// is 0 took `ptr + 1` past `usize::MAX` (a panic with overflow checks). tcpdump's
+    /// unsigned arithmetic wraps; so does this, and the text is tcpdump's (`tcpdump
+    /// -v` on the same option: `options (RR [bad ptr 0] 1.2.3.4,,NOP)`).
+    #[test]
+    fn a_route_option_with_pointer_zero_reads_as_tcpdump_reads_it() {
+        let mut s = String::new();
+        ip_options(&mut s, &[7, 7, 0, 1, 2, 3, 4, 1]);
+        assert_eq!(s, "RR [bad ptr 0] 1.2.3.4,,NOP");
+    }
 
     #[test]
     fn ipv6_text_matches_tcpdump() {
