@@ -134,6 +134,29 @@ pub fn common_name(dn: &str) -> &str {
         .unwrap_or(dn)
 }
 
+/// Every byte as two lower-case hex digits (`{b:02x}`), for writers that push digits
+/// without the formatting machinery.
+// Indexing in a constant: out of range fails the build, never a run.
+#[allow(clippy::indexing_slicing)]
+pub static HEX: [[u8; 2]; 256] = {
+    let digits = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [digits[i >> 4], digits[i & 15]];
+        i += 1;
+    }
+    t
+};
+
+/// Appends `b` as two lower-case hex digits.
+pub fn push_hex_byte(s: &mut String, b: u8) {
+    if let Some(&[hi, lo]) = HEX.get(usize::from(b)) {
+        s.push(char::from(hi));
+        s.push(char::from(lo));
+    }
+}
+
 /// "00" to "99", for writing decimals two digits at a time.
 // Indexing in a constant: out of range fails the build, never a run.
 #[allow(clippy::indexing_slicing)]

@@ -118,16 +118,7 @@ fn cut_line(buf: &mut Vec<u8>, from: usize, width: usize) {
 
 const FLUSH_AT: usize = 256 * 1024;
 
-static HEX: [[u8; 2]; 256] = {
-    let digits = b"0123456789abcdef";
-    let mut t = [[0u8; 2]; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = [digits[i >> 4], digits[i & 15]];
-        i += 1;
-    }
-    t
-};
+use crate::text::HEX;
 
 /// tcpdump's ASCII column: graphic characters as themselves, anything else as `.`.
 static ASCII: [u8; 256] = {

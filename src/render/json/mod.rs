@@ -131,12 +131,8 @@ pub fn short_value(kind: LeakKind, bytes: &[u8]) -> Option<String> {
 
 /// [`short_value`] appended to `s`; false (and nothing appended) for no value.
 pub(super) fn short_value_into(s: &mut String, kind: LeakKind, bytes: &[u8]) -> bool {
+    use crate::text::push_hex_byte as hex;
     use std::fmt::Write as _;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let hex = |s: &mut String, b: u8| {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 15)]));
-    };
     if bytes.is_empty() || bytes.len() > SHORT {
         return false;
     }
