@@ -27,7 +27,7 @@ use crate::flow::frag::{Defrag, FragLimits};
 use crate::flow::{self, App, Flow, FlowTable, Limits};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::{Desc, Direction, Emitter};
-use crate::report::{FlowEnd, FlowReport};
+use crate::report::{FlowEnd, FlowReport, Live};
 use crate::sink::{FrameView, Sink, Summary};
 use crate::span::{ByteMap, Label};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -147,9 +147,11 @@ pub struct Engine<S: Sink> {
     summary: Summary,
     warned_interfaces: HashSet<u32>,
     defrag: Defrag,
-    /// Reports of flows whose frames are still on their way (`config.reports`), boxed:
-    /// a report is large, and the table holds one slot per open flow and more.
-    reports: HashMap<u64, Box<FlowReport>, foldhash::fast::RandomState>,
+    /// What the released frames of each flow in the table told (`config.reports`),
+    /// boxed: the map holds one slot per flow and more.
+    reports: HashMap<u64, Box<Live>, foldhash::fast::RandomState>,
+    /// Reports of ended flows whose frames are still on their way.
+    ending: HashMap<u64, Box<FlowReport>, foldhash::fast::RandomState>,
     /// Flows that ended, with the frame read when they ended. Their report leaves once
     /// that frame has been released.
     ended: VecDeque<Ended>,
@@ -187,6 +189,7 @@ impl<S: Sink> Engine<S> {
             warned_interfaces: HashSet::new(),
             defrag: Defrag::new(config.frag),
             reports: HashMap::default(),
+            ending: HashMap::default(),
             ended: VecDeque::new(),
             names: names::NameTable::default(),
             map: ByteMap::default(),
@@ -330,6 +333,13 @@ impl<S: Sink> Engine<S> {
     /// and its report takes the facts of its dissectors. Every flow passes here exactly
     /// once (closed and swept, replaced, evicted, or at the end of the capture).
     fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd, order: EndOrder) {
+        self.flush_flow(flow, current);
+        self.end_report(flow, why, order);
+    }
+
+    /// The first half of [`Engine::finish_flow`]: every byte the flow still buffers gets
+    /// a label, and its frames stop waiting.
+    fn flush_flow(&mut self, flow: &mut Flow, current: u64) {
         match flow.key.proto {
             Transport::Tcp => self.summary.tcp_flows += 1,
             Transport::Udp => self.summary.udp_flows += 1,
@@ -349,7 +359,9 @@ impl<S: Sink> Engine<S> {
             );
             project(flow, d, &mut self.emitter, &mut self.pending, current, true);
             // Stretches that never got labels (a dissector bug) must not hold frames.
-            let state = flow.tcp.get_mut(d);
+            let Some(state) = flow.tcp.existing_mut(d) else {
+                continue;
+            };
             let dups = state.dups_mut().map(std::mem::take).unwrap_or_default();
             for seg in state.segs.drain(..).chain(dups) {
                 if let Some(p) = pending_mut(&mut self.pending, seg.frame) {
@@ -358,17 +370,35 @@ impl<S: Sink> Engine<S> {
             }
         }
         release_dropped(&mut self.pending, dropped);
-        debug_assert_eq!(order.after, current);
+    }
+
+    /// The second half of [`Engine::finish_flow`]: the flow's report takes the facts of
+    /// its dissectors and waits for the flow's frames still on their way.
+    fn end_report(&mut self, flow: &Flow, why: FlowEnd, order: EndOrder) {
         if self.config.reports {
-            let report = self
-                .reports
-                .entry(flow.id)
-                .or_insert_with(|| Box::new(FlowReport::for_flow(flow)));
+            let mut report = Box::new(FlowReport::for_flow(flow));
+            if let Some(live) = self.reports.remove(&flow.id) {
+                report.attach(live);
+            }
             let facts = match &flow.app {
                 App::Known(stack) => stack.facts(),
                 App::Detecting => Default::default(),
             };
             report.ended(facts, why, flow.syn_seen);
+            // When none of the flow's frames waits (mostly: a flow evicted long after its
+            // last frame), nothing more can be added: the live report is taken in now,
+            // not held beside the report until it leaves (a tenth of a full table is
+            // evicted at once). Looked for only among a few waiting frames.
+            let id = flow.id;
+            if self.pending.len() <= 64
+                && !self
+                    .pending
+                    .iter()
+                    .any(|p| p.flow.is_some_and(|f| f.0 == id))
+            {
+                report.settle();
+            }
+            self.ending.insert(flow.id, report);
         }
         if self.config.reports || self.shard {
             self.ended.push_back(Ended { order, id: flow.id });
@@ -387,7 +417,10 @@ impl<S: Sink> Engine<S> {
                 break;
             }
             self.ended.pop_front();
-            let report = self.reports.remove(&id);
+            let mut report = self.ending.remove(&id);
+            if let Some(r) = report.as_mut() {
+                r.settle();
+            }
             if self.shard {
                 self.outbox.push(EndedFlow { order, id, report });
                 continue;
@@ -401,6 +434,10 @@ impl<S: Sink> Engine<S> {
                 });
                 self.sink.flow_owned(*report)?;
             }
+        }
+        // A burst of ended flows waiting for a held frame leaves no room behind.
+        if self.ending.is_empty() && self.ending.capacity() > 1024 {
+            self.ending.shrink_to(0);
         }
         Ok(())
     }
@@ -489,8 +526,10 @@ impl<S: Sink> Engine<S> {
             decrypted: &p.decrypted,
         };
         if let Some((id, dir)) = p.flow {
-            if let Some(report) = self.reports.get_mut(&id) {
-                report.account(dir, &view);
+            if let Some(live) = self.reports.get_mut(&id) {
+                live.account(dir, &view);
+            } else if let Some(report) = self.ending.get_mut(&id) {
+                report.live_mut().account(dir, &view);
             }
         }
         if self.config.reports && !self.shard {
@@ -570,20 +609,21 @@ impl<S: Sink> Engine<S> {
         self.fragments_given_up(gave_up);
         let mut open = self.flows.drain_all();
         open.sort_unstable_by_key(|f| f.id);
-        for mut flow in open {
-            let why = if flow.reset {
+        // Every flow's bytes get their labels, then every frame is released, then each
+        // flow's report is made and handed out in turn: the reports of a full table are
+        // not all held at once. (Each report would have left only after the last frame
+        // anyway: the same order.)
+        let mut whys = Vec::with_capacity(open.len());
+        for flow in &mut open {
+            // (As the flow was before its last bytes were flushed.)
+            whys.push(if flow.reset {
                 FlowEnd::Reset
             } else if flow.closed() {
                 FlowEnd::Closed
             } else {
                 FlowEnd::Open
-            };
-            let order = EndOrder {
-                after: last,
-                class: EndOrder::AT_END,
-                sub: flow.id,
-            };
-            self.finish_flow(&mut flow, last, why, order);
+            });
+            self.flush_flow(flow, last);
         }
         while let Some(p) = self.pending.pop_front() {
             self.release(p)?;
@@ -591,10 +631,26 @@ impl<S: Sink> Engine<S> {
                 self.emit_ended()?;
             }
         }
+        for (flow, why) in open.into_iter().zip(whys) {
+            let order = EndOrder {
+                after: last,
+                class: EndOrder::AT_END,
+                sub: flow.id,
+            };
+            self.end_report(&flow, why, order);
+            drop(flow);
+            self.emit_ended()?;
+        }
         self.emit_ended()?;
-        // Reports of flows that never ended (none should remain), oldest first.
-        let mut rest: Vec<Box<FlowReport>> = self.reports.drain().map(|(_, r)| r).collect();
+        // Every flow in the table ended above, and took its live report with it.
+        debug_assert!(self.reports.is_empty());
+        self.reports.clear();
+        // Reports of flows that were never handed out (none should remain), oldest first.
+        let mut rest: Vec<Box<FlowReport>> = self.ending.drain().map(|(_, r)| r).collect();
         rest.sort_by_key(|r| r.id);
+        for r in &mut rest {
+            r.settle();
+        }
         if self.shard {
             for report in rest {
                 let order = EndOrder {

@@ -113,6 +113,15 @@ pub(super) fn project(
     current: u64,
     ending: bool,
 ) {
+    // A direction that never had a segment is not made for nothing to place (a flow's
+    // unused direction at its end).
+    let nothing = out.spans.is_empty()
+        && out.events.is_empty()
+        && out.notes.is_empty()
+        && out.decrypted.is_empty();
+    if nothing && flow.tcp.existing_mut(dir).is_none() {
+        return;
+    }
     let state = flow.tcp.get_mut(dir);
     // Consecutive spans mostly fall in the segment the previous one started in.
     let mut hint = 0;

@@ -11,7 +11,7 @@ use crate::flow::{self, App, SegmentIn};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::stack::Stack;
 use crate::proto::Direction;
-use crate::report::{FlowEnd, FlowReport};
+use crate::report::FlowEnd;
 use crate::sink::Sink;
 use crate::span::Span;
 
@@ -81,9 +81,7 @@ impl<S: Sink> Engine<S> {
             }
         }
         if self.config.reports {
-            self.reports
-                .entry(flow.id)
-                .or_insert_with(|| Box::new(FlowReport::for_flow(flow)));
+            self.reports.entry(flow.id).or_default();
         }
         let range = payload.range.start as usize..payload.range.end as usize;
         let out = &mut self.emitter;
@@ -173,9 +171,7 @@ impl<S: Sink> Engine<S> {
             }
         }
         if self.config.reports {
-            self.reports
-                .entry(flow.id)
-                .or_insert_with(|| Box::new(FlowReport::for_flow(flow)));
+            self.reports.entry(flow.id).or_default();
         }
         let mut dropped = Vec::new();
         let mut announced = Vec::new();

@@ -40,7 +40,7 @@ impl TcpDirs {
     }
 
     /// A direction's state if it was ever used.
-    pub(super) fn existing_mut(&mut self, dir: Direction) -> Option<&mut TcpDir> {
+    pub(crate) fn existing_mut(&mut self, dir: Direction) -> Option<&mut TcpDir> {
         self.slot(dir).as_deref_mut()
     }
 

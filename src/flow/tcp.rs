@@ -576,7 +576,10 @@ pub fn finish_dir(
 ) {
     while give_up_first_hole(flow, dir, limits, shared, dropped, out) {}
     run_dissector(flow, dir, true, limits, out);
-    let st = flow.tcp.get_mut(dir);
+    // (A direction that never had a segment has nothing held, and is not made now.)
+    let Some(st) = flow.tcp.existing_mut(dir) else {
+        return;
+    };
     if let Some(d) = st.disorder.as_mut() {
         for (_, h) in std::mem::take(&mut d.held) {
             shared.held_bytes = shared.held_bytes.saturating_sub(h.data.len());

@@ -1,197 +1,9 @@
-//! Accounting: each released frame's labels, sizes, events and leaks added to its
-//! flow's report, and the names and leaks a flow learns.
+//! What a flow learns: its names and leaks (kept once each), the names its facts
+//! and earlier DNS answers give it, and its encrypted conversation in words.
 
 use super::*;
 
 impl FlowReport {
-    /// Adds one released frame (of direction `dir`) to the report.
-    pub fn account(&mut self, dir: Direction, view: &FrameView<'_>) {
-        let r = self;
-        let (frame, decoded, map, events) = (view.frame, view.decoded, view.map, view.events);
-
-        if r.first_frame == 0 {
-            r.first_frame = frame.number;
-            r.start = frame.ts;
-        }
-        r.last_frame = frame.number;
-        r.end = frame.ts;
-        r.notes += decoded.notes.len() as u64;
-        let Some(d) = r.dirs.get_mut(dir.index()) else {
-            return;
-        };
-        d.packets += 1;
-        d.bytes += u64::from(frame.orig_len);
-        let mut payload_len = 0u32;
-        if let Some(range) = decoded.payload_range() {
-            payload_len = range.end - range.start;
-            let counts = map.count_in(range.clone());
-            for (total, n) in d.payload.iter_mut().zip(counts) {
-                *total += n;
-            }
-            if r.first_undecoded.is_none() && Label::Undecoded.count(&counts) > 0 {
-                r.first_undecoded = NonZeroU64::new(frame.number);
-            }
-            for s in &decoded.spans {
-                if s.range.start < range.start || s.range.end > range.end {
-                    continue;
-                }
-                if !matches!(s.label(), Label::Cleartext | Label::Leak) {
-                    continue;
-                }
-                let name = s.field.name();
-                if s.field.role() == Role::Content {
-                    d.plaintext += u64::from(s.range.end - s.range.start);
-                    // (Through the field: `d` borrows the directions.)
-                    if r.findings
-                        .as_ref()
-                        .is_none_or(|f| f.first_plaintext.is_none())
-                    {
-                        let bytes = frame
-                            .data
-                            .get(s.range.start as usize..s.range.end as usize)
-                            .unwrap_or(&[]);
-                        // The first stretch that reads as text (tcpdump -A style) is the
-                        // sample.
-                        let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
-                        if printable >= 3.min(bytes.len()) && printable * 2 >= bytes.len() {
-                            // A field that is all text goes on to the end of its line
-                            // (`GET` becomes `GET /private HTTP/1.1`).
-                            let bytes = if printable == bytes.len() {
-                                let rest = frame
-                                    .data
-                                    .get(s.range.start as usize..range.end as usize)
-                                    .unwrap_or(bytes);
-                                let end = rest
-                                    .iter()
-                                    .position(|b| !(0x20..0x7f).contains(b))
-                                    .unwrap_or(rest.len());
-                                rest.get(..end).unwrap_or(bytes)
-                            } else {
-                                bytes
-                            };
-                            // A DNS name travels as labels, each after its length:
-                            // the sample is the name as a resolver writes it.
-                            let wire = (s.field.def().leak == Some(LeakKind::DnsName))
-                                .then(|| dns_wire_name(bytes))
-                                .flatten();
-                            let sample: String = wire.unwrap_or_else(|| {
-                                bytes
-                                    .iter()
-                                    .take(60)
-                                    .map(|&b| {
-                                        if (0x20..0x7f).contains(&b) {
-                                            b as char
-                                        } else {
-                                            '.'
-                                        }
-                                    })
-                                    .collect()
-                            });
-                            r.findings.get_or_insert_with(Box::default).first_plaintext =
-                                Some((frame.number, name, sample));
-                        }
-                    }
-                }
-            }
-        }
-        let mut tls_records = false;
-        for e in events {
-            match e {
-                Desc::TlsRecord {
-                    len,
-                    version,
-                    content,
-                    encrypted: true,
-                    plaintext: Some(p),
-                } if *content == ContentType::APPLICATION_DATA => {
-                    tls_records = true;
-                    if let Some(d) = r.dirs.get_mut(dir.index()) {
-                        if d.sizes.len() < MAX_SIZES {
-                            d.sizes.push(u32::from(*len));
-                        }
-                    }
-                    // In TLS 1.3 the encrypted handshake looks like application data:
-                    // the server's records before the client's first encrypted one,
-                    // and that one (the client's Finished), are the handshake.
-                    let handshake = version.is_tls13() && !r.tls13_client_encrypted;
-                    if handshake && dir == Direction::ToServer {
-                        r.tls13_client_encrypted = true;
-                    }
-                    if !handshake {
-                        r.message(dir, frame, *p);
-                    }
-                }
-                Desc::Sealed {
-                    plaintext: Some(p),
-                    unit,
-                    ..
-                } if !unit.contains("Handshake") => {
-                    r.message(dir, frame, *p);
-                }
-                Desc::TlsRecord { len, .. } => {
-                    tls_records = true;
-                    if let Some(d) = r.dirs.get_mut(dir.index()) {
-                        if d.sizes.len() < MAX_SIZES {
-                            d.sizes.push(u32::from(*len));
-                        }
-                    }
-                }
-                Desc::Leak { kind, value } => {
-                    r.leak(*kind, value, frame.number, dir);
-                }
-                Desc::TlsHandshake { msg, .. } if *msg == HandshakeType::SERVER_HELLO => {
-                    r.findings_mut()
-                        .server_hello_frame
-                        .get_or_insert(frame.number);
-                }
-                Desc::Named { name, source } => r.name(name, *source, frame.number),
-                _ => {}
-            }
-        }
-        r.records_seen |= tls_records;
-        let records = r.records_seen;
-        let Some(d) = r.dirs.get_mut(dir.index()) else {
-            return;
-        };
-        // Before TLS (or without it) each payload is a message; after, records count.
-        if !records && payload_len > 0 && d.sizes.len() < MAX_SIZES {
-            d.sizes.push(payload_len);
-        }
-    }
-
-    /// Adds an encrypted record to the conversation: to the last message if it goes
-    /// the same way in the same burst, else as a new message.
-    pub(super) fn message(
-        &mut self,
-        dir: Direction,
-        frame: &crate::capture::Frame,
-        p: crate::proto::PlainLen,
-    ) {
-        let ns = |t: Timestamp| i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec);
-        let f = self.findings_mut();
-        if let Some(last) = f.messages.last_mut() {
-            if last.dir == dir && ns(frame.ts) - ns(last.last) < BURST_NS {
-                last.records += 1;
-                last.min += u64::from(p.min);
-                last.max += u64::from(p.max);
-                last.last = frame.ts;
-                return;
-            }
-        }
-        if f.messages.len() >= MAX_MESSAGES {
-            f.messages_dropped += 1;
-            return;
-        }
-        f.messages.push(Message {
-            dir,
-            first_frame: frame.number,
-            records: 1,
-            min: u64::from(p.min),
-            max: u64::from(p.max),
-            last: frame.ts,
-        });
-    }
-
     /// The encrypted conversation in words: `client sent 1 message (31 bytes), server
     /// answered 1 (31 bytes)`; `None` when nothing encrypted was seen.
     pub fn conversation(&self) -> Option<String> {
@@ -241,16 +53,7 @@ impl FlowReport {
 
     /// Records a name unless the same name came the same way before.
     pub fn name(&mut self, name: &str, source: NameSource, frame: u64) {
-        let name = first_chars(name, MAX_VALUE);
-        let names = &self.findings().names;
-        if names.len() >= MAX_NAMES || names.iter().any(|n| n.source == source && n.name == name) {
-            return;
-        }
-        self.findings_mut().names.push(NameSeen {
-            name: name.to_string(),
-            source,
-            frame,
-        });
+        self.findings_mut().name(name, source, frame);
     }
 
     /// Completes the list of names once the flow's facts are known: its server
@@ -307,23 +110,42 @@ impl FlowReport {
 
     /// Records a leak unless the same kind and value was seen before.
     pub fn leak(&mut self, kind: LeakKind, value: &str, frame: u64, dir: Direction) {
+        self.findings_mut().leak(kind, value, frame, dir);
+    }
+}
+
+impl Findings {
+    /// Records a name unless the same name came the same way before.
+    pub fn name(&mut self, name: &str, source: NameSource, frame: u64) {
+        let name = first_chars(name, MAX_VALUE);
+        let names = &self.names;
+        if names.len() >= MAX_NAMES || names.iter().any(|n| n.source == source && n.name == name) {
+            return;
+        }
+        self.names.push(NameSeen {
+            name: name.to_string(),
+            source,
+            frame,
+        });
+    }
+
+    /// Records a leak unless the same kind and value was seen before.
+    pub fn leak(&mut self, kind: LeakKind, value: &str, frame: u64, dir: Direction) {
         // Compared before it is copied: a leak seen again (the same header in every
         // request) costs no allocation.
         let value = first_chars(value, MAX_VALUE);
         if self
-            .findings()
             .leaks
             .iter()
             .any(|l| l.kind == kind && l.value == value)
         {
             return;
         }
-        let f = self.findings_mut();
-        if f.leaks.len() >= MAX_LEAKS {
-            f.leaks_dropped += 1;
+        if self.leaks.len() >= MAX_LEAKS {
+            self.leaks_dropped += 1;
             return;
         }
-        f.leaks.push(LeakSeen {
+        self.leaks.push(LeakSeen {
             kind,
             value: value.to_string(),
             frame,
@@ -335,7 +157,7 @@ impl FlowReport {
 /// A DNS name in wire form (RFC 1035 section 3.1: labels after their length, ending
 /// with the root's zero), written `www.example.` — up to 60 characters; `None` for
 /// what is not one (a compression pointer, a label past the bytes).
-fn dns_wire_name(b: &[u8]) -> Option<String> {
+pub(super) fn dns_wire_name(b: &[u8]) -> Option<String> {
     let mut name = String::new();
     let mut pos = 0usize;
     loop {

@@ -1,0 +1,456 @@
+//! A flow's report while its frames are released: what accounting adds (counts, sizes,
+//! leaks, names, messages), kept apart from what the flow tells at its end (addresses,
+//! stack, TLS facts). The engine holds one [`Live`] per flow in its table; a full table
+//! of one-packet flows holds as many, so it keeps only what accounting writes, and the
+//! [`FlowReport`] is made when the flow ends ([`FlowReport::attach`]) and takes the
+//! counts in when it is handed out ([`FlowReport::settle`]).
+
+use super::*;
+
+/// One direction's counts, as [`DirStats`] has them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counts {
+    packets: u64,
+    bytes: u64,
+    payload: [u64; Label::COUNT],
+    plaintext: u64,
+}
+
+/// [`Counts`] in 32 bits: a direction's first 4 GiB and 4 billion packets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Narrow {
+    packets: u32,
+    bytes: u32,
+    payload: [u32; Label::COUNT],
+    plaintext: u32,
+}
+
+impl Narrow {
+    /// Adds `c`, or `None` if a count would pass `u32::MAX` (nothing added then).
+    fn plus(&self, c: &Counts) -> Option<Narrow> {
+        let add = |a: u32, b: u64| u32::try_from(b).ok().and_then(|b| a.checked_add(b));
+        let mut payload = self.payload;
+        for (a, b) in payload.iter_mut().zip(c.payload) {
+            *a = add(*a, b)?;
+        }
+        Some(Narrow {
+            packets: add(self.packets, c.packets)?,
+            bytes: add(self.bytes, c.bytes)?,
+            payload,
+            plaintext: add(self.plaintext, c.plaintext)?,
+        })
+    }
+
+    fn wide(&self) -> Counts {
+        Counts {
+            packets: self.packets.into(),
+            bytes: self.bytes.into(),
+            payload: self.payload.map(u64::from),
+            plaintext: self.plaintext.into(),
+        }
+    }
+}
+
+/// Both directions' counts: 32 bits each until one would overflow, then 64 (boxed: few
+/// flows get there, and every flow in the table has a tally).
+#[derive(Clone, Debug)]
+enum Tally {
+    Narrow([Narrow; 2]),
+    Wide(Box<[Counts; 2]>),
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally::Narrow([Narrow::default(); 2])
+    }
+}
+
+impl Tally {
+    /// Adds one frame's counts to direction `i` (0 or 1).
+    fn add(&mut self, i: usize, c: &Counts) {
+        if let Tally::Narrow(dirs) = self {
+            let Some(d) = dirs.get_mut(i) else {
+                return;
+            };
+            match d.plus(c) {
+                Some(sum) => {
+                    *d = sum;
+                    return;
+                }
+                None => *self = Tally::Wide(Box::new(dirs.map(|d| d.wide()))),
+            }
+        }
+        if let Tally::Wide(dirs) = self {
+            if let Some(d) = dirs.get_mut(i) {
+                d.packets += c.packets;
+                d.bytes += c.bytes;
+                for (a, b) in d.payload.iter_mut().zip(c.payload) {
+                    *a += b;
+                }
+                d.plaintext += c.plaintext;
+            }
+        }
+    }
+
+    fn get(&self) -> [Counts; 2] {
+        match self {
+            Tally::Narrow(dirs) => dirs.map(|d| d.wide()),
+            Tally::Wide(dirs) => **dirs,
+        }
+    }
+}
+
+/// The first [`MAX_SIZES`] record or payload sizes of one direction, in place (a `Vec`
+/// would take 24 bytes here and a piece of 32 on the heap for the first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sizes {
+    len: u8,
+    sizes: [u32; MAX_SIZES],
+}
+
+impl Sizes {
+    fn push(&mut self, size: u32) {
+        if let Some(s) = self.sizes.get_mut(usize::from(self.len)) {
+            *s = size;
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        self.sizes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+/// What a flow's released frames told, so far.
+#[derive(Clone, Debug, Default)]
+pub struct Live {
+    first_frame: u64,
+    last_frame: u64,
+    /// Seconds and nanoseconds of the first and last frames, apart (a report's times
+    /// are written from these alone; a [`Timestamp`] would take 24 bytes each, and
+    /// each pair 16).
+    secs: [i64; 2],
+    nsecs: [u32; 2],
+    notes: u64,
+    /// `[to the server, to the client]`.
+    tally: Tally,
+    sizes: [Sizes; 2],
+    first_undecoded: Option<NonZeroU64>,
+    findings: Option<Box<Findings>>,
+    /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
+    /// over, what follows is application data.
+    tls13_client_encrypted: bool,
+    /// TLS records were seen: sizes count records from then on.
+    records_seen: bool,
+}
+
+impl Live {
+    fn findings_mut(&mut self) -> &mut Findings {
+        self.findings.get_or_insert_with(Box::default)
+    }
+
+    /// Adds one released frame (of direction `dir`).
+    pub fn account(&mut self, dir: Direction, view: &FrameView<'_>) {
+        let r = self;
+        let (frame, decoded, map, events) = (view.frame, view.decoded, view.map, view.events);
+        let ts = (frame.ts.sec, frame.ts.nsec);
+        if r.first_frame == 0 {
+            r.first_frame = frame.number;
+            (r.secs[0], r.nsecs[0]) = ts;
+        }
+        r.last_frame = frame.number;
+        (r.secs[1], r.nsecs[1]) = ts;
+        r.notes += decoded.notes.len() as u64;
+        let i = dir.index();
+        // The frame's own counts, added at the end.
+        let d = &mut Counts {
+            packets: 1,
+            bytes: u64::from(frame.orig_len),
+            ..Counts::default()
+        };
+        let mut payload_len = 0u32;
+        if let Some(range) = decoded.payload_range() {
+            payload_len = range.end - range.start;
+            let counts = map.count_in(range.clone());
+            d.payload = counts;
+            if r.first_undecoded.is_none() && Label::Undecoded.count(&counts) > 0 {
+                r.first_undecoded = NonZeroU64::new(frame.number);
+            }
+            for s in &decoded.spans {
+                if s.range.start < range.start || s.range.end > range.end {
+                    continue;
+                }
+                if !matches!(s.label(), Label::Cleartext | Label::Leak) {
+                    continue;
+                }
+                if s.field.role() != Role::Content {
+                    continue;
+                }
+                d.plaintext += u64::from(s.range.end - s.range.start);
+                if r.findings
+                    .as_ref()
+                    .is_none_or(|f| f.first_plaintext.is_none())
+                {
+                    if let Some(sample) = plaintext_sample(frame, s, range.end) {
+                        r.findings.get_or_insert_with(Box::default).first_plaintext =
+                            Some((frame.number, s.field.name(), sample));
+                    }
+                }
+            }
+        }
+        let mut tls_records = false;
+        for e in events {
+            match e {
+                Desc::TlsRecord {
+                    len,
+                    version,
+                    content,
+                    encrypted: true,
+                    plaintext: Some(p),
+                } if *content == ContentType::APPLICATION_DATA => {
+                    tls_records = true;
+                    if let Some(s) = r.sizes.get_mut(i) {
+                        s.push(u32::from(*len));
+                    }
+                    // In TLS 1.3 the encrypted handshake looks like application data:
+                    // the server's records before the client's first encrypted one,
+                    // and that one (the client's Finished), are the handshake.
+                    let handshake = version.is_tls13() && !r.tls13_client_encrypted;
+                    if handshake && dir == Direction::ToServer {
+                        r.tls13_client_encrypted = true;
+                    }
+                    if !handshake {
+                        r.findings_mut().message(dir, frame, *p);
+                    }
+                }
+                Desc::Sealed {
+                    plaintext: Some(p),
+                    unit,
+                    ..
+                } if !unit.contains("Handshake") => {
+                    r.findings_mut().message(dir, frame, *p);
+                }
+                Desc::TlsRecord { len, .. } => {
+                    tls_records = true;
+                    if let Some(s) = r.sizes.get_mut(i) {
+                        s.push(u32::from(*len));
+                    }
+                }
+                Desc::Leak { kind, value } => {
+                    r.findings_mut().leak(*kind, value, frame.number, dir);
+                }
+                Desc::TlsHandshake { msg, .. } if *msg == HandshakeType::SERVER_HELLO => {
+                    r.findings_mut()
+                        .server_hello_frame
+                        .get_or_insert(frame.number);
+                }
+                Desc::Named { name, source } => {
+                    r.findings_mut().name(name, *source, frame.number);
+                }
+                _ => {}
+            }
+        }
+        r.tally.add(i, d);
+        r.records_seen |= tls_records;
+        // Before TLS (or without it) each payload is a message; after, records count.
+        if !r.records_seen && payload_len > 0 {
+            if let Some(s) = r.sizes.get_mut(i) {
+                s.push(payload_len);
+            }
+        }
+    }
+}
+
+/// The first stretch of a readable content field that reads as text (tcpdump -A
+/// style), as the report's sample of the flow's first plaintext; `payload_end` ends the
+/// payload the field is in.
+fn plaintext_sample(
+    frame: &crate::capture::Frame,
+    s: &crate::span::Span,
+    payload_end: u32,
+) -> Option<String> {
+    let bytes = frame
+        .data
+        .get(s.range.start as usize..s.range.end as usize)
+        .unwrap_or(&[]);
+    let printable = bytes.iter().filter(|b| (0x20..0x7f).contains(*b)).count();
+    if printable < 3.min(bytes.len()) || printable * 2 < bytes.len() {
+        return None;
+    }
+    // A field that is all text goes on to the end of its line (`GET` becomes
+    // `GET /private HTTP/1.1`).
+    let bytes = if printable == bytes.len() {
+        let rest = frame
+            .data
+            .get(s.range.start as usize..payload_end as usize)
+            .unwrap_or(bytes);
+        let end = rest
+            .iter()
+            .position(|b| !(0x20..0x7f).contains(b))
+            .unwrap_or(rest.len());
+        rest.get(..end).unwrap_or(bytes)
+    } else {
+        bytes
+    };
+    // A DNS name travels as labels, each after its length: the sample is the name as a
+    // resolver writes it.
+    let wire = (s.field.def().leak == Some(LeakKind::DnsName))
+        .then(|| super::account::dns_wire_name(bytes))
+        .flatten();
+    Some(wire.unwrap_or_else(|| {
+        bytes
+            .iter()
+            .take(60)
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
+            .collect()
+    }))
+}
+
+impl Findings {
+    /// Adds an encrypted record to the conversation: to the last message if it goes
+    /// the same way in the same burst, else as a new message.
+    fn message(
+        &mut self,
+        dir: Direction,
+        frame: &crate::capture::Frame,
+        p: crate::proto::PlainLen,
+    ) {
+        let ns = |t: Timestamp| i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec);
+        if let Some(last) = self.messages.last_mut() {
+            if last.dir == dir && ns(frame.ts) - ns(last.last) < BURST_NS {
+                last.records += 1;
+                last.min += u64::from(p.min);
+                last.max += u64::from(p.max);
+                last.last = frame.ts;
+                return;
+            }
+        }
+        if self.messages.len() >= MAX_MESSAGES {
+            self.messages_dropped += 1;
+            return;
+        }
+        self.messages.push(Message {
+            dir,
+            first_frame: frame.number,
+            records: 1,
+            min: u64::from(p.min),
+            max: u64::from(p.max),
+            last: frame.ts,
+        });
+    }
+}
+
+impl FlowReport {
+    /// Gives an ended flow's report what its frames released so far told; frames
+    /// released from now on are added to it ([`FlowReport::live_mut`]) until it is
+    /// handed out ([`FlowReport::settle`]).
+    pub fn attach(&mut self, live: Box<Live>) {
+        self.live = Some(live);
+    }
+
+    /// Where the frames of an ended flow still released go.
+    pub fn live_mut(&mut self) -> &mut Live {
+        self.live.get_or_insert_with(Box::default)
+    }
+
+    /// Takes in what the flow's frames told: counts, sizes, times, leaks, names and
+    /// messages. Called on a report before it is handed out.
+    pub fn settle(&mut self) {
+        let Some(live) = self.live.take() else {
+            return;
+        };
+        let live = *live;
+        self.first_frame = live.first_frame;
+        self.last_frame = live.last_frame;
+        let [start, end] = live.secs;
+        let [start_ns, end_ns] = live.nsecs;
+        self.start = Timestamp::new(start, start_ns);
+        self.end = Timestamp::new(end, end_ns);
+        self.notes = live.notes;
+        for ((d, c), s) in self.dirs.iter_mut().zip(live.tally.get()).zip(live.sizes) {
+            d.packets = c.packets;
+            d.bytes = c.bytes;
+            d.payload = c.payload;
+            d.plaintext = c.plaintext;
+            d.sizes = s.as_slice().to_vec();
+        }
+        self.first_undecoded = live.first_undecoded;
+        self.records_seen = live.records_seen;
+        // What the flow's end set (its tunnel, its dissectors' details) joins what its
+        // frames found.
+        if let Some(mut found) = live.findings {
+            if let Some(ended) = self.findings.take() {
+                found.tunnel = ended.tunnel;
+                found.details = ended.details;
+            }
+            self.findings = Some(found);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine holds one per flow in its table: with the allocator's 8 bytes, 232.
+    #[test]
+    fn a_live_report_fits_in_216_bytes() {
+        assert!(
+            std::mem::size_of::<Live>() <= 216,
+            "{}",
+            std::mem::size_of::<Live>()
+        );
+    }
+
+    /// Counts stay exact past 32 bits: the tally widens, in both directions, at the
+    /// first count that would overflow.
+    #[test]
+    fn a_tally_widens_before_it_overflows() {
+        let frame = |bytes: u64, opaque: u64| {
+            let mut payload = [0; Label::COUNT];
+            payload[Label::Opaque.index()] = opaque;
+            Counts {
+                packets: 1,
+                bytes,
+                payload,
+                plaintext: 0,
+            }
+        };
+        let mut t = Tally::default();
+        t.add(0, &frame(u64::from(u32::MAX) - 10, 5));
+        t.add(1, &frame(7, 3));
+        assert!(matches!(t, Tally::Narrow(_)));
+        t.add(0, &frame(11, 5));
+        assert!(matches!(t, Tally::Wide(_)));
+        t.add(0, &frame(1 << 40, 1 << 33));
+        t.add(1, &frame(2, 1));
+        let [a, b] = t.get();
+        assert_eq!(a.packets, 3);
+        assert_eq!(a.bytes, u64::from(u32::MAX) + 1 + (1 << 40));
+        assert_eq!(a.payload[Label::Opaque.index()], 10 + (1 << 33));
+        assert_eq!(
+            (b.packets, b.bytes, b.payload[Label::Opaque.index()]),
+            (2, 9, 4)
+        );
+        // One frame past 32 bits on its own widens too.
+        let mut t = Tally::default();
+        t.add(1, &frame(1 << 32, 0));
+        assert_eq!(t.get()[1].bytes, 1 << 32);
+        assert_eq!(t.get()[0], Counts::default());
+    }
+
+    #[test]
+    fn sizes_keep_the_first_eight() {
+        let mut s = Sizes::default();
+        for n in 1..=20 {
+            s.push(n);
+        }
+        assert_eq!(s.as_slice(), &[1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+}
