@@ -451,21 +451,23 @@ fn held_and_allocations_per_flow<S: Sink>(
 /// report's stack built when it is handed out, the stream buffer of the first bytes let
 /// go, the flow's client a flag (the `Flow` 176 bytes). Then 1,778 bytes, 2,865 with
 /// reports: the `Flow`, a direction and the report each under the allocator's next
-/// step. The issue's target is 1 KiB ([`an_established_tls_flow_holds_under_1_kib`]);
-/// this bound keeps what was gained.
+/// step. Then 2,655 with reports: the live report only what frames add (`Live`, 216
+/// bytes). The issue's target is 1 KiB ([`an_established_tls_flow_holds_under_1_kib`]);
+/// these bounds keep what was gained.
 #[test]
 fn an_established_tls_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
+        let bound = if what == "with reports" { 2_700.0 } else { 1_800.0 };
         assert!(
-            per < 2_900.0,
+            per < bound,
             "{what}: {per:.0} bytes per established TLS flow"
         );
     }
 }
 
 #[test]
-#[ignore = "not met yet: 1.8 KiB, 2.8 with reports: the TLS facts, both directions, the last exchange (issue 17)"]
+#[ignore = "not met yet: 1.8 KiB, 2.6 with reports: the TLS facts, both directions, the last exchange (issue 17)"]
 fn an_established_tls_flow_holds_under_1_kib() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
@@ -596,6 +598,9 @@ fn one_packet_flow_bytes() -> Vec<(&'static str, f64, f64)> {
 /// the direction 168), 1,087 with reports (the report 360), 16 bytes fewer on each
 /// piece with the allocator's. (The TLS dissector at 112 bytes held 16 less again,
 /// but peak RSS with a million flows went up: see docs/benchmarks.md.)
+/// Then (December 2026) the live report only what frames add (`Live`: counts 32-bit
+/// until one would overflow, the first sizes in place, 216 bytes; the `FlowReport` made
+/// when the flow ends): 927 bytes in 8 allocations with reports.
 /// The issue's target (64 MiB with a million flows) needs about 850 bytes with the
 /// allocator's.
 #[test]
@@ -603,7 +608,7 @@ fn a_one_packet_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per, allocations) in one_packet_flow_bytes() {
         let (bytes, allocs) = if what == "with reports" {
-            (1_095.0, 9.0)
+            (940.0, 8.0)
         } else {
             (690.0, 7.0)
         };

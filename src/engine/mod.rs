@@ -64,6 +64,15 @@ fn unsupported_link_warning(frame: &Frame) -> String {
     )
 }
 
+/// The order of a flow still open when the capture ended, `last` its last frame.
+fn at_end(last: u64, id: u64) -> EndOrder {
+    EndOrder {
+        after: last,
+        class: EndOrder::AT_END,
+        sub: id,
+    }
+}
+
 /// The order of a flow ended by the frame being read (evicted, or replaced by a new
 /// connection on its ports).
 fn by_frame(current: u64) -> EndOrder {
@@ -609,21 +618,27 @@ impl<S: Sink> Engine<S> {
         self.fragments_given_up(gave_up);
         let mut open = self.flows.drain_all();
         open.sort_unstable_by_key(|f| f.id);
-        // Every flow's bytes get their labels, then every frame is released, then each
-        // flow's report is made and handed out in turn: the reports of a full table are
-        // not all held at once. (Each report would have left only after the last frame
-        // anyway: the same order.)
-        let mut whys = Vec::with_capacity(open.len());
-        for flow in &mut open {
+        // Every flow's bytes get their labels, then every frame is released. With
+        // reports, each flow's report is made and handed out after that, in turn: the
+        // reports of a full table are not all held at once. (Each would have left only
+        // after the last frame anyway: the same order.) Without, a flow goes as soon as
+        // its bytes have their labels.
+        let mut later = Vec::new();
+        for mut flow in open {
             // (As the flow was before its last bytes were flushed.)
-            whys.push(if flow.reset {
+            let why = if flow.reset {
                 FlowEnd::Reset
             } else if flow.closed() {
                 FlowEnd::Closed
             } else {
                 FlowEnd::Open
-            });
-            self.flush_flow(flow, last);
+            };
+            self.flush_flow(&mut flow, last);
+            if self.config.reports {
+                later.push((flow, why));
+            } else {
+                self.end_report(&flow, why, at_end(last, flow.id));
+            }
         }
         while let Some(p) = self.pending.pop_front() {
             self.release(p)?;
@@ -631,13 +646,8 @@ impl<S: Sink> Engine<S> {
                 self.emit_ended()?;
             }
         }
-        for (flow, why) in open.into_iter().zip(whys) {
-            let order = EndOrder {
-                after: last,
-                class: EndOrder::AT_END,
-                sub: flow.id,
-            };
-            self.end_report(&flow, why, order);
+        for (flow, why) in later {
+            self.end_report(&flow, why, at_end(last, flow.id));
             drop(flow);
             self.emit_ended()?;
         }
