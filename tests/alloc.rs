@@ -458,7 +458,11 @@ fn held_and_allocations_per_flow<S: Sink>(
 fn an_established_tls_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
-        let bound = if what == "with reports" { 2_700.0 } else { 1_800.0 };
+        let bound = if what == "with reports" {
+            2_700.0
+        } else {
+            1_800.0
+        };
         assert!(
             per < bound,
             "{what}: {per:.0} bytes per established TLS flow"

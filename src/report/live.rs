@@ -7,47 +7,49 @@
 
 use super::*;
 
-/// One direction's counts, as [`DirStats`] has them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Counts {
-    packets: u64,
-    bytes: u64,
-    payload: [u64; Label::COUNT],
-    plaintext: u64,
+/// One direction's counts in a row: packets, bytes, payload bytes by label (in
+/// [`Label`]'s order), plaintext bytes ([`row`]).
+type Row = [u64; ROW];
+const ROW: usize = 3 + Label::COUNT;
+
+/// The counts in a row.
+fn row(packets: u64, bytes: u64, payload: [u64; Label::COUNT], plaintext: u64) -> Row {
+    let [l0, l1, l2, l3, l4] = payload;
+    [packets, bytes, l0, l1, l2, l3, l4, plaintext]
 }
 
-/// [`Counts`] in 32 bits: a direction's first 4 GiB and 4 billion packets.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Narrow {
-    packets: u32,
-    bytes: u32,
-    payload: [u32; Label::COUNT],
-    plaintext: u32,
+/// A row's counts into a direction's statistics.
+fn set_row(d: &mut DirStats, row: Row) {
+    let [packets, bytes, l0, l1, l2, l3, l4, plaintext] = row;
+    d.packets = packets;
+    d.bytes = bytes;
+    d.payload = [l0, l1, l2, l3, l4];
+    d.plaintext = plaintext;
 }
+
+/// A [`Row`] in 32 bits: a direction's first 4 GiB and 4 billion packets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Narrow([u32; ROW]);
 
 impl Narrow {
-    /// Adds `c`, or `None` if a count would pass `u32::MAX` (nothing added then).
-    fn plus(&self, c: &Counts) -> Option<Narrow> {
-        let add = |a: u32, b: u64| u32::try_from(b).ok().and_then(|b| a.checked_add(b));
-        let mut payload = self.payload;
-        for (a, b) in payload.iter_mut().zip(c.payload) {
-            *a = add(*a, b)?;
+    /// Adds `c`, or `false` if a count would pass `u32::MAX` (nothing added then).
+    /// (Summed in 64 bits and checked once: the loops vectorize.)
+    fn add(&mut self, c: &Row) -> bool {
+        let mut sum = *c;
+        for (s, a) in sum.iter_mut().zip(self.0) {
+            *s = s.saturating_add(u64::from(a));
         }
-        Some(Narrow {
-            packets: add(self.packets, c.packets)?,
-            bytes: add(self.bytes, c.bytes)?,
-            payload,
-            plaintext: add(self.plaintext, c.plaintext)?,
-        })
+        if sum.iter().any(|&s| s > u64::from(u32::MAX)) {
+            return false;
+        }
+        for (a, s) in self.0.iter_mut().zip(sum) {
+            *a = u32::try_from(s).unwrap_or(u32::MAX);
+        }
+        true
     }
 
-    fn wide(&self) -> Counts {
-        Counts {
-            packets: self.packets.into(),
-            bytes: self.bytes.into(),
-            payload: self.payload.map(u64::from),
-            plaintext: self.plaintext.into(),
-        }
+    fn wide(&self) -> Row {
+        self.0.map(u64::from)
     }
 }
 
@@ -56,7 +58,7 @@ impl Narrow {
 #[derive(Clone, Debug)]
 enum Tally {
     Narrow([Narrow; 2]),
-    Wide(Box<[Counts; 2]>),
+    Wide(Box<[Row; 2]>),
 }
 
 impl Default for Tally {
@@ -67,32 +69,26 @@ impl Default for Tally {
 
 impl Tally {
     /// Adds one frame's counts to direction `i` (0 or 1).
-    fn add(&mut self, i: usize, c: &Counts) {
+    fn add(&mut self, i: usize, c: &Row) {
         if let Tally::Narrow(dirs) = self {
             let Some(d) = dirs.get_mut(i) else {
                 return;
             };
-            match d.plus(c) {
-                Some(sum) => {
-                    *d = sum;
-                    return;
-                }
-                None => *self = Tally::Wide(Box::new(dirs.map(|d| d.wide()))),
+            if d.add(c) {
+                return;
             }
+            *self = Tally::Wide(Box::new(dirs.map(|d| d.wide())));
         }
         if let Tally::Wide(dirs) = self {
             if let Some(d) = dirs.get_mut(i) {
-                d.packets += c.packets;
-                d.bytes += c.bytes;
-                for (a, b) in d.payload.iter_mut().zip(c.payload) {
+                for (a, b) in d.iter_mut().zip(c) {
                     *a += b;
                 }
-                d.plaintext += c.plaintext;
             }
         }
     }
 
-    fn get(&self) -> [Counts; 2] {
+    fn get(&self) -> [Row; 2] {
         match self {
             Tally::Narrow(dirs) => dirs.map(|d| d.wide()),
             Tally::Wide(dirs) => **dirs,
@@ -163,20 +159,25 @@ impl Live {
         r.notes += decoded.notes.len() as u64;
         let i = dir.index();
         // The frame's own counts, added at the end.
-        let d = &mut Counts {
-            packets: 1,
-            bytes: u64::from(frame.orig_len),
-            ..Counts::default()
-        };
+        let mut payload = [0u64; Label::COUNT];
+        let mut plaintext = 0u64;
         let mut payload_len = 0u32;
         if let Some(range) = decoded.payload_range() {
             payload_len = range.end - range.start;
             let counts = map.count_in(range.clone());
-            d.payload = counts;
+            payload = counts;
             if r.first_undecoded.is_none() && Label::Undecoded.count(&counts) > 0 {
                 r.first_undecoded = NonZeroU64::new(frame.number);
             }
-            for s in &decoded.spans {
+            // Readable content is counted from its spans, where the byte map shows
+            // readable bytes at all (encrypted payloads have none: no span to walk).
+            let readable = Label::Cleartext.count(&counts) + Label::Leak.count(&counts);
+            let spans = if readable > 0 {
+                &decoded.spans[..]
+            } else {
+                &[]
+            };
+            for s in spans {
                 if s.range.start < range.start || s.range.end > range.end {
                     continue;
                 }
@@ -186,7 +187,7 @@ impl Live {
                 if s.field.role() != Role::Content {
                     continue;
                 }
-                d.plaintext += u64::from(s.range.end - s.range.start);
+                plaintext += u64::from(s.range.end - s.range.start);
                 if r.findings
                     .as_ref()
                     .is_none_or(|f| f.first_plaintext.is_none())
@@ -250,7 +251,8 @@ impl Live {
                 _ => {}
             }
         }
-        r.tally.add(i, d);
+        let counts = row(1, u64::from(frame.orig_len), payload, plaintext);
+        r.tally.add(i, &counts);
         r.records_seen |= tls_records;
         // Before TLS (or without it) each payload is a message; after, records count.
         if !r.records_seen && payload_len > 0 {
@@ -374,10 +376,7 @@ impl FlowReport {
         self.end = Timestamp::new(end, end_ns);
         self.notes = live.notes;
         for ((d, c), s) in self.dirs.iter_mut().zip(live.tally.get()).zip(live.sizes) {
-            d.packets = c.packets;
-            d.bytes = c.bytes;
-            d.payload = c.payload;
-            d.plaintext = c.plaintext;
+            set_row(d, c);
             d.sizes = s.as_slice().to_vec();
         }
         self.first_undecoded = live.first_undecoded;
@@ -412,15 +411,11 @@ mod tests {
     /// first count that would overflow.
     #[test]
     fn a_tally_widens_before_it_overflows() {
-        let frame = |bytes: u64, opaque: u64| {
+        let opaque = Label::Opaque.index();
+        let frame = |bytes: u64, n: u64| {
             let mut payload = [0; Label::COUNT];
-            payload[Label::Opaque.index()] = opaque;
-            Counts {
-                packets: 1,
-                bytes,
-                payload,
-                plaintext: 0,
-            }
+            payload[opaque] = n;
+            row(1, bytes, payload, 0)
         };
         let mut t = Tally::default();
         t.add(0, &frame(u64::from(u32::MAX) - 10, 5));
@@ -430,19 +425,25 @@ mod tests {
         assert!(matches!(t, Tally::Wide(_)));
         t.add(0, &frame(1 << 40, 1 << 33));
         t.add(1, &frame(2, 1));
-        let [a, b] = t.get();
+        let [mut a, mut b] = [DirStats::default(), DirStats::default()];
+        let [ra, rb] = t.get();
+        set_row(&mut a, ra);
+        set_row(&mut b, rb);
         assert_eq!(a.packets, 3);
         assert_eq!(a.bytes, u64::from(u32::MAX) + 1 + (1 << 40));
-        assert_eq!(a.payload[Label::Opaque.index()], 10 + (1 << 33));
+        assert_eq!(a.payload[opaque], 10 + (1 << 33));
+        assert_eq!((b.packets, b.bytes, b.payload[opaque]), (2, 9, 4));
+        // A row keeps every count in its place.
+        let mut d = DirStats::default();
+        set_row(&mut d, row(1, 2, [3, 4, 5, 6, 7], 8));
         assert_eq!(
-            (b.packets, b.bytes, b.payload[Label::Opaque.index()]),
-            (2, 9, 4)
+            (d.packets, d.bytes, d.payload, d.plaintext),
+            (1, 2, [3, 4, 5, 6, 7], 8)
         );
         // One frame past 32 bits on its own widens too.
         let mut t = Tally::default();
         t.add(1, &frame(1 << 32, 0));
-        assert_eq!(t.get()[1].bytes, 1 << 32);
-        assert_eq!(t.get()[0], Counts::default());
+        assert_eq!(t.get(), [[0; ROW], row(1, 1 << 32, [0; Label::COUNT], 0)]);
     }
 
     #[test]
