@@ -32,8 +32,14 @@ pub enum RadiotapField {
     Tsft(u64),
     Flags(u8),
     Rate(u8),
-    Channel { freq: u16, flags: u16 },
-    Fhss { set: u8, pattern: u8 },
+    Channel {
+        freq: u16,
+        flags: u16,
+    },
+    Fhss {
+        set: u8,
+        pattern: u8,
+    },
     DbmSignal(i8),
     DbmNoise(i8),
     LockQuality(u16),
@@ -43,6 +49,18 @@ pub enum RadiotapField {
     Antenna(u8),
     DbSignal(u8),
     DbNoise(u8),
+    /// Extended channel (XCHANNEL): its flags add 802.11n's widths.
+    Xchannel {
+        freq: u16,
+        flags: u32,
+    },
+    /// A field tcpdump 4.99 does not know the size of (numbered from the namespace's
+    /// first presence word: `[bit 23]` for 802.11ax's HE): it prints the number and
+    /// stops, and so does the parse.
+    Unknown(u32),
+    /// A field runs past the header's length: tcpdump prints ` [|802.11_radio]` and
+    /// stops.
+    Truncated,
 }
 
 /// Radiotap's FLAGS bits that change the frame.
@@ -130,7 +148,7 @@ pub(crate) fn radiotap(walk: &mut Walk<'_>) {
 }
 
 /// The radiotap fields tcpdump prints, in order; parsing stops at a field whose size
-/// it does not know (as tcpdump's does).
+/// it does not know (as tcpdump's does, after printing its number).
 fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
     let le32 = |i: usize| h.get(i..i + 4).and_then(|b| le32(b, 0));
     // The presence words: bit 31 says another follows.
@@ -145,32 +163,35 @@ fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
     }
     let mut out = Vec::new();
     let mut pos = at;
-    // Bit numbers restart in each namespace; a vendor namespace's content is skipped.
+    // Fields are numbered from the namespace's first word (the next word of the same
+    // namespace holds fields 32 to 60); a vendor namespace's content is skipped.
     let mut vendor = false;
+    let mut bit0 = 0u32;
     for w in words {
         for bit in 0..29u32 {
-            if w & (1 << bit) == 0 {
+            if w & (1 << bit) == 0 || vendor {
                 continue;
             }
-            if vendor {
-                continue;
-            }
-            let Some((align, size)) = field_size(bit) else {
+            let n = bit0.saturating_add(bit);
+            let Some((align, size)) = field_size(n) else {
+                out.push(RadiotapField::Unknown(n));
                 return out;
             };
             pos = (pos + align - 1) & !(align - 1);
             let Some(b) = h.get(pos..pos + size) else {
+                out.push(RadiotapField::Truncated);
                 return out;
             };
             let u16le = |i: usize| le16(b, i).unwrap_or(0);
             let b0 = byte(b, 0);
-            let f = match bit {
+            let f = match n {
                 0 => Some(RadiotapField::Tsft(u64::from_le_bytes(
                     b.try_into().unwrap_or([0; 8]),
                 ))),
                 1 => Some(RadiotapField::Flags(b0)),
                 2 => Some(RadiotapField::Rate(b0)),
-                3 => Some(RadiotapField::Channel {
+                // (tcpdump shows the extended channel instead, when both are there.)
+                3 if w & (1 << 18) == 0 => Some(RadiotapField::Channel {
                     freq: u16le(0),
                     flags: u16le(2),
                 }),
@@ -187,14 +208,23 @@ fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
                 11 => Some(RadiotapField::Antenna(b0)),
                 12 => Some(RadiotapField::DbSignal(b0)),
                 13 => Some(RadiotapField::DbNoise(b0)),
+                18 => Some(RadiotapField::Xchannel {
+                    flags: le32(pos).unwrap_or(0),
+                    freq: u16le(4),
+                }),
                 _ => None,
             };
             out.extend(f);
             pos += size;
         }
         match (w >> 29) & 3 {
+            // The same namespace goes on.
+            0 => bit0 = bit0.saturating_add(32),
             // Radiotap namespace next.
-            1 => vendor = false,
+            1 => {
+                vendor = false;
+                bit0 = 0;
+            }
             // A vendor namespace: OUI, sub-namespace and the length to skip.
             2 => {
                 pos = (pos + 1) & !1;
@@ -204,29 +234,30 @@ fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
                     .map_or(0, usize::from);
                 pos += 6 + skip;
                 vendor = true;
+                bit0 = 0;
             }
+            // Both: radiotap leaves it undefined; tcpdump ignores the two bits.
             _ => {}
         }
     }
     out
 }
 
-/// Alignment and size of radiotap field `bit` (radiotap.org's defined fields).
+/// Alignment and size of radiotap field `bit`, for the fields tcpdump 4.99 knows
+/// (print-802_11.c's `print_in_radiotap_namespace`): up to the antenna noise, the RX
+/// flags, and XCHANNEL, MCS, A-MPDU status and VHT. Others (TX flags, retries, HE…) it
+/// prints as `[bit N]`, where it stops.
 fn field_size(bit: u32) -> Option<(usize, usize)> {
     Some(match bit {
         0 => (8, 8),
-        1 | 2 | 5 | 6 | 10 | 11 | 12 | 13 | 16 | 17 => (1, 1),
+        1 | 2 | 5 | 6 | 10 | 11 | 12 | 13 => (1, 1),
         3 => (2, 4),
         4 => (1, 2),
-        7 | 8 | 9 | 14 | 15 => (2, 2),
+        7 | 8 | 9 | 14 => (2, 2),
         18 => (4, 8),
         19 => (1, 3),
         20 => (4, 8),
         21 => (2, 12),
-        22 => (8, 12),
-        23 | 24 => (2, 12),
-        26 => (1, 1),
-        27 => (2, 4),
         _ => return None,
     })
 }
@@ -476,8 +507,76 @@ fn le32(b: &[u8], at: usize) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    use super::{radiotap_fields, RadiotapField};
     use crate::capture::{Frame, LinkType, Timestamp};
     use crate::decode::{decode, Decoded};
+
+    /// A radiotap header: presence words, then the fields' bytes.
+    fn header(words: &[u32], fields: &[u8]) -> Vec<u8> {
+        let len = 4 + 4 * words.len() + fields.len();
+        let mut h = vec![0, 0];
+        h.extend(u16::try_from(len).unwrap().to_le_bytes());
+        for w in words {
+            h.extend(w.to_le_bytes());
+        }
+        h.extend(fields);
+        h
+    }
+
+    /// As tcpdump 4.99 reads radiotap (captures/radiotap-fields.pcap holds the same
+    /// cases for tests/peers.rs): a field it does not know the size of is named by its
+    /// number from the namespace's first word, and ends the reading; XCHANNEL stands for
+    /// CHANNEL when both are there; a field past the header ends it too.
+    #[test]
+    fn radiotap_is_read_as_tcpdump_reads_it() {
+        let rate = RadiotapField::Rate(12);
+        // Rate, signal, then HE (23): unknown to tcpdump 4.99, so the next word's
+        // signal is not read.
+        let h = header(
+            &[1 << 2 | 1 << 5 | 1 << 23 | 1 << 29 | 1 << 31, 1 << 5],
+            &[
+                12, 0xd0, 0, 0, 0xd0, 0xd0, 0xd0, 0xd0, 0xd0, 0xd0, 0xd0, 0xd0,
+            ],
+        );
+        assert_eq!(
+            radiotap_fields(&h),
+            [
+                rate.clone(),
+                RadiotapField::DbmSignal(-48),
+                RadiotapField::Unknown(23)
+            ]
+        );
+        // A second word of the same namespace numbers its fields from 32.
+        let h = header(&[1 << 2 | 1 << 31, 1], &[12; 16]);
+        assert_eq!(
+            radiotap_fields(&h),
+            [rate.clone(), RadiotapField::Unknown(32)]
+        );
+        // After a radiotap namespace bit, from 0 again: a second antenna's signal.
+        let h = header(&[1 << 5 | 1 << 29 | 1 << 31, 1 << 5], &[0xd3, 0xd2]);
+        assert_eq!(
+            radiotap_fields(&h),
+            [RadiotapField::DbmSignal(-45), RadiotapField::DbmSignal(-46)]
+        );
+        // CHANNEL and XCHANNEL (flags, frequency, channel, power at 4-byte alignment).
+        let mut f = vec![12, 0, 0x6c, 0x09, 0xa0, 0, 0, 0];
+        f.extend(0x100c0u32.to_le_bytes());
+        f.extend([0x85, 0x09, 6, 20]);
+        let h = header(&[1 << 2 | 1 << 3 | 1 << 18], &f);
+        assert_eq!(
+            radiotap_fields(&h),
+            [
+                rate,
+                RadiotapField::Xchannel {
+                    freq: 2437,
+                    flags: 0x100c0
+                }
+            ]
+        );
+        // TSFT needs 8 bytes: 4 are there.
+        let h = header(&[1], &[0; 4]);
+        assert_eq!(radiotap_fields(&h), [RadiotapField::Truncated]);
+    }
 
     /// Found by `cargo fuzz run decode_frame`: a protected 802.11 data frame behind
     /// radiotap whose header runs past the frame's end took `ct - body_at` below zero

@@ -10,15 +10,19 @@ use crate::decode::wifi::{Dot11Body, Dot11Layer, LlcSnap, RadiotapField};
 use std::fmt::Write as _;
 
 /// Radiotap's channel flags (radiotap.org, "Channel").
-const CHAN_TURBO: u16 = 0x0010;
-const CHAN_CCK: u16 = 0x0020;
-const CHAN_OFDM: u16 = 0x0040;
-const CHAN_2GHZ: u16 = 0x0080;
-const CHAN_5GHZ: u16 = 0x0100;
-const CHAN_DYN: u16 = 0x0400;
-const CHAN_GFSK: u16 = 0x0800;
-const CHAN_HALF: u16 = 0x4000;
-const CHAN_QUARTER: u16 = 0x8000;
+const CHAN_TURBO: u32 = 0x0010;
+const CHAN_CCK: u32 = 0x0020;
+const CHAN_OFDM: u32 = 0x0040;
+const CHAN_2GHZ: u32 = 0x0080;
+const CHAN_5GHZ: u32 = 0x0100;
+const CHAN_DYN: u32 = 0x0400;
+const CHAN_GFSK: u32 = 0x0800;
+const CHAN_HALF: u32 = 0x4000;
+const CHAN_QUARTER: u32 = 0x8000;
+/// XCHANNEL's flags beyond CHANNEL's (net80211's `IEEE80211_CHAN_HT*`).
+const CHAN_HT20: u32 = 0x0001_0000;
+const CHAN_HT40U: u32 = 0x0002_0000;
+const CHAN_HT40D: u32 = 0x0004_0000;
 
 pub(super) fn radiotap(s: &mut String, fields: &[RadiotapField]) {
     for f in fields {
@@ -46,7 +50,8 @@ pub(super) fn radiotap(s: &mut String, fields: &[RadiotapField]) {
                     let _ = write!(s, "{:.1} Mb/s ", f64::from(r) * 0.5);
                 }
             }
-            RadiotapField::Channel { freq, flags } => channel(s, freq, flags),
+            RadiotapField::Channel { freq, flags } => channel(s, freq, u32::from(flags)),
+            RadiotapField::Xchannel { freq, flags } => channel(s, freq, flags),
             RadiotapField::Fhss { set, pattern } => {
                 let _ = write!(s, "fhset {set} fhpat {pattern} ");
             }
@@ -77,13 +82,18 @@ pub(super) fn radiotap(s: &mut String, fields: &[RadiotapField]) {
             RadiotapField::DbNoise(v) => {
                 let _ = write!(s, "{v}dB noise ");
             }
+            RadiotapField::Unknown(bit) => {
+                let _ = write!(s, "[bit {bit}] ");
+            }
+            RadiotapField::Truncated => s.push_str(" [|802.11_radio]"),
         }
     }
 }
 
-/// print-802_11.c's `print_chaninfo` (without 802.11n's MCS details).
-fn channel(s: &mut String, freq: u16, flags: u16) {
-    let has = |m: u16| flags & m == m;
+/// print-802_11.c's `print_chaninfo`: a channel's frequency and kind, and with
+/// XCHANNEL's flags its 802.11n width.
+fn channel(s: &mut String, freq: u16, flags: u32) {
+    let has = |m: u32| flags & m == m;
     let _ = write!(s, "{freq} MHz");
     if has(CHAN_2GHZ | CHAN_GFSK) {
         s.push_str(" FHSS");
@@ -105,6 +115,13 @@ fn channel(s: &mut String, freq: u16, flags: u16) {
     }
     if flags & CHAN_TURBO != 0 {
         s.push_str(" Turbo");
+    }
+    if flags & CHAN_HT20 != 0 {
+        s.push_str(" ht/20");
+    } else if flags & CHAN_HT40D != 0 {
+        s.push_str(" ht/40-");
+    } else if flags & CHAN_HT40U != 0 {
+        s.push_str(" ht/40+");
     }
     s.push(' ');
 }
