@@ -6,13 +6,14 @@ radiotap's presence words (see captures/README.md).
     radiotap_fields.py OUT
 
 - each field number 14 to 28 alone after the rate: the ones tcpdump knows the size of
-  (RX flags 14, XCHANNEL 18, MCS 19, A-MPDU 20, VHT 21) are read past; for the others
+  (RX flags 14, XCHANNEL 18, MCS 19, A-MPDU 20, VHT 21) are read; for the others
   (TX flags, retries, the timestamp, 802.11ax's HE fields…) it prints `[bit N]` and
   stops reading the header;
 - XCHANNEL with 802.11n widths (`ht/20`, `ht/40+`, `ht/40-`), and with CHANNEL beside
   it (shown once, as XCHANNEL);
 - a second presence word in the same namespace (its first field is number 32);
 - a Linux-style header: per-antenna signals in radiotap namespaces after the first;
+- 802.11n's MCS field: rates by index, bandwidth and guard interval, and the rest;
 - a vendor namespace skipped, then radiotap again;
 - a field past the header's length (` [|802.11_radio]`).
 """
@@ -81,6 +82,10 @@ vendor = (
 headers.append(radiotap([bits(2, 30, 31), bits(1, 2, 29, 31), bits(5)], vendor))
 headers.append(radiotap([bits(2, 5, 15)], RATE_6 + struct.pack("<b", -48) + bytes(20)))
 headers.append(radiotap([bits(1, 2, 5, 23)], bytes([0x00]) + RATE_6 + struct.pack("<b", -52) + bytes(20)))
+# MCS (known, flags, index): the rate from the index, bandwidth and guard interval.
+for known, flags, index in [(0x3F, 0x25, 7), (0x07, 0x00, 76), (0x07, 0x04, 32), (0x07, 0x01, 32),
+                            (0x03, 0x02, 3), (0x02, 0x00, 3), (0x07, 0x01, 77)]:
+    headers.append(radiotap([bits(19)], bytes([known, flags, index])))
 headers.append(radiotap([bits(0, 2)], bytes(4)))
 
 with open(sys.argv[1], "wb") as f:

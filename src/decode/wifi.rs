@@ -54,6 +54,13 @@ pub enum RadiotapField {
         freq: u16,
         flags: u32,
     },
+    /// 802.11n's rate (MCS): which of the others are known, the flags (bandwidth,
+    /// guard interval, format, FEC, STBC), the MCS index.
+    Mcs {
+        known: u8,
+        flags: u8,
+        index: u8,
+    },
     /// A field tcpdump 4.99 does not know the size of (numbered from the namespace's
     /// first presence word: `[bit 23]` for 802.11ax's HE): it prints the number and
     /// stops, and so does the parse.
@@ -211,6 +218,11 @@ fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
                 18 => Some(RadiotapField::Xchannel {
                     flags: le32(pos).unwrap_or(0),
                     freq: u16le(4),
+                }),
+                19 => Some(RadiotapField::Mcs {
+                    known: b0,
+                    flags: byte(b, 1),
+                    index: byte(b, 2),
                 }),
                 _ => None,
             };
