@@ -14,6 +14,7 @@ radiotap's presence words (see captures/README.md).
 - a second presence word in the same namespace (its first field is number 32);
 - a Linux-style header: per-antenna signals in radiotap namespaces after the first;
 - 802.11n's MCS field: rates by index, bandwidth and guard interval, and the rest;
+- 802.11ac's VHT field: each user's MCS and coding, the bandwidth, the guard interval;
 - a vendor namespace skipped, then radiotap again;
 - a field past the header's length (` [|802.11_radio]`).
 """
@@ -86,6 +87,14 @@ headers.append(radiotap([bits(1, 2, 5, 23)], bytes([0x00]) + RATE_6 + struct.pac
 for known, flags, index in [(0x3F, 0x25, 7), (0x07, 0x00, 76), (0x07, 0x04, 32), (0x07, 0x01, 32),
                             (0x03, 0x02, 3), (0x02, 0x00, 3), (0x07, 0x01, 77)]:
     headers.append(radiotap([bits(19)], bytes([known, flags, index])))
+# VHT (known, flags, bandwidth, four users' MCS and streams, coding, group, partial
+# AID): users with streams, then the bandwidth and guard interval when known.
+for known, flags, bw, users, coding in [(0x0044, 0x04, 4, [0x91, 0, 0, 0], 0x01),
+                                        (0x0044, 0x00, 21, [0x10, 0x21, 0x32, 0x43], 0x0A),
+                                        (0x0040, 0x00, 27, [0x72, 0, 0, 0], 0),
+                                        (0x0000, 0x04, 11, [0x81, 0, 0, 0], 0)]:
+    headers.append(radiotap([bits(21)], struct.pack("<HBB", known, flags, bw) + bytes(users)
+                            + struct.pack("<BBH", coding, 0, 0)))
 headers.append(radiotap([bits(0, 2)], bytes(4)))
 
 with open(sys.argv[1], "wb") as f:

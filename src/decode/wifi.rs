@@ -61,6 +61,15 @@ pub enum RadiotapField {
         flags: u8,
         index: u8,
     },
+    /// 802.11ac's rate (VHT): which properties are known, the flags (the guard
+    /// interval), the bandwidth, each user's MCS and streams, each user's coding.
+    Vht {
+        known: u16,
+        flags: u8,
+        bandwidth: u8,
+        mcs_nss: [u8; 4],
+        coding: u8,
+    },
     /// A field tcpdump 4.99 does not know the size of (numbered from the namespace's
     /// first presence word: `[bit 23]` for 802.11ax's HE): it prints the number and
     /// stops, and so does the parse.
@@ -223,6 +232,13 @@ fn radiotap_fields(h: &[u8]) -> Vec<RadiotapField> {
                     known: b0,
                     flags: byte(b, 1),
                     index: byte(b, 2),
+                }),
+                21 => Some(RadiotapField::Vht {
+                    known: u16le(0),
+                    flags: byte(b, 2),
+                    bandwidth: byte(b, 3),
+                    mcs_nss: [byte(b, 4), byte(b, 5), byte(b, 6), byte(b, 7)],
+                    coding: byte(b, 8),
                 }),
                 _ => None,
             };

@@ -87,6 +87,13 @@ pub(super) fn radiotap(s: &mut String, fields: &[RadiotapField]) {
                 flags,
                 index,
             } => mcs(s, known, flags, index),
+            RadiotapField::Vht {
+                known,
+                flags,
+                bandwidth,
+                mcs_nss,
+                coding,
+            } => vht(s, known, flags, bandwidth, mcs_nss, coding),
             RadiotapField::Unknown(bit) => {
                 let _ = write!(s, "[bit {bit}] ");
             }
@@ -170,6 +177,73 @@ fn mcs(s: &mut String, known: u8, flags: u8, index: u8) {
     }
     if known & STBC_KNOWN != 0 {
         let _ = write!(s, "RX-STBC{} ", (flags & 0x60) >> 5);
+    }
+}
+
+/// Radiotap's VHT bandwidths, as tcpdump 4.99 names them (its 21st reads `(UUU)`,
+/// where radiotap.org says `(LUU)`: tcpdump's line is followed).
+const VHT_BANDWIDTHS: [&str; 26] = [
+    "20 MHz",
+    "40 MHz",
+    "20 MHz (L)",
+    "20 MHz (U)",
+    "80 MHz",
+    "80 MHz (L)",
+    "80 MHz (U)",
+    "80 MHz (LL)",
+    "80 MHz (LU)",
+    "80 MHz (UL)",
+    "80 MHz (UU)",
+    "160 MHz",
+    "160 MHz (L)",
+    "160 MHz (U)",
+    "160 MHz (LL)",
+    "160 MHz (LU)",
+    "160 MHz (UL)",
+    "160 MHz (UU)",
+    "160 MHz (LLL)",
+    "160 MHz (LLU)",
+    "160 MHz (LUL)",
+    "160 MHz (UUU)",
+    "160 MHz (ULL)",
+    "160 MHz (ULU)",
+    "160 MHz (UUL)",
+    "160 MHz (UUU)",
+];
+
+/// The radiotap VHT field as print-802_11.c prints it: each user with streams (its
+/// MCS and coding), then the bandwidth and the guard interval when known.
+fn vht(s: &mut String, known: u16, flags: u8, bandwidth: u8, mcs_nss: [u8; 4], coding: u8) {
+    const GI_KNOWN: u16 = 0x0004;
+    const BANDWIDTH_KNOWN: u16 = 0x0040;
+    for (user, m) in (0u8..).zip(mcs_nss) {
+        if m & 0x0f == 0 {
+            continue;
+        }
+        let fec = if coding & (1 << user) != 0 {
+            "LDPC"
+        } else {
+            "BCC"
+        };
+        let _ = write!(s, "User {user} MCS {} {fec} FEC ", m >> 4);
+    }
+    if known & BANDWIDTH_KNOWN != 0 {
+        let bw = bandwidth & 0x1f;
+        match VHT_BANDWIDTHS.get(usize::from(bw)) {
+            Some(name) => {
+                let _ = write!(s, "{name} ");
+            }
+            None => {
+                let _ = write!(s, "unknown ({bw}) ");
+            }
+        }
+    }
+    if known & GI_KNOWN != 0 {
+        s.push_str(if flags & 0x04 != 0 {
+            "short GI "
+        } else {
+            "long GI "
+        });
     }
 }
 
@@ -410,7 +484,52 @@ pub(super) fn llc(s: &mut String, l: &LlcSnap, ctx: &Ctx<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::mcs;
+    use super::{mcs, vht};
+
+    /// Lines tcpdump 4.99 printed for these VHT fields.
+    #[test]
+    fn vht_reads_as_tcpdump_prints_it() {
+        for (known, flags, bw, users, coding, tcpdump) in [
+            (
+                0x0040,
+                0,
+                4,
+                [0x91, 0, 0, 0],
+                0,
+                "User 0 MCS 9 BCC FEC 80 MHz ",
+            ),
+            (
+                0x0040,
+                0,
+                26,
+                [0x91, 0, 0, 0],
+                0,
+                "User 0 MCS 9 BCC FEC unknown (26) ",
+            ),
+            (
+                0x0040,
+                0,
+                33,
+                [0x91, 0, 0, 0],
+                0,
+                "User 0 MCS 9 BCC FEC 40 MHz ",
+            ),
+            (
+                0x0044,
+                4,
+                4,
+                [0x10, 0x21, 0x32, 0x43],
+                0x0a,
+                "User 1 MCS 2 LDPC FEC User 2 MCS 3 BCC FEC User 3 MCS 4 LDPC FEC 80 MHz short GI ",
+            ),
+            (0x0044, 4, 4, [0; 4], 0xff, "80 MHz short GI "),
+            (0x0004, 0, 4, [0; 4], 0, "long GI "),
+        ] {
+            let mut s = String::new();
+            vht(&mut s, known, flags, bw, users, coding);
+            assert_eq!(s, tcpdump);
+        }
+    }
 
     /// Lines tcpdump 4.99 printed for these MCS fields (captures/radiotap-fields.pcap
     /// and tests/peers.rs compare the rest).
