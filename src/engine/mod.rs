@@ -342,6 +342,7 @@ impl<S: Sink> Engine<S> {
     /// and its report takes the facts of its dissectors. Every flow passes here exactly
     /// once (closed and swept, replaced, evicted, or at the end of the capture).
     fn finish_flow(&mut self, flow: &mut Flow, current: u64, why: FlowEnd, order: EndOrder) {
+        debug_assert_eq!(order.after, current);
         self.flush_flow(flow, current);
         self.end_report(flow, why, order);
     }
