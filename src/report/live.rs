@@ -297,7 +297,7 @@ fn plaintext_sample(
     // A DNS name travels as labels, each after its length: the sample is the name as a
     // resolver writes it.
     let wire = (s.field.def().leak == Some(LeakKind::DnsName))
-        .then(|| super::account::dns_wire_name(bytes))
+        .then(|| dns_wire_name(bytes))
         .flatten();
     Some(wire.unwrap_or_else(|| {
         bytes
@@ -312,6 +312,33 @@ fn plaintext_sample(
             })
             .collect()
     }))
+}
+
+/// A DNS name in wire form (RFC 1035 section 3.1: labels after their length, ending
+/// with the root's zero), written `www.example.` — up to 60 characters; `None` for
+/// what is not one (a compression pointer, a label past the bytes).
+fn dns_wire_name(b: &[u8]) -> Option<String> {
+    let mut name = String::new();
+    let mut pos = 0usize;
+    loop {
+        let len = usize::from(*b.get(pos)?);
+        if len == 0 {
+            return Some(if name.is_empty() { ".".into() } else { name });
+        }
+        let label = b.get(pos + 1..pos + 1 + len).filter(|_| len < 64)?;
+        for &c in label {
+            name.push(if (0x21..0x7f).contains(&c) {
+                c as char
+            } else {
+                '?'
+            });
+        }
+        name.push('.');
+        if name.len() > 60 {
+            return Some(name.chars().take(60).collect());
+        }
+        pos += 1 + len;
+    }
 }
 
 impl Findings {
@@ -397,7 +424,7 @@ impl FlowReport {
 mod tests {
     use super::*;
 
-    /// The engine holds one per flow in its table: with the allocator's 8 bytes, 232.
+    /// The engine holds one per flow in its table: with the allocator's 8 bytes, 224.
     #[test]
     fn a_live_report_fits_in_216_bytes() {
         assert!(
@@ -453,5 +480,22 @@ mod tests {
             s.push(n);
         }
         assert_eq!(s.as_slice(), &[1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn wire_names_read_as_names() {
+        assert_eq!(
+            dns_wire_name(b"\x03www\x07example\x04test\x00").as_deref(),
+            Some("www.example.test.")
+        );
+        assert_eq!(dns_wire_name(b"\x00").as_deref(), Some("."));
+        // A compression pointer, a label past the bytes, a length of 64: not a name here.
+        assert_eq!(dns_wire_name(b"\x03www\xc0\x0c"), None);
+        assert_eq!(dns_wire_name(b"\x09www"), None);
+        assert_eq!(dns_wire_name(&[64; 70]), None);
+        // Control bytes never reach a terminal; long names are cut.
+        assert_eq!(dns_wire_name(b"\x03a\x1bb\x00").as_deref(), Some("a?b."));
+        let long = [&[50u8][..], &[b'x'; 50], &[50], &[b'y'; 50], &[0]].concat();
+        assert_eq!(dns_wire_name(&long).map(|n| n.len()), Some(60));
     }
 }
