@@ -27,54 +27,62 @@ fn set_row(d: &mut DirStats, row: Row) {
     d.plaintext = plaintext;
 }
 
-/// A [`Row`] in 32 bits: a direction's first 4 GiB and 4 billion packets.
+/// A [`Row`] in fewer bits (`u16`: a direction's first 64 KiB and 65,535 packets;
+/// `u32`: its first 4 GiB).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Narrow([u32; ROW]);
+struct Narrow<T>([T; ROW]);
 
-impl Narrow {
-    /// Adds `c`, or `false` if a count would pass `u32::MAX` (nothing added then).
-    /// (Summed in 64 bits and checked once: the loops vectorize.)
+impl<T: Copy + Into<u64> + TryFrom<u64>> Narrow<T> {
+    /// Adds `c`, or `false` if a count would not fit (nothing added then). (Summed in
+    /// 64 bits and checked once: the loops vectorize.)
     fn add(&mut self, c: &Row) -> bool {
         let mut sum = *c;
         for (s, a) in sum.iter_mut().zip(self.0) {
-            *s = s.saturating_add(u64::from(a));
+            *s = s.saturating_add(a.into());
         }
-        if sum.iter().any(|&s| s > u64::from(u32::MAX)) {
-            return false;
+        let mut narrow = self.0;
+        for (a, s) in narrow.iter_mut().zip(sum) {
+            match T::try_from(s) {
+                Ok(n) => *a = n,
+                Err(_) => return false,
+            }
         }
-        for (a, s) in self.0.iter_mut().zip(sum) {
-            *a = u32::try_from(s).unwrap_or(u32::MAX);
-        }
+        self.0 = narrow;
         true
     }
 
     fn wide(&self) -> Row {
-        self.0.map(u64::from)
+        self.0.map(Into::into)
     }
 }
 
-/// Both directions' counts: 32 bits each until one would overflow, then 64 (boxed: few
-/// flows get there, and every flow in the table has a tally).
+/// Both directions' counts: 16 bits each in place, then 32 and 64 in their own box,
+/// each at the first count that would not fit. Most flows of a full table are short
+/// (a scan, one-packet flows, DNS): 32 bytes in place where 32-bit counts took 64.
 #[derive(Clone, Debug)]
 enum Tally {
-    Narrow([Narrow; 2]),
+    Small([Narrow<u16>; 2]),
+    Narrow(Box<[Narrow<u32>; 2]>),
     Wide(Box<[Row; 2]>),
 }
 
 impl Default for Tally {
     fn default() -> Tally {
-        Tally::Narrow([Narrow::default(); 2])
+        Tally::Small([Narrow::default(); 2])
     }
 }
 
 impl Tally {
     /// Adds one frame's counts to direction `i` (0 or 1).
     fn add(&mut self, i: usize, c: &Row) {
-        if let Tally::Narrow(dirs) = self {
-            let Some(d) = dirs.get_mut(i) else {
+        if let Tally::Small(dirs) = self {
+            if dirs.get_mut(i).is_none_or(|d| d.add(c)) {
                 return;
-            };
-            if d.add(c) {
+            }
+            *self = Tally::Narrow(Box::new(dirs.map(|d| Narrow(d.0.map(u32::from)))));
+        }
+        if let Tally::Narrow(dirs) = self {
+            if dirs.get_mut(i).is_none_or(|d| d.add(c)) {
                 return;
             }
             *self = Tally::Wide(Box::new(dirs.map(|d| d.wide())));
@@ -90,6 +98,7 @@ impl Tally {
 
     fn get(&self) -> [Row; 2] {
         match self {
+            Tally::Small(dirs) => dirs.map(|d| d.wide()),
             Tally::Narrow(dirs) => dirs.map(|d| d.wide()),
             Tally::Wide(dirs) => **dirs,
         }
@@ -99,21 +108,76 @@ impl Tally {
 /// The first [`MAX_SIZES`] record or payload sizes of one direction, in place (a `Vec`
 /// would take 24 bytes here and a piece of 32 on the heap for the first).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Sizes {
+struct Sizes<T> {
     len: u8,
-    sizes: [u32; MAX_SIZES],
+    sizes: [T; MAX_SIZES],
 }
 
-impl Sizes {
-    fn push(&mut self, size: u32) {
+impl<T: Copy> Sizes<T> {
+    /// Keeps `size` if fewer than [`MAX_SIZES`] are kept.
+    fn push(&mut self, size: T) {
         if let Some(s) = self.sizes.get_mut(usize::from(self.len)) {
             *s = size;
             self.len += 1;
         }
     }
 
-    fn as_slice(&self) -> &[u32] {
+    fn full(&self) -> bool {
+        usize::from(self.len) >= MAX_SIZES
+    }
+
+    fn as_slice(&self) -> &[T] {
         self.sizes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+/// Both directions' sizes: 16 bits in place (every TLS record, and payloads up to
+/// 64 KiB), 32 in a box from the first larger one.
+#[derive(Clone, Debug)]
+enum SizeLog {
+    Small([Sizes<u16>; 2]),
+    Wide(Box<[Sizes<u32>; 2]>),
+}
+
+impl Default for SizeLog {
+    fn default() -> SizeLog {
+        SizeLog::Small([Sizes::default(); 2])
+    }
+}
+
+impl SizeLog {
+    /// Keeps `size` as direction `i`'s (0 or 1) next, if it has room.
+    fn push(&mut self, i: usize, size: u32) {
+        if let SizeLog::Small(dirs) = self {
+            let Some(d) = dirs.get_mut(i) else {
+                return;
+            };
+            match u16::try_from(size) {
+                _ if d.full() => return,
+                Ok(small) => return d.push(small),
+                Err(_) => {
+                    *self = SizeLog::Wide(Box::new(dirs.map(|d| Sizes {
+                        len: d.len,
+                        sizes: d.sizes.map(u32::from),
+                    })))
+                }
+            }
+        }
+        if let SizeLog::Wide(dirs) = self {
+            if let Some(d) = dirs.get_mut(i) {
+                d.push(size);
+            }
+        }
+    }
+
+    /// Direction `i`'s sizes.
+    fn get(&self, i: usize) -> Vec<u32> {
+        match self {
+            SizeLog::Small(dirs) => dirs.get(i).map_or(Vec::new(), |d| {
+                d.as_slice().iter().map(|&s| u32::from(s)).collect()
+            }),
+            SizeLog::Wide(dirs) => dirs.get(i).map_or(Vec::new(), |d| d.as_slice().to_vec()),
+        }
     }
 }
 
@@ -130,7 +194,7 @@ pub struct Live {
     notes: u64,
     /// `[to the server, to the client]`.
     tally: Tally,
-    sizes: [Sizes; 2],
+    sizes: SizeLog,
     first_undecoded: Option<NonZeroU64>,
     findings: Option<Box<Findings>>,
     /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
@@ -210,9 +274,7 @@ impl Live {
                     plaintext: Some(p),
                 } if *content == ContentType::APPLICATION_DATA => {
                     tls_records = true;
-                    if let Some(s) = r.sizes.get_mut(i) {
-                        s.push(u32::from(*len));
-                    }
+                    r.sizes.push(i, u32::from(*len));
                     // In TLS 1.3 the encrypted handshake looks like application data:
                     // the server's records before the client's first encrypted one,
                     // and that one (the client's Finished), are the handshake.
@@ -233,9 +295,7 @@ impl Live {
                 }
                 Desc::TlsRecord { len, .. } => {
                     tls_records = true;
-                    if let Some(s) = r.sizes.get_mut(i) {
-                        s.push(u32::from(*len));
-                    }
+                    r.sizes.push(i, u32::from(*len));
                 }
                 Desc::Leak { kind, value } => {
                     r.findings_mut().leak(*kind, value, frame.number, dir);
@@ -256,9 +316,7 @@ impl Live {
         r.records_seen |= tls_records;
         // Before TLS (or without it) each payload is a message; after, records count.
         if !r.records_seen && payload_len > 0 {
-            if let Some(s) = r.sizes.get_mut(i) {
-                s.push(payload_len);
-            }
+            r.sizes.push(i, payload_len);
         }
     }
 }
@@ -402,9 +460,9 @@ impl FlowReport {
         self.start = Timestamp::new(start, start_ns);
         self.end = Timestamp::new(end, end_ns);
         self.notes = live.notes;
-        for ((d, c), s) in self.dirs.iter_mut().zip(live.tally.get()).zip(live.sizes) {
+        for (i, (d, c)) in self.dirs.iter_mut().zip(live.tally.get()).enumerate() {
             set_row(d, c);
-            d.sizes = s.as_slice().to_vec();
+            d.sizes = live.sizes.get(i);
         }
         self.first_undecoded = live.first_undecoded;
         self.records_seen = live.records_seen;
@@ -424,18 +482,19 @@ impl FlowReport {
 mod tests {
     use super::*;
 
-    /// The engine holds one per flow in its table: with the allocator's 8 bytes, 224.
+    /// The engine holds one per flow in its table: with the allocator's 8 bytes, 160
+    /// (224 with 32-bit counts and sizes in place).
     #[test]
-    fn a_live_report_fits_in_216_bytes() {
+    fn a_live_report_fits_in_152_bytes() {
         assert!(
-            std::mem::size_of::<Live>() <= 216,
+            std::mem::size_of::<Live>() <= 152,
             "{}",
             std::mem::size_of::<Live>()
         );
     }
 
-    /// Counts stay exact past 32 bits: the tally widens, in both directions, at the
-    /// first count that would overflow.
+    /// Counts stay exact past 16 and 32 bits: the tally widens, in both directions, at
+    /// the first count that would not fit.
     #[test]
     fn a_tally_widens_before_it_overflows() {
         let opaque = Label::Opaque.index();
@@ -445,10 +504,22 @@ mod tests {
             row(1, bytes, payload, 0)
         };
         let mut t = Tally::default();
-        t.add(0, &frame(u64::from(u32::MAX) - 10, 5));
+        t.add(0, &frame(65_000, 5));
         t.add(1, &frame(7, 3));
+        assert!(matches!(t, Tally::Small(_)));
+        t.add(0, &frame(535, 5));
+        assert!(matches!(t, Tally::Small(_)), "65,535 bytes still fit");
+        t.add(0, &frame(u64::from(u32::MAX) - 65_546, 0));
         assert!(matches!(t, Tally::Narrow(_)));
+        assert_eq!(t.get()[0][1], u64::from(u32::MAX) - 11);
+        assert_eq!(
+            t.get()[1],
+            frame(7, 3),
+            "the other direction widened as it was"
+        );
         t.add(0, &frame(11, 5));
+        assert!(matches!(t, Tally::Narrow(_)), "u32::MAX still fits");
+        t.add(0, &frame(1, 0));
         assert!(matches!(t, Tally::Wide(_)));
         t.add(0, &frame(1 << 40, 1 << 33));
         t.add(1, &frame(2, 1));
@@ -456,9 +527,9 @@ mod tests {
         let [ra, rb] = t.get();
         set_row(&mut a, ra);
         set_row(&mut b, rb);
-        assert_eq!(a.packets, 3);
+        assert_eq!(a.packets, 6);
         assert_eq!(a.bytes, u64::from(u32::MAX) + 1 + (1 << 40));
-        assert_eq!(a.payload[opaque], 10 + (1 << 33));
+        assert_eq!(a.payload[opaque], 15 + (1 << 33));
         assert_eq!((b.packets, b.bytes, b.payload[opaque]), (2, 9, 4));
         // A row keeps every count in its place.
         let mut d = DirStats::default();
@@ -467,19 +538,40 @@ mod tests {
             (d.packets, d.bytes, d.payload, d.plaintext),
             (1, 2, [3, 4, 5, 6, 7], 8)
         );
-        // One frame past 32 bits on its own widens too.
+        // One frame past 32 bits on its own widens all the way.
         let mut t = Tally::default();
         t.add(1, &frame(1 << 32, 0));
+        assert!(matches!(t, Tally::Wide(_)));
         assert_eq!(t.get(), [[0; ROW], row(1, 1 << 32, [0; Label::COUNT], 0)]);
     }
 
+    /// Each direction keeps its first eight sizes, past 16 bits too (a payload over
+    /// 64 KiB: a TSO capture, a reassembled datagram).
     #[test]
     fn sizes_keep_the_first_eight() {
-        let mut s = Sizes::default();
+        let mut s = SizeLog::default();
         for n in 1..=20 {
-            s.push(n);
+            s.push(0, n);
         }
-        assert_eq!(s.as_slice(), &[1, 2, 3, 4, 5, 6, 7, 8]);
+        s.push(1, 70_000);
+        s.push(1, 5);
+        assert_eq!(s.get(0), [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(s.get(1), [70_000, 5]);
+        let mut s = SizeLog::default();
+        for n in [1, 65_535, 3] {
+            s.push(1, n);
+        }
+        assert!(matches!(s, SizeLog::Small(_)));
+        for n in 0..7 {
+            s.push(0, 100_000 + n);
+        }
+        s.push(0, 9);
+        s.push(0, 99);
+        assert_eq!(s.get(1), [1, 65_535, 3]);
+        assert_eq!(
+            s.get(0),
+            [100_000, 100_001, 100_002, 100_003, 100_004, 100_005, 100_006, 9]
+        );
     }
 
     #[test]

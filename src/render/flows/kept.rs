@@ -4,8 +4,10 @@
 //! compact form: each flow's entry is laid out as soon as its report arrives
 //! ([`Parts`]: the cells, and the lines under the row with [`PAD`] where the
 //! indentation goes), and its text is appended to one buffer; what stays per flow
-//! besides is its sort key and where its text is (48 bytes). The column widths grow as
-//! entries arrive.
+//! besides is its sort key, in as many words as the order needs, and its text's length
+//! (20 bytes sorted by first frame, 36 at most; it was 48 with its offset, and the
+//! list doubling past the bound held room for 131,072 of them: 6.3 MB with a full flow
+//! table, now 2 MB). The column widths grow as entries arrive.
 //!
 //! Past [`FlowsOptions::spill_at`] bytes of text, the buffer goes to a temporary file
 //! (removed as soon as it is open, where the system allows it) and is read back entry by
@@ -40,14 +42,6 @@ pub(super) struct Parts {
     pub(super) alarming: bool,
 }
 
-/// Where one kept entry is, and its sort key.
-struct Slot {
-    key: [u64; 4],
-    /// Offset in the text (temporary file first, then the buffer).
-    at: u64,
-    len: u32,
-}
-
 /// Kept entries, in the order they arrived.
 pub(super) struct Kept {
     by: FlowSort,
@@ -55,7 +49,17 @@ pub(super) struct Kept {
     reports: Vec<FlowReport>,
     /// Entries are laid out as reports come (`reports` was laid out).
     compact: bool,
-    slots: Vec<Slot>,
+    /// Each laid-out entry's sort key ([`key`]: `by`'s words), in the order they
+    /// arrived.
+    keys: Vec<u64>,
+    /// Each laid-out entry's text length; it starts where the one before ends (the
+    /// temporary file first, then the buffer).
+    lens: Vec<u32>,
+    /// Made to print: where each entry starts, and the order to print them in.
+    at: Vec<u64>,
+    order: Vec<u32>,
+    /// Entries laid out at most (the lists grow up to it, not to the next power of two).
+    bound: usize,
     /// Text of the entries not in the file.
     text: Vec<u8>,
     /// The temporary file and how many bytes it holds (all written before any is read
@@ -73,12 +77,16 @@ pub(super) struct Kept {
 }
 
 impl Kept {
-    pub(super) fn new(by: FlowSort, spill_at: usize) -> Kept {
+    pub(super) fn new(by: FlowSort, spill_at: usize, bound: usize) -> Kept {
         Kept {
             by,
             reports: Vec::new(),
             compact: false,
-            slots: Vec::new(),
+            keys: Vec::new(),
+            lens: Vec::new(),
+            at: Vec::new(),
+            order: Vec::new(),
+            bound,
             text: Vec::new(),
             file: None,
             read_at: u64::MAX,
@@ -90,7 +98,7 @@ impl Kept {
     }
 
     pub(super) fn len(&self) -> usize {
-        self.reports.len() + self.slots.len()
+        self.reports.len() + self.lens.len()
     }
 
     /// Keeps a report whole if entries are not laid out yet and fewer than `up_to` are
@@ -117,7 +125,6 @@ impl Kept {
 
     pub(super) fn push(&mut self, r: &FlowReport, p: &Parts) -> io::Result<()> {
         self.widths.widen(&p.cells);
-        let spilled = self.file.as_ref().map_or(0, |f| f.1);
         let start = self.text.len();
         let c = &p.cells;
         let fields: [&str; 12] = [
@@ -141,11 +148,16 @@ impl Kept {
         }
         let len =
             u32::try_from(self.text.len() - start).map_err(|_| invalid("an entry over 4 GiB"))?;
-        self.slots.push(Slot {
-            key: key(r, self.by),
-            at: spilled + start as u64,
-            len,
-        });
+        let k = key(r, self.by);
+        let words = k.get(..words(self.by)).unwrap_or(&k);
+        grow(
+            &mut self.keys,
+            words.len(),
+            self.bound.saturating_mul(words.len()),
+        );
+        self.keys.extend_from_slice(words);
+        grow(&mut self.lens, 1, self.bound);
+        self.lens.push(len);
         if self.text.len() > self.spill_at && !self.in_memory {
             self.spill()?;
         }
@@ -174,27 +186,52 @@ impl Kept {
         Ok(())
     }
 
-    /// In the order to print them (stable: ties keep the order flows ended in).
-    pub(super) fn sort(&mut self) {
-        self.slots.sort_by_key(|s| s.key);
+    /// Readies the entries to print in the order they arrived, or `sorted` (stable:
+    /// ties keep the order flows ended in).
+    pub(super) fn ready(&mut self, sorted: bool) {
+        let mut next = 0u64;
+        self.at = self
+            .lens
+            .iter()
+            .map(|&len| {
+                let at = next;
+                next += u64::from(len);
+                at
+            })
+            .collect();
+        self.order = (0..self.lens.len())
+            .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+            .collect();
+        if sorted {
+            let w = words(self.by);
+            let keys = &self.keys;
+            let key_of = |i: u32| {
+                let start = i as usize * w;
+                keys.get(start..start + w).unwrap_or(&[])
+            };
+            self.order.sort_by(|&a, &b| key_of(a).cmp(key_of(b)));
+        }
     }
 
-    /// The `i`th entry (in the current order), read into `buf` if it was spilled.
+    /// The `i`th entry (in the order [`Kept::ready`] made), read into `buf` if it was
+    /// spilled.
     pub(super) fn get(&mut self, i: usize, buf: &mut Vec<u8>) -> io::Result<Parts> {
-        let slot = self.slots.get(i).ok_or_else(|| invalid("no such entry"))?;
-        let len = slot.len as usize;
+        let entry = self.order.get(i).map(|&e| e as usize);
+        let (at, len) = entry
+            .and_then(|e| Some((*self.at.get(e)?, *self.lens.get(e)? as usize)))
+            .ok_or_else(|| invalid("no such entry"))?;
         let bytes = match &mut self.file {
-            Some((f, spilled)) if slot.at < *spilled => {
-                if self.read_at != slot.at {
-                    f.seek(SeekFrom::Start(slot.at))?;
+            Some((f, spilled)) if at < *spilled => {
+                if self.read_at != at {
+                    f.seek(SeekFrom::Start(at))?;
                 }
                 buf.resize(len, 0);
                 f.read_exact(buf)?;
-                self.read_at = slot.at + len as u64;
+                self.read_at = at + len as u64;
                 buf.as_slice()
             }
             file => {
-                let at = slot.at - file.as_ref().map_or(0, |f| f.1);
+                let at = at - file.as_ref().map_or(0, |f| f.1);
                 usize::try_from(at)
                     .ok()
                     .and_then(|at| self.text.get(at..at.checked_add(len)?))
@@ -202,6 +239,25 @@ impl Kept {
             }
         };
         decode(bytes)
+    }
+}
+
+/// Room for `more` elements in `v`, which holds at most `bound`: doubling as a `Vec`
+/// does, but never past the bound.
+fn grow<T>(v: &mut Vec<T>, more: usize, bound: usize) {
+    if v.len() + more > v.capacity() {
+        let room = v.capacity().max(16).min(bound.saturating_sub(v.len()));
+        v.reserve_exact(room.max(more));
+    }
+}
+
+/// How many of [`key`]'s numbers order entries by `by` (the rest are zero).
+fn words(by: FlowSort) -> usize {
+    match by {
+        FlowSort::Id => 1,
+        FlowSort::First => 2,
+        FlowSort::Bytes => 3,
+        FlowSort::Readable => 4,
     }
 }
 

@@ -125,7 +125,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             out,
             err,
             palette: Palette::new(),
-            kept: Some(Kept::new(opts.sort, opts.spill_at)),
+            kept: Some(Kept::new(opts.sort, opts.spill_at, opts.max_sorted)),
             opts,
             header_done: false,
             totals: Totals::default(),
@@ -209,12 +209,8 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         let Some(mut kept) = self.kept.take() else {
             return Ok(());
         };
-        let w = self.capped(if sorted {
-            kept.sort();
-            kept.widths
-        } else {
-            Widths::fixed()
-        });
+        kept.ready(sorted);
+        let w = self.capped(if sorted { kept.widths } else { Widths::fixed() });
         let mut buf = Vec::new();
         // Entries gathered into one buffer, written out in pieces of about 64 KiB.
         let mut s = String::with_capacity(WRITE_AT + 4096);

@@ -91,6 +91,18 @@ fn spilled_entries_print_as_kept_ones() {
                 ..FlowsOptions::default()
             };
             let (kept, _) = run(opts.clone(), &reports);
+            // The order asked for, worked out here from the reports.
+            let mut expected: Vec<&FlowReport> = reports.iter().collect();
+            let total = |r: &FlowReport| std::cmp::Reverse(r.dirs[0].bytes + r.dirs[1].bytes);
+            match sort {
+                FlowSort::First | FlowSort::Readable => {
+                    expected.sort_by_key(|r| (r.first_frame, r.id))
+                }
+                FlowSort::Id => expected.sort_by_key(|r| r.id),
+                FlowSort::Bytes => expected.sort_by_key(|r| (total(r), r.first_frame, r.id)),
+            }
+            let expected: Vec<u64> = expected.iter().map(|r| r.id).collect();
+            assert_eq!(ids(&kept), expected, "{sort:?}");
             for keep_reports in [0, 7] {
                 let (spilled, _) = run(
                     FlowsOptions {
