@@ -33,8 +33,8 @@ fn set_row(d: &mut DirStats, row: Row) {
 struct Narrow<T>([T; ROW]);
 
 impl<T: Copy + Into<u64> + TryFrom<u64>> Narrow<T> {
-    /// Adds `c`, or `false` if a count would not fit (nothing added then). (Summed in
-    /// 64 bits and checked once: the loops vectorize.)
+    /// Adds `c`, or `false` if a count would not fit (nothing added then: the sums
+    /// are made in 64 bits and narrowed into a copy, kept only if all fit).
     fn add(&mut self, c: &Row) -> bool {
         let mut sum = *c;
         for (s, a) in sum.iter_mut().zip(self.0) {
