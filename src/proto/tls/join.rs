@@ -113,7 +113,7 @@ impl TlsStream {
         dir: Direction,
         hs: &[u8],
         map: &PieceMap<'_>,
-        skip: u64,
+        skip: u32,
         unsynced: bool,
         cut: bool,
         out: &mut Emitter,
@@ -125,7 +125,7 @@ impl TlsStream {
         }
         let mut off = usize::try_from(skip).unwrap_or(usize::MAX).min(total);
         map.span(0..off, fields::TLS_HS_BODY, Visibility::Cleartext, out);
-        self.dir(dir).hs_skip = skip - off as u64;
+        self.dir(dir).hs_skip = skip - u32::try_from(off).unwrap_or(skip);
         while off < total {
             let mut head = Reader::new(hs.get(off..).unwrap_or(&[]));
             let (Some(t), Some(len)) = (head.u8(), head.u24()) else {
@@ -202,7 +202,8 @@ impl TlsStream {
                         Visibility::Cleartext,
                         out,
                     );
-                    self.dir(dir).hs_skip = (body_end - total) as u64;
+                    // Under 2^24 + 4: a message's length is 24 bits.
+                    self.dir(dir).hs_skip = u32::try_from(body_end - total).unwrap_or(u32::MAX);
                     if cut {
                         detail.push("cut off".into());
                     } else {
@@ -240,7 +241,7 @@ impl TlsStream {
 
 /// True when `hs` (after skipping `skip` bytes of an earlier message) ends exactly
 /// at the end of a handshake message.
-fn message_boundary(hs: &[u8], skip: u64) -> bool {
+fn message_boundary(hs: &[u8], skip: u32) -> bool {
     let mut off = usize::try_from(skip).unwrap_or(usize::MAX);
     loop {
         if off == hs.len() {

@@ -250,12 +250,16 @@ struct DirState {
     cipher_active: bool,
     /// Record version last seen, to confirm a resynchronisation point.
     record_version: Option<[u8; 2]>,
-    /// Handshake bytes still to come of a message that could not be parsed whole.
-    hs_skip: u64,
+    /// Handshake bytes still to come of a message that could not be parsed whole (a
+    /// message's length is 24 bits).
+    hs_skip: u32,
     /// Handshake message framing is unknown (after a gap inside handshake records).
     hs_unsynced: bool,
-    /// Records seen in this direction (an SSLv2-format hello can only come first).
-    records: u64,
+    /// A record was seen in this direction (an SSLv2-format hello can only come first).
+    any_record: bool,
+    /// The port this direction is sent from, for recognising what a NULL cipher
+    /// carries (kept here, in what would be padding, rather than beside the pair).
+    port: u16,
     /// Stream offset up to which records were read (see `Dissector::feed`).
     consumed: u64,
     /// SSL 2.0: this direction's keys are in use (after CLIENT-MASTER-KEY for the
@@ -271,7 +275,8 @@ impl Default for DirState {
             record_version: None,
             hs_skip: 0,
             hs_unsynced: false,
-            records: 0,
+            any_record: false,
+            port: 0,
             consumed: 0,
             sslv2_encrypted: false,
         }
@@ -299,8 +304,6 @@ static NO_FACTS: LazyLock<TlsFacts> = LazyLock::new(TlsFacts::default);
 pub struct TlsStream {
     dirs: [DirState; 2],
     hs: Option<Box<Handshake>>,
-    /// (client port, server port), for recognising what a NULL cipher carries.
-    ports: (u16, u16),
     /// The content of records a NULL cipher leaves readable, as a stream of its own.
     inner: Option<Box<Inner>>,
     /// Decryption with the endpoints' keys (a key log): the key holder's view.
@@ -313,10 +316,15 @@ impl TlsStream {
     }
 
     pub fn for_ports(client: u16, server: u16) -> TlsStream {
-        TlsStream {
-            ports: (client, server),
-            ..TlsStream::default()
-        }
+        let mut tls = TlsStream::default();
+        tls.dirs[0].port = client;
+        tls.dirs[1].port = server;
+        tls
+    }
+
+    /// (client port, server port), as the connection was opened.
+    pub fn ports(&self) -> (u16, u16) {
+        (self.dirs[0].port, self.dirs[1].port)
     }
 
     /// What the handshake taught an observer so far.

@@ -30,7 +30,7 @@ impl TlsStream {
         self.header_spans(at, h, false, out);
         match h.content {
             ContentType::APPLICATION_DATA => {
-                let ports = self.ports;
+                let ports = self.ports();
                 self.inner
                     .get_or_insert_with(|| Box::new(Inner::new(ports)))
                     .push(dir, body_at, content, false, out);

@@ -129,7 +129,7 @@ impl TlsStream {
                     // the message reaches that far; otherwise messages follow unseen.
                     let state = self.dir(dir);
                     if !state.hs_unsynced {
-                        let missing = u64::from(remaining);
+                        let missing = remaining;
                         if state.hs_skip >= missing && state.hs_skip > 0 {
                             state.hs_skip -= missing;
                         } else if missing > 0 {

@@ -74,18 +74,17 @@ impl TlsStream {
                     }
                 },
                 Phase::Header
-                    if self.dir(dir).records == 0
-                        && rest.first().is_some_and(|b| b & 0x80 != 0) =>
+                    if !self.dir(dir).any_record && rest.first().is_some_and(|b| b & 0x80 != 0) =>
                 {
                     match self.sslv2_hello(dir, at, rest, out) {
                         Some(n) => {
-                            self.dir(dir).records += 1;
+                            self.dir(dir).any_record = true;
                             pos += n;
                         }
                         None if rest.len() < 5 => return pos,
                         None => {
                             // Not SSLv2 after all: let the record-header path judge it.
-                            self.dir(dir).records += 1;
+                            self.dir(dir).any_record = true;
                         }
                     }
                 }
@@ -94,7 +93,7 @@ impl TlsStream {
                 Phase::Header if self.learned().version == Some(TlsVersion::SSL2) => {
                     match self.sslv2_record(dir, at, rest, out) {
                         Some(n) => {
-                            self.dir(dir).records += 1;
+                            self.dir(dir).any_record = true;
                             pos += n;
                         }
                         None => return pos,
@@ -102,7 +101,7 @@ impl TlsStream {
                 }
                 Phase::Header => match plausible_header(rest) {
                     Plausible::NeedMore => return pos,
-                    Plausible::No if pos == 0 && base == 0 && self.dir(dir).records == 0 => {
+                    Plausible::No if pos == 0 && base == 0 && !self.dir(dir).any_record => {
                         // The capture began inside a record (a connection picked up
                         // mid-stream): find the next header.
                         out.note(
@@ -156,7 +155,7 @@ impl TlsStream {
         let end = pos + hdr::LEN + body_len;
         let version_known = self.learned().version.is_some();
         let state = self.dir(dir);
-        state.records += 1;
+        state.any_record = true;
         let mut encrypted = state.cipher_active;
         if encrypted
             && h.content == ContentType::HANDSHAKE
