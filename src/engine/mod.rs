@@ -10,10 +10,12 @@
 //!
 //! - `mod.rs`: the pending queue and release in capture order, flow endings, reports;
 //! - [`transport`]: a frame's payload to its flow (UDP, TCP reassembly, IP fragments);
+//! - [`lives`]: the live reports of the flows in the table, found by slot;
 //! - [`place`]: mapping labels from stream or datagram offsets back onto frames;
 //! - [`parallel`]: `-j N`, shards of the flows on worker threads, merged back into
 //!   the order one engine releases things in.
 
+mod lives;
 mod names;
 pub mod parallel;
 mod place;
@@ -27,7 +29,7 @@ use crate::flow::frag::{Defrag, FragLimits};
 use crate::flow::{self, App, Flow, FlowTable, Limits};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::{Desc, Direction, Emitter};
-use crate::report::{FlowEnd, FlowReport, Live};
+use crate::report::{FlowEnd, FlowReport};
 use crate::sink::{FrameView, Sink, Summary};
 use crate::span::{ByteMap, Label};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -100,6 +102,8 @@ struct Pending {
     decoded: Box<Decoded>,
     /// The flow (id) and direction this frame's payload belongs to.
     flow: Option<(u64, Direction)>,
+    /// That flow's slot in `lives` ([`lives::NO_SLOT`]: none).
+    live: u32,
     /// Stream segments of this frame not yet fully labelled.
     open: u32,
     events: Vec<Desc>,
@@ -156,9 +160,8 @@ pub struct Engine<S: Sink> {
     summary: Summary,
     warned_interfaces: HashSet<u32>,
     defrag: Defrag,
-    /// What the released frames of each flow in the table told (`config.reports`),
-    /// boxed: the map holds one slot per flow and more.
-    reports: HashMap<u64, Box<Live>, foldhash::fast::RandomState>,
+    /// What the released frames of each flow in the table told (`config.reports`).
+    lives: lives::Lives,
     /// Reports of ended flows whose frames are still on their way.
     ending: HashMap<u64, Box<FlowReport>, foldhash::fast::RandomState>,
     /// Flows that ended, with the frame read when they ended. Their report leaves once
@@ -197,7 +200,7 @@ impl<S: Sink> Engine<S> {
             summary: Summary::default(),
             warned_interfaces: HashSet::new(),
             defrag: Defrag::new(config.frag),
-            reports: HashMap::default(),
+            lives: lives::Lives::default(),
             ending: HashMap::default(),
             ended: VecDeque::new(),
             names: names::NameTable::default(),
@@ -288,6 +291,7 @@ impl<S: Sink> Engine<S> {
             frame,
             decoded,
             flow: None,
+            live: lives::NO_SLOT,
             open: 0,
             events: self.spare_events.pop().unwrap_or_default(),
             decrypted: Vec::new(),
@@ -387,7 +391,7 @@ impl<S: Sink> Engine<S> {
     fn end_report(&mut self, flow: &Flow, why: FlowEnd, order: EndOrder) {
         if self.config.reports {
             let mut report = Box::new(FlowReport::for_flow(flow));
-            if let Some(live) = self.reports.remove(&flow.id) {
+            if let Some(live) = self.lives.take(flow.live, flow.id) {
                 report.attach(live);
             }
             let facts = match &flow.app {
@@ -536,7 +540,7 @@ impl<S: Sink> Engine<S> {
             decrypted: &p.decrypted,
         };
         if let Some((id, dir)) = p.flow {
-            if let Some(live) = self.reports.get_mut(&id) {
+            if let Some(live) = self.lives.get_mut(p.live, id) {
                 live.account(dir, &view);
             } else if let Some(report) = self.ending.get_mut(&id) {
                 report.live_mut().account(dir, &view);
@@ -654,8 +658,7 @@ impl<S: Sink> Engine<S> {
         }
         self.emit_ended()?;
         // Every flow in the table ended above, and took its live report with it.
-        debug_assert!(self.reports.is_empty());
-        self.reports.clear();
+        debug_assert!(self.lives.is_empty());
         // Reports of flows that were never handed out (none should remain), oldest first.
         let mut rest: Vec<Box<FlowReport>> = self.ending.drain().map(|(_, r)| r).collect();
         rest.sort_by_key(|r| r.id);

@@ -75,13 +75,14 @@ impl<S: Sink> Engine<S> {
         if let Some(n) = flow.packets.get_mut(dir.index()) {
             *n = n.saturating_add(1);
         }
+        if self.config.reports {
+            flow.live = self.lives.ensure(flow.id, flow.live);
+        }
         for c in carriers {
             if let Some(p) = pending_mut(&mut self.pending, c.frame) {
                 p.flow = Some((flow.id, dir));
+                p.live = flow.live;
             }
-        }
-        if self.config.reports {
-            self.reports.entry(flow.id).or_default();
         }
         let range = payload.range.start as usize..payload.range.end as usize;
         let out = &mut self.emitter;
@@ -165,13 +166,14 @@ impl<S: Sink> Engine<S> {
         if let Some(n) = flow.packets.get_mut(dir.index()) {
             *n = n.saturating_add(1);
         }
+        if self.config.reports {
+            flow.live = self.lives.ensure(flow.id, flow.live);
+        }
         for piece in pieces {
             if let Some(p) = pending_mut(&mut self.pending, piece.frame) {
                 p.flow = Some((flow.id, dir));
+                p.live = flow.live;
             }
-        }
-        if self.config.reports {
-            self.reports.entry(flow.id).or_default();
         }
         let mut dropped = Vec::new();
         let mut announced = Vec::new();

@@ -134,8 +134,11 @@ pub struct Flow {
     /// from 176 bytes to 168 (from 192 to 176 with the allocator's).
     pub packets: [u32; 2],
     pub syn_seen: bool,
-    /// Client ISN, to tell port reuse from a retransmitted SYN.
-    client_isn: Option<u32>,
+    /// Client ISN, to tell port reuse from a retransmitted SYN (when `syn_seen`).
+    client_isn: u32,
+    /// The engine's slot for this flow's live report (`u32::MAX`: none yet): its
+    /// frames find the report by it. (In the 4 bytes the ISN's `Option` took.)
+    pub live: u32,
     /// Each direction's reassembly (made at its first segment).
     pub tcp: TcpDirs,
     pub app: App,
@@ -444,8 +447,7 @@ impl FlowTable {
             let reuse = match (syn, self.flows.get(slot)) {
                 (Some(isn), Some(f)) => {
                     f.closed()
-                        || f.client_isn.is_some_and(|old| old != isn)
-                            && (e.src, e.sport) == f.client()
+                        || f.syn_seen && f.client_isn != isn && (e.src, e.sport) == f.client()
                 }
                 _ => false,
             };
@@ -488,7 +490,8 @@ impl FlowTable {
             last_frame: frame,
             packets: [0; 2],
             syn_seen: syn.is_some(),
-            client_isn: syn,
+            client_isn: syn.unwrap_or(0),
+            live: u32::MAX,
             tcp: TcpDirs::default(),
             app: App::Detecting,
             reset: false,
