@@ -88,6 +88,28 @@ impl FieldId {
     }
 }
 
+/// A field in two bytes, by its place in [`all`]: for what many flows keep (a label
+/// history's entries, a TLS direction's record in progress).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placed(u16);
+
+impl Placed {
+    pub fn of(field: FieldId) -> Placed {
+        let place = field.index();
+        debug_assert!(place.is_some(), "{} is not in fields::all()", field.name());
+        Placed(place.unwrap_or(UNNUMBERED))
+    }
+
+    /// The label of bytes given this field with `vis`: the field and `vis`, or
+    /// unclassified payload for a field [`all`] does not list (a bug).
+    pub fn label(self, vis: Visibility) -> (FieldId, Visibility) {
+        match FieldId::at_index(self.0) {
+            Some(f) => (f, vis),
+            None => (PAYLOAD, Visibility::Undecoded),
+        }
+    }
+}
+
 /// A field's place before [`NUMBERED`] is made, and of a field [`all`] does not list.
 const UNNUMBERED: u16 = u16::MAX;
 

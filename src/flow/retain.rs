@@ -12,7 +12,7 @@
 //! without reallocating.
 
 use super::tcp::worth_shrinking;
-use crate::fields::FieldId;
+use crate::fields::{FieldId, Placed};
 use crate::proto::StreamSpan;
 use crate::span::Visibility;
 use std::collections::VecDeque;
@@ -40,34 +40,20 @@ const SHRINK_RECENT: (usize, usize) = (512, 64);
 struct Given {
     start: u64,
     len: u32,
-    /// [`FieldId::index`]; [`UNPLACED`] for a field without one.
-    field: u16,
+    field: Placed,
     vis: Visibility,
 }
-
-/// A field [`crate::fields::all`] does not list (a bug): a copy of its bytes is
-/// recalled as unclassified payload.
-const UNPLACED: u16 = u16::MAX;
 
 impl Given {
     fn end(&self) -> u64 {
         self.start + u64::from(self.len)
     }
 
-    /// The field and visibility a copy of these bytes takes.
+    /// The field and visibility a copy of these bytes takes (unclassified payload for
+    /// a field [`crate::fields::all`] does not list, a bug).
     fn label(&self) -> (FieldId, Visibility) {
-        match FieldId::at_index(self.field) {
-            Some(f) => (f, self.vis),
-            None => (crate::fields::PAYLOAD, Visibility::Undecoded),
-        }
+        self.field.label(self.vis)
     }
-}
-
-/// The place a label's field is kept by.
-fn place(field: FieldId) -> u16 {
-    let place = field.index();
-    debug_assert!(place.is_some(), "{} is not in fields::all()", field.name());
-    place.unwrap_or(UNPLACED)
 }
 
 #[derive(Debug, Default)]
@@ -164,7 +150,7 @@ impl Retained {
     /// another, 0.9% of `show`).
     pub(super) fn remember(&mut self, span: &StreamSpan, labelled_to: u64, coming: usize) {
         let (mut start, end) = (span.range.start, span.range.end);
-        let field = place(span.field);
+        let field = Placed::of(span.field);
         if let Some(last) = self.history.back_mut() {
             if last.end() == start && last.field == field && last.vis == span.vis {
                 let room = u64::from(u32::MAX - last.len);

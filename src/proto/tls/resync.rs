@@ -148,7 +148,7 @@ impl TlsStream {
                 } else {
                     Phase::Body {
                         remaining,
-                        field,
+                        field: Placed::of(field),
                         vis,
                     }
                 };

@@ -21,7 +21,8 @@ impl TlsStream {
                     vis,
                 } => {
                     let n = rest.len().min(remaining as usize);
-                    out.span(at..at + n as u64, field, vis);
+                    let (label, label_vis) = field.label(vis);
+                    out.span(at..at + n as u64, label, label_vis);
                     pos += n;
                     let left = remaining - n as u32;
                     if let Some(d) = self.dec.as_mut() {
@@ -257,7 +258,7 @@ impl TlsStream {
                 } else {
                     Phase::Body {
                         remaining: u32::from(h.len),
-                        field,
+                        field: Placed::of(field),
                         vis,
                     }
                 };
