@@ -45,7 +45,7 @@ pub struct FieldDef {
     pub vis: Visibility,
     pub leak: Option<LeakKind>,
     pub doc: &'static str,
-    /// The field's place in [`all`] ([`FieldId::index`]), written once when the
+    /// The field's place in [`all`] ([`Placed`]), written once when the
     /// places are first asked; [`UNNUMBERED`] until then. Set by [`fields!`].
     #[doc(hidden)]
     pub place: AtomicU16,
@@ -72,20 +72,6 @@ impl FieldId {
     pub fn role(self) -> Role {
         self.0.role
     }
-
-    /// The field's place in [`all`]: two bytes that name it where many labels are
-    /// kept (a flow's label history), or `None` for a field [`all`] does not list (a
-    /// bug: every field is registered).
-    pub fn index(self) -> Option<u16> {
-        LazyLock::force(&NUMBERED);
-        let place = self.0.place.load(Ordering::Relaxed);
-        (place != UNNUMBERED).then_some(place)
-    }
-
-    /// The field at place `index` of [`all`].
-    pub fn at_index(index: u16) -> Option<FieldId> {
-        NUMBERED.get(usize::from(index)).copied()
-    }
 }
 
 /// A field in two bytes, by its place in [`all`]: for what many flows keep (a label
@@ -95,16 +81,21 @@ pub struct Placed(u16);
 
 impl Placed {
     pub fn of(field: FieldId) -> Placed {
-        let place = field.index();
-        debug_assert!(place.is_some(), "{} is not in fields::all()", field.name());
-        Placed(place.unwrap_or(UNNUMBERED))
+        LazyLock::force(&NUMBERED);
+        let place = field.0.place.load(Ordering::Relaxed);
+        debug_assert!(
+            place != UNNUMBERED,
+            "{} is not in fields::all()",
+            field.name()
+        );
+        Placed(place)
     }
 
     /// The label of bytes given this field with `vis`: the field and `vis`, or
     /// unclassified payload for a field [`all`] does not list (a bug).
     pub fn label(self, vis: Visibility) -> (FieldId, Visibility) {
-        match FieldId::at_index(self.0) {
-            Some(f) => (f, vis),
+        match NUMBERED.get(usize::from(self.0)) {
+            Some(&f) => (f, vis),
             None => (PAYLOAD, Visibility::Undecoded),
         }
     }
@@ -241,18 +232,22 @@ mod tests {
     use super::*;
 
     /// The label history keeps a field as its place in `all()`: every field has one,
-    /// and the place gives the field back.
+    /// and the place gives the field back; a field without one (a bug) labels its
+    /// bytes unclassified.
     #[test]
     fn every_field_has_a_place_that_gives_it_back() {
         let n = all().count();
         assert!(n < usize::from(u16::MAX), "{n} fields");
+        let mut places = std::collections::HashSet::new();
         for f in all() {
-            let i = f
-                .index()
-                .unwrap_or_else(|| panic!("{} has no place", f.name()));
-            assert_eq!(FieldId::at_index(i), Some(f), "{}", f.name());
+            let placed = Placed::of(f);
+            assert!(places.insert(placed.0), "{} shares a place", f.name());
+            assert_eq!(placed.label(Visibility::Opaque), (f, Visibility::Opaque));
         }
-        assert_eq!(FieldId::at_index(u16::MAX), None);
+        assert_eq!(
+            Placed(UNNUMBERED).label(Visibility::Cleartext),
+            (PAYLOAD, Visibility::Undecoded)
+        );
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl Lives {
             id,
             live: Some(Box::default()),
         };
-        while let Some(free) = self.free.pop() {
+        if let Some(free) = self.free.pop() {
             if let Some(s) = self.slots.get_mut(free as usize) {
                 *s = fresh;
                 return free;

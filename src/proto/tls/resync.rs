@@ -129,10 +129,9 @@ impl TlsStream {
                     // the message reaches that far; otherwise messages follow unseen.
                     let state = self.dir(dir);
                     if !state.hs_unsynced {
-                        let missing = remaining;
-                        if state.hs_skip >= missing && state.hs_skip > 0 {
-                            state.hs_skip -= missing;
-                        } else if missing > 0 {
+                        if state.hs_skip >= remaining && state.hs_skip > 0 {
+                            state.hs_skip -= remaining;
+                        } else if remaining > 0 {
                             state.hs_unsynced = true;
                             state.hs_skip = 0;
                         }
