@@ -377,7 +377,7 @@ impl<S: Sink> Engine<S> {
                 continue;
             };
             let dups = state.dups_mut().map(std::mem::take).unwrap_or_default();
-            for seg in state.segs.drain(..).chain(dups) {
+            for seg in state.segs.take_all().chain(dups) {
                 if let Some(p) = pending_mut(&mut self.pending, seg.frame) {
                     p.open = p.open.saturating_sub(1);
                 }

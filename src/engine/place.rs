@@ -270,7 +270,7 @@ pub(super) fn release_dropped(
     }
 }
 
-fn seg_frame(segs: &VecDeque<flow::SegRef>, at: u64) -> Option<u64> {
+fn seg_frame(segs: &flow::Segs, at: u64) -> Option<u64> {
     let i = segs.partition_point(|s| s.end() <= at);
     segs.get(i).filter(|s| s.start <= at).map(|s| s.frame)
 }

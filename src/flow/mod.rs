@@ -10,7 +10,9 @@ pub mod dirs;
 mod dissect;
 pub mod expect;
 pub mod frag;
+mod recent;
 mod retain;
+mod segs;
 pub mod tcp;
 
 use crate::decode::{Encapsulation, Endpoints, Transport};
@@ -22,6 +24,7 @@ use std::hash::BuildHasher;
 use std::net::IpAddr;
 
 pub use dirs::TcpDirs;
+pub use segs::Segs;
 pub use tcp::{SegmentIn, SegmentResult, Shared, TcpDir};
 
 /// Configurable bounds on what the flow stage holds.

@@ -11,6 +11,7 @@
 //! so an established flow holds a few spans and bytes, while small records come and go
 //! without reallocating.
 
+use super::recent::Recent;
 use super::tcp::worth_shrinking;
 use crate::fields::{FieldId, Placed};
 use crate::proto::StreamSpan;
@@ -62,7 +63,7 @@ pub(super) struct Retained {
     history: VecDeque<Given>,
     /// The last bytes delivered (a ring of up to RECENT bytes ending at the stream's
     /// next offset).
-    recent: VecDeque<u8>,
+    recent: Recent,
     /// Stream offset up to which the peer acknowledged the bytes.
     acked: u64,
 }
@@ -82,7 +83,7 @@ impl Retained {
         let oldest = next_off.saturating_sub(self.recent.len() as u64);
         if floor > oldest {
             let n = usize::try_from(floor - oldest).unwrap_or(usize::MAX);
-            self.recent.drain(..n.min(self.recent.len()));
+            self.recent.drop_front(n);
         }
         let (big, keep) = SHRINK_HISTORY;
         if self.history.capacity() > big && self.history.len() * 4 < self.history.capacity() {
@@ -96,7 +97,7 @@ impl Retained {
 
     /// Releases the bytes (a finished direction; labels stay).
     pub(super) fn release_bytes(&mut self) {
-        self.recent = VecDeque::new();
+        self.recent = Recent::default();
     }
 
     /// Gives back the room kept beyond what is held, where it is worth it (an idle
@@ -121,9 +122,8 @@ impl Retained {
             .get(bytes.len().saturating_sub(RECENT)..)
             .unwrap_or(bytes);
         let excess = (self.recent.len() + tail.len()).saturating_sub(RECENT);
-        self.recent.drain(..excess.min(self.recent.len()));
-        // `extend` over `&u8` copies the slice whole; over `u8` values it goes byte by byte.
-        self.recent.extend(tail);
+        self.recent.drop_front(excess);
+        self.recent.push(tail);
     }
 
     /// Whether `data`, a copy of stream bytes `r` already delivered (the stream is at
@@ -137,7 +137,7 @@ impl Retained {
         }
         let differs = (from..r.end.min(next_off)).any(|off| {
             let first = self.recent.get((off - oldest) as usize);
-            let now = data.get((off - r.start) as usize);
+            let now = data.get((off - r.start) as usize).copied();
             first != now
         });
         Some(differs)

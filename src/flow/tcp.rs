@@ -19,13 +19,14 @@
 
 use super::dissect::{run_dissector, run_dissector_with};
 use super::retain::Retained;
+use super::segs::Segs;
 use super::{App, Flow, Limits, SegRef};
 use crate::decode::TcpFlags;
 use crate::fields::FieldId;
 use crate::note::{NoteGroup, Severity};
 use crate::proto::{Direction, Emitter, StreamSpan};
 use crate::span::Visibility;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 mod holes;
@@ -91,7 +92,7 @@ pub struct TcpDir {
     pub(super) buf: Vec<u8>,
     pub(super) buf_base: u64,
     /// Delivered stretches whose frames wait for labels: sorted, not overlapping.
-    pub segs: VecDeque<SegRef>,
+    pub segs: Segs,
     /// Copies and segments out of order, made at the first one.
     disorder: Option<Box<Disorder>>,
     /// Labels and bytes kept for retransmitted copies.
@@ -110,7 +111,7 @@ impl Default for TcpDir {
             next_off: 0,
             buf: Vec::new(),
             buf_base: 0,
-            segs: VecDeque::new(),
+            segs: Segs::default(),
             disorder: None,
             retained: Retained::default(),
             fin_at: NO_FIN,
@@ -142,9 +143,7 @@ impl TcpDir {
         if worth_shrinking::<u8>(self.buf.len(), self.buf.capacity()) {
             self.buf.shrink_to_fit();
         }
-        if worth_shrinking::<SegRef>(self.segs.len(), self.segs.capacity()) {
-            self.segs.shrink_to_fit();
-        }
+        self.segs.shrink_idle();
         self.retained.shrink();
         if let Some(d) = self.disorder.as_mut() {
             if d.dups.is_empty() && d.held.is_empty() {
@@ -547,11 +546,6 @@ fn deliver(
     out: &mut Emitter,
 ) {
     let st = flow.tcp.get_mut(dir);
-    if st.segs.capacity() == 0 {
-        // Most directions of a full table carry a segment or two (the allocator's own
-        // first room is four): more comes by doubling.
-        st.segs.reserve_exact(1);
-    }
     st.segs.push_back(SegRef {
         start: st.next_off,
         len: piece.len() as u32,
