@@ -141,6 +141,15 @@ impl Kept {
             &p.body,
             if p.alarming { "!" } else { "" },
         ];
+        // Room up to the spilling point and this entry, not the doubling past it (the
+        // buffer then keeps that room: 2 MB where 1 was wanted).
+        let size: usize = fields.iter().map(|s| 4 + s.len()).sum();
+        let bound = if self.in_memory {
+            usize::MAX
+        } else {
+            self.spill_at.max(self.text.len()).saturating_add(size)
+        };
+        grow(&mut self.text, size, bound);
         for s in fields {
             let len = u32::try_from(s.len()).map_err(|_| invalid("an entry over 4 GiB"))?;
             self.text.extend_from_slice(&len.to_le_bytes());
