@@ -387,6 +387,36 @@ fn page_data_matches_the_flow_reports() {
     }
 }
 
+/// A page lists the first flows by id, each with its ladder, however the flows end
+/// (here most are evicted from a small table, out of order), and counts the rest.
+#[test]
+fn the_page_lists_the_first_flows_with_their_ladders() {
+    const LISTED: u64 = 10_000;
+    let extra = 7u32;
+    let mut pcap = Pcap::new(1, 65535);
+    for i in 0..LISTED as u32 + extra {
+        let client = [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];
+        let syn = ipv4_tcp(client, [10, 0, 0, 2], 40000, 443, i, 0, 0x02, &[]);
+        pcap = pcap.frame(i / 1000, &ethernet(&syn));
+    }
+    let dir = tempdir("html-many-flows");
+    let capture = pcap.write(&dir, "many.pcap");
+    let html = html_of(&["--max-flows", "3000", capture.to_str().unwrap()]);
+    let blocks = data_blocks(&html);
+    let s0 = &blocks.iter().find(|(id, _)| id == "s0").unwrap().1;
+    let flows = s0["flows"].as_array().unwrap();
+    let ids: Vec<u64> = flows.iter().map(|f| f["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (1..=LISTED).collect::<Vec<_>>());
+    for f in flows {
+        let head = f["ladder"]["head"].as_array().unwrap();
+        assert_eq!(head.len(), 1, "flow {}: {head:?}", f["id"]);
+        assert_eq!(head[0]["f"], f["id"], "its one frame");
+    }
+    assert_eq!(s0["left_out"]["flows"], u64::from(extra));
+    assert_eq!(s0["left_out"]["max_flows"], LISTED);
+    assert_eq!(s0["summary"]["flows"], LISTED + u64::from(extra));
+}
+
 /// --max-frames bounds the embedded detail; the flows and totals still cover every
 /// frame, and the page says what it left out.
 #[test]

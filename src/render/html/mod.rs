@@ -87,10 +87,16 @@ pub struct Section {
     pub title: String,
     /// Paragraphs under the heading (the demo's story), plain text.
     pub intro: Vec<String>,
-    /// The section's facts: file, summary, flows, packets, fields, what was left out.
+    /// The section's facts: file, summary, packets, fields, what was left out.
     pub data: Value,
-    /// Frame number and detail, in capture order.
-    pub details: Vec<(u64, Value)>,
+    /// Each listed flow as compact JSON text, by first appearance: a flow kept as a
+    /// `Value` tree took some 20 KB (maps of maps, a key `String` each), as text about
+    /// 1.5 KB, and a page keeps up to [`MAX_FLOWS`] of them. The page writes them as
+    /// the `flows` of [`Section::data`].
+    pub flows: Vec<String>,
+    /// Frame number and detail as JSON text, in capture order (as `Value` trees, the
+    /// frames of a full budget took 13 MB, as text about one).
+    pub details: Vec<(u64, String)>,
 }
 
 /// A frame whose detail the page embeds.
@@ -100,7 +106,8 @@ struct Kept {
     /// Captured bytes.
     size: usize,
     packet: Value,
-    detail: Value,
+    /// Its detail as JSON text ([`Section::details`]).
+    detail: String,
     notable: bool,
 }
 
@@ -170,7 +177,8 @@ impl Ladder {
 /// A listed flow, ordered by id so that the heap drops the latest first.
 struct Listed {
     id: u64,
-    value: Value,
+    /// Its entry, as JSON text ([`Section::flows`]).
+    json: String,
 }
 
 impl PartialEq for Listed {
@@ -353,7 +361,14 @@ impl HtmlSink {
         true
     }
 
+    /// Adds the frame to its flow's ladder. Only the first [`MAX_FLOWS`] flows by id are
+    /// listed (every flow reports, and the list keeps the earliest): a later flow's
+    /// ladder would only be dropped with its report, and a full table of them held
+    /// 500 bytes each (a million one-packet flows: 150 MB).
     fn ladder_arrow(&mut self, v: &FrameView<'_>, id: u64, dir: Direction, desc: Option<&str>) {
+        if id > MAX_FLOWS as u64 {
+            return;
+        }
         let payload = v.decoded.payload_range();
         let counts = payload
             .clone()
@@ -449,7 +464,7 @@ impl HtmlSink {
             .zip(1u64..)
             .take_while(|(k, n)| k.number == *n)
             .count() as u64;
-        let (packets, details): (Vec<Value>, Vec<(u64, Value)>) = self
+        let (packets, details): (Vec<Value>, Vec<(u64, String)>) = self
             .kept
             .into_iter()
             .map(|k| (k.packet, (k.number, k.detail)))
@@ -457,7 +472,6 @@ impl HtmlSink {
         let data = json!({
             "file": super::escape(&self.file),
             "summary": self.summary,
-            "flows": flows.into_iter().map(|l| l.value).collect::<Vec<_>>(),
             "classes": self.classes,
             "names": self.names.iter().map(|(n, (how, flows))| json!({
                 "name": n, "sources": how, "flows": flows,
@@ -482,6 +496,7 @@ impl HtmlSink {
             title: self.file.clone(),
             intro: Vec::new(),
             data,
+            flows: flows.into_iter().map(|l| l.json).collect(),
             details,
         }
     }
@@ -579,7 +594,7 @@ impl Sink for HtmlSink {
             "notable": notable_leak,
             "notes": v.decoded.notes.len(),
         });
-        let detail = self.detail(v);
+        let detail = self.detail(v).to_string();
         self.plain += usize::from(!notable_leak);
         self.kept_bytes += v.frame.data.len();
         self.kept.push(Kept {
@@ -650,7 +665,10 @@ impl Sink for HtmlSink {
             o.insert("class".into(), json!(class));
             o.insert("ladder".into(), ladder.json());
         }
-        self.flows.push(Listed { id: r.id, value });
+        self.flows.push(Listed {
+            id: r.id,
+            json: value.to_string(),
+        });
         Ok(())
     }
 

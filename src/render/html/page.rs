@@ -6,7 +6,8 @@
 //!   are required with no policy, so any HTML string sink (`innerHTML`…) would throw;
 //! - the data, as JSON in `<script type="application/json">` elements that the browser
 //!   never runs (ids prefixed `d-`, apart from the sections' own ids): `d-page` (title, intro, labels, the list of sections, the demo's closing
-//!   table), `d-sN` per capture (summary, flows with their ladders, packet list, fields),
+//!   table), `d-sN` per capture (summary, flows with their ladders, packet list, fields;
+//!   the flows written from their texts, [`Section::flows`]),
 //!   and `d-sN-fM` per embedded frame, parsed only when that frame is selected;
 //! - the stylesheet (`page.css`) and the script (`page.js`), assets included at build
 //!   time, which read the data with `textContent` + `JSON.parse` and build the
@@ -70,19 +71,52 @@ pub fn content_security_policy() -> String {
 /// element or start a comment (`<`, `>`, `&` escaped), and the two line separators
 /// JavaScript once treated as line ends are escaped too.
 pub fn script_json(value: &Value) -> String {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut out = Vec::new();
+    // (Writing to a `Vec` cannot fail, and what is written is UTF-8.)
+    let _ = write_script_text(&mut out, &value.to_string());
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes JSON text escaped as [`script_json`] escapes it, in pieces between the
+/// characters it escapes.
+fn write_script_text(out: &mut impl Write, text: &str) -> io::Result<()> {
+    let mut from = 0;
+    for (i, c) in text.char_indices() {
+        let escape = match c {
+            '<' => "\\u003c",
+            '>' => "\\u003e",
+            '&' => "\\u0026",
+            '\u{2028}' => "\\u2028",
+            '\u{2029}' => "\\u2029",
+            _ => continue,
+        };
+        out.write_all(text.get(from..i).unwrap_or_default().as_bytes())?;
+        out.write_all(escape.as_bytes())?;
+        from = i + c.len_utf8();
     }
-    out
+    out.write_all(text.get(from..).unwrap_or_default().as_bytes())
+}
+
+/// Writes a section's data for its script element: [`Section::data`] with the flows'
+/// texts as its `flows` (first: the page's script reads the object by key), escaped
+/// as [`script_json`] escapes, without gathering the flows into one text.
+fn write_section_json(out: &mut impl Write, s: &Section) -> io::Result<()> {
+    out.write_all(b"{\"flows\":[")?;
+    for (i, f) in s.flows.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write_script_text(out, f)?;
+    }
+    out.write_all(b"]")?;
+    let rest = s.data.to_string();
+    match rest.strip_prefix('{').filter(|r| *r != "}") {
+        Some(r) => {
+            out.write_all(b",")?;
+            write_script_text(out, r)
+        }
+        None => out.write_all(b"}"),
+    }
 }
 
 /// Text for an HTML element or a quoted attribute.
@@ -150,17 +184,13 @@ pub fn write_page(out: &mut impl Write, page: &Page) -> io::Result<()> {
         script_json(&page_json(page))
     )?;
     for (i, s) in page.sections.iter().enumerate() {
-        writeln!(
-            out,
-            "<script type=\"application/json\" id=\"d-s{i}\">{}</script>",
-            script_json(&s.data)
-        )?;
+        write!(out, "<script type=\"application/json\" id=\"d-s{i}\">")?;
+        write_section_json(out, s)?;
+        writeln!(out, "</script>")?;
         for (n, d) in &s.details {
-            writeln!(
-                out,
-                "<script type=\"application/json\" id=\"d-s{i}-f{n}\">{}</script>",
-                script_json(d)
-            )?;
+            write!(out, "<script type=\"application/json\" id=\"d-s{i}-f{n}\">")?;
+            write_script_text(out, d)?;
+            writeln!(out, "</script>")?;
         }
     }
     write!(out, "<script>{SCRIPT}</script>\n</body>\n</html>\n")?;

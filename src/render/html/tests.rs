@@ -16,6 +16,37 @@ fn script_json_cannot_close_its_element() {
     assert_eq!(back, v);
 }
 
+/// A section's flows are kept as text and written into its data as `flows`, escaped
+/// as the rest: the element still parses to the data with the flows in it.
+#[test]
+fn a_section_s_flows_are_written_into_its_data_escaped() {
+    let flow = json!({"id": 1, "sni": "</script><script>alert(1)</script>", "x": "\u{2028}&"});
+    for data in [json!({"file": "a.pcap", "n": 2}), json!({})] {
+        let page = Page {
+            sections: vec![Section {
+                data: data.clone(),
+                flows: vec![flow.to_string(), json!({"id": 2}).to_string()],
+                ..Section::default()
+            }],
+            ..Page::default()
+        };
+        let mut out = Vec::new();
+        write_page(&mut out, &page).unwrap();
+        let html = String::from_utf8(out).unwrap();
+        let start = "<script type=\"application/json\" id=\"d-s0\">";
+        let text = html
+            .split_once(start)
+            .and_then(|(_, rest)| rest.split_once("</script>"))
+            .map(|(text, _)| text)
+            .unwrap();
+        assert!(!text.contains('<') && !text.contains('&') && !text.contains('\u{2028}'));
+        let mut expected = data;
+        expected["flows"] = json!([flow, {"id": 2}]);
+        let back: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(back, expected);
+    }
+}
+
 #[test]
 fn html_text_escapes_markup_and_quotes() {
     assert_eq!(
