@@ -1,4 +1,4 @@
-//! `-j N`: the output of `flows`, `show` and `check` does not depend on how many worker
+//! `-j N`: the output of `flows`, `show`, `check` and `html` does not depend on how many worker
 //! threads share a capture's flows. Compared byte for byte (stdout, stderr, exit
 //! status) between `-j 1` and `-j 2` (and `-j 3`, where shards outnumber what the hash
 //! happens to spread) over captures/ and, when EAVESDROP_CORPUS is set, every capture
@@ -27,6 +27,7 @@ const COMMANDS: &[&[&str]] = &[
         "undecoded",
         "--allow-empty",
     ],
+    &["html"],
 ];
 
 /// Differences between `-j 1` and `-j jobs` on `file`, one line each.
@@ -107,19 +108,22 @@ fn jobs_do_not_change_the_output_on_the_development_corpus() {
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
 }
 
-/// Several captures in one command: each file's output whole and in the order given.
+/// Several captures in one command: each file's output whole and in the order given
+/// (`html`: a section each, in that order).
 #[test]
 fn several_files_keep_their_order() {
     let files: Vec<PathBuf> = sample_captures().into_iter().take(6).collect();
-    let run = |j: &str| {
-        let mut c = eavesdrop();
-        c.args(["flows", "--color=never", "-j", j]).args(&files);
-        output_within(c, 120, "flows of several files")
-    };
-    let (one, two) = (run("1"), run("2"));
-    assert!(one.status.success());
-    assert_eq!(one.stdout, two.stdout);
-    assert_eq!(one.stderr, two.stderr);
+    for cmd in [&["flows", "--color=never"][..], &["html"]] {
+        let run = |j: &str| {
+            let mut c = eavesdrop();
+            c.args(cmd).args(["-j", j]).args(&files);
+            output_within(c, 120, &format!("{cmd:?} of several files"))
+        };
+        let (one, two) = (run("1"), run("2"));
+        assert!(one.status.success(), "{cmd:?}");
+        assert_eq!(one.stdout, two.stdout, "{cmd:?}");
+        assert_eq!(one.stderr, two.stderr, "{cmd:?}");
+    }
 }
 
 /// A capture cut short part way: the frames before the damage are reported the same

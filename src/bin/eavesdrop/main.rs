@@ -23,7 +23,7 @@ use eavesdrop::keys::{KeyLog, KeyRing};
 use eavesdrop::render::check::CheckSink;
 use eavesdrop::render::flows::{Filtered, FlowsSink};
 use eavesdrop::render::hexdump::{ShowOptions, ShowSink};
-use eavesdrop::render::html::{write_page, HtmlSink, Page};
+use eavesdrop::render::html::{write_page, HtmlSink, Page, Section};
 use eavesdrop::render::json::{JsonMode, JsonSink};
 use eavesdrop::render::time::Clock;
 use eavesdrop::render::OutputFormat;
@@ -261,39 +261,67 @@ fn write_html(path: Option<&Path>, page: &Page, quiet: bool) -> anyhow::Result<(
     Ok(())
 }
 
+/// One capture's section of the page, read with `jobs` shards; a capture damaged part
+/// way has what came before on the page, with a warning, and its error.
+fn html_one(
+    args: &HtmlArgs,
+    path: &Path,
+    jobs: usize,
+    progress: &mut Progress,
+) -> anyhow::Result<(Section, Option<CaptureError>)> {
+    let name = path.display().to_string();
+    // Every frame goes to the page (its ladder, the packet list, the detail).
+    let sink = Copying::new(HtmlSink::new(&name, args.options()), KeepFrames::All);
+    let none = &mut FrameFilter::none();
+    let config = args.limits.config(true);
+    let keys = &KeySource::default();
+    let (
+        Copying {
+            inner: mut sink, ..
+        },
+        failure,
+    ) = read_parallel(path, sink, config, jobs, None, none, keys, progress)?;
+    if let Some(e) = &failure {
+        sink.warning(&format!(
+            "reading stopped: {e} (everything before it is on this page)"
+        ))?;
+    }
+    Ok((sink.into_section(), failure))
+}
+
 fn html(args: HtmlArgs) -> anyhow::Result<ExitCode> {
     html_output(args.output.as_deref())?;
-    let config = args.limits.config(true);
+    let jobs = args.jobs.resolve(args.files.len());
     let mut page = Page::default();
     let mut code = ExitCode::SUCCESS;
-    for path in &args.files {
-        let name = path.display().to_string();
-        let mut progress = Progress::for_file(path, progress_allowed(false, args.quiet));
-        let sink = HtmlSink::new(&name, args.options());
-        let none = &mut FrameFilter::none();
-        match read_into(
-            path,
-            sink,
-            config,
-            None,
-            none,
-            &KeySource::default(),
-            &mut progress,
-        ) {
-            Ok((mut sink, failure)) => {
+    let mut done = |path: &Path, result: anyhow::Result<(Section, Option<CaptureError>)>| {
+        match result {
+            Ok((section, failure)) => {
                 if let Some(e) = failure {
-                    sink.warning(&format!(
-                        "reading stopped: {e} (everything before it is on this page)"
-                    ))?;
                     damaged(path, &e, "put on the page");
                     code = ExitCode::from(2);
                 }
-                page.sections.push(sink.into_section());
+                page.sections.push(section);
             }
             Err(e) => {
                 eprintln!("eavesdrop: error: {}", message(&e));
                 code = ExitCode::from(2);
             }
+        }
+        Ok(())
+    };
+    if jobs > 1 && args.files.len() > 1 {
+        files_in_parallel(
+            &args.files,
+            jobs,
+            |path, shards, _, _| html_one(&args, path, shards, &mut Progress::off()),
+            &mut done,
+        )?;
+    } else {
+        for path in &args.files {
+            let mut progress = Progress::for_file(path, progress_allowed(false, args.quiet));
+            let result = html_one(&args, path, jobs, &mut progress);
+            done(path, result)?;
         }
     }
     if page.sections.is_empty() {

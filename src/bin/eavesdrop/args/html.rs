@@ -50,6 +50,9 @@ pub struct HtmlArgs {
 
     #[command(flatten)]
     pub limits: EngineArgs,
+
+    #[command(flatten)]
+    pub jobs: JobsArgs,
 }
 
 impl HtmlArgs {
