@@ -460,14 +460,15 @@ fn held_and_allocations_per_flow<S: Sink>(
 /// live reports in numbered slots rather than a map by flow id, the TLS dissector 88
 /// bytes (a record's field in two bytes). Then 1,626 bytes, 2,431 with reports: a
 /// direction's one waiting segment kept in place (its deque's 24 bytes); then 1,610,
-/// 2,415 with reports: the flow 152 bytes. The target is 1 KiB ([`an_established_tls_flow_holds_under_1_kib`]);
+/// 2,415 with reports: the flow 152 bytes; then 2,399 with reports: the live report
+/// 136 bytes. The target is 1 KiB ([`an_established_tls_flow_holds_under_1_kib`]);
 /// these bounds keep what was gained.
 #[test]
 fn an_established_tls_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
         let bound = if what == "with reports" {
-            2_430.0
+            2_415.0
         } else {
             1_625.0
         };
@@ -623,7 +624,9 @@ fn one_packet_flow_bytes() -> Vec<(&'static str, f64, f64)> {
 /// Then a direction's one waiting segment and its first 22 bytes kept in place, in
 /// the room their deques took (no piece of 32 bytes each): 578 bytes in 5
 /// allocations, 748 in 6 with reports. Then the flow without its first and last
-/// frames (its report and the table keep them): 562 bytes, 732 with reports.
+/// frames (its report and the table keep them): 562 bytes, 732 with reports. Then the
+/// live report 136 bytes (its counts, sizes and note count side by side in place, one
+/// box for what does not fit): 716 with reports.
 /// The target (64 MiB with a million flows) needs about 850 bytes with the
 /// allocator's.
 #[test]
@@ -631,7 +634,7 @@ fn a_one_packet_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per, allocations) in one_packet_flow_bytes() {
         let (bytes, allocs) = if what == "with reports" {
-            (745.0, 6.0)
+            (730.0, 6.0)
         } else {
             (575.0, 5.0)
         };

@@ -56,38 +56,24 @@ impl<T: Copy + Into<u64> + TryFrom<u64>> Narrow<T> {
     }
 }
 
-/// Both directions' counts: 16 bits each in place, then 32 and 64 in their own box,
-/// each at the first count that would not fit. Most flows of a full table are short
-/// (a scan, one-packet flows, DNS): 32 bytes in place where 32-bit counts took 64.
+/// Both directions' counts past 16 bits: 32, then 64, each from the first count that
+/// would not fit (in [`Wide`]).
 #[derive(Clone, Debug)]
-enum Tally {
-    Small([Narrow<u16>; 2]),
-    Narrow(Box<[Narrow<u32>; 2]>),
-    Wide(Box<[Row; 2]>),
+enum BigTally {
+    Narrow([Narrow<u32>; 2]),
+    Wide([Row; 2]),
 }
 
-impl Default for Tally {
-    fn default() -> Tally {
-        Tally::Small([Narrow::default(); 2])
-    }
-}
-
-impl Tally {
-    /// Adds one frame's counts to direction `i` (0 or 1).
+impl BigTally {
+    /// Adds one frame's counts to direction `i` (0 or 1), widening if one would not fit.
     fn add(&mut self, i: usize, c: &Row) {
-        if let Tally::Small(dirs) = self {
+        if let BigTally::Narrow(dirs) = self {
             if dirs.get_mut(i).is_none_or(|d| d.add(c)) {
                 return;
             }
-            *self = Tally::Narrow(Box::new(dirs.map(|d| Narrow(d.0.map(u32::from)))));
+            *self = BigTally::Wide(dirs.map(|d| d.wide()));
         }
-        if let Tally::Narrow(dirs) = self {
-            if dirs.get_mut(i).is_none_or(|d| d.add(c)) {
-                return;
-            }
-            *self = Tally::Wide(Box::new(dirs.map(|d| d.wide())));
-        }
-        if let Tally::Wide(dirs) = self {
+        if let BigTally::Wide(dirs) = self {
             if let Some(d) = dirs.get_mut(i) {
                 for (a, b) in d.iter_mut().zip(c) {
                     *a += b;
@@ -98,15 +84,14 @@ impl Tally {
 
     fn get(&self) -> [Row; 2] {
         match self {
-            Tally::Small(dirs) => dirs.map(|d| d.wide()),
-            Tally::Narrow(dirs) => dirs.map(|d| d.wide()),
-            Tally::Wide(dirs) => **dirs,
+            BigTally::Narrow(dirs) => dirs.map(|d| d.wide()),
+            BigTally::Wide(dirs) => *dirs,
         }
     }
 }
 
-/// The first [`MAX_SIZES`] record or payload sizes of one direction, in place (a `Vec`
-/// would take 24 bytes here and a piece of 32 on the heap for the first).
+/// The first [`MAX_SIZES`] record or payload sizes of one direction, once one took more
+/// than 16 bits (before, they are in [`Live`] itself).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Sizes<T> {
     len: u8,
@@ -122,66 +107,26 @@ impl<T: Copy> Sizes<T> {
         }
     }
 
-    fn full(&self) -> bool {
-        usize::from(self.len) >= MAX_SIZES
-    }
-
     fn as_slice(&self) -> &[T] {
         self.sizes.get(..usize::from(self.len)).unwrap_or(&[])
     }
 }
 
-/// Both directions' sizes: 16 bits in place (every TLS record, and payloads up to
-/// 64 KiB), 32 in a box from the first larger one.
-#[derive(Clone, Debug)]
-enum SizeLog {
-    Small([Sizes<u16>; 2]),
-    Wide(Box<[Sizes<u32>; 2]>),
+/// What a live report keeps once something does not fit in place: counts past 16 bits,
+/// sizes past 16 bits, notes past 32. Each part is boxed again, so that the rare flow
+/// that needs one pays for that one; most flows of a full table never need this box.
+#[derive(Clone, Debug, Default)]
+struct Wide {
+    tally: Option<Box<BigTally>>,
+    sizes: Option<Box<[Sizes<u32>; 2]>>,
+    /// Notes beyond the first `u32::MAX` ([`Live::notes`]).
+    notes: u64,
 }
 
-impl Default for SizeLog {
-    fn default() -> SizeLog {
-        SizeLog::Small([Sizes::default(); 2])
-    }
-}
-
-impl SizeLog {
-    /// Keeps `size` as direction `i`'s (0 or 1) next, if it has room.
-    fn push(&mut self, i: usize, size: u32) {
-        if let SizeLog::Small(dirs) = self {
-            let Some(d) = dirs.get_mut(i) else {
-                return;
-            };
-            match u16::try_from(size) {
-                _ if d.full() => return,
-                Ok(small) => return d.push(small),
-                Err(_) => {
-                    *self = SizeLog::Wide(Box::new(dirs.map(|d| Sizes {
-                        len: d.len,
-                        sizes: d.sizes.map(u32::from),
-                    })))
-                }
-            }
-        }
-        if let SizeLog::Wide(dirs) = self {
-            if let Some(d) = dirs.get_mut(i) {
-                d.push(size);
-            }
-        }
-    }
-
-    /// Direction `i`'s sizes.
-    fn get(&self, i: usize) -> Vec<u32> {
-        match self {
-            SizeLog::Small(dirs) => dirs.get(i).map_or(Vec::new(), |d| {
-                d.as_slice().iter().map(|&s| u32::from(s)).collect()
-            }),
-            SizeLog::Wide(dirs) => dirs.get(i).map_or(Vec::new(), |d| d.as_slice().to_vec()),
-        }
-    }
-}
-
-/// What a flow's released frames told, so far.
+/// What a flow's released frames told, so far. 136 bytes (144 with the allocator's, a
+/// full table holds one per flow): the counts and sizes in 16 bits and the note count
+/// in 32 in place, side by side with the other small fields, and one box for what does
+/// not fit ([`Wide`]); two enums, each with its own tag and box, took 16 bytes more.
 #[derive(Clone, Debug, Default)]
 pub struct Live {
     first_frame: u64,
@@ -191,12 +136,18 @@ pub struct Live {
     /// each pair 16).
     secs: [i64; 2],
     nsecs: [u32; 2],
-    notes: u64,
-    /// `[to the server, to the client]`.
-    tally: Tally,
-    sizes: SizeLog,
+    /// Notes, up to `u32::MAX`; the rest in [`Wide::notes`].
+    notes: u32,
+    /// `[to the server, to the client]`: counts in 16 bits, until one does not fit
+    /// ([`Wide::tally`] from then on).
+    tally: [Narrow<u16>; 2],
+    /// Each direction's first sizes in 16 bits, and how many, until one does not fit
+    /// ([`Wide::sizes`] from then on).
+    size_lens: [u8; 2],
+    sizes: [[u16; MAX_SIZES]; 2],
     first_undecoded: Option<NonZeroU64>,
     findings: Option<Box<Findings>>,
+    wide: Option<Box<Wide>>,
     /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
     /// over, what follows is application data.
     tls13_client_encrypted: bool,
@@ -205,6 +156,99 @@ pub struct Live {
 }
 
 impl Live {
+    fn wide_mut(&mut self) -> &mut Wide {
+        self.wide.get_or_insert_with(Box::default)
+    }
+
+    /// Adds one frame's counts to direction `i` (0 or 1): in place while they fit in
+    /// 16 bits, then in 32 and 64 in a box, both directions moved at the first count
+    /// that would not fit.
+    fn add_counts(&mut self, i: usize, c: &Row) {
+        if let Some(big) = self.wide.as_mut().and_then(|w| w.tally.as_mut()) {
+            return big.add(i, c);
+        }
+        if self.tally.get_mut(i).is_none_or(|d| d.add(c)) {
+            return;
+        }
+        let narrow = self.tally.map(|d| Narrow(d.0.map(u32::from)));
+        self.tally = Default::default();
+        let big = self
+            .wide_mut()
+            .tally
+            .insert(Box::new(BigTally::Narrow(narrow)));
+        big.add(i, c);
+    }
+
+    /// Both directions' counts.
+    fn counts(&self) -> [Row; 2] {
+        match self.wide.as_ref().and_then(|w| w.tally.as_ref()) {
+            Some(big) => big.get(),
+            None => self.tally.map(|d| d.wide()),
+        }
+    }
+
+    /// Keeps `size` as direction `i`'s (0 or 1) next, if it has room: in 16 bits in
+    /// place, in 32 in a box from the first larger one.
+    fn push_size(&mut self, i: usize, size: u32) {
+        if let Some(wide) = self.wide.as_mut().and_then(|w| w.sizes.as_mut()) {
+            if let Some(d) = wide.get_mut(i) {
+                d.push(size);
+            }
+            return;
+        }
+        let (Some(len), Some(sizes)) = (self.size_lens.get_mut(i), self.sizes.get_mut(i)) else {
+            return;
+        };
+        let Some(slot) = sizes.get_mut(usize::from(*len)) else {
+            // Full.
+            return;
+        };
+        if let Ok(small) = u16::try_from(size) {
+            *slot = small;
+            *len += 1;
+            return;
+        }
+        let wide: [Sizes<u32>; 2] = std::array::from_fn(|d| Sizes {
+            len: self.size_lens.get(d).copied().unwrap_or(0),
+            sizes: self
+                .sizes
+                .get(d)
+                .map_or([0; MAX_SIZES], |s| s.map(u32::from)),
+        });
+        let wide = self.wide_mut().sizes.insert(Box::new(wide));
+        if let Some(d) = wide.get_mut(i) {
+            d.push(size);
+        }
+    }
+
+    /// Direction `i`'s sizes.
+    fn sizes(&self, i: usize) -> Vec<u32> {
+        if let Some(wide) = self.wide.as_ref().and_then(|w| w.sizes.as_ref()) {
+            return wide.get(i).map_or(Vec::new(), |d| d.as_slice().to_vec());
+        }
+        let len = self.size_lens.get(i).map_or(0, |&n| usize::from(n));
+        self.sizes
+            .get(i)
+            .and_then(|s| s.get(..len))
+            .map_or(Vec::new(), |s| s.iter().map(|&n| u32::from(n)).collect())
+    }
+
+    /// Counts `n` more notes.
+    fn add_notes(&mut self, n: usize) {
+        match u32::try_from(n)
+            .ok()
+            .and_then(|n| self.notes.checked_add(n))
+        {
+            Some(sum) => self.notes = sum,
+            None => self.wide_mut().notes += n as u64,
+        }
+    }
+
+    /// Every note counted.
+    fn notes(&self) -> u64 {
+        u64::from(self.notes) + self.wide.as_ref().map_or(0, |w| w.notes)
+    }
+
     fn findings_mut(&mut self) -> &mut Findings {
         self.findings.get_or_insert_with(Box::default)
     }
@@ -220,7 +264,7 @@ impl Live {
         }
         r.last_frame = frame.number;
         (r.secs[1], r.nsecs[1]) = ts;
-        r.notes += decoded.notes.len() as u64;
+        r.add_notes(decoded.notes.len());
         let i = dir.index();
         // The frame's own counts, added at the end.
         let mut payload = [0u64; Label::COUNT];
@@ -274,7 +318,7 @@ impl Live {
                     plaintext: Some(p),
                 } if *content == ContentType::APPLICATION_DATA => {
                     tls_records = true;
-                    r.sizes.push(i, u32::from(*len));
+                    r.push_size(i, u32::from(*len));
                     // In TLS 1.3 the encrypted handshake looks like application data:
                     // the server's records before the client's first encrypted one,
                     // and that one (the client's Finished), are the handshake.
@@ -295,7 +339,7 @@ impl Live {
                 }
                 Desc::TlsRecord { len, .. } => {
                     tls_records = true;
-                    r.sizes.push(i, u32::from(*len));
+                    r.push_size(i, u32::from(*len));
                 }
                 Desc::Leak { kind, value } => {
                     r.findings_mut().leak(*kind, value, frame.number, dir);
@@ -312,11 +356,11 @@ impl Live {
             }
         }
         let counts = row(1, u64::from(frame.orig_len), payload, plaintext);
-        r.tally.add(i, &counts);
+        r.add_counts(i, &counts);
         r.records_seen |= tls_records;
         // Before TLS (or without it) each payload is a message; after, records count.
         if !r.records_seen && payload_len > 0 {
-            r.sizes.push(i, payload_len);
+            r.push_size(i, payload_len);
         }
     }
 }
@@ -459,10 +503,10 @@ impl FlowReport {
         let [start_ns, end_ns] = live.nsecs;
         self.start = Timestamp::new(start, start_ns);
         self.end = Timestamp::new(end, end_ns);
-        self.notes = live.notes;
-        for (i, (d, c)) in self.dirs.iter_mut().zip(live.tally.get()).enumerate() {
+        self.notes = live.notes();
+        for (i, (d, c)) in self.dirs.iter_mut().zip(live.counts()).enumerate() {
             set_row(d, c);
-            d.sizes = live.sizes.get(i);
+            d.sizes = live.sizes(i);
         }
         self.first_undecoded = live.first_undecoded;
         self.records_seen = live.records_seen;
@@ -482,15 +526,24 @@ impl FlowReport {
 mod tests {
     use super::*;
 
-    /// The engine holds one per flow in its table: with the allocator's 8 bytes, 160
-    /// (224 with 32-bit counts and sizes in place).
+    /// The engine holds one per flow in its table: with the allocator's 8 bytes, 144
+    /// (160 at 152 bytes, 224 with 32-bit counts and sizes in place).
     #[test]
-    fn a_live_report_fits_in_152_bytes() {
+    fn a_live_report_fits_in_136_bytes() {
         assert!(
-            std::mem::size_of::<Live>() <= 152,
+            std::mem::size_of::<Live>() <= 136,
             "{}",
             std::mem::size_of::<Live>()
         );
+    }
+
+    /// How wide the counts are kept: 16, 32 or 64 bits.
+    fn width(r: &Live) -> u32 {
+        match r.wide.as_ref().and_then(|w| w.tally.as_deref()) {
+            None => 16,
+            Some(BigTally::Narrow(_)) => 32,
+            Some(BigTally::Wide(_)) => 64,
+        }
     }
 
     /// Counts stay exact past 16 and 32 bits: the tally widens, in both directions, at
@@ -503,28 +556,29 @@ mod tests {
             payload[opaque] = n;
             row(1, bytes, payload, 0)
         };
-        let mut t = Tally::default();
-        t.add(0, &frame(65_000, 5));
-        t.add(1, &frame(7, 3));
-        assert!(matches!(t, Tally::Small(_)));
-        t.add(0, &frame(535, 5));
-        assert!(matches!(t, Tally::Small(_)), "65,535 bytes still fit");
-        t.add(0, &frame(u64::from(u32::MAX) - 65_546, 0));
-        assert!(matches!(t, Tally::Narrow(_)));
-        assert_eq!(t.get()[0][1], u64::from(u32::MAX) - 11);
+        let mut t = Live::default();
+        t.add_counts(0, &frame(65_000, 5));
+        t.add_counts(1, &frame(7, 3));
+        assert_eq!(width(&t), 16);
+        assert!(t.wide.is_none(), "nothing boxed while counts fit");
+        t.add_counts(0, &frame(535, 5));
+        assert_eq!(width(&t), 16, "65,535 bytes still fit");
+        t.add_counts(0, &frame(u64::from(u32::MAX) - 65_546, 0));
+        assert_eq!(width(&t), 32);
+        assert_eq!(t.counts()[0][1], u64::from(u32::MAX) - 11);
         assert_eq!(
-            t.get()[1],
+            t.counts()[1],
             frame(7, 3),
             "the other direction widened as it was"
         );
-        t.add(0, &frame(11, 5));
-        assert!(matches!(t, Tally::Narrow(_)), "u32::MAX still fits");
-        t.add(0, &frame(1, 0));
-        assert!(matches!(t, Tally::Wide(_)));
-        t.add(0, &frame(1 << 40, 1 << 33));
-        t.add(1, &frame(2, 1));
+        t.add_counts(0, &frame(11, 5));
+        assert_eq!(width(&t), 32, "u32::MAX still fits");
+        t.add_counts(0, &frame(1, 0));
+        assert_eq!(width(&t), 64);
+        t.add_counts(0, &frame(1 << 40, 1 << 33));
+        t.add_counts(1, &frame(2, 1));
         let [mut a, mut b] = [DirStats::default(), DirStats::default()];
-        let [ra, rb] = t.get();
+        let [ra, rb] = t.counts();
         set_row(&mut a, ra);
         set_row(&mut b, rb);
         assert_eq!(a.packets, 6);
@@ -539,39 +593,64 @@ mod tests {
             (1, 2, [3, 4, 5, 6, 7], 8)
         );
         // One frame past 32 bits on its own widens all the way.
-        let mut t = Tally::default();
-        t.add(1, &frame(1 << 32, 0));
-        assert!(matches!(t, Tally::Wide(_)));
-        assert_eq!(t.get(), [[0; ROW], row(1, 1 << 32, [0; Label::COUNT], 0)]);
+        let mut t = Live::default();
+        t.add_counts(1, &frame(1 << 32, 0));
+        assert_eq!(width(&t), 64);
+        assert_eq!(
+            t.counts(),
+            [[0; ROW], row(1, 1 << 32, [0; Label::COUNT], 0)]
+        );
     }
 
     /// Each direction keeps its first eight sizes, past 16 bits too (a payload over
     /// 64 KiB: a TSO capture, a reassembled datagram).
     #[test]
     fn sizes_keep_the_first_eight() {
-        let mut s = SizeLog::default();
+        let mut s = Live::default();
         for n in 1..=20 {
-            s.push(0, n);
+            s.push_size(0, n);
         }
-        s.push(1, 70_000);
-        s.push(1, 5);
-        assert_eq!(s.get(0), [1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(s.get(1), [70_000, 5]);
-        let mut s = SizeLog::default();
+        s.push_size(1, 70_000);
+        s.push_size(1, 5);
+        assert_eq!(s.sizes(0), [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(s.sizes(1), [70_000, 5]);
+        let mut s = Live::default();
         for n in [1, 65_535, 3] {
-            s.push(1, n);
+            s.push_size(1, n);
         }
-        assert!(matches!(s, SizeLog::Small(_)));
+        assert!(s.wide.is_none(), "16 bits in place");
         for n in 0..7 {
-            s.push(0, 100_000 + n);
+            s.push_size(0, 100_000 + n);
         }
-        s.push(0, 9);
-        s.push(0, 99);
-        assert_eq!(s.get(1), [1, 65_535, 3]);
+        s.push_size(0, 9);
+        s.push_size(0, 99);
+        assert_eq!(s.sizes(1), [1, 65_535, 3]);
         assert_eq!(
-            s.get(0),
+            s.sizes(0),
             [100_000, 100_001, 100_002, 100_003, 100_004, 100_005, 100_006, 9]
         );
+        // A full direction takes no larger size (and boxes nothing for it).
+        let mut s = Live::default();
+        for n in 1..=8 {
+            s.push_size(0, n);
+        }
+        s.push_size(0, 1 << 20);
+        assert!(s.wide.is_none());
+        assert_eq!(s.sizes(0), [1, 2, 3, 4, 5, 6, 7, 8]);
+    }
+
+    /// Notes are counted past 32 bits.
+    #[test]
+    fn notes_are_counted_past_32_bits() {
+        let mut r = Live::default();
+        r.add_notes(3);
+        assert!(r.wide.is_none());
+        r.add_notes(u32::MAX as usize - 3);
+        assert_eq!(r.notes(), u64::from(u32::MAX));
+        assert!(r.wide.is_none(), "u32::MAX still fits");
+        r.add_notes(2);
+        r.add_notes(0);
+        assert_eq!(r.notes(), u64::from(u32::MAX) + 2);
     }
 
     #[test]
