@@ -30,6 +30,7 @@ impl Default for Recent {
 }
 
 impl Recent {
+    #[inline]
     pub(super) fn len(&self) -> usize {
         match &self.0 {
             Inner::Few { len, .. } => usize::from(*len),
@@ -54,6 +55,7 @@ impl Recent {
     }
 
     /// Forgets the oldest `n` bytes (all, if fewer).
+    #[inline]
     pub(super) fn drop_front(&mut self, n: usize) {
         match &mut self.0 {
             Inner::Few { len, bytes } => {
@@ -68,6 +70,7 @@ impl Recent {
     }
 
     /// Keeps `tail` as the newest bytes.
+    #[inline]
     pub(super) fn push(&mut self, tail: &[u8]) {
         match &mut self.0 {
             Inner::Few { len, bytes } => {

@@ -31,6 +31,7 @@ enum Inner {
 
 impl Segs {
     /// The stretches in order, as two slices (those of the deque's ring).
+    #[inline]
     fn as_slices(&self) -> (&[SegRef], &[SegRef]) {
         match &self.0 {
             Inner::Empty => (&[], &[]),
@@ -39,6 +40,7 @@ impl Segs {
         }
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         match &self.0 {
             Inner::Empty => 0,
@@ -59,20 +61,29 @@ impl Segs {
         }
     }
 
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&SegRef> {
-        let (a, b) = self.as_slices();
-        a.get(i).or_else(|| b.get(i.checked_sub(a.len())?))
+        match &self.0 {
+            Inner::Empty => None,
+            Inner::One(s) => (i == 0).then_some(s),
+            Inner::Many(d) => d.get(i),
+        }
     }
 
     pub fn front(&self) -> Option<&SegRef> {
         self.get(0)
     }
 
+    #[inline]
     pub fn back(&self) -> Option<&SegRef> {
-        let (a, b) = self.as_slices();
-        b.last().or(a.last())
+        match &self.0 {
+            Inner::Empty => None,
+            Inner::One(s) => Some(s),
+            Inner::Many(d) => d.back(),
+        }
     }
 
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = &SegRef> {
         let (a, b) = self.as_slices();
         a.iter().chain(b)
@@ -80,15 +91,17 @@ impl Segs {
 
     /// The index of the first stretch for which `pred` is false (`pred` true on a
     /// prefix, as for a slice).
+    #[inline]
     pub fn partition_point(&self, mut pred: impl FnMut(&SegRef) -> bool) -> usize {
-        let (a, b) = self.as_slices();
-        match a.last() {
-            Some(last) if pred(last) => a.len() + b.partition_point(pred),
-            _ => a.partition_point(pred),
+        match &self.0 {
+            Inner::Empty => 0,
+            Inner::One(s) => usize::from(pred(s)),
+            Inner::Many(d) => d.partition_point(pred),
         }
     }
 
     /// Adds a stretch after the others.
+    #[inline]
     pub fn push_back(&mut self, seg: SegRef) {
         match &mut self.0 {
             Inner::Empty => self.0 = Inner::One(seg),
@@ -103,6 +116,7 @@ impl Segs {
     }
 
     /// Takes the first stretch (a deque keeps its room).
+    #[inline]
     pub fn pop_front(&mut self) -> Option<SegRef> {
         match &mut self.0 {
             Inner::Empty => None,

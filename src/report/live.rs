@@ -66,6 +66,7 @@ enum BigTally {
 
 impl BigTally {
     /// Adds one frame's counts to direction `i` (0 or 1), widening if one would not fit.
+    #[inline]
     fn add(&mut self, i: usize, c: &Row) {
         if let BigTally::Narrow(dirs) = self {
             if dirs.get_mut(i).is_none_or(|d| d.add(c)) {
@@ -163,6 +164,7 @@ impl Live {
     /// Adds one frame's counts to direction `i` (0 or 1): in place while they fit in
     /// 16 bits, then in 32 and 64 in a box, both directions moved at the first count
     /// that would not fit.
+    #[inline]
     fn add_counts(&mut self, i: usize, c: &Row) {
         if let Some(big) = self.wide.as_mut().and_then(|w| w.tally.as_mut()) {
             return big.add(i, c);
@@ -189,6 +191,7 @@ impl Live {
 
     /// Keeps `size` as direction `i`'s (0 or 1) next, if it has room: in 16 bits in
     /// place, in 32 in a box from the first larger one.
+    #[inline]
     fn push_size(&mut self, i: usize, size: u32) {
         if let Some(wide) = self.wide.as_mut().and_then(|w| w.sizes.as_mut()) {
             if let Some(d) = wide.get_mut(i) {
