@@ -574,6 +574,19 @@ fn demo_page_holds_the_three_acts() {
     assert!(!dir.join("x.html").exists());
 }
 
+/// A size as eavesdrop says it ("88,997 bytes").
+fn eavesdrop_bytes(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{out} bytes")
+}
+
 #[test]
 fn html_refuses_a_terminal_only_when_it_is_one() {
     // Piped (as in every test), the page goes to standard output.
@@ -593,7 +606,42 @@ fn html_refuses_a_terminal_only_when_it_is_one() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("wrote"), "{}", text(&out.stderr));
-    assert!(std::fs::read_to_string(&page).unwrap().contains("</html>"));
+    let written = std::fs::read_to_string(&page).unwrap();
+    assert!(written.contains("</html>"));
+    // Written under a temporary name and renamed: the size said is the page's, and
+    // nothing else is left beside it. Writing it again replaces it whole.
+    let said = format!("({})", eavesdrop_bytes(written.len()));
+    assert!(text(&out.stderr).contains(&said), "{}", text(&out.stderr));
+    let again = eavesdrop()
+        .arg("html")
+        .arg(common::capture("tls12-echo.pcapng"))
+        .arg("-o")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .contains("tls12-echo"));
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["p.html"]);
+    // A page that cannot be written: exit 2, a message naming it.
+    let out = eavesdrop()
+        .arg("html")
+        .arg(&capture)
+        .arg("-o")
+        .arg(dir.join("no-such-dir").join("p.html"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot write") && text(&out.stderr).contains("no-such-dir"),
+        "{}",
+        text(&out.stderr)
+    );
     // A missing capture: exit 2, no page.
     let missing = dir.join("missing.pcap");
     let out = eavesdrop()

@@ -237,26 +237,52 @@ fn html_output(path: Option<&Path>) -> anyhow::Result<()> {
 
 /// Writes a page whole (it is built in memory, its size bounded by --max-frames), so a
 /// failed run leaves no half-written file.
+/// Writes the page to `path` (or standard output), streamed rather than built in
+/// memory first (the page of a big capture is tens of MB). A file is written under a
+/// temporary name beside it and renamed when complete, so a failed run leaves no
+/// half-written page (nor an older page half overwritten).
 fn write_html(path: Option<&Path>, page: &Page, quiet: bool) -> anyhow::Result<()> {
     html_output(path)?;
-    let mut buf = Vec::with_capacity(1 << 20);
-    write_page(&mut buf, page)?;
-    match path {
-        Some(p) => {
-            std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display()))?;
-            if !quiet {
-                eprintln!(
-                    "eavesdrop: wrote {} ({})",
-                    p.display(),
-                    eavesdrop::text::bytes(buf.len() as u64)
-                );
+    let Some(p) = path else {
+        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        write_page(&mut out, page)?;
+        return Ok(out.flush()?);
+    };
+    let cannot = || format!("cannot write {}", p.display());
+    let mut name = p.file_name().unwrap_or(p.as_os_str()).to_owned();
+    name.push(format!(".eavesdrop-{}.tmp", std::process::id()));
+    let tmp = p.with_file_name(name);
+    // Where no file can be made beside it (a directory not writable, an existing page
+    // that is), the page is written in place.
+    let (file, target) = match std::fs::File::create(&tmp) {
+        Ok(f) => (f, tmp.as_path()),
+        Err(_) => (std::fs::File::create(p).with_context(cannot)?, p),
+    };
+    let written = (|| {
+        let mut out = io::BufWriter::with_capacity(1 << 16, file);
+        write_page(&mut out, page)?;
+        out.flush()?;
+        drop(out);
+        if target != p {
+            std::fs::rename(target, p)?;
+        }
+        std::fs::metadata(p).map(|m| m.len())
+    })();
+    let len = match written {
+        Ok(len) => len,
+        Err(e) => {
+            if target != p {
+                let _ = std::fs::remove_file(target);
             }
+            return Err(e).with_context(cannot);
         }
-        None => {
-            let mut out = io::stdout().lock();
-            out.write_all(&buf)?;
-            out.flush()?;
-        }
+    };
+    if !quiet {
+        eprintln!(
+            "eavesdrop: wrote {} ({})",
+            p.display(),
+            eavesdrop::text::bytes(len)
+        );
     }
     Ok(())
 }
