@@ -455,13 +455,14 @@ impl Findings {
         frame: &crate::capture::Frame,
         p: crate::proto::PlainLen,
     ) {
-        let ns = |t: Timestamp| i128::from(t.sec) * 1_000_000_000 + i128::from(t.nsec);
+        let ns = |(sec, nsec): (i64, u32)| i128::from(sec) * 1_000_000_000 + i128::from(nsec);
+        let now = (frame.ts.sec, frame.ts.nsec);
         if let Some(last) = self.messages.last_mut() {
-            if last.dir == dir && ns(frame.ts) - ns(last.last) < BURST_NS {
+            if last.dir == dir && ns(now) - ns(last.last) < BURST_NS {
                 last.records += 1;
                 last.min += u64::from(p.min);
                 last.max += u64::from(p.max);
-                last.last = frame.ts;
+                last.last = now;
                 return;
             }
         }
@@ -475,7 +476,7 @@ impl Findings {
             records: 1,
             min: u64::from(p.min),
             max: u64::from(p.max),
-            last: frame.ts,
+            last: now,
         });
     }
 }
