@@ -7,14 +7,20 @@ impl FlowReport {
     /// The encrypted conversation in words: `client sent 1 message (31 bytes), server
     /// answered 1 (31 bytes)`; `None` when nothing encrypted was seen.
     pub fn conversation(&self) -> Option<String> {
+        let mut text = String::new();
+        self.conversation_into(&mut text).then_some(text)
+    }
+
+    /// [`FlowReport::conversation`] appended to `text` (a buffer the caller reuses);
+    /// `false`, nothing written, when nothing encrypted was seen.
+    pub fn conversation_into(&self, text: &mut String) -> bool {
         use std::fmt::Write as _;
         let f = self.findings();
         if f.messages.is_empty() {
-            return None;
+            return false;
         }
         // Runs of messages the same way; past SHOWN of them, `…`.
         const SHOWN: usize = 6;
-        let mut text = String::new();
         let mut runs = f.messages.chunk_by(|a, b| a.dir == b.dir);
         for (i, run) in runs.by_ref().take(SHOWN).enumerate() {
             let Some(first) = run.first() else { continue };
@@ -48,7 +54,7 @@ impl FlowReport {
         if runs.next().is_some() || f.messages_dropped > 0 {
             text.push_str(", …");
         }
-        Some(text)
+        true
     }
 
     /// Records a name unless the same name came the same way before.
