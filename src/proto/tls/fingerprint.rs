@@ -22,8 +22,20 @@ pub struct Md5Print(pub [u8; 16]);
 
 impl fmt::Display for Md5Print {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        write_hex(f, &self.0)
     }
+}
+
+/// Writes `bytes` as lowercase hex digits, two a byte, in one piece: `{:02x}` a byte
+/// went through the formatting machinery each time (a flow's JA3, JA3S and JA4 were
+/// 2.7% of `flows` on the replicated capture).
+fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    let mut buf = [0u8; 32];
+    let Some(out) = buf.get_mut(..bytes.len() * 2) else {
+        return Err(fmt::Error);
+    };
+    hex::encode_to_slice(bytes, out).map_err(|_| fmt::Error)?;
+    f.write_str(std::str::from_utf8(out).map_err(|_| fmt::Error)?)
 }
 
 /// JA4 of a ClientHello, printed `t13d1516h2_8daaf6152771_d8a2da3f94cd`: its
@@ -43,7 +55,7 @@ impl fmt::Display for Ja4 {
             .try_for_each(|&b| f.write_char(char::from(b)))?;
         for part in [&self.ciphers, &self.extensions] {
             f.write_char('_')?;
-            part.iter().try_for_each(|b| write!(f, "{b:02x}"))?;
+            write_hex(f, part)?;
         }
         Ok(())
     }
