@@ -121,9 +121,9 @@ pub enum App {
 
 #[derive(Debug)]
 pub struct Flow {
-    /// 1-based, in order of first appearance. (Its first and last frames are its
-    /// report's, and the table's `seen`: 16 bytes fewer, a flow 152 bytes, 160 with
-    /// the allocator's.)
+    /// 1-based, in order of first appearance. (The frames it was first and last seen
+    /// at are kept by its report and the table's `seen` list, not here: a flow is 152
+    /// bytes, 160 with the allocator's.)
     pub id: u64,
     pub key: FlowKey,
     /// The endpoint that opened the flow (sent the SYN, or the first packet) is the
