@@ -481,7 +481,7 @@ fn an_established_tls_flow_holds_what_it_held() {
 }
 
 #[test]
-#[ignore = "not met yet: 1.6 KiB, 2.4 with reports: the TLS facts, both directions, the last exchange (issue 17)"]
+#[ignore = "not met yet: 1.6 KiB, 2.3 with reports: the TLS facts, both directions, the last exchange, the report's findings (issue 17)"]
 fn an_established_tls_flow_holds_under_1_kib() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
