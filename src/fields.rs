@@ -102,7 +102,8 @@ impl Placed {
 }
 
 /// A field's place before [`NUMBERED`] is made, and of a field [`all`] does not list.
-const UNNUMBERED: u16 = u16::MAX;
+#[doc(hidden)]
+pub const UNNUMBERED: u16 = u16::MAX;
 
 /// Every field in [`all`]'s order, made at first use; making it writes each field's
 /// place into its definition, so that asking it is a load, not a lookup (a map from
@@ -160,7 +161,7 @@ macro_rules! fields {
                     vis: $crate::span::Visibility::$vis,
                     leak: $leak,
                     doc: $doc,
-                    place: ::std::sync::atomic::AtomicU16::new(u16::MAX),
+                    place: ::std::sync::atomic::AtomicU16::new($crate::fields::UNNUMBERED),
                 };
             )*
         }

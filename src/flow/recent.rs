@@ -5,6 +5,7 @@
 //! short request) keeps them in place, in the room the ring's own fields take; past
 //! that, a ring on the heap keeps its room for steady traffic, as before.
 
+use super::tcp::worth_shrinking;
 use std::collections::VecDeque;
 
 /// Bytes kept in place: what fits beside the length in a deque's 32 bytes.
@@ -105,6 +106,14 @@ impl Recent {
         self.shrink_to(0);
     }
 
+    /// Gives back the room kept for steady traffic, where it is worth it (an idle
+    /// flow), as [`super::segs::Segs::shrink_idle`] does for the segment list.
+    pub(super) fn shrink_idle(&mut self) {
+        if worth_shrinking::<u8>(self.len(), self.capacity()) {
+            self.shrink_to_fit();
+        }
+    }
+
     /// Gives back the room beyond `keep` bytes or what is held, whichever is more.
     pub(super) fn shrink_to(&mut self, keep: usize) {
         let Inner::Ring(d) = &mut self.0 else {
@@ -163,6 +172,26 @@ mod tests {
         assert_eq!(bytes(&r), [9; 10]);
         r.clear();
         assert_eq!((r.len(), r.get(0)), (0, None));
+    }
+
+    /// An idle direction gives back a ring's room only where it is worth it.
+    #[test]
+    fn an_idle_ring_gives_back_room_worth_it() {
+        let mut r = Recent::default();
+        r.push(&[5; 1000]);
+        r.drop_front(990);
+        r.shrink_idle();
+        assert!(
+            matches!(r.0, Inner::Few { len: 10, .. }),
+            "{} bytes of room",
+            r.capacity()
+        );
+        let mut r = Recent::default();
+        r.push(&[5; 100]);
+        r.drop_front(50);
+        r.shrink_idle();
+        assert!(matches!(r.0, Inner::Ring(_)), "50 bytes of room: kept");
+        assert_eq!(r.len(), 50);
     }
 
     /// Bytes read back in order after the ring wrapped, when moved in place.

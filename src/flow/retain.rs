@@ -106,9 +106,7 @@ impl Retained {
         if worth_shrinking::<Given>(self.history.len(), self.history.capacity()) {
             self.history.shrink_to_fit();
         }
-        if worth_shrinking::<u8>(self.recent.len(), self.recent.capacity()) {
-            self.recent.shrink_to_fit();
-        }
+        self.recent.shrink_idle();
     }
 
     /// Bytes were skipped (a gap): the ring no longer ends where the stream does.
