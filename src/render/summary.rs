@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Palette>) {
     let total: u64 = counts.iter().sum();
-    let _ = write!(s, "{:>13}", grouped(total));
+    // A space always parts the label from the count, even past a terabyte.
+    let _ = write!(s, " {:>12}", grouped(total));
     if total == 0 {
         return;
     }
@@ -88,4 +89,22 @@ pub fn write_summary(out: &mut Vec<u8>, sum: &Summary, palette: Option<&Palette>
         );
     }
     out.extend_from_slice(s.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_wider_than_its_column_is_still_parted_from_its_label() {
+        let mut sum = Summary::default();
+        sum.bytes[Label::Opaque.index()] = 1_012_239_126;
+        sum.payload[Label::Opaque.index()] = 963;
+        let mut out = Vec::new();
+        write_summary(&mut out, &sum, None);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("  captured bytes 1,012,239,126 = "), "{text}");
+        // Counts that fit keep the column as before.
+        assert!(text.contains("  payload bytes           963 = "), "{text}");
+    }
 }
