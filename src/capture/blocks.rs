@@ -75,6 +75,7 @@ impl ReaderState {
     pub(super) fn buffer(&mut self, link: LinkType, bytes: &[u8]) -> Vec<u8> {
         self.skipped = None;
         if let Some((shards, index)) = self.shard {
+            self.shard_checked = true;
             if crate::decode::shard_of_bytes(link, bytes, shards) != index {
                 self.skipped = Some(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
                 return Vec::new();

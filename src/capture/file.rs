@@ -130,6 +130,8 @@ pub(super) struct ReaderState {
     pub(super) shard: Option<(u32, u32)>,
     /// The captured length of the last frame handed out, if its bytes were not copied.
     pub(super) skipped: Option<u32>,
+    /// Whether the last frame handed out was given to a shard (kept or skipped).
+    pub(super) shard_checked: bool,
 }
 
 /// The content of a pcapng Decryption Secrets Block (pcapng section 4.7).
@@ -265,6 +267,7 @@ impl CaptureReader {
                 secrets: Vec::new(),
                 shard: None,
                 skipped: None,
+                shard_checked: false,
                 spare: Vec::new(),
             },
         })
@@ -314,9 +317,17 @@ impl CaptureReader {
         self.st.skipped
     }
 
+    /// Whether the last frame handed out was kept for this reader's shard after its
+    /// addresses were hashed ([`CaptureReader::keep_shard`]); a frame the reader did
+    /// not look into (the partial last record of a cut-off file) is not.
+    pub fn kept_for_shard(&self) -> bool {
+        self.st.shard_checked && self.st.skipped.is_none()
+    }
+
     /// The next frame. After `None` or an `Err`, the reader is finished.
     pub fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
         self.st.skipped = None;
+        self.st.shard_checked = false;
         if let Some(e) = self.st.pending_error.take() {
             self.st.finished = true;
             return Some(Err(e));

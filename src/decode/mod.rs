@@ -388,28 +388,36 @@ pub fn shard_of_bytes(link_type: LinkType, data: &[u8], shards: u32) -> u32 {
             _ => break,
         }
     }
-    let addrs = match data.get(at).map(|b| b >> 4) {
-        Some(4) => data.get(at + 12..at + 16).zip(data.get(at + 16..at + 20)),
-        Some(6) => data.get(at + 8..at + 24).zip(data.get(at + 24..at + 40)),
+    // The two addresses in a fixed order (so both directions hash alike), mixed by
+    // MurmurHash3's finaliser, which spreads every input bit over every output bit
+    // (hosts of one /24 spread over the shards): fixed, so a capture is sharded the
+    // same way on every run.
+    let word = |at: usize| -> Option<u128> {
+        let b: [u8; 16] = data.get(at..at + 16)?.try_into().ok()?;
+        Some(u128::from_be_bytes(b))
+    };
+    let key = match data.get(at).map(|b| b >> 4) {
+        Some(4) => crate::codec::be32(data, at + 12)
+            .zip(crate::codec::be32(data, at + 16))
+            .map(|(a, b)| u64::from(a.min(b)) << 32 | u64::from(a.max(b))),
+        Some(6) => word(at + 8).zip(word(at + 24)).map(|(a, b)| {
+            let (lo, hi) = (a.min(b), a.max(b));
+            let fold = |v: u128| fmix64(v as u64 ^ fmix64((v >> 64) as u64));
+            fold(lo) ^ fold(hi).rotate_left(32)
+        }),
         _ => None,
     };
-    let Some((a, b)) = addrs else { return 0 };
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    // FNV-1a: fixed, so a capture is sharded the same way on every run.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in lo.iter().chain(hi) {
-        h ^= u64::from(byte);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    // FNV alone moves the last byte's change into bits 40 and up only (its prime is
-    // 2^40 + 0x1b3), so hosts of one /24 would share a shard: MurmurHash3's finaliser
-    // spreads every input bit over every output bit.
+    let Some(key) = key else { return 0 };
+    (fmix64(key) % u64::from(shards)) as u32
+}
+
+/// MurmurHash3's 64-bit finaliser.
+fn fmix64(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^= h >> 33;
-    (h % u64::from(shards)) as u32
+    h ^ h >> 33
 }
 
 /// Whether tcpdump's sanity checks on the record header pass (the packet line then
@@ -552,5 +560,39 @@ mod tests {
         }
         // The hash spreads hosts over the shards.
         assert!(seen.len() >= 12, "{seen:?}");
+    }
+
+    #[test]
+    fn ipv6_shards_are_symmetric_and_spread_hosts_by_any_address_bits() {
+        let v6 = |src: [u8; 16], dst: [u8; 16]| {
+            let mut d = vec![0u8; 12];
+            d.extend_from_slice(&[0x86, 0xdd, 0x60, 0, 0, 0, 0, 4, 6, 64]);
+            d.extend_from_slice(&src);
+            d.extend_from_slice(&dst);
+            d.extend_from_slice(&[0x9c, 0x41, 0x00, 0x50]);
+            let n = d.len() as u32;
+            frame(LinkType::ETHERNET, d, n)
+        };
+        let server = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let (mut low, mut high) = (
+            std::collections::HashSet::new(),
+            std::collections::HashSet::new(),
+        );
+        for host in 0..64u8 {
+            // Hosts of one /64 (the interface identifier's last byte) and hosts of
+            // different /64s (a prefix byte).
+            let mut a = [0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+            a[15] = host;
+            let mut b = a;
+            b[15] = 1;
+            b[7] = host;
+            for c in [a, b] {
+                let s = shard_of(&v6(c, server), 16);
+                assert_eq!(s, shard_of(&v6(server, c), 16));
+            }
+            low.insert(shard_of(&v6(a, server), 16));
+            high.insert(shard_of(&v6(b, server), 16));
+        }
+        assert!(low.len() >= 12 && high.len() >= 12, "{low:?} {high:?}");
     }
 }

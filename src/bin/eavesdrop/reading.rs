@@ -283,6 +283,7 @@ pub(super) fn read_parallel<S: ParallelSink>(
                 Ok(frame) => {
                     let pushed = match reader.skipped_len() {
                         Some(caplen) => feed.pass(&frame, caplen),
+                        None if reader.kept_for_shard() => feed.push_own(frame),
                         None => feed.push(frame),
                     };
                     if pushed.is_err() {

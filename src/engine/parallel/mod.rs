@@ -143,6 +143,18 @@ impl<W: FrameWorker> Feed<W> {
     /// Takes one frame (numbered after the previous one).
     pub fn push(&mut self, frame: Frame) -> io::Result<()> {
         let shard = crate::decode::shard_of(&frame, self.shards);
+        self.push_to(frame, shard)
+    }
+
+    /// [`Feed::push`] for a frame the reader already found to be this shard's
+    /// ([`crate::capture::CaptureReader::kept_for_shard`]): its addresses are not
+    /// hashed again.
+    pub fn push_own(&mut self, frame: Frame) -> io::Result<()> {
+        debug_assert_eq!(crate::decode::shard_of(&frame, self.shards), self.index);
+        self.push_to(frame, self.index)
+    }
+
+    fn push_to(&mut self, frame: Frame, shard: u32) -> io::Result<()> {
         let ok = crate::decode::header_ok(&frame);
         self.count_frame(&frame, frame.cap_len());
         let number = frame.number;
