@@ -77,7 +77,9 @@ impl serde::Serialize for Ja4 {
 /// `1-2-3`: written into one string (a string per number was most of a TLS flow's
 /// allocations in `flows`).
 fn decimal(list: impl Iterator<Item = u64>) -> String {
-    let mut out = String::new();
+    // Room for the usual: values of up to five digits and their dashes.
+    let (low, high) = list.size_hint();
+    let mut out = String::with_capacity(high.unwrap_or(low) * 6);
     for (i, v) in list.enumerate() {
         if i > 0 {
             out.push('-');
@@ -146,7 +148,7 @@ fn sha12(text: &str) -> [u8; 6] {
 }
 
 fn hex4(list: impl Iterator<Item = u16>) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(list.size_hint().0 * 5);
     for (i, v) in list.enumerate() {
         if i > 0 {
             out.push(',');
