@@ -6,7 +6,7 @@ use crate::text::push_dec;
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
     /// The table row of a flow.
-    pub(super) fn row(&self, s: &mut String, p: &Parts, w: &Widths) {
+    pub(super) fn row(&self, s: &mut String, p: &Parts<'_>, w: &Widths) {
         let c = &p.cells;
         put_left(s, &c.id, w.id);
         s.push_str("  ");

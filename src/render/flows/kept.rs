@@ -31,13 +31,15 @@ pub(super) const PAD: &str = match std::str::from_utf8(&[PAD_CHAR as u8]) {
 pub(super) const PAD_CHAR: char = '\0';
 
 /// A flow's entry before the column widths are known.
-pub(super) struct Parts {
-    pub(super) cells: Cells,
-    pub(super) transport: Cow<'static, str>,
-    pub(super) end: Cow<'static, str>,
+/// Laid out from a report, it owns its text; read back from the kept text, it borrows
+/// it (no string allocated per cell).
+pub(super) struct Parts<'a> {
+    pub(super) cells: Cells<'a>,
+    pub(super) transport: Cow<'a, str>,
+    pub(super) end: Cow<'a, str>,
     /// The lines under the row, [`PAD`] where their indentation goes; `--brief`: the
     /// short verdict.
-    pub(super) body: String,
+    pub(super) body: Cow<'a, str>,
     /// The brief verdict is painted as a leak.
     pub(super) alarming: bool,
 }
@@ -123,7 +125,7 @@ impl Kept {
         std::mem::take(&mut self.reports)
     }
 
-    pub(super) fn push(&mut self, r: &FlowReport, p: &Parts) -> io::Result<()> {
+    pub(super) fn push(&mut self, r: &FlowReport, p: &Parts<'_>) -> io::Result<()> {
         self.widths.widen(&p.cells);
         let start = self.text.len();
         let c = &p.cells;
@@ -224,7 +226,7 @@ impl Kept {
 
     /// The `i`th entry (in the order [`Kept::ready`] made), read into `buf` if it was
     /// spilled.
-    pub(super) fn get(&mut self, i: usize, buf: &mut Vec<u8>) -> io::Result<Parts> {
+    pub(super) fn get<'a>(&'a mut self, i: usize, buf: &'a mut Vec<u8>) -> io::Result<Parts<'a>> {
         let entry = self.order.get(i).map(|&e| e as usize);
         let (at, len) = entry
             .and_then(|e| Some((*self.at.get(e)?, *self.lens.get(e)? as usize)))
@@ -298,8 +300,8 @@ fn invalid(what: &str) -> io::Error {
 }
 
 /// An entry's text back into its parts.
-fn decode(mut b: &[u8]) -> io::Result<Parts> {
-    let mut next = || -> io::Result<String> {
+fn decode(mut b: &[u8]) -> io::Result<Parts<'_>> {
+    let mut next = || -> io::Result<Cow<'_, str>> {
         let (len, rest) = b
             .split_first_chunk::<4>()
             .ok_or_else(|| invalid("truncated"))?;
@@ -307,7 +309,9 @@ fn decode(mut b: &[u8]) -> io::Result<Parts> {
             .split_at_checked(u32::from_le_bytes(*len) as usize)
             .ok_or_else(|| invalid("truncated"))?;
         b = rest;
-        String::from_utf8(s.to_vec()).map_err(|_| invalid("not UTF-8"))
+        std::str::from_utf8(s)
+            .map(Cow::Borrowed)
+            .map_err(|_| invalid("not UTF-8"))
     };
     let cells = Cells {
         id: next()?,
@@ -321,8 +325,8 @@ fn decode(mut b: &[u8]) -> io::Result<Parts> {
     };
     Ok(Parts {
         cells,
-        transport: next()?.into(),
-        end: next()?.into(),
+        transport: next()?,
+        end: next()?,
         body: next()?,
         alarming: !next()?.is_empty(),
     })

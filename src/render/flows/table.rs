@@ -2,6 +2,7 @@
 //! `--brief` line and its short verdict.
 
 use super::*;
+use std::borrow::Cow;
 
 /// Column widths of the table (the brief line uses the first three and the stack).
 #[derive(Clone, Copy, Debug)]
@@ -60,7 +61,7 @@ impl Widths {
     }
 
     /// As wide as the widest cell (or heading) of each column so far.
-    pub(super) fn widen(&mut self, c: &Cells) {
+    pub(super) fn widen(&mut self, c: &Cells<'_>) {
         let w = |s: &str| s.chars().count();
         self.id = self.id.max(w(&c.id));
         self.endpoints = self.endpoints.max(w(&c.endpoints));
@@ -74,42 +75,42 @@ impl Widths {
 }
 
 /// A flow's table cells, as text.
-pub(super) struct Cells {
-    pub(super) id: String,
-    pub(super) endpoints: String,
-    pub(super) stack: String,
-    pub(super) packets: String,
-    pub(super) bytes: String,
-    pub(super) handshake: String,
-    pub(super) plaintext: String,
-    pub(super) opaque: String,
+pub(super) struct Cells<'a> {
+    pub(super) id: Cow<'a, str>,
+    pub(super) endpoints: Cow<'a, str>,
+    pub(super) stack: Cow<'a, str>,
+    pub(super) packets: Cow<'a, str>,
+    pub(super) bytes: Cow<'a, str>,
+    pub(super) handshake: Cow<'a, str>,
+    pub(super) plaintext: Cow<'a, str>,
+    pub(super) opaque: Cow<'a, str>,
 }
 
-impl Cells {
-    pub(super) fn of(r: &FlowReport) -> Cells {
+impl Cells<'static> {
+    pub(super) fn of(r: &FlowReport) -> Cells<'static> {
         let p = r.payload();
         let readable = Label::Cleartext.count(&p) + Label::Leak.count(&p);
         let plaintext = r.plaintext();
         Cells {
-            id: r.id.to_string(),
+            id: r.id.to_string().into(),
             endpoints: {
                 let mut s = String::with_capacity(48);
                 Endpoint(&r.client).push_to(&mut s);
                 s.push_str(" → ");
                 Endpoint(&r.server).push_to(&mut s);
-                s
+                s.into()
             },
-            stack: escape(&r.stack_text()).into_owned(),
+            stack: escape(&r.stack_text()).into_owned().into(),
             packets: {
                 let mut s = grouped(r.dirs[0].packets);
                 s.push('/');
                 push_grouped(&mut s, r.dirs[1].packets);
-                s
+                s.into()
             },
-            bytes: grouped(r.dirs[0].bytes + r.dirs[1].bytes),
-            handshake: grouped(readable.saturating_sub(plaintext)),
-            plaintext: grouped(plaintext),
-            opaque: grouped(Label::Opaque.count(&p)),
+            bytes: grouped(r.dirs[0].bytes + r.dirs[1].bytes).into(),
+            handshake: grouped(readable.saturating_sub(plaintext)).into(),
+            plaintext: grouped(plaintext).into(),
+            opaque: grouped(Label::Opaque.count(&p)).into(),
         }
     }
 }
@@ -260,14 +261,15 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
 
     /// A flow's entry with the column widths left open: what [`FlowsSink::entry`]
     /// lays out once they are known.
-    pub(super) fn parts(&self, r: &FlowReport) -> Parts {
+    pub(super) fn parts(&self, r: &FlowReport) -> Parts<'static> {
         let body = if self.opts.brief {
             short_verdict(r)
         } else {
             let mut s = String::with_capacity(512);
             self.details(&mut s, r, PAD);
             s
-        };
+        }
+        .into();
         Parts {
             cells: Cells::of(r),
             transport: r.transport.name().into(),
@@ -278,7 +280,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     }
 
     /// One flow, added to `s`: a table row and its details, or its brief line.
-    pub(super) fn entry(&mut self, s: &mut String, p: &Parts, w: &Widths) {
+    pub(super) fn entry(&mut self, s: &mut String, p: &Parts<'_>, w: &Widths) {
         self.header(s, w);
         if self.opts.brief {
             s.push_str(&self.brief(p, w));
@@ -298,7 +300,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     }
 
     /// `   12  TCP  10.0.0.1:33402 → 10.0.0.2:8080  TCP › HTTP  CREDENTIALS Basic alice:…`
-    pub(super) fn brief(&self, p: &Parts, w: &Widths) -> String {
+    pub(super) fn brief(&self, p: &Parts<'_>, w: &Widths) -> String {
         let c = &p.cells;
         let endpoints = shorten_to(&c.endpoints, w.endpoints);
         let stack = shorten_to(&c.stack, w.stack);
