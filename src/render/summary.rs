@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Palette>) {
     let total: u64 = counts.iter().sum();
-    // A space always parts the label from the count, even past a terabyte.
+    // A space always parts the label from the count: 13 columns hold counts under a
+    // gigabyte, which keep their place; a longer one pushes the line right.
     let _ = write!(s, " {:>12}", grouped(total));
     if total == 0 {
         return;
