@@ -14,6 +14,7 @@ use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
 use crate::text::bytes;
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::num::NonZeroU64;
 use std::sync::LazyLock;
@@ -405,19 +406,24 @@ impl FlowReport {
         let opaque = Label::Opaque.count(&p);
         let undecoded = Label::Undecoded.count(&p);
         let plain = self.plaintext();
-        let mut visible = vec!["addresses".to_string(), "ports".to_string()];
+        // Fixed words borrowed, only what names a value allocated (a verdict per flow
+        // made some ten strings).
+        let mut visible: Vec<Cow<'static, str>> = Vec::with_capacity(8);
+        visible.push("addresses".into());
+        visible.push("ports".into());
         if let Some(t) = &self.tls {
             match &t.sni {
-                Some(sni) if t.ech => visible.push(format!(
-                    "SNI={sni} (ECH offered: the real server name may travel encrypted)"
-                )),
-                Some(sni) => visible.push(format!("SNI={sni}")),
+                Some(sni) if t.ech => visible.push(
+                    format!("SNI={sni} (ECH offered: the real server name may travel encrypted)")
+                        .into(),
+                ),
+                Some(sni) => visible.push(format!("SNI={sni}").into()),
                 None => {}
             }
             if let Some(a) = &t.alpn_chosen {
-                visible.push(format!("ALPN={a}"));
+                visible.push(format!("ALPN={a}").into());
             } else if !t.alpn_offered.is_empty() {
-                visible.push(format!("ALPN={}", t.alpn_offered.join(",")));
+                visible.push(format!("ALPN={}", t.alpn_offered.join(",")).into());
             }
             if !t.certificates.is_empty() {
                 visible.push("certificate names".into());
@@ -473,7 +479,7 @@ impl FlowReport {
             .map(|l| l.value.as_str())
             .collect();
         if !ids.is_empty() {
-            visible.push(format!("identity {}", ids.join(", ")));
+            visible.push(format!("identity {}", ids.join(", ")).into());
         }
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
@@ -490,13 +496,24 @@ impl FlowReport {
                 Some(_) => "no SNI, but",
                 None => "",
             };
-            visible.push(format!(
-                "{how}{}an earlier DNS answer named the server ({})",
-                if how.is_empty() { "" } else { " " },
-                dns.join(", ")
-            ));
+            visible.push(
+                format!(
+                    "{how}{}an earlier DNS answer named the server ({})",
+                    if how.is_empty() { "" } else { " " },
+                    dns.join(", ")
+                )
+                .into(),
+            );
         }
-        let mut verdict = format!("{content}; visible: {}", visible.join(", "));
+        let mut verdict = String::with_capacity(128);
+        verdict.push_str(&content);
+        verdict.push_str("; visible: ");
+        for (i, v) in visible.iter().enumerate() {
+            if i > 0 {
+                verdict.push_str(", ");
+            }
+            verdict.push_str(v);
+        }
         let weak = self.weaknesses();
         if !weak.is_empty() {
             verdict.push_str("; weak: ");
