@@ -669,6 +669,47 @@ mod tests {
         assert_eq!(frames[1].link, LinkType::RAW);
     }
 
+    /// Records larger than the read buffer (a legacy record at libpcap's largest
+    /// snapshot length, a 1.5 MB pcapng block) grow it, whole, and the small records
+    /// around them read as before, in both formats.
+    #[test]
+    fn records_larger_than_the_read_buffer_are_read_whole() {
+        let big = |n: usize| (0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>();
+        let largest = MAX_RECORD_LEN as usize;
+        // With its 16-byte header the record does not fit the buffer.
+        assert!(largest + 16 > INITIAL_BUFFER);
+        let mut f = Vec::new();
+        f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        f.extend_from_slice(&2u16.to_le_bytes());
+        f.extend_from_slice(&4u16.to_le_bytes());
+        f.extend_from_slice(&[0; 8]);
+        f.extend_from_slice(&(largest as u32).to_le_bytes());
+        f.extend_from_slice(&101u32.to_le_bytes());
+        for data in [vec![0x45; 20], big(largest), vec![0x45; 21]] {
+            f.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
+            f.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            f.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            f.extend_from_slice(&data);
+        }
+        let (frames, err) = read_all(f);
+        assert!(err.is_none(), "{err:?}");
+        let lens: Vec<usize> = frames.iter().map(|f| f.data.len()).collect();
+        assert_eq!(lens, [20, largest, 21]);
+        assert_eq!(frames[1].data, big(largest));
+
+        let block = 1_500_000;
+        let mut f = shb();
+        f.extend(idb(101, None));
+        f.extend(epb(0, 1, &[0x45; 20], 20));
+        f.extend(epb(0, 2, &big(block), block as u32));
+        f.extend(epb(0, 3, &[0x45; 21], 21));
+        let (frames, err) = read_all(f);
+        assert!(err.is_none(), "{err:?}");
+        let lens: Vec<usize> = frames.iter().map(|f| f.data.len()).collect();
+        assert_eq!(lens, [20, block, 21]);
+        assert_eq!(frames[1].data, big(block));
+    }
+
     /// A legacy header whose link type carries libpcap's FCS bits, and whose records
     /// are longer than its snapshot length: the link type is masked and the records
     /// cut, as libpcap does.
