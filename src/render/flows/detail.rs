@@ -8,32 +8,32 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// The table row of a flow.
     pub(super) fn row(&self, s: &mut String, p: &Parts<'_>, w: &Widths) {
         let c = &p.cells;
-        put_left(s, &c.id, w.id);
+        put_left(s, c.id(), w.id);
         s.push_str("  ");
         s.push_str(&p.transport);
         super::table::spaces(s, 3usize.saturating_sub(p.transport.chars().count()));
         s.push_str("  ");
-        put_right(s, &c.endpoints, w.endpoints);
+        put_right(s, c.endpoints(), w.endpoints);
         s.push_str("  ");
-        put_right(s, &c.stack, w.stack);
+        put_right(s, c.stack(), w.stack);
         s.push_str("  ");
-        put_left(s, &c.packets, w.packets);
+        put_left(s, c.packets(), w.packets);
         s.push_str("  ");
-        put_left(s, &c.bytes, w.bytes);
+        put_left(s, c.bytes(), w.bytes);
         s.push_str("  ");
-        put_left(s, &c.handshake, w.handshake);
+        put_left(s, c.handshake(), w.handshake);
         s.push_str("  ");
         if self.opts.color {
             let _ = write!(
                 s,
                 "{}  {}",
-                self.paint(&pad_left(&c.plaintext, w.plaintext), Label::Cleartext),
-                self.paint(&pad_left(&c.opaque, w.opaque), Label::Opaque)
+                self.paint(&pad_left(c.plaintext(), w.plaintext), Label::Cleartext),
+                self.paint(&pad_left(c.opaque(), w.opaque), Label::Opaque)
             );
         } else {
-            put_left(s, &c.plaintext, w.plaintext);
+            put_left(s, c.plaintext(), w.plaintext);
             s.push_str("  ");
-            put_left(s, &c.opaque, w.opaque);
+            put_left(s, c.opaque(), w.opaque);
         }
         s.push_str("  ");
         s.push_str(&p.end);

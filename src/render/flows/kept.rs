@@ -128,20 +128,17 @@ impl Kept {
     pub(super) fn push(&mut self, r: &FlowReport, p: &Parts<'_>) -> io::Result<()> {
         self.widths.widen(&p.cells);
         let start = self.text.len();
-        let c = &p.cells;
-        let fields: [&str; 12] = [
-            &c.id,
-            &c.endpoints,
-            &c.stack,
-            &c.packets,
-            &c.bytes,
-            &c.handshake,
-            &c.plaintext,
-            &c.opaque,
-            &*p.transport,
-            &*p.end,
-            &p.body,
-            if p.alarming { "!" } else { "" },
+        let mut ends = [0u8; 4 * Cells::COUNT];
+        for (bytes, end) in ends.chunks_exact_mut(4).zip(p.cells.ends()) {
+            bytes.copy_from_slice(&end.to_le_bytes());
+        }
+        let fields: [&[u8]; 6] = [
+            p.cells.text().as_bytes(),
+            &ends,
+            p.transport.as_bytes(),
+            p.end.as_bytes(),
+            p.body.as_bytes(),
+            if p.alarming { b"!" } else { b"" },
         ];
         // Room up to the spilling point and this entry, not the doubling past it (the
         // buffer then keeps that room: 2 MB where 1 was wanted).
@@ -155,7 +152,7 @@ impl Kept {
         for s in fields {
             let len = u32::try_from(s.len()).map_err(|_| invalid("an entry over 4 GiB"))?;
             self.text.extend_from_slice(&len.to_le_bytes());
-            self.text.extend_from_slice(s.as_bytes());
+            self.text.extend_from_slice(s);
         }
         let len =
             u32::try_from(self.text.len() - start).map_err(|_| invalid("an entry over 4 GiB"))?;
@@ -299,9 +296,15 @@ fn invalid(what: &str) -> io::Error {
     )
 }
 
+fn utf8(s: &[u8]) -> io::Result<Cow<'_, str>> {
+    std::str::from_utf8(s)
+        .map(Cow::Borrowed)
+        .map_err(|_| invalid("not UTF-8"))
+}
+
 /// An entry's text back into its parts.
 fn decode(mut b: &[u8]) -> io::Result<Parts<'_>> {
-    let mut next = || -> io::Result<Cow<'_, str>> {
+    let mut next_bytes = || -> io::Result<&[u8]> {
         let (len, rest) = b
             .split_first_chunk::<4>()
             .ok_or_else(|| invalid("truncated"))?;
@@ -309,26 +312,26 @@ fn decode(mut b: &[u8]) -> io::Result<Parts<'_>> {
             .split_at_checked(u32::from_le_bytes(*len) as usize)
             .ok_or_else(|| invalid("truncated"))?;
         b = rest;
-        std::str::from_utf8(s)
-            .map(Cow::Borrowed)
-            .map_err(|_| invalid("not UTF-8"))
+        Ok(s)
     };
-    let cells = Cells {
-        id: next()?,
-        endpoints: next()?,
-        stack: next()?,
-        packets: next()?,
-        bytes: next()?,
-        handshake: next()?,
-        plaintext: next()?,
-        opaque: next()?,
-    };
+    let cells = utf8(next_bytes()?)?;
+    let mut ends = [0u32; Cells::COUNT];
+    let raw = next_bytes()?;
+    if raw.len() != 4 * Cells::COUNT {
+        return Err(invalid("cell ends"));
+    }
+    for (end, bytes) in ends.iter_mut().zip(raw.chunks_exact(4)) {
+        *end = bytes
+            .try_into()
+            .map(u32::from_le_bytes)
+            .map_err(|_| invalid("cell ends"))?;
+    }
     Ok(Parts {
-        cells,
-        transport: next()?,
-        end: next()?,
-        body: next()?,
-        alarming: !next()?.is_empty(),
+        cells: Cells::from_text(cells, ends),
+        transport: utf8(next_bytes()?)?,
+        end: utf8(next_bytes()?)?,
+        body: utf8(next_bytes()?)?,
+        alarming: !next_bytes()?.is_empty(),
     })
 }
 

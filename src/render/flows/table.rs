@@ -63,27 +63,73 @@ impl Widths {
     /// As wide as the widest cell (or heading) of each column so far.
     pub(super) fn widen(&mut self, c: &Cells<'_>) {
         let w = |s: &str| s.chars().count();
-        self.id = self.id.max(w(&c.id));
-        self.endpoints = self.endpoints.max(w(&c.endpoints));
-        self.stack = self.stack.max(w(&c.stack));
-        self.packets = self.packets.max(w(&c.packets));
-        self.bytes = self.bytes.max(w(&c.bytes));
-        self.handshake = self.handshake.max(w(&c.handshake));
-        self.plaintext = self.plaintext.max(w(&c.plaintext));
-        self.opaque = self.opaque.max(w(&c.opaque));
+        self.id = self.id.max(w(c.id()));
+        self.endpoints = self.endpoints.max(w(c.endpoints()));
+        self.stack = self.stack.max(w(c.stack()));
+        self.packets = self.packets.max(w(c.packets()));
+        self.bytes = self.bytes.max(w(c.bytes()));
+        self.handshake = self.handshake.max(w(c.handshake()));
+        self.plaintext = self.plaintext.max(w(c.plaintext()));
+        self.opaque = self.opaque.max(w(c.opaque()));
     }
 }
 
-/// A flow's table cells, as text.
+/// A flow's table cells, as text: the eight one after another in one string (a
+/// string each cost eight allocations a flow), and where each ends.
 pub(super) struct Cells<'a> {
-    pub(super) id: Cow<'a, str>,
-    pub(super) endpoints: Cow<'a, str>,
-    pub(super) stack: Cow<'a, str>,
-    pub(super) packets: Cow<'a, str>,
-    pub(super) bytes: Cow<'a, str>,
-    pub(super) handshake: Cow<'a, str>,
-    pub(super) plaintext: Cow<'a, str>,
-    pub(super) opaque: Cow<'a, str>,
+    text: Cow<'a, str>,
+    ends: [u32; Cells::COUNT],
+}
+
+impl<'a> Cells<'a> {
+    pub(super) const COUNT: usize = 8;
+
+    /// Cells read back from their text and ends ([`Cells::text`], [`Cells::ends`]).
+    pub(super) fn from_text(text: Cow<'a, str>, ends: [u32; Cells::COUNT]) -> Cells<'a> {
+        Cells { text, ends }
+    }
+
+    pub(super) fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub(super) fn ends(&self) -> [u32; Cells::COUNT] {
+        self.ends
+    }
+
+    fn cell(&self, i: usize) -> &str {
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        self.text.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    pub(super) fn id(&self) -> &str {
+        self.cell(0)
+    }
+    pub(super) fn endpoints(&self) -> &str {
+        self.cell(1)
+    }
+    pub(super) fn stack(&self) -> &str {
+        self.cell(2)
+    }
+    pub(super) fn packets(&self) -> &str {
+        self.cell(3)
+    }
+    pub(super) fn bytes(&self) -> &str {
+        self.cell(4)
+    }
+    pub(super) fn handshake(&self) -> &str {
+        self.cell(5)
+    }
+    pub(super) fn plaintext(&self) -> &str {
+        self.cell(6)
+    }
+    pub(super) fn opaque(&self) -> &str {
+        self.cell(7)
+    }
 }
 
 impl Cells<'static> {
@@ -91,26 +137,37 @@ impl Cells<'static> {
         let p = r.payload();
         let readable = Label::Cleartext.count(&p) + Label::Leak.count(&p);
         let plaintext = r.plaintext();
+        let mut s = String::with_capacity(96);
+        let mut ends = [0u32; Cells::COUNT];
+        let mut at = ends.iter_mut();
+        let mut end = |s: &String| {
+            if let Some(e) = at.next() {
+                *e = u32::try_from(s.len()).unwrap_or(u32::MAX);
+            }
+        };
+        crate::text::push_dec(&mut s, r.id);
+        end(&s);
+        Endpoint(&r.client).push_to(&mut s);
+        s.push_str(" → ");
+        Endpoint(&r.server).push_to(&mut s);
+        end(&s);
+        s.push_str(&escape(&r.stack_text()));
+        end(&s);
+        push_grouped(&mut s, r.dirs[0].packets);
+        s.push('/');
+        push_grouped(&mut s, r.dirs[1].packets);
+        end(&s);
+        push_grouped(&mut s, r.dirs[0].bytes + r.dirs[1].bytes);
+        end(&s);
+        push_grouped(&mut s, readable.saturating_sub(plaintext));
+        end(&s);
+        push_grouped(&mut s, plaintext);
+        end(&s);
+        push_grouped(&mut s, Label::Opaque.count(&p));
+        end(&s);
         Cells {
-            id: r.id.to_string().into(),
-            endpoints: {
-                let mut s = String::with_capacity(48);
-                Endpoint(&r.client).push_to(&mut s);
-                s.push_str(" → ");
-                Endpoint(&r.server).push_to(&mut s);
-                s.into()
-            },
-            stack: escape(&r.stack_text()).into_owned().into(),
-            packets: {
-                let mut s = grouped(r.dirs[0].packets);
-                s.push('/');
-                push_grouped(&mut s, r.dirs[1].packets);
-                s.into()
-            },
-            bytes: grouped(r.dirs[0].bytes + r.dirs[1].bytes).into(),
-            handshake: grouped(readable.saturating_sub(plaintext)).into(),
-            plaintext: grouped(plaintext).into(),
-            opaque: grouped(Label::Opaque.count(&p)).into(),
+            text: s.into(),
+            ends,
         }
     }
 }
@@ -302,11 +359,11 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// `   12  TCP  10.0.0.1:33402 → 10.0.0.2:8080  TCP › HTTP  CREDENTIALS Basic alice:…`
     pub(super) fn brief(&self, p: &Parts<'_>, w: &Widths) -> String {
         let c = &p.cells;
-        let endpoints = shorten_to(&c.endpoints, w.endpoints);
-        let stack = shorten_to(&c.stack, w.stack);
+        let endpoints = shorten_to(c.endpoints(), w.endpoints);
+        let stack = shorten_to(c.stack(), w.stack);
         let head = format!(
             "{}  {:<3}  {}  {}  ",
-            pad_left(&c.id, w.id),
+            pad_left(c.id(), w.id),
             p.transport,
             pad_right(&endpoints, w.endpoints),
             pad_right(&stack, w.stack),
