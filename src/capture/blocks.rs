@@ -3,7 +3,9 @@
 //! type and timestamp resolution, sections and interface descriptions, and the
 //! partial last record of a cut-off file. The reading loop is in [`super::file`].
 
-use super::file::{CaptureError, Interface, ReadWarning, ReaderState, PCAPNG_EPB, PCAPNG_OPB};
+use super::file::{
+    CaptureError, Interface, ReadWarning, ReaderState, Sharded, PCAPNG_EPB, PCAPNG_OPB,
+};
 use super::{Frame, LinkType, Timestamp};
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapBlockOwned, PcapError};
@@ -71,15 +73,15 @@ impl ReaderState {
     }
 
     /// A copy of `bytes` in a recycled buffer when there is one; nothing (an empty
-    /// vector, the length noted in `skipped`) for a frame of another shard.
+    /// vector, the length noted in `sharded`) for a frame of another shard.
     pub(super) fn buffer(&mut self, link: LinkType, bytes: &[u8]) -> Vec<u8> {
-        self.skipped = None;
+        self.sharded = Sharded::Undecided;
         if let Some((shards, index)) = self.shard {
-            self.shard_checked = true;
             if crate::decode::shard_of_bytes(link, bytes, shards) != index {
-                self.skipped = Some(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+                self.sharded = Sharded::Other(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
                 return Vec::new();
             }
+            self.sharded = Sharded::Mine;
         }
         match self.spare.pop() {
             Some(mut v) => {

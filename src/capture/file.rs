@@ -132,10 +132,21 @@ pub(super) struct ReaderState {
     pub(super) secrets: Vec<Secrets>,
     /// `-j N`: (shards, this reader's shard): frames of other shards are not copied.
     pub(super) shard: Option<(u32, u32)>,
-    /// The captured length of the last frame handed out, if its bytes were not copied.
-    pub(super) skipped: Option<u32>,
-    /// Whether the last frame handed out was given to a shard (kept or skipped).
-    pub(super) shard_checked: bool,
+    /// The shard of the last frame handed out, as far as the reader decided it.
+    pub(super) sharded: Sharded,
+}
+
+/// What the reader decided about the shard of the frame it last handed out (`-j N`,
+/// [`CaptureReader::keep_shard`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharded {
+    /// Not decided: no shard is set, or the reader did not look into the frame (the
+    /// partial last record of a cut-off file).
+    Undecided,
+    /// This reader's shard's, after its addresses were hashed: its bytes were copied.
+    Mine,
+    /// Another shard's: its bytes were left out; their captured length.
+    Other(u32),
 }
 
 /// The content of a pcapng Decryption Secrets Block (pcapng section 4.7).
@@ -270,8 +281,7 @@ impl CaptureReader {
                 warnings: Vec::new(),
                 secrets: Vec::new(),
                 shard: None,
-                skipped: None,
-                shard_checked: false,
+                sharded: Sharded::Undecided,
                 spare: Vec::new(),
             },
         })
@@ -310,28 +320,20 @@ impl CaptureReader {
 
     /// Reads for shard `index` of `shards` (`-j N`, [`crate::decode::shard_of`]): the
     /// bytes of other shards' frames are not copied; such frames come out empty, with
-    /// their captured length in [`CaptureReader::skipped_len`].
+    /// their captured length in [`CaptureReader::sharded`].
     pub fn keep_shard(&mut self, shards: u32, index: u32) {
         self.st.shard = (shards > 1).then_some((shards, index));
     }
 
-    /// The captured length of the frame just read, if it is another shard's and its
-    /// bytes were left out ([`CaptureReader::keep_shard`]).
-    pub fn skipped_len(&self) -> Option<u32> {
-        self.st.skipped
-    }
-
-    /// Whether the last frame handed out was kept for this reader's shard after its
-    /// addresses were hashed ([`CaptureReader::keep_shard`]); a frame the reader did
-    /// not look into (the partial last record of a cut-off file) is not.
-    pub fn kept_for_shard(&self) -> bool {
-        self.st.shard_checked && self.st.skipped.is_none()
+    /// The shard of the frame just read, as the reader decided it
+    /// ([`CaptureReader::keep_shard`]).
+    pub fn sharded(&self) -> Sharded {
+        self.st.sharded
     }
 
     /// The next frame. After `None` or an `Err`, the reader is finished.
     pub fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
-        self.st.skipped = None;
-        self.st.shard_checked = false;
+        self.st.sharded = Sharded::Undecided;
         if let Some(e) = self.st.pending_error.take() {
             self.st.finished = true;
             return Some(Err(e));

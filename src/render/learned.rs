@@ -161,12 +161,7 @@ impl Learned {
         }
         let mut what = std::mem::take(&mut self.scratch);
         what.clear();
-        for (i, layer) in r.stack.iter().enumerate() {
-            if i > 0 {
-                what.push_str(" › ");
-            }
-            what.push_str(layer);
-        }
+        r.push_stack_text(&mut what);
         what.push_str(" to ");
         push_server_hint(&mut what, r);
         what.push_str(": ");
@@ -508,7 +503,6 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
-/// The server as an observer would call it: its first name (not ALPN), else its address.
 /// Appends what names the flow's server: its first name (not an ALPN), else its
 /// address.
 fn push_server_hint(out: &mut String, r: &FlowReport) {

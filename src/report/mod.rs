@@ -396,7 +396,19 @@ impl FlowReport {
 
     /// `TCP › SMTP › STARTTLS › TLS 1.2`.
     pub fn stack_text(&self) -> String {
-        self.stack.join(" › ")
+        let mut s = String::new();
+        self.push_stack_text(&mut s);
+        s
+    }
+
+    /// [`FlowReport::stack_text`] appended to `out`.
+    pub fn push_stack_text(&self, out: &mut String) {
+        for (i, layer) in self.stack.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" › ");
+            }
+            out.push_str(layer);
+        }
     }
 
     /// One line a student can read: is the content readable, and what is visible.

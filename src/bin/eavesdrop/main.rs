@@ -235,8 +235,6 @@ fn html_output(path: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes a page whole (it is built in memory, its size bounded by --max-frames), so a
-/// failed run leaves no half-written file.
 /// Writes the page to `path` (or standard output), streamed rather than built in
 /// memory first (the page of a big capture is tens of MB). A file is written under a
 /// temporary name beside it and renamed when complete, so a failed run leaves no

@@ -3,6 +3,7 @@
 //! files reported.
 
 use super::*;
+use eavesdrop::capture::file::Sharded;
 
 /// The frames a BPF filter keeps (built with the `live` feature: libpcap compiles it),
 /// renumbered 1, 2, 3… like `tcpdump -# -r FILE FILTER` counts them.
@@ -281,10 +282,10 @@ pub(super) fn read_parallel<S: ParallelSink>(
             }
             match next {
                 Ok(frame) => {
-                    let pushed = match reader.skipped_len() {
-                        Some(caplen) => feed.pass(&frame, caplen),
-                        None if reader.kept_for_shard() => feed.push_own(frame),
-                        None => feed.push(frame),
+                    let pushed = match reader.sharded() {
+                        Sharded::Other(caplen) => feed.pass(&frame, caplen),
+                        Sharded::Mine => feed.push_own(frame),
+                        Sharded::Undecided => feed.push(frame),
                     };
                     if pushed.is_err() {
                         // The output stopped; the merger says why.

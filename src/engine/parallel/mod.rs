@@ -147,7 +147,7 @@ impl<W: FrameWorker> Feed<W> {
     }
 
     /// [`Feed::push`] for a frame the reader already found to be this shard's
-    /// ([`crate::capture::CaptureReader::kept_for_shard`]): its addresses are not
+    /// ([`crate::capture::file::Sharded::Mine`]): its addresses are not
     /// hashed again.
     pub fn push_own(&mut self, frame: Frame) -> io::Result<()> {
         debug_assert_eq!(crate::decode::shard_of(&frame, self.shards), self.index);
@@ -175,7 +175,7 @@ impl<W: FrameWorker> Feed<W> {
     }
 
     /// Takes another shard's frame whose bytes the reader left out: `caplen` is how
-    /// many were captured ([`crate::capture::CaptureReader::skipped_len`]).
+    /// many were captured ([`crate::capture::file::Sharded::Other`]).
     pub fn pass(&mut self, frame: &Frame, caplen: u32) -> io::Result<()> {
         let ok = crate::decode::header_ok_lengths(caplen, frame.orig_len, frame.cut_by_eof);
         self.count_frame(frame, caplen);
