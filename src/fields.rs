@@ -72,6 +72,20 @@ impl FieldId {
     pub fn role(self) -> Role {
         self.0.role
     }
+
+    /// Whether a span of this field and one of `next` with the same visibility read
+    /// alike to a sink that reads labels, leaks and content only (the byte map, flow
+    /// reports and checks): neither names a leak, and both are headers or both
+    /// handshake. Such a sink is handed consecutive spans of such fields as one
+    /// ([`crate::engine::EngineConfig::fields`]): one span for IPv4's eight fixed
+    /// fields between the length byte and the addresses, where eight.
+    pub fn reads_as(self, next: FieldId) -> bool {
+        let (a, b) = (self.0, next.0);
+        a.leak.is_none()
+            && b.leak.is_none()
+            && a.role == b.role
+            && matches!(a.role, Role::Header | Role::Handshake)
+    }
 }
 
 /// A field in two bytes, by its place in [`all`]: for what many flows keep (a label

@@ -222,6 +222,9 @@ pub(crate) struct Walk<'a> {
     pub orig_len: u32,
     /// The encapsulations entered so far, outermost first ([`tunnel::enter`]).
     pub path: Encapsulation,
+    /// Consecutive spans that read alike ([`FieldId::reads_as`]) become one: for
+    /// sinks that read labels, not fields ([`decode_labels`]).
+    pub merge: bool,
 }
 
 impl Walk<'_> {
@@ -252,7 +255,7 @@ impl Walk<'_> {
         for (range, field) in table {
             debug_assert!(range.start < range.end && range.end <= len);
             let r = to_u32(base + range.start)..to_u32(base + range.end);
-            self.out.spans.push(Span::new(r, *field, field.def().vis));
+            self.push(Span::new(r, *field, field.def().vis));
         }
     }
 
@@ -261,10 +264,25 @@ impl Walk<'_> {
         let start = base.saturating_add(range.start).min(cap);
         let end = base.saturating_add(range.end).min(cap);
         if start < end {
-            self.out
-                .spans
-                .push(Span::new(to_u32(start)..to_u32(end), field, vis));
+            self.push(Span::new(to_u32(start)..to_u32(end), field, vis));
         }
+    }
+
+    /// Adds a span; with [`Walk::merge`], onto the previous one when it continues it
+    /// and reads alike.
+    fn push(&mut self, span: Span) {
+        if self.merge {
+            if let Some(last) = self.out.spans.last_mut() {
+                if last.range.end == span.range.start
+                    && last.vis == span.vis
+                    && last.field.reads_as(span.field)
+                {
+                    last.range.end = span.range.end;
+                    return;
+                }
+            }
+        }
+        self.out.spans.push(span);
     }
 
     pub fn note(
@@ -305,6 +323,18 @@ pub(crate) fn to_u32(n: usize) -> u32 {
 
 /// Decodes one frame into `out` (cleared first; reusing it saves allocations).
 pub fn decode(frame: &Frame, out: &mut Decoded) {
+    decode_with(frame, out, false);
+}
+
+/// [`decode`] for a sink that reads labels, leaks and content, not fields: a run of
+/// header fields that read alike ([`FieldId::reads_as`]) is one span (about 26 spans a
+/// frame become 11 for TCP over IPv4 on Ethernet), the byte map and every count the
+/// same.
+pub fn decode_labels(frame: &Frame, out: &mut Decoded) {
+    decode_with(frame, out, true);
+}
+
+fn decode_with(frame: &Frame, out: &mut Decoded, merge: bool) {
     out.clear();
     if let Some(problem) = invalid_header(frame) {
         out.invalid_header = Some(problem.clone());
@@ -317,6 +347,7 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
         out,
         orig_len: frame.orig_len,
         path: Encapsulation::default(),
+        merge,
     };
     if frame.cut_by_eof {
         let cap = walk.cap_len();

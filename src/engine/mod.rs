@@ -45,6 +45,13 @@ pub struct EngineConfig {
     pub frag: FragLimits,
     /// Build a [`FlowReport`] per flow and hand it to the sink when the flow ends.
     pub reports: bool,
+    /// One span per field, as the model has it: what a sink needs that shows fields
+    /// (`show`, JSON frames, the HTML page). Without, consecutive spans whose fields
+    /// read alike ([`crate::fields::FieldId::reads_as`]: header or handshake fields,
+    /// no leak, one visibility) are one: for sinks that read labels, leaks and
+    /// content (`flows`, `check`), the same byte map and reports with fewer spans to
+    /// place, remember and map.
+    pub fields: bool,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +61,7 @@ impl Default for EngineConfig {
             max_pending_frames: 50_000,
             frag: FragLimits::default(),
             reports: false,
+            fields: true,
         }
     }
 }
@@ -195,6 +203,7 @@ impl<S: Sink> Engine<S> {
             pending: VecDeque::new(),
             emitter: Emitter {
                 no_reports: !config.reports,
+                merge: !config.fields,
                 ..Emitter::default()
             },
             summary: Summary::default(),
@@ -284,8 +293,11 @@ impl<S: Sink> Engine<S> {
                 ..Decoded::default()
             })
         });
-        decoded.clear();
-        decode::decode(&frame, &mut decoded);
+        if self.config.fields {
+            decode::decode(&frame, &mut decoded);
+        } else {
+            decode::decode_labels(&frame, &mut decoded);
+        }
         let number = frame.number;
         self.pending.push_back(Pending {
             frame,

@@ -265,6 +265,10 @@ pub struct Emitter {
     /// read: [`Desc::Leak`], [`Desc::Named`] and [`Desc::Resolved`], which
     /// [`Emitter::event`] then drops (dissectors skip building them where it costs).
     pub no_reports: bool,
+    /// Consecutive spans that read alike ([`crate::fields::FieldId::reads_as`]) become
+    /// one, for a sink that reads labels, not fields
+    /// ([`crate::engine::EngineConfig::fields`]).
+    pub merge: bool,
 }
 
 impl Emitter {
@@ -284,7 +288,10 @@ impl Emitter {
             // Merge with the previous span when it continues it: app data arrives in
             // many small pieces.
             if let Some(last) = self.spans.last_mut() {
-                if last.range.end == range.start && last.field == field && last.vis == vis {
+                if last.range.end == range.start
+                    && last.vis == vis
+                    && (last.field == field || self.merge && last.field.reads_as(field))
+                {
                     last.range.end = range.end;
                     return;
                 }

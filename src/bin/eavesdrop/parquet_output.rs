@@ -157,7 +157,7 @@ mod with_writer {
         let name = path.display().to_string();
         let sink = ParquetSink::new(&name, err, full)?;
         let sink = Copying::new(Filtered::new(sink, args.filter()), KeepFrames::None);
-        let config = args.limits.config(true);
+        let config = args.limits.reports_config();
         let none = &mut FrameFilter::none();
         read_parallel(path, sink, config, jobs, None, none, keys, progress).map(|(_, f)| f)
     }

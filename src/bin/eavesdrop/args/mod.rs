@@ -287,6 +287,16 @@ impl EngineArgs {
                 ..FragLimits::default()
             },
             reports,
+            fields: true,
+        }
+    }
+
+    /// [`EngineArgs::config`] with reports, for a sink that reads labels, leaks and
+    /// reports, not fields (`flows`, `check`): see [`EngineConfig::fields`].
+    pub fn reports_config(&self) -> EngineConfig {
+        EngineConfig {
+            fields: false,
+            ..self.config(true)
         }
     }
 }
