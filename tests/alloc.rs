@@ -251,6 +251,7 @@ fn show_sink() -> impl Sink {
 fn flows_config() -> EngineConfig {
     EngineConfig {
         reports: true,
+        fields: false,
         ..EngineConfig::default()
     }
 }
@@ -461,7 +462,9 @@ fn held_and_allocations_per_flow<S: Sink>(
 /// bytes (a record's field in two bytes). Then 1,626 bytes, 2,431 with reports: a
 /// direction's one waiting segment kept in place (its deque's 24 bytes); then 1,610,
 /// 2,415 with reports: the flow 152 bytes; then 2,399 with reports: the live report
-/// 136 bytes; then 2,367: a message of the encrypted conversation 48 bytes, where 56.
+/// 136 bytes; then 2,367: a message of the encrypted conversation 48 bytes, where 56;
+/// then 2,269 with reports: `flows` and `check` merge handshake spans that read alike
+/// (`EngineConfig::fields`), so the label history keeps fewer entries.
 /// The issue's target is 1 KiB ([`an_established_tls_flow_holds_under_1_kib`]);
 /// these bounds keep what was gained.
 #[test]
@@ -469,7 +472,7 @@ fn an_established_tls_flow_holds_what_it_held() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {
         let bound = if what == "with reports" {
-            2_385.0
+            2_285.0
         } else {
             1_625.0
         };
@@ -481,7 +484,7 @@ fn an_established_tls_flow_holds_what_it_held() {
 }
 
 #[test]
-#[ignore = "not met yet: 1.6 KiB, 2.3 with reports: the TLS facts, both directions, the last exchange, the report's findings (issue 17)"]
+#[ignore = "not met yet: 1.6 KiB, 2.2 with reports: the TLS facts, both directions, the last exchange, the report's findings (issue 17)"]
 fn an_established_tls_flow_holds_under_1_kib() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     for (what, per) in established_tls_flows() {

@@ -9,7 +9,7 @@
 use super::checksum::{internet_checksum, Verdict};
 use super::ipv6_routing::RoutingHeader;
 use super::tunnel::{self, Inner, Tunnel};
-use super::{ah, esp, icmp, tcp, to_u32, udp, FragmentInfo, Layer, OtherLayer, Walk};
+use super::{ah, esp, icmp, tcp, to_u32, udp, FixedTable, FragmentInfo, Layer, OtherLayer, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::{Ipv4HeaderSlice, Ipv6HeaderSlice};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -369,7 +369,7 @@ pub(crate) fn ipv4(walk: &mut Walk<'_>, at: usize, wire: u32) {
 }
 
 fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
-    const TABLE: [(std::ops::Range<usize>, crate::fields::FieldId); 10] = [
+    const FIELDS: [(std::ops::Range<usize>, crate::fields::FieldId); 10] = [
         (v4::VERSION_IHL, IP_VERSION_IHL),
         (v4::DSFIELD, IP_DSFIELD),
         (v4::TOTAL_LEN, IP_LEN),
@@ -381,6 +381,7 @@ fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
         (v4::SRC, IP_SRC),
         (v4::DST, IP_DST),
     ];
+    static TABLE: FixedTable = FixedTable::new(&FIELDS, || FixedTable::merge(&FIELDS));
     walk.fixed_spans(at, v4::MIN_LEN, &TABLE);
 }
 

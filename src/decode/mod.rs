@@ -222,8 +222,9 @@ pub(crate) struct Walk<'a> {
     pub orig_len: u32,
     /// The encapsulations entered so far, outermost first ([`tunnel::enter`]).
     pub path: Encapsulation,
-    /// Consecutive spans that read alike ([`FieldId::reads_as`]) become one: for
-    /// sinks that read labels, not fields ([`decode_labels`]).
+    /// A fixed header's runs of fields that read alike ([`FieldId::reads_as`]) are one
+    /// span, and its first joins the span before when that reads alike too: for sinks
+    /// that read labels, not fields ([`decode_labels`]).
     pub merge: bool,
 }
 
@@ -240,22 +241,34 @@ impl Walk<'_> {
     /// Spans for a fixed header's fields (`table`, offsets within its `len` bytes) at
     /// `base`. When the whole header was captured, one capacity check and no clamping
     /// per field: IPv4's and TCP's fixed fields are sixteen spans of nearly every
-    /// frame. Else field by field, clamped as [`Walk::span`] clamps them.
-    pub fn fixed_spans(&mut self, base: usize, len: usize, table: &[(Range<usize>, FieldId)]) {
+    /// frame; with [`Walk::merge`], the table's runs that read alike were merged once
+    /// ([`FixedTable`]), so only its first span is compared with the span before. Else
+    /// field by field, clamped as [`Walk::span`] clamps them.
+    pub fn fixed_spans(&mut self, base: usize, len: usize, table: &FixedTable) {
         let whole = base
             .checked_add(len)
             .is_some_and(|end| end <= self.data.len() && u32::try_from(end).is_ok());
         if !whole {
-            for (range, field) in table {
+            for (range, field) in table.fields {
                 self.span(base, range.clone(), *field);
             }
             return;
         }
-        self.out.spans.reserve(table.len());
-        for (range, field) in table {
+        let fields = if self.merge {
+            &table.merged[..]
+        } else {
+            table.fields
+        };
+        self.out.spans.reserve(fields.len());
+        for (i, (range, field)) in fields.iter().enumerate() {
             debug_assert!(range.start < range.end && range.end <= len);
             let r = to_u32(base + range.start)..to_u32(base + range.end);
-            self.push(Span::new(r, *field, field.def().vis));
+            let span = Span::new(r, *field, field.def().vis);
+            if i == 0 && self.merge {
+                self.push_merging(span);
+            } else {
+                self.out.spans.push(span);
+            }
         }
     }
 
@@ -264,22 +277,24 @@ impl Walk<'_> {
         let start = base.saturating_add(range.start).min(cap);
         let end = base.saturating_add(range.end).min(cap);
         if start < end {
-            self.push(Span::new(to_u32(start)..to_u32(end), field, vis));
+            self.out
+                .spans
+                .push(Span::new(to_u32(start)..to_u32(end), field, vis));
         }
     }
 
     /// Adds a span; with [`Walk::merge`], onto the previous one when it continues it
-    /// and reads alike.
-    fn push(&mut self, span: Span) {
-        if self.merge {
-            if let Some(last) = self.out.spans.last_mut() {
-                if last.range.end == span.range.start
-                    && last.vis == span.vis
-                    && last.field.reads_as(span.field)
-                {
-                    last.range.end = span.range.end;
-                    return;
-                }
+    /// and reads alike (a fixed header's first run after the header before it: IPv4's
+    /// after the EtherType). Other spans are added as they are: on the hot paths they
+    /// are addresses and ports, leaks that never merge.
+    fn push_merging(&mut self, span: Span) {
+        if let Some(last) = self.out.spans.last_mut() {
+            if last.range.end == span.range.start
+                && last.vis == span.vis
+                && last.field.reads_as(span.field)
+            {
+                last.range.end = span.range.end;
+                return;
             }
         }
         self.out.spans.push(span);
@@ -317,6 +332,45 @@ impl Walk<'_> {
     }
 }
 
+/// A fixed header's fields, offsets within the header, in order; and the same with
+/// each run of fields that read alike ([`FieldId::reads_as`]) as one, made on first use.
+pub struct FixedTable {
+    pub fields: &'static [(Range<usize>, FieldId)],
+    merged: std::sync::LazyLock<Vec<(Range<usize>, FieldId)>>,
+}
+
+impl FixedTable {
+    /// `merge` is `|| FixedTable::merge(FIELDS)` with `fields` the same table.
+    pub const fn new(
+        fields: &'static [(Range<usize>, FieldId)],
+        merge: fn() -> Vec<(Range<usize>, FieldId)>,
+    ) -> FixedTable {
+        FixedTable {
+            fields,
+            merged: std::sync::LazyLock::new(merge),
+        }
+    }
+
+    /// `fields` with each run of adjacent fields that read alike (default visibilities
+    /// equal) as one, named by its first.
+    pub fn merge(fields: &[(Range<usize>, FieldId)]) -> Vec<(Range<usize>, FieldId)> {
+        let mut out: Vec<(Range<usize>, FieldId)> = Vec::with_capacity(fields.len());
+        for (range, field) in fields {
+            if let Some((last, first)) = out.last_mut() {
+                if last.end == range.start
+                    && first.def().vis == field.def().vis
+                    && first.reads_as(*field)
+                {
+                    last.end = range.end;
+                    continue;
+                }
+            }
+            out.push((range.clone(), *field));
+        }
+        out
+    }
+}
+
 pub(crate) fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -326,10 +380,10 @@ pub fn decode(frame: &Frame, out: &mut Decoded) {
     decode_with(frame, out, false);
 }
 
-/// [`decode`] for a sink that reads labels, leaks and content, not fields: a run of
-/// header fields that read alike ([`FieldId::reads_as`]) is one span (about 26 spans a
-/// frame become 11 for TCP over IPv4 on Ethernet), the byte map and every count the
-/// same.
+/// [`decode`] for a sink that reads labels, leaks and content, not fields: a fixed
+/// header's run of fields that read alike ([`FieldId::reads_as`]) is one span (IPv4's
+/// eight between the first byte and the addresses, TCP's six after the ports), the
+/// byte map and every count the same.
 pub fn decode_labels(frame: &Frame, out: &mut Decoded) {
     decode_with(frame, out, true);
 }

@@ -3,7 +3,7 @@
 
 use super::checksum::{self, Verdict};
 use super::ip::IpContext;
-use super::{to_u32, Endpoints, Layer, Payload, TransportHeader, Walk};
+use super::{to_u32, Endpoints, FixedTable, Layer, Payload, TransportHeader, Walk};
 use crate::note::{NoteGroup, Severity};
 use etherparse::TcpHeaderSlice;
 use std::fmt;
@@ -229,7 +229,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         );
         return;
     }
-    const TABLE: [(std::ops::Range<usize>, crate::fields::FieldId); 6] = [
+    const FIELDS: [(std::ops::Range<usize>, crate::fields::FieldId); 6] = [
         (hdr::SEQ, TCP_SEQ),
         (hdr::ACK, TCP_ACK),
         (hdr::OFFSET_FLAGS, TCP_OFFSET_FLAGS),
@@ -237,6 +237,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         (hdr::CHECKSUM, TCP_CHECKSUM),
         (hdr::URGENT, TCP_URGENT),
     ];
+    static TABLE: FixedTable = FixedTable::new(&FIELDS, || FixedTable::merge(&FIELDS));
     walk.fixed_spans(at, hdr::MIN_LEN, &TABLE);
     let header_len = u32::from(avail.get(12).copied().unwrap_or(0) >> 4) * 4;
     let options_end = (header_len as usize).clamp(hdr::MIN_LEN, avail.len());
@@ -317,7 +318,7 @@ mod tests {
     use super::*;
     use crate::capture::{Frame, LinkType};
     use crate::decode::{decode as decode_frame, Decoded};
-    use crate::span::{ByteMap, Label};
+    use crate::span::{ByteMap, Label, Span};
 
     /// IPv4 + TCP SYN from 127.0.0.1:43210 to 127.0.0.1:1060 with MSS and SACK-permitted.
     fn syn_packet() -> Vec<u8> {
@@ -371,6 +372,52 @@ mod tests {
         assert_eq!(
             tcp.fixed.as_ref().map(|f| f.options.as_slice()),
             Some(&[2, 4, 5, 0xb4][..])
+        );
+    }
+
+    #[test]
+    fn labels_only_decoding_merges_the_fixed_runs_and_keeps_the_map() {
+        let frame = |data| Frame {
+            number: 1,
+            ts: Default::default(),
+            link: LinkType::RAW,
+            interface: 0,
+            orig_len: 44,
+            data,
+            cut_by_eof: false,
+        };
+        let fields = run(syn_packet());
+        let mut merged = Decoded::default();
+        crate::decode::decode_labels(&frame(syn_packet()), &mut merged);
+        let ranges: Vec<_> = merged.spans.iter().map(|s| s.range.clone()).collect();
+        // IPv4's first twelve bytes, its addresses, the ports, TCP's fixed fields
+        // after the ports, its options.
+        assert_eq!(
+            ranges,
+            [0..12, 12..16, 16..20, 20..22, 22..24, 24..40, 40..44],
+            "{:?}",
+            merged.spans
+        );
+        assert!(fields.spans.len() > ranges.len());
+        assert_eq!(
+            ByteMap::build(44, &fields.spans).runs(),
+            ByteMap::build(44, &merged.spans).runs()
+        );
+        assert_eq!(fields.layers, merged.layers);
+        // TCP cut inside its fixed header: its spans as without merging, the map the
+        // same.
+        let mut cut = syn_packet();
+        cut.truncate(20 + 15);
+        let mut merged = Decoded::default();
+        crate::decode::decode_labels(&frame(cut.clone()), &mut merged);
+        let fields = run(cut);
+        let tcp = |d: &Decoded| -> Vec<Span> {
+            d.spans.iter().filter(|s| s.range.start >= 20).cloned().collect()
+        };
+        assert_eq!(tcp(&merged), tcp(&fields));
+        assert_eq!(
+            ByteMap::build(35, &fields.spans).runs(),
+            ByteMap::build(35, &merged.spans).runs()
         );
     }
 
