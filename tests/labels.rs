@@ -11,11 +11,11 @@
 mod common;
 
 use common::{corpus_dir, corpus_files, sample_captures};
-use eavesdrop::CaptureReader;
 use eavesdrop::engine::{Engine, EngineConfig};
 use eavesdrop::report::FlowReport;
 use eavesdrop::sink::{FrameView, Sink, Summary};
 use eavesdrop::span::Label;
+use eavesdrop::CaptureReader;
 use std::io;
 use std::path::Path;
 
@@ -150,7 +150,12 @@ fn merged_spans_read_the_same_on_the_sample_captures() {
 fn merged_spans_read_the_same_on_the_corpus() {
     let Some(dir) = corpus_dir() else { return };
     let files = corpus_files(&dir);
-    assert!(files.len() > 100, "{} files in {}", files.len(), dir.display());
+    assert!(
+        files.len() > 100,
+        "{} files in {}",
+        files.len(),
+        dir.display()
+    );
     let (bad, with, without) = compare(&files);
     eprintln!("spans per field {with}, merged {without}");
     assert!(bad.is_empty(), "{}", bad.join("\n"));

@@ -412,7 +412,11 @@ mod tests {
         crate::decode::decode_labels(&frame(cut.clone()), &mut merged);
         let fields = run(cut);
         let tcp = |d: &Decoded| -> Vec<Span> {
-            d.spans.iter().filter(|s| s.range.start >= 20).cloned().collect()
+            d.spans
+                .iter()
+                .filter(|s| s.range.start >= 20)
+                .cloned()
+                .collect()
         };
         assert_eq!(tcp(&merged), tcp(&fields));
         assert_eq!(
