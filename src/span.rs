@@ -232,6 +232,8 @@ pub struct Run {
 pub struct ByteMap {
     runs: Vec<Run>,
     len: u32,
+    /// Bytes per label over the whole frame, counted as the runs are made.
+    totals: [u64; Label::COUNT],
 }
 
 impl ByteMap {
@@ -247,51 +249,78 @@ impl ByteMap {
     /// [`ByteMap::build`] into this map, reusing its memory and `scratch` (the engine
     /// builds one map per frame).
     pub fn rebuild(&mut self, len: u32, spans: &[Span], scratch: &mut Vec<(u32, u32, Label)>) {
+        self.clear(len);
+        // Spans arrive nearly always sorted (headers, then payload in stream order):
+        // then they are read where they are, in one pass, and without a sorted copy;
+        // the first one out of order starts over from a sorted copy.
+        let mut pos = 0u32;
+        let mut last_start = 0u32;
+        for s in spans {
+            if s.range.start < last_start {
+                self.clear(len);
+                scratch.clear();
+                scratch.extend(
+                    spans
+                        .iter()
+                        .filter(|s| s.range.start < s.range.end && s.range.start < len)
+                        .map(|s| (s.range.start, s.range.end.min(len), s.label())),
+                );
+                // The sort is stable, so the first of two spans starting together
+                // keeps the bytes.
+                scratch.sort_by_key(|&(start, _, _)| start);
+                let mut pos = 0u32;
+                for &(start, end, label) in scratch.iter() {
+                    pos = self.cover(pos, start, end, label);
+                }
+                self.finish(pos);
+                return;
+            }
+            last_start = s.range.start;
+            if s.range.start < s.range.end && s.range.start < len {
+                let end = s.range.end.min(len);
+                if end > pos {
+                    pos = self.cover(pos, s.range.start, end, s.label());
+                }
+            }
+        }
+        self.finish(pos);
+    }
+
+    fn clear(&mut self, len: u32) {
         self.runs.clear();
         self.len = len;
-        // The bytes of the frame each span labels, and its label.
-        let stretches = || {
-            spans
-                .iter()
-                .filter(move |s| s.range.start < s.range.end && s.range.start < len)
-                .map(move |s| (s.range.start, s.range.end.min(len), s.label()))
-        };
-        // Spans arrive nearly always sorted (headers, then payload in stream order):
-        // then they are read where they are, without a sorted copy.
-        if spans.is_sorted_by_key(|s| s.range.start) {
-            self.cover(len, stretches());
-            return;
-        }
-        scratch.clear();
-        scratch.extend(stretches());
-        // The sort is stable, so the first of two spans starting together keeps the
-        // bytes.
-        scratch.sort_by_key(|&(start, _, _)| start);
-        self.cover(len, scratch.iter().copied());
+        self.totals = [0; Label::COUNT];
     }
 
-    /// Runs from (start, end, label) stretches sorted by start: where two overlap the
-    /// earlier keeps the bytes; gaps and the rest up to `len` are `Undecoded`.
-    fn cover(&mut self, len: u32, stretches: impl Iterator<Item = (u32, u32, Label)>) {
-        let mut pos = 0u32;
-        for (start, end, label) in stretches {
-            if end <= pos {
-                continue;
-            }
-            if start > pos {
-                self.push(pos, start, Label::Undecoded);
-            }
-            self.push(start.max(pos), end, label);
-            pos = end;
+    /// One stretch (start, end, label) of spans sorted by start, `pos` the end of what
+    /// is covered: where two overlap the earlier keeps the bytes; a gap before it is
+    /// `Undecoded`. Returns the new end.
+    #[inline(always)]
+    fn cover(&mut self, pos: u32, start: u32, end: u32, label: Label) -> u32 {
+        if end <= pos {
+            return pos;
         }
-        if pos < len {
-            self.push(pos, len, Label::Undecoded);
+        if start > pos {
+            self.push(pos, start, Label::Undecoded);
+        }
+        self.push(start.max(pos), end, label);
+        end
+    }
+
+    /// The rest up to the frame's length is `Undecoded`.
+    fn finish(&mut self, pos: u32) {
+        if pos < self.len {
+            self.push(pos, self.len, Label::Undecoded);
         }
     }
 
+    #[inline(always)]
     fn push(&mut self, start: u32, end: u32, label: Label) {
         if start >= end {
             return;
+        }
+        if let Some(n) = self.totals.get_mut(label.index()) {
+            *n += u64::from(end - start);
         }
         if let Some(last) = self.runs.last_mut() {
             if last.label == label && last.end == start {
@@ -300,6 +329,12 @@ impl ByteMap {
             }
         }
         self.runs.push(Run { start, end, label });
+    }
+
+    /// Bytes per label over the whole frame (what [`ByteMap::count_in`] counts over
+    /// `0..len`, without walking the runs).
+    pub fn totals(&self) -> [u64; Label::COUNT] {
+        self.totals
     }
 
     pub fn runs(&self) -> &[Run] {
@@ -318,6 +353,9 @@ impl ByteMap {
     pub fn count_in(&self, range: Range<u32>) -> [u64; Label::COUNT] {
         let mut counts = [0u64; Label::COUNT];
         for run in &self.runs {
+            if run.start >= range.end {
+                break;
+            }
             let s = run.start.max(range.start);
             let e = run.end.min(range.end);
             if s < e {
@@ -446,10 +484,27 @@ mod tests {
                     Span::new(a..b, crate::fields::PAYLOAD, vis)
                 })
                 .collect();
+            let mut spans = spans;
+            // Half the layouts in order, as spans nearly always come (the one-pass
+            // path), half not (the sorted copy).
+            if next() % 2 == 0 {
+                spans.sort_by_key(|s| s.range.start);
+            }
             let map = ByteMap::build(len, &spans);
             check_cover(&map);
             let total: u64 = map.count_in(0..len).iter().sum();
             assert_eq!(total, u64::from(len));
+            assert_eq!(map.totals(), map.count_in(0..len));
+            // Byte by byte: the first span by start (stable) that covers it.
+            let mut by_start: Vec<&Span> = spans.iter().collect();
+            by_start.sort_by_key(|s| s.range.start);
+            for pos in 0..len {
+                let want = by_start
+                    .iter()
+                    .find(|s| s.range.contains(&pos))
+                    .map_or(Label::Undecoded, |s| s.label());
+                assert_eq!(map.label_at(pos), Some(want), "byte {pos} of {spans:?}");
+            }
         }
     }
 }

@@ -527,17 +527,16 @@ impl<S: Sink> Engine<S> {
         map.rebuild(p.frame.cap_len(), &p.decoded.spans, &mut self.map_scratch);
         let s = &mut self.summary;
         s.frames += 1;
-        for run in map.runs() {
-            if let Some(n) = s.bytes.get_mut(run.label.index()) {
-                *n += u64::from(run.end - run.start);
-            }
+        for (total, n) in s.bytes.iter_mut().zip(map.totals()) {
+            *total += n;
         }
-        if let Some(range) = p.decoded.payload_range() {
-            let counts = map.count_in(range);
+        let payload = p.decoded.payload_range().map(|range| {
+            let counts = map.count_in(range.clone());
             for (total, n) in s.payload.iter_mut().zip(counts) {
                 *total += n;
             }
-        }
+            (range, counts)
+        });
         for note in &p.decoded.notes {
             if let Some(n) = s.notes.get_mut(note.group.index()) {
                 *n += 1;
@@ -553,9 +552,9 @@ impl<S: Sink> Engine<S> {
         };
         if let Some((id, dir)) = p.flow {
             if let Some(live) = self.lives.get_mut(p.live, id) {
-                live.account(dir, &view);
+                live.account(dir, &view, payload);
             } else if let Some(report) = self.ending.get_mut(&id) {
-                report.live_mut().account(dir, &view);
+                report.live_mut().account(dir, &view, payload);
             }
         }
         if self.config.reports && !self.shard {

@@ -256,10 +256,16 @@ impl Live {
         self.findings.get_or_insert_with(Box::default)
     }
 
-    /// Adds one released frame (of direction `dir`).
-    pub fn account(&mut self, dir: Direction, view: &FrameView<'_>) {
+    /// Adds one released frame (of direction `dir`); `counted` is its payload's range
+    /// and bytes per label there (the engine counted them for the summary).
+    pub fn account(
+        &mut self,
+        dir: Direction,
+        view: &FrameView<'_>,
+        counted: Option<(std::ops::Range<u32>, [u64; Label::COUNT])>,
+    ) {
         let r = self;
-        let (frame, decoded, map, events) = (view.frame, view.decoded, view.map, view.events);
+        let (frame, decoded, events) = (view.frame, view.decoded, view.events);
         let ts = (frame.ts.sec, frame.ts.nsec);
         if r.first_frame == 0 {
             r.first_frame = frame.number;
@@ -273,9 +279,8 @@ impl Live {
         let mut payload = [0u64; Label::COUNT];
         let mut plaintext = 0u64;
         let mut payload_len = 0u32;
-        if let Some(range) = decoded.payload_range() {
+        if let Some((range, counts)) = counted {
             payload_len = range.end - range.start;
-            let counts = map.count_in(range.clone());
             payload = counts;
             if r.first_undecoded.is_none() && Label::Undecoded.count(&counts) > 0 {
                 r.first_undecoded = NonZeroU64::new(frame.number);
