@@ -241,6 +241,10 @@ pub struct FlowTable {
     expected: expect::Expected,
     /// Flows last seen before this frame were shrunk if idle (see [`IDLE_FRAMES`]).
     shrunk_to: u64,
+    /// The slot [`FlowTable::slot_of`] found last: a capture's next frame is often
+    /// the same flow's (a bulk transfer's segments), found by comparing its key
+    /// instead of hashing it. Checked against the slot's key, so never stale.
+    last_slot: usize,
 }
 
 /// Frames without a packet of its own after which a flow is idle: its buffers give
@@ -270,6 +274,7 @@ impl FlowTable {
             keys: None,
             expected: expect::Expected::default(),
             shrunk_to: 0,
+            last_slot: 0,
         }
     }
 
@@ -349,13 +354,19 @@ impl FlowTable {
     }
 
     /// The slot of the flow with `key`.
-    fn slot_of(&self, key: &FlowKey) -> Option<usize> {
+    fn slot_of(&mut self, key: &FlowKey) -> Option<usize> {
         let flows = &self.flows;
-        self.index
+        if flows.get(self.last_slot).is_some_and(|f| f.key == *key) {
+            return Some(self.last_slot);
+        }
+        let slot = self
+            .index
             .find(self.hasher.hash_one(key), |&s| {
                 flows.get(s as usize).is_some_and(|f| f.key == *key)
             })
-            .map(|&s| s as usize)
+            .map(|&s| s as usize)?;
+        self.last_slot = slot;
+        Some(slot)
     }
 
     /// Enters the flow in `slot` into the index.
@@ -607,6 +618,30 @@ mod tests {
             sport,
             dport,
         }
+    }
+
+    /// The slot found last is looked at first: it must answer as the index does when
+    /// its flow has left and another moved into the slot.
+    #[test]
+    fn the_last_slot_found_is_never_stale() {
+        let tcp = Transport::Tcp;
+        let mut t = FlowTable::new(Limits::default());
+        let (a, b, c) = (ends(1000, 80), ends(2000, 80), ends(3000, 80));
+        let (sa, _) = t.lookup(tcp, &a, 1, None, false);
+        let (sb, _) = t.lookup(tcp, &b, 2, None, false);
+        let (sc, _) = t.lookup(tcp, &c, 3, None, false);
+        assert_eq!((sa, sb, sc), (0, 1, 2));
+        assert_eq!(t.lookup_existing(tcp, &a, 4), Some(sa));
+        // A leaves; C, the last, moves into its slot.
+        let gone = t.remove(sa).unwrap();
+        assert_eq!(gone.key, FlowKey::new(tcp, &a));
+        assert_eq!(t.lookup_existing(tcp, &a, 5), None);
+        assert_eq!(t.lookup_existing(tcp, &c, 6), Some(sa));
+        assert_eq!(t.lookup_existing(tcp, &b, 7), Some(sb));
+        // A again is a new flow, in a new slot.
+        let (again, _) = t.lookup(tcp, &a, 8, None, false);
+        assert_eq!(again, 2);
+        assert_eq!(t.lookup_existing(tcp, &c, 9), Some(sa));
     }
 
     fn client_of(proto: Transport, e: &Endpoints, syn: Option<u32>, syn_ack: bool) -> u16 {
