@@ -322,7 +322,8 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         let body = if self.opts.brief {
             short_verdict(r)
         } else {
-            let mut s = String::with_capacity(512);
+            // A TLS flow's details run to about a kilobyte.
+            let mut s = String::with_capacity(1024);
             self.details(&mut s, r, PAD);
             s
         }
