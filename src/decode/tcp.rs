@@ -333,8 +333,8 @@ mod tests {
         p
     }
 
-    fn run(data: Vec<u8>) -> Decoded {
-        let frame = Frame {
+    fn frame(data: Vec<u8>) -> Frame {
+        Frame {
             number: 1,
             ts: Default::default(),
             link: LinkType::RAW,
@@ -342,9 +342,12 @@ mod tests {
             orig_len: 44,
             data,
             cut_by_eof: false,
-        };
+        }
+    }
+
+    fn run(data: Vec<u8>) -> Decoded {
         let mut d = Decoded::default();
-        decode_frame(&frame, &mut d);
+        decode_frame(&frame(data), &mut d);
         d
     }
 
@@ -377,15 +380,6 @@ mod tests {
 
     #[test]
     fn labels_only_decoding_merges_the_fixed_runs_and_keeps_the_map() {
-        let frame = |data| Frame {
-            number: 1,
-            ts: Default::default(),
-            link: LinkType::RAW,
-            interface: 0,
-            orig_len: 44,
-            data,
-            cut_by_eof: false,
-        };
         let fields = run(syn_packet());
         let mut merged = Decoded::default();
         crate::decode::decode_labels(&frame(syn_packet()), &mut merged);

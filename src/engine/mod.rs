@@ -9,24 +9,27 @@
 //! The same path serves files and live capture: the source only calls [`Engine::push`].
 //!
 //! - `mod.rs`: the pending queue and release in capture order, flow endings, reports;
+//! - [`config`]: the engine's bounds and switches;
 //! - [`transport`]: a frame's payload to its flow (UDP, TCP reassembly, IP fragments);
 //! - [`lives`]: the live reports of the flows in the table, found by slot;
 //! - [`place`]: mapping labels from stream or datagram offsets back onto frames;
 //! - [`parallel`]: `-j N`, shards of the flows on worker threads, merged back into
 //!   the order one engine releases things in.
 
+mod config;
 mod lives;
 mod names;
 pub mod parallel;
 mod place;
 mod transport;
 
+pub use config::EngineConfig;
 use place::{pending_mut, project, release_dropped};
 
 use crate::capture::{Frame, Timestamp};
 use crate::decode::{self, Decoded, Transport};
-use crate::flow::frag::{Defrag, FragLimits};
-use crate::flow::{self, App, Flow, FlowTable, Limits};
+use crate::flow::frag::Defrag;
+use crate::flow::{self, App, Flow, FlowTable};
 use crate::note::{Note, NoteGroup, Severity};
 use crate::proto::{Desc, Direction, Emitter};
 use crate::report::{FlowEnd, FlowReport};
@@ -34,37 +37,6 @@ use crate::sink::{FrameView, Sink, Summary};
 use crate::span::{ByteMap, Label};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
-
-/// Engine bounds and switches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EngineConfig {
-    pub limits: Limits,
-    /// Frames held for classification before the oldest is released as it is.
-    pub max_pending_frames: usize,
-    /// IP fragment reassembly bounds.
-    pub frag: FragLimits,
-    /// Build a [`FlowReport`] per flow and hand it to the sink when the flow ends.
-    pub reports: bool,
-    /// One span per field, as the model has it: what a sink needs that shows fields
-    /// (`show`, JSON frames, the HTML page). Without, consecutive spans whose fields
-    /// read alike ([`crate::fields::FieldId::reads_as`]: header or handshake fields,
-    /// no leak, one visibility) are one: for sinks that read labels, leaks and
-    /// content (`flows`, `check`), the same byte map and reports with fewer spans to
-    /// place, remember and map.
-    pub fields: bool,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            limits: Limits::default(),
-            max_pending_frames: 50_000,
-            frag: FragLimits::default(),
-            reports: false,
-            fields: true,
-        }
-    }
-}
 
 fn unsupported_link_warning(frame: &Frame) -> String {
     format!(

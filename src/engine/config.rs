@@ -1,0 +1,36 @@
+//! The engine's bounds and switches.
+
+use crate::flow::frag::FragLimits;
+use crate::flow::Limits;
+
+/// Engine bounds and switches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    pub limits: Limits,
+    /// Frames held for classification before the oldest is released as it is.
+    pub max_pending_frames: usize,
+    /// IP fragment reassembly bounds.
+    pub frag: FragLimits,
+    /// Build a [`crate::report::FlowReport`] per flow and hand it to the sink when the
+    /// flow ends.
+    pub reports: bool,
+    /// One span per field, as the model has it: what a sink needs that shows fields
+    /// (`show`, JSON frames, the HTML page). Without, consecutive spans whose fields
+    /// read alike ([`crate::fields::FieldId::reads_as`]: header or handshake fields,
+    /// no leak, one visibility) are one: for sinks that read labels, leaks and
+    /// content (`flows`, `check`), the same byte map and reports with fewer spans to
+    /// place, remember and map.
+    pub fields: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            limits: Limits::default(),
+            max_pending_frames: 50_000,
+            frag: FragLimits::default(),
+            reports: false,
+            fields: true,
+        }
+    }
+}
