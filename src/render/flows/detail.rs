@@ -2,7 +2,7 @@
 //! names, leaks, sizes and the verdict.
 
 use super::*;
-use crate::text::push_dec;
+use crate::text::{push_dec, push_plural};
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
     /// The table row of a flow.
@@ -43,20 +43,22 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// The lines under the row, each indented by `pad`.
     pub(super) fn details(&self, s: &mut String, r: &FlowReport, pad: &str) {
         let full = self.opts.full;
-        let verdict = escape(&r.verdict()).into_owned();
-        let verdict = if full {
+        // Copied only where it must change (escaped, shortened, painted): a verdict
+        // went through three strings a flow.
+        let verdict = r.verdict();
+        let verdict = escape(&verdict);
+        let verdict = if full || verdict.chars().count() <= 200 {
             verdict
         } else {
-            shorten(&verdict, 200)
-        };
-        let verdict = if alarming(r) {
-            self.paint(&verdict, Label::Leak)
-        } else {
-            verdict
+            std::borrow::Cow::Owned(shorten(&verdict, 200))
         };
         s.push_str(pad);
         s.push_str("verdict: ");
-        s.push_str(&verdict);
+        if alarming(r) && self.opts.color {
+            s.push_str(&self.paint(&verdict, Label::Leak));
+        } else {
+            s.push_str(&verdict);
+        }
         s.push('\n');
         if let Some(d) = r.tls.as_ref().and_then(|t| t.decryption.as_ref()) {
             // The key holder's view, beside the observer's verdict.
@@ -181,11 +183,11 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         }
         if !r.findings().names.is_empty() {
             // One entry per name, with every way it was learned.
-            let mut names: Vec<(String, Vec<&str>)> = Vec::new();
+            let mut names: Vec<(&str, Vec<&str>)> = Vec::new();
             for n in &r.findings().names {
                 match names.iter_mut().find(|(name, _)| *name == n.name) {
                     Some((_, sources)) => sources.push(n.source.name()),
-                    None => names.push((n.name.clone(), vec![n.source.name()])),
+                    None => names.push((&n.name, vec![n.source.name()])),
                 }
             }
             let _ = write!(s, "{pad}names: ");
@@ -214,11 +216,13 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             }
             s.push('\n');
         }
-        if let Some(talk) = r.conversation() {
-            s.push_str(pad);
-            s.push_str("encrypted messages: ");
-            s.push_str(&talk);
+        let before = s.len();
+        s.push_str(pad);
+        s.push_str("encrypted messages: ");
+        if r.conversation_into(s) {
             s.push('\n');
+        } else {
+            s.truncate(before);
         }
         for (i, arrow) in ["→", "←"].iter().enumerate() {
             let d = &r.dirs[i];
@@ -230,7 +234,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             s.push_str(pad);
             s.push_str(arrow);
             s.push(' ');
-            s.push_str(&plural(d.packets, "packet"));
+            push_plural(s, d.packets, "packet");
             let _ = write!(s, ", {}; payload: ", BytesRange(d.bytes, d.bytes));
             let mut counts = Label::ALL
                 .iter()

@@ -118,6 +118,8 @@ pub struct FlowsSink<W: Write, E: Write> {
     header_done: bool,
     totals: Totals,
     file: String,
+    /// A flow's stack text, made for counting it.
+    stack_scratch: String,
 }
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
@@ -131,6 +133,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             header_done: false,
             totals: Totals::default(),
             file: file.to_string(),
+            stack_scratch: String::new(),
         }
     }
 
@@ -148,7 +151,16 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             Transport::Tcp => t.tcp += 1,
             _ => t.udp += 1,
         }
-        *t.by_stack.entry(r.stack_text()).or_default() += 1;
+        // Looked up by the text in a reused buffer: a new key is the only copy.
+        let stack = &mut self.stack_scratch;
+        stack.clear();
+        r.push_stack_text(stack);
+        match t.by_stack.get_mut(stack.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                t.by_stack.insert(stack.clone(), 1);
+            }
+        }
         for l in &r.findings().leaks {
             *t.leaks.entry(l.kind.name()).or_default() += 1;
         }
