@@ -102,24 +102,42 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         }
         s.push('\n');
         if let Some(t) = &r.tls {
-            let mut parts = Vec::new();
+            // Written in place, `, ` between the parts (a list of strings, joined,
+            // before).
+            s.push_str(pad);
+            s.push_str("tls: ");
+            let mut first = true;
+            let mut sep = |s: &mut String| {
+                if !std::mem::take(&mut first) {
+                    s.push_str(", ");
+                }
+            };
+            sep(s);
             match t.version {
-                Some(v) => parts.push(v.label()),
-                None if t.client_hello_seen => parts.push(format!(
-                    "offered up to {}",
-                    t.offered.map_or("?".to_string(), |v| v.label())
-                )),
-                None => parts.push("handshake not seen".into()),
+                Some(v) => s.push_str(&v.label()),
+                None if t.client_hello_seen => {
+                    s.push_str("offered up to ");
+                    match t.offered {
+                        Some(v) => s.push_str(&v.label()),
+                        None => s.push('?'),
+                    }
+                }
+                None => s.push_str("handshake not seen"),
             }
             if let Some(c) = t.cipher {
-                parts.push(cipher_name(c));
+                sep(s);
+                s.push_str(&cipher_name(c));
             }
-            if let (Some(sni), true) = (&t.sni, t.ech) {
-                parts.push(format!("SNI {} (outer; ECH offered)", escape(sni)));
-            } else if let Some(sni) = &t.sni {
-                parts.push(format!("SNI {}", escape(sni)));
+            if let Some(sni) = &t.sni {
+                sep(s);
+                s.push_str("SNI ");
+                s.push_str(&escape(sni));
+                if t.ech {
+                    s.push_str(" (outer; ECH offered)");
+                }
             } else if t.client_hello_seen {
-                parts.push("no SNI".into());
+                sep(s);
+                s.push_str("no SNI");
             }
             if !t.alpn_offered.is_empty() {
                 let tls13 = t.version.is_some_and(|v| v.is_tls13());
@@ -134,16 +152,17 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                     .iter()
                     .map(|a| escape(a).into_owned())
                     .collect();
-                parts.push(format!(
-                    "ALPN {} → {}",
-                    folded(&offered, full, ",", ""),
-                    escape(chosen)
-                ));
+                sep(s);
+                s.push_str("ALPN ");
+                s.push_str(&folded(&offered, full, ",", ""));
+                s.push_str(" → ");
+                s.push_str(&escape(chosen));
             }
             if t.resumed {
-                parts.push("resumed".into());
+                sep(s);
+                s.push_str("resumed");
             }
-            let _ = writeln!(s, "{pad}tls: {}", parts.join(", "));
+            s.push('\n');
             let shown = if full {
                 t.certificates.len()
             } else {

@@ -151,7 +151,17 @@ impl Cells<'static> {
         s.push_str(" → ");
         Endpoint(&r.server).push_to(&mut s);
         end(&s);
-        s.push_str(&escape(&r.stack_text()));
+        // Written in place, replaced by its escaped form only where it needs one.
+        let start = s.len();
+        r.push_stack_text(&mut s);
+        let escaped = match escape(s.get(start..).unwrap_or("")) {
+            std::borrow::Cow::Owned(e) => Some(e),
+            std::borrow::Cow::Borrowed(_) => None,
+        };
+        if let Some(e) = escaped {
+            s.truncate(start);
+            s.push_str(&e);
+        }
         end(&s);
         push_grouped(&mut s, r.dirs[0].packets);
         s.push('/');
