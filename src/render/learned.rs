@@ -14,6 +14,7 @@ use crate::span::LeakKind;
 use crate::text::{grouped, plural, shorten};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// Distinct entries kept per list; more are counted.
 pub const KEPT: usize = 1_000;
@@ -127,35 +128,44 @@ impl Learned {
                 s.add(r.id);
             }
         }
+        // Each key made in the one scratch buffer (a `format!`, a stack text and a
+        // joined list a flow before).
+        let mut what = std::mem::take(&mut self.scratch);
         if let Some(j) = r.tls.as_ref().and_then(|t| t.ja4) {
-            if let Some(s) = self.fingerprints.entry(&format!("JA4 {j}")) {
+            what.clear();
+            let _ = write!(what, "JA4 {j}");
+            if let Some(s) = self.fingerprints.entry(&what) {
                 s.add(r.id);
             }
         }
         if r.plaintext() > 0 {
             self.readable_flows += 1;
-            let what = match &r.findings().first_plaintext {
-                Some((_, field, sample)) => {
-                    format!(
-                        "{}: {field} {:?}",
-                        r.stack_text(),
-                        shorten(sample.trim(), 40)
-                    )
-                }
-                None => r.stack_text(),
-            };
+            what.clear();
+            r.push_stack_text(&mut what);
+            if let Some((_, field, sample)) = &r.findings().first_plaintext {
+                let _ = write!(what, ": {field} {:?}", shorten(sample.trim(), 40));
+            }
             if let Some(seen) = self.readable.entry(&what) {
                 seen.add(r.id);
             }
         }
-        let creds: Vec<&str> = r.credentials().map(|l| l.value.as_str()).collect();
-        if !creds.is_empty() {
+        let mut creds = r.credentials().peekable();
+        if creds.peek().is_some() {
             self.credential_flows += 1;
-            let what = format!("{}: {}", r.stack_text(), creds.join("; "));
+            what.clear();
+            r.push_stack_text(&mut what);
+            what.push_str(": ");
+            for (i, l) in creds.enumerate() {
+                if i > 0 {
+                    what.push_str("; ");
+                }
+                what.push_str(&l.value);
+            }
             if let Some(seen) = self.credentials.entry(&what) {
                 seen.add(r.id);
             }
         }
+        self.scratch = what;
         if r.findings().messages.is_empty() {
             return;
         }
