@@ -74,35 +74,35 @@ impl serde::Serialize for Ja4 {
     }
 }
 
-/// `1-2-3`: written into one string (a string per number was most of a TLS flow's
-/// allocations in `flows`).
-fn decimal(list: impl Iterator<Item = u64>) -> String {
-    // Room for the usual: values of up to five digits and their dashes.
-    let (low, high) = list.size_hint();
-    let mut out = String::with_capacity(high.unwrap_or(low) * 6);
+/// `1-2-3` appended to `out`: numbers and dashes pushed in place (a string per number,
+/// then a string per list, were most of a TLS flow's allocations in `flows`).
+fn push_decimal(out: &mut String, list: impl Iterator<Item = u64>) {
     for (i, v) in list.enumerate() {
         if i > 0 {
             out.push('-');
         }
-        crate::text::push_dec(&mut out, v);
+        crate::text::push_dec(out, v);
     }
-    out
 }
 
 fn no_grease(list: &[u16]) -> impl Iterator<Item = u16> + '_ {
     list.iter().copied().filter(|&v| !is_grease(v))
 }
 
-/// The JA3 string, before hashing.
+/// The JA3 string, before hashing: made in one string.
 pub fn ja3_string(ch: &ClientHello) -> String {
-    format!(
-        "{},{},{},{},{}",
-        ch.legacy_version,
-        decimal(no_grease(&ch.ciphers).map(u64::from)),
-        decimal(no_grease(&ch.extensions).map(u64::from)),
-        decimal(no_grease(&ch.groups).map(u64::from)),
-        decimal(ch.point_formats.iter().map(|&p| u64::from(p))),
-    )
+    let lists = ch.ciphers.len() + ch.extensions.len() + ch.groups.len();
+    let mut out = String::with_capacity(8 + lists * 6 + ch.point_formats.len() * 4);
+    crate::text::push_dec(&mut out, u64::from(ch.legacy_version));
+    out.push(',');
+    push_decimal(&mut out, no_grease(&ch.ciphers).map(u64::from));
+    out.push(',');
+    push_decimal(&mut out, no_grease(&ch.extensions).map(u64::from));
+    out.push(',');
+    push_decimal(&mut out, no_grease(&ch.groups).map(u64::from));
+    out.push(',');
+    push_decimal(&mut out, ch.point_formats.iter().map(|&p| u64::from(p)));
+    out
 }
 
 pub fn ja3(ch: &ClientHello) -> Md5Print {
@@ -111,12 +111,13 @@ pub fn ja3(ch: &ClientHello) -> Md5Print {
 
 /// The JA3S string, before hashing.
 pub fn ja3s_string(sh: &ServerHello) -> String {
-    format!(
-        "{},{},{}",
-        sh.legacy_version,
-        sh.cipher,
-        decimal(no_grease(&sh.extensions).map(u64::from))
-    )
+    let mut out = String::with_capacity(16 + sh.extensions.len() * 6);
+    crate::text::push_dec(&mut out, u64::from(sh.legacy_version));
+    out.push(',');
+    crate::text::push_dec(&mut out, u64::from(sh.cipher));
+    out.push(',');
+    push_decimal(&mut out, no_grease(&sh.extensions).map(u64::from));
+    out
 }
 
 pub fn ja3s(sh: &ServerHello) -> Md5Print {
@@ -147,8 +148,8 @@ fn sha12(text: &str) -> [u8; 6] {
     out
 }
 
-fn hex4(list: impl Iterator<Item = u16>) -> String {
-    let mut out = String::with_capacity(list.size_hint().0 * 5);
+/// `0a0a,1301,…` appended to `out`.
+fn push_hex4(out: &mut String, list: impl Iterator<Item = u16>) {
     for (i, v) in list.enumerate() {
         if i > 0 {
             out.push(',');
@@ -158,27 +159,25 @@ fn hex4(list: impl Iterator<Item = u16>) -> String {
             out.extend(char::from_digit(u32::from(v >> shift) & 0xf, 16));
         }
     }
-    out
 }
 
 /// The first and last characters of the first ALPN value, or of its hex form when
 /// either byte is not alphanumeric; `00` without ALPN.
-fn alpn_code(first: Option<&[u8]>) -> String {
+fn alpn_code(first: Option<&[u8]>) -> [u8; 2] {
     let Some(v) = first.filter(|v| !v.is_empty()) else {
-        return "00".into();
+        return *b"00";
     };
     let (a, z) = (
         v.first().copied().unwrap_or(0),
         v.last().copied().unwrap_or(0),
     );
     if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() {
-        format!("{}{}", a as char, z as char)
+        [a, z]
     } else {
-        let h = hex::encode(v);
-        let mut chars = h.chars();
-        let first = chars.next().unwrap_or('0');
-        let last = h.chars().last().unwrap_or('0');
-        format!("{first}{last}")
+        // The hex form's first digit is the first byte's high nibble, its last the
+        // last byte's low one.
+        let digit = |n: u8| char::from_digit(u32::from(n & 0xf), 16).map_or(b'0', |c| c as u8);
+        [digit(a >> 4), digit(z)]
     }
 }
 
@@ -192,7 +191,7 @@ pub fn ja4(ch: &ClientHello, quic: bool) -> Ja4 {
         .filter(|&v| !is_grease(v))
         .max()
         .unwrap_or(ch.legacy_version);
-    ja4_with(ch, if quic { 'q' } else { 't' }, version)
+    ja4_with(ch, if quic { b'q' } else { b't' }, version)
 }
 
 /// JA4 of a DTLS ClientHello: protocol `d`, and the highest DTLS version offered
@@ -206,54 +205,65 @@ pub fn ja4_dtls(ch: &ClientHello) -> Ja4 {
         .filter(|&v| !is_grease(v))
         .min_by_key(|&v| if v >> 8 == 0xfe { v & 0xff } else { 0x100 | v })
         .unwrap_or(ch.legacy_version);
-    ja4_with(ch, 'd', version)
+    ja4_with(ch, b'd', version)
 }
 
-fn ja4_with(ch: &ClientHello, proto: char, version: u16) -> Ja4 {
-    let ciphers: Vec<u16> = no_grease(&ch.ciphers).collect();
-    let exts: Vec<u16> = no_grease(&ch.extensions).collect();
+/// Made with one list and one string, reused for both hashes (a dozen allocations a
+/// ClientHello before).
+fn ja4_with(ch: &ClientHello, proto: u8, version: u16) -> Ja4 {
+    let mut sorted: Vec<u16> = no_grease(&ch.ciphers).collect();
+    let cipher_count = sorted.len();
+    let ext_count = no_grease(&ch.extensions).count();
     let sni = if ch.extensions.contains(&EXT_SERVER_NAME) {
-        'd'
+        b'd'
     } else {
-        'i'
+        b'i'
     };
-    let a = format!(
-        "{proto}{}{sni}{:02}{:02}{}",
-        version_code(version),
-        ciphers.len().min(99),
-        exts.len().min(99),
-        alpn_code(ch.alpn.first().map(|a| a.value.as_slice())),
-    );
-    let b = if ciphers.is_empty() {
+    // Ten ASCII characters: the protocol, two each for the version, the counts (at
+    // most 99) and the ALPN code, and the SNI letter.
+    let two = |n: usize| {
+        let n = n.min(99) as u8;
+        [b'0' + n / 10, b'0' + n % 10]
+    };
+    let v = version_code(version).as_bytes();
+    let [c1, c2] = two(cipher_count);
+    let [e1, e2] = two(ext_count);
+    let [a1, a2] = alpn_code(ch.alpn.first().map(|a| a.value.as_slice()));
+    let prefix = [
+        proto,
+        v.first().copied().unwrap_or(b'0'),
+        v.get(1).copied().unwrap_or(b'0'),
+        sni,
+        c1,
+        c2,
+        e1,
+        e2,
+        a1,
+        a2,
+    ];
+    let mut text = String::with_capacity(ch.ciphers.len().max(ch.extensions.len()) * 5 + 8);
+    let b = if sorted.is_empty() {
         [0; 6]
     } else {
-        let mut sorted = ciphers.clone();
         sorted.sort_unstable();
-        sha12(&hex4(sorted.into_iter()))
+        push_hex4(&mut text, sorted.iter().copied());
+        sha12(&text)
     };
-    let mut sorted: Vec<u16> = exts
-        .iter()
-        .copied()
-        .filter(|&e| e != EXT_SERVER_NAME && e != EXT_ALPN)
-        .collect();
+    sorted.clear();
+    sorted.extend(no_grease(&ch.extensions).filter(|&e| e != EXT_SERVER_NAME && e != EXT_ALPN));
     sorted.sort_unstable();
     let c = if sorted.is_empty() {
         [0; 6]
     } else {
-        let sigs: Vec<u16> = no_grease(&ch.sig_algs).collect();
-        let mut text = hex4(sorted.into_iter());
-        if !sigs.is_empty() {
+        text.clear();
+        push_hex4(&mut text, sorted.iter().copied());
+        let mut sigs = no_grease(&ch.sig_algs).peekable();
+        if sigs.peek().is_some() {
             text.push('_');
-            text.push_str(&hex4(sigs.into_iter()));
+            push_hex4(&mut text, sigs);
         }
         sha12(&text)
     };
-    // Ten ASCII characters: the protocol, two each for the version, the counts (at
-    // most 99) and the ALPN code, and the SNI letter.
-    let mut prefix = [b'0'; 10];
-    for (p, c) in prefix.iter_mut().zip(a.bytes()) {
-        *p = c;
-    }
     Ja4 {
         prefix,
         ciphers: b,
