@@ -257,23 +257,7 @@ impl ByteMap {
         let mut last_start = 0u32;
         for s in spans {
             if s.range.start < last_start {
-                self.clear(len);
-                scratch.clear();
-                scratch.extend(
-                    spans
-                        .iter()
-                        .filter(|s| s.range.start < s.range.end && s.range.start < len)
-                        .map(|s| (s.range.start, s.range.end.min(len), s.label())),
-                );
-                // The sort is stable, so the first of two spans starting together
-                // keeps the bytes.
-                scratch.sort_by_key(|&(start, _, _)| start);
-                let mut pos = 0u32;
-                for &(start, end, label) in scratch.iter() {
-                    pos = self.cover(pos, start, end, label);
-                }
-                self.finish(pos);
-                return;
+                return self.rebuild_sorted(len, spans, scratch);
             }
             last_start = s.range.start;
             if s.range.start < s.range.end && s.range.start < len {
@@ -282,6 +266,26 @@ impl ByteMap {
                     pos = self.cover(pos, s.range.start, end, s.label());
                 }
             }
+        }
+        self.finish(pos);
+    }
+
+    /// [`ByteMap::rebuild`] from a sorted copy of the spans (out of order).
+    fn rebuild_sorted(&mut self, len: u32, spans: &[Span], scratch: &mut Vec<(u32, u32, Label)>) {
+        self.clear(len);
+        scratch.clear();
+        scratch.extend(
+            spans
+                .iter()
+                .filter(|s| s.range.start < s.range.end && s.range.start < len)
+                .map(|s| (s.range.start, s.range.end.min(len), s.label())),
+        );
+        // The sort is stable, so the first of two spans starting together keeps the
+        // bytes.
+        scratch.sort_by_key(|&(start, _, _)| start);
+        let mut pos = 0u32;
+        for &(start, end, label) in scratch.iter() {
+            pos = self.cover(pos, start, end, label);
         }
         self.finish(pos);
     }

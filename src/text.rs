@@ -1,5 +1,15 @@
 //! Small text helpers shared by dissectors (descriptions) and renderers (words).
 
+/// Appends `parts` with `sep` between them (a `join` without its string).
+pub fn push_joined<S: AsRef<str>>(out: &mut String, parts: impl IntoIterator<Item = S>, sep: &str) {
+    for (i, p) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p.as_ref());
+    }
+}
+
 /// `1 flow`, `2 flows`, `1,500 flows`: a count (grouped) and its noun, plural by
 /// adding `s`.
 pub fn plural(n: u64, noun: &str) -> String {

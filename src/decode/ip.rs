@@ -381,7 +381,7 @@ fn label_v4_fixed(walk: &mut Walk<'_>, at: usize) {
         (v4::SRC, IP_SRC),
         (v4::DST, IP_DST),
     ];
-    static TABLE: FixedTable = FixedTable::new(&FIELDS, || FixedTable::merge(&FIELDS));
+    static TABLE: FixedTable = FixedTable::new(&FIELDS);
     walk.fixed_spans(at, v4::MIN_LEN, &TABLE);
 }
 

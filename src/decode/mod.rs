@@ -255,7 +255,7 @@ impl Walk<'_> {
             return;
         }
         let fields = if self.merge {
-            &table.merged[..]
+            table.merged()
         } else {
             table.fields
         };
@@ -336,24 +336,25 @@ impl Walk<'_> {
 /// each run of fields that read alike ([`FieldId::reads_as`]) as one, made on first use.
 pub struct FixedTable {
     pub fields: &'static [(Range<usize>, FieldId)],
-    merged: std::sync::LazyLock<Vec<(Range<usize>, FieldId)>>,
+    merged: std::sync::OnceLock<Vec<(Range<usize>, FieldId)>>,
 }
 
 impl FixedTable {
-    /// `merge` is `|| FixedTable::merge(FIELDS)` with `fields` the same table.
-    pub const fn new(
-        fields: &'static [(Range<usize>, FieldId)],
-        merge: fn() -> Vec<(Range<usize>, FieldId)>,
-    ) -> FixedTable {
+    pub const fn new(fields: &'static [(Range<usize>, FieldId)]) -> FixedTable {
         FixedTable {
             fields,
-            merged: std::sync::LazyLock::new(merge),
+            merged: std::sync::OnceLock::new(),
         }
+    }
+
+    /// [`FixedTable::fields`] with the runs that read alike merged.
+    pub fn merged(&self) -> &[(Range<usize>, FieldId)] {
+        self.merged.get_or_init(|| Self::merge(self.fields))
     }
 
     /// `fields` with each run of adjacent fields that read alike (default visibilities
     /// equal) as one, named by its first.
-    pub fn merge(fields: &[(Range<usize>, FieldId)]) -> Vec<(Range<usize>, FieldId)> {
+    fn merge(fields: &[(Range<usize>, FieldId)]) -> Vec<(Range<usize>, FieldId)> {
         let mut out: Vec<(Range<usize>, FieldId)> = Vec::with_capacity(fields.len());
         for (range, field) in fields {
             if let Some((last, first)) = out.last_mut() {

@@ -237,7 +237,7 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         (hdr::CHECKSUM, TCP_CHECKSUM),
         (hdr::URGENT, TCP_URGENT),
     ];
-    static TABLE: FixedTable = FixedTable::new(&FIELDS, || FixedTable::merge(&FIELDS));
+    static TABLE: FixedTable = FixedTable::new(&FIELDS);
     walk.fixed_spans(at, hdr::MIN_LEN, &TABLE);
     let header_len = u32::from(avail.get(12).copied().unwrap_or(0) >> 4) * 4;
     let options_end = (header_len as usize).clamp(hdr::MIN_LEN, avail.len());

@@ -11,7 +11,7 @@ use super::escape;
 use crate::proto::NameSource;
 use crate::report::FlowReport;
 use crate::span::LeakKind;
-use crate::text::{grouped, plural, shorten};
+use crate::text::{grouped, plural, push_joined, shorten};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -155,42 +155,34 @@ impl Learned {
             what.clear();
             r.push_stack_text(&mut what);
             what.push_str(": ");
-            for (i, l) in creds.enumerate() {
-                if i > 0 {
-                    what.push_str("; ");
-                }
-                what.push_str(&l.value);
-            }
+            push_joined(&mut what, creds.map(|l| &l.value), "; ");
             if let Some(seen) = self.credentials.entry(&what) {
                 seen.add(r.id);
             }
         }
-        self.scratch = what;
-        if r.findings().messages.is_empty() {
-            return;
-        }
-        let mut what = std::mem::take(&mut self.scratch);
-        what.clear();
-        r.push_stack_text(&mut what);
-        what.push_str(" to ");
-        push_server_hint(&mut what, r);
-        what.push_str(": ");
-        if r.conversation_into(&mut what) {
-            let s = &mut self.sizes;
-            s.flows += 1;
-            for m in &r.findings().messages {
-                s.messages += 1;
-                s.exact += u64::from(m.min == m.max);
-                let class = CLASSES
-                    .iter()
-                    .position(|&c| m.max <= c)
-                    .unwrap_or(CLASSES.len());
-                if let Some(n) = s.classes.get_mut(class) {
-                    *n += 1;
+        if !r.findings().messages.is_empty() {
+            what.clear();
+            r.push_stack_text(&mut what);
+            what.push_str(" to ");
+            push_server_hint(&mut what, r);
+            what.push_str(": ");
+            if r.conversation_into(&mut what) {
+                let s = &mut self.sizes;
+                s.flows += 1;
+                for m in &r.findings().messages {
+                    s.messages += 1;
+                    s.exact += u64::from(m.min == m.max);
+                    let class = CLASSES
+                        .iter()
+                        .position(|&c| m.max <= c)
+                        .unwrap_or(CLASSES.len());
+                    if let Some(n) = s.classes.get_mut(class) {
+                        *n += 1;
+                    }
                 }
-            }
-            if let Some(seen) = s.conversations.entry(&what) {
-                seen.add(r.id);
+                if let Some(seen) = s.conversations.entry(&what) {
+                    seen.add(r.id);
+                }
             }
         }
         self.scratch = what;

@@ -59,6 +59,16 @@ pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Escapes, in place, what was appended to `s` from byte `from` on (text written
+/// from a report's parts, then made safe; nothing moves when none of it needs it).
+pub fn escape_tail(s: &mut String, from: usize) {
+    if s.get(from..).is_none_or(plain) {
+        return;
+    }
+    let tail = s.split_off(from);
+    escape_into(s, &tail);
+}
+
 /// A byte [`escape`] leaves as it is: printable ASCII other than a backslash.
 fn plain_byte(b: u8) -> bool {
     (0x20..0x7f).contains(&b) && b != b'\\'
@@ -146,6 +156,26 @@ fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_tail_escapes_only_what_was_appended() {
+        let mut s = String::from("a\u{1b}b › ");
+        let from = s.len();
+        s.push_str("TLS › x\u{7}y");
+        escape_tail(&mut s, from);
+        // The head is left as it was (even where it would need escaping).
+        assert_eq!(s, format!("a\u{1b}b › {}", escape("TLS › x\u{7}y")));
+        assert!(s.ends_with("x\\x07y"), "{s}");
+        let before = s.clone();
+        let from = s.len();
+        s.push_str("plain");
+        escape_tail(&mut s, from);
+        assert_eq!(s, format!("{before}plain"));
+        // Past the end: nothing to escape.
+        let past = s.len() + 5;
+        escape_tail(&mut s, past);
+        assert_eq!(s, format!("{before}plain"));
+    }
 
     #[test]
     fn plain_words_are_told_as_byte_by_byte() {

@@ -408,12 +408,7 @@ impl FlowReport {
         const SEP: usize = " › ".len();
         let len: usize = self.stack.iter().map(|l| l.len() + SEP).sum();
         out.reserve(len.saturating_sub(SEP));
-        for (i, layer) in self.stack.iter().enumerate() {
-            if i > 0 {
-                out.push_str(" › ");
-            }
-            out.push_str(layer);
-        }
+        crate::text::push_joined(out, &self.stack, " › ");
     }
 
     /// One line a student can read: is the content readable, and what is visible.
@@ -525,12 +520,7 @@ impl FlowReport {
         let mut verdict = String::with_capacity(128);
         verdict.push_str(&content);
         verdict.push_str("; visible: ");
-        for (i, v) in visible.iter().enumerate() {
-            if i > 0 {
-                verdict.push_str(", ");
-            }
-            verdict.push_str(v);
-        }
+        crate::text::push_joined(&mut verdict, &visible, ", ");
         let weak = self.weaknesses();
         if !weak.is_empty() {
             verdict.push_str("; weak: ");

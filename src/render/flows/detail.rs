@@ -102,17 +102,10 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         }
         s.push('\n');
         if let Some(t) = &r.tls {
-            // Written in place, `, ` between the parts (a list of strings, joined,
-            // before).
+            // Written in place, `, ` before each part after the version (a list of
+            // strings, joined, before).
             s.push_str(pad);
             s.push_str("tls: ");
-            let mut first = true;
-            let mut sep = |s: &mut String| {
-                if !std::mem::take(&mut first) {
-                    s.push_str(", ");
-                }
-            };
-            sep(s);
             match t.version {
                 Some(v) => s.push_str(&v.label()),
                 None if t.client_hello_seen => {
@@ -125,18 +118,18 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 None => s.push_str("handshake not seen"),
             }
             if let Some(c) = t.cipher {
-                sep(s);
+                s.push_str(", ");
                 s.push_str(&cipher_name(c));
             }
             if let Some(sni) = &t.sni {
-                sep(s);
+                s.push_str(", ");
                 s.push_str("SNI ");
                 s.push_str(&escape(sni));
                 if t.ech {
                     s.push_str(" (outer; ECH offered)");
                 }
             } else if t.client_hello_seen {
-                sep(s);
+                s.push_str(", ");
                 s.push_str("no SNI");
             }
             if !t.alpn_offered.is_empty() {
@@ -152,14 +145,14 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                     .iter()
                     .map(|a| escape(a).into_owned())
                     .collect();
-                sep(s);
+                s.push_str(", ");
                 s.push_str("ALPN ");
                 s.push_str(&folded(&offered, full, ",", ""));
                 s.push_str(" → ");
                 s.push_str(&escape(chosen));
             }
             if t.resumed {
-                sep(s);
+                s.push_str(", ");
                 s.push_str("resumed");
             }
             s.push('\n');

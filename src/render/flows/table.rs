@@ -151,17 +151,9 @@ impl Cells<'static> {
         s.push_str(" → ");
         Endpoint(&r.server).push_to(&mut s);
         end(&s);
-        // Written in place, replaced by its escaped form only where it needs one.
         let start = s.len();
         r.push_stack_text(&mut s);
-        let escaped = match escape(s.get(start..).unwrap_or("")) {
-            std::borrow::Cow::Owned(e) => Some(e),
-            std::borrow::Cow::Borrowed(_) => None,
-        };
-        if let Some(e) = escaped {
-            s.truncate(start);
-            s.push_str(&e);
-        }
+        crate::render::escape_tail(&mut s, start);
         end(&s);
         push_grouped(&mut s, r.dirs[0].packets);
         s.push('/');

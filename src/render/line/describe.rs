@@ -6,6 +6,7 @@ use crate::decode::Decoded;
 use crate::proto::tls::record::ContentType;
 use crate::proto::Desc;
 use crate::span::{ByteMap, Label};
+use crate::text::push_joined;
 use std::fmt::Write as _;
 
 /// eavesdrop's own words about a frame's payload: the TLS records and handshake
@@ -185,7 +186,7 @@ pub(super) fn describe_into(
                 let _ = write!(items.text, "{msg}");
                 if !detail.is_empty() {
                     items.text.push_str(" (");
-                    join(&mut items.text, detail, ", ");
+                    push_joined(&mut items.text, detail, ", ");
                     items.text.push(')');
                 }
                 items.close();
@@ -204,7 +205,7 @@ pub(super) fn describe_into(
                     said_by_tcpdump = true;
                     if !leaks.is_empty() {
                         apps.text.push('[');
-                        join(&mut apps.text, leaks, "; ");
+                        push_joined(&mut apps.text, leaks, "; ");
                         apps.text.push(']');
                         apps.close();
                         app_protos.push(proto);
@@ -219,7 +220,7 @@ pub(super) fn describe_into(
                 apps.text.push_str(text);
                 if !leaks.is_empty() {
                     apps.text.push_str(" [");
-                    join(&mut apps.text, leaks, "; ");
+                    push_joined(&mut apps.text, leaks, "; ");
                     apps.text.push(']');
                 }
                 apps.close();
@@ -355,16 +356,6 @@ fn count(out: &mut String, before: &str, n: u64, after: &str) {
     out.push_str(before);
     super::push_dec(out, n);
     out.push_str(after);
-}
-
-/// Appends `parts` with `sep` between them.
-fn join(out: &mut String, parts: &[String], sep: &str) {
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push_str(sep);
-        }
-        out.push_str(p);
-    }
 }
 
 /// Whether any readable payload byte is application content (a field with
