@@ -74,15 +74,18 @@ impl FieldId {
     }
 
     /// Whether a span of this field and one of `next` with the same visibility read
-    /// alike to a sink that reads labels, leaks and content only (the byte map, flow
-    /// reports and checks): neither names a leak, and both are headers or both
-    /// handshake. Such a sink is handed consecutive spans of such fields as one
-    /// ([`crate::engine::EngineConfig::fields`]): one span for IPv4's eight fixed
-    /// fields between the length byte and the addresses, where eight.
+    /// alike to a sink that reads labels and content only (the byte map, flow reports
+    /// and checks): both are headers or both handshake, and both name a leak or
+    /// neither does, so that their bytes take the same label ([`crate::span::Label::of`]).
+    /// Such a sink reads no field of a header or handshake span (reports take leaks from
+    /// events, and plaintext from content spans, which never merge), and is handed
+    /// consecutive spans of such fields as one ([`crate::engine::EngineConfig::fields`]):
+    /// one span for IPv4's eight fixed fields between the length byte and the
+    /// addresses, where eight, and one for the addresses and the ports after them,
+    /// where four.
     pub fn reads_as(self, next: FieldId) -> bool {
         let (a, b) = (self.0, next.0);
-        a.leak.is_none()
-            && b.leak.is_none()
+        a.leak.is_some() == b.leak.is_some()
             && a.role == b.role
             && matches!(a.role, Role::Header | Role::Handshake)
     }

@@ -492,7 +492,7 @@ pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
         walk.truncated("ip6", at, v6::LEN);
         return;
     }
-    let fixed = [
+    const FIELDS: [(std::ops::Range<usize>, crate::fields::FieldId); 6] = [
         (v6::VTCFL, IPV6_VTCFL),
         (v6::PLEN, IPV6_PLEN),
         (v6::NXT, IPV6_NXT),
@@ -500,9 +500,8 @@ pub(crate) fn ipv6(walk: &mut Walk<'_>, at: usize, wire: u32) {
         (v6::SRC, IPV6_SRC),
         (v6::DST, IPV6_DST),
     ];
-    for (range, field) in fixed {
-        walk.span(at, range, field);
-    }
+    static TABLE: FixedTable = FixedTable::new(&FIELDS);
+    walk.fixed_spans(at, v6::LEN, &TABLE);
     if wire < to_u32(v6::LEN) {
         problem(walk, format!("truncated-ip6 {wire}"), at);
         return;

@@ -326,9 +326,13 @@ pub(crate) fn ethernet_at(walk: &mut Walk<'_>, at: usize, wire: u32) {
     };
     let (src, dst) = (header.source(), header.destination());
     let ethertype = header.ether_type().0;
-    walk.span(at, eth::DST, ETH_DST);
-    walk.span(at, eth::SRC, ETH_SRC);
-    walk.span(at, eth::TYPE, ETH_TYPE);
+    const FIELDS: [(std::ops::Range<usize>, crate::fields::FieldId); 3] = [
+        (eth::DST, ETH_DST),
+        (eth::SRC, ETH_SRC),
+        (eth::TYPE, ETH_TYPE),
+    ];
+    static TABLE: super::FixedTable = super::FixedTable::new(&FIELDS);
+    walk.fixed_spans(at, eth::LEN, &TABLE);
     walk.layer(Layer::Link(LinkLayer::Ethernet {
         src,
         dst,

@@ -283,10 +283,25 @@ impl Walk<'_> {
         }
     }
 
+    /// [`Walk::span`], onto the previous span with [`Walk::merge`] when it continues
+    /// it and reads alike: for the spans of nearly every frame that follow a fixed
+    /// header (TCP's ports after IPv4's addresses, its options after its fixed fields).
+    pub fn span_merging(&mut self, base: usize, range: Range<usize>, field: FieldId) {
+        if !self.merge {
+            return self.span(base, range, field);
+        }
+        let cap = self.data.len();
+        let start = base.saturating_add(range.start).min(cap);
+        let end = base.saturating_add(range.end).min(cap);
+        if start < end {
+            self.push_merging(Span::field(to_u32(start)..to_u32(end), field));
+        }
+    }
+
     /// Adds a span; with [`Walk::merge`], onto the previous one when it continues it
     /// and reads alike (a fixed header's first run after the header before it: IPv4's
-    /// after the EtherType). Other spans are added as they are: on the hot paths they
-    /// are addresses and ports, leaks that never merge.
+    /// after the EtherType, TCP's ports after IPv4's addresses). Other spans are added
+    /// as they are.
     fn push_merging(&mut self, span: Span) {
         if let Some(last) = self.out.spans.last_mut() {
             if last.range.end == span.range.start
