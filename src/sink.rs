@@ -47,6 +47,12 @@ pub trait Sink {
     fn flow_owned(&mut self, report: FlowReport) -> io::Result<()> {
         self.flow(&report)
     }
+    /// The frames whose byte map ([`FrameView::map`]'s runs) this sink reads; the
+    /// others come with a map of their counts only ([`ByteMap::count`]), which is
+    /// cheaper to make. All, unless a sink says less.
+    fn reads_maps(&self) -> KeepFrames {
+        KeepFrames::All
+    }
 }
 
 /// Totals for the closing summary.
@@ -131,6 +137,10 @@ pub trait FrameWorker: Send {
     /// Fills `part` (a used one: overwrite it) from a released frame. The flow id in
     /// `view` is the shard's own, not the one printed: the merging thread has that.
     fn frame(&mut self, view: &FrameView<'_>, context: &FrameContext, part: &mut Self::Part);
+    /// The frames whose byte map this worker reads ([`Sink::reads_maps`]).
+    fn reads_maps(&self) -> KeepFrames {
+        KeepFrames::All
+    }
 }
 
 /// An output mode that `-j N` can feed ([`crate::engine::parallel`]). Frames reach it
@@ -163,6 +173,17 @@ pub enum KeepFrames {
     None,
 }
 
+impl KeepFrames {
+    /// Whether a frame of a flow (`flowless` false) or of none is among these.
+    pub fn holds(self, flowless: bool) -> bool {
+        match self {
+            KeepFrames::All => true,
+            KeepFrames::Flowless => flowless,
+            KeepFrames::None => false,
+        }
+    }
+}
+
 /// A worker that copies frames whole, for sinks that read them on the merging thread.
 #[derive(Clone, Copy, Debug)]
 pub struct CopyFrames(pub KeepFrames);
@@ -171,15 +192,14 @@ impl FrameWorker for CopyFrames {
     /// Boxed: a part moves through a few queues per frame, most often empty.
     type Part = Box<OwnedFrame>;
     fn frame(&mut self, view: &FrameView<'_>, _: &FrameContext, part: &mut Box<OwnedFrame>) {
-        let keep = match self.0 {
-            KeepFrames::All => true,
-            KeepFrames::Flowless => view.flow.is_none(),
-            KeepFrames::None => false,
-        };
+        let keep = self.0.holds(view.flow.is_none());
         part.present = keep;
         if keep {
             part.copy_from(view);
         }
+    }
+    fn reads_maps(&self) -> KeepFrames {
+        self.0
     }
 }
 
@@ -277,6 +297,9 @@ impl<S: Sink> Sink for Copying<S> {
     }
     fn flow_owned(&mut self, report: FlowReport) -> io::Result<()> {
         self.inner.flow_owned(report)
+    }
+    fn reads_maps(&self) -> KeepFrames {
+        self.inner.reads_maps()
     }
 }
 

@@ -249,25 +249,61 @@ impl ByteMap {
     /// [`ByteMap::build`] into this map, reusing its memory and `scratch` (the engine
     /// builds one map per frame).
     pub fn rebuild(&mut self, len: u32, spans: &[Span], scratch: &mut Vec<(u32, u32, Label)>) {
+        let mut none = [0; Label::COUNT];
+        if !self.pass::<true>(len, spans, &(0..0), &mut none) {
+            self.rebuild_sorted(len, spans, scratch);
+        }
+    }
+
+    /// What [`ByteMap::rebuild`] then [`ByteMap::count_in`] over `within` count, without
+    /// keeping the runs: the map is left with its length and [`ByteMap::totals`], and
+    /// no runs, for a sink that reads no byte map (`flows`:
+    /// [`crate::sink::Sink::reads_maps`]). Returns the bytes per label inside `within`.
+    pub fn count(
+        &mut self,
+        len: u32,
+        spans: &[Span],
+        within: std::ops::Range<u32>,
+        scratch: &mut Vec<(u32, u32, Label)>,
+    ) -> [u64; Label::COUNT] {
+        let mut inside = [0; Label::COUNT];
+        if self.pass::<false>(len, spans, &within, &mut inside) {
+            inside
+        } else {
+            self.rebuild_sorted(len, spans, scratch);
+            self.count_in(within)
+        }
+    }
+
+    /// One pass over spans in order (headers, then payload in stream order: nearly
+    /// always), read where they are without a sorted copy; with `RUNS` the runs are
+    /// made, without them the bytes inside `within` counted into `inside`. False at the
+    /// first span out of order: then the caller starts over from a sorted copy.
+    #[inline(always)]
+    fn pass<const RUNS: bool>(
+        &mut self,
+        len: u32,
+        spans: &[Span],
+        within: &std::ops::Range<u32>,
+        inside: &mut [u64; Label::COUNT],
+    ) -> bool {
         self.clear(len);
-        // Spans arrive nearly always sorted (headers, then payload in stream order):
-        // then they are read where they are, in one pass, and without a sorted copy;
-        // the first one out of order starts over from a sorted copy.
         let mut pos = 0u32;
         let mut last_start = 0u32;
         for s in spans {
             if s.range.start < last_start {
-                return self.rebuild_sorted(len, spans, scratch);
+                return false;
             }
             last_start = s.range.start;
             if s.range.start < s.range.end && s.range.start < len {
                 let end = s.range.end.min(len);
                 if end > pos {
-                    pos = self.cover(pos, s.range.start, end, s.label());
+                    pos = self.cover::<RUNS>(pos, s.range.start, end, s.label(), within, inside);
                 }
             }
         }
-        self.finish(pos);
+        self.finish::<RUNS>(pos, within, inside);
+        true
     }
 
     /// [`ByteMap::rebuild`] from a sorted copy of the spans (out of order).
@@ -284,10 +320,11 @@ impl ByteMap {
         // bytes.
         scratch.sort_by_key(|&(start, _, _)| start);
         let mut pos = 0u32;
+        let mut none = [0; Label::COUNT];
         for &(start, end, label) in scratch.iter() {
-            pos = self.cover(pos, start, end, label);
+            pos = self.cover::<true>(pos, start, end, label, &(0..0), &mut none);
         }
-        self.finish(pos);
+        self.finish::<true>(pos, &(0..0), &mut none);
     }
 
     fn clear(&mut self, len: u32) {
@@ -300,31 +337,61 @@ impl ByteMap {
     /// is covered: where two overlap the earlier keeps the bytes; a gap before it is
     /// `Undecoded`. Returns the new end.
     #[inline(always)]
-    fn cover(&mut self, pos: u32, start: u32, end: u32, label: Label) -> u32 {
+    fn cover<const RUNS: bool>(
+        &mut self,
+        pos: u32,
+        start: u32,
+        end: u32,
+        label: Label,
+        within: &std::ops::Range<u32>,
+        inside: &mut [u64; Label::COUNT],
+    ) -> u32 {
         if end <= pos {
             return pos;
         }
         if start > pos {
-            self.push(pos, start, Label::Undecoded);
+            self.push::<RUNS>(pos, start, Label::Undecoded, within, inside);
         }
-        self.push(start.max(pos), end, label);
+        self.push::<RUNS>(start.max(pos), end, label, within, inside);
         end
     }
 
     /// The rest up to the frame's length is `Undecoded`.
-    fn finish(&mut self, pos: u32) {
+    #[inline(always)]
+    fn finish<const RUNS: bool>(
+        &mut self,
+        pos: u32,
+        within: &std::ops::Range<u32>,
+        inside: &mut [u64; Label::COUNT],
+    ) {
         if pos < self.len {
-            self.push(pos, self.len, Label::Undecoded);
+            self.push::<RUNS>(pos, self.len, Label::Undecoded, within, inside);
         }
     }
 
     #[inline(always)]
-    fn push(&mut self, start: u32, end: u32, label: Label) {
+    fn push<const RUNS: bool>(
+        &mut self,
+        start: u32,
+        end: u32,
+        label: Label,
+        within: &std::ops::Range<u32>,
+        inside: &mut [u64; Label::COUNT],
+    ) {
         if start >= end {
             return;
         }
         if let Some(n) = self.totals.get_mut(label.index()) {
             *n += u64::from(end - start);
+        }
+        if !RUNS {
+            let (s, e) = (start.max(within.start), end.min(within.end));
+            if s < e {
+                if let Some(n) = inside.get_mut(label.index()) {
+                    *n += u64::from(e - s);
+                }
+            }
+            return;
         }
         if let Some(last) = self.runs.last_mut() {
             if last.label == label && last.end == start {
@@ -509,6 +576,21 @@ mod tests {
                     .map_or(Label::Undecoded, |s| s.label());
                 assert_eq!(map.label_at(pos), Some(want), "byte {pos} of {spans:?}");
             }
+            // Counts only, inside a stretch that may reach past the frame: what the
+            // map counts there, byte by byte, and the same totals.
+            let a = next() % 220;
+            let within = a..a + next() % 60;
+            let mut want = [0u64; Label::COUNT];
+            for pos in within.clone().filter(|&p| p < len) {
+                if let Some(l) = map.label_at(pos) {
+                    want[l.index()] += 1;
+                }
+            }
+            let mut counted = ByteMap::default();
+            let got = counted.count(len, &spans, within.clone(), &mut Vec::new());
+            assert_eq!(got, want, "{within:?} of {spans:?}");
+            assert_eq!(counted.totals(), map.totals());
+            assert_eq!(counted.len(), len);
         }
     }
 }

@@ -386,12 +386,7 @@ mod tests {
         let ranges: Vec<_> = merged.spans.iter().map(|s| s.range.clone()).collect();
         // IPv4's first twelve bytes; its addresses and the ports (leaks all); TCP's
         // fixed fields after the ports and its options.
-        assert_eq!(
-            ranges,
-            [0..12, 12..24, 24..44],
-            "{:?}",
-            merged.spans
-        );
+        assert_eq!(ranges, [0..12, 12..24, 24..44], "{:?}", merged.spans);
         assert!(fields.spans.len() > ranges.len());
         assert_eq!(
             ByteMap::build(44, &fields.spans).runs(),

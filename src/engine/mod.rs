@@ -496,14 +496,22 @@ impl<S: Sink> Engine<S> {
             ));
         }
         let mut map = std::mem::take(&mut self.map);
-        map.rebuild(p.frame.cap_len(), &p.decoded.spans, &mut self.map_scratch);
+        let (len, spans) = (p.frame.cap_len(), &p.decoded.spans[..]);
+        let range = p.decoded.payload_range();
+        // The runs only for a sink that reads them; the counts either way.
+        let counts = if self.sink.reads_maps().holds(p.flow.is_none()) {
+            map.rebuild(len, spans, &mut self.map_scratch);
+            range.clone().map(|r| map.count_in(r))
+        } else {
+            let within = range.clone().unwrap_or(0..0);
+            Some(map.count(len, spans, within, &mut self.map_scratch))
+        };
         let s = &mut self.summary;
         s.frames += 1;
         for (total, n) in s.bytes.iter_mut().zip(map.totals()) {
             *total += n;
         }
-        let payload = p.decoded.payload_range().map(|range| {
-            let counts = map.count_in(range.clone());
+        let payload = range.zip(counts).map(|(range, counts)| {
             for (total, n) in s.payload.iter_mut().zip(counts) {
                 *total += n;
             }

@@ -8,7 +8,7 @@ use super::OutputFormat;
 use crate::check::{version_unknown, Deny, NothingSeen, Policy, Violation};
 use crate::report::FlowReport;
 use crate::sink::Summary;
-use crate::sink::{FrameView, Sink};
+use crate::sink::{FrameView, KeepFrames, Sink};
 use crate::span::Label;
 use crate::text::plural;
 use serde_json::json;
@@ -102,13 +102,7 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
         if v.flow.is_some() || !self.policy.deny.contains(&Deny::Undecoded) {
             return Ok(());
         }
-        let n: u64 = v
-            .map
-            .runs()
-            .iter()
-            .filter(|r| r.label == Label::Undecoded)
-            .map(|r| u64::from(r.end - r.start))
-            .sum();
+        let n = Label::Undecoded.count(&v.map.totals());
         if n > 0 {
             let s = self.stray_undecoded.get_or_insert((v.frame.number, 0, 0));
             s.1 += 1;
@@ -120,6 +114,11 @@ impl<W: Write, E: Write> Sink for CheckSink<W, E> {
     fn warning(&mut self, text: &str) -> io::Result<()> {
         self.out.flush()?;
         writeln!(self.err, "eavesdrop: warning: {}", escape(text))
+    }
+
+    /// Undecoded bytes are read from a map's counts.
+    fn reads_maps(&self) -> KeepFrames {
+        KeepFrames::None
     }
 
     fn flow(&mut self, r: &FlowReport) -> io::Result<()> {

@@ -36,7 +36,9 @@ use super::names::NameTable;
 use super::{EndOrder, EndedFlow, Engine, EngineConfig};
 use crate::capture::{Frame, LinkType};
 use crate::proto::{Desc, Direction};
-use crate::sink::{FrameContext, FrameView, FrameWorker, Merged, ParallelSink, Sink, Summary};
+use crate::sink::{
+    FrameContext, FrameView, FrameWorker, KeepFrames, Merged, ParallelSink, Sink, Summary,
+};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io;
 use std::net::IpAddr;
@@ -479,5 +481,9 @@ impl<W: FrameWorker> Sink for ShardSink<W> {
 
     fn finish(&mut self, _summary: &Summary) -> io::Result<()> {
         Ok(())
+    }
+
+    fn reads_maps(&self) -> KeepFrames {
+        self.worker.reads_maps()
     }
 }

@@ -119,6 +119,9 @@ impl<S: Sink> Sink for Filtered<S> {
     fn warning(&mut self, text: &str) -> io::Result<()> {
         self.inner.warning(text)
     }
+    fn reads_maps(&self) -> crate::sink::KeepFrames {
+        self.inner.reads_maps()
+    }
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.inner.finish(summary)
     }

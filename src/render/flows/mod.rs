@@ -17,7 +17,7 @@ use crate::proto::tls::cipher_name;
 use crate::proto::Direction;
 use crate::report::{FlowEnd, FlowReport, Transport};
 use crate::sink::Summary;
-use crate::sink::{FrameView, Sink};
+use crate::sink::{FrameView, KeepFrames, Sink};
 use crate::span::{Label, LeakKind};
 use crate::text::{grouped, plural, push_grouped, shorten, BytesRange};
 use std::collections::BTreeMap;
@@ -277,6 +277,10 @@ impl<W: Write, E: Write> Sink for FlowsSink<W, E> {
     fn warning(&mut self, text: &str) -> io::Result<()> {
         self.out.flush()?;
         writeln!(self.err, "eavesdrop: warning: {}", escape(text))
+    }
+
+    fn reads_maps(&self) -> KeepFrames {
+        KeepFrames::None
     }
 
     fn flow(&mut self, r: &FlowReport) -> io::Result<()> {

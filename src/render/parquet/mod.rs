@@ -178,6 +178,10 @@ impl<E: Write, F: FnMut(Batch) -> io::Result<()>> Sink for ParquetSink<E, F> {
         Ok(())
     }
 
+    fn reads_maps(&self) -> crate::sink::KeepFrames {
+        crate::sink::KeepFrames::None
+    }
+
     fn warning(&mut self, text: &str) -> io::Result<()> {
         writeln!(
             self.err,
