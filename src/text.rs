@@ -112,17 +112,35 @@ pub fn bytes_range(min: u64, max: u64) -> String {
 #[derive(Clone, Copy, Debug)]
 pub struct BytesRange(pub u64, pub u64);
 
+impl BytesRange {
+    /// Appended to `s` piece by piece, without the formatting machinery (a flow's
+    /// messages write one each).
+    pub fn push_to(self, s: &mut String) {
+        let _ = self.write_to(s);
+    }
+
+    fn write_to(self, w: &mut impl std::fmt::Write) -> std::fmt::Result {
+        let BytesRange(min, max) = self;
+        let mut buf = [0u8; 26];
+        let mut grouped = |w: &mut dyn std::fmt::Write, n: u64| {
+            w.write_str(std::str::from_utf8(grouped_bytes(&mut buf, n)).unwrap_or_default())
+        };
+        if min != max {
+            if min == 0 {
+                w.write_str("≤ ")?;
+            } else {
+                grouped(w, min)?;
+                w.write_str("–")?;
+            }
+        }
+        grouped(w, max)?;
+        w.write_str(if max == 1 { " byte" } else { " bytes" })
+    }
+}
+
 impl std::fmt::Display for BytesRange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let BytesRange(min, max) = *self;
-        let unit = if max == 1 { "byte" } else { "bytes" };
-        if min == max {
-            write!(f, "{} {unit}", Grouped(max))
-        } else if min == 0 {
-            write!(f, "≤ {} {unit}", Grouped(max))
-        } else {
-            write!(f, "{}–{} {unit}", Grouped(min), Grouped(max))
-        }
+        self.write_to(f)
     }
 }
 
@@ -356,6 +374,13 @@ mod tests {
         assert_eq!(bytes_range(31, 31), "31 bytes");
         assert_eq!(bytes_range(0, 1228), "≤ 1,228 bytes");
         assert_eq!(bytes_range(16, 31), "16–31 bytes");
+        assert_eq!(bytes_range(1, 1), "1 byte");
+        assert_eq!(bytes_range(0, 1), "≤ 1 byte");
+        for (min, max) in [(31, 31), (0, 1228), (16, 31), (1, 1), (1_000, 1_234_567)] {
+            let mut s = String::from("x ");
+            BytesRange(min, max).push_to(&mut s);
+            assert_eq!(s, format!("x {}", bytes_range(min, max)));
+        }
         assert_eq!(bytes_range(1, 1), "1 byte");
         assert_eq!(bytes_range(0, 1), "≤ 1 byte");
         assert_eq!(bytes_range(1_000, 1_234_567), "1,000–1,234,567 bytes");

@@ -218,9 +218,9 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
     let sport = be16(avail, hdr::SRC_PORT.start);
     let dport = be16(avail, hdr::DST_PORT.start);
     layer.ports = Some((sport, dport));
-    walk.span_merging(at, hdr::SRC_PORT, TCP_SRCPORT);
-    walk.span_merging(at, hdr::DST_PORT, TCP_DSTPORT);
     if avail.len() < hdr::MIN_LEN {
+        walk.span_merging(at, hdr::SRC_PORT, TCP_SRCPORT);
+        walk.span_merging(at, hdr::DST_PORT, TCP_DSTPORT);
         walk.layer(Layer::Tcp(layer));
         walk.truncated(
             "tcp",
@@ -229,7 +229,9 @@ pub(crate) fn decode(walk: &mut Walk<'_>, at: usize, length: u32, ip: &IpContext
         );
         return;
     }
-    const FIELDS: [(std::ops::Range<usize>, crate::fields::FieldId); 6] = [
+    const FIELDS: [(std::ops::Range<usize>, crate::fields::FieldId); 8] = [
+        (hdr::SRC_PORT, TCP_SRCPORT),
+        (hdr::DST_PORT, TCP_DSTPORT),
         (hdr::SEQ, TCP_SEQ),
         (hdr::ACK, TCP_ACK),
         (hdr::OFFSET_FLAGS, TCP_OFFSET_FLAGS),

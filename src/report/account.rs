@@ -14,7 +14,6 @@ impl FlowReport {
     /// [`FlowReport::conversation`] appended to `text` (a buffer the caller reuses);
     /// `false`, nothing written, when nothing encrypted was seen.
     pub fn conversation_into(&self, text: &mut String) -> bool {
-        use std::fmt::Write as _;
         let f = self.findings();
         if f.messages.is_empty() {
             return false;
@@ -38,16 +37,21 @@ impl FlowReport {
                 text.push_str(", ");
             }
             let n = run.len() as u64;
-            let _ = if i == 0 {
-                write!(text, "{who} {verb} {} (", crate::text::plural(n, "message"))
+            text.push_str(who);
+            text.push(' ');
+            text.push_str(verb);
+            text.push(' ');
+            if i == 0 {
+                crate::text::push_plural(text, n, "message");
             } else {
-                write!(text, "{who} {verb} {n} (")
-            };
+                crate::text::push_dec(text, n);
+            }
+            text.push_str(" (");
             for (k, m) in run.iter().enumerate() {
                 if k > 0 {
                     text.push_str(", ");
                 }
-                let _ = write!(text, "{}", crate::text::BytesRange(m.min, m.max));
+                crate::text::BytesRange(m.min, m.max).push_to(text);
             }
             text.push(')');
         }

@@ -247,7 +247,9 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             s.push_str(arrow);
             s.push(' ');
             push_plural(s, d.packets, "packet");
-            let _ = write!(s, ", {}; payload: ", BytesRange(d.bytes, d.bytes));
+            s.push_str(", ");
+            BytesRange(d.bytes, d.bytes).push_to(s);
+            s.push_str("; payload: ");
             let mut counts = Label::ALL
                 .iter()
                 .filter(|l| d.payload[l.index()] > 0)
