@@ -21,6 +21,11 @@ pub struct EngineConfig {
     /// content (`flows`, `check`), the same byte map and reports with fewer spans to
     /// place, remember and map.
     pub fields: bool,
+    /// What packet lines show: application messages in words ([`crate::proto::Desc::App`])
+    /// and a handshake message's details. Without, dissectors skip making them: for
+    /// sinks that read labels and reports only (`flows`, `check`), whose reports never
+    /// read them.
+    pub descriptions: bool,
 }
 
 impl Default for EngineConfig {
@@ -31,6 +36,7 @@ impl Default for EngineConfig {
             frag: FragLimits::default(),
             reports: false,
             fields: true,
+            descriptions: true,
         }
     }
 }

@@ -173,11 +173,7 @@ impl<S: Sink> Engine<S> {
             outbox: Vec::new(),
             flows: FlowTable::new(config.limits),
             pending: VecDeque::new(),
-            emitter: Emitter {
-                no_reports: !config.reports,
-                merge: !config.fields,
-                ..Emitter::default()
-            },
+            emitter: Emitter::for_sink(config.reports, config.fields, config.descriptions),
             summary: Summary::default(),
             warned_interfaces: HashSet::new(),
             defrag: Defrag::new(config.frag),

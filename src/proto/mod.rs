@@ -269,9 +269,50 @@ pub struct Emitter {
     /// one, for a sink that reads labels, not fields
     /// ([`crate::engine::EngineConfig::fields`]).
     pub merge: bool,
+    /// No sink prints descriptions ([`crate::engine::EngineConfig::descriptions`]):
+    /// [`Desc::App`] events are dropped, and dissectors skip the texts only packet
+    /// lines show (a handshake message's `detail`, a message's words) where making
+    /// them costs ([`Emitter::descriptions`]).
+    pub no_descriptions: bool,
+    /// Field ranges of one message, lent to a dissector that lays out a message at a
+    /// time ([`Emitter::take_parts`]), so that it allocates no list per message.
+    parts: Vec<(Range<usize>, FieldId)>,
 }
 
 impl Emitter {
+    /// An emitter for a sink that reads flow reports (`reports`), fields (`fields`:
+    /// else spans that read alike merge) and descriptions (`descriptions`).
+    pub fn for_sink(reports: bool, fields: bool, descriptions: bool) -> Emitter {
+        Emitter {
+            no_reports: !reports,
+            merge: !fields,
+            no_descriptions: !descriptions,
+            ..Emitter::default()
+        }
+    }
+
+    /// Whether anything reads what packet lines show: [`Desc::App`] texts, the
+    /// `detail` of [`Desc::TlsHandshake`].
+    pub fn descriptions(&self) -> bool {
+        !self.no_descriptions
+    }
+
+    /// An empty list for a message's field ranges, with the room the last one had;
+    /// give it back with [`Emitter::put_parts`].
+    pub fn take_parts(&mut self) -> Vec<(Range<usize>, FieldId)> {
+        let mut parts = std::mem::take(&mut self.parts);
+        parts.clear();
+        parts
+    }
+
+    /// Keeps `parts`' room for the next message (up to a bound: one huge message does
+    /// not keep its room).
+    pub fn put_parts(&mut self, parts: Vec<(Range<usize>, FieldId)>) {
+        if parts.capacity() <= 256 {
+            self.parts = parts;
+        }
+    }
+
     /// Whether hello messages should compute their JA3/JA3S/JA4 fingerprints.
     pub fn fingerprints(&self) -> bool {
         !self.no_reports
@@ -311,6 +352,7 @@ impl Emitter {
                 desc,
                 Desc::Leak { .. } | Desc::Named { .. } | Desc::Resolved { .. }
             )
+            || self.no_descriptions && matches!(desc, Desc::App { .. })
         {
             return;
         }

@@ -4,7 +4,7 @@
 use super::*;
 
 /// RowDescription: the columns' names.
-pub(super) fn row_description(m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> String {
+pub(super) fn row_description(m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> Text {
     let Some(n) = r.u16() else {
         return "RowDescription".into();
     };
@@ -15,23 +15,27 @@ pub(super) fn row_description(m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> St
             break;
         }
         let name = cstr(r);
-        if i > 0 {
-            names.push_str(", ");
+        if p.describe {
+            if i > 0 {
+                names.push_str(", ");
+            }
+            names.push_str(&String::from_utf8_lossy(m.get(name.clone()).unwrap_or(&[])));
         }
-        names.push_str(&String::from_utf8_lossy(m.get(name.clone()).unwrap_or(&[])));
         p.add(name, PGSQL_COL_NAME);
         // Table OID, column number, type OID, type size, type modifier, format.
         if r.skip(18).is_none() {
             break;
         }
     }
-    let mut text = String::from("RowDescription: ");
-    push_short(&mut text, &names);
-    text
+    p.words(|| {
+        let mut text = String::from("RowDescription: ");
+        push_short(&mut text, &names);
+        text
+    })
 }
 
 /// DataRow: the values (each a length, -1 for NULL, and bytes).
-pub(super) fn data_row(r: &mut Reader<'_>, p: &mut Parts) -> String {
+pub(super) fn data_row(r: &mut Reader<'_>, p: &mut Parts) -> Text {
     let Some(n) = r.u16() else {
         return "DataRow".into();
     };
@@ -45,9 +49,11 @@ pub(super) fn data_row(r: &mut Reader<'_>, p: &mut Parts) -> String {
         let _ = r.skip(len);
         p.add(start..start + len, PGSQL_VAL_DATA);
     }
-    let mut text = String::from("DataRow, ");
-    crate::text::push_plural(&mut text, u64::from(n), "column");
-    text
+    p.words(|| {
+        let mut text = String::from("DataRow, ");
+        crate::text::push_plural(&mut text, u64::from(n), "column");
+        text
+    })
 }
 
 /// ErrorResponse and NoticeResponse fields: ` SEVERITY CODE: message`.
@@ -80,7 +86,7 @@ pub(super) fn notice(m: &[u8], r: &mut Reader<'_>) -> String {
 
 impl Postgres {
     /// A typed message from the server.
-    pub(super) fn backend(&mut self, t: u8, m: &[u8], p: &mut Parts) -> String {
+    pub(super) fn backend(&mut self, t: u8, m: &[u8], p: &mut Parts) -> Text {
         p.add(0..1, PGSQL_TYPE);
         p.add(1..5, PGSQL_LENGTH);
         let mut r = Reader::new(m);
@@ -107,22 +113,24 @@ impl Postgres {
                 };
                 if !worth(b"server_version") && !worth(b"session_authorization") {
                     p.quiet = true;
-                    return String::new();
+                    return "".into();
                 }
-                let mut text = String::from("ParameterStatus ");
-                push_short_text(&mut text, m, &name);
-                text.push('=');
-                push_short_text(&mut text, m, &value);
-                text
+                p.words(|| {
+                    let mut text = String::from("ParameterStatus ");
+                    push_short_text(&mut text, m, &name);
+                    text.push('=');
+                    push_short_text(&mut text, m, &value);
+                    text
+                })
             }
             b'K' => {
                 p.add(9..13, PGSQL_KEY);
                 match r.u32() {
-                    Some(pid) => {
+                    Some(pid) => p.words(|| {
                         let mut text = String::from("BackendKeyData pid=");
                         crate::text::push_dec(&mut text, pid);
                         text
-                    }
+                    }),
                     None => "BackendKeyData".into(),
                 }
             }
@@ -137,12 +145,14 @@ impl Postgres {
             b'C' => {
                 let tag = cstr(&mut r);
                 p.add(tag.clone(), PGSQL_TAG);
-                let mut text = String::from("CommandComplete ");
-                push_short_text(&mut text, m, &tag);
-                text
+                p.words(|| {
+                    let mut text = String::from("CommandComplete ");
+                    push_short_text(&mut text, m, &tag);
+                    text
+                })
             }
-            b'E' => format!("ErrorResponse{}", notice(m, &mut r)),
-            b'N' => format!("NoticeResponse{}", notice(m, &mut r)),
+            b'E' => p.words(|| format!("ErrorResponse{}", notice(m, &mut r))),
+            b'N' => p.words(|| format!("NoticeResponse{}", notice(m, &mut r))),
             b'1' => "ParseComplete".into(),
             b'2' => "BindComplete".into(),
             b'3' => "CloseComplete".into(),
@@ -161,12 +171,12 @@ impl Postgres {
             b'c' => "CopyDone".into(),
             b'v' => "NegotiateProtocolVersion".into(),
             b'V' => "FunctionCallResponse".into(),
-            _ => format!("message {}", char::from(t).escape_default()),
+            _ => format!("message {}", char::from(t).escape_default()).into(),
         }
     }
 
     /// An authentication request (`R`): what the client's next `p` message will be.
-    pub(super) fn authentication(&mut self, m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> String {
+    pub(super) fn authentication(&mut self, m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> Text {
         p.add(5..9, PGSQL_AUTHTYPE);
         let Some(code) = r.u32() else {
             return "Authentication (cut off)".into();
@@ -204,24 +214,28 @@ impl Postgres {
                     if mech.is_empty() {
                         break;
                     }
-                    mechs.push(lossy(m, &mech));
+                    if p.describe {
+                        mechs.push(lossy(m, &mech));
+                    }
                     p.add(mech, PGSQL_SASL_MECH);
                 }
-                format!("AuthenticationSASL {}", short(&mechs.join(", ")))
+                p.words(|| format!("AuthenticationSASL {}", short(&mechs.join(", "))))
             }
             11 => {
                 self.auth = Auth::SaslContinue;
                 p.add(9..m.len(), PGSQL_SASL_DATA);
-                let iterations = scram_attr(m, 9..m.len(), b'i')
-                    .map(|i| format!(" (iterations={})", short(&lossy(m, &i))))
-                    .unwrap_or_default();
-                format!("AuthenticationSASLContinue{iterations}")
+                p.words(|| {
+                    let iterations = scram_attr(m, 9..m.len(), b'i')
+                        .map(|i| format!(" (iterations={})", short(&lossy(m, &i))))
+                        .unwrap_or_default();
+                    format!("AuthenticationSASLContinue{iterations}")
+                })
             }
             12 => {
                 p.add(9..m.len(), PGSQL_SASL_DATA);
                 "AuthenticationSASLFinal".into()
             }
-            c => format!("Authentication request {c}"),
+            c => format!("Authentication request {c}").into(),
         }
     }
 }

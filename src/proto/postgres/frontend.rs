@@ -32,7 +32,7 @@ pub(super) fn scram_attr(m: &[u8], data: Range<usize>, name: u8) -> Option<Range
 }
 
 /// Bind: portal, statement, parameter formats, parameter values, result formats.
-pub(super) fn bind(r: &mut Reader<'_>, p: &mut Parts) -> String {
+pub(super) fn bind(r: &mut Reader<'_>, p: &mut Parts) -> Text {
     let _portal = cstr(r);
     let _statement = cstr(r);
     let formats = r.u16().map_or(0, usize::from);
@@ -53,15 +53,17 @@ pub(super) fn bind(r: &mut Reader<'_>, p: &mut Parts) -> String {
         let _ = r.skip(len);
         p.add(start..start + len, PGSQL_VAL_DATA);
     }
-    let mut text = String::from("Bind ");
-    crate::text::push_plural(&mut text, u64::from(n), "parameter");
-    text
+    p.words(|| {
+        let mut text = String::from("Bind ");
+        crate::text::push_plural(&mut text, u64::from(n), "parameter");
+        text
+    })
 }
 
 impl Postgres {
     /// An untyped startup packet: StartupMessage, SSLRequest, GSSENCRequest or
     /// CancelRequest.
-    pub(super) fn startup(&mut self, m: &[u8], p: &mut Parts) -> String {
+    pub(super) fn startup(&mut self, m: &[u8], p: &mut Parts) -> Text {
         p.add(0..4, PGSQL_LENGTH);
         p.add(4..8, PGSQL_CODE);
         let mut r = Reader::new(m);
@@ -81,12 +83,12 @@ impl Postgres {
             CANCEL_REQUEST => {
                 p.add(12..16, PGSQL_KEY);
                 match r.u32() {
-                    Some(pid) => format!("CancelRequest pid={pid}"),
+                    Some(pid) => p.words(|| format!("CancelRequest pid={pid}")),
                     None => "CancelRequest".into(),
                 }
             }
             c if c >> 16 == 3 => self.startup_message(c, m, &mut r, p),
-            c => format!("startup packet, protocol {}.{}", c >> 16, c & 0xffff),
+            c => format!("startup packet, protocol {}.{}", c >> 16, c & 0xffff).into(),
         }
     }
 
@@ -97,7 +99,7 @@ impl Postgres {
         m: &[u8],
         r: &mut Reader<'_>,
         p: &mut Parts,
-    ) -> String {
+    ) -> Text {
         let mut shown = Vec::new();
         while !r.is_empty() {
             let name = cstr(r);
@@ -111,13 +113,17 @@ impl Postgres {
                 "user" => {
                     self.learned.user = Some(v.clone());
                     p.leaks.push((LeakKind::UserName, v.clone()));
-                    shown.push(format!("user={v}"));
+                    if p.describe {
+                        shown.push(format!("user={v}"));
+                    }
                     PGSQL_USER
                 }
                 "database" => {
                     self.learned.database = Some(v.clone());
                     p.leaks.push((LeakKind::Url, format!("database={v}")));
-                    shown.push(format!("database={v}"));
+                    if p.describe {
+                        shown.push(format!("database={v}"));
+                    }
                     PGSQL_DATABASE
                 }
                 "application_name" => {
@@ -130,21 +136,23 @@ impl Postgres {
             };
             p.add(value, field);
         }
-        let version = if code == 3 << 16 {
-            String::new()
-        } else {
-            format!(" (protocol 3.{})", code & 0xffff)
-        };
-        let mut text = format!("StartupMessage{version}");
-        for s in shown {
-            text.push(' ');
-            text.push_str(&short(&s));
-        }
-        text
+        p.words(|| {
+            let version = if code == 3 << 16 {
+                String::new()
+            } else {
+                format!(" (protocol 3.{})", code & 0xffff)
+            };
+            let mut text = format!("StartupMessage{version}");
+            for s in shown {
+                text.push(' ');
+                text.push_str(&short(&s));
+            }
+            text
+        })
     }
 
     /// A typed message from the client.
-    pub(super) fn frontend(&mut self, t: u8, m: &[u8], p: &mut Parts) -> String {
+    pub(super) fn frontend(&mut self, t: u8, m: &[u8], p: &mut Parts) -> Text {
         p.add(0..1, PGSQL_TYPE);
         p.add(1..5, PGSQL_LENGTH);
         let mut r = Reader::new(m);
@@ -153,28 +161,32 @@ impl Postgres {
             b'Q' => {
                 let q = cstr(&mut r);
                 p.add(q.clone(), PGSQL_QUERY);
-                let mut text = String::from("Query: ");
-                push_short_text(&mut text, m, &q);
-                text
+                p.words(|| {
+                    let mut text = String::from("Query: ");
+                    push_short_text(&mut text, m, &q);
+                    text
+                })
             }
             b'P' => {
                 let name = cstr(&mut r);
                 let q = cstr(&mut r);
                 p.add(q.clone(), PGSQL_QUERY);
-                let mut text = String::from("Parse");
-                let name = String::from_utf8_lossy(m.get(name).unwrap_or(&[]));
-                if !name.is_empty() {
-                    text.push(' ');
-                    text.push_str(&name);
-                }
-                text.push_str(": ");
-                push_short_text(&mut text, m, &q);
-                text
+                p.words(|| {
+                    let mut text = String::from("Parse");
+                    let name = String::from_utf8_lossy(m.get(name).unwrap_or(&[]));
+                    if !name.is_empty() {
+                        text.push(' ');
+                        text.push_str(&name);
+                    }
+                    text.push_str(": ");
+                    push_short_text(&mut text, m, &q);
+                    text
+                })
             }
             b'B' => bind(&mut r, p),
             b'E' => "Execute".into(),
             b'D' => match r.u8() {
-                Some(kind @ (b'S' | b'P')) => {
+                Some(kind @ (b'S' | b'P')) => p.words(|| {
                     let what = if kind == b'S' { "statement" } else { "portal" };
                     let mut text = String::from("Describe ");
                     text.push_str(what);
@@ -183,7 +195,7 @@ impl Postgres {
                     let kept = text.trim_end().len();
                     text.truncate(kept);
                     text
-                }
+                }),
                 _ => "Describe".into(),
             },
             b'C' => "Close".into(),
@@ -198,12 +210,12 @@ impl Postgres {
             b'c' => "CopyDone".into(),
             b'f' => "CopyFail".into(),
             b'p' => self.password(m, &mut r, p),
-            _ => format!("message {}", char::from(t).escape_default()),
+            _ => format!("message {}", char::from(t).escape_default()).into(),
         }
     }
 
     /// A `p` message: what it is depends on the server's last request.
-    pub(super) fn password(&mut self, m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> String {
+    pub(super) fn password(&mut self, m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> Text {
         let body = m.get(5..).unwrap_or(&[]);
         let auth = match self.auth {
             Auth::Unknown => guess_auth(body),
@@ -240,7 +252,7 @@ impl Postgres {
                     p.add(user, PGSQL_USER);
                     p.leaks.push((LeakKind::UserName, name));
                 }
-                format!("SASLInitialResponse {mech}")
+                p.words(|| format!("SASLInitialResponse {mech}"))
             }
             Auth::SaslContinue => {
                 let data = 5..m.len();

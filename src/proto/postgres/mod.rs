@@ -261,6 +261,9 @@ fn header(dir: Direction, b: &[u8]) -> Header {
     }
 }
 
+/// A message in words, for the packet line: most are fixed words.
+type Text = std::borrow::Cow<'static, str>;
+
 /// What one message showed: field ranges (in message coordinates), credentials, and
 /// other leaks.
 #[derive(Default)]
@@ -271,11 +274,23 @@ struct Parts {
     /// Not worth a word on the packet line (most ParameterStatus messages): no
     /// application event, and no text was written.
     quiet: bool,
+    /// A sink prints the message's words ([`Emitter::descriptions`]): else the texts
+    /// that cost (names, queries, counts) are not made.
+    describe: bool,
 }
 
 impl Parts {
     fn add(&mut self, r: Range<usize>, field: FieldId) {
         self.parts.push((r, field));
+    }
+
+    /// The words `make` makes, when a sink prints them ([`Parts::describe`]).
+    fn words(&self, make: impl FnOnce() -> String) -> Text {
+        if self.describe {
+            make().into()
+        } else {
+            "".into()
+        }
     }
 }
 
@@ -349,25 +364,37 @@ impl Postgres {
 
     /// Labels and describes one message (possibly cut short) at stream offset `at`.
     fn message(&mut self, dir: Direction, at: u64, m: &[u8], out: &mut Emitter) {
-        // Room for a message's usual parts (type, length, a few fields) at once: grown
-        // from nothing, every message took an allocation and often a second.
+        // The list of field ranges lent by the emitter, with the room the last
+        // message's had: made for every message, it took an allocation and often two.
         let mut p = Parts {
-            parts: Vec::with_capacity(8),
+            parts: out.take_parts(),
+            describe: out.descriptions(),
             ..Parts::default()
         };
         let text = match (dir, m.first()) {
             (Direction::ToServer, Some(0)) => self.startup(m, &mut p),
             (Direction::ToServer, Some(&t)) => self.frontend(t, m, &mut p),
             (Direction::ToClient, Some(&t)) => self.backend(t, m, &mut p),
-            (_, None) => return,
+            (_, None) => {
+                out.put_parts(p.parts);
+                return;
+            }
         };
         p.parts.sort_by_key(|(r, _)| r.start);
         line_spans(out, at, m.len(), &p.parts, PGSQL_BODY);
+        out.put_parts(p.parts);
         let wanted = out.report_events();
         for (kind, value) in p.leaks.into_iter().filter(|_| wanted) {
             out.event(at, Desc::Leak { kind, value });
         }
         if !p.quiet {
+            // Without descriptions the event is dropped; its credentials still become
+            // leaks.
+            let text = if p.describe {
+                text.into_owned()
+            } else {
+                String::new()
+            };
             app_event(out, at, "PostgreSQL", text, p.secrets);
         }
     }

@@ -108,6 +108,8 @@ impl TlsStream {
         off: usize,
         out: &mut Emitter,
     ) -> (Vec<(Range<usize>, FieldId)>, Option<TlsVersion>) {
+        // The words of the packet line, made only for a sink that prints them.
+        let describe = out.descriptions();
         if let Some(d) = self.dec.as_mut() {
             if msg == HandshakeType::CLIENT_HELLO {
                 d.client_hello(body);
@@ -128,12 +130,16 @@ impl TlsStream {
                     facts.offered = Some(ch.max_version());
                     if ch.ech {
                         facts.ech = true;
-                        detail.push("ECH offered".into());
+                        if describe {
+                            detail.push("ECH offered".into());
+                        }
                     }
                     self.handshake().client_session_id = ch.session_id.clone();
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
-                        detail.push(format!("SNI={sni}"));
+                        if describe {
+                            detail.push(format!("SNI={sni}"));
+                        }
                         let at = map
                             .stream_offset(off + 4 + name.range.start)
                             .filter(|_| out.report_events());
@@ -149,7 +155,9 @@ impl TlsStream {
                         self.learned_mut().sni.get_or_insert(sni);
                     }
                     if let Some(shown) = self.learned_mut().offer_alpn(&ch) {
-                        detail.push(shown);
+                        if describe {
+                            detail.push(shown);
+                        }
                     }
                     let facts = self.learned_mut();
                     if out.fingerprints() && facts.ja4.is_none() {
@@ -179,10 +187,12 @@ impl TlsStream {
                     facts.server_hello_seen = true;
                     facts.cipher = Some(sh.cipher);
                     facts.version = Some(sh.selected);
-                    if sh.retry_request {
+                    if sh.retry_request && describe {
                         detail.push("HelloRetryRequest".into());
                     }
-                    detail.push(format!("cipher={}", cipher_name(sh.cipher)));
+                    if describe {
+                        detail.push(format!("cipher={}", cipher_name(sh.cipher)));
+                    }
                     let weak = super::suites::Suite::of(sh.cipher)
                         .map(|s| s.weaknesses())
                         .unwrap_or_default();
@@ -210,7 +220,9 @@ impl TlsStream {
                     };
                     if resumed {
                         self.learned_mut().resumed = true;
-                        detail.push("resumed".into());
+                        if describe {
+                            detail.push("resumed".into());
+                        }
                     }
                     if !sh.alpn.is_empty() {
                         let list: Vec<String> = sh
@@ -218,7 +230,9 @@ impl TlsStream {
                             .iter()
                             .map(|a| String::from_utf8_lossy(&a.value).into_owned())
                             .collect();
-                        detail.push(format!("ALPN={}", list.join(",")));
+                        if describe {
+                            detail.push(format!("ALPN={}", list.join(",")));
+                        }
                         self.learned_mut().alpn_chosen = list.into_iter().next();
                     }
                     let facts = self.learned_mut();
@@ -240,11 +254,11 @@ impl TlsStream {
             },
             HandshakeType::CERTIFICATE => match handshake::certificate(body) {
                 Some(certs) => {
-                    if let Some(first) = certs.certs.first() {
+                    if let Some(first) = certs.certs.first().filter(|_| describe) {
                         detail.push(format!("CN={}", first.short_subject()));
                         detail.push(format!("issuer={}", first.short_issuer()));
                     }
-                    if certs.certs.len() + certs.malformed.len() > 1 {
+                    if describe && certs.certs.len() + certs.malformed.len() > 1 {
                         detail.push(format!(
                             "{} certificates",
                             certs.certs.len() + certs.malformed.len()

@@ -288,14 +288,17 @@ impl EngineArgs {
             },
             reports,
             fields: true,
+            descriptions: true,
         }
     }
 
     /// [`EngineArgs::config`] with reports, for a sink that reads labels, leaks and
-    /// reports, not fields (`flows`, `check`): see [`EngineConfig::fields`].
+    /// reports, not fields or descriptions (`flows`, `check`): see
+    /// [`EngineConfig::fields`] and [`EngineConfig::descriptions`].
     pub fn reports_config(&self) -> EngineConfig {
         EngineConfig {
             fields: false,
+            descriptions: false,
             ..self.config(true)
         }
     }
