@@ -6,7 +6,7 @@
 //! and LOGIN exchanges (base64, decoded for the description and the report). SMTP
 //! message content after DATA is readable too.
 
-use super::framing::{line_spans, line_text, lines, words};
+use super::framing::{line_spans, line_str, line_text, lines, words};
 use super::registry::{Detect, Probe, Protocol};
 use super::{Desc, Direction, Dissector, Emitter, Facts, Fed};
 use crate::span::LeakKind;
@@ -176,12 +176,16 @@ impl MailState {
         }
     }
 
-    fn event(&self, out: &mut Emitter, at: u64, text: String, leaks: Vec<String>) {
+    /// The line in words, for a sink that prints them.
+    fn event(&self, out: &mut Emitter, at: u64, text: &str, leaks: Vec<String>) {
+        if !out.descriptions() {
+            return;
+        }
         out.event(
             at,
             Desc::App {
                 proto: self.proto.name(),
-                text: shorten(&text),
+                text: shorten(text),
                 leaks,
             },
         );
@@ -199,12 +203,12 @@ impl MailState {
 
     fn client(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
         let len = line.len();
-        let text_len = line_text(line).len();
+        let text_len = line_str(line).len();
         if self.in_data {
             out.field(at..at + len as u64, MAIL_DATA);
-            if line_text(line) == "." {
+            if line_str(line) == "." {
                 self.in_data = false;
-                self.event(out, at, "end of message".into(), vec![]);
+                self.event(out, at, "end of message", vec![]);
             }
             return;
         }
@@ -221,7 +225,7 @@ impl MailState {
             if self.auth == Some(Auth::Ntlm) {
                 if let Some(m) = ntlm_message(&mut self.ntlm, &line_text(line)) {
                     m.report(out, at);
-                    self.event(out, at, m.text.clone(), m.credentials.clone());
+                    self.event(out, at, &m.text, m.credentials.clone());
                     return;
                 }
             }
@@ -234,7 +238,7 @@ impl MailState {
             };
             self.auth_step = self.auth_step.saturating_add(1);
             self.credential(out, at, shown.clone());
-            self.event(out, at, "AUTH continuation".into(), vec![shown]);
+            self.event(out, at, "AUTH continuation", vec![shown]);
             return;
         }
         let w = words(line);
@@ -328,17 +332,17 @@ impl MailState {
         }
         line_spans(out, at, len, &parts, MAIL_PARAMETER);
         let shown_cmd = match cmd.as_str() {
-            "USER" | "PASS" | "LOGIN" | "APOP" => cmd.clone(),
-            "AUTH" | "AUTHENTICATE" => format!("{cmd} {}", arg(0)),
-            _ => line_text(line),
+            "USER" | "PASS" | "LOGIN" | "APOP" => cmd.clone().into(),
+            "AUTH" | "AUTHENTICATE" => format!("{cmd} {}", arg(0)).into(),
+            _ => line_str(line),
         };
-        self.event(out, at, shown_cmd, leaks);
+        self.event(out, at, &shown_cmd, leaks);
     }
 
     fn server(&mut self, line: &[u8], at: u64, out: &mut Emitter) {
         let len = line.len();
         out.field(at..at + len as u64, MAIL_RESPONSE);
-        let text = line_text(line);
+        let text = line_str(line);
         let code: Option<u16> = text.get(..3).and_then(|c| c.parse().ok());
         let continuation = text.starts_with('+') && !text.starts_with("+OK");
         if self.auth == Some(Auth::Ntlm) {
@@ -362,7 +366,7 @@ impl MailState {
             (Proto::Pop3 | Proto::Imap, _) if continuation => self.credential_next = true,
             _ => {}
         }
-        self.event(out, at, text, vec![]);
+        self.event(out, at, &text, vec![]);
     }
 }
 

@@ -33,11 +33,14 @@ impl HttpDir {
             line_spans(out, at, len, &parts, HTTP_LINE);
             let method = w.first().and_then(|r| line.get(r.clone())).unwrap_or(&[]);
             let target = w.get(1).and_then(|r| line.get(r.clone())).unwrap_or(&[]);
-            self.start_text = format!(
-                "{} {}",
-                String::from_utf8_lossy(method),
-                String::from_utf8_lossy(target)
-            );
+            // The words of the packet line, made only for a sink that prints them.
+            if out.descriptions() {
+                self.start_text = format!(
+                    "{} {}",
+                    String::from_utf8_lossy(method),
+                    String::from_utf8_lossy(target)
+                );
+            }
             if !target.is_empty() && out.report_events() {
                 out.event(
                     at,
@@ -83,7 +86,9 @@ impl HttpDir {
                 || code == 204
                 || code == 304
                 || self.answers == Some(Req::Head);
-            self.start_text = line_text(line);
+            if out.descriptions() {
+                self.start_text = line_text(line);
+            }
             self.in_head = true;
             self.status = code;
         } else {
@@ -141,15 +146,19 @@ impl HttpDir {
             "host" => (HTTP_HOST, Some((LeakKind::Url, vtext()))),
             "authorization" | "proxy-authorization" if ntlm_msg.is_some() => {
                 // Its credentials (the NT response) were reported with the message.
-                let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
-                self.leaks
-                    .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                if out.descriptions() {
+                    let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
+                    self.leaks
+                        .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                }
                 (HTTP_AUTHORIZATION, None)
             }
             "www-authenticate" | "proxy-authenticate" if ntlm_msg.is_some() => {
-                let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
-                self.leaks
-                    .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                if out.descriptions() {
+                    let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
+                    self.leaks
+                        .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                }
                 (HTTP_HEADER, None)
             }
             "cookie" => (HTTP_COOKIE, Some((LeakKind::Cookie, vtext()))),
@@ -158,8 +167,10 @@ impl HttpDir {
             "server" => (HTTP_SERVER, Some((LeakKind::Software, vtext()))),
             "authorization" | "proxy-authorization" => {
                 let shown = describe_authorization(&vtext());
-                self.leaks
-                    .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                if out.descriptions() {
+                    self.leaks
+                        .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                }
                 (HTTP_AUTHORIZATION, Some((LeakKind::Credential, shown)))
             }
             _ => (HTTP_HEADER, None),
@@ -179,7 +190,9 @@ impl HttpDir {
                     .get(..form.len())
                     .is_some_and(|v| v.eq_ignore_ascii_case(form));
             }
-            "cookie" | "set-cookie" => self.leaks.push(String::from_utf8_lossy(name).into_owned()),
+            "cookie" | "set-cookie" if out.descriptions() => {
+                self.leaks.push(String::from_utf8_lossy(name).into_owned())
+            }
             _ => {}
         }
         let parts = [(0..colon, HTTP_HEADER), (value_start..value_end, field)];
@@ -219,7 +232,9 @@ impl HttpDir {
                             value: shown.clone(),
                         },
                     );
-                    self.leaks.push(format!("form {shown}"));
+                    if out.descriptions() {
+                        self.leaks.push(format!("form {shown}"));
+                    }
                 }
             }
             start = end + 1;
