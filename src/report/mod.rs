@@ -13,8 +13,6 @@ use crate::proto::tls::{CertNames, ContentType, HandshakeType, TlsFacts, TlsVers
 use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
-use crate::text::bytes;
-use std::borrow::Cow;
 use std::net::IpAddr;
 use std::num::NonZeroU64;
 use std::sync::LazyLock;
@@ -413,61 +411,34 @@ impl FlowReport {
 
     /// One line a student can read: is the content readable, and what is visible.
     pub fn verdict(&self) -> String {
-        let p = self.payload();
-        let total: u64 = p.iter().sum();
-        let opaque = Label::Opaque.count(&p);
-        let undecoded = Label::Undecoded.count(&p);
-        let plain = self.plaintext();
-        // Fixed words borrowed, only what names a value allocated (a verdict per flow
-        // made some ten strings).
-        let mut visible: Vec<Cow<'static, str>> = Vec::with_capacity(8);
-        visible.push("addresses".into());
-        visible.push("ports".into());
+        // Written into one string (a verdict per flow made some ten strings, then a
+        // list of borrowed and made ones).
+        let mut out = String::with_capacity(160);
+        self.content_words(&mut out);
+        out.push_str("; visible: addresses, ports");
+        let item = |out: &mut String, text: &str| {
+            out.push_str(", ");
+            out.push_str(text);
+        };
         if let Some(t) = &self.tls {
-            match &t.sni {
-                Some(sni) if t.ech => visible.push(
-                    format!("SNI={sni} (ECH offered: the real server name may travel encrypted)")
-                        .into(),
-                ),
-                Some(sni) => visible.push(format!("SNI={sni}").into()),
-                None => {}
+            if let Some(sni) = &t.sni {
+                item(&mut out, "SNI=");
+                out.push_str(sni);
+                if t.ech {
+                    out.push_str(" (ECH offered: the real server name may travel encrypted)");
+                }
             }
             if let Some(a) = &t.alpn_chosen {
-                visible.push(format!("ALPN={a}").into());
+                item(&mut out, "ALPN=");
+                out.push_str(a);
             } else if !t.alpn_offered.is_empty() {
-                visible.push(format!("ALPN={}", t.alpn_offered.join(",")).into());
+                item(&mut out, "ALPN=");
+                crate::text::push_joined(&mut out, &t.alpn_offered, ",");
             }
             if !t.certificates.is_empty() {
-                visible.push("certificate names".into());
+                item(&mut out, "certificate names");
             }
         }
-        let creds: Vec<&str> = self.credentials().map(|l| l.value.as_str()).collect();
-        let content = if total == 0 {
-            "no payload".to_string()
-        } else if !creds.is_empty() {
-            format!("CREDENTIALS READABLE ({})", creds.join("; "))
-        } else if plain > 0 && opaque > 0 {
-            format!(
-                "partly readable: {} of content in the clear, {} opaque",
-                bytes(plain),
-                bytes(opaque)
-            )
-        } else if plain > 0 {
-            format!("content readable ({})", bytes(plain))
-        } else if opaque > 0 {
-            match &self.protection {
-                Some(pr) => match (&pr.cipher, &pr.mac) {
-                    (Some(c), Some(m)) => format!("content opaque ({}: {c}, {m})", pr.proto),
-                    (Some(c), None) => format!("content opaque ({}: {c})", pr.proto),
-                    _ => format!("content opaque ({})", pr.proto),
-                },
-                None => "content opaque".to_string(),
-            }
-        } else if undecoded > 0 {
-            format!("content not classified ({} undecoded)", bytes(undecoded))
-        } else {
-            "only handshake bytes".to_string()
-        };
         let kinds = [
             (LeakKind::Url, "URLs"),
             (LeakKind::Cookie, "cookies"),
@@ -477,56 +448,103 @@ impl FlowReport {
             (LeakKind::UserName, "user names"),
             (LeakKind::Identity, "identities"),
         ];
+        let leaks = &self.findings().leaks;
         for (kind, name) in kinds {
-            if self.findings().leaks.iter().any(|l| l.kind == kind) {
-                visible.push(name.into());
+            if leaks.iter().any(|l| l.kind == kind) {
+                item(&mut out, name);
             }
         }
         // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
-        let ids: Vec<&str> = self
-            .findings()
-            .leaks
-            .iter()
-            .filter(|l| l.kind == LeakKind::Identity)
-            .map(|l| l.value.as_str())
-            .collect();
-        if !ids.is_empty() {
-            visible.push(format!("identity {}", ids.join(", ")).into());
+        let mut ids = leaks.iter().filter(|l| l.kind == LeakKind::Identity);
+        if let Some(first) = ids.next() {
+            item(&mut out, "identity ");
+            out.push_str(&first.value);
+            for l in ids {
+                out.push_str(", ");
+                out.push_str(&l.value);
+            }
         }
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
-        let dns: Vec<&str> = self
+        let mut dns = self
             .findings()
             .names
             .iter()
-            .filter(|n| n.source == NameSource::Dns)
-            .map(|n| n.name.as_str())
-            .collect();
-        if hidden_sni && !dns.is_empty() {
+            .filter(|n| n.source == NameSource::Dns);
+        if let Some(first) = dns.next().filter(|_| hidden_sni) {
             let how = match &self.tls {
-                Some(t) if t.ech => "ECH may hide the server name, but",
-                Some(_) => "no SNI, but",
+                Some(t) if t.ech => "ECH may hide the server name, but ",
+                Some(_) => "no SNI, but ",
                 None => "",
             };
-            visible.push(
-                format!(
-                    "{how}{}an earlier DNS answer named the server ({})",
-                    if how.is_empty() { "" } else { " " },
-                    dns.join(", ")
-                )
-                .into(),
-            );
+            item(&mut out, how);
+            out.push_str("an earlier DNS answer named the server (");
+            out.push_str(&first.name);
+            for n in dns {
+                out.push_str(", ");
+                out.push_str(&n.name);
+            }
+            out.push(')');
         }
-        let mut verdict = String::with_capacity(128);
-        verdict.push_str(&content);
-        verdict.push_str("; visible: ");
-        crate::text::push_joined(&mut verdict, &visible, ", ");
         let weak = self.weaknesses();
         if !weak.is_empty() {
-            verdict.push_str("; weak: ");
-            verdict.push_str(&weak.join("; "));
+            out.push_str("; weak: ");
+            crate::text::push_joined(&mut out, &weak, "; ");
         }
-        verdict
+        out
+    }
+
+    /// The verdict's first part: is the content readable.
+    fn content_words(&self, out: &mut String) {
+        let p = self.payload();
+        let total: u64 = p.iter().sum();
+        let opaque = Label::Opaque.count(&p);
+        let undecoded = Label::Undecoded.count(&p);
+        let plain = self.plaintext();
+        let bytes = |out: &mut String, n: u64| crate::text::BytesRange(n, n).push_to(out);
+        let mut creds = self.credentials();
+        if total == 0 {
+            out.push_str("no payload");
+        } else if let Some(first) = creds.next() {
+            out.push_str("CREDENTIALS READABLE (");
+            out.push_str(&first.value);
+            for l in creds {
+                out.push_str("; ");
+                out.push_str(&l.value);
+            }
+            out.push(')');
+        } else if plain > 0 && opaque > 0 {
+            out.push_str("partly readable: ");
+            bytes(out, plain);
+            out.push_str(" of content in the clear, ");
+            bytes(out, opaque);
+            out.push_str(" opaque");
+        } else if plain > 0 {
+            out.push_str("content readable (");
+            bytes(out, plain);
+            out.push(')');
+        } else if opaque > 0 {
+            out.push_str("content opaque");
+            if let Some(pr) = &self.protection {
+                out.push_str(" (");
+                out.push_str(&pr.proto);
+                if let Some(c) = &pr.cipher {
+                    out.push_str(": ");
+                    out.push_str(c);
+                    if let Some(m) = &pr.mac {
+                        out.push_str(", ");
+                        out.push_str(m);
+                    }
+                }
+                out.push(')');
+            }
+        } else if undecoded > 0 {
+            out.push_str("content not classified (");
+            bytes(out, undecoded);
+            out.push_str(" undecoded)");
+        } else {
+            out.push_str("only handshake bytes");
+        }
     }
 }
 
@@ -597,6 +615,123 @@ mod tests {
             r.verdict().contains("weak: no server authentication"),
             "{}",
             r.verdict()
+        );
+    }
+
+    /// Every part of the verdict, word for word: what readers (and `check`'s users)
+    /// match on.
+    #[test]
+    fn the_verdict_word_for_word() {
+        let ep = ("10.0.0.1".parse().unwrap(), 443);
+        let with = |payload: &[(Label, u64)], plaintext: u64| {
+            let mut r = FlowReport::new(1, Transport::Tcp, ep, ep);
+            for &(l, n) in payload {
+                r.dirs[0].payload[l.index()] = n;
+            }
+            r.dirs[1].plaintext = plaintext;
+            r
+        };
+        let (to, from) = (Direction::ToServer, Direction::ToClient);
+        // TLS: an outer name, the offered ALPN list, certificates, and DNS.
+        let mut r = report_with(TlsFacts {
+            sni: Some("a.example".into()),
+            ech: true,
+            alpn_offered: vec!["h2".into(), "http/1.1".into()],
+            certificates: vec![CertNames {
+                subject: "CN=a".into(),
+                issuer: "CN=b".into(),
+                sans: vec![],
+            }],
+            ..TlsFacts::default()
+        });
+        r.findings_mut().name("real.example", NameSource::Dns, 1);
+        assert_eq!(
+            r.verdict(),
+            "content opaque; visible: addresses, ports, SNI=a.example (ECH offered: the real \
+             server name may travel encrypted), ALPN=h2,http/1.1, certificate names, ECH may \
+             hide the server name, but an earlier DNS answer named the server (real.example)"
+        );
+        // The chosen ALPN wins; a plain SNI hides DNS; no TLS name, no hint.
+        let mut r = report_with(TlsFacts {
+            sni: Some("a.example".into()),
+            alpn_offered: vec!["h2".into()],
+            alpn_chosen: Some("h2".into()),
+            ..TlsFacts::default()
+        });
+        r.findings_mut().name("real.example", NameSource::Dns, 1);
+        assert_eq!(
+            r.verdict(),
+            "content opaque; visible: addresses, ports, SNI=a.example, ALPN=h2"
+        );
+        let mut r = report_with(TlsFacts::default());
+        r.findings_mut().name("n.example", NameSource::Dns, 1);
+        assert_eq!(
+            r.verdict(),
+            "content opaque; visible: addresses, ports, no SNI, but an earlier DNS answer \
+             named the server (n.example)"
+        );
+        // Credentials, leaks in their order, identities, DNS without TLS.
+        let mut r = with(&[(Label::Cleartext, 10)], 10);
+        let f = r.findings_mut();
+        f.leak(LeakKind::Credential, "user alice", 1, to);
+        f.leak(LeakKind::Identity, "id1", 1, to);
+        f.leak(LeakKind::UserName, "alice", 1, to);
+        f.leak(LeakKind::Credential, "pass secret", 2, to);
+        f.leak(LeakKind::Identity, "id2", 2, from);
+        f.name("n1", NameSource::Dns, 1);
+        f.name("n2", NameSource::Dns, 1);
+        assert_eq!(
+            r.verdict(),
+            "CREDENTIALS READABLE (user alice; pass secret); visible: addresses, ports, user \
+             names, identities, identity id1, id2, an earlier DNS answer named the server \
+             (n1, n2)"
+        );
+        // Amounts, and what protects the content.
+        type Case<'a> = (&'a [(Label, u64)], u64, &'a str);
+        let cases: [Case<'_>; 5] = [
+            (&[], 0, "no payload"),
+            (
+                &[(Label::Cleartext, 1234), (Label::Opaque, 5)],
+                1234,
+                "partly readable: 1,234 bytes of content in the clear, 5 bytes opaque",
+            ),
+            (&[(Label::Cleartext, 1)], 1, "content readable (1 byte)"),
+            (
+                &[(Label::Undecoded, 1)],
+                0,
+                "content not classified (1 byte undecoded)",
+            ),
+            (&[(Label::Metadata, 10)], 0, "only handshake bytes"),
+        ];
+        for (payload, plain, words) in cases {
+            assert_eq!(
+                with(payload, plain).verdict(),
+                format!("{words}; visible: addresses, ports")
+            );
+        }
+        let protected = |cipher: Option<&str>, mac: Option<&str>| {
+            let mut r = with(&[(Label::Opaque, 100)], 0);
+            r.protection = Some(Box::new(Protection {
+                proto: "SSH-2.0".into(),
+                cipher: cipher.map(Into::into),
+                mac: mac.map(Into::into),
+                weaknesses: vec!["RC4".into(), "no MAC".into()],
+                readable: false,
+            }));
+            r.verdict()
+        };
+        let weak = "; visible: addresses, ports; weak: RC4; no MAC";
+        assert_eq!(
+            protected(Some("arcfour"), Some("hmac-md5")),
+            format!("content opaque (SSH-2.0: arcfour, hmac-md5){weak}")
+        );
+        assert_eq!(
+            protected(Some("arcfour"), None),
+            format!("content opaque (SSH-2.0: arcfour){weak}")
+        );
+        assert_eq!(
+            protected(None, Some("hmac-md5")),
+            format!("content opaque (SSH-2.0){weak}")
         );
     }
 
