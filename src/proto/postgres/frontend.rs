@@ -108,9 +108,13 @@ impl Postgres {
             }
             p.add(name.clone(), PGSQL_PARAMETER_NAME);
             let value = cstr(r);
-            let (n, v) = (lossy(m, &name), lossy(m, &value));
-            let field = match n.as_str() {
-                "user" => {
+            // The name compared where it lies; the value made only where it is kept
+            // (a startup packet carries a dozen parameters).
+            let n = m.get(name).unwrap_or(&[]);
+            let v = || lossy(m, &value);
+            let field = match n {
+                b"user" => {
+                    let v = v();
                     self.learned.user = Some(v.clone());
                     p.leaks.push((LeakKind::UserName, v.clone()));
                     if p.describe {
@@ -118,7 +122,8 @@ impl Postgres {
                     }
                     PGSQL_USER
                 }
-                "database" => {
+                b"database" => {
+                    let v = v();
                     self.learned.database = Some(v.clone());
                     p.leaks.push((LeakKind::Url, format!("database={v}")));
                     if p.describe {
@@ -126,7 +131,8 @@ impl Postgres {
                     }
                     PGSQL_DATABASE
                 }
-                "application_name" => {
+                b"application_name" => {
+                    let v = v();
                     self.learned.application = Some(v.clone());
                     p.leaks
                         .push((LeakKind::Identity, format!("application_name={v}")));

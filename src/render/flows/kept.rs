@@ -18,7 +18,7 @@
 use super::*;
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 
 /// Stands for a detail line's indentation until the width of the id column is known
 /// (text from the capture is escaped, so it never holds one).
@@ -65,10 +65,15 @@ pub(super) struct Kept {
     /// Text of the entries not in the file.
     text: Vec<u8>,
     /// The temporary file and how many bytes it holds (all written before any is read
-    /// back, through the buffer: entries mostly come back in the order they went).
-    file: Option<(BufReader<File>, u64)>,
-    /// Where the next read from the file starts.
-    read_at: u64,
+    /// back).
+    file: Option<(File, u64)>,
+    /// A stretch of the file read back, and where it starts: entries come back nearly
+    /// in the order they went (sorted by first frame, they went as flows ended), so
+    /// one read serves many. Read entry by entry, with a seek before each one out of
+    /// order, the replicated 100 MB capture's 7,359 flows took 7,000 seeks and reads of
+    /// a 64 KiB buffer each, 15% of `flows`' time.
+    window: Vec<u8>,
+    window_at: u64,
     /// Its name, where it could not be removed while open (removed on drop).
     leftover: Option<std::path::PathBuf>,
     spill_at: usize,
@@ -91,7 +96,8 @@ impl Kept {
             bound,
             text: Vec::new(),
             file: None,
-            read_at: u64::MAX,
+            window: Vec::new(),
+            window_at: 0,
             leftover: None,
             spill_at,
             in_memory: false,
@@ -177,7 +183,7 @@ impl Kept {
         if self.file.is_none() {
             match temporary() {
                 Some((f, leftover)) => {
-                    self.file = Some((BufReader::with_capacity(64 * 1024, f), 0));
+                    self.file = Some((f, 0));
                     self.leftover = leftover;
                 }
                 None => {
@@ -187,7 +193,7 @@ impl Kept {
             }
         }
         if let Some((f, len)) = &mut self.file {
-            f.get_mut().write_all(&self.text)?;
+            f.write_all(&self.text)?;
             *len += self.text.len() as u64;
             self.text.clear();
         }
@@ -221,22 +227,33 @@ impl Kept {
         }
     }
 
-    /// The `i`th entry (in the order [`Kept::ready`] made), read into `buf` if it was
-    /// spilled.
-    pub(super) fn get<'a>(&'a mut self, i: usize, buf: &'a mut Vec<u8>) -> io::Result<Parts<'a>> {
+    /// The `i`th entry (in the order [`Kept::ready`] made), read back from the file if
+    /// it was spilled.
+    pub(super) fn get(&mut self, i: usize) -> io::Result<Parts<'_>> {
         let entry = self.order.get(i).map(|&e| e as usize);
         let (at, len) = entry
             .and_then(|e| Some((*self.at.get(e)?, *self.lens.get(e)? as usize)))
             .ok_or_else(|| invalid("no such entry"))?;
         let bytes = match &mut self.file {
             Some((f, spilled)) if at < *spilled => {
-                if self.read_at != at {
-                    f.seek(SeekFrom::Start(at))?;
+                let end = at + len as u64;
+                let held = self.window_at..self.window_at + self.window.len() as u64;
+                if at < held.start || end > held.end {
+                    // The stretch from a little before the entry (one sorted before
+                    // the last often comes back), as long as the spilled text was kept
+                    // in memory, or the entry.
+                    let size = self.spill_at.max(1) as u64;
+                    let start = at.saturating_sub(size / 8);
+                    let stop = (start + size).max(end).min(*spilled);
+                    f.seek(SeekFrom::Start(start))?;
+                    self.window.resize((stop - start) as usize, 0);
+                    f.read_exact(&mut self.window)?;
+                    self.window_at = start;
                 }
-                buf.resize(len, 0);
-                f.read_exact(buf)?;
-                self.read_at = at + len as u64;
-                buf.as_slice()
+                let from = (at - self.window_at) as usize;
+                self.window
+                    .get(from..from + len)
+                    .ok_or_else(|| invalid("an entry past the end"))?
             }
             file => {
                 let at = at - file.as_ref().map_or(0, |f| f.1);

@@ -224,11 +224,10 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
         };
         kept.ready(sorted);
         let w = self.capped(if sorted { kept.widths } else { Widths::fixed() });
-        let mut buf = Vec::new();
         // Entries gathered into one buffer, written out in pieces of about 64 KiB.
         let mut s = String::with_capacity(WRITE_AT + 4096);
         for i in 0..kept.len() {
-            let p = kept.get(i, &mut buf)?;
+            let p = kept.get(i)?;
             self.entry(&mut s, &p, &w);
             if s.len() >= WRITE_AT {
                 self.out.write_all(s.as_bytes())?;

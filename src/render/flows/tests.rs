@@ -67,11 +67,13 @@ fn past_the_sorting_bound_flows_print_in_end_order_with_a_note() {
 }
 
 /// Entries spilled to the temporary file print as the ones kept in memory, in every
-/// order and layout.
+/// order and layout, read back through windows smaller than an entry, about as large,
+/// and holding many.
 #[test]
 fn spilled_entries_print_as_kept_ones() {
-    let mut reports: Vec<FlowReport> = (1..=40)
-        .map(|i| report(i, (i * 7919) % 97, 1000 + i as u16))
+    const FLOWS: u64 = 300;
+    let mut reports: Vec<FlowReport> = (1..=FLOWS)
+        .map(|i| report(i, (i * 7919) % 997, 1000 + i as u16))
         .collect();
     for (i, r) in reports.iter_mut().enumerate() {
         r.dirs[i % 2].bytes = (i as u64 * 31) % 13;
@@ -103,18 +105,18 @@ fn spilled_entries_print_as_kept_ones() {
             }
             let expected: Vec<u64> = expected.iter().map(|r| r.id).collect();
             assert_eq!(ids(&kept), expected, "{sort:?}");
-            for keep_reports in [0, 7] {
+            for (keep_reports, spill_at) in [(0, 100), (7, 100), (0, 700), (0, 5000)] {
                 let (spilled, _) = run(
                     FlowsOptions {
-                        spill_at: 100,
+                        spill_at,
                         keep_reports,
                         ..opts.clone()
                     },
                     &reports,
                 );
-                assert_eq!(kept, spilled);
+                assert_eq!(kept, spilled, "{sort:?}, spilled at {spill_at}");
             }
-            assert_eq!(ids(&kept).len(), 40, "{kept}");
+            assert_eq!(ids(&kept).len(), FLOWS as usize, "{kept}");
         }
     }
 }
