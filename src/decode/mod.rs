@@ -254,16 +254,13 @@ impl Walk<'_> {
             }
             return;
         }
-        let fields = if self.merge {
-            table.merged()
-        } else {
-            table.fields
-        };
-        self.out.spans.reserve(fields.len());
-        for (i, (range, field)) in fields.iter().enumerate() {
-            debug_assert!(range.start < range.end && range.end <= len);
-            let r = to_u32(base + range.start)..to_u32(base + range.end);
-            let span = Span::new(r, *field, field.def().vis);
+        // Within u32: `whole` says the header's end is.
+        let b = to_u32(base);
+        let spans = table.spans(self.merge);
+        self.out.spans.reserve(spans.len());
+        for (i, s) in spans.iter().enumerate() {
+            debug_assert!(s.range.start < s.range.end && s.range.end as usize <= len);
+            let span = Span::new(b + s.range.start..b + s.range.end, s.field, s.vis);
             if i == 0 && self.merge {
                 self.push_merging(span);
             } else {
@@ -286,6 +283,7 @@ impl Walk<'_> {
     /// [`Walk::span`], onto the previous span with [`Walk::merge`] when it continues
     /// it and reads alike: for the spans of nearly every frame that follow a fixed
     /// header (TCP's ports after IPv4's addresses, its options after its fixed fields).
+    #[inline]
     pub fn span_merging(&mut self, base: usize, range: Range<usize>, field: FieldId) {
         if !self.merge {
             return self.span(base, range, field);
@@ -347,24 +345,38 @@ impl Walk<'_> {
     }
 }
 
-/// A fixed header's fields, offsets within the header, in order; and the same with
-/// each run of fields that read alike ([`FieldId::reads_as`]) as one, made on first use.
+/// A fixed header's fields, offsets within the header, in order; made on first use,
+/// their spans (header offsets, default visibilities) one per field and with each run
+/// of fields that read alike ([`FieldId::reads_as`]) as one.
 pub struct FixedTable {
     pub fields: &'static [(Range<usize>, FieldId)],
-    merged: std::sync::OnceLock<Vec<(Range<usize>, FieldId)>>,
+    spans: std::sync::OnceLock<[Vec<Span>; 2]>,
 }
 
 impl FixedTable {
     pub const fn new(fields: &'static [(Range<usize>, FieldId)]) -> FixedTable {
         FixedTable {
             fields,
-            merged: std::sync::OnceLock::new(),
+            spans: std::sync::OnceLock::new(),
         }
     }
 
-    /// [`FixedTable::fields`] with the runs that read alike merged.
-    pub fn merged(&self) -> &[(Range<usize>, FieldId)] {
-        self.merged.get_or_init(|| Self::merge(self.fields))
+    /// The spans of a whole header, offsets within it: per field, or `merged`.
+    fn spans(&self, merged: bool) -> &[Span] {
+        let [per_field, runs] = self.spans.get_or_init(|| {
+            let spans = |fields: &[(Range<usize>, FieldId)]| -> Vec<Span> {
+                fields
+                    .iter()
+                    .map(|(r, f)| Span::field(to_u32(r.start)..to_u32(r.end), *f))
+                    .collect()
+            };
+            [spans(self.fields), spans(&Self::merge(self.fields))]
+        });
+        if merged {
+            runs
+        } else {
+            per_field
+        }
     }
 
     /// `fields` with each run of adjacent fields that read alike (default visibilities
