@@ -274,6 +274,15 @@ impl<W: Write> Sink for JsonSink<W> {
         self.emit(&v)
     }
 
+    /// Only JSON frames read byte maps.
+    fn reads_maps(&self) -> crate::sink::KeepFrames {
+        if self.mode == JsonMode::Frames {
+            crate::sink::KeepFrames::All
+        } else {
+            crate::sink::KeepFrames::None
+        }
+    }
+
     fn flow(&mut self, r: &FlowReport) -> io::Result<()> {
         if self.mode != JsonMode::Flows {
             return Ok(());
