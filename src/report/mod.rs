@@ -13,6 +13,7 @@ use crate::proto::tls::{CertNames, ContentType, HandshakeType, TlsFacts, TlsVers
 use crate::proto::{Desc, Direction, Facts, NameSource, Protection};
 use crate::sink::FrameView;
 use crate::span::{Label, LeakKind};
+use crate::text::push_joined;
 use std::net::IpAddr;
 use std::num::NonZeroU64;
 use std::sync::LazyLock;
@@ -406,7 +407,7 @@ impl FlowReport {
         const SEP: usize = " › ".len();
         let len: usize = self.stack.iter().map(|l| l.len() + SEP).sum();
         out.reserve(len.saturating_sub(SEP));
-        crate::text::push_joined(out, &self.stack, " › ");
+        push_joined(out, &self.stack, " › ");
     }
 
     /// One line a student can read: is the content readable, and what is visible.
@@ -433,7 +434,7 @@ impl FlowReport {
                 out.push_str(a);
             } else if !t.alpn_offered.is_empty() {
                 item(&mut out, "ALPN=");
-                crate::text::push_joined(&mut out, &t.alpn_offered, ",");
+                push_joined(&mut out, &t.alpn_offered, ",");
             }
             if !t.certificates.is_empty() {
                 item(&mut out, "certificate names");
@@ -455,14 +456,13 @@ impl FlowReport {
             }
         }
         // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
-        let mut ids = leaks.iter().filter(|l| l.kind == LeakKind::Identity);
-        if let Some(first) = ids.next() {
+        let mut ids = leaks
+            .iter()
+            .filter(|l| l.kind == LeakKind::Identity)
+            .peekable();
+        if ids.peek().is_some() {
             item(&mut out, "identity ");
-            out.push_str(&first.value);
-            for l in ids {
-                out.push_str(", ");
-                out.push_str(&l.value);
-            }
+            push_joined(&mut out, ids.map(|l| l.value.as_str()), ", ");
         }
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
@@ -470,8 +470,9 @@ impl FlowReport {
             .findings()
             .names
             .iter()
-            .filter(|n| n.source == NameSource::Dns);
-        if let Some(first) = dns.next().filter(|_| hidden_sni) {
+            .filter(|n| n.source == NameSource::Dns)
+            .peekable();
+        if hidden_sni && dns.peek().is_some() {
             let how = match &self.tls {
                 Some(t) if t.ech => "ECH may hide the server name, but ",
                 Some(_) => "no SNI, but ",
@@ -479,17 +480,13 @@ impl FlowReport {
             };
             item(&mut out, how);
             out.push_str("an earlier DNS answer named the server (");
-            out.push_str(&first.name);
-            for n in dns {
-                out.push_str(", ");
-                out.push_str(&n.name);
-            }
+            push_joined(&mut out, dns.map(|n| n.name.as_str()), ", ");
             out.push(')');
         }
         let weak = self.weaknesses();
         if !weak.is_empty() {
             out.push_str("; weak: ");
-            crate::text::push_joined(&mut out, &weak, "; ");
+            push_joined(&mut out, &weak, "; ");
         }
         out
     }
@@ -502,16 +499,12 @@ impl FlowReport {
         let undecoded = Label::Undecoded.count(&p);
         let plain = self.plaintext();
         let bytes = |out: &mut String, n: u64| crate::text::BytesRange(n, n).push_to(out);
-        let mut creds = self.credentials();
+        let mut creds = self.credentials().peekable();
         if total == 0 {
             out.push_str("no payload");
-        } else if let Some(first) = creds.next() {
+        } else if creds.peek().is_some() {
             out.push_str("CREDENTIALS READABLE (");
-            out.push_str(&first.value);
-            for l in creds {
-                out.push_str("; ");
-                out.push_str(&l.value);
-            }
+            push_joined(out, creds.map(|l| l.value.as_str()), "; ");
             out.push(')');
         } else if plain > 0 && opaque > 0 {
             out.push_str("partly readable: ");
