@@ -19,6 +19,8 @@ use std::io;
 pub struct FrameView<'a> {
     pub frame: &'a Frame,
     pub decoded: &'a Decoded,
+    /// The frame's labels: its runs for the frames the sink reads maps of
+    /// ([`Sink::reads_maps`]), its length and [`ByteMap::totals`] for every frame.
     pub map: &'a ByteMap,
     /// Descriptions of what starts in this frame's payload, in stream order.
     pub events: &'a [Desc],

@@ -256,8 +256,9 @@ impl ByteMap {
     }
 
     /// What [`ByteMap::rebuild`] then [`ByteMap::count_in`] over `within` count, without
-    /// keeping the runs: the map is left with its length and [`ByteMap::totals`], and
-    /// no runs, for a sink that reads no byte map (`flows`:
+    /// making the runs: the map is left with its length and [`ByteMap::totals`] (and
+    /// its runs only when spans came out of order: then it is rebuilt from a sorted
+    /// copy), for a sink that reads no byte map (`flows`:
     /// [`crate::sink::Sink::reads_maps`]). Returns the bytes per label inside `within`.
     pub fn count(
         &mut self,
