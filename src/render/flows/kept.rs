@@ -26,8 +26,7 @@ pub(super) const PAD: &str = match std::str::from_utf8(&[PAD_CHAR as u8]) {
     Ok(s) => s,
     Err(_) => "",
 };
-/// [`PAD`] as a character, to split on (a `char` pattern searches with `memchr`; a
-/// `&str` one, even of one byte, with the general substring search).
+/// [`PAD`] as a character: one ASCII byte, which `memchr` finds in an entry's text.
 pub(super) const PAD_CHAR: char = '\0';
 
 /// A flow's entry before the column widths are known.

@@ -347,15 +347,16 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             s.push('\n');
         } else {
             self.row(s, p, w);
-            // The indentation, now that the id column's width is known.
-            let mut pieces = p.body.split(PAD_CHAR);
-            if let Some(first) = pieces.next() {
-                s.push_str(first);
-            }
-            for piece in pieces {
+            // The indentation, now that the id column's width is known. (PAD is one
+            // ASCII byte: the text around it splits on character boundaries.)
+            let body: &str = &p.body;
+            let mut from = 0;
+            for at in memchr::memchr_iter(PAD_CHAR as u8, body.as_bytes()) {
+                s.push_str(body.get(from..at).unwrap_or_default());
                 spaces(s, w.id + 2);
-                s.push_str(piece);
+                from = at + 1;
             }
+            s.push_str(body.get(from..).unwrap_or_default());
         }
     }
 
