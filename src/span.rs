@@ -227,6 +227,14 @@ pub struct Run {
     pub label: Label,
 }
 
+/// Bytes per label inside `within`, counted by [`ByteMap::count`]'s pass instead of
+/// making runs (empty, and unused, when runs are made).
+#[derive(Default)]
+struct Inside {
+    within: std::ops::Range<u32>,
+    counts: [u64; Label::COUNT],
+}
+
 /// Per frame: a run-length list of labels covering every captured byte exactly once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ByteMap {
@@ -249,8 +257,7 @@ impl ByteMap {
     /// [`ByteMap::build`] into this map, reusing its memory and `scratch` (the engine
     /// builds one map per frame).
     pub fn rebuild(&mut self, len: u32, spans: &[Span], scratch: &mut Vec<(u32, u32, Label)>) {
-        let mut none = [0; Label::COUNT];
-        if !self.pass::<true>(len, spans, &(0..0), &mut none) {
+        if !self.pass::<true>(len, spans, &mut Inside::default()) {
             self.rebuild_sorted(len, spans, scratch);
         }
     }
@@ -267,9 +274,12 @@ impl ByteMap {
         within: std::ops::Range<u32>,
         scratch: &mut Vec<(u32, u32, Label)>,
     ) -> [u64; Label::COUNT] {
-        let mut inside = [0; Label::COUNT];
-        if self.pass::<false>(len, spans, &within, &mut inside) {
-            inside
+        let mut inside = Inside {
+            within: within.clone(),
+            counts: [0; Label::COUNT],
+        };
+        if self.pass::<false>(len, spans, &mut inside) {
+            inside.counts
         } else {
             self.rebuild_sorted(len, spans, scratch);
             self.count_in(within)
@@ -278,16 +288,10 @@ impl ByteMap {
 
     /// One pass over spans in order (headers, then payload in stream order: nearly
     /// always), read where they are without a sorted copy; with `RUNS` the runs are
-    /// made, without them the bytes inside `within` counted into `inside`. False at the
-    /// first span out of order: then the caller starts over from a sorted copy.
+    /// made, without them the bytes inside `inside.within` counted. False at the first
+    /// span out of order: then the caller starts over from a sorted copy.
     #[inline(always)]
-    fn pass<const RUNS: bool>(
-        &mut self,
-        len: u32,
-        spans: &[Span],
-        within: &std::ops::Range<u32>,
-        inside: &mut [u64; Label::COUNT],
-    ) -> bool {
+    fn pass<const RUNS: bool>(&mut self, len: u32, spans: &[Span], inside: &mut Inside) -> bool {
         self.clear(len);
         let mut pos = 0u32;
         let mut last_start = 0u32;
@@ -299,11 +303,11 @@ impl ByteMap {
             if s.range.start < s.range.end && s.range.start < len {
                 let end = s.range.end.min(len);
                 if end > pos {
-                    pos = self.cover::<RUNS>(pos, s.range.start, end, s.label(), within, inside);
+                    pos = self.cover::<RUNS>(pos, s.range.start, end, s.label(), inside);
                 }
             }
         }
-        self.finish::<RUNS>(pos, within, inside);
+        self.finish::<RUNS>(pos, inside);
         true
     }
 
@@ -321,11 +325,11 @@ impl ByteMap {
         // bytes.
         scratch.sort_by_key(|&(start, _, _)| start);
         let mut pos = 0u32;
-        let mut none = [0; Label::COUNT];
+        let none = &mut Inside::default();
         for &(start, end, label) in scratch.iter() {
-            pos = self.cover::<true>(pos, start, end, label, &(0..0), &mut none);
+            pos = self.cover::<true>(pos, start, end, label, none);
         }
-        self.finish::<true>(pos, &(0..0), &mut none);
+        self.finish::<true>(pos, none);
     }
 
     fn clear(&mut self, len: u32) {
@@ -344,41 +348,28 @@ impl ByteMap {
         start: u32,
         end: u32,
         label: Label,
-        within: &std::ops::Range<u32>,
-        inside: &mut [u64; Label::COUNT],
+        inside: &mut Inside,
     ) -> u32 {
         if end <= pos {
             return pos;
         }
         if start > pos {
-            self.push::<RUNS>(pos, start, Label::Undecoded, within, inside);
+            self.push::<RUNS>(pos, start, Label::Undecoded, inside);
         }
-        self.push::<RUNS>(start.max(pos), end, label, within, inside);
+        self.push::<RUNS>(start.max(pos), end, label, inside);
         end
     }
 
     /// The rest up to the frame's length is `Undecoded`.
     #[inline(always)]
-    fn finish<const RUNS: bool>(
-        &mut self,
-        pos: u32,
-        within: &std::ops::Range<u32>,
-        inside: &mut [u64; Label::COUNT],
-    ) {
+    fn finish<const RUNS: bool>(&mut self, pos: u32, inside: &mut Inside) {
         if pos < self.len {
-            self.push::<RUNS>(pos, self.len, Label::Undecoded, within, inside);
+            self.push::<RUNS>(pos, self.len, Label::Undecoded, inside);
         }
     }
 
     #[inline(always)]
-    fn push<const RUNS: bool>(
-        &mut self,
-        start: u32,
-        end: u32,
-        label: Label,
-        within: &std::ops::Range<u32>,
-        inside: &mut [u64; Label::COUNT],
-    ) {
+    fn push<const RUNS: bool>(&mut self, start: u32, end: u32, label: Label, inside: &mut Inside) {
         if start >= end {
             return;
         }
@@ -386,9 +377,9 @@ impl ByteMap {
             *n += u64::from(end - start);
         }
         if !RUNS {
-            let (s, e) = (start.max(within.start), end.min(within.end));
+            let (s, e) = (start.max(inside.within.start), end.min(inside.within.end));
             if s < e {
-                if let Some(n) = inside.get_mut(label.index()) {
+                if let Some(n) = inside.counts.get_mut(label.index()) {
                     *n += u64::from(e - s);
                 }
             }

@@ -270,14 +270,18 @@ impl Walk<'_> {
     }
 
     pub fn span_vis(&mut self, base: usize, range: Range<usize>, field: FieldId, vis: Visibility) {
+        if let Some(r) = self.captured(base, range) {
+            self.out.spans.push(Span::new(r, field, vis));
+        }
+    }
+
+    /// `base + range` clipped to the captured bytes; `None` when nothing is left.
+    #[inline]
+    fn captured(&self, base: usize, range: Range<usize>) -> Option<Range<u32>> {
         let cap = self.data.len();
         let start = base.saturating_add(range.start).min(cap);
         let end = base.saturating_add(range.end).min(cap);
-        if start < end {
-            self.out
-                .spans
-                .push(Span::new(to_u32(start)..to_u32(end), field, vis));
-        }
+        (start < end).then(|| to_u32(start)..to_u32(end))
     }
 
     /// [`Walk::span`], onto the previous span with [`Walk::merge`] when it continues
@@ -288,11 +292,8 @@ impl Walk<'_> {
         if !self.merge {
             return self.span(base, range, field);
         }
-        let cap = self.data.len();
-        let start = base.saturating_add(range.start).min(cap);
-        let end = base.saturating_add(range.end).min(cap);
-        if start < end {
-            self.push_merging(Span::field(to_u32(start)..to_u32(end), field));
+        if let Some(r) = self.captured(base, range) {
+            self.push_merging(Span::field(r, field));
         }
     }
 
