@@ -307,7 +307,7 @@ impl<S: Sink> Engine<S> {
     /// Closed flows whose lingering is over leave (first thing on every frame: removing
     /// moves slots).
     fn sweep(&mut self, number: u64) {
-        for (mut old, at) in self.flows.sweep(number) {
+        while let Some((mut old, at)) = self.flows.sweep(number) {
             let why = if old.reset {
                 FlowEnd::Reset
             } else {

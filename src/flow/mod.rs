@@ -412,27 +412,24 @@ impl FlowTable {
         self.lingering.push_back((flow.id, flow.key, frame));
     }
 
-    /// Closed flows whose lingering time is over (or beyond the lingering bound), each
-    /// with the frame it closed at.
-    pub fn sweep(&mut self, now: u64) -> Vec<(Flow, u64)> {
-        let mut out = Vec::new();
-        if self.lingering.is_empty() {
-            return out;
-        }
+    /// A closed flow whose lingering time is over (or beyond the lingering bound), with
+    /// the frame it closed at; `None` when none is. (One at a time: a list made on
+    /// every frame that swept one was an allocation per flow.)
+    pub fn sweep(&mut self, now: u64) -> Option<(Box<Flow>, u64)> {
         while let Some(&(id, key, at)) = self.lingering.front() {
             if at + LINGER_FRAMES > now && self.lingering.len() <= MAX_LINGERING {
-                break;
+                return None;
             }
             self.lingering.pop_front();
             if let Some(slot) = self.slot_of(&key) {
                 if self.flows.get(slot).is_some_and(|f| f.id == id) {
                     if let Some(flow) = self.remove(slot) {
-                        out.push((*flow, at));
+                        return Some((flow, at));
                     }
                 }
             }
         }
-        out
+        None
     }
 
     /// Finds or creates the flow of a packet. A SYN with a new ISN on a known TCP

@@ -11,7 +11,7 @@ use super::escape;
 use crate::proto::NameSource;
 use crate::report::FlowReport;
 use crate::span::LeakKind;
-use crate::text::{grouped, plural, push_joined, shorten};
+use crate::text::{grouped, plural, push_joined, shorten, shortened};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -75,6 +75,38 @@ impl<V: Default> Tally<V> {
             self.map.insert(key.to_string(), V::default());
         }
         self.map.get_mut(key)
+    }
+}
+
+/// The ways one flow gave a name away, each once, in the order they came (the five
+/// ways of [`NameSource`] a flow names, and `dns-query`).
+#[derive(Clone, Copy)]
+struct Sources {
+    list: [&'static str; 6],
+    len: usize,
+}
+
+impl Sources {
+    fn of(first: &'static str) -> Sources {
+        Sources {
+            list: [first; 6],
+            len: 1,
+        }
+    }
+
+    fn list(&self) -> &[&'static str] {
+        self.list.get(..self.len).unwrap_or(&self.list)
+    }
+
+    /// Adds a way not yet in the list (one more than there is room for is dropped,
+    /// which six distinct ways cannot be).
+    fn add(&mut self, way: &'static str) {
+        if !self.list().contains(&way) {
+            if let Some(slot) = self.list.get_mut(self.len) {
+                *slot = way;
+                self.len += 1;
+            }
+        }
     }
 }
 
@@ -143,7 +175,7 @@ impl Learned {
             what.clear();
             r.push_stack_text(&mut what);
             if let Some((_, field, sample)) = &r.findings().first_plaintext {
-                let _ = write!(what, ": {field} {:?}", shorten(sample.trim(), 40));
+                let _ = write!(what, ": {field} {:?}", shortened(sample.trim(), 40));
             }
             if let Some(seen) = self.readable.entry(&what) {
                 seen.add(r.id);
@@ -193,7 +225,10 @@ impl Learned {
     /// further source of any of them; when the flow named nothing else, its leaf
     /// certificate's common name. ALPN names a protocol, not a place, and is left out.
     fn add_names(&mut self, r: &FlowReport) {
-        let mut own: Vec<(&str, Vec<&'static str>)> = Vec::new();
+        // Each name's ways in place (at most one of each: no list allocated per name),
+        // the certified names read from the report where they are, and the keys made
+        // in the scratch buffer.
+        let mut own: Vec<(&str, Sources)> = Vec::new();
         for n in &r.findings().names {
             if matches!(n.source, NameSource::Alpn | NameSource::Certificate) {
                 continue;
@@ -202,28 +237,25 @@ impl Learned {
                 .iter_mut()
                 .find(|(name, _)| name.eq_ignore_ascii_case(&n.name))
             {
-                Some((_, s)) if !s.contains(&n.source.name()) => s.push(n.source.name()),
-                Some(_) => {}
-                None => own.push((&n.name, vec![n.source.name()])),
+                Some((_, s)) => s.add(n.source.name()),
+                None => own.push((&n.name, Sources::of(n.source.name()))),
             }
         }
-        let certified: Vec<&str> = r
+        let certified = r
             .findings()
             .names
             .iter()
-            .filter(|n| n.source == NameSource::Certificate)
-            .map(|n| n.name.as_str())
-            .collect();
+            .filter(|n| n.source == NameSource::Certificate);
         for (name, sources) in &mut own {
-            if certified.iter().any(|c| c.eq_ignore_ascii_case(name)) {
-                sources.push(NameSource::Certificate.name());
+            if certified.clone().any(|c| c.name.eq_ignore_ascii_case(name)) {
+                sources.add(NameSource::Certificate.name());
             }
         }
         if own.is_empty() {
             if let Some(leaf) = r.tls.as_ref().and_then(|t| t.certificates.first()) {
                 let cn = crate::text::common_name(&leaf.subject);
                 if !cn.is_empty() {
-                    own.push((cn, vec![NameSource::Certificate.name()]));
+                    own.push((cn, Sources::of(NameSource::Certificate.name())));
                 }
             }
         }
@@ -234,13 +266,16 @@ impl Learned {
             .filter(|l| l.kind == LeakKind::DnsName)
         {
             if !own.iter().any(|(n, _)| n.eq_ignore_ascii_case(&l.value)) {
-                own.push((&l.value, vec!["dns-query"]));
+                own.push((&l.value, Sources::of("dns-query")));
             }
         }
+        let mut key = std::mem::take(&mut self.scratch);
         for (name, sources) in own {
-            let key = name.to_ascii_lowercase();
+            key.clear();
+            key.push_str(name);
+            key.make_ascii_lowercase();
             if let Some(e) = self.names.entry(&key) {
-                for s in sources {
+                for &s in sources.list() {
                     if !e.sources.contains(&s) {
                         e.sources.push(s);
                     }
@@ -248,6 +283,7 @@ impl Learned {
                 e.seen.add(r.id);
             }
         }
+        self.scratch = key;
     }
 
     /// Nothing at all was learned beyond addresses and ports.

@@ -80,7 +80,8 @@ impl FlowReport {
                 .find(|l| l.kind == kind)
                 .map_or(r.first_frame, |l| l.frame)
         };
-        if let Some(t) = self.tls.clone() {
+        // Taken out while its names go in (and put back): not copied.
+        if let Some(t) = self.tls.take() {
             if let Some(sni) = &t.sni {
                 let source = if t.ech {
                     NameSource::EchPublic
@@ -92,9 +93,14 @@ impl FlowReport {
             }
             if let Some(leaf) = t.certificates.first() {
                 let f = leak_frame(self, LeakKind::CertificateName);
-                let cn = crate::text::common_name(&leaf.subject).to_string();
-                for n in leaf.sans.iter().cloned().chain(std::iter::once(cn)) {
-                    self.name(&n, NameSource::Certificate, f);
+                let cn = crate::text::common_name(&leaf.subject);
+                for n in leaf
+                    .sans
+                    .iter()
+                    .map(String::as_str)
+                    .chain(std::iter::once(cn))
+                {
+                    self.name(n, NameSource::Certificate, f);
                 }
             }
             // ALPN travels in the ClientHello, beside the server name (if any).
@@ -112,6 +118,7 @@ impl FlowReport {
             for a in t.alpn_chosen.iter().chain(t.alpn_offered.iter()) {
                 self.name(a, NameSource::Alpn, f);
             }
+            self.tls = Some(t);
         }
         for (n, f) in dns(self.server.0, self.first_frame) {
             self.name(&n, NameSource::Dns, f);

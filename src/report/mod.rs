@@ -202,7 +202,7 @@ impl FlowReport {
         server: (IpAddr, u16),
     ) -> FlowReport {
         let mut r = FlowReport::unstacked(id, transport, client, server);
-        r.stack = r.base_stack();
+        r.stack = r.base_stack(0);
         r
     }
 
@@ -287,16 +287,17 @@ impl FlowReport {
             f.tunnel = tunnel;
         }
         if built {
-            self.stack = self.base_stack();
+            self.stack = self.base_stack(above.len());
             self.stack.extend(above);
         }
     }
 
     /// The layers before the dissectors': the tunnel's, the inner IP version after a
-    /// tunnel, the transport.
-    fn base_stack(&self) -> Vec<String> {
+    /// tunnel, the transport; with room for `more` layers after them.
+    fn base_stack(&self, more: usize) -> Vec<String> {
         let tunnel = &self.findings().tunnel;
-        let mut stack: Vec<String> = tunnel.iter().map(|t| t.to_string()).collect();
+        let mut stack = Vec::with_capacity(self.stack_base() + more);
+        stack.extend(tunnel.iter().map(|t| t.to_string()));
         if !tunnel.is_empty() {
             let ip = if self.client.0.is_ipv6() {
                 "IPv6"
@@ -312,7 +313,7 @@ impl FlowReport {
     /// Builds the stack's first layers if they are not yet ([`FlowReport::for_flow`]).
     pub(crate) fn complete_stack(&mut self) {
         if self.stack.is_empty() {
-            self.stack = self.base_stack();
+            self.stack = self.base_stack(0);
         }
     }
 
@@ -330,7 +331,7 @@ impl FlowReport {
     pub fn ended(&mut self, facts: Facts, why: FlowEnd, syn_seen: bool) {
         self.end_reason = why;
         self.syn_seen = syn_seen;
-        self.stack = self.base_stack();
+        self.stack = self.base_stack(facts.stack.len());
         self.stack.extend(facts.stack);
         if let Some(t) = &facts.tls {
             // `TLS` becomes `TLS 1.3`; `DTLS` becomes `DTLS 1.2` once a version is known.
@@ -545,11 +546,11 @@ impl FlowReport {
 /// negotiated.
 pub fn tls_layer(facts: &TlsFacts) -> String {
     match facts.version {
-        Some(v) => {
-            let l = v.label();
-            // "TLSv1.3" → "TLS 1.3", "SSLv3" → "SSL 3".
-            l.replacen('v', " ", 1)
-        }
+        // "TLSv1.3" → "TLS 1.3", "SSLv3" → "SSL 3".
+        Some(v) => match v.name() {
+            Some(l) => l.replacen('v', " ", 1),
+            None => v.label().replacen('v', " ", 1),
+        },
         None => "TLS".to_string(),
     }
 }

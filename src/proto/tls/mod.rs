@@ -384,10 +384,10 @@ impl TlsStream {
 }
 
 /// The IANA name of a cipher suite (from tls-parser's table), or its number in hex.
-pub fn cipher_name(id: u16) -> String {
+pub fn cipher_name(id: u16) -> std::borrow::Cow<'static, str> {
     match tls_parser::TlsCipherSuite::from_id(id) {
-        Some(c) => c.name.to_string(),
-        None => format!("{id:#06x}"),
+        Some(c) => c.name.into(),
+        None => format!("{id:#06x}").into(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! names, leaks, sizes and the verdict.
 
 use super::*;
-use crate::text::{push_dec, push_plural};
+use crate::text::{push_dec, push_plural, push_seconds_3};
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
     /// The table row of a flow.
@@ -84,19 +84,18 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                 let _ = writeln!(s, "{pad}{}", self.paint(&escape(&line), Label::Leak));
             }
         }
-        let dur = (r.end.sec as f64 - r.start.sec as f64)
-            + (f64::from(r.end.nsec) - f64::from(r.start.nsec)) / 1e9;
         s.push_str(pad);
         s.push_str("frames ");
         push_dec(s, r.first_frame);
         s.push('–');
         push_dec(s, r.last_frame);
         s.push_str(", from ");
-        match rfc3339(r.start) {
-            Some(t) => s.push_str(&t),
-            None => s.push_str("[a time out of range]"),
+        if !push_rfc3339(s, r.start) {
+            s.push_str("[a time out of range]");
         }
-        let _ = write!(s, " for {:.3} s", dur.max(0.0));
+        s.push_str(" for ");
+        push_seconds_3(s, (r.start.sec, r.start.nsec), (r.end.sec, r.end.nsec));
+        s.push_str(" s");
         if r.transport == Transport::Tcp && !r.syn_seen {
             s.push_str(", TCP handshake not seen");
         }

@@ -10,7 +10,7 @@
 //! escaped.
 
 use super::escape;
-use super::json::rfc3339;
+use super::json::push_rfc3339;
 use super::learned::Learned;
 use super::style::Palette;
 use crate::proto::tls::cipher_name;
@@ -120,6 +120,8 @@ pub struct FlowsSink<W: Write, E: Write> {
     file: String,
     /// A flow's stack text, made for counting it.
     stack_scratch: String,
+    /// Where a flow's entry is written before it is kept or printed.
+    scratch: Scratch,
 }
 
 impl<W: Write, E: Write> FlowsSink<W, E> {
@@ -134,6 +136,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             totals: Totals::default(),
             file: file.to_string(),
             stack_scratch: String::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -195,11 +198,7 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
                     Some(r) => r,
                 };
                 self.lay_out_kept()?;
-                let p = self.parts(&r);
-                if let Some(kept) = &mut self.kept {
-                    kept.push(&r, &p)?;
-                }
-                Ok(())
+                self.keep(&r)
             }
             Some(_) => {
                 self.out.flush()?;
@@ -245,12 +244,21 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
             .map(Kept::take_reports)
             .unwrap_or_default();
         for r in &held {
-            let p = self.parts(r);
-            if let Some(kept) = &mut self.kept {
-                kept.push(r, &p)?;
-            }
+            self.keep(r)?;
         }
         Ok(())
+    }
+
+    /// Lays out a flow's entry and keeps it.
+    fn keep(&mut self, r: &FlowReport) -> io::Result<()> {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let p = self.parts(r, &mut scratch);
+        let kept = match &mut self.kept {
+            Some(kept) => kept.push(r, &p),
+            None => Ok(()),
+        };
+        self.scratch = scratch;
+        kept
     }
 
     /// A brief line leaves the verdict at least [`BRIEF_VERDICT`] columns: the
@@ -380,9 +388,11 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// Prints one flow now, in fixed-width columns (past the sorting bound).
     fn flow_now(&mut self, r: &FlowReport) -> io::Result<()> {
         let w = self.capped(Widths::fixed());
-        let p = self.parts(r);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let p = self.parts(r, &mut scratch);
         let mut s = String::with_capacity(1024);
         self.entry(&mut s, &p, &w);
+        self.scratch = scratch;
         self.out.write_all(s.as_bytes())
     }
 }

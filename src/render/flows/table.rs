@@ -74,6 +74,13 @@ impl Widths {
     }
 }
 
+/// The buffers a flow's entry is written into before it is kept or printed.
+#[derive(Default)]
+pub(super) struct Scratch {
+    cells: String,
+    body: String,
+}
+
 /// A flow's table cells, as text: the eight one after another in one string (a
 /// string each cost eight allocations a flow), and where each ends.
 pub(super) struct Cells<'a> {
@@ -132,43 +139,45 @@ impl<'a> Cells<'a> {
     }
 }
 
-impl Cells<'static> {
-    pub(super) fn of(r: &FlowReport) -> Cells<'static> {
+impl<'s> Cells<'s> {
+    /// A report's cells, written into `s` (cleared first: a buffer kept from flow to
+    /// flow).
+    pub(super) fn of(r: &FlowReport, s: &'s mut String) -> Cells<'s> {
         let p = r.payload();
         let readable = Label::Cleartext.count(&p) + Label::Leak.count(&p);
         let plaintext = r.plaintext();
-        let mut s = String::with_capacity(96);
+        s.clear();
         let mut ends = [0u32; Cells::COUNT];
         let mut at = ends.iter_mut();
-        let mut end = |s: &String| {
+        let mut end = |s: &str| {
             if let Some(e) = at.next() {
                 *e = u32::try_from(s.len()).unwrap_or(u32::MAX);
             }
         };
-        crate::text::push_dec(&mut s, r.id);
-        end(&s);
-        Endpoint(&r.client).push_to(&mut s);
+        crate::text::push_dec(s, r.id);
+        end(s);
+        Endpoint(&r.client).push_to(s);
         s.push_str(" → ");
-        Endpoint(&r.server).push_to(&mut s);
-        end(&s);
+        Endpoint(&r.server).push_to(s);
+        end(s);
         let start = s.len();
-        r.push_stack_text(&mut s);
-        crate::render::escape_tail(&mut s, start);
-        end(&s);
-        push_grouped(&mut s, r.dirs[0].packets);
+        r.push_stack_text(s);
+        crate::render::escape_tail(s, start);
+        end(s);
+        push_grouped(s, r.dirs[0].packets);
         s.push('/');
-        push_grouped(&mut s, r.dirs[1].packets);
-        end(&s);
-        push_grouped(&mut s, r.dirs[0].bytes + r.dirs[1].bytes);
-        end(&s);
-        push_grouped(&mut s, readable.saturating_sub(plaintext));
-        end(&s);
-        push_grouped(&mut s, plaintext);
-        end(&s);
-        push_grouped(&mut s, Label::Opaque.count(&p));
-        end(&s);
+        push_grouped(s, r.dirs[1].packets);
+        end(s);
+        push_grouped(s, r.dirs[0].bytes + r.dirs[1].bytes);
+        end(s);
+        push_grouped(s, readable.saturating_sub(plaintext));
+        end(s);
+        push_grouped(s, plaintext);
+        end(s);
+        push_grouped(s, Label::Opaque.count(&p));
+        end(s);
         Cells {
-            text: s.into(),
+            text: Cow::Borrowed(s),
             ends,
         }
     }
@@ -319,19 +328,19 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     }
 
     /// A flow's entry with the column widths left open: what [`FlowsSink::entry`]
-    /// lays out once they are known.
-    pub(super) fn parts(&self, r: &FlowReport) -> Parts<'static> {
+    /// lays out once they are known; its text written into `scratch` (kept from flow
+    /// to flow: two buffers a flow, the details' often past a kilobyte, were two
+    /// allocations and a reallocation).
+    pub(super) fn parts<'s>(&self, r: &FlowReport, scratch: &'s mut Scratch) -> Parts<'s> {
         let body = if self.opts.brief {
-            short_verdict(r)
+            short_verdict(r).into()
         } else {
-            // A TLS flow's details run to about a kilobyte.
-            let mut s = String::with_capacity(1024);
-            self.details(&mut s, r, PAD);
-            s
-        }
-        .into();
+            scratch.body.clear();
+            self.details(&mut scratch.body, r, PAD);
+            Cow::Borrowed(scratch.body.as_str())
+        };
         Parts {
-            cells: Cells::of(r),
+            cells: Cells::of(r, &mut scratch.cells),
             transport: r.transport.name().into(),
             end: r.end_reason.name().into(),
             body,

@@ -183,7 +183,7 @@ fn tls_json(t: &TlsFacts) -> TlsJson<'_> {
         offered: t.offered.map(version_json),
         cipher: t.cipher.map(|c| CipherJson {
             id: c,
-            name: cipher_name(c),
+            name: cipher_name(c).into_owned(),
         }),
         sni: &t.sni,
         ech: t.ech,

@@ -99,9 +99,18 @@ fn emit<W: Write>(buf: &mut Vec<u8>, out: &mut W, value: &impl Serialize) -> io:
 /// RFC 3339 in UTC, with the capture's precision (nanoseconds are kept); `None` for a
 /// timestamp no calendar date can hold (tcpdump: "[Error converting time]").
 pub fn rfc3339(ts: Timestamp) -> Option<String> {
-    jiff::Timestamp::new(ts.sec, ts.nsec as i32)
-        .ok()
-        .map(|t| t.to_string())
+    let mut s = String::new();
+    push_rfc3339(&mut s, ts).then_some(s)
+}
+
+/// [`rfc3339`] written at the end of `s`; false (and nothing written) for a time out of
+/// range.
+pub fn push_rfc3339(s: &mut String, ts: Timestamp) -> bool {
+    use std::fmt::Write as _;
+    match jiff::Timestamp::new(ts.sec, ts.nsec as i32) {
+        Ok(t) => write!(s, "{t}").is_ok(),
+        Err(_) => false,
+    }
 }
 
 /// Counts by label, as an object keyed by the labels' words in their order.
