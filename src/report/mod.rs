@@ -413,10 +413,15 @@ impl FlowReport {
 
     /// One line a student can read: is the content readable, and what is visible.
     pub fn verdict(&self) -> String {
-        // Written into one string (a verdict per flow made some ten strings, then a
-        // list of borrowed and made ones).
         let mut out = String::with_capacity(160);
-        self.content_words(&mut out);
+        self.verdict_into(&mut out);
+        out
+    }
+
+    /// [`FlowReport::verdict`], appended to `out` (a verdict per flow made some ten
+    /// strings, then a list of borrowed and made ones, then one string).
+    pub fn verdict_into(&self, out: &mut String) {
+        self.content_words(out);
         out.push_str("; visible: addresses, ports");
         let item = |out: &mut String, text: &str| {
             out.push_str(", ");
@@ -424,21 +429,21 @@ impl FlowReport {
         };
         if let Some(t) = &self.tls {
             if let Some(sni) = &t.sni {
-                item(&mut out, "SNI=");
+                item(out, "SNI=");
                 out.push_str(sni);
                 if t.ech {
                     out.push_str(" (ECH offered: the real server name may travel encrypted)");
                 }
             }
             if let Some(a) = &t.alpn_chosen {
-                item(&mut out, "ALPN=");
+                item(out, "ALPN=");
                 out.push_str(a);
             } else if !t.alpn_offered.is_empty() {
-                item(&mut out, "ALPN=");
-                push_joined(&mut out, &t.alpn_offered, ",");
+                item(out, "ALPN=");
+                push_joined(out, &t.alpn_offered, ",");
             }
             if !t.certificates.is_empty() {
-                item(&mut out, "certificate names");
+                item(out, "certificate names");
             }
         }
         let kinds = [
@@ -453,7 +458,7 @@ impl FlowReport {
         let leaks = &self.findings().leaks;
         for (kind, name) in kinds {
             if leaks.iter().any(|l| l.kind == kind) {
-                item(&mut out, name);
+                item(out, name);
             }
         }
         // Identities sent in the clear (IKEv1 Aggressive Mode) are named, like SNI.
@@ -462,8 +467,8 @@ impl FlowReport {
             .filter(|l| l.kind == LeakKind::Identity)
             .peekable();
         if ids.peek().is_some() {
-            item(&mut out, "identity ");
-            push_joined(&mut out, ids.map(|l| l.value.as_str()), ", ");
+            item(out, "identity ");
+            push_joined(out, ids.map(|l| l.value.as_str()), ", ");
         }
         // No server name in the handshake (or an encrypted one), but DNS named it.
         let hidden_sni = self.tls.as_ref().is_none_or(|t| t.sni.is_none() || t.ech);
@@ -479,17 +484,16 @@ impl FlowReport {
                 Some(_) => "no SNI, but ",
                 None => "",
             };
-            item(&mut out, how);
+            item(out, how);
             out.push_str("an earlier DNS answer named the server (");
-            push_joined(&mut out, dns.map(|n| n.name.as_str()), ", ");
+            push_joined(out, dns.map(|n| n.name.as_str()), ", ");
             out.push(')');
         }
         let weak = self.weaknesses();
         if !weak.is_empty() {
             out.push_str("; weak: ");
-            push_joined(&mut out, &weak, "; ");
+            push_joined(out, &weak, "; ");
         }
-        out
     }
 
     /// The verdict's first part: is the content readable.

@@ -43,21 +43,22 @@ impl<W: Write, E: Write> FlowsSink<W, E> {
     /// The lines under the row, each indented by `pad`.
     pub(super) fn details(&self, s: &mut String, r: &FlowReport, pad: &str) {
         let full = self.opts.full;
-        // Copied only where it must change (escaped, shortened, painted): a verdict
-        // went through three strings a flow.
-        let verdict = r.verdict();
-        let verdict = escape(&verdict);
-        let verdict = if full || verdict.chars().count() <= 200 {
-            verdict
-        } else {
-            std::borrow::Cow::Owned(shorten(&verdict, 200))
-        };
+        // Written in place, then escaped, shortened, painted there where it must be (a
+        // verdict went through three strings a flow, then one).
         s.push_str(pad);
         s.push_str("verdict: ");
+        let start = s.len();
+        r.verdict_into(s);
+        crate::render::escape_tail(s, start);
+        let verdict = s.get(start..).unwrap_or_default();
+        if !full && verdict.chars().count() > 200 {
+            let short = shorten(verdict, 200);
+            s.truncate(start);
+            s.push_str(&short);
+        }
         if alarming(r) && self.opts.color {
+            let verdict = s.split_off(start);
             s.push_str(&self.paint(&verdict, Label::Leak));
-        } else {
-            s.push_str(&verdict);
         }
         s.push('\n');
         if let Some(d) = r.tls.as_ref().and_then(|t| t.decryption.as_ref()) {
