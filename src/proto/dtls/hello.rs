@@ -41,7 +41,7 @@ impl Dtls {
                     let offered = dtls_max_version(&ch);
                     self.facts.client_hello_seen = true;
                     self.facts.offered = Some(offered);
-                    self.client_session_id = ch.session_id.clone();
+                    self.client_session_id = ch.session_id;
                     if out.fingerprints() && self.facts.ja4.is_none() {
                         self.facts.ja3 = Some(fingerprint::ja3(&ch));
                         self.facts.ja4 = Some(fingerprint::ja4_dtls(&ch));

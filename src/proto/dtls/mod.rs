@@ -338,7 +338,7 @@ pub struct Dtls {
     dirs: [DirState; 2],
     pub facts: TlsFacts,
     /// The ClientHello's session id, to recognise a resumed session.
-    client_session_id: Vec<u8>,
+    client_session_id: crate::proto::tls::handshake::SessionId,
     /// Length of the connection IDs in records sent in each direction, as the
     /// hellos negotiated them (RFC 9146 section 3): `[to the server, to the client]`.
     cid_len: [Option<usize>; 2],

@@ -134,7 +134,7 @@ impl TlsStream {
                             detail.push("ECH offered".into());
                         }
                     }
-                    self.handshake().client_session_id = ch.session_id.clone();
+                    self.handshake().client_session_id = ch.session_id;
                     if let Some(name) = ch.server_names.first() {
                         let sni = String::from_utf8_lossy(&name.value).into_owned();
                         if describe {

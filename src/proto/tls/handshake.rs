@@ -41,12 +41,22 @@ pub type Fields = Vec<(Range<usize>, FieldId)>;
 /// (a browser's ClientHello has 15 to 20 extensions). Growing through 4, 8, 16, 32
 /// and 64, and the overlay's result after it, took 1% of `show`.
 const HELLO_SPANS: usize = 48;
+/// The same for a ServerHello: its fixed part and a few extensions (2 in TLS 1.3,
+/// up to 6 in TLS 1.2), under the size the allocator serves from its per-thread
+/// cache (48 spans, 1,152 bytes, went the slow way of a large request, once per
+/// connection).
+const SERVER_HELLO_SPANS: usize = 20;
 
 /// Lays `over` on top of `base`: where they overlap, `over` wins; the result is leaves.
 /// The result's room is taken at once: each of `over` inside one of `base` adds two
 /// pieces (itself, and the rest of what it splits).
 pub(super) fn overlay(mut base: Fields, mut over: Fields) -> Fields {
     base.sort_by_key(|(r, _)| r.start);
+    if over.is_empty() {
+        // What the walk below makes of it, in place (a ServerHello mostly).
+        base.retain(|(r, _)| r.start < r.end);
+        return base;
+    }
     over.sort_by_key(|(r, _)| r.start);
     let mut out = Fields::with_capacity(base.len() + 2 * over.len());
     let mut oi = over.iter().peekable();
@@ -80,6 +90,44 @@ pub(super) fn overlay(mut base: Fields, mut over: Fields) -> Fields {
     out
 }
 
+/// A hello's legacy session id (RFC 8446 section 4.1.2: 0 to 32 bytes), in place: a
+/// heap copy was an allocation per hello, and one more kept for the handshake.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionId {
+    len: u8,
+    /// The id, then zeros (so that equal ids compare equal whole).
+    bytes: [u8; SessionId::MAX],
+}
+
+impl SessionId {
+    pub const MAX: usize = 32;
+
+    /// The id in `b`; past [`SessionId::MAX`] bytes (never in a hello a parser
+    /// accepts), its first 32.
+    pub fn new(b: &[u8]) -> SessionId {
+        let mut id = SessionId::default();
+        let n = b.len().min(SessionId::MAX);
+        if let (Some(to), Some(from)) = (id.bytes.get_mut(..n), b.get(..n)) {
+            to.copy_from_slice(from);
+            id.len = n as u8;
+        }
+        id
+    }
+}
+
+impl std::ops::Deref for SessionId {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl std::fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// A fact with the message-relative bytes it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Located<T> {
@@ -96,7 +144,7 @@ pub struct ClientHello {
     pub versions: Vec<TlsVersion>,
     /// An encrypted inner ClientHello was offered (ECH).
     pub ech: bool,
-    pub session_id: Vec<u8>,
+    pub session_id: SessionId,
     /// Cipher suites, extension types, groups, point formats and signature algorithms
     /// in the client's order (GREASE included), for fingerprints.
     pub ciphers: Vec<u16>,
@@ -132,7 +180,7 @@ pub struct ServerHello {
     pub selected: TlsVersion,
     pub retry_request: bool,
     pub alpn: Vec<Located<Vec<u8>>>,
-    pub session_id: Vec<u8>,
+    pub session_id: SessionId,
     /// The server accepted a pre-shared key (TLS 1.3 resumption, RFC 8446 section 4.2.11).
     pub psk: bool,
     /// Extension types in the server's order, for JA3S.
@@ -224,7 +272,7 @@ pub fn client_hello(body: &[u8]) -> Option<ClientHello> {
     let (_, ch) = tls_parser::parse_tls_handshake_client_hello(body).ok()?;
     let mut out = ClientHello {
         legacy_version: ch.version.0,
-        session_id: ch.session_id.map(<[u8]>::to_vec).unwrap_or_default(),
+        session_id: ch.session_id.map(SessionId::new).unwrap_or_default(),
         ciphers: ch.ciphers.iter().map(|c| c.0).collect(),
         ..ClientHello::default()
     };
@@ -312,12 +360,12 @@ pub fn server_hello(body: &[u8]) -> Option<ServerHello> {
         selected: TlsVersion(sh.version.0),
         retry_request: sh.random == HRR_RANDOM,
         alpn: Vec::new(),
-        session_id: sh.session_id.map(<[u8]>::to_vec).unwrap_or_default(),
+        session_id: sh.session_id.map(SessionId::new).unwrap_or_default(),
         psk: false,
         extensions: Vec::new(),
         spans: Fields::new(),
     };
-    let mut spans = Fields::with_capacity(HELLO_SPANS);
+    let mut spans = Fields::with_capacity(SERVER_HELLO_SPANS);
     let sid_len = usize::from(*body.get(34)?);
     let pos = hello_prefix(body, sid_len, &mut spans);
     spans.push((pos..pos + 2, fields::TLS_HS_CIPHERSUITES));
@@ -609,6 +657,36 @@ pub(crate) mod tests {
             fields::TLS_HS_ECH_PUBLIC_NAME.def().leak,
             Some(crate::span::LeakKind::ServerName)
         );
+    }
+
+    /// A session id compares as its bytes do (a shorter id with the same start, or
+    /// one ending in zeros, is another id); past 32 bytes it keeps the first 32.
+    #[test]
+    fn session_ids_in_place() {
+        let a = SessionId::new(&[1, 2]);
+        assert_eq!(&*a, &[1, 2]);
+        assert_ne!(a, SessionId::new(&[1, 2, 0]));
+        assert_eq!(a, SessionId::new(&[1, 2]));
+        assert!(SessionId::new(&[]).is_empty());
+        assert_eq!(SessionId::default(), SessionId::new(&[]));
+        let long: Vec<u8> = (0..40).collect();
+        assert_eq!(&*SessionId::new(&long), &long[..32]);
+        assert_eq!(SessionId::new(&long[..32]).len(), 32);
+    }
+
+    #[test]
+    fn overlay_without_leaks_is_the_walk() {
+        // Unsorted, with an empty span: the shortcut sorts and drops it as the walk
+        // does (an empty overlay past the end leaves the walk's result alone).
+        let base = vec![
+            (10..20, fields::TLS_HS_EXTENSION_DATA),
+            (4..4, fields::TLS_HS_SNI),
+            (0..10, fields::TLS_HS_BODY),
+            (20..22, fields::TLS_HS_EXTENSION_DATA),
+        ];
+        let walked = overlay(base.clone(), vec![(99..99, fields::TLS_HS_SNI)]);
+        assert_eq!(overlay(base, Vec::new()), walked);
+        assert_eq!(walked.len(), 3);
     }
 
     #[test]

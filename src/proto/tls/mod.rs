@@ -293,7 +293,7 @@ impl Default for DirState {
 struct Handshake {
     facts: TlsFacts,
     /// The ClientHello's session id, to recognise a resumed session.
-    client_session_id: Vec<u8>,
+    client_session_id: handshake::SessionId,
     /// Handshake records gathered until the messages they hold are whole.
     scratch: Vec<u8>,
 }

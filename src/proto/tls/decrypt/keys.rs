@@ -57,7 +57,7 @@ impl Decryptor {
         self.missing_at = None;
         self.rsa_prefix = None;
         self.client_session_id = handshake::client_hello(body)
-            .map(|c| c.session_id)
+            .map(|c| c.session_id.to_vec())
             .unwrap_or_default();
         self.client_ticket = hello_extensions(body, false)
             .into_iter()
@@ -81,7 +81,7 @@ impl Decryptor {
         self.cipher = Some(sh.cipher);
         // DTLS 1.0 and 1.2 derive and protect as TLS 1.1 and 1.2 do.
         self.version = Some(sh.selected.tls_equivalent());
-        self.server_session_id = sh.session_id.clone();
+        self.server_session_id = sh.session_id.to_vec();
         let ext = hello_extensions(body, true);
         self.etm = ext.iter().any(|(t, _)| *t == 22);
         self.ems = ext.iter().any(|(t, _)| *t == 23);
