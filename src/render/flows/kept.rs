@@ -120,6 +120,7 @@ impl Kept {
     }
 
     /// Stretches of the temporary file read back so far.
+    #[cfg(test)]
     pub(super) fn reads(&self) -> u64 {
         self.reads
     }
