@@ -35,9 +35,15 @@ impl Ssh {
     pub(super) fn agree(&self) -> Option<Negotiated> {
         let [c, s] = &self.sides;
         let (client, server) = (c.kexinit.as_ref()?, s.kexinit.as_ref()?);
+        // The client's first name the server offers too (each list is its names,
+        // comma-separated, none empty).
         let pick = |i: usize| -> Option<String> {
             let theirs = server.get(i)?;
-            client.get(i)?.iter().find(|a| theirs.contains(a)).cloned()
+            let ours = client.get(i)?;
+            ours.split(',')
+                .filter(|a| !a.is_empty())
+                .find(|a| theirs.split(',').any(|b| b == *a))
+                .map(str::to_string)
         };
         let cipher = [pick(ENC_C2S), pick(ENC_C2S + 1)];
         let mac = |i: usize| {

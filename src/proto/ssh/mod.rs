@@ -286,9 +286,9 @@ struct Side {
     pending: Option<Pending>,
     /// This side's identification string: protocol version and software.
     banner: Option<Banner>,
-    /// KEXINIT's name-lists (the first eight, each bounded), until both sides' are
-    /// known and negotiated.
-    kexinit: Option<Vec<Vec<String>>>,
+    /// KEXINIT's name-lists (the first eight, each bounded, each its names
+    /// comma-separated), until both sides' are known and negotiated.
+    kexinit: Option<Vec<String>>,
     /// A KEXINIT was read.
     kexinit_seen: bool,
     /// The unknown-payload explanation was given (once per direction).

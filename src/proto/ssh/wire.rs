@@ -171,10 +171,7 @@ pub(super) fn key_type(blob: &[u8]) -> Option<String> {
 
 /// KEXINIT (RFC 4253 section 7.1) in `p` (the packet up to the end of its payload):
 /// labels its fields as far as they go; the name-lists when all ten are there.
-pub(super) fn kexinit(
-    p: &[u8],
-    parts: &mut Vec<(Range<usize>, FieldId)>,
-) -> Option<Vec<Vec<String>>> {
+pub(super) fn kexinit(p: &[u8], parts: &mut Vec<(Range<usize>, FieldId)>) -> Option<Vec<String>> {
     let mut r = Reader::new(p);
     r.skip(HEAD)?;
     let cookie = r.left().min(16);
@@ -193,15 +190,17 @@ pub(super) fn kexinit(
         }
         // Kept for negotiation (not the languages): at most MAX_NAMES names, each at
         // most 64 characters (RFC 4251 section 6), so a flow's state stays small.
+        // Each list as one string of its kept names, comma-separated (a string per
+        // name was some hundred allocations a KEXINIT).
         if i < COMP_C2S + 2 {
             let text = String::from_utf8_lossy(s.bytes);
-            lists.push(
-                text.split(',')
-                    .filter(|a| !a.is_empty() && a.len() <= 64)
-                    .take(MAX_NAMES)
-                    .map(str::to_string)
-                    .collect(),
-            );
+            let mut kept = String::with_capacity(text.len());
+            let names = text
+                .split(',')
+                .filter(|a| !a.is_empty() && a.len() <= 64)
+                .take(MAX_NAMES);
+            crate::text::push_joined(&mut kept, names, ",");
+            lists.push(kept);
         }
     }
     let at = r.pos();
