@@ -182,8 +182,8 @@ struct Value {
     word: Vec<u8>,
     /// Server: how the reply starts (`OK`, `error …`, `array, 3 elements`).
     head: Option<String>,
-    /// Server: the last short string, to pair `version` with its value.
-    last: Option<String>,
+    /// Server: the last string was `version` (its value comes next).
+    after_version: bool,
     version: Option<String>,
 }
 

@@ -47,9 +47,12 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
     };
     let arg = text.get(1..).unwrap_or(&[]);
     let end = at + n as u64;
-    let head = |v: &mut Value, s: String| {
-        if v.head.is_none() {
-            v.head = Some(s);
+    // A reply's description, made only where it is printed (`flows` and `check` make
+    // none: it was a string or two per value).
+    let describe = out.descriptions();
+    let head = |v: &mut Value, s: &dyn Fn() -> String| {
+        if describe && v.head.is_none() {
+            v.head = Some(s());
         }
     };
     match kind {
@@ -68,14 +71,11 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
                 _ => "attribute",
             };
             if top && kind != b'|' {
-                head(
-                    &mut side.value,
-                    match count {
-                        None => format!("{what}, streamed"),
-                        Some(-1) => "null".into(),
-                        Some(c) => format!("{what}, {}", crate::text::plural(c as u64, "element")),
-                    },
-                );
+                head(&mut side.value, &|| match count {
+                    None => format!("{what}, streamed"),
+                    Some(-1) => "null".into(),
+                    Some(c) => format!("{what}, {}", crate::text::plural(c as u64, "element")),
+                });
             }
             match count {
                 Some(-1) if !pairs => Tok::Took {
@@ -117,7 +117,7 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
             match number(arg) {
                 Ok(Some(-1)) if kind != b';' => {
                     if top {
-                        head(&mut side.value, "null".into());
+                        head(&mut side.value, &|| "null".into());
                     }
                     Tok::Took {
                         n,
@@ -135,9 +135,9 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
                     side.bulk = len as u64 + 2;
                     let v = &mut side.value;
                     if top && kind == b'!' {
-                        head(v, "error".into());
+                        head(v, &|| "error".into());
                     } else if top && kind != b';' {
-                        head(v, format!("bulk string, {len} bytes"));
+                        head(v, &|| format!("bulk string, {len} bytes"));
                     }
                     let client_arg =
                         dir == Direction::ToServer && side.open.len() == 1 && kind == b'$';
@@ -148,7 +148,7 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
                 }
                 Ok(None) if kind == b'$' => {
                     if top {
-                        head(&mut side.value, "bulk string, streamed".into());
+                        head(&mut side.value, &|| "bulk string, streamed".into());
                     }
                     side.chunked = true;
                     Tok::Took { n, done: false }
@@ -173,7 +173,8 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
             out.field(at..at + 1, REDIS_HEADER);
             out.field(at + 1..at + 1 + arg.len() as u64, REDIS_VALUE);
             out.field(at + 1 + arg.len() as u64..end, REDIS_HEADER);
-            let s = crate::text::shorten(&String::from_utf8_lossy(arg), 72);
+            let lossy = String::from_utf8_lossy(arg);
+            let s = crate::text::shortened(&lossy, 72);
             let v = &mut side.value;
             remember(v, &s);
             if !top {
@@ -182,17 +183,14 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
                     done: complete(side),
                 };
             }
-            head(
-                v,
-                match kind {
-                    b'+' => s,
-                    b'-' => format!("error {s}"),
-                    b':' => format!("integer {s}"),
-                    b'_' => "null".into(),
-                    b'#' => format!("boolean {s}"),
-                    _ => format!("number {s}"),
-                },
-            );
+            head(v, &|| match kind {
+                b'+' => s.to_string(),
+                b'-' => format!("error {s}"),
+                b':' => format!("integer {s}"),
+                b'_' => "null".into(),
+                b'#' => format!("boolean {s}"),
+                _ => format!("number {s}"),
+            });
             Tok::Took {
                 n,
                 done: complete(side),
@@ -203,10 +201,10 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
 
 /// A server's short string: `version` followed by its value names the server.
 pub(super) fn remember(v: &mut Value, s: &str) {
-    if v.last.as_deref() == Some("version") && v.version.is_none() {
+    if v.after_version && v.version.is_none() {
         v.version = Some(s.to_string());
     }
-    v.last = (s.len() <= 64).then(|| s.to_string());
+    v.after_version = s == "version";
 }
 
 /// Bytes of a bulk string's body (and its CRLF).
