@@ -143,7 +143,7 @@ fn name(m: &[u8], at: usize) -> Option<(String, usize)> {
                 if !text.is_empty() {
                     text.push('.');
                 }
-                text.push_str(&String::from_utf8_lossy(label));
+                text.push_str(&crate::text::lossy(label));
                 if text.len() > MAX_NAME {
                     return None;
                 }

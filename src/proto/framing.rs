@@ -56,7 +56,7 @@ pub fn line_str(line: &[u8]) -> std::borrow::Cow<'_, str> {
         .iter()
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |i| i + 1);
-    String::from_utf8_lossy(line.get(..end).unwrap_or(&[]))
+    crate::text::lossy(line.get(..end).unwrap_or(&[]))
 }
 
 /// Splits a line into words, with their ranges.

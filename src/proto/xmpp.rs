@@ -281,7 +281,7 @@ fn find(b: &[u8], from: usize, c: u8) -> Option<usize> {
 
 /// The value of attribute `key` in a start tag's text.
 fn attr(tag: &[u8], key: &str) -> Option<String> {
-    let s = String::from_utf8_lossy(tag);
+    let s = crate::text::lossy(tag);
     let mut rest: &str = &s;
     while let Some(p) = rest.find(key) {
         let before_ok = p == 0

@@ -152,8 +152,7 @@ impl Value {
     pub(super) fn push_word(&mut self, bytes: &[u8], role: Role) {
         if self.words.len() < WORDS {
             let b = bytes.get(..WORD.min(bytes.len())).unwrap_or(bytes);
-            self.words
-                .push((String::from_utf8_lossy(b).into_owned(), role));
+            self.words.push((crate::text::lossy(b).into_owned(), role));
         }
         self.index += 1;
     }

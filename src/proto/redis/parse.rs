@@ -173,7 +173,7 @@ pub(super) fn token(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mu
             out.field(at..at + 1, REDIS_HEADER);
             out.field(at + 1..at + 1 + arg.len() as u64, REDIS_VALUE);
             out.field(at + 1 + arg.len() as u64..end, REDIS_HEADER);
-            let lossy = String::from_utf8_lossy(arg);
+            let lossy = crate::text::lossy(arg);
             let s = crate::text::shortened(&lossy, 72);
             let v = &mut side.value;
             remember(v, &s);
@@ -228,7 +228,7 @@ pub(super) fn body(side: &mut Side, dir: Direction, at: u64, b: &[u8], out: &mut
     let word = std::mem::take(&mut v.word);
     match v.role.take() {
         Some(role) => v.push_word(&word, role),
-        None if dir == Direction::ToClient => remember(v, &String::from_utf8_lossy(&word)),
+        None if dir == Direction::ToClient => remember(v, &crate::text::lossy(&word)),
         None => {}
     }
     if side.chunked {

@@ -193,7 +193,7 @@ pub(super) fn kexinit(p: &[u8], parts: &mut Vec<(Range<usize>, FieldId)>) -> Opt
         // Each list as one string of its kept names, comma-separated (a string per
         // name was some hundred allocations a KEXINIT).
         if i < COMP_C2S + 2 {
-            let text = String::from_utf8_lossy(s.bytes);
+            let text = crate::text::lossy(s.bytes);
             let mut kept = String::with_capacity(text.len());
             let names = text
                 .split(',')
