@@ -91,7 +91,7 @@ pub fn int(b: &[u8], t: Tlv) -> Option<i64> {
 
 /// An element's content as text, lossily.
 pub fn text(b: &[u8], t: Tlv) -> String {
-    String::from_utf8_lossy(b.get(t.range()).unwrap_or(&[])).into_owned()
+    crate::text::lossy(b.get(t.range()).unwrap_or(&[])).into_owned()
 }
 
 /// An OBJECT IDENTIFIER's content as dotted text (X.690 section 8.19); at most 128

@@ -315,8 +315,7 @@ pub fn message(at: u64, m: &[u8], out: &mut Emitter) {
                     span(out, rdata..rend, DNS_DATA);
                     // The first character-string (RFC 1035 section 3.3.14), shortened.
                     let n = usize::from(data.first().copied().unwrap_or(0));
-                    let text =
-                        String::from_utf8_lossy(data.get(1..1 + n).unwrap_or(&[])).into_owned();
+                    let text = crate::text::lossy(data.get(1..1 + n).unwrap_or(&[])).into_owned();
                     let short: String = text.chars().take(40).collect();
                     let more = if short.len() < text.len() { "…" } else { "" };
                     Some(format!("\"{short}{more}\""))

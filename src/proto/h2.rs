@@ -466,12 +466,12 @@ impl H2 {
                 fields
                     .iter()
                     .find(|f| f.name == n.as_bytes())
-                    .map(|f| String::from_utf8_lossy(&f.value).into_owned())
+                    .map(|f| crate::text::lossy(&f.value).into_owned())
             };
             let mut shown = Vec::new();
             for f in fields.iter().take(256) {
-                let name = String::from_utf8_lossy(&f.name).into_owned();
-                let value = String::from_utf8_lossy(&f.value).into_owned();
+                let name = crate::text::lossy(&f.name).into_owned();
+                let value = crate::text::lossy(&f.value).into_owned();
                 let (field, leak) = match name.as_str() {
                     ":authority" | "host" => (H2_URL, Some(LeakKind::Url)),
                     ":path" => (H2_URL, Some(LeakKind::Url)),

@@ -664,8 +664,8 @@ mod tests {
             .iter()
             .map(|f| {
                 (
-                    String::from_utf8_lossy(&f.name).into_owned(),
-                    String::from_utf8_lossy(&f.value).into_owned(),
+                    crate::text::lossy(&f.name).into_owned(),
+                    crate::text::lossy(&f.value).into_owned(),
                 )
             })
             .collect()

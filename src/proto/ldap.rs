@@ -95,7 +95,7 @@ fn int(b: &[u8], t: Tlv) -> Option<i64> {
 }
 
 fn string(b: &[u8], t: Tlv) -> String {
-    String::from_utf8_lossy(b.get(t.range()).unwrap_or(&[])).into_owned()
+    crate::text::lossy(b.get(t.range()).unwrap_or(&[])).into_owned()
 }
 
 /// `(tag, name)` of every protocolOp (RFC 4511 section 4.2 onwards), as Wireshark names them.
@@ -348,7 +348,7 @@ fn bind_request(
                 let raw = b.get(c.range()).unwrap_or(&[]);
                 if mech_name.eq_ignore_ascii_case("PLAIN") {
                     // authzid NUL authcid NUL passwd (RFC 4616).
-                    let s = String::from_utf8_lossy(raw);
+                    let s = crate::text::lossy(raw);
                     if let [_, user, pass] = s.split('\0').collect::<Vec<_>>().as_slice() {
                         shown.push(format!("user={user} password={pass}"));
                     }

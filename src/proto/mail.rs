@@ -252,13 +252,12 @@ impl MailState {
             line_spans(out, at, len, &[], MAIL_PARAMETER);
             return;
         };
-        let cmd =
-            String::from_utf8_lossy(line.get(cmd_r.clone()).unwrap_or(&[])).to_ascii_uppercase();
+        let cmd = crate::text::lossy(line.get(cmd_r.clone()).unwrap_or(&[])).to_ascii_uppercase();
         let args: Vec<Range<usize>> = w.iter().skip(cmd_i + 1).cloned().collect();
         let arg = |i: usize| -> String {
             args.get(i)
                 .and_then(|r| line.get(r.clone()))
-                .map(|b| String::from_utf8_lossy(b).trim_matches('"').to_string())
+                .map(|b| crate::text::lossy(b).trim_matches('"').to_string())
                 .unwrap_or_default()
         };
         let rest_range = args.first().map(|a| a.start..text_len);
@@ -372,7 +371,7 @@ impl MailState {
 
 fn rest_text(line: &[u8], r: Option<&Range<usize>>) -> String {
     r.and_then(|r| line.get(r.clone()))
-        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .map(|b| crate::text::lossy(b).into_owned())
         .unwrap_or_default()
 }
 
@@ -389,7 +388,7 @@ fn ntlm_message(
 
 fn b64(s: &str) -> String {
     match base64::engine::general_purpose::STANDARD.decode(s.trim()) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(bytes) => crate::text::lossy(&bytes).into_owned(),
         Err(_) => s.to_string(),
     }
 }

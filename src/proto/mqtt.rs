@@ -189,10 +189,7 @@ fn string(r: &mut Reader<'_>) -> Option<Range<usize>> {
 }
 
 fn lossy(m: &[u8], r: &Range<usize>) -> String {
-    crate::text::shorten(
-        &String::from_utf8_lossy(m.get(r.clone()).unwrap_or(&[])),
-        72,
-    )
+    crate::text::shorten(&crate::text::lossy(m.get(r.clone()).unwrap_or(&[])), 72)
 }
 
 const NAMES: [&str; 16] = [

@@ -191,7 +191,7 @@ impl Mysql {
                 let version = payload
                     .get(1..)
                     .and_then(|r| r.split(|&x| x == 0).next())
-                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .map(|v| crate::text::lossy(v).into_owned())
                     .unwrap_or_default();
                 let caps = greeting_caps(payload);
                 let tls = if caps.is_some_and(|c| c & CLIENT_SSL != 0) {
@@ -210,7 +210,7 @@ impl Mysql {
                     _ => payload.get(3..),
                 }
                 .unwrap_or(&[]);
-                format!("ERR {code}: {}", shorten(&String::from_utf8_lossy(msg)))
+                format!("ERR {code}: {}", shorten(&crate::text::lossy(msg)))
             }
             Some(0xfe) if payload.len() < 9 => "EOF".into(),
             Some(0xfe) => "auth switch request".into(),
@@ -239,7 +239,7 @@ impl Mysql {
         let body = payload.get(1..).unwrap_or(&[]);
         let sql = |parts: &mut Vec<(Range<usize>, FieldId)>, what: &str| {
             parts.push((1..payload.len(), MYSQL_QUERY));
-            format!("{what}: {}", shorten(&String::from_utf8_lossy(body)))
+            format!("{what}: {}", shorten(&crate::text::lossy(body)))
         };
         match payload.first() {
             Some(0x01) => "quit".into(),
@@ -271,7 +271,7 @@ fn handshake_response(
     let Some(user) = cstring(p, 32) else {
         return "handshake response".into();
     };
-    let user_name = String::from_utf8_lossy(p.get(user.clone()).unwrap_or(&[])).into_owned();
+    let user_name = crate::text::lossy(p.get(user.clone()).unwrap_or(&[])).into_owned();
     parts.push((user.clone(), MYSQL_CREDENTIAL));
     let mut shown = vec![format!("user={user_name}")];
     let mut pos = user.end + 1;
@@ -300,8 +300,7 @@ fn handshake_response(
         let mut db_name = None;
         if caps & CLIENT_CONNECT_WITH_DB != 0 {
             if let Some(db) = cstring(p, pos) {
-                db_name =
-                    Some(String::from_utf8_lossy(p.get(db.clone()).unwrap_or(&[])).into_owned());
+                db_name = Some(crate::text::lossy(p.get(db.clone()).unwrap_or(&[])).into_owned());
                 pos = db.end + 1;
             }
         }
@@ -309,7 +308,7 @@ fn handshake_response(
             if let Some(plugin) = cstring(p, pos) {
                 shown.push(format!(
                     "plugin={}",
-                    String::from_utf8_lossy(p.get(plugin).unwrap_or(&[]))
+                    crate::text::lossy(p.get(plugin).unwrap_or(&[]))
                 ));
             }
         }

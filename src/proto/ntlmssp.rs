@@ -152,7 +152,7 @@ fn string(m: &[u8], r: &Range<usize>, unicode: bool) -> String {
             .collect();
         String::from_utf16_lossy(&units)
     } else {
-        String::from_utf8_lossy(b).into_owned()
+        crate::text::lossy(b).into_owned()
     }
 }
 

@@ -289,7 +289,7 @@ impl Rdp {
                 .and_then(|r| r.windows(2).position(|w| w == b"\r\n"))
             {
                 let line = x.get(pos..pos + line_end).unwrap_or(&[]);
-                let text_line = String::from_utf8_lossy(line).into_owned();
+                let text_line = crate::text::lossy(line).into_owned();
                 if let Some(user) = text_line.strip_prefix("Cookie: mstshash=") {
                     let start = pos + "Cookie: mstshash=".len();
                     parts.push((pos..start, RDP_NEG));

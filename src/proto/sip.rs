@@ -275,9 +275,9 @@ fn head_end(b: &[u8]) -> Option<usize> {
 fn content_length(head: &[u8]) -> Option<usize> {
     head.split(|&b| b == b'\n').find_map(|line| {
         let (name, value) = split_header(line)?;
-        let n = String::from_utf8_lossy(name).trim().to_ascii_lowercase();
+        let n = crate::text::lossy(name).trim().to_ascii_lowercase();
         (n == "content-length" || n == "l")
-            .then(|| String::from_utf8_lossy(value).trim().parse().ok())
+            .then(|| crate::text::lossy(value).trim().parse().ok())
             .flatten()
     })
 }
@@ -395,7 +395,7 @@ impl Sip {
         let get = |i: usize| {
             w.get(i)
                 .and_then(|r| line.get(r.clone()))
-                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .map(|b| crate::text::lossy(b).into_owned())
                 .unwrap_or_default()
         };
         let uri = get(1);
@@ -427,7 +427,7 @@ impl Sip {
             line_spans(out, at, len, &[], SIP_HEADER);
             return;
         };
-        let name = String::from_utf8_lossy(line.get(..colon).unwrap_or(&[]))
+        let name = crate::text::lossy(line.get(..colon).unwrap_or(&[]))
             .trim()
             .to_ascii_lowercase();
         let vstart = colon
@@ -436,7 +436,7 @@ impl Sip {
                 r.iter().take_while(|&&b| b == b' ' || b == b'\t').count()
             });
         let vend = line_text(line).len().max(vstart);
-        let value = String::from_utf8_lossy(line.get(vstart..vend).unwrap_or(&[])).into_owned();
+        let value = crate::text::lossy(line.get(vstart..vend).unwrap_or(&[])).into_owned();
         let whole = vec![(vstart..vend, SIP_HEADER)];
         let mut parts: Vec<(Range<usize>, FieldId)> = Vec::new();
         match name.as_str() {
@@ -543,7 +543,7 @@ fn sdp_body(body: &[u8], at: u64, out: &mut Emitter) {
         if t.starts_with("c=") || t.starts_with("o=") {
             // `c=IN IP4 192.0.2.1`, `o=alice 1 1 IN IP4 192.0.2.1`: the last word.
             if let Some(r) = words(line).last().filter(|r| r.end <= t.len()) {
-                let addr = String::from_utf8_lossy(line.get(r.clone()).unwrap_or(&[])).into_owned();
+                let addr = crate::text::lossy(line.get(r.clone()).unwrap_or(&[])).into_owned();
                 if t.starts_with("c=") {
                     out.event(
                         line_at + r.start as u64,

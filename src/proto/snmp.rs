@@ -186,7 +186,7 @@ fn value(b: &[u8], v: Tlv) -> String {
             .iter()
             .all(|&c| (0x20..0x7f).contains(&c) || c == b'\n' || c == b'\r' || c == b'\t') =>
         {
-            format!("\"{}\"", String::from_utf8_lossy(bytes))
+            format!("\"{}\"", crate::text::lossy(bytes))
         }
         0x04 | 0x44 => hex::encode(bytes.get(..bytes.len().min(32)).unwrap_or(&[])),
         0x05 => "NULL".into(),
@@ -233,7 +233,7 @@ impl Snmp {
                 let mut text = name.to_string();
                 if let Some(c) = items.get(1).filter(|c| c.tag == 0x04) {
                     let community =
-                        String::from_utf8_lossy(m.get(c.range()).unwrap_or(&[])).into_owned();
+                        crate::text::lossy(m.get(c.range()).unwrap_or(&[])).into_owned();
                     parts.push((c.range(), SNMP_COMMUNITY));
                     leaks.push(format!("community={community}"));
                     remember(&mut self.communities, community);
@@ -286,7 +286,7 @@ impl Snmp {
             ));
             let mut user = String::new();
             if let Some(u) = fields.get(3) {
-                user = String::from_utf8_lossy(m.get(u.range()).unwrap_or(&[])).into_owned();
+                user = crate::text::lossy(m.get(u.range()).unwrap_or(&[])).into_owned();
                 parts.push((u.range(), SNMP_USER));
                 if !user.is_empty() {
                     out.event(

@@ -359,7 +359,7 @@ fn address(r: &mut Reader<'_>, b: &[u8]) -> Parsed<(String, Range<usize>, FieldI
                 return Parsed::NeedMore;
             }
             let range = start..start + usize::from(n);
-            let name = String::from_utf8_lossy(b.get(range.clone()).unwrap_or(&[])).into_owned();
+            let name = crate::text::lossy(b.get(range.clone()).unwrap_or(&[])).into_owned();
             (range, SOCKS_REMOTE_NAME, name)
         }
         4 => {
@@ -413,7 +413,7 @@ impl Socks {
                         self.v4a = true;
                         m.add(4..8, SOCKS_HEADER);
                         m.add(h.clone(), SOCKS_V4A_NAME);
-                        String::from_utf8_lossy(b.get(h.clone()).unwrap_or(&[])).into_owned()
+                        crate::text::lossy(b.get(h.clone()).unwrap_or(&[])).into_owned()
                     }
                     None => {
                         m.add(4..8, SOCKS_DST);
@@ -425,7 +425,7 @@ impl Socks {
                 m.text = format!("{version} {cmd} {dest}");
                 if !v.user.is_empty() {
                     let user =
-                        String::from_utf8_lossy(b.get(v.user.clone()).unwrap_or(&[])).into_owned();
+                        crate::text::lossy(b.get(v.user.clone()).unwrap_or(&[])).into_owned();
                     m.text.push_str(&format!(" user={user}"));
                     m.leaks.push((LeakKind::UserName, user.clone()));
                     self.user = Some(user);
@@ -459,8 +459,8 @@ impl Socks {
                     return Parsed::NeedMore;
                 };
                 let p = u.end + 1..r.pos();
-                let user = String::from_utf8_lossy(user.rest()).into_owned();
-                let pass = String::from_utf8_lossy(pass.rest()).into_owned();
+                let user = crate::text::lossy(user.rest()).into_owned();
+                let pass = crate::text::lossy(pass.rest()).into_owned();
                 m.add(u, SOCKS_USERNAME);
                 m.add(p, SOCKS_PASSWORD);
                 m.text = "SOCKS5 username/password".into();

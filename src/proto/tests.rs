@@ -185,7 +185,7 @@ fn smtp_auth_plain_and_login_and_data() {
         assert_eq!(n, line.len());
         if !srv {
             client_fields.push((
-                String::from_utf8_lossy(line).into_owned(),
+                crate::text::lossy(line).into_owned(),
                 out.spans.iter().map(|s| s.field.name()).collect::<Vec<_>>(),
             ));
         }

@@ -26,7 +26,7 @@ crate::fields! {
 /// Whether a flow's first bytes begin an XMPP stream.
 pub fn looks_like(first: &[u8], server_port: u16) -> bool {
     let t = first.trim_ascii_start();
-    let head = String::from_utf8_lossy(t.get(..t.len().min(512)).unwrap_or(&[])).into_owned();
+    let head = crate::text::lossy(t.get(..t.len().min(512)).unwrap_or(&[])).into_owned();
     if head.starts_with("<stream:stream") {
         return true;
     }
@@ -147,7 +147,7 @@ impl Xmpp {
                 .skip(skip)
                 .position(|&b| b.is_ascii_whitespace() || b == b'/')
                 .map_or(tag.len(), |p| p + skip);
-            let name = String::from_utf8_lossy(tag.get(..name_end).unwrap_or(&[])).into_owned();
+            let name = crate::text::lossy(tag.get(..name_end).unwrap_or(&[])).into_owned();
             let closed = tag.last() == Some(&b'/');
             let text_end = find(chunk, gt + 1, b'<').unwrap_or(chunk.len());
             let text = gt + 1..text_end;
@@ -223,7 +223,7 @@ impl Xmpp {
         events: &mut Vec<(usize, String, Vec<String>)>,
     ) {
         let raw = chunk.get(r.clone()).unwrap_or(&[]);
-        let trimmed = String::from_utf8_lossy(raw).trim().to_string();
+        let trimmed = crate::text::lossy(raw).trim().to_string();
         if trimmed.is_empty() || trimmed == "=" {
             return;
         }
@@ -244,7 +244,7 @@ fn sasl(mechanism: &str, b64: &str) -> Option<String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64.as_bytes())
         .ok()?;
-    let s = String::from_utf8_lossy(&bytes).into_owned();
+    let s = crate::text::lossy(&bytes).into_owned();
     let mech = mechanism.to_ascii_uppercase();
     let parts: Vec<&str> = s.split('\0').collect();
     if mech == "PLAIN" || mech == "X-OAUTH2" {

@@ -129,8 +129,8 @@ impl Palette {
     pub fn paint(&self, style: &[u8], text: &str) -> String {
         format!(
             "{}{text}{}",
-            String::from_utf8_lossy(style),
-            String::from_utf8_lossy(&self.reset)
+            crate::text::lossy(style),
+            crate::text::lossy(&self.reset)
         )
     }
 

@@ -25,8 +25,8 @@ fn breakdown(s: &mut String, counts: &[u64; Label::COUNT], palette: Option<&Pale
         let word = label.word();
         match palette {
             Some(p) => {
-                let on = String::from_utf8_lossy(p.on(*label)).into_owned();
-                let reset = String::from_utf8_lossy(&p.reset).into_owned();
+                let on = crate::text::lossy(p.on(*label)).into_owned();
+                let reset = crate::text::lossy(&p.reset).into_owned();
                 let _ = write!(s, " {on}{word}{reset} {} ({pct:.1}%)", grouped(n));
             }
             None => {

@@ -21,7 +21,7 @@ impl Dtls {
                         dec.client_hello(body);
                     }
                     if let Some(name) = ch.server_names.first() {
-                        let sni = String::from_utf8_lossy(&name.value).into_owned();
+                        let sni = crate::text::lossy(&name.value).into_owned();
                         p.detail.push(format!("SNI={sni}"));
                         out.event(
                             at,
@@ -87,7 +87,7 @@ impl Dtls {
                         p.detail.push("resumed".into());
                     }
                     if let Some(a) = sh.alpn.first() {
-                        let a = String::from_utf8_lossy(&a.value).into_owned();
+                        let a = crate::text::lossy(&a.value).into_owned();
                         p.detail.push(format!("ALPN={a}"));
                         self.facts.alpn_chosen = Some(a);
                     }

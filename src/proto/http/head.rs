@@ -37,8 +37,8 @@ impl HttpDir {
             if out.descriptions() {
                 self.start_text = format!(
                     "{} {}",
-                    String::from_utf8_lossy(method),
-                    String::from_utf8_lossy(target)
+                    crate::text::lossy(method),
+                    crate::text::lossy(target)
                 );
             }
             if !target.is_empty() && out.report_events() {
@@ -46,7 +46,7 @@ impl HttpDir {
                     at,
                     Desc::Leak {
                         kind: LeakKind::Url,
-                        value: String::from_utf8_lossy(target).into_owned(),
+                        value: crate::text::lossy(target).into_owned(),
                     },
                 );
             }
@@ -124,7 +124,7 @@ impl HttpDir {
             }
             None => "",
         };
-        let vtext = || String::from_utf8_lossy(value).into_owned();
+        let vtext = || crate::text::lossy(value).into_owned();
         if lname == "upgrade" && value.eq_ignore_ascii_case(b"websocket") {
             self.websocket = true;
         }
@@ -149,7 +149,7 @@ impl HttpDir {
                 if out.descriptions() {
                     let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
                     self.leaks
-                        .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                        .push(format!("{}: {shown}", crate::text::lossy(name)));
                 }
                 (HTTP_AUTHORIZATION, None)
             }
@@ -157,7 +157,7 @@ impl HttpDir {
                 if out.descriptions() {
                     let shown = ntlm_msg.as_ref().map(|m| m.summary()).unwrap_or_default();
                     self.leaks
-                        .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                        .push(format!("{}: {shown}", crate::text::lossy(name)));
                 }
                 (HTTP_HEADER, None)
             }
@@ -169,7 +169,7 @@ impl HttpDir {
                 let shown = describe_authorization(&vtext());
                 if out.descriptions() {
                     self.leaks
-                        .push(format!("{}: {shown}", String::from_utf8_lossy(name)));
+                        .push(format!("{}: {shown}", crate::text::lossy(name)));
                 }
                 (HTTP_AUTHORIZATION, Some((LeakKind::Credential, shown)))
             }
@@ -191,7 +191,7 @@ impl HttpDir {
                     .is_some_and(|v| v.eq_ignore_ascii_case(form));
             }
             "cookie" | "set-cookie" if out.descriptions() => {
-                self.leaks.push(String::from_utf8_lossy(name).into_owned())
+                self.leaks.push(crate::text::lossy(name).into_owned())
             }
             _ => {}
         }
@@ -299,7 +299,7 @@ pub(super) fn percent_decode(bytes: &[u8]) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::text::lossy(&out).into_owned()
 }
 
 /// The NTLMSSP message of an `NTLM <base64>` or `Negotiate <base64>` header value
@@ -323,7 +323,7 @@ pub(crate) fn describe_authorization(value: &str) -> String {
     let rest = it.next().unwrap_or("").trim();
     if scheme.eq_ignore_ascii_case("basic") {
         if let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(rest) {
-            return format!("{scheme} {}", String::from_utf8_lossy(&decoded));
+            return format!("{scheme} {}", crate::text::lossy(&decoded));
         }
     }
     value.to_string()

@@ -5,7 +5,7 @@ use super::*;
 /// The identification data in words (RFC 7296 section 3.5, RFC 2407 section 4.6.2.1).
 pub(super) fn id_text(kind: u8, data: &[u8]) -> Option<String> {
     let text = |d: &[u8]| {
-        let s: String = String::from_utf8_lossy(d).chars().take(256).collect();
+        let s: String = crate::text::lossy(d).chars().take(256).collect();
         Some(s)
     };
     match kind {

@@ -19,7 +19,7 @@ pub(super) fn row_description(m: &[u8], r: &mut Reader<'_>, p: &mut Parts) -> Te
             if i > 0 {
                 names.push_str(", ");
             }
-            names.push_str(&String::from_utf8_lossy(m.get(name.clone()).unwrap_or(&[])));
+            names.push_str(&crate::text::lossy(m.get(name.clone()).unwrap_or(&[])));
         }
         p.add(name, PGSQL_COL_NAME);
         // Table OID, column number, type OID, type size, type modifier, format.

@@ -179,7 +179,7 @@ impl Postgres {
                 p.add(q.clone(), PGSQL_QUERY);
                 p.words(|| {
                     let mut text = String::from("Parse");
-                    let name = String::from_utf8_lossy(m.get(name).unwrap_or(&[]));
+                    let name = crate::text::lossy(m.get(name).unwrap_or(&[]));
                     if !name.is_empty() {
                         text.push(' ');
                         text.push_str(&name);

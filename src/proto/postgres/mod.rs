@@ -308,7 +308,7 @@ fn cstr(r: &mut Reader<'_>) -> Range<usize> {
 }
 
 fn lossy(m: &[u8], r: &Range<usize>) -> String {
-    String::from_utf8_lossy(m.get(r.clone()).unwrap_or(&[])).into_owned()
+    crate::text::lossy(m.get(r.clone()).unwrap_or(&[])).into_owned()
 }
 
 fn short(s: &str) -> String {
@@ -329,10 +329,7 @@ fn push_short(out: &mut String, s: &str) {
 /// Appends [`short`] of [`lossy`] of `m[r]`: the message's own bytes when they are
 /// UTF-8 (no copy of them, no string of their own).
 fn push_short_text(out: &mut String, m: &[u8], r: &Range<usize>) {
-    push_short(
-        out,
-        &String::from_utf8_lossy(m.get(r.clone()).unwrap_or(&[])),
-    );
+    push_short(out, &crate::text::lossy(m.get(r.clone()).unwrap_or(&[])));
 }
 
 impl Postgres {

@@ -297,7 +297,7 @@ impl GQuic {
                             .unwrap_or(&[])
                             .chunks_exact(4)
                             .take(16)
-                            .map(|v| String::from_utf8_lossy(v).into_owned())
+                            .map(|v| crate::text::lossy(v).into_owned())
                             .collect();
                         self.app(
                             out,
@@ -427,7 +427,7 @@ impl GQuic {
     ) -> String {
         let m = b.get(start..end).unwrap_or(&[]);
         let mut parts: Vec<(Range<usize>, FieldId)> = Vec::new();
-        let tag = String::from_utf8_lossy(m.get(..4).unwrap_or(&[]))
+        let tag = crate::text::lossy(m.get(..4).unwrap_or(&[]))
             .trim_end_matches('\0')
             .to_string();
         let count = usize::from(u16::from_le_bytes([
@@ -467,12 +467,10 @@ impl GQuic {
                 continue;
             }
             let value = m.get(vs..ve).unwrap_or(&[]);
-            let shown = String::from_utf8_lossy(name)
-                .trim_end_matches('\0')
-                .to_string();
+            let shown = crate::text::lossy(name).trim_end_matches('\0').to_string();
             match name {
                 b"SNI\0" if dir == Direction::ToServer => {
-                    let sni = String::from_utf8_lossy(value).into_owned();
+                    let sni = crate::text::lossy(value).into_owned();
                     parts.push((vs..ve, GQUIC_SNI));
                     out.event(
                         at + (start + vs) as u64,
@@ -492,7 +490,7 @@ impl GQuic {
                     self.sni.get_or_insert(sni);
                 }
                 b"UAID" if dir == Direction::ToServer => {
-                    let ua = String::from_utf8_lossy(value).into_owned();
+                    let ua = crate::text::lossy(value).into_owned();
                     parts.push((vs..ve, GQUIC_UAID));
                     out.event(
                         at + (start + vs) as u64,
@@ -507,9 +505,7 @@ impl GQuic {
                 b"AEAD" => {
                     if let Some(a) = value.get(..4) {
                         self.aead.get_or_insert_with(|| {
-                            String::from_utf8_lossy(a)
-                                .trim_end_matches('\0')
-                                .to_string()
+                            crate::text::lossy(a).trim_end_matches('\0').to_string()
                         });
                     }
                 }

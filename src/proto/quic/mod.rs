@@ -593,7 +593,7 @@ impl QuicFlow {
                 }
                 if let Some(ch) = handshake::client_hello(body) {
                     if let Some(n) = ch.server_names.first() {
-                        let sni = String::from_utf8_lossy(&n.value).into_owned();
+                        let sni = crate::text::lossy(&n.value).into_owned();
                         detail.push(format!("SNI={sni}"));
                         out.event(
                             at,
@@ -633,7 +633,7 @@ impl QuicFlow {
                         self.facts.cipher = Some(sh.cipher);
                         if let Some(a) = sh.alpn.first() {
                             self.facts.alpn_chosen =
-                                Some(String::from_utf8_lossy(&a.value).into_owned());
+                                Some(crate::text::lossy(&a.value).into_owned());
                         }
                         if out.fingerprints() && self.facts.ja3s.is_none() {
                             self.facts.ja3s = Some(super::tls::fingerprint::ja3s(&sh));

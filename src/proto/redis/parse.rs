@@ -19,7 +19,7 @@ pub(super) fn number(b: &[u8]) -> Result<Option<i64>, String> {
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
         .map(Some)
-        .ok_or_else(|| format!("not a RESP length: {:?}", String::from_utf8_lossy(b)))
+        .ok_or_else(|| format!("not a RESP length: {:?}", crate::text::lossy(b)))
 }
 
 /// Labels one token at the front of `b` (stream offset `at`).

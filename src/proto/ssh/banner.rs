@@ -50,7 +50,7 @@ impl Ssh {
                 .collect();
             let first = lines
                 .first()
-                .map(|l| String::from_utf8_lossy(l.trim_ascii()).into_owned());
+                .map(|l| crate::text::lossy(l.trim_ascii()).into_owned());
             out.event(
                 at,
                 Desc::App {
@@ -77,7 +77,7 @@ impl Ssh {
                 ),
             );
         }
-        let shown = String::from_utf8_lossy(text).into_owned();
+        let shown = crate::text::lossy(text).into_owned();
         let body = shown.strip_prefix("SSH-").unwrap_or(&shown);
         let (proto, software) = body.split_once('-').unwrap_or((body, ""));
         let banner = Banner {

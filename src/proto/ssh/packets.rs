@@ -267,7 +267,7 @@ impl Ssh {
                 let reason = r.skip(HEAD).and_then(|_| r.u32());
                 let text = reason
                     .and_then(|_| string(&mut r))
-                    .map(|s| String::from_utf8_lossy(s.bytes).into_owned());
+                    .map(|s| crate::text::lossy(s.bytes).into_owned());
                 f.text = match (reason, text) {
                     (Some(n), Some(t)) if !t.is_empty() => {
                         format!("DISCONNECT ({n}: {})", shorten(&t, 60))

@@ -166,7 +166,7 @@ pub(super) fn key_type(blob: &[u8]) -> Option<String> {
         && !s.bytes.is_empty()
         && s.bytes.len() <= 64
         && s.bytes.iter().all(u8::is_ascii_graphic);
-    ok.then(|| String::from_utf8_lossy(s.bytes).into_owned())
+    ok.then(|| crate::text::lossy(s.bytes).into_owned())
 }
 
 /// KEXINIT (RFC 4253 section 7.1) in `p` (the packet up to the end of its payload):
@@ -225,9 +225,9 @@ pub(super) fn readable_message(code: u8, p: &[u8], f: &mut Found) {
         MSG_USERAUTH_REQUEST => {
             let Some(user) = string(&mut r) else { return };
             f.parts.push((user.body.clone(), SSH_USERAUTH_USER));
-            let name = String::from_utf8_lossy(user.bytes).into_owned();
+            let name = crate::text::lossy(user.bytes).into_owned();
             let _service = string(&mut r);
-            let method = string(&mut r).map(|m| String::from_utf8_lossy(m.bytes).into_owned());
+            let method = string(&mut r).map(|m| crate::text::lossy(m.bytes).into_owned());
             f.text = format!(
                 "USERAUTH_REQUEST user={name} method={}",
                 method.as_deref().unwrap_or("?")
@@ -237,7 +237,7 @@ pub(super) fn readable_message(code: u8, p: &[u8], f: &mut Found) {
                     f.parts.push((pw.body.clone(), SSH_USERAUTH_PASSWORD));
                     f.credentials.push(format!(
                         "user={name} password={}",
-                        String::from_utf8_lossy(pw.bytes)
+                        crate::text::lossy(pw.bytes)
                     ));
                 }
             }

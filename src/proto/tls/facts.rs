@@ -74,7 +74,7 @@ impl TlsFacts {
         let list: Vec<String> = ch
             .alpn
             .iter()
-            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+            .map(|a| crate::text::lossy(&a.value).into_owned())
             .collect();
         let shown = format!("ALPN={}", list.join(","));
         if self.alpn_offered.is_empty() {
@@ -136,7 +136,7 @@ impl TlsStream {
                     }
                     self.handshake().client_session_id = ch.session_id;
                     if let Some(name) = ch.server_names.first() {
-                        let sni = String::from_utf8_lossy(&name.value).into_owned();
+                        let sni = crate::text::lossy(&name.value).into_owned();
                         if describe {
                             detail.push(format!("SNI={sni}"));
                         }
@@ -228,7 +228,7 @@ impl TlsStream {
                         let list: Vec<String> = sh
                             .alpn
                             .iter()
-                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .map(|a| crate::text::lossy(&a.value).into_owned())
                             .collect();
                         if describe {
                             detail.push(format!("ALPN={}", list.join(",")));

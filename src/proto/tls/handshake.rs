@@ -601,7 +601,7 @@ pub(crate) mod tests {
             .iter()
             .find(|(_, f)| *f == fields::X509_ISSUER)
             .unwrap();
-        let text = String::from_utf8_lossy(&body[issuer.0.clone()]);
+        let text = crate::text::lossy(&body[issuer.0.clone()]);
         assert!(text.contains("Eavesdrop Teaching CA"), "{text}");
         let san = certs
             .spans

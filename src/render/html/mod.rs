@@ -583,7 +583,7 @@ impl Sink for HtmlSink {
         let packet = json!({
             "n": v.frame.number,
             "t": self.since_start(v.frame.ts),
-            "line": super::escape(&String::from_utf8_lossy(&line)),
+            "line": super::escape(&crate::text::lossy(&line)),
             "desc": desc,
             "flow": v.flow.map(|(id, _)| id),
             "dir": v.flow.map(|(_, d)| d.index()),

@@ -66,7 +66,7 @@ pub(super) fn write(
     key!(out, "net_offset");
     num(out, v.decoded.net_offset);
     key!(out, "line");
-    string(out, &String::from_utf8_lossy(line));
+    string(out, &crate::text::lossy(line));
     if let Some(d) = describe_payload(v.decoded, v.map, v.events) {
         key!(out, "description");
         string(out, &d);
@@ -231,7 +231,7 @@ mod tests {
                 .join(":"),
             (LeakKind::Port, 2) => u16::from_be_bytes([bytes[0], bytes[1]]).to_string(),
             _ if bytes.iter().all(|&b| (0x20..0x7f).contains(&b)) => {
-                String::from_utf8_lossy(bytes).into_owned()
+                crate::text::lossy(bytes).into_owned()
             }
             _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),
         })

@@ -293,7 +293,7 @@ fn palette_is_sgr_only() {
     let mut all: Vec<&[u8]> = Label::ALL.iter().map(|&l| p.on(l)).collect();
     all.extend([&p.reset[..], &p.warn, &p.error, &p.dim, &p.fail, &p.pass]);
     for seq in all {
-        let s = String::from_utf8_lossy(seq);
+        let s = crate::text::lossy(seq);
         for part in s.split('\x1b').skip(1) {
             assert!(
                 part.starts_with('[')

@@ -106,7 +106,7 @@ pub(super) fn alpn_of(body: &[u8]) -> Option<String> {
             let mut a = Reader::new(data);
             let _ = a.u16()?;
             let n = usize::from(a.u8()?);
-            return Some(String::from_utf8_lossy(a.take(n)?).into_owned());
+            return Some(crate::text::lossy(a.take(n)?).into_owned());
         }
     }
     None
