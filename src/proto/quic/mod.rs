@@ -529,7 +529,7 @@ impl QuicFlow {
                     continue;
                 }
                 if let Some(ch) = handshake::client_hello(body) {
-                    for (range, field) in ch.leak_spans() {
+                    for (range, field) in ch.spans {
                         // Offsets in the crypto stream: 4 header bytes before the body.
                         let s = (msg_at + 4 + range.start) as u64;
                         let e = (msg_at + 4 + range.end) as u64;

@@ -164,7 +164,9 @@ impl TlsStream {
                         facts.ja3 = Some(fingerprint::ja3(&ch));
                         facts.ja4 = Some(fingerprint::ja4(&ch, false));
                     }
-                    (ch.leak_spans(), Some(ch.max_version()))
+                    // Its spans handed over, not copied (48 or more of them).
+                    let offered = ch.max_version();
+                    (ch.spans, Some(offered))
                 }
                 None => {
                     map.note(

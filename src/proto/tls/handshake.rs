@@ -152,6 +152,8 @@ pub struct ClientHello {
     pub groups: Vec<u16>,
     pub point_formats: Vec<u8>,
     pub sig_algs: Vec<u16>,
+    /// Every field's span, leaks over their fields, for labelling (taken, not copied,
+    /// by whoever labels the hello).
     pub spans: Fields,
 }
 
@@ -164,11 +166,6 @@ impl ClientHello {
             .filter(|v| !v.is_grease())
             .max()
             .unwrap_or(TlsVersion(self.legacy_version))
-    }
-
-    /// Every field's span, for labelling.
-    pub fn leak_spans(&self) -> Fields {
-        self.spans.clone()
     }
 }
 
