@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Instructions executed (valgrind's callgrind) by eavesdrop on the first 20 MB of the
-# replicated and the friendly workloads: a measure that does not depend on the load of
-# the machine, for comparing two builds (wall and CPU time on a shared machine varied by
-# a third between consecutive runs; instruction counts by less than 0.01%).
+# replicated and the friendly workloads (and 60,000 frames of the small-packet one): a
+# measure that does not depend on the load of the machine, for comparing two builds
+# (wall and CPU time on a shared machine varied by a third between consecutive runs;
+# instruction counts by less than 0.01%).
 #
 # Usage: scripts/bench-instructions.sh [BASE_BINARY]
 #   Measures target/release/eavesdrop (built here), and BASE_BINARY too when given
@@ -24,6 +25,16 @@ rcut=bench-data/.replicated-20MB.pcap
 fcut=bench-data/.friendly-20MB.pcap
 [ -f "$rcut" ] || editcap -F pcap -r "$replicated" "$rcut" 1-26276
 [ -f "$fcut" ] || editcap -F pcap -r "$friendly" "$fcut" 1-14000
+# The small-packet workload (DNS, SSH, MQTT, Redis, echo), when scripts/bench.sh made
+# it: its first 60,000 frames (7.8 MB).
+small=bench-data/small-100MB.pcap
+scut=bench-data/.small-60k.pcap
+specs=("show --color=never:$rcut:replicated" "flows --color=never:$rcut:replicated"
+  "flows --color=never:$fcut:friendly" "check --color=never --deny credentials:$rcut:replicated")
+if [ -f "$small" ]; then
+  [ -f "$scut" ] || editcap -F pcap -r "$small" "$scut" 1-60000
+  specs+=("flows --color=never:$scut:small")
+fi
 
 count() {
   valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" > /dev/null 2> bench-data/.cg
@@ -34,8 +45,7 @@ builds=("$bin")
 [ $# -ge 1 ] && builds=("$1" "$bin")
 echo "| command, 20 MB cut | ${builds[*]} |"
 echo "|---|$(printf -- '---|%.0s' "${builds[@]}")"
-for spec in "show --color=never:$rcut:replicated" "flows --color=never:$rcut:replicated" \
-  "flows --color=never:$fcut:friendly" "check --color=never --deny credentials:$rcut:replicated"; do
+for spec in "${specs[@]}"; do
   IFS=: read -r cmd cut name <<< "$spec"
   row="| \`$cmd\`, $name |"
   for b in "${builds[@]}"; do
