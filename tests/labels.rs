@@ -1,11 +1,13 @@
-//! `EngineConfig::fields` and `EngineConfig::descriptions`: `flows` and `check` read
-//! labels, leaks and reports, not fields or descriptions; they are handed consecutive
+//! `EngineConfig::fields`, `EngineConfig::descriptions` and
+//! `EngineConfig::fingerprints`: `flows` and `check` read labels, leaks and reports, not
+//! fields or descriptions (and `check` no fingerprints); they are handed consecutive
 //! header and handshake spans that read alike as one span, and dissectors skip the
-//! words only packet lines print. What they read must not change: every frame's byte
-//! map, events (but application messages in words and handshake details), notes and
-//! flow, every flow report and the summary are compared, one span per field and every
-//! description against merged spans and none, over captures/ and, when EAVESDROP_CORPUS
-//! is set, every capture of the development corpus.
+//! words only packet lines print and the hashes nobody shows. What they read must not
+//! change: every frame's byte map, events (but application messages in words and
+//! handshake details), notes and flow, every flow report (but its JA3, JA3S and JA4)
+//! and the summary are compared, one span per field, every description and fingerprint
+//! against merged spans and none, over captures/ and, when EAVESDROP_CORPUS is set,
+//! every capture of the development corpus.
 
 // A panic in a test is a failure to report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
@@ -29,6 +31,9 @@ struct Seen {
     reports: Vec<String>,
     summary: Option<Summary>,
     spans: usize,
+    /// Reports that carried a JA3, JA3S or JA4 (dropped from `reports`' text: the
+    /// label-reading side, as `check` runs, computes none).
+    fingerprinted: usize,
 }
 
 impl Sink for Seen {
@@ -87,6 +92,11 @@ impl Sink for Seen {
     }
 
     fn flow(&mut self, r: &FlowReport) -> io::Result<()> {
+        let mut r = r.clone();
+        if let Some(t) = r.tls.as_mut() {
+            let had = t.ja3.take().is_some() | t.ja3s.take().is_some() | t.ja4.take().is_some();
+            self.fingerprinted += usize::from(had);
+        }
         self.reports.push(format!("{r:?}"));
         Ok(())
     }
@@ -101,6 +111,7 @@ fn both(file: &Path) -> Option<(Seen, Seen)> {
             reports: true,
             fields,
             descriptions: fields,
+            fingerprints: fields,
             ..EngineConfig::default()
         };
         let mut engine = Engine::new(Seen::default(), config);
@@ -116,13 +127,20 @@ fn both(file: &Path) -> Option<(Seen, Seen)> {
 /// Differences on `files`, and the spans handed over with and without fields.
 fn compare(files: &[std::path::PathBuf]) -> (Vec<String>, usize, usize) {
     let (mut bad, mut with, mut without) = (Vec::new(), 0, 0);
+    let mut fingerprinted = 0;
     for file in files {
         let Some((fields, merged)) = both(file) else {
             continue;
         };
         with += fields.spans;
         without += merged.spans;
+        fingerprinted += fields.fingerprinted;
         let name = file.display();
+        if merged.fingerprinted > 0 {
+            bad.push(format!(
+                "{name}: fingerprints computed for a sink that reads none"
+            ));
+        }
         if fields.spans < merged.spans {
             bad.push(format!("{name}: more spans merged than per field"));
         }
@@ -145,6 +163,10 @@ fn compare(files: &[std::path::PathBuf]) -> (Vec<String>, usize, usize) {
         if fields.summary != merged.summary {
             bad.push(format!("{name}: summaries differ"));
         }
+    }
+    // The hashes left out must have been there to leave out.
+    if files.len() > 1 && fingerprinted == 0 {
+        bad.push("no report had a fingerprint: the comparison drops nothing".into());
     }
     (bad, with, without)
 }

@@ -26,6 +26,10 @@ pub struct EngineConfig {
     /// sinks that read labels and reports only (`flows`, `check`), whose reports never
     /// read them.
     pub descriptions: bool,
+    /// The JA3, JA3S and JA4 fingerprints of TLS, DTLS and QUIC hellos in flow reports
+    /// (with `reports`): for sinks that show them (`flows`, JSON, Parquet, the page).
+    /// `check` reads none: without, hellos skip hashing them.
+    pub fingerprints: bool,
 }
 
 impl Default for EngineConfig {
@@ -37,6 +41,7 @@ impl Default for EngineConfig {
             reports: false,
             fields: true,
             descriptions: true,
+            fingerprints: true,
         }
     }
 }

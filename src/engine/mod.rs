@@ -173,7 +173,7 @@ impl<S: Sink> Engine<S> {
             outbox: Vec::new(),
             flows: FlowTable::new(config.limits),
             pending: VecDeque::new(),
-            emitter: Emitter::for_sink(config.reports, config.fields, config.descriptions),
+            emitter: Emitter::for_sink(&config),
             summary: Summary::default(),
             warned_interfaces: HashSet::new(),
             defrag: Defrag::new(config.frag),

@@ -274,19 +274,23 @@ pub struct Emitter {
     /// lines show (a handshake message's `detail`, a message's words) where making
     /// them costs ([`Emitter::descriptions`]).
     pub no_descriptions: bool,
+    /// Reports are built but nothing reads their fingerprints
+    /// ([`crate::engine::EngineConfig::fingerprints`]): hellos skip hashing them.
+    pub no_fingerprints: bool,
     /// Field ranges of one message, lent to a dissector that lays out a message at a
     /// time ([`Emitter::take_parts`]), so that it allocates no list per message.
     parts: Vec<(Range<usize>, FieldId)>,
 }
 
 impl Emitter {
-    /// An emitter for a sink that reads flow reports (`reports`), fields (`fields`:
-    /// else spans that read alike merge) and descriptions (`descriptions`).
-    pub fn for_sink(reports: bool, fields: bool, descriptions: bool) -> Emitter {
+    /// An emitter for the sink `config` describes: flow reports (`reports`), fields
+    /// (`fields`: else spans that read alike merge), descriptions and fingerprints.
+    pub fn for_sink(config: &crate::engine::EngineConfig) -> Emitter {
         Emitter {
-            no_reports: !reports,
-            merge: !fields,
-            no_descriptions: !descriptions,
+            no_reports: !config.reports,
+            merge: !config.fields,
+            no_descriptions: !config.descriptions,
+            no_fingerprints: !config.fingerprints,
             ..Emitter::default()
         }
     }
@@ -313,9 +317,10 @@ impl Emitter {
         }
     }
 
-    /// Whether hello messages should compute their JA3/JA3S/JA4 fingerprints.
+    /// Whether hello messages should compute their JA3/JA3S/JA4 fingerprints: a
+    /// report is built and its sink reads them.
     pub fn fingerprints(&self) -> bool {
-        !self.no_reports
+        !self.no_reports && !self.no_fingerprints
     }
 
     /// Whether anything reads the events only flow reports read ([`Desc::Leak`],
@@ -366,6 +371,15 @@ impl Emitter {
             group,
             text,
         });
+    }
+
+    /// Takes `outer`'s switches for what nobody reads (reports' events, descriptions,
+    /// fingerprints): for an emitter a dissector keeps to run another inside it
+    /// (OpenVPN's TLS) and hands the output of to `outer`.
+    pub fn skip_as(&mut self, outer: &Emitter) {
+        self.no_reports = outer.no_reports;
+        self.no_descriptions = outer.no_descriptions;
+        self.no_fingerprints = outer.no_fingerprints;
     }
 
     pub fn clear(&mut self) {

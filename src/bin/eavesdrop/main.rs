@@ -461,7 +461,7 @@ fn check_one<W: io::Write, E: io::Write>(
     let sink = CheckSink::new(out, err, args.format(), &name, policy.clone()).with_color(color);
     let sink = Copying::new(sink, KeepFrames::Flowless);
     let none = &mut FrameFilter::none();
-    let config = args.limits.reports_config();
+    let config = args.limits.check_config();
     let (Copying { inner: sink, .. }, failure) =
         read_parallel(path, sink, config, jobs, None, none, keys, progress)?;
     Ok((sink.violations, failure))

@@ -64,6 +64,7 @@ impl OpenVpn {
                 format!("OpenVPN control packets from {next} never arrived: the control channel's TLS loses its framing"),
             );
             let mut quiet = Emitter::default();
+            quiet.skip_as(out);
             Dissector::gap(&mut self.tls, dir, c.end, 0, &mut quiet);
             c.pending.clear();
             c.base = c.end;
@@ -113,6 +114,7 @@ impl OpenVpn {
         }
         let scratch = &mut self.scratch;
         scratch.clear();
+        scratch.skip_as(out);
         let done = self.tls.records(dir, c.base, &c.pending, scratch);
         c.pending.drain(..done.min(c.pending.len()));
         c.base += done as u64;

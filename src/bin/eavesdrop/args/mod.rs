@@ -289,6 +289,7 @@ impl EngineArgs {
             reports,
             fields: true,
             descriptions: true,
+            fingerprints: true,
         }
     }
 
@@ -300,6 +301,15 @@ impl EngineArgs {
             fields: false,
             descriptions: false,
             ..self.config(true)
+        }
+    }
+
+    /// [`EngineArgs::reports_config`] for `check`, whose verdicts and output read no
+    /// JA3, JA3S or JA4 ([`EngineConfig::fingerprints`]).
+    pub fn check_config(&self) -> EngineConfig {
+        EngineConfig {
+            fingerprints: false,
+            ..self.reports_config()
         }
     }
 }
