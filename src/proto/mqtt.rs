@@ -113,6 +113,9 @@ struct Parts {
     parts: Vec<(Range<usize>, FieldId)>,
     secrets: Vec<String>,
     leaks: Vec<(LeakKind, String)>,
+    /// A sink prints the packet's description ([`Emitter::descriptions`]): else only
+    /// its labels, leaks and credentials are made.
+    describe: bool,
 }
 
 impl Parts {
@@ -218,7 +221,10 @@ impl Mqtt {
 
     /// Labels and describes one packet (possibly cut short).
     fn packet(&mut self, _dir: Direction, at: u64, m: &[u8], out: &mut Emitter) {
-        let mut p = Parts::default();
+        let mut p = Parts {
+            describe: out.descriptions(),
+            ..Parts::default()
+        };
         let mut r = Reader::new(m);
         let first = r.u8().unwrap_or(0);
         p.add(0..1, MQTT_HDRFLAGS);
@@ -243,7 +249,12 @@ impl Mqtt {
         for (kind, value) in p.leaks {
             out.event(at, Desc::Leak { kind, value });
         }
-        app_event(out, at, "MQTT", format!("{name}{detail}"), p.secrets);
+        let text = if p.describe {
+            format!("{name}{detail}")
+        } else {
+            String::new()
+        };
+        app_event(out, at, "MQTT", text, p.secrets);
     }
 
     /// MQTT 5 properties at the reader: labelled; the authentication data is a
@@ -420,6 +431,9 @@ impl Mqtt {
         let payload = r.pos()..m.len();
         let n = payload.len();
         p.add(payload, MQTT_MSG);
+        if !p.describe {
+            return String::new();
+        }
         format!(" {t} ({})", crate::text::plural(n as u64, "byte"))
     }
 
@@ -438,7 +452,7 @@ impl Mqtt {
                 break;
             }
         }
-        if topics.is_empty() {
+        if topics.is_empty() || !p.describe {
             String::new()
         } else {
             format!(" {}", crate::text::shorten(&topics.join(", "), 72))
