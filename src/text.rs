@@ -481,6 +481,7 @@ mod tests {
             assert_eq!(s, format!("x{n}"));
         }
     }
+
     /// The integer path writes what `{:.3}` of the `f64` difference writes: around
     /// every rounding boundary, at ties, across the range, and in pseudo-random spans.
     #[test]
@@ -531,6 +532,7 @@ mod tests {
             assert_eq!(s, f64_way(a, b), "{a:?} to {b:?}");
         }
     }
+
     /// [`lossy`] makes what `from_utf8_lossy` makes, valid or not.
     #[test]
     fn lossy_as_from_utf8_lossy() {

@@ -36,7 +36,7 @@ impl Ssh {
         let [c, s] = &self.sides;
         let (client, server) = (c.kexinit.as_ref()?, s.kexinit.as_ref()?);
         // The client's first name the server offers too (each list is its names,
-        // comma-separated, none empty).
+        // comma-separated; an empty list splits into one empty name, which is none).
         let pick = |i: usize| -> Option<String> {
             let theirs = server.get(i)?;
             let ours = client.get(i)?;

@@ -104,9 +104,13 @@ impl TlsVersion {
         }
     }
 
-    /// Wireshark's short names: `TLSv1.2`, `SSLv3`, `DTLSv1.2`; `TLS` when unknown.
-    pub fn label(self) -> String {
-        self.to_string()
+    /// Wireshark's short names: `TLSv1.2`, `SSLv3`, `DTLSv1.2`; `TLS` when unknown
+    /// (borrowed for a named version: a string per TLS flow in `flows`' details).
+    pub fn label(self) -> std::borrow::Cow<'static, str> {
+        match self.name() {
+            Some(name) => name.into(),
+            None => self.to_string().into(),
+        }
     }
 
     /// [`TlsVersion::label`] of a version with a name of its own (not a draft or

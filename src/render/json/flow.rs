@@ -173,7 +173,7 @@ pub(super) fn dir_name(d: Direction) -> &'static str {
 fn version_json(v: TlsVersion) -> VersionJson {
     VersionJson {
         id: v.0,
-        name: v.label(),
+        name: v.label().into_owned(),
     }
 }
 

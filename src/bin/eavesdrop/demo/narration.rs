@@ -325,7 +325,7 @@ pub fn closing_table(acts: &[Learned]) -> Table {
                 t.version,
                 cells(&|a| {
                     a.version
-                        .map_or_else(|| t.no_tls.to_string(), |v| v.label())
+                        .map_or_else(|| t.no_tls.to_string(), |v| v.label().into_owned())
                 }),
             ),
             (
