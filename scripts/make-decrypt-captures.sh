@@ -10,6 +10,11 @@
 #   tls13-ccm-keyupdate.pcap TLS 1.3 TLS_AES_128_CCM_SHA256 with a KeyUpdate ('K')
 #   tls13-ccm8.pcap          TLS 1.3 TLS_AES_128_CCM_8_SHA256
 #   tls13-chacha.pcap        TLS 1.3 TLS_CHACHA20_POLY1305_SHA256
+#   tls12-client-auth.pcap   TLS 1.2, the server asks for a certificate and the client
+#                            sends one (certs/vpn-client.crt): both names readable
+#   tls13-client-auth.pcap   the same in TLS 1.3: the client's Certificate,
+#                            CertificateVerify and Finished travel encrypted, as three
+#                            records, before its message
 # Usage: scripts/make-decrypt-captures.sh [NAME…] (as root: tcpdump on lo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,3 +47,7 @@ make tls12-ccm8 "-tls1_2 -cipher AES128-CCM8:@SECLEVEL=0" "-tls1_2 -cipher AES12
 make tls13-ccm-keyupdate "-tls1_3 -ciphersuites TLS_AES_128_CCM_SHA256" "-tls1_3 -ciphersuites TLS_AES_128_CCM_SHA256" "$msg; echo K; sleep 0.3; $msg; echo Q"
 make tls13-ccm8 "-tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256" "-tls1_3 -ciphersuites TLS_AES_128_CCM_8_SHA256" "$msg; echo Q"
 make tls13-chacha "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256" "-tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256" "$msg; echo Q"
+auth="-Verify 1 -CAfile $certs/ca.crt"
+client_cert="-cert $certs/vpn-client.crt -key $certs/vpn-client.key"
+make tls12-client-auth "-tls1_2 $auth" "-tls1_2 $client_cert" "$msg; echo Q"
+make tls13-client-auth "-tls1_3 $auth" "-tls1_3 $client_cert" "$msg; echo Q"

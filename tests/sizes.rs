@@ -135,6 +135,18 @@ fn inferred_message_sizes_bound_the_true_plaintext() {
         ("ldap-starttls.pcap", "ldap-starttls.keylog", "tls", false),
         ("xmpp-starttls.pcap", "xmpp-starttls.keylog", "tls", false),
         ("mysql-tls.pcap", "mysql-tls.keylog", "tls", false),
+        (
+            "tls12-client-auth.pcap",
+            "tls12-client-auth.keylog",
+            "tls",
+            true,
+        ),
+        (
+            "tls13-client-auth.pcap",
+            "tls13-client-auth.keylog",
+            "tls",
+            false,
+        ),
         ("quic-echo.pcap", "quic-echo.keylog", "quic", false),
     ];
     let mut checked = 0;
@@ -196,6 +208,43 @@ fn inferred_message_sizes_bound_the_true_plaintext() {
         }
     }
     assert!(checked >= 20, "{checked} directions checked");
+}
+
+/// The client's TLS 1.3 handshake is not counted among its messages when it takes more
+/// than its Finished: a Certificate and CertificateVerify the server asked for
+/// (OpenSSL sends each in a record of its own), or an empty Certificate (the MySQL
+/// client, asked for one it does not have). Neither OpenSSL client pads, so what
+/// the client sent is the sum of its messages' maxima, less a closing alert's 2 bytes
+/// (it was 316 and 52 bytes more when only the first encrypted record counted as the
+/// handshake).
+#[test]
+fn a_tls13_client_certificate_is_not_a_message() {
+    if !tshark_available() {
+        eprintln!("tshark not installed: skipped");
+        return;
+    }
+    for name in ["tls13-client-auth", "mysql-tls"] {
+        let cap = capture(&format!("{name}.pcap"));
+        let keylog = capture(&format!("{name}.keylog"));
+        let cap = cap.to_str().unwrap();
+        let ours = inferred(cap);
+        let truth = tshark_truth(cap, keylog.to_str().unwrap(), "tls", ours.len());
+        let mut checked = 0;
+        for (t, (client, _, to_server, _, dropped)) in truth.into_iter().zip(&ours) {
+            let Some((nodes, sent)) = t else { continue };
+            assert!(!dropped);
+            let sent = if nodes[0] == *client { sent[0] } else { sent[1] };
+            assert!(sent > 0, "{name}: the client sent nothing");
+            // (A closing alert is a 2-byte record no observer can tell from data.)
+            assert!(
+                (sent..=sent + 2).contains(&to_server[1]),
+                "{name}: the client sent {sent} bytes; its messages' maxima sum to {}",
+                to_server[1]
+            );
+            checked += 1;
+        }
+        assert_eq!(checked, 1, "{name}: one TLS connection");
+    }
 }
 
 /// Per frame, the encrypted records' inferred plaintext ranges beside what eavesdrop's

@@ -19,6 +19,40 @@ fn row(packets: u64, bytes: u64, payload: [u64; Label::COUNT], plaintext: u64) -
 }
 
 /// A row's counts into a direction's statistics.
+/// Where the client's TLS 1.3 handshake is (`Live::tls13_client_handshake`): no
+/// encrypted record of it yet, a Certificate seen (a CertificateVerify may follow),
+/// a Certificate or EndOfEarlyData seen (its Finished follows), over.
+const CLIENT_START: u8 = 0;
+const CLIENT_VERIFY: u8 = 1;
+const CLIENT_FINISH: u8 = 2;
+const CLIENT_FINISHED: u8 = u8::MAX;
+
+/// Whether the client's encrypted record of plaintext size `p` belongs to its TLS 1.3
+/// handshake, and where the handshake is after it. By the messages' sizes, unpadded
+/// (RFC 8446 section 4.4): its first record is its Finished (a 4-byte header and a
+/// SHA-256 or SHA-384 MAC), or Finished with more in one record (Chrome's
+/// EncryptedExtensions), or alone an EndOfEarlyData (4 bytes) or a Certificate
+/// (empty: 8 bytes; else 100 and more) that the server asked for, each message in a
+/// record of its own as OpenSSL sends them; then a CertificateVerify (8 bytes and an
+/// Ed25519, Ed448, ECDSA or RSA signature), then the Finished. A record that does not
+/// fit the next step is application data.
+fn client_handshake_step(state: u8, p: &crate::proto::PlainLen) -> (bool, u8) {
+    let finished = matches!(p.max, 36 | 52);
+    let verify = matches!(
+        p.max,
+        72 | 78..=80 | 110..=112 | 122 | 136 | 145..=147 | 264 | 392 | 520
+    );
+    match state {
+        CLIENT_START if finished => (true, CLIENT_FINISHED),
+        CLIENT_START if matches!(p.max, 4 | 8) => (true, CLIENT_FINISH),
+        CLIENT_START if p.max >= 100 => (true, CLIENT_VERIFY),
+        CLIENT_START => (true, CLIENT_FINISHED),
+        CLIENT_VERIFY if verify => (true, CLIENT_FINISH),
+        CLIENT_FINISH if finished => (true, CLIENT_FINISHED),
+        _ => (false, CLIENT_FINISHED),
+    }
+}
+
 fn set_row(d: &mut DirStats, row: Row) {
     let [packets, bytes, l0, l1, l2, l3, l4, plaintext] = row;
     d.packets = packets;
@@ -149,9 +183,10 @@ pub struct Live {
     first_undecoded: Option<NonZeroU64>,
     findings: Option<Box<Findings>>,
     wide: Option<Box<Wide>>,
-    /// TLS 1.3: the client sent an encrypted record (its Finished): the handshake is
-    /// over, what follows is application data.
-    tls13_client_encrypted: bool,
+    /// TLS 1.3: the encrypted records of the client's handshake seen so far (its
+    /// Finished, after a Certificate and CertificateVerify when the server asked for
+    /// them), [`CLIENT_FINISHED`] once it is over: what follows is application data.
+    tls13_client_handshake: u8,
     /// TLS records were seen: sizes count records from then on.
     records_seen: bool,
 }
@@ -329,10 +364,12 @@ impl Live {
                     r.push_size(i, u32::from(*len));
                     // In TLS 1.3 the encrypted handshake looks like application data:
                     // the server's records before the client's first encrypted one,
-                    // and that one (the client's Finished), are the handshake.
-                    let handshake = version.is_tls13() && !r.tls13_client_encrypted;
+                    // and the client's up to its Finished, are the handshake.
+                    let mut handshake =
+                        version.is_tls13() && r.tls13_client_handshake != CLIENT_FINISHED;
                     if handshake && dir == Direction::ToServer {
-                        r.tls13_client_encrypted = true;
+                        (handshake, r.tls13_client_handshake) =
+                            client_handshake_step(r.tls13_client_handshake, p);
                     }
                     if !handshake {
                         r.findings_mut().message(dir, frame, *p);
@@ -534,6 +571,42 @@ impl FlowReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The client's encrypted records after a TLS 1.3 ServerHello, by plaintext size,
+    /// and which of them are its handshake.
+    #[test]
+    fn the_client_handshake_ends_at_its_finished() {
+        let run = |sizes: &[u32]| -> Vec<bool> {
+            let mut state = CLIENT_START;
+            sizes
+                .iter()
+                .map(|&max| {
+                    if state == CLIENT_FINISHED {
+                        return false;
+                    }
+                    let p = crate::proto::PlainLen { min: 0, max };
+                    let (handshake, next) = client_handshake_step(state, &p);
+                    state = next;
+                    handshake
+                })
+                .collect()
+        };
+        // Finished alone (SHA-256, SHA-384 suites), then data.
+        assert_eq!(run(&[36, 30, 36]), [true, false, false]);
+        assert_eq!(run(&[52, 52]), [true, false]);
+        // OpenSSL with a client certificate: Certificate, CertificateVerify (RSA-2048),
+        // Finished, then data; an empty Certificate; EndOfEarlyData after 0-RTT.
+        assert_eq!(run(&[783, 264, 52, 31]), [true, true, true, false]);
+        assert_eq!(run(&[8, 52, 31]), [true, true, false]);
+        assert_eq!(run(&[4, 36, 129]), [true, true, false]);
+        // Chrome: EncryptedExtensions and Finished in one record, then HTTP/2's preface.
+        assert_eq!(run(&[46, 76, 70]), [true, false, false]);
+        // Certificate, CertificateVerify and Finished in one record (BoringSSL, rustls):
+        // what follows is data unless it has a signature's size.
+        assert_eq!(run(&[1200, 76, 9]), [true, false, false]);
+        // A certificate then no Finished where one belongs: data from there on.
+        assert_eq!(run(&[783, 264, 31, 36]), [true, true, false, false]);
+    }
 
     /// The engine holds one per flow in its table: with the allocator's 8 bytes, 144
     /// (160 at 152 bytes, 224 with 32-bit counts and sizes in place).
