@@ -15,6 +15,9 @@
 #   tls13-client-auth.pcap   the same in TLS 1.3: the client's Certificate,
 #                            CertificateVerify and Finished travel encrypted, as three
 #                            records, before its message
+#   tls13-early-data.pcap    TLS 1.3 resumption with 0-RTT data: a first connection
+#                            saves its session, the second sends a message as early
+#                            data (before the ServerHello) and one after the handshake
 # Usage: scripts/make-decrypt-captures.sh [NAME…] (as root: tcpdump on lo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,3 +54,28 @@ auth="-Verify 1 -CAfile $certs/ca.crt"
 client_cert="-cert $certs/vpn-client.crt -key $certs/vpn-client.key"
 make tls12-client-auth "-tls1_2 $auth" "-tls1_2 $client_cert" "$msg; echo Q"
 make tls13-client-auth "-tls1_3 $auth" "-tls1_3 $client_cert" "$msg; echo Q"
+# Two connections to one server: the second resumes the first's session and sends
+# early data (a line of its own, then the message after the handshake).
+early() {
+  local name=tls13-early-data
+  if [ ${#only[@]} -gt 0 ] && [[ ! " ${only[*]} " == *" $name "* ]]; then return; fi
+  local pcap=captures/$name.pcap keys=captures/$name.keylog
+  local session early_file
+  session=$(mktemp) early_file=$(mktemp)
+  rm -f "$keys"
+  echo "Simple is better than complex (early)." >"$early_file"
+  tcpdump -i lo -U -s 0 -w "$pcap" "tcp port $port" 2>/dev/null &
+  local dump=$!
+  sleep 1
+  (sleep 6) | openssl s_server -accept $port -naccept 2 -cert $certs/server.crt -key $certs/server.key -tls1_3 -early_data >/dev/null 2>&1 &
+  local server=$!
+  sleep 0.5
+  (eval "$msg"; echo Q) | openssl s_client -connect 127.0.0.1:$port -servername localhost -sess_out "$session" -keylogfile "$keys" >/dev/null 2>&1 || true
+  (eval "$msg"; echo Q) | openssl s_client -connect 127.0.0.1:$port -servername localhost -sess_in "$session" -early_data "$early_file" -keylogfile "$keys" >/dev/null 2>&1 || true
+  wait $server 2>/dev/null || true
+  sleep 0.5
+  kill $dump; wait $dump 2>/dev/null || true
+  rm -f "$session" "$early_file"
+  echo "$pcap: $(tcpdump -r "$pcap" 2>/dev/null | wc -l) packets"
+}
+early

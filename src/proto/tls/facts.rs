@@ -24,6 +24,11 @@ pub struct TlsFacts {
     /// destination itself when the extension is GREASE (RFC 9849 sections 6.1, 6.2);
     /// an observer cannot tell which.
     pub ech: bool,
+    /// The ClientHello offered 0-RTT data (RFC 8446 section 4.2.10): what the client
+    /// sends before the ServerHello is application data under TLS 1.3's protection.
+    /// The AEAD tag's length to assume of it (8 when TLS_AES_128_CCM_8_SHA256 was
+    /// among the suites offered, else 16); 0 when none was offered.
+    pub early_data_tag: u8,
     pub client_hello_seen: bool,
     pub server_hello_seen: bool,
     /// An abbreviated handshake: the server resumed an earlier session (a session id
@@ -128,6 +133,13 @@ impl TlsStream {
                     let facts = self.learned_mut();
                     facts.client_hello_seen = true;
                     facts.offered = Some(ch.max_version());
+                    facts.early_data_tag = if !ch.extensions.contains(&handshake::EXT_EARLY_DATA) {
+                        0
+                    } else if ch.ciphers.contains(&0x1305) {
+                        8
+                    } else {
+                        16
+                    };
                     if ch.ech {
                         facts.ech = true;
                         if describe {

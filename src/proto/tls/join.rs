@@ -94,7 +94,7 @@ impl TlsStream {
                 version: piece.version,
                 len: u16::try_from(piece.len).unwrap_or(u16::MAX),
             };
-            self.header_spans(piece.header_at, h, false, out);
+            self.header_spans(dir, piece.header_at, h, false, out);
         }
         let map = PieceMap { pieces: &pieces };
         self.handshake_messages(dir, &scratch, &map, skip, unsynced, false, out);

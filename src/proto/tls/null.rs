@@ -27,7 +27,7 @@ impl TlsStream {
         let body_at = at + hdr::LEN as u64;
         let content_end = body_at + content.len() as u64;
         self.dir(dir).cipher_active = true;
-        self.header_spans(at, h, false, out);
+        self.header_spans(dir, at, h, false, out);
         match h.content {
             ContentType::APPLICATION_DATA => {
                 let ports = self.ports();

@@ -93,6 +93,7 @@ impl TlsStream {
             (Phase::Header, Plausible::Yes(h)) => {
                 let encrypted = self.dir(dir).cipher_active;
                 self.header_spans(
+                    dir,
                     at,
                     h,
                     encrypted || h.content == ContentType::APPLICATION_DATA,

@@ -191,7 +191,7 @@ impl TlsStream {
             }
             ContentType::CHANGE_CIPHER_SPEC | ContentType::ALERT if !encrypted => {
                 let body = data.get(pos + hdr::LEN..end)?;
-                self.header_spans(at, h, false, out);
+                self.header_spans(dir, at, h, false, out);
                 let body_at = at + hdr::LEN as u64;
                 if h.content == ContentType::CHANGE_CIPHER_SPEC {
                     out.field(body_at..body_at + body_len as u64, fields::TLS_CCS);
@@ -226,6 +226,7 @@ impl TlsStream {
                 }
                 // Labelled as it arrives: application data, anything encrypted, heartbeats.
                 self.header_spans(
+                    dir,
                     at,
                     h,
                     encrypted || h.content == ContentType::APPLICATION_DATA,
@@ -269,6 +270,7 @@ impl TlsStream {
 
     pub(super) fn header_spans(
         &self,
+        dir: Direction,
         at: u64,
         h: RecordHeader,
         encrypted: bool,
@@ -279,7 +281,7 @@ impl TlsStream {
         out.field(r(hdr::VERSION), fields::TLS_RECORD_VERSION);
         out.field(r(hdr::LENGTH), fields::TLS_RECORD_LENGTH);
         let plaintext = if encrypted {
-            self.record_plaintext(h.len)
+            self.record_plaintext(dir, h.len)
         } else {
             None
         };
@@ -296,9 +298,23 @@ impl TlsStream {
     }
 
     /// What a protected record's length tells about its plaintext, from the negotiated
-    /// version and suite (`None` before a ServerHello said which).
-    pub(super) fn record_plaintext(&self, len: u16) -> Option<crate::proto::PlainLen> {
-        let version = self.learned().version?;
+    /// version and suite; before a ServerHello said which, only the client's 0-RTT
+    /// data, sent before the server's first record, has a size to tell (`None` for
+    /// anything else).
+    pub(super) fn record_plaintext(
+        &self,
+        dir: Direction,
+        len: u16,
+    ) -> Option<crate::proto::PlainLen> {
+        let Some(version) = self.learned().version else {
+            let cipher = match self.learned().early_data_tag {
+                _ if dir != Direction::ToServer || self.dirs[1].any_record => return None,
+                0 => return None,
+                8 => Some(0x1305),
+                _ => None,
+            };
+            return suites::tls13_plaintext(cipher, u32::from(len));
+        };
         if version.is_tls13() {
             return suites::tls13_plaintext(self.learned().cipher, u32::from(len));
         }
