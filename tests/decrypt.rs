@@ -395,6 +395,41 @@ fn show_prints_the_message_the_observer_could_not_read() {
     }
 }
 
+/// 0-RTT: the resumed connection's early data opens with the client's early traffic
+/// secret, chosen among the suites the ClientHello offered before any ServerHello
+/// names one, then its EndOfEarlyData, its Finished under the handshake secret and
+/// its message under the application one; the compatibility ChangeCipherSpec right
+/// after the ClientHello is not taken for TLS 1.2's (which left a note that the key
+/// log had no secrets for the session).
+#[test]
+fn early_data_opens_with_the_early_secret() {
+    let c = repo().join("captures/tls13-early-data.pcap");
+    let k = repo().join("captures/tls13-early-data.keylog");
+    let out = eavesdrop()
+        .args(["show", "--keylog"])
+        .arg(&k)
+        .arg(&c)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("key log: 2 of 2 sessions decrypted"), "{err}");
+    assert!(err.contains("notes: none"), "{err}");
+    // "Simple is better than complex (early).", in the frame of the ClientHello.
+    let early = text
+        .lines()
+        .skip_while(|l| !(l.contains("ClientHello") && l.contains("ApplicationData")))
+        .take_while(|l| !l.contains("ServerHello"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(early.contains("Simple.is.better"), "{early}");
+    assert!(
+        early.contains("complex.(e") && early.contains("arly)."),
+        "{early}"
+    );
+    assert!(text.contains("decrypted: EndOfEarlyData, Finished"), "{text}");
+}
+
 #[test]
 fn a_key_log_for_another_capture_matches_nothing_and_a_wrong_key_is_a_note() {
     let c = repo().join("captures/tls12-echo.pcapng");

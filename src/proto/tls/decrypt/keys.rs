@@ -64,6 +64,41 @@ impl Decryptor {
             .find(|(t, _)| *t == 35)
             .map(|(_, d)| d.to_vec())
             .unwrap_or_default();
+        self.early_keys(body);
+    }
+
+    /// TLS 1.3 0-RTT (RFC 8446 section 4.2.10): a ClientHello that offers early data
+    /// may be followed by application data under the client's early traffic secret,
+    /// before any ServerHello. The suite is the resumed session's, which only the
+    /// key holders know: keys are made under every TLS 1.3 suite offered whose hash
+    /// is the secret's, and the first early record tells which opens it.
+    fn early_keys(&mut self, body: &[u8]) {
+        self.dirs[0].trial.clear();
+        let Some(ch) = handshake::client_hello(body) else {
+            return;
+        };
+        self.early_offered = ch.extensions.contains(&handshake::EXT_EARLY_DATA);
+        if !self.early_offered {
+            return;
+        }
+        let Some(early) = self.lookup().and_then(|s| s.client_early) else {
+            return;
+        };
+        let hash = PrfHash::for_secret(early.len());
+        let d = &mut self.dirs[0];
+        d.trial = ch
+            .ciphers
+            .iter()
+            .filter_map(|&c| tls13_suite(c))
+            .filter(|&(_, h)| h == hash)
+            .filter_map(|(alg, h)| keys13(alg, h, &early))
+            .collect();
+        if !d.trial.is_empty() {
+            d.keys = None;
+            d.secret = early;
+            d.ahead.clear();
+            d.app = false;
+        }
     }
 
     /// A ServerHello: the keys' suite and version; TLS 1.3 handshake keys now.
@@ -235,9 +270,12 @@ impl Decryptor {
         })
     }
 
-    /// TLS ≤ 1.2: `dir` sent its ChangeCipherSpec; its records use the new keys.
+    /// TLS ≤ 1.2: `dir` sent its ChangeCipherSpec; its records use the new keys. (One
+    /// before the ServerHello from a client that offered early data is TLS 1.3's
+    /// compatibility record, sent right after its ClientHello: RFC 8446 appendix D.4.)
     pub(crate) fn change_cipher(&mut self, dir: Direction, out: &mut Emitter, at: u64) {
-        if self.version.is_some_and(|v| v.is_tls13()) {
+        let early = self.version.is_none() && self.early_offered;
+        if early || self.version.is_some_and(|v| v.is_tls13()) {
             return;
         }
         let keys = self.keys12(dir);
@@ -310,6 +348,15 @@ impl Decryptor {
             (Direction::ToClient, s.server_handshake, s.server_traffic),
         ] {
             let d = self.dir(dir);
+            d.trial.clear();
+            if s.client_early.as_ref() == Some(&d.secret) && d.keys.is_some() {
+                // The client sent 0-RTT data: its EndOfEarlyData is still under the
+                // early keys; the handshake and application secrets come after.
+                d.ahead.clear();
+                d.ahead.extend(hs);
+                d.ahead.extend(app);
+                continue;
+            }
             d.ahead.clear();
             d.keys = None;
             d.app = false;

@@ -9,9 +9,9 @@
 //!   secret of the session a session id or ticket resumes) and both randoms give the
 //!   key block; each direction's keys take effect at its ChangeCipherSpec, also an
 //!   encrypted one (renegotiation, whose hellos are read from the decrypted handshake);
-//! - TLS 1.3: the traffic secrets; a direction moves on (handshake → application
-//!   → each KeyUpdate) when a record opens with the next epoch's keys and not with the
-//!   current ones (tags make this unambiguous);
+//! - TLS 1.3: the traffic secrets; a direction moves on (early data → handshake →
+//!   application → each KeyUpdate) when a record opens with the next epoch's keys and
+//!   not with the current ones (tags make this unambiguous);
 //! - a record that does not open leaves a note once per connection ("key log does not
 //!   decrypt this session"), never garbage shown as plaintext.
 
@@ -120,6 +120,10 @@ struct DecDir {
     /// TLS 1.3: the current secret is an application traffic secret (KeyUpdate
     /// derives the next from it).
     app: bool,
+    /// TLS 1.3, before the ServerHello: the client's early traffic keys under each
+    /// suite its ClientHello offered with the early secret's hash (the resumed
+    /// session's suite is not said in clear): its first 0-RTT record picks one.
+    trial: Vec<DirKeys>,
     /// TLS 1.3: a Finished, KeyUpdate or EndOfEarlyData was sent: the next record may
     /// use the next epoch's keys (so its ciphertext is kept for a second try).
     expect_next: bool,
@@ -156,6 +160,8 @@ pub(crate) struct Decryptor {
     server_random: Option<[u8; 32]>,
     client_session_id: Vec<u8>,
     client_ticket: Vec<u8>,
+    /// The ClientHello offered 0-RTT data.
+    early_offered: bool,
     server_session_id: Vec<u8>,
     cipher: Option<u16>,
     version: Option<TlsVersion>,
@@ -200,6 +206,7 @@ impl Decryptor {
             server_random: None,
             client_session_id: Vec::new(),
             client_ticket: Vec::new(),
+            early_offered: false,
             server_session_id: Vec::new(),
             cipher: None,
             version: None,
@@ -246,7 +253,7 @@ impl Decryptor {
     pub(super) fn wants(&self, dir: Direction) -> bool {
         self.dirs
             .get(dir.index())
-            .is_some_and(|d| d.keys.is_some() && !d.broken)
+            .is_some_and(|d| (d.keys.is_some() || !d.trial.is_empty()) && !d.broken)
     }
 
     /// A protected record starts at `at` (its header).

@@ -141,6 +141,9 @@ impl Decryptor {
         let tls13 = self.version.is_some_and(|v| v.is_tls13());
         let cipher = self.cipher;
         let d = self.dir(dir);
+        if d.keys.is_none() && !d.trial.is_empty() {
+            return d.open_trial(header, body);
+        }
         let Some(keys) = d.keys.as_mut() else {
             return Err(Failure::Short);
         };
@@ -185,7 +188,9 @@ impl Decryptor {
         for _ in 0..2 {
             let next = match ahead.pop_front() {
                 Some(s) => {
-                    app = true;
+                    // The last secret known ahead is the application one (before
+                    // it, after 0-RTT data, the handshake one).
+                    app = ahead.is_empty();
                     s
                 }
                 None if app => match expand_label(hash, &secret, "traffic upd", &[], hash.size()) {
@@ -286,5 +291,36 @@ impl Decryptor {
             says,
             secrets,
         });
+    }
+}
+
+impl DecDir {
+    /// The first 0-RTT record: opened with each suite's early keys in turn; the keys
+    /// that open it are the direction's from then on.
+    fn open_trial(
+        &mut self,
+        header: [u8; 5],
+        body: &mut Vec<u8>,
+    ) -> Result<(ContentType, std::ops::Range<usize>), Failure> {
+        let copy = body.clone();
+        let mut first = Err(Failure::Short);
+        for i in 0..self.trial.len() {
+            body.clone_from(&copy);
+            let Some(keys) = self.trial.get_mut(i) else {
+                break;
+            };
+            let r = keys.open(header, body);
+            if r.is_ok() {
+                self.keys = Some(self.trial.swap_remove(i));
+                self.trial.clear();
+                self.ok += 1;
+                return r;
+            }
+            if i == 0 {
+                first = r;
+            }
+        }
+        body.clone_from(&copy);
+        first
     }
 }
