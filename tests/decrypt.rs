@@ -427,7 +427,10 @@ fn early_data_opens_with_the_early_secret() {
         early.contains("complex.(e") && early.contains("arly)."),
         "{early}"
     );
-    assert!(text.contains("decrypted: EndOfEarlyData, Finished"), "{text}");
+    assert!(
+        text.contains("decrypted: EndOfEarlyData, Finished"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -279,6 +279,12 @@ impl TlsStream {
                         ));
                     }
                     let at = map.stream_offset(off).unwrap_or(0);
+                    // Room for the chain and no more: the list is kept as long as the
+                    // flow (two certificates took four's room, 144 bytes more).
+                    let kept = &mut self.learned_mut().certificates;
+                    kept.reserve_exact(
+                        certs.certs.len().min(MAX_CERTS - kept.len().min(MAX_CERTS)),
+                    );
                     for c in &certs.certs {
                         let kept = &mut self.learned_mut().certificates;
                         if kept.len() < MAX_CERTS {
