@@ -32,7 +32,7 @@ crate::fields! {
     H2_CONTROL = "http2.control", Content, Cleartext, None, "SETTINGS, PING, WINDOW_UPDATE, RST_STREAM, PRIORITY, GOAWAY payloads, padding and stream dependencies";
     H2_HEADERS = "http2.header.repr", Content, Cleartext, None, "HPACK field representations of a header block (RFC 7541 section 6)";
     H2_URL = "http2.headers.path", Content, Cleartext, Some(Url), ":authority, :path or host: the URL asked for";
-    H2_AUTHORIZATION = "http2.headers.authorization", Content, Cleartext, Some(Credential), "authorization or proxy-authorization (RFC 9110 section 11.6)";
+    H2_AUTHORIZATION = "http2.headers.authorization", Content, Cleartext, Some(Credential), "authorization or proxy-authorization (RFC 9110 section 11.6), or a header that carries an API key or access token (x-api-key…)";
     H2_COOKIE = "http2.headers.cookie", Content, Cleartext, Some(Cookie), "cookie or set-cookie (RFC 6265)";
     H2_SOFTWARE = "http2.headers.user_agent", Content, Cleartext, Some(Software), "user-agent or server: the software and its version (RFC 9110 sections 10.1.5 and 10.2.4)";
     H2_DATA = "http2.data.data", Content, Cleartext, None, "DATA frame payload: a message body (RFC 9113 section 6.1)";
@@ -478,6 +478,9 @@ impl H2 {
                     "authorization" | "proxy-authorization" => {
                         (H2_AUTHORIZATION, Some(LeakKind::Credential))
                     }
+                    n if super::http::is_token_header(n) => {
+                        (H2_AUTHORIZATION, Some(LeakKind::Credential))
+                    }
                     "cookie" | "set-cookie" => (H2_COOKIE, Some(LeakKind::Cookie)),
                     "user-agent" | "server" => (H2_SOFTWARE, Some(LeakKind::Software)),
                     _ => (H2_HEADERS, None),
@@ -486,7 +489,8 @@ impl H2 {
                     (f.value_bytes.clone().or(Some(f.repr.clone())), leak)
                 {
                     parts.push((r, field));
-                    let value = if kind == LeakKind::Credential {
+                    let token = super::http::is_token_header(&name);
+                    let value = if kind == LeakKind::Credential && !token {
                         super::http::describe_authorization(&value)
                     } else {
                         value.clone()

@@ -409,6 +409,48 @@ fn http_form_credentials_are_leaks_in_any_chunking() {
     }
 }
 
+/// Secrets in a request's query (RFC 6750 section 2.3's `access_token`, API keys,
+/// passwords) and in API-key headers are credentials; the URL around them stays a
+/// URL, user names in a query and short `token`s (counters, checksums) are not.
+#[test]
+fn http_query_secrets_and_api_key_headers_are_credentials() {
+    let req = b"GET /v1/items?user=alice&access_token=abc%2Bdef123&token=71150&q=x#frag HTTP/1.1\r\nHost: api.example\r\nX-API-Key: k3y-0f-4l1c3\r\nOcp-Apim-Subscription-Key: 0123456789abcdef\r\nX-Request-Id: 42\r\n\r\n";
+    for chunks in [&[1000][..], &[7, 30, 2, 50, 3][..]] {
+        let mut dis =
+            Stack::detect(req, Direction::ToServer, Transport::Tcp, (40000, 80), false).unwrap();
+        let (labels, events) = run(&mut dis, Direction::ToServer, req, chunks);
+        let field = |needle: &[u8]| field_at(&labels, req, needle).0;
+        assert_eq!(field(b"/v1/items"), "http.request.uri");
+        assert_eq!(field(b"alice"), "http.request.uri");
+        assert_eq!(field(b"abc%2Bdef123"), "http.request.uri.query.parameter");
+        assert_eq!(field(b"&token=71150"), "http.request.uri");
+        assert_eq!(field(b"71150"), "http.request.uri");
+        assert_eq!(field(b"&q=x#frag"), "http.request.uri");
+        assert_eq!(field(b"k3y-0f-4l1c3"), "http.api_key");
+        assert_eq!(field(b"0123456789abcdef"), "http.api_key");
+        assert_eq!(field(b"42\r"), "http.header");
+        let credentials: Vec<&str> = events
+            .iter()
+            .filter_map(|e| match e {
+                Desc::Leak {
+                    kind: crate::span::LeakKind::Credential,
+                    value,
+                } => Some(value.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            credentials,
+            [
+                "access_token=abc+def123",
+                "X-API-Key: k3y-0f-4l1c3",
+                "Ocp-Apim-Subscription-Key: 0123456789abcdef"
+            ],
+            "chunks {chunks:?}"
+        );
+    }
+}
+
 #[test]
 fn http_form_that_is_not_urlencoded_or_too_big_is_body() {
     let mut req = b"POST /up HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 15\r\n\r\npassword=secret".to_vec();

@@ -24,12 +24,15 @@ impl HttpDir {
         self.start_at = at;
         let len = line.len();
         if dir == Direction::ToServer && looks_like_request(line) {
-            let parts: Vec<(Range<usize>, FieldId)> = w
-                .iter()
-                .take(3)
-                .zip([HTTP_METHOD, HTTP_URI, HTTP_VERSION])
-                .map(|(r, f)| (r.clone(), f))
-                .collect();
+            let mut parts: Vec<(Range<usize>, FieldId)> = Vec::with_capacity(3);
+            let mut secrets = Vec::new();
+            for (r, f) in w.iter().zip([HTTP_METHOD, HTTP_URI, HTTP_VERSION]) {
+                if f == HTTP_URI {
+                    secrets = query_credentials(line, r.clone(), &mut parts);
+                } else {
+                    parts.push((r.clone(), f));
+                }
+            }
             line_spans(out, at, len, &parts, HTTP_LINE);
             let method = w.first().and_then(|r| line.get(r.clone())).unwrap_or(&[]);
             let target = w.get(1).and_then(|r| line.get(r.clone())).unwrap_or(&[]);
@@ -47,6 +50,18 @@ impl HttpDir {
                     Desc::Leak {
                         kind: LeakKind::Url,
                         value: crate::text::lossy(target).into_owned(),
+                    },
+                );
+            }
+            for (off, shown) in secrets {
+                if out.descriptions() {
+                    self.leaks.push(format!("URL {shown}"));
+                }
+                out.event(
+                    at + off as u64,
+                    Desc::Leak {
+                        kind: LeakKind::Credential,
+                        value: shown,
                     },
                 );
             }
@@ -115,7 +130,7 @@ impl HttpDir {
         // The name in lower case, on the stack: most headers need neither it nor
         // their value as a string (a string per header was most of a request's
         // allocations).
-        let mut lower = [0u8; 24];
+        let mut lower = [0u8; 32];
         let lname = match lower.get_mut(..name.len()) {
             Some(l) => {
                 l.copy_from_slice(name);
@@ -165,6 +180,13 @@ impl HttpDir {
             "set-cookie" => (HTTP_SET_COOKIE, Some((LeakKind::Cookie, vtext()))),
             "user-agent" => (HTTP_USER_AGENT, Some((LeakKind::Software, vtext()))),
             "server" => (HTTP_SERVER, Some((LeakKind::Software, vtext()))),
+            _ if is_token_header(lname) => {
+                let shown = format!("{}: {}", crate::text::lossy(name), vtext());
+                if out.descriptions() {
+                    self.leaks.push(shown.clone());
+                }
+                (HTTP_API_KEY, Some((LeakKind::Credential, shown)))
+            }
             "authorization" | "proxy-authorization" => {
                 let shown = describe_authorization(&vtext());
                 if out.descriptions() {
@@ -259,8 +281,7 @@ impl HttpDir {
 
 /// Form field names that carry a user name or a secret.
 pub(super) fn is_credential_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    const EXACT: &[&str] = &[
+    const USER: &[&str] = &[
         "user",
         "username",
         "user_name",
@@ -268,16 +289,92 @@ pub(super) fn is_credential_name(name: &str) -> bool {
         "email",
         "userid",
         "uid",
+    ];
+    is_secret_name(name) || USER.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// Form or query field names that carry a secret: a password, a one-time code, a
+/// token or an API key (in a query, RFC 6750 section 2.3's `access_token`).
+fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    const EXACT: &[&str] = &[
         "pin",
         "otp",
         "token",
         "secret",
         "api_key",
         "apikey",
+        "api-key",
         "access_token",
+        "auth_token",
+        "refresh_token",
+        "id_token",
         "client_secret",
     ];
     EXACT.contains(&n.as_str()) || n.contains("pass") || n.contains("pwd")
+}
+
+/// Request headers whose value is an API key or an access token, by their
+/// well-known names (lower case): a credential as much as an `Authorization`.
+pub(crate) fn is_token_header(lname: &str) -> bool {
+    matches!(
+        lname,
+        "x-api-key"
+            | "api-key"
+            | "x-api-token"
+            | "x-auth-token"
+            | "x-auth-key"
+            | "x-access-token"
+            | "private-token"
+            | "x-vault-token"
+            | "x-amz-security-token"
+            | "x-goog-api-key"
+            | "ocp-apim-subscription-key"
+    )
+}
+
+/// Splits the request target at `uri` (a range of `line`) into parts: the URL, and
+/// the values of query fields named like secrets ([`is_secret_name`]). Returns each
+/// secret's offset in the line and its text (`access_token=…`).
+fn query_credentials(
+    line: &[u8],
+    uri: Range<usize>,
+    parts: &mut Vec<(Range<usize>, FieldId)>,
+) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let target = line.get(uri.clone()).unwrap_or(&[]);
+    let Some(q) = target.iter().position(|&b| b == b'?') else {
+        parts.push((uri, HTTP_URI));
+        return found;
+    };
+    let query_end = uri.start
+        + target
+            .iter()
+            .position(|&b| b == b'#')
+            .unwrap_or(target.len());
+    let mut pos = uri.start;
+    let mut start = uri.start + q + 1;
+    let query = line.get(start..query_end).unwrap_or(&[]);
+    for pair in query.split(|&b| b == b'&') {
+        let end = start + pair.len();
+        if let Some(eq) = pair.iter().position(|&b| b == b'=') {
+            let name = percent_decode(pair.get(..eq).unwrap_or(&[]));
+            let value = percent_decode(pair.get(eq + 1..).unwrap_or(&[]));
+            // A bare `token` needs a secret's length: short ones are counters and
+            // checksums (Google Maps' `token=71150`), not something to present.
+            let short = name.eq_ignore_ascii_case("token") && value.len() < 8;
+            if is_secret_name(&name) && !value.is_empty() && !short {
+                let vr = start + eq + 1..end;
+                parts.push((pos..vr.start, HTTP_URI));
+                parts.push((vr.clone(), HTTP_QUERY_CREDENTIAL));
+                pos = vr.end;
+                found.push((vr.start, format!("{name}={value}")));
+            }
+        }
+        start = end + 1;
+    }
+    parts.push((pos..uri.end, HTTP_URI));
+    found
 }
 
 /// `%41+b` → `A b` (application/x-www-form-urlencoded); bad escapes stay as they are.

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use std::ops::Range;
 
 mod head;
-pub(crate) use head::describe_authorization;
+pub(crate) use head::{describe_authorization, is_token_header};
 
 crate::fields! {
     proto = "HTTP";
@@ -37,6 +37,8 @@ crate::fields! {
     HTTP_LINE = "http.line", Content, Cleartext, None, "separators and line ends of a request or response head";
     HTTP_BODY = "http.file_data", Content, Cleartext, None, "message body (RFC 9112 section 6)";
     HTTP_FORM_CREDENTIAL = "urlencoded-form.value", Content, Cleartext, Some(Credential), "a user name or password in a submitted form (application/x-www-form-urlencoded)";
+    HTTP_API_KEY = "http.api_key", Content, Cleartext, Some(Credential), "a header that carries an API key or access token (X-API-Key, Private-Token, X-Vault-Token, X-Amz-Security-Token…)";
+    HTTP_QUERY_CREDENTIAL = "http.request.uri.query.parameter", Content, Cleartext, Some(Credential), "a password, token or API key in the request target's query (access_token: RFC 6750 section 2.3)";
 }
 
 /// HTTP/1.x: a request line from the client, a status line from the server, or the port.
